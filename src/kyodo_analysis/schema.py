@@ -1,0 +1,98 @@
+"""Which header texts mean which canonical column (the table's schema)."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import InputError
+
+ASPECTS: tuple[str, ...] = ("effect", "limitation", "next_step")
+COLUMNS: tuple[str, ...] = ("support_type", "program_no", "program", *ASPECTS)
+
+ASPECT_LABELS: dict[str, str] = {
+    "effect": "仕組みとして効果があったこと",
+    "limitation": "仕組みとして限界があったこと",
+    "next_step": "今後、必要と考えること",
+}
+
+KNOWN_SUPPORT_TYPES: tuple[str, ...] = ("財政的支援", "人的支援", "場の提供")
+
+DEFAULT_COLUMNS: dict[str, list[str]] = {
+    "support_type": ["区分"],
+    "program_no": ["NO", "No", "番号"],
+    "program": ["事業名"],
+    "effect": [ASPECT_LABELS["effect"]],
+    "limitation": [ASPECT_LABELS["limitation"]],
+    "next_step": [ASPECT_LABELS["next_step"]],
+}
+
+_SPACE = re.compile(r"\s+")
+
+
+def normalize_header(text: str) -> str:
+    """Header text compared by meaning: width folded (NFKC), spaces removed, case folded."""
+    return _SPACE.sub("", unicodedata.normalize("NFKC", text)).casefold()
+
+
+@dataclass(frozen=True)
+class Schema:
+    """Canonical column → the header texts that mean it."""
+
+    columns: dict[str, list[str]]
+    known_support_types: tuple[str, ...] = KNOWN_SUPPORT_TYPES
+    source: str = "built-in (逗子市)"
+    _lookup: dict[str, str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        lookup: dict[str, str] = {}
+        for column, names in self.columns.items():
+            for name in names:
+                lookup.setdefault(normalize_header(name), column)
+        object.__setattr__(self, "_lookup", lookup)
+
+    def column_for(self, header_text: str) -> str | None:
+        return self._lookup.get(normalize_header(header_text))
+
+    def is_synonym(self, column: str, header_text: str) -> bool:
+        """True when the header matched a name other than the column's first (canonical) one."""
+        return normalize_header(header_text) != normalize_header(self.columns[column][0])
+
+
+DEFAULT_SCHEMA = Schema(DEFAULT_COLUMNS)
+
+
+def load_schema(path: str | Path | None) -> Schema:
+    """The built-in schema, or one read from a TOML file with a ``[columns]`` table."""
+    if path is None:
+        return DEFAULT_SCHEMA
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
+    except FileNotFoundError:
+        raise InputError(path, "スキーマファイルが見つかりません。", hint="--schema のパスを確認してください。") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise InputError(path, f"スキーマファイルを TOML として読めません: {exc}",
+                         hint="UTF-8 の TOML で [columns] 表を書いてください。") from None
+    columns = data.get("columns")
+    if not isinstance(columns, dict):
+        raise InputError(path, "[columns] 表がありません。",
+                         hint='例: [columns] の下に program = ["事業名"] のように書きます。')
+    unknown = sorted(set(columns) - set(COLUMNS))
+    if unknown:
+        raise InputError(path, f"未知の列名: {', '.join(unknown)}",
+                         hint=f"使える列名は {', '.join(COLUMNS)} です。")
+    parsed: dict[str, list[str]] = {}
+    for column, names in columns.items():
+        if isinstance(names, str):
+            names = [names]
+        if not (isinstance(names, list) and names and all(isinstance(n, str) and n.strip() for n in names)):
+            raise InputError(path, f"{column} の値は見出し文字列のリストにしてください。")
+        parsed[column] = names
+    if "program" not in parsed or not any(a in parsed for a in ASPECTS):
+        raise InputError(path, "program と、effect / limitation / next_step の少なくとも一つが必要です。")
+    known = data.get("support_types", {}).get("known", list(KNOWN_SUPPORT_TYPES))
+    return Schema(parsed, tuple(known), source=str(path))

@@ -1,0 +1,80 @@
+"""Bad input: status 2, a short message naming file, line and what to do, no traceback, no output."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from kyodo_analysis.cli import main
+
+HEADER = "区分\tNO\t事業名\t仕組みとして効果があったこと\t仕組みとして限界があったこと\t今後、必要と考えること\n"
+ROW = "財政的支援\t1\t補助金\t・よかった\t・限界\t・今後\n"
+
+
+def bad_files(tmp_path: Path) -> dict[str, tuple[bytes, int | None, str]]:
+    """name → (file bytes, the line the message must name or None, a phrase it must contain)."""
+    return {
+        "empty": (b"", None, "空"),
+        "blank_lines_only": (b"\n\r\n  \n", None, "空"),
+        "binary": (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", 3, "テキストファイルではありません"),
+        "undecodable": (HEADER.encode() + b"\x81\x20\xff\xfe\x80\n", 2, "utf-8: 2行目"),
+        "missing_columns": ("表題\n\n区分\tNO\t名称\t備考\n".encode(), 3, "名称 / 備考"),
+        "too_many_cells": (HEADER.encode() + "財政的支援\t1\t補助金\t・a\t・b\t・c\t余分\n".encode(), 2, "列数 (6)"),
+        "no_not_a_number": (HEADER.encode() + "財政的支援\t一\t補助金\t・a\t\t\n".encode(), 2, "NO が数字ではありません: 一"),
+        "duplicate_no": (HEADER.encode() + ROW.encode() + "\t1\t別事業\t・a\t\t\n".encode(), 3, "NO 1 が2回"),
+        "unclosed_quote": (HEADER.encode() + 'a\t1\tb\t"・x\n・y\n'.encode(), 2, "引用符"),
+    }
+
+
+@pytest.mark.parametrize("case", list(bad_files(Path())))
+@pytest.mark.parametrize("command", ["clean", "validate"])
+def test_bad_input_gives_status_2_and_no_output(tmp_path, capsys, case, command):
+    data, line, phrase = bad_files(tmp_path)[case]
+    raw = tmp_path / f"{case}.tsv"
+    raw.write_bytes(data)
+    out = tmp_path / "out"
+    argv = [command, str(raw)] + (["--out", str(out)] if command == "clean" else [])
+    assert main(argv) == 2
+    captured = capsys.readouterr()
+    err = captured.err
+    assert str(raw) in err
+    if line is not None:
+        assert f"{raw}:{line}:" in err
+    assert phrase in err
+    assert "対処:" in err
+    assert "Traceback" not in err
+    assert len(err.splitlines()) <= 4
+    assert not out.exists() or not any(out.iterdir())
+
+
+def test_one_bad_file_among_good_ones_writes_nothing(tmp_path, capsys):
+    from .conftest import RAW
+
+    bad = tmp_path / "bad.tsv"
+    bad.write_bytes(b"")
+    out = tmp_path / "out"
+    assert main(["clean", str(RAW), str(bad), "--out", str(out)]) == 2
+    assert not out.exists() or not any(out.iterdir())
+
+
+def test_missing_file_and_bad_schema(tmp_path, capsys):
+    assert main(["validate", str(tmp_path / "nope.tsv")]) == 2
+    assert "見つかりません" in capsys.readouterr().err
+    schema = tmp_path / "s.toml"
+    schema.write_text("[columns]\neffect = ['成果']\n", encoding="utf-8")
+    from .conftest import RAW
+    assert main(["validate", str(RAW), "--schema", str(schema)]) == 2
+    assert "program" in capsys.readouterr().err
+
+
+def test_console_script_prints_no_traceback(tmp_path):
+    raw = tmp_path / "empty.tsv"
+    raw.write_bytes(b"")
+    result = subprocess.run([sys.executable, "-m", "kyodo_analysis", "validate", str(raw)],
+                            capture_output=True, text=True)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr and "empty.tsv" in result.stderr
+    assert result.stdout == ""

@@ -1,0 +1,56 @@
+"""The command line: clean writes the three tables (UTF-8 with BOM, deterministic); validate writes nothing."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from kyodo_analysis.cleaning import ITEM_COLUMNS
+from kyodo_analysis.cli import main
+from kyodo_analysis.tables import read_csv
+
+from .conftest import RAW, RAW_DIR
+
+TABLES = ["items.csv", "programs.csv", "cleaning_log.csv"]
+
+
+def test_clean_writes_three_bom_csvs_that_read_back(tmp_path, capsys):
+    out = tmp_path / "out"
+    assert main(["clean", str(RAW), "--out", str(out)]) == 0
+    assert sorted(p.name for p in out.iterdir()) == sorted(TABLES)
+    for name in TABLES:
+        assert (out / name).read_bytes().startswith(b"\xef\xbb\xbf")
+    items = read_csv(out / "items.csv")
+    assert list(items.columns) == ITEM_COLUMNS and len(items) == 36
+    assert items.loc[items["item_id"] == "kyodo_seika_zushi-05-limitation-02", "text"].item() == (
+        "課内の別の職員(特に上司)への啓発が進まない。")
+    assert "項目 36 件" in capsys.readouterr().out
+
+
+def test_clean_is_byte_identical_on_rerun(tmp_path):
+    first, second = tmp_path / "a", tmp_path / "b"
+    assert main(["clean", str(RAW), "--out", str(first)]) == 0
+    assert main(["clean", str(RAW), "--out", str(second)]) == 0
+    for name in TABLES:
+        assert (first / name).read_bytes() == (second / name).read_bytes()
+
+
+def test_validate_prints_a_summary_and_writes_nothing(tmp_path, capsys):
+    before = sorted(p.name for p in RAW_DIR.iterdir())
+    assert main(["validate", str(RAW)]) == 0
+    out = capsys.readouterr().out
+    assert "事業 8 件, 項目 36 件" in out
+    assert "区分ごとの事業数: 財政的支援 3, 人的支援 2, 場の提供 3" in out
+    assert "財政的支援 の項目数: 効果 6, 限界 5, 今後 3" in out
+    assert "空のセル: NO 6 限界, NO 6 今後" in out
+    assert "年度 不明" in out
+    assert sorted(p.name for p in RAW_DIR.iterdir()) == before
+
+
+def test_run_cleans_the_raw_directory(tmp_path):
+    out = tmp_path / "processed"
+    result = subprocess.run([sys.executable, "-m", "kyodo_analysis", "run", "--raw-dir", str(RAW_DIR),
+                             "--out", str(out)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert "[clean]" in result.stdout
+    assert len(read_csv(out / "items.csv")) == 36

@@ -1,0 +1,57 @@
+"""The raw-data manifest and the fiscal year of each table."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+
+import pytest
+
+from kyodo_analysis.cli import main
+from kyodo_analysis.manifest import MANIFEST_COLUMNS, read_manifest, resolve_year, table_files, year_from_name
+from kyodo_analysis.tables import read_csv
+
+from .conftest import RAW, RAW_DIR
+
+
+def test_every_raw_file_matches_its_manifest_checksum():
+    entries = read_manifest(RAW_DIR)
+    assert entries, "data/raw/manifest.csv is missing or empty"
+    listed = {e.file for e in entries}
+    on_disk = {p.name for p in RAW_DIR.iterdir() if p.name != "manifest.csv"}
+    assert listed == on_disk
+    for entry in entries:
+        assert hashlib.sha256((RAW_DIR / entry.file).read_bytes()).hexdigest() == entry.sha256, entry.file
+
+
+def test_bundled_manifest_row():
+    (entry,) = read_manifest(RAW_DIR)
+    assert (entry.file, entry.city, entry.title, entry.fiscal_year) == (
+        "kyodo_seika_zushi.tsv", "逗子市", "これまでの取り組みに係る協働の成果等", None)
+    header = (RAW_DIR / "manifest.csv").read_text(encoding="utf-8-sig").splitlines()[0]
+    assert header.split(",") == MANIFEST_COLUMNS
+
+
+@pytest.mark.parametrize("name,year", [
+    ("kyodo_2024", 2024), ("kyodo_R6", 2024), ("協働の成果_令和6年度", 2024), ("H30_zushi", 2018),
+    ("平成30年度", 2018), ("令和元年度", 2019), ("R7", 2025), ("令和７年度", 2025), ("kyodo_seika_zushi", None),
+    ("table_v12345", None), ("HR6", None),
+])
+def test_year_from_file_name(name, year):
+    assert year_from_name(name) == year
+
+
+def test_year_precedence(tmp_path):
+    raw = tmp_path / "kyodo_R5.tsv"
+    shutil.copy(RAW, raw)
+    assert resolve_year(raw) == 2023  # file name
+    (tmp_path / "manifest.csv").write_text(
+        "file,city,title,fiscal_year,source,sha256\nkyodo_R5.tsv,逗子市,t,2022,s,x\n", encoding="utf-8-sig")
+    assert resolve_year(raw) == 2022  # manifest beats file name
+    assert resolve_year(raw, 2030) == 2030  # --year beats both
+    assert table_files(tmp_path) == [raw]
+    out = tmp_path / "out"
+    assert main(["clean", str(raw), "--out", str(out), "--year", "2031"]) == 0
+    assert set(read_csv(out / "items.csv")["year"]) == {2031}
+    assert main(["clean", str(raw), "--out", str(out)]) == 0
+    assert set(read_csv(out / "programs.csv")["year"]) == {2022}
