@@ -1,4 +1,4 @@
-"""The command line: ``kyodo-analysis clean | validate | run``."""
+"""The command line: ``kyodo-analysis clean | validate | analyze | kwic | run``."""
 
 from __future__ import annotations
 
@@ -7,29 +7,19 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TypeVar
 
-import pandas as pd
-
-from .cleaning import Table, clean_table
+from .analysis import analyze, analyze_tables, clean_all, combined, write_analysis
+from .cleaning import Table
 from .errors import InputError
-from .manifest import resolve_year, table_files
-from .schema import ASPECTS, load_schema
+from .kwic import kwic
+from .manifest import table_files
+from .schema import ASPECTS
 from .tables import write_tables
+from .tokens import terms, tokens, word_lists
 
+T = TypeVar("T")
 ASPECT_JA = {"effect": "効果", "limitation": "限界", "next_step": "今後"}
-
-
-def clean_all(paths: Sequence[str | Path], year: int | None = None, schema_path: str | None = None) -> list[Table]:
-    """Clean every table before anything is written, so that one bad file stops the whole run."""
-    schema = load_schema(schema_path)
-    return [clean_table(Path(p), year=resolve_year(Path(p), year), schema=schema) for p in paths]
-
-
-def combined(tables: Sequence[Table]) -> dict[str, pd.DataFrame]:
-    """The three tidy tables of all cleaned files, in file order."""
-    def concat(attr: str) -> pd.DataFrame:
-        return pd.concat([getattr(t, attr) for t in tables], ignore_index=True)
-    return {"items.csv": concat("items"), "programs.csv": concat("programs"), "cleaning_log.csv": concat("log")}
 
 
 def summary_lines(table: Table) -> list[str]:
@@ -73,17 +63,52 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _stage(name: str, action: Callable[[], object]) -> None:
+def _stage(name: str, action: Callable[[], T]) -> T:
+    """Run one stage of the main job and print one progress line with its time."""
     start = time.perf_counter()
-    action()
+    result = action()
     print(f"[{name}] {time.perf_counter() - start:.1f} 秒", flush=True)
+    return result
+
+
+def raw_paths(raw_dir: str | Path) -> list[Path]:
+    paths = table_files(raw_dir)
+    if not paths:
+        raise InputError(raw_dir, "表のファイルがありません。", hint="data/raw/ に表と manifest.csv を置いてください。")
+    return paths
+
+
+def cmd_analyze(args: argparse.Namespace) -> int:
+    result = analyze(raw_paths(args.raw_dir), forced=args.forced, stop=args.stop, codes=args.codes)
+    for warning in result.warnings:
+        print(f"警告: {warning}", file=sys.stderr)
+    written = write_analysis(result, args.out)
+    print(f"項目 {len(result['items'])} 件, 語 {len(result['terms'])} 件 → {args.out}/ ({len(written)} ファイル)")
+    return 0
+
+
+def cmd_kwic(args: argparse.Namespace) -> int:
+    items = combined(clean_all(raw_paths(args.raw_dir)))["items.csv"]
+    token_frame = tokens(items)
+    term_frame = terms(token_frame, word_lists(args.forced, args.stop))
+    lines = kwic(args.term, items, token_frame, term_frame, window=args.window)
+    if lines.empty:
+        print(f"「{args.term}」は抽出語にありません (terms.csv の term と同じ表記で指定してください)。", file=sys.stderr)
+        return 1
+    for row in lines.itertuples(index=False):
+        print(f"{row.support_type} | NO {row.program_no} {row.program} | {ASPECT_JA[row.aspect]} | "
+              f"{row.left}【{row.term}】{row.right}")
+    print(f"{len(lines)} 件", file=sys.stderr)
+    return 0
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    paths = table_files(args.raw_dir)
-    if not paths:
-        raise InputError(args.raw_dir, "表のファイルがありません。", hint="data/raw/ に表と manifest.csv を置いてください。")
-    _stage("clean", lambda: write_tables(args.out, combined(clean_all(paths))))
+    paths = raw_paths(args.raw_dir)
+    cleaned = _stage("clean", lambda: clean_all(paths))
+    for table in cleaned:
+        for warning in table.warnings:
+            print(f"警告: {warning}", file=sys.stderr)
+    _stage("analyze", lambda: write_analysis(analyze_tables(cleaned), args.out))
     return 0
 
 
@@ -105,6 +130,23 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("validate", help="何も書き出さずに表を検査し、要約を表示する")
     table_args(p)
     p.set_defaults(func=cmd_validate)
+
+    def analysis_args(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--raw-dir", default="data/raw", help="生データのディレクトリ (既定: data/raw)")
+        p.add_argument("--forced", help="強制抽出する語のリスト (既定: パッケージ同梱の forced_terms.txt)")
+        p.add_argument("--stop", help="使用しない語のリスト (既定: パッケージ同梱の stop_words.txt)")
+
+    p = sub.add_parser("analyze", help="整然データ化と計量テキスト分析の表をすべて書き出す")
+    analysis_args(p)
+    p.add_argument("--out", default="data/processed", help="出力ディレクトリ (既定: data/processed)")
+    p.add_argument("--codes", help="KH Coder 形式のコーディングルール (既定: パッケージ同梱の codes.txt)")
+    p.set_defaults(func=cmd_analyze)
+
+    p = sub.add_parser("kwic", help="語が出てくる文脈 (KWIC) を表示する")
+    p.add_argument("term", metavar="TERM", help="抽出語 (例: 補助金、進む)")
+    p.add_argument("--window", type=int, default=20, help="前後に表示する文字数 (既定: 20)")
+    analysis_args(p)
+    p.set_defaults(func=cmd_kwic)
 
     p = sub.add_parser("run", help="主処理: data/raw/ の全表を処理する")
     p.add_argument("--raw-dir", default="data/raw", help="生データのディレクトリ (既定: data/raw)")

@@ -21,14 +21,15 @@ def read_csv(path: str | Path) -> pd.DataFrame:
                        dtype_backend="numpy_nullable")
 
 
-def write_tables(out_dir: str | Path, tables: dict[str, pd.DataFrame]) -> list[Path]:
-    """Write every table or none: each goes to a temporary file first and is moved into place at the end."""
+def write_tables(out_dir: str | Path, tables: dict[str, pd.DataFrame | bytes]) -> list[Path]:
+    """Write every table (or ready-made bytes) or none: all go to a staging directory first and are
+    moved into place only when every one of them was written."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=out_dir))
     try:
         for name, frame in tables.items():
-            (staging / name).write_bytes(to_csv_bytes(frame))
+            (staging / name).write_bytes(frame if isinstance(frame, bytes) else to_csv_bytes(frame))
         written = []
         for name in tables:
             os.replace(staging / name, out_dir / name)

@@ -1,0 +1,34 @@
+"""KWIC (keyword in context): every counted term traced back to the sentences it came from."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from .tokens import NEGATED
+
+KWIC_COLUMNS = ["item_id", "support_type", "program_no", "program", "aspect", "left", "term", "right", "matched"]
+
+
+def kwic(term: str, items: pd.DataFrame, token_frame: pd.DataFrame, term_frame: pd.DataFrame,
+         window: int = 20) -> pd.DataFrame:
+    """Each occurrence of ``term`` with ``window`` characters of context on either side.
+
+    ``term`` matches the term itself and its negated form (``進む`` also finds ``進む(否定)``; the
+    ``matched`` column says which). ``term`` is the text as written in the item (進まない).
+    """
+    wanted = term_frame[(term_frame["term"] == term) | (term_frame["term"] == term + NEGATED)]
+    if wanted.empty:
+        return pd.DataFrame(columns=KWIC_COLUMNS)
+    starts = token_frame.set_index(["item_id", "token_no"])[["start", "surface"]]
+    text = items.set_index("item_id")
+    rows = []
+    for row in wanted.itertuples(index=False):
+        item = text.loc[row.item_id]
+        first = starts.loc[(row.item_id, row.first_token_no)]
+        last = starts.loc[(row.item_id, row.last_token_no)]
+        begin, end = int(first["start"]), int(last["start"]) + len(last["surface"])
+        body = item["text"]
+        rows.append({"item_id": row.item_id, "support_type": item["support_type"], "program_no": item["program_no"],
+                     "program": item["program"], "aspect": item["aspect"], "left": body[max(0, begin - window):begin],
+                     "term": body[begin:end], "right": body[end:end + window], "matched": row.term})
+    return pd.DataFrame(rows, columns=KWIC_COLUMNS)

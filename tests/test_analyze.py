@@ -1,0 +1,106 @@
+"""The analyze stage and KWIC, end to end on the bundled table."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from kyodo_analysis.analysis import MAIN_TABLES, load_analysis
+from kyodo_analysis.cli import main
+from kyodo_analysis.kwic import kwic
+from kyodo_analysis.tables import read_csv
+from kyodo_analysis.tokens import terms, tokens
+
+from .conftest import RAW, RAW_DIR
+
+
+@pytest.fixture(scope="module")
+def analyzed(tmp_path_factory):
+    out = tmp_path_factory.mktemp("processed")
+    assert main(["analyze", "--raw-dir", str(RAW_DIR), "--out", str(out)]) == 0
+    return out
+
+
+def test_analyze_writes_the_eight_tables_with_bom(analyzed):
+    for name in MAIN_TABLES:
+        data = (analyzed / name).read_bytes()
+        assert data.startswith(b"\xef\xbb\xbf") and len(data.splitlines()) > 1, name
+    assert len(read_csv(analyzed / "items.csv")) == 36
+
+
+def test_metadata_records_dictionary_raw_files_and_lists(analyzed):
+    metadata = json.loads((analyzed / "metadata.json").read_text(encoding="utf-8"))
+    assert metadata["dictionary"]["dictionary"] == "unidic-lite"
+    assert metadata["dictionary"]["dictionary_version"]
+    (raw,) = metadata["raw_files"]
+    assert raw["file"] == "kyodo_seika_zushi.tsv" and len(raw["sha256"]) == 64
+    assert set(metadata["word_lists"]) == {"forced_terms", "stop_words"}
+    assert metadata["tables"]["items.csv"]["rows"] == 36
+
+
+def test_keywords_for_hojokin(analyzed):
+    keywords = read_csv(analyzed / "keywords.csv")
+    assert list(keywords.columns) == ["year", "support_type", "aspect", "term", "n", "n_items", "n_programs"]
+    rows = keywords[keywords["term"] == "補助金"].set_index("aspect")
+    assert set(rows["support_type"]) == {"財政的支援"}
+    assert rows["n"].to_dict() == {"effect": 2, "limitation": 2, "next_step": 2}
+    assert rows["n_items"].to_dict() == {"effect": 1, "limitation": 2, "next_step": 2}
+    assert rows["n_programs"].to_dict() == {"effect": 1, "limitation": 2, "next_step": 2}
+
+
+def test_distinctive_terms_table(analyzed):
+    table = read_csv(analyzed / "distinctive_terms.csv")
+    assert set(table["comparison"]) == {"support_type", "effect_vs_limitation"}
+    by_type = table[table["comparison"] == "support_type"]
+    assert set(by_type["group"]) == {"財政的支援", "人的支援", "場の提供"}
+    top = by_type[by_type["group"] == "財政的支援"].iloc[0]
+    assert top["term"] == "補助金" and top["n_group"] == 6 and top["n_rest"] == 0 and top["z"] > 0
+    assert (by_type.groupby("group")["z"].apply(lambda z: z.is_monotonic_decreasing)).all()
+
+
+def test_analyze_is_byte_identical_on_rerun(analyzed, tmp_path):
+    assert main(["analyze", "--raw-dir", str(RAW_DIR), "--out", str(tmp_path)]) == 0
+    for path in analyzed.iterdir():
+        assert (tmp_path / path.name).read_bytes() == path.read_bytes(), path.name
+
+
+def test_analyze_uses_the_researchers_codes(tmp_path):
+    rules = tmp_path / "rules.txt"
+    rules.write_text("*資金\n補助金 or 予算\n", encoding="utf-8")
+    assert main(["analyze", "--raw-dir", str(RAW_DIR), "--out", str(tmp_path / "out"), "--codes", str(rules)]) == 0
+    codes = read_csv(tmp_path / "out" / "codes.csv")
+    assert set(codes["code"]) == {"資金"}
+    bad = tmp_path / "bad.txt"
+    bad.write_text("*x\nnear(a-b)\n", encoding="utf-8")
+    assert main(["analyze", "--raw-dir", str(RAW_DIR), "--out", str(tmp_path / "bad"), "--codes", str(bad)]) == 2
+    assert not (tmp_path / "bad").exists()
+
+
+def test_load_analysis_round_trip(analyzed):
+    loaded = load_analysis(analyzed)
+    assert len(loaded["items"]) == 36 and loaded.metadata["dictionary"]["dictionary"] == "unidic-lite"
+
+
+def test_kwic_function(bundled):
+    token_frame = tokens(bundled.items)
+    term_frame = terms(token_frame)
+    lines = kwic("進む", bundled.items, token_frame, term_frame, window=5)
+    assert lines[["program_no", "aspect", "left", "term", "right", "matched"]].values.tolist() == [
+        [5, "limitation", "への啓発が", "進まない", "。", "進む(否定)"]]
+    hojokin = kwic("補助金", bundled.items, token_frame, term_frame)
+    assert len(hojokin) == 6 and set(hojokin["term"]) == {"補助金"}
+    assert kwic("存在しない語", bundled.items, token_frame, term_frame).empty
+
+
+def test_kwic_command_prints_the_sentences():
+    result = subprocess.run([sys.executable, "-m", "kyodo_analysis", "kwic", "補助金", "--raw-dir", str(RAW_DIR)],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert len(lines) == 6
+    assert lines[0].startswith("財政的支援 | NO 1 市民活動支援補助金 | 効果 | 【補助金】を活用し")
+    assert "6 件" in result.stderr
+    assert RAW.exists()

@@ -1,0 +1,108 @@
+"""Statistics on small hand-made frames whose answers were computed by hand."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from kyodo_analysis.coding import adjusted_residuals, chi2_statistic, permutation_test
+from kyodo_analysis.stats import cooccurrence, correspondence, counts, weighted_log_odds
+
+
+def tiny():
+    """Four items in two programs of two support types; terms written by hand."""
+    items = pd.DataFrame({
+        "item_id": ["i1", "i2", "i3", "i4"], "source_file": "t.tsv", "year": pd.array([None] * 4, dtype="Int64"),
+        "support_type": ["A", "A", "B", "B"], "program_no": [1, 2, 3, 3], "program": ["p1", "p2", "p3", "p3"],
+        "aspect": ["effect", "limitation", "effect", "effect"], "text": ["", "", "", ""],
+    })
+    term_rows = [("i1", "a"), ("i1", "b"), ("i1", "a"), ("i2", "a"), ("i2", "b"), ("i3", "a"), ("i3", "c"), ("i4", "c")]
+    term_frame = pd.DataFrame(term_rows, columns=["item_id", "term"])
+    return items, term_frame
+
+
+def test_counts_show_occurrences_items_and_programs():
+    items, term_frame = tiny()
+    out = counts(term_frame, items, by=["support_type"]).set_index(["support_type", "term"])
+    assert out.loc[("A", "a")].tolist() == [3, 2, 2]  # i1 twice + i2: 3 occurrences, 2 items, 2 programs
+    assert out.loc[("B", "c")].tolist() == [2, 2, 1]  # i3, i4 are both program 3
+    assert out.loc[("B", "a")].tolist() == [1, 1, 1]
+    assert len(out) == 4  # A: a, b; B: a, c
+
+
+def test_weighted_log_odds_by_hand():
+    # Group A: x=3, y=1; group B: x=1, y=3. α_x = α_y = 4, α₀ = 8, n_A = n_B = 4.
+    # δ(A, x) = log(7/5) − log(5/7) = 0.672944…, σ = √(1/7 + 1/5), z = 1.149271…
+    frame = pd.DataFrame({"group": ["A", "A", "B", "B"], "term": ["x", "y", "x", "y"], "n": [3, 1, 1, 3]})
+    out = weighted_log_odds(frame).set_index(["group", "term"])
+    assert out.loc[("A", "x"), "log_odds"] == pytest.approx(0.6729444732424258)
+    assert out.loc[("A", "x"), "z"] == pytest.approx(1.1492714809232922)
+    assert out.loc[("A", "y"), "z"] == pytest.approx(-1.1492714809232922)
+    assert out.loc[("B", "y"), "z"] == pytest.approx(1.1492714809232922)
+    assert out.loc[("A", "x"), ["n_group", "n_rest"]].tolist() == [3, 1]
+
+
+def test_adjusted_residuals_by_hand():
+    # [[3, 1], [1, 3]]: E = 2, variance = 2 × ½ × ½ = ½, residual = ±1/√½ = ±√2.
+    assert adjusted_residuals(np.array([[3, 1], [1, 3]])) == pytest.approx(
+        np.array([[math.sqrt(2), -math.sqrt(2)], [-math.sqrt(2), math.sqrt(2)]]))
+    assert chi2_statistic(np.array([[3, 0], [0, 3]])) == pytest.approx(6.0)
+
+
+def test_permutation_test_matches_the_exact_answer():
+    # Three coded items all in group a, none in b: χ² = 6. Of the C(6,3) = 20 equally likely
+    # arrangements, 2 are as extreme, so the exact p is 0.1.
+    chi2, p = permutation_test(np.array([1, 1, 1, 0, 0, 0]), np.array(list("aaabbb")), n_resamples=20000, seed=7)
+    assert chi2 == pytest.approx(6.0)
+    assert p == pytest.approx(0.1, abs=0.01)
+    assert permutation_test(np.array([1, 1, 1, 0, 0, 0]), np.array(list("aaabbb")), 999, 5) == \
+        permutation_test(np.array([1, 1, 1, 0, 0, 0]), np.array(list("aaabbb")), 999, 5)
+    assert permutation_test(np.array([0, 0, 0, 0]), np.array(list("aabb")))[1] == 1.0
+
+
+def test_cooccurrence_by_hand():
+    items, term_frame = tiny()
+    # a: {i1, i2, i3}, b: {i1, i2}, c: {i3, i4} → J(a,b) = 2/3, J(a,c) = 1/4, J(b,c) = 0.
+    nodes, edges = cooccurrence(term_frame, items, top_n=10, min_units=2)
+    got = {(e.source, e.target): e.jaccard for e in edges.itertuples()}
+    assert got == {("a", "b"): pytest.approx(2 / 3), ("a", "c"): pytest.approx(0.25)}
+    _, edges1 = cooccurrence(term_frame, items, top_n=1, min_units=2)
+    assert edges1[["source", "target"]].values.tolist() == [["a", "b"]]
+    # By program: a in {p1, p2, p3}, b in {p1, p2}, c in {p3} (below min_units=2).
+    _, by_program = cooccurrence(term_frame, items, unit="program", min_units=2)
+    assert by_program[["source", "target", "n_both"]].values.tolist() == [["a", "b", 2]]
+    again = cooccurrence(term_frame, items, top_n=10, min_units=2)
+    assert again[0].equals(nodes) and again[1].equals(edges)
+    linked, linked_edges = cooccurrence(term_frame, items, min_units=2, link_to="support_type", link_top=1)
+    assert set(linked.loc[linked["kind"] == "support_type", "node"]) == {"A", "B"}
+    # A's items {i1, i2}: J(b, A) = 1 is its strongest link; B's items {i3, i4}: J(c, B) = 1.
+    links = linked_edges[linked_edges["kind"] == "support_type"]
+    assert links[["source", "target"]].values.tolist() == [["A", "b"], ["B", "c"]]
+
+
+def test_correspondence_analysis_by_hand():
+    # Perfectly separated terms: total inertia = χ²/n = 1 on the single axis; terms at ±1.
+    items = pd.DataFrame({"item_id": ["i1", "i2"], "source_file": "t", "year": pd.array([None, None], dtype="Int64"),
+                          "support_type": ["A", "B"], "program_no": [1, 2], "program": ["p", "q"],
+                          "aspect": ["effect", "effect"], "text": ["", ""]})
+    term_frame = pd.DataFrame({"item_id": ["i1", "i1", "i2", "i2"], "term": ["x", "x", "y", "y"]})
+    term_coords, group_coords, inertia = correspondence(term_frame, items, top_n=10)
+    assert inertia["inertia"].tolist() == pytest.approx([1.0])
+    assert inertia["share"].tolist() == pytest.approx([1.0])
+    assert sorted(term_coords["dim1"].abs().tolist()) == pytest.approx([1.0, 1.0])
+    assert group_coords.set_index("group").loc["A", "dim1"] > 0  # sign convention: first group positive
+    assert term_coords.set_index("term").loc["x", "dim1"] == pytest.approx(group_coords.set_index("group").loc["A", "dim1"])
+
+
+def test_correspondence_inertia_equals_chi2_over_n(bundled):
+    from kyodo_analysis.tokens import terms, tokens
+    term_frame = terms(tokens(bundled.items))
+    term_coords, group_coords, inertia = correspondence(term_frame, bundled.items, top_n=25)
+    assert len(term_coords) == 25 and len(group_coords) == 3 and len(inertia) == 2
+    joined = term_frame.merge(bundled.items[["item_id", "support_type"]], on="item_id")
+    table = pd.crosstab(joined["term"], joined["support_type"]).loc[term_coords["term"]]
+    assert inertia["inertia"].sum() == pytest.approx(chi2_statistic(table.to_numpy()) / table.to_numpy().sum(), abs=1e-5)
+    assert inertia["share"].sum() == pytest.approx(1.0, abs=1e-5)
