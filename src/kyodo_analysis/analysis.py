@@ -120,3 +120,40 @@ def load_analysis(out_dir: str | Path) -> Analysis:
     metadata_path = out_dir / METADATA
     metadata = json.loads(metadata_path.read_text(encoding="utf-8")) if metadata_path.exists() else {}
     return Analysis(tables, metadata)
+
+
+def load_or_analyze(processed_dir: str | Path, raw_dir: str | Path, year: int | None = None) -> Analysis:
+    """The processed tables if they were made from the current raw files by this version; else a fresh
+    analysis in memory (nothing is written). With ``year``, only that year's tables are analysed."""
+    from .manifest import table_files
+
+    paths = table_files(raw_dir)
+    if year is not None:
+        paths = [p for p in paths if resolve_year(p) == year]
+        return analyze(paths)
+    metadata_path = Path(processed_dir) / METADATA
+    if metadata_path.exists():
+        metadata = json.loads(metadata_path.read_text(encoding="utf-8"))
+        recorded = [(f["file"], f["sha256"]) for f in metadata.get("raw_files", [])]
+        current = [(p.name, sha256(p)) for p in paths]
+        complete = all((Path(processed_dir) / name).exists() for name in MAIN_TABLES + SUPPORT_TABLES)
+        if recorded == current and metadata.get("package", {}).get("version") == __version__ and complete:
+            return load_analysis(processed_dir)
+    return analyze(paths)
+
+
+def check_facts(analysis: Analysis, expect: dict) -> None:
+    """Assert the key facts of a table (used inside the notebooks, so nbval checks more than "it ran")."""
+    items, programs = analysis["items"], analysis["programs"]
+    if "items" in expect:
+        assert len(items) == expect["items"], f"項目数が {len(items)} 件です (期待: {expect['items']})"
+    if "programs" in expect:
+        assert len(programs) == expect["programs"], f"事業数が {len(programs)} 件です (期待: {expect['programs']})"
+    if "support_types" in expect:
+        found = list(dict.fromkeys(programs["support_type"]))
+        assert found == expect["support_types"], f"区分が {found} です (期待: {expect['support_types']})"
+    if "items_by_support_type_and_aspect" in expect:
+        found = {f"{s}・{a}": int(n) for (s, a), n in items.groupby(["support_type", "aspect"]).size().items()}
+        assert found == expect["items_by_support_type_and_aspect"], f"区分×観点の項目数が違います: {found}"
+    assert programs["n_items"].sum() == len(items), "programs.csv の項目数の合計が items.csv の行数と一致しません"
+    assert set(analysis["terms"]["item_id"]) <= set(items["item_id"]), "terms.csv に items.csv にない項目があります"

@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TypeVar
 
-from .analysis import analyze, analyze_tables, clean_all, combined, write_analysis
+from .analysis import Analysis, analyze, analyze_tables, clean_all, combined, load_analysis, write_analysis
 from .cleaning import Table
 from .errors import InputError
 from .kwic import kwic
@@ -102,13 +102,50 @@ def cmd_kwic(args: argparse.Namespace) -> int:
     return 0
 
 
+NOTEBOOKS = ["1.0-cleaning.ipynb", "2.0-keywords.ipynb", "3.0-support-types.ipynb"]
+
+
+def report_stages(analysis: Analysis, args: argparse.Namespace) -> None:
+    """figures → Excel workbook → every notebook executed and rendered to HTML."""
+    from .plots import make_figures
+    from .report import execute_notebook, write_workbook
+
+    reports = Path(args.reports)
+    _stage("figures", lambda: make_figures(analysis, reports / "figures"))
+    _stage("workbook", lambda: write_workbook(analysis, reports / "kyodo_tables.xlsx"))
+    notebooks = Path(args.notebooks)
+    missing = [n for n in NOTEBOOKS if not (notebooks / n).exists()]
+    if missing:
+        raise InputError(notebooks, f"ノートブックがありません: {', '.join(missing)}",
+                         hint="リポジトリの最上位で実行するか、--notebooks で notebooks/ の場所を指定してください。")
+    parameters = {"DATA_DIR": str(Path(args.out).resolve()), "RAW_DIR": str(Path(args.raw_dir).resolve()),
+                  "YEAR": None, "EXPECT": None}
+
+    def render() -> None:
+        for name in NOTEBOOKS:
+            execute_notebook(notebooks / name, reports / name.replace(".ipynb", ".html"), parameters)
+    _stage("notebooks", render)
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     paths = raw_paths(args.raw_dir)
     cleaned = _stage("clean", lambda: clean_all(paths))
     for table in cleaned:
         for warning in table.warnings:
             print(f"警告: {warning}", file=sys.stderr)
-    _stage("analyze", lambda: write_analysis(analyze_tables(cleaned), args.out))
+
+    def analyze_and_write() -> Analysis:
+        result = analyze_tables(cleaned)
+        write_analysis(result, args.out)
+        return result
+    report_stages(_stage("analyze", analyze_and_write), args)
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    if not (Path(args.out) / "metadata.json").exists():
+        raise InputError(args.out, "処理済みの表がありません。", hint="先に kyodo-analysis analyze か run を実行してください。")
+    report_stages(load_analysis(args.out), args)
     return 0
 
 
@@ -148,10 +185,20 @@ def build_parser() -> argparse.ArgumentParser:
     analysis_args(p)
     p.set_defaults(func=cmd_kwic)
 
-    p = sub.add_parser("run", help="主処理: data/raw/ の全表を処理する")
+    def report_args(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--out", default="data/processed", help="処理済みデータのディレクトリ (既定: data/processed)")
+        p.add_argument("--reports", default="reports", help="図・Excel・HTML の出力先 (既定: reports)")
+        p.add_argument("--notebooks", default="notebooks", help="ノートブックのディレクトリ (既定: notebooks)")
+
+    p = sub.add_parser("run", help="主処理: 整然データ化 → 分析 → 図 → Excel → ノートブックの HTML")
     p.add_argument("--raw-dir", default="data/raw", help="生データのディレクトリ (既定: data/raw)")
-    p.add_argument("--out", default="data/processed", help="処理済みデータの出力先 (既定: data/processed)")
+    report_args(p)
     p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("report", help="既存の処理済みの表から、図 → Excel → ノートブックの HTML だけを作る")
+    p.add_argument("--raw-dir", default="data/raw", help="生データのディレクトリ (ノートブックに渡します)")
+    report_args(p)
+    p.set_defaults(func=cmd_report)
     return parser
 
 

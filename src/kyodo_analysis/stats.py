@@ -188,7 +188,7 @@ def cooccurrence(term_frame: pd.DataFrame, items: pd.DataFrame, unit: str = "ite
         for number, members in enumerate(sorted(found, key=lambda c: (-len(c), min(c))), start=1):
             for term in members:
                 community_of[term] = number
-    layout = nx.spring_layout(graph, seed=seed, weight="weight", k=1.2 / math.sqrt(max(len(graph), 1)), iterations=200)
+    layout = packed_layout(graph, seed)
     nodes = pd.DataFrame({"node": list(graph.nodes)})
     nodes["kind"] = ["term" if n in sets.index and n in in_network else link_to for n in nodes["node"]]
     nodes["n_units"] = [len(sets[n]) if k == "term" else pd.NA for n, k in zip(nodes["node"], nodes["kind"], strict=True)]
@@ -200,6 +200,36 @@ def cooccurrence(term_frame: pd.DataFrame, items: pd.DataFrame, unit: str = "ite
     edge_frame["jaccard"] = edge_frame["jaccard"].round(6)
     edge_frame["n_both"] = edge_frame["n_both"].astype("Int64")
     return nodes.sort_values(["kind", "node"], kind="stable").reset_index(drop=True), edge_frame.reset_index(drop=True)
+
+
+def packed_layout(graph, seed: int = 2018) -> dict[str, tuple[float, float]]:
+    """A readable, deterministic layout: each connected component laid out on its own (Kamada–Kawai,
+    started from a seeded spring layout), the largest on the left, the small ones stacked on the right."""
+    import networkx as nx
+
+    components = sorted((sorted(c) for c in nx.connected_components(graph)), key=lambda c: (-len(c), c[0]))
+    layout: dict[str, tuple[float, float]] = {}
+    column_y = 1.0
+    for index, members in enumerate(components):
+        sub = graph.subgraph(members)
+        if len(members) == 1:
+            local = {members[0]: np.zeros(2)}
+        else:
+            start = nx.spring_layout(sub, seed=seed)
+            local = nx.kamada_kawai_layout(sub, pos=start, weight=None)
+        coords = np.array([local[m] for m in members], dtype=float)
+        span = coords.max(axis=0) - coords.min(axis=0)
+        span[span == 0] = 1.0
+        unit = (coords - coords.min(axis=0)) / span
+        if index == 0:
+            placed = unit * np.array([1.0, 1.0])
+        else:
+            height = 0.08 + 0.04 * math.sqrt(len(members))
+            placed = np.column_stack([1.12 + unit[:, 0] * 0.22, column_y - height + unit[:, 1] * height])
+            column_y -= height + 0.08
+        for member, (x, y) in zip(members, placed, strict=True):
+            layout[member] = (float(x), float(y))
+    return layout
 
 
 # ---------------------------------------------------------------- correspondence analysis
