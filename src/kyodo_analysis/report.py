@@ -36,10 +36,18 @@ WORKBOOK_EPOCH = dt.datetime(2000, 1, 1)
 
 
 def _aspect_ja(frame: pd.DataFrame) -> pd.DataFrame:
+    """Aspects in Japanese and an unknown year shown as 不明 (for people, not for further computation)."""
     frame = frame.copy()
     if "aspect" in frame:
         frame["aspect"] = frame["aspect"].map(lambda a: ASPECT_JA.get(a, "全体" if a == "all" else a))
+    if "year" in frame:
+        frame["year"] = frame["year"].astype("object").where(frame["year"].notna(), "不明")
     return frame
+
+
+def _shown_line(text: pd.Series) -> pd.Series:
+    """A raw line for reading: tabs as ⇥, nothing for an empty line."""
+    return text.fillna("").str.replace("\t", " ⇥ ", regex=False)
 
 
 def view_items(items: pd.DataFrame) -> pd.DataFrame:
@@ -48,7 +56,7 @@ def view_items(items: pd.DataFrame) -> pd.DataFrame:
 
 
 def view_programs(programs: pd.DataFrame) -> pd.DataFrame:
-    return programs.rename(columns=PROGRAM_HEADERS)
+    return _aspect_ja(programs).rename(columns=PROGRAM_HEADERS)
 
 
 def items_by_support_type(items: pd.DataFrame) -> pd.DataFrame:
@@ -67,6 +75,7 @@ def items_by_support_type(items: pd.DataFrame) -> pd.DataFrame:
 def dropped_lines(log: pd.DataFrame) -> pd.DataFrame:
     """What the cleaning dropped and why (and every change it made to item text)."""
     shown = log[(log["action"] == "dropped") | (log["category"] == "space_removed")]
+    shown = shown.assign(text=_shown_line(shown["text"]))
     return shown[["source_file", "line", "category", "note", "text"]].rename(columns={
         "source_file": "ファイル", "line": "行", "category": "種類", "note": "理由", "text": "内容"}).reset_index(drop=True)
 
@@ -268,7 +277,7 @@ def raw_lines(analysis: Analysis, n: int = 20, width: int = 60) -> pd.DataFrame:
     """The first lines of each raw file as the cleaning saw them (line number, what it was, its start)."""
     log = analysis["cleaning_log"]
     log = log[log["category"] != "space_removed"].groupby("source_file", sort=False).head(n)
-    text = log["text"].fillna("").str.replace("\t", " ⇥ ", regex=False)
+    text = _shown_line(log["text"])
     return pd.DataFrame({"ファイル": log["source_file"], "行": log["line"], "扱い": log["action"], "種類": log["category"],
                          "内容 (先頭)": text.str.slice(0, width)}).reset_index(drop=True)
 
