@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 from kyodo_analysis.cleaning import ITEM_COLUMNS
 from kyodo_analysis.cli import main
 from kyodo_analysis.tables import read_csv
@@ -45,12 +42,3 @@ def test_validate_prints_a_summary_and_writes_nothing(tmp_path, capsys):
     assert "空のセル: NO 6 限界, NO 6 今後" in out
     assert "年度 不明" in out
     assert sorted(p.name for p in RAW_DIR.iterdir()) == before
-
-
-def test_run_cleans_the_raw_directory(tmp_path):
-    out = tmp_path / "processed"
-    result = subprocess.run([sys.executable, "-m", "kyodo_analysis", "run", "--raw-dir", str(RAW_DIR),
-                             "--out", str(out)], capture_output=True, text=True)
-    assert result.returncode == 0, result.stderr
-    assert "[clean]" in result.stdout
-    assert len(read_csv(out / "items.csv")) == 36
