@@ -104,3 +104,20 @@ def test_kwic_command_prints_the_sentences():
     assert lines[0].startswith("財政的支援 | NO 1 市民活動支援補助金 | 効果 | 【補助金】を活用し")
     assert "6 件" in result.stderr
     assert RAW.exists()
+
+
+def test_output_does_not_depend_on_the_hash_seed(tmp_path):
+    """Python randomises string hashing per process; no table may depend on set or dict-of-set order."""
+    import os
+
+    outputs = []
+    for seed in ("1", "2"):
+        out = tmp_path / seed
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        result = subprocess.run([sys.executable, "-m", "kyodo_analysis", "analyze", "--raw-dir", str(RAW_DIR),
+                                 "--out", str(out)], capture_output=True, text=True, env=env)
+        assert result.returncode == 0, result.stderr
+        outputs.append({p.name: p.read_bytes() for p in out.iterdir()})
+    assert outputs[0].keys() == outputs[1].keys()
+    for name in outputs[0]:
+        assert outputs[0][name] == outputs[1][name], name

@@ -44,7 +44,7 @@ def test_every_expected_output_exists_and_is_non_empty(run_output):
     base, _ = run_output
     expected = [base / "processed" / n for n in [*MAIN_TABLES, *SUPPORT_TABLES, "metadata.json"]]
     expected += [base / "reports" / n for n in ["kyodo_tables.xlsx", "1.0-cleaning.html", "2.0-keywords.html",
-                                               "3.0-support-types.html"]]
+                                               "3.0-support-types.html", "4.0-year-over-year.html"]]
     figures = sorted((base / "reports" / "figures").iterdir())
     assert len(figures) == 18
     for path in expected + figures:
@@ -72,7 +72,7 @@ def test_workbook_has_japanese_sheets_headers_and_widths(run_output):
     assert items.max_row == 38  # header + 36 items + the test item
     assert items.column_dimensions["J"].width >= 60  # 本文 is wide
     assert items.column_dimensions["F"].width < 10  # NO is narrow
-    assert [c.value for c in book["コード×区分"][1]][:2] == ["コード", "財政的支援"]
+    assert [c.value for c in book["コード×区分"][1]][:3] == ["年度", "コード", "財政的支援"]
 
 
 def test_workbook_is_byte_identical_on_rerun(tmp_path):

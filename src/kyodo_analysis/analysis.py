@@ -13,18 +13,20 @@ import pandas as pd
 from . import __version__
 from .cleaning import Table, clean_table
 from .coding import code_items, code_table, read_rules
+from .errors import InputError
 from .manifest import resolve_year, sha256
 from .schema import load_schema
 from .stats import cooccurrence, correspondence, distinctive_terms, keywords
 from .tables import read_csv, write_tables
 from .tokens import candidate_compounds, dictionary_info, terms, tokens, unknown_words, word_lists
+from .years import keyword_trends, known_years, program_changes
 
 # The eight tables of the data contract, then the supporting tables figures and notebooks read.
 MAIN_TABLES = ["items.csv", "programs.csv", "cleaning_log.csv", "tokens.csv", "terms.csv", "keywords.csv",
                "distinctive_terms.csv", "codes.csv"]
 SUPPORT_TABLES = ["item_codes.csv", "unknown_words.csv", "candidate_compounds.csv", "cooccurrence_nodes.csv",
                   "cooccurrence_edges.csv", "correspondence_terms.csv", "correspondence_groups.csv",
-                  "correspondence_inertia.csv"]
+                  "correspondence_inertia.csv", "program_changes.csv", "keyword_trends.csv"]
 METADATA = "metadata.json"
 
 
@@ -70,17 +72,15 @@ def analyze_tables(cleaned: Sequence[Table], forced: str | Path | None = None, s
     token_frame = tokens(items)
     term_frame = terms(token_frame, lists)
     item_codes = code_items(rules, items, term_frame, token_frame)
-    nodes, edges = cooccurrence(term_frame, items, link_to="support_type")
-    ca_terms, ca_groups, ca_inertia = correspondence(term_frame, items, by="support_type")
     tables.update({
         "tokens.csv": token_frame, "terms.csv": term_frame, "keywords.csv": keywords(term_frame, items),
         "distinctive_terms.csv": distinctive_terms(term_frame, items),
         "codes.csv": code_table(item_codes, items, rules), "item_codes.csv": item_codes,
         "unknown_words.csv": unknown_words(token_frame),
         "candidate_compounds.csv": candidate_compounds(token_frame, term_frame, lists),
-        "cooccurrence_nodes.csv": nodes, "cooccurrence_edges.csv": edges,
-        "correspondence_terms.csv": ca_terms, "correspondence_groups.csv": ca_groups,
-        "correspondence_inertia.csv": ca_inertia,
+        **network_and_map(term_frame, items),
+        "program_changes.csv": program_changes(tables["programs.csv"], items),
+        "keyword_trends.csv": keyword_trends(term_frame, items),
     })
     codes_text = Path(codes).read_bytes() if codes else None
     metadata = {
@@ -96,6 +96,14 @@ def analyze_tables(cleaned: Sequence[Table], forced: str | Path | None = None, s
         "tables": {name: {"rows": len(frame), "columns": list(frame.columns)} for name, frame in tables.items()},
     }
     return Analysis(tables, metadata, [w for t in cleaned for w in t.warnings])
+
+
+def network_and_map(term_frame: pd.DataFrame, items: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """The co-occurrence network and the correspondence analysis of the given items."""
+    nodes, edges = cooccurrence(term_frame, items, link_to="support_type")
+    ca_terms, ca_groups, ca_inertia = correspondence(term_frame, items, by="support_type")
+    return {"cooccurrence_nodes.csv": nodes, "cooccurrence_edges.csv": edges, "correspondence_terms.csv": ca_terms,
+            "correspondence_groups.csv": ca_groups, "correspondence_inertia.csv": ca_inertia}
 
 
 def _packaged_sha(name: str) -> str:
@@ -122,15 +130,12 @@ def load_analysis(out_dir: str | Path) -> Analysis:
     return Analysis(tables, metadata)
 
 
-def load_or_analyze(processed_dir: str | Path, raw_dir: str | Path, year: int | None = None) -> Analysis:
+def load_or_analyze(processed_dir: str | Path, raw_dir: str | Path) -> Analysis:
     """The processed tables if they were made from the current raw files by this version; else a fresh
-    analysis in memory (nothing is written). With ``year``, only that year's tables are analysed."""
+    analysis of every raw table in memory (nothing is written)."""
     from .manifest import table_files
 
     paths = table_files(raw_dir)
-    if year is not None:
-        paths = [p for p in paths if resolve_year(p) == year]
-        return analyze(paths)
     metadata_path = Path(processed_dir) / METADATA
     if metadata_path.exists():
         metadata = json.loads(metadata_path.read_text(encoding="utf-8"))
@@ -140,6 +145,41 @@ def load_or_analyze(processed_dir: str | Path, raw_dir: str | Path, year: int | 
         if recorded == current and metadata.get("package", {}).get("version") == __version__ and complete:
             return load_analysis(processed_dir)
     return analyze(paths)
+
+
+def select_year(analysis: Analysis, year: int) -> Analysis:
+    """One year's part of a multi-year analysis; the network and the map are recomputed for that year."""
+    items = analysis["items"]
+    items = items[items["year"] == year].reset_index(drop=True)
+    ids = set(items["item_id"])
+    files = set(analysis["programs"].loc[analysis["programs"]["year"] == year, "source_file"])
+    tables: dict[str, pd.DataFrame] = {}
+    for name, frame in analysis.tables.items():
+        if name in ("program_changes.csv", "keyword_trends.csv", "unknown_words.csv", "candidate_compounds.csv"):
+            tables[name] = frame
+        elif "year" in frame.columns:
+            tables[name] = frame[frame["year"] == year].reset_index(drop=True)
+        elif "item_id" in frame.columns:
+            tables[name] = frame[frame["item_id"].isin(ids)].reset_index(drop=True)
+        elif "source_file" in frame.columns:
+            tables[name] = frame[frame["source_file"].isin(files)].reset_index(drop=True)
+    tables.update(network_and_map(tables["terms.csv"], items))
+    metadata = {**analysis.metadata,
+                "raw_files": [f for f in analysis.metadata.get("raw_files", []) if f["file"] in files]}
+    return Analysis(tables, metadata, analysis.warnings)
+
+
+def for_year(analysis: Analysis, year: int | None = None) -> Analysis:
+    """The analysis of one year: ``year``, or the latest one when the tables span several years."""
+    years = known_years(analysis["items"])
+    if year is None:
+        if len(years) < 2:
+            return analysis
+        year = years[-1]
+    if year not in years:
+        raise InputError(None, f"{year}年度の表がありません (ある年度: {', '.join(map(str, years)) or 'なし'})。",
+                         hint="YEAR を表のある年度にするか、None にしてください。")
+    return select_year(analysis, year)
 
 
 def check_facts(analysis: Analysis, expect: dict) -> None:

@@ -9,14 +9,17 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TypeVar
 
+import pandas as pd
+
 from .analysis import Analysis, analyze, analyze_tables, clean_all, combined, load_analysis, write_analysis
 from .cleaning import Table
-from .errors import InputError
+from .errors import InputError, NotebookError
 from .kwic import kwic
-from .manifest import table_files
+from .manifest import add_to_manifest, resolve_year, table_files, year_from_name
 from .schema import ASPECTS
 from .tables import write_tables
 from .tokens import terms, tokens, word_lists
+from .years import known_years, program_changes, program_report
 
 T = TypeVar("T")
 ASPECT_JA = {"effect": "効果", "limitation": "限界", "next_step": "今後"}
@@ -59,7 +62,48 @@ def cmd_clean(args: argparse.Namespace) -> int:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     for table in clean_all(args.raw, args.year, args.schema):
-        print("\n".join(summary_lines(table)))
+        print("\n".join(summary_lines(table) + comparison_lines(table, args.schema)))
+    return 0
+
+
+def comparison_lines(table: Table, schema: str | None) -> list[str]:
+    """How a table differs from the earlier years' tables in the same directory."""
+    known = table.programs["year"].dropna()
+    if known.empty:
+        return ["  前年度との比較: 年度が不明なので比較しません (--year か manifest.csv で年度を与えてください)"]
+    year = int(known.iloc[0])
+    earlier: dict[int, list[Path]] = {}
+    for path in table_files(table.path.parent):
+        other = resolve_year(path)
+        if path.resolve() != table.path.resolve() and other is not None and other < year:
+            earlier.setdefault(other, []).append(path)
+    if not earlier:
+        return [f"  前年度との比較: {year}年度より前の表が {table.path.parent} にありません"]
+    try:
+        previous = clean_all(sorted(p for paths in earlier.values() for p in paths), schema_path=schema)
+    except InputError as exc:
+        return [f"  前年度との比較: 前の年度の表を読めませんでした ({exc.message})"]
+    last = max(earlier)
+    frames = combined([t for t in previous if int(t.programs["year"].dropna().iloc[0]) == last] + [table])
+    lines = [f"  {last}年度との比較:"]
+    seen = set(pd.concat([t.programs for t in previous])["support_type"])
+    new_types = [s for s in dict.fromkeys(table.programs["support_type"]) if s not in seen]
+    if new_types:
+        lines.append("    これまでにない区分: " + ", ".join(new_types))
+    changes = program_changes(frames["programs.csv"], frames["items.csv"])
+    found = program_report(changes, year)
+    lines += [f"    {line}" for line in found] or ["    事業の追加・削除・名称変更はありません"]
+    return lines
+
+
+def cmd_manifest_add(args: argparse.Namespace) -> int:
+    path = Path(args.file)
+    year = resolve_year(path, args.year) if args.year is not None else year_from_name(path.stem)
+    table = clean_all([path], year)[0]  # a file that does not clean never enters the manifest
+    entry, replaced = add_to_manifest(path, year, args.city, args.title, args.source)
+    print(f"{path.parent / 'manifest.csv'}: {entry.file} を{'更新' if replaced else '追加'}しました "
+          f"(年度 {entry.fiscal_year or '不明'}, 事業 {len(table.programs)} 件, 項目 {len(table.items)} 件, "
+          f"sha256 {entry.sha256[:12]}…)")
     return 0
 
 
@@ -103,18 +147,32 @@ def cmd_kwic(args: argparse.Namespace) -> int:
 
 
 NOTEBOOKS = ["1.0-cleaning.ipynb", "2.0-keywords.ipynb", "3.0-support-types.ipynb"]
+YEAR_NOTEBOOK = "4.0-year-over-year.ipynb"
 
 
 def report_stages(analysis: Analysis, args: argparse.Namespace) -> None:
-    """figures → Excel workbook → every notebook executed and rendered to HTML."""
-    from .plots import make_figures
+    """figures → Excel workbook → every notebook executed and rendered to HTML.
+
+    With several years, the support-type figures and notebooks 1.0–3.0 are made once per year
+    (names end in _YYYY), and the year-over-year figures and notebook 4.0 compare them.
+    """
+    from .analysis import select_year
+    from .plots import make_figures, make_year_figures
     from .report import execute_notebook, write_workbook
 
     reports = Path(args.reports)
-    _stage("figures", lambda: make_figures(analysis, reports / "figures"))
+    years = known_years(analysis["items"])
+    per_year = years if len(years) > 1 else [None]
+
+    def figures() -> None:
+        for year in per_year:
+            part = analysis if year is None else select_year(analysis, year)
+            make_figures(part, reports / "figures", "" if year is None else f"_{year}")
+        make_year_figures(analysis, reports / "figures")
+    _stage("figures", figures)
     _stage("workbook", lambda: write_workbook(analysis, reports / "kyodo_tables.xlsx"))
     notebooks = Path(args.notebooks)
-    missing = [n for n in NOTEBOOKS if not (notebooks / n).exists()]
+    missing = [n for n in [*NOTEBOOKS, YEAR_NOTEBOOK] if not (notebooks / n).exists()]
     if missing:
         raise InputError(notebooks, f"ノートブックがありません: {', '.join(missing)}",
                          hint="リポジトリの最上位で実行するか、--notebooks で notebooks/ の場所を指定してください。")
@@ -122,8 +180,11 @@ def report_stages(analysis: Analysis, args: argparse.Namespace) -> None:
                   "YEAR": None, "EXPECT": None}
 
     def render() -> None:
-        for name in NOTEBOOKS:
-            execute_notebook(notebooks / name, reports / name.replace(".ipynb", ".html"), parameters)
+        for year in per_year:
+            for name in NOTEBOOKS:
+                html = name.replace(".ipynb", ".html" if year is None else f"_{year}.html")
+                execute_notebook(notebooks / name, reports / html, {**parameters, "YEAR": year})
+        execute_notebook(notebooks / YEAR_NOTEBOOK, reports / YEAR_NOTEBOOK.replace(".ipynb", ".html"), parameters)
     _stage("notebooks", render)
 
 
@@ -179,6 +240,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--codes", help="KH Coder 形式のコーディングルール (既定: パッケージ同梱の codes.txt)")
     p.set_defaults(func=cmd_analyze)
 
+    p = sub.add_parser("manifest", help="生データのマニフェスト (data/raw/manifest.csv) を編集する")
+    manifest_sub = p.add_subparsers(dest="manifest_command", required=True)
+    p = manifest_sub.add_parser("add", help="表をマニフェストに追加する (SHA-256 は自動で記入)")
+    p.add_argument("file", metavar="FILE", help="data/raw/ に置いた表のファイル")
+    p.add_argument("--year", type=int, help="年度 (西暦)。省略時はファイル名から (R7, 令和7年度, 2025 など)")
+    p.add_argument("--city", help="市町村名 (省略時は前の行と同じ)")
+    p.add_argument("--title", help="表題 (省略時は前の行と同じ)")
+    p.add_argument("--source", help="入手元・書き出し方法などのメモ")
+    p.set_defaults(func=cmd_manifest_add)
+
     p = sub.add_parser("kwic", help="語が出てくる文脈 (KWIC) を表示する")
     p.add_argument("term", metavar="TERM", help="抽出語 (例: 補助金、進む)")
     p.add_argument("--window", type=int, default=20, help="前後に表示する文字数 (既定: 20)")
@@ -209,3 +280,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except InputError as exc:
         print(f"kyodo-analysis: エラー: {exc.format()}", file=sys.stderr)
         return 2
+    except NotebookError as exc:
+        print(f"kyodo-analysis: エラー: {exc}\n  対処: notebooks/ のノートブックを開いて、そのセルを確かめてください。",
+              file=sys.stderr)
+        return 1

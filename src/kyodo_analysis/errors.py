@@ -24,3 +24,7 @@ class InputError(Exception):
         if self.hint:
             text += f"\n  対処: {self.hint}"
         return text
+
+
+class NotebookError(RuntimeError):
+    """A notebook failed while the report was being rendered (a bug to look at, not bad input)."""

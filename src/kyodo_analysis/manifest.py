@@ -91,3 +91,38 @@ def resolve_year(path: Path, year: int | None = None) -> int | None:
                 return entry.fiscal_year
             break
     return year_from_name(path.stem)
+
+
+def write_manifest(raw_dir: str | Path, entries: list[Entry]) -> Path:
+    """Write the manifest (UTF-8 with BOM for Excel, LF line ends), replacing it only when complete."""
+    path = Path(raw_dir) / MANIFEST_NAME
+    tmp = path.with_suffix(".csv.tmp")
+    with tmp.open("w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(MANIFEST_COLUMNS)
+        for e in entries:
+            writer.writerow([e.file, e.city, e.title, "" if e.fiscal_year is None else e.fiscal_year, e.source, e.sha256])
+    tmp.replace(path)
+    return path
+
+
+def add_to_manifest(path: str | Path, year: int | None, city: str | None = None, title: str | None = None,
+                    source: str | None = None) -> tuple[Entry, bool]:
+    """Add (or update) a raw file's row in the manifest beside it, with its SHA-256 computed here.
+
+    City and title default to those of the manifest's last row. Returns the entry and whether it replaced
+    an existing row.
+    """
+    path = Path(path)
+    entries = read_manifest(path.parent) or []
+    last = entries[-1] if entries else None
+    city = city if city is not None else (last.city if last else "")
+    title = title if title is not None else (last.title if last else "")
+    if not city or not title:
+        raise InputError(path, "マニフェストの最初の行なので、市町村名と表題が必要です。",
+                         hint='--city 逗子市 --title "これまでの取り組みに係る協働の成果等" のように指定してください。')
+    entry = Entry(path.name, city, title, year, source or "", sha256(path))
+    replaced = any(e.file == path.name for e in entries)
+    entries = [entry if e.file == path.name else e for e in entries] if replaced else [*entries, entry]
+    write_manifest(path.parent, entries)
+    return entry, replaced

@@ -89,17 +89,35 @@ def add_footnote(fig: Figure, metadata: dict, extra: str = "") -> None:
     fig.text(0.01, 0.005, text, ha="left", va="bottom", fontsize=7, color="#555555", wrap=True)
 
 
-def save_figure(fig: Figure, out_dir: str | Path, name: str) -> list[Path]:
-    """Save PNG (200 dpi), SVG and PDF with fixed metadata, failing on any missing glyph."""
+def provenance(metadata: dict) -> str:
+    """What produced a figure: raw files with SHA-256, dictionary, word lists and coding rules."""
+    parts = [f"raw: {f['file']} sha256={f['sha256']}" for f in metadata.get("raw_files", [])]
+    info = metadata.get("dictionary")
+    if info:
+        parts.append(f"dictionary: {info['dictionary']} {info['dictionary_version']} (UniDic {info['unidic_version']})")
+    for name, entry in sorted(metadata.get("word_lists", {}).items()):
+        parts.append(f"{name}: {entry['source']} sha256={entry['sha256']}")
+    rules = metadata.get("coding_rules")
+    if rules:
+        parts.append(f"coding_rules: {rules['source']} sha256={rules['sha256']}")
+    return "; ".join(parts)
+
+
+def save_figure(fig: Figure, out_dir: str | Path, name: str, metadata: dict | None = None) -> list[Path]:
+    """Save PNG (200 dpi), SVG and PDF with fixed dates and the provenance embedded, failing on any
+    missing glyph. The same figure gives the same bytes."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
+    source = provenance(metadata or {})
     paths = []
     with glyphs_required():
         for fmt in FORMATS:
             path = out_dir / f"{name}.{fmt}"
-            metadata = {"png": {"Software": None}, "svg": {"Date": None, "Creator": None},
-                        "pdf": {"CreationDate": None, "ModDate": None, "Creator": None, "Producer": None}}[fmt]
-            fig.savefig(path, format=fmt, dpi=DPI, metadata=metadata, bbox_inches="tight", pad_inches=0.15)
+            embedded = {"png": {"Software": None, "Description": source},
+                        "svg": {"Date": None, "Creator": None, "Description": source},
+                        "pdf": {"CreationDate": None, "ModDate": None, "Creator": None, "Producer": None,
+                                "Subject": source}}[fmt]
+            fig.savefig(path, format=fmt, dpi=DPI, metadata=embedded, bbox_inches="tight", pad_inches=0.15)
             paths.append(path)
     return paths
 
@@ -333,8 +351,8 @@ def wrap(text: str, width: int = 40) -> str:
     return "\n".join(textwrap.wrap(text, width)) if text else text
 
 
-def make_figures(analysis, out_dir: str | Path) -> list[Path]:
-    """Draw and save every figure of the review from the processed tables."""
+def make_figures(analysis, out_dir: str | Path, suffix: str = "") -> list[Path]:
+    """Draw and save every support-type figure of one analysis (one year, or the only table)."""
     items, metadata = analysis["items"], analysis.metadata
     figures = {
         "items_by_support_type_and_aspect": plot_items_by_aspect(items, metadata),
@@ -347,8 +365,138 @@ def make_figures(analysis, out_dir: str | Path) -> list[Path]:
     }
     paths = []
     for name, fig in figures.items():
-        paths += save_figure(fig, out_dir, name)
+        paths += save_figure(fig, out_dir, name + suffix, metadata)
     return paths
 
 
+# ---------------------------------------------------------------- comparing years
 
+def plot_items_by_year(items: pd.DataFrame, metadata: dict) -> Figure:
+    """Items per support type × aspect, one panel per support type, one group of bars per year."""
+    order = support_order(items)
+    years = sorted(int(y) for y in items["year"].dropna().unique())
+    fig, axes = new_figure(3.3 * len(order), 4.2, ncols=len(order))
+    axes = axes if len(order) > 1 else [axes]
+    table = items.groupby(["support_type", "year", "aspect"]).size()
+    top = int(table.max()) if len(table) else 1
+    for ax, support in zip(axes, order, strict=True):
+        x = np.arange(len(years))
+        for k, aspect in enumerate(ASPECTS):
+            values = [int(table.get((support, year, aspect), 0)) for year in years]
+            bars = ax.bar(x + (k - 1) * 0.26, values, 0.26, color=ASPECT_COLORS[aspect], label=ASPECT_LONG[aspect])
+            ax.bar_label(bars, fontsize=8, padding=1)
+        ax.set_xticks(x, [f"{y}年度" for y in years])
+        ax.set_ylim(0, top * 1.25 + 0.5)
+        ax.set_title(support, color=support_color(support, order), fontsize=12)
+    axes[0].set_ylabel("項目数")
+    axes[0].legend(frameon=False, fontsize=8, loc="upper left")
+    fig.suptitle("年度ごとの項目数 (区分 × 観点)", fontsize=14)
+    fig.tight_layout(rect=(0, 0.07, 1, 0.95))
+    add_footnote(fig, metadata, "その年度の表にない区分は 0 件です。件数は記述の多さであり、成果の大きさではありません。")
+    return fig
+
+
+def plot_term_changes(trends: pd.DataFrame, metadata: dict, top: int = 10) -> Figure:
+    """Terms that rose and fell most from the previous year to the latest (all support types pooled)."""
+    pooled = trends[(trends["support_type"] == "全体") & (trends["aspect"] == "all") & trends["z_vs_prev"].notna()]
+    year = int(pooled["year"].max())
+    latest = pooled[pooled["year"] == year]
+    previous = int(latest["prev_year"].iloc[0])
+    rising = (latest[latest["z_vs_prev"] > 0]
+              .sort_values(["z_vs_prev", "n", "term"], ascending=[False, False, True]).head(top))
+    falling = (latest[latest["z_vs_prev"] < 0]
+               .sort_values(["z_vs_prev", "n_prev", "term"], ascending=[True, False, True]).head(top))
+    rows = pd.concat([rising, falling[::-1]])[::-1]
+    fig, ax = new_figure(8, 0.36 * len(rows) + 1.8)
+    colors = [ASPECT_COLORS["effect"] if z > 0 else ASPECT_COLORS["limitation"] for z in rows["z_vs_prev"]]
+    ax.barh(np.arange(len(rows)), rows["z_vs_prev"], color=colors)
+    labels = [f"{t}  ({p}→{n})" for t, p, n in zip(rows["term"], rows["n_prev"], rows["n"], strict=True)]
+    ax.set_yticks(np.arange(len(rows)), labels, fontsize=9)
+    ax.axvline(0, color="#333333", linewidth=0.8)
+    ax.set_xlabel(f"z 値 (重み付き対数オッズ比, {year}年度 対 {previous}年度; 右: 増えた語 / 左: 減った語)")
+    ax.set_title(f"{previous}年度から{year}年度に増えた語・減った語", fontsize=14)
+    fig.tight_layout(rect=(0, 0.07, 1, 1))
+    add_footnote(fig, metadata, "括弧内は出現回数 (前年度→当年度)。全区分・全観点をまとめた比較です。"
+                 "事業の追加・削除による変化も含みます。")
+    return fig
+
+
+def plot_codes_by_year(codes: pd.DataFrame, items: pd.DataFrame, metadata: dict) -> Figure:
+    """Share of items coded, code × (support type, year), side by side."""
+    order = support_order(items)
+    table = codes[(codes["aspect"] == "all") & codes["year"].notna()]
+    years = sorted(int(y) for y in table["year"].unique())
+    code_order = list(dict.fromkeys(table["code"]))
+    columns = [(s, y) for s in order for y in years]
+    share = np.full((len(code_order), len(columns)), np.nan)
+    labels = [["" for _ in columns] for _ in code_order]
+    indexed = table.set_index(["code", "support_type", "year"])
+    for i, code in enumerate(code_order):
+        for j, (support, year) in enumerate(columns):
+            if (code, support, year) in indexed.index:
+                row = indexed.loc[(code, support, year)]
+                share[i, j] = row["share"]
+                labels[i][j] = f"{int(row['n_items'])}/{int(row['n_total'])}"
+    fig, ax = new_figure(1.25 * len(columns) + 4, 0.5 * len(code_order) + 2.4)
+    image = ax.imshow(np.ma.masked_invalid(share), cmap="Blues", vmin=0, vmax=1, aspect="auto")
+    for i in range(len(code_order)):
+        for j in range(len(columns)):
+            text = labels[i][j] or "—"
+            ax.text(j, i, text, ha="center", va="center", fontsize=8,
+                    color="white" if not np.isnan(share[i, j]) and share[i, j] > 0.6 else "black")
+    ax.set_xticks(range(len(columns)), [f"{s}\n{y}年度" for s, y in columns], fontsize=8)
+    ax.set_yticks(range(len(code_order)), code_order)
+    ax.tick_params(top=True, bottom=False, labeltop=True, labelbottom=False)
+    ax.spines[:].set_visible(False)
+    bar = fig.colorbar(image, ax=ax, shrink=0.8)
+    bar.set_label("コードに当たった項目の割合")
+    ax.set_title("年度ごとのコード × 区分", pad=40)
+    fig.tight_layout(rect=(0, 0.07, 1, 1))
+    add_footnote(fig, metadata, "セルは コードに当たった項目数/その区分の項目数。— はその年度にその区分がないことを表します。")
+    return fig
+
+
+STATUS_JA = {"kept": "継続", "added": "追加", "removed": "廃止", "renamed": "名称変更"}
+STATUS_COLORS = {"kept": "#7b7b7b", "added": "#1a9641", "removed": "#d7191c", "renamed": "#2b83ba"}
+
+
+def plot_program_changes(changes: pd.DataFrame, metadata: dict) -> Figure:
+    """Each program as a bar from its first to its last year, coloured by what happened to it."""
+    rows = changes[changes["first_year"].notna()].reset_index(drop=True)
+    years = sorted(set(rows["first_year"].astype(int)) | set(rows["last_year"].astype(int)))
+    fig, ax = new_figure(9, 0.45 * len(rows) + 1.8)
+    for i, row in enumerate(rows.itertuples(index=False)):
+        y = len(rows) - 1 - i
+        color = STATUS_COLORS[row.status]
+        ax.plot([row.first_year, row.last_year], [y, y], color=color, linewidth=6, solid_capstyle="round")
+        ax.scatter([row.first_year, row.last_year], [y, y], s=90, color=color, zorder=3)  # one-year programs too
+        label = f"NO {row.program_no} {row.program}  [{STATUS_JA[row.status]}]"
+        if isinstance(row.previous_name, str) and row.previous_name:
+            label += f"  旧: {row.previous_name}"
+        ax.text(years[-1] + 0.15, y, label, va="center", fontsize=9, color=color)
+    ax.set_xticks(years, [f"{y}年度" for y in years])
+    ax.set_xlim(years[0] - 0.3, years[-1] + 2.6)
+    ax.set_yticks([])
+    ax.spines["left"].set_visible(False)
+    ax.set_title("事業の継続・追加・廃止・名称変更", fontsize=14)
+    fig.tight_layout(rect=(0, 0.08, 1, 1))
+    add_footnote(fig, metadata, "事業は NO と名称 (全角・半角と空白を揃えて) で対応づけ、"
+                 "NO が同じで名称だけ変わり本文の大半が同じものは名称変更としています。")
+    return fig
+
+
+def make_year_figures(analysis, out_dir: str | Path) -> list[Path]:
+    """The year-over-year figures (only when the tables span at least two known years)."""
+    items, metadata = analysis["items"], analysis.metadata
+    if items["year"].dropna().nunique() < 2:
+        return []
+    figures = {
+        "items_by_year": plot_items_by_year(items, metadata),
+        "terms_rising_and_falling": plot_term_changes(analysis["keyword_trends"], metadata),
+        "codes_by_year": plot_codes_by_year(analysis["codes"], items, metadata),
+        "program_changes": plot_program_changes(analysis["program_changes"], metadata),
+    }
+    paths = []
+    for name, fig in figures.items():
+        paths += save_figure(fig, out_dir, name, metadata)
+    return paths

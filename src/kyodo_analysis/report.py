@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from .analysis import Analysis
+from .errors import NotebookError
 from .kwic import kwic
 from .plots import ASPECT_JA, support_order
 from .schema import ASPECTS
@@ -126,9 +127,9 @@ def codes_crosstab(codes: pd.DataFrame, items: pd.DataFrame, aspect: str = "all"
     order = support_order(items)
     table = codes[codes["aspect"] == aspect]
     rows = []
-    for code, group in table.groupby("code", sort=False):
+    for (year, code), group in table.groupby(["year", "code"], sort=False, dropna=False):
         group = group.set_index("support_type")
-        row = {"コード": code}
+        row = {"年度": "不明" if pd.isna(year) else int(year), "コード": code}
         for support in order:
             if support in group.index:
                 r = group.loc[support]
@@ -185,11 +186,57 @@ def workbook_sheets(analysis: Analysis) -> dict[str, pd.DataFrame]:
         "語×区分・観点": keyword_matrix(analysis["keywords"], items),
         "特徴語": view_distinctive(analysis["distinctive_terms"]),
         "コード×区分": codes_crosstab(analysis["codes"], items),
+        "事業の変化(年度)": view_program_changes(analysis["program_changes"]),
+        "語の増減(年度)": term_changes(analysis["keyword_trends"]),
         "コード×区分(観点別)": _aspect_ja(analysis["codes"]).rename(columns={
             "year": "年度", "code": "コード", "support_type": "区分", "aspect": "観点", "n_items": "項目数",
             "n_total": "区分の項目数", "share": "割合", "adjusted_residual": "調整済み残差", "chi2": "χ²",
             "p_value": "p値", "test": "検定"}),
     }
+
+
+def view_program_changes(changes: pd.DataFrame) -> pd.DataFrame:
+    """Program changes across years with Japanese headers and statuses."""
+    from .plots import STATUS_JA
+
+    table = changes.copy()
+    table["status"] = table["status"].map(STATUS_JA)
+    table["previous_name"] = table["previous_name"].fillna("")
+    return table.rename(columns={"program_no": "NO", "program": "事業名", "support_type": "区分", "status": "変化",
+                                 "first_year": "最初の年度", "last_year": "最後の年度", "previous_name": "以前の名称"})
+
+
+def term_changes(trends: pd.DataFrame, top: int = 10) -> pd.DataFrame:
+    """Per pair of consecutive years, the terms that rose and fell most (all support types pooled)."""
+    pooled = trends[(trends["support_type"] == "全体") & (trends["aspect"] == "all") & trends["z_vs_prev"].notna()]
+    parts = []
+    for _year, group in pooled.groupby("year", sort=True):
+        rising = group[group["z_vs_prev"] > 0].sort_values(["z_vs_prev", "n", "term"], ascending=[False, False, True])
+        falling = group[group["z_vs_prev"] < 0].sort_values(["z_vs_prev", "n_prev", "term"], ascending=[True, False, True])
+        parts += [rising.head(top).assign(direction="増えた語"), falling.head(top).assign(direction="減った語")]
+    if not parts:
+        return pd.DataFrame(columns=["年度", "前年度", "増減", "語", "出現回数(前年度)", "出現回数", "z値"])
+    table = pd.concat(parts, ignore_index=True)
+    return pd.DataFrame({"年度": table["year"], "前年度": table["prev_year"], "増減": table["direction"], "語": table["term"],
+                         "出現回数(前年度)": table["n_prev"], "出現回数": table["n"], "z値": table["z_vs_prev"].round(2)})
+
+
+def codes_by_year(codes: pd.DataFrame, items: pd.DataFrame) -> pd.DataFrame:
+    """Code × support type for each year side by side: "items coded / items (share)"."""
+    table = codes[(codes["aspect"] == "all") & codes["year"].notna()].copy()
+    table["cell"] = [f"{n}/{t} ({s:.0%})" for n, t, s in zip(table["n_items"], table["n_total"], table["share"], strict=True)]
+    order = support_order(items)
+    wide = table.pivot_table(index="code", columns=["support_type", "year"], values="cell", aggfunc="first", sort=False)
+    columns = [(s, y) for s in order for y in sorted(table["year"].unique()) if (s, y) in wide.columns]
+    wide = wide[columns].reindex(list(dict.fromkeys(table["code"])))
+    wide.columns = [f"{s} {y}年度" for s, y in columns]
+    wide.index.name = "コード"
+    return wide.reset_index().fillna("—")
+
+
+def years(analysis: Analysis) -> list[int]:
+    """The known fiscal years of the tables, in order."""
+    return sorted(int(y) for y in analysis["items"]["year"].dropna().unique())
 
 
 def _display_width(value: object) -> int:
@@ -247,6 +294,12 @@ def _fixed_dates(core_xml: bytes) -> bytes:
 
 # ---------------------------------------------------------------- notebooks → HTML
 
+def _strip_ansi(text: str) -> str:
+    import re
+
+    return re.sub(r"\x1b\[[0-9;]*m", "", text)
+
+
 def execute_notebook(notebook: str | Path, html_path: str | Path, parameters: dict, timeout: int = 600) -> Path:
     """Execute a notebook with its ``parameters`` cell overridden (papermill's convention: an
     ``injected-parameters`` cell after it) and render the executed copy to HTML."""
@@ -261,9 +314,16 @@ def execute_notebook(notebook: str | Path, html_path: str | Path, parameters: di
     injected.metadata["tags"] = ["injected-parameters"]
     position = next((i + 1 for i, c in enumerate(nb.cells) if "parameters" in c.get("metadata", {}).get("tags", [])), 0)
     nb.cells.insert(position, injected)
+    from nbclient.exceptions import CellExecutionError
+
     # The kernel listens on loopback only; its start-up warning about unencrypted TCP is noise here.
-    NotebookClient(nb, timeout=timeout, kernel_name="python3", extra_arguments=["--log-level=ERROR"],
-                   resources={"metadata": {"path": str(notebook.parent)}}).execute()
+    client = NotebookClient(nb, timeout=timeout, kernel_name="python3", extra_arguments=["--log-level=ERROR"],
+                            resources={"metadata": {"path": str(notebook.parent)}})
+    try:
+        client.execute()
+    except CellExecutionError as error:
+        last = [line for line in str(error).strip().splitlines() if line.strip()][-1]
+        raise NotebookError(f"{notebook.name} の実行中にエラーが出ました: {_strip_ansi(last)}") from None
     body, _ = HTMLExporter(template_name="lab").from_notebook_node(nb)
     html_path = Path(html_path)
     html_path.parent.mkdir(parents=True, exist_ok=True)

@@ -182,7 +182,7 @@ def cooccurrence(term_frame: pd.DataFrame, items: pd.DataFrame, unit: str = "ite
         graph.add_nodes_from(sorted(set(edge_frame.loc[edge_frame["kind"] == link_to, "source"])))
     graph.add_weighted_edges_from(edge_frame[["source", "target", "jaccard"]].itertuples(index=False, name=None))
     community_of: dict[str, int] = {}
-    term_graph = graph.subgraph(in_network)
+    term_graph = induced_subgraph(graph, in_network)
     if term_graph.number_of_edges():
         found = greedy_modularity_communities(term_graph, weight="weight")
         for number, members in enumerate(sorted(found, key=lambda c: (-len(c), min(c))), start=1):
@@ -202,6 +202,21 @@ def cooccurrence(term_frame: pd.DataFrame, items: pd.DataFrame, unit: str = "ite
     return nodes.sort_values(["kind", "node"], kind="stable").reset_index(drop=True), edge_frame.reset_index(drop=True)
 
 
+def induced_subgraph(graph, nodes: list[str]):
+    """A copy of the subgraph on ``nodes`` whose node and edge order follow ``nodes``.
+
+    networkx's ``subgraph`` view may iterate over a set of nodes, whose order changes with Python's
+    hash seed from one process to the next; layouts and communities would then differ between runs.
+    """
+    import networkx as nx
+
+    wanted = set(nodes)
+    sub = nx.Graph()
+    sub.add_nodes_from(nodes)
+    sub.add_edges_from((u, v, d) for u, v, d in graph.edges(nodes, data=True) if v in wanted)
+    return sub
+
+
 def packed_layout(graph, seed: int = 2018) -> dict[str, tuple[float, float]]:
     """A readable, deterministic layout: each connected component laid out on its own (Kamada–Kawai,
     started from a seeded spring layout), the largest on the left, the small ones stacked on the right."""
@@ -211,7 +226,7 @@ def packed_layout(graph, seed: int = 2018) -> dict[str, tuple[float, float]]:
     layout: dict[str, tuple[float, float]] = {}
     column_y = 1.0
     for index, members in enumerate(components):
-        sub = graph.subgraph(members)
+        sub = induced_subgraph(graph, members)
         if len(members) == 1:
             local = {members[0]: np.zeros(2)}
         else:
