@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import TypeVar
 
@@ -157,18 +159,19 @@ def report_stages(analysis: Analysis, args: argparse.Namespace) -> None:
     (names end in _YYYY), and the year-over-year figures and notebook 4.0 compare them.
     """
     from .analysis import select_year
-    from .plots import make_figures, make_year_figures
+    from .plots import draw_figures, figure_specs, year_figure_specs
     from .report import execute_notebook, write_workbook
 
     reports = Path(args.reports)
     years = known_years(analysis["items"])
     per_year = years if len(years) > 1 else [None]
 
+    workers = min(2, os.cpu_count() or 1)
+
     def figures() -> None:
-        for year in per_year:
-            part = analysis if year is None else select_year(analysis, year)
-            make_figures(part, reports / "figures", "" if year is None else f"_{year}")
-        make_year_figures(analysis, reports / "figures")
+        specs = [spec for year in per_year for spec in figure_specs(
+            analysis if year is None else select_year(analysis, year), "" if year is None else f"_{year}")]
+        draw_figures(specs + year_figure_specs(analysis), reports / "figures", analysis.metadata, workers)
     _stage("figures", figures)
     _stage("workbook", lambda: write_workbook(analysis, reports / "kyodo_tables.xlsx"))
     notebooks = Path(args.notebooks)
@@ -179,12 +182,15 @@ def report_stages(analysis: Analysis, args: argparse.Namespace) -> None:
     parameters = {"DATA_DIR": str(Path(args.out).resolve()), "RAW_DIR": str(Path(args.raw_dir).resolve()),
                   "YEAR": None, "EXPECT": None}
 
+    jobs = [(notebooks / name, reports / name.replace(".ipynb", ".html" if year is None else f"_{year}.html"),
+             {**parameters, "YEAR": year}) for year in per_year for name in NOTEBOOKS]
+    jobs.append((notebooks / YEAR_NOTEBOOK, reports / YEAR_NOTEBOOK.replace(".ipynb", ".html"), parameters))
+
     def render() -> None:
-        for year in per_year:
-            for name in NOTEBOOKS:
-                html = name.replace(".ipynb", ".html" if year is None else f"_{year}.html")
-                execute_notebook(notebooks / name, reports / html, {**parameters, "YEAR": year})
-        execute_notebook(notebooks / YEAR_NOTEBOOK, reports / YEAR_NOTEBOOK.replace(".ipynb", ".html"), parameters)
+        # Each notebook runs in its own kernel; two at a time keeps both cores busy while kernels start.
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            for done in [pool.submit(execute_notebook, *job) for job in jobs]:
+                done.result()
     _stage("notebooks", render)
 
 

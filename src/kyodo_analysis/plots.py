@@ -7,7 +7,7 @@ from __future__ import annotations
 import io
 import textwrap
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -351,22 +351,43 @@ def wrap(text: str, width: int = 40) -> str:
     return "\n".join(textwrap.wrap(text, width)) if text else text
 
 
-def make_figures(analysis, out_dir: str | Path, suffix: str = "") -> list[Path]:
-    """Draw and save every support-type figure of one analysis (one year, or the only table)."""
+def figure_specs(analysis, suffix: str = "") -> list[tuple[str, Callable, tuple]]:
+    """(file name, plot function, its arguments) for every support-type figure of one analysis."""
     items, metadata = analysis["items"], analysis.metadata
-    figures = {
-        "items_by_support_type_and_aspect": plot_items_by_aspect(items, metadata),
-        "effect_vs_limitation_terms_by_support_type": plot_effect_vs_limitation(analysis["keywords"], items, metadata),
-        "distinctive_terms_by_support_type": plot_distinctive_terms(analysis["distinctive_terms"], items, metadata),
-        "codes_by_support_type_heatmap": plot_code_heatmap(analysis["codes"], items, metadata),
-        "cooccurrence_network": plot_network(analysis["cooccurrence_nodes"], analysis["cooccurrence_edges"], items, metadata),
-        "correspondence_analysis_map": plot_correspondence(analysis["correspondence_terms"], analysis["correspondence_groups"],
-                                                           analysis["correspondence_inertia"], items, metadata),
-    }
-    paths = []
-    for name, fig in figures.items():
-        paths += save_figure(fig, out_dir, name + suffix, metadata)
-    return paths
+    return [
+        ("items_by_support_type_and_aspect" + suffix, plot_items_by_aspect, (items, metadata)),
+        ("effect_vs_limitation_terms_by_support_type" + suffix, plot_effect_vs_limitation,
+         (analysis["keywords"], items, metadata)),
+        ("distinctive_terms_by_support_type" + suffix, plot_distinctive_terms, (analysis["distinctive_terms"], items, metadata)),
+        ("codes_by_support_type_heatmap" + suffix, plot_code_heatmap, (analysis["codes"], items, metadata)),
+        ("cooccurrence_network" + suffix, plot_network,
+         (analysis["cooccurrence_nodes"], analysis["cooccurrence_edges"], items, metadata)),
+        ("correspondence_analysis_map" + suffix, plot_correspondence,
+         (analysis["correspondence_terms"], analysis["correspondence_groups"], analysis["correspondence_inertia"], items,
+          metadata)),
+    ]
+
+
+def _draw(name: str, plot: Callable, args: tuple, out_dir: Path, metadata: dict) -> list[Path]:
+    return save_figure(plot(*args), out_dir, name, metadata)
+
+
+def draw_figures(specs: list[tuple[str, Callable, tuple]], out_dir: str | Path, metadata: dict,
+                 workers: int = 1) -> list[Path]:
+    """Draw and save figures, in ``workers`` processes (each figure is independent; output is the same)."""
+    out_dir = Path(out_dir)
+    if workers <= 1:
+        return [p for name, plot, args in specs for p in _draw(name, plot, args, out_dir, metadata)]
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        futures = [pool.submit(_draw, name, plot, args, out_dir, metadata) for name, plot, args in specs]
+        return [p for future in futures for p in future.result()]
+
+
+def make_figures(analysis, out_dir: str | Path, suffix: str = "", workers: int = 1) -> list[Path]:
+    """Draw and save every support-type figure of one analysis (one year, or the only table)."""
+    return draw_figures(figure_specs(analysis, suffix), out_dir, analysis.metadata, workers)
 
 
 # ---------------------------------------------------------------- comparing years
@@ -485,18 +506,18 @@ def plot_program_changes(changes: pd.DataFrame, metadata: dict) -> Figure:
     return fig
 
 
-def make_year_figures(analysis, out_dir: str | Path) -> list[Path]:
-    """The year-over-year figures (only when the tables span at least two known years)."""
+def year_figure_specs(analysis) -> list[tuple[str, Callable, tuple]]:
+    """The year-over-year figures (none unless the tables span at least two known years)."""
     items, metadata = analysis["items"], analysis.metadata
     if items["year"].dropna().nunique() < 2:
         return []
-    figures = {
-        "items_by_year": plot_items_by_year(items, metadata),
-        "terms_rising_and_falling": plot_term_changes(analysis["keyword_trends"], metadata),
-        "codes_by_year": plot_codes_by_year(analysis["codes"], items, metadata),
-        "program_changes": plot_program_changes(analysis["program_changes"], metadata),
-    }
-    paths = []
-    for name, fig in figures.items():
-        paths += save_figure(fig, out_dir, name, metadata)
-    return paths
+    return [
+        ("items_by_year", plot_items_by_year, (items, metadata)),
+        ("terms_rising_and_falling", plot_term_changes, (analysis["keyword_trends"], metadata)),
+        ("codes_by_year", plot_codes_by_year, (analysis["codes"], items, metadata)),
+        ("program_changes", plot_program_changes, (analysis["program_changes"], metadata)),
+    ]
+
+
+def make_year_figures(analysis, out_dir: str | Path, workers: int = 1) -> list[Path]:
+    return draw_figures(year_figure_specs(analysis), out_dir, analysis.metadata, workers)
