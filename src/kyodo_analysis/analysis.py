@@ -18,7 +18,7 @@ from .manifest import resolve_year, sha256
 from .schema import load_schema
 from .stats import cooccurrence, correspondence, distinctive_terms, keywords
 from .tables import read_csv, write_tables
-from .tokens import candidate_compounds, dictionary_info, terms, tokens, unknown_words, word_lists
+from .tokens import candidate_compounds, dictionary_info, tokens_and_terms, unknown_words, word_lists
 from .years import keyword_trends, known_years, program_changes
 
 # The eight tables of the data contract, then the supporting tables figures and notebooks read.
@@ -57,20 +57,21 @@ def combined(tables: Sequence[Table]) -> dict[str, pd.DataFrame]:
 
 def analyze(paths: Sequence[str | Path], year: int | None = None, schema: str | Path | None = None,
             forced: str | Path | None = None, stop: str | Path | None = None,
-            codes: str | Path | None = None) -> Analysis:
-    """Clean every raw table, then tokens → terms → counts, keyness, codes, network and CA."""
-    return analyze_tables(clean_all(paths, year, schema), forced=forced, stop=stop, codes=codes)
+            codes: str | Path | None = None, workers: int = 1) -> Analysis:
+    """Clean every raw table, then tokens → terms → counts, keyness, codes, network and CA.
+
+    ``workers > 1`` runs the morphological analysis in that many processes (same tables)."""
+    return analyze_tables(clean_all(paths, year, schema), forced=forced, stop=stop, codes=codes, workers=workers)
 
 
 def analyze_tables(cleaned: Sequence[Table], forced: str | Path | None = None, stop: str | Path | None = None,
-                   codes: str | Path | None = None) -> Analysis:
+                   codes: str | Path | None = None, workers: int = 1) -> Analysis:
     """The analysis of tables that were already cleaned (see :func:`analyze`)."""
     tables = combined(cleaned)
     items = tables["items.csv"]
     lists = word_lists(forced, stop)
     rules, rules_source = read_rules(codes)
-    token_frame = tokens(items)
-    term_frame = terms(token_frame, lists)
+    token_frame, term_frame = tokens_and_terms(items, lists, workers)
     item_codes = code_items(rules, items, term_frame, token_frame)
     tables.update({
         "tokens.csv": token_frame, "terms.csv": term_frame, "keywords.csv": keywords(term_frame, items),

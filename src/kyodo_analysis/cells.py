@@ -68,7 +68,7 @@ def split_pieces(cell: str) -> list[Piece]:
         for i, (start, mark) in enumerate(bounds):
             end = bounds[i + 1][0] if i + 1 < len(bounds) else len(line)
             raw = line[start + len(mark):end].strip()
-            text = _JA_SPACE.sub("", raw)
+            text = _JA_SPACE.sub("", raw) if (" " in raw or "\u3000" in raw or "\t" in raw) else raw
             if raw or mark:
                 pieces.append(Piece(mark, text, raw if text != raw else ""))
     return pieces

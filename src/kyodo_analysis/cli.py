@@ -20,7 +20,7 @@ from .kwic import kwic
 from .manifest import add_to_manifest, resolve_year, table_files, year_from_name
 from .schema import ASPECTS
 from .tables import write_tables
-from .tokens import terms, tokens, word_lists
+from .tokens import tokens_and_terms, word_lists
 from .years import known_years, program_changes, program_report
 
 T = TypeVar("T")
@@ -125,7 +125,7 @@ def raw_paths(raw_dir: str | Path) -> list[Path]:
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:
-    result = analyze(raw_paths(args.raw_dir), forced=args.forced, stop=args.stop, codes=args.codes)
+    result = analyze(raw_paths(args.raw_dir), forced=args.forced, stop=args.stop, codes=args.codes, workers=args.workers)
     for warning in result.warnings:
         print(f"警告: {warning}", file=sys.stderr)
     written = write_analysis(result, args.out)
@@ -135,8 +135,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
 
 def cmd_kwic(args: argparse.Namespace) -> int:
     items = combined(clean_all(raw_paths(args.raw_dir)))["items.csv"]
-    token_frame = tokens(items)
-    term_frame = terms(token_frame, word_lists(args.forced, args.stop))
+    token_frame, term_frame = tokens_and_terms(items, word_lists(args.forced, args.stop))
     lines = kwic(args.term, items, token_frame, term_frame, window=args.window)
     if lines.empty:
         print(f"「{args.term}」は抽出語にありません (terms.csv の term と同じ表記で指定してください)。", file=sys.stderr)
@@ -202,7 +201,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             print(f"警告: {warning}", file=sys.stderr)
 
     def analyze_and_write() -> Analysis:
-        result = analyze_tables(cleaned)
+        result = analyze_tables(cleaned, workers=args.workers)
         write_analysis(result, args.out)
         return result
     report_stages(_stage("analyze", analyze_and_write), args)
@@ -244,6 +243,7 @@ def build_parser() -> argparse.ArgumentParser:
     analysis_args(p)
     p.add_argument("--out", default="data/processed", help="出力ディレクトリ (既定: data/processed)")
     p.add_argument("--codes", help="KH Coder 形式のコーディングルール (既定: パッケージ同梱の codes.txt)")
+    p.add_argument("--workers", type=int, default=1, help="形態素解析のプロセス数 (2 で2コアを使う。結果は同じ)")
     p.set_defaults(func=cmd_analyze)
 
     p = sub.add_parser("manifest", help="生データのマニフェスト (data/raw/manifest.csv) を編集する")
@@ -269,6 +269,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("run", help="主処理: 整然データ化 → 分析 → 図 → Excel → ノートブックの HTML")
     p.add_argument("--raw-dir", default="data/raw", help="生データのディレクトリ (既定: data/raw)")
+    p.add_argument("--workers", type=int, default=1, help="形態素解析のプロセス数 (2 で2コアを使う。結果は同じ)")
     report_args(p)
     p.set_defaults(func=cmd_run)
 

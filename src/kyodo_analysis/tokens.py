@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import hashlib
 import importlib.metadata
+import itertools
 import re
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 TOKEN_COLUMNS = ["item_id", "token_no", "surface", "base", "lemma", "pos1", "pos2", "pos3", "is_unknown", "start"]
@@ -61,42 +63,38 @@ def clean_lemma(lemma: str | None, surface: str) -> str:
     return _GLOSS.sub("", lemma)
 
 
+_FEATURES: dict[str, tuple[str | None, str | None, str, str, str]] = {}
+
+
 def tokenize_text(text: str) -> list[tuple[str, str, str, str, str, str, bool, int]]:
     """(surface, base, lemma, pos1, pos2, pos3, is_unknown, start) per morpheme, read inside the parse loop.
 
     ``start`` is the token's character offset in ``text`` (MeCab skips whitespace; KWIC and the
-    compound joiner need to know where it was).
-
-    fugashi decodes features lazily from MeCab's buffer, which the next parse overwrites, so every
-    field is copied here before the tokens go out of scope.
+    compound joiner need to know where it was). fugashi decodes features lazily from MeCab's buffer,
+    which the next parse overwrites, so every field is copied here; the decoded fields are cached by
+    the raw feature string, so each distinct feature is decoded once per process.
     """
     out = []
     position = 0
+    cache = _FEATURES
     for word in tagger()(text):
         surface = word.surface
-        feature = word.feature
+        raw = word.feature_raw
+        info = cache.get(raw)
+        if info is None:
+            feature = word.feature
+            lemma = _GLOSS.sub("", feature.lemma) if feature.lemma else None
+            info = cache[raw] = (feature.orthBase or None, lemma, feature.pos1 or "", feature.pos2 or "",
+                                 feature.pos3 or "")
         position += len(word.white_space)
-        out.append((surface, feature.orthBase or surface, clean_lemma(feature.lemma, surface),
-                    feature.pos1 or "", feature.pos2 or "", feature.pos3 or "", bool(word.is_unk), position))
+        out.append((surface, info[0] or surface, info[1] or surface, info[2], info[3], info[4], word.is_unk, position))
         position += len(surface)
     return out
 
 
 def tokens(items: pd.DataFrame) -> pd.DataFrame:
     """One row per morpheme of every item: ``item_id, token_no, surface, base, lemma, pos1..3, is_unknown, start``."""
-    rows: list[tuple] = []
-    for item_id, text in zip(items["item_id"], items["text"], strict=True):
-        if not isinstance(text, str):  # pandas' missing string is a float NaN
-            continue
-        for no, token in enumerate(tokenize_text(text), start=1):
-            rows.append((item_id, no, *token))
-    frame = pd.DataFrame(rows, columns=TOKEN_COLUMNS)
-    frame["token_no"] = frame["token_no"].astype("Int64")
-    frame["start"] = frame["start"].astype("Int64")
-    frame["is_unknown"] = frame["is_unknown"].astype(bool)
-    for column in ("item_id", "surface", "base", "lemma", "pos1", "pos2", "pos3"):
-        frame[column] = frame[column].astype("string")
-    return frame
+    return tokens_and_terms(items)[0]
 
 
 # ---------------------------------------------------------------- word lists
@@ -111,6 +109,14 @@ class WordLists:
     stop_source: str
     forced_sha256: str
     stop_sha256: str
+
+    @property
+    def by_first(self) -> dict[str, tuple[str, ...]]:
+        """Forced terms by their first character, longest first (so a token checks only a few)."""
+        index: dict[str, list[str]] = {}
+        for word in self.forced:
+            index.setdefault(word[0], []).append(word)
+        return {k: tuple(v) for k, v in index.items()}
 
 
 def _read_list(path: str | Path | None, default: str) -> tuple[list[str], str, str]:
@@ -139,6 +145,8 @@ def word_lists(forced: str | Path | None = None, stop: str | Path | None = None)
 # ---------------------------------------------------------------- terms
 
 _NOUN_POS = "名詞"
+# Parts of speech that never start a term (function words and symbols): skipped without further checks.
+_SKIP_POS = frozenset({"助詞", "助動詞", "補助記号", "記号", "空白", "接続詞", "感動詞", "連体詞", "副詞", "代名詞"})
 _PREDICATES = {"動詞": "動詞", "形容詞": "形容詞", "形状詞": "形状詞"}
 _NEGATORS = {"ない", "ず"}  # lemmas of the negating auxiliaries ない, ず, ぬ, ん
 _LIGHT_VERBS = {"為る", "出来る"}  # する / できる after a サ変 noun: 定着しない → 定着(否定)
@@ -173,12 +181,16 @@ def _negation_end(toks: list[tuple], i: int) -> int | None:
     return None
 
 
-def _forced_at(toks: list[tuple], i: int, forced: tuple[str, ...]) -> int | None:
-    """The last index of the forced term that starts at token ``i`` (longest first), or None."""
-    for word in forced:
+def _forced_at(toks: list[tuple], i: int, forced: dict[str, tuple[str, ...]], gaps: frozenset[int]) -> int | None:
+    """The last index of the forced term that starts at token ``i`` (longest first), or None.
+
+    ``forced`` maps a first character to the forced terms that start with it (see WordLists.by_first);
+    ``gaps`` holds the indices of tokens preceded by whitespace (a forced term never spans a space).
+    """
+    for word in forced.get(toks[i][0][:1], ()):
         text = ""
         j = i
-        while j < len(toks) and len(text) < len(word) and (j == i or _adjacent(toks[j - 1], toks[j])):
+        while j < len(toks) and len(text) < len(word) and (j == i or j not in gaps):
             text += toks[j][0]
             j += 1
         if text == word:
@@ -186,20 +198,27 @@ def _forced_at(toks: list[tuple], i: int, forced: tuple[str, ...]) -> int | None
     return None
 
 
-def _adjacent(left: tuple, right: tuple) -> bool:
-    """True when no whitespace separates two tokens (例 CoCoLo stays two words)."""
-    return left[7] + len(left[0]) == right[7]
+def gaps_of(toks: list[tuple]) -> frozenset[int]:
+    """Indices of tokens preceded by whitespace, from their start offsets (tuple field 7)."""
+    return frozenset(j for j in range(1, len(toks)) if toks[j - 1][7] + len(toks[j - 1][0]) != toks[j][7])
 
 
 def item_terms(toks: list[tuple], lists: WordLists) -> list[tuple[str, str, bool, int, int]]:
     """(term, pos, negated, first, last) for one item's tokens (0-based indices)."""
+    return _item_terms(toks, lists.by_first, lists.stop, gaps_of(toks))
+
+
+def _item_terms(toks: list[tuple], forced: dict[str, tuple[str, ...]], stop: frozenset[str],
+                gaps: frozenset[int]) -> list[tuple]:
     out: list[tuple[str, str, bool, int, int]] = []
-    stop = lists.stop
     i = 0
     n = len(toks)
     while i < n:
         base, pos1, pos2 = toks[i][1], toks[i][3], toks[i][4]
-        last = _forced_at(toks, i, lists.forced)
+        if pos1 in _SKIP_POS:
+            i += 1
+            continue
+        last = _forced_at(toks, i, forced, gaps) if toks[i][0][:1] in forced else None
         if last is not None:
             out.append(("".join(t[0] for t in toks[i:last + 1]), "強制抽出", False, i, last))
             i = last + 1
@@ -209,7 +228,8 @@ def item_terms(toks: list[tuple], lists: WordLists) -> list[tuple[str, str, bool
             j = i
             while (j < n and (toks[j][3] == "接頭辞" or _noun_like(toks[j][3], toks[j][4]))
                    and toks[j][0] not in stop
-                   and (j == i or (_adjacent(toks[j - 1], toks[j]) and _forced_at(toks, j, lists.forced) is None))):
+                   and (j == i or (j not in gaps
+                                   and (toks[j][0][:1] not in forced or _forced_at(toks, j, forced, gaps) is None)))):
                 j += 1
             if j == i:  # the token itself is stop-listed
                 i += 1
@@ -248,20 +268,196 @@ def item_terms(toks: list[tuple], lists: WordLists) -> list[tuple[str, str, bool
 def terms(token_frame: pd.DataFrame, lists: WordLists | None = None) -> pd.DataFrame:
     """One row per keyword occurrence: ``item_id, term, pos, negated, first_token_no, last_token_no``."""
     lists = lists or word_lists()
-    rows: list[tuple] = []
+    forced, stop = lists.by_first, lists.stop
     columns = ["surface", "base", "lemma", "pos1", "pos2", "pos3", "is_unknown", "start"]
-    for item_id, group in token_frame.groupby("item_id", sort=False):
-        toks = list(group[columns].itertuples(index=False, name=None))
-        numbers = group["token_no"].tolist()
-        for term, pos, negated, first, last in item_terms(toks, lists):
-            rows.append((item_id, term, pos, negated, numbers[first], numbers[last]))
-    frame = pd.DataFrame(rows, columns=TERM_COLUMNS)
+    rows = list(zip(*(token_frame[c].tolist() for c in columns), strict=True))
+    item_ids = token_frame["item_id"].tolist()
+    numbers = token_frame["token_no"].tolist()
+    out: list[tuple] = []
+    begin = 0
+    while begin < len(rows):
+        end = begin
+        while end < len(rows) and item_ids[end] == item_ids[begin]:
+            end += 1
+        item = rows[begin:end]
+        for term, pos, negated, first, last in _item_terms(item, forced, stop, gaps_of(item)):
+            out.append((item_ids[begin], term, pos, negated, numbers[begin + first], numbers[begin + last]))
+        begin = end
+    frame = pd.DataFrame(out, columns=TERM_COLUMNS)
     for column in ("item_id", "term", "pos"):
         frame[column] = frame[column].astype("string")
     frame["negated"] = frame["negated"].astype(bool)
     for column in ("first_token_no", "last_token_no"):
         frame[column] = frame[column].astype("Int64")
     return frame
+
+
+# ---------------------------------------------------------------- tokens and terms in one pass
+
+_SPACE = re.compile(r"\s")
+
+
+def tokens_and_terms(items: pd.DataFrame, lists: WordLists | None = None, workers: int = 1,
+                     compact: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``tokens(items)`` and ``terms(...)`` in one pass; with ``workers > 1``, in that many processes.
+
+    Items are split into contiguous chunks of about equal text length; each worker process builds its
+    own tagger (taggers cannot be shared or pickled) and the chunks are joined in order, so the
+    tables are identical to a single-process run.
+    """
+    if workers > 1 and len(items) > 1:
+        token_frame, term_frame = _parallel_tokens_and_terms(items, lists or word_lists(), workers)
+    else:
+        token_frame, term_frame = _tokens_and_terms(items, lists)
+    if compact:  # categoricals and int32: what a national-scale run keeps in memory
+        return token_frame, term_frame
+    return contract_dtypes(token_frame), contract_dtypes(term_frame)
+
+
+def contract_dtypes(frame: pd.DataFrame) -> pd.DataFrame:
+    """The dtypes of the CSV contract: strings, nullable integers, booleans (same CSV text as compact form)."""
+    out = {}
+    for column in frame.columns:
+        values = frame[column]
+        if isinstance(values.dtype, pd.CategoricalDtype):
+            out[column] = values.astype("string")
+        elif values.dtype.kind == "i":
+            out[column] = values.astype("Int64")
+        else:
+            out[column] = values
+    return pd.DataFrame(out)
+
+
+def _fresh_tagger() -> None:
+    tagger.cache_clear()  # a forked worker must not reuse its parent's MeCab tagger
+
+
+def _parallel_tokens_and_terms(items: pd.DataFrame, lists: WordLists, workers: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    from concurrent.futures import ProcessPoolExecutor
+
+    lengths = items["text"].fillna("").str.len().to_numpy().cumsum()
+    cuts = [0, *(int(np.searchsorted(lengths, lengths[-1] * k / workers)) for k in range(1, workers)), len(items)]
+    chunks = [items.iloc[a:b] for a, b in itertools.pairwise(cuts) if b > a]
+    with ProcessPoolExecutor(max_workers=workers, initializer=_fresh_tagger) as pool:
+        parts = list(pool.map(_tokens_and_terms, chunks, [lists] * len(chunks)))
+    return _join(items, [p[0] for p in parts]), _join(items, [p[1] for p in parts])
+
+
+def _join(items: pd.DataFrame, frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """Concatenate chunk tables, merging categoricals in first-occurrence order (as one pass would)."""
+    from pandas.api.types import union_categoricals
+
+    joined = {}
+    for column in frames[0].columns:
+        values = [f[column] for f in frames]
+        if isinstance(values[0].dtype, pd.CategoricalDtype):
+            if column == "item_id":
+                codes = np.concatenate([items["item_id"].tolist().index(v.cat.categories[0]) + v.cat.codes.to_numpy()
+                                        if len(v) else v.cat.codes.to_numpy() for v in values])
+                joined[column] = pd.Categorical.from_codes(codes, categories=items["item_id"].tolist())
+            else:
+                joined[column] = union_categoricals([v.array for v in values])
+        else:
+            joined[column] = np.concatenate([v.to_numpy() for v in values])
+    return pd.DataFrame(joined)
+
+
+def _tokens_and_terms(items: pd.DataFrame, lists: WordLists | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``tokens(items)`` and ``terms(...)`` in one pass, in compact columnar form.
+
+    Each distinct (surface, feature) is decoded once and stored as a token *type*; a token is an
+    integer type id, so the tables are built from integer arrays and categoricals rather than one
+    Python object per field. Offsets are only read from MeCab for items that contain whitespace.
+    The result equals ``tokens(items)`` and ``terms(tokens(items), lists)``; ``compact=True`` keeps the
+    categorical form.
+    """
+    lists = lists or word_lists()
+    forced, stop = lists.by_first, lists.stop
+    tag = tagger()
+    type_of: dict[tuple[str, str], int] = {}
+    types: list[tuple] = []
+    tok_type: list[int] = []
+    tok_item: list[int] = []
+    tok_no: list[int] = []
+    spaced_starts: dict[int, list[int]] = {}
+    term_rows: list[tuple] = []
+    no_gaps: frozenset[int] = frozenset()
+    for index, text in enumerate(items["text"].tolist()):
+        if not isinstance(text, str):
+            continue
+        ids: list[int] = []
+        spaced = _SPACE.search(text) is not None
+        starts: list[int] = []
+        gaps: set[int] = set()
+        position = 0
+        for word in tag(text):
+            surface = word.surface
+            key = (surface, word.feature_raw)
+            tid = type_of.get(key)
+            if tid is None:
+                feature = word.feature
+                lemma = _GLOSS.sub("", feature.lemma) if feature.lemma else None
+                tid = type_of[key] = len(types)
+                types.append((surface, feature.orthBase or surface, lemma or surface, feature.pos1 or "",
+                              feature.pos2 or "", feature.pos3 or "", bool(word.is_unk)))
+            if spaced:
+                space = len(word.white_space)
+                if space and ids:
+                    gaps.add(len(ids))
+                position += space
+                starts.append(position)
+                position += len(surface)
+            ids.append(tid)
+        n = len(ids)
+        tok_type += ids
+        tok_item += [index] * n
+        tok_no += range(1, n + 1)
+        if spaced:
+            spaced_starts[len(tok_type) - n] = starts
+        for term, pos, negated, first, last in _item_terms([types[t] for t in ids], forced, stop,
+                                                           frozenset(gaps) if gaps else no_gaps):
+            term_rows.append((index, term, pos, negated, first + 1, last + 1))
+    return (_token_frame(items, types, tok_type, tok_item, tok_no, spaced_starts),
+            _term_frame(items, term_rows))
+
+
+def _categorical(values: list[str], codes: np.ndarray) -> pd.Categorical:
+    """A categorical of per-type strings, indexed by per-token type codes."""
+    vocabulary: dict[str, int] = {}
+    type_codes = np.fromiter((vocabulary.setdefault(v, len(vocabulary)) for v in values), dtype=np.int32,
+                             count=len(values))
+    return pd.Categorical.from_codes(type_codes[codes] if len(codes) else codes, categories=list(vocabulary))
+
+
+def _token_frame(items: pd.DataFrame, types: list[tuple], tok_type: list[int], tok_item: list[int],
+                 tok_no: list[int], spaced_starts: dict[int, list[int]]) -> pd.DataFrame:
+    codes = np.asarray(tok_type, dtype=np.int32)
+    item_index = np.asarray(tok_item, dtype=np.int32)
+    numbers = np.asarray(tok_no, dtype=np.int32)
+    lengths = np.fromiter((len(t[0]) for t in types), dtype=np.int64, count=len(types))[codes] if len(codes) else codes
+    ends = np.cumsum(lengths)
+    first_of_item = ends - lengths  # offset of each token from the start of everything
+    item_start = first_of_item[numbers == 1]
+    starts = first_of_item - np.repeat(item_start, np.diff(np.append(np.flatnonzero(numbers == 1), len(numbers))))
+    for at, offsets in spaced_starts.items():
+        starts[at:at + len(offsets)] = offsets
+    columns = {name: _categorical([t[k] for t in types], codes)
+               for k, name in enumerate(["surface", "base", "lemma", "pos1", "pos2", "pos3"])}
+    unknown = np.fromiter((t[6] for t in types), dtype=bool, count=len(types))
+    return pd.DataFrame({
+        "item_id": pd.Categorical.from_codes(item_index, categories=items["item_id"].tolist()),
+        "token_no": numbers, **columns, "is_unknown": unknown[codes] if len(codes) else unknown[:0],
+        "start": starts.astype(np.int32),
+    })
+
+
+def _term_frame(items: pd.DataFrame, rows: list[tuple]) -> pd.DataFrame:
+    index, term, pos, negated, first, last = (list(c) for c in zip(*rows, strict=True)) if rows else ([],) * 6
+    return pd.DataFrame({
+        "item_id": pd.Categorical.from_codes(np.asarray(index, dtype=np.int32), categories=items["item_id"].tolist()),
+        "term": pd.Categorical(term), "pos": pd.Categorical(pos), "negated": np.asarray(negated, dtype=bool),
+        "first_token_no": np.asarray(first, dtype=np.int32), "last_token_no": np.asarray(last, dtype=np.int32),
+    })
 
 
 # ---------------------------------------------------------------- curation reports
