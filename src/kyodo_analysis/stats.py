@@ -44,6 +44,8 @@ def sort_for_reading(frame: pd.DataFrame, items: pd.DataFrame, columns: list[str
 def counts(term_frame: pd.DataFrame, items: pd.DataFrame, by: list[str] | tuple[str, ...] = ()) -> pd.DataFrame:
     """Per group × term: occurrences ``n``, items ``n_items`` and programs ``n_programs`` using the term."""
     joined = term_items(term_frame, items)
+    if isinstance(joined["term"].dtype, pd.CategoricalDtype):  # compact tables: sort terms as text, not by code
+        joined["term"] = joined["term"].astype("string")
     keys = [*by, "term"]
     grouped = joined.groupby(keys, dropna=False, sort=False).agg(
         n=("item_id", "size"), n_items=("item_id", "nunique"), n_programs=("program_key", "nunique"))

@@ -337,14 +337,18 @@ def _parallel_tokens_and_terms(items: pd.DataFrame, lists: WordLists, workers: i
 
     lengths = items["text"].fillna("").str.len().to_numpy().cumsum()
     cuts = [0, *(int(np.searchsorted(lengths, lengths[-1] * k / workers)) for k in range(1, workers)), len(items)]
-    chunks = [items.iloc[a:b] for a, b in itertools.pairwise(cuts) if b > a]
+    bounds = [(a, b) for a, b in itertools.pairwise(cuts) if b > a]
+    chunks = [items.iloc[a:b] for a, b in bounds]
     with ProcessPoolExecutor(max_workers=workers, initializer=_fresh_tagger) as pool:
         parts = list(pool.map(_tokens_and_terms, chunks, [lists] * len(chunks)))
-    return _join(items, [p[0] for p in parts]), _join(items, [p[1] for p in parts])
+    offsets = [a for a, _ in bounds]
+    return _join(items, [p[0] for p in parts], offsets), _join(items, [p[1] for p in parts], offsets)
 
 
-def _join(items: pd.DataFrame, frames: list[pd.DataFrame]) -> pd.DataFrame:
-    """Concatenate chunk tables, merging categoricals in first-occurrence order (as one pass would)."""
+def _join(items: pd.DataFrame, frames: list[pd.DataFrame], offsets: list[int]) -> pd.DataFrame:
+    """Concatenate chunk tables, merging categoricals in first-occurrence order (as one pass would).
+
+    A chunk's ``item_id`` codes count from the chunk's first item; ``offsets`` shifts them back."""
     from pandas.api.types import union_categoricals
 
     joined = {}
@@ -352,8 +356,8 @@ def _join(items: pd.DataFrame, frames: list[pd.DataFrame]) -> pd.DataFrame:
         values = [f[column] for f in frames]
         if isinstance(values[0].dtype, pd.CategoricalDtype):
             if column == "item_id":
-                codes = np.concatenate([items["item_id"].tolist().index(v.cat.categories[0]) + v.cat.codes.to_numpy()
-                                        if len(v) else v.cat.codes.to_numpy() for v in values])
+                codes = np.concatenate([v.cat.codes.to_numpy().astype(np.int64) + offset
+                                        for v, offset in zip(values, offsets, strict=True)])
                 joined[column] = pd.Categorical.from_codes(codes, categories=items["item_id"].tolist())
             else:
                 joined[column] = union_categoricals([v.array for v in values])
@@ -455,7 +459,9 @@ def _term_frame(items: pd.DataFrame, rows: list[tuple]) -> pd.DataFrame:
     index, term, pos, negated, first, last = (list(c) for c in zip(*rows, strict=True)) if rows else ([],) * 6
     return pd.DataFrame({
         "item_id": pd.Categorical.from_codes(np.asarray(index, dtype=np.int32), categories=items["item_id"].tolist()),
-        "term": pd.Categorical(term), "pos": pd.Categorical(pos), "negated": np.asarray(negated, dtype=bool),
+        # Categories in first-occurrence order, as for tokens, so chunks joined in order equal one pass.
+        "term": pd.Categorical(term, categories=list(dict.fromkeys(term))),
+        "pos": pd.Categorical(pos, categories=list(dict.fromkeys(pos))), "negated": np.asarray(negated, dtype=bool),
         "first_token_no": np.asarray(first, dtype=np.int32), "last_token_no": np.asarray(last, dtype=np.int32),
     })
 
