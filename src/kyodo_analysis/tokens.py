@@ -63,32 +63,37 @@ def clean_lemma(lemma: str | None, surface: str) -> str:
     return _GLOSS.sub("", lemma)
 
 
-_FEATURES: dict[str, tuple[str | None, str | None, str, str, str]] = {}
+def token_type(word) -> tuple[str, str, str, str, str, str, bool]:
+    """(surface, base, lemma, pos1, pos2, pos3, is_unknown) of a fugashi node, decoded now.
+
+    fugashi decodes features lazily from MeCab's buffer, which the next parse overwrites, so this is
+    called inside the parse loop; callers cache it by (surface, raw feature) so each type is decoded once.
+    """
+    feature = word.feature
+    surface = word.surface
+    return (surface, feature.orthBase or surface, clean_lemma(feature.lemma, surface), feature.pos1 or "",
+            feature.pos2 or "", feature.pos3 or "", bool(word.is_unk))
+
+
+_TYPES: dict[tuple[str, str], tuple] = {}
 
 
 def tokenize_text(text: str) -> list[tuple[str, str, str, str, str, str, bool, int]]:
-    """(surface, base, lemma, pos1, pos2, pos3, is_unknown, start) per morpheme, read inside the parse loop.
+    """(surface, base, lemma, pos1, pos2, pos3, is_unknown, start) per morpheme of one text.
 
     ``start`` is the token's character offset in ``text`` (MeCab skips whitespace; KWIC and the
-    compound joiner need to know where it was). fugashi decodes features lazily from MeCab's buffer,
-    which the next parse overwrites, so every field is copied here; the decoded fields are cached by
-    the raw feature string, so each distinct feature is decoded once per process.
+    compound joiner need to know where it was).
     """
     out = []
     position = 0
-    cache = _FEATURES
     for word in tagger()(text):
-        surface = word.surface
-        raw = word.feature_raw
-        info = cache.get(raw)
-        if info is None:
-            feature = word.feature
-            lemma = _GLOSS.sub("", feature.lemma) if feature.lemma else None
-            info = cache[raw] = (feature.orthBase or None, lemma, feature.pos1 or "", feature.pos2 or "",
-                                 feature.pos3 or "")
+        key = (word.surface, word.feature_raw)
+        kind = _TYPES.get(key)
+        if kind is None:
+            kind = _TYPES[key] = token_type(word)
         position += len(word.white_space)
-        out.append((surface, info[0] or surface, info[1] or surface, info[2], info[3], info[4], word.is_unk, position))
-        position += len(surface)
+        out.append((*kind, position))
+        position += len(key[0])
     return out
 
 
@@ -399,11 +404,8 @@ def _tokens_and_terms(items: pd.DataFrame, lists: WordLists | None = None) -> tu
             key = (surface, word.feature_raw)
             tid = type_of.get(key)
             if tid is None:
-                feature = word.feature
-                lemma = _GLOSS.sub("", feature.lemma) if feature.lemma else None
                 tid = type_of[key] = len(types)
-                types.append((surface, feature.orthBase or surface, lemma or surface, feature.pos1 or "",
-                              feature.pos2 or "", feature.pos3 or "", bool(word.is_unk)))
+                types.append(token_type(word))
             if spaced:
                 space = len(word.white_space)
                 if space and ids:
