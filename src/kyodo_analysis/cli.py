@@ -6,7 +6,7 @@ import argparse
 import os
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import TypeVar
@@ -51,11 +51,14 @@ def summary_lines(table: Table) -> list[str]:
     return lines
 
 
+def print_warnings(warnings: Iterable[str]) -> None:
+    for warning in warnings:
+        print(f"警告: {warning}", file=sys.stderr)
+
+
 def cmd_clean(args: argparse.Namespace) -> int:
     tables = clean_all(args.raw, args.year, args.schema)
-    for table in tables:
-        for warning in table.warnings:
-            print(f"警告: {warning}", file=sys.stderr)
+    print_warnings(w for t in tables for w in t.warnings)
     written = write_tables(args.out, combined(tables))
     n_items = sum(len(t.items) for t in tables)
     print(f"{len(tables)} 表, 項目 {n_items} 件 → " + ", ".join(str(p) for p in written))
@@ -126,8 +129,7 @@ def raw_paths(raw_dir: str | Path) -> list[Path]:
 
 def cmd_analyze(args: argparse.Namespace) -> int:
     result = analyze(raw_paths(args.raw_dir), forced=args.forced, stop=args.stop, codes=args.codes, workers=args.workers)
-    for warning in result.warnings:
-        print(f"警告: {warning}", file=sys.stderr)
+    print_warnings(result.warnings)
     written = write_analysis(result, args.out)
     print(f"項目 {len(result['items'])} 件, 語 {len(result['terms'])} 件 → {args.out}/ ({len(written)} ファイル)")
     return 0
@@ -196,9 +198,7 @@ def report_stages(analysis: Analysis, args: argparse.Namespace) -> None:
 def cmd_run(args: argparse.Namespace) -> int:
     paths = raw_paths(args.raw_dir)
     cleaned = _stage("clean", lambda: clean_all(paths))
-    for table in cleaned:
-        for warning in table.warnings:
-            print(f"警告: {warning}", file=sys.stderr)
+    print_warnings(w for t in cleaned for w in t.warnings)
 
     def analyze_and_write() -> Analysis:
         result = analyze_tables(cleaned, workers=args.workers)

@@ -77,17 +77,17 @@ class _Parser:
         return node
 
     def or_expr(self) -> tuple:
-        node = self.and_expr()
-        while self.peek() == "or":
-            self.take()
-            node = ("or", node, self.and_expr())
-        return node
+        return self.binary("or", self.and_expr)
 
     def and_expr(self) -> tuple:
-        node = self.unary()
-        while self.peek() == "and":
+        return self.binary("and", self.unary)
+
+    def binary(self, operator: str, operand) -> tuple:
+        """operand (operator operand)*, left-associative; ``and`` binds tighter than ``or``."""
+        node = operand()
+        while self.peek() == operator:
             self.take()
-            node = ("and", node, self.unary())
+            node = (operator, node, operand())
         return node
 
     def unary(self) -> tuple:

@@ -17,7 +17,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from .schema import ASPECTS, KNOWN_SUPPORT_TYPES
+from .schema import ASPECTS, support_order
+from .years import known_years
 
 ASPECT_JA = {"effect": "効果", "limitation": "限界", "next_step": "今後"}
 ASPECT_LONG = {"effect": "効果があったこと", "limitation": "限界があったこと", "next_step": "今後必要なこと"}
@@ -64,12 +65,6 @@ def support_color(support_type: str, order: list[str] | None = None) -> str:
     others = [s for s in (order or [support_type]) if s not in SUPPORT_COLORS]
     index = others.index(support_type) if support_type in others else 0
     return _EXTRA_COLORS[index % len(_EXTRA_COLORS)]
-
-
-def support_order(items: pd.DataFrame) -> list[str]:
-    """Support types in the order a reader expects: the city's three first, then new ones as they appear."""
-    present = list(dict.fromkeys(items["support_type"].dropna()))
-    return [s for s in KNOWN_SUPPORT_TYPES if s in present] + [s for s in present if s not in KNOWN_SUPPORT_TYPES]
 
 
 def source_note(metadata: dict) -> str:
@@ -395,7 +390,7 @@ def make_figures(analysis, out_dir: str | Path, suffix: str = "", workers: int =
 def plot_items_by_year(items: pd.DataFrame, metadata: dict) -> Figure:
     """Items per support type × aspect, one panel per support type, one group of bars per year."""
     order = support_order(items)
-    years = sorted(int(y) for y in items["year"].dropna().unique())
+    years = known_years(items)
     fig, axes = new_figure(3.3 * len(order), 4.2, ncols=len(order))
     axes = axes if len(order) > 1 else [axes]
     table = items.groupby(["support_type", "year", "aspect"]).size()
@@ -446,7 +441,7 @@ def plot_codes_by_year(codes: pd.DataFrame, items: pd.DataFrame, metadata: dict)
     """Share of items coded, code × (support type, year), side by side."""
     order = support_order(items)
     table = codes[(codes["aspect"] == "all") & codes["year"].notna()]
-    years = sorted(int(y) for y in table["year"].unique())
+    years = known_years(table)
     code_order = list(dict.fromkeys(table["code"]))
     columns = [(s, y) for s in order for y in years]
     share = np.full((len(code_order), len(columns)), np.nan)
@@ -509,7 +504,7 @@ def plot_program_changes(changes: pd.DataFrame, metadata: dict) -> Figure:
 def year_figure_specs(analysis) -> list[tuple[str, Callable, tuple]]:
     """The year-over-year figures (none unless the tables span at least two known years)."""
     items, metadata = analysis["items"], analysis.metadata
-    if items["year"].dropna().nunique() < 2:
+    if len(known_years(items)) < 2:
         return []
     return [
         ("items_by_year", plot_items_by_year, (items, metadata)),

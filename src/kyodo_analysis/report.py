@@ -16,9 +16,10 @@ import pandas as pd
 from .analysis import Analysis
 from .errors import NotebookError
 from .kwic import kwic
-from .plots import ASPECT_JA, support_order
-from .schema import ASPECTS
-from .stats import counts
+from .plots import ASPECT_JA
+from .schema import ASPECTS, support_order
+from .stats import counts, sort_for_reading
+from .years import known_years
 
 ITEM_HEADERS = {"item_id": "項目ID", "source_file": "ファイル", "source_line": "行", "year": "年度",
                 "support_type": "区分", "program_no": "NO", "program": "事業名", "aspect": "観点",
@@ -85,11 +86,8 @@ def top_terms(analysis: Analysis, by: str | None = None, n: int = 15) -> pd.Data
     """The most frequent terms overall or per group, with items and programs using them."""
     keys = [by] if by else []
     table = counts(analysis["terms"], analysis["items"], by=keys)
-    table = table.sort_values([*keys, "n_items", "n", "term"], ascending=[True] * len(keys) + [False, False, True],
-                              kind="stable")
-    if by == "support_type":
-        table["_order"] = table["support_type"].map({s: i for i, s in enumerate(support_order(analysis["items"]))})
-        table = table.sort_values(["_order", "n_items", "n", "term"], ascending=[True, False, False, True]).drop(columns="_order")
+    table = table.assign(_items=-table["n_items"], _n=-table["n"])
+    table = sort_for_reading(table, analysis["items"], [*keys, "_items", "_n", "term"]).drop(columns=["_items", "_n"])
     table = table.groupby(keys, sort=False).head(n) if keys else table.head(n)
     return _aspect_ja(table).rename(columns=COUNT_HEADERS).reset_index(drop=True)
 
@@ -236,7 +234,7 @@ def codes_by_year(codes: pd.DataFrame, items: pd.DataFrame) -> pd.DataFrame:
 
 def years(analysis: Analysis) -> list[int]:
     """The known fiscal years of the tables, in order."""
-    return sorted(int(y) for y in analysis["items"]["year"].dropna().unique())
+    return known_years(analysis["items"])
 
 
 def _display_width(value: object) -> int:

@@ -33,6 +33,14 @@ DEFAULT_COLUMNS: dict[str, list[str]] = {
 _SPACE = re.compile(r"\s+")
 
 
+def support_order(items) -> list[str]:
+    """Support types in the order a reader expects: the city's three first, then new ones as they appear.
+
+    The one ordering of support types for every table, figure and workbook sheet."""
+    present = list(dict.fromkeys(items["support_type"].dropna()))
+    return [s for s in KNOWN_SUPPORT_TYPES if s in present] + [s for s in present if s not in KNOWN_SUPPORT_TYPES]
+
+
 def normalize_header(text: str) -> str:
     """Header text compared by meaning: width folded (NFKC), spaces removed, case folded."""
     return _SPACE.sub("", unicodedata.normalize("NFKC", text)).casefold()

@@ -11,7 +11,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from .schema import ASPECTS
+from .schema import ASPECTS, support_order
 
 UNIT_COLUMNS = {"item": "item_id", "program": "program_key"}
 
@@ -29,7 +29,7 @@ def sort_for_reading(frame: pd.DataFrame, items: pd.DataFrame, columns: list[str
     keys = []
     for column in columns:
         if column == "support_type":
-            order = list(dict.fromkeys(items["support_type"].dropna()))
+            order = support_order(items)
             frame["__support_order"] = frame["support_type"].map({s: i for i, s in enumerate(order)})
             keys.append("__support_order")
         elif column == "aspect":
@@ -298,12 +298,12 @@ def correspondence(term_frame: pd.DataFrame, items: pd.DataFrame, by: str | list
 
 
 def _sort_key(items: pd.DataFrame):
-    support_order = {s: i for i, s in enumerate(dict.fromkeys(items["support_type"].dropna()))}
+    support_rank = {s: i for i, s in enumerate(support_order(items))}
     aspect_order = {a: i for i, a in enumerate(ASPECTS)}
 
     def key(column: pd.Series) -> pd.Series:
         if column.name == "support_type":
-            return column.map(support_order)
+            return column.map(support_rank)
         if column.name == "aspect":
             return column.map(aspect_order)
         return column

@@ -12,7 +12,7 @@ import importlib.metadata
 import itertools
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from importlib import resources
 from pathlib import Path
 
@@ -115,7 +115,7 @@ class WordLists:
     forced_sha256: str
     stop_sha256: str
 
-    @property
+    @cached_property
     def by_first(self) -> dict[str, tuple[str, ...]]:
         """Forced terms by their first character, longest first (so a token checks only a few)."""
         index: dict[str, list[str]] = {}
@@ -289,12 +289,7 @@ def terms(token_frame: pd.DataFrame, lists: WordLists | None = None) -> pd.DataF
             out.append((item_ids[begin], term, pos, negated, numbers[begin + first], numbers[begin + last]))
         begin = end
     frame = pd.DataFrame(out, columns=TERM_COLUMNS)
-    for column in ("item_id", "term", "pos"):
-        frame[column] = frame[column].astype("string")
-    frame["negated"] = frame["negated"].astype(bool)
-    for column in ("first_token_no", "last_token_no"):
-        frame[column] = frame[column].astype("Int64")
-    return frame
+    return contract_dtypes(frame.astype({"negated": bool, "first_token_no": "int64", "last_token_no": "int64"}))
 
 
 # ---------------------------------------------------------------- tokens and terms in one pass
@@ -324,7 +319,7 @@ def contract_dtypes(frame: pd.DataFrame) -> pd.DataFrame:
     out = {}
     for column in frame.columns:
         values = frame[column]
-        if isinstance(values.dtype, pd.CategoricalDtype):
+        if isinstance(values.dtype, pd.CategoricalDtype) or values.dtype == object or pd.api.types.is_string_dtype(values):
             out[column] = values.astype("string")
         elif values.dtype.kind == "i":
             out[column] = values.astype("Int64")
