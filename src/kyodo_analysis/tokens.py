@@ -11,6 +11,7 @@ import hashlib
 import importlib.metadata
 import itertools
 import re
+from array import array
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from importlib import resources
@@ -116,12 +117,13 @@ class WordLists:
     stop_sha256: str
 
     @cached_property
-    def by_first(self) -> dict[str, tuple[str, ...]]:
-        """Forced terms by their first character, longest first (so a token checks only a few)."""
-        index: dict[str, list[str]] = {}
-        for word in self.forced:
-            index.setdefault(word[0], []).append(word)
-        return {k: tuple(v) for k, v in index.items()}
+    def prefixes(self) -> frozenset[str]:
+        """Every beginning of a forced term (the terms included), so the matcher stops as soon as none fits."""
+        return frozenset(word[:k] for word in self.forced for k in range(1, len(word) + 1))
+
+    @cached_property
+    def forced_set(self) -> frozenset[str]:
+        return frozenset(self.forced)
 
 
 def _read_list(path: str | Path | None, default: str) -> tuple[list[str], str, str]:
@@ -170,37 +172,12 @@ def _is_negator(tok: tuple) -> bool:
     return (pos1 == "助動詞" and lemma in _NEGATORS) or (pos1 == "形容詞" and pos2 == "非自立可能" and lemma == "無い")
 
 
-def _negation_end(toks: list[tuple], i: int) -> int | None:
-    """The index of the negator that negates the predicate at ``i``, or None."""
-    j = i + 1
-    while j < len(toks):
-        if _is_negator(toks[j]):
-            return j
-        lemma, pos1, pos2 = toks[j][2], toks[j][3], toks[j][4]
-        bridging = ((pos1 == "助動詞" and lemma in _BRIDGE_AUX)
-                    or (pos1 == "助詞" and lemma in _BRIDGE_PARTICLES and pos2 in ("接続助詞", "係助詞"))
-                    or (pos1 == "動詞" and pos2 == "非自立可能" and lemma in _BRIDGE_VERBS))
-        if not bridging:
-            return None
-        j += 1
-    return None
-
-
-def _forced_at(toks: list[tuple], i: int, forced: dict[str, tuple[str, ...]], gaps: frozenset[int]) -> int | None:
-    """The last index of the forced term that starts at token ``i`` (longest first), or None.
-
-    ``forced`` maps a first character to the forced terms that start with it (see WordLists.by_first);
-    ``gaps`` holds the indices of tokens preceded by whitespace (a forced term never spans a space).
-    """
-    for word in forced.get(toks[i][0][:1], ()):
-        text = ""
-        j = i
-        while j < len(toks) and len(text) < len(word) and (j == i or j not in gaps):
-            text += toks[j][0]
-            j += 1
-        if text == word:
-            return j - 1
-    return None
+def _is_bridge(tok: tuple) -> bool:
+    """A token that may stand between a predicate and its negator (not a negator itself)."""
+    lemma, pos1, pos2 = tok[2], tok[3], tok[4]
+    return ((pos1 == "助動詞" and lemma in _BRIDGE_AUX)
+            or (pos1 == "助詞" and lemma in _BRIDGE_PARTICLES and pos2 in ("接続助詞", "係助詞"))
+            or (pos1 == "動詞" and pos2 == "非自立可能" and lemma in _BRIDGE_VERBS))
 
 
 def gaps_of(toks: list[tuple]) -> frozenset[int]:
@@ -208,88 +185,227 @@ def gaps_of(toks: list[tuple]) -> frozenset[int]:
     return frozenset(j for j in range(1, len(toks)) if toks[j - 1][7] + len(toks[j - 1][0]) != toks[j][7])
 
 
+# ---------------------------------------------------------------- the term extractor
+#
+# Every token becomes one character whose code packs what the extraction rules ask of it, so that one
+# regular expression, run once over the whole corpus, finds every term with its extent; the terms are
+# then read off per-type arrays, and Python joins only the surfaces of multi-token terms. A term starts
+# at a forced term (強制抽出), at a run of prefixes / nouns / noun-like suffixes, or at a predicate; a
+# predicate, or a noun followed by する/できる, followed by bridging tokens and a negator is negated
+# (活用されていない → 活用(否定)). Items are separated by a newline, which no rule matches.
+
+_ROLES = "SPNXTVAO"
+# S never starts a term (function word, symbol); P prefix; N noun; X noun-like suffix; T prefix or noun
+# on the stop list (skipped, ends a run); V predicate; A predicate that may be auxiliary (〜ている: not a
+# term after て/で); O anything else (numerals, verb-like suffixes): skipped.
+_NEGATOR, _BRIDGE = 1 << 3, 2 << 3  # negates a predicate before it / may stand between the two
+_AFTER_TE = 1 << 5  # lemma て or で (a following 非自立可能 predicate is auxiliary)
+_LIGHT = 1 << 6  # する / できる after a サ変 noun
+_FORCED = 1 << 7  # per token: a forced term starts here
+_IN_FORCED = 1 << 8  # per token: inside that forced term
+_GAP = 1 << 9  # per token: whitespace before it (a run or forced term never spans it)
+_CODE_BASE = 0x100  # class characters are U+0100..U+04FF (no regex metacharacters); "\n" separates items
+_AUXILIARY, _FORCED_TERM, _RUN, _NEGATED_RUN, _PREDICATE, _NEGATED_PREDICATE = range(6)  # match kinds
+
+
+def _type_code(tok: tuple, lists: WordLists) -> tuple[int, bool]:
+    """The class code of a token type (without the per-token flags) and whether a forced term may start with it."""
+    surface, lemma, pos1, pos2 = tok[0], tok[2], tok[3], tok[4]
+    if pos1 in _SKIP_POS:
+        role = "S"
+    elif pos1 == "接頭辞" or _noun_like(pos1, pos2):
+        role = "T" if surface in lists.stop else "P" if pos1 == "接頭辞" else "X" if pos1 == "接尾辞" else "N"
+    elif pos1 in _PREDICATES:
+        role = "A" if pos2 == "非自立可能" else "V"
+    else:
+        role = "O"
+    code = (_ROLES.index(role) | (_NEGATOR if _is_negator(tok) else _BRIDGE if _is_bridge(tok) else 0)
+            | (_AFTER_TE if lemma in ("て", "で") else 0) | (_LIGHT if pos1 == "動詞" and lemma in _LIGHT_VERBS else 0))
+    # A forced term can start here only if one begins with the whole surface.
+    return code, role != "S" and surface in lists.prefixes
+
+
+def _chars(test) -> str:
+    """The class characters whose code passes ``test(role, code)`` (the body of a regex character class)."""
+    return "".join(chr(_CODE_BASE + code) for code in range(2 * _GAP)
+                   if code & 7 < len(_ROLES) and code & (3 << 3) != 3 << 3 and test(_ROLES[code & 7], code))
+
+
+@lru_cache(maxsize=1)
+def _term_pattern() -> re.Pattern:
+    def cls(test) -> str:
+        return f"[{_chars(test)}]"
+
+    free = _FORCED | _IN_FORCED  # a token of a forced term is never part of anything else
+    run_rest = cls(lambda role, c: role in "PNX" and not c & (free | _GAP))
+    bridge = cls(lambda role, c: c & _BRIDGE and not c & free)
+    negator = cls(lambda role, c: c & _NEGATOR and not c & free)
+    return re.compile(
+        f"({cls(lambda role, c: c & _FORCED)}{cls(lambda role, c: c & _IN_FORCED)}*)"  # 1: a forced term
+        # 2: a noun run; 3: the negator when する/できる + bridges + a negator follow it (not consumed)
+        f"|({cls(lambda role, c: role in 'PNX' and not c & free)}{run_rest}*)"
+        f"(?:(?={cls(lambda role, c: c & _LIGHT and not c & free)}{bridge}*({negator}))|)"
+        # an auxiliary use after て/で (〜ている, 〜てしまう): no term
+        f"|(?<={cls(lambda role, c: c & _AFTER_TE)}){cls(lambda role, c: role == 'A' and not c & free)}"
+        # 4: a predicate; 5: the negator that negates it (the bridges and negator are consumed)
+        f"|({cls(lambda role, c: role in 'VA' and not c & free)})(?:{bridge}*({negator}))?")
+
+
+def _forced_at(surfaces: list[str], tok_type: list[int], i: int, end: int, lists: WordLists,
+               gap: list[bool]) -> tuple[int, str] | None:
+    """The last token and the text of the longest forced term that starts at token ``i``, or None.
+
+    A forced term ends on a token boundary before ``end`` (the item's end) and never spans a token
+    preceded by whitespace; the tokens are read only while they still spell the beginning of one.
+    """
+    prefixes, words = lists.prefixes, lists.forced_set
+    text = ""
+    found = None
+    j = i
+    while j < end and (j == i or not gap[j]):
+        text += surfaces[tok_type[j]]
+        if text in words:
+            found = (j, text)
+        if text not in prefixes:
+            break
+        j += 1
+    return found
+
+
+def _extract_terms(types: list[tuple], type_codes: list[tuple[int, bool]], tok_type: np.ndarray,
+                   sizes: np.ndarray, gap: np.ndarray, lists: WordLists) -> dict[str, np.ndarray | list]:
+    """Every term of every item, as columns ``item`` (index into ``sizes``), ``term``, ``pos``, ``negated``,
+    ``first_token_no`` and ``last_token_no``.
+
+    ``types`` are decoded token types and ``type_codes`` their ``_type_code``; ``tok_type`` gives each
+    token's type, ``sizes`` the number of tokens of each item (in order), ``gap`` marks tokens preceded
+    by whitespace.
+    """
+    n_tokens = len(tok_type)
+    item_of = np.repeat(np.arange(len(sizes)), sizes)
+    item_end = np.cumsum(sizes)
+    codes = np.fromiter((c for c, _ in type_codes), dtype=np.int64, count=len(type_codes))
+    tok_codes = codes[tok_type] | np.where(gap, _GAP, 0) if n_tokens else np.zeros(0, dtype=np.int64)
+    tt = tok_type.tolist()
+    surfaces = [t[0] for t in types]
+
+    # Forced terms, left to right: one that starts inside the previous one does not count.
+    forced_text: dict[int, str] = {}
+    candidate = np.fromiter((c for _, c in type_codes), dtype=bool, count=len(type_codes))
+    found = np.flatnonzero(candidate[tok_type]) if n_tokens else np.zeros(0, dtype=np.int64)
+    covered = -1
+    gaps = gap.tolist()
+    for k, end in zip(found.tolist(), item_end[item_of[found]].tolist(), strict=True):
+        if k <= covered:
+            continue
+        hit = _forced_at(surfaces, tt, k, end, lists, gaps)
+        if hit is not None:
+            covered, forced_text[k] = hit
+            tok_codes[k] |= _FORCED
+            tok_codes[k + 1:covered + 1] |= _IN_FORCED
+
+    # One pass of the pattern over the corpus: (kind, start, end, light-verb negator) per match.
+    position = np.arange(n_tokens) + item_of + 1  # a newline before every item
+    chars = np.full(n_tokens + len(sizes), ord("\n"), dtype="<u4")
+    chars[position] = tok_codes + _CODE_BASE
+    text = chars.tobytes().decode("utf-32-le")
+    matches = np.fromiter(itertools.chain.from_iterable(
+        (m.lastindex or 0, m.start(), m.end(), m.start(3)) for m in _term_pattern().finditer(text)), dtype=np.int64)
+    group, start, end, light_neg = matches.reshape(-1, 4).T
+    token_at = np.full(len(chars), -1, dtype=np.int64)
+    token_at[position] = np.arange(n_tokens)
+    forced_term, predicate, negated_predicate = group == 1, group >= 4, group == 5
+    run = (group == 2) | (group == 3)
+
+    # The core of each term (first..core_last) and where its span ends (a negated term ends at the negator).
+    first, core_last = token_at[start], token_at[end - 1]
+    core_last[predicate] = first[predicate]
+    role = codes & 7
+    suffix, prefix = _ROLES.index("X"), _ROLES.index("P")
+    for at in np.flatnonzero(run & ((role[tok_type[first]] == suffix) | (role[tok_type[core_last]] == prefix))).tolist():
+        a, b = first[at], core_last[at]
+        while a <= b and role[tt[a]] == suffix:
+            a += 1  # a compound never starts with a lone suffix (金, 度, 的, 等)
+        while b >= a and role[tt[b]] == prefix:
+            b -= 1
+        first[at], core_last[at] = a, b
+    keep = (group > 0) & (first <= core_last)
+    proper = _type_array(types, lambda t: t[4] == "固有名詞", bool)
+    negated_run = (group == 3) & keep
+    negated_run[negated_run] = ~proper[tok_type[core_last[negated_run]]]
+    last = core_last.copy()
+    last[negated_predicate] = token_at[end[negated_predicate] - 1]
+    last[negated_run] = token_at[light_neg[negated_run]]
+
+    # The term text: per type for one-token terms, joined surfaces for compounds, the matched forced term.
+    term = np.empty(len(group), dtype=object)
+    one = keep & (first == core_last)
+    term[one & run] = _type_array(types, lambda t: t[0], object)[tok_type[first[one & run]]]
+    term[one & predicate] = _type_array(types, lambda t: t[1], object)[tok_type[first[one & predicate]]]
+    for at in np.flatnonzero(keep & run & (first < core_last)).tolist():
+        term[at] = "".join([surfaces[tt[j]] for j in range(first[at], core_last[at] + 1)])
+    for at in np.flatnonzero(keep & forced_term).tolist():
+        term[at] = forced_text[first[at]]
+    negated = negated_run | negated_predicate
+    term[negated] = term[negated] + NEGATED
+    # The stop list applies to everything but forced terms and negated nouns (定着(否定) is always kept).
+    checked = keep & ~forced_term & ~negated_run
+    keep[checked] = [t not in lists.stop for t in term[checked].tolist()]
+
+    # Part of speech: 強制抽出, the predicate's, 未知語 for a run of unknown words only, else 名詞.
+    unknown = np.concatenate([[0], np.cumsum(_type_array(types, lambda t: t[6], bool)[tok_type])])
+    pos = np.full(len(group), _NOUN_POS, dtype=object)
+    pos[forced_term] = "強制抽出"
+    pos[predicate] = _type_array(types, lambda t: _PREDICATES.get(t[3]), object)[tok_type[first[predicate]]]
+    pos[run & ~negated_run & (unknown[core_last + 1] - unknown[first] == core_last - first + 1)] = "未知語"
+
+    term_item = item_of[first[keep]]
+    item_first = (item_end - sizes)[term_item]
+    return {"item": term_item, "term": term[keep].tolist(), "pos": pos[keep].tolist(), "negated": negated[keep],
+            "first_token_no": first[keep] - item_first + 1, "last_token_no": last[keep] - item_first + 1}
+
+
+def _type_array(types: list[tuple], value, dtype) -> np.ndarray:
+    """One value per token type, as an array indexed by type id."""
+    return np.fromiter((value(t) for t in types), dtype=dtype, count=len(types))
+
+
 def item_terms(toks: list[tuple], lists: WordLists) -> list[tuple[str, str, bool, int, int]]:
     """(term, pos, negated, first, last) for one item's tokens (0-based indices)."""
-    return _item_terms(toks, lists.by_first, lists.stop, gaps_of(toks))
-
-
-def _item_terms(toks: list[tuple], forced: dict[str, tuple[str, ...]], stop: frozenset[str],
-                gaps: frozenset[int]) -> list[tuple]:
-    out: list[tuple[str, str, bool, int, int]] = []
-    i = 0
-    n = len(toks)
-    while i < n:
-        base, pos1, pos2 = toks[i][1], toks[i][3], toks[i][4]
-        if pos1 in _SKIP_POS:
-            i += 1
-            continue
-        last = _forced_at(toks, i, forced, gaps) if toks[i][0][:1] in forced else None
-        if last is not None:
-            out.append(("".join(t[0] for t in toks[i:last + 1]), "強制抽出", False, i, last))
-            i = last + 1
-            continue
-        if pos1 == "接頭辞" or _noun_like(pos1, pos2):
-            # A run of prefixes, nouns and noun-like suffixes, stopped by a forced term or a stop-listed token.
-            j = i
-            while (j < n and (toks[j][3] == "接頭辞" or _noun_like(toks[j][3], toks[j][4]))
-                   and toks[j][0] not in stop
-                   and (j == i or (j not in gaps
-                                   and (toks[j][0][:1] not in forced or _forced_at(toks, j, forced, gaps) is None)))):
-                j += 1
-            if j == i:  # the token itself is stop-listed
-                i += 1
-                continue
-            start, end = i, j - 1
-            while start <= end and toks[start][3] == "接尾辞":
-                start += 1  # a compound never starts with a lone suffix (金, 度, 的, 等)
-            while end >= start and toks[end][3] == "接頭辞":
-                end -= 1
-            if start <= end:
-                term = "".join(t[0] for t in toks[start:end + 1])
-                negated_at = None
-                if j < n and toks[j][3] == "動詞" and toks[j][2] in _LIGHT_VERBS and toks[end][4] != "固有名詞":
-                    negated_at = _negation_end(toks, j)
-                if negated_at is not None:
-                    out.append((term + NEGATED, _NOUN_POS, True, start, negated_at))
-                elif term not in stop:
-                    only_unknown = all(t[6] for t in toks[start:end + 1])
-                    out.append((term, "未知語" if only_unknown else _NOUN_POS, False, start, end))
-            i = j
-            continue
-        if pos1 in _PREDICATES and not (pos2 == "非自立可能" and i > 0 and toks[i - 1][2] in ("て", "で")):
-            negated_at = _negation_end(toks, i)
-            if negated_at is not None:
-                term = base + NEGATED
-                if term not in stop:
-                    out.append((term, _PREDICATES[pos1], True, i, negated_at))
-                i = negated_at + 1
-                continue
-            if base not in stop:
-                out.append((base, _PREDICATES[pos1], False, i, i))
-        i += 1
-    return out
+    types = [t[:7] for t in toks]
+    codes = [_type_code(t, lists) for t in types]
+    gap = np.zeros(len(toks), dtype=bool)
+    gap[list(gaps_of(toks))] = True
+    found = _extract_terms(types, codes, np.arange(len(toks)), np.array([len(toks)]), gap, lists)
+    return list(zip(found["term"], found["pos"], found["negated"].tolist(), (found["first_token_no"] - 1).tolist(),
+                    (found["last_token_no"] - 1).tolist(), strict=True))
 
 
 def terms(token_frame: pd.DataFrame, lists: WordLists | None = None) -> pd.DataFrame:
-    """One row per keyword occurrence: ``item_id, term, pos, negated, first_token_no, last_token_no``."""
+    """One row per keyword occurrence: ``item_id, term, pos, negated, first_token_no, last_token_no``.
+
+    The tokens of an item must be contiguous and in order (as ``tokens`` returns them)."""
     lists = lists or word_lists()
-    forced, stop = lists.by_first, lists.stop
-    columns = ["surface", "base", "lemma", "pos1", "pos2", "pos3", "is_unknown", "start"]
-    rows = list(zip(*(token_frame[c].tolist() for c in columns), strict=True))
+    columns = ["surface", "base", "lemma", "pos1", "pos2", "pos3", "is_unknown"]
+    type_of: dict[tuple, int] = {}
+    per_token = zip(*(token_frame[c].tolist() for c in columns), strict=True)
+    tok_type = np.fromiter((type_of.setdefault(t, len(type_of)) for t in per_token), dtype=np.int64,
+                           count=len(token_frame))
+    types = list(type_of)
     item_ids = token_frame["item_id"].tolist()
-    numbers = token_frame["token_no"].tolist()
-    out: list[tuple] = []
-    begin = 0
-    while begin < len(rows):
-        end = begin
-        while end < len(rows) and item_ids[end] == item_ids[begin]:
-            end += 1
-        item = rows[begin:end]
-        for term, pos, negated, first, last in _item_terms(item, forced, stop, gaps_of(item)):
-            out.append((item_ids[begin], term, pos, negated, numbers[begin + first], numbers[begin + last]))
-        begin = end
-    frame = pd.DataFrame(out, columns=TERM_COLUMNS)
-    return contract_dtypes(frame.astype({"negated": bool, "first_token_no": "int64", "last_token_no": "int64"}))
+    new_item = np.array([k == 0 or item_ids[k] != item_ids[k - 1] for k in range(len(item_ids))], dtype=bool)
+    begins = np.flatnonzero(new_item)
+    sizes = np.diff(np.append(begins, len(item_ids)))
+    starts = token_frame["start"].to_numpy(dtype=np.int64)
+    lengths = np.fromiter((len(t[0]) for t in types), dtype=np.int64, count=len(types))[tok_type]
+    gap = ~new_item & (np.append(0, starts[:-1] + lengths[:-1]) != starts) if len(starts) else new_item
+    found = _extract_terms(types, [_type_code(t, lists) for t in types], tok_type, sizes, gap, lists)
+    numbers = token_frame["token_no"].to_numpy(dtype=np.int64)
+    begin = begins[found["item"]]
+    frame = pd.DataFrame({"item_id": np.asarray(item_ids, dtype=object)[begin], "term": found["term"], "pos": found["pos"],
+                          "negated": found["negated"], "first_token_no": numbers[begin + found["first_token_no"] - 1],
+                          "last_token_no": numbers[begin + found["last_token_no"] - 1]}, columns=TERM_COLUMNS)
+    return contract_dtypes(frame)
 
 
 # ---------------------------------------------------------------- tokens and terms in one pass
@@ -376,50 +492,41 @@ def _tokens_and_terms(items: pd.DataFrame, lists: WordLists | None = None) -> tu
     categorical form.
     """
     lists = lists or word_lists()
-    forced, stop = lists.by_first, lists.stop
-    tag = tagger()
+    parse = tagger().parseToNodeList
     type_of: dict[tuple[str, str], int] = {}
     types: list[tuple] = []
-    tok_type: list[int] = []
-    tok_item: list[int] = []
-    tok_no: list[int] = []
+    type_codes: list[tuple[int, bool]] = []
+    tok_type = array("i")  # one machine integer per token, not one Python object
+    sizes = array("i")
     spaced_starts: dict[int, list[int]] = {}
-    term_rows: list[tuple] = []
-    no_gaps: frozenset[int] = frozenset()
-    for index, text in enumerate(items["text"].tolist()):
+    gap_at: list[int] = []
+    for text in items["text"].tolist():
         if not isinstance(text, str):
+            sizes.append(0)
             continue
-        ids: list[int] = []
-        spaced = _SPACE.search(text) is not None
-        starts: list[int] = []
-        gaps: set[int] = set()
-        position = 0
-        for word in tag(text):
-            surface = word.surface
-            key = (surface, word.feature_raw)
-            tid = type_of.get(key)
-            if tid is None:
-                tid = type_of[key] = len(types)
-                types.append(token_type(word))
-            if spaced:
-                space = len(word.white_space)
-                if space and ids:
-                    gaps.add(len(ids))
-                position += space
-                starts.append(position)
-                position += len(surface)
-            ids.append(tid)
-        n = len(ids)
-        tok_type += ids
-        tok_item += [index] * n
-        tok_no += range(1, n + 1)
-        if spaced:
-            spaced_starts[len(tok_type) - n] = starts
-        for term, pos, negated, first, last in _item_terms([types[t] for t in ids], forced, stop,
-                                                           frozenset(gaps) if gaps else no_gaps):
-            term_rows.append((index, term, pos, negated, first + 1, last + 1))
-    return (_token_frame(items, types, tok_type, tok_item, tok_no, spaced_starts),
-            _term_frame(items, term_rows))
+        nodes = parse(text)  # fugashi decodes lazily from MeCab's buffer: read everything before the next parse
+        ids = [type_of.get((word.surface, word.feature_raw)) for word in nodes]
+        if None in ids:  # token types not seen before: decode their features once
+            for k, word in enumerate(nodes):
+                if ids[k] is None:
+                    key = (word.surface, word.feature_raw)
+                    if key not in type_of:
+                        type_of[key] = len(types)
+                        types.append(token_type(word))
+                        type_codes.append(_type_code(types[-1], lists))
+                    ids[k] = type_of[key]
+        if _SPACE.search(text):  # MeCab skips whitespace: keep where each token starts
+            spaced_starts[len(tok_type)] = list(itertools.accumulate(
+                len(word.white_space) + (len(nodes[k - 1].surface) if k else 0) for k, word in enumerate(nodes)))
+            gap_at += [len(tok_type) + k for k in range(1, len(nodes)) if nodes[k].white_space]
+        tok_type.extend(ids)
+        sizes.append(len(ids))
+    token_types = np.frombuffer(tok_type, dtype=np.int32) if len(tok_type) else np.zeros(0, dtype=np.int32)
+    item_sizes = np.frombuffer(sizes, dtype=np.int32) if len(sizes) else np.zeros(0, dtype=np.int32)
+    gap = np.zeros(len(token_types), dtype=bool)
+    gap[gap_at] = True
+    found = _extract_terms(types, type_codes, token_types, item_sizes, gap, lists)
+    return _token_frame(items, types, token_types, item_sizes, spaced_starts), _term_frame(items, found)
 
 
 def _categorical(values: list[str], codes: np.ndarray) -> pd.Categorical:
@@ -430,18 +537,17 @@ def _categorical(values: list[str], codes: np.ndarray) -> pd.Categorical:
     return pd.Categorical.from_codes(type_codes[codes] if len(codes) else codes, categories=list(vocabulary))
 
 
-def _token_frame(items: pd.DataFrame, types: list[tuple], tok_type: list[int], tok_item: list[int],
-                 tok_no: list[int], spaced_starts: dict[int, list[int]]) -> pd.DataFrame:
-    codes = np.asarray(tok_type, dtype=np.int32)
-    item_index = np.asarray(tok_item, dtype=np.int32)
-    numbers = np.asarray(tok_no, dtype=np.int32)
+def _token_frame(items: pd.DataFrame, types: list[tuple], codes: np.ndarray, sizes: np.ndarray,
+                 spaced_starts: dict[int, list[int]]) -> pd.DataFrame:
+    item_index = np.repeat(np.arange(len(sizes), dtype=np.int32), sizes)
+    item_first = np.cumsum(sizes) - sizes  # index of each item's first token
+    numbers = (np.arange(len(codes)) - np.repeat(item_first, sizes) + 1).astype(np.int32)
     lengths = np.fromiter((len(t[0]) for t in types), dtype=np.int64, count=len(types))[codes] if len(codes) else codes
     ends = np.cumsum(lengths)
-    first_of_item = ends - lengths  # offset of each token from the start of everything
-    item_start = first_of_item[numbers == 1]
-    starts = first_of_item - np.repeat(item_start, np.diff(np.append(np.flatnonzero(numbers == 1), len(numbers))))
-    for at, offsets in spaced_starts.items():
-        starts[at:at + len(offsets)] = offsets
+    offsets = ends - lengths  # offset of each token from the start of everything
+    starts = offsets - np.repeat(offsets[item_first[sizes > 0]], sizes[sizes > 0]) if len(codes) else offsets
+    for at, item_starts in spaced_starts.items():
+        starts[at:at + len(item_starts)] = item_starts
     columns = {name: _categorical([t[k] for t in types], codes)
                for k, name in enumerate(["surface", "base", "lemma", "pos1", "pos2", "pos3"])}
     unknown = np.fromiter((t[6] for t in types), dtype=bool, count=len(types))
@@ -452,14 +558,13 @@ def _token_frame(items: pd.DataFrame, types: list[tuple], tok_type: list[int], t
     })
 
 
-def _term_frame(items: pd.DataFrame, rows: list[tuple]) -> pd.DataFrame:
-    index, term, pos, negated, first, last = (list(c) for c in zip(*rows, strict=True)) if rows else ([],) * 6
+def _term_frame(items: pd.DataFrame, found: dict[str, np.ndarray | list]) -> pd.DataFrame:
     return pd.DataFrame({
-        "item_id": pd.Categorical.from_codes(np.asarray(index, dtype=np.int32), categories=items["item_id"].tolist()),
+        "item_id": pd.Categorical.from_codes(found["item"].astype(np.int32), categories=items["item_id"].tolist()),
         # Categories in first-occurrence order, as for tokens, so chunks joined in order equal one pass.
-        "term": pd.Categorical(term, categories=list(dict.fromkeys(term))),
-        "pos": pd.Categorical(pos, categories=list(dict.fromkeys(pos))), "negated": np.asarray(negated, dtype=bool),
-        "first_token_no": np.asarray(first, dtype=np.int32), "last_token_no": np.asarray(last, dtype=np.int32),
+        "term": pd.Categorical(found["term"], categories=list(dict.fromkeys(found["term"]))),
+        "pos": pd.Categorical(found["pos"], categories=list(dict.fromkeys(found["pos"]))), "negated": found["negated"],
+        "first_token_no": found["first_token_no"].astype(np.int32), "last_token_no": found["last_token_no"].astype(np.int32),
     })
 
 
