@@ -7,7 +7,7 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kyodo_analysis.cells import BULLET_MARKS, html_text, split_items, split_pieces, without_whitespace
+from kyodo_analysis.cells import BULLET_MARKS, html_text, parsed_text, split_items, split_pieces, without_whitespace
 from kyodo_analysis.cleaning import clean_table, split_records
 from kyodo_analysis.schema import ASPECTS
 
@@ -67,3 +67,17 @@ def test_generated_cells_split_into_exactly_their_items(items, marks, separators
 def test_any_cell_loses_only_marks_markup_and_whitespace(cell):
     pieces = split_pieces(cell)
     assert "".join(p.mark + without_whitespace(p.text) for p in pieces) == residue(cell)
+
+
+_MARKUP = ["<ul>", "</ul>", '<UL style="list-style-type: none">', "<li>", "</li>", "<br>", "<br/>", "<p class=x>",
+           "<span>", "</span>", "<a href=x/>", "<div id='a\"b'>", '<ul style="a>b">', "<", ">", " ", "\n", "\xa0",
+           "・", "補助金", "&amp;", "&", "<!-- c -->", "<script>", "</script>", '<td\nclass="q">', "</td >", "<x-y>",
+           "< b>", "<ul a = 'b' c>", "</br>", "<!DOCTYPE html>"]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(_MARKUP), min_size=1, max_size=8))
+def test_the_fast_path_for_simple_tags_equals_the_html_parser(parts):
+    cell = "".join(parts)
+    if "<" in cell or "&" in cell:
+        assert html_text(cell) == parsed_text(cell)

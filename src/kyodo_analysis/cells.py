@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from html.parser import HTMLParser
+from typing import NamedTuple
 
 # Bullet marks that start an item, but only at the start of a line or after whitespace:
 # 社会参加・市民活動 is one word, not two items.
@@ -21,10 +21,10 @@ _JA = (r"\u3001-\u303f\u3041-\u309f\u30a0-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900
        r"\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff9f")
 _JA_SPACE = re.compile(rf"(?<=[{_JA}])[^\S\n]+(?=[{_JA}])")
 _WS = re.compile(r"\s+")
+_LINES = re.compile(r"\r\n|\r|\n")
 
 
-@dataclass(frozen=True)
-class Piece:
+class Piece(NamedTuple):
     """One item as found in a cell: the mark that opened it and its cleaned text."""
 
     mark: str
@@ -49,10 +49,28 @@ class _TextExtractor(HTMLParser):
         self.parts.append(data)
 
 
+# A start or end tag with plain attributes, as spreadsheet exports leave behind (<ul style="…">, </li>);
+# anything else (self-closing tags, comments, entities, a lone "<") goes to the HTML parser.
+_SIMPLE_TAG = re.compile(r"""<(/?)([A-Za-z][A-Za-z0-9]*)  # start or end, tag name
+                             (?:\s+[A-Za-z_:][-\w:.]*(?:\s*=\s*(?:"[^"<>]*"|'[^'<>]*'|[^\s"'=<>`]+))?)*  # attributes
+                             \s*>""", re.VERBOSE)
+_RAW_TEXT_TAGS = re.compile(r"<\s*/?\s*(?:script|style|textarea|title)\b", re.IGNORECASE)
+
+
 def html_text(cell: str) -> str:
     """The cell's text with tags removed, entities unescaped and block tags as line breaks."""
     if "<" not in cell and "&" not in cell:
         return cell
+    if "&" not in cell and not _RAW_TEXT_TAGS.search(cell):
+        # Only simple tags and no entities: the same result as the HTML parser, without its per-tag Python.
+        text = _SIMPLE_TAG.sub(lambda tag: "\n" if tag.group(2).lower() in _BREAK_TAGS else "", cell)
+        if "<" not in text:
+            return text.replace("\xa0", " ")
+    return parsed_text(cell)
+
+
+def parsed_text(cell: str) -> str:
+    """``html_text`` by Python's HTML parser: tags removed, entities unescaped, block tags as line breaks."""
     parser = _TextExtractor()
     parser.feed(cell)
     parser.close()
@@ -62,12 +80,11 @@ def html_text(cell: str) -> str:
 def split_pieces(cell: str) -> list[Piece]:
     """Every piece of a cell in order, including pieces whose text is empty (a lone bullet)."""
     pieces: list[Piece] = []
-    for line in re.split(r"\r\n|\r|\n", html_text(cell)):
-        starts = [(m.start("mark"), m.group("mark")) for m in _MARK.finditer(line)]
-        bounds = [(0, ""), *starts] if not starts or starts[0][0] != 0 else starts
-        for i, (start, mark) in enumerate(bounds):
-            end = bounds[i + 1][0] if i + 1 < len(bounds) else len(line)
-            raw = line[start + len(mark):end].strip()
+    for line in _LINES.split(html_text(cell)):
+        parts = _MARK.split(line)  # text before the first mark, then mark, text, mark, text, …
+        for k in range(0, len(parts), 2):
+            mark = parts[k - 1] if k else ""
+            raw = parts[k].strip()
             text = _JA_SPACE.sub("", raw) if (" " in raw or "\u3000" in raw or "\t" in raw) else raw
             if raw or mark:
                 pieces.append(Piece(mark, text, raw if text != raw else ""))

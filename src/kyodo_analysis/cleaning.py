@@ -327,7 +327,7 @@ def clean_table(path: str | Path, year: int | None = None, schema: Schema | None
 
 
 def _frames(path: Path, encoding: str, year: int | None, cleaner: _Cleaner) -> Table:
-    items: list[dict] = []
+    items: list[tuple] = []
     programs: list[dict] = []
     columns = cleaner.columns or {}
     name, stem = path.name, path.stem
@@ -341,12 +341,8 @@ def _frames(path: Path, encoding: str, year: int | None, cleaner: _Cleaner) -> T
             for line, cell in program.cells[aspect]:
                 for piece in split_items(cell):
                     item_no += 1
-                    items.append({
-                        "item_id": f"{stem}-{program.no:02d}-{aspect}-{item_no:02d}",
-                        "source_file": name, "source_line": line, "year": year,
-                        "support_type": program.support_type, "program_no": program.no,
-                        "program": program.name, "aspect": aspect, "item_no": item_no, "text": piece.text,
-                    })
+                    items.append((f"{stem}-{program.no:02d}-{aspect}-{item_no:02d}", name, line, year,  # ITEM_COLUMNS
+                                  program.support_type, program.no, program.name, aspect, item_no, piece.text))
                     if piece.removed_spaces:
                         cleaner.log.append({
                             "line": line, "action": "kept", "category": "space_removed", "program_no": program.no,

@@ -37,7 +37,7 @@ def support_order(items) -> list[str]:
     """Support types in the order a reader expects: the city's three first, then new ones as they appear.
 
     The one ordering of support types for every table, figure and workbook sheet."""
-    present = list(dict.fromkeys(items["support_type"].dropna()))
+    present = list(items["support_type"].dropna().unique())  # in order of appearance
     return [s for s in KNOWN_SUPPORT_TYPES if s in present] + [s for s in present if s not in KNOWN_SUPPORT_TYPES]
 
 
@@ -54,6 +54,7 @@ class Schema:
     known_support_types: tuple[str, ...] = KNOWN_SUPPORT_TYPES
     source: str = "built-in (逗子市)"
     _lookup: dict[str, str] = field(init=False, repr=False, compare=False)
+    _longest: int = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         lookup: dict[str, str] = {}
@@ -61,8 +62,13 @@ class Schema:
             for name in names:
                 lookup.setdefault(normalize_header(name), column)
         object.__setattr__(self, "_lookup", lookup)
+        # Every row is checked for headers; a cell four times longer than the longest header name (spaces
+        # and all) is a data cell, and is not normalized.
+        object.__setattr__(self, "_longest", 4 * max(map(len, lookup), default=0) + 16)
 
     def column_for(self, header_text: str) -> str | None:
+        if len(header_text) > self._longest:
+            return None
         return self._lookup.get(normalize_header(header_text))
 
     def is_synonym(self, column: str, header_text: str) -> bool:

@@ -42,14 +42,31 @@ def sort_for_reading(frame: pd.DataFrame, items: pd.DataFrame, columns: list[str
 
 
 def counts(term_frame: pd.DataFrame, items: pd.DataFrame, by: list[str] | tuple[str, ...] = ()) -> pd.DataFrame:
-    """Per group × term: occurrences ``n``, items ``n_items`` and programs ``n_programs`` using the term."""
-    joined = term_items(term_frame, items)
-    if isinstance(joined["term"].dtype, pd.CategoricalDtype):  # compact tables: sort terms as text, not by code
-        joined["term"] = joined["term"].astype("string")
-    keys = [*by, "term"]
-    grouped = joined.groupby(keys, dropna=False, sort=False).agg(
-        n=("item_id", "size"), n_items=("item_id", "nunique"), n_programs=("program_key", "nunique"))
-    out = grouped.reset_index()
+    """Per group × term: occurrences ``n``, items ``n_items`` and programs ``n_programs`` using the term.
+
+    Counted on integer codes (item, group, term, program), so a national-scale term table is never
+    joined to the items row by row."""
+    by = list(by)
+    item_at = pd.Index(items["item_id"]).get_indexer(term_frame["item_id"])  # -1: term of an unknown item
+    found = item_at >= 0
+    item_at = item_at[found]
+    if by:
+        group_of_item = items.groupby(by, dropna=False, sort=False).ngroup().to_numpy()
+    else:
+        group_of_item = np.zeros(len(items), dtype=np.int64)
+    program_of_item = pd.factorize(items["source_file"].astype(str) + "#" + items["program_no"].astype(str))[0]
+    term_code, term_text = pd.factorize(term_frame["term"].to_numpy(dtype=object)[found])
+    n_terms = max(len(term_text), 1)
+    key = group_of_item[item_at].astype(np.int64) * n_terms + term_code
+    keys, first_row, n = np.unique(key, return_index=True, return_counts=True)
+
+    def distinct(per_row: np.ndarray) -> np.ndarray:
+        pairs = np.unique(np.stack([key, per_row.astype(np.int64)]), axis=1)[0]
+        return np.unique(pairs, return_counts=True)[1]
+
+    out = items.iloc[item_at[first_row]][by].reset_index(drop=True)
+    out["term"] = pd.array(term_text[keys % n_terms], dtype="string")
+    out["n"], out["n_items"], out["n_programs"] = n, distinct(item_at), distinct(program_of_item[item_at])
     out["_neg_n"] = -out["n"]
     out = sort_for_reading(out, items, [*by, "_neg_n", "term"]).drop(columns="_neg_n")
     for column in ("n", "n_items", "n_programs"):

@@ -118,8 +118,8 @@ class WordLists:
 
     @cached_property
     def prefixes(self) -> frozenset[str]:
-        """Every beginning of a forced term (the terms included), so the matcher stops as soon as none fits."""
-        return frozenset(word[:k] for word in self.forced for k in range(1, len(word) + 1))
+        """Every proper beginning of a forced term, so the matcher stops reading as soon as none fits."""
+        return frozenset(word[:k] for word in self.forced for k in range(1, len(word)))
 
     @cached_property
     def forced_set(self) -> frozenset[str]:
@@ -204,8 +204,9 @@ _LIGHT = 1 << 6  # する / できる after a サ変 noun
 _FORCED = 1 << 7  # per token: a forced term starts here
 _IN_FORCED = 1 << 8  # per token: inside that forced term
 _GAP = 1 << 9  # per token: whitespace before it (a run or forced term never spans it)
-_CODE_BASE = 0x100  # class characters are U+0100..U+04FF (no regex metacharacters); "\n" separates items
-_AUXILIARY, _FORCED_TERM, _RUN, _NEGATED_RUN, _PREDICATE, _NEGATED_PREDICATE = range(6)  # match kinds
+_STOPPED = 1 << 10  # a predicate on the stop list: a term only when negated
+_CODES = 1 << 11
+_CODE_BASE = 0x100  # class characters are U+0100..U+08FF (no regex metacharacters); "\n" separates items
 
 
 def _type_code(tok: tuple, lists: WordLists) -> tuple[int, bool]:
@@ -220,35 +221,44 @@ def _type_code(tok: tuple, lists: WordLists) -> tuple[int, bool]:
     else:
         role = "O"
     code = (_ROLES.index(role) | (_NEGATOR if _is_negator(tok) else _BRIDGE if _is_bridge(tok) else 0)
-            | (_AFTER_TE if lemma in ("て", "で") else 0) | (_LIGHT if pos1 == "動詞" and lemma in _LIGHT_VERBS else 0))
+            | (_AFTER_TE if lemma in ("て", "で") else 0) | (_LIGHT if pos1 == "動詞" and lemma in _LIGHT_VERBS else 0)
+            | (_STOPPED if role in "VA" and tok[1] in lists.stop else 0))
     # A forced term can start here only if one begins with the whole surface.
-    return code, role != "S" and surface in lists.prefixes
+    return code, role != "S" and (surface in lists.prefixes or surface in lists.forced_set)
 
 
 def _chars(test) -> str:
     """The class characters whose code passes ``test(role, code)`` (the body of a regex character class)."""
-    return "".join(chr(_CODE_BASE + code) for code in range(2 * _GAP)
+    return "".join(chr(_CODE_BASE + code) for code in range(_CODES)
                    if code & 7 < len(_ROLES) and code & (3 << 3) != 3 << 3 and test(_ROLES[code & 7], code))
 
 
 @lru_cache(maxsize=1)
-def _term_pattern() -> re.Pattern:
+def _term_patterns() -> tuple[re.Pattern, re.Pattern]:
+    """The pattern of every term, and the negation after a noun run (する/できる + bridges + negator).
+
+    A match is a forced term, a noun run or a predicate (with the bridges and negator that negate it);
+    which one is read off its first character. Nothing matches an auxiliary use after て/で (〜ている,
+    〜てしまう) or a stop-listed predicate that is not negated.
+    """
     def cls(test) -> str:
         return f"[{_chars(test)}]"
 
     free = _FORCED | _IN_FORCED  # a token of a forced term is never part of anything else
-    run_rest = cls(lambda role, c: role in "PNX" and not c & (free | _GAP))
     bridge = cls(lambda role, c: c & _BRIDGE and not c & free)
     negator = cls(lambda role, c: c & _NEGATOR and not c & free)
-    return re.compile(
-        f"({cls(lambda role, c: c & _FORCED)}{cls(lambda role, c: c & _IN_FORCED)}*)"  # 1: a forced term
-        # 2: a noun run; 3: the negator when する/できる + bridges + a negator follow it (not consumed)
-        f"|({cls(lambda role, c: role in 'PNX' and not c & free)}{run_rest}*)"
-        f"(?:(?={cls(lambda role, c: c & _LIGHT and not c & free)}{bridge}*({negator}))|)"
-        # an auxiliary use after て/で (〜ている, 〜てしまう): no term
-        f"|(?<={cls(lambda role, c: c & _AFTER_TE)}){cls(lambda role, c: role == 'A' and not c & free)}"
-        # 4: a predicate; 5: the negator that negates it (the bridges and negator are consumed)
-        f"|({cls(lambda role, c: role in 'VA' and not c & free)})(?:{bridge}*({negator}))?")
+    after_te = cls(lambda role, c: c & _AFTER_TE)
+
+    def predicate(stopped: int) -> str:
+        return (f"(?:(?<!{after_te}){cls(lambda role, c: role == 'A' and not c & free and c & _STOPPED == stopped)}"
+                f"|{cls(lambda role, c: role == 'V' and not c & free and c & _STOPPED == stopped)})")
+
+    terms = re.compile(
+        f"{cls(lambda role, c: c & _FORCED)}{cls(lambda role, c: c & _IN_FORCED)}*"
+        f"|{cls(lambda role, c: role in 'PNX' and not c & free)}{cls(lambda role, c: role in 'PNX' and not c & (free | _GAP))}*"
+        f"|{predicate(0)}(?:{bridge}*{negator})?"
+        f"|{predicate(_STOPPED)}{bridge}*{negator}")
+    return terms, re.compile(f"{cls(lambda role, c: c & _LIGHT and not c & free)}{bridge}*({negator})")
 
 
 def _forced_at(surfaces: list[str], tok_type: list[int], i: int, end: int, lists: WordLists,
@@ -289,33 +299,49 @@ def _extract_terms(types: list[tuple], type_codes: list[tuple[int, bool]], tok_t
     tt = tok_type.tolist()
     surfaces = [t[0] for t in types]
 
-    # Forced terms, left to right: one that starts inside the previous one does not count.
+    # Forced terms, left to right: one that starts inside the previous one does not count. Most are
+    # decided by a token and the next one, so that outcome is remembered per pair of types.
     forced_text: dict[int, str] = {}
+    forced_last: list[int] = []
     candidate = np.fromiter((c for _, c in type_codes), dtype=bool, count=len(type_codes))
     found = np.flatnonzero(candidate[tok_type]) if n_tokens else np.zeros(0, dtype=np.int64)
+    by_pair: dict[tuple[int, int], tuple[int, str] | None] = {}
     covered = -1
     gaps = gap.tolist()
     for k, end in zip(found.tolist(), item_end[item_of[found]].tolist(), strict=True):
         if k <= covered:
             continue
-        hit = _forced_at(surfaces, tt, k, end, lists, gaps)
+        pair = (tt[k], tt[k + 1] if k + 1 < end and not gaps[k + 1] else -1)
+        if pair in by_pair:
+            decided = by_pair[pair]
+            hit = None if decided is None else (k + decided[0], decided[1])
+        else:
+            hit = _forced_at(surfaces, tt, k, end, lists, gaps)
+            if pair[1] < 0 or surfaces[pair[0]] + surfaces[pair[1]] not in lists.prefixes:  # two tokens decide
+                by_pair[pair] = None if hit is None else (hit[0] - k, hit[1])
         if hit is not None:
             covered, forced_text[k] = hit
-            tok_codes[k] |= _FORCED
-            tok_codes[k + 1:covered + 1] |= _IN_FORCED
+            forced_last.append(covered)
+    forced_first = np.fromiter(forced_text, dtype=np.int64, count=len(forced_text))
+    tok_codes[forced_first] |= _FORCED
+    inside = np.asarray(forced_last, dtype=np.int64) - forced_first
+    tok_codes[np.repeat(forced_first - np.cumsum(inside) + inside + 1, inside) + np.arange(inside.sum())] |= _IN_FORCED
 
-    # One pass of the pattern over the corpus: (kind, start, end, light-verb negator) per match.
+    # One pass of the pattern over the corpus: where each term starts and ends.
     position = np.arange(n_tokens) + item_of + 1  # a newline before every item
     chars = np.full(n_tokens + len(sizes), ord("\n"), dtype="<u4")
     chars[position] = tok_codes + _CODE_BASE
     text = chars.tobytes().decode("utf-32-le")
-    matches = np.fromiter(itertools.chain.from_iterable(
-        (m.lastindex or 0, m.start(), m.end(), m.start(3)) for m in _term_pattern().finditer(text)), dtype=np.int64)
-    group, start, end, light_neg = matches.reshape(-1, 4).T
+    term_pattern, light_negation = _term_patterns()
+    spans = np.fromiter(itertools.chain.from_iterable(m.span() for m in term_pattern.finditer(text)), dtype=np.int64)
+    start, end = spans.reshape(-1, 2).T
     token_at = np.full(len(chars), -1, dtype=np.int64)
     token_at[position] = np.arange(n_tokens)
-    forced_term, predicate, negated_predicate = group == 1, group >= 4, group == 5
-    run = (group == 2) | (group == 3)
+    code = tok_codes[token_at[start]]
+    forced_term = (code & _FORCED) > 0
+    run = ~forced_term & np.isin(code & 7, [_ROLES.index(r) for r in "PNX"])
+    predicate = ~forced_term & ~run
+    negated_predicate = predicate & (end - start > 1)
 
     # The core of each term (first..core_last) and where its span ends (a negated term ends at the negator).
     first, core_last = token_at[start], token_at[end - 1]
@@ -329,16 +355,24 @@ def _extract_terms(types: list[tuple], type_codes: list[tuple[int, bool]], tok_t
         while b >= a and role[tt[b]] == prefix:
             b -= 1
         first[at], core_last[at] = a, b
-    keep = (group > 0) & (first <= core_last)
+    keep = first <= core_last
+    negated_run = np.zeros(len(start), dtype=bool)
+    negator_at = np.zeros(len(start), dtype=np.int64)
+    light = np.flatnonzero(run & keep & (end < len(chars)))
+    following = chars[end[light]].astype(np.int64) - _CODE_BASE  # the token after the run (negative: item end)
+    light = light[(following >= 0) & (following & _LIGHT > 0)]
+    for at in light.tolist():
+        m = light_negation.match(text, end[at])
+        if m is not None:
+            negated_run[at], negator_at[at] = True, token_at[m.start(1)]
     proper = _type_array(types, lambda t: t[4] == "固有名詞", bool)
-    negated_run = (group == 3) & keep
     negated_run[negated_run] = ~proper[tok_type[core_last[negated_run]]]
     last = core_last.copy()
     last[negated_predicate] = token_at[end[negated_predicate] - 1]
-    last[negated_run] = token_at[light_neg[negated_run]]
+    last[negated_run] = negator_at[negated_run]
 
     # The term text: per type for one-token terms, joined surfaces for compounds, the matched forced term.
-    term = np.empty(len(group), dtype=object)
+    term = np.empty(len(start), dtype=object)
     one = keep & (first == core_last)
     term[one & run] = _type_array(types, lambda t: t[0], object)[tok_type[first[one & run]]]
     term[one & predicate] = _type_array(types, lambda t: t[1], object)[tok_type[first[one & predicate]]]
@@ -348,13 +382,14 @@ def _extract_terms(types: list[tuple], type_codes: list[tuple[int, bool]], tok_t
         term[at] = forced_text[first[at]]
     negated = negated_run | negated_predicate
     term[negated] = term[negated] + NEGATED
-    # The stop list applies to everything but forced terms and negated nouns (定着(否定) is always kept).
-    checked = keep & ~forced_term & ~negated_run
+    # The stop list: stop-listed nouns never join a run and plain stop-listed predicates never match, so
+    # only compounds and negated predicates are left to check (forced terms and negated nouns are kept).
+    checked = keep & ((run & ~negated_run & (first < core_last)) | negated_predicate)
     keep[checked] = [t not in lists.stop for t in term[checked].tolist()]
 
     # Part of speech: 強制抽出, the predicate's, 未知語 for a run of unknown words only, else 名詞.
     unknown = np.concatenate([[0], np.cumsum(_type_array(types, lambda t: t[6], bool)[tok_type])])
-    pos = np.full(len(group), _NOUN_POS, dtype=object)
+    pos = np.full(len(start), _NOUN_POS, dtype=object)
     pos[forced_term] = "強制抽出"
     pos[predicate] = _type_array(types, lambda t: _PREDICATES.get(t[3]), object)[tok_type[first[predicate]]]
     pos[run & ~negated_run & (unknown[core_last + 1] - unknown[first] == core_last - first + 1)] = "未知語"
@@ -562,10 +597,15 @@ def _term_frame(items: pd.DataFrame, found: dict[str, np.ndarray | list]) -> pd.
     return pd.DataFrame({
         "item_id": pd.Categorical.from_codes(found["item"].astype(np.int32), categories=items["item_id"].tolist()),
         # Categories in first-occurrence order, as for tokens, so chunks joined in order equal one pass.
-        "term": pd.Categorical(found["term"], categories=list(dict.fromkeys(found["term"]))),
-        "pos": pd.Categorical(found["pos"], categories=list(dict.fromkeys(found["pos"]))), "negated": found["negated"],
+        "term": _in_order(found["term"]), "pos": _in_order(found["pos"]), "negated": found["negated"],
         "first_token_no": found["first_token_no"].astype(np.int32), "last_token_no": found["last_token_no"].astype(np.int32),
     })
+
+
+def _in_order(values: list[str]) -> pd.Categorical:
+    """A categorical whose categories are the values in order of first appearance."""
+    codes, uniques = pd.factorize(np.asarray(values, dtype=object))
+    return pd.Categorical.from_codes(codes.astype(np.int32), categories=uniques)
 
 
 # ---------------------------------------------------------------- curation reports
