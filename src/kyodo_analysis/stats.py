@@ -58,11 +58,16 @@ def counts(term_frame: pd.DataFrame, items: pd.DataFrame, by: list[str] | tuple[
     term_code, term_text = pd.factorize(term_frame["term"].to_numpy(dtype=object)[found])
     n_terms = max(len(term_text), 1)
     key = group_of_item[item_at].astype(np.int64) * n_terms + term_code
-    keys, first_row, n = np.unique(key, return_index=True, return_counts=True)
+    order = np.argsort(key, kind="stable")
+    starts = _run_starts(key[order])
+    keys, first_row, n = key[order][starts], order[starts], np.diff(np.append(starts, len(key)))
 
     def distinct(per_row: np.ndarray) -> np.ndarray:
-        pairs = np.unique(np.stack([key, per_row.astype(np.int64)]), axis=1)[0]
-        return np.unique(pairs, return_counts=True)[1]
+        """How many different values of ``per_row`` each key has."""
+        width = int(per_row.max()) + 1 if len(per_row) else 1
+        pairs = np.sort(key * width + per_row)
+        pairs = pairs[_run_starts(pairs)] // width
+        return np.diff(np.append(_run_starts(pairs), len(pairs)))
 
     out = items.iloc[item_at[first_row]][by].reset_index(drop=True)
     out["term"] = pd.array(term_text[keys % n_terms], dtype="string")
@@ -72,6 +77,11 @@ def counts(term_frame: pd.DataFrame, items: pd.DataFrame, by: list[str] | tuple[
     for column in ("n", "n_items", "n_programs"):
         out[column] = out[column].astype("Int64")
     return out
+
+
+def _run_starts(values: np.ndarray) -> np.ndarray:
+    """Where each run of equal values starts in a sorted array."""
+    return np.flatnonzero(np.concatenate([[True], values[1:] != values[:-1]])) if len(values) else np.zeros(0, dtype=np.int64)
 
 
 def keywords(term_frame: pd.DataFrame, items: pd.DataFrame) -> pd.DataFrame:
