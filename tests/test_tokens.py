@@ -141,3 +141,28 @@ def test_curation_reports(corpus):
 def test_missing_text_is_skipped():
     frame = pd.DataFrame({"item_id": ["a", "b"], "text": ["補助金", float("nan")]})
     assert tokens(frame)["item_id"].tolist() == ["a", "a"]
+
+
+@pytest.mark.parametrize("start_methods", [None, ["spawn", "forkserver"]])
+def test_workers_give_the_same_tables_as_one_process(bundled, monkeypatch, start_methods):
+    """With two processes (forked, or with the chunks pickled where fork is missing) nothing changes."""
+    import multiprocessing
+
+    from kyodo_analysis.tokens import tokens_and_terms
+
+    if start_methods is not None:
+        monkeypatch.setattr(multiprocessing, "get_all_start_methods", lambda: start_methods)
+    items = pd.concat([bundled.items] * 3, ignore_index=True)
+    items["item_id"] = [f"{i}-{k}" for k, i in enumerate(items["item_id"])]
+    one = tokens_and_terms(items)
+    two = tokens_and_terms(items, workers=2)
+    for a, b in zip(one, two, strict=True):
+        pd.testing.assert_frame_equal(a, b)
+    assert one[1]["item_id"].iloc[-1] == items["item_id"].iloc[-1]  # the second chunk's terms are there
+
+
+def test_terms_from_a_token_table_equal_the_one_pass_engine(bundled):
+    from kyodo_analysis.tokens import tokens_and_terms
+
+    token_frame, term_frame = tokens_and_terms(bundled.items)
+    pd.testing.assert_frame_equal(terms(token_frame), term_frame)
