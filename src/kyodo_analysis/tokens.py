@@ -261,8 +261,7 @@ def _term_patterns() -> tuple[re.Pattern, re.Pattern]:
     return terms, re.compile(f"{cls(lambda role, c: c & _LIGHT and not c & free)}{bridge}*({negator})")
 
 
-def _forced_at(surfaces: list[str], tok_type: list[int], i: int, end: int, lists: WordLists,
-               gap: list[bool]) -> tuple[int, str] | None:
+def _forced_at(surface_at: np.ndarray, i: int, end: int, lists: WordLists, gap: list[bool]) -> tuple[int, str] | None:
     """The last token and the text of the longest forced term that starts at token ``i``, or None.
 
     A forced term ends on a token boundary before ``end`` (the item's end) and never spans a token
@@ -273,7 +272,7 @@ def _forced_at(surfaces: list[str], tok_type: list[int], i: int, end: int, lists
     found = None
     j = i
     while j < end and (j == i or not gap[j]):
-        text += surfaces[tok_type[j]]
+        text += surface_at[j]
         if text in words:
             found = (j, text)
         if text not in prefixes:
@@ -296,8 +295,8 @@ def _extract_terms(types: list[tuple], type_codes: list[tuple[int, bool]], tok_t
     item_end = np.cumsum(sizes)
     codes = np.fromiter((c for c, _ in type_codes), dtype=np.int64, count=len(type_codes))
     tok_codes = codes[tok_type] | np.where(gap, _GAP, 0) if n_tokens else np.zeros(0, dtype=np.int64)
-    tt = tok_type.tolist()
     surfaces = [t[0] for t in types]
+    surface_at = np.asarray(surfaces, dtype=object)[tok_type]  # per token, without a Python int per token
 
     # Forced terms, left to right: one that starts inside the previous one does not count. Most are
     # decided by a token and the next one, so that outcome is remembered per pair of types.
@@ -311,12 +310,12 @@ def _extract_terms(types: list[tuple], type_codes: list[tuple[int, bool]], tok_t
     for k, end in zip(found.tolist(), item_end[item_of[found]].tolist(), strict=True):
         if k <= covered:
             continue
-        pair = (tt[k], tt[k + 1] if k + 1 < end and not gaps[k + 1] else -1)
+        pair = (int(tok_type[k]), int(tok_type[k + 1]) if k + 1 < end and not gaps[k + 1] else -1)
         if pair in by_pair:
             decided = by_pair[pair]
             hit = None if decided is None else (k + decided[0], decided[1])
         else:
-            hit = _forced_at(surfaces, tt, k, end, lists, gaps)
+            hit = _forced_at(surface_at, k, end, lists, gaps)
             if pair[1] < 0 or surfaces[pair[0]] + surfaces[pair[1]] not in lists.prefixes:  # two tokens decide
                 by_pair[pair] = None if hit is None else (hit[0] - k, hit[1])
         if hit is not None:
@@ -346,13 +345,13 @@ def _extract_terms(types: list[tuple], type_codes: list[tuple[int, bool]], tok_t
     # The core of each term (first..core_last) and where its span ends (a negated term ends at the negator).
     first, core_last = token_at[start], token_at[end - 1]
     core_last[predicate] = first[predicate]
-    role = codes & 7
+    role = tok_codes & 7
     suffix, prefix = _ROLES.index("X"), _ROLES.index("P")
-    for at in np.flatnonzero(run & ((role[tok_type[first]] == suffix) | (role[tok_type[core_last]] == prefix))).tolist():
+    for at in np.flatnonzero(run & ((role[first] == suffix) | (role[core_last] == prefix))).tolist():
         a, b = first[at], core_last[at]
-        while a <= b and role[tt[a]] == suffix:
+        while a <= b and role[a] == suffix:
             a += 1  # a compound never starts with a lone suffix (金, 度, 的, 等)
-        while b >= a and role[tt[b]] == prefix:
+        while b >= a and role[b] == prefix:
             b -= 1
         first[at], core_last[at] = a, b
     keep = first <= core_last
@@ -377,9 +376,8 @@ def _extract_terms(types: list[tuple], type_codes: list[tuple[int, bool]], tok_t
     term[one & run] = _type_array(types, lambda t: t[0], object)[tok_type[first[one & run]]]
     term[one & predicate] = _type_array(types, lambda t: t[1], object)[tok_type[first[one & predicate]]]
     for at in np.flatnonzero(keep & run & (first < core_last)).tolist():
-        term[at] = "".join([surfaces[tt[j]] for j in range(first[at], core_last[at] + 1)])
-    for at in np.flatnonzero(keep & forced_term).tolist():
-        term[at] = forced_text[first[at]]
+        term[at] = "".join(surface_at[first[at]:core_last[at] + 1])
+    term[forced_term] = np.fromiter(forced_text.values(), dtype=object, count=len(forced_text))  # one match each, in order
     negated = negated_run | negated_predicate
     term[negated] = term[negated] + NEGATED
     # The stop list: stop-listed nouns never join a run and plain stop-listed predicates never match, so
