@@ -20,6 +20,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .parallel import even_bounds, map_chunks
+
 TOKEN_COLUMNS = ["item_id", "token_no", "surface", "base", "lemma", "pos1", "pos2", "pos3", "is_unknown", "start"]
 TERM_COLUMNS = ["item_id", "term", "pos", "negated", "first_token_no", "last_token_no"]
 NEGATED = "(否定)"
@@ -481,37 +483,15 @@ def _fresh_tagger() -> None:
     tagger.cache_clear()  # a forked worker must not reuse its parent's MeCab tagger
 
 
-_SHARED: dict[str, object] = {}  # what forked workers read instead of receiving it pickled
-
-
-def _shared_chunk(bounds: tuple[int, int]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    items, lists = _SHARED["items"], _SHARED["lists"]
-    return _tokens_and_terms(items.iloc[bounds[0]:bounds[1]], lists)  # type: ignore[union-attr, arg-type]
+def _chunk_tokens_and_terms(shared: tuple[pd.DataFrame, WordLists], start: int, stop: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    items, lists = shared
+    return _tokens_and_terms(items.iloc[start:stop], lists)
 
 
 def _parallel_tokens_and_terms(items: pd.DataFrame, lists: WordLists, workers: int) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Chunks of about equal text length; this process analyses the first, ``workers - 1`` processes the rest.
-
-    Where processes can be forked, workers read the items from this process's memory; elsewhere the
-    chunks are pickled to them."""
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    lengths = items["text"].fillna("").str.len().to_numpy().cumsum()
-    cuts = [0, *(int(np.searchsorted(lengths, lengths[-1] * k / workers)) for k in range(1, workers)), len(items)]
-    bounds = [(a, b) for a, b in itertools.pairwise(cuts) if b > a]
-    fork = "fork" in multiprocessing.get_all_start_methods()
-    _SHARED.update(items=items, lists=lists)
-    try:
-        with ProcessPoolExecutor(max_workers=max(len(bounds) - 1, 1), initializer=_fresh_tagger,
-                                 mp_context=multiprocessing.get_context("fork") if fork else None) as pool:
-            if fork:
-                futures = [pool.submit(_shared_chunk, b) for b in bounds[1:]]
-            else:
-                futures = [pool.submit(_tokens_and_terms, items.iloc[a:b], lists) for a, b in bounds[1:]]
-            parts = [_tokens_and_terms(items.iloc[bounds[0][0]:bounds[0][1]], lists), *(f.result() for f in futures)]
-    finally:
-        _SHARED.clear()
+    """Chunks of about equal text length, one per process, joined in order."""
+    bounds = even_bounds(items["text"].fillna("").str.len().to_numpy(), workers)
+    parts = map_chunks(_chunk_tokens_and_terms, (items, lists), bounds, initializer=_fresh_tagger)
     offsets = [a for a, _ in bounds]
     return _join(items, [p[0] for p in parts], offsets), _join(items, [p[1] for p in parts], offsets)
 
