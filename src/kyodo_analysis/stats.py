@@ -16,10 +16,15 @@ from .schema import ASPECTS, support_order
 UNIT_COLUMNS = {"item": "item_id", "program": "program_key"}
 
 
+def program_keys(items: pd.DataFrame) -> pd.Series:
+    """One key per program across files: ``file#NO``."""
+    return items["source_file"].astype(str) + "#" + items["program_no"].astype(str)
+
+
 def term_items(term_frame: pd.DataFrame, items: pd.DataFrame) -> pd.DataFrame:
     """Terms with the item's year, support type, program and aspect attached (one row per occurrence)."""
     meta = items[["item_id", "source_file", "year", "support_type", "program_no", "program", "aspect"]].copy()
-    meta["program_key"] = meta["source_file"].astype(str) + "#" + meta["program_no"].astype(str)
+    meta["program_key"] = program_keys(items)
     return term_frame.merge(meta, on="item_id", how="inner", validate="many_to_one")
 
 
@@ -54,7 +59,7 @@ def counts(term_frame: pd.DataFrame, items: pd.DataFrame, by: list[str] | tuple[
         group_of_item = items.groupby(by, dropna=False, sort=False).ngroup().to_numpy()
     else:
         group_of_item = np.zeros(len(items), dtype=np.int64)
-    program_of_item = pd.factorize(items["source_file"].astype(str) + "#" + items["program_no"].astype(str))[0]
+    program_of_item = pd.factorize(program_keys(items))[0]
     term_code, term_text = pd.factorize(term_frame["term"].to_numpy(dtype=object)[found])
     n_terms = max(len(term_text), 1)
     key = group_of_item[item_at].astype(np.int64) * n_terms + term_code

@@ -53,12 +53,6 @@ def dictionary_info() -> dict[str, str]:
             "tokenizer_version": importlib.metadata.version("fugashi")}
 
 
-def dictionary_label() -> str:
-    info = dictionary_info()
-    return (f"{info['dictionary']} {info['dictionary_version']} (UniDic {info['unidic_version']}), "
-            f"fugashi {info['tokenizer_version']}")
-
-
 def clean_lemma(lemma: str | None, surface: str) -> str:
     """The grouping key: UniDic's lemma without its English gloss; the surface for unknown words."""
     if not lemma:
