@@ -176,9 +176,17 @@ def _is_bridge(tok: tuple) -> bool:
             or (pos1 == "動詞" and pos2 == "非自立可能" and lemma in _BRIDGE_VERBS))
 
 
-def gaps_of(toks: list[tuple]) -> frozenset[int]:
-    """Indices of tokens preceded by whitespace, from their start offsets (tuple field 7)."""
-    return frozenset(j for j in range(1, len(toks)) if toks[j - 1][7] + len(toks[j - 1][0]) != toks[j][7])
+def _surface_lengths(types: list[tuple], tok_type: np.ndarray) -> np.ndarray:
+    """Each token's length in characters."""
+    return _type_array(types, lambda t: len(t[0]), np.int64)[tok_type]
+
+
+def _gaps(types: list[tuple], tok_type: np.ndarray, starts: np.ndarray, first_of_item: np.ndarray) -> np.ndarray:
+    """Tokens preceded by whitespace: they start later than the previous token of their item ends."""
+    if len(starts) == 0:
+        return np.zeros(0, dtype=bool)
+    ends = starts + _surface_lengths(types, tok_type)
+    return ~first_of_item & (np.append(0, ends[:-1]) != starts)
 
 
 # ---------------------------------------------------------------- the term extractor
@@ -277,16 +285,16 @@ def _forced_at(surface_at: np.ndarray, i: int, end: int, lists: WordLists, gap: 
     return found
 
 
-def _extract_terms(types: list[tuple], type_codes: list[tuple[int, bool]], tok_type: np.ndarray,
-                   sizes: np.ndarray, gap: np.ndarray, lists: WordLists) -> dict[str, np.ndarray | list]:
+def _extract_terms(types: list[tuple], tok_type: np.ndarray, sizes: np.ndarray, gap: np.ndarray,
+                   lists: WordLists) -> dict[str, np.ndarray | list]:
     """Every term of every item, as columns ``item`` (index into ``sizes``), ``term``, ``pos``, ``negated``,
     ``first_token_no`` and ``last_token_no``.
 
-    ``types`` are decoded token types and ``type_codes`` their ``_type_code``; ``tok_type`` gives each
-    token's type, ``sizes`` the number of tokens of each item (in order), ``gap`` marks tokens preceded
-    by whitespace.
+    ``types`` are decoded token types; ``tok_type`` gives each token's type, ``sizes`` the number of tokens
+    of each item (in order), ``gap`` marks tokens preceded by whitespace.
     """
     n_tokens = len(tok_type)
+    type_codes = [_type_code(t, lists) for t in types]
     item_of = np.repeat(np.arange(len(sizes)), sizes)
     item_end = np.cumsum(sizes)
     codes = np.fromiter((c for c, _ in type_codes), dtype=np.int64, count=len(type_codes))
@@ -369,7 +377,7 @@ def _extract_terms(types: list[tuple], type_codes: list[tuple[int, bool]], tok_t
     # The term text: per type for one-token terms, joined surfaces for compounds, the matched forced term.
     term = np.empty(len(start), dtype=object)
     one = keep & (first == core_last)
-    term[one & run] = _type_array(types, lambda t: t[0], object)[tok_type[first[one & run]]]
+    term[one & run] = surface_at[first[one & run]]
     term[one & predicate] = _type_array(types, lambda t: t[1], object)[tok_type[first[one & predicate]]]
     for at in np.flatnonzero(keep & run & (first < core_last)).tolist():
         term[at] = "".join(surface_at[first[at]:core_last[at] + 1])
@@ -402,10 +410,9 @@ def _type_array(types: list[tuple], value, dtype) -> np.ndarray:
 def item_terms(toks: list[tuple], lists: WordLists) -> list[tuple[str, str, bool, int, int]]:
     """(term, pos, negated, first, last) for one item's tokens (0-based indices)."""
     types = [t[:7] for t in toks]
-    codes = [_type_code(t, lists) for t in types]
-    gap = np.zeros(len(toks), dtype=bool)
-    gap[list(gaps_of(toks))] = True
-    found = _extract_terms(types, codes, np.arange(len(toks)), np.array([len(toks)]), gap, lists)
+    tok_type = np.arange(len(toks))
+    gap = _gaps(types, tok_type, np.array([t[7] for t in toks], dtype=np.int64), tok_type == 0)
+    found = _extract_terms(types, tok_type, np.array([len(toks)]), gap, lists)
     return list(zip(found["term"], found["pos"], found["negated"].tolist(), (found["first_token_no"] - 1).tolist(),
                     (found["last_token_no"] - 1).tolist(), strict=True))
 
@@ -425,10 +432,8 @@ def terms(token_frame: pd.DataFrame, lists: WordLists | None = None) -> pd.DataF
     new_item = np.array([k == 0 or item_ids[k] != item_ids[k - 1] for k in range(len(item_ids))], dtype=bool)
     begins = np.flatnonzero(new_item)
     sizes = np.diff(np.append(begins, len(item_ids)))
-    starts = token_frame["start"].to_numpy(dtype=np.int64)
-    lengths = np.fromiter((len(t[0]) for t in types), dtype=np.int64, count=len(types))[tok_type]
-    gap = ~new_item & (np.append(0, starts[:-1] + lengths[:-1]) != starts) if len(starts) else new_item
-    found = _extract_terms(types, [_type_code(t, lists) for t in types], tok_type, sizes, gap, lists)
+    gap = _gaps(types, tok_type, token_frame["start"].to_numpy(dtype=np.int64), new_item)
+    found = _extract_terms(types, tok_type, sizes, gap, lists)
     numbers = token_frame["token_no"].to_numpy(dtype=np.int64)
     begin = begins[found["item"]]
     frame = pd.DataFrame({"item_id": np.asarray(item_ids, dtype=object)[begin], "term": found["term"], "pos": found["pos"],
@@ -524,7 +529,6 @@ def _tokens_and_terms(items: pd.DataFrame, lists: WordLists | None = None) -> tu
     parse = tagger().parseToNodeList
     type_of: dict[tuple[str, str], int] = {}
     types: list[tuple] = []
-    type_codes: list[tuple[int, bool]] = []
     tok_type = array("i")  # one machine integer per token, not one Python object
     sizes = array("i")
     spaced_starts: dict[int, list[int]] = {}
@@ -542,7 +546,6 @@ def _tokens_and_terms(items: pd.DataFrame, lists: WordLists | None = None) -> tu
                     if key not in type_of:
                         type_of[key] = len(types)
                         types.append(token_type(word))
-                        type_codes.append(_type_code(types[-1], lists))
                     ids[k] = type_of[key]
         if _SPACE.search(text):  # MeCab skips whitespace: keep where each token starts
             spaced_starts[len(tok_type)] = list(itertools.accumulate(
@@ -554,16 +557,14 @@ def _tokens_and_terms(items: pd.DataFrame, lists: WordLists | None = None) -> tu
     item_sizes = np.frombuffer(sizes, dtype=np.int32) if len(sizes) else np.zeros(0, dtype=np.int32)
     gap = np.zeros(len(token_types), dtype=bool)
     gap[gap_at] = True
-    found = _extract_terms(types, type_codes, token_types, item_sizes, gap, lists)
+    found = _extract_terms(types, token_types, item_sizes, gap, lists)
     return _token_frame(items, types, token_types, item_sizes, spaced_starts), _term_frame(items, found)
 
 
 def _categorical(values: list[str], codes: np.ndarray) -> pd.Categorical:
-    """A categorical of per-type strings, indexed by per-token type codes."""
-    vocabulary: dict[str, int] = {}
-    type_codes = np.fromiter((vocabulary.setdefault(v, len(vocabulary)) for v in values), dtype=np.int32,
-                             count=len(values))
-    return pd.Categorical.from_codes(type_codes[codes] if len(codes) else codes, categories=list(vocabulary))
+    """A categorical of per-type strings, indexed by per-token type codes (categories in first-appearance order)."""
+    per_type = _in_order(values)
+    return pd.Categorical.from_codes(per_type.codes[codes], categories=per_type.categories)
 
 
 def _token_frame(items: pd.DataFrame, types: list[tuple], codes: np.ndarray, sizes: np.ndarray,
@@ -571,7 +572,7 @@ def _token_frame(items: pd.DataFrame, types: list[tuple], codes: np.ndarray, siz
     item_index = np.repeat(np.arange(len(sizes), dtype=np.int32), sizes)
     item_first = np.cumsum(sizes) - sizes  # index of each item's first token
     numbers = (np.arange(len(codes)) - np.repeat(item_first, sizes) + 1).astype(np.int32)
-    lengths = np.fromiter((len(t[0]) for t in types), dtype=np.int64, count=len(types))[codes] if len(codes) else codes
+    lengths = _surface_lengths(types, codes)
     ends = np.cumsum(lengths)
     offsets = ends - lengths  # offset of each token from the start of everything
     starts = offsets - np.repeat(offsets[item_first[sizes > 0]], sizes[sizes > 0]) if len(codes) else offsets
