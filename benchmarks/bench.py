@@ -88,14 +88,13 @@ def pipeline(path: Path, workers: int = 1):
     """(c) clean + tokens + terms + keyword counts (the analyze stage without figures and notebooks)."""
     from kyodo_analysis.cleaning import clean_table
     from kyodo_analysis.stats import keywords
-    from kyodo_analysis.tokens import tokens_and_terms
+    from kyodo_analysis.tokens import items_tokens_and_terms
 
     start = time.perf_counter()
-    items = clean_table(path).items
-    token_frame, term_frame = tokens_and_terms(items, workers=workers, compact=True)
+    items, token_frame, term_frame = items_tokens_and_terms([clean_table(path)], workers=workers, compact=True)
     counts = keywords(term_frame, items)
     elapsed = time.perf_counter() - start
-    return elapsed, {"tokens": token_frame, "terms": term_frame, "keywords": counts}
+    return elapsed, {"items": items, "tokens": token_frame, "terms": term_frame, "keywords": counts}
 
 
 def same_table(a, b) -> bool:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from kyodo_analysis.cells import BULLET_MARKS, html_text, parsed_text, split_items, split_pieces, without_whitespace
+from kyodo_analysis.cells import BULLET_MARKS, MARK, html_text, parsed_text, split_items, split_pieces, without_whitespace
 from kyodo_analysis.cleaning import clean_table, split_records
 from kyodo_analysis.schema import ASPECTS
 
@@ -81,3 +81,21 @@ def test_the_fast_path_for_simple_tags_equals_the_html_parser(parts):
     cell = "".join(parts)
     if "<" in cell or "&" in cell:
         assert html_text(cell) == parsed_text(cell)
+
+
+_BY_DEFINITION = re.compile(rf"(?:(?<=\s)|^)(?P<mark>{MARK})")  # a mark at a line's start or after any whitespace
+_SPACES = [c for c in map(chr, range(0x110000)) if c.isspace()]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from([*BULLET_MARKS, "-", "1", "12", "123", ".", "．", ")", "）", "(", "（", "①", "⑳",
+                                 "協働", "ア", "Z", "・・", "\r\n", "\r\n・", *_SPACES]), max_size=14).map("".join))
+@example("協働\r\n・ア\n\n1. Z\u3000(2)ア")
+def test_marks_are_found_where_the_definition_puts_them(cell):
+    """The fast splitter (whitespace as a literal class) finds the marks the plain definition finds."""
+    expected = []
+    for line in re.split(r"\r\n|\r|\n", cell):
+        parts = _BY_DEFINITION.split(line)
+        pieces = [(parts[k - 1] if k else "", parts[k].strip()) for k in range(0, len(parts), 2)]
+        expected += [(mark, text) for mark, text in pieces if mark or text]
+    assert [(p.mark, p.removed_spaces or p.text) for p in split_pieces(cell)] == expected

@@ -22,6 +22,8 @@ from kyodo_analysis.tokens import (
     word_lists,
 )
 
+from .conftest import RAW
+
 
 @pytest.fixture(scope="module")
 def corpus(bundled):
@@ -159,6 +161,30 @@ def test_workers_give_the_same_tables_as_one_process(bundled, monkeypatch, start
     for a, b in zip(one, two, strict=True):
         pd.testing.assert_frame_equal(a, b)
     assert one[1]["item_id"].iloc[-1] == items["item_id"].iloc[-1]  # the second chunk's terms are there
+
+
+@pytest.mark.parametrize("start_methods", [None, ["spawn", "forkserver"]])
+def test_workers_that_split_the_cells_give_the_same_tables(monkeypatch, start_methods):
+    """Cells split into items inside the workers (the second chunk spans both files): every table is unchanged."""
+    import multiprocessing
+
+    from kyodo_analysis.cleaning import clean_table
+    from kyodo_analysis.tokens import items_tokens_and_terms, tokens_and_terms
+
+    if start_methods is not None:
+        monkeypatch.setattr(multiprocessing, "get_all_start_methods", lambda: start_methods)
+    paths = [RAW, Path(__file__).parent / "fixtures" / "kyodo_seika_zushi_R7.tsv"]
+    one = [clean_table(p) for p in paths]
+    items = pd.concat([t.items for t in one], ignore_index=True)
+    tables = [clean_table(p) for p in paths]
+    got = items_tokens_and_terms(tables, workers=2)
+    assert all(t.is_tidy for t in tables)
+    for a, b in zip(one, tables, strict=True):
+        for name in ("items", "programs", "log"):
+            pd.testing.assert_frame_equal(getattr(a, name), getattr(b, name))
+    for a, b in zip((items, *tokens_and_terms(items)), got, strict=True):
+        pd.testing.assert_frame_equal(a, b)
+    assert got[2]["item_id"].iloc[-1] == items["item_id"].iloc[-1]
 
 
 def test_terms_from_a_token_table_equal_the_one_pass_engine(bundled):

@@ -18,7 +18,7 @@ from .manifest import resolve_year, sha256
 from .schema import load_schema
 from .stats import cooccurrence, correspondence, distinctive_terms, keywords
 from .tables import read_csv, write_tables
-from .tokens import candidate_compounds, dictionary_info, tokens_and_terms, unknown_words, word_lists
+from .tokens import candidate_compounds, dictionary_info, items_tokens_and_terms, unknown_words, word_lists
 from .years import keyword_trends, known_years, program_changes
 
 # The eight tables of the data contract, then the supporting tables figures and notebooks read.
@@ -67,11 +67,10 @@ def analyze(paths: Sequence[str | Path], year: int | None = None, schema: str | 
 def analyze_tables(cleaned: Sequence[Table], forced: str | Path | None = None, stop: str | Path | None = None,
                    codes: str | Path | None = None, workers: int = 1) -> Analysis:
     """The analysis of tables that were already cleaned (see :func:`analyze`)."""
-    tables = combined(cleaned)
-    items = tables["items.csv"]
     lists = word_lists(forced, stop)
     rules, rules_source = read_rules(codes)
-    token_frame, term_frame = tokens_and_terms(items, lists, workers)
+    items, token_frame, term_frame = items_tokens_and_terms(cleaned, lists, workers)
+    tables = combined(cleaned)
     item_codes = code_items(rules, items, term_frame, token_frame)
     tables.update({
         "tokens.csv": token_frame, "terms.csv": term_frame, "keywords.csv": keywords(term_frame, items),

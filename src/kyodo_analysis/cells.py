@@ -10,7 +10,13 @@ from typing import NamedTuple
 # 社会参加・市民活動 is one word, not two items.
 BULLET_MARKS = "・･●○〇◆■◇□"
 _NUMBERED = r"\d{1,2}[.．](?!\d)|\d{1,2}[)）]|[(（]\d{1,2}[)）]|[\u2460-\u2473]"
-_MARK = re.compile(rf"(?:(?<=\s)|^)(?P<mark>[{BULLET_MARKS}]|-(?!\d)|{_NUMBERED})")
+MARK = rf"[{BULLET_MARKS}]|-(?!\d)|{_NUMBERED}"
+# Whitespace as a literal class: the characters of ``\s`` (both are ``str.isspace``; U+3000 is the last),
+# but listed, so the regex engine skips to the next candidate at C speed instead of testing each
+# character's Unicode category. A mark is split off together with the whitespace (or line break) before it.
+_SPACES = "".join(c for c in map(chr, range(0x3001)) if c.isspace())
+# A boundary: whitespace (CRLF as one) followed by a mark, or a line break (CRLF, CR or LF) on its own.
+_BOUNDARY = re.compile(rf"[{re.escape(_SPACES)}](?:(?<=\r)\n)?(?:(?P<mark>{MARK})|(?<=[\r\n]))")
 
 # Tags whose start or end is an item boundary; every other tag is dropped silently.
 _BREAK_TAGS = frozenset({"li", "br", "p", "div", "ul", "ol", "tr", "td", "dd", "dt"})
@@ -21,7 +27,6 @@ _JA = (r"\u3001-\u303f\u3041-\u309f\u30a0-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900
        r"\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff9f")
 _JA_SPACE = re.compile(rf"(?<=[{_JA}])[^\S\n]+(?=[{_JA}])")
 _WS = re.compile(r"\s+")
-_LINES = re.compile(r"\r\n|\r|\n")
 
 
 class Piece(NamedTuple):
@@ -80,14 +85,16 @@ def parsed_text(cell: str) -> str:
 def split_pieces(cell: str) -> list[Piece]:
     """Every piece of a cell in order, including pieces whose text is empty (a lone bullet)."""
     pieces: list[Piece] = []
-    for line in _LINES.split(html_text(cell)):
-        parts = _MARK.split(line)  # text before the first mark, then mark, text, mark, text, …
-        for k in range(0, len(parts), 2):
-            mark = parts[k - 1] if k else ""
-            raw = parts[k].strip()
-            text = _JA_SPACE.sub("", raw) if (" " in raw or "\u3000" in raw or "\t" in raw) else raw
-            if raw or mark:
-                pieces.append(Piece(mark, text, raw if text != raw else ""))
+    # Text, then mark (None after a plain line break), text, mark, text, …: a piece ends at a line break or
+    # a mark; the space in front lets a mark at the very start count too. Only the whitespace before a mark
+    # is dropped with it, and every piece's text is stripped anyway.
+    parts = _BOUNDARY.split(" " + html_text(cell))
+    for k in range(0, len(parts), 2):
+        mark = (parts[k - 1] or "") if k else ""
+        raw = parts[k].strip()
+        text = _JA_SPACE.sub("", raw) if (" " in raw or "\u3000" in raw or "\t" in raw) else raw
+        if raw or mark:
+            pieces.append(Piece(mark, text, raw if text != raw else ""))
     return pieces
 
 

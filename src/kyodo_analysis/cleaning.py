@@ -8,9 +8,12 @@ from __future__ import annotations
 import codecs
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
+from typing import NamedTuple
 
+import numpy as np
 import pandas as pd
 
 from .cells import split_items
@@ -48,17 +51,6 @@ class Record:
         return self.cells[index]
 
 
-@dataclass
-class Table:
-    """A cleaned raw table: tidy items, programs, the cleaning log and warnings."""
-
-    path: Path
-    encoding: str
-    items: pd.DataFrame
-    programs: pd.DataFrame
-    log: pd.DataFrame
-    warnings: list[str] = field(default_factory=list)
-    synonyms: list[str] = field(default_factory=list)
 
 
 def decode(path: Path, data: bytes) -> tuple[str, str]:
@@ -173,6 +165,118 @@ class _Program:
     no: int
     name: str
     cells: dict[str, list[tuple[int, str]]]  # aspect → (line, cell text) from the row and its continuations
+
+
+class ItemRows(NamedTuple):
+    """The items of a range of programs, column by column, with their log rows and per-program counts."""
+
+    item_id: list[str]
+    source_line: list[int]
+    program: list[int]  # index of the item's program in the table
+    aspect: list[str]
+    item_no: list[int]
+    text: list[str]
+    log: list[dict]
+    counts: list[dict[str, int | None]]
+
+
+class Table:
+    """A cleaned raw table: tidy items, programs and the cleaning log, warnings and header synonyms.
+
+    Reading the file checks everything and collects the programs; their cells are split into items
+    when ``items``, ``programs`` or ``log`` is first read (or by :meth:`tidy` with rows split
+    elsewhere, e.g. in worker processes that tokenize the items they split)."""
+
+    def __init__(self, path: Path, encoding: str, year: int | None, cleaner: _Cleaner) -> None:
+        self.path, self.encoding, self.year = path, encoding, year
+        self.warnings, self.synonyms = cleaner.warnings, cleaner.synonyms
+        self._columns = cleaner.columns or {}
+        self._programs = cleaner.programs
+        self._log = cleaner.log
+
+    @property
+    def n_programs(self) -> int:
+        return len(self._programs)
+
+    def program_sizes(self) -> np.ndarray:
+        """Characters of item cells per program: how much work splitting and analysing each one is."""
+        return np.fromiter((sum(len(cell) for cells in p.cells.values() for _, cell in cells) for p in self._programs),
+                           dtype=np.int64, count=len(self._programs))
+
+    def item_rows(self, start: int, stop: int) -> ItemRows:
+        """The items of programs ``start..stop-1``: each aspect cell split into its items."""
+        rows = ItemRows([], [], [], [], [], [], [], [])
+        ids, lines, programs, aspects, numbers, texts = rows[:6]
+        stem = self.path.stem
+        for index in range(start, stop):
+            program = self._programs[index]
+            counts: dict[str, int | None] = {}
+            for aspect in ASPECTS:
+                if aspect not in self._columns:
+                    counts[f"n_{aspect}"] = None
+                    continue
+                item_no = 0
+                for line, cell in program.cells[aspect]:
+                    for piece in split_items(cell):
+                        item_no += 1
+                        ids.append(f"{stem}-{program.no:02d}-{aspect}-{item_no:02d}")
+                        lines.append(line)
+                        programs.append(index)
+                        aspects.append(aspect)
+                        numbers.append(item_no)
+                        texts.append(piece.text)
+                        if piece.removed_spaces:
+                            note = f"{aspect} 項目{item_no}: 日本語の文字の間の空白を削除 (PDF 由来): {piece.removed_spaces}"
+                            rows.log.append({"line": line, "action": "kept", "category": "space_removed",
+                                             "program_no": program.no, "note": note, "text": piece.text})
+                counts[f"n_{aspect}"] = item_no
+            rows.counts.append(counts)
+        return rows
+
+    def tidy(self, parts: list[ItemRows]) -> None:
+        """Build the tidy frames from the item rows of all programs, in order (see :meth:`item_rows`)."""
+        self.__dict__["_frames"] = self._assemble(parts)
+
+    @cached_property
+    def _frames(self) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+        return self._assemble([self.item_rows(0, self.n_programs)])
+
+    @property
+    def is_tidy(self) -> bool:
+        return "_frames" in self.__dict__
+
+    @property
+    def items(self) -> pd.DataFrame:
+        return self._frames[0]
+
+    @property
+    def programs(self) -> pd.DataFrame:
+        return self._frames[1]
+
+    @property
+    def log(self) -> pd.DataFrame:
+        return self._frames[2]
+
+    def _assemble(self, parts: list[ItemRows]) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+        name, year, programs = self.path.name, self.year, self._programs
+        index = [i for part in parts for i in part.program]
+        items = pd.DataFrame({
+            "item_id": [i for part in parts for i in part.item_id], "source_file": name,
+            "source_line": [i for part in parts for i in part.source_line], "year": year,
+            "support_type": [programs[i].support_type for i in index], "program_no": [programs[i].no for i in index],
+            "program": [programs[i].name for i in index], "aspect": [a for part in parts for a in part.aspect],
+            "item_no": [i for part in parts for i in part.item_no], "text": [t for part in parts for t in part.text],
+        }, index=pd.RangeIndex(len(index)), columns=ITEM_COLUMNS)
+        counts = [c for part in parts for c in part.counts]
+        program_rows = [{"source_file": name, "source_line": p.record.first_line, "year": year,
+                         "support_type": p.support_type, "program_no": p.no, "program": p.name,
+                         **c, "n_items": sum(v or 0 for v in c.values())} for p, c in zip(programs, counts, strict=True)]
+        log = pd.DataFrame(self._log + [row for part in parts for row in part.log], columns=LOG_COLUMNS[1:])
+        log.insert(0, "source_file", name)
+        log["order"] = range(len(log))
+        log = log.sort_values(["line", "order"], kind="stable").drop(columns="order").reset_index(drop=True)
+        return (typed_items(items), _typed(pd.DataFrame(program_rows, columns=PROGRAM_COLUMNS), PROGRAM_COLUMNS),
+                _typed(log, LOG_COLUMNS))
 
 
 class _Cleaner:
@@ -323,42 +427,7 @@ def clean_table(path: str | Path, year: int | None = None, schema: Schema | None
                          f"見つかった見出し: {shown}",
                          line=cleaner.first_table_row.first_line if cleaner.first_table_row else None,
                          hint="見出し行を確認するか、--schema で見出しの別名を指定してください。")
-    return _frames(path, encoding, year, cleaner)
-
-
-def _frames(path: Path, encoding: str, year: int | None, cleaner: _Cleaner) -> Table:
-    items: list[tuple] = []
-    programs: list[dict] = []
-    columns = cleaner.columns or {}
-    name, stem = path.name, path.stem
-    for program in cleaner.programs:
-        counts: dict[str, int | None] = {}
-        for aspect in ASPECTS:
-            if aspect not in columns:
-                counts[f"n_{aspect}"] = None
-                continue
-            item_no = 0
-            for line, cell in program.cells[aspect]:
-                for piece in split_items(cell):
-                    item_no += 1
-                    items.append((f"{stem}-{program.no:02d}-{aspect}-{item_no:02d}", name, line, year,  # ITEM_COLUMNS
-                                  program.support_type, program.no, program.name, aspect, item_no, piece.text))
-                    if piece.removed_spaces:
-                        cleaner.log.append({
-                            "line": line, "action": "kept", "category": "space_removed", "program_no": program.no,
-                            "note": f"{aspect} 項目{item_no}: 日本語の文字の間の空白を削除 (PDF 由来): {piece.removed_spaces}",
-                            "text": piece.text})
-            counts[f"n_{aspect}"] = item_no
-        programs.append({"source_file": path.name, "source_line": program.record.first_line, "year": year,
-                         "support_type": program.support_type, "program_no": program.no, "program": program.name,
-                         **counts, "n_items": sum(v or 0 for v in counts.values())})
-    log = pd.DataFrame(cleaner.log, columns=LOG_COLUMNS[1:])
-    log.insert(0, "source_file", path.name)
-    log["order"] = range(len(log))
-    log = log.sort_values(["line", "order"], kind="stable").drop(columns="order").reset_index(drop=True)
-    return Table(path, encoding, typed_items(pd.DataFrame(items, columns=ITEM_COLUMNS)),
-                 _typed(pd.DataFrame(programs, columns=PROGRAM_COLUMNS), PROGRAM_COLUMNS),
-                 _typed(log, LOG_COLUMNS), cleaner.warnings, cleaner.synonyms)
+    return Table(path, encoding, year, cleaner)
 
 
 _INT_COLUMNS = {"source_line", "year", "program_no", "item_no", "line", *(f"n_{a}" for a in ASPECTS), "n_items"}

@@ -52,15 +52,15 @@ def counts(term_frame: pd.DataFrame, items: pd.DataFrame, by: list[str] | tuple[
     Counted on integer codes (item, group, term, program), so a national-scale term table is never
     joined to the items row by row."""
     by = list(by)
-    item_at = pd.Index(items["item_id"]).get_indexer(term_frame["item_id"])  # -1: term of an unknown item
+    item_at = _positions(term_frame["item_id"], pd.Index(items["item_id"]))  # -1: term of an unknown item
     found = item_at >= 0
     item_at = item_at[found]
     if by:
         group_of_item = items.groupby(by, dropna=False, sort=False).ngroup().to_numpy()
     else:
         group_of_item = np.zeros(len(items), dtype=np.int64)
-    program_of_item = pd.factorize(program_keys(items))[0]
-    term_code, term_text = pd.factorize(term_frame["term"].to_numpy(dtype=object)[found])
+    program_of_item = items.groupby(["source_file", "program_no"], dropna=False, sort=False).ngroup().to_numpy()
+    term_code, term_text = _factorized(term_frame["term"], found)
     n_terms = max(len(term_text), 1)
     key = group_of_item[item_at].astype(np.int64) * n_terms + term_code
     order = np.argsort(key, kind="stable")
@@ -82,6 +82,25 @@ def counts(term_frame: pd.DataFrame, items: pd.DataFrame, by: list[str] | tuple[
     for column in ("n", "n_items", "n_programs"):
         out[column] = out[column].astype("Int64")
     return out
+
+
+def _positions(values: pd.Series, index: pd.Index) -> np.ndarray:
+    """Where each value is in ``index`` (-1: absent); a categorical is looked up once per category."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        codes = values.cat.codes.to_numpy()
+        at = index.get_indexer(values.cat.categories)[codes]
+        at[codes < 0] = -1
+        return at
+    return index.get_indexer(values)
+
+
+def _factorized(values: pd.Series, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``pd.factorize`` of ``values[rows]`` (codes in first-appearance order, uniques as objects);
+    a categorical is factorized by its integer codes."""
+    if isinstance(values.dtype, pd.CategoricalDtype) and not values.isna().any():
+        codes, uniques = pd.factorize(values.cat.codes.to_numpy()[rows])
+        return codes, values.cat.categories.to_numpy(dtype=object)[uniques]
+    return pd.factorize(values.to_numpy(dtype=object)[rows])
 
 
 def _run_starts(values: np.ndarray) -> np.ndarray:

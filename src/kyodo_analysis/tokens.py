@@ -12,6 +12,7 @@ import importlib.metadata
 import itertools
 import re
 from array import array
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from importlib import resources
@@ -20,6 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .cleaning import ItemRows, Table
 from .parallel import even_bounds, map_chunks
 
 TOKEN_COLUMNS = ["item_id", "token_no", "surface", "base", "lemma", "pos1", "pos2", "pos3", "is_unknown", "start"]
@@ -455,10 +457,42 @@ def tokens_and_terms(items: pd.DataFrame, lists: WordLists | None = None, worker
     own tagger (taggers cannot be shared or pickled) and the chunks are joined in order, so the
     tables are identical to a single-process run.
     """
+    lists = lists or word_lists()
     if workers > 1 and len(items) > 1:
-        token_frame, term_frame = _parallel_tokens_and_terms(items, lists or word_lists(), workers)
+        bounds = even_bounds(items["text"].fillna("").str.len().to_numpy(), workers)
+        parts = map_chunks(_chunk_tokens_and_terms, (items, lists), bounds, initializer=_fresh_tagger)
+        token_frame, term_frame = _joined(items, parts, [a for a, _ in bounds])
     else:
         token_frame, term_frame = _tokens_and_terms(items, lists)
+    return _in_form(token_frame, term_frame, compact)
+
+
+def items_tokens_and_terms(tables: Sequence[Table], lists: WordLists | None = None, workers: int = 1,
+                           compact: bool = False) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The items of cleaned tables (in file order) with their tokens and terms.
+
+    With ``workers > 1`` and tables whose cells are not yet split into items, the programs are divided
+    into contiguous ranges of about equal text; each process splits the cells of its range into items
+    and analyses them at once, so that this last step of cleaning runs in parallel too. The tables
+    are the same as with one process.
+    """
+    lists = lists or word_lists()
+    split_here = workers <= 1 or any(t.is_tidy for t in tables)
+    bounds = [] if split_here else even_bounds(np.concatenate([np.zeros(0, dtype=np.int64),
+                                                               *(t.program_sizes() for t in tables)]), workers)
+    if len(bounds) <= 1:
+        items = pd.concat([t.items for t in tables], ignore_index=True)
+        return items, *tokens_and_terms(items, lists, workers, compact)
+    first = np.cumsum([0, *(t.n_programs for t in tables)])  # each table's first program, counted over all tables
+    parts = map_chunks(_chunk_items_tokens_and_terms, (tables, first, lists), bounds, initializer=_fresh_tagger)
+    for k, table in enumerate(tables):
+        table.tidy([rows for part in parts for at, rows in part[0] if at == k])
+    items = pd.concat([t.items for t in tables], ignore_index=True)
+    offsets = np.cumsum([0, *(sum(len(rows.text) for _, rows in part[0]) for part in parts[:-1])]).tolist()
+    return items, *_in_form(*_joined(items, [part[1:] for part in parts], offsets), compact)
+
+
+def _in_form(token_frame: pd.DataFrame, term_frame: pd.DataFrame, compact: bool) -> tuple[pd.DataFrame, pd.DataFrame]:
     if compact:  # categoricals and int32: what a national-scale run keeps in memory
         return token_frame, term_frame
     return contract_dtypes(token_frame), contract_dtypes(term_frame)
@@ -487,11 +521,19 @@ def _chunk_tokens_and_terms(shared: tuple[pd.DataFrame, WordLists], start: int, 
     return _tokens_and_terms(items.iloc[start:stop], lists)
 
 
-def _parallel_tokens_and_terms(items: pd.DataFrame, lists: WordLists, workers: int) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Chunks of about equal text length, one per process, joined in order."""
-    bounds = even_bounds(items["text"].fillna("").str.len().to_numpy(), workers)
-    parts = map_chunks(_chunk_tokens_and_terms, (items, lists), bounds, initializer=_fresh_tagger)
-    offsets = [a for a, _ in bounds]
+def _chunk_items_tokens_and_terms(shared: tuple[Sequence[Table], np.ndarray, WordLists], start: int, stop: int
+                                  ) -> tuple[list[tuple[int, ItemRows]], pd.DataFrame, pd.DataFrame]:
+    """The item rows of programs ``start..stop-1`` (counted over all tables), with their tokens and terms."""
+    tables, first, lists = shared
+    rows = [(k, table.item_rows(max(start, first[k]) - first[k], min(stop, first[k + 1]) - first[k]))
+            for k, table in enumerate(tables) if start < first[k + 1] and first[k] < stop]
+    items = pd.DataFrame({"item_id": [i for _, r in rows for i in r.item_id], "text": [t for _, r in rows for t in r.text]})
+    return rows, *_tokens_and_terms(items, lists)
+
+
+def _joined(items: pd.DataFrame, parts: list[tuple[pd.DataFrame, pd.DataFrame]], offsets: list[int]
+            ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The token and term tables of consecutive chunks of ``items`` (starting at ``offsets``), joined."""
     return _join(items, [p[0] for p in parts], offsets), _join(items, [p[1] for p in parts], offsets)
 
 
