@@ -140,6 +140,15 @@ def test_curation_reports(corpus):
     assert not set(candidates["candidate"]) & set(word_lists().forced)
 
 
+def test_mecab_output_lines_are_the_nodes(bundled):
+    """Items are read from MeCab's text output: each line must be exactly a node's surface and raw feature."""
+    tag = tagger()
+    for text in [*bundled.items["text"], "", "CoCoLoの会Zen", "ｱｲｳ①②を、\"引用\"と,カンマ", "交付"]:
+        lines = tag.parse(text).split("\n")
+        assert lines.pop() == "EOS"
+        assert lines == [f"{word.surface}\t{word.feature_raw}" for word in tag.parseToNodeList(text)]
+
+
 def test_missing_text_is_skipped():
     frame = pd.DataFrame({"item_id": ["a", "b"], "text": ["補助金", float("nan")]})
     assert tokens(frame)["item_id"].tolist() == ["a", "a"]
@@ -177,13 +186,13 @@ def test_workers_that_split_the_cells_give_the_same_tables(monkeypatch, start_me
     one = [clean_table(p) for p in paths]
     items = pd.concat([t.items for t in one], ignore_index=True)
     tables = [clean_table(p) for p in paths]
-    got = items_tokens_and_terms(tables, workers=2)
+    got = items_tokens_and_terms(tables, workers=2, compact=True)
     assert all(t.is_tidy for t in tables)
     for a, b in zip(one, tables, strict=True):
         for name in ("items", "programs", "log"):
             pd.testing.assert_frame_equal(getattr(a, name), getattr(b, name))
-    for a, b in zip((items, *tokens_and_terms(items)), got, strict=True):
-        pd.testing.assert_frame_equal(a, b)
+    for a, b in zip((items, *tokens_and_terms(items, compact=True)), got, strict=True):
+        pd.testing.assert_frame_equal(a, b)  # categoricals too: the same categories in the same order
     assert got[2]["item_id"].iloc[-1] == items["item_id"].iloc[-1]
 
 

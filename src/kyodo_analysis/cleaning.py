@@ -8,6 +8,7 @@ from __future__ import annotations
 import codecs
 import re
 import unicodedata
+from array import array
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -168,16 +169,17 @@ class _Program:
 
 
 class ItemRows(NamedTuple):
-    """The items of a range of programs, column by column, with their log rows and per-program counts."""
+    """The items of a range of programs, column by column (compact, to travel between processes), with
+    their log rows and the number of items per program and aspect."""
 
     item_id: list[str]
-    source_line: list[int]
-    program: list[int]  # index of the item's program in the table
-    aspect: list[str]
-    item_no: list[int]
     text: list[str]
+    source_line: array  # of int
+    program: array  # index of the item's program in the table
+    aspect: array  # index into ASPECTS
+    item_no: array
+    counts: array  # per program of the range, per aspect
     log: list[dict]
-    counts: list[dict[str, int | None]]
 
 
 class Table:
@@ -205,32 +207,30 @@ class Table:
 
     def item_rows(self, start: int, stop: int) -> ItemRows:
         """The items of programs ``start..stop-1``: each aspect cell split into its items."""
-        rows = ItemRows([], [], [], [], [], [], [], [])
-        ids, lines, programs, aspects, numbers, texts = rows[:6]
+        rows = ItemRows([], [], array("q"), array("q"), array("b"), array("q"), array("q"), [])
+        ids, texts, lines, programs, aspects, numbers = rows[:6]
         stem = self.path.stem
+        present = [(k, aspect) for k, aspect in enumerate(ASPECTS) if aspect in self._columns]
         for index in range(start, stop):
             program = self._programs[index]
-            counts: dict[str, int | None] = {}
-            for aspect in ASPECTS:
-                if aspect not in self._columns:
-                    counts[f"n_{aspect}"] = None
-                    continue
+            counts = [0] * len(ASPECTS)
+            for k, aspect in present:
                 item_no = 0
                 for line, cell in program.cells[aspect]:
                     for piece in split_items(cell):
                         item_no += 1
                         ids.append(f"{stem}-{program.no:02d}-{aspect}-{item_no:02d}")
+                        texts.append(piece.text)
                         lines.append(line)
                         programs.append(index)
-                        aspects.append(aspect)
+                        aspects.append(k)
                         numbers.append(item_no)
-                        texts.append(piece.text)
                         if piece.removed_spaces:
                             note = f"{aspect} 項目{item_no}: 日本語の文字の間の空白を削除 (PDF 由来): {piece.removed_spaces}"
                             rows.log.append({"line": line, "action": "kept", "category": "space_removed",
                                              "program_no": program.no, "note": note, "text": piece.text})
-                counts[f"n_{aspect}"] = item_no
-            rows.counts.append(counts)
+                counts[k] = item_no
+            rows.counts.extend(counts)
         return rows
 
     def tidy(self, parts: list[ItemRows]) -> None:
@@ -258,25 +258,33 @@ class Table:
         return self._frames[2]
 
     def _assemble(self, parts: list[ItemRows]) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-        name, year, programs = self.path.name, self.year, self._programs
-        index = [i for part in parts for i in part.program]
-        items = pd.DataFrame({
-            "item_id": [i for part in parts for i in part.item_id], "source_file": name,
-            "source_line": [i for part in parts for i in part.source_line], "year": year,
-            "support_type": [programs[i].support_type for i in index], "program_no": [programs[i].no for i in index],
-            "program": [programs[i].name for i in index], "aspect": [a for part in parts for a in part.aspect],
-            "item_no": [i for part in parts for i in part.item_no], "text": [t for part in parts for t in part.text],
-        }, index=pd.RangeIndex(len(index)), columns=ITEM_COLUMNS)
-        counts = [c for part in parts for c in part.counts]
-        program_rows = [{"source_file": name, "source_line": p.record.first_line, "year": year,
-                         "support_type": p.support_type, "program_no": p.no, "program": p.name,
-                         **c, "n_items": sum(v or 0 for v in c.values())} for p, c in zip(programs, counts, strict=True)]
+        name, year = self.path.name, self.year
+
+        def joined(column: str, dtype: type = np.int64) -> np.ndarray:
+            return np.concatenate([np.zeros(0, dtype=dtype), *(np.frombuffer(getattr(p, column), dtype=dtype) for p in parts)])
+
+        per_program = pd.DataFrame({
+            "source_file": name, "source_line": [p.record.first_line for p in self._programs], "year": year,
+            "support_type": [p.support_type for p in self._programs], "program_no": [p.no for p in self._programs],
+            "program": [p.name for p in self._programs]}, columns=PROGRAM_COLUMNS[:6])
+        at = joined("program")
+        items = per_program.iloc[at].reset_index(drop=True)
+        items.insert(0, "item_id", pd.array([i for p in parts for i in p.item_id], dtype="string"))
+        items["source_line"] = joined("source_line")
+        items["aspect"] = np.asarray(ASPECTS, dtype=object)[joined("aspect", np.int8)]
+        items["item_no"] = joined("item_no")
+        items["text"] = pd.array([t for p in parts for t in p.text], dtype="string")
+        counts = pd.DataFrame(joined("counts").reshape(-1, len(ASPECTS)), columns=[f"n_{a}" for a in ASPECTS])
+        programs = pd.concat([per_program, counts], axis=1)
+        programs["n_items"] = counts.sum(axis=1)
+        for aspect in ASPECTS:
+            if aspect not in self._columns:
+                programs[f"n_{aspect}"] = None
         log = pd.DataFrame(self._log + [row for part in parts for row in part.log], columns=LOG_COLUMNS[1:])
         log.insert(0, "source_file", name)
         log["order"] = range(len(log))
         log = log.sort_values(["line", "order"], kind="stable").drop(columns="order").reset_index(drop=True)
-        return (typed_items(items), _typed(pd.DataFrame(program_rows, columns=PROGRAM_COLUMNS), PROGRAM_COLUMNS),
-                _typed(log, LOG_COLUMNS))
+        return typed_items(items), _typed(programs, PROGRAM_COLUMNS), _typed(log, LOG_COLUMNS)
 
 
 class _Cleaner:
@@ -287,6 +295,7 @@ class _Cleaner:
         self.schema = schema
         self.columns: dict[str, int] | None = None
         self.width = 0
+        self.unused: list[int] = []  # columns left of the last header column that have no header
         self.log: list[dict] = []
         self.warnings: list[str] = []
         self.synonyms: list[str] = []
@@ -345,19 +354,21 @@ class _Cleaner:
             self.warn(record.first_line, f"見出しにない列: {', '.join(missing)} (空として扱います)")
         self.columns = header
         self.width = max(index for index in header.values()) + 1
+        self.unused = [i for i in range(self.width) if i not in header.values()]
         self.after_header = True
         self.note(record, "dropped", "header", "見出し行")
 
     def take_row(self, record: Record) -> None:
         assert self.columns is not None
         col = self.columns
-        extra = [i for i, c in enumerate(record.cells) if c.strip() and i >= self.width]
+        cells = record.cells
+        extra = [i for i in range(self.width, len(cells)) if cells[i].strip()]
         if extra:
             raise InputError(self.path, f"データ行のセルが見出しの列数 ({self.width}) より多くあります "
                              f"({len(record.cells)} セル中 {extra[-1] + 1} 列目に値があります)。",
                              line=record.first_line,
                              hint="セル内のタブや、閉じられていない引用符がないか確認してください。")
-        unused = [i for i, c in enumerate(record.cells) if c.strip() and i not in col.values()]
+        unused = [i for i in self.unused if i < len(cells) and cells[i].strip()]
         if unused:
             self.warn(record.first_line, f"見出しのない列 {', '.join(str(i + 1) for i in unused)} の値は使いません")
         name = record.cell(col.get("program")).strip()

@@ -42,7 +42,9 @@ def tagger():
     import unidic_lite
 
     d = unidic_lite.DICDIR
-    return fugashi.GenericTagger(f'-r "{d}/mecabrc" -d "{d}"', wrapper=fugashi.UnidicFeatures26)
+    # parse() writes one line per token, "surface<TAB>raw feature string", and EOS (see _tokens_and_terms).
+    return fugashi.GenericTagger(f'-r "{d}/mecabrc" -d "{d}" -O "" -F "%m\\t%H\\n" -U "%m\\t%H\\n" -E "EOS\\n"',
+                                 wrapper=fugashi.UnidicFeatures26)
 
 
 @lru_cache(maxsize=1)
@@ -534,10 +536,11 @@ def _chunk_items_tokens_and_terms(shared: tuple[Sequence[Table], np.ndarray, Wor
 def _joined(items: pd.DataFrame, parts: list[tuple[pd.DataFrame, pd.DataFrame]], offsets: list[int]
             ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The token and term tables of consecutive chunks of ``items`` (starting at ``offsets``), joined."""
-    return _join(items, [p[0] for p in parts], offsets), _join(items, [p[1] for p in parts], offsets)
+    item_ids = pd.CategoricalDtype(items["item_id"].tolist())  # checked once, shared by both tables
+    return _join(item_ids, [p[0] for p in parts], offsets), _join(item_ids, [p[1] for p in parts], offsets)
 
 
-def _join(items: pd.DataFrame, frames: list[pd.DataFrame], offsets: list[int]) -> pd.DataFrame:
+def _join(item_ids: pd.CategoricalDtype, frames: list[pd.DataFrame], offsets: list[int]) -> pd.DataFrame:
     """Concatenate chunk tables, merging categoricals in first-occurrence order (as one pass would).
 
     A chunk's ``item_id`` codes count from the chunk's first item; ``offsets`` shifts them back."""
@@ -550,7 +553,7 @@ def _join(items: pd.DataFrame, frames: list[pd.DataFrame], offsets: list[int]) -
             if column == "item_id":
                 codes = np.concatenate([v.cat.codes.to_numpy().astype(np.int64) + offset
                                         for v, offset in zip(values, offsets, strict=True)])
-                joined[column] = pd.Categorical.from_codes(codes, categories=items["item_id"].tolist())
+                joined[column] = pd.Categorical.from_codes(codes, dtype=item_ids)
             else:
                 joined[column] = union_categoricals([v.array for v in values])
         else:
@@ -561,15 +564,16 @@ def _join(items: pd.DataFrame, frames: list[pd.DataFrame], offsets: list[int]) -
 def _tokens_and_terms(items: pd.DataFrame, lists: WordLists | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """``tokens(items)`` and ``terms(...)`` in one pass, in compact columnar form.
 
-    Each distinct (surface, feature) is decoded once and stored as a token *type*; a token is an
+    Each distinct (surface, raw feature) is decoded once and stored as a token *type*; a token is an
     integer type id, so the tables are built from integer arrays and categoricals rather than one
     Python object per field. Offsets are only read from MeCab for items that contain whitespace.
     The result equals ``tokens(items)`` and ``terms(tokens(items), lists)``; ``compact=True`` keeps the
     categorical form.
     """
     lists = lists or word_lists()
-    parse = tagger().parseToNodeList
-    type_of: dict[tuple[str, str], int] = {}
+    tag = tagger()
+    parse, parse_nodes = tag.parse, tag.parseToNodeList
+    type_of: dict[str, int] = {}  # "surface<TAB>raw feature" → type id
     types: list[tuple] = []
     tok_type = array("i")  # one machine integer per token, not one Python object
     sizes = array("i")
@@ -579,20 +583,26 @@ def _tokens_and_terms(items: pd.DataFrame, lists: WordLists | None = None) -> tu
         if not isinstance(text, str):
             sizes.append(0)
             continue
-        nodes = parse(text)  # fugashi decodes lazily from MeCab's buffer: read everything before the next parse
-        ids = [type_of.get((word.surface, word.feature_raw)) for word in nodes]
-        if None in ids:  # token types not seen before: decode their features once
-            for k, word in enumerate(nodes):
-                if ids[k] is None:
-                    key = (word.surface, word.feature_raw)
-                    if key not in type_of:
-                        type_of[key] = len(types)
-                        types.append(token_type(word))
-                    ids[k] = type_of[key]
-        if _SPACE.search(text):  # MeCab skips whitespace: keep where each token starts
+        if _SPACE.search(text) is None:
+            # MeCab's own output, one line per token: no Python object per token, only a dictionary lookup.
+            keys = parse(text).split("\n")
+            keys.pop()  # "EOS" (fugashi strips the line break after it)
+            nodes = None
+        else:  # MeCab skips whitespace: read each token's offset from its node
+            nodes = parse_nodes(text)
+            keys = [f"{word.surface}\t{word.feature_raw}" for word in nodes]
             spaced_starts[len(tok_type)] = list(itertools.accumulate(
                 len(word.white_space) + (len(nodes[k - 1].surface) if k else 0) for k, word in enumerate(nodes)))
             gap_at += [len(tok_type) + k for k in range(1, len(nodes)) if nodes[k].white_space]
+        ids = [type_of.get(key) for key in keys]
+        if None in ids:  # token types not seen before: decode their features once, from MeCab's nodes
+            nodes = nodes or parse_nodes(text)  # fugashi decodes lazily: read everything before the next parse
+            for k, word in enumerate(nodes):
+                if ids[k] is None:
+                    if keys[k] not in type_of:
+                        type_of[keys[k]] = len(types)
+                        types.append(token_type(word))
+                    ids[k] = type_of[keys[k]]
         tok_type.extend(ids)
         sizes.append(len(ids))
     token_types = np.frombuffer(tok_type, dtype=np.int32) if len(tok_type) else np.zeros(0, dtype=np.int32)
