@@ -140,6 +140,20 @@ def test_curation_reports(corpus):
     assert not set(candidates["candidate"]) & set(word_lists().forced)
 
 
+def test_forced_terms_are_read_left_to_right_longest_first(tmp_path):
+    """The longest forced term at a token wins; one starting inside a kept forced term does not count."""
+    forced = tmp_path / "forced.txt"
+    forced.write_text("市民協働\n協働推進\n推進員\n補助\n補助金交付\n", encoding="utf-8")
+    lists = word_lists(forced)
+
+    def found(text: str) -> list[tuple[str, str]]:
+        return [(term, pos) for term, pos, *_ in item_terms(tokenize_text(text), lists)]
+
+    assert found("市民協働推進員の活動") == [("市民協働", "強制抽出"), ("推進員", "強制抽出"), ("活動", "名詞")]
+    assert found("協働推進員") == [("協働推進", "強制抽出")]
+    assert found("補助金交付の補助が進まない") == [("補助金交付", "強制抽出"), ("補助", "強制抽出"), ("進む(否定)", "動詞")]
+
+
 def test_mecab_output_lines_are_the_nodes(bundled):
     """Items are read from MeCab's text output: each line must be exactly a node's surface and raw feature."""
     tag = tagger()

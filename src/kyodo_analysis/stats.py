@@ -88,7 +88,10 @@ def _positions(values: pd.Series, index: pd.Index) -> np.ndarray:
     """Where each value is in ``index`` (-1: absent); a categorical is looked up once per category."""
     if isinstance(values.dtype, pd.CategoricalDtype):
         codes = values.cat.codes.to_numpy()
-        at = index.get_indexer(values.cat.categories)[codes]
+        categories = values.cat.categories
+        if categories.equals(index):  # categories made from these very items (the usual case): codes are positions
+            return np.where(codes >= 0, codes, -1).astype(np.int64)
+        at = index.get_indexer(categories)[codes]
         at[codes < 0] = -1
         return at
     return index.get_indexer(values)

@@ -257,36 +257,58 @@ def _term_patterns() -> tuple[re.Pattern, re.Pattern]:
     negator = cls(lambda role, c: c & _NEGATOR and not c & free)
     after_te = cls(lambda role, c: c & _AFTER_TE)
 
-    def predicate(stopped: int) -> str:
-        return (f"(?:(?<!{after_te}){cls(lambda role, c: role == 'A' and not c & free and c & _STOPPED == stopped)}"
-                f"|{cls(lambda role, c: role == 'V' and not c & free and c & _STOPPED == stopped)})")
+    def forced(role: str, c: int) -> bool:
+        return bool(c & _FORCED)
 
+    def run(role: str, c: int) -> bool:
+        return role in "PNX" and not c & free
+
+    def predicate(roles: str, stopped: int):
+        return lambda role, c: role in roles and not c & free and c & _STOPPED == stopped
+
+    # Each alternative is chosen by the class of the first token, which is consumed first (and checked by a
+    # lookbehind), so that the regex engine can skip at C speed to the next token that may start a term.
+    # An auxiliary-like predicate (A) directly after て/で starts nothing (〜ている, 〜てしまう).
+    first = cls(lambda role, c: forced(role, c) or run(role, c) or (role in "AV" and not c & free))
     terms = re.compile(
-        f"{cls(lambda role, c: c & _FORCED)}{cls(lambda role, c: c & _IN_FORCED)}*"
-        f"|{cls(lambda role, c: role in 'PNX' and not c & free)}{cls(lambda role, c: role in 'PNX' and not c & (free | _GAP))}*"
-        f"|{predicate(0)}(?:{bridge}*{negator})?"
-        f"|{predicate(_STOPPED)}{bridge}*{negator}")
+        f"{first}(?:(?<={cls(forced)}){cls(lambda role, c: c & _IN_FORCED)}*"
+        f"|(?<={cls(run)}){cls(lambda role, c: run(role, c) and not c & _GAP)}*"
+        f"|(?<={cls(predicate('AV', 0))})(?<!{after_te}{cls(predicate('A', 0))})(?:{bridge}*{negator})?"
+        f"|(?<={cls(predicate('AV', _STOPPED))})(?<!{after_te}{cls(predicate('A', _STOPPED))}){bridge}*{negator})")
     return terms, re.compile(f"{cls(lambda role, c: c & _LIGHT and not c & free)}{bridge}*({negator})")
 
 
-def _forced_at(surface_at: np.ndarray, i: int, end: int, lists: WordLists, gap: list[bool]) -> tuple[int, str] | None:
-    """The last token and the text of the longest forced term that starts at token ``i``, or None.
+def _forced_hits(surfaces: list[str], tok_type: np.ndarray, gap: np.ndarray, found: np.ndarray, end: np.ndarray,
+                 lists: WordLists) -> tuple[np.ndarray, np.ndarray]:
+    """For tokens ``found`` (ending their items at ``end``): the number of tokens and the text of the longest
+    forced term that starts there (0 and None where none does).
 
-    A forced term ends on a token boundary before ``end`` (the item's end) and never spans a token
-    preceded by whitespace; the tokens are read only while they still spell the beginning of one.
+    A forced term ends on a token boundary and never spans a token preceded by whitespace. The tokens are
+    read one at a time, all candidates together, while they still spell the beginning of a forced term;
+    what a sequence of token types spells is worked out once per distinct sequence.
     """
-    prefixes, words = lists.prefixes, lists.forced_set
-    text = ""
-    found = None
-    j = i
-    while j < end and (j == i or not gap[j]):
-        text += surface_at[j]
-        if text in words:
-            found = (j, text)
-        if text not in prefixes:
-            break
-        j += 1
-    return found
+    size = np.zeros(len(found), dtype=np.int64)
+    text = np.full(len(found), None, dtype=object)
+    reading = np.arange(len(found))  # candidates still reading
+    sequence = np.zeros(len(found), dtype=np.int64)  # the distinct sequence each has read so far
+    spelled = np.array([""], dtype=object)  # its text
+    length = 0
+    while len(reading):
+        at = found[reading] + length  # the next token
+        can = at < end[reading]
+        if length:
+            can[can] = ~gap[at[can]]
+        reading, at, sequence = reading[can], at[can], sequence[can]
+        sequence, kinds = pd.factorize(sequence * (len(surfaces) + 1) + tok_type[at])  # (sequence so far, next type)
+        spelled = np.array([spelled[before] + surfaces[kind] for before, kind
+                            in zip((kinds // (len(surfaces) + 1)).tolist(), (kinds % (len(surfaces) + 1)).tolist(), strict=True)],
+                           dtype=object)
+        length += 1
+        word = np.fromiter((t in lists.forced_set for t in spelled), dtype=bool, count=len(spelled))[sequence]
+        size[reading[word]], text[reading[word]] = length, spelled[sequence[word]]
+        more = np.fromiter((t in lists.prefixes for t in spelled), dtype=bool, count=len(spelled))[sequence]
+        reading, sequence = reading[more], sequence[more]
+    return size, text
 
 
 def _extract_terms(types: list[tuple], tok_type: np.ndarray, sizes: np.ndarray, gap: np.ndarray,
@@ -304,34 +326,15 @@ def _extract_terms(types: list[tuple], tok_type: np.ndarray, sizes: np.ndarray, 
     codes = np.fromiter((c for c, _ in type_codes), dtype=np.int64, count=len(type_codes))
     tok_codes = codes[tok_type] | np.where(gap, _GAP, 0) if n_tokens else np.zeros(0, dtype=np.int64)
     surfaces = [t[0] for t in types]
-    surface_at = np.asarray(surfaces, dtype=object)[tok_type]  # per token, without a Python int per token
 
-    # Forced terms, left to right: one that starts inside the previous one does not count. Most are
-    # decided by a token and the next one, so that outcome is remembered per pair of types.
-    forced_text: dict[int, str] = {}
-    forced_last: list[int] = []
+    # Forced terms, left to right: one that starts inside the previous one does not count.
     candidate = np.fromiter((c for _, c in type_codes), dtype=bool, count=len(type_codes))
     found = np.flatnonzero(candidate[tok_type]) if n_tokens else np.zeros(0, dtype=np.int64)
-    by_pair: dict[tuple[int, int], tuple[int, str] | None] = {}
-    covered = -1
-    gaps = gap.tolist()
-    for k, end in zip(found.tolist(), item_end[item_of[found]].tolist(), strict=True):
-        if k <= covered:
-            continue
-        pair = (int(tok_type[k]), int(tok_type[k + 1]) if k + 1 < end and not gaps[k + 1] else -1)
-        if pair in by_pair:
-            decided = by_pair[pair]
-            hit = None if decided is None else (k + decided[0], decided[1])
-        else:
-            hit = _forced_at(surface_at, k, end, lists, gaps)
-            if pair[1] < 0 or surfaces[pair[0]] + surfaces[pair[1]] not in lists.prefixes:  # two tokens decide
-                by_pair[pair] = None if hit is None else (hit[0] - k, hit[1])
-        if hit is not None:
-            covered, forced_text[k] = hit
-            forced_last.append(covered)
-    forced_first = np.fromiter(forced_text, dtype=np.int64, count=len(forced_text))
+    size, hit_text = _forced_hits(surfaces, tok_type, gap, found, item_end[item_of[found]], lists)
+    has = size > 0
+    forced_first, forced_last, forced_texts = _left_to_right(found[has], found[has] + size[has] - 1, hit_text[has])
     tok_codes[forced_first] |= _FORCED
-    inside = np.asarray(forced_last, dtype=np.int64) - forced_first
+    inside = forced_last - forced_first
     tok_codes[np.repeat(forced_first - np.cumsum(inside) + inside + 1, inside) + np.arange(inside.sum())] |= _IN_FORCED
 
     # One pass of the pattern over the corpus: where each term starts and ends.
@@ -381,11 +384,11 @@ def _extract_terms(types: list[tuple], tok_type: np.ndarray, sizes: np.ndarray, 
     # The term text: per type for one-token terms, joined surfaces for compounds, the matched forced term.
     term = np.empty(len(start), dtype=object)
     one = keep & (first == core_last)
-    term[one & run] = surface_at[first[one & run]]
+    term[one & run] = np.asarray(surfaces, dtype=object)[tok_type[first[one & run]]]
     term[one & predicate] = _type_array(types, lambda t: t[1], object)[tok_type[first[one & predicate]]]
-    for at in np.flatnonzero(keep & run & (first < core_last)).tolist():
-        term[at] = "".join(surface_at[first[at]:core_last[at] + 1])
-    term[forced_term] = np.fromiter(forced_text.values(), dtype=object, count=len(forced_text))  # one match each, in order
+    compound = np.flatnonzero(keep & run & (first < core_last))
+    term[compound] = _joined_surfaces(surfaces, tok_type, first[compound], core_last[compound])
+    term[forced_term] = forced_texts  # one match each, in order
     negated = negated_run | negated_predicate
     term[negated] = term[negated] + NEGATED
     # The stop list: stop-listed nouns never join a run and plain stop-listed predicates never match, so
@@ -404,6 +407,38 @@ def _extract_terms(types: list[tuple], tok_type: np.ndarray, sizes: np.ndarray, 
     item_first = (item_end - sizes)[term_item]
     return {"item": term_item, "term": term[keep].tolist(), "pos": pos[keep].tolist(), "negated": negated[keep],
             "first_token_no": first[keep] - item_first + 1, "last_token_no": last[keep] - item_first + 1}
+
+
+def _left_to_right(first: np.ndarray, last: np.ndarray, text: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The hits (sorted by first token) kept when read left to right: one that starts inside a kept one is dropped.
+
+    A hit that starts after every earlier hit has ended is kept whatever happened before; only runs of
+    overlapping hits are decided one by one."""
+    ends_before = np.maximum.accumulate(last)
+    clear = np.concatenate([[True], first[1:] > ends_before[:-1]]) if len(first) else np.zeros(0, dtype=bool)
+    keep = clear.copy()
+    run = np.cumsum(clear)
+    covered = -1
+    for i in np.flatnonzero(np.bincount(run)[run] > 1).tolist():  # hits in runs of overlapping hits
+        if clear[i] or first[i] > covered:
+            keep[i], covered = True, last[i]
+    return first[keep], last[keep], text[keep]
+
+
+def _joined_surfaces(surfaces: list[str], tok_type: np.ndarray, first: np.ndarray, last: np.ndarray) -> np.ndarray:
+    """The surfaces of tokens ``first..last`` joined, for each pair: joined once per distinct sequence of types."""
+    out = np.empty(len(first), dtype=object)
+    size = last - first + 1
+    for n in np.unique(size).tolist():
+        at = np.flatnonzero(size == n)
+        sequence = np.zeros(len(at), dtype=np.int64)  # a number per distinct sequence of token types
+        for k in range(n):
+            sequence = pd.factorize(sequence * len(surfaces) + tok_type[first[at] + k])[0]
+        one = np.zeros(sequence.max() + 1, dtype=np.int64)
+        one[sequence] = first[at]  # a token sequence of each kind
+        texts = np.array(["".join(surfaces[t] for t in tok_type[a:a + n].tolist()) for a in one.tolist()], dtype=object)
+        out[at] = texts[sequence]
+    return out
 
 
 def _type_array(types: list[tuple], value, dtype) -> np.ndarray:
