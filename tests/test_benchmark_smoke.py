@@ -39,3 +39,16 @@ def test_benchmark_prints_a_summary_line_and_parallel_output_is_identical(tmp_pa
     assert {"chars", "pipeline_chars_per_s", "floor_chars_per_s", "ratio", "peak_rss_mb", "parallel_speedup"} <= set(fields)
     assert int(fields["chars"]) >= 6000 and float(fields["ratio"]) > 0
     assert fields["parallel_identical"] == "True"
+
+
+def test_the_fingerprint_sees_values_and_category_order():
+    import pandas as pd
+
+    fingerprint = bench().fingerprint
+    frame = pd.DataFrame({"term": pd.Categorical(["補助", "協働"], categories=["補助", "協働"]), "n": [1, 2]})
+    same = pd.DataFrame({"term": pd.Categorical(["補助", "協働"], categories=["補助", "協働"]), "n": [1, 2]})
+    reordered = frame.assign(term=frame["term"].cat.reorder_categories(["協働", "補助"]))
+    assert fingerprint(frame) == fingerprint(same)
+    assert fingerprint(frame) != fingerprint(reordered)
+    assert fingerprint(frame) != fingerprint(frame.assign(n=[1, 3]))
+    assert fingerprint(frame) != fingerprint(frame.assign(n=frame["n"].astype("Int64")))
