@@ -298,11 +298,8 @@ def _forced_hits(surfaces: list[str], tok_type: np.ndarray, gap: np.ndarray, fou
         can = at < end[reading]
         if length:
             can[can] = ~gap[at[can]]
-        reading, at, sequence = reading[can], at[can], sequence[can]
-        sequence, kinds = pd.factorize(sequence * (len(surfaces) + 1) + tok_type[at])  # (sequence so far, next type)
-        spelled = np.array([spelled[before] + surfaces[kind] for before, kind
-                            in zip((kinds // (len(surfaces) + 1)).tolist(), (kinds % (len(surfaces) + 1)).tolist(), strict=True)],
-                           dtype=object)
+        reading, at = reading[can], at[can]
+        sequence, spelled = _spelled_on(sequence[can], spelled, tok_type[at], surfaces)
         length += 1
         word = np.fromiter((t in lists.forced_set for t in spelled), dtype=bool, count=len(spelled))[sequence]
         size[reading[word]], text[reading[word]] = length, spelled[sequence[word]]
@@ -425,19 +422,26 @@ def _left_to_right(first: np.ndarray, last: np.ndarray, text: np.ndarray) -> tup
     return first[keep], last[keep], text[keep]
 
 
+def _spelled_on(sequence: np.ndarray, spelled: np.ndarray, next_type: np.ndarray, surfaces: list[str]
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """Sequences of token types (numbered, with the text each spells) extended by one token each: their new
+    numbers and texts. Each distinct sequence is spelled once, however often it occurs."""
+    sequence, kinds = pd.factorize(sequence * len(surfaces) + next_type)  # (sequence so far, next type)
+    before, kind = np.divmod(kinds, len(surfaces))
+    return sequence, np.array([spelled[b] + surfaces[k] for b, k in zip(before.tolist(), kind.tolist(), strict=True)],
+                              dtype=object)
+
+
 def _joined_surfaces(surfaces: list[str], tok_type: np.ndarray, first: np.ndarray, last: np.ndarray) -> np.ndarray:
-    """The surfaces of tokens ``first..last`` joined, for each pair: joined once per distinct sequence of types."""
+    """The surfaces of tokens ``first[i]..last[i]`` joined, for each i."""
     out = np.empty(len(first), dtype=object)
     size = last - first + 1
     for n in np.unique(size).tolist():
         at = np.flatnonzero(size == n)
-        sequence = np.zeros(len(at), dtype=np.int64)  # a number per distinct sequence of token types
+        sequence, spelled = np.zeros(len(at), dtype=np.int64), np.array([""], dtype=object)
         for k in range(n):
-            sequence = pd.factorize(sequence * len(surfaces) + tok_type[first[at] + k])[0]
-        one = np.zeros(sequence.max() + 1, dtype=np.int64)
-        one[sequence] = first[at]  # a token sequence of each kind
-        texts = np.array(["".join(surfaces[t] for t in tok_type[a:a + n].tolist()) for a in one.tolist()], dtype=object)
-        out[at] = texts[sequence]
+            sequence, spelled = _spelled_on(sequence, spelled, tok_type[first[at] + k], surfaces)
+        out[at] = spelled[sequence]
     return out
 
 
