@@ -128,7 +128,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=3, help="measure each size this many times and keep the best")
     args = parser.parse_args(argv)
 
-
     out = Path(args.out or tempfile.mkdtemp(prefix="kyodo-bench-"))
     out.mkdir(parents=True, exist_ok=True)
     rows = []

@@ -48,11 +48,12 @@ def clean_all(paths: Sequence[str | Path], year: int | None = None, schema_path:
     return [clean_table(Path(p), year=resolve_year(Path(p), year), schema=schema) for p in paths]
 
 
-def combined(tables: Sequence[Table]) -> dict[str, pd.DataFrame]:
-    """The three tidy tables of all cleaned files, in file order."""
+def combined(tables: Sequence[Table], items: pd.DataFrame | None = None) -> dict[str, pd.DataFrame]:
+    """The three tidy tables of all cleaned files, in file order (``items``: their items, if already joined)."""
     def concat(attr: str) -> pd.DataFrame:
         return pd.concat([getattr(t, attr) for t in tables], ignore_index=True)
-    return {"items.csv": concat("items"), "programs.csv": concat("programs"), "cleaning_log.csv": concat("log")}
+    return {"items.csv": concat("items") if items is None else items, "programs.csv": concat("programs"),
+            "cleaning_log.csv": concat("log")}
 
 
 def analyze(paths: Sequence[str | Path], year: int | None = None, schema: str | Path | None = None,
@@ -70,7 +71,7 @@ def analyze_tables(cleaned: Sequence[Table], forced: str | Path | None = None, s
     lists = word_lists(forced, stop)
     rules, rules_source = read_rules(codes)
     items, token_frame, term_frame = items_tokens_and_terms(cleaned, lists, workers)
-    tables = combined(cleaned)
+    tables = combined(cleaned, items)
     item_codes = code_items(rules, items, term_frame, token_frame)
     tables.update({
         "tokens.csv": token_frame, "terms.csv": term_frame, "keywords.csv": keywords(term_frame, items),

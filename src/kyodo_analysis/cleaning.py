@@ -52,8 +52,6 @@ class Record:
         return self.cells[index]
 
 
-
-
 def decode(path: Path, data: bytes) -> tuple[str, str]:
     """The file's text and the encoding it was read with (BOM first, then UTF-8, then CP932)."""
     if not data.strip(b" \t\r\n\x0c" + codecs.BOM_UTF8) or data in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
