@@ -1,7 +1,11 @@
-"""Throughput benchmark: the pipeline against the tokenizer's own speed, from 10^5 to 10^7 characters.
+"""Throughput benchmark: the whole ``analyze`` against the tokenizer's own speed, stage by stage.
 
 Run from the repository root:  .venv/bin/python benchmarks/bench.py
-(options: --sizes 100000 1000000 10000000  --workers 2  --repeat 3  --out DIR)
+(options: --sizes 100000 1000000 3000000  --repeat 1  --out DIR  --run)
+
+Each size prints one line per stage (seconds) and a line with the ratio ``floor / analyze``: the
+whole analyze (clean, every table, CSV writing) against fugashi's own token loop on the same text.
+``--run`` also times ``kyodo-analysis run`` (figures, workbook, notebooks) on the largest size.
 """
 
 from __future__ import annotations
@@ -75,45 +79,32 @@ def floor(texts: list[str]) -> float:
     return time.perf_counter() - start
 
 
-def clean_only(path: Path):
-    """(b) the clean stage alone; returns its time and the items."""
-    from kyodo_analysis.cleaning import clean_table
+def whole_analyze(path: Path, out: Path) -> dict[str, float]:
+    """clean → every table of ``analyze`` → CSVs written: seconds per stage."""
+    from kyodo_analysis.analysis import Stopwatch, analyze_tables, clean_all, write_analysis
 
-    start = time.perf_counter()
-    items = clean_table(path).items
-    return time.perf_counter() - start, items
-
-
-def pipeline(path: Path, workers: int = 1):
-    """(c) clean + tokens + terms + keyword counts (the analyze stage without figures and notebooks)."""
-    from kyodo_analysis.cleaning import clean_table
-    from kyodo_analysis.stats import keywords
-    from kyodo_analysis.tokens import items_tokens_and_terms
-
-    start = time.perf_counter()
-    items, token_frame, term_frame = items_tokens_and_terms([clean_table(path)], workers=workers, compact=True)
-    counts = keywords(term_frame, items)
-    elapsed = time.perf_counter() - start
-    return elapsed, {"items": items, "tokens": token_frame, "terms": term_frame, "keywords": counts}
+    timings: dict[str, float] = {}
+    stage = Stopwatch(timings)
+    cleaned = stage("clean", lambda: clean_all([path]))
+    stage("clean", lambda: [t.items for t in cleaned])  # items are built when first read
+    analysis = analyze_tables(cleaned, timings=timings)
+    stage("write_csvs", lambda: write_analysis(analysis, out))
+    return timings
 
 
-def fingerprint(frame) -> str:
-    """A digest of a table: column names, dtypes, values and, for categoricals, the categories in order.
+def run_stages(path: Path, out: Path) -> list[str]:
+    """The stage lines ``kyodo-analysis run`` prints (figures, workbook, notebooks) on one table."""
+    import subprocess
 
-    Two runs are compared by digest so that neither run's tables are alive while the other is timed."""
-    import hashlib
-
-    import pandas as pd
-
-    digest = hashlib.sha256(repr((list(frame.columns), [str(t) for t in frame.dtypes], len(frame))).encode())
-    for column in frame.columns:
-        values = frame[column]
-        if isinstance(values.dtype, pd.CategoricalDtype):
-            digest.update("\x00".join(map(str, values.cat.categories)).encode())
-            digest.update(values.cat.codes.to_numpy().tobytes())
-        else:
-            digest.update(pd.util.hash_pandas_object(values, index=False).to_numpy().tobytes())
-    return digest.hexdigest()
+    raw = out / "raw"
+    raw.mkdir(parents=True, exist_ok=True)
+    (raw / path.name).write_bytes(path.read_bytes())
+    result = subprocess.run([sys.executable, "-m", "kyodo_analysis", "run", "--raw-dir", str(raw), "--out",
+                             str(out / "processed"), "--reports", str(out / "reports"), "--notebooks",
+                             str(ROOT / "notebooks")], capture_output=True, text=True, cwd=ROOT)
+    if result.returncode:
+        raise SystemExit(result.stderr)
+    return [line for line in result.stdout.splitlines() if line.startswith("[")]
 
 
 def _best(row: dict, key: str, seconds: float) -> None:
@@ -122,10 +113,10 @@ def _best(row: dict, key: str, seconds: float) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000, 10_000_000])
-    parser.add_argument("--workers", type=int, default=2, help="workers for the parallel measurement (1: skip it)")
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000, 3_000_000])
     parser.add_argument("--out", help="where to write the synthetic tables (default: a temporary directory)")
-    parser.add_argument("--repeat", type=int, default=3, help="measure each size this many times and keep the best")
+    parser.add_argument("--repeat", type=int, default=1, help="measure each size this many times and keep the best")
+    parser.add_argument("--run", action="store_true", help="also time `kyodo-analysis run` on the largest size")
     args = parser.parse_args(argv)
 
     out = Path(args.out or tempfile.mkdtemp(prefix="kyodo-bench-"))
@@ -134,46 +125,33 @@ def main(argv: list[str] | None = None) -> int:
     for size in args.sizes:
         path = out / f"synthetic_{size}.tsv"
         path.write_text(synthetic_table(size), encoding="utf-8")
-        row: dict = {}
-        for _ in range(args.repeat):  # the best of each: this machine's speed drifts by ±20 % within minutes
-            t_clean, items = clean_only(path)
-            texts = list(items["text"])
-            row["chars"] = sum(len(t) for t in texts)
-            _best(row, "clean_s", t_clean)
-            _best(row, "floor_s", floor(texts))
-            del items, texts
+        best: dict[str, float] = {}
+        for _ in range(args.repeat):
+            from kyodo_analysis.cleaning import clean_table
+
+            texts = list(clean_table(path).items["text"])
+            chars = sum(len(t) for t in texts)
+            _best(best, "floor", floor(texts))
+            del texts
             gc.collect()
-            t_pipe, result = pipeline(path, workers=1)
-            _best(row, "pipeline_s", t_pipe)
-            digests = {name: fingerprint(table) for name, table in result.items()}
-            del result
+            timings = whole_analyze(path, out / f"processed_{size}")
+            _best(best, "analyze", sum(timings.values()))
+            for name, seconds in timings.items():
+                _best(best, name, seconds)
             gc.collect()
-            if args.workers > 1:
-                t_par, parallel = pipeline(path, workers=args.workers)
-                _best(row, "parallel_s", t_par)
-                same = all(fingerprint(table) == digests[name] for name, table in parallel.items())
-                row["identical"] = row.get("identical", True) and same
-                del parallel
-                gc.collect()
-        chars = row["chars"]
-        if "parallel_s" in row:
-            row["speedup"] = row["pipeline_s"] / row["parallel_s"]
-        row["peak_rss_mb"] = peak_rss_mb()
-        rows.append(row)
-        print(f"size={size} chars={chars} floor={chars / row['floor_s']:,.0f}/s clean={chars / row['clean_s']:,.0f}/s "
-              f"pipeline={chars / row['pipeline_s']:,.0f}/s ratio={row['floor_s'] / row['pipeline_s']:.2f}"
-              + (f" parallel={chars / row['parallel_s']:,.0f}/s speedup={row['speedup']:.2f} identical={row['identical']}"
-                 if "parallel_s" in row else "")
-              + f" peak_rss_mb={row['peak_rss_mb']:.0f}", flush=True)
+        stages = " ".join(f"[{name}]={seconds:.2f}s" for name, seconds in best.items() if name not in ("floor", "analyze"))
+        print(f"size={size} chars={chars} {stages}", flush=True)
+        rows.append({"chars": chars, **best})
+        print(f"size={size} floor={chars / best['floor']:,.0f}/s analyze={chars / best['analyze']:,.0f}/s "
+              f"ratio={best['floor'] / best['analyze']:.3f} peak_rss_mb={peak_rss_mb():.0f}", flush=True)
+    if args.run:
+        for line in run_stages(out / f"synthetic_{args.sizes[-1]}.tsv", out / "run"):
+            print(f"run: {line}", flush=True)
     first, last = rows[0], rows[-1]
-    linearity = (last["pipeline_s"] / last["chars"]) / (first["pipeline_s"] / first["chars"])
-    summary = (f"chars={last['chars']} pipeline_chars_per_s={last['chars'] / last['pipeline_s']:.0f} "
-               f"floor_chars_per_s={last['chars'] / last['floor_s']:.0f} ratio={last['floor_s'] / last['pipeline_s']:.3f} "
-               f"clean_chars_per_s={last['chars'] / last['clean_s']:.0f} seconds_per_char_growth={linearity:.3f} "
-               f"peak_rss_mb={peak_rss_mb():.0f}")
-    if "speedup" in last:
-        summary += f" parallel_speedup={last['speedup']:.2f} parallel_identical={last['identical']}"
-    print(summary)
+    linearity = (last["analyze"] / last["chars"]) / (first["analyze"] / first["chars"])
+    print(f"chars={last['chars']} analyze_chars_per_s={last['chars'] / last['analyze']:.0f} "
+          f"floor_chars_per_s={last['chars'] / last['floor']:.0f} ratio={last['floor'] / last['analyze']:.3f} "
+          f"seconds_per_char_growth={linearity:.3f} peak_rss_mb={peak_rss_mb():.0f}")
     return 0
 
 

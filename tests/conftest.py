@@ -19,3 +19,21 @@ def bundled():
     from kyodo_analysis.cleaning import clean_table
 
     return clean_table(RAW)
+
+
+@pytest.fixture(scope="session")
+def corpus(bundled):
+    """The bundled table's items, tokens and terms (default word lists)."""
+    from kyodo_analysis.terms import extract_terms
+    from kyodo_analysis.tokens import tokenize
+
+    token_frame = tokenize(bundled.items)
+    return bundled.items, token_frame, extract_terms(token_frame)
+
+
+@pytest.fixture(scope="session")
+def bundled_analysis():
+    """The whole analysis of the bundled table, in memory."""
+    from kyodo_analysis.analysis import analyze
+
+    return analyze([RAW])

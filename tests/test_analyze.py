@@ -10,9 +10,8 @@ import pytest
 
 from kyodo_analysis.analysis import MAIN_TABLES, load_analysis
 from kyodo_analysis.cli import main
-from kyodo_analysis.kwic import kwic
+from kyodo_analysis.kwic import keyword_in_context
 from kyodo_analysis.tables import read_csv
-from kyodo_analysis.tokens import terms, tokens
 
 from .conftest import RAW, RAW_DIR
 
@@ -37,7 +36,8 @@ def test_metadata_records_dictionary_raw_files_and_lists(analyzed):
     assert metadata["dictionary"]["dictionary_version"]
     (raw,) = metadata["raw_files"]
     assert raw["file"] == "kyodo_seika_zushi.tsv" and len(raw["sha256"]) == 64
-    assert set(metadata["word_lists"]) == {"forced_terms", "stop_words"}
+    assert set(metadata["word_lists"]) == {"forced_terms", "stop_words", "synonyms"}
+    assert metadata["synonyms"] == {}  # the packaged synonym list has only comments
     assert metadata["tables"]["items.csv"]["rows"] == 36
 
 
@@ -53,12 +53,38 @@ def test_keywords_for_hojokin(analyzed):
 
 def test_distinctive_terms_table(analyzed):
     table = read_csv(analyzed / "distinctive_terms.csv")
-    assert set(table["comparison"]) == {"support_type", "effect_vs_limitation"}
-    by_type = table[table["comparison"] == "support_type"]
-    assert set(by_type["group"]) == {"財政的支援", "人的支援", "場の提供"}
-    top = by_type[by_type["group"] == "財政的支援"].iloc[0]
+    assert set(table["support_type"]) == {"財政的支援", "人的支援", "場の提供"}
+    top = table[table["support_type"] == "財政的支援"].iloc[0]
     assert top["term"] == "補助金" and top["n_group"] == 6 and top["n_rest"] == 0 and top["z"] > 0
-    assert (by_type.groupby("group")["z"].apply(lambda z: z.is_monotonic_decreasing)).all()
+    assert top["programs_group"] == 3 and top["programs_rest"] == 0  # NO 1, 2 (補助金的) and 3 (補助金のような)
+    assert (table.groupby("support_type")["z"].apply(lambda z: z.is_monotonic_decreasing)).all()
+
+
+def test_word_counts_include_words_inside_compounds(analyzed):
+    words = read_csv(analyzed / "word_counts.csv")
+    pooled = words[(words["support_type"] == "全体") & (words["aspect"] == "all")].set_index("word")
+    assert pooled.loc["団体", ["n_items", "n_programs"]].tolist() == [8, 5]
+    by_type = words[(words["support_type"] != "全体") & (words["aspect"] == "all")]
+    # 事業 and 施設 are not words of one support type once compounds are counted.
+    assert set(by_type.loc[by_type["word"] == "事業", "support_type"]) == {"財政的支援", "場の提供"}
+    assert set(by_type.loc[by_type["word"] == "施設", "support_type"]) == {"財政的支援", "場の提供"}
+
+
+def test_codes_are_tested_at_the_program_level(analyzed):
+    codes = read_csv(analyzed / "codes.csv")
+    tested = codes.dropna(subset=["p_value"])
+    assert tested["p_value"].min() >= 1 / 560 - 1e-6
+    assert (tested["p_holm"] >= 0.05).all()  # 8 programs cannot show a difference after Holm
+    assert set(tested["test"]) == {"事業単位の正確並べ替え検定 (全 560 通り)", "事業単位の正確並べ替え検定 (全 210 通り)"}
+
+
+def test_the_network_keeps_every_edge_at_the_cut(analyzed):
+    edges = read_csv(analyzed / "cooccurrence_edges.csv")
+    terms = edges[edges["kind"] == "term"]
+    assert len(terms) > 60  # the 60th edge sits in a tie at Jaccard 1/3: all of it is kept, as in KH Coder
+    assert terms["jaccard"].min() == pytest.approx(1 / 3, abs=1e-6)
+    nodes = set(read_csv(analyzed / "cooccurrence_nodes.csv")["node"])
+    assert {"市民交流センター", "コミュニティセンター", "地域貢献カード"} <= nodes
 
 
 def test_analyze_is_byte_identical_on_rerun(analyzed, tmp_path):
@@ -84,15 +110,14 @@ def test_load_analysis_round_trip(analyzed):
     assert len(loaded["items"]) == 36 and loaded.metadata["dictionary"]["dictionary"] == "unidic-lite"
 
 
-def test_kwic_function(bundled):
-    token_frame = tokens(bundled.items)
-    term_frame = terms(token_frame)
-    lines = kwic("進む", bundled.items, token_frame, term_frame, window=5)
+def test_kwic_function(bundled, corpus):
+    _, token_frame, term_frame = corpus
+    lines = keyword_in_context("進む", bundled.items, token_frame, term_frame, window=5)
     assert lines[["program_no", "aspect", "left", "term", "right", "matched"]].values.tolist() == [
         [5, "limitation", "への啓発が", "進まない", "。", "進む(否定)"]]
-    hojokin = kwic("補助金", bundled.items, token_frame, term_frame)
+    hojokin = keyword_in_context("補助金", bundled.items, token_frame, term_frame)
     assert len(hojokin) == 6 and set(hojokin["term"]) == {"補助金"}
-    assert kwic("存在しない語", bundled.items, token_frame, term_frame).empty
+    assert keyword_in_context("存在しない語", bundled.items, token_frame, term_frame).empty
 
 
 def test_kwic_command_prints_the_sentences():
@@ -104,6 +129,13 @@ def test_kwic_command_prints_the_sentences():
     assert lines[0].startswith("財政的支援 | NO 1 市民活動支援補助金 | 効果 | 【補助金】を活用し")
     assert "6 件" in result.stderr
     assert RAW.exists()
+
+
+def test_kwic_suggests_terms_that_contain_a_word():
+    result = subprocess.run([sys.executable, "-m", "kyodo_analysis", "kwic", "補助", "--raw-dir", str(RAW_DIR)],
+                            capture_output=True, text=True)
+    assert result.returncode == 1
+    assert "この語を含む抽出語: 補助金" in result.stderr
 
 
 def test_output_does_not_depend_on_the_hash_seed(tmp_path):

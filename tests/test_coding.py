@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from kyodo_analysis.coding import code_items, code_table, parse_rules, read_rules
+from kyodo_analysis.coding import code_items, code_table, parse_rules, read_rules, unused_rule_words
 from kyodo_analysis.errors import InputError
-from kyodo_analysis.tokens import terms, tokens
+from kyodo_analysis.terms import mentions
 
 RULES = """
 # 研究者が KH Coder から持ってきたルール
@@ -23,11 +23,10 @@ RULES = """
 
 
 @pytest.fixture(scope="module")
-def coded(bundled):
-    token_frame = tokens(bundled.items)
-    term_frame = terms(token_frame)
+def coded(corpus):
+    items, token_frame, term_frame = corpus
     rules = parse_rules(RULES, "my_rules.txt")
-    return rules, code_items(rules, bundled.items, term_frame, token_frame)
+    return rules, code_items(rules, items, term_frame, mentions(term_frame, token_frame))
 
 
 def ids(item_codes, code: str) -> set[str]:
@@ -66,22 +65,92 @@ def test_unsupported_or_malformed_rules_name_the_line(rule, line, phrase):
 
 
 def test_default_rules_parse_and_say_they_are_a_starting_point():
-    rules, source = read_rules()
-    assert len(rules) >= 8 and source.endswith("codes.txt")
-    from importlib import resources
-    text = resources.files("kyodo_analysis.resources").joinpath("codes.txt").read_text(encoding="utf-8")
-    assert "出発点" in text
+    rules, file = read_rules()
+    assert len(rules) >= 8 and file.source.endswith("codes.txt")
+    assert "出発点" in file.text
 
 
-def test_code_table(bundled, coded):
+PROGRAM_NAMES = ["市民活動支援補助金", "Zen", "協働事業提案制度", "市民協働コーディネーター", "コーディネーター",
+                 "推進員", "市民協働推進会議", "市民交流センター", "コミュニティセンター", "公民館", "地域活動センター",
+                 "補助金", "協働事業", "ポイント"]
+
+
+def test_default_rules_name_no_program():
+    from kyodo_analysis.coding import rule_words
+
+    rules, _ = read_rules()
+    words = {w for rule in rules for w in rule_words(rule.condition)}
+    assert not words & set(PROGRAM_NAMES)
+
+
+# Each default code, checked by hand against the 36 items: the items it hits. Misses a reader might
+# expect, left to the researcher's own rules: 07-effect-01 (利用しやすい) is caught through 拠点 only;
+# 「好評」 (07-effect-02) and インターネット (online booking) are not publicity.
+DEFAULT_HITS = {
+    "財源・費用": {"02-effect-03", "02-next_step-01", "03-limitation-01", "07-next_step-01", "08-next_step-01",
+                "08-next_step-02"},
+    "参加者・利用者の広がり": {"02-effect-01", "02-limitation-01", "07-effect-02", "07-effect-03", "07-limitation-01",
+                     "07-next_step-01", "08-effect-01", "08-limitation-01"},
+    "活動の継続・安定": {"01-effect-01", "01-limitation-01", "01-next_step-01", "02-effect-01", "02-limitation-01",
+                 "06-effect-02", "07-limitation-01", "07-next_step-01", "08-next_step-01", "08-next_step-02"},
+    "団体の成長": {"01-effect-01", "01-limitation-01", "01-next_step-01", "03-effect-01"},
+    "つなぐ・協力": {"03-effect-02", "04-effect-02", "04-limitation-02", "04-next_step-02", "05-effect-01",
+                "05-next_step-01"},
+    "行政内部の変化": {"03-effect-01", "03-effect-02", "03-limitation-01", "04-effect-01", "04-limitation-01",
+                "04-limitation-02", "04-next_step-01", "05-effect-01", "05-effect-02", "05-limitation-01",
+                "05-limitation-02", "05-next_step-01"},
+    "周知・関心": {"01-effect-01", "05-effect-02", "05-limitation-02", "05-next_step-01", "08-limitation-01"},
+    "使いやすさ・開かれた場": {"06-effect-01", "07-effect-01", "07-effect-03", "07-limitation-01", "08-effect-01",
+                     "08-limitation-01"},
+    "進まない・つながらない (否定表現)": {"01-limitation-01", "05-limitation-02", "07-limitation-01"},
+}
+
+
+def test_default_rules_hit_the_items_read_by_hand(corpus):
+    items, token_frame, term_frame = corpus
+    rules, _ = read_rules()
+    item_codes = code_items(rules, items, term_frame, mentions(term_frame, token_frame))
+    assert {r.code: ids(item_codes, r.code) for r in rules} == DEFAULT_HITS
+
+
+def test_a_rule_word_that_never_occurs_is_reported():
+    rules = parse_rules("*資金\n補助金 or 補助全\n*否定\n進む(否定)\n", "rules.txt")
+    assert unused_rule_words(rules, {"補助金", "進む(否定)"}) == [
+        "コード「資金」の語「補助全」はどの項目にも出てきません (綴りを確かめてください)。"]
+
+
+@pytest.mark.parametrize("encoding", ["cp932", "utf-16", "utf-8-sig"])
+def test_rule_files_saved_by_windows_tools_are_read(tmp_path, encoding):
+    path = tmp_path / "rules.txt"
+    path.write_text("*資金\r\n補助金 or 予算\r\n", encoding=encoding)
+    rules, file = read_rules(path)
+    assert [r.code for r in rules] == ["資金"] and file.source == str(path)
+
+
+def test_unreadable_rule_files_name_the_file(tmp_path):
+    with pytest.raises(InputError, match="見つかりません"):
+        read_rules(tmp_path / "missing.txt")
+    with pytest.raises(InputError, match="フォルダ"):
+        read_rules(tmp_path)
+    binary = tmp_path / "rules.bin"
+    binary.write_bytes(b"\x00\xff\xfe\x81\x00")
+    with pytest.raises(InputError) as error:
+        read_rules(binary)
+    assert str(binary) in error.value.format()
+
+
+def test_code_table_tests_at_the_program_level(bundled, coded):
     rules, item_codes = coded
-    table = code_table(item_codes, bundled.items, rules, n_resamples=999)
-    assert {"code", "support_type", "aspect", "n_items", "share", "adjusted_residual", "p_value", "test"} <= set(table.columns)
+    table = code_table(item_codes, bundled.items, rules)
     row = table[(table["code"] == "資金") & (table["aspect"] == "all") & (table["support_type"] == "財政的支援")].iloc[0]
-    assert (row["n_items"], row["n_total"]) == (1, 14)
+    assert (row["n_items"], row["n_total"], row["n_programs"], row["programs_total"]) == (1, 14, 1, 3)
     assert row["share"] == pytest.approx(1 / 14, abs=1e-6)
     place = table[(table["code"] == "場 or 人") & (table["aspect"] == "all")].set_index("support_type")
     assert place["n_items"].to_dict() == {"財政的支援": 1, "人的支援": 0, "場の提供": 6}
-    assert place.loc["場の提供", "adjusted_residual"] > 2
-    assert "並べ替え検定" in table["test"].iloc[0]
+    assert place["n_programs"].to_dict() == {"財政的支援": 1, "人的支援": 0, "場の提供": 2}  # NO 7 and 8, not 6
+    # 8 programs (3 / 2 / 3): the exact test enumerates all 8!/(3!·2!·3!) = 560 labellings.
+    assert place["test"].iloc[0] == "事業単位の正確並べ替え検定 (全 560 通り)"
+    tested = table.dropna(subset=["p_value"])
+    assert tested["p_value"].min() >= 1 / 560 - 1e-6
+    assert (tested["p_holm"] >= tested["p_value"]).all()
     assert set(table["aspect"]) == {"all", "effect", "limitation", "next_step"}

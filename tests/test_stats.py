@@ -8,8 +8,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kyodo_analysis.coding import adjusted_residuals, chi2_statistic, permutation_test
-from kyodo_analysis.stats import cooccurrence, correspondence, counts, weighted_log_odds
+from kyodo_analysis.coding import (
+    adjusted_residuals,
+    all_labellings,
+    chi2_statistic,
+    holm,
+    labellings,
+    program_permutation_test,
+)
+from kyodo_analysis.stats import cooccurrence, correspondence, counts, effect_vs_limitation, top_with_ties, weighted_log_odds
 
 
 def tiny():
@@ -52,15 +59,60 @@ def test_adjusted_residuals_by_hand():
     assert chi2_statistic(np.array([[3, 0], [0, 3]])) == pytest.approx(6.0)
 
 
-def test_permutation_test_matches_the_exact_answer():
-    # Three coded items all in group a, none in b: χ² = 6. Of the C(6,3) = 20 equally likely
-    # arrangements, 2 are as extreme, so the exact p is 0.1.
-    chi2, p = permutation_test(np.array([1, 1, 1, 0, 0, 0]), np.array(list("aaabbb")), n_resamples=20000, seed=7)
-    assert chi2 == pytest.approx(6.0)
-    assert p == pytest.approx(0.1, abs=0.01)
-    assert permutation_test(np.array([1, 1, 1, 0, 0, 0]), np.array(list("aaabbb")), 999, 5) == \
-        permutation_test(np.array([1, 1, 1, 0, 0, 0]), np.array(list("aaabbb")), 999, 5)
-    assert permutation_test(np.array([0, 0, 0, 0]), np.array(list("aabb")))[1] == 1.0
+def test_program_permutation_test_by_hand():
+    # Four programs of two items, two per group; coded items 2, 1, 0, 0. Of the C(4, 2) = 6 labellings, the
+    # observed one ({0, 1} in a: 3 of 4 items coded against 0 of 4) and its mirror give χ² = 4.8, the other
+    # four 0.533…: the exact p is 2/6.
+    chi2, p, test = program_permutation_test(np.array([2, 1, 0, 0]), np.array([2, 2, 2, 2]), np.array(list("aabb")))
+    assert chi2 == pytest.approx(4.8)
+    assert p == pytest.approx(1 / 3)
+    assert test == "事業単位の正確並べ替え検定 (全 6 通り)"
+    assert program_permutation_test(np.array([0, 0, 0, 0]), np.array([2, 2, 2, 2]), np.array(list("aabb")))[1] is None
+
+
+def test_program_permutation_test_falls_back_to_a_seeded_monte_carlo(monkeypatch):
+    import kyodo_analysis.coding as coding
+
+    monkeypatch.setattr(coding, "EXACT_LIMIT", 3)
+    coded, totals, groups = np.array([2, 1, 0, 0]), np.array([2, 2, 2, 2]), np.array(list("aabb"))
+    chi2, p, test = program_permutation_test(coded, totals, groups, seed=3)
+    assert chi2 == pytest.approx(4.8) and p == pytest.approx(1 / 3, abs=0.02)
+    assert test.startswith("事業単位のモンテカルロ並べ替え検定 (B=9999")
+    assert program_permutation_test(coded, totals, groups, seed=3)[1] == p
+
+
+def test_all_labellings_are_distinct_and_complete():
+    groups = np.array(list("aaabbccc"))
+    arrangements = all_labellings(groups)
+    assert len(arrangements) == labellings(groups) == 560
+    assert len({tuple(row) for row in arrangements}) == 560
+    assert all(sorted(row) == sorted(groups) for row in arrangements)
+
+
+def test_holm_by_hand():
+    # Sorted: 0.01 × 3 = 0.03, 0.03 × 2 = 0.06, 0.04 × 1 = 0.04 → made monotone: 0.03, 0.06, 0.06.
+    assert holm(np.array([0.01, 0.04, 0.03])) == pytest.approx([0.03, 0.06, 0.06])
+    assert holm(np.array([0.5, 0.9])) == pytest.approx([1.0, 1.0])
+
+
+def test_top_lists_are_never_cut_inside_a_tie():
+    frame = pd.DataFrame({"term": list("vwxyz"), "n": [5, 4, 4, 4, 3]})
+    kept, left_out = top_with_ties(frame, 2, ["n"])
+    assert kept["term"].tolist() == ["v"] and left_out == 3  # the tie of three at 4 does not fit in 2: cut above
+    kept, left_out = top_with_ties(frame, 2, ["n"], most=4)
+    assert kept["term"].tolist() == ["v", "w", "x", "y"] and left_out == 0
+    kept, left_out = top_with_ties(frame, 4, ["n"])
+    assert kept["term"].tolist() == ["v", "w", "x", "y"] and left_out == 0  # the cut falls between 4 and 3
+    assert top_with_ties(frame, 9, ["n"])[0].equals(frame)
+
+
+def test_effect_vs_limitation_counts_the_same_programs():
+    items, term_frame = tiny()
+    paired = effect_vs_limitation(term_frame, items).set_index(["support_type", "term"])
+    # A: program 1 says "a" among its effects, program 2 among its limitations; none in both.
+    assert paired.loc[("A", "a"), ["programs", "programs_effect", "programs_limitation", "programs_both"]].tolist() == [
+        2, 1, 1, 0]
+    assert paired.loc[("B", "c"), ["programs_effect", "items_effect", "items_limitation"]].tolist() == [1, 2, 0]
 
 
 def test_cooccurrence_by_hand():
@@ -76,6 +128,10 @@ def test_cooccurrence_by_hand():
     assert by_program[["source", "target", "n_both"]].values.tolist() == [["a", "b", 2]]
     again = cooccurrence(term_frame, items, top_n=10, min_units=2)
     assert again[0].equals(nodes) and again[1].equals(edges)
+    # Three terms each pair of which shares one of three items: J = 1/3 three times. top_n=1 keeps the whole tie.
+    tied = pd.DataFrame({"item_id": ["i1", "i2", "i1", "i3", "i2", "i3"], "term": list("xxyyzz")})
+    _, tied_edges = cooccurrence(tied, items, top_n=1, min_units=2)
+    assert len(tied_edges) == 3 and set(tied_edges["jaccard"].round(6)) == {round(1 / 3, 6)}
     linked, linked_edges = cooccurrence(term_frame, items, min_units=2, link_to="support_type", link_top=1)
     assert set(linked.loc[linked["kind"] == "support_type", "node"]) == {"A", "B"}
     # A's items {i1, i2}: J(b, A) = 1 is its strongest link; B's items {i3, i4}: J(c, B) = 1.
@@ -97,11 +153,10 @@ def test_correspondence_analysis_by_hand():
     assert term_coords.set_index("term").loc["x", "dim1"] == pytest.approx(group_coords.set_index("group").loc["A", "dim1"])
 
 
-def test_correspondence_inertia_equals_chi2_over_n(bundled):
-    from kyodo_analysis.tokens import terms, tokens
-    term_frame = terms(tokens(bundled.items))
+def test_correspondence_inertia_equals_chi2_over_n(bundled, corpus):
+    _, _, term_frame = corpus
     term_coords, group_coords, inertia = correspondence(term_frame, bundled.items, top_n=25)
-    assert len(term_coords) == 25 and len(group_coords) == 3 and len(inertia) == 2
+    assert 25 <= len(term_coords) <= 37 and len(group_coords) == 3 and len(inertia) == 2
     joined = term_frame.merge(bundled.items[["item_id", "support_type"]], on="item_id")
     table = pd.crosstab(joined["term"], joined["support_type"]).loc[term_coords["term"]]
     assert inertia["inertia"].sum() == pytest.approx(chi2_statistic(table.to_numpy()) / table.to_numpy().sum(), abs=1e-5)

@@ -161,4 +161,8 @@ def test_the_year_notebook_says_so_with_one_year(tmp_path):
 
     html = execute_notebook(ROOT / "notebooks" / "4.0-year-over-year.ipynb", tmp_path / "4.0.html",
                             {"DATA_DIR": str(tmp_path / "none"), "RAW_DIR": str(RAW.parent)})
-    assert "年度の分かっている表が 0 つしかないため、年度の比較はできません" in html.read_text(encoding="utf-8")
+    page = html.read_text(encoding="utf-8")
+    assert "年度の分かる表がないため (kyodo_seika_zushi.tsv は年度不明)、年度の比較はありません。" in page
+    assert "manifest add" in page  # it says how to give the table a year
+    assert "<h2" not in page  # no empty sections
+    assert "DATA_DIR" not in page and str(tmp_path) not in page  # no code, no parameters, no paths

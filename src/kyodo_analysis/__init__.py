@@ -1,8 +1,8 @@
 """kyodo-analysis: quantitative text analysis of Zushi City's citizen-collaboration review table.
 
-The verbs, each returning a tidy table: ``read_table`` (items) → ``tokens`` → ``terms`` → ``counts`` /
-``keywords`` / ``distinctive_terms`` / ``cooccurrence`` / ``correspondence``; ``kwic`` traces a term back
-to its sentences; ``analyze`` runs them all.
+The verbs, each returning a tidy table: ``read_table`` (items) → ``tokenize`` (tokens) → ``extract_terms``
+(terms) → ``counts`` / ``keywords`` / ``word_counts`` / ``distinctive_terms`` / ``cooccurrence`` /
+``correspondence``; ``keyword_in_context`` traces a term back to its sentences; ``analyze`` runs them all.
 """
 
 __version__ = "0.1.0"
@@ -10,11 +10,14 @@ __version__ = "0.1.0"
 from .analysis import Analysis, analyze, check_facts, for_year, load_analysis, load_or_analyze, select_year
 from .cleaning import clean_table, read_table
 from .errors import InputError
-from .kwic import kwic
-from .stats import cooccurrence, correspondence, counts, distinctive_terms, keywords
-from .tokens import terms, tokens, word_lists
+from .kwic import keyword_in_context
+from .stats import cooccurrence, correspondence, counts, distinctive_terms, keywords, word_counts
+from .terms import extract_terms, mentions
+from .tokens import tokenize
+from .wordlists import word_lists
 from .years import keyword_trends, program_changes
 
 __all__ = ["Analysis", "InputError", "analyze", "check_facts", "clean_table", "cooccurrence", "correspondence",
-           "counts", "distinctive_terms", "for_year", "keyword_trends", "keywords", "kwic", "load_analysis",
-           "load_or_analyze", "program_changes", "read_table", "select_year", "terms", "tokens", "word_lists"]
+           "counts", "distinctive_terms", "extract_terms", "for_year", "keyword_in_context", "keyword_trends", "keywords",
+           "load_analysis", "load_or_analyze", "mentions", "program_changes", "read_table", "select_year", "tokenize",
+           "word_counts", "word_lists"]

@@ -16,15 +16,17 @@ import pandas as pd
 from .analysis import Analysis, analyze, analyze_tables, clean_all, combined, load_analysis, write_analysis
 from .cleaning import Table
 from .errors import InputError, NotebookError
-from .kwic import kwic
+from .kwic import keyword_in_context
+from .labels import ASPECT_JA
 from .manifest import add_to_manifest, resolve_year, table_files, year_from_name
 from .schema import ASPECTS
 from .tables import write_tables
-from .tokens import tokens_and_terms, word_lists
+from .terms import extract_terms
+from .tokens import tokenize
+from .wordlists import word_lists
 from .years import known_years, program_changes, program_report
 
 T = TypeVar("T")
-ASPECT_JA = {"effect": "効果", "limitation": "限界", "next_step": "今後"}
 
 
 def summary_lines(table: Table) -> list[str]:
@@ -128,7 +130,7 @@ def raw_paths(raw_dir: str | Path) -> list[Path]:
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:
-    result = analyze(raw_paths(args.raw_dir), forced=args.forced, stop=args.stop, codes=args.codes, workers=args.workers)
+    result = analyze(raw_paths(args.raw_dir), forced=args.forced, stop=args.stop, synonyms=args.synonyms, codes=args.codes)
     print_warnings(result.warnings)
     written = write_analysis(result, args.out)
     print(f"項目 {len(result['items'])} 件, 語 {len(result['terms'])} 件 → {args.out}/ ({len(written)} ファイル)")
@@ -137,10 +139,14 @@ def cmd_analyze(args: argparse.Namespace) -> int:
 
 def cmd_kwic(args: argparse.Namespace) -> int:
     items = combined(clean_all(raw_paths(args.raw_dir)))["items.csv"]
-    token_frame, term_frame = tokens_and_terms(items, word_lists(args.forced, args.stop))
-    lines = kwic(args.term, items, token_frame, term_frame, window=args.window)
+    token_frame = tokenize(items)
+    term_frame = extract_terms(token_frame, word_lists(args.forced, args.stop, args.synonyms))
+    lines = keyword_in_context(args.term, items, token_frame, term_frame, window=args.window)
     if lines.empty:
-        print(f"「{args.term}」は抽出語にありません (terms.csv の term と同じ表記で指定してください)。", file=sys.stderr)
+        containing = sorted({t for t in term_frame["term"].tolist() if args.term in t})
+        hint = f" この語を含む抽出語: {', '.join(containing[:20])}" if containing else ""
+        print(f"「{args.term}」は抽出語にありません (terms.csv の term と同じ表記で指定してください)。{hint}",
+              file=sys.stderr)
         return 1
     for row in lines.itertuples(index=False):
         print(f"{row.support_type} | NO {row.program_no} {row.program} | {ASPECT_JA[row.aspect]} | "
@@ -180,8 +186,9 @@ def report_stages(analysis: Analysis, args: argparse.Namespace) -> None:
     if missing:
         raise InputError(notebooks, f"ノートブックがありません: {', '.join(missing)}",
                          hint="リポジトリの最上位で実行するか、--notebooks で notebooks/ の場所を指定してください。")
-    parameters = {"DATA_DIR": str(Path(args.out).resolve()), "RAW_DIR": str(Path(args.raw_dir).resolve()),
-                  "YEAR": None, "EXPECT": None}
+    # Paths relative to the notebooks' folder, where the kernel runs: no absolute path ends up in a report.
+    parameters = {"DATA_DIR": os.path.relpath(Path(args.out).resolve(), notebooks.resolve()),
+                  "RAW_DIR": os.path.relpath(Path(args.raw_dir).resolve(), notebooks.resolve()), "YEAR": None}
 
     jobs = [(notebooks / name, reports / name.replace(".ipynb", ".html" if year is None else f"_{year}.html"),
              {**parameters, "YEAR": year}) for year in per_year for name in NOTEBOOKS]
@@ -201,7 +208,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     print_warnings(w for t in cleaned for w in t.warnings)
 
     def analyze_and_write() -> Analysis:
-        result = analyze_tables(cleaned, workers=args.workers)
+        result = analyze_tables(cleaned, forced=args.forced, stop=args.stop, synonyms=args.synonyms, codes=args.codes)
         write_analysis(result, args.out)
         return result
     report_stages(_stage("analyze", analyze_and_write), args)
@@ -238,12 +245,12 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--raw-dir", default="data/raw", help="生データのディレクトリ (既定: data/raw)")
         p.add_argument("--forced", help="強制抽出する語のリスト (既定: パッケージ同梱の forced_terms.txt)")
         p.add_argument("--stop", help="使用しない語のリスト (既定: パッケージ同梱の stop_words.txt)")
+        p.add_argument("--synonyms", help="同義語・表記ゆれのリスト (既定: パッケージ同梱の synonyms.txt)")
+        p.add_argument("--codes", help="KH Coder 形式のコーディングルール (既定: パッケージ同梱の codes.txt)")
 
     p = sub.add_parser("analyze", help="整然データ化と計量テキスト分析の表をすべて書き出す")
     analysis_args(p)
     p.add_argument("--out", default="data/processed", help="出力ディレクトリ (既定: data/processed)")
-    p.add_argument("--codes", help="KH Coder 形式のコーディングルール (既定: パッケージ同梱の codes.txt)")
-    p.add_argument("--workers", type=int, default=1, help="形態素解析のプロセス数 (2 で2コアを使う。結果は同じ)")
     p.set_defaults(func=cmd_analyze)
 
     p = sub.add_parser("manifest", help="生データのマニフェスト (data/raw/manifest.csv) を編集する")
@@ -268,8 +275,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--notebooks", default="notebooks", help="ノートブックのディレクトリ (既定: notebooks)")
 
     p = sub.add_parser("run", help="主処理: 整然データ化 → 分析 → 図 → Excel → ノートブックの HTML")
-    p.add_argument("--raw-dir", default="data/raw", help="生データのディレクトリ (既定: data/raw)")
-    p.add_argument("--workers", type=int, default=1, help="形態素解析のプロセス数 (2 で2コアを使う。結果は同じ)")
+    analysis_args(p)
     report_args(p)
     p.set_defaults(func=cmd_run)
 

@@ -8,16 +8,18 @@ quoted strings, ``&``/``|``/``!``) is an error that names the line, never a sile
 
 from __future__ import annotations
 
+import itertools
+import math
 import re
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from .errors import InputError
-from .stats import sort_for_reading, term_items
+from .stats import program_keys, sort_for_reading
+from .wordlists import TextFile, read_text_file
 
 NEGATED = "(否定)"
 _TOKEN = re.compile(r"\s*(?:(?P<paren>[()])|(?P<word>[^\s()]+(?:\(否定\))?))")
@@ -145,17 +147,23 @@ def parse_rules(text: str, source: str = "<rules>") -> list[Rule]:
     return rules
 
 
-def read_rules(path: str | Path | None = None) -> tuple[list[Rule], str]:
-    """The rules of a file, or the packaged default (a starting point to edit), and where they came from."""
-    if path is None:
-        text = resources.files("kyodo_analysis.resources").joinpath("codes.txt").read_text(encoding="utf-8")
-        return parse_rules(text, "kyodo_analysis/resources/codes.txt"), "kyodo_analysis/resources/codes.txt"
-    try:
-        text = Path(path).read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise InputError(path, "コーディングルールのファイルが見つかりません。",
-                         hint="--codes のパスを確認してください。") from None
-    return parse_rules(text, str(path)), str(path)
+def read_rules(path: str | Path | None = None) -> tuple[list[Rule], TextFile]:
+    """The rules of a file, or the packaged default (a starting point to edit), and the file they came from."""
+    file = read_text_file(path, "codes.txt", "コーディングルールのファイル", "--codes")
+    return parse_rules(file.text, file.source), file
+
+
+def rule_words(node: tuple) -> list[str]:
+    """The words a condition names, in order."""
+    if node[0] == "word":
+        return [node[1]]
+    return [word for child in node[1:] for word in rule_words(child)]
+
+
+def unused_rule_words(rules: list[Rule], vocabulary: set[str]) -> list[str]:
+    """A warning per rule word that occurs nowhere in the tables (a typo or a changed term gives zero silently)."""
+    return [f"コード「{rule.code}」の語「{word}」はどの項目にも出てきません (綴りを確かめてください)。"
+            for rule in rules for word in dict.fromkeys(rule_words(rule.condition)) if word not in vocabulary]
 
 
 def _evaluate(node: tuple, words: frozenset[str]) -> bool:
@@ -169,23 +177,21 @@ def _evaluate(node: tuple, words: frozenset[str]) -> bool:
     return _evaluate(node[1], words) or _evaluate(node[2], words)
 
 
-def item_words(term_frame: pd.DataFrame, token_frame: pd.DataFrame) -> dict[str, frozenset[str]]:
-    """What a rule's word can match in each item: its terms, and the parts of its noun compounds."""
+def item_words(term_frame: pd.DataFrame, mention_frame: pd.DataFrame) -> dict[str, frozenset[str]]:
+    """What a rule's word can match in each item: its terms (進む(否定) included) and every word it
+    mentions, alone or inside a compound (mentions.csv)."""
     words: dict[str, set[str]] = {}
-    bases = token_frame.set_index(["item_id", "token_no"])["base"]
-    for row in term_frame.itertuples(index=False):
-        found = words.setdefault(row.item_id, set())
-        found.add(row.term)
-        if not row.negated and row.last_token_no > row.first_token_no:
-            for no in range(row.first_token_no, row.last_token_no + 1):
-                found.add(bases[(row.item_id, no)])
+    for item_id, term in zip(term_frame["item_id"].tolist(), term_frame["term"].tolist(), strict=True):
+        words.setdefault(item_id, set()).add(term)
+    for item_id, word in zip(mention_frame["item_id"].tolist(), mention_frame["word"].tolist(), strict=True):
+        words.setdefault(item_id, set()).add(word)
     return {k: frozenset(v) for k, v in words.items()}
 
 
 def code_items(rules: list[Rule], items: pd.DataFrame, term_frame: pd.DataFrame,
-               token_frame: pd.DataFrame) -> pd.DataFrame:
+               mention_frame: pd.DataFrame) -> pd.DataFrame:
     """One row per (item, code) where the item satisfies the code's condition."""
-    words = item_words(term_frame, token_frame)
+    words = item_words(term_frame, mention_frame)
     rows = [(item_id, rule.code) for item_id in items["item_id"] for rule in rules
             if _evaluate(rule.condition, words.get(item_id, frozenset()))]
     return pd.DataFrame(rows, columns=["item_id", "code"]).astype("string")
@@ -213,67 +219,136 @@ def chi2_statistic(table: np.ndarray) -> np.ndarray:
     return cells.sum(axis=(-2, -1))
 
 
-def permutation_test(coded: np.ndarray, groups: np.ndarray, n_resamples: int = 9999,
-                     seed: int = 20181) -> tuple[float, float]:
-    """χ² of coded (0/1) × group, and its seeded Monte Carlo permutation p-value (margins fixed).
+EXACT_LIMIT = 100_000  # enumerate every labelling up to this many; beyond, a seeded Monte Carlo
+N_RESAMPLES = 9999
+SEED = 20181
 
-    Shuffling the code labels among items keeps both margins, as R's
-    ``chisq.test(simulate.p.value = TRUE)`` does; p = (1 + #{χ²* ≥ χ²}) / (1 + B).
-    """
-    coded = np.asarray(coded, dtype=float)
-    _labels, group_index = np.unique(np.asarray(groups), return_inverse=True)
-    onehot = np.eye(group_index.max() + 1)[group_index]  # items × groups
-    sizes = onehot.sum(axis=0)
 
-    def tables(values: np.ndarray) -> np.ndarray:
-        ones = values @ onehot
-        return np.stack([ones, sizes - ones], axis=-2)
+def labellings(groups: np.ndarray) -> int:
+    """How many distinct ways the group labels can be spread over the programs (a multinomial coefficient)."""
+    _, sizes = np.unique(groups, return_counts=True)
+    return math.factorial(len(groups)) // math.prod(math.factorial(int(k)) for k in sizes)
 
-    observed = float(chi2_statistic(tables(coded)))
-    if coded.min() == coded.max() or onehot.shape[1] < 2:
-        return observed, 1.0
+
+def all_labellings(groups: np.ndarray) -> np.ndarray:
+    """Every distinct arrangement of ``groups`` over the programs, one per row (the observed one included)."""
+    labels, sizes = np.unique(groups, return_counts=True)
+    rows: list[list[int]] = []
+
+    def place(assigned: list[int], free: tuple[int, ...], g: int) -> None:
+        if g == len(labels) - 1:
+            for position in free:
+                assigned[position] = g
+            rows.append(list(assigned))
+            return
+        for chosen in itertools.combinations(free, int(sizes[g])):
+            for position in chosen:
+                assigned[position] = g
+            place(assigned, tuple(p for p in free if p not in chosen), g + 1)
+
+    place([0] * len(groups), tuple(range(len(groups))), 0)
+    return labels[np.array(rows)]
+
+
+def program_permutation_test(coded: np.ndarray, totals: np.ndarray, groups: np.ndarray,
+                             seed: int = SEED) -> tuple[float, float | None, str]:
+    """χ² of the coded-items × group table, and its permutation p-value with the *program* as the unit.
+
+    ``coded`` and ``totals`` are per program (items coded, items); ``groups`` each program's group. The
+    group labels are shuffled over programs — the items of a program move together, since the support
+    type belongs to the program. With at most ``EXACT_LIMIT`` distinct labellings all are enumerated
+    (p = share of labellings with χ² ≥ the observed one, so p ≥ 1/labellings); otherwise p = (1 + #{χ²* ≥
+    χ²}) / (1 + B) over B seeded random labellings. Returns (χ², p, the test's name); p is None when
+    there is nothing to test (one group, or every item coded alike)."""
+    coded, totals = np.asarray(coded, dtype=float), np.asarray(totals, dtype=float)
+    labels = np.unique(groups)
+
+    def chi2(arrangements: np.ndarray) -> np.ndarray:
+        """χ² of each arrangement (rows: labellings, columns: programs)."""
+        ones = np.stack([(arrangements == label) @ coded for label in labels], axis=-1)
+        items = np.stack([(arrangements == label) @ totals for label in labels], axis=-1)
+        return chi2_statistic(np.stack([ones, items - ones], axis=-2))
+
+    observed = float(chi2(np.asarray(groups)[None])[0])
+    count = labellings(np.asarray(groups))
+    if len(labels) < 2 or coded.sum() in (0, totals.sum()):
+        return observed, None, "検定なし (区分が1つ、または全項目が同じ)"
+    if count <= EXACT_LIMIT:
+        statistics = chi2(all_labellings(np.asarray(groups)))
+        return observed, float((statistics >= observed - 1e-9).mean()), f"事業単位の正確並べ替え検定 (全 {count} 通り)"
     rng = np.random.default_rng(seed)
-    shuffled = rng.permuted(np.tile(coded, (n_resamples, 1)), axis=1)
-    exceed = int((chi2_statistic(tables(shuffled)) >= observed - 1e-9).sum())
-    return observed, (1 + exceed) / (1 + n_resamples)
+    exceed = 0
+    for start in range(0, N_RESAMPLES, 500):
+        shuffled = np.stack([rng.permutation(groups) for _ in range(min(500, N_RESAMPLES - start))])
+        exceed += int((chi2(shuffled) >= observed - 1e-9).sum())
+    return observed, (1 + exceed) / (1 + N_RESAMPLES), f"事業単位のモンテカルロ並べ替え検定 (B={N_RESAMPLES}, seed={seed})"
 
 
-TEST_NAME = "モンテカルロ並べ替え検定 (χ², B=9999, seed=20181)"
+def holm(p_values: np.ndarray) -> np.ndarray:
+    """Holm's step-down adjustment: sorted p's times (m − rank), made monotone and capped at 1."""
+    p_values = np.asarray(p_values, dtype=float)
+    order = np.argsort(p_values, kind="stable")
+    scaled = p_values[order] * (len(p_values) - np.arange(len(p_values)))
+    adjusted = np.empty_like(p_values)
+    adjusted[order] = np.minimum(np.maximum.accumulate(scaled), 1.0)
+    return adjusted
 
 
-def code_table(item_codes: pd.DataFrame, items: pd.DataFrame, rules: list[Rule],
-               n_resamples: int = 9999, seed: int = 20181) -> pd.DataFrame:
-    """``codes.csv``: per year × code × support type × aspect (``all`` = the three pooled), items coded
-    and their share of the cell, the adjusted standardized residual of the cell in the code × support
-    type table of that aspect, and that table's χ² with a seeded Monte Carlo permutation p-value."""
+CODE_COLUMNS = ["year", "code", "support_type", "aspect", "n_items", "n_total", "share", "n_programs", "programs_total",
+                "adjusted_residual", "chi2", "p_value", "p_holm", "test", "correction"]
+ASPECT_ORDER = {"all": 0, "effect": 1, "limitation": 2, "next_step": 3}
+
+
+def code_table(item_codes: pd.DataFrame, items: pd.DataFrame, rules: list[Rule], seed: int = SEED) -> pd.DataFrame:
+    """``codes.csv``: per year × code × support type × aspect (``all`` = the three pooled), the items
+    coded of the cell's items and the programs with a coded item of the cell's programs; the adjusted
+    residual of the cell in the item table (descriptive); and the code × support type test of that
+    aspect with the program as the unit (:func:`program_permutation_test`), Holm-adjusted over every
+    code × aspect tested that year."""
+    coded_ids = set(zip(item_codes["item_id"].tolist(), item_codes["code"].tolist(), strict=True))
+    frame = items[["item_id", "year", "support_type", "aspect"]].assign(program_key=program_keys(items))
     rows = []
-    coded_ids = item_codes.groupby("code")["item_id"].agg(set)
-    for year, year_items in items.groupby("year", dropna=False, sort=True):
-        for aspect in ["all", "effect", "limitation", "next_step"]:
+    for year, year_items in frame.groupby("year", dropna=False, sort=True):
+        tested = []
+        for aspect in ASPECT_ORDER:
             sub = year_items if aspect == "all" else year_items[year_items["aspect"] == aspect]
             if sub.empty:
                 continue
-            supports = list(dict.fromkeys(sub["support_type"]))
-            sizes = sub.groupby("support_type", sort=False).size()
             for rule in rules:
-                ids = coded_ids.get(rule.code, set())
-                coded = sub["item_id"].isin(ids).to_numpy().astype(int)
-                ones = np.array([coded[(sub["support_type"] == s).to_numpy()].sum() for s in supports])
-                table = np.vstack([ones, sizes[supports].to_numpy() - ones])
-                residuals = adjusted_residuals(table)[0]
-                chi2, p = permutation_test(coded, sub["support_type"].to_numpy(), n_resamples, seed)
-                for s, n_coded, residual in zip(supports, ones, residuals, strict=True):
-                    rows.append({"year": year, "code": rule.code, "support_type": s, "aspect": aspect,
-                                 "n_items": int(n_coded), "n_total": int(sizes[s]),
-                                 "share": round(n_coded / sizes[s], 6), "adjusted_residual": round(float(residual), 6),
-                                 "chi2": round(chi2, 6), "p_value": round(p, 6), "test": TEST_NAME})
-    out = pd.DataFrame(rows)
+                cell = sub.assign(coded=[(i, rule.code) in coded_ids for i in sub["item_id"].tolist()])
+                tested.append(_code_rows(cell, year, rule.code, aspect, seed))
+        family = [block for block in tested if block[0]["p_value"] is not None]
+        adjusted = dict(zip(map(id, family), holm(np.array([block[0]["p_value"] for block in family])), strict=True))
+        for block in tested:
+            for row in block:
+                p_holm = adjusted.get(id(block))
+                rows.append({**row, "p_holm": None if p_holm is None else round(float(p_holm), 6),
+                             "correction": f"Holm ({len(family)} 検定)" if p_holm is not None else ""})
+    out = pd.DataFrame(rows, columns=CODE_COLUMNS)
     out["_code"] = out["code"].map({r.code: i for i, r in enumerate(rules)})
-    out["_aspect"] = out["aspect"].map({"all": 0, "effect": 1, "limitation": 2, "next_step": 3})
+    out["_aspect"] = out["aspect"].map(ASPECT_ORDER)
     out = sort_for_reading(out, items, ["year", "_code", "_aspect", "support_type"]).drop(columns=["_code", "_aspect"])
-    for column in ("year", "n_items", "n_total"):
-        out[column] = out[column].astype("Int64")
-    return out
+    return out.astype({c: "Int64" for c in ("year", "n_items", "n_total", "n_programs", "programs_total")})
+
+
+def _code_rows(cell: pd.DataFrame, year, code: str, aspect: str, seed: int) -> list[dict]:
+    """The rows of one code × aspect: one per support type, sharing the program-level test."""
+    per_program = cell.groupby("program_key", sort=False).agg(
+        support_type=("support_type", "first"), coded=("coded", "sum"), total=("item_id", "size"))
+    chi2, p, test = program_permutation_test(per_program["coded"].to_numpy(), per_program["total"].to_numpy(),
+                                             per_program["support_type"].to_numpy(), seed)
+    supports = list(dict.fromkeys(cell["support_type"]))
+    by_support = cell.groupby("support_type", sort=False)
+    ones = by_support["coded"].sum()
+    sizes = by_support.size()
+    residuals = adjusted_residuals(np.vstack([ones[supports].to_numpy(), (sizes - ones)[supports].to_numpy()]))[0]
+    programs = per_program.groupby("support_type", sort=False)
+    with_code = programs["coded"].apply(lambda c: int((c > 0).sum()))
+    return [{"year": year, "code": code, "support_type": s, "aspect": aspect, "n_items": int(ones[s]),
+             "n_total": int(sizes[s]), "share": round(float(ones[s] / sizes[s]), 6), "n_programs": int(with_code[s]),
+             "programs_total": int(programs.size()[s]), "adjusted_residual": round(float(r), 6),
+             "chi2": round(chi2, 6), "p_value": None if p is None else round(p, 6), "test": test}
+            for s, r in zip(supports, residuals, strict=True)]
 
 
 def codes_for(item_codes: pd.DataFrame, items: pd.DataFrame) -> pd.DataFrame:
@@ -281,5 +356,5 @@ def codes_for(item_codes: pd.DataFrame, items: pd.DataFrame) -> pd.DataFrame:
     return items.merge(item_codes, on="item_id")[["code", *items.columns]]
 
 
-__all__ = ["Rule", "adjusted_residuals", "code_items", "code_table", "codes_for", "parse_rules",
-           "permutation_test", "read_rules", "term_items"]
+__all__ = ["Rule", "adjusted_residuals", "code_items", "code_table", "codes_for", "holm", "parse_rules",
+           "program_permutation_test", "read_rules", "unused_rule_words"]

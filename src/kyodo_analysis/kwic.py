@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .tokens import NEGATED
+from .terms import NEGATED
 
 KWIC_COLUMNS = ["item_id", "support_type", "program_no", "program", "aspect", "left", "term", "right", "matched"]
 
 
-def kwic(term: str, items: pd.DataFrame, token_frame: pd.DataFrame, term_frame: pd.DataFrame,
+def keyword_in_context(term: str, items: pd.DataFrame, token_frame: pd.DataFrame, term_frame: pd.DataFrame,
          window: int = 20) -> pd.DataFrame:
     """Each occurrence of ``term`` with ``window`` characters of context on either side.
 

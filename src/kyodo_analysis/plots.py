@@ -1,9 +1,14 @@
-"""Figures for the planning review: Japanese everywhere, one colour per support type and aspect,
-a footnote naming the source table and the dictionary, and a missing glyph is an error.
+"""Figures for the planning review: sized for an A4 text column (16 cm wide), Japanese everywhere, one
+colour per support type and aspect, a footnote naming the source table and the dictionary.
+
+matplotlib's settings are applied inside :func:`styled` only; importing this module changes nothing
+for the rest of the process. A missing glyph is an error, never a box.
 """
 
 from __future__ import annotations
 
+import functools
+import importlib.util
 import io
 import textwrap
 import warnings
@@ -12,37 +17,62 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import matplotlib
-import matplotlib_fontja  # noqa: F401  (registers IPAexGothic and makes it the default family)
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from .labels import ASPECT_JA, ASPECT_LONG, STATUS_JA
 from .schema import ASPECTS, support_order
+from .stats import RANK_KEY, top_with_ties
 from .years import known_years
 
-ASPECT_JA = {"effect": "効果", "limitation": "限界", "next_step": "今後"}
-ASPECT_LONG = {"effect": "効果があったこと", "limitation": "限界があったこと", "next_step": "今後必要なこと"}
 ASPECT_COLORS = {"effect": "#2b83ba", "limitation": "#d7191c", "next_step": "#7b7b7b"}
 SUPPORT_COLORS = {"財政的支援": "#1b9e77", "人的支援": "#d95f02", "場の提供": "#7570b3"}
 _EXTRA_COLORS = ["#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#1f78b4"]
+# Communities of the network: pale fills that no support-type colour resembles.
+COMMUNITY_COLORS = ["#fff2ae", "#e5e5e5", "#fbd3e9", "#e6f5d0", "#d4e6f1", "#fde0c5", "#f5f5dc", "#e8e0f0"]
 SOURCE_TITLE = "逗子市「これまでの取り組みに係る協働の成果等」"
 FORMATS = ("png", "svg", "pdf")
 DPI = 200
+WIDTH = 6.0  # inches: 16 cm (an A4 text column) with the 0.15 in padding on either side
+FONT = 8.5  # labels, in points at that size
+NOTE_FONT = 6.8  # footnotes
+RC = {"font.family": "IPAexGothic", "font.size": FONT, "pdf.fonttype": 42, "svg.fonttype": "path",
+      "svg.hashsalt": "kyodo-analysis", "axes.spines.top": False, "axes.spines.right": False,
+      "axes.titlesize": 9.5, "axes.labelsize": FONT, "xtick.labelsize": FONT, "ytick.labelsize": FONT,
+      "legend.fontsize": FONT, "figure.dpi": 100, "savefig.dpi": DPI, "text.usetex": False}
 
 
 class MissingGlyphError(RuntimeError):
     """A character in a figure has no glyph in the font: it would print as a box."""
 
 
-def _configure() -> None:
-    matplotlib.rcParams.update({
-        "font.family": "IPAexGothic", "pdf.fonttype": 42, "svg.fonttype": "path",
-        "svg.hashsalt": "kyodo-analysis", "axes.spines.top": False, "axes.spines.right": False,
-        "figure.dpi": 100, "savefig.dpi": DPI,
-    })
+@functools.cache
+def _register_font() -> None:
+    """Make matplotlib-fontja's IPAexGothic known to matplotlib, without importing the package (its
+    import switches the whole process's default font)."""
+    from matplotlib import font_manager
+
+    spec = importlib.util.find_spec("matplotlib_fontja")
+    folder = Path(next(iter(spec.submodule_search_locations)))
+    font_manager.fontManager.addfont(str(folder / "fonts" / "ipaexg.ttf"))
 
 
-_configure()
+@contextmanager
+def style() -> Iterator[None]:
+    """The figures' matplotlib settings, for the duration of the block only."""
+    _register_font()
+    with matplotlib.rc_context(RC):
+        yield
+
+
+def styled(plot: Callable[..., Figure]) -> Callable[..., Figure]:
+    """Run a plotting function inside :func:`style`."""
+    @functools.wraps(plot)
+    def wrapper(*args, **kwargs) -> Figure:
+        with style():
+            return plot(*args, **kwargs)
+    return wrapper
 
 
 @contextmanager
@@ -79,9 +109,32 @@ def source_note(metadata: dict) -> str:
     return note
 
 
+def wrap_to(text: str, size: float, width: float = WIDTH) -> list[str]:
+    """``text`` cut into lines that fit ``width`` inches at ``size`` points (full-width characters count
+    1 em, others about 0.55 em), never inside a word of Latin letters or digits."""
+    import unicodedata
+
+    room = width * 72 / size
+    lines, line, used = [], "", 0.0
+    for char in text:
+        used += 1.0 if unicodedata.east_asian_width(char) in "WFA" else 0.55
+        line += char
+        if used > room:
+            cut = len(line) - 1
+            while cut > 0 and line[cut - 1].isascii() and line[cut - 1] != " " and line[cut].isascii():
+                cut -= 1
+            cut = cut or len(line) - 1
+            lines.append(line[:cut].rstrip())
+            line = line[cut:].lstrip()
+            used = sum(1.0 if unicodedata.east_asian_width(c) in "WFA" else 0.55 for c in line)
+    return [*lines, line] if line else lines
+
+
 def add_footnote(fig: Figure, metadata: dict, extra: str = "") -> None:
-    text = source_note(metadata) + (f"\n{extra}" if extra else "")
-    fig.text(0.01, 0.005, text, ha="left", va="bottom", fontsize=7, color="#555555", wrap=True)
+    """The footnote under a figure: what it shows (``extra``), then the source; wrapped to the page width."""
+    lines = [line for part in (extra, source_note(metadata)) if part for line in wrap_to(part, NOTE_FONT)]
+    fig.text(0.0, 0.0, "\n".join(lines), ha="left", va="top", fontsize=NOTE_FONT, color="#444444",
+             transform=fig.transFigure)
 
 
 def provenance(metadata: dict) -> str:
@@ -105,7 +158,7 @@ def save_figure(fig: Figure, out_dir: str | Path, name: str, metadata: dict | No
     out_dir.mkdir(parents=True, exist_ok=True)
     source = provenance(metadata or {})
     paths = []
-    with glyphs_required():
+    with style(), glyphs_required():
         for fmt in FORMATS:
             path = out_dir / f"{name}.{fmt}"
             embedded = {"png": {"Software": None, "Description": source},
@@ -117,111 +170,151 @@ def save_figure(fig: Figure, out_dir: str | Path, name: str, metadata: dict | No
     return paths
 
 
-def new_figure(width: float, height: float, ncols: int = 1):
-    """A figure not registered with pyplot (no global state, no double display in notebooks)."""
-    fig = Figure(figsize=(width, height))
-    axes = fig.subplots(1, ncols, squeeze=False)[0]
-    return fig, (axes if ncols > 1 else axes[0])
+def new_figure(height: float, ncols: int = 1, nrows: int = 1, **kwargs):
+    """A figure one text column wide, not registered with pyplot (no double display in notebooks)."""
+    fig = Figure(figsize=(WIDTH, height), layout="constrained")
+    axes = fig.subplots(nrows, ncols, squeeze=False, **kwargs)
+    return fig, (axes[0, 0] if ncols == nrows == 1 else axes[0] if nrows == 1 else axes)
 
 
 def png_bytes(fig: Figure, dpi: int = 110) -> bytes:
     """The figure as PNG bytes, with the same missing-glyph check as saving."""
     buffer = io.BytesIO()
-    with glyphs_required():
+    with style(), glyphs_required():
         fig.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None}, bbox_inches="tight", pad_inches=0.15)
     return buffer.getvalue()
 
 
 def show(fig: Figure):
-    """Display a figure in a notebook (as a PNG image) after checking every glyph."""
+    """Display a figure in a notebook as a PNG at its printed size (16 cm wide), after checking every glyph."""
     from IPython.display import Image
 
-    return Image(data=png_bytes(fig))
+    return Image(data=png_bytes(fig, dpi=DPI), width=int(WIDTH * 96))
 
 
 # ---------------------------------------------------------------- figures
 
+def _programs(items: pd.DataFrame) -> pd.Series:
+    """Programs per support type."""
+    return items.groupby("support_type")[["source_file", "program_no"]].apply(
+        lambda g: len(g.drop_duplicates()))
+
+
+@styled
 def plot_items_by_aspect(items: pd.DataFrame, metadata: dict) -> Figure:
     """Items per support type × aspect: how much each support type reported, and of what kind."""
     order = support_order(items)
     table = items.groupby(["support_type", "aspect"]).size().unstack(fill_value=0).reindex(
         index=order, columns=list(ASPECTS), fill_value=0)
-    programs = items.groupby("support_type")["program_no"].nunique().reindex(order)
-    fig, ax = new_figure(7.5, 4.2)
+    programs = _programs(items).reindex(order)
+    fig, ax = new_figure(3.0)
     x = np.arange(len(order))
     width = 0.26
     for k, aspect in enumerate(ASPECTS):
         bars = ax.bar(x + (k - 1) * width, table[aspect], width, color=ASPECT_COLORS[aspect], label=ASPECT_LONG[aspect])
-        ax.bar_label(bars, fontsize=9, padding=2)
+        ax.bar_label(bars, padding=2)
     ax.set_xticks(x, [f"{s}\n({programs[s]}事業)" for s in order])
     ax.set_ylabel("項目数")
-    ax.set_ylim(0, table.to_numpy().max() * 1.25 + 0.5)
+    ax.set_ylim(0, max(table.to_numpy().max(), 1) * 1.25 + 0.5)
     ax.set_title("区分ごとの項目数 (効果・限界・今後)")
-    ax.legend(frameon=False, ncols=3, loc="upper center", bbox_to_anchor=(0.5, -0.18))
-    fig.subplots_adjust(bottom=0.3)
-    add_footnote(fig, metadata, f"項目 {len(items)} 件・事業 {items.groupby(['source_file', 'program_no']).ngroups} 件。"
+    ax.legend(frameon=False, ncols=3, loc="upper center", bbox_to_anchor=(0.5, -0.25))
+    add_footnote(fig, metadata, f"項目 {len(items)} 件・事業 {int(programs.sum())} 件。"
                  "件数は記述の多さであり、成果の大きさではありません。")
     return fig
 
 
-def plot_effect_vs_limitation(keywords: pd.DataFrame, items: pd.DataFrame, metadata: dict, top: int = 8) -> Figure:
-    """Per support type, a diverging bar chart: effect terms to the right, limitation terms to the left.
+def ranked_terms(keywords: pd.DataFrame, support: str, aspect: str, top: int, most: int) -> tuple[pd.DataFrame, int, int]:
+    """The terms of one support type × aspect ranked by programs, items, occurrences — never cut inside a
+    tie — with how many tied terms were left out and how many terms there were."""
+    side = keywords[(keywords["support_type"] == support) & (keywords["aspect"] == aspect)]
+    side = side.groupby("term", as_index=False)[["n", "n_items", "n_programs"]].sum()
+    side = side.sort_values([*RANK_KEY, "term"], ascending=[False, False, False, True], kind="stable")
+    kept, left_out = top_with_ties(side, top, RANK_KEY, most=most)
+    return kept, left_out, len(side)
 
-    Bars count items that use the term (document frequency); terms are the most frequent per side.
-    """
-    order = support_order(items)
-    fig, axes = new_figure(4.2 * len(order), 0.42 * top * 2 + 1.6, ncols=len(order))
-    for ax, support in zip(axes, order, strict=True):
-        sub = keywords[keywords["support_type"] == support]
-        rows = []
-        for aspect, sign in (("effect", 1), ("limitation", -1)):
-            side = (sub[sub["aspect"] == aspect].groupby("term")[["n_items", "n"]].sum()
-                    .reset_index().sort_values(["n_items", "n", "term"], ascending=[False, False, True]).head(top))
-            rows += [(t, sign * v, aspect) for t, v in zip(side["term"], side["n_items"], strict=True)]
-        effect_rows = [r for r in rows if r[2] == "effect"]
-        limit_rows = [r for r in rows if r[2] == "limitation"]
-        y_effect = np.arange(len(effect_rows))[::-1] + len(limit_rows) + 0.6
-        y_limit = np.arange(len(limit_rows))[::-1]
-        ax.barh(y_effect, [r[1] for r in effect_rows], color=ASPECT_COLORS["effect"])
-        ax.barh(y_limit, [r[1] for r in limit_rows], color=ASPECT_COLORS["limitation"])
-        for y, (term, value, _) in list(zip(y_effect, effect_rows, strict=True)) + list(zip(y_limit, limit_rows, strict=True)):
-            ax.text(-0.15 if value > 0 else 0.15, y, term, ha="right" if value > 0 else "left", va="center", fontsize=9)
-        limit = max([abs(r[1]) for r in rows] + [1])
-        ax.set_xlim(-limit - 0.5, limit + 0.5)
-        ax.axvline(0, color="#333333", linewidth=0.8)
-        ax.set_yticks([])
+
+def _term_bars(ax, rows: pd.DataFrame, color: str, left: bool, n_terms: int, slots: int, scale: int) -> None:
+    """Horizontal bars of items per term from the top of ``slots`` rows, with "term (k事業)" labels; a
+    sentence where no term stands out."""
+    y = slots - 1 - np.arange(len(rows))
+    ax.barh(y, rows["n_items"], color=color, height=0.7)
+    ax.set_yticks(y, [f"{t} ({p}事業)" for t, p in zip(rows["term"], rows["n_programs"], strict=True)])
+    ax.set_xlim(0, scale + 0.3)
+    ax.set_xticks(range(scale + 1))
+    if left:
+        ax.invert_xaxis()
+        ax.yaxis.tick_right()
         ax.spines["left"].set_visible(False)
-        ticks = list(range(-limit, limit + 1))
-        ax.set_xticks(ticks, [str(abs(t)) for t in ticks])
-        ax.set_xlabel("その語を含む項目数 (← 限界 | 効果 →)")
-        ax.set_title(support, color=support_color(support, order), fontsize=13)
-        if not limit_rows:
-            ax.text(0, 0, "限界の記述なし", ha="center", va="center", fontsize=9, color="#777777")
-    fig.suptitle("区分ごとの「効果」の語と「限界」の語", fontsize=14)
-    fig.tight_layout(rect=(0, 0.06, 1, 0.96))
-    add_footnote(fig, metadata,
-                 f"各区分で項目数の多い語を上位 {top} 語まで (同数は出現回数・文字コード順)。語は抽出語 (terms.csv)。")
+        ax.spines["right"].set_visible(True)
+    ax.set_ylim(-0.6, slots - 0.4)
+    if rows.empty:
+        ax.set_yticks([])
+        message = "語なし" if n_terms == 0 else f"全 {n_terms} 語が同数 (1位を選べません)"
+        ax.text(0.5, 0.5, message, transform=ax.transAxes, ha="center", va="center", color="#666666")
+
+
+@styled
+def plot_effect_vs_limitation(keywords: pd.DataFrame, items: pd.DataFrame, metadata: dict, top: int = 5) -> Figure:
+    """Per support type, the limitation terms (left) beside the effect terms (right), bars = items using the term.
+
+    Terms are ranked by programs, then items, then occurrences; a tie at the cut is kept whole up to
+    ``2 × top`` terms, otherwise the list stops above it and says how many tied terms it left out."""
+    order = support_order(items)
+    ranked = {(s, a): ranked_terms(keywords, s, a, top, 2 * top) for s in order for a in ("limitation", "effect")}
+    rows = [max(1, len(ranked[s, "limitation"][0]), len(ranked[s, "effect"][0])) for s in order]
+    scale = max([1] + [int(r[0]["n_items"].max()) for r in ranked.values() if len(r[0])])
+    fig, axes = new_figure(0.6 * len(order) + 0.19 * sum(rows) + 0.4, ncols=2, nrows=len(order),
+                           gridspec_kw={"height_ratios": rows})
+    for k, support in enumerate(order):
+        for j, aspect in enumerate(("limitation", "effect")):
+            ax = axes[k, j]
+            kept, left_out, n_terms = ranked[support, aspect]
+            _term_bars(ax, kept, ASPECT_COLORS[aspect], aspect == "limitation", n_terms, rows[k], scale)
+            note = f" (同数で省いた {left_out} 語)" if left_out and len(kept) else ""
+            ax.set_title(f"{support}: {ASPECT_JA[aspect]}{note}", color=support_color(support, order))
+    for ax in axes[-1]:
+        ax.set_xlabel("その語を含む項目数")
+    fig.suptitle("区分ごとの「限界」の語 (左) と「効果」の語 (右)", fontsize=10)
+    add_footnote(fig, metadata, f"語は抽出語 (terms.csv)。順位は 事業数 → 項目数 → 出現回数 の順で、上位 {top} 語まで。"
+                 f"同数が続くときは {2 * top} 語までなら全部、それを超えるなら同数の手前で打ち切り、省いた語の数を示します。")
     return fig
 
 
-def plot_distinctive_terms(distinctive: pd.DataFrame, items: pd.DataFrame, metadata: dict, top: int = 8) -> Figure:
-    """Per support type, the terms most distinctive of it against the other support types (z-scores)."""
+@styled
+def plot_distinctive_terms(distinctive: pd.DataFrame, items: pd.DataFrame, metadata: dict, top: int = 6,
+                           threshold: float = 1.96) -> Figure:
+    """Per support type, the terms whose z (Monroe et al.'s one-vs-rest log-odds) reaches ``threshold``;
+    a panel says so when none does, naming the largest z, instead of drawing noise."""
     order = support_order(items)
-    table = distinctive[distinctive["comparison"] == "support_type"]
-    fig, axes = new_figure(4.2 * len(order), 0.45 * top + 1.8, ncols=len(order))
+    chosen = {}
+    for support in order:
+        sub = distinctive[(distinctive["support_type"] == support) & (distinctive["z"] >= threshold)]
+        sub = sub.assign(z_key=sub["z"].round(6)).sort_values(["z_key", "term"], ascending=[False, True])
+        chosen[support] = top_with_ties(sub, top, ["z_key"], most=2 * top)
+    slots = max([len(kept) for kept, _ in chosen.values()] + [0])
+    fig, axes = new_figure(0.22 * slots + 1.2 if slots else 1.3, ncols=len(order), sharex=True)
+    axes = np.atleast_1d(axes)
     for ax, support in zip(axes, order, strict=True):
-        sub = table[table["group"] == support].sort_values(["z", "term"], ascending=[False, True]).head(top)[::-1]
-        y = np.arange(len(sub))
-        ax.barh(y, sub["z"], color=support_color(support, order))
-        labels = [f"{t}  ({g}/{r})" for t, g, r in zip(sub["term"], sub["n_group"], sub["n_rest"], strict=True)]
-        ax.set_yticks(y, labels, fontsize=9)
-        ax.set_xlabel("z 値 (重み付き対数オッズ比)")
-        ax.set_title(support, color=support_color(support, order), fontsize=13)
-        ax.axvline(0, color="#333333", linewidth=0.8)
-    fig.suptitle("区分ごとの特徴語 (その区分 対 他の区分)", fontsize=14)
-    fig.tight_layout(rect=(0, 0.07, 1, 0.95))
-    add_footnote(fig, metadata, "括弧内は出現回数 (その区分/他の区分)。情報事前分布つき重み付き対数オッズ比 (Monroe ほか 2008)。"
-                 "事業数が少ないため、z 値は記述の偏りの目安であり検定ではありません。")
+        kept, left_out = chosen[support]
+        ax.set_title(support + (f" (同数で省いた {left_out} 語)" if left_out else ""), color=support_color(support, order))
+        if kept.empty:
+            best = distinctive[distinctive["support_type"] == support].head(1)
+            detail = f"\n(最大: {best['term'].iloc[0]} z={best['z'].iloc[0]:.2f})" if len(best) else ""
+            ax.text(0.5, 0.5, f"z ≧ {threshold} の語なし{detail}", transform=ax.transAxes, ha="center", va="center",
+                    color="#555555")
+            ax.set_axis_off()
+            continue
+        y = slots - 1 - np.arange(len(kept))
+        ax.barh(y, kept["z"], color=support_color(support, order), height=0.7)
+        ax.set_yticks(y, [f"{t} ({g}/{r})" for t, g, r in
+                          zip(kept["term"], kept["n_group"], kept["n_rest"], strict=True)])
+        ax.set_ylim(-0.6, slots - 0.4)
+        ax.set_xlabel("z 値")
+        ax.axvline(threshold, color="#999999", linewidth=0.6, linestyle=":")
+    fig.suptitle(f"区分ごとの特徴語 (その区分 対 他の区分、z ≧ {threshold} の語)", fontsize=10)
+    add_footnote(fig, metadata, "z は Monroe ほか (2008) の一対残りの重み付き対数オッズ比 (情報事前分布つき)"
+                 "を標準誤差で割った値。括弧内は出現回数 (その区分/他の区分)。"
+                 "語の出現を数えた記述の目安で、事業単位の検定ではありません。")
     return fig
 
 
@@ -229,115 +322,139 @@ def format_p(p: float) -> str:
     return "p<0.001" if p < 0.001 else f"p={p:.3f}"
 
 
-def plot_code_heatmap(codes: pd.DataFrame, items: pd.DataFrame, metadata: dict) -> Figure:
-    """Codes × support type: share of items coded, coloured by the adjusted standardized residual."""
+@styled
+def plot_code_heatmap(codes: pd.DataFrame, items: pd.DataFrame, metadata: dict, alpha: float = 0.05) -> Figure:
+    """Codes × support type, one panel per aspect: how many of the support type's programs have an item
+    with the code. Colour is that share (a description); a code × aspect is marked only where the
+    program-level test, Holm-adjusted, is below ``alpha``."""
     order = support_order(items)
-    table = codes[codes["aspect"] == "all"]
-    code_order = list(dict.fromkeys(table["code"]))
-    share = table.pivot_table(index="code", columns="support_type", values="share").reindex(index=code_order, columns=order)
-    count = table.pivot_table(index="code", columns="support_type", values="n_items").reindex(index=code_order, columns=order)
-    resid = table.pivot_table(index="code", columns="support_type", values="adjusted_residual").reindex(
-        index=code_order, columns=order)
-    p_values = table.groupby("code", sort=False)["p_value"].first().reindex(code_order)
-    fig, ax = new_figure(2.0 * len(order) + 4.2, 0.55 * len(code_order) + 2.2)
-    bound = max(3.0, float(np.nanmax(np.abs(resid.to_numpy()))))
-    image = ax.imshow(resid.to_numpy(dtype=float), cmap="RdBu_r", vmin=-bound, vmax=bound, aspect="auto")
-    for i in range(len(code_order)):
-        for j in range(len(order)):
-            value = resid.iloc[i, j]
-            ax.text(j, i, f"{int(count.iloc[i, j])}件 ({share.iloc[i, j]:.0%})\n残差 {value:+.1f}", ha="center", va="center",
-                    fontsize=8, color="white" if abs(value) > bound * 0.6 else "black")
-    ax.set_xticks(range(len(order)), order)
-    ax.set_yticks(range(len(code_order)), [f"{c}  ({format_p(p_values[c])})" for c in code_order])
-    ax.tick_params(top=True, bottom=False, labeltop=True, labelbottom=False)
-    ax.spines[:].set_visible(False)
-    bar = fig.colorbar(image, ax=ax, shrink=0.8)
-    bar.set_label("調整済み標準化残差")
-    ax.set_title("コード × 区分 (各区分の項目のうちコードに当たった割合)", pad=30)
-    test = table["test"].iloc[0] if len(table) else ""
-    fig.tight_layout(rect=(0, 0.08, 1, 1))
-    add_footnote(fig, metadata, f"p 値は各コードの有無 × 区分の表に対する {test}。"
-                 "残差 ±1.96 を超えるセルがその区分で多い・少ない目安です (多重比較の補正なし)。")
+    code_order = list(dict.fromkeys(codes["code"]))
+    aspects = [a for a in ASPECTS if (codes["aspect"] == a).any()]
+    fig, axes = new_figure(0.3 * len(code_order) + 1.3, ncols=len(aspects), sharey=True)
+    axes = np.atleast_1d(axes)
+    image = None
+    for ax, aspect in zip(axes, aspects, strict=True):
+        table = codes[codes["aspect"] == aspect]
+        pivot = {name: table.pivot_table(index="code", columns="support_type", values=name, aggfunc="first")
+                 .reindex(index=code_order, columns=order) for name in ("n_programs", "programs_total")}
+        share = (pivot["n_programs"] / pivot["programs_total"]).to_numpy(dtype=float)
+        image = ax.imshow(np.ma.masked_invalid(share), cmap="Blues", vmin=0, vmax=1, aspect="auto")
+        for i in range(len(code_order)):
+            for j in range(len(order)):
+                done, total = pivot["n_programs"].iloc[i, j], pivot["programs_total"].iloc[i, j]
+                text = "—" if pd.isna(total) else f"{int(done)}/{int(total)}"
+                ax.text(j, i, text, ha="center", va="center", fontsize=7.5,
+                        color="white" if not np.isnan(share[i, j]) and share[i, j] > 0.6 else "black")
+        marked = set(table.loc[table["p_holm"].fillna(1) < alpha, "code"])
+        ax.set_xticks(range(len(order)), [s.replace("支援", "\n支援").replace("の提供", "\nの提供") for s in order],
+                      fontsize=7.5)
+        ax.set_title(ASPECT_JA[aspect] + (" (*: 区分の差)" if marked else ""))
+        ax.tick_params(length=0)
+        ax.spines[:].set_visible(False)
+    axes[0].set_yticks(range(len(code_order)), [c + (" *" if c in marked else "") for c in code_order])
+    fig.colorbar(image, ax=axes, shrink=0.7, label="コードの項目がある事業の割合")
+    fig.suptitle("コード × 区分: コードに当たる項目のある事業数 / その観点の項目がある事業数", fontsize=9.5)
+    tested = codes.dropna(subset=["p_holm"])
+    if (tested["p_holm"] < alpha).any():
+        verdict = f"* は補正後 p<{alpha} のコード。"
+    else:
+        verdict = (f"補正後 p<{alpha} のコード・観点はありません: この事業数では区分の差を示せないため、"
+                   "色は割合を表すだけで、多い・少ないの判定ではありません。")
+    add_footnote(fig, metadata, "区分の差の検定は、区分のラベルを事業に並べ替える検定 (単位は事業; "
+                 f"{tested['test'].iloc[0] if len(tested) else '検定なし'}) で、コード×観点の全検定に Holm 補正。{verdict}")
     return fig
 
 
+@styled
 def plot_network(nodes: pd.DataFrame, edges: pd.DataFrame, items: pd.DataFrame, metadata: dict) -> Figure:
-    """Co-occurrence network of terms (Jaccard within items), communities coloured, support types linked."""
+    """Co-occurrence network of terms (Jaccard within items), communities shaded, support types linked."""
     order = support_order(items)
     position = {n: (x, y) for n, x, y in zip(nodes["node"], nodes["x"], nodes["y"], strict=True)}
-    fig, ax = new_figure(11, 8.5)
-    palette = matplotlib.colormaps["Pastel1"]
+    fig, ax = new_figure(5.6)
     max_j = edges["jaccard"].max() if len(edges) else 1
     for edge in edges.itertuples(index=False):
         (x1, y1), (x2, y2) = position[edge.source], position[edge.target]
         linked = edge.kind != "term"
-        ax.plot([x1, x2], [y1, y2], color=support_color(edge.source, order) if linked else "#9a9a9a",
-                linewidth=0.6 + 2.4 * edge.jaccard / max_j, alpha=0.55 if linked else 0.7,
+        ax.plot([x1, x2], [y1, y2], color=support_color(edge.source, order) if linked else "#a0a0a0",
+                linewidth=0.4 + 1.6 * edge.jaccard / max_j, alpha=0.6 if linked else 0.7,
                 linestyle="--" if linked else "-", zorder=1)
     for node in nodes.itertuples(index=False):
         x, y = position[node.node]
         if node.kind == "term":
             community = 0 if pd.isna(node.community) else int(node.community)
-            size = 180 + 120 * (0 if pd.isna(node.n_units) else int(node.n_units))
-            ax.scatter(x, y, s=size, color=palette((community - 1) % 9) if community else "#dddddd",
-                       edgecolors="#666666", linewidths=0.5, zorder=2)
-            ax.text(x, y, node.node, ha="center", va="center", fontsize=9, zorder=3)
+            size = 40 + 30 * (0 if pd.isna(node.n_units) else int(node.n_units))
+            ax.scatter(x, y, s=size, color=COMMUNITY_COLORS[(community - 1) % len(COMMUNITY_COLORS)] if community
+                       else "#ffffff", edgecolors="#777777", linewidths=0.5, zorder=2)
+            ax.text(x, y, node.node, ha="center", va="center", fontsize=7, zorder=3)
         else:
-            ax.text(x, y, node.node, ha="center", va="center", fontsize=11, color="white", zorder=3,
-                    bbox={"boxstyle": "round,pad=0.4", "facecolor": support_color(node.node, order), "edgecolor": "none"})
+            ax.text(x, y, node.node, ha="center", va="center", fontsize=8, color="white", zorder=4,
+                    bbox={"boxstyle": "round,pad=0.3", "facecolor": support_color(node.node, order), "edgecolor": "none"})
     ax.set_axis_off()
-    ax.margins(0.08)
-    ax.set_title("共起ネットワーク (同じ項目に出てくる語; 色付きの札は区分)", fontsize=14)
-    fig.tight_layout(rect=(0, 0.05, 1, 1))
-    n_term_edges = int((edges["kind"] == "term").sum())
+    ax.margins(0.06)
+    ax.set_title("共起ネットワーク (同じ項目に出てくる語; 色付きの札は区分)")
+    term_edges = edges[edges["kind"] == "term"]
+    cut = term_edges["jaccard"].min() if len(term_edges) else float("nan")
     add_footnote(fig, metadata,
-                 f"語どうしは Jaccard 係数の上位 {n_term_edges} 本 (2項目以上に出る語)。円の大きさは項目数、色はコミュニティ。"
-                 "破線は区分とその区分で Jaccard の大きい語。配置は固定シード。")
+                 f"語どうしの線は Jaccard 係数 {cut:.3f} 以上の {len(term_edges)} 本すべて (上位60本目と同じ値の辺も含む; "
+                 "2項目以上に出る語)。円の大きさは項目数、淡い色はコミュニティ。破線は区分と、その区分で Jaccard の大きい語。"
+                 "配置は固定シード。")
     return fig
 
 
+@styled
 def plot_correspondence(term_coords: pd.DataFrame, group_coords: pd.DataFrame, inertia: pd.DataFrame,
                         items: pd.DataFrame, metadata: dict) -> Figure:
-    """Correspondence-analysis map of terms and support types (first two axes).
+    """Correspondence-analysis map of terms and support types (first two axes, symmetric map).
 
-    Terms used by one support type only share that type's exact position; they are drawn as one point
-    with all their names listed, instead of names printed on top of each other.
+    Terms used by one support type only have the same profile, so they share one point (drawn once,
+    with all their names); that point lies beyond the type's own point, in its direction.
     """
     order = support_order(items)
+    fig, ax = new_figure(5.0)
     dims = [c for c in term_coords.columns if c.startswith("dim")]
+    if len(term_coords) == 0 or len(group_coords) < 2:
+        ax.set_axis_off()
+        ax.text(0.5, 0.5, "対応分析に必要な語か区分が足りません (2つ以上必要)", ha="center", va="center",
+                transform=ax.transAxes)
+        add_footnote(fig, metadata)
+        return fig
     x_dim, y_dim = dims[0], dims[1] if len(dims) > 1 else None
-    terms = term_coords.assign(px=term_coords[x_dim].round(3),
-                               py=term_coords[y_dim].round(3) if y_dim else 0.0)
+    terms = term_coords.assign(px=term_coords[x_dim].round(3), py=term_coords[y_dim].round(3) if y_dim else 0.0)
     points = (terms.sort_values(["n", "term"], ascending=[False, True])
               .groupby(["px", "py"], sort=True).agg(terms=("term", list), n=("n", "sum")).reset_index())
-    fig, ax = new_figure(10, 8)
     ax.axhline(0, color="#bbbbbb", linewidth=0.6)
     ax.axvline(0, color="#bbbbbb", linewidth=0.6)
-    ax.scatter(points["px"], points["py"], s=25 + 12 * points["n"], color="#9ecae1", edgecolors="#4a4a4a", linewidths=0.4)
+    ax.scatter(points["px"], points["py"], s=12 + 6 * points["n"], color="#9ecae1", edgecolors="#4a4a4a", linewidths=0.4)
     for row in points.itertuples(index=False):
         names = row.terms
         lines = ["、".join(names[i:i + 4]) for i in range(0, len(names), 4)]
-        below = len(names) > 1 and row.py <= 0  # long lists of a lower group go under their point
-        ax.annotate("\n".join(lines), (row.px, row.py), xytext=(7, -9 if below else 7), textcoords="offset points",
-                    fontsize=8.5, va="top" if below else "bottom",
-                    bbox={"boxstyle": "round,pad=0.2", "facecolor": "white", "edgecolor": "none", "alpha": 0.8})
+        below = len(names) > 1 and row.py <= 0
+        ax.annotate("\n".join(lines), (row.px, row.py), xytext=(5, -6 if below else 5), textcoords="offset points",
+                    fontsize=7, va="top" if below else "bottom",
+                    bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none", "alpha": 0.8})
     for row in group_coords.itertuples(index=False):
         x, y = getattr(row, x_dim), getattr(row, y_dim) if y_dim else 0.0
         color = support_color(row.group, order) if row.group in order else "#333333"
-        ax.annotate(row.group, (x, y), xytext=(-26, -34), textcoords="offset points", ha="right", fontsize=11,
-                    color="white", bbox={"boxstyle": "round,pad=0.35", "facecolor": color, "edgecolor": "none"},
-                    arrowprops={"arrowstyle": "-", "color": color})
-        ax.scatter(x, y, s=90, marker="s", color=color, zorder=3)
+        ax.scatter(x, y, s=60, marker="s", color=color, zorder=3)
+        inward_x, inward_y = -x, -y  # terms of this type only lie beyond the point: label it on the inner side
+        sideways = abs(inward_x) >= abs(inward_y)
+        ax.annotate(row.group, (x, y), xytext=(8 * np.sign(inward_x), 0) if sideways else (0, 9 * np.sign(inward_y)),
+                    textcoords="offset points", fontsize=8.5,
+                    ha=("left" if inward_x > 0 else "right") if sideways else "center",
+                    va="center" if sideways else ("bottom" if inward_y > 0 else "top"),
+                    color="white", zorder=4, bbox={"boxstyle": "round,pad=0.3", "facecolor": color, "edgecolor": "none"})
     share = dict(zip(inertia["axis"], inertia["share"], strict=True))
     ax.set_xlabel(f"第1軸 (慣性の {share[x_dim]:.1%})")
     if y_dim:
         ax.set_ylabel(f"第2軸 (慣性の {share[y_dim]:.1%})")
-    ax.margins(0.18)
-    ax.set_title("対応分析: 語と区分", fontsize=14)
-    fig.tight_layout(rect=(0, 0.05, 1, 1))
+    ax.margins(0.15)
+    ax.set_title("対応分析: 語と区分 (対称マップ)")
+    n_groups = len(group_coords)
     add_footnote(fig, metadata,
-                 f"χ² の大きい上位 {len(term_coords)} 語 (2回以上出現)。一つの区分にしか出ない語はその区分と同じ位置に"
-                 "まとめて表示。近い語と区分ほど結びつきが強いことを表します。")
+                 f"χ² の大きい上位 {len(term_coords)} 語 (2回以上出現; 同値は切らずに含む)。"
+                 "一つの区分にしか出ない語は同じ点にまとめて表示しており、その点は区分の点そのものではなく、同じ方向のさらに外側にあります。"
+                 f"区分が {n_groups} つなので、{n_groups - 1} 軸で慣性の 100% を説明します。"
+                 "語と区分の距離は直接には比べられず、同じ方向にあることが結びつきを表します。")
     return fig
 
 
@@ -387,12 +504,13 @@ def make_figures(analysis, out_dir: str | Path, suffix: str = "", workers: int =
 
 # ---------------------------------------------------------------- comparing years
 
+@styled
 def plot_items_by_year(items: pd.DataFrame, metadata: dict) -> Figure:
     """Items per support type × aspect, one panel per support type, one group of bars per year."""
     order = support_order(items)
     years = known_years(items)
-    fig, axes = new_figure(3.3 * len(order), 4.2, ncols=len(order))
-    axes = axes if len(order) > 1 else [axes]
+    fig, axes = new_figure(2.8, ncols=len(order), sharey=True)
+    axes = np.atleast_1d(axes)
     table = items.groupby(["support_type", "year", "aspect"]).size()
     top = int(table.max()) if len(table) else 1
     for ax, support in zip(axes, order, strict=True):
@@ -403,15 +521,15 @@ def plot_items_by_year(items: pd.DataFrame, metadata: dict) -> Figure:
             ax.bar_label(bars, fontsize=8, padding=1)
         ax.set_xticks(x, [f"{y}年度" for y in years])
         ax.set_ylim(0, top * 1.25 + 0.5)
-        ax.set_title(support, color=support_color(support, order), fontsize=12)
+        ax.set_title(support, color=support_color(support, order), fontsize=9.5)
     axes[0].set_ylabel("項目数")
     axes[0].legend(frameon=False, fontsize=8, loc="upper left")
-    fig.suptitle("年度ごとの項目数 (区分 × 観点)", fontsize=14)
-    fig.tight_layout(rect=(0, 0.07, 1, 0.95))
+    fig.suptitle("年度ごとの項目数 (区分 × 観点)", fontsize=10)
     add_footnote(fig, metadata, "その年度の表にない区分は 0 件です。件数は記述の多さであり、成果の大きさではありません。")
     return fig
 
 
+@styled
 def plot_term_changes(trends: pd.DataFrame, metadata: dict, top: int = 10) -> Figure:
     """Terms that rose and fell most from the previous year to the latest (all support types pooled)."""
     pooled = trends[(trends["support_type"] == "全体") & (trends["aspect"] == "all") & trends["z_vs_prev"].notna()]
@@ -423,20 +541,20 @@ def plot_term_changes(trends: pd.DataFrame, metadata: dict, top: int = 10) -> Fi
     falling = (latest[latest["z_vs_prev"] < 0]
                .sort_values(["z_vs_prev", "n_prev", "term"], ascending=[True, False, True]).head(top))
     rows = pd.concat([rising, falling[::-1]])[::-1]
-    fig, ax = new_figure(8, 0.36 * len(rows) + 1.8)
+    fig, ax = new_figure(0.2 * len(rows) + 1.2)
     colors = [ASPECT_COLORS["effect"] if z > 0 else ASPECT_COLORS["limitation"] for z in rows["z_vs_prev"]]
     ax.barh(np.arange(len(rows)), rows["z_vs_prev"], color=colors)
     labels = [f"{t}  ({p}→{n})" for t, p, n in zip(rows["term"], rows["n_prev"], rows["n"], strict=True)]
     ax.set_yticks(np.arange(len(rows)), labels, fontsize=9)
     ax.axvline(0, color="#333333", linewidth=0.8)
     ax.set_xlabel(f"z 値 (重み付き対数オッズ比, {year}年度 対 {previous}年度; 右: 増えた語 / 左: 減った語)")
-    ax.set_title(f"{previous}年度から{year}年度に増えた語・減った語", fontsize=14)
-    fig.tight_layout(rect=(0, 0.07, 1, 1))
+    ax.set_title(f"{previous}年度から{year}年度に増えた語・減った語", fontsize=10)
     add_footnote(fig, metadata, "括弧内は出現回数 (前年度→当年度)。全区分・全観点をまとめた比較です。"
                  "事業の追加・削除による変化も含みます。")
     return fig
 
 
+@styled
 def plot_codes_by_year(codes: pd.DataFrame, items: pd.DataFrame, metadata: dict) -> Figure:
     """Share of items coded, code × (support type, year), side by side."""
     order = support_order(items)
@@ -453,7 +571,7 @@ def plot_codes_by_year(codes: pd.DataFrame, items: pd.DataFrame, metadata: dict)
                 row = indexed.loc[(code, support, year)]
                 share[i, j] = row["share"]
                 labels[i][j] = f"{int(row['n_items'])}/{int(row['n_total'])}"
-    fig, ax = new_figure(1.25 * len(columns) + 4, 0.5 * len(code_order) + 2.4)
+    fig, ax = new_figure(0.3 * len(code_order) + 1.6)
     image = ax.imshow(np.ma.masked_invalid(share), cmap="Blues", vmin=0, vmax=1, aspect="auto")
     for i in range(len(code_order)):
         for j in range(len(columns)):
@@ -467,20 +585,19 @@ def plot_codes_by_year(codes: pd.DataFrame, items: pd.DataFrame, metadata: dict)
     bar = fig.colorbar(image, ax=ax, shrink=0.8)
     bar.set_label("コードに当たった項目の割合")
     ax.set_title("年度ごとのコード × 区分", pad=40)
-    fig.tight_layout(rect=(0, 0.07, 1, 1))
     add_footnote(fig, metadata, "セルは コードに当たった項目数/その区分の項目数。— はその年度にその区分がないことを表します。")
     return fig
 
 
-STATUS_JA = {"kept": "継続", "added": "追加", "removed": "廃止", "renamed": "名称変更"}
-STATUS_COLORS = {"kept": "#7b7b7b", "added": "#1a9641", "removed": "#d7191c", "renamed": "#2b83ba"}
+STATUS_COLORS = {"kept": "#7b7b7b", "added": "#1a9641", "removed": "#d7191c", "renamed": "#2b83ba", "renumbered": "#7b7b7b"}
 
 
+@styled
 def plot_program_changes(changes: pd.DataFrame, metadata: dict) -> Figure:
     """Each program as a bar from its first to its last year, coloured by what happened to it."""
     rows = changes[changes["first_year"].notna()].reset_index(drop=True)
     years = sorted(set(rows["first_year"].astype(int)) | set(rows["last_year"].astype(int)))
-    fig, ax = new_figure(9, 0.45 * len(rows) + 1.8)
+    fig, ax = new_figure(0.3 * len(rows) + 1.0)
     for i, row in enumerate(rows.itertuples(index=False)):
         y = len(rows) - 1 - i
         color = STATUS_COLORS[row.status]
@@ -494,8 +611,7 @@ def plot_program_changes(changes: pd.DataFrame, metadata: dict) -> Figure:
     ax.set_xlim(years[0] - 0.3, years[-1] + 2.6)
     ax.set_yticks([])
     ax.spines["left"].set_visible(False)
-    ax.set_title("事業の継続・追加・廃止・名称変更", fontsize=14)
-    fig.tight_layout(rect=(0, 0.08, 1, 1))
+    ax.set_title("事業の継続・追加・廃止・名称変更", fontsize=10)
     add_footnote(fig, metadata, "事業は NO と名称 (全角・半角と空白を揃えて) で対応づけ、"
                  "NO が同じで名称だけ変わり本文の大半が同じものは名称変更としています。")
     return fig

@@ -15,25 +15,12 @@ import pandas as pd
 
 from .analysis import Analysis
 from .errors import NotebookError
-from .kwic import kwic
-from .plots import ASPECT_JA
+from .kwic import keyword_in_context
+from .labels import ASPECT_JA, HEADERS, STATUS_JA, UNKNOWN_YEAR, aspect_label
 from .schema import ASPECTS, support_order
-from .stats import counts, sort_for_reading
+from .stats import RANK_KEY, counts, top_with_ties
 from .years import known_years
 
-ITEM_HEADERS = {"item_id": "項目ID", "source_file": "ファイル", "source_line": "行", "year": "年度",
-                "support_type": "区分", "program_no": "NO", "program": "事業名", "aspect": "観点",
-                "item_no": "項目番号", "text": "本文"}
-PROGRAM_HEADERS = {"source_file": "ファイル", "source_line": "行", "year": "年度", "support_type": "区分",
-                   "program_no": "NO", "program": "事業名", "n_effect": "効果の項目数", "n_limitation": "限界の項目数",
-                   "n_next_step": "今後の項目数", "n_items": "項目数"}
-COUNT_HEADERS = {"year": "年度", "support_type": "区分", "aspect": "観点", "term": "語", "n": "出現回数",
-                 "n_items": "項目数", "n_programs": "事業数"}
-DISTINCTIVE_HEADERS = {"year": "年度", "comparison": "比較", "support_type": "区分", "group": "群",
-                       "reference": "比較対象", "term": "語", "n_group": "出現回数(群)", "n_rest": "出現回数(比較対象)",
-                       "programs_group": "事業数(群)", "programs_rest": "事業数(比較対象)", "log_odds": "対数オッズ比",
-                       "z": "z値"}
-COMPARISON_JA = {"support_type": "区分 対 他の区分", "effect_vs_limitation": "効果 対 限界"}
 WORKBOOK_EPOCH = dt.datetime(2000, 1, 1)
 
 
@@ -41,9 +28,9 @@ def _aspect_ja(frame: pd.DataFrame) -> pd.DataFrame:
     """Aspects in Japanese and an unknown year shown as 不明 (for people, not for further computation)."""
     frame = frame.copy()
     if "aspect" in frame:
-        frame["aspect"] = frame["aspect"].map(lambda a: ASPECT_JA.get(a, "全体" if a == "all" else a))
+        frame["aspect"] = frame["aspect"].map(aspect_label)
     if "year" in frame:
-        frame["year"] = frame["year"].astype("object").where(frame["year"].notna(), "不明")
+        frame["year"] = frame["year"].astype("object").where(frame["year"].notna(), UNKNOWN_YEAR)
     return frame
 
 
@@ -54,11 +41,11 @@ def _shown_line(text: pd.Series) -> pd.Series:
 
 def view_items(items: pd.DataFrame) -> pd.DataFrame:
     """Items with Japanese headers and aspects (one row per bullet item)."""
-    return _aspect_ja(items).rename(columns=ITEM_HEADERS)
+    return _aspect_ja(items).rename(columns=HEADERS)
 
 
 def view_programs(programs: pd.DataFrame) -> pd.DataFrame:
-    return _aspect_ja(programs).rename(columns=PROGRAM_HEADERS)
+    return _aspect_ja(programs).rename(columns=HEADERS)
 
 
 def items_by_support_type(items: pd.DataFrame) -> pd.DataFrame:
@@ -82,18 +69,22 @@ def dropped_lines(log: pd.DataFrame) -> pd.DataFrame:
         "source_file": "ファイル", "line": "行", "category": "種類", "note": "理由", "text": "内容"}).reset_index(drop=True)
 
 
-def top_terms(analysis: Analysis, by: str | None = None, n: int = 15) -> pd.DataFrame:
-    """The most frequent terms overall or per group, with items and programs using them."""
+def top_terms(analysis: Analysis, by: str | None = None, n: int = 15) -> tuple[pd.DataFrame, int]:
+    """The terms used by the most programs, then items, then occurrences (overall or per group), never cut
+    inside a tie (up to twice ``n`` terms are kept for a tie), and how many tied terms were left out."""
     keys = [by] if by else []
     table = counts(analysis["terms"], analysis["items"], by=keys)
-    table = table.assign(_items=-table["n_items"], _n=-table["n"])
-    table = sort_for_reading(table, analysis["items"], [*keys, "_items", "_n", "term"]).drop(columns=["_items", "_n"])
-    table = table.groupby(keys, sort=False).head(n) if keys else table.head(n)
-    return _aspect_ja(table).rename(columns=COUNT_HEADERS).reset_index(drop=True)
+    parts, left_out = [], 0
+    for _, group in (table.groupby(keys, sort=False) if keys else [(None, table)]):
+        kept, dropped = top_with_ties(group, n, RANK_KEY, most=2 * n)
+        parts.append(kept)
+        left_out += dropped
+    table = pd.concat(parts, ignore_index=True) if parts else table
+    return _aspect_ja(table).rename(columns=HEADERS).reset_index(drop=True), left_out
 
 
 def view_keywords(keywords: pd.DataFrame) -> pd.DataFrame:
-    return _aspect_ja(keywords).rename(columns=COUNT_HEADERS)
+    return _aspect_ja(keywords).rename(columns=HEADERS)
 
 
 def keyword_matrix(keywords: pd.DataFrame, items: pd.DataFrame) -> pd.DataFrame:
@@ -109,63 +100,42 @@ def keyword_matrix(keywords: pd.DataFrame, items: pd.DataFrame) -> pd.DataFrame:
     return wide.reset_index()
 
 
-def view_distinctive(distinctive: pd.DataFrame, comparison: str | None = None, top: int | None = None) -> pd.DataFrame:
-    table = distinctive if comparison is None else distinctive[distinctive["comparison"] == comparison]
-    if top is not None:
-        table = table.groupby(["comparison", "support_type", "group"], sort=False).head(top)
-    table = _aspect_ja(table).copy()
-    table["comparison"] = table["comparison"].map(COMPARISON_JA)
-    for column in ("group", "reference"):
-        table[column] = table[column].map(lambda v: ASPECT_JA.get(v, v))
-    return table.rename(columns=DISTINCTIVE_HEADERS).reset_index(drop=True)
+def view_distinctive(distinctive: pd.DataFrame, threshold: float | None = None) -> pd.DataFrame:
+    """Distinctive terms with Japanese headers (only those with z ≥ ``threshold`` when given)."""
+    table = distinctive if threshold is None else distinctive[distinctive["z"] >= threshold]
+    return _aspect_ja(table).rename(columns=HEADERS).reset_index(drop=True)
+
+
+def view_effect_vs_limitation(paired: pd.DataFrame, min_programs: int = 1) -> pd.DataFrame:
+    """Terms of effects and limitations, counted in the same programs (paired), with Japanese headers."""
+    table = paired[paired["programs_effect"] + paired["programs_limitation"] >= min_programs]
+    return _aspect_ja(table).rename(columns=HEADERS).reset_index(drop=True)
 
 
 def codes_crosstab(codes: pd.DataFrame, items: pd.DataFrame, aspect: str = "all") -> pd.DataFrame:
-    """Code × support type: "items coded / items (share)" and the adjusted residual, with the test used."""
+    """Code × support type: "programs with the code / programs; items coded / items", and the program-level
+    test with its Holm-adjusted p."""
     order = support_order(items)
     table = codes[codes["aspect"] == aspect]
     rows = []
     for (year, code), group in table.groupby(["year", "code"], sort=False, dropna=False):
         group = group.set_index("support_type")
-        row = {"年度": "不明" if pd.isna(year) else int(year), "コード": code}
+        row = {"年度": UNKNOWN_YEAR if pd.isna(year) else int(year), "コード": code}
         for support in order:
             if support in group.index:
                 r = group.loc[support]
-                row[support] = f"{int(r['n_items'])}/{int(r['n_total'])} ({r['share']:.0%})"
-                row[f"{support} 残差"] = round(float(r["adjusted_residual"]), 2)
+                row[support] = (f"{int(r['n_programs'])}/{int(r['programs_total'])}事業・"
+                                f"{int(r['n_items'])}/{int(r['n_total'])}項目")
         first = group.iloc[0]
-        row.update({"χ²": round(float(first["chi2"]), 3), "p値": float(first["p_value"]), "検定": first["test"]})
+        row.update({"p値": first["p_value"], "p値(Holm補正)": first["p_holm"], "検定": first["test"],
+                    "補正": first["correction"]})
         rows.append(row)
-    return pd.DataFrame(rows)
-
-
-def closing_table(analysis: Analysis, top: int = 3) -> pd.DataFrame:
-    """Per support type, its strongest effect and limitation terms (effect-vs-limitation z) with one example each."""
-    items, token_frame, term_frame = analysis["items"], analysis["tokens"], analysis["terms"]
-    table = analysis["distinctive_terms"]
-    table = table[table["comparison"] == "effect_vs_limitation"]
-    rows = []
-    for support in support_order(items):
-        sub = table[table["support_type"] == support]
-        sides = {"effect": sub[sub["n_group"] > 0].sort_values(["z", "n_group", "term"], ascending=[False, False, True]),
-                 "limitation": sub[sub["n_rest"] > 0].sort_values(["z", "n_rest", "term"], ascending=[True, False, True])}
-        for aspect, ranked in sides.items():
-            for row in ranked.head(top).itertuples(index=False):
-                lines = kwic(row.term, items, token_frame, term_frame, window=0)
-                lines = lines[(lines["support_type"] == support) & (lines["aspect"] == aspect)
-                              & (lines["matched"] == row.term)]
-                example = items.set_index("item_id").loc[lines["item_id"].iloc[0]] if len(lines) else None
-                rows.append({"区分": support, "観点": ASPECT_JA[aspect], "語": row.term, "z値": round(float(row.z), 2),
-                             "出現回数": int(row.n_group if aspect == "effect" else row.n_rest),
-                             "例文": example["text"] if example is not None else "",
-                             "事業": f"NO {example['program_no']} {example['program']}" if example is not None else "",
-                             "項目ID": lines["item_id"].iloc[0] if len(lines) else ""})
     return pd.DataFrame(rows)
 
 
 def kwic_table(analysis: Analysis, term: str, window: int = 20) -> pd.DataFrame:
     """KWIC lines of a term with Japanese headers."""
-    lines = kwic(term, analysis["items"], analysis["tokens"], analysis["terms"], window=window)
+    lines = keyword_in_context(term, analysis["items"], analysis["tokens"], analysis["terms"], window=window)
     lines = _aspect_ja(lines)
     return lines.rename(columns={"item_id": "項目ID", "support_type": "区分", "program_no": "NO", "program": "事業名",
                                  "aspect": "観点", "left": "前", "term": "語", "right": "後", "matched": "抽出語"})
@@ -182,21 +152,18 @@ def workbook_sheets(analysis: Analysis) -> dict[str, pd.DataFrame]:
         "区分×観点の項目数": items_by_support_type(items).reset_index(),
         "語の集計(区分×観点)": view_keywords(analysis["keywords"]),
         "語×区分・観点": keyword_matrix(analysis["keywords"], items),
+        "語(複合語の中も数える)": _aspect_ja(analysis["word_counts"]).rename(columns=HEADERS),
         "特徴語": view_distinctive(analysis["distinctive_terms"]),
+        "効果と限界の語(同じ事業)": view_effect_vs_limitation(analysis["effect_vs_limitation"]),
         "コード×区分": codes_crosstab(analysis["codes"], items),
         "事業の変化(年度)": view_program_changes(analysis["program_changes"]),
         "語の増減(年度)": term_changes(analysis["keyword_trends"]),
-        "コード×区分(観点別)": _aspect_ja(analysis["codes"]).rename(columns={
-            "year": "年度", "code": "コード", "support_type": "区分", "aspect": "観点", "n_items": "項目数",
-            "n_total": "区分の項目数", "share": "割合", "adjusted_residual": "調整済み残差", "chi2": "χ²",
-            "p_value": "p値", "test": "検定"}),
+        "コード×区分(観点別)": _aspect_ja(analysis["codes"]).rename(columns=HEADERS),
     }
 
 
 def view_program_changes(changes: pd.DataFrame) -> pd.DataFrame:
     """Program changes across years with Japanese headers and statuses."""
-    from .plots import STATUS_JA
-
     table = changes.copy()
     table["status"] = table["status"].map(STATUS_JA)
     table["previous_name"] = table["previous_name"].fillna("")
@@ -309,6 +276,7 @@ def execute_notebook(notebook: str | Path, html_path: str | Path, parameters: di
     nb = nbformat.read(notebook, as_version=4)
     source = "\n".join(f"{k} = {v!r}" for k, v in parameters.items())
     injected = nbformat.v4.new_code_cell(source=f"# 実行時に与えた値 (injected parameters)\n{source}")
+    injected.id = "injected-parameters"  # a fixed id: the same run gives the same HTML
     injected.metadata["tags"] = ["injected-parameters"]
     position = next((i + 1 for i, c in enumerate(nb.cells) if "parameters" in c.get("metadata", {}).get("tags", [])), 0)
     nb.cells.insert(position, injected)
@@ -322,7 +290,9 @@ def execute_notebook(notebook: str | Path, html_path: str | Path, parameters: di
     except CellExecutionError as error:
         last = [line for line in str(error).strip().splitlines() if line.strip()][-1]
         raise NotebookError(f"{notebook.name} の実行中にエラーが出ました: {_strip_ansi(last)}") from None
-    body, _ = HTMLExporter(template_name="lab").from_notebook_node(nb)
+    # Reviewers read the outputs only: no code, no parameters, no paths.
+    body, _ = HTMLExporter(template_name="lab", exclude_input=True, exclude_input_prompt=True,
+                           exclude_output_prompt=True).from_notebook_node(nb)
     html_path = Path(html_path)
     html_path.parent.mkdir(parents=True, exist_ok=True)
     html_path.write_text(body, encoding="utf-8")
@@ -340,14 +310,53 @@ def raw_lines(analysis: Analysis, n: int = 20, width: int = 60) -> pd.DataFrame:
                          "内容 (先頭)": text.str.slice(0, width)}).reset_index(drop=True)
 
 
-def cutting_example(analysis: Analysis, contains: str) -> pd.DataFrame:
-    """How the first item containing ``contains`` is cut: the short-unit morphemes, then the counted terms."""
-    items = analysis["items"]
-    item = items[items["text"].str.contains(contains, regex=False)].iloc[0]
-    tokens = analysis["tokens"][analysis["tokens"]["item_id"] == item["item_id"]]
-    terms = analysis["terms"][analysis["terms"]["item_id"] == item["item_id"]]
+def cutting_example(analysis: Analysis, item_id: str) -> pd.DataFrame:
+    """How one item is cut: the short-unit morphemes, then the counted terms."""
+    item = analysis["items"].set_index("item_id").loc[item_id]
+    tokens = analysis["tokens"][analysis["tokens"]["item_id"] == item_id]
+    terms = analysis["terms"][analysis["terms"]["item_id"] == item_id]
     return pd.DataFrame({"": ["本文", "形態素 (unidic-lite の短い単位)", "数える語 (抽出語)"],
-                         item["item_id"]: [item["text"], " | ".join(tokens["surface"]), " | ".join(terms["term"])]})
+                         item_id: [item["text"], " | ".join(tokens["surface"]), " | ".join(terms["term"])]})
+
+
+def cutting_examples(analysis: Analysis) -> pd.DataFrame:
+    """How the first item with a forced term of several morphemes and the first with a negated term are cut."""
+    terms = analysis["terms"]
+    forced = terms[(terms["pos"] == "強制抽出") & (terms["last_token_no"] > terms["first_token_no"])]
+    chosen = list(dict.fromkeys([*forced["item_id"].head(1), *terms.loc[terms["negated"], "item_id"].head(1)]))
+    if not chosen:
+        return pd.DataFrame({"": ["本文"], "例": ["複数の形態素からなる強制抽出の語も否定の語もありません"]})
+    parts = [cutting_example(analysis, item_id).set_index("") for item_id in chosen]
+    return pd.concat(parts, axis=1).reset_index()
+
+
+def left_out_sentence(left_out: int) -> str:
+    """Say how many terms a ranking left out because they tied at its cut."""
+    if not left_out:
+        return "この表は同数の語の途中で切れていません。"
+    return f"最後の順位と同数の語が多すぎるため、同数の {left_out} 語を表から省きました (csv には全語があります)。"
+
+
+def top_words(analysis: Analysis, n: int = 15) -> pd.DataFrame:
+    """The words mentioned by the most programs and items, compound parts included (``word_counts.csv``)."""
+    words = analysis["word_counts"]
+    pooled = words[(words["support_type"] == "全体") & (words["aspect"] == "all")]
+    pooled = pooled.sort_values(["year", *RANK_KEY, "word"], ascending=[True, False, False, False, True], kind="stable")
+    kept, _ = top_with_ties(pooled, n, RANK_KEY, most=2 * n)
+    return _aspect_ja(kept[["word", "n_programs", "n_items", "n"]]).rename(columns=HEADERS).reset_index(drop=True)
+
+
+def years_sentence(analysis: Analysis) -> str:
+    """How many years the tables span, in words a reader expects (one year: no comparison)."""
+    known = known_years(analysis["items"])
+    unknown = analysis["programs"].loc[analysis["programs"]["year"].isna(), "source_file"].unique().tolist()
+    if len(known) >= 2:
+        return f"{known[0]}〜{known[-1]}年度の {len(known)} つの年度の表を比べます。"
+    if len(known) == 1:
+        return f"{known[0]}年度の表だけなので、年度の比較はありません。"
+    named = "、".join(unknown)
+    return (f"年度の分かる表がないため ({named} は年度不明)、年度の比較はありません。"
+            "年度は `kyodo-analysis manifest add ファイル --year 西暦` で登録できます。")
 
 
 def curation_tables(analysis: Analysis) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -358,3 +367,150 @@ def curation_tables(analysis: Analysis) -> tuple[pd.DataFrame, pd.DataFrame]:
     candidates["kind"] = candidates["kind"].map({"joined": "結合された複合語", "adjacent": "隣り合う語"})
     candidates = candidates.rename(columns={"candidate": "候補", "kind": "種類", "n": "出現回数", "n_items": "項目数"})
     return unknown, candidates
+
+
+# ---------------------------------------------------------------- the review summary
+
+SUMMARY_ASPECTS = ("effect", "limitation")
+
+
+def _program_label(row) -> str:
+    return f"NO {row.program_no} {row.program}"
+
+
+def review_summary(analysis: Analysis) -> pd.DataFrame:
+    """Per support type and code, the city's own effect items beside its limitation items, each with its
+    program, and how many programs and items say so. Items with no code are listed under 「コードなし」,
+    so every effect and limitation item appears."""
+    items, item_codes = analysis["items"], analysis["item_codes"]
+    codes_of = item_codes.groupby("item_id")["code"].agg(list).to_dict()
+    code_order = [*dict.fromkeys(analysis["codes"]["code"]), "コードなし"]
+    rows = []
+    for support in support_order(items):
+        sub = items[(items["support_type"] == support) & items["aspect"].isin(SUMMARY_ASPECTS)]
+        for code in code_order:
+            row = {"区分": support, "コード": code}
+            for aspect in SUMMARY_ASPECTS:
+                side = sub[(sub["aspect"] == aspect) & sub["item_id"].map(
+                    lambda i, code=code: code in codes_of.get(i, ["コードなし"]))]
+                programs = side[["source_file", "program_no"]].drop_duplicates()
+                row[f"{ASPECT_JA[aspect]}の事業数"] = len(programs)
+                row[f"{ASPECT_JA[aspect]}の項目数"] = len(side)
+                row[ASPECT_JA[aspect]] = "\n".join(f"{_program_label(r)}: {r.text}" for r in side.itertuples())
+            if row["効果の項目数"] or row["限界の項目数"]:
+                rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _codes_most_shared(summary: pd.DataFrame, support: str, aspect: str) -> str:
+    """The code(s) shared by the most programs on one side — every code in a tie — as a phrase."""
+    column = f"{ASPECT_JA[aspect]}の事業数"
+    side = summary[(summary["区分"] == support) & (summary["コード"] != "コードなし") & (summary[column] > 0)]
+    if side.empty:
+        return "どのコードにも当たりません"
+    best = int(side[column].max())
+    codes = "・".join(f"「{c}」" for c in side.loc[side[column] == best, "コード"])
+    return f"{codes} ({best} 事業)"
+
+
+def summary_sentences(analysis: Analysis) -> list[str]:
+    """One sentence per support type, every number read off :func:`review_summary` and ``programs.csv``."""
+    items, summary = analysis["items"], review_summary(analysis)
+    sentences = []
+    for support in support_order(items):
+        sub = items[items["support_type"] == support]
+        n_programs = len(sub[["source_file", "program_no"]].drop_duplicates())
+        parts = []
+        for aspect in SUMMARY_ASPECTS:
+            side = sub[sub["aspect"] == aspect]
+            if side.empty:
+                parts.append(f"{ASPECT_JA[aspect]}の記述はありません")
+                continue
+            programs = len(side[["source_file", "program_no"]].drop_duplicates())
+            parts.append(f"{ASPECT_JA[aspect]} {len(side)} 項目 ({programs} 事業) で最も多くの事業に共通するコードは"
+                         f"{_codes_most_shared(summary, support, aspect)}")
+        sentences.append(f"{support} ({n_programs} 事業): " + "。".join(parts) + "。")
+    return sentences
+
+
+# ---------------------------------------------------------------- sentences computed from the tables
+
+CATEGORY_JA = {"title": "表題", "blank": "空行", "header": "見出し", "guidance": "記入例", "data": "データ",
+               "continuation": "前の事業の続き"}
+
+
+def cleaning_sentence(analysis: Analysis) -> str:
+    """What the cleaning kept and dropped, counted from ``cleaning_log.csv``."""
+    log = analysis["cleaning_log"]
+    lines = log[log["category"] != "space_removed"]
+    dropped = lines[lines["action"] == "dropped"]["category"].value_counts()
+    reasons = "、".join(f"{CATEGORY_JA.get(c, c)} {n}" for c, n in dropped.items())
+    items, programs = analysis["items"], analysis["programs"]
+    return (f"生データ {len(lines)} 行のうち {int((lines['action'] == 'kept').sum())} 行から {len(programs)} 事業・"
+            f"{len(items)} 項目を取り出し、{int(dropped.sum())} 行を捨てました" + (f" ({reasons})。" if reasons else "。"))
+
+
+def empty_cells_sentence(analysis: Analysis) -> str:
+    """Which programs left which aspect empty (read off ``programs.csv``)."""
+    parts = []
+    for row in analysis["programs"].itertuples(index=False):
+        empty = [ASPECT_JA[a] for a in ASPECTS if getattr(row, f"n_{a}") == 0]
+        if empty:
+            parts.append(f"NO {row.program_no} ({row.program}) は" + "・".join(f"「{a}」" for a in empty))
+    if not parts:
+        return "どの事業も3つの観点すべてに記入があります。"
+    return "、".join(parts) + "が空欄です。記入がなかったこと自体が一つの所見です (限界がなかったという意味ではありません)。"
+
+
+def negation_sentence(analysis: Analysis) -> str:
+    """How many items of each aspect hold a negated term."""
+    items, terms = analysis["items"], analysis["terms"]
+    negated = set(terms.loc[terms["negated"], "item_id"])
+    parts = [f"{ASPECT_JA[a]} {int(items.loc[items['aspect'] == a, 'item_id'].isin(negated).sum())}/"
+             f"{int((items['aspect'] == a).sum())} 項目" for a in ASPECTS]
+    return "否定の語を含む項目は " + "、".join(parts) + " です。"
+
+
+def code_test_sentence(codes: pd.DataFrame, alpha: float = 0.05) -> str:
+    """What the program-level tests of the codes show, after Holm's correction."""
+    tested = codes.dropna(subset=["p_holm"]).drop_duplicates(["year", "code", "aspect"])
+    if tested.empty:
+        return "検定できるコードがありません。"
+    below = tested[tested["p_holm"] < alpha]
+    counts = ", ".join(sorted(set(tested["test"])))
+    if below.empty:
+        return (f"コード×観点の {len(tested)} 検定 ({counts}) のうち、Holm 補正後に p<{alpha} のものはありません。"
+                f"最小の補正前 p は {tested['p_value'].min():.3f} です。この事業数では区分の差は示せません。")
+    listed = "、".join(f"「{r.code}」({aspect_label(r.aspect)}, 補正後 p={r.p_holm:.3f})" for r in below.itertuples())
+    return f"コード×観点の {len(tested)} 検定 ({counts}) のうち、Holm 補正後に p<{alpha} のもの: {listed}。"
+
+
+def distinctive_sentence(distinctive: pd.DataFrame, threshold: float = 1.96) -> str:
+    """Whether any term reaches |z| ≥ threshold, and the largest z per support type."""
+    if distinctive.empty:
+        return "特徴語を計算できる語がありません。"
+    best = distinctive.sort_values("z", ascending=False, kind="stable").groupby("support_type", sort=False).head(1)
+    listed = "、".join(f"{r.support_type} {r.term} (z={r.z:.2f})" for r in best.itertuples())
+    if (distinctive["z"] >= threshold).any():
+        return f"z ≧ {threshold} の語があります (各区分の最大: {listed})。"
+    return f"z ≧ {threshold} に達する語はありません (各区分の最大: {listed})。どの語も一つの区分に際立って偏ってはいません。"
+
+
+def view_inertia(inertia: pd.DataFrame) -> pd.DataFrame:
+    """The correspondence analysis's axes with Japanese headers."""
+    return pd.DataFrame({"軸": [f"第{k + 1}軸" for k in range(len(inertia))], "慣性": inertia["inertia"],
+                         "説明率": inertia["share"].map(lambda s: f"{s:.1%}")})
+
+
+def show_table(frame: pd.DataFrame):
+    """A table for a rendered notebook: text escaped, left-aligned, line breaks kept, no index, headers on
+    one line, numbers to three decimals."""
+    frame = frame.reset_index(drop=True)
+    floats = [c for c in frame.columns if pd.api.types.is_float_dtype(frame[c])]
+    styler = frame.style.hide(axis="index").format(escape="html", precision=3, subset=floats or None, na_rep="")
+    if not floats:
+        styler = frame.style.hide(axis="index").format(escape="html", na_rep="")
+    return styler.set_table_styles([
+        {"selector": "th", "props": "text-align: left; white-space: nowrap; vertical-align: bottom;"},
+        {"selector": "td", "props": "text-align: left; white-space: pre-wrap; vertical-align: top; min-width: 4em;"},
+    ])

@@ -9,15 +9,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import InputError
+from .labels import ASPECT_HEADERS
 
 ASPECTS: tuple[str, ...] = ("effect", "limitation", "next_step")
 COLUMNS: tuple[str, ...] = ("support_type", "program_no", "program", *ASPECTS)
 
-ASPECT_LABELS: dict[str, str] = {
-    "effect": "仕組みとして効果があったこと",
-    "limitation": "仕組みとして限界があったこと",
-    "next_step": "今後、必要と考えること",
-}
 
 KNOWN_SUPPORT_TYPES: tuple[str, ...] = ("財政的支援", "人的支援", "場の提供")
 
@@ -25,9 +21,9 @@ DEFAULT_COLUMNS: dict[str, list[str]] = {
     "support_type": ["区分"],
     "program_no": ["NO", "No", "番号"],
     "program": ["事業名"],
-    "effect": [ASPECT_LABELS["effect"]],
-    "limitation": [ASPECT_LABELS["limitation"]],
-    "next_step": [ASPECT_LABELS["next_step"]],
+    "effect": [ASPECT_HEADERS["effect"]],
+    "limitation": [ASPECT_HEADERS["limitation"]],
+    "next_step": [ASPECT_HEADERS["next_step"]],
 }
 
 _SPACE = re.compile(r"\s+")

@@ -46,69 +46,69 @@ def sort_for_reading(frame: pd.DataFrame, items: pd.DataFrame, columns: list[str
     return frame.drop(columns=[k for k in keys if k.startswith("__")]).reset_index(drop=True)
 
 
-def counts(term_frame: pd.DataFrame, items: pd.DataFrame, by: list[str] | tuple[str, ...] = ()) -> pd.DataFrame:
-    """Per group × term: occurrences ``n``, items ``n_items`` and programs ``n_programs`` using the term.
+RANK_KEY = ["n_programs", "n_items", "n"]  # how terms are ranked: programs, then items, then occurrences
+COUNT_COLUMNS = ["n", "n_items", "n_programs"]
+ALL_SUPPORT_TYPES = "全体"
+ALL_ASPECTS = "all"
 
-    Counted on integer codes (item, group, term, program), so a national-scale term table is never
-    joined to the items row by row."""
+
+def counts(frame: pd.DataFrame, items: pd.DataFrame, by: list[str] | tuple[str, ...] = (),
+           column: str = "term") -> pd.DataFrame:
+    """Per group × term (or any ``column``): occurrences ``n``, items ``n_items`` and programs ``n_programs``.
+
+    Rows are listed by group, then by the ranking key (programs, items, occurrences; descending),
+    then by the term's text for a stable listing order."""
     by = list(by)
-    item_at = _positions(term_frame["item_id"], pd.Index(items["item_id"]))  # -1: term of an unknown item
-    found = item_at >= 0
-    item_at = item_at[found]
-    if by:
-        group_of_item = items.groupby(by, dropna=False, sort=False).ngroup().to_numpy()
-    else:
-        group_of_item = np.zeros(len(items), dtype=np.int64)
-    program_of_item = items.groupby(["source_file", "program_no"], dropna=False, sort=False).ngroup().to_numpy()
-    term_code, term_text = _factorized(term_frame["term"], found)
-    n_terms = max(len(term_text), 1)
-    key = group_of_item[item_at].astype(np.int64) * n_terms + term_code
-    order = np.argsort(key, kind="stable")
-    starts = _run_starts(key[order])
-    keys, first_row, n = key[order][starts], order[starts], np.diff(np.append(starts, len(key)))
-
-    def distinct(per_row: np.ndarray) -> np.ndarray:
-        """How many different values of ``per_row`` each key has."""
-        width = int(per_row.max()) + 1 if len(per_row) else 1
-        pairs = np.sort(key * width + per_row)
-        pairs = pairs[_run_starts(pairs)] // width
-        return np.diff(np.append(_run_starts(pairs), len(pairs)))
-
-    out = items.iloc[item_at[first_row]][by].reset_index(drop=True)
-    out["term"] = pd.array(term_text[keys % n_terms], dtype="string")
-    out["n"], out["n_items"], out["n_programs"] = n, distinct(item_at), distinct(program_of_item[item_at])
-    out["_neg_n"] = -out["n"]
-    out = sort_for_reading(out, items, [*by, "_neg_n", "term"]).drop(columns="_neg_n")
-    for column in ("n", "n_items", "n_programs"):
-        out[column] = out[column].astype("Int64")
-    return out
+    meta = items[["item_id", *by]].assign(program_key=program_keys(items))
+    joined = frame[["item_id", column]].merge(meta, on="item_id", how="inner", validate="many_to_one")
+    out = (joined.groupby([*by, column], dropna=False, sort=False)
+           .agg(n=("item_id", "size"), n_items=("item_id", "nunique"), n_programs=("program_key", "nunique"))
+           .reset_index())
+    out[column] = out[column].astype("string")
+    for name in RANK_KEY:
+        out[f"_neg_{name}"] = -out[name]
+    out = sort_for_reading(out, items, [*by, *(f"_neg_{name}" for name in RANK_KEY), column])
+    out = out.drop(columns=[f"_neg_{name}" for name in RANK_KEY])
+    return out[[*by, column, *COUNT_COLUMNS]].astype({name: "Int64" for name in COUNT_COLUMNS})
 
 
-def _positions(values: pd.Series, index: pd.Index) -> np.ndarray:
-    """Where each value is in ``index`` (-1: absent); a categorical is looked up once per category."""
-    if isinstance(values.dtype, pd.CategoricalDtype):
-        codes = values.cat.codes.to_numpy()
-        categories = values.cat.categories
-        if categories.equals(index):  # categories made from these very items (the usual case): codes are positions
-            return np.where(codes >= 0, codes, -1).astype(np.int64)
-        at = index.get_indexer(categories)[codes]
-        at[codes < 0] = -1
-        return at
-    return index.get_indexer(values)
+def counts_by_level(frame: pd.DataFrame, items: pd.DataFrame, column: str = "term") -> pd.DataFrame:
+    """Counts per year at three levels: everything pooled (``全体`` / ``all``), each support type with its
+    aspects pooled (``all``), and each support type × aspect."""
+    levels = [([], ALL_SUPPORT_TYPES, ALL_ASPECTS), (["support_type"], None, ALL_ASPECTS),
+              (["support_type", "aspect"], None, None)]
+    parts = []
+    for level, (keys, support_fill, aspect_fill) in enumerate(levels):
+        table = counts(frame, items, by=["year", *keys], column=column)
+        if support_fill is not None:
+            table["support_type"] = support_fill
+        if aspect_fill is not None:
+            table["aspect"] = aspect_fill
+        parts.append(table[["year", "support_type", "aspect", column, *COUNT_COLUMNS]].assign(_level=level))
+    out = pd.concat(parts, ignore_index=True)
+    for name in RANK_KEY:
+        out[f"_neg_{name}"] = -out[name]
+    out = sort_for_reading(out, items, ["year", "_level", "support_type", "aspect",
+                                        *(f"_neg_{name}" for name in RANK_KEY), column])
+    return out.drop(columns=["_level", *(f"_neg_{name}" for name in RANK_KEY)])
 
 
-def _factorized(values: pd.Series, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``pd.factorize`` of ``values[rows]`` (codes in first-appearance order, uniques as objects);
-    a categorical is factorized by its integer codes."""
-    if isinstance(values.dtype, pd.CategoricalDtype) and not values.isna().any():
-        codes, uniques = pd.factorize(values.cat.codes.to_numpy()[rows])
-        return codes, values.cat.categories.to_numpy(dtype=object)[uniques]
-    return pd.factorize(values.to_numpy(dtype=object)[rows])
+def top_with_ties(frame: pd.DataFrame, n: int, key: list[str], most: int | None = None) -> tuple[pd.DataFrame, int]:
+    """The first ``n`` rows of ``frame`` (already sorted by ``key``, best first), never cut inside a tie.
 
-
-def _run_starts(values: np.ndarray) -> np.ndarray:
-    """Where each run of equal values starts in a sorted array."""
-    return np.flatnonzero(np.concatenate([[True], values[1:] != values[:-1]])) if len(values) else np.zeros(0, dtype=np.int64)
+    When the ``n``-th row ties with the next ones, the whole tie is kept if that makes at most ``most``
+    rows (default ``n``); otherwise the list is cut above the tie. Returns the rows kept and how many
+    rows tied with the last place were left out (0 when the cut falls between different values)."""
+    most = n if most is None else most
+    if len(frame) <= n:
+        return frame, 0
+    values = [tuple(row) for row in frame[key].itertuples(index=False, name=None)]
+    boundary = values[n - 1]
+    first = values.index(boundary)  # where the tie at the n-th place begins
+    last = len(values) - values[::-1].index(boundary)  # one past where it ends
+    if last <= most:
+        return frame.iloc[:last], 0
+    return frame.iloc[:first], last - first
 
 
 def keywords(term_frame: pd.DataFrame, items: pd.DataFrame) -> pd.DataFrame:
@@ -116,14 +116,22 @@ def keywords(term_frame: pd.DataFrame, items: pd.DataFrame) -> pd.DataFrame:
     return counts(term_frame, items, by=["year", "support_type", "aspect"])
 
 
+def word_counts(mention_frame: pd.DataFrame, items: pd.DataFrame) -> pd.DataFrame:
+    """``word_counts.csv``: per year × support type × aspect × word, the items and programs that mention
+    the word at all — alone or inside a compound (団体 in 申請団体) — at the three levels of
+    :func:`counts_by_level`."""
+    return counts_by_level(mention_frame, items, column="word")
+
+
 # ---------------------------------------------------------------- distinctive terms
 
 def weighted_log_odds(group_counts: pd.DataFrame, group: str = "group") -> pd.DataFrame:
-    """One-vs-rest weighted log-odds with an informative Dirichlet prior (Monroe, Colaresi & Quinn 2008).
+    """Monroe, Colaresi & Quinn (2008) one-vs-rest weighted log-odds with an informative Dirichlet prior.
 
-    ``group_counts`` has columns ``group, term, n``. The prior α_w is the term's count in the whole
-    corpus (α₀ = Σα), as in tidylo. For group i against all other groups j:
+    ``group_counts`` has columns ``group, term, n``. For group i against all other groups j (eq. 16/20),
+    with the prior α_w = the term's count in the whole table and α₀ = Σ α_w:
     δ = log((y_i+α)/(n_i+α₀−y_i−α)) − log((y_j+α)/(n_j+α₀−y_j−α)), σ² ≈ 1/(y_i+α) + 1/(y_j+α), z = δ/σ.
+    This is not tidylo's ``bind_log_odds``, which compares each group with the pooled total.
     """
     wide = group_counts.pivot_table(index="term", columns=group, values="n", aggfunc="sum", fill_value=0)
     alpha = wide.sum(axis=1)
@@ -132,65 +140,70 @@ def weighted_log_odds(group_counts: pd.DataFrame, group: str = "group") -> pd.Da
     for name in wide.columns:
         y_i = wide[name]
         y_j = alpha - y_i
-        n_i = float(y_i.sum())
-        n_j = float(y_j.sum())
+        n_i, n_j = float(y_i.sum()), float(y_j.sum())
         delta = (np.log((y_i + alpha) / (n_i + alpha0 - y_i - alpha))
                  - np.log((y_j + alpha) / (n_j + alpha0 - y_j - alpha)))
         sigma = np.sqrt(1.0 / (y_i + alpha) + 1.0 / (y_j + alpha))
         rows.append(pd.DataFrame({group: name, "term": wide.index, "n_group": y_i.values, "n_rest": y_j.values,
                                   "log_odds": delta.values, "z": (delta / sigma).values}))
-    out = pd.concat(rows, ignore_index=True)
+    out = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(
+        columns=[group, "term", "n_group", "n_rest", "log_odds", "z"])
     return out[out["n_group"] + out["n_rest"] > 0].reset_index(drop=True)
 
 
+DISTINCTIVE_COLUMNS = ["year", "support_type", "term", "n_group", "n_rest", "programs_group", "programs_rest",
+                       "log_odds", "z"]
+
+
 def distinctive_terms(term_frame: pd.DataFrame, items: pd.DataFrame) -> pd.DataFrame:
-    """``distinctive_terms.csv``: each support type against the others, and effect against limitation
-    within each support type, per year — log-odds, z and the raw counts (occurrences and programs)."""
+    """``distinctive_terms.csv``: each support type against the other support types, per year —
+    Monroe et al.'s one-vs-rest weighted log-odds (a descriptive score over term occurrences, not a
+    test: items of one program are not independent) with the raw counts and programs beside it."""
     joined = term_items(term_frame, items)
     parts = []
     for year, data in joined.groupby("year", dropna=False, sort=True):
-        by_type = _keyness(data, "support_type", "support_type", "その他の区分")
-        by_type.insert(0, "comparison", "support_type")
-        by_type.insert(1, "support_type", by_type["group"])
-        parts.append(by_type.assign(year=year))
-        for support, sub in data[data["aspect"].isin(["effect", "limitation"])].groupby("support_type", sort=False):
-            if sub["aspect"].nunique() < 2:
-                continue
-            ea = _keyness(sub, "aspect", "aspect", None)
-            ea = ea[ea["group"] == "effect"].assign(reference="limitation")
-            ea.insert(0, "comparison", "effect_vs_limitation")
-            ea.insert(1, "support_type", support)
-            parts.append(ea.assign(year=year))
-    out = pd.concat(parts, ignore_index=True)
-    columns = ["year", "comparison", "support_type", "group", "reference", "term", "n_group", "n_rest",
-               "programs_group", "programs_rest", "log_odds", "z"]
-    out = out[columns]
+        group_counts = data.groupby(["support_type", "term"], sort=False).size().rename("n").reset_index()
+        scored = weighted_log_odds(group_counts.rename(columns={"support_type": "group"}))
+        programs = data.groupby(["support_type", "term"])["program_key"].nunique()
+        total = data.groupby("term")["program_key"].nunique()
+        scored["programs_group"] = [programs.get((g, t), 0) for g, t in zip(scored["group"], scored["term"], strict=True)]
+        scored["programs_rest"] = total.reindex(scored["term"]).to_numpy() - scored["programs_group"]
+        parts.append(scored.rename(columns={"group": "support_type"}).assign(year=year))
+    out = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=DISTINCTIVE_COLUMNS)
+    out = out[DISTINCTIVE_COLUMNS]
     out["_neg_z"] = -out["z"]
-    out["_comparison"] = out["comparison"].map({"support_type": 0, "effect_vs_limitation": 1})
-    out = sort_for_reading(out, items, ["year", "_comparison", "support_type", "group", "_neg_z", "term"])
-    out = out.drop(columns=["_neg_z", "_comparison"])
-    for column in ("n_group", "n_rest", "programs_group", "programs_rest"):
-        out[column] = out[column].astype("Int64")
-    out["log_odds"] = out["log_odds"].round(6)
-    out["z"] = out["z"].round(6)
-    return out
+    out = sort_for_reading(out, items, ["year", "support_type", "_neg_z", "term"]).drop(columns="_neg_z")
+    out = out.astype({c: "Int64" for c in ("year", "n_group", "n_rest", "programs_group", "programs_rest")})
+    return out.astype({"log_odds": float, "z": float}).round({"log_odds": 6, "z": 6})
 
 
-def _keyness(data: pd.DataFrame, column: str, label: str, reference: str | None) -> pd.DataFrame:
-    group_counts = data.groupby([column, "term"], sort=False).size().rename("n").reset_index()
-    scored = weighted_log_odds(group_counts.rename(columns={column: "group"}))
-    programs = data.groupby([column, "term"], sort=False)["program_key"].nunique()
-    total_programs = data.groupby("term")["program_key"].nunique()
-    scored["programs_group"] = [programs.get((g, t), 0) for g, t in zip(scored["group"], scored["term"], strict=True)]
-    # Programs of the other groups that use the term (a program belongs to one support type).
-    scored["programs_rest"] = [total_programs[t] - p if label == "support_type" else programs.get((_other(g), t), 0)
-                               for g, t, p in zip(scored["group"], scored["term"], scored["programs_group"], strict=True)]
-    scored["reference"] = reference if reference is not None else ""
-    return scored
+PAIRED_COLUMNS = ["year", "support_type", "term", "programs", "programs_effect", "programs_limitation",
+                  "programs_both", "items_effect", "items_limitation"]
 
 
-def _other(aspect: str) -> str:
-    return "limitation" if aspect == "effect" else "effect"
+def effect_vs_limitation(term_frame: pd.DataFrame, items: pd.DataFrame) -> pd.DataFrame:
+    """``effect_vs_limitation.csv``: per year × support type × term, how many of the support type's programs
+    use the term among their effects, among their limitations, and in both (the same programs, paired),
+    with the items of each side. A description, not a test: 2–3 programs per support type cannot show one."""
+    joined = term_items(term_frame, items)
+    joined = joined[joined["aspect"].isin(["effect", "limitation"])]
+    programs: dict[tuple, set] = {}
+    for year, support, key in zip(items["year"].tolist(), items["support_type"].tolist(), program_keys(items).tolist(),
+                                  strict=True):
+        programs.setdefault((None if pd.isna(year) else year, support), set()).add(key)
+    rows = []
+    for (year, support, term), data in joined.groupby(["year", "support_type", "term"], dropna=False, sort=False):
+        year = None if pd.isna(year) else year
+        effect = set(data.loc[data["aspect"] == "effect", "program_key"])
+        limitation = set(data.loc[data["aspect"] == "limitation", "program_key"])
+        rows.append((year, support, term, len(programs[year, support]), len(effect), len(limitation),
+                     len(effect & limitation), data.loc[data["aspect"] == "effect", "item_id"].nunique(),
+                     data.loc[data["aspect"] == "limitation", "item_id"].nunique()))
+    out = pd.DataFrame(rows, columns=PAIRED_COLUMNS)
+    out["_key"] = -(out["programs_effect"] + out["programs_limitation"])
+    out["_items"] = -(out["items_effect"] + out["items_limitation"])
+    out = sort_for_reading(out, items, ["year", "support_type", "_key", "_items", "term"]).drop(columns=["_key", "_items"])
+    return out.astype({c: "Int64" for c in PAIRED_COLUMNS if c not in ("support_type", "term")} | {"term": "string"})
 
 
 # ---------------------------------------------------------------- co-occurrence network
@@ -200,11 +213,12 @@ def cooccurrence(term_frame: pd.DataFrame, items: pd.DataFrame, unit: str = "ite
                  seed: int = 2018) -> tuple[pd.DataFrame, pd.DataFrame]:
     """KH Coder's co-occurrence network: Jaccard between terms over units (items or programs).
 
-    Returns ``(nodes, edges)``. Terms used in at least ``min_units`` units are candidates; the
-    ``top_n`` strongest edges are kept (ties broken by the term names, so the picture is stable).
-    ``link_to="support_type"`` adds one node per support type linked to its ``link_top`` terms by
-    Jaccard, as KH Coder does with external variables. Communities (greedy modularity) and a
-    spring layout with a fixed seed make the same input draw the same picture.
+    Returns ``(nodes, edges)``. Terms used in at least ``min_units`` units are candidates. As in KH
+    Coder, the cut is the Jaccard coefficient of the ``top_n``-th strongest edge, and every edge at or
+    above it is kept (ties are never broken by spelling). ``link_to="support_type"`` adds one node per
+    support type linked to its ``link_top`` terms by Jaccard (a tie at the cut is kept whole, up to twice
+    ``link_top``; otherwise cut above it). Communities (greedy modularity) and a layout with a fixed seed
+    make the same input draw the same picture.
     """
     import networkx as nx
     from networkx.algorithms.community import greedy_modularity_communities
@@ -222,16 +236,19 @@ def cooccurrence(term_frame: pd.DataFrame, items: pd.DataFrame, unit: str = "ite
                 edges.append((a, b, "term", both, both / len(sets[a] | sets[b])))
     edge_frame = pd.DataFrame(edges, columns=["source", "target", "kind", "n_both", "jaccard"])
     edge_frame = edge_frame.sort_values(["jaccard", "n_both", "source", "target"], ascending=[False, False, True, True],
-                                        kind="stable").head(top_n)
+                                        kind="stable")
+    if len(edge_frame) > top_n:
+        edge_frame = edge_frame[edge_frame["jaccard"] >= edge_frame["jaccard"].iloc[top_n - 1] - 1e-12]
     in_network = sorted(set(edge_frame["source"]) | set(edge_frame["target"]))
     if link_to is not None:
         group_sets = joined.groupby(link_to)[unit_column].agg(lambda s: frozenset(s))
         links = []
         for group, members in group_sets.items():
-            scored = sorted(((len(sets[t] & members) / len(sets[t] | members), t) for t in in_network if sets[t] & members),
-                            key=lambda x: (-x[0], x[1]))[:link_top]
-            links += [(group, t, link_to, len(sets[t] & members), j) for j, t in scored]
-        edge_frame = pd.concat([edge_frame, pd.DataFrame(links, columns=edge_frame.columns)], ignore_index=True)
+            scored = pd.DataFrame([(group, t, link_to, len(sets[t] & members), len(sets[t] & members) / len(sets[t] | members))
+                                   for t in in_network if sets[t] & members], columns=edge_frame.columns)
+            scored = scored.sort_values(["jaccard", "target"], ascending=[False, True], kind="stable")
+            links.append(top_with_ties(scored, link_top, ["jaccard"], most=2 * link_top)[0])
+        edge_frame = pd.concat([edge_frame, *links], ignore_index=True)
     graph = nx.Graph()
     graph.add_nodes_from(in_network)
     if link_to is not None:
@@ -310,7 +327,8 @@ def correspondence(term_frame: pd.DataFrame, items: pd.DataFrame, by: str | list
     """Correspondence analysis of terms × groups (support type, or support type·aspect).
 
     Keeps the ``top_n`` terms (used at least ``min_count`` times) with the largest χ² contribution in
-    the full table. Returns ``(term_coords, group_coords, inertia)`` in principal coordinates;
+    the full table; a tie at the cut is kept whole up to 1.5 × ``top_n`` terms, else cut above it.
+    Returns ``(term_coords, group_coords, inertia)`` in principal coordinates;
     ``inertia`` gives the share explained per axis. Signs are fixed so that the first group has a
     non-negative coordinate on every axis (the same input gives the same map).
     """
@@ -324,7 +342,14 @@ def correspondence(term_frame: pd.DataFrame, items: pd.DataFrame, by: str | list
     n = table.to_numpy(dtype=float)
     expected = n.sum(axis=1, keepdims=True) * n.sum(axis=0, keepdims=True) / n.sum()
     chi2 = pd.Series(((n - expected) ** 2 / expected).sum(axis=1), index=table.index)
-    table = table.loc[sorted(sorted(table.index, key=lambda t: (-chi2[t], t))[:top_n])]
+    ranked = pd.DataFrame({"term": table.index, "chi2": chi2.round(9).to_numpy()}).sort_values(
+        ["chi2", "term"], ascending=[False, True], kind="stable")
+    kept, _ = top_with_ties(ranked, top_n, ["chi2"], most=top_n + top_n // 2)
+    table = table.loc[sorted(kept["term"])]
+    if table.shape[0] < 2 or table.shape[1] < 2:  # nothing to map: fewer than two terms or groups
+        dims = ["dim1"]
+        return (pd.DataFrame(columns=["term", "n", "chi2", *dims]), pd.DataFrame(columns=["group", "n", *dims]),
+                pd.DataFrame(columns=["axis", "inertia", "share"]))
     p = table.to_numpy(dtype=float)
     p = p / p.sum()
     r = p.sum(axis=1)

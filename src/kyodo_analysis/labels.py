@@ -1,0 +1,38 @@
+"""Japanese labels, defined once: aspects, statuses, pooled rows and table headers.
+
+Figures, the workbook, the command line and the notebooks all take their words from here.
+"""
+
+from __future__ import annotations
+
+ASPECT_HEADERS = {  # the city's own column headers
+    "effect": "仕組みとして効果があったこと",
+    "limitation": "仕組みとして限界があったこと",
+    "next_step": "今後、必要と考えること",
+}
+ASPECT_JA = {"effect": "効果", "limitation": "限界", "next_step": "今後"}
+ASPECT_LONG = {"effect": "効果があったこと", "limitation": "限界があったこと", "next_step": "今後必要なこと"}
+ALL_JA = "全体"
+STATUS_JA = {"kept": "継続", "added": "追加", "removed": "廃止", "renamed": "名称変更", "renumbered": "番号変更"}
+UNKNOWN_YEAR = "不明"
+
+HEADERS = {
+    "item_id": "項目ID", "source_file": "ファイル", "source_line": "行", "year": "年度", "support_type": "区分",
+    "program_no": "NO", "program": "事業名", "aspect": "観点", "item_no": "項目番号", "text": "本文",
+    "n_effect": "効果の項目数", "n_limitation": "限界の項目数", "n_next_step": "今後の項目数", "n_items": "項目数",
+    "term": "語", "word": "語", "n": "出現回数", "n_programs": "事業数",
+    "n_group": "出現回数(区分)", "n_rest": "出現回数(他の区分)", "programs_group": "事業数(区分)",
+    "programs_rest": "事業数(他の区分)", "log_odds": "対数オッズ比", "z": "z値",
+    "programs": "区分の事業数", "programs_effect": "効果で使った事業", "programs_limitation": "限界で使った事業",
+    "programs_both": "両方で使った事業", "items_effect": "効果の項目数", "items_limitation": "限界の項目数",
+    "code": "コード", "n_total": "区分の項目数", "share": "割合", "programs_total": "区分の事業数(観点の項目あり)",
+    "adjusted_residual": "調整済み残差(項目単位・記述用)", "chi2": "χ²", "p_value": "p値", "p_holm": "p値(Holm補正)",
+    "test": "検定", "correction": "多重比較の補正",
+    "status": "変化", "first_year": "最初の年度", "last_year": "最後の年度", "previous_name": "以前の名称",
+    "previous_no": "以前のNO",
+}
+
+
+def aspect_label(aspect: str) -> str:
+    """効果 / 限界 / 今後, or 全体 for the pooled rows."""
+    return ASPECT_JA.get(aspect, ALL_JA if aspect == "all" else aspect)

@@ -1,0 +1,128 @@
+"""The researcher's word lists: forced terms (強制抽出), stop words (使用しない語) and synonyms (表記ゆれ).
+
+Every list is a plain text file a researcher edits between runs; the package ships defaults in
+``resources/``. Files saved by Windows tools are read as they come (UTF-8 with or without BOM,
+UTF-16 with BOM, CP932); anything else is an :class:`InputError` naming the file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from functools import cached_property
+from importlib import resources
+from pathlib import Path
+
+from .errors import InputError
+
+PACKAGED = "kyodo_analysis/resources/"
+
+
+@dataclass(frozen=True)
+class TextFile:
+    """A researcher-edited text file: its text, where it came from and the SHA-256 of its bytes."""
+
+    text: str
+    source: str
+    sha256: str
+
+
+def read_text_file(path: str | Path | None, default: str, what: str, option: str) -> TextFile:
+    """The text of ``path`` (or of the packaged ``default``), decoded as Windows tools save it.
+
+    ``what`` names the file for messages (e.g. 「強制抽出のリスト」) and ``option`` the command-line
+    option that gives it."""
+    if path is None:
+        data = resources.files("kyodo_analysis.resources").joinpath(default).read_bytes()
+        return TextFile(data.decode("utf-8"), PACKAGED + default, hashlib.sha256(data).hexdigest())
+    path = Path(path)
+    if path.is_dir():
+        raise InputError(path, f"{what}のパスがフォルダです。", hint=f"{option} にはファイルを指定してください。")
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise InputError(path, f"{what}が見つかりません。", hint=f"{option} のパスを確認してください。") from None
+    except OSError as exc:
+        raise InputError(path, f"{what}を読めません: {exc.strerror}", hint=f"{option} のパスと権限を確認してください。") from None
+    return TextFile(decode_text(path, data, what), str(path), hashlib.sha256(data).hexdigest())
+
+
+def decode_text(path: Path, data: bytes, what: str) -> str:
+    """UTF-16 with BOM, UTF-8 (BOM or not), then CP932 — the encodings Excel and Notepad save in Japan."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        encodings = ["utf-16"]
+    else:
+        encodings = ["utf-8-sig", "cp932"]
+    for encoding in encodings:
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        if "\x00" not in text:
+            return text
+    raise InputError(path, f"{what}の文字コードを判別できません (UTF-8 / UTF-16 / CP932 のどれでもありません)。",
+                     hint="テキストエディタで UTF-8 として保存し直してください。")
+
+
+def list_lines(text: str) -> list[tuple[int, str]]:
+    """(line number, content) of every line that says something: ``#`` starts a comment."""
+    lines = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        content = line.split("#", 1)[0].strip()
+        if content:
+            lines.append((number, content))
+    return lines
+
+
+@dataclass(frozen=True)
+class WordLists:
+    """The three lists that decide what is counted, with where each came from (for ``metadata.json``)."""
+
+    forced: tuple[str, ...]  # longest first: the longest forced term at a token wins
+    stop: frozenset[str]
+    synonyms: dict[str, str]  # variant → the word it is counted as
+    sources: dict[str, dict[str, str]] = field(default_factory=dict, compare=False)
+
+    @cached_property
+    def forced_set(self) -> frozenset[str]:
+        return frozenset(self.forced)
+
+    @cached_property
+    def forced_prefixes(self) -> frozenset[str]:
+        """Every proper beginning of a forced term: the matcher stops reading as soon as none fits."""
+        return frozenset(word[:k] for word in self.forced for k in range(1, len(word)))
+
+    def counted_as(self, word: str) -> str:
+        """The word a term is counted as after the synonym list (itself when it has no entry)."""
+        return self.synonyms.get(word, word)
+
+
+def parse_synonyms(file: TextFile) -> dict[str, str]:
+    """``代表語 = 別表記, 別表記`` per line → {variant: representative}; a variant may belong to one word only."""
+    mapping: dict[str, str] = {}
+    for number, content in list_lines(file.text):
+        head, sep, rest = content.partition("=")
+        variants = [v.strip() for v in rest.replace("、", ",").split(",") if v.strip()]
+        if not sep or not head.strip() or not variants:
+            raise InputError(file.source, f"同義語の行を読めません: {content}", line=number,
+                             hint="「代表語 = 別表記, 別表記」の形で書いてください (例: 仕組み = しくみ, システム)。")
+        head = head.strip()
+        for variant in variants:
+            if mapping.get(variant, head) != head:
+                raise InputError(file.source, f"「{variant}」が2つの代表語 ({mapping[variant]}, {head}) に書かれています。",
+                                 line=number, hint="1つの語は1つの代表語にだけまとめてください。")
+            mapping[variant] = head
+    return mapping
+
+
+def word_lists(forced: str | Path | None = None, stop: str | Path | None = None,
+               synonyms: str | Path | None = None) -> WordLists:
+    """Read the three lists (one word per line, ``#`` comments; synonyms as ``代表語 = 別表記, …``)."""
+    files = {"forced_terms": read_text_file(forced, "forced_terms.txt", "強制抽出のリスト", "--forced"),
+             "stop_words": read_text_file(stop, "stop_words.txt", "使用しない語のリスト", "--stop"),
+             "synonyms": read_text_file(synonyms, "synonyms.txt", "同義語のリスト", "--synonyms")}
+    forced_words = {w for _, w in list_lines(files["forced_terms"].text)}
+    return WordLists(forced=tuple(sorted(forced_words, key=lambda w: (-len(w), w))),
+                     stop=frozenset(w for _, w in list_lines(files["stop_words"].text)),
+                     synonyms=parse_synonyms(files["synonyms"]),
+                     sources={name: {"source": f.source, "sha256": f.sha256} for name, f in files.items()})
