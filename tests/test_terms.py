@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kyodo_analysis.terms import (
+    NEGATED,
     TERM_COLUMNS,
+    Token,
     candidate_compounds,
     extract_terms,
+    item_terms,
     mentions,
     unknown_words,
 )
@@ -159,3 +164,48 @@ def test_curation_reports(corpus):
     candidates = candidate_compounds(term_frame, word_lists(), min_count=2)
     assert "補助金交付終了" in set(candidates["candidate"])  # two forced/compound terms side by side, twice
     assert not set(candidates["candidate"]) & set(word_lists().forced)
+
+
+# ---------------------------------------------------------------- properties of the rules on any token sequence
+
+# Token kinds the rules distinguish, with a few lemmas each (surface = lemma here).
+KINDS = [
+    ("名詞", "普通名詞", ["団体", "施設", "補助", "常", "種", "目", "別", "形", "事", "市民"]),
+    ("名詞", "数詞", ["1", "二"]),
+    ("接頭辞", "", ["各", "新"]),
+    ("接尾辞", "名詞的", ["金", "度", "内"]),
+    ("動詞", "一般", ["進む", "取る", "見える", "留まる", "つながる"]),
+    ("動詞", "非自立可能", ["為る", "出来る", "居る"]),
+    ("形容詞", "非自立可能", ["無い"]),
+    ("助動詞", "", ["ない", "ず", "れる", "だ"]),
+    ("助詞", "格助詞", ["が", "に", "の", "で"]),
+    ("助詞", "係助詞", ["は", "も"]),
+    ("助詞", "副助詞", ["しか"]),
+    ("助詞", "接続助詞", ["て"]),
+    ("補助記号", "句点", ["。"]),
+    ("連体詞", "", ["或る"]),
+]
+tokens_strategy = st.lists(
+    st.tuples(st.sampled_from(range(len(KINDS))), st.integers(0, 9), st.booleans()).map(
+        lambda t: Token(*(lambda pos1, pos2, lemmas: (lemmas[t[1] % len(lemmas)], lemmas[t[1] % len(lemmas)],
+                                                      lemmas[t[1] % len(lemmas)], pos1, pos2, False, t[2]))(*KINDS[t[0]]))),
+    max_size=25)
+
+
+@settings(max_examples=400, deadline=None)
+@given(tokens_strategy)
+def test_term_rules_hold_on_any_token_sequence(tokens):
+    lists = word_lists()
+    found = item_terms(tokens, lists)
+    end = -1
+    for term in found:
+        assert end < term.first <= term.last < len(tokens)  # in reading order, never overlapping
+        end = term.last
+        assert term.negated == term.term.endswith(NEGATED)
+        assert tokens[term.first].pos1 not in ("助詞", "助動詞", "補助記号")
+        if term.pos in ("名詞", "未知語") and not term.negated:
+            assert term.term == "".join(t.word for t in tokens[term.first:term.last + 1])
+            assert not any(t.gap for t in tokens[term.first + 1:term.last + 1])  # never across whitespace
+        if not term.negated:
+            assert term.term not in lists.stop
+    assert found == item_terms(tokens, lists)  # the same tokens give the same terms
