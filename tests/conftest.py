@@ -37,3 +37,22 @@ def bundled_analysis():
     from kyodo_analysis.analysis import analyze
 
     return analyze([RAW])
+
+
+def bundled_raw_dir(folder: Path) -> Path:
+    """A raw folder holding only the bundled table and its manifest row: tests never depend on what a
+    researcher adds to data/raw/."""
+    import csv
+
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / RAW.name).write_bytes(RAW.read_bytes())
+    lines = (RAW_DIR / "manifest.csv").read_text(encoding="utf-8-sig").splitlines()
+    rows = [row for row in csv.reader(lines) if row and row[0] in ("file", RAW.name)]
+    with (folder / "manifest.csv").open("w", encoding="utf-8-sig", newline="") as handle:
+        csv.writer(handle, lineterminator="\n").writerows(rows)
+    return folder
+
+
+@pytest.fixture
+def raw_dir(tmp_path) -> Path:
+    return bundled_raw_dir(tmp_path / "raw")

@@ -25,7 +25,7 @@ def test_synthetic_tables_keep_the_raw_format(tmp_path):
     path = tmp_path / "synthetic.tsv"
     path.write_text(text, encoding="utf-8")
     table = clean_table(path)
-    assert table.warnings == []
+    assert not table.warnings
     assert 20_000 <= table.items["text"].str.len().sum() < 21_000
     assert set(table.log["category"]) >= {"title", "header", "guidance", "blank", "data"}
 

@@ -1,26 +1,37 @@
-"""A new year's table: manifest add → validate → run, on the made-up second-year fixture."""
+"""A new year's table, following the README's steps: manifest add → validate → run, on made-up second years.
+
+The second year (tests/fixtures/, made up) drops program 3, so the city renumbers the rest; program 2 is
+renamed, program 5 is renamed *and* renumbered, and a program of a new support type is added. It arrives
+as Excel's CP932 CSV; the .xlsx with merged 区分 cells must give the same items.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import io
-import re
 import shutil
 import subprocess
 import sys
 
+import pandas as pd
 import pytest
 
 from kyodo_analysis.analysis import analyze, write_analysis
+from kyodo_analysis.cleaning import clean_table
 from kyodo_analysis.cli import main
 from kyodo_analysis.manifest import read_manifest, table_files
 from kyodo_analysis.plots import make_year_figures
 from kyodo_analysis.tables import read_csv
 
-from .conftest import RAW, ROOT
+from .conftest import RAW, ROOT, bundled_raw_dir
 
-FIXTURE = ROOT / "tests" / "fixtures" / "kyodo_seika_zushi_R7.tsv"
-NEW_NAME = "令和7年度_協働の成果.tsv"
+FIXTURES = ROOT / "tests" / "fixtures"
+TSV = FIXTURES / "kyodo_seika_zushi_R7.tsv"
+CSV = FIXTURES / "kyodo_seika_zushi_R7_renumbered.csv"
+XLSX = FIXTURES / "kyodo_seika_zushi_R7_renumbered.xlsx"
+NEW_NAME = "令和7年度_協働の成果.csv"
+COMPARED = ["support_type", "program", "aspect", "item_no", "text"]
 
 
 def cli(*argv: str) -> tuple[int, str, str]:
@@ -30,76 +41,104 @@ def cli(*argv: str) -> tuple[int, str, str]:
     return status, out.getvalue(), err.getvalue()
 
 
-def test_fixture_is_an_excel_style_cp932_export():
-    data = FIXTURE.read_bytes()
-    text = data.decode("cp932")
-    rows = text.split("\r\n")
-    assert len(rows) > 10  # rows end in CRLF, as Excel writes them
-    assert '"・' in text and "。\n・" in text  # quoted cells with Alt+Enter line breaks (LF) inside
-    assert "テスト用の架空データ" in text
-    with pytest.raises(UnicodeDecodeError):
-        data.decode("utf-8")
+def test_excel_csv_and_xlsx_give_the_items_of_the_tab_separated_export():
+    csv_table, xlsx_table, tsv_table = clean_table(CSV), clean_table(XLSX), clean_table(TSV)
+    assert csv_table.encoding == "cp932" and xlsx_table.encoding == "xlsx:協働の成果等"
+    assert csv_table.items[COMPARED].equals(xlsx_table.items[COMPARED])
+    assert csv_table.items[COMPARED].equals(tsv_table.items[COMPARED].assign(
+        program=tsv_table.items["program"].replace("市民協働推進員制度・市民協働推進会議", "市民協働推進員制度")))
+    # The merged 区分 of a group is that group's value.
+    assert xlsx_table.programs["support_type"].tolist() == ["財政的支援", "財政的支援", "人的支援", "人的支援",
+                                                            "場の提供", "場の提供", "場の提供", "情報的支援"]
+
+
+def test_other_formats_get_a_message_saying_what_to_save_them_as(tmp_path):
+    for suffix, phrase in ((".xls", "Excel ブック (*.xlsx)"), (".docx", "Word"), (".pdf", "PDF")):
+        path = tmp_path / f"table{suffix}"
+        path.write_bytes(b"\xd0\xcf\x11\xe0 not really")
+        status, _, err = cli("validate", str(path))
+        assert status == 2 and phrase in err and "Traceback" not in err, err
 
 
 @pytest.fixture(scope="module")
 def workflow(tmp_path_factory):
-    """The README's workflow: two tables in data/raw/, both in the manifest, then the main job."""
+    """The README's steps on a copy of data/raw/ (the bundled table, no year) plus the new CSV."""
     base = tmp_path_factory.mktemp("years")
     raw = base / "raw"
-    raw.mkdir()
-    shutil.copy(RAW, raw / RAW.name)
-    status, out, err = cli("manifest", "add", str(raw / RAW.name), "--year", "2024", "--city", "逗子市",
-                           "--title", "これまでの取り組みに係る協働の成果等", "--source", "同梱の表 (テストでは2024年度として扱う)")
-    assert status == 0, err
-    shutil.copy(FIXTURE, raw / NEW_NAME)
-    before = sorted(p.name for p in raw.iterdir())
-    validated = cli("validate", str(raw / NEW_NAME))
-    assert sorted(p.name for p in raw.iterdir()) == before  # validate writes nothing
-    status, out, err = cli("manifest", "add", str(raw / NEW_NAME), "--source", "テスト用の架空データ")
-    assert status == 0, err
-    assert f"{NEW_NAME} を追加しました (年度 2025, 事業 8 件, 項目 30 件" in out
+    bundled_raw_dir(raw)
+    shutil.copy(CSV, raw / NEW_NAME)
+    steps = {"add": cli("manifest", "add", str(raw / NEW_NAME), "--source", "テスト用の架空データ"),
+             "validate": cli("validate", str(raw / NEW_NAME)),
+             "run_yearless": cli("analyze", "--raw-dir", str(raw), "--out", str(base / "refused")),
+             "set_year": cli("manifest", "add", str(raw / RAW.name), "--year", "2024")}
     result = subprocess.run([sys.executable, "-m", "kyodo_analysis", "run", "--raw-dir", str(raw), "--out",
                              str(base / "processed"), "--reports", str(base / "reports"), "--notebooks",
                              str(ROOT / "notebooks")], capture_output=True, text=True, cwd=base)
     assert result.returncode == 0, result.stderr
-    return base, validated
+    return base, steps
 
 
 def test_manifest_add_fills_year_and_checksum(workflow):
-    base, _ = workflow
+    base, steps = workflow
+    status, out, err = steps["add"]
+    assert status == 0, err
+    assert f"{NEW_NAME} を追加しました (年度 2025, 事業 8 件, 項目 30 件" in out  # 2025 from 令和7年度
     entries = read_manifest(base / "raw")
-    assert [(e.file, e.fiscal_year, e.city) for e in entries] == [
-        (RAW.name, 2024, "逗子市"), (NEW_NAME, 2025, "逗子市")]  # 2025 from 令和7年度 in the file name
+    assert [(e.file, e.fiscal_year) for e in entries] == [(RAW.name, 2024), (NEW_NAME, 2025)]
     assert entries[1].title == "これまでの取り組みに係る協働の成果等"  # taken from the row before
-    import hashlib
-    assert entries[1].sha256 == hashlib.sha256(FIXTURE.read_bytes()).hexdigest()
+    assert entries[1].sha256 == hashlib.sha256(CSV.read_bytes()).hexdigest()
 
 
-def test_validate_reports_what_changed(workflow):
-    _, (status, out, _err) = workflow
+def test_setting_a_year_keeps_the_provenance(workflow):
+    base, steps = workflow
+    assert steps["set_year"][0] == 0
+    (bundled, *_) = read_manifest(base / "raw")
+    (original,) = read_manifest(bundled_raw_dir(base / "original"))
+    assert bundled.source == original.source and bundled.source  # only --year changed
+    assert (bundled.city, bundled.title, bundled.sha256) == (original.city, original.title, original.sha256)
+
+
+def test_years_are_never_mixed(workflow):
+    base, steps = workflow
+    status, out, _ = steps["validate"]
     assert status == 0
+    assert f"年度の分からない表があります: {RAW.name}" in out and "--year 西暦" in out
+    status, _, err = steps["run_yearless"]
+    assert status == 2 and "Traceback" not in err
+    assert RAW.name in err and f"kyodo-analysis manifest add {base / 'raw' / RAW.name} --year" in err
+    assert not (base / "refused").exists()
+
+
+def test_validate_reports_what_changed(tmp_path):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    shutil.copy(RAW, raw / "kyodo_2024.tsv")
+    shutil.copy(CSV, raw / NEW_NAME)
+    status, out, err = cli("validate", str(raw / NEW_NAME))
+    assert status == 0, err
     assert "文字コード cp932, 年度 2025, 事業 8 件, 項目 30 件" in out
     assert "区分ごとの事業数: 財政的支援 2, 人的支援 2, 場の提供 3, 情報的支援 1" in out
-    assert "2024年度との比較:" in out
-    assert "これまでにない区分: 情報的支援" in out
-    assert "新しい事業: NO 9 協働ポータルサイト" in out
+    assert "2024年度との比較:" in out and "これまでにない区分: 情報的支援" in out
+    assert "新しい事業: NO 8 協働ポータルサイト" in out
     assert "なくなった事業: NO 3 協働事業提案制度" in out
     assert "名前が変わった事業: NO 2 市民活動ポイント制度(Zen) (旧: 社会参加・市民活動ポイントシステム(Zen))" in out
-    assert "空のセル: NO 6 今後" in out
+    assert "NO 4 市民協働推進員制度 (旧: 市民協働推進員制度・市民協働推進会議) (旧 NO 5)" in out
+    assert "NO だけが変わった事業: NO 3 市民協働コーディネーター (旧 NO 4)" in out
+    assert "空のセル: NO 5 今後" in out
 
 
-def test_program_changes_table(workflow):
+def test_programs_are_followed_by_name(workflow):
     base, _ = workflow
     changes = read_csv(base / "processed" / "program_changes.csv")
     assert list(changes.columns) == ["program_no", "program", "support_type", "status", "first_year", "last_year",
-                                     "previous_name"]
-    status = dict(zip(changes["program_no"], changes["status"], strict=True))
-    assert status == {1: "kept", 2: "renamed", 3: "removed", 4: "kept", 5: "kept", 6: "kept", 7: "kept", 8: "kept",
-                      9: "added"}
-    renamed = changes.set_index("program_no").loc[2]
-    assert renamed["previous_name"] == "社会参加・市民活動ポイントシステム(Zen)"
-    assert (renamed["first_year"], renamed["last_year"]) == (2024, 2025)
-    assert changes.set_index("program_no").loc[3, "last_year"] == 2024
+                                     "previous_name", "previous_no"]
+    rows = {(r.program, r.status, None if pd.isna(r.previous_no) else int(r.previous_no)) for r in changes.itertuples()}
+    assert rows == {
+        ("協働事業提案制度", "removed", None), ("市民活動支援補助金", "kept", None),
+        ("市民活動ポイント制度(Zen)", "renamed", None), ("市民協働コーディネーター", "renumbered", 4),
+        ("市民協働推進員制度", "renamed", 5), ("逗子文化プラザ市民交流センター", "renumbered", 6),
+        ("コミュニティセンター(旧公民館)", "renumbered", 7), ("地域活動センター", "renumbered", 8),
+        ("協働ポータルサイト", "added", None)}
 
 
 def test_every_table_carries_the_year_and_trends_compare_them(workflow):
@@ -107,7 +146,8 @@ def test_every_table_carries_the_year_and_trends_compare_them(workflow):
     processed = base / "processed"
     items = read_csv(processed / "items.csv")
     assert items.groupby("year").size().to_dict() == {2024: 36, 2025: 30}
-    for name in ("items.csv", "programs.csv", "keywords.csv", "distinctive_terms.csv", "codes.csv", "keyword_trends.csv"):
+    for name in ("items.csv", "programs.csv", "keywords.csv", "distinctive_terms.csv", "codes.csv", "keyword_trends.csv",
+                 "word_counts.csv", "effect_vs_limitation.csv"):
         assert set(read_csv(processed / name)["year"].dropna()) == {2024, 2025}, name
     trends = read_csv(processed / "keyword_trends.csv")
     pooled = trends[(trends["support_type"] == "全体") & (trends["aspect"] == "all") & (trends["year"] == 2025)]
@@ -115,25 +155,26 @@ def test_every_table_carries_the_year_and_trends_compare_them(workflow):
     assert (portal["n_prev"], portal["n"], portal["prev_year"]) == (0, 1, 2024) and portal["z_vs_prev"] > 0
     proposal = pooled.set_index("term").loc["提案件数"]  # only in the removed program 3
     assert (proposal["n_prev"], proposal["n"]) == (1, 0) and proposal["z_vs_prev"] < 0
-    negated = trends[(trends["support_type"] == "人的支援") & (trends["aspect"] == "limitation")
-                     & (trends["term"] == "進む(否定)")].set_index("year")
-    assert negated["n"].to_dict() == {2024: 1, 2025: 2}
 
 
-def test_figures_and_notebooks_cover_every_year(workflow):
+def test_figures_and_notebooks_cover_every_year_and_nothing_else(workflow):
     base, _ = workflow
     figures = {p.name for p in (base / "reports" / "figures").iterdir()}
     for name in ("items_by_year", "terms_rising_and_falling", "codes_by_year", "program_changes",
                  "items_by_support_type_and_aspect_2024", "items_by_support_type_and_aspect_2025",
                  "cooccurrence_network_2025"):
         assert {f"{name}.png", f"{name}.svg", f"{name}.pdf"} <= figures, name
+    assert not {f for f in figures if not f.split(".")[0].endswith(("_2024", "_2025"))} - {
+        f"{n}.{e}" for n in ("items_by_year", "terms_rising_and_falling", "codes_by_year", "program_changes")
+        for e in ("png", "svg", "pdf")}  # no un-suffixed per-type figure beside the per-year ones
     reports = {p.name for p in (base / "reports").glob("*.html")}
     assert reports == {f"{n}_{y}.html" for n in ("1.0-cleaning", "2.0-keywords", "3.0-support-types")
                        for y in (2024, 2025)} | {"4.0-year-over-year.html"}
     page = (base / "reports" / "4.0-year-over-year.html").read_text(encoding="utf-8")
-    for text in ("協働ポータルサイト", "協働事業提案制度", "市民活動ポイント制度(Zen)", "名称変更", "廃止", "追加"):
+    for text in ("協働ポータルサイト", "協働事業提案制度", "市民活動ポイント制度(Zen)", "名称変更", "廃止", "追加", "番号変更"):
         assert text in page, text
-    assert not re.search(r"年度の分かっている表が \d+ つしかない", page)  # the one-year sentence was not printed
+    page_2025 = (base / "reports" / "1.0-cleaning_2025.html").read_text(encoding="utf-8")
+    assert "7 事業" not in page_2025 and "8 事業・30 項目" in page_2025 and "36 項目" not in page_2025
     assert "情報的支援" in (base / "reports" / "3.0-support-types_2025.html").read_text(encoding="utf-8")
 
 
@@ -141,19 +182,21 @@ def test_a_second_run_changes_no_byte(workflow, tmp_path):
     base, _ = workflow
     again = analyze(table_files(base / "raw"))
     write_analysis(again, tmp_path / "processed")
-    for path in sorted((base / "processed").iterdir()):
+    for path in sorted((base / "processed").glob("*.csv")):
         assert (tmp_path / "processed" / path.name).read_bytes() == path.read_bytes(), path.name
     for path in make_year_figures(again, tmp_path / "figures"):
         assert path.read_bytes() == (base / "reports" / "figures" / path.name).read_bytes(), path.name
 
 
 def test_raw_dir_without_manifest_takes_years_from_file_names(tmp_path):
-    shutil.copy(RAW, tmp_path / "kyodo_R6.tsv")
-    shutil.copy(FIXTURE, tmp_path / "kyodo_R7.tsv")
-    status, _, err = cli("analyze", "--raw-dir", str(tmp_path), "--out", str(tmp_path / "out"))
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    shutil.copy(RAW, raw / "kyodo_R6.tsv")
+    shutil.copy(XLSX, raw / "kyodo_R7.xlsx")
+    status, _, err = cli("analyze", "--raw-dir", str(raw), "--out", str(tmp_path / "out"))
     assert status == 0, err
     programs = read_csv(tmp_path / "out" / "programs.csv")
-    assert programs.groupby("source_file")["year"].first().to_dict() == {"kyodo_R6.tsv": 2024, "kyodo_R7.tsv": 2025}
+    assert programs.groupby("source_file")["year"].first().to_dict() == {"kyodo_R6.tsv": 2024, "kyodo_R7.xlsx": 2025}
 
 
 def test_the_year_notebook_says_so_with_one_year(tmp_path):

@@ -48,10 +48,27 @@ class Analysis:
         return self.tables[name if name.endswith(".csv") else f"{name}.csv"]
 
 
-def clean_all(paths: Sequence[str | Path], year: int | None = None, schema_path: str | Path | None = None) -> list[Table]:
-    """Clean every table before anything is written, so that one bad file stops the whole run."""
+def clean_all(paths: Sequence[str | Path], year: int | None = None, schema_path: str | Path | None = None,
+              sheet: str | None = None) -> list[Table]:
+    """Clean every table before anything is written, so that one bad file stops the whole run. Several
+    tables are analysed together only when each has a known year: years are never mixed."""
     schema = load_schema(schema_path)
-    return [clean_table(Path(p), year=resolve_year(Path(p), year), schema=schema) for p in paths]
+    tables = [clean_table(Path(p), year=resolve_year(Path(p), year), schema=schema, sheet=sheet) for p in paths]
+    check_years(tables)
+    return tables
+
+
+def check_years(tables: Sequence[Table]) -> None:
+    """Stop when several tables are analysed together and one of them has no known year."""
+    if len(tables) < 2:
+        return
+    yearless = [t for t in tables if t.year is None]
+    if yearless:
+        first = yearless[0].path
+        raise InputError(first, f"年度の分からない表があります ({', '.join(t.path.name for t in yearless)})。"
+                         "年度の違う表を混ぜて分析しないため、止めました。",
+                         hint=f"年度を登録してください: kyodo-analysis manifest add {first} --year 西暦 "
+                         f"(例: --year 2024)。表が1つだけなら、ほかの表を {first.parent} から外してください。")
 
 
 def combined(tables: Sequence[Table]) -> dict[str, pd.DataFrame]:

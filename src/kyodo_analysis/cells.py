@@ -1,25 +1,38 @@
-"""One free-text cell → its items: HTML residue, bullet marks, line breaks and PDF spaces."""
+"""One free-text cell → its items: HTML residue, bullet marks, line breaks and PDF spaces.
+
+What is removed from a cell, and nothing else:
+- markup: real HTML tags (``<li>``, ``<br>``, ``<ul style=…>`` …; block tags end an item; a one-letter
+  tag only in lower case), HTML comments, and character references that end in ``;`` (``&amp;`` → ``&``).
+  ``<NPO>``, ``<A>案``, ``&region=`` and ``<![CDATA[…]]>`` are text;
+- the bullet mark that opens an item: at the start of a line, or after whitespace when the cell is a list
+  of items opened by the same kind of mark (``・A ・B``); ``金額は 〇 円`` keeps its 〇;
+- whitespace around an item, and spaces between two Japanese characters (a PDF copy artefact, logged).
+"""
 
 from __future__ import annotations
 
+import html
 import re
-from html.parser import HTMLParser
 from typing import NamedTuple
 
-# Bullet marks that start an item, but only at the start of a line or after whitespace:
-# 社会参加・市民活動 is one word, not two items.
 BULLET_MARKS = "・･●○〇◆■◇□"
-_NUMBERED = r"\d{1,2}[.．](?!\d)|\d{1,2}[)）]|[(（]\d{1,2}[)）]|[\u2460-\u2473]"
-MARK = rf"[{BULLET_MARKS}]|-(?!\d)|{_NUMBERED}"
-# Whitespace as a literal class: the characters of ``\s`` (both are ``str.isspace``; U+3000 is the last),
-# but listed, so the regex engine skips to the next candidate at C speed instead of testing each
-# character's Unicode category. A mark is split off together with the whitespace (or line break) before it.
-_SPACES = "".join(c for c in map(chr, range(0x3001)) if c.isspace())
-# A boundary: whitespace (CRLF as one) followed by a mark, or a line break (CRLF, CR or LF) on its own.
-_BOUNDARY = re.compile(rf"[{re.escape(_SPACES)}](?:(?<=\r)\n)?(?:(?P<mark>{MARK})|(?<=[\r\n]))")
+_NUMBERED = {"dot": r"\d{1,2}[.．](?!\d)", "paren": r"\d{1,2}[)）]", "parens": r"[(（]\d{1,2}[)）]",
+             "circled": r"[\u2460-\u2473]"}
+MARK = rf"[{BULLET_MARKS}]|-(?!\d)|" + "|".join(_NUMBERED.values())
+_MARK_AT_START = re.compile(rf"\s*(?P<mark>{MARK})")
+_MARK_AFTER_SPACE = re.compile(rf"(?<=\s)(?P<mark>{MARK})")
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
-# Tags whose start or end is an item boundary; every other tag is dropped silently.
-_BREAK_TAGS = frozenset({"li", "br", "p", "div", "ul", "ol", "tr", "td", "dd", "dt"})
+# Real HTML element names: a tag is markup only if it names one of them.
+HTML_TAGS = frozenset(
+    "a abbr b big blockquote body br caption center code col colgroup dd del div dl dt em font h1 h2 h3 h4 h5 "
+    "h6 head hr html i img ins li link mark meta ol p pre q s small span strike strong style sub sup table "
+    "tbody td tfoot th thead title tr tt u ul".split())
+BREAK_TAGS = frozenset({"li", "br", "p", "div", "ul", "ol", "tr", "td", "th", "dd", "dt", "h1", "h2", "h3",
+                        "h4", "h5", "h6", "table", "blockquote", "pre", "hr"})
+_MARKUP = re.compile(r"""<(?P<end>/?)(?P<name>[A-Za-z][A-Za-z0-9]*)(?:\s+(?:[^<>"']|"[^"]*"|'[^']*')*)?\s*/?>
+                        |<!--.*?-->|<!DOCTYPE[^<>]*>
+                        |&(?:\#\d+|\#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);""", re.VERBOSE | re.DOTALL | re.IGNORECASE)
 
 # A space between two Japanese characters is a PDF copy artefact (シ ンポジ ウム);
 # spaces next to Latin letters or digits are real (例 CoCoLoの会).
@@ -37,64 +50,63 @@ class Piece(NamedTuple):
     removed_spaces: str = ""  # the text before PDF spaces were removed, when any were
 
 
-class _TextExtractor(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list) -> None:
-        if tag in _BREAK_TAGS:
-            self.parts.append("\n")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in _BREAK_TAGS:
-            self.parts.append("\n")
-
-    def handle_data(self, data: str) -> None:
-        self.parts.append(data)
-
-
-# A start or end tag with plain attributes, as spreadsheet exports leave behind (<ul style="…">, </li>);
-# anything else (self-closing tags, comments, entities, a lone "<") goes to the HTML parser.
-_SIMPLE_TAG = re.compile(r"""<(/?)([A-Za-z][A-Za-z0-9]*)  # start or end, tag name
-                             (?:\s+[A-Za-z_:][-\w:.]*(?:\s*=\s*(?:"[^"<>]*"|'[^'<>]*'|[^\s"'=<>`]+))?)*  # attributes
-                             \s*>""", re.VERBOSE)
-_RAW_TEXT_TAGS = re.compile(r"<\s*/?\s*(?:script|style|textarea|title)\b", re.IGNORECASE)
+def _unmarked(match: re.Match) -> str:
+    """What one piece of markup leaves in the text: a line break for a block tag, a character for a reference."""
+    found = match.group(0)
+    if found.startswith("&"):
+        return html.unescape(found)
+    if found.startswith("<!"):
+        return ""
+    name = match.group("name")
+    if name.lower() not in HTML_TAGS or (len(name) == 1 and name.isupper()):
+        return found  # <NPO>, <A>案: text that looks like a tag
+    name = name.lower()
+    return "\n" if name in BREAK_TAGS else ""
 
 
 def html_text(cell: str) -> str:
-    """The cell's text with tags removed, entities unescaped and block tags as line breaks."""
+    """The cell's text with markup removed (see the module's docstring); no-break spaces become spaces."""
     if "<" not in cell and "&" not in cell:
         return cell
-    if "&" not in cell and not _RAW_TEXT_TAGS.search(cell):
-        # Only simple tags and no entities: the same result as the HTML parser, without its per-tag Python.
-        text = _SIMPLE_TAG.sub(lambda tag: "\n" if tag.group(2).lower() in _BREAK_TAGS else "", cell)
-        if "<" not in text:
-            return text.replace("\xa0", " ")
-    return parsed_text(cell)
+    return _MARKUP.sub(_unmarked, cell).replace("\xa0", " ")
 
 
-def parsed_text(cell: str) -> str:
-    """``html_text`` by Python's HTML parser: tags removed, entities unescaped, block tags as line breaks."""
-    parser = _TextExtractor()
-    parser.feed(cell)
-    parser.close()
-    return "".join(parser.parts).replace("\xa0", " ")
+def mark_kind(mark: str) -> str:
+    """Which kind of list a mark belongs to: the symbol itself, or the numbering style (1. / 1) / (1) / ①)."""
+    for kind, pattern in _NUMBERED.items():
+        if re.fullmatch(pattern, mark):
+            return kind
+    return mark
+
+
+def _line_pieces(line: str, kind: str | None) -> list[tuple[str, str]]:
+    """(mark, raw text) of one line: a mark at its start opens an item, and so does a mark of the cell's
+    list ``kind`` after whitespace."""
+    start = _MARK_AT_START.match(line)
+    pieces = [("", line)] if start is None else [(start["mark"], line[start.end():])]
+    if kind is None:
+        return pieces
+    mark, rest = pieces[0]
+    out, at = [], 0
+    for found in _MARK_AFTER_SPACE.finditer(rest):
+        if mark_kind(found["mark"]) == kind:
+            out.append((mark, rest[at:found.start()]))
+            mark, at = found["mark"], found.end()
+    return [*out, (mark, rest[at:])]
 
 
 def split_pieces(cell: str) -> list[Piece]:
     """Every piece of a cell in order, including pieces whose text is empty (a lone bullet)."""
-    pieces: list[Piece] = []
-    # Text, then mark (None after a plain line break), text, mark, text, …: a piece ends at a line break or
-    # a mark; the space in front lets a mark at the very start count too. Only the whitespace before a mark
-    # is dropped with it, and every piece's text is stripped anyway.
-    parts = _BOUNDARY.split(" " + html_text(cell))
-    for k in range(0, len(parts), 2):
-        mark = (parts[k - 1] or "") if k else ""
-        raw = parts[k].strip()
-        text = _JA_SPACE.sub("", raw) if (" " in raw or "\u3000" in raw or "\t" in raw) else raw
-        if raw or mark:
-            pieces.append(Piece(mark, text, raw if text != raw else ""))
+    lines = _LINE_BREAK.split(html_text(cell))
+    first = next((_MARK_AT_START.match(line) for line in lines if line.strip()), None)
+    kind = mark_kind(first["mark"]) if first else None  # a cell that opens with a mark is a list of such items
+    pieces = []
+    for line in lines:
+        for mark, raw in _line_pieces(line, kind):
+            raw = raw.strip()
+            text = _JA_SPACE.sub("", raw)
+            if raw or mark:
+                pieces.append(Piece(mark, text, raw if text != raw else ""))
     return pieces
 
 

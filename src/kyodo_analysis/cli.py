@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -17,9 +18,11 @@ from .analysis import Analysis, analyze, analyze_tables, clean_all, combined, lo
 from .cleaning import Table
 from .errors import InputError, NotebookError
 from .kwic import keyword_in_context
-from .labels import ASPECT_JA
-from .manifest import add_to_manifest, resolve_year, table_files, year_from_name
+from .labels import ASPECT_JA, year_label
+from .manifest import add_to_manifest, check_checksums, resolve_year, table_files, year_from_name
+from .outputs import generation
 from .schema import ASPECTS
+from .settings import read_settings
 from .tables import write_tables
 from .terms import extract_terms
 from .tokens import tokenize
@@ -59,40 +62,53 @@ def print_warnings(warnings: Iterable[str]) -> None:
 
 
 def cmd_clean(args: argparse.Namespace) -> int:
-    tables = clean_all(args.raw, args.year, args.schema)
+    raw_folders = {Path(p).parent for p in args.raw}
+    for folder in raw_folders:
+        output_folder(args.out, folder)
+    tables = clean_all(args.raw, args.year, args.schema, args.sheet)
     print_warnings(w for t in tables for w in t.warnings)
-    written = write_tables(args.out, combined(tables))
+    with generation(args.out) as staging:
+        names = [p.name for p in write_tables(staging, combined(tables))]
     n_items = sum(len(t.items) for t in tables)
-    print(f"{len(tables)} 表, 項目 {n_items} 件 → " + ", ".join(str(p) for p in written))
+    print(f"{len(tables)} 表, 項目 {n_items} 件 → " + ", ".join(str(Path(args.out) / n) for n in names))
     return 0
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    for table in clean_all(args.raw, args.year, args.schema):
+    for table in clean_all(args.raw, args.year, args.schema, args.sheet):
         print("\n".join(summary_lines(table) + comparison_lines(table, args.schema)))
     return 0
 
 
 def comparison_lines(table: Table, schema: str | None) -> list[str]:
     """How a table differs from the earlier years' tables in the same directory."""
-    known = table.programs["year"].dropna()
-    if known.empty:
+    if table.year is None:
         return ["  前年度との比較: 年度が不明なので比較しません (--year か manifest.csv で年度を与えてください)"]
-    year = int(known.iloc[0])
+    year = table.year
     earlier: dict[int, list[Path]] = {}
+    yearless = []
     for path in table_files(table.path.parent):
+        if path.resolve() == table.path.resolve():
+            continue
         other = resolve_year(path)
-        if path.resolve() != table.path.resolve() and other is not None and other < year:
+        if other is None:
+            yearless.append(path.name)
+        elif other < year:
             earlier.setdefault(other, []).append(path)
+    lines = []
+    if yearless:
+        lines.append(f"  年度の分からない表があります: {', '.join(yearless)} (比べられません。"
+                     f"kyodo-analysis manifest add {table.path.parent / yearless[0]} --year 西暦 で年度を登録してください。"
+                     "登録しないと analyze と run は止まります)")
     if not earlier:
-        return [f"  前年度との比較: {year}年度より前の表が {table.path.parent} にありません"]
+        return [*lines, f"  前年度との比較: {year}年度より前の年度の分かる表が {table.path.parent} にありません"]
     try:
         previous = clean_all(sorted(p for paths in earlier.values() for p in paths), schema_path=schema)
     except InputError as exc:
-        return [f"  前年度との比較: 前の年度の表を読めませんでした ({exc.message})"]
+        return [*lines, f"  前年度との比較: 前の年度の表を読めませんでした ({exc.message})"]
     last = max(earlier)
-    frames = combined([t for t in previous if int(t.programs["year"].dropna().iloc[0]) == last] + [table])
-    lines = [f"  {last}年度との比較:"]
+    frames = combined([t for t in previous if t.year == last] + [table])
+    lines.append(f"  {last}年度との比較:")
     seen = set(pd.concat([t.programs for t in previous])["support_type"])
     new_types = [s for s in dict.fromkeys(table.programs["support_type"]) if s not in seen]
     if new_types:
@@ -105,9 +121,11 @@ def comparison_lines(table: Table, schema: str | None) -> list[str]:
 
 def cmd_manifest_add(args: argparse.Namespace) -> int:
     path = Path(args.file)
-    year = resolve_year(path, args.year) if args.year is not None else year_from_name(path.stem)
-    table = clean_all([path], year)[0]  # a file that does not clean never enters the manifest
-    entry, replaced = add_to_manifest(path, year, args.city, args.title, args.source)
+    if not path.is_file():
+        raise InputError(path, "ファイルがありません。", hint="先に表のファイルを data/raw/ に保存してください。")
+    # A file that does not clean never enters the manifest.
+    table = clean_all([path], args.year if args.year is not None else year_from_name(path.stem), sheet=args.sheet)[0]
+    entry, replaced = add_to_manifest(path, args.year, args.city, args.title, args.source)
     print(f"{path.parent / 'manifest.csv'}: {entry.file} を{'更新' if replaced else '追加'}しました "
           f"(年度 {entry.fiscal_year or '不明'}, 事業 {len(table.programs)} 件, 項目 {len(table.items)} 件, "
           f"sha256 {entry.sha256[:12]}…)")
@@ -123,16 +141,35 @@ def _stage(name: str, action: Callable[[], T]) -> T:
 
 
 def raw_paths(raw_dir: str | Path) -> list[Path]:
+    """The tables of a raw folder, each checked against the SHA-256 the manifest records for it."""
     paths = table_files(raw_dir)
     if not paths:
         raise InputError(raw_dir, "表のファイルがありません。", hint="data/raw/ に表と manifest.csv を置いてください。")
+    check_checksums(raw_dir)
     return paths
 
 
+def output_folder(out: str | Path, raw_dir: str | Path | None = None) -> Path:
+    """An output folder that is a folder (or will be) and is not the raw folder, nor inside a raw folder
+    that has a manifest: raw data is never written to."""
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise InputError(out, "出力先がファイルです。", hint="--out / --reports にはフォルダを指定してください。")
+    if raw_dir is not None:
+        raw = Path(raw_dir).resolve()
+        inside = raw in out.resolve().parents and (raw / "manifest.csv").exists()
+        if out.resolve() == raw or inside:
+            raise InputError(out, "出力先が生データのフォルダです。生データのフォルダには何も書き込みません。",
+                             hint="--out には data/processed のような別のフォルダを指定してください。")
+    return out
+
+
 def cmd_analyze(args: argparse.Namespace) -> int:
+    output_folder(args.out, args.raw_dir)
     result = analyze(raw_paths(args.raw_dir), forced=args.forced, stop=args.stop, synonyms=args.synonyms, codes=args.codes)
     print_warnings(result.warnings)
-    written = write_analysis(result, args.out)
+    with generation(args.out) as staging:
+        written = write_analysis(result, staging)
     print(f"項目 {len(result['items'])} 件, 語 {len(result['terms'])} 件 → {args.out}/ ({len(written)} ファイル)")
     return 0
 
@@ -149,7 +186,7 @@ def cmd_kwic(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return 1
     for row in lines.itertuples(index=False):
-        print(f"{row.support_type} | NO {row.program_no} {row.program} | {ASPECT_JA[row.aspect]} | "
+        print(f"{year_label(row.year)} | {row.support_type} | NO {row.program_no} {row.program} | {ASPECT_JA[row.aspect]} | "
               f"{row.left}【{row.term}】{row.right}")
     print(f"{len(lines)} 件", file=sys.stderr)
     return 0
@@ -159,66 +196,82 @@ NOTEBOOKS = ["1.0-cleaning.ipynb", "2.0-keywords.ipynb", "3.0-support-types.ipyn
 YEAR_NOTEBOOK = "4.0-year-over-year.ipynb"
 
 
-def report_stages(analysis: Analysis, args: argparse.Namespace) -> None:
-    """figures → Excel workbook → every notebook executed and rendered to HTML.
+def report_stages(analysis: Analysis, args: argparse.Namespace, reports: Path, data_dir: Path) -> None:
+    """figures → Excel workbook → every notebook executed (reading ``data_dir``) and rendered to HTML,
+    all into ``reports`` (a run's staging folder).
 
     With several years, the support-type figures and notebooks 1.0–3.0 are made once per year
     (names end in _YYYY), and the year-over-year figures and notebook 4.0 compare them.
     """
     from .analysis import select_year
     from .plots import draw_figures, figure_specs, year_figure_specs
-    from .report import execute_notebook, write_workbook
+    from .report import write_workbook
 
-    reports = Path(args.reports)
-    years = known_years(analysis["items"])
-    per_year = years if len(years) > 1 else [None]
-
-    workers = min(2, os.cpu_count() or 1)
-
-    def figures() -> None:
-        specs = [spec for year in per_year for spec in figure_specs(
-            analysis if year is None else select_year(analysis, year), "" if year is None else f"_{year}")]
-        draw_figures(specs + year_figure_specs(analysis), reports / "figures", analysis.metadata, workers)
-    _stage("figures", figures)
-    _stage("workbook", lambda: write_workbook(analysis, reports / "kyodo_tables.xlsx"))
     notebooks = Path(args.notebooks)
     missing = [n for n in [*NOTEBOOKS, YEAR_NOTEBOOK] if not (notebooks / n).exists()]
     if missing:
         raise InputError(notebooks, f"ノートブックがありません: {', '.join(missing)}",
                          hint="リポジトリの最上位で実行するか、--notebooks で notebooks/ の場所を指定してください。")
-    # Paths relative to the notebooks' folder, where the kernel runs: no absolute path ends up in a report.
-    parameters = {"DATA_DIR": os.path.relpath(Path(args.out).resolve(), notebooks.resolve()),
-                  "RAW_DIR": os.path.relpath(Path(args.raw_dir).resolve(), notebooks.resolve()), "YEAR": None}
+    years = known_years(analysis["items"])
+    per_year = years if len(years) > 1 else [None]
 
+    def figures() -> None:
+        specs = [spec for year in per_year for spec in figure_specs(
+            analysis if year is None else select_year(analysis, year), "" if year is None else f"_{year}")]
+        draw_figures(specs + year_figure_specs(analysis), reports / "figures", analysis.metadata, min(2, os.cpu_count() or 1))
+    _stage("figures", figures)
+    _stage("workbook", lambda: write_workbook(analysis, reports / "kyodo_tables.xlsx"))
+    # Paths relative to the notebooks' folder, where the kernel runs: no absolute path ends up in a report.
+    parameters = {"DATA_DIR": os.path.relpath(data_dir.resolve(), notebooks.resolve()),
+                  "RAW_DIR": os.path.relpath(Path(args.raw_dir).resolve(), notebooks.resolve()), "YEAR": None}
     jobs = [(notebooks / name, reports / name.replace(".ipynb", ".html" if year is None else f"_{year}.html"),
              {**parameters, "YEAR": year}) for year in per_year for name in NOTEBOOKS]
     jobs.append((notebooks / YEAR_NOTEBOOK, reports / YEAR_NOTEBOOK.replace(".ipynb", ".html"), parameters))
+    _stage("notebooks", lambda: render_notebooks(jobs))
 
-    def render() -> None:
-        # Each notebook runs in its own kernel; two at a time keeps both cores busy while kernels start.
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            for done in [pool.submit(execute_notebook, *job) for job in jobs]:
-                done.result()
-    _stage("notebooks", render)
+
+def render_notebooks(jobs: list[tuple]) -> None:
+    """Execute the notebooks two at a time (each in its own kernel); on any error or signal the workers
+    are stopped, and each shuts its kernel down on the way out."""
+    from .report import execute_notebook, stop_on_sigterm
+
+    pool = ProcessPoolExecutor(max_workers=min(2, os.cpu_count() or 1), initializer=stop_on_sigterm)
+    try:
+        for done in [pool.submit(execute_notebook, *job) for job in jobs]:
+            done.result()
+    except BaseException:
+        for process in list(getattr(pool, "_processes", {}).values()):
+            process.terminate()
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    output_folder(args.out, args.raw_dir)
+    output_folder(args.reports, args.raw_dir)
     paths = raw_paths(args.raw_dir)
     cleaned = _stage("clean", lambda: clean_all(paths))
     print_warnings(w for t in cleaned for w in t.warnings)
-
-    def analyze_and_write() -> Analysis:
-        result = analyze_tables(cleaned, forced=args.forced, stop=args.stop, synonyms=args.synonyms, codes=args.codes)
-        write_analysis(result, args.out)
-        return result
-    report_stages(_stage("analyze", analyze_and_write), args)
+    with generation(args.out) as processed, generation(args.reports) as reports:
+        def analyze_and_write() -> Analysis:
+            result = analyze_tables(cleaned, forced=args.forced, stop=args.stop, synonyms=args.synonyms,
+                                    codes=args.codes)
+            write_analysis(result, processed)
+            return result
+        result = _stage("analyze", analyze_and_write)
+        print_warnings(result.warnings[sum(len(t.warnings) for t in cleaned):])
+        report_stages(result, args, reports, processed)
     return 0
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+    output_folder(args.reports, args.raw_dir)
     if not (Path(args.out) / "metadata.json").exists():
         raise InputError(args.out, "処理済みの表がありません。", hint="先に kyodo-analysis analyze か run を実行してください。")
-    report_stages(load_analysis(args.out), args)
+    analysis = load_analysis(args.out)
+    with generation(args.reports) as reports:
+        report_stages(analysis, args, reports, Path(args.out))
     return 0
 
 
@@ -231,6 +284,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("raw", nargs="+", metavar="RAW", help="生データの表 (タブ区切りテキスト)")
         p.add_argument("--year", type=int, help="年度 (西暦)。マニフェストやファイル名より優先")
         p.add_argument("--schema", help="見出しの別名を定義する TOML ファイル")
+        p.add_argument("--sheet", help=".xlsx のシート名 (既定: 最初のシート)")
 
     p = sub.add_parser("clean", help="生データを整然データ (items/programs/cleaning_log.csv) にする")
     table_args(p)
@@ -247,6 +301,8 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--stop", help="使用しない語のリスト (既定: パッケージ同梱の stop_words.txt)")
         p.add_argument("--synonyms", help="同義語・表記ゆれのリスト (既定: パッケージ同梱の synonyms.txt)")
         p.add_argument("--codes", help="KH Coder 形式のコーディングルール (既定: パッケージ同梱の codes.txt)")
+        p.add_argument("--settings", default=SETTINGS_FILE,
+                       help=f"プロジェクトの設定ファイル (既定: {SETTINGS_FILE}。あれば読み、コマンドラインの指定が優先)")
 
     p = sub.add_parser("analyze", help="整然データ化と計量テキスト分析の表をすべて書き出す")
     analysis_args(p)
@@ -261,6 +317,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--city", help="市町村名 (省略時は前の行と同じ)")
     p.add_argument("--title", help="表題 (省略時は前の行と同じ)")
     p.add_argument("--source", help="入手元・書き出し方法などのメモ")
+    p.add_argument("--sheet", help=".xlsx のシート名 (既定: 最初のシート)")
     p.set_defaults(func=cmd_manifest_add)
 
     p = sub.add_parser("kwic", help="語が出てくる文脈 (KWIC) を表示する")
@@ -286,10 +343,33 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+SETTINGS_FILE = "kyodo-analysis.toml"
+
+
+def apply_settings(args: argparse.Namespace) -> None:
+    """Fill the word-list and rule options the command line left out from the project settings file."""
+    path = getattr(args, "settings", None)
+    if path is None:
+        return
+    settings = read_settings(path, required=path != SETTINGS_FILE)
+    for key, value in settings.items():
+        if getattr(args, key) is None:
+            setattr(args, key, value)
+
+
+def _interrupt(signum: int, frame) -> None:
+    raise KeyboardInterrupt  # SIGTERM ends a run the way Ctrl-C does: staging removed, workers stopped
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
+        apply_settings(args)
         return args.func(args)
+    except KeyboardInterrupt:
+        print("kyodo-analysis: 中断しました (前回の出力はそのまま残っています)。", file=sys.stderr)
+        return 130
     except InputError as exc:
         print(f"kyodo-analysis: エラー: {exc.format()}", file=sys.stderr)
         return 2

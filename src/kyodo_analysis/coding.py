@@ -22,6 +22,7 @@ from .stats import program_keys, sort_for_reading
 from .wordlists import TextFile, read_text_file
 
 NEGATED = "(否定)"
+MAX_DEPTH = 50  # nested parentheses or nots in one condition
 _TOKEN = re.compile(r"\s*(?:(?P<paren>[()])|(?P<word>[^\s()]+(?:\(否定\))?))")
 _UNSUPPORTED = [
     (re.compile(r"\b(near|seq)\s*\("), "near() / seq() (語の近接・順序) には対応していません"),
@@ -36,7 +37,7 @@ _UNSUPPORTED = [
 @dataclass(frozen=True)
 class Rule:
     code: str
-    condition: tuple  # a small AST: ("word", w) | ("not", x) | ("and", a, b) | ("or", a, b)
+    condition: tuple  # a small AST: ("word", w) | ("not", x) | ("and", a, b, …) | ("or", a, b, …)
     line: int
     text: str
 
@@ -55,6 +56,7 @@ class _Parser:
             self.tokens.append(match.group("paren") or match.group("word"))
             pos = match.end()
         self.i = 0
+        self.depth = 0
 
     def fail(self, message: str):
         raise InputError(self.path, f"コーディングルールを解釈できません: {message}", line=self.line,
@@ -85,19 +87,28 @@ class _Parser:
         return self.binary("and", self.unary)
 
     def binary(self, operator: str, operand) -> tuple:
-        """operand (operator operand)*, left-associative; ``and`` binds tighter than ``or``."""
-        node = operand()
+        """operand (operator operand)*, as one node with all operands; ``and`` binds tighter than ``or``."""
+        operands = [operand()]
         while self.peek() == operator:
             self.take()
-            node = (operator, node, operand())
-        return node
+            operands.append(operand())
+        return operands[0] if len(operands) == 1 else (operator, *operands)
 
     def unary(self) -> tuple:
         token = self.take()
         if token == "not":
-            return ("not", self.unary())
+            self.depth += 1
+            if self.depth > MAX_DEPTH:
+                self.fail(f"not の重なりが深すぎます ({MAX_DEPTH} 段まで)")
+            node = ("not", self.unary())
+            self.depth -= 1
+            return node
         if token == "(":
+            self.depth += 1
+            if self.depth > MAX_DEPTH:
+                self.fail(f"括弧の入れ子が深すぎます ({MAX_DEPTH} 段まで)")
             node = self.or_expr()
+            self.depth -= 1
             if self.peek() != ")":
                 self.fail("閉じ括弧がありません")
             self.take()
@@ -173,8 +184,8 @@ def _evaluate(node: tuple, words: frozenset[str]) -> bool:
     if kind == "not":
         return not _evaluate(node[1], words)
     if kind == "and":
-        return _evaluate(node[1], words) and _evaluate(node[2], words)
-    return _evaluate(node[1], words) or _evaluate(node[2], words)
+        return all(_evaluate(child, words) for child in node[1:])
+    return any(_evaluate(child, words) for child in node[1:])
 
 
 def item_words(term_frame: pd.DataFrame, mention_frame: pd.DataFrame) -> dict[str, frozenset[str]]:

@@ -6,7 +6,7 @@ import pandas as pd
 
 from .terms import NEGATED
 
-KWIC_COLUMNS = ["item_id", "support_type", "program_no", "program", "aspect", "left", "term", "right", "matched"]
+KWIC_COLUMNS = ["item_id", "year", "support_type", "program_no", "program", "aspect", "left", "term", "right", "matched"]
 
 
 def keyword_in_context(term: str, items: pd.DataFrame, token_frame: pd.DataFrame, term_frame: pd.DataFrame,
@@ -28,7 +28,8 @@ def keyword_in_context(term: str, items: pd.DataFrame, token_frame: pd.DataFrame
         last = starts.loc[(row.item_id, row.last_token_no)]
         begin, end = int(first["start"]), int(last["start"]) + len(last["surface"])
         body = item["text"]
-        rows.append({"item_id": row.item_id, "support_type": item["support_type"], "program_no": item["program_no"],
+        rows.append({"item_id": row.item_id, "year": item["year"], "support_type": item["support_type"],
+                     "program_no": item["program_no"],
                      "program": item["program"], "aspect": item["aspect"], "left": body[max(0, begin - window):begin],
                      "term": body[begin:end], "right": body[end:end + window], "matched": row.term})
     return pd.DataFrame(rows, columns=KWIC_COLUMNS)

@@ -36,3 +36,11 @@ HEADERS = {
 def aspect_label(aspect: str) -> str:
     """効果 / 限界 / 今後, or 全体 for the pooled rows."""
     return ASPECT_JA.get(aspect, ALL_JA if aspect == "all" else aspect)
+
+
+def year_label(year: object) -> str:
+    """2024年度, or 年度不明 for a table whose year is unknown."""
+    try:
+        return f"{int(year)}年度"
+    except (TypeError, ValueError):
+        return f"年度{UNKNOWN_YEAR}"

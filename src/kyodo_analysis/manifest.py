@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import io
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import InputError
 
 MANIFEST_NAME = "manifest.csv"
 MANIFEST_COLUMNS = ["file", "city", "title", "fiscal_year", "source", "sha256"]
-TABLE_SUFFIXES = (".tsv", ".txt", ".csv")
+YEAR_RANGE = range(1900, 2101)
 
 _ERAS = {"R": 2018, "令和": 2018, "H": 1988, "平成": 1988}
 _ERA_YEAR = re.compile(r"(?<![A-Za-z])(?P<era>令和|平成|R|H)(?P<n>元|\d{1,2})(?!\d)")
@@ -45,39 +46,90 @@ class Entry:
     fiscal_year: int | None
     source: str
     sha256: str
+    extra: dict[str, str] = field(default_factory=dict, compare=False)  # the researcher's own columns, kept
+
+
+def _manifest_error(path: Path, message: str, line: int | None = None) -> InputError:
+    return InputError(path, message, line=line,
+                      hint=f"manifest.csv は 1行目が {','.join(MANIFEST_COLUMNS)} (ほかの列は自由)、1行に1ファイルです。"
+                      "`kyodo-analysis manifest add ファイル` で作り直すこともできます。")
+
+
+def _year(path: Path, text: str, line: int) -> int | None:
+    text = text.strip()
+    if not text:
+        return None
+    if not (text.isascii() and text.isdigit() and int(text) in YEAR_RANGE):
+        raise InputError(path, f"fiscal_year が西暦の年度ではありません: {text[:20]}", line=line,
+                         hint="年度は 2024 のように半角数字の西暦で書くか、不明なら空欄にしてください。")
+    return int(text)
 
 
 def read_manifest(raw_dir: str | Path) -> list[Entry] | None:
-    """The manifest's rows, or None when the directory has no manifest."""
+    """The manifest's rows, or None when the directory has no manifest. Every row names a file of the
+    raw folder itself, once; a problem is an InputError naming the line."""
+    from .wordlists import decode_text
+
     path = Path(raw_dir) / MANIFEST_NAME
     if not path.exists():
         return None
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        reader = csv.DictReader(handle)
-        missing = [c for c in MANIFEST_COLUMNS if c not in (reader.fieldnames or [])]
-        if missing:
-            raise InputError(path, f"マニフェストに列がありません: {', '.join(missing)}", line=1,
-                             hint=f"1行目は {','.join(MANIFEST_COLUMNS)} にしてください。")
-        entries = []
-        for row in reader:
-            year = (row["fiscal_year"] or "").strip()
-            if year and not year.isdigit():
-                raise InputError(path, f"fiscal_year が西暦の数字ではありません: {year}", line=reader.line_num,
-                                 hint="年度は 2024 のように西暦で書くか、不明なら空欄にしてください。")
-            entries.append(Entry(row["file"].strip(), row["city"], row["title"], int(year) if year else None,
-                                 row["source"], row["sha256"].strip()))
+    if path.is_dir():
+        raise _manifest_error(path, "manifest.csv がフォルダです。")
+    reader = csv.DictReader(io.StringIO(decode_text(path, path.read_bytes(), "マニフェスト"), newline=""))
+    missing = [c for c in MANIFEST_COLUMNS if c not in (reader.fieldnames or [])]
+    if missing:
+        raise _manifest_error(path, f"マニフェストに列がありません: {', '.join(missing)}", line=1)
+    entries: list[Entry] = []
+    seen: dict[str, int] = {}
+    for row in reader:
+        line = reader.line_num
+        if None in row or None in row.values():
+            raise _manifest_error(path, "列の数が見出しと違う行です。", line)
+        name = row["file"].strip()
+        if not name or Path(name).name != name or name in (".", ".."):
+            raise InputError(path, f"file は生データのフォルダの中のファイル名だけにしてください: {name[:60]}", line=line,
+                             hint="フォルダ名や ../ を含めず、data/raw/ に置いたファイルの名前だけを書きます。")
+        if name in seen:
+            raise _manifest_error(path, f"{name} が2回出てきます ({seen[name]}行目と{line}行目)。", line)
+        seen[name] = line
+        extra = {k: v for k, v in row.items() if k not in MANIFEST_COLUMNS}
+        entries.append(Entry(name, row["city"], row["title"], _year(path, row["fiscal_year"], line), row["source"],
+                             row["sha256"].strip(), extra))
     return entries
 
 
 def table_files(raw_dir: str | Path) -> list[Path]:
     """The tables in a raw directory: the manifest's files, or every table file when there is none."""
+    from .readers import TABLE_SUFFIXES
+
     raw_dir = Path(raw_dir)
     if not raw_dir.is_dir():
         raise InputError(raw_dir, "生データのディレクトリがありません。", hint="--raw-dir を確認してください。")
     entries = read_manifest(raw_dir)
     if entries is not None:
         return [raw_dir / e.file for e in entries]
-    return sorted(p for p in raw_dir.iterdir() if p.suffix.lower() in TABLE_SUFFIXES and p.name != MANIFEST_NAME)
+    found = sorted(p for p in raw_dir.iterdir() if p.suffix.lower() in TABLE_SUFFIXES and p.is_file())
+    stems: dict[str, Path] = {}
+    for p in found:
+        if p.stem in stems:
+            raise InputError(raw_dir, f"同じ名前の表が2つあります: {stems[p.stem].name} と {p.name} (項目IDが重なります)。",
+                             hint="どちらかを data/raw/ から外すか、名前を変えて manifest.csv に登録してください。")
+        stems[p.stem] = p
+    return found
+
+
+def check_checksums(raw_dir: str | Path) -> None:
+    """Every file of the manifest exists and has the SHA-256 recorded there (raw data is never edited)."""
+    raw_dir = Path(raw_dir)
+    for entry in read_manifest(raw_dir) or []:
+        path = raw_dir / entry.file
+        if not path.is_file():
+            raise InputError(raw_dir / MANIFEST_NAME, f"{entry.file} がマニフェストにありますが、ファイルがありません。",
+                             hint="ファイルを data/raw/ に戻すか、manifest.csv からその行を消してください。")
+        if sha256(path) != entry.sha256:
+            raise InputError(path, "生データがマニフェストの SHA-256 と一致しません (記録の後に変更されています)。",
+                             hint=f"意図した変更なら `kyodo-analysis manifest add {path}` で記録し直してください。"
+                             "そうでなければ元のファイルに戻してください。")
 
 
 def resolve_year(path: Path, year: int | None = None) -> int | None:
@@ -94,35 +146,41 @@ def resolve_year(path: Path, year: int | None = None) -> int | None:
 
 
 def write_manifest(raw_dir: str | Path, entries: list[Entry]) -> Path:
-    """Write the manifest (UTF-8 with BOM for Excel, LF line ends), replacing it only when complete."""
+    """Write the manifest (UTF-8 with BOM for Excel, LF line ends) with the researcher's own columns kept,
+    replacing it only when complete."""
     path = Path(raw_dir) / MANIFEST_NAME
+    extra = list(dict.fromkeys(k for e in entries for k in e.extra))
     tmp = path.with_suffix(".csv.tmp")
     with tmp.open("w", encoding="utf-8-sig", newline="") as handle:
         writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(MANIFEST_COLUMNS)
+        writer.writerow(MANIFEST_COLUMNS + extra)
         for e in entries:
-            writer.writerow([e.file, e.city, e.title, "" if e.fiscal_year is None else e.fiscal_year, e.source, e.sha256])
+            writer.writerow([e.file, e.city, e.title, "" if e.fiscal_year is None else e.fiscal_year, e.source, e.sha256,
+                             *(e.extra.get(k, "") for k in extra)])
     tmp.replace(path)
     return path
 
 
 def add_to_manifest(path: str | Path, year: int | None, city: str | None = None, title: str | None = None,
                     source: str | None = None) -> tuple[Entry, bool]:
-    """Add (or update) a raw file's row in the manifest beside it, with its SHA-256 computed here.
+    """Add a raw file's row to the manifest beside it, or update it: only the fields given change (and
+    the SHA-256, computed here). A new row takes city and title from the last row and its year, when
+    not given, from the file name.
 
-    City and title default to those of the manifest's last row. Returns the entry and whether it replaced
-    an existing row.
-    """
+    Returns the entry and whether it replaced an existing row."""
     path = Path(path)
     entries = read_manifest(path.parent) or []
-    last = entries[-1] if entries else None
-    city = city if city is not None else (last.city if last else "")
-    title = title if title is not None else (last.title if last else "")
+    old = next((e for e in entries if e.file == path.name), None)
+    base = old or (Entry(path.name, entries[-1].city, entries[-1].title, None, "", "") if entries else None)
+    city = city if city is not None else (base.city if base else "")
+    title = title if title is not None else (base.title if base else "")
     if not city or not title:
         raise InputError(path, "マニフェストの最初の行なので、市町村名と表題が必要です。",
                          hint='--city 逗子市 --title "これまでの取り組みに係る協働の成果等" のように指定してください。')
-    entry = Entry(path.name, city, title, year, source or "", sha256(path))
-    replaced = any(e.file == path.name for e in entries)
-    entries = [entry if e.file == path.name else e for e in entries] if replaced else [*entries, entry]
+    if year is None:
+        year = old.fiscal_year if old else year_from_name(path.stem)
+    entry = Entry(path.name, city, title, year,
+                  source if source is not None else (old.source if old else ""), sha256(path), old.extra if old else {})
+    entries = [entry if e.file == path.name else e for e in entries] if old else [*entries, entry]
     write_manifest(path.parent, entries)
-    return entry, replaced
+    return entry, old is not None

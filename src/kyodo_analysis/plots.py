@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import importlib.util
 import io
+import sys
 import textwrap
 import warnings
 from collections.abc import Callable, Iterator
@@ -20,6 +21,7 @@ import matplotlib
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from .labels import ASPECT_JA, ASPECT_LONG, STATUS_JA
 from .schema import ASPECTS, support_order
@@ -40,11 +42,20 @@ NOTE_FONT = 6.8  # footnotes
 RC = {"font.family": "IPAexGothic", "font.size": FONT, "pdf.fonttype": 42, "svg.fonttype": "path",
       "svg.hashsalt": "kyodo-analysis", "axes.spines.top": False, "axes.spines.right": False,
       "axes.titlesize": 9.5, "axes.labelsize": FONT, "xtick.labelsize": FONT, "ytick.labelsize": FONT,
-      "legend.fontsize": FONT, "figure.dpi": 100, "savefig.dpi": DPI, "text.usetex": False}
+      "legend.fontsize": FONT, "figure.dpi": 100, "savefig.dpi": DPI, "text.usetex": False,
+      "text.parse_math": False}  # labels are plain text: a name with $…$ is not mathtext
 
 
 class MissingGlyphError(RuntimeError):
     """A character in a figure has no glyph in the font: it would print as a box."""
+
+
+MISSING = "〓"  # 下駄記号: how Japanese print marks a character the font does not have
+
+
+def _font_file() -> Path:
+    spec = importlib.util.find_spec("matplotlib_fontja")
+    return Path(next(iter(spec.submodule_search_locations))) / "fonts" / "ipaexg.ttf"
 
 
 @functools.cache
@@ -53,9 +64,46 @@ def _register_font() -> None:
     import switches the whole process's default font)."""
     from matplotlib import font_manager
 
-    spec = importlib.util.find_spec("matplotlib_fontja")
-    folder = Path(next(iter(spec.submodule_search_locations)))
-    font_manager.fontManager.addfont(str(folder / "fonts" / "ipaexg.ttf"))
+    font_manager.fontManager.addfont(str(_font_file()))
+
+
+@functools.cache
+def _font_chars() -> frozenset[int]:
+    from matplotlib.ft2font import FT2Font
+
+    return frozenset(FT2Font(str(_font_file())).get_charmap())
+
+
+def printable(text: str) -> tuple[str, set[str]]:
+    """``text`` with every character the font cannot draw replaced by 〓, and the characters replaced."""
+    chars = _font_chars()
+    missing = {c for c in text if ord(c) not in chars and not c.isspace()}
+    return ("".join(MISSING if c in missing else c for c in text), missing) if missing else (text, missing)
+
+
+def replace_missing_glyphs(fig: Figure) -> set[str]:
+    """Replace, in every text of the figure (tick labels included), the characters IPAexGothic lacks
+    (emoji, Hangul, 𠮷 …) by 〓, so the figure is drawn and says visibly where; returns them."""
+    from matplotlib.text import Text
+    from matplotlib.ticker import FixedFormatter
+
+    missing: set[str] = set()
+    for artist in fig.findobj(Text):
+        text, gone = printable(artist.get_text())
+        if gone:
+            artist.set_text(text)
+            missing |= gone
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            locations = axis.get_majorticklocs()
+            formatter = axis.get_major_formatter()
+            formatter.set_locs(locations)
+            cleaned = [printable(str(formatter(x, k))) for k, x in enumerate(locations)]
+            gone = {c for _, chars in cleaned for c in chars}
+            if gone:
+                axis.set_major_formatter(FixedFormatter([text for text, _ in cleaned]))
+                missing |= gone
+    return missing
 
 
 @contextmanager
@@ -157,6 +205,9 @@ def save_figure(fig: Figure, out_dir: str | Path, name: str, metadata: dict | No
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     source = provenance(metadata or {})
+    missing = replace_missing_glyphs(fig)
+    if missing:
+        print(f"警告: 図 {name}: フォントにない文字 {' '.join(sorted(missing))} を {MISSING} で表しました。", file=sys.stderr)
     paths = []
     with style(), glyphs_required():
         for fmt in FORMATS:
@@ -173,6 +224,7 @@ def save_figure(fig: Figure, out_dir: str | Path, name: str, metadata: dict | No
 def new_figure(height: float, ncols: int = 1, nrows: int = 1, **kwargs):
     """A figure one text column wide, not registered with pyplot (no double display in notebooks)."""
     fig = Figure(figsize=(WIDTH, height), layout="constrained")
+    ncols, nrows = max(ncols, 1), max(nrows, 1)  # a table with no items still gets its (empty) figure
     axes = fig.subplots(nrows, ncols, squeeze=False, **kwargs)
     return fig, (axes[0, 0] if ncols == nrows == 1 else axes[0] if nrows == 1 else axes)
 
@@ -180,6 +232,7 @@ def new_figure(height: float, ncols: int = 1, nrows: int = 1, **kwargs):
 def png_bytes(fig: Figure, dpi: int = 110) -> bytes:
     """The figure as PNG bytes, with the same missing-glyph check as saving."""
     buffer = io.BytesIO()
+    replace_missing_glyphs(fig)
     with style(), glyphs_required():
         fig.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None}, bbox_inches="tight", pad_inches=0.15)
     return buffer.getvalue()
@@ -196,8 +249,7 @@ def show(fig: Figure):
 
 def _programs(items: pd.DataFrame) -> pd.Series:
     """Programs per support type."""
-    return items.groupby("support_type")[["source_file", "program_no"]].apply(
-        lambda g: len(g.drop_duplicates()))
+    return items[["support_type", "source_file", "program_no"]].drop_duplicates().groupby("support_type").size()
 
 
 @styled
@@ -215,7 +267,10 @@ def plot_items_by_aspect(items: pd.DataFrame, metadata: dict) -> Figure:
         ax.bar_label(bars, padding=2)
     ax.set_xticks(x, [f"{s}\n({programs[s]}事業)" for s in order])
     ax.set_ylabel("項目数")
-    ax.set_ylim(0, max(table.to_numpy().max(), 1) * 1.25 + 0.5)
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_ylim(0, max(table.to_numpy().max(initial=0), 1) * 1.25 + 0.5)
+    if items.empty:
+        ax.text(0.5, 0.5, "項目がありません", transform=ax.transAxes, ha="center", va="center", color="#555555")
     ax.set_title("区分ごとの項目数 (効果・限界・今後)")
     ax.legend(frameon=False, ncols=3, loc="upper center", bbox_to_anchor=(0.5, -0.25))
     add_footnote(fig, metadata, f"項目 {len(items)} 件・事業 {int(programs.sum())} 件。"
@@ -263,8 +318,9 @@ def plot_effect_vs_limitation(keywords: pd.DataFrame, items: pd.DataFrame, metad
     ranked = {(s, a): ranked_terms(keywords, s, a, top, 2 * top) for s in order for a in ("limitation", "effect")}
     rows = [max(1, len(ranked[s, "limitation"][0]), len(ranked[s, "effect"][0])) for s in order]
     scale = max([1] + [int(r[0]["n_items"].max()) for r in ranked.values() if len(r[0])])
-    fig, axes = new_figure(0.6 * len(order) + 0.19 * sum(rows) + 0.4, ncols=2, nrows=len(order),
-                           gridspec_kw={"height_ratios": rows})
+    fig, axes = new_figure(0.6 * len(order) + 0.19 * sum(rows) + 0.4, ncols=2, nrows=max(len(order), 1),
+                           gridspec_kw={"height_ratios": rows or [1]})
+    axes = np.atleast_2d(axes)
     for k, support in enumerate(order):
         for j, aspect in enumerate(("limitation", "effect")):
             ax = axes[k, j]
@@ -463,9 +519,26 @@ def wrap(text: str, width: int = 40) -> str:
     return "\n".join(textwrap.wrap(text, width)) if text else text
 
 
+@styled
+def plot_note(title: str, note: str, metadata: dict) -> Figure:
+    """A figure that says why the analysis it stands for cannot be drawn (e.g. a table with no items)."""
+    fig, ax = new_figure(1.2)
+    ax.set_axis_off()
+    ax.set_title(title)
+    ax.text(0.5, 0.5, note, transform=ax.transAxes, ha="center", va="center", color="#555555")
+    add_footnote(fig, metadata)
+    return fig
+
+
 def figure_specs(analysis, suffix: str = "") -> list[tuple[str, Callable, tuple]]:
     """(file name, plot function, its arguments) for every support-type figure of one analysis."""
     items, metadata = analysis["items"], analysis.metadata
+    if items.empty:
+        names = ["items_by_support_type_and_aspect", "effect_vs_limitation_terms_by_support_type",
+                 "distinctive_terms_by_support_type", "codes_by_support_type_heatmap", "cooccurrence_network",
+                 "correspondence_analysis_map"]
+        return [(name + suffix, plot_note, (name, "この表には項目がありません (図にするものがありません)", metadata))
+                for name in names]
     return [
         ("items_by_support_type_and_aspect" + suffix, plot_items_by_aspect, (items, metadata)),
         ("effect_vs_limitation_terms_by_support_type" + suffix, plot_effect_vs_limitation,

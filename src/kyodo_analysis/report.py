@@ -137,8 +137,7 @@ def kwic_table(analysis: Analysis, term: str, window: int = 20) -> pd.DataFrame:
     """KWIC lines of a term with Japanese headers."""
     lines = keyword_in_context(term, analysis["items"], analysis["tokens"], analysis["terms"], window=window)
     lines = _aspect_ja(lines)
-    return lines.rename(columns={"item_id": "項目ID", "support_type": "区分", "program_no": "NO", "program": "事業名",
-                                 "aspect": "観点", "left": "前", "term": "語", "right": "後", "matched": "抽出語"})
+    return lines.rename(columns={**HEADERS, "left": "前", "term": "語", "right": "後", "matched": "抽出語"})
 
 
 # ---------------------------------------------------------------- Excel workbook
@@ -217,8 +216,9 @@ def write_workbook(analysis: Analysis, path: str | Path) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp.xlsx")
+    sheets = workbook_sheets(analysis)  # every view first: an error in one never leaves a broken file
     with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
-        for name, frame in workbook_sheets(analysis).items():
+        for name, frame in sheets.items():
             frame.to_excel(writer, sheet_name=name, index=False)
             sheet = writer.sheets[name]
             sheet.freeze_panes = "A2"
@@ -258,6 +258,14 @@ def _fixed_dates(core_xml: bytes) -> bytes:
 
 
 # ---------------------------------------------------------------- notebooks → HTML
+
+def stop_on_sigterm() -> None:
+    """In a notebook worker: SIGTERM exits normally, so the kernel it started is shut down too."""
+    import signal
+    import sys
+
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(143))
+
 
 def _strip_ansi(text: str) -> str:
     import re

@@ -334,28 +334,34 @@ def correspondence(term_frame: pd.DataFrame, items: pd.DataFrame, by: str | list
     """
     joined = term_items(term_frame, items)
     by = [by] if isinstance(by, str) else list(by)
-    joined["group"] = joined[by].astype(str).agg("・".join, axis=1)
+    joined["group"] = joined[by[0]].astype(str).str.cat([joined[c].astype(str) for c in by[1:]], sep="・")
     table = pd.crosstab(joined["term"], joined["group"])
     group_order = list(dict.fromkeys(joined.sort_values(by, key=_sort_key(items)).loc[:, "group"]))
     table = table[group_order]
     table = table[table.sum(axis=1) >= min_count]
     n = table.to_numpy(dtype=float)
     expected = n.sum(axis=1, keepdims=True) * n.sum(axis=0, keepdims=True) / n.sum()
-    chi2 = pd.Series(((n - expected) ** 2 / expected).sum(axis=1), index=table.index)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cells = np.where(expected > 0, (n - expected) ** 2 / expected, 0.0)
+    chi2 = pd.Series(cells.sum(axis=1), index=table.index)
     ranked = pd.DataFrame({"term": table.index, "chi2": chi2.round(9).to_numpy()}).sort_values(
         ["chi2", "term"], ascending=[False, True], kind="stable")
     kept, _ = top_with_ties(ranked, top_n, ["chi2"], most=top_n + top_n // 2)
     table = table.loc[sorted(kept["term"])]
+    table = table.loc[:, table.sum(axis=0) > 0]  # a group none of the kept terms is used in has no profile
+    empty = (pd.DataFrame(columns=["term", "n", "chi2", "dim1"]), pd.DataFrame(columns=["group", "n", "dim1"]),
+             pd.DataFrame(columns=["axis", "inertia", "share"]))
     if table.shape[0] < 2 or table.shape[1] < 2:  # nothing to map: fewer than two terms or groups
-        dims = ["dim1"]
-        return (pd.DataFrame(columns=["term", "n", "chi2", *dims]), pd.DataFrame(columns=["group", "n", *dims]),
-                pd.DataFrame(columns=["axis", "inertia", "share"]))
+        return empty
     p = table.to_numpy(dtype=float)
     p = p / p.sum()
     r = p.sum(axis=1)
     c = p.sum(axis=0)
     s = (p - np.outer(r, c)) / np.sqrt(np.outer(r, c))
-    u, sigma, vt = np.linalg.svd(s, full_matrices=False)
+    try:
+        u, sigma, vt = np.linalg.svd(s, full_matrices=False)
+    except np.linalg.LinAlgError:
+        return empty
     k = min(len(c) - 1, len(r) - 1)
     u, sigma, vt = u[:, :k], sigma[:k], vt[:k]
     signs = np.where(vt[:, 0] < 0, -1.0, 1.0)

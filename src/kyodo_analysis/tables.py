@@ -1,10 +1,7 @@
-"""Writing processed tables: UTF-8 with BOM for Excel, deterministic bytes, all or nothing."""
+"""Writing processed tables: UTF-8 with BOM for Excel, deterministic bytes."""
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
 from pathlib import Path
 
 import pandas as pd
@@ -15,25 +12,25 @@ def to_csv_bytes(frame: pd.DataFrame) -> bytes:
     return frame.to_csv(index=False, lineterminator="\n").encode("utf-8-sig")
 
 
+# Columns that hold text even when every value of a table happens to look like a number, or is empty.
+TEXT_COLUMNS = ["item_id", "source_file", "support_type", "program", "aspect", "text", "term", "word", "pos", "surface",
+                "base", "lemma", "lemma_reading", "pos1", "pos2", "pos3", "code", "previous_name", "status", "note",
+                "category", "action", "test", "correction", "candidate", "kind", "source", "target", "node", "group",
+                "matched", "example_item_id", "axis"]
+
+
 def read_csv(path: str | Path) -> pd.DataFrame:
-    """Read a processed table back with the dtypes it was written with."""
+    """Read a processed table back with the dtypes it was written with (text columns stay text)."""
     return pd.read_csv(path, encoding="utf-8-sig", keep_default_na=False, na_values=[""],
-                       dtype_backend="numpy_nullable")
+                       dtype_backend="numpy_nullable", dtype=dict.fromkeys(TEXT_COLUMNS, "string"))
 
 
 def write_tables(out_dir: str | Path, tables: dict[str, pd.DataFrame | bytes]) -> list[Path]:
-    """Write every table (or ready-made bytes) or none: all go to a staging directory first and are
-    moved into place only when every one of them was written."""
+    """Write every table (or ready-made bytes) to ``out_dir`` (a run's staging folder: see ``outputs``)."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=out_dir))
-    try:
-        for name, frame in tables.items():
-            (staging / name).write_bytes(frame if isinstance(frame, bytes) else to_csv_bytes(frame))
-        written = []
-        for name in tables:
-            os.replace(staging / name, out_dir / name)
-            written.append(out_dir / name)
-        return written
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+    written = []
+    for name, frame in tables.items():
+        (out_dir / name).write_bytes(frame if isinstance(frame, bytes) else to_csv_bytes(frame))
+        written.append(out_dir / name)
+    return written

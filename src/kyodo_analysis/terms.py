@@ -99,8 +99,13 @@ def is_stopped(token: Token, lists: WordLists) -> bool:
 
 # ---------------------------------------------------------------- rules
 
+PHRASE_STARTS = frozenset(lemma for phrase in FUNCTION_PHRASES for lemma in phrase[0])
+
+
 def function_phrase_end(tokens: list[Token], i: int) -> int | None:
     """Rule 1: the last token of a function phrase starting at ``i``."""
+    if tokens[i].lemma not in PHRASE_STARTS:
+        return None
     for phrase in FUNCTION_PHRASES:
         if i + len(phrase) <= len(tokens) and all(tokens[i + k].lemma in lemmas for k, lemmas in enumerate(phrase)):
             return i + len(phrase) - 1
@@ -133,9 +138,13 @@ def negation_end(tokens: list[Token], i: int) -> int | None:
     return None
 
 
+ONLY_REACH = 12  # tokens before a predicate searched for しか
+
+
 def only_before(tokens: list[Token], i: int) -> bool:
-    """True when the particle しか stands before token ``i`` in its clause (since the last punctuation)."""
-    for token in reversed(tokens[:i]):
+    """True when the particle しか stands before token ``i`` in its clause: after the last punctuation and
+    at most ``ONLY_REACH`` tokens back."""
+    for token in reversed(tokens[max(0, i - ONLY_REACH):i]):
         if token.pos1 == "補助記号":
             return False
         if token.pos1 == "助詞" and token.lemma == "しか":

@@ -12,7 +12,8 @@ import pandas as pd
 
 from .stats import counts, sort_for_reading, weighted_log_odds
 
-CHANGE_COLUMNS = ["program_no", "program", "support_type", "status", "first_year", "last_year", "previous_name"]
+CHANGE_COLUMNS = ["program_no", "program", "support_type", "status", "first_year", "last_year", "previous_name",
+                  "previous_no"]
 TREND_COLUMNS = ["year", "support_type", "aspect", "term", "n", "n_items", "n_programs", "prev_year", "n_prev",
                  "log_odds_vs_prev", "z_vs_prev"]
 ALL_SUPPORT_TYPES = "全体"
@@ -35,6 +36,8 @@ def _program_texts(items: pd.DataFrame) -> dict[tuple, str]:
 
 @dataclass
 class _Chain:
+    """One program followed across the years."""
+
     no: int
     name: str
     support_type: str
@@ -42,70 +45,81 @@ class _Chain:
     last_year: int
     text: str
     previous_name: str = ""
-    renamed: bool = False
+    previous_no: int | None = None
+
+    def extend(self, program, year: int, text: str) -> None:
+        """The program continues in ``year`` as ``program`` (maybe renamed or renumbered)."""
+        if normalize_name(program.program) != normalize_name(self.name):
+            self.previous_name = self.name
+        if program.program_no != self.no:
+            self.previous_no = self.no
+        self.no, self.name, self.support_type = program.program_no, program.program, program.support_type
+        self.last_year, self.text = year, text
 
 
 def program_changes(programs: pd.DataFrame, items: pd.DataFrame, similarity: float = RENAME_SIMILARITY) -> pd.DataFrame:
     """``program_changes.csv``: one row per program followed across the years.
 
-    Programs are matched by number and name (width and spaces normalised). A program whose number
-    stayed but whose name changed is ``renamed`` when its items' text is still mostly the same
-    (difflib ratio ≥ ``similarity``); otherwise it is one ``removed`` and one ``added`` program.
-    ``status`` is ``removed`` if the program is missing from the latest year, ``added`` if it is
-    missing from the first year, else ``renamed`` if its name ever changed, else ``kept``.
-    Tables without a known year cannot be ordered and are listed as ``kept`` with an empty year.
+    Each year's programs are matched to the previous year's by name (width and spaces normalised),
+    whatever their NO; the programs left over are paired as renamed when their items' text is still
+    mostly the same (difflib ratio ≥ ``similarity``, the most similar pair first); only the rest are
+    removed or added. ``status``: ``removed`` if missing from the latest year, ``added`` if missing from
+    the first, else ``renamed`` if the name ever changed, ``renumbered`` if only the NO changed, else
+    ``kept``. Tables without a known year cannot be ordered and are listed as ``kept`` with no year.
     """
     texts = _program_texts(items)
     years = known_years(programs)
-    rows: list[dict] = []
-    unknown = programs[programs["year"].isna()]
-    for program in unknown.itertuples(index=False):
-        rows.append({"program_no": program.program_no, "program": program.program, "support_type": program.support_type,
-                     "status": "kept", "first_year": None, "last_year": None, "previous_name": ""})
+    rows = [{"program_no": p.program_no, "program": p.program, "support_type": p.support_type, "status": "kept",
+             "first_year": None, "last_year": None, "previous_name": "", "previous_no": None}
+            for p in programs[programs["year"].isna()].itertuples(index=False)]
     chains: list[_Chain] = []
     active: list[_Chain] = []
     for year in years:
-        current = programs[programs["year"] == year]
-        unmatched = list(current.itertuples(index=False))
-        still_active: list[_Chain] = []
-        for chain in active:
-            match = next((p for p in unmatched if p.program_no == chain.no
-                          and normalize_name(p.program) == normalize_name(chain.name)), None)
-            if match is not None:
-                unmatched.remove(match)
-                chain.last_year, chain.support_type = year, match.support_type
-                chain.text = texts.get((match.source_file, match.program_no), "")
-                still_active.append(chain)
-        for chain in [c for c in active if c not in still_active]:
-            match = next((p for p in unmatched if p.program_no == chain.no), None)
-            if match is None:
-                continue
-            text = texts.get((match.source_file, match.program_no), "")
-            if SequenceMatcher(None, chain.text, text, autojunk=False).ratio() >= similarity:
-                unmatched.remove(match)
-                chain.previous_name, chain.name, chain.renamed = chain.name, match.program, True
-                chain.last_year, chain.support_type, chain.text = year, match.support_type, text
-                still_active.append(chain)
-        for program in unmatched:
-            chain = _Chain(program.program_no, program.program, program.support_type, year, year,
-                           texts.get((program.source_file, program.program_no), ""))
-            chains.append(chain)
-            still_active.append(chain)
-        active = still_active
+        current = list(programs[programs["year"] == year].itertuples(index=False))
+        text_of = {id(p): texts.get((p.source_file, p.program_no), "") for p in current}
+        pairs = _match_programs(active, current, text_of, similarity)
+        for chain, program in pairs:
+            chain.extend(program, year, text_of[id(program)])
+        matched = {id(p) for _, p in pairs}
+        added = [_Chain(p.program_no, p.program, p.support_type, year, year, text_of[id(p)])
+                 for p in current if id(p) not in matched]
+        chains += added
+        active = [chain for chain, _ in pairs] + added
     for chain in chains:
-        if chain.last_year < years[-1]:
-            status = "removed"
-        elif chain.first_year > years[0]:
-            status = "added"
-        else:
-            status = "renamed" if chain.renamed else "kept"
-        rows.append({"program_no": chain.no, "program": chain.name, "support_type": chain.support_type, "status": status,
-                     "first_year": chain.first_year, "last_year": chain.last_year, "previous_name": chain.previous_name})
+        rows.append({"program_no": chain.no, "program": chain.name, "support_type": chain.support_type,
+                     "status": _status(chain, years), "first_year": chain.first_year, "last_year": chain.last_year,
+                     "previous_name": chain.previous_name, "previous_no": chain.previous_no})
     out = pd.DataFrame(rows, columns=CHANGE_COLUMNS)
-    out = out.sort_values(["program_no", "first_year", "program"], kind="stable", na_position="first").reset_index(drop=True)
-    for column in ("program_no", "first_year", "last_year"):
-        out[column] = out[column].astype("Int64")
-    return out
+    out = out.sort_values(["last_year", "program_no", "first_year"], kind="stable", na_position="first")
+    return out.reset_index(drop=True).astype({c: "Int64" for c in ("program_no", "first_year", "last_year", "previous_no")})
+
+
+def _match_programs(active: list[_Chain], current: list, text_of: dict[int, str], similarity: float) -> list[tuple]:
+    """(chain, program) pairs: first by normalised name, then the most similar texts above ``similarity``."""
+    by_name = {normalize_name(p.program): p for p in current}
+    pairs = [(chain, by_name[normalize_name(chain.name)]) for chain in active if normalize_name(chain.name) in by_name]
+    left = [chain for chain in active if all(chain is not c for c, _ in pairs)]
+    taken = {id(p) for _, p in pairs}
+    candidates = sorted(((SequenceMatcher(None, chain.text, text_of[id(p)], autojunk=False).ratio(), k, j)
+                         for k, chain in enumerate(left) for j, p in enumerate(current) if id(p) not in taken),
+                        key=lambda c: (-c[0], c[1], c[2]))
+    used_chains: set[int] = set()
+    for ratio, k, j in candidates:
+        if ratio >= similarity and k not in used_chains and id(current[j]) not in taken:
+            pairs.append((left[k], current[j]))
+            used_chains.add(k)
+            taken.add(id(current[j]))
+    return pairs
+
+
+def _status(chain: _Chain, years: list[int]) -> str:
+    if chain.last_year < years[-1]:
+        return "removed"
+    if chain.first_year > years[0]:
+        return "added"
+    if chain.previous_name:
+        return "renamed"
+    return "renumbered" if chain.previous_no is not None else "kept"
 
 
 def keyword_trends(term_frame: pd.DataFrame, items: pd.DataFrame) -> pd.DataFrame:
@@ -158,7 +172,8 @@ def keyword_trends(term_frame: pd.DataFrame, items: pd.DataFrame) -> pd.DataFram
 def program_report(changes: pd.DataFrame, year: int | None = None) -> list[str]:
     """Human-readable lines about added, removed and renamed programs (for ``validate``)."""
     lines = []
-    labels = {"added": "新しい事業", "removed": "なくなった事業", "renamed": "名前が変わった事業"}
+    labels = {"added": "新しい事業", "removed": "なくなった事業", "renamed": "名前が変わった事業",
+              "renumbered": "NO だけが変わった事業"}
     for status, label in labels.items():
         rows = changes[changes["status"] == status]
         if year is not None and status == "added":
@@ -170,6 +185,8 @@ def program_report(changes: pd.DataFrame, year: int | None = None) -> list[str]:
             text = f"NO {row.program_no} {row.program}"
             if status == "renamed":
                 text += f" (旧: {row.previous_name})"
+            if not pd.isna(row.previous_no):
+                text += f" (旧 NO {row.previous_no})"
             if status == "removed":
                 text += f" (最後: {row.last_year}年度)"
             described.append(text)

@@ -1,0 +1,45 @@
+"""The project settings file (``kyodo-analysis.toml`` in the repository root): the researcher's word
+lists and coding rules, used by every run without retyping them."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+from .errors import InputError
+
+KEYS = {"forced": "強制抽出のリスト", "stop": "使用しない語のリスト", "synonyms": "同義語のリスト",
+        "codes": "コーディングルール"}
+
+
+def read_settings(path: str | Path, required: bool = False) -> dict[str, str]:
+    """The ``[analysis]`` paths of a settings file, relative to the file (nothing if it is absent and
+    not ``required``). Unknown keys, wrong types and missing files are errors naming the file."""
+    path = Path(path)
+    if not path.exists():
+        if required:
+            raise InputError(path, "設定ファイルが見つかりません。", hint="--settings のパスを確認してください。")
+        return {}
+    if path.is_dir():
+        raise InputError(path, "設定ファイルのパスがフォルダです。", hint="--settings には TOML ファイルを指定してください。")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise InputError(path, f"設定ファイルを TOML として読めません: {exc}",
+                         hint="UTF-8 で保存し、[analysis] の下に forced = \"references/forced_terms.txt\" "
+                         "のように書きます。") from None
+    analysis = data.get("analysis", {})
+    unknown = sorted(set(data) - {"analysis"}) + sorted(set(analysis) - set(KEYS) if isinstance(analysis, dict) else [])
+    if not isinstance(analysis, dict) or unknown:
+        raise InputError(path, f"設定ファイルに知らない項目があります: {', '.join(unknown) or 'analysis'}",
+                         hint=f"[analysis] の下に {', '.join(KEYS)} だけを書けます。")
+    settings = {}
+    for key, value in analysis.items():
+        if not isinstance(value, str) or not value.strip():
+            raise InputError(path, f"{key} にはファイルのパスを文字列で書いてください (今の値: {value!r:.40})。")
+        target = (path.parent / value).resolve()
+        if not target.is_file():
+            raise InputError(path, f"{key} ({KEYS[key]}) のファイルがありません: {value}",
+                             hint="パスは設定ファイルのある場所からの相対パスで書きます。")
+        settings[key] = str(target)
+    return settings

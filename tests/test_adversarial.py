@@ -1,0 +1,207 @@
+"""Inputs found by an adversarial run: each ends in a clear message (status 2) or a completed run —
+never a traceback, a crash or a silent change."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from kyodo_analysis.analysis import analyze
+from kyodo_analysis.cleaning import clean_table
+from kyodo_analysis.cli import main
+from kyodo_analysis.errors import InputError
+from kyodo_analysis.outputs import generation
+from kyodo_analysis.plots import figure_specs, png_bytes, replace_missing_glyphs
+
+from .conftest import RAW, bundled_raw_dir
+
+HEADER = "区分\tNO\t事業名\t仕組みとして効果があったこと\t仕組みとして限界があったこと\t今後、必要と考えること"
+
+
+def table(tmp_path, *rows: str, name: str = "t.tsv", header: str = HEADER) -> str:
+    path = tmp_path / name
+    path.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    return str(path)
+
+
+def status_and_error(capsys, *argv: str) -> tuple[int, str]:
+    status = main(list(argv))
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    return status, err
+
+
+@pytest.mark.parametrize("command", ["clean", "validate"])
+def test_a_reworded_aspect_header_stops_with_its_name(tmp_path, capsys, command):
+    text = RAW.read_text(encoding="utf-8").replace("仕組みとして効果があったこと", "成果").replace(
+        "仕組みとして限界があったこと", "課題")
+    path = tmp_path / "reworded.tsv"
+    path.write_text(text, encoding="utf-8")
+    argv = [command, str(path)] + (["--out", str(tmp_path / "out")] if command == "clean" else [])
+    status, err = status_and_error(capsys, *argv)
+    assert status == 2
+    assert "4 列目 「成果」 は知らない列" in err and "--schema" in err and "ignore" in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_schema_can_map_or_ignore_a_column(tmp_path, capsys):
+    text = RAW.read_text(encoding="utf-8").replace("仕組みとして効果があったこと", "成果").replace(
+        "仕組みとして限界があったこと", "課題")
+    path = tmp_path / "reworded.tsv"
+    path.write_text(text, encoding="utf-8")
+    schema = tmp_path / "schema.toml"
+    schema.write_text('[columns]\nprogram = ["事業名"]\neffect = ["成果"]\nnext_step = ["今後、必要と考えること"]\n'
+                      'support_type = ["区分"]\nprogram_no = ["NO"]\nignore = ["課題"]\n', encoding="utf-8")
+    status, err = status_and_error(capsys, "validate", str(path), "--schema", str(schema))
+    assert status == 2 and "ignore" in err  # ignore is a top-level key, not a column
+    schema.write_text('ignore = ["課題"]\n[columns]\nprogram = ["事業名"]\neffect = ["成果"]\n'
+                      'next_step = ["今後、必要と考えること"]\nsupport_type = ["区分"]\nprogram_no = ["NO"]\n', encoding="utf-8")
+    items = clean_table(path, schema=__import__("kyodo_analysis.schema").schema.load_schema(schema)).items
+    assert set(items["aspect"]) == {"effect", "next_step"} and len(items) == 16 + 9
+
+
+def test_a_stray_quote_that_swallows_rows_is_refused(tmp_path, capsys):
+    path = table(tmp_path, '財政的支援\t1\t助成\t"・効果が出た\t・限界\t・今後',
+                 "\t2\t助成2\t・a\t・b\t・c", '\t3\t助成3\t・a"\t・b\t・c', "\t4\t助成4\t・a\t・b\t・c")
+    status, err = status_and_error(capsys, "validate", path)
+    assert status == 2 and "引用符" in err and "t.tsv:2" in err
+
+
+def test_quotes_not_written_as_excel_writes_them_are_kept(tmp_path):
+    path = table(tmp_path, '財政的支援\t1\t助成\t"Zen"の利用が増えた\t・限界\t・今後')
+    assert clean_table(path).items["text"].tolist() == ['"Zen"の利用が増えた', "限界", "今後"]
+
+
+@pytest.mark.parametrize("no", ["፩", "1" * 5000, "99999999999999999999"])
+def test_exotic_numbers_are_not_a_no(tmp_path, capsys, no):
+    status, err = status_and_error(capsys, "validate", table(tmp_path, f"財政的支援\t{no}\t助成\t・a\t・b\t・c"))
+    assert status == 2 and "NO が数字ではありません" in err
+
+
+@pytest.mark.parametrize("manifest,phrase", [
+    ("file,city,title,fiscal_year,source,sha256\nt.tsv,市,表,,s,x\nt.tsv,市,表,,s,x\n", "2回"),
+    ("file,city,title,fiscal_year,source,sha256\nt.tsv,市,表,99999,s,x\n", "西暦"),
+    ("file,city,title,fiscal_year,source,sha256\nt.tsv,市,表,２０２４,s,x\n", "西暦"),
+    ("file,city,title,fiscal_year,source,sha256\nt.tsv,市,表,,s\n", "列の数"),
+    ("file,city,title,fiscal_year,source,sha256\n../../etc/passwd,市,表,,s,x\n", "ファイル名だけ"),
+    ("file,city\nt.tsv,市\n", "列がありません"),
+])
+def test_bad_manifests_stop_with_the_line(tmp_path, capsys, manifest, phrase):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    table(raw, "財政的支援\t1\t助成\t・a\t・b\t・c")
+    (raw / "manifest.csv").write_text(manifest, encoding="utf-8")
+    status, err = status_and_error(capsys, "analyze", "--raw-dir", str(raw), "--out", str(tmp_path / "out"))
+    assert status == 2 and phrase in err and "manifest.csv" in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_cp932_manifest_with_extra_columns_is_read_and_kept(tmp_path, capsys):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    shutil.copy(RAW, raw / RAW.name)
+    (raw / "manifest.csv").write_bytes(
+        (bundled_raw_dir(tmp_path / "b") / "manifest.csv").read_text(encoding="utf-8-sig")
+        .replace("sha256\n", "sha256,memo\n", 1)
+        .rstrip("\n").__add__(",研究会で配布\n").encode("cp932"))
+    status, err = status_and_error(capsys, "manifest", "add", str(raw / RAW.name), "--year", "2018")
+    assert status == 0, err
+    text = (raw / "manifest.csv").read_text(encoding="utf-8-sig")
+    assert "memo" in text.splitlines()[0] and "研究会で配布" in text and ",2018," in text
+
+
+def test_raw_data_is_checked_against_the_manifest(tmp_path, capsys, raw_dir):
+    raw = raw_dir
+    with (raw / RAW.name).open("a", encoding="utf-8") as handle:
+        handle.write("\n")
+    status, err = status_and_error(capsys, "analyze", "--raw-dir", str(raw), "--out", str(tmp_path / "out"))
+    assert status == 2 and "SHA-256" in err and "manifest add" in err
+
+
+def test_outputs_never_go_into_the_raw_folder_or_over_a_file(tmp_path, capsys, raw_dir):
+    raw = raw_dir
+    before = sorted(p.name for p in raw.iterdir())
+    assert status_and_error(capsys, "analyze", "--raw-dir", str(raw), "--out", str(raw))[0] == 2
+    (tmp_path / "file").write_text("x", encoding="utf-8")
+    assert status_and_error(capsys, "analyze", "--raw-dir", str(raw), "--out", str(tmp_path / "file"))[0] == 2
+    assert sorted(p.name for p in raw.iterdir()) == before
+
+
+@pytest.mark.parametrize("content,phrase", [
+    ('[columns]\nprogram = 3\neffect = ["成果"]\n', "見出し文字列のリスト"),
+    ('[columns]\nprogram = ["事業名"]\neffect = [""]\n', "見出し文字列のリスト"),
+    ("[columns\n", "TOML"),
+])
+def test_bad_schemas(tmp_path, capsys, content, phrase):
+    schema = tmp_path / "s.toml"
+    schema.write_text(content, encoding="utf-8")
+    status, err = status_and_error(capsys, "validate", str(RAW), "--schema", str(schema))
+    assert status == 2 and phrase in err
+    assert status_and_error(capsys, "validate", str(RAW), "--schema", str(tmp_path))[0] == 2  # a folder
+
+
+def test_bad_rule_and_list_files(tmp_path, capsys, raw_dir):
+    raw = raw_dir
+    deep = tmp_path / "deep.txt"
+    deep.write_text("*深い\n" + "(" * 5000 + "補助金" + ")" * 5000 + "\n", encoding="utf-8")
+    long_or = tmp_path / "long.txt"
+    long_or.write_text("*長い\n" + " or ".join(f"語{k}" for k in range(5000)) + " or 補助金\n", encoding="utf-8")
+    out = str(tmp_path / "out")
+    status, err = status_and_error(capsys, "analyze", "--raw-dir", str(raw), "--out", out, "--codes", str(deep))
+    assert status == 2 and "深すぎ" in err and "deep.txt:2" in err
+    assert status_and_error(capsys, "analyze", "--raw-dir", str(raw), "--out", out, "--codes", str(long_or))[0] == 0
+    for option in ("--codes", "--forced", "--stop", "--synonyms"):
+        status, err = status_and_error(capsys, "analyze", "--raw-dir", str(raw), "--out", out, option,
+                                       str(tmp_path / "missing.txt"))
+        assert status == 2 and "missing.txt" in err and "見つかりません" in err
+
+
+def degenerate_tables(tmp_path) -> dict[str, str]:
+    return {
+        "no_items": table(tmp_path, "財政的支援\t1\t助成\t\t\t", name="no_items.tsv"),
+        "no_countable_words": table(tmp_path, "財政的支援\t1\t助成\t・。\t・、\t・1", "人的支援\t2\t人\t・!\t・?\t・…",
+                                    name="no_words.tsv"),
+        "one_support_type": table(tmp_path, "財政的支援\t1\t助成\t・補助金で活動が広がった\t・団体が固定化した\t・周知",
+                                  "\t2\t寄付\t・寄付が集まった\t・団体が少ない\t・周知", name="one_type.tsv"),
+        "long_item": table(tmp_path, "財政的支援\t1\t助成\t・" + "団体の活動が広がり" * 10000 + "\t・限界\t・今後",
+                           "場の提供\t2\t場\t・施設の利用者が増えた\t・予約が少ない\t・周知", name="long.tsv"),
+        "strange_labels": table(tmp_path, "$x^2$支援\t1\t😀𠮷の会\t・𠮷田さんの団体が活動した\t・한국어の資料\t・周知",
+                                "𠮷😀支援\t2\t場\t・施設の利用者が増えた\t・予約が少ない\t・周知", name="labels.tsv"),
+    }
+
+
+@pytest.mark.parametrize("case", ["no_items", "no_countable_words", "one_support_type", "long_item", "strange_labels"])
+def test_degenerate_tables_complete_with_every_figure(tmp_path, case):
+    path = degenerate_tables(tmp_path)[case]
+    analysis = analyze([path])
+    missing = set()
+    for _name, plot, args in figure_specs(analysis):
+        fig = plot(*args)
+        missing |= replace_missing_glyphs(fig)
+        assert png_bytes(fig, dpi=40).startswith(b"\x89PNG")
+    if case == "strange_labels":
+        assert missing == {"😀", "𠮷"}  # drawn as 〓, and reported by save_figure
+
+
+def test_a_run_replaces_the_previous_outputs_as_a_whole(tmp_path):
+    folder = tmp_path / "reports"
+    with generation(folder) as staging:
+        (staging / "figures").mkdir()
+        (staging / "figures" / "old_figure.png").write_bytes(b"old")
+        (staging / "1.0-cleaning.html").write_text("old", encoding="utf-8")
+    (folder / "my_notes.txt").write_text("mine", encoding="utf-8")
+    with pytest.raises(RuntimeError), generation(folder) as staging:  # an interrupted run
+        (staging / "1.0-cleaning.html").write_text("half", encoding="utf-8")
+        raise RuntimeError
+    assert (folder / "1.0-cleaning.html").read_text(encoding="utf-8") == "old"
+    with generation(folder) as staging:
+        (staging / "1.0-cleaning.html").write_text("new", encoding="utf-8")
+    names = sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if not p.name.startswith("."))
+    assert names == ["1.0-cleaning.html", "my_notes.txt"]  # the old figure is gone, the researcher's note kept
+    assert not list(folder.glob(".staging-*"))
+
+
+def test_a_second_run_on_the_same_folder_is_refused(tmp_path):
+    with generation(tmp_path / "out"), pytest.raises(InputError, match="書き込んでいる最中"), generation(tmp_path / "out"):
+        pass
