@@ -36,15 +36,16 @@ def run_output(tmp_path_factory):
 def test_run_prints_one_line_per_stage(run_output):
     _, result = run_output
     stages = [line.split("]")[0].strip("[") for line in result.stdout.splitlines() if line.startswith("[")]
-    assert stages == ["clean", "analyze", "figures", "workbook", "notebooks"]
+    assert stages == ["clean", "analyze", "figures", "workbook", "word", "notebooks"]
     assert "Traceback" not in result.stderr
 
 
 def test_every_expected_output_exists_and_is_non_empty(run_output):
     base, _ = run_output
     expected = [base / "processed" / n for n in [*MAIN_TABLES, *SUPPORT_TABLES, "metadata.json"]]
-    expected += [base / "reports" / n for n in ["kyodo_tables.xlsx", "1.0-cleaning.html", "2.0-keywords.html",
-                                               "3.0-support-types.html", "4.0-year-over-year.html"]]
+    expected += [base / "reports" / n for n in ["kyodo_tables.xlsx", "kyodo_summary.docx", "1.0-cleaning.html",
+                                               "2.0-keywords.html", "3.0-support-types.html", "4.0-year-over-year.html",
+                                               "5.0-summary.html"]]
     figures = sorted((base / "reports" / "figures").iterdir())
     assert len(figures) == 18
     for path in expected + figures:
@@ -68,17 +69,65 @@ def test_workbook_has_japanese_sheets_headers_and_widths(run_output):
     assert {"項目", "語の集計(区分×観点)", "特徴語", "コード×区分"} <= set(book.sheetnames)
     items = book["項目"]
     headers = [c.value for c in items[1]]
-    assert headers == ["項目ID", "ファイル", "行", "年度", "区分", "NO", "事業名", "観点", "項目番号", "本文"]
+    assert headers == ["項目ID", "年度", "区分", "NO", "事業名", "観点", "項目番号", "本文", "ファイル", "行"]
     assert items.max_row == 38  # header + 36 items + the test item
-    assert items.column_dimensions["J"].width >= 60  # 本文 is wide
-    assert items.column_dimensions["F"].width < 10  # NO is narrow
+    assert items.column_dimensions["H"].width >= 50  # 本文 is wide (and wrapped)
+    assert items.column_dimensions["D"].width < 10  # NO is narrow
+    assert items.freeze_panes == "A2" and items.auto_filter.ref == "A1:J38"
+    assert items.page_setup.orientation == "landscape" and items.print_title_rows == "$1:$1"
     assert [c.value for c in book["コード×区分"][1]][:3] == ["年度", "コード", "財政的支援"]
 
 
-def test_workbook_is_byte_identical_on_rerun(tmp_path):
-    from kyodo_analysis.analysis import analyze
-
-    analysis = analyze([RAW])
-    first = write_workbook(analysis, tmp_path / "a.xlsx").read_bytes()
-    second = write_workbook(analysis, tmp_path / "b.xlsx").read_bytes()
+def test_workbook_is_byte_identical_on_rerun(tmp_path, bundled_analysis):
+    first = write_workbook(bundled_analysis, tmp_path / "a.xlsx").read_bytes()
+    second = write_workbook(bundled_analysis, tmp_path / "b.xlsx").read_bytes()
     assert first == second
+
+
+def test_workbook_stores_text_as_text_and_notes_what_excel_cannot_hold(tmp_path, bundled_analysis):
+    from kyodo_analysis.analysis import Analysis
+
+    tables = dict(bundled_analysis.tables)
+    items = tables["items.csv"].copy()
+    items.loc[0, "text"] = '=HYPERLINK("http://example.com","x")'
+    items.loc[1, "text"] = "=1+1"
+    items.loc[2, "text"] = "改ページ\x0c のある PDF の写し\ufffe"
+    items.loc[3, "text"] = "長い" * 20_000
+    tables["items.csv"] = items
+    path = write_workbook(Analysis(tables, bundled_analysis.metadata), tmp_path / "t.xlsx")
+    book = openpyxl.load_workbook(path)  # it opens again
+    sheet = book["項目"]
+    texts = {row[0].value: row for row in sheet.iter_rows(min_row=2)}
+    column = [c.value for c in sheet[1]].index("本文")
+    first = texts[items.loc[0, "item_id"]][column]
+    assert first.value == '=HYPERLINK("http://example.com","x")' and first.data_type == "s"
+    assert texts[items.loc[1, "item_id"]][column].data_type == "s"
+    assert texts[items.loc[2, "item_id"]][column].value == "改ページ[U+000C] のある PDF の写し[U+FFFE]"
+    long = texts[items.loc[3, "item_id"]]
+    assert len(long[column].value) == 32_767  # the rest is in 本文(続き1)
+    assert "".join(c.value or "" for c in long[column:column + 2]) == "長い" * 20_000
+    notes = [row[1].value for row in book["注記"].iter_rows(min_row=2)]
+    assert any("[U+XXXX]" in n for n in notes) and any("32,767 字" in n for n in notes)
+
+
+def test_the_word_summary_names_each_support_type_with_its_items(tmp_path, bundled_analysis):
+    from docx import Document
+
+    from kyodo_analysis.plots import save_figure
+    from kyodo_analysis.wordreport import FIGURES, write_summary
+
+    figures = tmp_path / "figures"
+    from kyodo_analysis.plots import figure_specs
+    for name, plot, args in figure_specs(bundled_analysis):
+        if name in dict(FIGURES):
+            save_figure(plot(*args), figures, name, bundled_analysis.metadata)
+    first = write_summary(bundled_analysis, figures, tmp_path / "a.docx")
+    assert write_summary(bundled_analysis, figures, tmp_path / "b.docx").read_bytes() == first.read_bytes()
+    doc = Document(first)
+    text = "\n".join(p.text for p in doc.paragraphs)
+    for support in ("財政的支援", "人的支援", "場の提供"):
+        assert f"{support} (" in text
+    cells = "\n".join(c.text for t in doc.tables for row in t.rows for c in row.cells)
+    assert "NO 5 市民協働推進員制度・市民協働推進会議: 課内の別の職員(特に上司)への啓発が進まない。" in cells
+    assert [round(shape.width.cm, 1) for shape in doc.inline_shapes] == [16.0, 16.0]
+    assert "図1" in text and "出典:" in text

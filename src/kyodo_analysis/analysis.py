@@ -53,6 +53,13 @@ def clean_all(paths: Sequence[str | Path], year: int | None = None, schema_path:
     """Clean every table before anything is written, so that one bad file stops the whole run. Several
     tables are analysed together only when each has a known year: years are never mixed."""
     schema = load_schema(schema_path)
+    stems: dict[str, Path] = {}
+    for path in map(Path, paths):
+        if path.stem in stems and stems[path.stem] != path:
+            raise InputError(path, f"{stems[path.stem].name} と名前 (拡張子を除く) が同じです。"
+                             "項目IDが重なるため、一緒には分析できません。",
+                             hint="どちらかのファイル名を変え、manifest add で登録し直してください。")
+        stems[path.stem] = path
     tables = [clean_table(Path(p), year=resolve_year(Path(p), year), schema=schema, sheet=sheet) for p in paths]
     check_years(tables)
     return tables

@@ -192,7 +192,7 @@ def cmd_kwic(args: argparse.Namespace) -> int:
     return 0
 
 
-NOTEBOOKS = ["1.0-cleaning.ipynb", "2.0-keywords.ipynb", "3.0-support-types.ipynb"]
+NOTEBOOKS = ["1.0-cleaning.ipynb", "2.0-keywords.ipynb", "3.0-support-types.ipynb", "5.0-summary.ipynb"]
 YEAR_NOTEBOOK = "4.0-year-over-year.ipynb"
 
 
@@ -206,6 +206,7 @@ def report_stages(analysis: Analysis, args: argparse.Namespace, reports: Path, d
     from .analysis import select_year
     from .plots import draw_figures, figure_specs, year_figure_specs
     from .report import write_workbook
+    from .wordreport import write_summary
 
     notebooks = Path(args.notebooks)
     missing = [n for n in [*NOTEBOOKS, YEAR_NOTEBOOK] if not (notebooks / n).exists()]
@@ -221,6 +222,7 @@ def report_stages(analysis: Analysis, args: argparse.Namespace, reports: Path, d
         draw_figures(specs + year_figure_specs(analysis), reports / "figures", analysis.metadata, min(2, os.cpu_count() or 1))
     _stage("figures", figures)
     _stage("workbook", lambda: write_workbook(analysis, reports / "kyodo_tables.xlsx"))
+    _stage("word", lambda: write_summary(analysis, reports / "figures", reports / "kyodo_summary.docx"))
     # Paths relative to the notebooks' folder, where the kernel runs: no absolute path ends up in a report.
     parameters = {"DATA_DIR": os.path.relpath(data_dir.resolve(), notebooks.resolve()),
                   "RAW_DIR": os.path.relpath(Path(args.raw_dir).resolve(), notebooks.resolve()), "YEAR": None}

@@ -7,6 +7,7 @@ a rendered notebook always comes from the same code.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import unicodedata
 import zipfile
 from pathlib import Path
@@ -16,7 +17,7 @@ import pandas as pd
 from .analysis import Analysis
 from .errors import NotebookError
 from .kwic import keyword_in_context
-from .labels import ASPECT_JA, HEADERS, STATUS_JA, UNKNOWN_YEAR, aspect_label
+from .labels import ASPECT_JA, HEADERS, STATUS_JA, UNKNOWN_YEAR, aspect_label, year_label
 from .schema import ASPECTS, support_order
 from .stats import RANK_KEY, counts, top_with_ties
 from .years import known_years
@@ -39,9 +40,13 @@ def _shown_line(text: pd.Series) -> pd.Series:
     return text.fillna("").str.replace("\t", " ⇥ ", regex=False)
 
 
+ITEM_VIEW = ["item_id", "year", "support_type", "program_no", "program", "aspect", "item_no", "text", "source_file",
+             "source_line"]
+
+
 def view_items(items: pd.DataFrame) -> pd.DataFrame:
-    """Items with Japanese headers and aspects (one row per bullet item)."""
-    return _aspect_ja(items).rename(columns=HEADERS)
+    """Items with Japanese headers and aspects (one row per bullet item), the text right after its identifiers."""
+    return _aspect_ja(items[ITEM_VIEW]).rename(columns=HEADERS)
 
 
 def view_programs(programs: pd.DataFrame) -> pd.DataFrame:
@@ -49,16 +54,22 @@ def view_programs(programs: pd.DataFrame) -> pd.DataFrame:
 
 
 def items_by_support_type(items: pd.DataFrame) -> pd.DataFrame:
-    """Items per support type × aspect, with programs and totals."""
-    order = support_order(items)
-    table = (items.groupby(["support_type", "aspect"]).size().unstack(fill_value=0)
-             .reindex(index=order, columns=list(ASPECTS), fill_value=0))
-    table.columns = [ASPECT_JA[a] for a in table.columns]
-    table["計"] = table.sum(axis=1)
-    table.insert(0, "事業数", items.groupby("support_type")["program_no"].nunique().reindex(order))
-    table.loc["計"] = table.sum()
-    table.index.name = "区分"
-    return table
+    """Items per support type × aspect, with programs and totals (one block per year; never summed across years)."""
+    blocks = []
+    for year, part in items.groupby("year", dropna=False, sort=True) if len(items) else [(None, items)]:
+        order = support_order(part)
+        table = (part.groupby(["support_type", "aspect"]).size().unstack(fill_value=0)
+                 .reindex(index=order, columns=list(ASPECTS), fill_value=0))
+        table.columns = [ASPECT_JA[a] for a in table.columns]
+        table["計"] = table.sum(axis=1)
+        programs = part[["support_type", "source_file", "program_no"]].drop_duplicates().groupby("support_type").size()
+        table.insert(0, "事業数", programs.reindex(order).fillna(0).astype(int))
+        table.loc["計"] = table.sum()
+        table.index.name = "区分"
+        if items["year"].nunique() > 1:
+            table.insert(0, "年度", year_label(year))
+        blocks.append(table)
+    return pd.concat(blocks)
 
 
 def dropped_lines(log: pd.DataFrame) -> pd.DataFrame:
@@ -88,16 +99,17 @@ def view_keywords(keywords: pd.DataFrame) -> pd.DataFrame:
 
 
 def keyword_matrix(keywords: pd.DataFrame, items: pd.DataFrame) -> pd.DataFrame:
-    """Term × (support type, aspect): occurrences, for pasting into a review document."""
+    """(Year ×) term × (support type, aspect): occurrences, for pasting into a review document."""
     order = support_order(items)
-    wide = keywords.pivot_table(index="term", columns=["support_type", "aspect"], values="n", aggfunc="sum", fill_value=0)
+    table = keywords.assign(year=keywords["year"].map(year_label))
+    wide = table.pivot_table(index=["year", "term"], columns=["support_type", "aspect"], values="n", aggfunc="sum",
+                             fill_value=0)
     columns = [(s, a) for s in order for a in ASPECTS if (s, a) in wide.columns]
     wide = wide[columns]
     wide.columns = [f"{s}・{ASPECT_JA[a]}" for s, a in columns]
     wide["計"] = wide.sum(axis=1)
-    wide = wide.sort_values(["計"], ascending=False, kind="stable")
-    wide.index.name = "語"
-    return wide.reset_index()
+    wide = wide.reset_index().rename(columns={"year": "年度", "term": "語"})
+    return wide.sort_values(["年度", "計"], ascending=[True, False], kind="stable").reset_index(drop=True)
 
 
 def view_distinctive(distinctive: pd.DataFrame, threshold: float | None = None) -> pd.DataFrame:
@@ -209,37 +221,99 @@ def _display_width(value: object) -> int:
                default=0)
 
 
-def write_workbook(analysis: Analysis, path: str | Path) -> Path:
-    """``kyodo_tables.xlsx``: one sheet per table, Japanese headers, widths that fit (long text wrapped)."""
-    from openpyxl.styles import Alignment, Font
+EXCEL_CELL_LIMIT = 32_767
+EXCEL_ROW_LIMIT = 1_048_576
+_EXCEL_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
+
+def excel_safe(name: str, frame: pd.DataFrame) -> tuple[pd.DataFrame, list[dict]]:
+    """A sheet's frame as Excel can hold it, and a note per change: characters Excel cannot store shown
+    as [U+XXXX], text longer than a cell split over continuation columns, rows beyond Excel's limit cut."""
+    notes: list[dict] = []
+    frame = frame.copy()
+    if len(frame) >= EXCEL_ROW_LIMIT:
+        notes.append({"シート": name, "内容": f"Excel の行数の上限のため、先頭の {EXCEL_ROW_LIMIT - 1:,} 行だけを載せました "
+                      f"(全 {len(frame):,} 行は data/processed/ の CSV にあります)。"})
+        frame = frame.head(EXCEL_ROW_LIMIT - 1)
+    for column in [c for c in frame.columns if frame[c].dtype == object or pd.api.types.is_string_dtype(frame[c])]:
+        values = frame[column].astype("object")
+        illegal = values.map(lambda v: isinstance(v, str) and _EXCEL_ILLEGAL.search(v) is not None)
+        if illegal.any():
+            values = values.map(lambda v: _EXCEL_ILLEGAL.sub(lambda m: f"[U+{ord(m.group()):04X}]", v)
+                                if isinstance(v, str) else v)
+            notes.append({"シート": name, "内容": f"列「{column}」の {int(illegal.sum())} セル: Excel に入らない文字を "
+                          "[U+XXXX] の形で示しました。"})
+        long = values.map(lambda v: isinstance(v, str) and len(v) > EXCEL_CELL_LIMIT)
+        frame[column] = values
+        if long.any():
+            parts = values.map(lambda v: [v[i:i + EXCEL_CELL_LIMIT] for i in range(0, len(v), EXCEL_CELL_LIMIT)]
+                               if isinstance(v, str) else [v])
+            frame[column] = parts.map(lambda p: p[0])
+            at = frame.columns.get_loc(column)
+            for k in range(1, int(parts.map(len).max())):
+                frame.insert(at + k, f"{column}(続き{k})", parts.map(lambda p, k=k: p[k] if k < len(p) else None))
+            notes.append({"シート": name, "内容": f"列「{column}」の {int(long.sum())} セルは 32,767 字を超えるため、"
+                          f"「{column}(続き…)」の列に分けて載せました。"})
+    return frame, notes
+
+
+def write_workbook(analysis: Analysis, path: str | Path) -> Path:
+    """``kyodo_tables.xlsx``: one sheet per table with Japanese headers, ready to print and paste."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp.xlsx")
-    sheets = workbook_sheets(analysis)  # every view first: an error in one never leaves a broken file
+    sheets, notes = {}, []
+    for name, frame in workbook_sheets(analysis).items():  # every view first: an error never leaves a broken file
+        sheets[name], changed = excel_safe(name, frame)
+        notes += changed
+    sheets["注記"] = pd.DataFrame(notes or [{"シート": "", "内容": "変更したセルはありません。"}])
     with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
         for name, frame in sheets.items():
             frame.to_excel(writer, sheet_name=name, index=False)
-            sheet = writer.sheets[name]
-            sheet.freeze_panes = "A2"
-            for index, column in enumerate(frame.columns, start=1):
-                width = max([_display_width(column), *(_display_width(v) for v in frame[column])]) + 2
-                letter = sheet.cell(row=1, column=index).column_letter
-                sheet.column_dimensions[letter].width = min(width, 80)
-                sheet.cell(row=1, column=index).font = Font(bold=True)
-                if width > 80:
-                    for cell in sheet[letter][1:]:
-                        cell.alignment = Alignment(wrap_text=True, vertical="top")
+            format_sheet(writer.sheets[name], frame)
         writer.book.properties.creator = "kyodo-analysis"
         writer.book.properties.created = WORKBOOK_EPOCH
         writer.book.properties.modified = WORKBOOK_EPOCH
-    _normalize_zip(tmp, path)
+    normalize_zip(tmp, path)
     tmp.unlink()
     return path
 
 
-def _normalize_zip(source: Path, target: Path) -> None:
-    """Rewrite an .xlsx with fixed timestamps so the same tables give the same bytes."""
+PERCENT_COLUMNS = {"割合", "説明率"}
+
+
+def format_sheet(sheet, frame: pd.DataFrame) -> None:
+    """Text stays text (never a formula), numbers formatted, long text wrapped with row heights, a filter
+    and a frozen header, and a print setup: landscape, one page wide, the header on every page."""
+    from openpyxl.styles import Alignment, Font
+
+    widths = []
+    for index, column in enumerate(frame.columns, start=1):
+        width = min(max([_display_width(column), *(_display_width(v) for v in frame[column])]) + 2, 60)
+        widths.append(width)
+        letter = sheet.cell(row=1, column=index).column_letter
+        sheet.column_dimensions[letter].width = width
+        sheet.cell(row=1, column=index).font = Font(bold=True)
+        number_format = "0%" if column in PERCENT_COLUMNS else "0.000" if pd.api.types.is_float_dtype(frame[column]) else None
+        for cell in sheet[letter][1:]:
+            if isinstance(cell.value, str):
+                cell.data_type = "s"  # "=HYPERLINK(…)" in an item is text, not a live formula
+            elif number_format and cell.value is not None:
+                cell.number_format = number_format
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+    for row, values in enumerate(frame.itertuples(index=False), start=2):
+        lines = max([1, *(-(-_display_width(v) // max(w - 2, 1)) for v, w in zip(values, widths, strict=True))])
+        sheet.row_dimensions[row].height = 15 * min(lines, 27)
+    sheet.freeze_panes = "A2"
+    sheet.auto_filter.ref = sheet.dimensions
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.print_title_rows = "1:1"
+
+
+def normalize_zip(source: Path, target: Path) -> None:
+    """Rewrite an Office file (.xlsx, .docx) with fixed timestamps so the same tables give the same bytes."""
     with zipfile.ZipFile(source) as zin, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as zout:
         for info in sorted(zin.infolist(), key=lambda i: i.filename):
             data = zin.read(info.filename)
@@ -252,12 +326,19 @@ def _normalize_zip(source: Path, target: Path) -> None:
 
 
 def _fixed_dates(core_xml: bytes) -> bytes:
-    import re
-
     return re.sub(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(<)", rb"\g<1>2000-01-01T00:00:00Z\g<2>", core_xml)
 
 
 # ---------------------------------------------------------------- notebooks → HTML
+
+_MATHJAX = re.compile(r"<!-- Load mathjax -->.*?</script>\s*<!-- MathJax configuration -->\s*"
+                      r"<script type=\"text/x-mathjax-config\">.*?</script>", re.DOTALL)
+
+
+def without_mathjax(page: str) -> str:
+    """The rendered page without MathJax, so that "$…$" inside an item is shown as written, not typeset."""
+    return _MATHJAX.sub("", page)
+
 
 def stop_on_sigterm() -> None:
     """In a notebook worker: SIGTERM exits normally, so the kernel it started is shut down too."""
@@ -268,8 +349,6 @@ def stop_on_sigterm() -> None:
 
 
 def _strip_ansi(text: str) -> str:
-    import re
-
     return re.sub(r"\x1b\[[0-9;]*m", "", text)
 
 
@@ -301,6 +380,7 @@ def execute_notebook(notebook: str | Path, html_path: str | Path, parameters: di
     # Reviewers read the outputs only: no code, no parameters, no paths.
     body, _ = HTMLExporter(template_name="lab", exclude_input=True, exclude_input_prompt=True,
                            exclude_output_prompt=True).from_notebook_node(nb)
+    body = without_mathjax(body)
     html_path = Path(html_path)
     html_path.parent.mkdir(parents=True, exist_ok=True)
     html_path.write_text(body, encoding="utf-8")
@@ -513,11 +593,15 @@ def view_inertia(inertia: pd.DataFrame) -> pd.DataFrame:
 def show_table(frame: pd.DataFrame):
     """A table for a rendered notebook: text escaped, left-aligned, line breaks kept, no index, headers on
     one line, numbers to three decimals."""
+    import hashlib
+
     frame = frame.reset_index(drop=True)
     floats = [c for c in frame.columns if pd.api.types.is_float_dtype(frame[c])]
-    styler = frame.style.hide(axis="index").format(escape="html", precision=3, subset=floats or None, na_rep="")
-    if not floats:
-        styler = frame.style.hide(axis="index").format(escape="html", na_rep="")
+    styler = frame.style.hide(axis="index").format(escape="html", na_rep="")
+    if floats:
+        styler = styler.format(escape="html", precision=3, subset=floats, na_rep="")
+    # The table's id comes from its content, not a random uuid: the same data renders the same page.
+    styler = styler.set_uuid(hashlib.sha256(frame.to_csv().encode("utf-8")).hexdigest()[:12])
     return styler.set_table_styles([
         {"selector": "th", "props": "text-align: left; white-space: nowrap; vertical-align: bottom;"},
         {"selector": "td", "props": "text-align: left; white-space: pre-wrap; vertical-align: top; min-width: 4em;"},

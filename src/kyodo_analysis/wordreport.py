@@ -1,0 +1,128 @@
+"""The Word summary (``kyodo_summary.docx``): per support type what worked and what fell short, in the
+city's own items and in sentences computed from the tables, with the figures and their sources — an
+A4 document the planning team can edit."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from .analysis import Analysis, select_year
+from .labels import year_label
+from .plots import source_note
+from .report import items_by_support_type, normalize_zip, review_summary, summary_sentences
+from .schema import support_order
+from .years import known_years
+
+FONT = "游ゴシック"  # what Japanese Word shows by default; the reviewer's Word substitutes if missing
+FIGURES = [("effect_vs_limitation_terms_by_support_type", "区分ごとの「限界」の語 (左) と「効果」の語 (右)"),
+           ("codes_by_support_type_heatmap", "コード × 区分 (コードに当たる項目のある事業数 / 事業数)")]
+
+
+def _document():
+    from docx import Document
+    from docx.enum.section import WD_ORIENT
+    from docx.oxml.ns import qn
+    from docx.shared import Cm, Pt
+
+    doc = Document()
+    section = doc.sections[0]
+    section.orientation = WD_ORIENT.PORTRAIT
+    section.page_width, section.page_height = Cm(21.0), Cm(29.7)
+    section.left_margin = section.right_margin = Cm(2.5)  # a 16 cm text column, as the figures are drawn for
+    for name in ("Normal", "Heading 1", "Heading 2", "Caption", "Table Grid"):
+        style = doc.styles[name]
+        style.font.name = FONT
+        style.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), FONT)
+    doc.styles["Normal"].font.size = Pt(10.5)
+    return doc
+
+
+def _table(doc, frame: pd.DataFrame, widths_cm: list[float] | None = None) -> None:
+    """A Word table of a frame: header row repeated on every page, text as written."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+    from docx.shared import Cm, Pt
+
+    table = doc.add_table(rows=1, cols=len(frame.columns), style="Table Grid")
+    header = table.rows[0]
+    flag = OxmlElement("w:tblHeader")
+    flag.set(qn("w:val"), "true")
+    header._tr.get_or_add_trPr().append(flag)
+    for cell, name in zip(header.cells, frame.columns, strict=True):
+        cell.text = str(name)
+    for values in frame.itertuples(index=False):
+        for cell, value in zip(table.add_row().cells, values, strict=True):
+            cell.text = "" if pd.isna(value) else str(value)
+    for row in table.rows:
+        for k, cell in enumerate(row.cells):
+            for paragraph in cell.paragraphs:
+                for run in paragraph.runs:
+                    run.font.size = Pt(8.5)
+            if widths_cm:
+                cell.width = Cm(widths_cm[k])
+
+
+def _support_section(doc, analysis: Analysis, support: str, sentence: str) -> None:
+    summary = review_summary(analysis)
+    doc.add_heading(support, level=2)
+    doc.add_paragraph(sentence)
+    rows = summary[summary["区分"] == support]
+    shown = pd.DataFrame({
+        "コード": rows["コード"],
+        "効果 (市の表の記述)": [f"{p}事業・{n}項目\n{t}" if n else "—"
+                          for p, n, t in zip(rows["効果の事業数"], rows["効果の項目数"], rows["効果"], strict=True)],
+        "限界 (市の表の記述)": [f"{p}事業・{n}項目\n{t}" if n else "—"
+                          for p, n, t in zip(rows["限界の事業数"], rows["限界の項目数"], rows["限界"], strict=True)]})
+    _table(doc, shown, [3.0, 6.5, 6.5])
+
+
+def _figure(doc, path: Path, number: int, caption: str, metadata: dict) -> None:
+    from docx.shared import Cm
+
+    doc.add_picture(str(path), width=Cm(16))
+    doc.add_paragraph(f"図{number}　{caption}", style="Caption")
+    doc.add_paragraph(source_note(metadata), style="Caption")
+
+
+def write_summary(analysis: Analysis, figures: Path, path: str | Path) -> Path:
+    """``kyodo_summary.docx``: one chapter per year (or the one table), each support type's summary and
+    the city's items by code, then the figures with captions and sources."""
+    doc = _document()
+    doc.add_heading("協働の成果等の計量テキスト分析: 区分ごとの効果と限界", level=1)
+    doc.add_paragraph(source_note(analysis.metadata))
+    doc.add_paragraph("比べる単位は事業です。各文の数字は data/processed/ の表 (programs.csv, item_codes.csv, codes.csv) "
+                      "から計算したもので、表が示すこと以上は述べていません。項目は市の表の記述そのままです。")
+    years = known_years(analysis["items"])
+    number = 0
+    for year in years if len(years) > 1 else [None]:
+        part = analysis if year is None else select_year(analysis, year)
+        suffix = "" if year is None else f"_{year}"
+        if year is not None:
+            doc.add_heading(year_label(year), level=1)
+        counts = items_by_support_type(part["items"]).reset_index()
+        _table(doc, counts.astype(str))
+        for support, sentence in zip(support_order(part["items"]), summary_sentences(part), strict=True):
+            _support_section(doc, part, support, sentence)
+        for name, caption in FIGURES:
+            if (figures / f"{name}{suffix}.png").exists():
+                number += 1
+                _figure(doc, figures / f"{name}{suffix}.png", number, caption, part.metadata)
+    return _save(doc, Path(path))
+
+
+def _save(doc, path: Path) -> Path:
+    """Save with fixed document dates and zip timestamps: the same tables give the same bytes."""
+    import datetime as dt
+
+    core = doc.core_properties
+    core.author = core.last_modified_by = "kyodo-analysis"
+    core.created = core.modified = dt.datetime(2000, 1, 1)
+    core.revision = 1
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp.docx")
+    doc.save(str(tmp))
+    normalize_zip(tmp, path)
+    tmp.unlink()
+    return path
