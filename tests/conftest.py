@@ -56,3 +56,46 @@ def bundled_raw_dir(folder: Path) -> Path:
 @pytest.fixture
 def raw_dir(tmp_path) -> Path:
     return bundled_raw_dir(tmp_path / "raw")
+
+
+FIXTURES = ROOT / "tests" / "fixtures"
+NEW_YEAR_CSV = FIXTURES / "kyodo_seika_zushi_R7_renumbered.csv"
+NEW_NAME = "令和7年度_協働の成果.csv"
+ATTACK = "<script>alert(1)</script>"
+
+
+def cli(*argv: str) -> tuple[int, str, str]:
+    """A command's status, standard output and standard error."""
+    import contextlib
+    import io
+
+    from kyodo_analysis.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        status = main(list(argv))
+    return status, out.getvalue(), err.getvalue()
+
+
+@pytest.fixture(scope="session")
+def two_year_run(tmp_path_factory):
+    """The README's new-year steps, once for every test that needs a whole run: a copy of data/raw/ (the
+    bundled table, no year) plus the made-up second year as Excel's CP932 CSV — with a script tag written
+    as text into one item — then `manifest add`, `validate`, a refused `analyze`, the year set, `run`."""
+    import subprocess
+    import sys
+
+    base = tmp_path_factory.mktemp("years")
+    raw = bundled_raw_dir(base / "raw")
+    text = NEW_YEAR_CSV.read_bytes().decode("cp932").replace(
+        "・補助金を活用し", "・&lt;script&gt;alert(1)&lt;/script&gt;補助金を活用し", 1)
+    (raw / NEW_NAME).write_bytes(text.encode("cp932"))
+    steps = {"add": cli("manifest", "add", str(raw / NEW_NAME), "--source", "テスト用の架空データ"),
+             "validate": cli("validate", str(raw / NEW_NAME)),
+             "run_yearless": cli("analyze", "--raw-dir", str(raw), "--out", str(base / "refused")),
+             "set_year": cli("manifest", "add", str(raw / RAW.name), "--year", "2024")}
+    result = subprocess.run([sys.executable, "-m", "kyodo_analysis", "run", "--raw-dir", str(raw), "--out",
+                             str(base / "processed"), "--reports", str(base / "reports"), "--notebooks",
+                             str(ROOT / "notebooks")], capture_output=True, text=True, cwd=base)
+    assert result.returncode == 0, result.stderr
+    return base, steps, result

@@ -164,7 +164,7 @@ def degenerate_tables(tmp_path) -> dict[str, str]:
                                     name="no_words.tsv"),
         "one_support_type": table(tmp_path, "財政的支援\t1\t助成\t・補助金で活動が広がった\t・団体が固定化した\t・周知",
                                   "\t2\t寄付\t・寄付が集まった\t・団体が少ない\t・周知", name="one_type.tsv"),
-        "long_item": table(tmp_path, "財政的支援\t1\t助成\t・" + "団体の活動が広がり" * 10000 + "\t・限界\t・今後",
+        "long_item": table(tmp_path, "財政的支援\t1\t助成\t・" + "団体の活動が広がり" * 2500 + "\t・限界\t・今後",
                            "場の提供\t2\t場\t・施設の利用者が増えた\t・予約が少ない\t・周知", name="long.tsv"),
         "strange_labels": table(tmp_path, "$x^2$支援\t1\t😀𠮷の会\t・𠮷田さんの団体が活動した\t・한국어の資料\t・周知",
                                 "𠮷😀支援\t2\t場\t・施設の利用者が増えた\t・予約が少ない\t・周知", name="labels.tsv"),

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 
 import openpyxl
 import pytest
@@ -12,24 +10,12 @@ import pytest
 from kyodo_analysis.analysis import MAIN_TABLES, SUPPORT_TABLES
 from kyodo_analysis.report import write_workbook
 
-from .conftest import RAW, ROOT
-
-ATTACK = "<script>alert(1)</script>"
+from .conftest import ATTACK
 
 
 @pytest.fixture(scope="module")
-def run_output(tmp_path_factory):
-    """`kyodo-analysis run` on the bundled table with one item that holds a script tag as text."""
-    base = tmp_path_factory.mktemp("run")
-    raw_dir = base / "raw"
-    raw_dir.mkdir()
-    text = RAW.read_text(encoding="utf-8").replace(
-        "・補助金を活用し", "・&lt;script&gt;alert(1)&lt;/script&gt; ・補助金を活用し", 1)
-    (raw_dir / "kyodo_test.tsv").write_text(text, encoding="utf-8")
-    result = subprocess.run([sys.executable, "-m", "kyodo_analysis", "run", "--raw-dir", str(raw_dir),
-                             "--out", str(base / "processed"), "--reports", str(base / "reports"),
-                             "--notebooks", str(ROOT / "notebooks")], capture_output=True, text=True, cwd=base)
-    assert result.returncode == 0, result.stderr
+def run_output(two_year_run):
+    base, _, result = two_year_run
     return base, result
 
 
@@ -43,11 +29,11 @@ def test_run_prints_one_line_per_stage(run_output):
 def test_every_expected_output_exists_and_is_non_empty(run_output):
     base, _ = run_output
     expected = [base / "processed" / n for n in [*MAIN_TABLES, *SUPPORT_TABLES, "metadata.json"]]
-    expected += [base / "reports" / n for n in ["kyodo_tables.xlsx", "kyodo_summary.docx", "1.0-cleaning.html",
-                                               "2.0-keywords.html", "3.0-support-types.html", "4.0-year-over-year.html",
-                                               "5.0-summary.html"]]
+    expected += [base / "reports" / n for n in ["kyodo_tables.xlsx", "kyodo_summary.docx", "4.0-year-over-year.html"]]
+    expected += [base / "reports" / f"{n}_{y}.html" for n in ("1.0-cleaning", "2.0-keywords", "3.0-support-types",
+                                                              "5.0-summary") for y in (2024, 2025)]
     figures = sorted((base / "reports" / "figures").iterdir())
-    assert len(figures) == 18
+    assert len(figures) == 3 * (6 * 2 + 4)  # six per year, four comparing years, three formats each
     for path in expected + figures:
         assert path.exists() and path.stat().st_size > 0, path
 
@@ -60,7 +46,7 @@ def test_item_text_is_escaped_in_every_html(run_output):
         page = html.read_text(encoding="utf-8")
         assert ATTACK not in page, html.name
         assert not re.search(r"<script[^>]*>[^<]*alert\(1\)", page), html.name
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in (base / "reports" / "1.0-cleaning.html").read_text(encoding="utf-8")
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in (base / "reports" / "1.0-cleaning_2025.html").read_text(encoding="utf-8")
 
 
 def test_workbook_has_japanese_sheets_headers_and_widths(run_output):
@@ -70,10 +56,10 @@ def test_workbook_has_japanese_sheets_headers_and_widths(run_output):
     items = book["項目"]
     headers = [c.value for c in items[1]]
     assert headers == ["項目ID", "年度", "区分", "NO", "事業名", "観点", "項目番号", "本文", "ファイル", "行"]
-    assert items.max_row == 38  # header + 36 items + the test item
+    assert items.max_row == 1 + 36 + 30  # header + the items of both years
     assert items.column_dimensions["H"].width >= 50  # 本文 is wide (and wrapped)
     assert items.column_dimensions["D"].width < 10  # NO is narrow
-    assert items.freeze_panes == "A2" and items.auto_filter.ref == "A1:J38"
+    assert items.freeze_panes == "A2" and items.auto_filter.ref == "A1:J67"
     assert items.page_setup.orientation == "landscape" and items.print_title_rows == "$1:$1"
     assert [c.value for c in book["コード×区分"][1]][:3] == ["年度", "コード", "財政的支援"]
 
@@ -113,14 +99,14 @@ def test_workbook_stores_text_as_text_and_notes_what_excel_cannot_hold(tmp_path,
 def test_the_word_summary_names_each_support_type_with_its_items(tmp_path, bundled_analysis):
     from docx import Document
 
-    from kyodo_analysis.plots import save_figure
+    from kyodo_analysis.plots import figure_specs, png_bytes
     from kyodo_analysis.wordreport import FIGURES, write_summary
 
     figures = tmp_path / "figures"
-    from kyodo_analysis.plots import figure_specs
+    figures.mkdir()
     for name, plot, args in figure_specs(bundled_analysis):
         if name in dict(FIGURES):
-            save_figure(plot(*args), figures, name, bundled_analysis.metadata)
+            (figures / f"{name}.png").write_bytes(png_bytes(plot(*args), dpi=100))
     first = write_summary(bundled_analysis, figures, tmp_path / "a.docx")
     assert write_summary(bundled_analysis, figures, tmp_path / "b.docx").read_bytes() == first.read_bytes()
     doc = Document(first)

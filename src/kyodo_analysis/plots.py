@@ -242,7 +242,7 @@ def show(fig: Figure):
     """Display a figure in a notebook as a PNG at its printed size (16 cm wide), after checking every glyph."""
     from IPython.display import Image
 
-    return Image(data=png_bytes(fig, dpi=DPI), width=int(WIDTH * 96))
+    return Image(data=png_bytes(fig, dpi=120), width=int(WIDTH * 96))
 
 
 # ---------------------------------------------------------------- figures
