@@ -185,24 +185,24 @@ def effect_vs_limitation(term_frame: pd.DataFrame, items: pd.DataFrame) -> pd.Da
     """``effect_vs_limitation.csv``: per year × support type × term, how many of the support type's programs
     use the term among their effects, among their limitations, and in both (the same programs, paired),
     with the items of each side. A description, not a test: 2–3 programs per support type cannot show one."""
+    keys = ["year", "support_type", "term"]
     joined = term_items(term_frame, items)
     joined = joined[joined["aspect"].isin(["effect", "limitation"])]
-    programs: dict[tuple, set] = {}
-    for year, support, key in zip(items["year"].tolist(), items["support_type"].tolist(), program_keys(items).tolist(),
-                                  strict=True):
-        programs.setdefault((None if pd.isna(year) else year, support), set()).add(key)
-    rows = []
-    for (year, support, term), data in joined.groupby(["year", "support_type", "term"], dropna=False, sort=False):
-        year = None if pd.isna(year) else year
-        effect = set(data.loc[data["aspect"] == "effect", "program_key"])
-        limitation = set(data.loc[data["aspect"] == "limitation", "program_key"])
-        rows.append((year, support, term, len(programs[year, support]), len(effect), len(limitation),
-                     len(effect & limitation), data.loc[data["aspect"] == "effect", "item_id"].nunique(),
-                     data.loc[data["aspect"] == "limitation", "item_id"].nunique()))
-    out = pd.DataFrame(rows, columns=PAIRED_COLUMNS)
+    sides = {}
+    for aspect in ("effect", "limitation"):
+        side = joined[joined["aspect"] == aspect].groupby(keys, dropna=False)
+        sides[aspect] = side.agg(programs=("program_key", "nunique"), items=("item_id", "nunique"))
+    both = (joined.groupby([*keys, "program_key"], dropna=False)["aspect"].nunique() == 2).groupby(
+        level=keys, dropna=False).sum().rename("programs_both")
+    out = pd.concat([sides["effect"].add_suffix("_effect"), sides["limitation"].add_suffix("_limitation"), both],
+                    axis=1).fillna(0).reset_index()
+    programs = items.assign(program_key=program_keys(items)).groupby(["year", "support_type"], dropna=False)[
+        "program_key"].nunique().rename("programs").reset_index()
+    out = out.merge(programs, on=["year", "support_type"], how="left")
     out["_key"] = -(out["programs_effect"] + out["programs_limitation"])
     out["_items"] = -(out["items_effect"] + out["items_limitation"])
-    out = sort_for_reading(out, items, ["year", "support_type", "_key", "_items", "term"]).drop(columns=["_key", "_items"])
+    out = sort_for_reading(out, items, ["year", "support_type", "_key", "_items", "term"])
+    out = out[PAIRED_COLUMNS]
     return out.astype({c: "Int64" for c in PAIRED_COLUMNS if c not in ("support_type", "term")} | {"term": "string"})
 
 
