@@ -232,6 +232,7 @@ def chi2_statistic(table: np.ndarray) -> np.ndarray:
 
 EXACT_LIMIT = 100_000  # enumerate every labelling up to this many; beyond, a seeded Monte Carlo
 N_RESAMPLES = 9999
+NO_TEST = "検定なし (区分が1つ、または全項目が同じ)"
 MANY_PROGRAMS, FEWER_RESAMPLES = 2000, 999  # beyond 2,000 programs, B = 999 keeps a national run in minutes
 SEED = 20181
 
@@ -272,31 +273,42 @@ def program_permutation_test(coded: np.ndarray, totals: np.ndarray, groups: np.n
     (p = share of labellings with χ² ≥ the observed one, so p ≥ 1/labellings); otherwise p = (1 + #{χ²* ≥
     χ²}) / (1 + B) over B seeded random labellings (B = 9,999; 999 beyond 2,000 programs). Returns
     (χ², p, the test's name); p is None when there is nothing to test (one group, or every item coded alike)."""
+    chi2, p, test = program_permutation_tests(np.asarray(coded)[:, None], totals, groups, seed)
+    return float(chi2[0]), p[0], test
+
+
+def program_permutation_tests(coded: np.ndarray, totals: np.ndarray, groups: np.ndarray,
+                              seed: int = SEED) -> tuple[np.ndarray, list[float | None], str]:
+    """:func:`program_permutation_test` for several codes at once (``coded``: programs × codes), over the
+    same labellings, so that the cost is one pass over the labellings, not one per code."""
     coded, totals = np.asarray(coded, dtype=float), np.asarray(totals, dtype=float)
     labels, groups = np.unique(np.asarray(groups), return_inverse=True)  # groups as integer codes
 
     def chi2(arrangements: np.ndarray) -> np.ndarray:
-        """χ² of each arrangement (rows: labellings, columns: programs' group codes)."""
+        """χ² per arrangement (rows: labellings, columns: programs' group codes) and code."""
         member = [(arrangements == g).astype(float) for g in range(len(labels))]
-        ones = np.stack([m @ coded for m in member], axis=-1)
-        items = np.stack([m @ totals for m in member], axis=-1)
-        return chi2_statistic(np.stack([ones, items - ones], axis=-2))
+        ones = np.stack([m @ coded for m in member], axis=-1)  # labellings × codes × groups
+        items = np.stack([m @ totals for m in member], axis=-1)[:, None, :]
+        return chi2_statistic(np.stack([ones, np.broadcast_to(items, ones.shape) - ones], axis=-2))
 
-    observed = float(chi2(groups[None])[0])
+    observed = chi2(groups[None])[0]
+    testable = (len(labels) >= 2) & (coded.sum(axis=0) > 0) & (coded.sum(axis=0) < totals.sum())
     count = labellings(groups)
-    if len(labels) < 2 or coded.sum() in (0, totals.sum()):
-        return observed, None, "検定なし (区分が1つ、または全項目が同じ)"
+    if not testable.any():
+        return observed, [None] * coded.shape[1], NO_TEST
     if count <= EXACT_LIMIT:
-        statistics = chi2(all_labellings(groups))
-        return observed, float((statistics >= observed - 1e-9).mean()), f"事業単位の正確並べ替え検定 (全 {count} 通り)"
-    rng = np.random.default_rng(seed)
-    resamples = N_RESAMPLES if len(groups) <= MANY_PROGRAMS else FEWER_RESAMPLES
-    exceed = 0
-    for start in range(0, resamples, 500):  # 500 random labellings at a time: memory ∝ programs, not items
-        rows = min(500, resamples - start)
-        shuffled = rng.permuted(np.tile(groups, (rows, 1)), axis=1)
-        exceed += int((chi2(shuffled) >= observed - 1e-9).sum())
-    return observed, (1 + exceed) / (1 + resamples), f"事業単位のモンテカルロ並べ替え検定 (B={resamples}, seed={seed})"
+        p = (chi2(all_labellings(groups)) >= observed - 1e-9).mean(axis=0)
+        test = f"事業単位の正確並べ替え検定 (全 {count} 通り)"
+    else:
+        rng = np.random.default_rng(seed)
+        resamples = N_RESAMPLES if len(groups) <= MANY_PROGRAMS else FEWER_RESAMPLES
+        exceed = np.zeros(coded.shape[1])
+        for start in range(0, resamples, 500):  # 500 random labellings at a time: memory ∝ programs, not items
+            shuffled = rng.permuted(np.tile(groups, (min(500, resamples - start), 1)), axis=1)
+            exceed += (chi2(shuffled) >= observed - 1e-9).sum(axis=0)
+        p = (1 + exceed) / (1 + resamples)
+        test = f"事業単位のモンテカルロ並べ替え検定 (B={resamples}, seed={seed})"
+    return observed, [float(v) if ok else None for v, ok in zip(p, testable, strict=True)], test
 
 
 def holm(p_values: np.ndarray) -> np.ndarray:
@@ -320,18 +332,18 @@ def code_table(item_codes: pd.DataFrame, items: pd.DataFrame, rules: list[Rule],
     residual of the cell in the item table (descriptive); and the code × support type test of that
     aspect with the program as the unit (:func:`program_permutation_test`), Holm-adjusted over every
     code × aspect tested that year."""
-    coded_ids = set(zip(item_codes["item_id"].tolist(), item_codes["code"].tolist(), strict=True))
+    codes = [rule.code for rule in rules]
+    coded = pd.crosstab(item_codes["item_id"], item_codes["code"]).reindex(
+        index=items["item_id"], columns=codes, fill_value=0) > 0  # item × code
     frame = items[["item_id", "year", "support_type", "aspect"]].assign(program_key=program_keys(items))
+    frame = pd.concat([frame.reset_index(drop=True), coded.reset_index(drop=True)], axis=1)
     rows = []
     for year, year_items in frame.groupby("year", dropna=False, sort=True):
         tested = []
         for aspect in ASPECT_ORDER:
             sub = year_items if aspect == "all" else year_items[year_items["aspect"] == aspect]
-            if sub.empty:
-                continue
-            for rule in rules:
-                cell = sub.assign(coded=[(i, rule.code) in coded_ids for i in sub["item_id"].tolist()])
-                tested.append(_code_rows(cell, year, rule.code, aspect, seed))
+            if not sub.empty:
+                tested += _aspect_rows(sub, codes, year, aspect, seed)
         family = [block for block in tested if block[0]["p_value"] is not None]
         adjusted = dict(zip(map(id, family), holm(np.array([block[0]["p_value"] for block in family])), strict=True))
         for block in tested:
@@ -340,30 +352,34 @@ def code_table(item_codes: pd.DataFrame, items: pd.DataFrame, rules: list[Rule],
                 rows.append({**row, "p_holm": None if p_holm is None else round(float(p_holm), 6),
                              "correction": f"Holm ({len(family)} 検定)" if p_holm is not None else ""})
     out = pd.DataFrame(rows, columns=CODE_COLUMNS)
-    out["_code"] = out["code"].map({r.code: i for i, r in enumerate(rules)})
+    out["_code"] = out["code"].map({code: i for i, code in enumerate(codes)})
     out["_aspect"] = out["aspect"].map(ASPECT_ORDER)
     out = sort_for_reading(out, items, ["year", "_code", "_aspect", "support_type"]).drop(columns=["_code", "_aspect"])
     return out.astype({c: "Int64" for c in ("year", "n_items", "n_total", "n_programs", "programs_total")})
 
 
-def _code_rows(cell: pd.DataFrame, year, code: str, aspect: str, seed: int) -> list[dict]:
-    """The rows of one code × aspect: one per support type, sharing the program-level test."""
+def _aspect_rows(cell: pd.DataFrame, codes: list[str], year, aspect: str, seed: int) -> list[list[dict]]:
+    """The rows of every code in one aspect (one block per code, one row per support type), the codes
+    tested together over the same labellings of the programs."""
     per_program = cell.groupby("program_key", sort=False).agg(
-        support_type=("support_type", "first"), coded=("coded", "sum"), total=("item_id", "size"))
-    chi2, p, test = program_permutation_test(per_program["coded"].to_numpy(), per_program["total"].to_numpy(),
-                                             per_program["support_type"].to_numpy(), seed)
+        support_type=("support_type", "first"), total=("item_id", "size"), **{c: (c, "sum") for c in codes})
+    chi2, p, test = program_permutation_tests(per_program[codes].to_numpy(), per_program["total"].to_numpy(),
+                                              per_program["support_type"].to_numpy(), seed)
     supports = list(dict.fromkeys(cell["support_type"]))
-    by_support = cell.groupby("support_type", sort=False)
-    ones = by_support["coded"].sum()
-    sizes = by_support.size()
-    residuals = adjusted_residuals(np.vstack([ones[supports].to_numpy(), (sizes - ones)[supports].to_numpy()]))[0]
+    sizes = cell.groupby("support_type", sort=False).size()[supports]
     programs = per_program.groupby("support_type", sort=False)
-    with_code = programs["coded"].apply(lambda c: int((c > 0).sum()))
-    return [{"year": year, "code": code, "support_type": s, "aspect": aspect, "n_items": int(ones[s]),
-             "n_total": int(sizes[s]), "share": round(float(ones[s] / sizes[s]), 6), "n_programs": int(with_code[s]),
-             "programs_total": int(programs.size()[s]), "adjusted_residual": round(float(r), 6),
-             "chi2": round(chi2, 6), "p_value": None if p is None else round(p, 6), "test": test}
-            for s, r in zip(supports, residuals, strict=True)]
+    blocks = []
+    for k, code in enumerate(codes):
+        ones = cell.groupby("support_type", sort=False)[code].sum()[supports]
+        residuals = adjusted_residuals(np.vstack([ones.to_numpy(), (sizes - ones).to_numpy()]))[0]
+        with_code = programs[code].apply(lambda c: int((c > 0).sum()))
+        blocks.append([{"year": year, "code": code, "support_type": s, "aspect": aspect, "n_items": int(ones[s]),
+                        "n_total": int(sizes[s]), "share": round(float(ones[s] / sizes[s]), 6),
+                        "n_programs": int(with_code[s]), "programs_total": int(programs.size()[s]),
+                        "adjusted_residual": round(float(r), 6), "chi2": round(float(chi2[k]), 6),
+                        "p_value": None if p[k] is None else round(p[k], 6), "test": NO_TEST if p[k] is None else test}
+                       for s, r in zip(supports, residuals, strict=True)])
+    return blocks
 
 
 def codes_for(item_codes: pd.DataFrame, items: pd.DataFrame) -> pd.DataFrame:
