@@ -235,9 +235,11 @@ def report_stages(analysis: Analysis, args: argparse.Namespace, reports: Path, d
 def render_notebooks(jobs: list[tuple]) -> None:
     """Execute the notebooks two at a time (each in its own kernel); on any error or signal the workers
     are stopped, and each shuts its kernel down on the way out."""
+    from .plots import worker_context
     from .report import execute_notebook, stop_on_sigterm
 
-    pool = ProcessPoolExecutor(max_workers=min(2, os.cpu_count() or 1), initializer=stop_on_sigterm)
+    pool = ProcessPoolExecutor(max_workers=min(2, os.cpu_count() or 1), initializer=stop_on_sigterm,
+                               mp_context=worker_context())
     try:
         for done in [pool.submit(execute_notebook, *job) for job in jobs]:
             done.result()
@@ -277,6 +279,20 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def manifest_parser(sub) -> None:
+    """``kyodo-analysis manifest add FILE …``."""
+    p = sub.add_parser("manifest", help="生データのマニフェスト (data/raw/manifest.csv) を編集する")
+    manifest_sub = p.add_subparsers(dest="manifest_command", required=True)
+    p = manifest_sub.add_parser("add", help="表をマニフェストに追加・更新する (指定した項目だけ変え、SHA-256 は自動で記入)")
+    p.add_argument("file", metavar="FILE", help="data/raw/ に置いた表のファイル")
+    p.add_argument("--year", type=int, help="年度 (西暦)。省略時は登録済みの値、なければファイル名 (R7, 令和7年度, 2025 など)")
+    p.add_argument("--city", help="市町村名 (省略時は登録済みの値か前の行と同じ)")
+    p.add_argument("--title", help="表題 (省略時は登録済みの値か前の行と同じ)")
+    p.add_argument("--source", help="入手元・書き出し方法などのメモ")
+    p.add_argument("--sheet", help=".xlsx のシート名 (既定: 最初のシート)")
+    p.set_defaults(func=cmd_manifest_add)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kyodo-analysis",
                                      description="逗子市「協働の成果等」表の計量テキスト分析")
@@ -311,16 +327,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default="data/processed", help="出力ディレクトリ (既定: data/processed)")
     p.set_defaults(func=cmd_analyze)
 
-    p = sub.add_parser("manifest", help="生データのマニフェスト (data/raw/manifest.csv) を編集する")
-    manifest_sub = p.add_subparsers(dest="manifest_command", required=True)
-    p = manifest_sub.add_parser("add", help="表をマニフェストに追加する (SHA-256 は自動で記入)")
-    p.add_argument("file", metavar="FILE", help="data/raw/ に置いた表のファイル")
-    p.add_argument("--year", type=int, help="年度 (西暦)。省略時はファイル名から (R7, 令和7年度, 2025 など)")
-    p.add_argument("--city", help="市町村名 (省略時は前の行と同じ)")
-    p.add_argument("--title", help="表題 (省略時は前の行と同じ)")
-    p.add_argument("--source", help="入手元・書き出し方法などのメモ")
-    p.add_argument("--sheet", help=".xlsx のシート名 (既定: 最初のシート)")
-    p.set_defaults(func=cmd_manifest_add)
+    manifest_parser(sub)
 
     p = sub.add_parser("kwic", help="語が出てくる文脈 (KWIC) を表示する")
     p.add_argument("term", metavar="TERM", help="抽出語 (例: 補助金、進む)")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import importlib.util
 import io
+import multiprocessing
 import sys
 import textwrap
 import warnings
@@ -402,8 +403,7 @@ def plot_code_heatmap(codes: pd.DataFrame, items: pd.DataFrame, metadata: dict, 
                 ax.text(j, i, text, ha="center", va="center", fontsize=7.5,
                         color="white" if not np.isnan(share[i, j]) and share[i, j] > 0.6 else "black")
         marked = set(table.loc[table["p_holm"].fillna(1) < alpha, "code"])
-        ax.set_xticks(range(len(order)), [s.replace("支援", "\n支援").replace("の提供", "\nの提供") for s in order],
-                      fontsize=7.5)
+        ax.set_xticks(range(len(order)), [_short(s) for s in order], fontsize=7.5)
         ax.set_title(ASPECT_JA[aspect] + (" (*: 区分の差)" if marked else ""))
         ax.tick_params(length=0)
         ax.spines[:].set_visible(False)
@@ -557,6 +557,15 @@ def _draw(name: str, plot: Callable, args: tuple, out_dir: Path, metadata: dict)
     return save_figure(plot(*args), out_dir, name, metadata)
 
 
+def worker_context() -> multiprocessing.context.BaseContext:
+    """Worker processes forked from a single-threaded server that has already imported the package:
+    forking this process, which may have threads, can deadlock a child; a fresh interpreter per worker
+    would import everything again."""
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["kyodo_analysis.plots", "kyodo_analysis.report"])
+    return context
+
+
 def draw_figures(specs: list[tuple[str, Callable, tuple]], out_dir: str | Path, metadata: dict,
                  workers: int = 1) -> list[Path]:
     """Draw and save figures, in ``workers`` processes (each figure is independent; output is the same)."""
@@ -565,7 +574,7 @@ def draw_figures(specs: list[tuple[str, Callable, tuple]], out_dir: str | Path, 
         return [p for name, plot, args in specs for p in _draw(name, plot, args, out_dir, metadata)]
     from concurrent.futures import ProcessPoolExecutor
 
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    with ProcessPoolExecutor(max_workers=workers, mp_context=worker_context()) as pool:
         futures = [pool.submit(_draw, name, plot, args, out_dir, metadata) for name, plot, args in specs]
         return [p for future in futures for p in future.result()]
 
@@ -627,38 +636,41 @@ def plot_term_changes(trends: pd.DataFrame, metadata: dict, top: int = 10) -> Fi
     return fig
 
 
+def _short(support: str) -> str:
+    """A support type broken over two lines for a narrow column (財政的 / 支援)."""
+    return support.replace("支援", "\n支援").replace("の提供", "\nの提供")
+
+
 @styled
 def plot_codes_by_year(codes: pd.DataFrame, items: pd.DataFrame, metadata: dict) -> Figure:
-    """Share of items coded, code × (support type, year), side by side."""
+    """Code × (support type, year), one panel for effects and one for limitations (never pooled): programs
+    with an item of the code / programs with an item of that aspect."""
     order = support_order(items)
-    table = codes[(codes["aspect"] == "all") & codes["year"].notna()]
-    years = known_years(table)
-    code_order = list(dict.fromkeys(table["code"]))
+    years = known_years(codes[codes["year"].notna()])
     columns = [(s, y) for s in order for y in years]
-    share = np.full((len(code_order), len(columns)), np.nan)
-    labels = [["" for _ in columns] for _ in code_order]
-    indexed = table.set_index(["code", "support_type", "year"])
-    for i, code in enumerate(code_order):
-        for j, (support, year) in enumerate(columns):
-            if (code, support, year) in indexed.index:
-                row = indexed.loc[(code, support, year)]
-                share[i, j] = row["share"]
-                labels[i][j] = f"{int(row['n_items'])}/{int(row['n_total'])}"
-    fig, ax = new_figure(0.3 * len(code_order) + 1.6)
-    image = ax.imshow(np.ma.masked_invalid(share), cmap="Blues", vmin=0, vmax=1, aspect="auto")
-    for i in range(len(code_order)):
-        for j in range(len(columns)):
-            text = labels[i][j] or "—"
-            ax.text(j, i, text, ha="center", va="center", fontsize=8,
-                    color="white" if not np.isnan(share[i, j]) and share[i, j] > 0.6 else "black")
-    ax.set_xticks(range(len(columns)), [f"{s}\n{y}年度" for s, y in columns], fontsize=8)
-    ax.set_yticks(range(len(code_order)), code_order)
-    ax.tick_params(top=True, bottom=False, labeltop=True, labelbottom=False)
-    ax.spines[:].set_visible(False)
-    bar = fig.colorbar(image, ax=ax, shrink=0.8)
-    bar.set_label("コードに当たった項目の割合")
-    ax.set_title("年度ごとのコード × 区分", pad=40)
-    add_footnote(fig, metadata, "セルは コードに当たった項目数/その区分の項目数。— はその年度にその区分がないことを表します。")
+    code_order = list(dict.fromkeys(codes["code"]))
+    fig, axes = new_figure(2 * (0.27 * len(code_order) + 0.9), nrows=2, sharex=True)
+    for ax, aspect in zip(np.atleast_1d(axes).ravel(), ("effect", "limitation"), strict=True):
+        indexed = codes[(codes["aspect"] == aspect) & codes["year"].notna()].set_index(["code", "support_type", "year"])
+        share = np.full((len(code_order), len(columns)), np.nan)
+        for i, code in enumerate(code_order):
+            for j, key in enumerate(columns):
+                if (code, *key) in indexed.index:
+                    row = indexed.loc[(code, *key)]
+                    share[i, j] = row["n_programs"] / row["programs_total"]
+                    ax.text(j, i, f"{int(row['n_programs'])}/{int(row['programs_total'])}", ha="center", va="center",
+                            fontsize=7, color="white" if share[i, j] > 0.6 else "black")
+                else:
+                    ax.text(j, i, "—", ha="center", va="center", fontsize=7)
+        ax.imshow(np.ma.masked_invalid(share), cmap="Blues", vmin=0, vmax=1, aspect="auto")
+        ax.set_yticks(range(len(code_order)), code_order, fontsize=7.5)
+        ax.set_title(ASPECT_LONG[aspect], fontsize=9)
+        ax.tick_params(length=0)
+        ax.spines[:].set_visible(False)
+    ax.set_xticks(range(len(columns)), [f"{_short(s)}\n{y}" for s, y in columns], fontsize=6.8)
+    fig.suptitle("年度ごとのコード × 区分 (コードの項目がある事業数 / その観点の項目がある事業数)", fontsize=9.5)
+    add_footnote(fig, metadata, "色はその割合 (記述であり検定ではありません)。— はその年度にその区分の事業がないことを表します。"
+                 "事業の追加・廃止で分母が変わるため、割合の変化は事業の入れ替わりも含みます。")
     return fig
 
 
@@ -670,23 +682,27 @@ def plot_program_changes(changes: pd.DataFrame, metadata: dict) -> Figure:
     """Each program as a bar from its first to its last year, coloured by what happened to it."""
     rows = changes[changes["first_year"].notna()].reset_index(drop=True)
     years = sorted(set(rows["first_year"].astype(int)) | set(rows["last_year"].astype(int)))
-    fig, ax = new_figure(0.3 * len(rows) + 1.0)
+    fig, ax = new_figure(0.36 * len(rows) + 1.0)
     for i, row in enumerate(rows.itertuples(index=False)):
         y = len(rows) - 1 - i
         color = STATUS_COLORS[row.status]
-        ax.plot([row.first_year, row.last_year], [y, y], color=color, linewidth=6, solid_capstyle="round")
-        ax.scatter([row.first_year, row.last_year], [y, y], s=90, color=color, zorder=3)  # one-year programs too
-        label = f"NO {row.program_no} {row.program}  [{STATUS_JA[row.status]}]"
+        ax.plot([row.first_year, row.last_year], [y, y], color=color, linewidth=5, solid_capstyle="round")
+        ax.scatter([row.first_year, row.last_year], [y, y], s=50, color=color, zorder=3)  # one-year programs too
+        before = [f"旧 NO {row.previous_no}"] if not pd.isna(row.previous_no) else []
         if isinstance(row.previous_name, str) and row.previous_name:
-            label += f"  旧: {row.previous_name}"
-        ax.text(years[-1] + 0.15, y, label, va="center", fontsize=9, color=color)
+            before.append(f"旧名: {row.previous_name}")
+        label = f"NO {row.program_no} {row.program} [{STATUS_JA[row.status]}]"
+        ax.text(years[-1] + 0.12, y, label + ("\n" + "、".join(before) if before else ""), va="center",
+                fontsize=7.5, color=color, linespacing=1.1)
     ax.set_xticks(years, [f"{y}年度" for y in years])
-    ax.set_xlim(years[0] - 0.3, years[-1] + 2.6)
+    ax.set_xlim(years[0] - 0.2, years[-1] + 0.12 + 2.2 * max(len(years) - 1, 1))
+    ax.set_ylim(-0.7, len(rows) - 0.3)
     ax.set_yticks([])
     ax.spines["left"].set_visible(False)
-    ax.set_title("事業の継続・追加・廃止・名称変更", fontsize=10)
-    add_footnote(fig, metadata, "事業は NO と名称 (全角・半角と空白を揃えて) で対応づけ、"
-                 "NO が同じで名称だけ変わり本文の大半が同じものは名称変更としています。")
+    ax.set_title("事業の継続・追加・廃止・名称変更・番号変更", fontsize=10)
+    add_footnote(fig, metadata, "事業は NO に関係なくまず名称 (全角・半角と空白を揃えて) で対応づけ、残った事業どうしは本文の大半"
+                 "(類似度 0.5 以上) が同じなら名称変更、それ以外を廃止・追加としています。"
+                 "名称が同じで NO だけが変わった事業は番号変更です。")
     return fig
 
 

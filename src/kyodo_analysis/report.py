@@ -72,10 +72,15 @@ def items_by_support_type(items: pd.DataFrame) -> pd.DataFrame:
     return pd.concat(blocks)
 
 
+CATEGORY_JA = {"title": "表題", "blank": "空行", "header": "見出し", "guidance": "記入例", "data": "データ",
+               "continuation": "前の事業の続き", "space_removed": "空白の削除"}
+ACTION_JA = {"kept": "使用", "dropped": "除外"}
+
+
 def dropped_lines(log: pd.DataFrame) -> pd.DataFrame:
     """What the cleaning dropped and why (and every change it made to item text)."""
     shown = log[(log["action"] == "dropped") | (log["category"] == "space_removed")]
-    shown = shown.assign(text=_shown_line(shown["text"]))
+    shown = shown.assign(text=_shown_line(shown["text"]), category=shown["category"].map(CATEGORY_JA))
     return shown[["source_file", "line", "category", "note", "text"]].rename(columns={
         "source_file": "ファイル", "line": "行", "category": "種類", "note": "理由", "text": "内容"}).reset_index(drop=True)
 
@@ -394,7 +399,8 @@ def raw_lines(analysis: Analysis, n: int = 20, width: int = 60) -> pd.DataFrame:
     log = analysis["cleaning_log"]
     log = log[log["category"] != "space_removed"].groupby("source_file", sort=False).head(n)
     text = _shown_line(log["text"])
-    return pd.DataFrame({"ファイル": log["source_file"], "行": log["line"], "扱い": log["action"], "種類": log["category"],
+    return pd.DataFrame({"ファイル": log["source_file"], "行": log["line"], "扱い": log["action"].map(ACTION_JA),
+                         "種類": log["category"].map(CATEGORY_JA),
                          "内容 (先頭)": text.str.slice(0, width)}).reset_index(drop=True)
 
 
@@ -522,9 +528,6 @@ def summary_sentences(analysis: Analysis) -> list[str]:
 
 
 # ---------------------------------------------------------------- sentences computed from the tables
-
-CATEGORY_JA = {"title": "表題", "blank": "空行", "header": "見出し", "guidance": "記入例", "data": "データ",
-               "continuation": "前の事業の続き"}
 
 
 def cleaning_sentence(analysis: Analysis) -> str:

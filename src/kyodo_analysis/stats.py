@@ -221,7 +221,6 @@ def cooccurrence(term_frame: pd.DataFrame, items: pd.DataFrame, unit: str = "ite
     make the same input draw the same picture.
     """
     import networkx as nx
-    from networkx.algorithms.community import greedy_modularity_communities
 
     unit_column = UNIT_COLUMNS[unit]
     joined = term_items(term_frame, items)
@@ -242,25 +241,14 @@ def cooccurrence(term_frame: pd.DataFrame, items: pd.DataFrame, unit: str = "ite
     in_network = sorted(set(edge_frame["source"]) | set(edge_frame["target"]))
     if link_to is not None:
         group_sets = joined.groupby(link_to)[unit_column].agg(lambda s: frozenset(s))
-        links = []
-        for group, members in group_sets.items():
-            scored = pd.DataFrame([(group, t, link_to, len(sets[t] & members), len(sets[t] & members) / len(sets[t] | members))
-                                   for t in in_network if sets[t] & members], columns=edge_frame.columns)
-            scored = scored.sort_values(["jaccard", "target"], ascending=[False, True], kind="stable")
-            links.append(top_with_ties(scored, link_top, ["jaccard"], most=2 * link_top)[0])
-        edge_frame = pd.concat([edge_frame, *links], ignore_index=True)
+        edge_frame = pd.concat([edge_frame, *(_links(group, members, sets, in_network, link_to, link_top)
+                                              for group, members in group_sets.items())], ignore_index=True)
     graph = nx.Graph()
     graph.add_nodes_from(in_network)
     if link_to is not None:
         graph.add_nodes_from(sorted(set(edge_frame.loc[edge_frame["kind"] == link_to, "source"])))
     graph.add_weighted_edges_from(edge_frame[["source", "target", "jaccard"]].itertuples(index=False, name=None))
-    community_of: dict[str, int] = {}
-    term_graph = induced_subgraph(graph, in_network)
-    if term_graph.number_of_edges():
-        found = greedy_modularity_communities(term_graph, weight="weight")
-        for number, members in enumerate(sorted(found, key=lambda c: (-len(c), min(c))), start=1):
-            for term in members:
-                community_of[term] = number
+    community_of = communities(induced_subgraph(graph, in_network))
     layout = packed_layout(graph, seed)
     nodes = pd.DataFrame({"node": list(graph.nodes)})
     nodes["kind"] = ["term" if n in sets.index and n in in_network else link_to for n in nodes["node"]]
@@ -273,6 +261,25 @@ def cooccurrence(term_frame: pd.DataFrame, items: pd.DataFrame, unit: str = "ite
     edge_frame["jaccard"] = edge_frame["jaccard"].round(6)
     edge_frame["n_both"] = edge_frame["n_both"].astype("Int64")
     return nodes.sort_values(["kind", "node"], kind="stable").reset_index(drop=True), edge_frame.reset_index(drop=True)
+
+
+def _links(group: str, members: frozenset, sets: pd.Series, terms: list[str], kind: str, top: int) -> pd.DataFrame:
+    """Edges from a group (a support type) to its ``top`` terms by Jaccard, a tie at the cut kept up to 2 × top."""
+    scored = pd.DataFrame([(group, t, kind, len(sets[t] & members), len(sets[t] & members) / len(sets[t] | members))
+                           for t in terms if sets[t] & members], columns=["source", "target", "kind", "n_both", "jaccard"])
+    scored = scored.sort_values(["jaccard", "target"], ascending=[False, True], kind="stable")
+    return top_with_ties(scored, top, ["jaccard"], most=2 * top)[0]
+
+
+def communities(term_graph) -> dict[str, int]:
+    """Greedy-modularity communities of the term graph, numbered largest first (ties by their first term)."""
+    from networkx.algorithms.community import greedy_modularity_communities
+
+    if not term_graph.number_of_edges():
+        return {}
+    found = greedy_modularity_communities(term_graph, weight="weight")
+    return {term: number for number, members in enumerate(sorted(found, key=lambda c: (-len(c), min(c))), start=1)
+            for term in members}
 
 
 def induced_subgraph(graph, nodes: list[str]):
