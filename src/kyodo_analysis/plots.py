@@ -421,11 +421,42 @@ def plot_code_heatmap(codes: pd.DataFrame, items: pd.DataFrame, metadata: dict, 
     return fig
 
 
+def spread_labels(nodes: pd.DataFrame, size: tuple[float, float], font: float,
+                  rounds: int = 200) -> dict[str, tuple[float, float]]:
+    """Node positions (from ``cooccurrence_nodes.csv``) nudged apart until their labels, ``font`` points
+    high and about one em per character wide on a ``size``-inch plot, no longer overlap (or ``rounds`` is
+    reached). Deterministic: the same layout gives the same picture."""
+    xy = nodes[["x", "y"]].to_numpy(dtype=float)
+    if len(xy) < 2:
+        return {n: (float(x), float(y)) for n, (x, y) in zip(nodes["node"], xy, strict=True)}
+    low, span = xy.min(axis=0), np.maximum(np.ptp(xy, axis=0), 1e-9)
+    inches = (xy - low) / span * np.array(size)
+    half = np.column_stack([[len(str(n)) * font / 72 / 2 + 0.03 for n in nodes["node"]],
+                            np.full(len(xy), font / 72 / 2 + 0.03)])
+    for _ in range(rounds):
+        gap = np.abs(inches[:, None, :] - inches[None, :, :]) - (half[:, None, :] + half[None, :, :])
+        overlap = (gap < 0).all(axis=2)
+        np.fill_diagonal(overlap, False)
+        if not overlap.any():
+            break
+        i, j = np.nonzero(np.triu(overlap))
+        push = -gap[i, j].max(axis=1) / 2 + 0.01  # the smaller of the two overlaps, shared by both labels
+        along_y = gap[i, j, 1] > gap[i, j, 0]
+        direction = np.sign(inches[i] - inches[j])
+        direction[direction == 0] = 1
+        step = np.zeros((len(i), 2))
+        step[along_y, 1], step[~along_y, 0] = push[along_y], push[~along_y]
+        np.add.at(inches, i, step * direction)
+        np.add.at(inches, j, -step * direction)
+    placed = inches / np.array(size) * span + low
+    return {n: (float(x), float(y)) for n, (x, y) in zip(nodes["node"], placed, strict=True)}
+
+
 @styled
 def plot_network(nodes: pd.DataFrame, edges: pd.DataFrame, items: pd.DataFrame, metadata: dict) -> Figure:
     """Co-occurrence network of terms (Jaccard within items), communities shaded, support types linked."""
     order = support_order(items)
-    position = {n: (x, y) for n, x, y in zip(nodes["node"], nodes["x"], nodes["y"], strict=True)}
+    position = spread_labels(nodes, size=(5.6, 4.6), font=8.0)
     fig, ax = new_figure(5.6)
     max_j = edges["jaccard"].max() if len(edges) else 1
     for edge in edges.itertuples(index=False):
@@ -441,7 +472,7 @@ def plot_network(nodes: pd.DataFrame, edges: pd.DataFrame, items: pd.DataFrame, 
             size = 40 + 30 * (0 if pd.isna(node.n_units) else int(node.n_units))
             ax.scatter(x, y, s=size, color=COMMUNITY_COLORS[(community - 1) % len(COMMUNITY_COLORS)] if community
                        else "#ffffff", edgecolors="#777777", linewidths=0.5, zorder=2)
-            ax.text(x, y, node.node, ha="center", va="center", fontsize=7, zorder=3)
+            ax.text(x, y, node.node, ha="center", va="center", fontsize=8, zorder=3)
         else:
             ax.text(x, y, node.node, ha="center", va="center", fontsize=8, color="white", zorder=4,
                     bbox={"boxstyle": "round,pad=0.3", "facecolor": support_color(node.node, order), "edgecolor": "none"})
