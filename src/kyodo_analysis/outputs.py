@@ -87,6 +87,8 @@ def generation(folder: str | Path) -> Iterator[Path]:
         except BlockingIOError:
             raise InputError(folder, "別の kyodo-analysis がこのフォルダに書き込んでいる最中です。",
                              hint="その実行が終わってから、もう一度実行してください。") from None
+        for stale in folder.glob(".staging-*"):  # left by a run that was killed: we hold the lock, so not in use
+            shutil.rmtree(stale, ignore_errors=True)
         staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=folder))
         try:
             yield staging

@@ -400,10 +400,10 @@ def plot_code_heatmap(codes: pd.DataFrame, items: pd.DataFrame, metadata: dict, 
             for j in range(len(order)):
                 done, total = pivot["n_programs"].iloc[i, j], pivot["programs_total"].iloc[i, j]
                 text = "—" if pd.isna(total) else f"{int(done)}/{int(total)}"
-                ax.text(j, i, text, ha="center", va="center", fontsize=7.5,
+                ax.text(j, i, text, ha="center", va="center", fontsize=8,
                         color="white" if not np.isnan(share[i, j]) and share[i, j] > 0.6 else "black")
         marked = set(table.loc[table["p_holm"].fillna(1) < alpha, "code"])
-        ax.set_xticks(range(len(order)), [_short(s) for s in order], fontsize=7.5)
+        ax.set_xticks(range(len(order)), [_short(s) for s in order], fontsize=8)
         ax.set_title(ASPECT_JA[aspect] + (" (*: 区分の差)" if marked else ""))
         ax.tick_params(length=0)
         ax.spines[:].set_visible(False)
@@ -517,7 +517,7 @@ def plot_correspondence(term_coords: pd.DataFrame, group_coords: pd.DataFrame, i
         lines = ["、".join(names[i:i + 4]) for i in range(0, len(names), 4)]
         below = len(names) > 1 and row.py <= 0
         ax.annotate("\n".join(lines), (row.px, row.py), xytext=(5, -6 if below else 5), textcoords="offset points",
-                    fontsize=7, va="top" if below else "bottom",
+                    fontsize=8, va="top" if below else "bottom",
                     bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none", "alpha": 0.8})
     for row in group_coords.itertuples(index=False):
         x, y = getattr(row, x_dim), getattr(row, y_dim) if y_dim else 0.0
@@ -690,15 +690,15 @@ def plot_codes_by_year(codes: pd.DataFrame, items: pd.DataFrame, metadata: dict)
                     row = indexed.loc[(code, *key)]
                     share[i, j] = row["n_programs"] / row["programs_total"]
                     ax.text(j, i, f"{int(row['n_programs'])}/{int(row['programs_total'])}", ha="center", va="center",
-                            fontsize=7, color="white" if share[i, j] > 0.6 else "black")
+                            fontsize=8, color="white" if share[i, j] > 0.6 else "black")
                 else:
-                    ax.text(j, i, "—", ha="center", va="center", fontsize=7)
+                    ax.text(j, i, "—", ha="center", va="center", fontsize=8)
         ax.imshow(np.ma.masked_invalid(share), cmap="Blues", vmin=0, vmax=1, aspect="auto")
-        ax.set_yticks(range(len(code_order)), code_order, fontsize=7.5)
+        ax.set_yticks(range(len(code_order)), code_order, fontsize=8)
         ax.set_title(ASPECT_LONG[aspect], fontsize=9)
         ax.tick_params(length=0)
         ax.spines[:].set_visible(False)
-    ax.set_xticks(range(len(columns)), [f"{_short(s)}\n{y}" for s, y in columns], fontsize=6.8)
+    ax.set_xticks(range(len(columns)), [f"{_short(s)}\n{y}" for s, y in columns], fontsize=8)
     fig.suptitle("年度ごとのコード × 区分 (コードの項目がある事業数 / その観点の項目がある事業数)", fontsize=9.5)
     add_footnote(fig, metadata, "色はその割合 (記述であり検定ではありません)。— はその年度にその区分の事業がないことを表します。"
                  "事業の追加・廃止で分母が変わるため、割合の変化は事業の入れ替わりも含みます。")
@@ -724,7 +724,7 @@ def plot_program_changes(changes: pd.DataFrame, metadata: dict) -> Figure:
             before.append(f"旧名: {row.previous_name}")
         label = f"NO {row.program_no} {row.program} [{STATUS_JA[row.status]}]"
         ax.text(years[-1] + 0.12, y, label + ("\n" + "、".join(before) if before else ""), va="center",
-                fontsize=7.5, color=color, linespacing=1.1)
+                fontsize=8, color=color, linespacing=1.1)
     ax.set_xticks(years, [f"{y}年度" for y in years])
     ax.set_xlim(years[0] - 0.2, years[-1] + 0.12 + 2.2 * max(len(years) - 1, 1))
     ax.set_ylim(-0.7, len(rows) - 0.3)
