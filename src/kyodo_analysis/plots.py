@@ -375,10 +375,6 @@ def plot_distinctive_terms(distinctive: pd.DataFrame, items: pd.DataFrame, metad
     return fig
 
 
-def format_p(p: float) -> str:
-    return "p<0.001" if p < 0.001 else f"p={p:.3f}"
-
-
 @styled
 def plot_code_heatmap(codes: pd.DataFrame, items: pd.DataFrame, metadata: dict, alpha: float = 0.05) -> Figure:
     """Codes × support type, one panel per aspect: how many of the support type's programs have an item
@@ -748,7 +744,3 @@ def year_figure_specs(analysis) -> list[tuple[str, Callable, tuple]]:
         ("codes_by_year", plot_codes_by_year, (analysis["codes"], items, metadata)),
         ("program_changes", plot_program_changes, (analysis["program_changes"], metadata)),
     ]
-
-
-def make_year_figures(analysis, out_dir: str | Path, workers: int = 1) -> list[Path]:
-    return draw_figures(year_figure_specs(analysis), out_dir, analysis.metadata, workers)
