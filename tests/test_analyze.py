@@ -154,3 +154,18 @@ def test_output_does_not_depend_on_the_hash_seed(tmp_path, raw_dir):
     assert outputs[0].keys() == outputs[1].keys()
     for name in outputs[0]:
         assert outputs[0][name] == outputs[1][name], name
+
+
+def test_the_workbook_can_be_made_from_tables_read_back(analyzed, tmp_path):
+    """`report` after `analyze`: empty text columns read back as text, not as numbers (previous_name)."""
+    from kyodo_analysis.report import write_workbook
+
+    assert write_workbook(load_analysis(analyzed), tmp_path / "t.xlsx").stat().st_size > 0
+
+
+def test_validate_a_table_with_only_some_aspect_columns(tmp_path, capsys):
+    path = tmp_path / "partial.tsv"
+    path.write_text("区分\tNO\t事業名\t仕組みとして効果があったこと\n財政的支援\t1\t助成\t・よかった\n", encoding="utf-8")
+    assert main(["validate", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "効果 1, 限界 0, 今後 0" in out and "見出しにない列" in out

@@ -47,7 +47,7 @@ def summary_lines(table: Table) -> list[str]:
     lines.append("  観点ごとの項目数: " + ", ".join(
         f"{ASPECT_JA[a]}({a}) {int((items['aspect'] == a).sum())}" for a in ASPECTS))
     empty = [f"NO {r.program_no} {ASPECT_JA[a]}" for r in programs.itertuples() for a in ASPECTS
-             if getattr(r, f"n_{a}") == 0]
+             if not pd.isna(getattr(r, f"n_{a}")) and getattr(r, f"n_{a}") == 0]  # NA: the table has no such column
     if empty:
         lines.append("  空のセル: " + ", ".join(empty))
     if table.synonyms:

@@ -545,7 +545,7 @@ def empty_cells_sentence(analysis: Analysis) -> str:
     """Which programs left which aspect empty (read off ``programs.csv``)."""
     parts = []
     for row in analysis["programs"].itertuples(index=False):
-        empty = [ASPECT_JA[a] for a in ASPECTS if getattr(row, f"n_{a}") == 0]
+        empty = [ASPECT_JA[a] for a in ASPECTS if not pd.isna(getattr(row, f"n_{a}")) and getattr(row, f"n_{a}") == 0]
         if empty:
             parts.append(f"NO {row.program_no} ({row.program}) は" + "・".join(f"「{a}」" for a in empty))
     if not parts:
