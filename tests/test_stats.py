@@ -161,3 +161,12 @@ def test_correspondence_inertia_equals_chi2_over_n(bundled, corpus):
     table = pd.crosstab(joined["term"], joined["support_type"]).loc[term_coords["term"]]
     assert inertia["inertia"].sum() == pytest.approx(chi2_statistic(table.to_numpy()) / table.to_numpy().sum(), abs=1e-5)
     assert inertia["share"].sum() == pytest.approx(1.0, abs=1e-5)
+
+
+def test_the_largest_value_is_named_only_when_it_is_unique():
+    from kyodo_analysis.stats import largest
+
+    frame = pd.DataFrame({"term": ["a", "b", "c"], "z": [1.5, 1.5, 0.2]})
+    assert largest(frame, "z") == "z=1.50 の 2 語"
+    assert largest(frame.iloc[1:], "z") == "b z=1.50"
+    assert largest(frame.assign(z=[-2.0, 1.0, 0.0]), "z", absolute=True) == "a |z|=2.00"

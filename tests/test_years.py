@@ -147,6 +147,7 @@ def test_figures_and_notebooks_cover_every_year_and_nothing_else(workflow):
     page = (base / "reports" / "4.0-year-over-year.html").read_text(encoding="utf-8")
     for text in ("協働ポータルサイト", "協働事業提案制度", "市民活動ポイント制度(Zen)", "名称変更", "廃止", "追加", "番号変更"):
         assert text in page, text
+    assert "|z| ≥ 1.96 で増減した語はありません" in page  # no term list picked from a tie of 0 → 1 terms
     page_2025 = (base / "reports" / "1.0-cleaning_2025.html").read_text(encoding="utf-8")
     assert "7 事業" not in page_2025 and "8 事業・30 項目" in page_2025 and "36 項目" not in page_2025
     assert "情報的支援" in (base / "reports" / "3.0-support-types_2025.html").read_text(encoding="utf-8")

@@ -26,8 +26,8 @@ from matplotlib.ticker import MaxNLocator
 
 from .labels import ASPECT_JA, ASPECT_LONG, STATUS_JA
 from .schema import ASPECTS, support_order
-from .stats import RANK_KEY, top_with_ties
-from .years import known_years
+from .stats import RANK_KEY, largest, top_with_ties
+from .years import known_years, term_shifts
 
 ASPECT_COLORS = {"effect": "#2b83ba", "limitation": "#d7191c", "next_step": "#7b7b7b"}
 SUPPORT_COLORS = {"財政的支援": "#1b9e77", "人的支援": "#d95f02", "場の提供": "#7570b3"}
@@ -355,8 +355,8 @@ def plot_distinctive_terms(distinctive: pd.DataFrame, items: pd.DataFrame, metad
         kept, left_out = chosen[support]
         ax.set_title(support + (f" (同数で省いた {left_out} 語)" if left_out else ""), color=support_color(support, order))
         if kept.empty:
-            best = distinctive[distinctive["support_type"] == support].head(1)
-            detail = f"\n(最大: {best['term'].iloc[0]} z={best['z'].iloc[0]:.2f})" if len(best) else ""
+            own = distinctive[distinctive["support_type"] == support]
+            detail = f"\n(最大: {largest(own, 'z')})" if len(own) else ""
             ax.text(0.5, 0.5, f"z ≧ {threshold} の語なし{detail}", transform=ax.transAxes, ha="center", va="center",
                     color="#555555")
             ax.set_axis_off()
@@ -639,26 +639,30 @@ def plot_items_by_year(items: pd.DataFrame, metadata: dict) -> Figure:
 
 
 @styled
-def plot_term_changes(trends: pd.DataFrame, metadata: dict, top: int = 10) -> Figure:
-    """Terms that rose and fell most from the previous year to the latest (all support types pooled)."""
+def plot_term_changes(trends: pd.DataFrame, metadata: dict, top: int = 10, threshold: float = 1.96) -> Figure:
+    """Terms that rose and fell from the previous year to the latest with |z| ≥ ``threshold`` (all support
+    types pooled), never cut inside a tie; a sentence when none did, instead of drawing noise."""
     pooled = trends[(trends["support_type"] == "全体") & (trends["aspect"] == "all") & trends["z_vs_prev"].notna()]
     year = int(pooled["year"].max())
     latest = pooled[pooled["year"] == year]
     previous = int(latest["prev_year"].iloc[0])
-    rising = (latest[latest["z_vs_prev"] > 0]
-              .sort_values(["z_vs_prev", "n", "term"], ascending=[False, False, True]).head(top))
-    falling = (latest[latest["z_vs_prev"] < 0]
-               .sort_values(["z_vs_prev", "n_prev", "term"], ascending=[True, False, True]).head(top))
+    rising, falling, left_out = term_shifts(trends, year, top, threshold)
     rows = pd.concat([rising, falling[::-1]])[::-1]
-    fig, ax = new_figure(0.2 * len(rows) + 1.2)
-    colors = [ASPECT_COLORS["effect"] if z > 0 else ASPECT_COLORS["limitation"] for z in rows["z_vs_prev"]]
-    ax.barh(np.arange(len(rows)), rows["z_vs_prev"], color=colors)
-    labels = [f"{t}  ({p}→{n})" for t, p, n in zip(rows["term"], rows["n_prev"], rows["n"], strict=True)]
-    ax.set_yticks(np.arange(len(rows)), labels, fontsize=9)
-    ax.axvline(0, color="#333333", linewidth=0.8)
-    ax.set_xlabel(f"z 値 (重み付き対数オッズ比, {year}年度 対 {previous}年度; 右: 増えた語 / 左: 減った語)")
-    ax.set_title(f"{previous}年度から{year}年度に増えた語・減った語", fontsize=10)
-    add_footnote(fig, metadata, "括弧内は出現回数 (前年度→当年度)。全区分・全観点をまとめた比較です。"
+    fig, ax = new_figure(0.2 * len(rows) + 1.2 if len(rows) else 1.4)
+    ax.set_title(f"{previous}年度から{year}年度に増えた語・減った語 (|z| ≧ {threshold})", fontsize=10)
+    if rows.empty:
+        ax.set_axis_off()
+        ax.text(0.5, 0.5, f"|z| ≧ {threshold} で増減した語はありません (最大: {largest(latest, 'z_vs_prev', True)})",
+                transform=ax.transAxes, ha="center", va="center", color="#555555")
+    else:
+        colors = [ASPECT_COLORS["effect"] if z > 0 else ASPECT_COLORS["limitation"] for z in rows["z_vs_prev"]]
+        ax.barh(np.arange(len(rows)), rows["z_vs_prev"], color=colors)
+        ax.set_yticks(np.arange(len(rows)), [f"{t}  ({p}→{n})" for t, p, n in
+                                             zip(rows["term"], rows["n_prev"], rows["n"], strict=True)])
+        ax.axvline(0, color="#333333", linewidth=0.8)
+        ax.set_xlabel("z 値 (重み付き対数オッズ比; 右: 増えた語 / 左: 減った語)")
+    note = f"同数のため {left_out} 語を省きました。" if left_out else ""
+    add_footnote(fig, metadata, f"括弧内は出現回数 (前年度→当年度)。全区分・全観点をまとめた比較です。{note}"
                  "事業の追加・削除による変化も含みます。")
     return fig
 

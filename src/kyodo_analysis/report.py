@@ -19,8 +19,8 @@ from .errors import NotebookError
 from .kwic import keyword_in_context
 from .labels import ASPECT_JA, HEADERS, STATUS_JA, UNKNOWN_YEAR, aspect_label, year_label
 from .schema import ASPECTS, support_order
-from .stats import RANK_KEY, counts, top_with_ties
-from .years import known_years
+from .stats import RANK_KEY, counts, largest, top_with_ties
+from .years import known_years, term_shifts
 
 WORKBOOK_EPOCH = dt.datetime(2000, 1, 1)
 
@@ -188,18 +188,21 @@ def view_program_changes(changes: pd.DataFrame) -> pd.DataFrame:
 
 
 def term_changes(trends: pd.DataFrame, top: int = 10) -> pd.DataFrame:
-    """Per pair of consecutive years, the terms that rose and fell most (all support types pooled)."""
-    pooled = trends[(trends["support_type"] == "全体") & (trends["aspect"] == "all") & trends["z_vs_prev"].notna()]
-    parts = []
-    for _year, group in pooled.groupby("year", sort=True):
-        rising = group[group["z_vs_prev"] > 0].sort_values(["z_vs_prev", "n", "term"], ascending=[False, False, True])
-        falling = group[group["z_vs_prev"] < 0].sort_values(["z_vs_prev", "n_prev", "term"], ascending=[True, False, True])
-        parts += [rising.head(top).assign(direction="増えた語"), falling.head(top).assign(direction="減った語")]
-    if not parts:
-        return pd.DataFrame(columns=["年度", "前年度", "増減", "語", "出現回数(前年度)", "出現回数", "z値"])
-    table = pd.concat(parts, ignore_index=True)
-    return pd.DataFrame({"年度": table["year"], "前年度": table["prev_year"], "増減": table["direction"], "語": table["term"],
-                         "出現回数(前年度)": table["n_prev"], "出現回数": table["n"], "z値": table["z_vs_prev"].round(2)})
+    """Per year after the first, the terms that rose or fell with |z| ≥ 1.96 against the previous year
+    (all support types pooled), never cut inside a tie; a row says so when none did."""
+    columns = ["年度", "前年度", "増減", "語", "出現回数(前年度)", "出現回数", "z値"]
+    rows = []
+    for year in sorted(trends.loc[trends["z_vs_prev"].notna(), "year"].dropna().unique()):
+        rising, falling, left_out = term_shifts(trends, int(year), top)
+        for direction, part in (("増えた語", rising), ("減った語", falling)):
+            rows += [[r.year, r.prev_year, direction, r.term, r.n_prev, r.n, round(float(r.z_vs_prev), 2)]
+                     for r in part.itertuples(index=False)]
+        if rising.empty and falling.empty:
+            rows.append([year, None, "なし", "|z| ≥ 1.96 で増減した語はありません", None, None, None])
+        elif left_out:
+            note = f"同数のため {left_out} 語を省きました (keyword_trends.csv に全語)"
+            rows.append([year, None, "省略", note, None, None, None])
+    return pd.DataFrame(rows, columns=columns)
 
 
 def codes_by_year(codes: pd.DataFrame, items: pd.DataFrame) -> pd.DataFrame:
@@ -580,8 +583,7 @@ def distinctive_sentence(distinctive: pd.DataFrame, threshold: float = 1.96) -> 
     """Whether any term reaches |z| ≥ threshold, and the largest z per support type."""
     if distinctive.empty:
         return "特徴語を計算できる語がありません。"
-    best = distinctive.sort_values("z", ascending=False, kind="stable").groupby("support_type", sort=False).head(1)
-    listed = "、".join(f"{r.support_type} {r.term} (z={r.z:.2f})" for r in best.itertuples())
+    listed = "、".join(f"{support} {largest(part, 'z')}" for support, part in distinctive.groupby("support_type", sort=False))
     if (distinctive["z"] >= threshold).any():
         return f"z ≧ {threshold} の語があります (各区分の最大: {listed})。"
     return f"z ≧ {threshold} に達する語はありません (各区分の最大: {listed})。どの語も一つの区分に際立って偏ってはいません。"

@@ -111,6 +111,20 @@ def top_with_ties(frame: pd.DataFrame, n: int, key: list[str], most: int | None 
     return frame.iloc[:first], last - first
 
 
+def largest(frame: pd.DataFrame, column: str, absolute: bool = False) -> str:
+    """「補助金 z=1.76」 for the row with the largest value of ``column`` — or, when several rows share it,
+    「z=0.69 の 10 語」: a tie is never settled by spelling."""
+    if frame.empty:
+        return "なし"
+    values = frame[column].abs() if absolute else frame[column]
+    best = values.round(6).max()
+    tied = frame[values.round(6) == best]
+    label = "|z|" if absolute else "z"
+    if len(tied) == 1:
+        return f"{tied['term'].iloc[0]} {label}={best:.2f}"
+    return f"{label}={best:.2f} の {len(tied)} 語"
+
+
 def keywords(term_frame: pd.DataFrame, items: pd.DataFrame) -> pd.DataFrame:
     """``keywords.csv``: per year × support type × aspect × term, occurrences, items and programs."""
     return counts(term_frame, items, by=["year", "support_type", "aspect"])

@@ -169,6 +169,23 @@ def keyword_trends(term_frame: pd.DataFrame, items: pd.DataFrame) -> pd.DataFram
     return out.reset_index(drop=True)
 
 
+def term_shifts(trends: pd.DataFrame, year: int, top: int = 10, threshold: float = 1.96
+                ) -> tuple[pd.DataFrame, pd.DataFrame, int]:
+    """The terms of ``year`` (all support types and aspects pooled) whose z against the previous year
+    reaches +``threshold`` (rising) or −``threshold`` (falling), the largest change first, never cut
+    inside a tie (up to ``2 × top``), and how many tied terms were left out."""
+    from .stats import top_with_ties
+
+    pooled = trends[(trends["support_type"] == ALL_SUPPORT_TYPES) & (trends["aspect"] == ALL_ASPECTS)
+                    & (trends["year"] == year) & trends["z_vs_prev"].notna()]
+    pooled = pooled.assign(z_key=pooled["z_vs_prev"].round(6))
+    rising = pooled[pooled["z_key"] >= threshold].sort_values(["z_key", "term"], ascending=[False, True])
+    falling = pooled[pooled["z_key"] <= -threshold].sort_values(["z_key", "term"], ascending=[True, True])
+    (rising, left_rising), (falling, left_falling) = (top_with_ties(rising, top, ["z_key"], most=2 * top),
+                                                      top_with_ties(falling, top, ["z_key"], most=2 * top))
+    return rising.drop(columns="z_key"), falling.drop(columns="z_key"), left_rising + left_falling
+
+
 def program_report(changes: pd.DataFrame, year: int | None = None) -> list[str]:
     """Human-readable lines about added, removed and renamed programs (for ``validate``)."""
     lines = []
