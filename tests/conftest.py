@@ -32,24 +32,29 @@ def corpus(bundled):
 
 
 @pytest.fixture(scope="session")
-def bundled_analysis():
-    """The whole analysis of the bundled table, in memory."""
+def bundled_analysis(tmp_path_factory):
+    """The whole analysis of the bundled table (a copy of it, year unknown), in memory."""
     from kyodo_analysis.analysis import analyze
 
-    return analyze([RAW])
+    return analyze([bundled_raw_dir(tmp_path_factory.mktemp("bundled")) / RAW.name])
+
+
+BUNDLED_ROW = ["kyodo_seika_zushi.tsv", "逗子市", "これまでの取り組みに係る協働の成果等", "",
+               "同梱の表 (テスト用の複製; 年度不明のまま)"]
 
 
 def bundled_raw_dir(folder: Path) -> Path:
-    """A raw folder holding only the bundled table and its manifest row: tests never depend on what a
-    researcher adds to data/raw/."""
+    """A raw folder holding only the bundled table, with a manifest row of its own (year unknown, as
+    shipped): tests never depend on what a researcher adds to data/raw/ or on the year set there."""
     import csv
+    import hashlib
 
     folder.mkdir(parents=True, exist_ok=True)
     (folder / RAW.name).write_bytes(RAW.read_bytes())
-    lines = (RAW_DIR / "manifest.csv").read_text(encoding="utf-8-sig").splitlines()
-    rows = [row for row in csv.reader(lines) if row and row[0] in ("file", RAW.name)]
     with (folder / "manifest.csv").open("w", encoding="utf-8-sig", newline="") as handle:
-        csv.writer(handle, lineterminator="\n").writerows(rows)
+        csv.writer(handle, lineterminator="\n").writerows([
+            ["file", "city", "title", "fiscal_year", "source", "sha256"],
+            [*BUNDLED_ROW, hashlib.sha256(RAW.read_bytes()).hexdigest()]])
     return folder
 
 

@@ -6,7 +6,7 @@ from kyodo_analysis.cleaning import ITEM_COLUMNS
 from kyodo_analysis.cli import main
 from kyodo_analysis.tables import read_csv
 
-from .conftest import RAW, RAW_DIR
+from .conftest import RAW
 
 TABLES = ["items.csv", "programs.csv", "cleaning_log.csv"]
 
@@ -32,13 +32,13 @@ def test_clean_is_byte_identical_on_rerun(tmp_path):
         assert (first / name).read_bytes() == (second / name).read_bytes()
 
 
-def test_validate_prints_a_summary_and_writes_nothing(tmp_path, capsys):
-    before = sorted(p.name for p in RAW_DIR.iterdir())
-    assert main(["validate", str(RAW)]) == 0
+def test_validate_prints_a_summary_and_writes_nothing(tmp_path, capsys, raw_dir):
+    before = sorted(p.name for p in raw_dir.iterdir())
+    assert main(["validate", str(raw_dir / RAW.name)]) == 0
     out = capsys.readouterr().out
     assert "事業 8 件, 項目 36 件" in out
     assert "区分ごとの事業数: 財政的支援 3, 人的支援 2, 場の提供 3" in out
     assert "財政的支援 の項目数: 効果 6, 限界 5, 今後 3" in out
     assert "空のセル: NO 6 限界, NO 6 今後" in out
     assert "年度 不明" in out
-    assert sorted(p.name for p in RAW_DIR.iterdir()) == before
+    assert sorted(p.name for p in raw_dir.iterdir()) == before

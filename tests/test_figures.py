@@ -7,7 +7,6 @@ import warnings
 
 import pytest
 
-from kyodo_analysis.analysis import analyze
 from kyodo_analysis.plots import (
     ASPECT_COLORS,
     SUPPORT_COLORS,
@@ -20,16 +19,14 @@ from kyodo_analysis.plots import (
     support_color,
 )
 
-from .conftest import RAW
-
 FIGURES = ["items_by_support_type_and_aspect", "effect_vs_limitation_terms_by_support_type",
            "distinctive_terms_by_support_type", "codes_by_support_type_heatmap", "cooccurrence_network",
            "correspondence_analysis_map"]
 
 
 @pytest.fixture(scope="module")
-def analysis():
-    return analyze([RAW])
+def analysis(bundled_analysis):
+    return bundled_analysis
 
 
 def png_dpi(data: bytes) -> float:

@@ -177,7 +177,7 @@ def test_the_year_notebook_says_so_with_one_year(tmp_path):
     from kyodo_analysis.report import execute_notebook
 
     html = execute_notebook(ROOT / "notebooks" / "4.0-year-over-year.ipynb", tmp_path / "4.0.html",
-                            {"DATA_DIR": str(tmp_path / "none"), "RAW_DIR": str(RAW.parent)})
+                            {"DATA_DIR": str(tmp_path / "none"), "RAW_DIR": str(bundled_raw_dir(tmp_path / "raw"))})
     page = html.read_text(encoding="utf-8")
     assert "年度の分かる表がないため (kyodo_seika_zushi.tsv は年度不明)、年度の比較はありません。" in page
     assert "manifest add" in page  # it says how to give the table a year
