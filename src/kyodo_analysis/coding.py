@@ -382,10 +382,5 @@ def _aspect_rows(cell: pd.DataFrame, codes: list[str], year, aspect: str, seed: 
     return blocks
 
 
-def codes_for(item_codes: pd.DataFrame, items: pd.DataFrame) -> pd.DataFrame:
-    """Items with their codes attached (one row per item × code), for reading what a code covers."""
-    return items.merge(item_codes, on="item_id")[["code", *items.columns]]
-
-
-__all__ = ["Rule", "adjusted_residuals", "code_items", "code_table", "codes_for", "holm", "parse_rules",
+__all__ = ["Rule", "adjusted_residuals", "code_items", "code_table", "holm", "parse_rules",
            "program_permutation_test", "read_rules", "unused_rule_words"]
