@@ -205,3 +205,21 @@ def test_a_run_replaces_the_previous_outputs_as_a_whole(tmp_path):
 def test_a_second_run_on_the_same_folder_is_refused(tmp_path):
     with generation(tmp_path / "out"), pytest.raises(InputError, match="書き込んでいる最中"), generation(tmp_path / "out"):
         pass
+
+
+def test_analyze_and_run_take_the_schema(tmp_path, capsys):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    text = RAW.read_text(encoding="utf-8").replace("仕組みとして効果があったこと", "成果")
+    (raw / "city.tsv").write_text(text.replace("・", "• "), encoding="utf-8")  # • bullets (U+2022)
+    schema = tmp_path / "schema.toml"
+    schema.write_text('[columns]\nprogram = ["事業名"]\neffect = ["成果"]\nlimitation = ["仕組みとして限界があったこと"]\n'
+                      'next_step = ["今後、必要と考えること"]\nsupport_type = ["区分"]\nprogram_no = ["NO"]\n', encoding="utf-8")
+    assert status_and_error(capsys, "analyze", "--raw-dir", str(raw), "--out", str(tmp_path / "x"))[0] == 2
+    status, err = status_and_error(capsys, "analyze", "--raw-dir", str(raw), "--out", str(tmp_path / "out"),
+                                   "--schema", str(schema))
+    assert status == 0, err
+    from kyodo_analysis.tables import read_csv
+
+    items = read_csv(tmp_path / "out" / "items.csv")
+    assert len(items) == 36 and not items["text"].str.startswith("•").any()

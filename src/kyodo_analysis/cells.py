@@ -15,7 +15,7 @@ import html
 import re
 from typing import NamedTuple
 
-BULLET_MARKS = "・･●○〇◆■◇□"
+BULLET_MARKS = "・･●○〇◆■◇□•◎▪▶"
 _NUMBERED = {"dot": r"\d{1,2}[.．](?!\d)", "paren": r"\d{1,2}[)）]", "parens": r"[(（]\d{1,2}[)）]",
              "circled": r"[\u2460-\u2473]"}
 MARK = rf"[{BULLET_MARKS}]|-(?!\d)|" + "|".join(_NUMBERED.values())

@@ -166,7 +166,8 @@ def output_folder(out: str | Path, raw_dir: str | Path | None = None) -> Path:
 
 def cmd_analyze(args: argparse.Namespace) -> int:
     output_folder(args.out, args.raw_dir)
-    result = analyze(raw_paths(args.raw_dir), forced=args.forced, stop=args.stop, synonyms=args.synonyms, codes=args.codes)
+    result = analyze(raw_paths(args.raw_dir), schema=args.schema, forced=args.forced, stop=args.stop,
+                     synonyms=args.synonyms, codes=args.codes)
     print_warnings(result.warnings)
     with generation(args.out) as staging:
         written = write_analysis(result, staging)
@@ -175,7 +176,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
 
 
 def cmd_kwic(args: argparse.Namespace) -> int:
-    items = combined(clean_all(raw_paths(args.raw_dir)))["items.csv"]
+    items = combined(clean_all(raw_paths(args.raw_dir), schema_path=args.schema))["items.csv"]
     token_frame = tokenize(items)
     term_frame = extract_terms(token_frame, word_lists(args.forced, args.stop, args.synonyms))
     lines = keyword_in_context(args.term, items, token_frame, term_frame, window=args.window)
@@ -255,7 +256,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     output_folder(args.out, args.raw_dir)
     output_folder(args.reports, args.raw_dir)
     paths = raw_paths(args.raw_dir)
-    cleaned = _stage("clean", lambda: clean_all(paths))
+    cleaned = _stage("clean", lambda: clean_all(paths, schema_path=args.schema))
     print_warnings(w for t in cleaned for w in t.warnings)
     with generation(args.out) as processed, generation(args.reports) as reports:
         def analyze_and_write() -> Analysis:
@@ -315,6 +316,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     def analysis_args(p: argparse.ArgumentParser) -> None:
         p.add_argument("--raw-dir", default="data/raw", help="生データのディレクトリ (既定: data/raw)")
+        p.add_argument("--schema", help="見出しの別名・使わない列を定義する TOML ファイル (全ての表に適用)")
         p.add_argument("--forced", help="強制抽出する語のリスト (既定: パッケージ同梱の forced_terms.txt)")
         p.add_argument("--stop", help="使用しない語のリスト (既定: パッケージ同梱の stop_words.txt)")
         p.add_argument("--synonyms", help="同義語・表記ゆれのリスト (既定: パッケージ同梱の synonyms.txt)")
