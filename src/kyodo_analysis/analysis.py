@@ -141,8 +141,7 @@ def analysis_metadata(cleaned: Sequence[Table], lists, rules_file, tables: dict[
     """What produced the tables: package, raw files, dictionary, word lists, coding rules; each table's shape."""
     return {
         "package": {"name": "kyodo-analysis", "version": __version__},
-        "raw_files": [{"file": t.path.name, "sha256": sha256(t.path), "encoding": t.encoding,
-                       "year": None if t.programs["year"].isna().all() else int(t.programs["year"].dropna().iloc[0])}
+        "raw_files": [{"file": t.path.name, "sha256": sha256(t.path), "encoding": t.encoding, "year": t.year}
                       for t in cleaned],
         "dictionary": dictionary_info(),
         "word_lists": lists.sources,

@@ -6,7 +6,6 @@ import argparse
 import os
 import signal
 import sys
-import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -14,13 +13,13 @@ from typing import TypeVar
 
 import pandas as pd
 
-from .analysis import Analysis, analyze, analyze_tables, clean_all, combined, load_analysis, write_analysis
+from .analysis import Analysis, Stopwatch, analyze, analyze_tables, clean_all, combined, load_analysis, write_analysis
 from .cleaning import Table
 from .errors import InputError, NotebookError
 from .kwic import keyword_in_context
 from .labels import ASPECT_JA, year_label
 from .manifest import add_to_manifest, check_checksums, resolve_year, table_files, year_from_name
-from .outputs import generation
+from .outputs import check_folder, generation
 from .schema import ASPECTS
 from .settings import read_settings
 from .tables import write_tables
@@ -35,8 +34,7 @@ T = TypeVar("T")
 def summary_lines(table: Table) -> list[str]:
     """What a table holds, for a person deciding whether to trust it."""
     programs, items = table.programs, table.items
-    year = programs["year"].dropna()
-    lines = [f"{table.path}: 文字コード {table.encoding}, 年度 {int(year.iloc[0]) if len(year) else '不明'}, "
+    lines = [f"{table.path}: 文字コード {table.encoding}, 年度 {table.year if table.year is not None else '不明'}, "
              f"事業 {len(programs)} 件, 項目 {len(items)} 件"]
     per_type = programs.groupby("support_type", sort=False).size()
     lines.append("  区分ごとの事業数: " + ", ".join(f"{k} {v}" for k, v in per_type.items()))
@@ -134,9 +132,9 @@ def cmd_manifest_add(args: argparse.Namespace) -> int:
 
 def _stage(name: str, action: Callable[[], T]) -> T:
     """Run one stage of the main job and print one progress line with its time."""
-    start = time.perf_counter()
-    result = action()
-    print(f"[{name}] {time.perf_counter() - start:.1f} 秒", flush=True)
+    timings: dict[str, float] = {}
+    result = Stopwatch(timings)(name, action)
+    print(f"[{name}] {timings[name]:.1f} 秒", flush=True)
     return result
 
 
@@ -152,9 +150,7 @@ def raw_paths(raw_dir: str | Path) -> list[Path]:
 def output_folder(out: str | Path, raw_dir: str | Path | None = None) -> Path:
     """An output folder that is a folder (or will be) and is not the raw folder, nor inside a raw folder
     that has a manifest: raw data is never written to."""
-    out = Path(out)
-    if out.exists() and not out.is_dir():
-        raise InputError(out, "出力先がファイルです。", hint="--out / --reports にはフォルダを指定してください。")
+    out = check_folder(out)
     if raw_dir is not None:
         raw = Path(raw_dir).resolve()
         inside = raw in out.resolve().parents and (raw / "manifest.csv").exists()

@@ -15,6 +15,9 @@ ASPECT_LONG = {"effect": "効果があったこと", "limitation": "限界があ
 ALL_JA = "全体"
 STATUS_JA = {"kept": "継続", "added": "追加", "removed": "廃止", "renamed": "名称変更", "renumbered": "番号変更"}
 UNKNOWN_YEAR = "不明"
+CATEGORY_JA = {"title": "表題", "blank": "空行", "header": "見出し", "guidance": "記入例", "data": "データ",
+               "continuation": "前の事業の続き", "space_removed": "空白の削除"}
+ACTION_JA = {"kept": "使用", "dropped": "除外"}  # cleaning_log.csv
 
 HEADERS = {
     "item_id": "項目ID", "source_file": "ファイル", "source_line": "行", "year": "年度", "support_type": "区分",

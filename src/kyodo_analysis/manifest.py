@@ -108,14 +108,7 @@ def table_files(raw_dir: str | Path) -> list[Path]:
     entries = read_manifest(raw_dir)
     if entries is not None:
         return [raw_dir / e.file for e in entries]
-    found = sorted(p for p in raw_dir.iterdir() if p.suffix.lower() in TABLE_SUFFIXES and p.is_file())
-    stems: dict[str, Path] = {}
-    for p in found:
-        if p.stem in stems:
-            raise InputError(raw_dir, f"同じ名前の表が2つあります: {stems[p.stem].name} と {p.name} (項目IDが重なります)。",
-                             hint="どちらかを data/raw/ から外すか、名前を変えて manifest.csv に登録してください。")
-        stems[p.stem] = p
-    return found
+    return sorted(p for p in raw_dir.iterdir() if p.suffix.lower() in TABLE_SUFFIXES and p.is_file())
 
 
 def check_checksums(raw_dir: str | Path) -> None:

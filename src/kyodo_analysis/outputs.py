@@ -73,13 +73,19 @@ def publish(staging: Path, folder: Path) -> list[Path]:
     return [folder / name for name in new]
 
 
+def check_folder(folder: str | Path) -> Path:
+    """An output folder: a folder, or a path where one can be made (not an existing file)."""
+    folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        raise InputError(folder, "出力先がファイルです。", hint="--out / --reports にはフォルダを指定してください。")
+    return folder
+
+
 @contextlib.contextmanager
 def generation(folder: str | Path) -> Iterator[Path]:
     """A staging folder for one run's outputs of ``folder``: published when the block ends without error,
     discarded otherwise. Refuses a second run on the same folder at the same time."""
-    folder = Path(folder)
-    if folder.exists() and not folder.is_dir():
-        raise InputError(folder, "出力先がファイルです。", hint="フォルダを指定してください。")
+    folder = check_folder(folder)
     folder.mkdir(parents=True, exist_ok=True)
     with open(folder / LOCK, "w") as lock:
         try:

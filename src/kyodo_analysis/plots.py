@@ -26,7 +26,7 @@ from matplotlib.ticker import MaxNLocator
 
 from .labels import ASPECT_JA, ASPECT_LONG, STATUS_JA
 from .schema import ASPECTS, support_order
-from .stats import RANK_KEY, largest, top_with_ties
+from .stats import RANK_KEY, largest, programs_per_support_type, top_with_ties
 from .years import known_years, term_shifts
 
 ASPECT_COLORS = {"effect": "#2b83ba", "limitation": "#d7191c", "next_step": "#7b7b7b"}
@@ -248,18 +248,13 @@ def show(fig: Figure):
 
 # ---------------------------------------------------------------- figures
 
-def _programs(items: pd.DataFrame) -> pd.Series:
-    """Programs per support type."""
-    return items[["support_type", "source_file", "program_no"]].drop_duplicates().groupby("support_type").size()
-
-
 @styled
 def plot_items_by_aspect(items: pd.DataFrame, metadata: dict) -> Figure:
     """Items per support type × aspect: how much each support type reported, and of what kind."""
     order = support_order(items)
     table = items.groupby(["support_type", "aspect"]).size().unstack(fill_value=0).reindex(
         index=order, columns=list(ASPECTS), fill_value=0)
-    programs = _programs(items).reindex(order)
+    programs = programs_per_support_type(items).reindex(order)
     fig, ax = new_figure(3.0)
     x = np.arange(len(order))
     width = 0.26

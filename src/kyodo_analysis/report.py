@@ -17,9 +17,9 @@ import pandas as pd
 from .analysis import Analysis
 from .errors import NotebookError
 from .kwic import keyword_in_context
-from .labels import ASPECT_JA, HEADERS, STATUS_JA, UNKNOWN_YEAR, aspect_label, year_label
+from .labels import ACTION_JA, ASPECT_JA, CATEGORY_JA, HEADERS, STATUS_JA, UNKNOWN_YEAR, aspect_label, year_label
 from .schema import ASPECTS, support_order
-from .stats import RANK_KEY, counts, largest, top_with_ties
+from .stats import RANK_KEY, counts, largest, programs_per_support_type, top_with_ties
 from .years import known_years, term_shifts
 
 WORKBOOK_EPOCH = dt.datetime(2000, 1, 1)
@@ -62,19 +62,13 @@ def items_by_support_type(items: pd.DataFrame) -> pd.DataFrame:
                  .reindex(index=order, columns=list(ASPECTS), fill_value=0))
         table.columns = [ASPECT_JA[a] for a in table.columns]
         table["計"] = table.sum(axis=1)
-        programs = part[["support_type", "source_file", "program_no"]].drop_duplicates().groupby("support_type").size()
-        table.insert(0, "事業数", programs.reindex(order).fillna(0).astype(int))
+        table.insert(0, "事業数", programs_per_support_type(part).reindex(order).fillna(0).astype(int))
         table.loc["計"] = table.sum()
         table.index.name = "区分"
         if items["year"].nunique() > 1:
             table.insert(0, "年度", year_label(year))
         blocks.append(table)
     return pd.concat(blocks)
-
-
-CATEGORY_JA = {"title": "表題", "blank": "空行", "header": "見出し", "guidance": "記入例", "data": "データ",
-               "continuation": "前の事業の続き", "space_removed": "空白の削除"}
-ACTION_JA = {"kept": "使用", "dropped": "除外"}
 
 
 def dropped_lines(log: pd.DataFrame) -> pd.DataFrame:

@@ -21,6 +21,11 @@ def program_keys(items: pd.DataFrame) -> pd.Series:
     return items["source_file"].astype(str) + "#" + items["program_no"].astype(str)
 
 
+def programs_per_support_type(items: pd.DataFrame) -> pd.Series:
+    """How many programs of each support type have items (a program is a file and its NO)."""
+    return items[["support_type", "source_file", "program_no"]].drop_duplicates().groupby("support_type").size()
+
+
 def term_items(term_frame: pd.DataFrame, items: pd.DataFrame) -> pd.DataFrame:
     """Terms with the item's year, support type, program and aspect attached (one row per occurrence)."""
     meta = items[["item_id", "source_file", "year", "support_type", "program_no", "program", "aspect"]].copy()

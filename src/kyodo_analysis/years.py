@@ -10,14 +10,12 @@ from itertools import pairwise
 
 import pandas as pd
 
-from .stats import counts, sort_for_reading, weighted_log_odds
+from .stats import ALL_ASPECTS, ALL_SUPPORT_TYPES, counts_by_level, sort_for_reading, weighted_log_odds
 
 CHANGE_COLUMNS = ["program_no", "program", "support_type", "status", "first_year", "last_year", "previous_name",
                   "previous_no"]
 TREND_COLUMNS = ["year", "support_type", "aspect", "term", "n", "n_items", "n_programs", "prev_year", "n_prev",
                  "log_odds_vs_prev", "z_vs_prev"]
-ALL_SUPPORT_TYPES = "全体"
-ALL_ASPECTS = "all"
 RENAME_SIMILARITY = 0.5
 
 
@@ -130,34 +128,23 @@ def keyword_trends(term_frame: pd.DataFrame, items: pd.DataFrame) -> pd.DataFram
     type with aspects pooled (``all``), and each support type × aspect. A term used the previous year
     but not this year appears with ``n = 0`` so that falling terms are listed too.
     """
-    levels = [([], ALL_SUPPORT_TYPES, ALL_ASPECTS), (["support_type"], None, ALL_ASPECTS),
-              (["support_type", "aspect"], None, None)]
-    years = known_years(items)
-    parts = []
-    for keys, support_fill, aspect_fill in levels:
-        table = counts(term_frame, items, by=["year", *keys])
-        if support_fill is not None:
-            table["support_type"] = support_fill
-        if aspect_fill is not None:
-            table["aspect"] = aspect_fill
-        table = table[["year", "support_type", "aspect", "term", "n", "n_items", "n_programs"]]
-        changes = []
-        for previous, year in pairwise(years):
-            pair = table[table["year"].isin([previous, year])]
-            for (support, aspect), cell in pair.groupby(["support_type", "aspect"], sort=False):
-                scored = weighted_log_odds(cell.rename(columns={"year": "group"})[["group", "term", "n"]])
-                scored = scored[scored["group"] == year]
-                changes.append(pd.DataFrame({"year": year, "support_type": support, "aspect": aspect,
-                                             "term": scored["term"].values, "prev_year": previous,
-                                             "n_prev": scored["n_rest"].values, "log_odds_vs_prev": scored["log_odds"].values,
-                                             "z_vs_prev": scored["z"].values}))
-        if changes:
-            change = pd.concat(changes, ignore_index=True)
-            table = table.merge(change, on=["year", "support_type", "aspect", "term"], how="outer")
-            for column in ("n", "n_items", "n_programs"):
-                table[column] = table[column].fillna(0)
-        parts.append(table)
-    out = pd.concat(parts, ignore_index=True).reindex(columns=TREND_COLUMNS)
+    table = counts_by_level(term_frame, items)
+    changes = []
+    for previous, year in pairwise(known_years(items)):
+        pair = table[table["year"].isin([previous, year])]
+        for (support, aspect), cell in pair.groupby(["support_type", "aspect"], sort=False):
+            scored = weighted_log_odds(cell.rename(columns={"year": "group"})[["group", "term", "n"]])
+            scored = scored[scored["group"] == year]
+            changes.append(pd.DataFrame({"year": year, "support_type": support, "aspect": aspect,
+                                         "term": scored["term"].values, "prev_year": previous,
+                                         "n_prev": scored["n_rest"].values, "log_odds_vs_prev": scored["log_odds"].values,
+                                         "z_vs_prev": scored["z"].values}))
+    if changes:
+        table = table.merge(pd.concat(changes, ignore_index=True), on=["year", "support_type", "aspect", "term"],
+                            how="outer")
+        for column in ("n", "n_items", "n_programs"):
+            table[column] = table[column].fillna(0)
+    out = table.reindex(columns=TREND_COLUMNS)
     out["_level"] = (out["support_type"] != ALL_SUPPORT_TYPES).astype(int) + (out["aspect"] != ALL_ASPECTS).astype(int)
     out["_neg_n"] = -out["n"]
     out = sort_for_reading(out, items, ["year", "_level", "support_type", "aspect", "_neg_n", "term"])
