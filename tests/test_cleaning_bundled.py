@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 from kyodo_analysis import read_table
-from kyodo_analysis.cleaning import ITEM_COLUMNS, LOG_COLUMNS, PROGRAM_COLUMNS
+from kyodo_analysis.cleaning import LOG_COLUMNS
 
 from .conftest import RAW
+
+ITEM_COLUMNS = ["item_id", "source_file", "source_line", "year", "city", "support_type", "program_no", "program",
+                "aspect", "item_no", "text"]
+PROGRAM_COLUMNS = ["source_file", "source_line", "year", "city", "support_type", "program_no", "program",
+                   "n_effect", "n_limitation", "n_next_step", "n_items"]
 
 EXPECTED = {
     ("財政的支援", "effect"): 6, ("財政的支援", "limitation"): 5, ("財政的支援", "next_step"): 3,

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from kyodo_analysis.cleaning import ITEM_COLUMNS
 from kyodo_analysis.cli import main
 from kyodo_analysis.tables import read_csv
 
 from .conftest import RAW
+from .test_cleaning_bundled import ITEM_COLUMNS
 
 TABLES = ["items.csv", "programs.csv", "cleaning_log.csv"]
 

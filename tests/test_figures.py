@@ -8,9 +8,9 @@ import warnings
 import pytest
 
 from kyodo_analysis.plots import (
-    ASPECT_COLORS,
     SUPPORT_COLORS,
     MissingGlyphError,
+    aspect_color,
     make_figures,
     plot_items_by_aspect,
     png_bytes,
@@ -18,6 +18,7 @@ from kyodo_analysis.plots import (
     source_note,
     support_color,
 )
+from kyodo_analysis.schema import zushi_comparison
 
 FIGURES = ["items_by_support_type_and_aspect", "effect_vs_limitation_terms_by_support_type",
            "distinctive_terms_by_support_type", "codes_by_support_type_heatmap", "cooccurrence_network",
@@ -90,7 +91,10 @@ def test_footnote_names_the_source_and_dictionary(analysis):
 
 def test_colours_are_fixed_per_support_type_and_aspect():
     assert set(SUPPORT_COLORS) == {"財政的支援", "人的支援", "場の提供"}
-    assert len(set(SUPPORT_COLORS.values()) | set(ASPECT_COLORS.values())) == 6
+    zushi = zushi_comparison()
+    aspect_colors = {a: aspect_color(zushi, a) for a in zushi.aspect_keys}
+    assert aspect_colors["effect"] == "#2b83ba" and aspect_colors["limitation"] == "#d7191c"
+    assert len(set(SUPPORT_COLORS.values()) | set(aspect_colors.values())) == 6
     order = ["財政的支援", "新しい区分", "人的支援", "もう一つ"]
     assert support_color("新しい区分", order) != support_color("もう一つ", order)
     assert support_color("人的支援", order) == SUPPORT_COLORS["人的支援"]

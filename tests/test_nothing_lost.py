@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from kyodo_analysis.cells import BULLET_MARKS, html_text, split_items, split_pieces, without_whitespace
 from kyodo_analysis.cleaning import clean_table
 from kyodo_analysis.readers import text_records
-from kyodo_analysis.schema import ASPECTS
+from kyodo_analysis.schema import ZUSHI_ASPECTS as ASPECTS
 
 from .conftest import RAW
 

@@ -100,12 +100,13 @@ def test_the_word_summary_names_each_support_type_with_its_items(tmp_path, bundl
     from docx import Document
 
     from kyodo_analysis.plots import figure_specs, png_bytes
-    from kyodo_analysis.wordreport import FIGURES, write_summary
+    from kyodo_analysis.schema import zushi_comparison
+    from kyodo_analysis.wordreport import figures_shown, write_summary
 
     figures = tmp_path / "figures"
     figures.mkdir()
     for name, plot, args in figure_specs(bundled_analysis):
-        if name in dict(FIGURES):
+        if name in dict(figures_shown(zushi_comparison())):
             (figures / f"{name}.png").write_bytes(png_bytes(plot(*args), dpi=100))
     first = write_summary(bundled_analysis, figures, tmp_path / "a.docx")
     assert write_summary(bundled_analysis, figures, tmp_path / "b.docx").read_bytes() == first.read_bytes()

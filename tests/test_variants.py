@@ -157,7 +157,8 @@ def test_optional_columns_may_be_missing(tmp_path):
     table = clean_table(write(tmp_path, "t.tsv", text), schema=load_schema(schema))
     assert table.items["text"].tolist() == ["よかった", "人が来た"]
     assert table.programs["program_no"].tolist() == [1, 2]
-    assert table.programs["n_limitation"].isna().all()
+    assert table.programs["n_effect"].tolist() == [2, 0]  # the schema has one aspect: one count column
+    assert "n_limitation" not in table.programs.columns
     assert any("すべて空" in w for w in table.warnings)
 
 

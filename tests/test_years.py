@@ -104,7 +104,7 @@ def test_validate_reports_what_changed(tmp_path):
 def test_programs_are_followed_by_name(workflow):
     base, _ = workflow
     changes = read_csv(base / "processed" / "program_changes.csv")
-    assert list(changes.columns) == ["program_no", "program", "support_type", "status", "first_year", "last_year",
+    assert list(changes.columns) == ["city", "program_no", "program", "support_type", "status", "first_year", "last_year",
                                      "previous_name", "previous_no"]
     rows = {(r.program, r.status, None if pd.isna(r.previous_no) else int(r.previous_no)) for r in changes.itertuples()}
     assert rows == {

@@ -11,13 +11,14 @@ from .analysis import Analysis, analyze, check_facts, for_year, load_analysis, l
 from .cleaning import clean_table, read_table
 from .errors import InputError
 from .kwic import keyword_in_context
+from .schema import Comparison, load_schema
 from .stats import cooccurrence, correspondence, counts, distinctive_terms, keywords, word_counts
 from .terms import extract_terms, mentions
 from .tokens import tokenize
 from .wordlists import word_lists
 from .years import keyword_trends, program_changes
 
-__all__ = ["Analysis", "InputError", "analyze", "check_facts", "clean_table", "cooccurrence", "correspondence",
-           "counts", "distinctive_terms", "extract_terms", "for_year", "keyword_in_context", "keyword_trends", "keywords",
-           "load_analysis", "load_or_analyze", "mentions", "program_changes", "read_table", "select_year", "tokenize",
-           "word_counts", "word_lists"]
+__all__ = ["Analysis", "Comparison", "InputError", "analyze", "check_facts", "clean_table", "cooccurrence",
+           "correspondence", "counts", "distinctive_terms", "extract_terms", "for_year", "keyword_in_context",
+           "keyword_trends", "keywords", "load_analysis", "load_or_analyze", "load_schema", "mentions", "program_changes",
+           "read_table", "select_year", "tokenize", "word_counts", "word_lists"]

@@ -12,11 +12,11 @@ from typing import TypeVar
 import pandas as pd
 
 from . import __version__
-from .cleaning import Table, clean_table
+from .cleaning import LOG_COLUMNS, Table, clean_table, item_columns, program_columns
 from .coding import code_items, code_table, read_rules, unused_rule_words
 from .errors import InputError
-from .manifest import resolve_year, sha256
-from .schema import load_schema
+from .manifest import entry_for, resolve_city, resolve_schema, resolve_year, sha256
+from .schema import Comparison, load_schema, merged_aspects
 from .stats import cooccurrence, correspondence, distinctive_terms, effect_vs_limitation, keywords, word_counts
 from .tables import read_csv, write_tables
 from .terms import candidate_compounds, extract_terms, mentions, spellings, unknown_words
@@ -29,7 +29,8 @@ T = TypeVar("T")
 # The eight tables of the data contract, then the supporting tables figures and notebooks read.
 MAIN_TABLES = ["items.csv", "programs.csv", "cleaning_log.csv", "tokens.csv", "terms.csv", "keywords.csv",
                "distinctive_terms.csv", "codes.csv"]
-SUPPORT_TABLES = ["mentions.csv", "word_counts.csv", "effect_vs_limitation.csv", "item_codes.csv", "unknown_words.csv",
+SUPPORT_TABLES = ["mentions.csv", "word_counts.csv", "distinctive_aspects.csv", "effect_vs_limitation.csv",
+                  "item_codes.csv", "unknown_words.csv",
                   "candidate_compounds.csv", "cooccurrence_nodes.csv", "cooccurrence_edges.csv",
                   "correspondence_terms.csv", "correspondence_groups.csv", "correspondence_inertia.csv",
                   "program_changes.csv", "keyword_trends.csv"]
@@ -50,9 +51,9 @@ class Analysis:
 
 def clean_all(paths: Sequence[str | Path], year: int | None = None, schema_path: str | Path | None = None,
               sheet: str | None = None) -> list[Table]:
-    """Clean every table before anything is written, so that one bad file stops the whole run. Several
-    tables are analysed together only when each has a known year: years are never mixed."""
-    schema = load_schema(schema_path)
+    """Clean every table before anything is written, so that one bad file stops the whole run. Each
+    table is read with ``schema_path`` or the schema its manifest row names, and gets the manifest's city.
+    Several tables are analysed together only when each has a known year: years are never mixed."""
     stems: dict[str, Path] = {}
     for path in map(Path, paths):
         if path.stem in stems and stems[path.stem] != path:
@@ -60,7 +61,8 @@ def clean_all(paths: Sequence[str | Path], year: int | None = None, schema_path:
                              "項目IDが重なるため、一緒には分析できません。",
                              hint="どちらかのファイル名を変え、manifest add で登録し直してください。")
         stems[path.stem] = path
-    tables = [clean_table(Path(p), year=resolve_year(Path(p), year), schema=schema, sheet=sheet) for p in paths]
+    tables = [clean_table(path, year=resolve_year(path, year), schema=load_schema(resolve_schema(path, schema_path)),
+                          sheet=sheet, city=resolve_city(path)) for path in map(Path, paths)]
     check_years(tables)
     return tables
 
@@ -79,17 +81,50 @@ def check_years(tables: Sequence[Table]) -> None:
 
 
 def combined(tables: Sequence[Table]) -> dict[str, pd.DataFrame]:
-    """The three tidy tables of all cleaned files, in file order."""
-    def concat(attr: str) -> pd.DataFrame:
-        return pd.concat([getattr(t, attr) for t in tables], ignore_index=True)
-    return {"items.csv": concat("items"), "programs.csv": concat("programs"), "cleaning_log.csv": concat("log")}
+    """The three tidy tables of all cleaned files, in file order; tables of other schemas add their
+    aspects' counts and their attributes as columns (empty for the tables without them)."""
+    aspects = list(dict.fromkeys(a for t in tables for a in t.schema.aspect_keys))
+    attributes = list(dict.fromkeys(a for t in tables for a in t.schema.attributes))
+
+    def concat(attr: str, columns: list[str]) -> pd.DataFrame:
+        frames = [getattr(t, attr) for t in tables]
+        return pd.concat(frames, ignore_index=True).reindex(columns=columns) if frames else pd.DataFrame(columns=columns)
+    return {"items.csv": concat("items", item_columns(attributes)),
+            "programs.csv": concat("programs", program_columns(aspects, attributes)),
+            "cleaning_log.csv": concat("log", LOG_COLUMNS)}
+
+
+def comparison_of(tables: Sequence[Table], by: str = "support_type") -> Comparison:
+    """What the analysis compares: the tables' aspects and the groups of ``by`` — the support type, the
+    city (from the manifest) or an attribute every table's schema has. Every program needs a value."""
+    aspects = merged_aspects([t.schema for t in tables])
+    labels = {"city": "市町村"}
+    for table in tables:
+        if by not in ("support_type", "city") and by not in table.schema.attributes:
+            known = ", ".join(["support_type", "city", *table.schema.attributes])
+            raise InputError(table.path, f"--by {by} はこの表のスキーマにない属性です。",
+                             hint=f"使える名前: {known} ([attributes] に書いた名前)。")
+        labels.setdefault(by, table.schema.names.get(by, ["区分"])[0])
+        if by == "support_type":
+            continue  # a blank support type is warned about when the table is cleaned
+        missing = table.programs[table.programs[by].isna() | (table.programs[by].astype("string").str.strip() == "")]
+        if len(missing):
+            first = missing.iloc[0]
+            what = "市町村名" if by == "city" else f"「{labels[by]}」"
+            hint = (f"manifest.csv に市町村名を登録してください: kyodo-analysis manifest add {table.path} --city 市町村名"
+                    if by == "city" else f"--by {by} で比べるには、すべての事業に{what}が必要です。表を確認してください。")
+            raise InputError(table.path, f"NO {first['program_no']} ({first['program']}) に{what}がありません"
+                             f" ({len(missing)} 事業)。", line=None if by == "city" else int(first["source_line"]), hint=hint)
+    attributes = {key: headers[0] for t in tables for key, headers in t.schema.attributes.items()}
+    return Comparison(aspects, by, labels[by], attributes)
 
 
 def analyze(paths: Sequence[str | Path], year: int | None = None, schema: str | Path | None = None,
             forced: str | Path | None = None, stop: str | Path | None = None, synonyms: str | Path | None = None,
-            codes: str | Path | None = None) -> Analysis:
-    """Clean every raw table, then tokens → terms → counts, keyness, codes, network and CA."""
-    return analyze_tables(clean_all(paths, year, schema), forced=forced, stop=stop, synonyms=synonyms, codes=codes)
+            codes: str | Path | None = None, by: str = "support_type") -> Analysis:
+    """Clean every raw table, then tokens → terms → counts, keyness, codes, network and CA, comparing
+    the groups of ``by`` (the support type, the city or any attribute of the schema)."""
+    return analyze_tables(clean_all(paths, year, schema), forced=forced, stop=stop, synonyms=synonyms, codes=codes, by=by)
 
 
 class Stopwatch:
@@ -108,10 +143,11 @@ class Stopwatch:
 
 def analyze_tables(cleaned: Sequence[Table], forced: str | Path | None = None, stop: str | Path | None = None,
                    synonyms: str | Path | None = None, codes: str | Path | None = None,
-                   timings: dict[str, float] | None = None) -> Analysis:
+                   timings: dict[str, float] | None = None, by: str = "support_type") -> Analysis:
     """The analysis of tables that were already cleaned (see :func:`analyze`); ``timings`` collects the
     seconds each stage took."""
     stage = Stopwatch(timings)
+    comparison = comparison_of(cleaned, by)
     lists = word_lists(forced, stop, synonyms)
     rules, rules_file = read_rules(codes)
     tables = combined(cleaned)
@@ -124,25 +160,37 @@ def analyze_tables(cleaned: Sequence[Table], forced: str | Path | None = None, s
     tables.update({"tokens.csv": token_frame, "terms.csv": term_frame, "mentions.csv": mention_frame,
                    "item_codes.csv": item_codes})
     tables.update(stage("counts", lambda: {
-        "keywords.csv": keywords(term_frame, items), "word_counts.csv": word_counts(mention_frame, items),
+        "keywords.csv": keywords(term_frame, items, comparison),
+        "word_counts.csv": word_counts(mention_frame, items, comparison),
         "unknown_words.csv": unknown_words(token_frame), "candidate_compounds.csv": candidate_compounds(term_frame, lists)}))
-    tables.update(stage("keyness", lambda: {"distinctive_terms.csv": distinctive_terms(term_frame, items),
-                                            "effect_vs_limitation.csv": effect_vs_limitation(term_frame, items)}))
-    tables["codes.csv"] = stage("code_tests", lambda: code_table(item_codes, items, rules))
-    tables.update(stage("network_and_ca", lambda: network_and_map(term_frame, items)))
+    tables.update(stage("keyness", lambda: keyness(term_frame, items, comparison)))
+    tables["codes.csv"] = stage("code_tests", lambda: code_table(item_codes, items, rules, comparison=comparison))
+    tables.update(stage("network_and_ca", lambda: network_and_map(term_frame, items, comparison)))
     tables.update(stage("years", lambda: {"program_changes.csv": program_changes(tables["programs.csv"], items),
-                                          "keyword_trends.csv": keyword_trends(term_frame, items)}))
+                                          "keyword_trends.csv": keyword_trends(term_frame, items, comparison)}))
     vocabulary = set(term_frame["term"].tolist()) | set(mention_frame["word"].tolist())
     warnings = [w for t in cleaned for w in t.warnings] + unused_rule_words(rules, vocabulary)
-    return Analysis(tables, analysis_metadata(cleaned, lists, rules_file, tables), warnings)
+    return Analysis(tables, analysis_metadata(cleaned, lists, rules_file, tables, comparison), warnings)
 
 
-def analysis_metadata(cleaned: Sequence[Table], lists, rules_file, tables: dict[str, pd.DataFrame]) -> dict:
-    """What produced the tables: package, raw files, dictionary, word lists, coding rules; each table's shape."""
+def keyness(term_frame: pd.DataFrame, items: pd.DataFrame, comparison: Comparison) -> dict[str, pd.DataFrame]:
+    """Distinctive terms of each group and of each aspect (one against the others), and the positive and
+    negative aspects side by side."""
+    aspects = comparison.aspect_keys
+    return {"distinctive_terms.csv": distinctive_terms(term_frame, items, comparison.by),
+            "distinctive_aspects.csv": distinctive_terms(term_frame, items, "aspect", aspects),
+            "effect_vs_limitation.csv": effect_vs_limitation(term_frame, items, comparison)}
+
+
+def analysis_metadata(cleaned: Sequence[Table], lists, rules_file, tables: dict[str, pd.DataFrame],
+                      comparison: Comparison) -> dict:
+    """What produced the tables: package, raw files and their schemas, what was compared, dictionary, word
+    lists, coding rules; each table's shape."""
     return {
         "package": {"name": "kyodo-analysis", "version": __version__},
-        "raw_files": [{"file": t.path.name, "sha256": sha256(t.path), "encoding": t.encoding, "year": t.year}
-                      for t in cleaned],
+        "raw_files": [{"file": t.path.name, "sha256": sha256(t.path), "encoding": t.encoding, "year": t.year,
+                       "city": t.city, "title": title_of(t.path), "schema": t.schema.source} for t in cleaned],
+        "comparison": comparison.as_dict(),
         "dictionary": dictionary_info(),
         "word_lists": lists.sources,
         "synonyms": dict(sorted(lists.synonyms.items())),
@@ -151,10 +199,16 @@ def analysis_metadata(cleaned: Sequence[Table], lists, rules_file, tables: dict[
     }
 
 
-def network_and_map(term_frame: pd.DataFrame, items: pd.DataFrame) -> dict[str, pd.DataFrame]:
+def title_of(path: Path) -> str | None:
+    """The table's title as the manifest records it (for the figures' source notes)."""
+    entry = entry_for(path)
+    return entry.title.strip() or None if entry is not None else None
+
+
+def network_and_map(term_frame: pd.DataFrame, items: pd.DataFrame, comparison: Comparison) -> dict[str, pd.DataFrame]:
     """The co-occurrence network and the correspondence analysis of the given items."""
-    nodes, edges = cooccurrence(term_frame, items, link_to="support_type")
-    ca_terms, ca_groups, ca_inertia = correspondence(term_frame, items, by="support_type")
+    nodes, edges = cooccurrence(term_frame, items, link_to=comparison.by)
+    ca_terms, ca_groups, ca_inertia = correspondence(term_frame, items, by=comparison.by, aspects=comparison.aspect_keys)
     return {"cooccurrence_nodes.csv": nodes, "cooccurrence_edges.csv": edges, "correspondence_terms.csv": ca_terms,
             "correspondence_groups.csv": ca_groups, "correspondence_inertia.csv": ca_inertia}
 
@@ -210,7 +264,7 @@ def select_year(analysis: Analysis, year: int) -> Analysis:
             tables[name] = frame[frame["item_id"].isin(ids)].reset_index(drop=True)
         elif "source_file" in frame.columns:
             tables[name] = frame[frame["source_file"].isin(files)].reset_index(drop=True)
-    tables.update(network_and_map(tables["terms.csv"], items))
+    tables.update(network_and_map(tables["terms.csv"], items, Comparison.from_metadata(analysis.metadata)))
     metadata = {**analysis.metadata,
                 "raw_files": [f for f in analysis.metadata.get("raw_files", []) if f["file"] in files]}
     return Analysis(tables, metadata, analysis.warnings)

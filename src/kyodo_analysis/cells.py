@@ -16,6 +16,7 @@ import re
 from typing import NamedTuple
 
 BULLET_MARKS = "・･●○〇◆■◇□•◎▪▶"
+NOTE_MARK = "※"  # a note on the item above, not an item of its own
 _NUMBERED = {"dot": r"\d{1,2}[.．](?!\d)", "paren": r"\d{1,2}[)）]", "parens": r"[(（]\d{1,2}[)）]",
              "circled": r"[\u2460-\u2473]"}
 MARK = rf"[{BULLET_MARKS}]|-(?!\d)|" + "|".join(_NUMBERED.values())
@@ -95,24 +96,33 @@ def _line_pieces(line: str, kind: str | None) -> list[tuple[str, str]]:
     return [*out, (mark, rest[at:])]
 
 
-def split_pieces(cell: str) -> list[Piece]:
-    """Every piece of a cell in order, including pieces whose text is empty (a lone bullet)."""
+def split_pieces(cell: str, separate_notes: bool = False) -> list[Piece]:
+    """Every piece of a cell in order, including pieces whose text is empty (a lone bullet).
+
+    A line that begins with ※ (a note) belongs to the item above it, joined by a space, unless
+    ``separate_notes``; a cell without bullets is one item per line."""
     lines = _LINE_BREAK.split(html_text(cell))
     first = next((_MARK_AT_START.match(line) for line in lines if line.strip()), None)
     kind = mark_kind(first["mark"]) if first else None  # a cell that opens with a mark is a list of such items
-    pieces = []
+    pieces: list[Piece] = []
     for line in lines:
         for mark, raw in _line_pieces(line, kind):
             raw = raw.strip()
             text = _JA_SPACE.sub("", raw)
-            if raw or mark:
-                pieces.append(Piece(mark, text, raw if text != raw else ""))
+            if not (raw or mark):
+                continue
+            if not mark and text.startswith(NOTE_MARK) and pieces and pieces[-1].text and not separate_notes:
+                above = pieces[-1]
+                joined, before = f"{above.text} {text}", f"{above.removed_spaces or above.text} {raw}"
+                pieces[-1] = Piece(above.mark, joined, before if before != joined else "")
+                continue
+            pieces.append(Piece(mark, text, raw if text != raw else ""))
     return pieces
 
 
-def split_items(cell: str) -> list[Piece]:
+def split_items(cell: str, separate_notes: bool = False) -> list[Piece]:
     """The items of a cell: pieces with text, in order."""
-    return [p for p in split_pieces(cell) if p.text]
+    return [p for p in split_pieces(cell, separate_notes) if p.text]
 
 
 def without_whitespace(text: str) -> str:

@@ -14,13 +14,21 @@ import pandas as pd
 from .cells import split_items
 from .errors import InputError
 from .readers import Record, read_records
-from .schema import ASPECTS, DEFAULT_SCHEMA, Schema
+from .schema import Schema, load_schema
 
-ITEM_COLUMNS = ["item_id", "source_file", "source_line", "year", "support_type", "program_no",
-                "program", "aspect", "item_no", "text"]
-PROGRAM_COLUMNS = ["source_file", "source_line", "year", "support_type", "program_no", "program",
-                   *(f"n_{a}" for a in ASPECTS), "n_items"]
+PROGRAM_KEYS = ["source_file", "source_line", "year", "city", "support_type", "program_no", "program"]
 LOG_COLUMNS = ["source_file", "line", "action", "category", "program_no", "note", "text"]
+
+
+def item_columns(attributes: list[str] | tuple[str, ...] = ()) -> list[str]:
+    """items.csv: one row per item, with its program's columns and attributes."""
+    return ["item_id", *PROGRAM_KEYS, *attributes, "aspect", "item_no", "text"]
+
+
+def program_columns(aspects: list[str] | tuple[str, ...], attributes: list[str] | tuple[str, ...] = ()) -> list[str]:
+    """programs.csv: one row per program, its attributes and its number of items per aspect."""
+    return [*PROGRAM_KEYS, *attributes, *(f"n_{a}" for a in aspects), "n_items"]
+
 
 def _program_no(path: Path, record: Record, value: str) -> int:
     """NO as an integer: Arabic digits (full-width ones too), at most nine of them."""
@@ -39,6 +47,7 @@ class _Program:
     no: int
     name: str
     cells: dict[str, list[tuple[int, str]]]  # aspect → (line, cell text) from the row and its continuations
+    attributes: dict[str, str]
 
 
 @dataclass(frozen=True)
@@ -49,6 +58,8 @@ class Table:
     path: Path
     encoding: str
     year: int | None
+    city: str | None
+    schema: Schema
     items: pd.DataFrame
     programs: pd.DataFrame
     log: pd.DataFrame
@@ -56,14 +67,14 @@ class Table:
     synonyms: tuple[str, ...]
 
 
-def program_items(path: Path, program: _Program, present: list[str]
+def program_items(path: Path, program: _Program, present: list[str], separate_notes: bool = False
                   ) -> tuple[list[dict], list[dict], dict[str, int]]:
     """One program's items (each aspect cell split into its items), their log rows and counts per aspect."""
     items, log, counts = [], [], {}
     for aspect in present:
         item_no = 0
         for line, cell in program.cells[aspect]:
-            for piece in split_items(cell):
+            for piece in split_items(cell, separate_notes):
                 item_no += 1
                 items.append({"item_id": f"{path.stem}-{program.no:02d}-{aspect}-{item_no:02d}", "source_line": line,
                               "aspect": aspect, "item_no": item_no, "text": piece.text})
@@ -75,23 +86,27 @@ def program_items(path: Path, program: _Program, present: list[str]
     return items, log, counts
 
 
-def tidy_frames(path: Path, year: int | None, cleaner: _Cleaner) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+def tidy_frames(path: Path, year: int | None, city: str | None, cleaner: _Cleaner
+                ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """items, programs and cleaning log of a walked table."""
-    present = [a for a in ASPECTS if a in (cleaner.columns or {})]
+    schema = cleaner.schema
+    aspects, attributes = schema.aspect_keys, list(schema.attributes)
+    present = [a for a in aspects if a in (cleaner.columns or {})]
     item_rows, program_rows, log_rows = [], [], list(cleaner.log)
     for program in cleaner.programs:
-        meta = {"source_file": path.name, "year": year, "support_type": program.support_type,
-                "program_no": program.no, "program": program.name}
-        items, log, counts = program_items(path, program, present)
+        meta = {"source_file": path.name, "year": year, "city": city, "support_type": program.support_type,
+                "program_no": program.no, "program": program.name, **program.attributes}
+        items, log, counts = program_items(path, program, present, schema.separate_notes)
         item_rows += [{**meta, **item} for item in items]
         log_rows += log
         program_rows.append({**meta, "source_line": program.record.first_line,
-                             **{f"n_{a}": counts.get(a) for a in ASPECTS}, "n_items": sum(counts.values())})
+                             **{f"n_{a}": counts.get(a) for a in aspects}, "n_items": sum(counts.values())})
     log = pd.DataFrame(log_rows, columns=LOG_COLUMNS[1:]).assign(order=range(len(log_rows)))
     log = log.sort_values(["line", "order"], kind="stable").drop(columns="order").reset_index(drop=True)
     log.insert(0, "source_file", path.name)
-    return (typed_items(pd.DataFrame(item_rows, columns=ITEM_COLUMNS)),
-            _typed(pd.DataFrame(program_rows, columns=PROGRAM_COLUMNS), PROGRAM_COLUMNS), _typed(log, LOG_COLUMNS))
+    items, programs = item_columns(attributes), program_columns(aspects, attributes)
+    return (_typed(pd.DataFrame(item_rows, columns=items), items),
+            _typed(pd.DataFrame(program_rows, columns=programs), programs), _typed(log, LOG_COLUMNS))
 
 
 class _Cleaner:
@@ -128,7 +143,7 @@ class _Cleaner:
             column = self.schema.column_for(cell) if cell.strip() else None
             if column and column not in found:
                 found[column] = index
-        if "program" in found and any(a in found for a in ASPECTS):
+        if "program" in found and any(a in found for a in self.schema.aspect_keys):
             return found
         return None
 
@@ -156,7 +171,7 @@ class _Cleaner:
         for column, index in header.items():
             if self.schema.is_synonym(column, record.cells[index]):
                 self.synonyms.append(f"{record.cells[index].strip()} → {column}")
-        missing = [c for c in self.schema.columns if c not in header]
+        missing = [c for c in self.schema.names if c not in header]
         if self.columns is None and missing:
             self.warn(record.first_line, f"見出しにない列: {', '.join(missing)} (空として扱います)")
         self.columns = header
@@ -165,6 +180,15 @@ class _Cleaner:
                        if i not in header.values() and not self.schema.ignores(record.cell(i))}
         self.after_header = True
         self.note(record, "dropped", "header", "見出し行")
+
+    def check_continued(self, record: Record, program: _Program, attributes: dict[str, str | None]) -> None:
+        """A continuation row (merged cells) may repeat its program's attributes, never change them."""
+        for key, value in attributes.items():
+            if value is not None and value != program.attributes[key]:
+                label = self.schema.attribute_label(key)
+                raise InputError(self.path, f"事業名のない続きの行に、NO {program.no} と違う「{label}」"
+                                 f"があります: {value[:30]}", line=record.first_line,
+                                 hint="事業の属性は事業の最初の行に一つだけ書いてください (続きの行は空欄か同じ値)。")
 
     def take_row(self, record: Record) -> None:
         assert self.columns is not None
@@ -185,7 +209,8 @@ class _Cleaner:
                                  f" ignore = [\"{header or '列の見出し'}\"] と書いてください (README「見出しの違う表」)。")
         name = record.cell(col.get("program")).strip()
         no_text = record.cell(col.get("program_no")).strip()
-        aspect_cells = {a: record.cell(col.get(a)) for a in ASPECTS if a in col}
+        aspect_cells = {a: record.cell(col.get(a)) for a in self.schema.aspect_keys if a in col}
+        attributes = {k: record.cell(col.get(k)).strip() or None for k in self.schema.attributes}
         if not name and not no_text:
             if self.after_header:
                 self.after_header = False
@@ -193,6 +218,7 @@ class _Cleaner:
                 return
             if any(c.strip() for c in aspect_cells.values()) and self.programs:
                 program = self.programs[-1]
+                self.check_continued(record, program, attributes)
                 for aspect, cell in aspect_cells.items():
                     program.cells[aspect].append((record.first_line, cell))
                 self.note(record, "kept", "continuation",
@@ -214,13 +240,14 @@ class _Cleaner:
         self.seen_no[no] = record.first_line
         support = record.cell(col.get("support_type")).strip()
         if support:
-            if unicodedata.normalize("NFKC", support) not in self.schema.known_support_types:
+            known = self.schema.known_support_types
+            if known and unicodedata.normalize("NFKC", support) not in known:
                 self.warn(record.first_line, f"これまでにない区分です (そのまま使います): {support}")
             self.support_type = support
         elif "support_type" in col and not self.support_type:
             self.warn(record.first_line, f"NO {no} の区分が空で、上の行からも引き継げません")
         program = _Program(record, self.support_type, no, name,
-                           {a: [(record.first_line, c)] for a, c in aspect_cells.items()})
+                           {a: [(record.first_line, c)] for a, c in aspect_cells.items()}, attributes)
         if not any(c.strip() for c in aspect_cells.values()):
             self.warn(record.first_line, f"NO {no} ({name}) は項目のセルがすべて空です (項目 0 件として残します)")
         self.programs.append(program)
@@ -228,49 +255,45 @@ class _Cleaner:
 
 
 def clean_table(path: str | Path, year: int | None = None, schema: Schema | None = None,
-                sheet: str | None = None) -> Table:
+                sheet: str | None = None, city: str | None = None) -> Table:
     """Read one raw table file (TSV, Excel's CSV or an .xlsx sheet) and return its tidy items, programs
     and cleaning log."""
     path = Path(path)
-    schema = schema or DEFAULT_SCHEMA
+    schema = schema or load_schema(None)
     records, encoding = read_records(path, sheet)
     cleaner = _Cleaner(path, schema)
     for record in records:
         cleaner.feed(record)
     if cleaner.columns is None:
         raise _missing_columns(path, schema, cleaner.first_table_row)
-    items, programs, log = tidy_frames(path, year, cleaner)
-    return Table(path, encoding, year, items, programs, log, tuple(cleaner.warnings), tuple(cleaner.synonyms))
+    items, programs, log = tidy_frames(path, year, city, cleaner)
+    return Table(path, encoding, year, city, schema, items, programs, log, tuple(cleaner.warnings),
+                 tuple(cleaner.synonyms))
 
 
 def _missing_columns(path: Path, schema: Schema, first_row: Record | None) -> InputError:
     found = first_row.cells if first_row else []
     shown = " / ".join(c.strip() for c in found if c.strip()) or "(見出しらしい行がありません)"
-    aspects = " / ".join(schema.columns[a][0] for a in ASPECTS if a in schema.columns)
+    aspects = " / ".join(a.headers[0] for a in schema.aspects)
     return InputError(path, f"必要な列が見つかりません: 「{schema.columns['program'][0]}」と、「{aspects}」の少なくとも一つ。"
                       f"見つかった見出し: {shown}", line=first_row.first_line if first_row else None,
                       hint="見出し行を確認するか、--schema で見出しの別名を指定してください。")
 
 
-_INT_COLUMNS = {"source_line", "year", "program_no", "item_no", "line", *(f"n_{a}" for a in ASPECTS), "n_items"}
+_INT_COLUMNS = {"source_line", "year", "program_no", "item_no", "line", "n_items"}
 
 
 def _typed(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
-    """Stable dtypes for the CSV contract: nullable integers, strings elsewhere."""
+    """Stable dtypes for the CSV contract: nullable integers (counts n_…), strings elsewhere."""
     frame = frame.copy()
     for column in columns:
-        frame[column] = frame[column].astype("Int64" if column in _INT_COLUMNS else "string")
+        integer = column in _INT_COLUMNS or (column.startswith("n_") and column in frame)
+        frame[column] = frame[column].astype("Int64" if integer else "string")
     return frame[columns]
-
-
-def typed_items(frame: pd.DataFrame) -> pd.DataFrame:
-    return _typed(frame, ITEM_COLUMNS)
 
 
 def read_table(path: str | Path, year: int | None = None, schema: str | Path | Schema | None = None) -> pd.DataFrame:
     """The tidy items of one raw table, one row per bullet item (see the README's data contract)."""
-    from .schema import load_schema
-
     if not isinstance(schema, Schema):
         schema = load_schema(schema)
     return clean_table(path, year=year, schema=schema).items

@@ -13,14 +13,23 @@ from typing import TypeVar
 
 import pandas as pd
 
-from .analysis import Analysis, Stopwatch, analyze, analyze_tables, clean_all, combined, load_analysis, write_analysis
+from .analysis import (
+    Analysis,
+    Stopwatch,
+    analyze,
+    analyze_tables,
+    clean_all,
+    combined,
+    comparison_of,
+    load_analysis,
+    write_analysis,
+)
 from .cleaning import Table
 from .errors import InputError, NotebookError
 from .kwic import keyword_in_context
-from .labels import ASPECT_JA, year_label
+from .labels import year_label
 from .manifest import add_to_manifest, check_checksums, resolve_year, table_files, year_from_name
 from .outputs import check_folder, generation
-from .schema import ASPECTS
 from .settings import read_settings
 from .tables import write_tables
 from .terms import extract_terms
@@ -33,19 +42,25 @@ T = TypeVar("T")
 
 def summary_lines(table: Table) -> list[str]:
     """What a table holds, for a person deciding whether to trust it."""
-    programs, items = table.programs, table.items
-    lines = [f"{table.path}: 文字コード {table.encoding}, 年度 {table.year if table.year is not None else '不明'}, "
-             f"事業 {len(programs)} 件, 項目 {len(items)} 件"]
-    per_type = programs.groupby("support_type", sort=False).size()
-    lines.append("  区分ごとの事業数: " + ", ".join(f"{k} {v}" for k, v in per_type.items()))
-    counts = items.groupby(["support_type", "aspect"], sort=False).size()
-    for support in per_type.index:
-        cells = ", ".join(f"{ASPECT_JA[a]} {counts.get((support, a), 0)}" for a in ASPECTS)
-        lines.append(f"  {support} の項目数: {cells}")
+    programs, items, aspects = table.programs, table.items, table.schema.aspects
+    city = f", 市町村 {table.city}" if table.city else ""
+    lines = [f"{table.path}: 文字コード {table.encoding}, 年度 {table.year if table.year is not None else '不明'}{city}, "
+             f"事業 {len(programs)} 件, 項目 {len(items)} 件 (スキーマ: {table.schema.source})"]
+    if "support_type" in table.schema.columns:
+        label = table.schema.columns["support_type"][0]
+        per_type = programs.groupby("support_type", sort=False).size()
+        lines.append(f"  {label}ごとの事業数: " + ", ".join(f"{k} {v}" for k, v in per_type.items()))
+        counts = items.groupby(["support_type", "aspect"], sort=False).size()
+        for support in per_type.index:
+            cells = ", ".join(f"{a.label} {counts.get((support, a.key), 0)}" for a in aspects)
+            lines.append(f"  {support} の項目数: {cells}")
     lines.append("  観点ごとの項目数: " + ", ".join(
-        f"{ASPECT_JA[a]}({a}) {int((items['aspect'] == a).sum())}" for a in ASPECTS))
-    empty = [f"NO {r.program_no} {ASPECT_JA[a]}" for r in programs.itertuples() for a in ASPECTS
-             if not pd.isna(getattr(r, f"n_{a}")) and getattr(r, f"n_{a}") == 0]  # NA: the table has no such column
+        f"{a.label}({a.key}) {int((items['aspect'] == a.key).sum())}" for a in aspects))
+    for key, headers in table.schema.attributes.items():
+        values = programs[key].value_counts(dropna=False, sort=False)
+        lines.append(f"  {headers[0]}({key}): " + ", ".join(f"{'空欄' if pd.isna(v) else v} {n}" for v, n in values.items()))
+    empty = [f"NO {r.program_no} {a.label}" for r in programs.itertuples() for a in aspects
+             if not pd.isna(getattr(r, f"n_{a.key}")) and getattr(r, f"n_{a.key}") == 0]  # NA: the table has no such column
     if empty:
         lines.append("  空のセル: " + ", ".join(empty))
     if table.synonyms:
@@ -163,7 +178,7 @@ def output_folder(out: str | Path, raw_dir: str | Path | None = None) -> Path:
 def cmd_analyze(args: argparse.Namespace) -> int:
     output_folder(args.out, args.raw_dir)
     result = analyze(raw_paths(args.raw_dir), schema=args.schema, forced=args.forced, stop=args.stop,
-                     synonyms=args.synonyms, codes=args.codes)
+                     synonyms=args.synonyms, codes=args.codes, by=args.by)
     print_warnings(result.warnings)
     with generation(args.out) as staging:
         written = write_analysis(result, staging)
@@ -172,7 +187,8 @@ def cmd_analyze(args: argparse.Namespace) -> int:
 
 
 def cmd_kwic(args: argparse.Namespace) -> int:
-    items = combined(clean_all(raw_paths(args.raw_dir), schema_path=args.schema))["items.csv"]
+    tables = clean_all(raw_paths(args.raw_dir), schema_path=args.schema)
+    items, comparison = combined(tables)["items.csv"], comparison_of(tables, args.by)
     token_frame = tokenize(items)
     term_frame = extract_terms(token_frame, word_lists(args.forced, args.stop, args.synonyms))
     lines = keyword_in_context(args.term, items, token_frame, term_frame, window=args.window)
@@ -183,8 +199,8 @@ def cmd_kwic(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return 1
     for row in lines.itertuples(index=False):
-        print(f"{year_label(row.year)} | {row.support_type} | NO {row.program_no} {row.program} | {ASPECT_JA[row.aspect]} | "
-              f"{row.left}【{row.term}】{row.right}")
+        print(f"{year_label(row.year)} | {getattr(row, comparison.by)} | NO {row.program_no} {row.program} | "
+              f"{comparison.label(row.aspect)} | {row.left}【{row.term}】{row.right}")
     print(f"{len(lines)} 件", file=sys.stderr)
     return 0
 
@@ -257,7 +273,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     with generation(args.out) as processed, generation(args.reports) as reports:
         def analyze_and_write() -> Analysis:
             result = analyze_tables(cleaned, forced=args.forced, stop=args.stop, synonyms=args.synonyms,
-                                    codes=args.codes)
+                                    codes=args.codes, by=args.by)
             write_analysis(result, processed)
             return result
         result = _stage("analyze", analyze_and_write)
@@ -298,7 +314,7 @@ def build_parser() -> argparse.ArgumentParser:
     def table_args(p: argparse.ArgumentParser) -> None:
         p.add_argument("raw", nargs="+", metavar="RAW", help="生データの表 (タブ区切りテキスト)")
         p.add_argument("--year", type=int, help="年度 (西暦)。マニフェストやファイル名より優先")
-        p.add_argument("--schema", help="見出しの別名を定義する TOML ファイル")
+        p.add_argument("--schema", help="表の列を定義する TOML ファイル (省略時は manifest.csv の schema 列か組み込みスキーマ)")
         p.add_argument("--sheet", help=".xlsx のシート名 (既定: 最初のシート)")
 
     p = sub.add_parser("clean", help="生データを整然データ (items/programs/cleaning_log.csv) にする")
@@ -312,7 +328,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     def analysis_args(p: argparse.ArgumentParser) -> None:
         p.add_argument("--raw-dir", default="data/raw", help="生データのディレクトリ (既定: data/raw)")
-        p.add_argument("--schema", help="見出しの別名・使わない列を定義する TOML ファイル (全ての表に適用)")
+        p.add_argument("--schema", help="表の列 (観点・属性・使わない列) を定義する TOML ファイル (全ての表に適用。"
+                       "省略時は manifest.csv の schema 列、なければ逗子市の組み込みスキーマ)")
+        p.add_argument("--by", help="比べるグループ: support_type (既定)、city、またはスキーマの [attributes] の名前")
         p.add_argument("--forced", help="強制抽出する語のリスト (既定: パッケージ同梱の forced_terms.txt)")
         p.add_argument("--stop", help="使用しない語のリスト (既定: パッケージ同梱の stop_words.txt)")
         p.add_argument("--synonyms", help="同義語・表記ゆれのリスト (既定: パッケージ同梱の synonyms.txt)")
@@ -360,8 +378,10 @@ def apply_settings(args: argparse.Namespace) -> None:
         return
     settings = read_settings(path, required=path != SETTINGS_FILE)
     for key, value in settings.items():
-        if getattr(args, key) is None:
+        if getattr(args, key, None) is None:
             setattr(args, key, value)
+    if getattr(args, "by", "") is None:
+        args.by = "support_type"
 
 
 def _interrupt(signum: int, frame) -> None:

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import InputError
+from .schema import Comparison, zushi_comparison
 from .stats import program_keys, sort_for_reading
 from .wordlists import TextFile, read_text_file
 
@@ -321,29 +322,31 @@ def holm(p_values: np.ndarray) -> np.ndarray:
     return adjusted
 
 
-CODE_COLUMNS = ["year", "code", "support_type", "aspect", "n_items", "n_total", "share", "n_programs", "programs_total",
+CODE_COLUMNS = ["code", "aspect", "n_items", "n_total", "share", "n_programs", "programs_total",
                 "adjusted_residual", "chi2", "p_value", "p_holm", "test", "correction"]
-ASPECT_ORDER = {"all": 0, "effect": 1, "limitation": 2, "next_step": 3}
 
 
-def code_table(item_codes: pd.DataFrame, items: pd.DataFrame, rules: list[Rule], seed: int = SEED) -> pd.DataFrame:
-    """``codes.csv``: per year × code × support type × aspect (``all`` = the three pooled), the items
-    coded of the cell's items and the programs with a coded item of the cell's programs; the adjusted
-    residual of the cell in the item table (descriptive); and the code × support type test of that
-    aspect with the program as the unit (:func:`program_permutation_test`), Holm-adjusted over every
-    code × aspect tested that year."""
+def code_table(item_codes: pd.DataFrame, items: pd.DataFrame, rules: list[Rule], seed: int = SEED,
+               comparison: Comparison | None = None) -> pd.DataFrame:
+    """``codes.csv``: per year × code × group (``by``: the support type unless another is chosen) × aspect
+    (``all`` = the aspects pooled), the items coded of the cell's items and the programs with a coded
+    item of the cell's programs; the adjusted residual of the cell in the item table (descriptive); and
+    the code × group test of that aspect with the program as the unit (:func:`program_permutation_test`),
+    Holm-adjusted over every code × aspect tested that year."""
+    comparison = comparison or zushi_comparison()
+    by, aspects = comparison.by, ("all", *comparison.aspect_keys)
     codes = [rule.code for rule in rules]
     coded = pd.crosstab(item_codes["item_id"], item_codes["code"]).reindex(
         index=items["item_id"], columns=codes, fill_value=0) > 0  # item × code
-    frame = items[["item_id", "year", "support_type", "aspect"]].assign(program_key=program_keys(items))
+    frame = items[["item_id", "year", by, "aspect"]].assign(program_key=program_keys(items))
     frame = pd.concat([frame.reset_index(drop=True), coded.reset_index(drop=True)], axis=1)
     rows = []
     for year, year_items in frame.groupby("year", dropna=False, sort=True):
         tested = []
-        for aspect in ASPECT_ORDER:
+        for aspect in aspects:
             sub = year_items if aspect == "all" else year_items[year_items["aspect"] == aspect]
             if not sub.empty:
-                tested += _aspect_rows(sub, codes, year, aspect, seed)
+                tested += _aspect_rows(sub, codes, year, aspect, seed, by)
         family = [block for block in tested if block[0]["p_value"] is not None]
         adjusted = dict(zip(map(id, family), holm(np.array([block[0]["p_value"] for block in family])), strict=True))
         for block in tested:
@@ -351,34 +354,34 @@ def code_table(item_codes: pd.DataFrame, items: pd.DataFrame, rules: list[Rule],
                 p_holm = adjusted.get(id(block))
                 rows.append({**row, "p_holm": None if p_holm is None else round(float(p_holm), 6),
                              "correction": f"Holm ({len(family)} 検定)" if p_holm is not None else ""})
-    out = pd.DataFrame(rows, columns=CODE_COLUMNS)
+    columns = ["year", CODE_COLUMNS[0], by, *CODE_COLUMNS[1:]]
+    out = pd.DataFrame(rows, columns=columns)
     out["_code"] = out["code"].map({code: i for i, code in enumerate(codes)})
-    out["_aspect"] = out["aspect"].map(ASPECT_ORDER)
-    out = sort_for_reading(out, items, ["year", "_code", "_aspect", "support_type"]).drop(columns=["_code", "_aspect"])
+    out = sort_for_reading(out, items, ["year", "_code", "aspect", by], aspects).drop(columns=["_code"])
     return out.astype({c: "Int64" for c in ("year", "n_items", "n_total", "n_programs", "programs_total")})
 
 
-def _aspect_rows(cell: pd.DataFrame, codes: list[str], year, aspect: str, seed: int) -> list[list[dict]]:
-    """The rows of every code in one aspect (one block per code, one row per support type), the codes
-    tested together over the same labellings of the programs."""
+def _aspect_rows(cell: pd.DataFrame, codes: list[str], year, aspect: str, seed: int, by: str) -> list[list[dict]]:
+    """The rows of every code in one aspect (one block per code, one row per group), the codes tested
+    together over the same labellings of the programs."""
     per_program = cell.groupby("program_key", sort=False).agg(
-        support_type=("support_type", "first"), total=("item_id", "size"), **{c: (c, "sum") for c in codes})
+        group=(by, "first"), total=("item_id", "size"), **{c: (c, "sum") for c in codes})
     chi2, p, test = program_permutation_tests(per_program[codes].to_numpy(), per_program["total"].to_numpy(),
-                                              per_program["support_type"].to_numpy(), seed)
-    supports = list(dict.fromkeys(cell["support_type"]))
-    sizes = cell.groupby("support_type", sort=False).size()[supports]
-    programs = per_program.groupby("support_type", sort=False)
+                                              per_program["group"].to_numpy(), seed)
+    groups = list(dict.fromkeys(cell[by]))
+    sizes = cell.groupby(by, sort=False).size()[groups]
+    programs = per_program.groupby("group", sort=False)
     blocks = []
     for k, code in enumerate(codes):
-        ones = cell.groupby("support_type", sort=False)[code].sum()[supports]
+        ones = cell.groupby(by, sort=False)[code].sum()[groups]
         residuals = adjusted_residuals(np.vstack([ones.to_numpy(), (sizes - ones).to_numpy()]))[0]
         with_code = programs[code].apply(lambda c: int((c > 0).sum()))
-        blocks.append([{"year": year, "code": code, "support_type": s, "aspect": aspect, "n_items": int(ones[s]),
-                        "n_total": int(sizes[s]), "share": round(float(ones[s] / sizes[s]), 6),
-                        "n_programs": int(with_code[s]), "programs_total": int(programs.size()[s]),
+        blocks.append([{"year": year, "code": code, by: g, "aspect": aspect, "n_items": int(ones[g]),
+                        "n_total": int(sizes[g]), "share": round(float(ones[g] / sizes[g]), 6),
+                        "n_programs": int(with_code[g]), "programs_total": int(programs.size()[g]),
                         "adjusted_residual": round(float(r), 6), "chi2": round(float(chi2[k]), 6),
                         "p_value": None if p[k] is None else round(p[k], 6), "test": NO_TEST if p[k] is None else test}
-                       for s, r in zip(supports, residuals, strict=True)])
+                       for g, r in zip(groups, residuals, strict=True)])
     return blocks
 
 

@@ -1,17 +1,11 @@
-"""Japanese labels, defined once: aspects, statuses, pooled rows and table headers.
+"""Japanese labels, defined once: statuses, pooled rows and table headers (the aspects' labels come from
+the table's schema: ``resources/schema_zushi.toml`` for Zushi).
 
 Figures, the workbook, the command line and the notebooks all take their words from here.
 """
 
 from __future__ import annotations
 
-ASPECT_HEADERS = {  # the city's own column headers
-    "effect": "仕組みとして効果があったこと",
-    "limitation": "仕組みとして限界があったこと",
-    "next_step": "今後、必要と考えること",
-}
-ASPECT_JA = {"effect": "効果", "limitation": "限界", "next_step": "今後"}
-ASPECT_LONG = {"effect": "効果があったこと", "limitation": "限界があったこと", "next_step": "今後必要なこと"}
 ALL_JA = "全体"
 STATUS_JA = {"kept": "継続", "added": "追加", "removed": "廃止", "renamed": "名称変更", "renumbered": "番号変更"}
 UNKNOWN_YEAR = "不明"
@@ -34,11 +28,6 @@ HEADERS = {
     "status": "変化", "first_year": "最初の年度", "last_year": "最後の年度", "previous_name": "以前の名称",
     "previous_no": "以前のNO",
 }
-
-
-def aspect_label(aspect: str) -> str:
-    """効果 / 限界 / 今後, or 全体 for the pooled rows."""
-    return ASPECT_JA.get(aspect, ALL_JA if aspect == "all" else aspect)
 
 
 def year_label(year: object) -> str:

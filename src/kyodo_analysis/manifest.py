@@ -125,17 +125,35 @@ def check_checksums(raw_dir: str | Path) -> None:
                              "そうでなければ元のファイルに戻してください。")
 
 
+def entry_for(path: Path) -> Entry | None:
+    """The manifest row of a raw file (from the manifest beside it), if there is one."""
+    return next((e for e in read_manifest(path.parent) or [] if e.file == path.name), None)
+
+
 def resolve_year(path: Path, year: int | None = None) -> int | None:
     """--year wins; else the manifest beside the file; else the file name; else unknown."""
     if year is not None:
         return year
-    entries = read_manifest(path.parent) or []
-    for entry in entries:
-        if entry.file == path.name:
-            if entry.fiscal_year is not None:
-                return entry.fiscal_year
-            break
+    entry = entry_for(path)
+    if entry is not None and entry.fiscal_year is not None:
+        return entry.fiscal_year
     return year_from_name(path.stem)
+
+
+def resolve_city(path: Path) -> str | None:
+    """The city of a raw file: the manifest's ``city`` column, else unknown."""
+    entry = entry_for(path)
+    return entry.city.strip() or None if entry is not None else None
+
+
+def resolve_schema(path: Path, schema: str | Path | None = None) -> Path | None:
+    """--schema wins; else the manifest's optional ``schema`` column (a TOML file, relative to the raw
+    folder); else None (the built-in schema)."""
+    if schema is not None:
+        return Path(schema)
+    entry = entry_for(path)
+    named = entry.extra.get("schema", "").strip() if entry is not None else ""
+    return path.parent / named if named else None
 
 
 def write_manifest(raw_dir: str | Path, entries: list[Entry]) -> Path:

@@ -24,17 +24,17 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from .labels import ASPECT_JA, ASPECT_LONG, STATUS_JA
-from .schema import ASPECTS, support_order
-from .stats import RANK_KEY, largest, programs_per_support_type, top_with_ties
+from .labels import STATUS_JA
+from .schema import Comparison
+from .stats import ALL_GROUPS, RANK_KEY, group_order, largest, programs_per_group, top_with_ties
 from .years import known_years, term_shifts
 
-ASPECT_COLORS = {"effect": "#2b83ba", "limitation": "#d7191c", "next_step": "#7b7b7b"}
+POSITIVE_COLOR, NEGATIVE_COLOR = "#2b83ba", "#d7191c"  # the aspects a schema marks positive / negative
+OTHER_ASPECT_COLORS = ["#7b7b7b", "#a6761d", "#66a61e", "#e7298a", "#1f78b4"]
 SUPPORT_COLORS = {"財政的支援": "#1b9e77", "人的支援": "#d95f02", "場の提供": "#7570b3"}
 _EXTRA_COLORS = ["#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#1f78b4"]
 # Communities of the network: pale fills that no support-type colour resembles.
 COMMUNITY_COLORS = ["#fff2ae", "#e5e5e5", "#fbd3e9", "#e6f5d0", "#d4e6f1", "#fde0c5", "#f5f5dc", "#e8e0f0"]
-SOURCE_TITLE = "逗子市「これまでの取り組みに係る協働の成果等」"
 FORMATS = ("png", "svg", "pdf")
 DPI = 200
 WIDTH = 6.0  # inches: 16 cm (an A4 text column) with the 0.15 in padding on either side
@@ -146,11 +146,21 @@ def support_color(support_type: str, order: list[str] | None = None) -> str:
     return _EXTRA_COLORS[index % len(_EXTRA_COLORS)]
 
 
+def aspect_color(comparison: Comparison, aspect: str) -> str:
+    """Blue for the positive aspect, red for the negative one, the same in every figure; others in turn."""
+    polarity = next((a.polarity for a in comparison.aspects if a.key == aspect), None)
+    if polarity:
+        return POSITIVE_COLOR if polarity == "positive" else NEGATIVE_COLOR
+    others = [a.key for a in comparison.aspects if not a.polarity]
+    return OTHER_ASPECT_COLORS[others.index(aspect) % len(OTHER_ASPECT_COLORS) if aspect in others else 0]
+
+
 def source_note(metadata: dict) -> str:
-    """Footnote text: the source table (file, year) and the dictionary used."""
+    """Footnote text: the source tables (city and title from the manifest, file, year) and the dictionary used."""
     files = metadata.get("raw_files", [])
+    titles = list(dict.fromkeys(f"{f.get('city') or ''}「{f['title']}」" for f in files if f.get("title")))
     parts = [f"{f['file']} ({f['year']}年度)" if f.get("year") else f"{f['file']} (年度不明)" for f in files]
-    note = f"出典: {SOURCE_TITLE} {', '.join(parts)}"
+    note = f"出典: {' '.join(titles)} {', '.join(parts)}".replace("出典:  ", "出典: ")
     info = metadata.get("dictionary")
     if info:
         note += (f" / 形態素解析: {info['dictionary']} {info['dictionary_version']} (UniDic {info['unidic_version']}),"
@@ -248,36 +258,46 @@ def show(fig: Figure):
 
 # ---------------------------------------------------------------- figures
 
+def aspect_bars(ax, comparison: Comparison, x: np.ndarray, values: Callable[[str], list[int]], size: float | None = None
+                ) -> None:
+    """One bar per aspect at each x, side by side, labelled with its count."""
+    aspects = comparison.aspect_keys
+    width = 0.8 / max(len(aspects), 1)
+    for k, aspect in enumerate(aspects):
+        bars = ax.bar(x + (k - (len(aspects) - 1) / 2) * width, values(aspect), width,
+                      color=aspect_color(comparison, aspect), label=comparison.label(aspect, long=True))
+        ax.bar_label(bars, padding=1, fontsize=size)
+
+
 @styled
 def plot_items_by_aspect(items: pd.DataFrame, metadata: dict) -> Figure:
-    """Items per support type × aspect: how much each support type reported, and of what kind."""
-    order = support_order(items)
-    table = items.groupby(["support_type", "aspect"]).size().unstack(fill_value=0).reindex(
-        index=order, columns=list(ASPECTS), fill_value=0)
-    programs = programs_per_support_type(items).reindex(order)
+    """Items per group × aspect: how much each group (support type, or the chosen attribute) reported, and of what kind."""
+    comparison = Comparison.from_metadata(metadata)
+    by, order = comparison.by, group_order(items, comparison.by)
+    table = items.groupby([by, "aspect"]).size()
+    programs = programs_per_group(items, by).reindex(order)
     fig, ax = new_figure(3.0)
     x = np.arange(len(order))
-    width = 0.26
-    for k, aspect in enumerate(ASPECTS):
-        bars = ax.bar(x + (k - 1) * width, table[aspect], width, color=ASPECT_COLORS[aspect], label=ASPECT_LONG[aspect])
-        ax.bar_label(bars, padding=2)
-    ax.set_xticks(x, [f"{s}\n({programs[s]}事業)" for s in order])
+    aspect_bars(ax, comparison, x, lambda aspect: [int(table.get((g, aspect), 0)) for g in order])
+    ax.set_xticks(x, [f"{g}\n({programs[g]}事業)" for g in order])
     ax.set_ylabel("項目数")
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.set_ylim(0, max(table.to_numpy().max(initial=0), 1) * 1.25 + 0.5)
+    ax.set_ylim(0, max(table.max() if len(table) else 0, 1) * 1.25 + 0.5)
     if items.empty:
         ax.text(0.5, 0.5, "項目がありません", transform=ax.transAxes, ha="center", va="center", color="#555555")
-    ax.set_title("区分ごとの項目数 (効果・限界・今後)")
-    ax.legend(frameon=False, ncols=3, loc="upper center", bbox_to_anchor=(0.5, -0.25))
+    labels = "・".join(comparison.label(a) for a in comparison.aspect_keys)
+    ax.set_title(f"{comparison.by_label}ごとの項目数 ({labels})")
+    ax.legend(frameon=False, ncols=min(len(comparison.aspects), 3), loc="upper center", bbox_to_anchor=(0.5, -0.25))
     add_footnote(fig, metadata, f"項目 {len(items)} 件・事業 {int(programs.sum())} 件。"
                  "件数は記述の多さであり、成果の大きさではありません。")
     return fig
 
 
-def ranked_terms(keywords: pd.DataFrame, support: str, aspect: str, top: int, most: int) -> tuple[pd.DataFrame, int, int]:
-    """The terms of one support type × aspect ranked by programs, items, occurrences — never cut inside a
+def ranked_terms(keywords: pd.DataFrame, by: str, group: str, aspect: str, top: int, most: int
+                 ) -> tuple[pd.DataFrame, int, int]:
+    """The terms of one group × aspect ranked by programs, items, occurrences — never cut inside a
     tie — with how many tied terms were left out and how many terms there were."""
-    side = keywords[(keywords["support_type"] == support) & (keywords["aspect"] == aspect)]
+    side = keywords[(keywords[by] == group) & (keywords["aspect"] == aspect)]
     side = side.groupby("term", as_index=False)[["n", "n_items", "n_programs"]].sum()
     side = side.sort_values([*RANK_KEY, "term"], ascending=[False, False, False, True], kind="stable")
     kept, left_out = top_with_ties(side, top, RANK_KEY, most=most)
@@ -306,27 +326,31 @@ def _term_bars(ax, rows: pd.DataFrame, color: str, left: bool, n_terms: int, slo
 
 @styled
 def plot_effect_vs_limitation(keywords: pd.DataFrame, items: pd.DataFrame, metadata: dict, top: int = 5) -> Figure:
-    """Per support type, the limitation terms (left) beside the effect terms (right), bars = items using the term.
+    """Per group, the negative aspect's terms (left) beside the positive aspect's terms (right), bars =
+    items using the term (for a schema that marks both sides).
 
     Terms are ranked by programs, then items, then occurrences; a tie at the cut is kept whole up to
     ``2 × top`` terms, otherwise the list stops above it and says how many tied terms it left out."""
-    order = support_order(items)
-    ranked = {(s, a): ranked_terms(keywords, s, a, top, 2 * top) for s in order for a in ("limitation", "effect")}
-    rows = [max(1, len(ranked[s, "limitation"][0]), len(ranked[s, "effect"][0])) for s in order]
+    comparison = Comparison.from_metadata(metadata)
+    by, order = comparison.by, group_order(items, comparison.by)
+    positive, negative = comparison.paired
+    ranked = {(g, a): ranked_terms(keywords, by, g, a, top, 2 * top) for g in order for a in (negative, positive)}
+    rows = [max(1, len(ranked[g, negative][0]), len(ranked[g, positive][0])) for g in order]
     scale = max([1] + [int(r[0]["n_items"].max()) for r in ranked.values() if len(r[0])])
     fig, axes = new_figure(0.6 * len(order) + 0.19 * sum(rows) + 0.4, ncols=2, nrows=max(len(order), 1),
                            gridspec_kw={"height_ratios": rows or [1]})
     axes = np.atleast_2d(axes)
-    for k, support in enumerate(order):
-        for j, aspect in enumerate(("limitation", "effect")):
+    for k, group in enumerate(order):
+        for j, aspect in enumerate((negative, positive)):
             ax = axes[k, j]
-            kept, left_out, n_terms = ranked[support, aspect]
-            _term_bars(ax, kept, ASPECT_COLORS[aspect], aspect == "limitation", n_terms, rows[k], scale)
+            kept, left_out, n_terms = ranked[group, aspect]
+            _term_bars(ax, kept, aspect_color(comparison, aspect), aspect == negative, n_terms, rows[k], scale)
             note = f" (同数で省いた {left_out} 語)" if left_out and len(kept) else ""
-            ax.set_title(f"{support}: {ASPECT_JA[aspect]}{note}", color=support_color(support, order))
+            ax.set_title(f"{group}: {comparison.label(aspect)}{note}", color=support_color(group, order))
     for ax in axes[-1]:
         ax.set_xlabel("その語を含む項目数")
-    fig.suptitle("区分ごとの「限界」の語 (左) と「効果」の語 (右)", fontsize=10)
+    fig.suptitle(f"{comparison.by_label}ごとの「{comparison.label(negative)}」の語 (左) と"
+                 f"「{comparison.label(positive)}」の語 (右)", fontsize=10)
     add_footnote(fig, metadata, f"語は抽出語 (terms.csv)。順位は 事業数 → 項目数 → 出現回数 の順で、上位 {top} 語まで。"
                  f"同数が続くときは {2 * top} 語までなら全部、それを超えるなら同数の手前で打ち切り、省いた語の数を示します。")
     return fig
@@ -334,13 +358,17 @@ def plot_effect_vs_limitation(keywords: pd.DataFrame, items: pd.DataFrame, metad
 
 @styled
 def plot_distinctive_terms(distinctive: pd.DataFrame, items: pd.DataFrame, metadata: dict, top: int = 6,
-                           threshold: float = 1.96) -> Figure:
-    """Per support type, the terms whose z (Monroe et al.'s one-vs-rest log-odds) reaches ``threshold``;
-    a panel says so when none does, naming the largest z, instead of drawing noise."""
-    order = support_order(items)
+                           threshold: float = 1.96, by: str | None = None) -> Figure:
+    """Per group (the comparison's groups, or each aspect with ``by="aspect"``), the terms whose z
+    (Monroe et al.'s one-vs-rest log-odds) reaches ``threshold``; a panel says so when none does,
+    naming the largest z, instead of drawing noise."""
+    comparison = Comparison.from_metadata(metadata)
+    by = by or comparison.by
+    order = list(comparison.aspect_keys) if by == "aspect" else group_order(items, by)
+    what = "観点" if by == "aspect" else comparison.by_label
     chosen = {}
     for support in order:
-        sub = distinctive[(distinctive["support_type"] == support) & (distinctive["z"] >= threshold)]
+        sub = distinctive[(distinctive[by] == support) & (distinctive["z"] >= threshold)]
         sub = sub.assign(z_key=sub["z"].round(6)).sort_values(["z_key", "term"], ascending=[False, True])
         chosen[support] = top_with_ties(sub, top, ["z_key"], most=2 * top)
     slots = max([len(kept) for kept, _ in chosen.values()] + [0])
@@ -348,24 +376,26 @@ def plot_distinctive_terms(distinctive: pd.DataFrame, items: pd.DataFrame, metad
     axes = np.atleast_1d(axes)
     for ax, support in zip(axes, order, strict=True):
         kept, left_out = chosen[support]
-        ax.set_title(support + (f" (同数で省いた {left_out} 語)" if left_out else ""), color=support_color(support, order))
+        color = aspect_color(comparison, support) if by == "aspect" else support_color(support, order)
+        name = comparison.label(support) if by == "aspect" else support
+        ax.set_title(name + (f" (同数で省いた {left_out} 語)" if left_out else ""), color=color)
         if kept.empty:
-            own = distinctive[distinctive["support_type"] == support]
+            own = distinctive[distinctive[by] == support]
             detail = f"\n(最大: {largest(own, 'z')})" if len(own) else ""
             ax.text(0.5, 0.5, f"z ≧ {threshold} の語なし{detail}", transform=ax.transAxes, ha="center", va="center",
                     color="#555555")
             ax.set_axis_off()
             continue
         y = slots - 1 - np.arange(len(kept))
-        ax.barh(y, kept["z"], color=support_color(support, order), height=0.7)
+        ax.barh(y, kept["z"], color=color, height=0.7)
         ax.set_yticks(y, [f"{t} ({g}/{r})" for t, g, r in
                           zip(kept["term"], kept["n_group"], kept["n_rest"], strict=True)])
         ax.set_ylim(-0.6, slots - 0.4)
         ax.set_xlabel("z 値")
         ax.axvline(threshold, color="#999999", linewidth=0.6, linestyle=":")
-    fig.suptitle(f"区分ごとの特徴語 (その区分 対 他の区分、z ≧ {threshold} の語)", fontsize=10)
+    fig.suptitle(f"{what}ごとの特徴語 (その{what} 対 他の{what}、z ≧ {threshold} の語)", fontsize=10)
     add_footnote(fig, metadata, "z は Monroe ほか (2008) の一対残りの重み付き対数オッズ比 (情報事前分布つき)"
-                 "を標準誤差で割った値。括弧内は出現回数 (その区分/他の区分)。"
+                 f"を標準誤差で割った値。括弧内は出現回数 (その{what}/他の{what})。"
                  "語の出現を数えた記述の目安で、事業単位の検定ではありません。")
     return fig
 
@@ -375,15 +405,16 @@ def plot_code_heatmap(codes: pd.DataFrame, items: pd.DataFrame, metadata: dict, 
     """Codes × support type, one panel per aspect: how many of the support type's programs have an item
     with the code. Colour is that share (a description); a code × aspect is marked only where the
     program-level test, Holm-adjusted, is below ``alpha``."""
-    order = support_order(items)
+    comparison = Comparison.from_metadata(metadata)
+    by, order, what = comparison.by, group_order(items, comparison.by), comparison.by_label
     code_order = list(dict.fromkeys(codes["code"]))
-    aspects = [a for a in ASPECTS if (codes["aspect"] == a).any()]
+    aspects = [a for a in comparison.aspect_keys if (codes["aspect"] == a).any()]
     fig, axes = new_figure(0.3 * len(code_order) + 1.3, ncols=len(aspects), sharey=True)
     axes = np.atleast_1d(axes)
     image = None
     for ax, aspect in zip(axes, aspects, strict=True):
         table = codes[codes["aspect"] == aspect]
-        pivot = {name: table.pivot_table(index="code", columns="support_type", values=name, aggfunc="first")
+        pivot = {name: table.pivot_table(index="code", columns=by, values=name, aggfunc="first")
                  .reindex(index=code_order, columns=order) for name in ("n_programs", "programs_total")}
         share = (pivot["n_programs"] / pivot["programs_total"]).to_numpy(dtype=float)
         image = ax.imshow(np.ma.masked_invalid(share), cmap="Blues", vmin=0, vmax=1, aspect="auto")
@@ -395,19 +426,19 @@ def plot_code_heatmap(codes: pd.DataFrame, items: pd.DataFrame, metadata: dict, 
                         color="white" if not np.isnan(share[i, j]) and share[i, j] > 0.6 else "black")
         marked = set(table.loc[table["p_holm"].fillna(1) < alpha, "code"])
         ax.set_xticks(range(len(order)), [_short(s) for s in order], fontsize=8)
-        ax.set_title(ASPECT_JA[aspect] + (" (*: 区分の差)" if marked else ""))
+        ax.set_title(comparison.label(aspect) + (f" (*: {what}の差)" if marked else ""))
         ax.tick_params(length=0)
         ax.spines[:].set_visible(False)
     axes[0].set_yticks(range(len(code_order)), [c + (" *" if c in marked else "") for c in code_order])
     fig.colorbar(image, ax=axes, shrink=0.7, label="コードの項目がある事業の割合")
-    fig.suptitle("コード × 区分: コードに当たる項目のある事業数 / その観点の項目がある事業数", fontsize=9.5)
+    fig.suptitle(f"コード × {what}: コードに当たる項目のある事業数 / その観点の項目がある事業数", fontsize=9.5)
     tested = codes.dropna(subset=["p_holm"])
     if (tested["p_holm"] < alpha).any():
         verdict = f"* は補正後 p<{alpha} のコード。"
     else:
-        verdict = (f"補正後 p<{alpha} のコード・観点はありません: この事業数では区分の差を示せないため、"
+        verdict = (f"補正後 p<{alpha} のコード・観点はありません: この事業数では{what}の差を示せないため、"
                    "色は割合を表すだけで、多い・少ないの判定ではありません。")
-    add_footnote(fig, metadata, "区分の差の検定は、区分のラベルを事業に並べ替える検定 (単位は事業; "
+    add_footnote(fig, metadata, f"{what}の差の検定は、{what}のラベルを事業に並べ替える検定 (単位は事業; "
                  f"{tested['test'].iloc[0] if len(tested) else '検定なし'}) で、コード×観点の全検定に Holm 補正。{verdict}")
     return fig
 
@@ -445,8 +476,9 @@ def spread_labels(nodes: pd.DataFrame, size: tuple[float, float], font: float,
 
 @styled
 def plot_network(nodes: pd.DataFrame, edges: pd.DataFrame, items: pd.DataFrame, metadata: dict) -> Figure:
-    """Co-occurrence network of terms (Jaccard within items), communities shaded, support types linked."""
-    order = support_order(items)
+    """Co-occurrence network of terms (Jaccard within items), communities shaded, the groups linked."""
+    comparison = Comparison.from_metadata(metadata)
+    order, what = group_order(items, comparison.by), comparison.by_label
     position = spread_labels(nodes, size=(5.6, 4.6), font=8.0)
     fig, ax = new_figure(5.6)
     max_j = edges["jaccard"].max() if len(edges) else 1
@@ -469,12 +501,13 @@ def plot_network(nodes: pd.DataFrame, edges: pd.DataFrame, items: pd.DataFrame, 
                     bbox={"boxstyle": "round,pad=0.3", "facecolor": support_color(node.node, order), "edgecolor": "none"})
     ax.set_axis_off()
     ax.margins(0.06)
-    ax.set_title("共起ネットワーク (同じ項目に出てくる語; 色付きの札は区分)")
+    ax.set_title(f"共起ネットワーク (同じ項目に出てくる語; 色付きの札は{what})")
     term_edges = edges[edges["kind"] == "term"]
     cut = term_edges["jaccard"].min() if len(term_edges) else float("nan")
     add_footnote(fig, metadata,
                  f"語どうしの線は Jaccard 係数 {cut:.3f} 以上の {len(term_edges)} 本すべて (上位60本目と同じ値の辺も含む; "
-                 "2項目以上に出る語)。円の大きさは項目数、淡い色はコミュニティ。破線は区分と、その区分で Jaccard の大きい語。"
+                 f"2項目以上に出る語)。円の大きさは項目数、淡い色はコミュニティ。"
+                 f"破線は{what}と、その{what}で Jaccard の大きい語。"
                  "配置は固定シード。")
     return fig
 
@@ -487,12 +520,13 @@ def plot_correspondence(term_coords: pd.DataFrame, group_coords: pd.DataFrame, i
     Terms used by one support type only have the same profile, so they share one point (drawn once,
     with all their names); that point lies beyond the type's own point, in its direction.
     """
-    order = support_order(items)
+    comparison = Comparison.from_metadata(metadata)
+    order, what = group_order(items, comparison.by), comparison.by_label
     fig, ax = new_figure(5.0)
     dims = [c for c in term_coords.columns if c.startswith("dim")]
     if len(term_coords) == 0 or len(group_coords) < 2:
         ax.set_axis_off()
-        ax.text(0.5, 0.5, "対応分析に必要な語か区分が足りません (2つ以上必要)", ha="center", va="center",
+        ax.text(0.5, 0.5, f"対応分析に必要な語か{what}が足りません (2つ以上必要)", ha="center", va="center",
                 transform=ax.transAxes)
         add_footnote(fig, metadata)
         return fig
@@ -526,13 +560,13 @@ def plot_correspondence(term_coords: pd.DataFrame, group_coords: pd.DataFrame, i
     if y_dim:
         ax.set_ylabel(f"第2軸 (慣性の {share[y_dim]:.1%})")
     ax.margins(0.15)
-    ax.set_title("対応分析: 語と区分 (対称マップ)")
+    ax.set_title(f"対応分析: 語と{what} (対称マップ)")
     n_groups = len(group_coords)
     add_footnote(fig, metadata,
                  f"χ² の大きい上位 {len(term_coords)} 語 (2回以上出現; 同値は切らずに含む)。"
-                 "一つの区分にしか出ない語は同じ点にまとめて表示しており、その点は区分の点そのものではなく、同じ方向のさらに外側にあります。"
-                 f"区分が {n_groups} つなので、{n_groups - 1} 軸で慣性の 100% を説明します。"
-                 "語と区分の距離は直接には比べられず、同じ方向にあることが結びつきを表します。")
+                 f"一つの{what}にしか出ない語は同じ点にまとめて表示しており、その点は{what}の点そのものではなく、同じ方向のさらに外側にあります。"
+                 f"{what}が {n_groups} つなので、{n_groups - 1} 軸で慣性の 100% を説明します。"
+                 f"語と{what}の距離は直接には比べられず、同じ方向にあることが結びつきを表します。")
     return fig
 
 
@@ -552,26 +586,40 @@ def plot_note(title: str, note: str, metadata: dict) -> Figure:
     return fig
 
 
+def figure_names(comparison: Comparison) -> list[str]:
+    """The file names of one analysis' figures (the group named in them: ``by_support_type``, ``by_rating``…)."""
+    by = comparison.by
+    side = "effect_vs_limitation_terms" if comparison.paired else "distinctive_terms_by_aspect"
+    return [f"items_by_{by}_and_aspect", f"{side}_by_{by}" if comparison.paired else side,
+            f"distinctive_terms_by_{by}", f"codes_by_{by}_heatmap", "cooccurrence_network", "correspondence_analysis_map"]
+
+
+def sides_figure(analysis) -> Figure:
+    """The positive aspect's terms beside the negative one's, or each aspect's distinctive terms when the
+    schema marks no sides (the second figure of :func:`figure_specs`)."""
+    _, plot, args = figure_specs(analysis)[1]
+    return plot(*args)
+
+
 def figure_specs(analysis, suffix: str = "") -> list[tuple[str, Callable, tuple]]:
-    """(file name, plot function, its arguments) for every support-type figure of one analysis."""
+    """(file name, plot function, its arguments) for every group figure of one analysis. The positive and
+    negative aspects are set side by side where the schema marks them; otherwise each aspect's
+    distinctive terms against the other aspects are shown."""
     items, metadata = analysis["items"], analysis.metadata
+    comparison = Comparison.from_metadata(metadata)
+    names = [name + suffix for name in figure_names(comparison)]
     if items.empty:
-        names = ["items_by_support_type_and_aspect", "effect_vs_limitation_terms_by_support_type",
-                 "distinctive_terms_by_support_type", "codes_by_support_type_heatmap", "cooccurrence_network",
-                 "correspondence_analysis_map"]
-        return [(name + suffix, plot_note, (name, "この表には項目がありません (図にするものがありません)", metadata))
-                for name in names]
+        return [(name, plot_note, (name, "この表には項目がありません (図にするものがありません)", metadata)) for name in names]
+    side = ((plot_effect_vs_limitation, (analysis["keywords"], items, metadata)) if comparison.paired else
+            (plot_distinctive_terms, (analysis["distinctive_aspects"], items, metadata, 6, 1.96, "aspect")))
     return [
-        ("items_by_support_type_and_aspect" + suffix, plot_items_by_aspect, (items, metadata)),
-        ("effect_vs_limitation_terms_by_support_type" + suffix, plot_effect_vs_limitation,
-         (analysis["keywords"], items, metadata)),
-        ("distinctive_terms_by_support_type" + suffix, plot_distinctive_terms, (analysis["distinctive_terms"], items, metadata)),
-        ("codes_by_support_type_heatmap" + suffix, plot_code_heatmap, (analysis["codes"], items, metadata)),
-        ("cooccurrence_network" + suffix, plot_network,
-         (analysis["cooccurrence_nodes"], analysis["cooccurrence_edges"], items, metadata)),
-        ("correspondence_analysis_map" + suffix, plot_correspondence,
-         (analysis["correspondence_terms"], analysis["correspondence_groups"], analysis["correspondence_inertia"], items,
-          metadata)),
+        (names[0], plot_items_by_aspect, (items, metadata)),
+        (names[1], *side),
+        (names[2], plot_distinctive_terms, (analysis["distinctive_terms"], items, metadata)),
+        (names[3], plot_code_heatmap, (analysis["codes"], items, metadata)),
+        (names[4], plot_network, (analysis["cooccurrence_nodes"], analysis["cooccurrence_edges"], items, metadata)),
+        (names[5], plot_correspondence, (analysis["correspondence_terms"], analysis["correspondence_groups"],
+                                         analysis["correspondence_inertia"], items, metadata)),
     ]
 
 
@@ -610,26 +658,25 @@ def make_figures(analysis, out_dir: str | Path, suffix: str = "", workers: int =
 
 @styled
 def plot_items_by_year(items: pd.DataFrame, metadata: dict) -> Figure:
-    """Items per support type × aspect, one panel per support type, one group of bars per year."""
-    order = support_order(items)
+    """Items per group × aspect, one panel per group, one group of bars per year."""
+    comparison = Comparison.from_metadata(metadata)
+    by, order = comparison.by, group_order(items, comparison.by)
     years = known_years(items)
     fig, axes = new_figure(2.8, ncols=len(order), sharey=True)
     axes = np.atleast_1d(axes)
-    table = items.groupby(["support_type", "year", "aspect"]).size()
+    table = items.groupby([by, "year", "aspect"]).size()
     top = int(table.max()) if len(table) else 1
     for ax, support in zip(axes, order, strict=True):
         x = np.arange(len(years))
-        for k, aspect in enumerate(ASPECTS):
-            values = [int(table.get((support, year, aspect), 0)) for year in years]
-            bars = ax.bar(x + (k - 1) * 0.26, values, 0.26, color=ASPECT_COLORS[aspect], label=ASPECT_LONG[aspect])
-            ax.bar_label(bars, fontsize=8, padding=1)
+        aspect_bars(ax, comparison, x, lambda aspect, g=support: [int(table.get((g, year, aspect), 0)) for year in years], 8)
         ax.set_xticks(x, [f"{y}年度" for y in years])
         ax.set_ylim(0, top * 1.25 + 0.5)
         ax.set_title(support, color=support_color(support, order), fontsize=9.5)
     axes[0].set_ylabel("項目数")
     axes[0].legend(frameon=False, fontsize=8, loc="upper left")
-    fig.suptitle("年度ごとの項目数 (区分 × 観点)", fontsize=10)
-    add_footnote(fig, metadata, "その年度の表にない区分は 0 件です。件数は記述の多さであり、成果の大きさではありません。")
+    fig.suptitle(f"年度ごとの項目数 ({comparison.by_label} × 観点)", fontsize=10)
+    add_footnote(fig, metadata, f"その年度の表にない{comparison.by_label}は 0 件です。"
+                 "件数は記述の多さであり、成果の大きさではありません。")
     return fig
 
 
@@ -637,11 +684,13 @@ def plot_items_by_year(items: pd.DataFrame, metadata: dict) -> Figure:
 def plot_term_changes(trends: pd.DataFrame, metadata: dict, top: int = 10, threshold: float = 1.96) -> Figure:
     """Terms that rose and fell from the previous year to the latest with |z| ≥ ``threshold`` (all support
     types pooled), never cut inside a tie; a sentence when none did, instead of drawing noise."""
-    pooled = trends[(trends["support_type"] == "全体") & (trends["aspect"] == "all") & trends["z_vs_prev"].notna()]
+    comparison = Comparison.from_metadata(metadata)
+    by, by_label = comparison.by, comparison.by_label
+    pooled = trends[(trends[by] == ALL_GROUPS) & (trends["aspect"] == "all") & trends["z_vs_prev"].notna()]
     year = int(pooled["year"].max())
     latest = pooled[pooled["year"] == year]
     previous = int(latest["prev_year"].iloc[0])
-    rising, falling, left_out = term_shifts(trends, year, top, threshold)
+    rising, falling, left_out = term_shifts(trends, year, top, threshold, by)
     rows = pd.concat([rising, falling[::-1]])[::-1]
     fig, ax = new_figure(0.2 * len(rows) + 1.2 if len(rows) else 1.4)
     ax.set_title(f"{previous}年度から{year}年度に増えた語・減った語 (|z| ≧ {threshold})", fontsize=10)
@@ -650,14 +699,14 @@ def plot_term_changes(trends: pd.DataFrame, metadata: dict, top: int = 10, thres
         ax.text(0.5, 0.5, f"|z| ≧ {threshold} で増減した語はありません (最大: {largest(latest, 'z_vs_prev', True)})",
                 transform=ax.transAxes, ha="center", va="center", color="#555555")
     else:
-        colors = [ASPECT_COLORS["effect"] if z > 0 else ASPECT_COLORS["limitation"] for z in rows["z_vs_prev"]]
+        colors = [POSITIVE_COLOR if z > 0 else NEGATIVE_COLOR for z in rows["z_vs_prev"]]
         ax.barh(np.arange(len(rows)), rows["z_vs_prev"], color=colors)
         ax.set_yticks(np.arange(len(rows)), [f"{t}  ({p}→{n})" for t, p, n in
                                              zip(rows["term"], rows["n_prev"], rows["n"], strict=True)])
         ax.axvline(0, color="#333333", linewidth=0.8)
         ax.set_xlabel("z 値 (重み付き対数オッズ比; 右: 増えた語 / 左: 減った語)")
     note = f"同数のため {left_out} 語を省きました。" if left_out else ""
-    add_footnote(fig, metadata, f"括弧内は出現回数 (前年度→当年度)。全区分・全観点をまとめた比較です。{note}"
+    add_footnote(fig, metadata, f"括弧内は出現回数 (前年度→当年度)。全{by_label}・全観点をまとめた比較です。{note}"
                  "事業の追加・削除による変化も含みます。")
     return fig
 
@@ -669,15 +718,18 @@ def _short(support: str) -> str:
 
 @styled
 def plot_codes_by_year(codes: pd.DataFrame, items: pd.DataFrame, metadata: dict) -> Figure:
-    """Code × (support type, year), one panel for effects and one for limitations (never pooled): programs
-    with an item of the code / programs with an item of that aspect."""
-    order = support_order(items)
+    """Code × (group, year), one panel for the positive aspect and one for the negative (or one per aspect
+    when the schema marks no sides; never pooled): programs with an item of the code / programs with an
+    item of that aspect."""
+    comparison = Comparison.from_metadata(metadata)
+    by, order = comparison.by, group_order(items, comparison.by)
+    aspects = comparison.paired or comparison.aspect_keys
     years = known_years(codes[codes["year"].notna()])
     columns = [(s, y) for s in order for y in years]
     code_order = list(dict.fromkeys(codes["code"]))
-    fig, axes = new_figure(2 * (0.27 * len(code_order) + 0.9), nrows=2, sharex=True)
-    for ax, aspect in zip(np.atleast_1d(axes).ravel(), ("effect", "limitation"), strict=True):
-        indexed = codes[(codes["aspect"] == aspect) & codes["year"].notna()].set_index(["code", "support_type", "year"])
+    fig, axes = new_figure(len(aspects) * (0.27 * len(code_order) + 0.9), nrows=len(aspects), sharex=True)
+    for ax, aspect in zip(np.atleast_1d(axes).ravel(), aspects, strict=True):
+        indexed = codes[(codes["aspect"] == aspect) & codes["year"].notna()].set_index(["code", by, "year"])
         share = np.full((len(code_order), len(columns)), np.nan)
         for i, code in enumerate(code_order):
             for j, key in enumerate(columns):
@@ -690,12 +742,14 @@ def plot_codes_by_year(codes: pd.DataFrame, items: pd.DataFrame, metadata: dict)
                     ax.text(j, i, "—", ha="center", va="center", fontsize=8)
         ax.imshow(np.ma.masked_invalid(share), cmap="Blues", vmin=0, vmax=1, aspect="auto")
         ax.set_yticks(range(len(code_order)), code_order, fontsize=8)
-        ax.set_title(ASPECT_LONG[aspect], fontsize=9)
+        ax.set_title(comparison.label(aspect, long=True), fontsize=9)
         ax.tick_params(length=0)
         ax.spines[:].set_visible(False)
     ax.set_xticks(range(len(columns)), [f"{_short(s)}\n{y}" for s, y in columns], fontsize=8)
-    fig.suptitle("年度ごとのコード × 区分 (コードの項目がある事業数 / その観点の項目がある事業数)", fontsize=9.5)
-    add_footnote(fig, metadata, "色はその割合 (記述であり検定ではありません)。— はその年度にその区分の事業がないことを表します。"
+    what = comparison.by_label
+    fig.suptitle(f"年度ごとのコード × {what} (コードの項目がある事業数 / その観点の項目がある事業数)", fontsize=9.5)
+    add_footnote(fig, metadata, "色はその割合 (記述であり検定ではありません)。"
+                 f"— はその年度にその{what}の事業がないことを表します。"
                  "事業の追加・廃止で分母が変わるため、割合の変化は事業の入れ替わりも含みます。")
     return fig
 

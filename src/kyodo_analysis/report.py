@@ -17,22 +17,31 @@ import pandas as pd
 from .analysis import Analysis
 from .errors import NotebookError
 from .kwic import keyword_in_context
-from .labels import ACTION_JA, ASPECT_JA, CATEGORY_JA, HEADERS, STATUS_JA, UNKNOWN_YEAR, aspect_label, year_label
-from .schema import ASPECTS, support_order
-from .stats import RANK_KEY, counts, largest, programs_per_support_type, top_with_ties
+from .labels import ACTION_JA, CATEGORY_JA, HEADERS, STATUS_JA, UNKNOWN_YEAR, year_label
+from .schema import Comparison, zushi_comparison
+from .stats import ALL_GROUPS, RANK_KEY, counts, group_order, largest, programs_per_group, top_with_ties
 from .years import known_years, term_shifts
 
 WORKBOOK_EPOCH = dt.datetime(2000, 1, 1)
 
 
-def _aspect_ja(frame: pd.DataFrame) -> pd.DataFrame:
-    """Aspects in Japanese and an unknown year shown as 不明 (for people, not for further computation)."""
+def headers(comparison: Comparison | None = None) -> dict[str, str]:
+    """Japanese column headers: the shared ones, the compared group's label and the attributes' labels."""
+    comparison = comparison or zushi_comparison()
+    aspects = {f"n_{a.key}": f"{a.label}の項目数" for a in comparison.aspects}
+    return {**HEADERS, **aspects, **comparison.attributes, comparison.by: comparison.by_label, "city": "市町村"}
+
+
+def _aspect_ja(frame: pd.DataFrame, comparison: Comparison | None = None) -> pd.DataFrame:
+    """Aspects in Japanese and an unknown year shown as 不明 (for people, not for further computation),
+    with Japanese headers."""
+    comparison = comparison or zushi_comparison()
     frame = frame.copy()
     if "aspect" in frame:
-        frame["aspect"] = frame["aspect"].map(aspect_label)
+        frame["aspect"] = frame["aspect"].map(comparison.label)
     if "year" in frame:
         frame["year"] = frame["year"].astype("object").where(frame["year"].notna(), UNKNOWN_YEAR)
-    return frame
+    return frame.rename(columns=headers(comparison))
 
 
 def _shown_line(text: pd.Series) -> pd.Series:
@@ -40,31 +49,31 @@ def _shown_line(text: pd.Series) -> pd.Series:
     return text.fillna("").str.replace("\t", " ⇥ ", regex=False)
 
 
-ITEM_VIEW = ["item_id", "year", "support_type", "program_no", "program", "aspect", "item_no", "text", "source_file",
-             "source_line"]
-
-
-def view_items(items: pd.DataFrame) -> pd.DataFrame:
+def view_items(items: pd.DataFrame, comparison: Comparison | None = None) -> pd.DataFrame:
     """Items with Japanese headers and aspects (one row per bullet item), the text right after its identifiers."""
-    return _aspect_ja(items[ITEM_VIEW]).rename(columns=HEADERS)
+    first = ["item_id", "year", "city", "support_type", "program_no", "program", "aspect", "item_no", "text"]
+    shown = [c for c in first if c != "city" or items["city"].nunique() > 1]
+    return _aspect_ja(items[[*shown, *(c for c in items.columns if c not in first)]], comparison)
 
 
-def view_programs(programs: pd.DataFrame) -> pd.DataFrame:
-    return _aspect_ja(programs).rename(columns=HEADERS)
+def view_programs(programs: pd.DataFrame, comparison: Comparison | None = None) -> pd.DataFrame:
+    return _aspect_ja(programs, comparison)
 
 
-def items_by_support_type(items: pd.DataFrame) -> pd.DataFrame:
-    """Items per support type × aspect, with programs and totals (one block per year; never summed across years)."""
+def items_by_group(items: pd.DataFrame, comparison: Comparison | None = None) -> pd.DataFrame:
+    """Items per group × aspect, with programs and totals (one block per year; never summed across years)."""
+    comparison = comparison or zushi_comparison()
+    by, aspects = comparison.by, list(comparison.aspect_keys)
     blocks = []
     for year, part in items.groupby("year", dropna=False, sort=True) if len(items) else [(None, items)]:
-        order = support_order(part)
-        table = (part.groupby(["support_type", "aspect"]).size().unstack(fill_value=0)
-                 .reindex(index=order, columns=list(ASPECTS), fill_value=0))
-        table.columns = [ASPECT_JA[a] for a in table.columns]
+        order = group_order(part, by)
+        table = (part.groupby([by, "aspect"]).size().unstack(fill_value=0)
+                 .reindex(index=order, columns=aspects, fill_value=0))
+        table.columns = [comparison.label(a) for a in table.columns]
         table["計"] = table.sum(axis=1)
-        table.insert(0, "事業数", programs_per_support_type(part).reindex(order).fillna(0).astype(int))
+        table.insert(0, "事業数", programs_per_group(part, by).reindex(order).fillna(0).astype(int))
         table.loc["計"] = table.sum()
-        table.index.name = "区分"
+        table.index.name = comparison.by_label
         if items["year"].nunique() > 1:
             table.insert(0, "年度", year_label(year))
         blocks.append(table)
@@ -90,47 +99,57 @@ def top_terms(analysis: Analysis, by: str | None = None, n: int = 15) -> tuple[p
         parts.append(kept)
         left_out += dropped
     table = pd.concat(parts, ignore_index=True) if parts else table
-    return _aspect_ja(table).rename(columns=HEADERS).reset_index(drop=True), left_out
+    return _aspect_ja(table, Comparison.from_metadata(analysis.metadata)).reset_index(drop=True), left_out
 
 
-def view_keywords(keywords: pd.DataFrame) -> pd.DataFrame:
-    return _aspect_ja(keywords).rename(columns=HEADERS)
+def view_keywords(keywords: pd.DataFrame, comparison: Comparison | None = None) -> pd.DataFrame:
+    return _aspect_ja(keywords, comparison)
 
 
-def keyword_matrix(keywords: pd.DataFrame, items: pd.DataFrame) -> pd.DataFrame:
-    """(Year ×) term × (support type, aspect): occurrences, for pasting into a review document."""
-    order = support_order(items)
+def keyword_matrix(keywords: pd.DataFrame, items: pd.DataFrame, comparison: Comparison | None = None) -> pd.DataFrame:
+    """(Year ×) term × (group, aspect): occurrences, for pasting into a review document."""
+    comparison = comparison or zushi_comparison()
+    by, order = comparison.by, group_order(items, comparison.by)
     table = keywords.assign(year=keywords["year"].map(year_label))
-    wide = table.pivot_table(index=["year", "term"], columns=["support_type", "aspect"], values="n", aggfunc="sum",
-                             fill_value=0)
-    columns = [(s, a) for s in order for a in ASPECTS if (s, a) in wide.columns]
+    wide = table.pivot_table(index=["year", "term"], columns=[by, "aspect"], values="n", aggfunc="sum", fill_value=0)
+    columns = [(s, a) for s in order for a in comparison.aspect_keys if (s, a) in wide.columns]
     wide = wide[columns]
-    wide.columns = [f"{s}・{ASPECT_JA[a]}" for s, a in columns]
+    wide.columns = [f"{s}・{comparison.label(a)}" for s, a in columns]
     wide["計"] = wide.sum(axis=1)
     wide = wide.reset_index().rename(columns={"year": "年度", "term": "語"})
     return wide.sort_values(["年度", "計"], ascending=[True, False], kind="stable").reset_index(drop=True)
 
 
-def view_distinctive(distinctive: pd.DataFrame, threshold: float | None = None) -> pd.DataFrame:
+def view_distinctive(distinctive: pd.DataFrame, threshold: float | None = None,
+                     comparison: Comparison | None = None) -> pd.DataFrame:
     """Distinctive terms with Japanese headers (only those with z ≥ ``threshold`` when given)."""
     table = distinctive if threshold is None else distinctive[distinctive["z"] >= threshold]
-    return _aspect_ja(table).rename(columns=HEADERS).reset_index(drop=True)
+    return _aspect_ja(table, comparison).reset_index(drop=True)
 
 
-def view_effect_vs_limitation(paired: pd.DataFrame, min_programs: int = 1) -> pd.DataFrame:
-    """Terms of effects and limitations, counted in the same programs (paired), with Japanese headers."""
+def view_effect_vs_limitation(paired: pd.DataFrame, min_programs: int = 1,
+                              comparison: Comparison | None = None) -> pd.DataFrame:
+    """Terms of the positive and negative aspects, counted in the same programs (paired), with Japanese
+    headers named after the schema's aspects."""
+    comparison = comparison or zushi_comparison()
     table = paired[paired["programs_effect"] + paired["programs_limitation"] >= min_programs]
-    return _aspect_ja(table).rename(columns=HEADERS).reset_index(drop=True)
+    shown = _aspect_ja(table, comparison).reset_index(drop=True)
+    if comparison.paired:
+        positive, negative = (comparison.label(a) for a in comparison.paired)
+        shown.columns = [c.replace("効果", positive).replace("限界", negative) for c in shown.columns]
+    return shown
 
 
-def codes_crosstab(codes: pd.DataFrame, items: pd.DataFrame, aspect: str = "all") -> pd.DataFrame:
-    """Code × support type: "programs with the code / programs; items coded / items", and the program-level
+def codes_crosstab(codes: pd.DataFrame, items: pd.DataFrame, aspect: str = "all",
+                   comparison: Comparison | None = None) -> pd.DataFrame:
+    """Code × group: "programs with the code / programs; items coded / items", and the program-level
     test with its Holm-adjusted p."""
-    order = support_order(items)
+    comparison = comparison or zushi_comparison()
+    order = group_order(items, comparison.by)
     table = codes[codes["aspect"] == aspect]
     rows = []
     for (year, code), group in table.groupby(["year", "code"], sort=False, dropna=False):
-        group = group.set_index("support_type")
+        group = group.set_index(comparison.by)
         row = {"年度": UNKNOWN_YEAR if pd.isna(year) else int(year), "コード": code}
         for support in order:
             if support in group.index:
@@ -147,47 +166,55 @@ def codes_crosstab(codes: pd.DataFrame, items: pd.DataFrame, aspect: str = "all"
 def kwic_table(analysis: Analysis, term: str, window: int = 20) -> pd.DataFrame:
     """KWIC lines of a term with Japanese headers."""
     lines = keyword_in_context(term, analysis["items"], analysis["tokens"], analysis["terms"], window=window)
-    lines = _aspect_ja(lines)
-    return lines.rename(columns={**HEADERS, "left": "前", "term": "語", "right": "後", "matched": "抽出語"})
+    lines = lines.rename(columns={"left": "前", "term": "語", "right": "後", "matched": "抽出語"})
+    return _aspect_ja(lines, Comparison.from_metadata(analysis.metadata))
 
 
 # ---------------------------------------------------------------- Excel workbook
 
 def workbook_sheets(analysis: Analysis) -> dict[str, pd.DataFrame]:
-    """The sheets a reviewer would paste into the review document, with Japanese headers."""
-    items = analysis["items"]
-    return {
-        "項目": view_items(items),
-        "事業": view_programs(analysis["programs"]),
-        "区分×観点の項目数": items_by_support_type(items).reset_index(),
-        "語の集計(区分×観点)": view_keywords(analysis["keywords"]),
-        "語×区分・観点": keyword_matrix(analysis["keywords"], items),
-        "語(複合語の中も数える)": _aspect_ja(analysis["word_counts"]).rename(columns=HEADERS),
-        "特徴語": view_distinctive(analysis["distinctive_terms"]),
-        "効果と限界の語(同じ事業)": view_effect_vs_limitation(analysis["effect_vs_limitation"]),
-        "コード×区分": codes_crosstab(analysis["codes"], items),
-        "事業の変化(年度)": view_program_changes(analysis["program_changes"]),
-        "語の増減(年度)": term_changes(analysis["keyword_trends"]),
-        "コード×区分(観点別)": _aspect_ja(analysis["codes"]).rename(columns=HEADERS),
+    """The sheets a reviewer would paste into the review document, with Japanese headers and the
+    schema's aspects and groups."""
+    items, comparison = analysis["items"], Comparison.from_metadata(analysis.metadata)
+    what = comparison.by_label
+    sheets = {
+        "項目": view_items(items, comparison),
+        "事業": view_programs(analysis["programs"], comparison),
+        f"{what}×観点の項目数": items_by_group(items, comparison).reset_index(),
+        f"語の集計({what}×観点)": view_keywords(analysis["keywords"], comparison),
+        f"語×{what}・観点": keyword_matrix(analysis["keywords"], items, comparison),
+        "語(複合語の中も数える)": _aspect_ja(analysis["word_counts"], comparison),
+        "特徴語": view_distinctive(analysis["distinctive_terms"], comparison=comparison),
     }
+    if comparison.paired:
+        positive, negative = (comparison.label(a) for a in comparison.paired)
+        sheets[f"{positive}と{negative}の語(同じ事業)"] = view_effect_vs_limitation(
+            analysis["effect_vs_limitation"], comparison=comparison)
+    return {**sheets,
+            "観点の特徴語": view_distinctive(analysis["distinctive_aspects"], comparison=comparison),
+            f"コード×{what}": codes_crosstab(analysis["codes"], items, comparison=comparison),
+            "事業の変化(年度)": view_program_changes(analysis["program_changes"]),
+            "語の増減(年度)": term_changes(analysis["keyword_trends"], by=comparison.by),
+            f"コード×{what}(観点別)": _aspect_ja(analysis["codes"], comparison)}
 
 
 def view_program_changes(changes: pd.DataFrame) -> pd.DataFrame:
-    """Program changes across years with Japanese headers and statuses."""
+    """Program changes across years with Japanese headers and statuses (the city shown when there are several)."""
     table = changes.copy()
     table["status"] = table["status"].map(STATUS_JA)
     table["previous_name"] = table["previous_name"].fillna("")
-    return table.rename(columns={"program_no": "NO", "program": "事業名", "support_type": "区分", "status": "変化",
-                                 "first_year": "最初の年度", "last_year": "最後の年度", "previous_name": "以前の名称"})
+    if table["city"].nunique() <= 1:
+        table = table.drop(columns="city")
+    return table.rename(columns={**HEADERS, "city": "市町村"})
 
 
-def term_changes(trends: pd.DataFrame, top: int = 10) -> pd.DataFrame:
+def term_changes(trends: pd.DataFrame, top: int = 10, by: str = "support_type") -> pd.DataFrame:
     """Per year after the first, the terms that rose or fell with |z| ≥ 1.96 against the previous year
-    (all support types pooled), never cut inside a tie; a row says so when none did."""
+    (all groups pooled), never cut inside a tie; a row says so when none did."""
     columns = ["年度", "前年度", "増減", "語", "出現回数(前年度)", "出現回数", "z値"]
     rows = []
     for year in sorted(trends.loc[trends["z_vs_prev"].notna(), "year"].dropna().unique()):
-        rising, falling, left_out = term_shifts(trends, int(year), top)
+        rising, falling, left_out = term_shifts(trends, int(year), top, by=by)
         for direction, part in (("増えた語", rising), ("減った語", falling)):
             rows += [[r.year, r.prev_year, direction, r.term, r.n_prev, r.n, round(float(r.z_vs_prev), 2)]
                      for r in part.itertuples(index=False)]
@@ -199,12 +226,14 @@ def term_changes(trends: pd.DataFrame, top: int = 10) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns)
 
 
-def codes_by_year(codes: pd.DataFrame, items: pd.DataFrame) -> pd.DataFrame:
-    """Code × support type for each year side by side: "items coded / items (share)"."""
+def codes_by_year(codes: pd.DataFrame, items: pd.DataFrame, comparison: Comparison | None = None) -> pd.DataFrame:
+    """Code × group for each year side by side: "items coded / items (share)"."""
+    comparison = comparison or zushi_comparison()
+    by = comparison.by
     table = codes[(codes["aspect"] == "all") & codes["year"].notna()].copy()
     table["cell"] = [f"{n}/{t} ({s:.0%})" for n, t, s in zip(table["n_items"], table["n_total"], table["share"], strict=True)]
-    order = support_order(items)
-    wide = table.pivot_table(index="code", columns=["support_type", "year"], values="cell", aggfunc="first", sort=False)
+    order = group_order(items, by)
+    wide = table.pivot_table(index="code", columns=[by, "year"], values="cell", aggfunc="first", sort=False)
     columns = [(s, y) for s in order for y in sorted(table["year"].unique()) if (s, y) in wide.columns]
     wide = wide[columns].reindex(list(dict.fromkeys(table["code"])))
     wide.columns = [f"{s} {y}年度" for s, y in columns]
@@ -430,11 +459,11 @@ def left_out_sentence(left_out: int) -> str:
 
 def top_words(analysis: Analysis, n: int = 15) -> pd.DataFrame:
     """The words mentioned by the most programs and items, compound parts included (``word_counts.csv``)."""
-    words = analysis["word_counts"]
-    pooled = words[(words["support_type"] == "全体") & (words["aspect"] == "all")]
+    words, by = analysis["word_counts"], Comparison.from_metadata(analysis.metadata).by
+    pooled = words[(words[by] == ALL_GROUPS) & (words["aspect"] == "all")]
     pooled = pooled.sort_values(["year", *RANK_KEY, "word"], ascending=[True, False, False, False, True], kind="stable")
     kept, _ = top_with_ties(pooled, n, RANK_KEY, most=2 * n)
-    return _aspect_ja(kept[["word", "n_programs", "n_items", "n"]]).rename(columns=HEADERS).reset_index(drop=True)
+    return _aspect_ja(kept[["word", "n_programs", "n_items", "n"]]).reset_index(drop=True)
 
 
 def years_sentence(analysis: Analysis) -> str:
@@ -462,7 +491,9 @@ def curation_tables(analysis: Analysis) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 # ---------------------------------------------------------------- the review summary
 
-SUMMARY_ASPECTS = ("effect", "limitation")
+def summary_aspects(comparison: Comparison) -> tuple[str, ...]:
+    """The aspects a summary sets side by side: the positive and the negative one, or every aspect."""
+    return comparison.paired or comparison.aspect_keys
 
 
 def _program_label(row) -> str:
@@ -470,33 +501,36 @@ def _program_label(row) -> str:
 
 
 def review_summary(analysis: Analysis) -> pd.DataFrame:
-    """Per support type and code, the city's own effect items beside its limitation items, each with its
-    program, and how many programs and items say so. Items with no code are listed under 「コードなし」,
-    so every effect and limitation item appears."""
+    """Per group and code, the city's own items of the positive aspect beside those of the negative one
+    (or of every aspect, for a schema that marks no sides), each with its program, and how many programs
+    and items say so. Items with no code are listed under 「コードなし」, so every such item appears."""
     items, item_codes = analysis["items"], analysis["item_codes"]
+    comparison = Comparison.from_metadata(analysis.metadata)
+    by, aspects = comparison.by, summary_aspects(comparison)
     codes_of = item_codes.groupby("item_id")["code"].agg(list).to_dict()
     code_order = [*dict.fromkeys(analysis["codes"]["code"]), "コードなし"]
     rows = []
-    for support in support_order(items):
-        sub = items[(items["support_type"] == support) & items["aspect"].isin(SUMMARY_ASPECTS)]
+    for group in group_order(items, by):
+        sub = items[(items[by] == group) & items["aspect"].isin(aspects)]
         for code in code_order:
-            row = {"区分": support, "コード": code}
-            for aspect in SUMMARY_ASPECTS:
+            row = {comparison.by_label: group, "コード": code}
+            for aspect in aspects:
+                label = comparison.label(aspect)
                 side = sub[(sub["aspect"] == aspect) & sub["item_id"].map(
                     lambda i, code=code: code in codes_of.get(i, ["コードなし"]))]
                 programs = side[["source_file", "program_no"]].drop_duplicates()
-                row[f"{ASPECT_JA[aspect]}の事業数"] = len(programs)
-                row[f"{ASPECT_JA[aspect]}の項目数"] = len(side)
-                row[ASPECT_JA[aspect]] = "\n".join(f"{_program_label(r)}: {r.text}" for r in side.itertuples())
-            if row["効果の項目数"] or row["限界の項目数"]:
+                row[f"{label}の事業数"] = len(programs)
+                row[f"{label}の項目数"] = len(side)
+                row[label] = "\n".join(f"{_program_label(r)}: {r.text}" for r in side.itertuples())
+            if any(row[f"{comparison.label(a)}の項目数"] for a in aspects):
                 rows.append(row)
     return pd.DataFrame(rows)
 
 
-def _codes_most_shared(summary: pd.DataFrame, support: str, aspect: str) -> str:
+def _codes_most_shared(summary: pd.DataFrame, group_column: str, group: str, label: str) -> str:
     """The code(s) shared by the most programs on one side — every code in a tie — as a phrase."""
-    column = f"{ASPECT_JA[aspect]}の事業数"
-    side = summary[(summary["区分"] == support) & (summary["コード"] != "コードなし") & (summary[column] > 0)]
+    column = f"{label}の事業数"
+    side = summary[(summary[group_column] == group) & (summary["コード"] != "コードなし") & (summary[column] > 0)]
     if side.empty:
         return "どのコードにも当たりません"
     best = int(side[column].max())
@@ -505,22 +539,23 @@ def _codes_most_shared(summary: pd.DataFrame, support: str, aspect: str) -> str:
 
 
 def summary_sentences(analysis: Analysis) -> list[str]:
-    """One sentence per support type, every number read off :func:`review_summary` and ``programs.csv``."""
+    """One sentence per group, every number read off :func:`review_summary` and ``programs.csv``."""
     items, summary = analysis["items"], review_summary(analysis)
+    comparison = Comparison.from_metadata(analysis.metadata)
     sentences = []
-    for support in support_order(items):
-        sub = items[items["support_type"] == support]
+    for group in group_order(items, comparison.by):
+        sub = items[items[comparison.by] == group]
         n_programs = len(sub[["source_file", "program_no"]].drop_duplicates())
         parts = []
-        for aspect in SUMMARY_ASPECTS:
-            side = sub[sub["aspect"] == aspect]
+        for aspect in summary_aspects(comparison):
+            label, side = comparison.label(aspect), sub[sub["aspect"] == aspect]
             if side.empty:
-                parts.append(f"{ASPECT_JA[aspect]}の記述はありません")
+                parts.append(f"{label}の記述はありません")
                 continue
             programs = len(side[["source_file", "program_no"]].drop_duplicates())
-            parts.append(f"{ASPECT_JA[aspect]} {len(side)} 項目 ({programs} 事業) で最も多くの事業に共通するコードは"
-                         f"{_codes_most_shared(summary, support, aspect)}")
-        sentences.append(f"{support} ({n_programs} 事業): " + "。".join(parts) + "。")
+            parts.append(f"{label} {len(side)} 項目 ({programs} 事業) で最も多くの事業に共通するコードは"
+                         f"{_codes_most_shared(summary, comparison.by_label, group, label)}")
+        sentences.append(f"{group} ({n_programs} 事業): " + "。".join(parts) + "。")
     return sentences
 
 
@@ -540,27 +575,30 @@ def cleaning_sentence(analysis: Analysis) -> str:
 
 def empty_cells_sentence(analysis: Analysis) -> str:
     """Which programs left which aspect empty (read off ``programs.csv``)."""
+    comparison = Comparison.from_metadata(analysis.metadata)
     parts = []
-    for row in analysis["programs"].itertuples(index=False):
-        empty = [ASPECT_JA[a] for a in ASPECTS if not pd.isna(getattr(row, f"n_{a}")) and getattr(row, f"n_{a}") == 0]
+    for row in analysis["programs"].to_dict("records"):
+        empty = [a.label for a in comparison.aspects if not pd.isna(row[f"n_{a.key}"]) and row[f"n_{a.key}"] == 0]
         if empty:
-            parts.append(f"NO {row.program_no} ({row.program}) は" + "・".join(f"「{a}」" for a in empty))
+            parts.append(f"NO {row['program_no']} ({row['program']}) は" + "・".join(f"「{a}」" for a in empty))
     if not parts:
-        return "どの事業も3つの観点すべてに記入があります。"
+        return f"どの事業も{len(comparison.aspects)}つの観点すべてに記入があります。"
     return "、".join(parts) + "が空欄です。記入がなかったこと自体が一つの所見です (限界がなかったという意味ではありません)。"
 
 
 def negation_sentence(analysis: Analysis) -> str:
     """How many items of each aspect hold a negated term."""
     items, terms = analysis["items"], analysis["terms"]
+    comparison = Comparison.from_metadata(analysis.metadata)
     negated = set(terms.loc[terms["negated"], "item_id"])
-    parts = [f"{ASPECT_JA[a]} {int(items.loc[items['aspect'] == a, 'item_id'].isin(negated).sum())}/"
-             f"{int((items['aspect'] == a).sum())} 項目" for a in ASPECTS]
+    parts = [f"{comparison.label(a)} {int(items.loc[items['aspect'] == a, 'item_id'].isin(negated).sum())}/"
+             f"{int((items['aspect'] == a).sum())} 項目" for a in comparison.aspect_keys]
     return "否定の語を含む項目は " + "、".join(parts) + " です。"
 
 
-def code_test_sentence(codes: pd.DataFrame, alpha: float = 0.05) -> str:
+def code_test_sentence(codes: pd.DataFrame, alpha: float = 0.05, comparison: Comparison | None = None) -> str:
     """What the program-level tests of the codes show, after Holm's correction."""
+    comparison = comparison or zushi_comparison()
     tested = codes.dropna(subset=["p_holm"]).drop_duplicates(["year", "code", "aspect"])
     if tested.empty:
         return "検定できるコードがありません。"
@@ -568,19 +606,21 @@ def code_test_sentence(codes: pd.DataFrame, alpha: float = 0.05) -> str:
     counts = ", ".join(sorted(set(tested["test"])))
     if below.empty:
         return (f"コード×観点の {len(tested)} 検定 ({counts}) のうち、Holm 補正後に p<{alpha} のものはありません。"
-                f"最小の補正前 p は {tested['p_value'].min():.3f} です。この事業数では区分の差は示せません。")
-    listed = "、".join(f"「{r.code}」({aspect_label(r.aspect)}, 補正後 p={r.p_holm:.3f})" for r in below.itertuples())
+                f"最小の補正前 p は {tested['p_value'].min():.3f} です。この事業数では{comparison.by_label}の差は示せません。")
+    listed = "、".join(f"「{r.code}」({comparison.label(r.aspect)}, 補正後 p={r.p_holm:.3f})" for r in below.itertuples())
     return f"コード×観点の {len(tested)} 検定 ({counts}) のうち、Holm 補正後に p<{alpha} のもの: {listed}。"
 
 
-def distinctive_sentence(distinctive: pd.DataFrame, threshold: float = 1.96) -> str:
-    """Whether any term reaches |z| ≥ threshold, and the largest z per support type."""
+def distinctive_sentence(distinctive: pd.DataFrame, threshold: float = 1.96, comparison: Comparison | None = None) -> str:
+    """Whether any term reaches |z| ≥ threshold, and the largest z per group."""
+    comparison = comparison or zushi_comparison()
+    what = comparison.by_label
     if distinctive.empty:
         return "特徴語を計算できる語がありません。"
-    listed = "、".join(f"{support} {largest(part, 'z')}" for support, part in distinctive.groupby("support_type", sort=False))
+    listed = "、".join(f"{group} {largest(part, 'z')}" for group, part in distinctive.groupby(comparison.by, sort=False))
     if (distinctive["z"] >= threshold).any():
-        return f"z ≧ {threshold} の語があります (各区分の最大: {listed})。"
-    return f"z ≧ {threshold} に達する語はありません (各区分の最大: {listed})。どの語も一つの区分に際立って偏ってはいません。"
+        return f"z ≧ {threshold} の語があります (各{what}の最大: {listed})。"
+    return f"z ≧ {threshold} に達する語はありません (各{what}の最大: {listed})。どの語も一つの{what}に際立って偏ってはいません。"
 
 
 def view_inertia(inertia: pd.DataFrame) -> pd.DataFrame:
@@ -605,3 +645,65 @@ def show_table(frame: pd.DataFrame):
         {"selector": "th", "props": "text-align: left; white-space: nowrap; vertical-align: bottom;"},
         {"selector": "td", "props": "text-align: left; white-space: pre-wrap; vertical-align: top; min-width: 4em;"},
     ])
+
+
+# ---------------------------------------------------------------- notebook text named after the schema
+
+NOTEBOOK_TEXT = {
+    "items": "## {by} × 観点の項目数\n\n項目の数は記述の多さであって、成果や問題の大きさではありません。",
+    "question": "**問い**: {groups} は、それぞれ何に{pos}があり、どこに{neg}があったか。\n\n"
+                "{by}は事業の性質なので、比べる単位は事業です。まず「何事業のうち何事業」「何項目のうち何項目」を示し、"
+                "検定は事業を単位にしたものだけを使います。",
+    "question_unpaired": "**問い**: {groups} で、{aspects} の記述はどう違うか。\n\n"
+                         "{by}は事業の性質なので、比べる単位は事業です。まず「何事業のうち何事業」「何項目のうち何項目」を示し、"
+                         "検定は事業を単位にしたものだけを使います。",
+    "sides": "## {pos}の語と{neg}の語\n\n右 (青) が「{pos_long}」、左 (赤) が「{neg_long}」に出てくる語で、"
+             "棒の長さはその語を含む項目の数です。下の表は、同じ事業が{pos}と{neg}の両方でその語を使ったかを数えたもの"
+             " (対応のある比較) です。",
+    "sides_unpaired": "## 観点ごとの特徴語\n\nスキーマが肯定・否定の観点を指定していないため、各観点 ({aspects}) を"
+                      "ほかの観点と比べた重み付き対数オッズ比 (Monroe ほか 2008 の一対残り) の z 値を示します。"
+                      "語の出現を数えた記述の目安です。",
+    "by_terms": "## {by}ごとの頻出語",
+    "distinctive": "## {by}ごとの特徴語\n\n各{by}を他の{by}と比べた重み付き対数オッズ比"
+                   " (Monroe ほか 2008 の一対残り) の z 値です。"
+                   "語の出現を数えた記述の目安です。",
+    "codes": "## コード × {by}\n\nコーディングルール (KH Coder 形式) で項目にコードを付けます。"
+             "表は「コードの項目がある事業数/事業数・"
+             "コードの項目数/項目数」です。{by}の差の検定は、{by}のラベルを事業に並べ替える並べ替え検定で、"
+             "全コード×観点に Holm 補正をかけています。",
+    "correspondence": "## 対応分析\n\n語と{by}を同じ平面に置いた対称マップです。一つの{by}にしか出ない語はその{by}の点より外側の"
+                      "同じ点に並び、語と{by}の点の距離は直接には比べられません。{by}が {n_groups} つなので、"
+                      "{n_axes} 軸で慣性の 100% を説明します。",
+    "summary": "## まとめ: {by}ごとに何が{pos}を上げ、どこに{neg}があったか\n\n市の表の項目そのものを、コードごとに{pos}と{neg}を"
+               "並べて示します。文は表の数字から自動で作ったもので、数字が示すこと以上は述べていません。",
+    "summary_unpaired": "## まとめ: {by}ごとの{aspects}\n\n市の表の項目そのものを、コードごとに観点を並べて示します。"
+                        "文は表の数字から自動で作ったもので、数字が示すこと以上は述べていません。",
+    "codes_by_year": "## 年度ごとのコード × {by}\n\n分母 (その{by}の項目数) が小さいので、1項目の違いで割合が大きく動きます。",
+    "term_changes": "## 増えた語・減った語\n\n前の年度と比べた重み付き対数オッズ比の z 値です (全{by}・全観点をまとめて)。"
+                    "事業が追加・廃止されると、その事業の語がそのまま増減に表れます。",
+}
+
+
+def notebook_text(key: str, analysis: Analysis) -> str:
+    """A notebook's heading and explanation, in the words of the analysis' schema and groups (the
+    ``_unpaired`` variant for a schema that marks no positive and negative aspects)."""
+    comparison = Comparison.from_metadata(analysis.metadata)
+    if not comparison.paired and f"{key}_unpaired" in NOTEBOOK_TEXT:
+        key = f"{key}_unpaired"
+    positive, negative = comparison.paired or (None, None)
+    n_groups = len(group_order(analysis["items"], comparison.by))
+    return NOTEBOOK_TEXT[key].format(
+        by=comparison.by_label, groups="・".join(group_order(analysis["items"], comparison.by)),
+        aspects="・".join(comparison.label(a) for a in comparison.aspect_keys),
+        pos=comparison.label(positive or ""), neg=comparison.label(negative or ""),
+        pos_long=comparison.label(positive or "", long=True), neg_long=comparison.label(negative or "", long=True),
+        n_groups=n_groups, n_axes=max(n_groups - 1, 0))
+
+
+def sides_table(analysis: Analysis, min_programs: int = 2) -> pd.DataFrame:
+    """The positive and negative aspects' terms in the same programs, or (for a schema without sides)
+    each aspect's distinctive terms with z ≥ 1.96."""
+    comparison = Comparison.from_metadata(analysis.metadata)
+    if comparison.paired:
+        return view_effect_vs_limitation(analysis["effect_vs_limitation"], min_programs, comparison)
+    return view_distinctive(analysis["distinctive_aspects"], 1.96, comparison)

@@ -1,4 +1,11 @@
-"""Which header texts mean which canonical column (the table's schema)."""
+"""Which header texts mean which column (the table's schema), and what an analysis compares.
+
+A schema names the table's own columns: ``[columns]`` (what groups the programs, NO, program),
+``[aspects]`` (the free-text columns that are split into items, in the city's order, each with its label
+and, optionally, whether it is the positive or the negative side) and ``[attributes]`` (program-level
+columns such as a rating, kept as they are). Zushi's built-in schema is one such file
+(``resources/schema_zushi.toml``).
+"""
 
 from __future__ import annotations
 
@@ -6,35 +13,18 @@ import re
 import tomllib
 import unicodedata
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 
 from .errors import InputError
-from .labels import ASPECT_HEADERS
 
-ASPECTS: tuple[str, ...] = ("effect", "limitation", "next_step")
-COLUMNS: tuple[str, ...] = ("support_type", "program_no", "program", *ASPECTS)
-
-
-KNOWN_SUPPORT_TYPES: tuple[str, ...] = ("財政的支援", "人的支援", "場の提供")
-
-DEFAULT_COLUMNS: dict[str, list[str]] = {
-    "support_type": ["区分"],
-    "program_no": ["NO", "No", "番号"],
-    "program": ["事業名"],
-    "effect": [ASPECT_HEADERS["effect"]],
-    "limitation": [ASPECT_HEADERS["limitation"]],
-    "next_step": [ASPECT_HEADERS["next_step"]],
-}
-
+COLUMNS: tuple[str, ...] = ("support_type", "program_no", "program")
+ZUSHI_ASPECTS: tuple[str, ...] = ("effect", "limitation", "next_step")
+POLARITIES = ("positive", "negative")
+RESERVED = frozenset({*COLUMNS, "item_id", "source_file", "source_line", "year", "city", "aspect", "item_no", "text",
+                      "term", "word", "n", "n_items", "n_programs", "group", "code", "all"})
+_KEY = re.compile(r"[a-z][a-z0-9_]{0,30}")
 _SPACE = re.compile(r"\s+")
-
-
-def support_order(items) -> list[str]:
-    """Support types in the order a reader expects: the city's three first, then new ones as they appear.
-
-    The one ordering of support types for every table, figure and workbook sheet."""
-    present = list(items["support_type"].dropna().unique())  # in order of appearance
-    return [s for s in KNOWN_SUPPORT_TYPES if s in present] + [s for s in present if s not in KNOWN_SUPPORT_TYPES]
 
 
 def normalize_header(text: str) -> str:
@@ -43,25 +33,52 @@ def normalize_header(text: str) -> str:
 
 
 @dataclass(frozen=True)
+class Aspect:
+    """One free-text column of the table: its key, the header texts that mean it and its labels."""
+
+    key: str
+    headers: tuple[str, ...]
+    label: str  # short, for axes and sheet names (効果)
+    long_label: str  # for legends and headings (効果があったこと)
+    polarity: str | None = None  # "positive", "negative" or None
+
+    def as_dict(self) -> dict:
+        return {"key": self.key, "header": self.headers[0], "label": self.label, "long_label": self.long_label,
+                "polarity": self.polarity}
+
+
+@dataclass(frozen=True)
 class Schema:
-    """Canonical column → the header texts that mean it."""
+    """Columns, aspects and attributes → the header texts that mean them."""
 
     columns: dict[str, list[str]]
-    known_support_types: tuple[str, ...] = KNOWN_SUPPORT_TYPES
+    aspects: tuple[Aspect, ...]
+    attributes: dict[str, list[str]] = field(default_factory=dict)
+    known_support_types: tuple[str, ...] = ()
     source: str = "built-in (逗子市)"
     ignore: tuple[str, ...] = ()  # header texts of columns to leave out of the analysis
+    separate_notes: bool = False  # a ※ line is an item of its own (default: part of the item above)
     _lookup: dict[str, str] = field(init=False, repr=False, compare=False)
     _longest: int = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         lookup: dict[str, str] = {}
-        for column, names in self.columns.items():
+        for column, names in self.names.items():
             for name in names:
                 lookup.setdefault(normalize_header(name), column)
         object.__setattr__(self, "_lookup", lookup)
         # Every row is checked for headers; a cell four times longer than the longest header name (spaces
         # and all) is a data cell, and is not normalized.
         object.__setattr__(self, "_longest", 4 * max(map(len, lookup), default=0) + 16)
+
+    @property
+    def names(self) -> dict[str, list[str]]:
+        """Every column the schema knows (columns, aspects, attributes) → its header texts."""
+        return {**self.columns, **{a.key: list(a.headers) for a in self.aspects}, **self.attributes}
+
+    @property
+    def aspect_keys(self) -> tuple[str, ...]:
+        return tuple(a.key for a in self.aspects)
 
     def column_for(self, header_text: str) -> str | None:
         if len(header_text) > self._longest:
@@ -74,19 +91,20 @@ class Schema:
 
     def is_synonym(self, column: str, header_text: str) -> bool:
         """True when the header matched a name other than the column's first (canonical) one."""
-        return normalize_header(header_text) != normalize_header(self.columns[column][0])
+        return normalize_header(header_text) != normalize_header(self.names[column][0])
+
+    def attribute_label(self, key: str) -> str:
+        return self.attributes[key][0]
 
 
-DEFAULT_SCHEMA = Schema(DEFAULT_COLUMNS)
+def builtin_schema_path() -> Path:
+    return Path(str(resources.files("kyodo_analysis") / "resources" / "schema_zushi.toml"))
 
 
 def load_schema(path: str | Path | None) -> Schema:
-    """The built-in schema, or one read from a TOML file with a ``[columns]`` table (and optionally
-    ``ignore = [...]`` header texts and ``[support_types] known = [...]``)."""
-    if path is None:
-        return DEFAULT_SCHEMA
-    path = Path(path)
-    hint = 'UTF-8 の TOML で [columns] 表を書いてください (例: program = ["事業名"])。'
+    """The built-in (Zushi) schema, or one read from a TOML file (see the module docstring and the README)."""
+    builtin = path is None
+    path = builtin_schema_path() if builtin else Path(path)
     if path.is_dir():
         raise InputError(path, "スキーマのパスがフォルダです。", hint="--schema には TOML ファイルを指定してください。")
     try:
@@ -94,22 +112,95 @@ def load_schema(path: str | Path | None) -> Schema:
     except FileNotFoundError:
         raise InputError(path, "スキーマファイルが見つかりません。", hint="--schema のパスを確認してください。") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise InputError(path, f"スキーマファイルを TOML として読めません: {exc}", hint=hint) from None
-    columns = data.get("columns")
-    if not isinstance(columns, dict):
-        raise InputError(path, "[columns] 表がありません。", hint=hint)
+        raise InputError(path, f"スキーマファイルを TOML として読めません: {exc}", hint=_HINT) from None
+    return parse_schema(path, data, "built-in (逗子市)" if builtin else str(path))
+
+
+_HINT = ('UTF-8 の TOML で [columns] (program など) と [aspects] の表を書いてください'
+         ' (例: [aspects] の下に reason = ["評価の理由"])。')
+
+
+def parse_schema(path: Path, data: dict, source: str) -> Schema:
+    """A Schema from a parsed TOML document, or an InputError naming what is wrong."""
+    unknown = sorted(set(data) - {"columns", "aspects", "attributes", "support_types", "ignore", "notes"})
+    if unknown:
+        raise InputError(path, f"未知の項目: {', '.join(unknown)}",
+                         hint="使えるのは [columns] [aspects] [attributes] [support_types] と ignore, notes です。")
+    columns = _table(path, data, "columns")
+    legacy = {k: columns.pop(k) for k in ZUSHI_ASPECTS if k in columns}  # older files listed Zushi's aspects here
     unknown = sorted(set(columns) - set(COLUMNS))
     if unknown:
-        raise InputError(path, f"未知の列名: {', '.join(unknown)}", hint=f"使える列名は {', '.join(COLUMNS)} です。")
+        raise InputError(path, f"[columns] の未知の列名: {', '.join(unknown)}",
+                         hint=f"[columns] に書けるのは {', '.join(COLUMNS)} です。"
+                         "本文の列は [aspects]、事業の属性は [attributes] に書きます。")
     parsed = {column: _texts(path, f"[columns] の {column}", names) for column, names in columns.items()}
-    if "program" not in parsed or not any(a in parsed for a in ASPECTS):
-        raise InputError(path, "program と、effect / limitation / next_step の少なくとも一つが必要です。", hint=hint)
-    support_types = data.get("support_types", {})
-    if not isinstance(support_types, dict):
-        raise InputError(path, "[support_types] は表にしてください。", hint='例: [support_types] の下に known = ["財政的支援"]')
-    known = _texts(path, "[support_types] の known", support_types.get("known", list(KNOWN_SUPPORT_TYPES)))
+    aspects = [*_legacy_aspects(path, legacy), *(_aspect(path, k, v) for k, v in _table(path, data, "aspects").items())]
+    attributes = {_key(path, "attributes", k): _texts(path, f"[attributes] の {k}", v)
+                  for k, v in _table(path, data, "attributes").items()}
+    if "program" not in parsed or not aspects:
+        raise InputError(path, "[columns] の program と、[aspects] の少なくとも一つが必要です。", hint=_HINT)
+    _check_keys(path, [a.key for a in aspects], list(attributes))
+    for polarity in POLARITIES:
+        marked = [a.key for a in aspects if a.polarity == polarity]
+        if len(marked) > 1:
+            raise InputError(path, f"polarity = \"{polarity}\" の観点が複数あります: {', '.join(marked)}",
+                             hint="肯定側 (positive) と否定側 (negative) は、それぞれ一つの観点にだけ付けてください。")
+    known = _texts(path, "[support_types] の known", _table(path, data, "support_types").get("known", []), allow_empty=True)
     ignore = _texts(path, "ignore", data.get("ignore", []), allow_empty=True)
-    return Schema(parsed, tuple(known), source=str(path), ignore=tuple(ignore))
+    notes = data.get("notes", "attach")
+    if notes not in ("attach", "separate"):
+        raise InputError(path, f"notes の値は \"attach\" か \"separate\" です (今の値: {notes!r:.40})。",
+                         hint='※ の行を上の項目の一部にするなら notes = "attach" (既定)、独立した項目にするなら "separate"。')
+    return Schema(parsed, tuple(aspects), attributes, tuple(known), source, tuple(ignore), notes == "separate")
+
+
+def _table(path: Path, data: dict, name: str) -> dict:
+    value = data.get(name, {})
+    if not isinstance(value, dict):
+        raise InputError(path, f"[{name}] は表にしてください (今の値: {value!r:.40})。", hint=_HINT)
+    return dict(value)
+
+
+def _key(path: Path, table: str, key: str) -> str:
+    if not _KEY.fullmatch(key) or key in RESERVED:
+        raise InputError(path, f"[{table}] の名前 {key!r} は使えません。",
+                         hint="半角英小文字で始まる英数字と _ の名前 (例: reason, rating) にし、"
+                         f"{', '.join(sorted(RESERVED))} は避けてください。")
+    return key
+
+
+def _check_keys(path: Path, aspects: list[str], attributes: list[str]) -> None:
+    seen = [*aspects, *attributes]
+    repeated = sorted({k for k in seen if seen.count(k) > 1})
+    if repeated:
+        raise InputError(path, f"同じ名前が観点・属性に2回あります: {', '.join(repeated)}", hint="名前を一つずつにしてください。")
+
+
+def _aspect(path: Path, key: str, value: object) -> Aspect:
+    """``reason = ["評価の理由"]``, or ``reason = { headers = [...], label = "理由", long_label = "…",
+    polarity = "positive" }``."""
+    key = _key(path, "aspects", key)
+    spec = value if isinstance(value, dict) else {"headers": value}
+    unknown = sorted(set(spec) - {"headers", "label", "long_label", "polarity"})
+    if unknown:
+        raise InputError(path, f"[aspects] の {key} に未知の項目: {', '.join(unknown)}",
+                         hint="書けるのは headers, label, long_label, polarity です。")
+    headers = _texts(path, f"[aspects] の {key}", spec.get("headers"))
+    label = _texts(path, f"[aspects] の {key} の label", spec.get("label", headers[0]))[0]
+    long_label = _texts(path, f"[aspects] の {key} の long_label", spec.get("long_label", label))[0]
+    polarity = spec.get("polarity")
+    if polarity is not None and polarity not in POLARITIES:
+        raise InputError(path, f"[aspects] の {key} の polarity は \"positive\" か \"negative\" です"
+                         f" (今の値: {polarity!r:.40})。",
+                         hint="肯定的な観点 (効果・成果) に positive、否定的な観点 (限界・課題) に negative を付けます。")
+    return Aspect(key, tuple(headers), label, long_label, polarity)
+
+
+def _legacy_aspects(path: Path, legacy: dict) -> list[Aspect]:
+    """Zushi's aspects written under [columns] (older schema files): Zushi's labels and sides."""
+    builtin = {a.key: a for a in load_schema(None).aspects} if legacy else {}
+    return [Aspect(k, tuple(_texts(path, f"[columns] の {k}", v)), builtin[k].label, builtin[k].long_label,
+                   builtin[k].polarity) for k, v in legacy.items()]
 
 
 def _texts(path: Path, what: str, value: object, allow_empty: bool = False) -> list[str]:
@@ -120,3 +211,74 @@ def _texts(path: Path, what: str, value: object, allow_empty: bool = False) -> l
         raise InputError(path, f"{what} の値は見出し文字列のリストにしてください (今の値: {value!r:.60})。",
                          hint='例: program = ["事業名", "事業"]')
     return value
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """What an analysis compares: the program-level column whose groups are compared (``by``: the support
+    type, the city or any attribute) and the aspects in the schema's order. Every table, figure and
+    report reads its groups and aspects from here (``metadata.json`` keeps it as ``comparison``)."""
+
+    aspects: tuple[Aspect, ...]
+    by: str = "support_type"
+    by_label: str = "区分"
+    attributes: dict[str, str] = field(default_factory=dict)  # attribute key → its label (first header text)
+
+    @property
+    def aspect_keys(self) -> tuple[str, ...]:
+        return tuple(a.key for a in self.aspects)
+
+    def side(self, polarity: str) -> str | None:
+        """The key of the positive or negative aspect, if the schema marks one."""
+        return next((a.key for a in self.aspects if a.polarity == polarity), None)
+
+    @property
+    def paired(self) -> tuple[str, str] | None:
+        """(positive, negative) aspect keys when the schema marks both; else None."""
+        positive, negative = self.side("positive"), self.side("negative")
+        return (positive, negative) if positive and negative else None
+
+    def label(self, aspect: str, long: bool = False) -> str:
+        """The aspect's Japanese label (全体 for the pooled rows)."""
+        for a in self.aspects:
+            if a.key == aspect:
+                return a.long_label if long else a.label
+        return "全体" if aspect == "all" else aspect
+
+    def as_dict(self) -> dict:
+        return {"by": self.by, "by_label": self.by_label, "aspects": [a.as_dict() for a in self.aspects],
+                "attributes": self.attributes}
+
+    @classmethod
+    def from_metadata(cls, metadata: dict | None) -> Comparison:
+        """The comparison recorded in an analysis' metadata (Zushi's, for metadata written without one)."""
+        recorded = (metadata or {}).get("comparison")
+        if not recorded:
+            return cls(load_schema(None).aspects)
+        aspects = tuple(Aspect(a["key"], (a["header"],), a["label"], a["long_label"], a.get("polarity"))
+                        for a in recorded["aspects"])
+        return cls(aspects, recorded["by"], recorded["by_label"], dict(recorded.get("attributes", {})))
+
+
+def merged_aspects(schemas: list[Schema]) -> tuple[Aspect, ...]:
+    """The aspects of several tables' schemas, in order of first appearance; one key means one aspect, so
+    its labels and side must agree across schemas."""
+    merged: dict[str, Aspect] = {}
+    for schema in schemas:
+        for aspect in schema.aspects:
+            known = merged.setdefault(aspect.key, aspect)
+            if (known.label, known.long_label, known.polarity) != (aspect.label, aspect.long_label, aspect.polarity):
+                raise InputError(schema.source, f"観点 {aspect.key} のラベルか polarity が、ほかの表のスキーマと違います "
+                                 f"({known.label}/{known.polarity} と {aspect.label}/{aspect.polarity})。",
+                                 hint="同じ名前の観点は同じ意味です。ラベルと polarity を揃えるか、別の名前にしてください。")
+    for polarity in POLARITIES:
+        marked = [a.key for a in merged.values() if a.polarity == polarity]
+        if len(marked) > 1:
+            raise InputError(schemas[-1].source, f"表によって {polarity} の観点が違います: {', '.join(marked)}",
+                             hint="一緒に分析する表では、肯定側・否定側の観点を同じ名前にしてください。")
+    return tuple(merged.values())
+
+
+def zushi_comparison() -> Comparison:
+    """The built-in comparison: Zushi's three aspects, by support type."""
+    return Comparison(load_schema(None).aspects)

@@ -9,11 +9,12 @@ from pathlib import Path
 from .errors import InputError
 
 KEYS = {"forced": "強制抽出のリスト", "stop": "使用しない語のリスト", "synonyms": "同義語のリスト",
-        "codes": "コーディングルール"}
+        "codes": "コーディングルール", "schema": "表のスキーマ", "by": "比べるグループ"}
+NOT_PATHS = {"by"}  # a column name, not a file
 
 
 def read_settings(path: str | Path, required: bool = False) -> dict[str, str]:
-    """The ``[analysis]`` paths of a settings file, relative to the file (nothing if it is absent and
+    """The ``[analysis]`` settings of a file: paths relative to the file, and ``by`` (nothing if it is absent and
     not ``required``). Unknown keys, wrong types and missing files are errors naming the file."""
     path = Path(path)
     if not path.exists():
@@ -37,6 +38,9 @@ def read_settings(path: str | Path, required: bool = False) -> dict[str, str]:
     for key, value in analysis.items():
         if not isinstance(value, str) or not value.strip():
             raise InputError(path, f"{key} にはファイルのパスを文字列で書いてください (今の値: {value!r:.40})。")
+        if key in NOT_PATHS:
+            settings[key] = value.strip()
+            continue
         target = (path.parent / value).resolve()
         if not target.is_file():
             raise InputError(path, f"{key} ({KEYS[key]}) のファイルがありません: {value}",

@@ -11,7 +11,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from .schema import ASPECTS, support_order
+from .schema import Comparison, zushi_comparison
 
 UNIT_COLUMNS = {"item": "item_id", "program": "program_key"}
 
@@ -21,30 +21,38 @@ def program_keys(items: pd.DataFrame) -> pd.Series:
     return items["source_file"].astype(str) + "#" + items["program_no"].astype(str)
 
 
-def programs_per_support_type(items: pd.DataFrame) -> pd.Series:
-    """How many programs of each support type have items (a program is a file and its NO)."""
-    return items[["support_type", "source_file", "program_no"]].drop_duplicates().groupby("support_type").size()
+def group_order(items: pd.DataFrame, by: str = "support_type") -> list[str]:
+    """The groups of ``by`` in the order the tables list them (first appearance): the one ordering of
+    groups for every table, figure and sheet."""
+    return list(items[by].dropna().unique())
 
 
-def term_items(term_frame: pd.DataFrame, items: pd.DataFrame) -> pd.DataFrame:
-    """Terms with the item's year, support type, program and aspect attached (one row per occurrence)."""
-    meta = items[["item_id", "source_file", "year", "support_type", "program_no", "program", "aspect"]].copy()
+def programs_per_group(items: pd.DataFrame, by: str = "support_type") -> pd.Series:
+    """How many programs of each group have items (a program is a file and its NO)."""
+    return items[[by, "source_file", "program_no"]].drop_duplicates().groupby(by).size()
+
+
+def term_items(term_frame: pd.DataFrame, items: pd.DataFrame, by: str = "support_type") -> pd.DataFrame:
+    """Terms with the item's year, group (``by``), program and aspect attached (one row per occurrence)."""
+    columns = list(dict.fromkeys(["item_id", "source_file", "year", by, "program_no", "program", "aspect"]))
+    meta = items[columns].copy()
     meta["program_key"] = program_keys(items)
     return term_frame.merge(meta, on="item_id", how="inner", validate="many_to_one")
 
 
-def sort_for_reading(frame: pd.DataFrame, items: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
-    """Sort by support type and aspect in the order a reader expects (table order, effect → next_step)."""
+def sort_for_reading(frame: pd.DataFrame, items: pd.DataFrame, columns: list[str],
+                     aspects: tuple[str, ...] | list[str] = ()) -> pd.DataFrame:
+    """Sort by the given columns in the order a reader expects: groups as the table lists them, aspects in
+    the schema's order (``aspects``), other columns by value."""
     frame = frame.copy()
     keys = []
     for column in columns:
-        if column == "support_type":
-            order = support_order(items)
-            frame["__support_order"] = frame["support_type"].map({s: i for i, s in enumerate(order)})
-            keys.append("__support_order")
-        elif column == "aspect":
-            frame["__aspect_order"] = frame["aspect"].map({a: i for i, a in enumerate(ASPECTS)})
-            keys.append("__aspect_order")
+        if column == "aspect":
+            frame["__aspect"] = frame["aspect"].map({a: i for i, a in enumerate(aspects)})
+            keys.append("__aspect")
+        elif column in items.columns and not pd.api.types.is_numeric_dtype(items[column]):
+            frame[f"__{column}"] = frame[column].map({g: i for i, g in enumerate(group_order(items, column))})
+            keys.append(f"__{column}")
         else:
             keys.append(column)
     frame = frame.sort_values(keys, kind="stable", na_position="first")
@@ -53,12 +61,12 @@ def sort_for_reading(frame: pd.DataFrame, items: pd.DataFrame, columns: list[str
 
 RANK_KEY = ["n_programs", "n_items", "n"]  # how terms are ranked: programs, then items, then occurrences
 COUNT_COLUMNS = ["n", "n_items", "n_programs"]
-ALL_SUPPORT_TYPES = "全体"
+ALL_GROUPS = "全体"
 ALL_ASPECTS = "all"
 
 
 def counts(frame: pd.DataFrame, items: pd.DataFrame, by: list[str] | tuple[str, ...] = (),
-           column: str = "term") -> pd.DataFrame:
+           column: str = "term", aspects: tuple[str, ...] = ()) -> pd.DataFrame:
     """Per group × term (or any ``column``): occurrences ``n``, items ``n_items`` and programs ``n_programs``.
 
     Rows are listed by group, then by the ranking key (programs, items, occurrences; descending),
@@ -72,29 +80,31 @@ def counts(frame: pd.DataFrame, items: pd.DataFrame, by: list[str] | tuple[str, 
     out[column] = out[column].astype("string")
     for name in RANK_KEY:
         out[f"_neg_{name}"] = -out[name]
-    out = sort_for_reading(out, items, [*by, *(f"_neg_{name}" for name in RANK_KEY), column])
+    out = sort_for_reading(out, items, [*by, *(f"_neg_{name}" for name in RANK_KEY), column], aspects)
     out = out.drop(columns=[f"_neg_{name}" for name in RANK_KEY])
     return out[[*by, column, *COUNT_COLUMNS]].astype({name: "Int64" for name in COUNT_COLUMNS})
 
 
-def counts_by_level(frame: pd.DataFrame, items: pd.DataFrame, column: str = "term") -> pd.DataFrame:
-    """Counts per year at three levels: everything pooled (``全体`` / ``all``), each support type with its
-    aspects pooled (``all``), and each support type × aspect."""
-    levels = [([], ALL_SUPPORT_TYPES, ALL_ASPECTS), (["support_type"], None, ALL_ASPECTS),
-              (["support_type", "aspect"], None, None)]
+def counts_by_level(frame: pd.DataFrame, items: pd.DataFrame, column: str = "term",
+                    comparison: Comparison | None = None) -> pd.DataFrame:
+    """Counts per year at three levels: everything pooled (``全体`` / ``all``), each group (``by``) with
+    its aspects pooled (``all``), and each group × aspect."""
+    comparison = comparison or zushi_comparison()
+    by, aspects = comparison.by, comparison.aspect_keys
+    levels = [([], ALL_GROUPS, ALL_ASPECTS), ([by], None, ALL_ASPECTS), ([by, "aspect"], None, None)]
     parts = []
-    for level, (keys, support_fill, aspect_fill) in enumerate(levels):
-        table = counts(frame, items, by=["year", *keys], column=column)
-        if support_fill is not None:
-            table["support_type"] = support_fill
+    for level, (keys, group_fill, aspect_fill) in enumerate(levels):
+        table = counts(frame, items, by=["year", *keys], column=column, aspects=aspects)
+        if group_fill is not None:
+            table[by] = group_fill
         if aspect_fill is not None:
             table["aspect"] = aspect_fill
-        parts.append(table[["year", "support_type", "aspect", column, *COUNT_COLUMNS]].assign(_level=level))
+        parts.append(table[["year", by, "aspect", column, *COUNT_COLUMNS]].assign(_level=level))
     out = pd.concat(parts, ignore_index=True)
     for name in RANK_KEY:
         out[f"_neg_{name}"] = -out[name]
-    out = sort_for_reading(out, items, ["year", "_level", "support_type", "aspect",
-                                        *(f"_neg_{name}" for name in RANK_KEY), column])
+    out = sort_for_reading(out, items, ["year", "_level", by, "aspect", *(f"_neg_{name}" for name in RANK_KEY), column],
+                           aspects)
     return out.drop(columns=["_level", *(f"_neg_{name}" for name in RANK_KEY)])
 
 
@@ -130,16 +140,17 @@ def largest(frame: pd.DataFrame, column: str, absolute: bool = False) -> str:
     return f"{label}={best:.2f} の {len(tied)} 語"
 
 
-def keywords(term_frame: pd.DataFrame, items: pd.DataFrame) -> pd.DataFrame:
-    """``keywords.csv``: per year × support type × aspect × term, occurrences, items and programs."""
-    return counts(term_frame, items, by=["year", "support_type", "aspect"])
+def keywords(term_frame: pd.DataFrame, items: pd.DataFrame, comparison: Comparison | None = None) -> pd.DataFrame:
+    """``keywords.csv``: per year × group × aspect × term, occurrences, items and programs."""
+    comparison = comparison or zushi_comparison()
+    return counts(term_frame, items, by=["year", comparison.by, "aspect"], aspects=comparison.aspect_keys)
 
 
-def word_counts(mention_frame: pd.DataFrame, items: pd.DataFrame) -> pd.DataFrame:
-    """``word_counts.csv``: per year × support type × aspect × word, the items and programs that mention
+def word_counts(mention_frame: pd.DataFrame, items: pd.DataFrame, comparison: Comparison | None = None) -> pd.DataFrame:
+    """``word_counts.csv``: per year × group × aspect × word, the items and programs that mention
     the word at all — alone or inside a compound (団体 in 申請団体) — at the three levels of
     :func:`counts_by_level`."""
-    return counts_by_level(mention_frame, items, column="word")
+    return counts_by_level(mention_frame, items, column="word", comparison=comparison)
 
 
 # ---------------------------------------------------------------- distinctive terms
@@ -170,59 +181,68 @@ def weighted_log_odds(group_counts: pd.DataFrame, group: str = "group") -> pd.Da
     return out[out["n_group"] + out["n_rest"] > 0].reset_index(drop=True)
 
 
-DISTINCTIVE_COLUMNS = ["year", "support_type", "term", "n_group", "n_rest", "programs_group", "programs_rest",
-                       "log_odds", "z"]
+DISTINCTIVE_COLUMNS = ["term", "n_group", "n_rest", "programs_group", "programs_rest", "log_odds", "z"]
 
 
-def distinctive_terms(term_frame: pd.DataFrame, items: pd.DataFrame) -> pd.DataFrame:
-    """``distinctive_terms.csv``: each support type against the other support types, per year —
-    Monroe et al.'s one-vs-rest weighted log-odds (a descriptive score over term occurrences, not a
-    test: items of one program are not independent) with the raw counts and programs beside it."""
-    joined = term_items(term_frame, items)
+def distinctive_terms(term_frame: pd.DataFrame, items: pd.DataFrame, by: str = "support_type",
+                      aspects: tuple[str, ...] = ()) -> pd.DataFrame:
+    """``distinctive_terms.csv``: each group of ``by`` (the support type, an attribute, the city, or the
+    aspect) against the other groups, per year — Monroe et al.'s one-vs-rest weighted log-odds (a
+    descriptive score over term occurrences, not a test: items of one program are not independent) with
+    the raw counts and programs beside it."""
+    joined = term_items(term_frame, items, by)
+    columns = ["year", by, *DISTINCTIVE_COLUMNS]
     parts = []
     for year, data in joined.groupby("year", dropna=False, sort=True):
-        group_counts = data.groupby(["support_type", "term"], sort=False).size().rename("n").reset_index()
-        scored = weighted_log_odds(group_counts.rename(columns={"support_type": "group"}))
-        programs = data.groupby(["support_type", "term"])["program_key"].nunique()
+        group_counts = data.groupby([by, "term"], sort=False).size().rename("n").reset_index()
+        scored = weighted_log_odds(group_counts.rename(columns={by: "group"}))
+        programs = data.groupby([by, "term"])["program_key"].nunique()
         total = data.groupby("term")["program_key"].nunique()
         scored["programs_group"] = [programs.get((g, t), 0) for g, t in zip(scored["group"], scored["term"], strict=True)]
         scored["programs_rest"] = total.reindex(scored["term"]).to_numpy() - scored["programs_group"]
-        parts.append(scored.rename(columns={"group": "support_type"}).assign(year=year))
-    out = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=DISTINCTIVE_COLUMNS)
-    out = out[DISTINCTIVE_COLUMNS]
+        parts.append(scored.rename(columns={"group": by}).assign(year=year))
+    out = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
+    out = out[columns]
     out["_neg_z"] = -out["z"]
-    out = sort_for_reading(out, items, ["year", "support_type", "_neg_z", "term"]).drop(columns="_neg_z")
+    out = sort_for_reading(out, items, ["year", by, "_neg_z", "term"], aspects).drop(columns="_neg_z")
     out = out.astype({c: "Int64" for c in ("year", "n_group", "n_rest", "programs_group", "programs_rest")})
     return out.astype({"log_odds": float, "z": float}).round({"log_odds": 6, "z": 6})
 
 
-PAIRED_COLUMNS = ["year", "support_type", "term", "programs", "programs_effect", "programs_limitation",
-                  "programs_both", "items_effect", "items_limitation"]
+PAIRED_COLUMNS = ["term", "programs", "programs_effect", "programs_limitation", "programs_both", "items_effect",
+                  "items_limitation"]
 
 
-def effect_vs_limitation(term_frame: pd.DataFrame, items: pd.DataFrame) -> pd.DataFrame:
-    """``effect_vs_limitation.csv``: per year × support type × term, how many of the support type's programs
-    use the term among their effects, among their limitations, and in both (the same programs, paired),
-    with the items of each side. A description, not a test: 2–3 programs per support type cannot show one."""
-    keys = ["year", "support_type", "term"]
-    joined = term_items(term_frame, items)
-    joined = joined[joined["aspect"].isin(["effect", "limitation"])]
+def effect_vs_limitation(term_frame: pd.DataFrame, items: pd.DataFrame, comparison: Comparison | None = None
+                         ) -> pd.DataFrame:
+    """``effect_vs_limitation.csv``: per year × group × term, how many of the group's programs use the term
+    in the positive aspect (``effect``: the one the schema marks ``positive``), in the negative one
+    (``limitation``), and in both (the same programs, paired), with the items of each side. A description,
+    not a test: 2–3 programs per group cannot show one. Empty when the schema marks no such pair."""
+    comparison = comparison or zushi_comparison()
+    by = comparison.by
+    keys = ["year", by, "term"]
+    if comparison.paired is None:
+        return pd.DataFrame(columns=["year", by, *PAIRED_COLUMNS])
+    positive, negative = comparison.paired
+    joined = term_items(term_frame, items, by)
+    joined = joined[joined["aspect"].isin([positive, negative])]
     sides = {}
-    for aspect in ("effect", "limitation"):
+    for aspect in (positive, negative):
         side = joined[joined["aspect"] == aspect].groupby(keys, dropna=False)
         sides[aspect] = side.agg(programs=("program_key", "nunique"), items=("item_id", "nunique"))
     both = (joined.groupby([*keys, "program_key"], dropna=False)["aspect"].nunique() == 2).groupby(
         level=keys, dropna=False).sum().rename("programs_both")
-    out = pd.concat([sides["effect"].add_suffix("_effect"), sides["limitation"].add_suffix("_limitation"), both],
+    out = pd.concat([sides[positive].add_suffix("_effect"), sides[negative].add_suffix("_limitation"), both],
                     axis=1).fillna(0).reset_index()
-    programs = items.assign(program_key=program_keys(items)).groupby(["year", "support_type"], dropna=False)[
+    programs = items.assign(program_key=program_keys(items)).groupby(["year", by], dropna=False)[
         "program_key"].nunique().rename("programs").reset_index()
-    out = out.merge(programs, on=["year", "support_type"], how="left")
+    out = out.merge(programs, on=["year", by], how="left")
     out["_key"] = -(out["programs_effect"] + out["programs_limitation"])
     out["_items"] = -(out["items_effect"] + out["items_limitation"])
-    out = sort_for_reading(out, items, ["year", "support_type", "_key", "_items", "term"])
-    out = out[PAIRED_COLUMNS]
-    return out.astype({c: "Int64" for c in PAIRED_COLUMNS if c not in ("support_type", "term")} | {"term": "string"})
+    out = sort_for_reading(out, items, ["year", by, "_key", "_items", "term"])
+    out = out[["year", by, *PAIRED_COLUMNS]]
+    return out.astype({c: "Int64" for c in ["year", *PAIRED_COLUMNS] if c != "term"} | {"term": "string"})
 
 
 # ---------------------------------------------------------------- co-occurrence network
@@ -242,7 +262,7 @@ def cooccurrence(term_frame: pd.DataFrame, items: pd.DataFrame, unit: str = "ite
     import networkx as nx
 
     unit_column = UNIT_COLUMNS[unit]
-    joined = term_items(term_frame, items)
+    joined = term_items(term_frame, items, link_to or "support_type")
     sets = joined.groupby("term")[unit_column].agg(lambda s: frozenset(s))
     sets = sets[sets.map(len) >= min_units].sort_index()
     names = list(sets.index)
@@ -349,7 +369,8 @@ def packed_layout(graph, seed: int = 2018) -> dict[str, tuple[float, float]]:
 # ---------------------------------------------------------------- correspondence analysis
 
 def correspondence(term_frame: pd.DataFrame, items: pd.DataFrame, by: str | list[str] = "support_type",
-                   top_n: int = 40, min_count: int = 2) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+                   top_n: int = 40, min_count: int = 2, aspects: tuple[str, ...] = ()
+                   ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Correspondence analysis of terms × groups (support type, or support type·aspect).
 
     Keeps the ``top_n`` terms (used at least ``min_count`` times) with the largest χ² contribution in
@@ -358,12 +379,12 @@ def correspondence(term_frame: pd.DataFrame, items: pd.DataFrame, by: str | list
     ``inertia`` gives the share explained per axis. Signs are fixed so that the first group has a
     non-negative coordinate on every axis (the same input gives the same map).
     """
-    joined = term_items(term_frame, items)
     by = [by] if isinstance(by, str) else list(by)
+    joined = term_items(term_frame, items, by[0])
     joined["group"] = joined[by[0]].astype(str).str.cat([joined[c].astype(str) for c in by[1:]], sep="・")
     table = pd.crosstab(joined["term"], joined["group"])
-    group_order = list(dict.fromkeys(joined.sort_values(by, key=_sort_key(items)).loc[:, "group"]))
-    table = table[group_order]
+    order = list(dict.fromkeys(sort_for_reading(joined, items, by, aspects)["group"]))
+    table = table[order]
     table = table[table.sum(axis=1) >= min_count]
     n = table.to_numpy(dtype=float)
     expected = n.sum(axis=1, keepdims=True) * n.sum(axis=0, keepdims=True) / n.sum()
@@ -406,16 +427,3 @@ def correspondence(term_frame: pd.DataFrame, items: pd.DataFrame, by: str | list
     inertia = pd.DataFrame({"axis": dims, "inertia": np.round(eig, 6),
                             "share": np.round(eig / eig.sum() if eig.sum() else eig, 6)})
     return term_coords, group_coords, inertia
-
-
-def _sort_key(items: pd.DataFrame):
-    support_rank = {s: i for i, s in enumerate(support_order(items))}
-    aspect_order = {a: i for i, a in enumerate(ASPECTS)}
-
-    def key(column: pd.Series) -> pd.Series:
-        if column.name == "support_type":
-            return column.map(support_rank)
-        if column.name == "aspect":
-            return column.map(aspect_order)
-        return column
-    return key

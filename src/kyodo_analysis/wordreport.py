@@ -1,4 +1,4 @@
-"""The Word summary (``kyodo_summary.docx``): per support type what worked and what fell short, in the
+"""The Word summary (``kyodo_summary.docx``): per group (support type) what worked and what fell short, in the
 city's own items and in sentences computed from the tables, with the figures and their sources — an
 A4 document the planning team can edit."""
 
@@ -10,14 +10,24 @@ import pandas as pd
 
 from .analysis import Analysis, select_year
 from .labels import year_label
-from .plots import source_note
-from .report import items_by_support_type, normalize_zip, review_summary, summary_sentences
-from .schema import support_order
+from .plots import figure_names, source_note
+from .report import items_by_group, normalize_zip, review_summary, summary_aspects, summary_sentences
+from .schema import Comparison
+from .stats import group_order
 from .years import known_years
 
 FONT = "游ゴシック"  # what Japanese Word shows by default; the reviewer's Word substitutes if missing
-FIGURES = [("effect_vs_limitation_terms_by_support_type", "区分ごとの「限界」の語 (左) と「効果」の語 (右)"),
-           ("codes_by_support_type_heatmap", "コード × 区分 (コードに当たる項目のある事業数 / 事業数)")]
+
+
+def figures_shown(comparison: Comparison) -> list[tuple[str, str]]:
+    """(figure file name, caption) of the two figures the summary shows."""
+    names, what = figure_names(comparison), comparison.by_label
+    if comparison.paired:
+        positive, negative = (comparison.label(a) for a in comparison.paired)
+        side = f"{what}ごとの「{negative}」の語 (左) と「{positive}」の語 (右)"
+    else:
+        side = "観点ごとの特徴語 (その観点 対 他の観点)"
+    return [(names[1], side), (names[3], f"コード × {what} (コードに当たる項目のある事業数 / 事業数)")]
 
 
 def _document():
@@ -64,18 +74,17 @@ def _table(doc, frame: pd.DataFrame, widths_cm: list[float] | None = None) -> No
                 cell.width = Cm(widths_cm[k])
 
 
-def _support_section(doc, analysis: Analysis, support: str, sentence: str) -> None:
-    summary = review_summary(analysis)
-    doc.add_heading(support, level=2)
+def _support_section(doc, analysis: Analysis, group: str, sentence: str) -> None:
+    summary, comparison = review_summary(analysis), Comparison.from_metadata(analysis.metadata)
+    doc.add_heading(group, level=2)
     doc.add_paragraph(sentence)
-    rows = summary[summary["区分"] == support]
-    shown = pd.DataFrame({
-        "コード": rows["コード"],
-        "効果 (市の表の記述)": [f"{p}事業・{n}項目\n{t}" if n else "—"
-                          for p, n, t in zip(rows["効果の事業数"], rows["効果の項目数"], rows["効果"], strict=True)],
-        "限界 (市の表の記述)": [f"{p}事業・{n}項目\n{t}" if n else "—"
-                          for p, n, t in zip(rows["限界の事業数"], rows["限界の項目数"], rows["限界"], strict=True)]})
-    _table(doc, shown, [3.0, 6.5, 6.5])
+    rows = summary[summary[comparison.by_label] == group]
+    labels = [comparison.label(a) for a in summary_aspects(comparison)]
+    shown = pd.DataFrame({"コード": rows["コード"], **{
+        f"{label} (市の表の記述)": [f"{p}事業・{n}項目\n{t}" if n else "—" for p, n, t in
+                               zip(rows[f"{label}の事業数"], rows[f"{label}の項目数"], rows[label], strict=True)]
+        for label in labels}})
+    _table(doc, shown, [3.0, *[13.0 / len(labels)] * len(labels)])
 
 
 def _figure(doc, path: Path, number: int, caption: str, metadata: dict) -> None:
@@ -90,7 +99,9 @@ def write_summary(analysis: Analysis, figures: Path, path: str | Path) -> Path:
     """``kyodo_summary.docx``: one chapter per year (or the one table), each support type's summary and
     the city's items by code, then the figures with captions and sources."""
     doc = _document()
-    doc.add_heading("協働の成果等の計量テキスト分析: 区分ごとの効果と限界", level=1)
+    comparison = Comparison.from_metadata(analysis.metadata)
+    sides = "と".join(comparison.label(a) for a in summary_aspects(comparison))
+    doc.add_heading(f"協働の成果等の計量テキスト分析: {comparison.by_label}ごとの{sides}", level=1)
     doc.add_paragraph(source_note(analysis.metadata))
     doc.add_paragraph("比べる単位は事業です。各文の数字は data/processed/ の表 (programs.csv, item_codes.csv, codes.csv) "
                       "から計算したもので、表が示すこと以上は述べていません。項目は市の表の記述そのままです。")
@@ -101,11 +112,11 @@ def write_summary(analysis: Analysis, figures: Path, path: str | Path) -> Path:
         suffix = "" if year is None else f"_{year}"
         if year is not None:
             doc.add_heading(year_label(year), level=1)
-        counts = items_by_support_type(part["items"]).reset_index()
+        counts = items_by_group(part["items"], comparison).reset_index()
         _table(doc, counts.astype(str))
-        for support, sentence in zip(support_order(part["items"]), summary_sentences(part), strict=True):
-            _support_section(doc, part, support, sentence)
-        for name, caption in FIGURES:
+        for group, sentence in zip(group_order(part["items"], comparison.by), summary_sentences(part), strict=True):
+            _support_section(doc, part, group, sentence)
+        for name, caption in figures_shown(comparison):
             if (figures / f"{name}{suffix}.png").exists():
                 number += 1
                 _figure(doc, figures / f"{name}{suffix}.png", number, caption, part.metadata)

@@ -10,12 +10,13 @@ from itertools import pairwise
 
 import pandas as pd
 
-from .stats import ALL_ASPECTS, ALL_SUPPORT_TYPES, counts_by_level, sort_for_reading, weighted_log_odds
+from .schema import Comparison, zushi_comparison
+from .stats import ALL_ASPECTS, ALL_GROUPS, counts_by_level, sort_for_reading, weighted_log_odds
 
-CHANGE_COLUMNS = ["program_no", "program", "support_type", "status", "first_year", "last_year", "previous_name",
+CHANGE_COLUMNS = ["city", "program_no", "program", "support_type", "status", "first_year", "last_year", "previous_name",
                   "previous_no"]
-TREND_COLUMNS = ["year", "support_type", "aspect", "term", "n", "n_items", "n_programs", "prev_year", "n_prev",
-                 "log_odds_vs_prev", "z_vs_prev"]
+TREND_COLUMNS = ["aspect", "term", "n", "n_items", "n_programs", "prev_year", "n_prev", "log_odds_vs_prev",
+                 "z_vs_prev"]
 RENAME_SIMILARITY = 0.5
 
 
@@ -55,8 +56,26 @@ class _Chain:
         self.last_year, self.text = year, text
 
 
+def cities(frame: pd.DataFrame) -> list:
+    """The cities of a table (NA for tables without one) in order of appearance: years are compared within a city."""
+    return list(dict.fromkeys(frame["city"].tolist())) if len(frame) else []
+
+
+def of_city(frame: pd.DataFrame, city) -> pd.DataFrame:
+    return frame[frame["city"].isna()] if pd.isna(city) else frame[frame["city"] == city]
+
+
 def program_changes(programs: pd.DataFrame, items: pd.DataFrame, similarity: float = RENAME_SIMILARITY) -> pd.DataFrame:
-    """``program_changes.csv``: one row per program followed across the years.
+    """``program_changes.csv``: the programs of each city followed across its years (see :func:`city_changes`)."""
+    parts = [city_changes(of_city(programs, city), of_city(items, city), similarity).assign(city=city)
+             for city in cities(programs)]
+    out = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=CHANGE_COLUMNS)
+    return out[CHANGE_COLUMNS].astype({c: "Int64" for c in ("program_no", "first_year", "last_year", "previous_no")}
+                                      | {"city": "string"})
+
+
+def city_changes(programs: pd.DataFrame, items: pd.DataFrame, similarity: float = RENAME_SIMILARITY) -> pd.DataFrame:
+    """One row per program of one city followed across the years.
 
     Each year's programs are matched to the previous year's by name (width and spaces normalised),
     whatever their NO; the programs left over are paired as renamed when their items' text is still
@@ -120,34 +139,43 @@ def _status(chain: _Chain, years: list[int]) -> str:
     return "renumbered" if chain.previous_no is not None else "kept"
 
 
-def keyword_trends(term_frame: pd.DataFrame, items: pd.DataFrame) -> pd.DataFrame:
-    """``keyword_trends.csv``: per term × year × support type × aspect, counts and programs, and against
-    the previous year the weighted log-odds of the term (positive z: rose; negative: fell).
+def keyword_trends(term_frame: pd.DataFrame, items: pd.DataFrame, comparison: Comparison | None = None) -> pd.DataFrame:
+    """``keyword_trends.csv``: per city × year × group × aspect × term, counts and programs, and against
+    the city's previous year the weighted log-odds of the term (positive z: rose; negative: fell).
 
-    Rows come at three levels: all support types and aspects pooled (``全体`` / ``all``), each support
-    type with aspects pooled (``all``), and each support type × aspect. A term used the previous year
-    but not this year appears with ``n = 0`` so that falling terms are listed too.
+    Rows come at three levels: all groups and aspects pooled (``全体`` / ``all``), each group with aspects
+    pooled (``all``), and each group × aspect. A term used the previous year but not this year appears
+    with ``n = 0`` so that falling terms are listed too. Years are compared only within a city.
     """
-    table = counts_by_level(term_frame, items)
+    comparison = comparison or zushi_comparison()
+    parts = [city_trends(term_frame, of_city(items, city), comparison).assign(city=city) for city in cities(items)]
+    columns = ["city", "year", comparison.by, *TREND_COLUMNS]
+    out = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
+    return out[columns].astype({"city": "string"})
+
+
+def city_trends(term_frame: pd.DataFrame, items: pd.DataFrame, comparison: Comparison) -> pd.DataFrame:
+    """The trends of one city's items (see :func:`keyword_trends`)."""
+    by, keys = comparison.by, ["year", comparison.by, "aspect", "term"]
+    table = counts_by_level(term_frame[term_frame["item_id"].isin(items["item_id"])], items, comparison=comparison)
     changes = []
     for previous, year in pairwise(known_years(items)):
         pair = table[table["year"].isin([previous, year])]
-        for (support, aspect), cell in pair.groupby(["support_type", "aspect"], sort=False):
+        for (group, aspect), cell in pair.groupby([by, "aspect"], sort=False):
             scored = weighted_log_odds(cell.rename(columns={"year": "group"})[["group", "term", "n"]])
             scored = scored[scored["group"] == year]
-            changes.append(pd.DataFrame({"year": year, "support_type": support, "aspect": aspect,
+            changes.append(pd.DataFrame({"year": year, by: group, "aspect": aspect,
                                          "term": scored["term"].values, "prev_year": previous,
                                          "n_prev": scored["n_rest"].values, "log_odds_vs_prev": scored["log_odds"].values,
                                          "z_vs_prev": scored["z"].values}))
     if changes:
-        table = table.merge(pd.concat(changes, ignore_index=True), on=["year", "support_type", "aspect", "term"],
-                            how="outer")
+        table = table.merge(pd.concat(changes, ignore_index=True), on=keys, how="outer")
         for column in ("n", "n_items", "n_programs"):
             table[column] = table[column].fillna(0)
-    out = table.reindex(columns=TREND_COLUMNS)
-    out["_level"] = (out["support_type"] != ALL_SUPPORT_TYPES).astype(int) + (out["aspect"] != ALL_ASPECTS).astype(int)
+    out = table.reindex(columns=["year", by, *TREND_COLUMNS])
+    out["_level"] = (out[by] != ALL_GROUPS).astype(int) + (out["aspect"] != ALL_ASPECTS).astype(int)
     out["_neg_n"] = -out["n"]
-    out = sort_for_reading(out, items, ["year", "_level", "support_type", "aspect", "_neg_n", "term"])
+    out = sort_for_reading(out, items, ["year", "_level", by, "aspect", "_neg_n", "term"], comparison.aspect_keys)
     out = out.drop(columns=["_level", "_neg_n"])
     for column in ("year", "n", "n_items", "n_programs", "prev_year", "n_prev"):
         out[column] = out[column].astype("Int64")
@@ -156,14 +184,14 @@ def keyword_trends(term_frame: pd.DataFrame, items: pd.DataFrame) -> pd.DataFram
     return out.reset_index(drop=True)
 
 
-def term_shifts(trends: pd.DataFrame, year: int, top: int = 10, threshold: float = 1.96
+def term_shifts(trends: pd.DataFrame, year: int, top: int = 10, threshold: float = 1.96, by: str = "support_type"
                 ) -> tuple[pd.DataFrame, pd.DataFrame, int]:
-    """The terms of ``year`` (all support types and aspects pooled) whose z against the previous year
+    """The terms of ``year`` (all groups and aspects pooled) whose z against the previous year
     reaches +``threshold`` (rising) or −``threshold`` (falling), the largest change first, never cut
     inside a tie (up to ``2 × top``), and how many tied terms were left out."""
     from .stats import top_with_ties
 
-    pooled = trends[(trends["support_type"] == ALL_SUPPORT_TYPES) & (trends["aspect"] == ALL_ASPECTS)
+    pooled = trends[(trends[by] == ALL_GROUPS) & (trends["aspect"] == ALL_ASPECTS)
                     & (trends["year"] == year) & trends["z_vs_prev"].notna()]
     pooled = pooled.assign(z_key=pooled["z_vs_prev"].round(6))
     rising = pooled[pooled["z_key"] >= threshold].sort_values(["z_key", "term"], ascending=[False, True])
