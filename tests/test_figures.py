@@ -66,9 +66,9 @@ def test_figures_are_byte_identical_on_rerun(analysis):
 
 
 def test_a_missing_glyph_is_drawn_as_geta_and_reported(analysis, tmp_path, capsys):
-    items = analysis["items"].copy()
-    items["support_type"] = items["support_type"].replace({"人的支援": "人的支援😀"})
-    fig = plot_items_by_aspect(items, analysis.metadata)
+    programs = analysis["programs"].copy()
+    programs["support_type"] = programs["support_type"].replace({"人的支援": "人的支援😀"})
+    fig = plot_items_by_aspect(programs, analysis.metadata)
     paths = save_figure(fig, tmp_path, "broken")  # the run does not die
     assert all(p.stat().st_size > 0 for p in paths)
     assert "フォントにない文字 😀 を 〓 で表しました" in capsys.readouterr().err
@@ -76,7 +76,7 @@ def test_a_missing_glyph_is_drawn_as_geta_and_reported(analysis, tmp_path, capsy
     with pytest.raises(MissingGlyphError):  # the check stays for anything that slips past the replacement
         from kyodo_analysis.plots import glyphs_required, style
 
-        other = plot_items_by_aspect(analysis["items"], analysis.metadata)
+        other = plot_items_by_aspect(analysis["programs"], analysis.metadata)
         other.axes[0].set_title("😀")
         import io
         with style(), glyphs_required():

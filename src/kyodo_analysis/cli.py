@@ -28,7 +28,7 @@ from .cleaning import Table
 from .errors import InputError, NotebookError
 from .kwic import keyword_in_context
 from .labels import year_label
-from .manifest import add_to_manifest, check_checksums, resolve_year, table_files, year_from_name
+from .manifest import add_to_manifest, check_checksums, entry_for, resolve_year, schema_for_new_row, table_files, year_from_name
 from .outputs import check_folder, generation
 from .settings import read_settings
 from .tables import write_tables
@@ -136,9 +136,11 @@ def cmd_manifest_add(args: argparse.Namespace) -> int:
     path = Path(args.file)
     if not path.is_file():
         raise InputError(path, "ファイルがありません。", hint="先に表のファイルを data/raw/ に保存してください。")
-    # A file that does not clean never enters the manifest.
-    table = clean_all([path], args.year if args.year is not None else year_from_name(path.stem), sheet=args.sheet)[0]
-    entry, replaced = add_to_manifest(path, args.year, args.city, args.title, args.source)
+    # A file that does not clean never enters the manifest; a new row is read with the last row's schema.
+    known = entry_for(path) is not None
+    schema = args.schema or (None if known else schema_for_new_row(path))
+    table = clean_all([path], args.year if args.year is not None else year_from_name(path.stem), schema, args.sheet)[0]
+    entry, replaced = add_to_manifest(path, args.year, args.city, args.title, args.source, args.schema)
     print(f"{path.parent / 'manifest.csv'}: {entry.file} を{'更新' if replaced else '追加'}しました "
           f"(年度 {entry.fiscal_year or '不明'}, 事業 {len(table.programs)} 件, 項目 {len(table.items)} 件, "
           f"sha256 {entry.sha256[:12]}…)")
@@ -303,6 +305,8 @@ def manifest_parser(sub) -> None:
     p.add_argument("--title", help="表題 (省略時は登録済みの値か前の行と同じ)")
     p.add_argument("--source", help="入手元・書き出し方法などのメモ")
     p.add_argument("--sheet", help=".xlsx のシート名 (既定: 最初のシート)")
+    p.add_argument("--schema", help="この表の列を定義する TOML ファイル"
+                   " (manifest.csv の schema 列に記録し、analyze と run が使う)")
     p.set_defaults(func=cmd_manifest_add)
 
 

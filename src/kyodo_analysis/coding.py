@@ -27,7 +27,7 @@ MAX_DEPTH = 50  # nested parentheses or nots in one condition
 _TOKEN = re.compile(r"\s*(?:(?P<paren>[()])|(?P<word>[^\s()]+(?:\(否定\))?))")
 _UNSUPPORTED = [
     (re.compile(r"\b(near|seq)\s*\("), "near() / seq() (語の近接・順序) には対応していません"),
-    (re.compile(r"<>"), "<>外部変数 の条件には対応していません (区分ごとの集計は codes.csv にあります)"),
+    (re.compile(r"<>"), "<>外部変数 の条件には対応していません (グループごとの集計は codes.csv にあります)"),
     (re.compile(r"-->"), "品詞の指定 (-->) には対応していません"),
     (re.compile(r"['\"]"), "引用符による文字列検索には対応していません"),
     (re.compile(r"[&|!]"), "記号の演算子 (& | !) には対応していません。and / or / not を使ってください"),
@@ -233,7 +233,7 @@ def chi2_statistic(table: np.ndarray) -> np.ndarray:
 
 EXACT_LIMIT = 100_000  # enumerate every labelling up to this many; beyond, a seeded Monte Carlo
 N_RESAMPLES = 9999
-NO_TEST = "検定なし (区分が1つ、または全項目が同じ)"
+NO_TEST = "検定なし (比べるグループが1つ、または全項目が同じ)"
 MANY_PROGRAMS, FEWER_RESAMPLES = 2000, 999  # beyond 2,000 programs, B = 999 keeps a national run in minutes
 SEED = 20181
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import os
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -146,6 +147,13 @@ def resolve_city(path: Path) -> str | None:
     return entry.city.strip() or None if entry is not None else None
 
 
+def schema_for_new_row(path: Path) -> Path | None:
+    """The schema a file not yet in the manifest is read with: the last row's, as city and title are."""
+    entries = read_manifest(path.parent) or []
+    named = entries[-1].extra.get("schema", "").strip() if entries else ""
+    return path.parent / named if named else None
+
+
 def resolve_schema(path: Path, schema: str | Path | None = None) -> Path | None:
     """--schema wins; else the manifest's optional ``schema`` column (a TOML file, relative to the raw
     folder); else None (the built-in schema)."""
@@ -173,10 +181,11 @@ def write_manifest(raw_dir: str | Path, entries: list[Entry]) -> Path:
 
 
 def add_to_manifest(path: str | Path, year: int | None, city: str | None = None, title: str | None = None,
-                    source: str | None = None) -> tuple[Entry, bool]:
+                    source: str | None = None, schema: str | Path | None = None) -> tuple[Entry, bool]:
     """Add a raw file's row to the manifest beside it, or update it: only the fields given change (and
     the SHA-256, computed here). A new row takes city and title from the last row and its year, when
-    not given, from the file name.
+    not given, from the file name. ``schema`` is kept in the optional ``schema`` column, relative to
+    the raw folder.
 
     Returns the entry and whether it replaced an existing row."""
     path = Path(path)
@@ -190,8 +199,13 @@ def add_to_manifest(path: str | Path, year: int | None, city: str | None = None,
                          hint='--city 逗子市 --title "これまでの取り組みに係る協働の成果等" のように指定してください。')
     if year is None:
         year = old.fiscal_year if old else year_from_name(path.stem)
-    entry = Entry(path.name, city, title, year,
-                  source if source is not None else (old.source if old else ""), sha256(path), old.extra if old else {})
+    extra = dict(old.extra) if old else {}
+    if schema is None and old is None and base is not None:
+        schema = schema_for_new_row(path)
+    if schema is not None:
+        extra["schema"] = Path(os.path.relpath(Path(schema).resolve(), path.parent.resolve())).as_posix()
+    entry = Entry(path.name, city, title, year, source if source is not None else (old.source if old else ""),
+                  sha256(path), extra)
     entries = [entry if e.file == path.name else e for e in entries] if old else [*entries, entry]
     write_manifest(path.parent, entries)
     return entry, old is not None

@@ -26,11 +26,11 @@ from matplotlib.ticker import MaxNLocator
 
 from .labels import STATUS_JA
 from .schema import Comparison
-from .stats import ALL_GROUPS, RANK_KEY, group_order, largest, programs_per_group, top_with_ties
+from .stats import ALL_GROUPS, RANK_KEY, aspect_counts, group_order, largest, top_with_ties
 from .years import known_years, term_shifts
 
 POSITIVE_COLOR, NEGATIVE_COLOR = "#2b83ba", "#d7191c"  # the aspects a schema marks positive / negative
-OTHER_ASPECT_COLORS = ["#7b7b7b", "#a6761d", "#66a61e", "#e7298a", "#1f78b4"]
+OTHER_ASPECT_COLORS = ["#7b7b7b", "#a6761d", "#66a61e", "#e7298a", "#8c6bb1", "#17becf"]
 SUPPORT_COLORS = {"財政的支援": "#1b9e77", "人的支援": "#d95f02", "場の提供": "#7570b3"}
 _EXTRA_COLORS = ["#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#1f78b4"]
 # Communities of the network: pale fills that no support-type colour resembles.
@@ -258,37 +258,40 @@ def show(fig: Figure):
 
 # ---------------------------------------------------------------- figures
 
-def aspect_bars(ax, comparison: Comparison, x: np.ndarray, values: Callable[[str], list[int]], size: float | None = None
+def aspect_bars(ax, comparison: Comparison, x: np.ndarray, values: Callable[[str], list], size: float | None = None
                 ) -> None:
-    """One bar per aspect at each x, side by side, labelled with its count."""
+    """One bar per aspect at each x, side by side, labelled with its count; a missing value (NA) gets no bar."""
     aspects = comparison.aspect_keys
     width = 0.8 / max(len(aspects), 1)
     for k, aspect in enumerate(aspects):
-        bars = ax.bar(x + (k - (len(aspects) - 1) / 2) * width, values(aspect), width,
+        heights = [np.nan if pd.isna(v) else float(v) for v in values(aspect)]
+        bars = ax.bar(x + (k - (len(aspects) - 1) / 2) * width, heights, width,
                       color=aspect_color(comparison, aspect), label=comparison.label(aspect, long=True))
-        ax.bar_label(bars, padding=1, fontsize=size)
+        ax.bar_label(bars, labels=["" if np.isnan(h) else f"{h:.0f}" for h in heights], padding=1, fontsize=size)
 
 
 @styled
-def plot_items_by_aspect(items: pd.DataFrame, metadata: dict) -> Figure:
-    """Items per group × aspect: how much each group (support type, or the chosen attribute) reported, and of what kind."""
+def plot_items_by_aspect(programs: pd.DataFrame, metadata: dict) -> Figure:
+    """Items per group × aspect (from ``programs.csv``): how much each group reported, and of what kind.
+    An aspect the group's tables do not have gets no bar (not a zero)."""
     comparison = Comparison.from_metadata(metadata)
-    by, order = comparison.by, group_order(items, comparison.by)
-    table = items.groupby([by, "aspect"]).size()
-    programs = programs_per_group(items, by).reindex(order)
+    table = aspect_counts(programs, comparison)
+    order = list(table.index)
     fig, ax = new_figure(3.0)
     x = np.arange(len(order))
-    aspect_bars(ax, comparison, x, lambda aspect: [int(table.get((g, aspect), 0)) for g in order])
-    ax.set_xticks(x, [f"{g}\n({programs[g]}事業)" for g in order])
+    aspect_bars(ax, comparison, x, lambda aspect: table[f"n_{aspect}"].tolist())
+    ax.set_xticks(x, [f"{g}\n({n}事業)" for g, n in zip(order, table["programs"], strict=True)])
     ax.set_ylabel("項目数")
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.set_ylim(0, max(table.max() if len(table) else 0, 1) * 1.25 + 0.5)
-    if items.empty:
+    top = table[[f"n_{a}" for a in comparison.aspect_keys]].max().max() if len(table) else 0
+    ax.set_ylim(0, max(0 if pd.isna(top) else top, 1) * 1.25 + 0.5)
+    if table["n_items"].sum() == 0:
         ax.text(0.5, 0.5, "項目がありません", transform=ax.transAxes, ha="center", va="center", color="#555555")
     labels = "・".join(comparison.label(a) for a in comparison.aspect_keys)
     ax.set_title(f"{comparison.by_label}ごとの項目数 ({labels})")
     ax.legend(frameon=False, ncols=min(len(comparison.aspects), 3), loc="upper center", bbox_to_anchor=(0.5, -0.25))
-    add_footnote(fig, metadata, f"項目 {len(items)} 件・事業 {int(programs.sum())} 件。"
+    absent = "棒のない観点は、その表にない列です。" if table.isna().any().any() else ""
+    add_footnote(fig, metadata, f"項目 {int(table['n_items'].sum())} 件・事業 {int(table['programs'].sum())} 件。{absent}"
                  "件数は記述の多さであり、成果の大きさではありません。")
     return fig
 
@@ -332,8 +335,10 @@ def plot_effect_vs_limitation(keywords: pd.DataFrame, items: pd.DataFrame, metad
     Terms are ranked by programs, then items, then occurrences; a tie at the cut is kept whole up to
     ``2 × top`` terms, otherwise the list stops above it and says how many tied terms it left out."""
     comparison = Comparison.from_metadata(metadata)
-    by, order = comparison.by, group_order(items, comparison.by)
-    positive, negative = comparison.paired
+    by, positive, negative = comparison.by, *comparison.paired
+    sided = items[items["aspect"].isin([positive, negative])]
+    order = group_order(sided, by) if len(sided) else group_order(items, by)
+    left_out_groups = [g for g in group_order(items, by) if g not in order]
     ranked = {(g, a): ranked_terms(keywords, by, g, a, top, 2 * top) for g in order for a in (negative, positive)}
     rows = [max(1, len(ranked[g, negative][0]), len(ranked[g, positive][0])) for g in order]
     scale = max([1] + [int(r[0]["n_items"].max()) for r in ranked.values() if len(r[0])])
@@ -351,8 +356,11 @@ def plot_effect_vs_limitation(keywords: pd.DataFrame, items: pd.DataFrame, metad
         ax.set_xlabel("その語を含む項目数")
     fig.suptitle(f"{comparison.by_label}ごとの「{comparison.label(negative)}」の語 (左) と"
                  f"「{comparison.label(positive)}」の語 (右)", fontsize=10)
+    skipped = (f"「{comparison.label(positive)}」「{comparison.label(negative)}」の項目がない{comparison.by_label}"
+               f" ({'、'.join(left_out_groups)}) は省きました。" if left_out_groups else "")
     add_footnote(fig, metadata, f"語は抽出語 (terms.csv)。順位は 事業数 → 項目数 → 出現回数 の順で、上位 {top} 語まで。"
-                 f"同数が続くときは {2 * top} 語までなら全部、それを超えるなら同数の手前で打ち切り、省いた語の数を示します。")
+                 f"同数が続くときは {2 * top} 語までなら全部、それを超えるなら同数の手前で打ち切り、"
+                 f"省いた語の数を示します。{skipped}")
     return fig
 
 
@@ -400,35 +408,51 @@ def plot_distinctive_terms(distinctive: pd.DataFrame, items: pd.DataFrame, metad
     return fig
 
 
+def heatmap_panels(codes: pd.DataFrame, comparison: Comparison) -> list[str]:
+    """The aspects drawn as panels: each aspect that two or more groups wrote in; when none does (tables
+    with different aspects, such as different cities) or more than four do, the aspects pooled (``all``)."""
+    panels = [a for a in comparison.aspect_keys if codes.loc[codes["aspect"] == a, comparison.by].nunique() >= 2]
+    return panels if 0 < len(panels) <= 4 else ["all"]
+
+
+def _heatmap_panel(ax, table: pd.DataFrame, by: str, code_order: list[str], columns: list[str]):
+    """One aspect's code × group cells: programs with the code / programs, shaded by that share."""
+    pivot = {name: table.pivot_table(index="code", columns=by, values=name, aggfunc="first")
+             .reindex(index=code_order, columns=columns) for name in ("n_programs", "programs_total")}
+    share = (pivot["n_programs"] / pivot["programs_total"]).to_numpy(dtype=float)
+    image = ax.imshow(np.ma.masked_invalid(share), cmap="Blues", vmin=0, vmax=1, aspect="auto")
+    for i in range(len(code_order)):
+        for j in range(len(columns)):
+            done, total = pivot["n_programs"].iloc[i, j], pivot["programs_total"].iloc[i, j]
+            text = "—" if pd.isna(total) else f"{int(done)}/{int(total)}"
+            ax.text(j, i, text, ha="center", va="center", fontsize=8,
+                    color="white" if not np.isnan(share[i, j]) and share[i, j] > 0.6 else "black")
+    ax.set_xticks(range(len(columns)), [_short(s) for s in columns], fontsize=8)
+    ax.tick_params(length=0)
+    ax.spines[:].set_visible(False)
+    return image
+
+
 @styled
 def plot_code_heatmap(codes: pd.DataFrame, items: pd.DataFrame, metadata: dict, alpha: float = 0.05) -> Figure:
-    """Codes × support type, one panel per aspect: how many of the support type's programs have an item
-    with the code. Colour is that share (a description); a code × aspect is marked only where the
-    program-level test, Holm-adjusted, is below ``alpha``."""
+    """Codes × group, one panel per aspect (see :func:`heatmap_panels`): how many of the group's programs
+    have an item with the code. Colour is that share (a description); a code × aspect is marked only
+    where the program-level test, Holm-adjusted, is below ``alpha``."""
     comparison = Comparison.from_metadata(metadata)
     by, order, what = comparison.by, group_order(items, comparison.by), comparison.by_label
     code_order = list(dict.fromkeys(codes["code"]))
-    aspects = [a for a in comparison.aspect_keys if (codes["aspect"] == a).any()]
-    fig, axes = new_figure(0.3 * len(code_order) + 1.3, ncols=len(aspects), sharey=True)
+    panels = heatmap_panels(codes, comparison)
+    columns = {a: [g for g in order if (codes.loc[codes["aspect"] == a, by] == g).any()] for a in panels}
+    fig, axes = new_figure(0.3 * len(code_order) + 1.3, ncols=len(panels), sharey=True,
+                           gridspec_kw={"width_ratios": [max(len(columns[a]), 1) for a in panels]})
     axes = np.atleast_1d(axes)
-    image = None
-    for ax, aspect in zip(axes, aspects, strict=True):
+    marked: set[str] = set()
+    for ax, aspect in zip(axes, panels, strict=True):
         table = codes[codes["aspect"] == aspect]
-        pivot = {name: table.pivot_table(index="code", columns=by, values=name, aggfunc="first")
-                 .reindex(index=code_order, columns=order) for name in ("n_programs", "programs_total")}
-        share = (pivot["n_programs"] / pivot["programs_total"]).to_numpy(dtype=float)
-        image = ax.imshow(np.ma.masked_invalid(share), cmap="Blues", vmin=0, vmax=1, aspect="auto")
-        for i in range(len(code_order)):
-            for j in range(len(order)):
-                done, total = pivot["n_programs"].iloc[i, j], pivot["programs_total"].iloc[i, j]
-                text = "—" if pd.isna(total) else f"{int(done)}/{int(total)}"
-                ax.text(j, i, text, ha="center", va="center", fontsize=8,
-                        color="white" if not np.isnan(share[i, j]) and share[i, j] > 0.6 else "black")
-        marked = set(table.loc[table["p_holm"].fillna(1) < alpha, "code"])
-        ax.set_xticks(range(len(order)), [_short(s) for s in order], fontsize=8)
-        ax.set_title(comparison.label(aspect) + (f" (*: {what}の差)" if marked else ""))
-        ax.tick_params(length=0)
-        ax.spines[:].set_visible(False)
+        image = _heatmap_panel(ax, table, by, code_order, columns[aspect])
+        found = set(table.loc[table["p_holm"].fillna(1) < alpha, "code"])
+        marked |= found
+        ax.set_title(comparison.label(aspect) + (f" (*: {what}の差)" if found else ""))
     axes[0].set_yticks(range(len(code_order)), [c + (" *" if c in marked else "") for c in code_order])
     fig.colorbar(image, ax=axes, shrink=0.7, label="コードの項目がある事業の割合")
     fig.suptitle(f"コード × {what}: コードに当たる項目のある事業数 / その観点の項目がある事業数", fontsize=9.5)
@@ -438,7 +462,8 @@ def plot_code_heatmap(codes: pd.DataFrame, items: pd.DataFrame, metadata: dict, 
     else:
         verdict = (f"補正後 p<{alpha} のコード・観点はありません: この事業数では{what}の差を示せないため、"
                    "色は割合を表すだけで、多い・少ないの判定ではありません。")
-    add_footnote(fig, metadata, f"{what}の差の検定は、{what}のラベルを事業に並べ替える検定 (単位は事業; "
+    pooled = "観点ごとに比べられる列がないため、観点をまとめた「全体」を示します。" if panels == ["all"] else ""
+    add_footnote(fig, metadata, f"{pooled}{what}の差の検定は、{what}のラベルを事業に並べ替える検定 (単位は事業; "
                  f"{tested['test'].iloc[0] if len(tested) else '検定なし'}) で、コード×観点の全検定に Holm 補正。{verdict}")
     return fig
 
@@ -613,7 +638,7 @@ def figure_specs(analysis, suffix: str = "") -> list[tuple[str, Callable, tuple]
     side = ((plot_effect_vs_limitation, (analysis["keywords"], items, metadata)) if comparison.paired else
             (plot_distinctive_terms, (analysis["distinctive_aspects"], items, metadata, 6, 1.96, "aspect")))
     return [
-        (names[0], plot_items_by_aspect, (items, metadata)),
+        (names[0], plot_items_by_aspect, (analysis["programs"], metadata)),
         (names[1], *side),
         (names[2], plot_distinctive_terms, (analysis["distinctive_terms"], items, metadata)),
         (names[3], plot_code_heatmap, (analysis["codes"], items, metadata)),

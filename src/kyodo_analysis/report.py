@@ -19,7 +19,7 @@ from .errors import NotebookError
 from .kwic import keyword_in_context
 from .labels import ACTION_JA, CATEGORY_JA, HEADERS, STATUS_JA, UNKNOWN_YEAR, year_label
 from .schema import Comparison, zushi_comparison
-from .stats import ALL_GROUPS, RANK_KEY, counts, group_order, largest, programs_per_group, top_with_ties
+from .stats import ALL_GROUPS, RANK_KEY, aspect_counts, counts, group_order, largest, top_with_ties
 from .years import known_years, term_shifts
 
 WORKBOOK_EPOCH = dt.datetime(2000, 1, 1)
@@ -60,21 +60,17 @@ def view_programs(programs: pd.DataFrame, comparison: Comparison | None = None) 
     return _aspect_ja(programs, comparison)
 
 
-def items_by_group(items: pd.DataFrame, comparison: Comparison | None = None) -> pd.DataFrame:
-    """Items per group × aspect, with programs and totals (one block per year; never summed across years)."""
+def items_by_group(programs: pd.DataFrame, comparison: Comparison | None = None) -> pd.DataFrame:
+    """Items per group × aspect (from ``programs.csv``), with programs and totals, one block per year
+    (never summed across years). An aspect a group's tables do not have is blank, not 0."""
     comparison = comparison or zushi_comparison()
-    by, aspects = comparison.by, list(comparison.aspect_keys)
     blocks = []
-    for year, part in items.groupby("year", dropna=False, sort=True) if len(items) else [(None, items)]:
-        order = group_order(part, by)
-        table = (part.groupby([by, "aspect"]).size().unstack(fill_value=0)
-                 .reindex(index=order, columns=aspects, fill_value=0))
-        table.columns = [comparison.label(a) for a in table.columns]
-        table["計"] = table.sum(axis=1)
-        table.insert(0, "事業数", programs_per_group(part, by).reindex(order).fillna(0).astype(int))
-        table.loc["計"] = table.sum()
+    for year, part in programs.groupby("year", dropna=False, sort=True) if len(programs) else [(None, programs)]:
+        table = aspect_counts(part, comparison)
+        table.columns = ["事業数", *(comparison.label(a) for a in comparison.aspect_keys), "計"]
+        table.loc["計"] = table.sum(min_count=1)
         table.index.name = comparison.by_label
-        if items["year"].nunique() > 1:
+        if programs["year"].nunique() > 1:
             table.insert(0, "年度", year_label(year))
         blocks.append(table)
     return pd.concat(blocks)
@@ -180,7 +176,7 @@ def workbook_sheets(analysis: Analysis) -> dict[str, pd.DataFrame]:
     sheets = {
         "項目": view_items(items, comparison),
         "事業": view_programs(analysis["programs"], comparison),
-        f"{what}×観点の項目数": items_by_group(items, comparison).reset_index(),
+        f"{what}×観点の項目数": items_by_group(analysis["programs"], comparison).reset_index(),
         f"語の集計({what}×観点)": view_keywords(analysis["keywords"], comparison),
         f"語×{what}・観点": keyword_matrix(analysis["keywords"], items, comparison),
         "語(複合語の中も数える)": _aspect_ja(analysis["word_counts"], comparison),

@@ -276,6 +276,12 @@ def merged_aspects(schemas: list[Schema]) -> tuple[Aspect, ...]:
         if len(marked) > 1:
             raise InputError(schemas[-1].source, f"表によって {polarity} の観点が違います: {', '.join(marked)}",
                              hint="一緒に分析する表では、肯定側・否定側の観点を同じ名前にしてください。")
+    for label in {a.label for a in merged.values()}:
+        same = [a.key for a in merged.values() if a.label == label]
+        if len(same) > 1:
+            raise InputError(schemas[-1].source, f"観点 {' と '.join(same)} のラベルが同じ「{label}」です。"
+                             "表や図で見分けられないため、止めました。",
+                             hint="別の観点ならスキーマの label を変え、同じ観点なら [aspects] の名前を揃えてください。")
     return tuple(merged.values())
 
 

@@ -27,9 +27,16 @@ def group_order(items: pd.DataFrame, by: str = "support_type") -> list[str]:
     return list(items[by].dropna().unique())
 
 
-def programs_per_group(items: pd.DataFrame, by: str = "support_type") -> pd.Series:
-    """How many programs of each group have items (a program is a file and its NO)."""
-    return items[[by, "source_file", "program_no"]].drop_duplicates().groupby(by).size()
+def aspect_counts(programs: pd.DataFrame, comparison: Comparison) -> pd.DataFrame:
+    """Per group: programs with items, items per aspect (NA where none of the group's tables has that
+    column, so that "no such column" is never shown as 0) and items in all."""
+    by = comparison.by
+    columns = [f"n_{a}" for a in comparison.aspect_keys]
+    table = programs.groupby(by, sort=False)[[*columns, "n_items"]].sum(min_count=1)
+    table.insert(0, "programs", programs[programs["n_items"] > 0].groupby(by, sort=False).size())
+    table = table.reindex(group_order(programs, by))
+    table["programs"] = table["programs"].fillna(0).astype(int)
+    return table.astype({c: "Int64" for c in [*columns, "n_items"]})
 
 
 def term_items(term_frame: pd.DataFrame, items: pd.DataFrame, by: str = "support_type") -> pd.DataFrame:

@@ -112,7 +112,7 @@ def write_summary(analysis: Analysis, figures: Path, path: str | Path) -> Path:
         suffix = "" if year is None else f"_{year}"
         if year is not None:
             doc.add_heading(year_label(year), level=1)
-        counts = items_by_group(part["items"], comparison).reset_index()
+        counts = items_by_group(part["programs"], comparison).reset_index()
         _table(doc, counts.astype(str))
         for group, sentence in zip(group_order(part["items"], comparison.by), summary_sentences(part), strict=True):
             _support_section(doc, part, group, sentence)
