@@ -138,7 +138,7 @@ def cmd_manifest_add(args: argparse.Namespace) -> int:
         raise InputError(path, "ファイルがありません。", hint="先に表のファイルを data/raw/ に保存してください。")
     # A file that does not clean never enters the manifest; a new row is read with the last row's schema.
     known = entry_for(path) is not None
-    schema = args.schema or (None if known else schema_for_new_row(path))
+    schema = args.schema or (None if known else schema_for_new_row(path, args.city))
     table = clean_all([path], args.year if args.year is not None else year_from_name(path.stem), schema, args.sheet)[0]
     entry, replaced = add_to_manifest(path, args.year, args.city, args.title, args.source, args.schema)
     print(f"{path.parent / 'manifest.csv'}: {entry.file} を{'更新' if replaced else '追加'}しました "

@@ -147,10 +147,13 @@ def resolve_city(path: Path) -> str | None:
     return entry.city.strip() or None if entry is not None else None
 
 
-def schema_for_new_row(path: Path) -> Path | None:
-    """The schema a file not yet in the manifest is read with: the last row's, as city and title are."""
+def schema_for_new_row(path: Path, city: str | None = None) -> Path | None:
+    """The schema a file not yet in the manifest is read with: the last row's, as city and title are —
+    unless the new row names another city (whose table has its own shape)."""
     entries = read_manifest(path.parent) or []
-    named = entries[-1].extra.get("schema", "").strip() if entries else ""
+    if not entries or (city is not None and city != entries[-1].city):
+        return None
+    named = entries[-1].extra.get("schema", "").strip()
     return path.parent / named if named else None
 
 
@@ -201,7 +204,7 @@ def add_to_manifest(path: str | Path, year: int | None, city: str | None = None,
         year = old.fiscal_year if old else year_from_name(path.stem)
     extra = dict(old.extra) if old else {}
     if schema is None and old is None and base is not None:
-        schema = schema_for_new_row(path)
+        schema = schema_for_new_row(path, city)
     if schema is not None:
         extra["schema"] = Path(os.path.relpath(Path(schema).resolve(), path.parent.resolve())).as_posix()
     entry = Entry(path.name, city, title, year, source if source is not None else (old.source if old else ""),

@@ -296,11 +296,12 @@ def plot_items_by_aspect(programs: pd.DataFrame, metadata: dict) -> Figure:
     return fig
 
 
-def ranked_terms(keywords: pd.DataFrame, by: str, group: str, aspect: str, top: int, most: int
+def ranked_terms(keywords: pd.DataFrame, by: str, group: str, aspects: tuple[str, ...], top: int, most: int
                  ) -> tuple[pd.DataFrame, int, int]:
-    """The terms of one group × aspect ranked by programs, items, occurrences — never cut inside a
-    tie — with how many tied terms were left out and how many terms there were."""
-    side = keywords[(keywords[by] == group) & (keywords["aspect"] == aspect)]
+    """The terms of one group in the given aspects (one side: a program has at most one aspect of each
+    side, so programs add up) ranked by programs, items, occurrences — never cut inside a tie — with how
+    many tied terms were left out and how many terms there were."""
+    side = keywords[(keywords[by] == group) & keywords["aspect"].isin(aspects)]
     side = side.groupby("term", as_index=False)[["n", "n_items", "n_programs"]].sum()
     side = side.sort_values([*RANK_KEY, "term"], ascending=[False, False, False, True], kind="stable")
     kept, left_out = top_with_ties(side, top, RANK_KEY, most=most)
@@ -335,28 +336,29 @@ def plot_effect_vs_limitation(keywords: pd.DataFrame, items: pd.DataFrame, metad
     Terms are ranked by programs, then items, then occurrences; a tie at the cut is kept whole up to
     ``2 × top`` terms, otherwise the list stops above it and says how many tied terms it left out."""
     comparison = Comparison.from_metadata(metadata)
-    by, positive, negative = comparison.by, *comparison.paired
-    sided = items[items["aspect"].isin([positive, negative])]
+    by, sides = comparison.by, ("negative", "positive")
+    sided = items[items["aspect"].isin(comparison.sides)]
     order = group_order(sided, by) if len(sided) else group_order(items, by)
     left_out_groups = [g for g in group_order(items, by) if g not in order]
-    ranked = {(g, a): ranked_terms(keywords, by, g, a, top, 2 * top) for g in order for a in (negative, positive)}
-    rows = [max(1, len(ranked[g, negative][0]), len(ranked[g, positive][0])) for g in order]
+    ranked = {(g, s): ranked_terms(keywords, by, g, comparison.side(s), top, 2 * top) for g in order for s in sides}
+    rows = [max(1, len(ranked[g, "negative"][0]), len(ranked[g, "positive"][0])) for g in order]
     scale = max([1] + [int(r[0]["n_items"].max()) for r in ranked.values() if len(r[0])])
     fig, axes = new_figure(0.6 * len(order) + 0.19 * sum(rows) + 0.4, ncols=2, nrows=max(len(order), 1),
                            gridspec_kw={"height_ratios": rows or [1]})
     axes = np.atleast_2d(axes)
     for k, group in enumerate(order):
-        for j, aspect in enumerate((negative, positive)):
+        for j, side in enumerate(sides):
             ax = axes[k, j]
-            kept, left_out, n_terms = ranked[group, aspect]
-            _term_bars(ax, kept, aspect_color(comparison, aspect), aspect == negative, n_terms, rows[k], scale)
+            kept, left_out, n_terms = ranked[group, side]
+            color = POSITIVE_COLOR if side == "positive" else NEGATIVE_COLOR
+            _term_bars(ax, kept, color, side == "negative", n_terms, rows[k], scale)
             note = f" (同数で省いた {left_out} 語)" if left_out and len(kept) else ""
-            ax.set_title(f"{group}: {comparison.label(aspect)}{note}", color=support_color(group, order))
+            ax.set_title(f"{group}: {comparison.side_label(side)}{note}", color=support_color(group, order))
     for ax in axes[-1]:
         ax.set_xlabel("その語を含む項目数")
-    fig.suptitle(f"{comparison.by_label}ごとの「{comparison.label(negative)}」の語 (左) と"
-                 f"「{comparison.label(positive)}」の語 (右)", fontsize=10)
-    skipped = (f"「{comparison.label(positive)}」「{comparison.label(negative)}」の項目がない{comparison.by_label}"
+    fig.suptitle(f"{comparison.by_label}ごとの「{comparison.side_label('negative')}」の語 (左) と"
+                 f"「{comparison.side_label('positive')}」の語 (右)", fontsize=10)
+    skipped = (f"「{comparison.side_label('positive')}」「{comparison.side_label('negative')}」の項目がない{comparison.by_label}"
                f" ({'、'.join(left_out_groups)}) は省きました。" if left_out_groups else "")
     add_footnote(fig, metadata, f"語は抽出語 (terms.csv)。順位は 事業数 → 項目数 → 出現回数 の順で、上位 {top} 語まで。"
                  f"同数が続くときは {2 * top} 語までなら全部、それを超えるなら同数の手前で打ち切り、"
@@ -748,7 +750,7 @@ def plot_codes_by_year(codes: pd.DataFrame, items: pd.DataFrame, metadata: dict)
     item of that aspect."""
     comparison = Comparison.from_metadata(metadata)
     by, order = comparison.by, group_order(items, comparison.by)
-    aspects = comparison.paired or comparison.aspect_keys
+    aspects = comparison.sides
     years = known_years(codes[codes["year"].notna()])
     columns = [(s, y) for s in order for y in years]
     code_order = list(dict.fromkeys(codes["code"]))

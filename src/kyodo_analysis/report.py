@@ -131,7 +131,7 @@ def view_effect_vs_limitation(paired: pd.DataFrame, min_programs: int = 1,
     table = paired[paired["programs_effect"] + paired["programs_limitation"] >= min_programs]
     shown = _aspect_ja(table, comparison).reset_index(drop=True)
     if comparison.paired:
-        positive, negative = (comparison.label(a) for a in comparison.paired)
+        positive, negative = comparison.side_label("positive"), comparison.side_label("negative")
         shown.columns = [c.replace("効果", positive).replace("限界", negative) for c in shown.columns]
     return shown
 
@@ -183,8 +183,8 @@ def workbook_sheets(analysis: Analysis) -> dict[str, pd.DataFrame]:
         "特徴語": view_distinctive(analysis["distinctive_terms"], comparison=comparison),
     }
     if comparison.paired:
-        positive, negative = (comparison.label(a) for a in comparison.paired)
-        sheets[f"{positive}と{negative}の語(同じ事業)"] = view_effect_vs_limitation(
+        positive, negative = comparison.side_label("positive"), comparison.side_label("negative")
+        sheets[f"{positive}と{negative}の語(同じ事業)"[:31]] = view_effect_vs_limitation(
             analysis["effect_vs_limitation"], comparison=comparison)
     return {**sheets,
             "観点の特徴語": view_distinctive(analysis["distinctive_aspects"], comparison=comparison),
@@ -487,11 +487,6 @@ def curation_tables(analysis: Analysis) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 # ---------------------------------------------------------------- the review summary
 
-def summary_aspects(comparison: Comparison) -> tuple[str, ...]:
-    """The aspects a summary sets side by side: the positive and the negative one, or every aspect."""
-    return comparison.paired or comparison.aspect_keys
-
-
 def _program_label(row) -> str:
     return f"NO {row.program_no} {row.program}"
 
@@ -502,7 +497,7 @@ def review_summary(analysis: Analysis) -> pd.DataFrame:
     and items say so. Items with no code are listed under 「コードなし」, so every such item appears."""
     items, item_codes = analysis["items"], analysis["item_codes"]
     comparison = Comparison.from_metadata(analysis.metadata)
-    by, aspects = comparison.by, summary_aspects(comparison)
+    by, aspects = comparison.by, comparison.sides
     codes_of = item_codes.groupby("item_id")["code"].agg(list).to_dict()
     code_order = [*dict.fromkeys(analysis["codes"]["code"]), "コードなし"]
     rows = []
@@ -543,7 +538,7 @@ def summary_sentences(analysis: Analysis) -> list[str]:
         sub = items[items[comparison.by] == group]
         n_programs = len(sub[["source_file", "program_no"]].drop_duplicates())
         parts = []
-        for aspect in summary_aspects(comparison):
+        for aspect in comparison.sides:
             label, side = comparison.label(aspect), sub[sub["aspect"] == aspect]
             if side.empty:
                 parts.append(f"{label}の記述はありません")
@@ -686,13 +681,12 @@ def notebook_text(key: str, analysis: Analysis) -> str:
     comparison = Comparison.from_metadata(analysis.metadata)
     if not comparison.paired and f"{key}_unpaired" in NOTEBOOK_TEXT:
         key = f"{key}_unpaired"
-    positive, negative = comparison.paired or (None, None)
     n_groups = len(group_order(analysis["items"], comparison.by))
     return NOTEBOOK_TEXT[key].format(
         by=comparison.by_label, groups="・".join(group_order(analysis["items"], comparison.by)),
         aspects="・".join(comparison.label(a) for a in comparison.aspect_keys),
-        pos=comparison.label(positive or ""), neg=comparison.label(negative or ""),
-        pos_long=comparison.label(positive or "", long=True), neg_long=comparison.label(negative or "", long=True),
+        pos=comparison.side_label("positive"), neg=comparison.side_label("negative"),
+        pos_long=comparison.side_label("positive", long=True), neg_long=comparison.side_label("negative", long=True),
         n_groups=n_groups, n_axes=max(n_groups - 1, 0))
 
 

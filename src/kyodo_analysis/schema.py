@@ -228,15 +228,24 @@ class Comparison:
     def aspect_keys(self) -> tuple[str, ...]:
         return tuple(a.key for a in self.aspects)
 
-    def side(self, polarity: str) -> str | None:
-        """The key of the positive or negative aspect, if the schema marks one."""
-        return next((a.key for a in self.aspects if a.polarity == polarity), None)
+    def side(self, polarity: str) -> tuple[str, ...]:
+        """The keys of the aspects marked ``positive`` (or ``negative``): one per schema, so several only
+        when tables of different schemas are analysed together (成果 in one city, 効果 in another)."""
+        return tuple(a.key for a in self.aspects if a.polarity == polarity)
 
     @property
-    def paired(self) -> tuple[str, str] | None:
-        """(positive, negative) aspect keys when the schema marks both; else None."""
-        positive, negative = self.side("positive"), self.side("negative")
-        return (positive, negative) if positive and negative else None
+    def paired(self) -> bool:
+        """True when the schemas mark both a positive and a negative aspect."""
+        return bool(self.side("positive") and self.side("negative"))
+
+    @property
+    def sides(self) -> tuple[str, ...]:
+        """The aspects a summary sets side by side: the positive then the negative ones, or every aspect."""
+        return (*self.side("positive"), *self.side("negative")) if self.paired else self.aspect_keys
+
+    def side_label(self, polarity: str, long: bool = False) -> str:
+        """The label of the positive (or negative) side: 効果, or 効果・成果 for several schemas' aspects."""
+        return "・".join(self.label(key, long) for key in self.side(polarity))
 
     def label(self, aspect: str, long: bool = False) -> str:
         """The aspect's Japanese label (全体 for the pooled rows)."""
@@ -262,20 +271,16 @@ class Comparison:
 
 def merged_aspects(schemas: list[Schema]) -> tuple[Aspect, ...]:
     """The aspects of several tables' schemas, in order of first appearance; one key means one aspect, so
-    its labels and side must agree across schemas."""
+    its label and side must agree across schemas (the first schema's long label is used), and two aspects
+    may not share a label."""
     merged: dict[str, Aspect] = {}
     for schema in schemas:
         for aspect in schema.aspects:
             known = merged.setdefault(aspect.key, aspect)
-            if (known.label, known.long_label, known.polarity) != (aspect.label, aspect.long_label, aspect.polarity):
+            if (known.label, known.polarity) != (aspect.label, aspect.polarity):
                 raise InputError(schema.source, f"観点 {aspect.key} のラベルか polarity が、ほかの表のスキーマと違います "
                                  f"({known.label}/{known.polarity} と {aspect.label}/{aspect.polarity})。",
                                  hint="同じ名前の観点は同じ意味です。ラベルと polarity を揃えるか、別の名前にしてください。")
-    for polarity in POLARITIES:
-        marked = [a.key for a in merged.values() if a.polarity == polarity]
-        if len(marked) > 1:
-            raise InputError(schemas[-1].source, f"表によって {polarity} の観点が違います: {', '.join(marked)}",
-                             hint="一緒に分析する表では、肯定側・否定側の観点を同じ名前にしてください。")
     for label in {a.label for a in merged.values()}:
         same = [a.key for a in merged.values() if a.label == label]
         if len(same) > 1:

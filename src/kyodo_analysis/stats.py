@@ -223,24 +223,24 @@ PAIRED_COLUMNS = ["term", "programs", "programs_effect", "programs_limitation", 
 def effect_vs_limitation(term_frame: pd.DataFrame, items: pd.DataFrame, comparison: Comparison | None = None
                          ) -> pd.DataFrame:
     """``effect_vs_limitation.csv``: per year × group × term, how many of the group's programs use the term
-    in the positive aspect (``effect``: the one the schema marks ``positive``), in the negative one
+    in the positive aspect (``effect``: the aspect its schema marks ``positive``), in the negative one
     (``limitation``), and in both (the same programs, paired), with the items of each side. A description,
-    not a test: 2–3 programs per group cannot show one. Empty when the schema marks no such pair."""
+    not a test: 2–3 programs per group cannot show one. Empty when no schema marks both sides."""
     comparison = comparison or zushi_comparison()
     by = comparison.by
     keys = ["year", by, "term"]
-    if comparison.paired is None:
+    if not comparison.paired:
         return pd.DataFrame(columns=["year", by, *PAIRED_COLUMNS])
-    positive, negative = comparison.paired
+    polarity = {key: p for p in ("positive", "negative") for key in comparison.side(p)}
     joined = term_items(term_frame, items, by)
-    joined = joined[joined["aspect"].isin([positive, negative])]
+    joined = joined.assign(side=joined["aspect"].map(polarity)).dropna(subset=["side"])
     sides = {}
-    for aspect in (positive, negative):
-        side = joined[joined["aspect"] == aspect].groupby(keys, dropna=False)
-        sides[aspect] = side.agg(programs=("program_key", "nunique"), items=("item_id", "nunique"))
-    both = (joined.groupby([*keys, "program_key"], dropna=False)["aspect"].nunique() == 2).groupby(
+    for side in ("positive", "negative"):
+        part = joined[joined["side"] == side].groupby(keys, dropna=False)
+        sides[side] = part.agg(programs=("program_key", "nunique"), items=("item_id", "nunique"))
+    both = (joined.groupby([*keys, "program_key"], dropna=False)["side"].nunique() == 2).groupby(
         level=keys, dropna=False).sum().rename("programs_both")
-    out = pd.concat([sides[positive].add_suffix("_effect"), sides[negative].add_suffix("_limitation"), both],
+    out = pd.concat([sides["positive"].add_suffix("_effect"), sides["negative"].add_suffix("_limitation"), both],
                     axis=1).fillna(0).reset_index()
     programs = items.assign(program_key=program_keys(items)).groupby(["year", by], dropna=False)[
         "program_key"].nunique().rename("programs").reset_index()

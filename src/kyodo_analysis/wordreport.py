@@ -11,7 +11,7 @@ import pandas as pd
 from .analysis import Analysis, select_year
 from .labels import year_label
 from .plots import figure_names, source_note
-from .report import items_by_group, normalize_zip, review_summary, summary_aspects, summary_sentences
+from .report import items_by_group, normalize_zip, review_summary, summary_sentences
 from .schema import Comparison
 from .stats import group_order
 from .years import known_years
@@ -23,7 +23,7 @@ def figures_shown(comparison: Comparison) -> list[tuple[str, str]]:
     """(figure file name, caption) of the two figures the summary shows."""
     names, what = figure_names(comparison), comparison.by_label
     if comparison.paired:
-        positive, negative = (comparison.label(a) for a in comparison.paired)
+        positive, negative = comparison.side_label("positive"), comparison.side_label("negative")
         side = f"{what}ごとの「{negative}」の語 (左) と「{positive}」の語 (右)"
     else:
         side = "観点ごとの特徴語 (その観点 対 他の観点)"
@@ -79,7 +79,7 @@ def _support_section(doc, analysis: Analysis, group: str, sentence: str) -> None
     doc.add_heading(group, level=2)
     doc.add_paragraph(sentence)
     rows = summary[summary[comparison.by_label] == group]
-    labels = [comparison.label(a) for a in summary_aspects(comparison)]
+    labels = [comparison.label(a) for a in comparison.sides]
     shown = pd.DataFrame({"コード": rows["コード"], **{
         f"{label} (市の表の記述)": [f"{p}事業・{n}項目\n{t}" if n else "—" for p, n, t in
                                zip(rows[f"{label}の事業数"], rows[f"{label}の項目数"], rows[label], strict=True)]
@@ -100,7 +100,7 @@ def write_summary(analysis: Analysis, figures: Path, path: str | Path) -> Path:
     the city's items by code, then the figures with captions and sources."""
     doc = _document()
     comparison = Comparison.from_metadata(analysis.metadata)
-    sides = "と".join(comparison.label(a) for a in summary_aspects(comparison))
+    sides = "と".join(comparison.label(a) for a in comparison.sides)
     doc.add_heading(f"協働の成果等の計量テキスト分析: {comparison.by_label}ごとの{sides}", level=1)
     doc.add_paragraph(source_note(analysis.metadata))
     doc.add_paragraph("比べる単位は事業です。各文の数字は data/processed/ の表 (programs.csv, item_codes.csv, codes.csv) "

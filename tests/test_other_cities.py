@@ -1,0 +1,190 @@
+"""Other cities' tables (made up, under tests/fixtures/other_cities/): their own aspects, attributes as
+comparison variables (--by), and several cities analysed together."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+
+from kyodo_analysis.cleaning import clean_table
+from kyodo_analysis.schema import load_schema
+from kyodo_analysis.tables import read_csv
+
+from .conftest import FIXTURES, cli
+
+CITIES = FIXTURES / "other_cities"
+TABLES = {"a": ("kasou_a_hyoka_2024.csv", "架空市A", "協働事業評価シート"),
+          "b": ("kasou_b_seika_2024.tsv", "架空市B", "協働の成果と課題"),
+          "c": ("kasou_c_tanto_2024.tsv", "架空市C", "担当課評価")}
+
+
+def city_folder(base, which: str = "abc"):
+    """A project with the chosen made-up tables in raw/, each registered with its city and schema."""
+    raw, references = base / "raw", base / "references"
+    raw.mkdir(parents=True)
+    references.mkdir()
+    for key in which:
+        name, city, title = TABLES[key]
+        shutil.copy(CITIES / name, raw / name)
+        shutil.copy(CITIES / f"schema_{key}.toml", references / f"schema_{key}.toml")
+        status, _, err = cli("manifest", "add", str(raw / name), "--city", city, "--title", title,
+                             "--schema", str(references / f"schema_{key}.toml"))
+        assert status == 0, err
+    return raw
+
+
+def test_a_rating_table_is_cleaned_into_its_own_aspects_with_the_rating_kept():
+    table = clean_table(CITIES / TABLES["a"][0], schema=load_schema(CITIES / "schema_a.toml"))
+    items, programs = table.items, table.programs
+    assert list(programs.columns) == ["source_file", "source_line", "year", "city", "support_type", "program_no",
+                                      "program", "rating", "n_reason", "n_comment", "n_items"]
+    assert programs["rating"].tolist() == ["A", "B", "A", "C", "B"]
+    assert programs["support_type"].tolist() == ["福祉", "福祉", "環境", "環境", "まちづくり"]
+    assert items.groupby("aspect", sort=False).size().to_dict() == {"reason": 9, "comment": 6}
+    first = items[(items["program_no"] == 1) & (items["aspect"] == "reason")]["text"].tolist()
+    assert first == ["登録ボランティアが増え、見守りの件数が伸びた",
+                     "地域包括支援センターとの連携が定着した ※令和5年度からの継続事業"]  # the ※ note stays with its item
+    assert items.loc[items["program_no"] == 3, "rating"].unique().tolist() == ["A"]  # a program attribute on its items
+    assert items["item_id"].iloc[0] == "kasou_a_hyoka_2024-01-reason-01"
+
+
+def test_a_table_without_no_or_groups_keeps_one_item_per_line_and_ignores_what_it_is_told_to():
+    table = clean_table(CITIES / TABLES["c"][0], schema=load_schema(CITIES / "schema_c.toml"))
+    items = table.items
+    assert table.programs["program_no"].tolist() == [1, 2, 3]
+    assert table.programs["department"].tolist() == ["公園課", "防災課", "図書館"]
+    assert items.loc[items["program_no"] == 1, "text"].tolist() == [
+        "愛護会の数が増えた", "清掃の回数が増えた", "会員の高齢化が進んでいる", "若い世代の参加を促す"]
+    assert items.loc[items["program_no"] == 3, "text"].tolist() == [
+        "読み聞かせの回数が増えた ※利用者の声を集めた", "ボランティアの確保が難しい"]
+    assert "平成20年度開始" not in " ".join(items["text"])  # 備考 is ignored, as the schema says
+
+
+def test_a_separate_notes_schema_makes_a_note_its_own_item(tmp_path):
+    schema = tmp_path / "s.toml"
+    schema.write_text('notes = "separate"\n' + (CITIES / "schema_c.toml").read_text(encoding="utf-8"), encoding="utf-8")
+    items = clean_table(CITIES / TABLES["c"][0], schema=load_schema(schema)).items
+    assert items.loc[items["program_no"] == 3, "text"].tolist()[:2] == ["読み聞かせの回数が増えた", "※利用者の声を集めた"]
+
+
+def test_analyze_by_an_attribute_compares_its_values(tmp_path):
+    raw = city_folder(tmp_path, "a")
+    out = tmp_path / "processed"
+    status, _, err = cli("analyze", "--raw-dir", str(raw), "--out", str(out), "--by", "rating")
+    assert status == 0, err
+    metadata = json.loads((out / "metadata.json").read_text(encoding="utf-8"))
+    assert metadata["comparison"]["by"] == "rating" and metadata["comparison"]["by_label"] == "評価"
+    assert [a["label"] for a in metadata["comparison"]["aspects"]] == ["理由", "意見"]
+    assert metadata["raw_files"][0]["schema"].endswith("schema_a.toml")
+    codes = read_csv(out / "codes.csv")
+    assert list(codes.columns[:4]) == ["year", "code", "rating", "aspect"]
+    pooled = codes[(codes["aspect"] == "all")].drop_duplicates("rating").set_index("rating")
+    assert pooled["programs_total"].to_dict() == {"A": 2, "B": 2, "C": 1}  # programs per rating, the test's unit
+    assert list(read_csv(out / "keywords.csv").columns[:3]) == ["year", "rating", "aspect"]
+    assert set(read_csv(out / "distinctive_terms.csv")["rating"]) == {"A", "B", "C"}
+    assert set(read_csv(out / "distinctive_aspects.csv")["aspect"]) == {"reason", "comment"}
+    assert read_csv(out / "effect_vs_limitation.csv").empty  # the schema marks no positive and negative aspects
+    assert read_csv(out / "items.csv")["rating"].notna().all()
+
+
+def test_an_unknown_comparison_variable_or_a_missing_value_stops_with_what_to_do(tmp_path):
+    raw = city_folder(tmp_path, "a")
+    status, _, err = cli("analyze", "--raw-dir", str(raw), "--out", str(tmp_path / "out"), "--by", "budget")
+    assert status == 2 and "--by budget" in err and "rating" in err
+    assert not (tmp_path / "out").exists()
+    text = (raw / TABLES["a"][0]).read_bytes().replace(b",B,", b",,", 1)
+    (raw / TABLES["a"][0]).write_bytes(text)
+    cli("manifest", "add", str(raw / TABLES["a"][0]))
+    status, _, err = cli("analyze", "--raw-dir", str(raw), "--out", str(tmp_path / "out"), "--by", "rating")
+    assert status == 2 and "NO 2" in err and "「評価」がありません" in err and ":6" in err
+
+
+def test_years_are_compared_within_a_city(tmp_path):
+    from kyodo_analysis.analysis import analyze
+    from kyodo_analysis.manifest import table_files
+
+    from .conftest import NEW_YEAR_CSV, RAW
+
+    raw = city_folder(tmp_path, "b")
+    shutil.copy(RAW, raw / RAW.name)
+    shutil.copy(NEW_YEAR_CSV, raw / "zushi_2025.csv")
+    for name, year in ((RAW.name, "2024"), ("zushi_2025.csv", "2025")):
+        status, _, err = cli("manifest", "add", str(raw / name), "--year", year, "--city", "逗子市")
+        assert status == 0, err
+    result = analyze(table_files(raw))
+    changes = result["program_changes"]
+    assert changes.loc[changes["city"] == "架空市B", "status"].unique().tolist() == ["kept"]
+    zushi = changes[changes["city"] == "逗子市"]
+    assert len(zushi) == 9 and (zushi["first_year"].min(), zushi["last_year"].max()) == (2024, 2025)
+    trends = result["keyword_trends"]
+    assert trends.loc[trends["city"] == "架空市B", "z_vs_prev"].isna().all()  # one year: nothing to compare
+    assert trends.loc[trends["city"] == "逗子市", "prev_year"].dropna().unique().tolist() == [2024]
+
+
+@pytest.mark.parametrize("text, message", [
+    ('[columns]\nprogram = ["事業名"]\n[aspects]\nreason = { headers = ["理由"], polarity = "good" }\n', "polarity"),
+    ('[columns]\nprogram = ["事業名"]\n[aspects]\nReason = ["理由"]\n', "'Reason' は使えません"),
+    ('[columns]\nprogram = ["事業名"]\n[aspects]\nreason = ["理由"]\n[attributes]\nreason = ["評価"]\n', "2回"),
+    ('[columns]\nprogram = ["事業名"]\n[aspects]\nreason = ["理由"]\ncomment = { headers = ["意見"], label = 3 }\n',
+     "label"),
+    ('[columns]\nprogram = ["事業名"]\n[aspects]\na = { headers = ["良"], polarity = "positive" }\n'
+     'b = { headers = ["優"], polarity = "positive" }\n', "複数"),
+    ('[columns]\nprogram = ["事業名"]\nnotes = "drop"\n[aspects]\nreason = ["理由"]\n', "notes"),
+    ('[columns]\nprogram = ["事業名"]\n', "[aspects]"),
+    ('[columns]\nprogram = ["事業名"]\n[aspect]\nreason = ["理由"]\n', "未知の項目: aspect"),
+])
+def test_a_bad_schema_is_refused_with_its_file_and_what_to_write(tmp_path, text, message):
+    schema = tmp_path / "s.toml"
+    schema.write_text(text, encoding="utf-8")
+    (tmp_path / "t.tsv").write_text("事業名\t理由\nA\t・よい\n", encoding="utf-8")
+    status, out, err = cli("validate", str(tmp_path / "t.tsv"), "--schema", str(schema))
+    assert status == 2 and message in err and "s.toml" in err and "Traceback" not in err and out == ""
+
+
+def test_three_cities_with_their_own_schemas_run_end_to_end_and_compare_by_city(tmp_path):
+    import subprocess
+    import sys
+
+    from docx import Document
+    from openpyxl import load_workbook
+
+    from .conftest import ROOT
+
+    raw = city_folder(tmp_path)
+    result = subprocess.run([sys.executable, "-m", "kyodo_analysis", "run", "--raw-dir", str(raw), "--by", "city",
+                             "--out", str(tmp_path / "processed"), "--reports", str(tmp_path / "reports"),
+                             "--notebooks", str(ROOT / "notebooks")], capture_output=True, text=True, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    items = read_csv(tmp_path / "processed" / "items.csv")
+    assert items.groupby("city", sort=False).size().to_dict() == {"架空市A": 15, "架空市B": 17, "架空市C": 8}
+    assert list(dict.fromkeys(items["aspect"])) == ["reason", "comment", "result", "issue", "next_step", "evaluation",
+                                                    "improvement"]
+    paired = read_csv(tmp_path / "processed" / "effect_vs_limitation.csv")
+    assert set(paired["city"]) == {"架空市B"}  # 成果 (positive) and 課題 (negative) are only in B's schema
+    figures = sorted(p.name for p in (tmp_path / "reports" / "figures").glob("*.png"))
+    assert figures == ["codes_by_city_heatmap.png", "cooccurrence_network.png", "correspondence_analysis_map.png",
+                       "distinctive_terms_by_city.png", "effect_vs_limitation_terms_by_city.png",
+                       "items_by_city_and_aspect.png"]
+    sheets = load_workbook(tmp_path / "reports" / "kyodo_tables.xlsx", read_only=True).sheetnames
+    assert "市町村×観点の項目数" in sheets and "成果と課題の語(同じ事業)" in sheets
+    text = "\n".join(p.text for p in Document(tmp_path / "reports" / "kyodo_summary.docx").paragraphs)
+    assert "市町村ごとの成果と課題" in text and "架空市A (5 事業)" in text and "区分" not in text
+    page = (tmp_path / "reports" / "3.0-support-types.html").read_text(encoding="utf-8")
+    assert "## 市町村" not in page and "市町村ごとの特徴語" in page and "架空市C" in page
+    assert "効果" not in page.split("<body")[1]  # Zushi's aspect labels never leak into another schema's report
+
+
+def test_a_new_year_of_the_same_city_is_read_with_its_schema(tmp_path):
+    from kyodo_analysis.manifest import read_manifest
+
+    raw = city_folder(tmp_path, "a")
+    shutil.copy(CITIES / TABLES["a"][0], raw / "kasou_a_hyoka_2025.csv")
+    status, out, err = cli("manifest", "add", str(raw / "kasou_a_hyoka_2025.csv"))  # the README's new-year step
+    assert status == 0, err
+    assert "年度 2025" in out and "項目 15 件" in out
+    rows = {e.file: e for e in read_manifest(raw)}
+    assert rows["kasou_a_hyoka_2025.csv"].city == "架空市A"
+    assert rows["kasou_a_hyoka_2025.csv"].extra["schema"] == rows[TABLES["a"][0]].extra["schema"] == \
+        "../references/schema_a.toml"
