@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -86,11 +87,34 @@ def cli(*argv: str) -> tuple[int, str, str]:
 def two_year_run(tmp_path_factory):
     """The README's new-year steps, once for every test that needs a whole run: a copy of data/raw/ (the
     bundled table, no year) plus the made-up second year as Excel's CP932 CSV — with a script tag written
-    as text into one item — then `manifest add`, `validate`, a refused `analyze`, the year set, `run`."""
+    as text into one item — then `manifest add`, `validate`, a refused `analyze`, the year set, `run`.
+
+    With several pytest-xdist workers the run is made once, by the first worker that needs it, and read
+    by the others (their session's shared temporary folder, under a file lock)."""
+    import fcntl
+    import json
+    from types import SimpleNamespace
+
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    shared = tmp_path_factory.getbasetemp().parent if worker else tmp_path_factory.getbasetemp()
+    base, outcome = shared / "two_year_run", shared / "two_year_run.json"
+    with (shared / "two_year_run.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not outcome.exists():
+            steps, result = _two_year_steps(base)
+            outcome.write_text(json.dumps({"steps": steps, "result": [result.returncode, result.stdout, result.stderr]},
+                                          ensure_ascii=False), encoding="utf-8")
+        recorded = json.loads(outcome.read_text(encoding="utf-8"))
+    steps = {name: tuple(step) for name, step in recorded["steps"].items()}
+    returncode, stdout, stderr = recorded["result"]
+    assert returncode == 0, stderr
+    return base, steps, SimpleNamespace(returncode=returncode, stdout=stdout, stderr=stderr)
+
+
+def _two_year_steps(base: Path):
     import subprocess
     import sys
 
-    base = tmp_path_factory.mktemp("years")
     raw = bundled_raw_dir(base / "raw")
     text = NEW_YEAR_CSV.read_bytes().decode("cp932").replace(
         "・補助金を活用し", "・&lt;script&gt;alert(1)&lt;/script&gt;補助金を活用し", 1)
@@ -102,5 +126,4 @@ def two_year_run(tmp_path_factory):
     result = subprocess.run([sys.executable, "-m", "kyodo_analysis", "run", "--raw-dir", str(raw), "--out",
                              str(base / "processed"), "--reports", str(base / "reports"), "--notebooks",
                              str(ROOT / "notebooks")], capture_output=True, text=True, cwd=base)
-    assert result.returncode == 0, result.stderr
-    return base, steps, result
+    return steps, result
