@@ -29,7 +29,8 @@ def headers(comparison: Comparison | None = None) -> dict[str, str]:
     """Japanese column headers: the shared ones, the compared group's label and the attributes' labels."""
     comparison = comparison or zushi_comparison()
     aspects = {f"n_{a.key}": f"{a.label}の項目数" for a in comparison.aspects}
-    return {**HEADERS, **aspects, **comparison.attributes, comparison.by: comparison.by_label, "city": "市町村"}
+    grouped = {k: v.replace("区分", comparison.by_label) for k, v in HEADERS.items() if k != "support_type"}
+    return {**HEADERS, **grouped, **aspects, **comparison.attributes, comparison.by: comparison.by_label, "city": "市町村"}
 
 
 def _aspect_ja(frame: pd.DataFrame, comparison: Comparison | None = None) -> pd.DataFrame:
@@ -533,12 +534,16 @@ def summary_sentences(analysis: Analysis) -> list[str]:
     """One sentence per group, every number read off :func:`review_summary` and ``programs.csv``."""
     items, summary = analysis["items"], review_summary(analysis)
     comparison = Comparison.from_metadata(analysis.metadata)
+    program_table = analysis["programs"]
     sentences = []
     for group in group_order(items, comparison.by):
         sub = items[items[comparison.by] == group]
         n_programs = len(sub[["source_file", "program_no"]].drop_duplicates())
-        parts = []
-        for aspect in comparison.sides:
+        own = program_table[program_table[comparison.by] == group]
+        present = [a for a in comparison.sides if own[f"n_{a}"].notna().any()]  # the group's tables have the column
+        parts = [] if present else ["・".join(f"「{comparison.label(a)}」" for a in comparison.sides)
+                                    + "の列がない表なので、この比較には入りません"]
+        for aspect in present:
             label, side = comparison.label(aspect), sub[sub["aspect"] == aspect]
             if side.empty:
                 parts.append(f"{label}の記述はありません")

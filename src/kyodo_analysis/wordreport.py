@@ -78,7 +78,9 @@ def _support_section(doc, analysis: Analysis, group: str, sentence: str) -> None
     summary, comparison = review_summary(analysis), Comparison.from_metadata(analysis.metadata)
     doc.add_heading(group, level=2)
     doc.add_paragraph(sentence)
-    rows = summary[summary[comparison.by_label] == group]
+    rows = summary[summary[comparison.by_label] == group] if len(summary) else summary
+    if rows.empty:
+        return  # the sentence says why (no such columns, or no items)
     labels = [comparison.label(a) for a in comparison.sides]
     shown = pd.DataFrame({"コード": rows["コード"], **{
         f"{label} (市の表の記述)": [f"{p}事業・{n}項目\n{t}" if n else "—" for p, n, t in
