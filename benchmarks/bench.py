@@ -86,25 +86,29 @@ def whole_analyze(path: Path, out: Path) -> dict[str, float]:
     timings: dict[str, float] = {}
     stage = Stopwatch(timings)
     cleaned = stage("clean", lambda: clean_all([path]))
-    stage("clean", lambda: [t.items for t in cleaned])  # items are built when first read
     analysis = analyze_tables(cleaned, timings=timings)
     stage("write_csvs", lambda: write_analysis(analysis, out))
     return timings
 
 
 def run_stages(path: Path, out: Path) -> list[str]:
-    """The stage lines ``kyodo-analysis run`` prints (figures, workbook, notebooks) on one table."""
+    """The stage lines ``kyodo-analysis run`` prints (figures, workbook, notebooks) on one table, then its
+    wall time and the peak memory of its largest process (the run, a figure worker or a notebook kernel)."""
     import subprocess
 
     raw = out / "raw"
     raw.mkdir(parents=True, exist_ok=True)
     (raw / path.name).write_bytes(path.read_bytes())
+    start = time.perf_counter()
     result = subprocess.run([sys.executable, "-m", "kyodo_analysis", "run", "--raw-dir", str(raw), "--out",
                              str(out / "processed"), "--reports", str(out / "reports"), "--notebooks",
                              str(ROOT / "notebooks")], capture_output=True, text=True, cwd=ROOT)
+    seconds = time.perf_counter() - start
     if result.returncode:
         raise SystemExit(result.stderr)
-    return [line for line in result.stdout.splitlines() if line.startswith("[")]
+    children_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return [*(line for line in result.stdout.splitlines() if line.startswith("[")),
+            f"[total] {seconds:.1f} 秒, peak_rss_mb={children_mb:.0f}"]
 
 
 def _best(row: dict, key: str, seconds: float) -> None:

@@ -118,3 +118,18 @@ def test_the_word_summary_names_each_support_type_with_its_items(tmp_path, bundl
     assert "NO 5 市民協働推進員制度・市民協働推進会議: 課内の別の職員(特に上司)への啓発が進まない。" in cells
     assert [round(shape.width.cm, 1) for shape in doc.inline_shapes] == [16.0, 16.0]
     assert "図1" in text and "出典:" in text
+
+
+def test_long_tables_and_cells_show_their_top_and_say_how_much_is_left_out():
+    import pandas as pd
+
+    from kyodo_analysis.report import SHOWN_ROWS, quoted_items, show_table
+
+    html = show_table(pd.DataFrame({"語": [f"語{k}" for k in range(150)]})).to_html()
+    assert "全 150 行のうち先頭の 100 行" in html and "残りの 50 行" in html and SHOWN_ROWS == 100
+    assert html.count("<tr>") == 101 and "語99<" in html and "語100<" not in html  # the header row and 100 rows
+    assert "先頭の" not in show_table(pd.DataFrame({"語": ["a", "b"]})).to_html()
+    side = pd.DataFrame({"program_no": range(1, 13), "program": "事業", "text": [f"項目{k}" for k in range(1, 13)]})
+    lines = quoted_items(side).split("\n")
+    assert lines[0] == "NO 1 事業: 項目1" and lines[9] == "NO 10 事業: 項目10"
+    assert lines[10] == "…ほか 2 項目 (item_codes.csv と items.csv に全件)" and len(lines) == 11

@@ -315,7 +315,7 @@ def _term_bars(ax, rows: pd.DataFrame, color: str, left: bool, n_terms: int, slo
     ax.barh(y, rows["n_items"], color=color, height=0.7)
     ax.set_yticks(y, [f"{t} ({p}事業)" for t, p in zip(rows["term"], rows["n_programs"], strict=True)])
     ax.set_xlim(0, scale + 0.3)
-    ax.set_xticks(range(scale + 1))
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=4, integer=True))  # a few integer ticks, however many items
     if left:
         ax.invert_xaxis()
         ax.yaxis.tick_right()

@@ -492,10 +492,22 @@ def _program_label(row) -> str:
     return f"NO {row.program_no} {row.program}"
 
 
+SUMMARY_ITEMS = 10  # items quoted per code and side; the counts beside them are always complete
+
+
+def quoted_items(side: pd.DataFrame, most: int = SUMMARY_ITEMS) -> str:
+    """The items of one cell, in the table's order, at most ``most`` of them and then how many are left out."""
+    lines = [f"{_program_label(r)}: {r.text}" for r in side.head(most).itertuples()]
+    if len(side) > most:
+        lines.append(f"…ほか {len(side) - most:,} 項目 (item_codes.csv と items.csv に全件)")
+    return "\n".join(lines)
+
+
 def review_summary(analysis: Analysis) -> pd.DataFrame:
     """Per group and code, the city's own items of the positive aspect beside those of the negative one
     (or of every aspect, for a schema that marks no sides), each with its program, and how many programs
-    and items say so. Items with no code are listed under 「コードなし」, so every such item appears."""
+    and items say so. Items with no code are listed under 「コードなし」, so every such item is counted;
+    a cell quotes its first ``SUMMARY_ITEMS`` items (table order) and says how many more there are."""
     items, item_codes = analysis["items"], analysis["item_codes"]
     comparison = Comparison.from_metadata(analysis.metadata)
     by, aspects = comparison.by, comparison.sides
@@ -513,7 +525,7 @@ def review_summary(analysis: Analysis) -> pd.DataFrame:
                 programs = side[["source_file", "program_no"]].drop_duplicates()
                 row[f"{label}の事業数"] = len(programs)
                 row[f"{label}の項目数"] = len(side)
-                row[label] = "\n".join(f"{_program_label(r)}: {r.text}" for r in side.itertuples())
+                row[label] = quoted_items(side)
             if any(row[f"{comparison.label(a)}の項目数"] for a in aspects):
                 rows.append(row)
     return pd.DataFrame(rows)
@@ -625,18 +637,26 @@ def view_inertia(inertia: pd.DataFrame) -> pd.DataFrame:
                          "説明率": inertia["share"].map(lambda s: f"{s:.1%}")})
 
 
-def show_table(frame: pd.DataFrame):
+SHOWN_ROWS = 100  # a rendered table shows at most this many rows, in the table's own order
+
+
+def show_table(frame: pd.DataFrame, limit: int = SHOWN_ROWS):
     """A table for a rendered notebook: text escaped, left-aligned, line breaks kept, no index, headers on
-    one line, numbers to three decimals."""
+    one line, numbers to three decimals. A table longer than ``limit`` rows shows its first rows (in the
+    order of its ranking) and says how many it leaves out; the CSV and the workbook have them all."""
     import hashlib
 
-    frame = frame.reset_index(drop=True)
+    total = len(frame)
+    frame = frame.head(limit).reset_index(drop=True)
     floats = [c for c in frame.columns if pd.api.types.is_float_dtype(frame[c])]
     styler = frame.style.hide(axis="index").format(escape="html", na_rep="")
     if floats:
         styler = styler.format(escape="html", precision=3, subset=floats, na_rep="")
     # The table's id comes from its content, not a random uuid: the same data renders the same page.
     styler = styler.set_uuid(hashlib.sha256(frame.to_csv().encode("utf-8")).hexdigest()[:12])
+    if total > limit:
+        styler = styler.set_caption(f"全 {total:,} 行のうち先頭の {limit} 行 (表の並び順)。残りの {total - limit:,} 行は"
+                                    " data/processed/ の CSV と Excel の表にあります。")
     return styler.set_table_styles([
         {"selector": "th", "props": "text-align: left; white-space: nowrap; vertical-align: bottom;"},
         {"selector": "td", "props": "text-align: left; white-space: pre-wrap; vertical-align: top; min-width: 4em;"},
