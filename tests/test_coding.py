@@ -141,7 +141,7 @@ def test_unreadable_rule_files_name_the_file(tmp_path):
 
 def test_code_table_tests_at_the_program_level(bundled, coded):
     rules, item_codes = coded
-    table = code_table(item_codes, bundled.items, rules)
+    table = code_table(item_codes, bundled.items, [r.code for r in rules])
     row = table[(table["code"] == "資金") & (table["aspect"] == "all") & (table["support_type"] == "財政的支援")].iloc[0]
     assert (row["n_items"], row["n_total"], row["n_programs"], row["programs_total"]) == (1, 14, 1, 3)
     assert row["share"] == pytest.approx(1 / 14, abs=1e-6)

@@ -8,7 +8,10 @@ import shutil
 
 import pytest
 
+from kyodo_analysis.analysis import for_city
 from kyodo_analysis.cleaning import clean_table
+from kyodo_analysis.plots import year_figure_specs
+from kyodo_analysis.report import years_sentence
 from kyodo_analysis.schema import load_schema
 from kyodo_analysis.tables import read_csv
 
@@ -121,6 +124,25 @@ def test_years_are_compared_within_a_city(tmp_path):
     trends = result["keyword_trends"]
     assert trends.loc[trends["city"] == "架空市B", "z_vs_prev"].isna().all()  # one year: nothing to compare
     assert trends.loc[trends["city"] == "逗子市", "prev_year"].dropna().unique().tolist() == [2024]
+    specs = year_figure_specs(result)  # the year figures compare Zushi's two years, nothing of B
+    assert [name for name, _, _ in specs] == ["items_by_year", "terms_rising_and_falling", "codes_by_year",
+                                              "program_changes"]
+    assert set(specs[0][2][0]["city"]) == {"逗子市"} and set(specs[2][2][1]["city"]) == {"逗子市"}
+    zushi = for_city(result)
+    assert set(zushi["codes"]["programs_total"]) <= {1, 2, 3} and len(zushi["items"]) == len(
+        result["items"][result["items"]["city"] == "逗子市"])  # codes recomputed over Zushi's own programs
+    assert years_sentence(zushi, result) == "逗子市の2024〜2025年度の 2 つの年度の表を比べます。"
+
+
+def test_cities_with_one_year_each_are_not_compared_across_years(tmp_path):
+    from kyodo_analysis.analysis import analyze
+    from kyodo_analysis.manifest import table_files
+
+    raw = city_folder(tmp_path, "ab")
+    cli("manifest", "add", str(raw / TABLES["b"][0]), "--year", "2023")
+    result = analyze(table_files(raw), by="city")
+    assert year_figure_specs(result) == []
+    assert years_sentence(for_city(result), result).startswith("どの市町村の表も1つの年度だけなので")
 
 
 @pytest.mark.parametrize("text, message", [

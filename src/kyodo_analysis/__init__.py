@@ -7,7 +7,7 @@ The verbs, each returning a tidy table: ``read_table`` (items) → ``tokenize`` 
 
 __version__ = "0.1.0"
 
-from .analysis import Analysis, analyze, check_facts, for_year, load_analysis, load_or_analyze, select_year
+from .analysis import Analysis, analyze, check_facts, for_city, for_year, load_analysis, load_or_analyze, select_year
 from .cleaning import clean_table, read_table
 from .errors import InputError
 from .kwic import keyword_in_context
@@ -19,6 +19,6 @@ from .wordlists import word_lists
 from .years import keyword_trends, program_changes
 
 __all__ = ["Analysis", "Comparison", "InputError", "analyze", "check_facts", "clean_table", "cooccurrence",
-           "correspondence", "counts", "distinctive_terms", "extract_terms", "for_year", "keyword_in_context",
+           "correspondence", "counts", "distinctive_terms", "extract_terms", "for_city", "for_year", "keyword_in_context",
            "keyword_trends", "keywords", "load_analysis", "load_or_analyze", "load_schema", "mentions", "program_changes",
            "read_table", "select_year", "tokenize", "word_counts", "word_lists"]

@@ -164,7 +164,8 @@ def analyze_tables(cleaned: Sequence[Table], forced: str | Path | None = None, s
         "word_counts.csv": word_counts(mention_frame, items, comparison),
         "unknown_words.csv": unknown_words(token_frame), "candidate_compounds.csv": candidate_compounds(term_frame, lists)}))
     tables.update(stage("keyness", lambda: keyness(term_frame, items, comparison)))
-    tables["codes.csv"] = stage("code_tests", lambda: code_table(item_codes, items, rules, comparison=comparison))
+    tables["codes.csv"] = stage("code_tests", lambda: code_table(item_codes, items, [r.code for r in rules],
+                                                                 comparison=comparison))
     tables.update(stage("network_and_ca", lambda: network_and_map(term_frame, items, comparison)))
     tables.update(stage("years", lambda: {"program_changes.csv": program_changes(tables["programs.csv"], items),
                                           "keyword_trends.csv": keyword_trends(term_frame, items, comparison)}))
@@ -268,6 +269,46 @@ def select_year(analysis: Analysis, year: int) -> Analysis:
     metadata = {**analysis.metadata,
                 "raw_files": [f for f in analysis.metadata.get("raw_files", []) if f["file"] in files]}
     return Analysis(tables, metadata, analysis.warnings)
+
+
+def select_city(analysis: Analysis, city) -> Analysis:
+    """One city's part of an analysis (for comparing its years); tables without a city are kept whole."""
+    from .years import of_city
+
+    items = of_city(analysis["items"], city)
+    ids, files = set(items["item_id"]), set(of_city(analysis["programs"], city)["source_file"])
+    tables: dict[str, pd.DataFrame] = {}
+    for name, frame in analysis.tables.items():
+        if "city" in frame.columns:
+            tables[name] = of_city(frame, city).reset_index(drop=True)
+        elif "item_id" in frame.columns:
+            tables[name] = frame[frame["item_id"].isin(ids)].reset_index(drop=True)
+        elif "source_file" in frame.columns:
+            tables[name] = frame[frame["source_file"].isin(files)].reset_index(drop=True)
+        else:
+            tables[name] = frame
+    # codes.csv pools the cities of a year: the city's own code table, tested over its own programs
+    tables["codes.csv"] = code_table(tables["item_codes.csv"], items, list(dict.fromkeys(analysis["codes"]["code"])),
+                                     comparison=Comparison.from_metadata(analysis.metadata))
+    metadata = {**analysis.metadata,
+                "raw_files": [f for f in analysis.metadata.get("raw_files", []) if f["file"] in files]}
+    return Analysis(tables, metadata, analysis.warnings)
+
+
+def for_city(analysis: Analysis, city=None) -> Analysis:
+    """The part of an analysis whose years are compared: ``city``, or the first city whose tables span two
+    years; the analysis itself when it holds one city."""
+    from .years import cities, year_cities
+
+    found = cities(analysis["items"])
+    if len(found) < 2 and city is None:
+        return analysis
+    if city is None:
+        city = (year_cities(analysis["items"]) or found)[0]
+    if city not in found:
+        raise InputError(None, f"市町村「{city}」の表がありません (ある市町村: {', '.join(map(str, found))})。",
+                         hint="CITY を表のある市町村名にするか、None にしてください。")
+    return select_city(analysis, city)
 
 
 def for_year(analysis: Analysis, year: int | None = None) -> Analysis:

@@ -190,6 +190,18 @@ class _Cleaner:
                                  f"があります: {value[:30]}", line=record.first_line,
                                  hint="事業の属性は事業の最初の行に一つだけ書いてください (続きの行は空欄か同じ値)。")
 
+    def take_support_type(self, record: Record, no: int) -> None:
+        """The row's support type, or the one above it (written once per group, or in a merged cell)."""
+        assert self.columns is not None
+        support = record.cell(self.columns.get("support_type")).strip()
+        if support:
+            known = self.schema.known_support_types
+            if known and unicodedata.normalize("NFKC", support) not in known:
+                self.warn(record.first_line, f"これまでにない区分です (そのまま使います): {support}")
+            self.support_type = support
+        elif "support_type" in self.columns and not self.support_type:
+            self.warn(record.first_line, f"NO {no} の区分が空で、上の行からも引き継げません")
+
     def take_row(self, record: Record) -> None:
         assert self.columns is not None
         col = self.columns
@@ -238,14 +250,7 @@ class _Cleaner:
             raise InputError(self.path, f"NO {no} が2回出てきます ({self.seen_no[no]}行目と{record.first_line}行目)。",
                              line=record.first_line, hint="同じ表の中で NO が重複しないよう修正してください。")
         self.seen_no[no] = record.first_line
-        support = record.cell(col.get("support_type")).strip()
-        if support:
-            known = self.schema.known_support_types
-            if known and unicodedata.normalize("NFKC", support) not in known:
-                self.warn(record.first_line, f"これまでにない区分です (そのまま使います): {support}")
-            self.support_type = support
-        elif "support_type" in col and not self.support_type:
-            self.warn(record.first_line, f"NO {no} の区分が空で、上の行からも引き継げません")
+        self.take_support_type(record, no)
         program = _Program(record, self.support_type, no, name,
                            {a: [(record.first_line, c)] for a, c in aspect_cells.items()}, attributes)
         if not any(c.strip() for c in aspect_cells.values()):

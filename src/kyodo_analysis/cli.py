@@ -35,7 +35,7 @@ from .tables import write_tables
 from .terms import extract_terms
 from .tokens import tokenize
 from .wordlists import word_lists
-from .years import known_years, program_changes, program_report
+from .years import known_years, program_changes, program_report, year_cities
 
 T = TypeVar("T")
 
@@ -243,7 +243,10 @@ def report_stages(analysis: Analysis, args: argparse.Namespace, reports: Path, d
                   "RAW_DIR": os.path.relpath(Path(args.raw_dir).resolve(), notebooks.resolve()), "YEAR": None}
     jobs = [(notebooks / name, reports / name.replace(".ipynb", ".html" if year is None else f"_{year}.html"),
              {**parameters, "YEAR": year}) for year in per_year for name in NOTEBOOKS]
-    jobs.append((notebooks / YEAR_NOTEBOOK, reports / YEAR_NOTEBOOK.replace(".ipynb", ".html"), parameters))
+    comparable = year_cities(analysis["items"])  # years are compared within a city: one page per such city
+    jobs += [(notebooks / YEAR_NOTEBOOK, reports / YEAR_NOTEBOOK.replace(".ipynb", f"_{city}.html" if len(comparable) > 1
+                                                                         else ".html"), {**parameters, "CITY": city})
+             for city in comparable or [None]]
     _stage("notebooks", lambda: render_notebooks(jobs))
 
 

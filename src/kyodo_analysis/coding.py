@@ -326,7 +326,7 @@ CODE_COLUMNS = ["code", "aspect", "n_items", "n_total", "share", "n_programs", "
                 "adjusted_residual", "chi2", "p_value", "p_holm", "test", "correction"]
 
 
-def code_table(item_codes: pd.DataFrame, items: pd.DataFrame, rules: list[Rule], seed: int = SEED,
+def code_table(item_codes: pd.DataFrame, items: pd.DataFrame, codes: list[str], seed: int = SEED,
                comparison: Comparison | None = None) -> pd.DataFrame:
     """``codes.csv``: per year × code × group (``by``: the support type unless another is chosen) × aspect
     (``all`` = the aspects pooled), the items coded of the cell's items and the programs with a coded
@@ -335,7 +335,6 @@ def code_table(item_codes: pd.DataFrame, items: pd.DataFrame, rules: list[Rule],
     Holm-adjusted over every code × aspect tested that year."""
     comparison = comparison or zushi_comparison()
     by, aspects = comparison.by, ("all", *comparison.aspect_keys)
-    codes = [rule.code for rule in rules]
     coded = pd.crosstab(item_codes["item_id"], item_codes["code"]).reindex(
         index=items["item_id"], columns=codes, fill_value=0) > 0  # item × code
     frame = items[["item_id", "year", by, "aspect"]].assign(program_key=program_keys(items))

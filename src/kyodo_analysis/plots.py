@@ -27,7 +27,7 @@ from matplotlib.ticker import MaxNLocator
 from .labels import STATUS_JA
 from .schema import Comparison
 from .stats import ALL_GROUPS, RANK_KEY, aspect_counts, group_order, largest, top_with_ties
-from .years import known_years, term_shifts
+from .years import cities, known_years, term_shifts, trend_group, year_cities
 
 POSITIVE_COLOR, NEGATIVE_COLOR = "#2b83ba", "#d7191c"  # the aspects a schema marks positive / negative
 OTHER_ASPECT_COLORS = ["#7b7b7b", "#a6761d", "#66a61e", "#e7298a", "#8c6bb1", "#17becf"]
@@ -338,7 +338,10 @@ def plot_effect_vs_limitation(keywords: pd.DataFrame, items: pd.DataFrame, metad
     comparison = Comparison.from_metadata(metadata)
     by, sides = comparison.by, ("negative", "positive")
     sided = items[items["aspect"].isin(comparison.sides)]
-    order = group_order(sided, by) if len(sided) else group_order(items, by)
+    if sided.empty:
+        labels = f"「{comparison.side_label('negative')}」「{comparison.side_label('positive')}」"
+        return plot_note(f"{comparison.by_label}ごとの{labels}の語", f"この表には{labels}の項目がありません", metadata)
+    order = group_order(sided, by)
     left_out_groups = [g for g in group_order(items, by) if g not in order]
     ranked = {(g, s): ranked_terms(keywords, by, g, comparison.side(s), top, 2 * top) for g in order for s in sides}
     rows = [max(1, len(ranked[g, "negative"][0]), len(ranked[g, "positive"][0])) for g in order]
@@ -713,7 +716,7 @@ def plot_term_changes(trends: pd.DataFrame, metadata: dict, top: int = 10, thres
     types pooled), never cut inside a tie; a sentence when none did, instead of drawing noise."""
     comparison = Comparison.from_metadata(metadata)
     by, by_label = comparison.by, comparison.by_label
-    pooled = trends[(trends[by] == ALL_GROUPS) & (trends["aspect"] == "all") & trends["z_vs_prev"].notna()]
+    pooled = trends[(trends[trend_group(by)] == ALL_GROUPS) & (trends["aspect"] == "all") & trends["z_vs_prev"].notna()]
     year = int(pooled["year"].max())
     latest = pooled[pooled["year"] == year]
     previous = int(latest["prev_year"].iloc[0])
@@ -733,7 +736,8 @@ def plot_term_changes(trends: pd.DataFrame, metadata: dict, top: int = 10, thres
         ax.axvline(0, color="#333333", linewidth=0.8)
         ax.set_xlabel("z 値 (重み付き対数オッズ比; 右: 増えた語 / 左: 減った語)")
     note = f"同数のため {left_out} 語を省きました。" if left_out else ""
-    add_footnote(fig, metadata, f"括弧内は出現回数 (前年度→当年度)。全{by_label}・全観点をまとめた比較です。{note}"
+    within = "区分" if by == "city" else by_label  # a city's years are compared over its support types
+    add_footnote(fig, metadata, f"括弧内は出現回数 (前年度→当年度)。全{within}・全観点をまとめた比較です。{note}"
                  "事業の追加・削除による変化も含みます。")
     return fig
 
@@ -814,13 +818,19 @@ def plot_program_changes(changes: pd.DataFrame, metadata: dict) -> Figure:
 
 
 def year_figure_specs(analysis) -> list[tuple[str, Callable, tuple]]:
-    """The year-over-year figures (none unless the tables span at least two known years)."""
-    items, metadata = analysis["items"], analysis.metadata
-    if len(known_years(items)) < 2:
-        return []
-    return [
-        ("items_by_year", plot_items_by_year, (items, metadata)),
-        ("terms_rising_and_falling", plot_term_changes, (analysis["keyword_trends"], metadata)),
-        ("codes_by_year", plot_codes_by_year, (analysis["codes"], items, metadata)),
-        ("program_changes", plot_program_changes, (analysis["program_changes"], metadata)),
-    ]
+    """The year-over-year figures of each city whose tables span two or more known years (none otherwise);
+    with several such cities, the file names end in the city's name."""
+    from .analysis import select_city
+
+    comparable = year_cities(analysis["items"])
+    specs = []
+    for city in comparable:
+        part = select_city(analysis, city) if len(comparable) > 1 or len(cities(analysis["items"])) > 1 else analysis
+        items, metadata, suffix = part["items"], part.metadata, f"_{city}" if len(comparable) > 1 else ""
+        specs += [
+            (f"items_by_year{suffix}", plot_items_by_year, (items, metadata)),
+            (f"terms_rising_and_falling{suffix}", plot_term_changes, (part["keyword_trends"], metadata)),
+            (f"codes_by_year{suffix}", plot_codes_by_year, (part["codes"], items, metadata)),
+            (f"program_changes{suffix}", plot_program_changes, (part["program_changes"], metadata)),
+        ]
+    return specs

@@ -20,7 +20,7 @@ from .kwic import keyword_in_context
 from .labels import ACTION_JA, CATEGORY_JA, HEADERS, STATUS_JA, UNKNOWN_YEAR, year_label
 from .schema import Comparison, zushi_comparison
 from .stats import ALL_GROUPS, RANK_KEY, aspect_counts, counts, group_order, largest, top_with_ties
-from .years import known_years, term_shifts
+from .years import cities, known_years, term_shifts, year_cities
 
 WORKBOOK_EPOCH = dt.datetime(2000, 1, 1)
 
@@ -463,14 +463,19 @@ def top_words(analysis: Analysis, n: int = 15) -> pd.DataFrame:
     return _aspect_ja(kept[["word", "n_programs", "n_items", "n"]]).reset_index(drop=True)
 
 
-def years_sentence(analysis: Analysis) -> str:
-    """How many years the tables span, in words a reader expects (one year: no comparison)."""
+def years_sentence(analysis: Analysis, whole: Analysis | None = None) -> str:
+    """How many years the tables span, in words a reader expects (one year: no comparison). ``whole`` is
+    the analysis of every city when ``analysis`` is one city's part (years are compared within a city)."""
+    if whole is not None and len(cities(whole["items"])) > 1 and not year_cities(whole["items"]):
+        return "どの市町村の表も1つの年度だけなので、年度の比較はありません (年度は市町村ごとに比べます)。"
     known = known_years(analysis["items"])
     unknown = analysis["programs"].loc[analysis["programs"]["year"].isna(), "source_file"].unique().tolist()
+    named = analysis["items"]["city"].dropna().unique().tolist()
+    city = f"{named[0]}の" if len(named) == 1 else ""
     if len(known) >= 2:
-        return f"{known[0]}〜{known[-1]}年度の {len(known)} つの年度の表を比べます。"
+        return f"{city}{known[0]}〜{known[-1]}年度の {len(known)} つの年度の表を比べます。"
     if len(known) == 1:
-        return f"{known[0]}年度の表だけなので、年度の比較はありません。"
+        return f"{city}表は{known[0]}年度だけなので、年度の比較はありません (年度は市町村ごとに比べます)。"
     named = "、".join(unknown)
     return (f"年度の分かる表がないため ({named} は年度不明)、年度の比較はありません。"
             "年度は `kyodo-analysis manifest add ファイル --year 西暦` で登録できます。")
@@ -695,7 +700,7 @@ NOTEBOOK_TEXT = {
     "summary_unpaired": "## まとめ: {by}ごとの{aspects}\n\n市の表の項目そのものを、コードごとに観点を並べて示します。"
                         "文は表の数字から自動で作ったもので、数字が示すこと以上は述べていません。",
     "codes_by_year": "## 年度ごとのコード × {by}\n\n分母 (その{by}の項目数) が小さいので、1項目の違いで割合が大きく動きます。",
-    "term_changes": "## 増えた語・減った語\n\n前の年度と比べた重み付き対数オッズ比の z 値です (全{by}・全観点をまとめて)。"
+    "term_changes": "## 増えた語・減った語\n\n前の年度と比べた重み付き対数オッズ比の z 値です (全{within}・全観点をまとめて)。"
                     "事業が追加・廃止されると、その事業の語がそのまま増減に表れます。",
 }
 
@@ -712,7 +717,7 @@ def notebook_text(key: str, analysis: Analysis) -> str:
         aspects="・".join(comparison.label(a) for a in comparison.aspect_keys),
         pos=comparison.side_label("positive"), neg=comparison.side_label("negative"),
         pos_long=comparison.side_label("positive", long=True), neg_long=comparison.side_label("negative", long=True),
-        n_groups=n_groups, n_axes=max(n_groups - 1, 0))
+        n_groups=n_groups, n_axes=max(n_groups - 1, 0), within="区分" if comparison.by == "city" else comparison.by_label)
 
 
 def sides_table(analysis: Analysis, min_programs: int = 2) -> pd.DataFrame:

@@ -65,6 +65,11 @@ def of_city(frame: pd.DataFrame, city) -> pd.DataFrame:
     return frame[frame["city"].isna()] if pd.isna(city) else frame[frame["city"] == city]
 
 
+def year_cities(items: pd.DataFrame) -> list:
+    """The cities whose tables span two or more known years (years are compared only within a city)."""
+    return [city for city in cities(items) if len(known_years(of_city(items, city))) >= 2]
+
+
 def program_changes(programs: pd.DataFrame, items: pd.DataFrame, similarity: float = RENAME_SIMILARITY) -> pd.DataFrame:
     """``program_changes.csv``: the programs of each city followed across its years (see :func:`city_changes`)."""
     parts = [city_changes(of_city(programs, city), of_city(items, city), similarity).assign(city=city)
@@ -139,17 +144,25 @@ def _status(chain: _Chain, years: list[int]) -> str:
     return "renumbered" if chain.previous_no is not None else "kept"
 
 
+def trend_group(by: str) -> str:
+    """The groups a city's years are compared in: the compared groups, or its support types when the
+    cities themselves are compared (--by city)."""
+    return "support_type" if by == "city" else by
+
+
 def keyword_trends(term_frame: pd.DataFrame, items: pd.DataFrame, comparison: Comparison | None = None) -> pd.DataFrame:
     """``keyword_trends.csv``: per city × year × group × aspect × term, counts and programs, and against
     the city's previous year the weighted log-odds of the term (positive z: rose; negative: fell).
 
     Rows come at three levels: all groups and aspects pooled (``全体`` / ``all``), each group with aspects
     pooled (``all``), and each group × aspect. A term used the previous year but not this year appears
-    with ``n = 0`` so that falling terms are listed too. Years are compared only within a city.
+    with ``n = 0`` so that falling terms are listed too. Years are compared only within a city (and,
+    when the cities are the compared groups, in each city's support types: :func:`trend_group`).
     """
     comparison = comparison or zushi_comparison()
-    parts = [city_trends(term_frame, of_city(items, city), comparison).assign(city=city) for city in cities(items)]
-    columns = ["city", "year", comparison.by, *TREND_COLUMNS]
+    within = Comparison(comparison.aspects, trend_group(comparison.by), comparison.by_label, comparison.attributes)
+    parts = [city_trends(term_frame, of_city(items, city), within).assign(city=city) for city in cities(items)]
+    columns = ["city", "year", within.by, *TREND_COLUMNS]
     out = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
     return out[columns].astype({"city": "string"})
 
@@ -191,7 +204,7 @@ def term_shifts(trends: pd.DataFrame, year: int, top: int = 10, threshold: float
     inside a tie (up to ``2 × top``), and how many tied terms were left out."""
     from .stats import top_with_ties
 
-    pooled = trends[(trends[by] == ALL_GROUPS) & (trends["aspect"] == ALL_ASPECTS)
+    pooled = trends[(trends[trend_group(by)] == ALL_GROUPS) & (trends["aspect"] == ALL_ASPECTS)
                     & (trends["year"] == year) & trends["z_vs_prev"].notna()]
     pooled = pooled.assign(z_key=pooled["z_vs_prev"].round(6))
     rising = pooled[pooled["z_key"] >= threshold].sort_values(["z_key", "term"], ascending=[False, True])
