@@ -210,3 +210,21 @@ def test_a_new_year_of_the_same_city_is_read_with_its_schema(tmp_path):
     assert rows["kasou_a_hyoka_2025.csv"].city == "架空市A"
     assert rows["kasou_a_hyoka_2025.csv"].extra["schema"] == rows[TABLES["a"][0]].extra["schema"] == \
         "../references/schema_a.toml"
+
+
+def test_the_settings_file_can_name_the_schema_and_the_groups(tmp_path):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    shutil.copy(CITIES / TABLES["a"][0], raw / TABLES["a"][0])
+    (tmp_path / "references").mkdir()
+    shutil.copy(CITIES / "schema_a.toml", tmp_path / "references" / "schema_a.toml")
+    settings = tmp_path / "kyodo-analysis.toml"
+    settings.write_text('[analysis]\nschema = "references/schema_a.toml"\nby = "rating"\n', encoding="utf-8")
+    status, _, err = cli("analyze", "--raw-dir", str(raw), "--out", str(tmp_path / "out"), "--settings", str(settings))
+    assert status == 0, err
+    metadata = json.loads((tmp_path / "out" / "metadata.json").read_text(encoding="utf-8"))
+    assert metadata["comparison"]["by"] == "rating" and metadata["raw_files"][0]["schema"].endswith("schema_a.toml")
+    status, _, err = cli("analyze", "--raw-dir", str(raw), "--out", str(tmp_path / "out2"), "--settings", str(settings),
+                         "--by", "support_type")  # the command line wins
+    assert status == 0, err
+    assert list(read_csv(tmp_path / "out2" / "codes.csv").columns[:3]) == ["year", "code", "support_type"]
