@@ -258,10 +258,10 @@ def show(fig: Figure):
 
 # ---------------------------------------------------------------- figures
 
-def aspect_bars(ax, comparison: Comparison, x: np.ndarray, values: Callable[[str], list], size: float | None = None
-                ) -> None:
+def aspect_bars(ax, comparison: Comparison, x: np.ndarray, values: Callable[[str], list], size: float | None = None,
+                aspects: tuple[str, ...] | None = None) -> None:
     """One bar per aspect at each x, side by side, labelled with its count; a missing value (NA) gets no bar."""
-    aspects = comparison.aspect_keys
+    aspects = comparison.aspect_keys if aspects is None else aspects
     width = 0.8 / max(len(aspects), 1)
     for k, aspect in enumerate(aspects):
         heights = [np.nan if pd.isna(v) else float(v) for v in values(aspect)]
@@ -687,23 +687,26 @@ def make_figures(analysis, out_dir: str | Path, suffix: str = "", workers: int =
 # ---------------------------------------------------------------- comparing years
 
 @styled
-def plot_items_by_year(items: pd.DataFrame, metadata: dict) -> Figure:
-    """Items per group × aspect, one panel per group, one group of bars per year."""
+def plot_items_by_year(programs: pd.DataFrame, metadata: dict) -> Figure:
+    """Items per group × aspect (from ``programs.csv``), one panel per group, one group of bars per year;
+    only the aspects these tables have, and no bar where a year's table lacks the column."""
     comparison = Comparison.from_metadata(metadata)
-    by, order = comparison.by, group_order(items, comparison.by)
-    years = known_years(items)
+    by, order = comparison.by, group_order(programs, comparison.by)
+    years = known_years(programs)
     fig, axes = new_figure(2.8, ncols=len(order), sharey=True)
     axes = np.atleast_1d(axes)
-    table = items.groupby([by, "year", "aspect"]).size()
-    top = int(table.max()) if len(table) else 1
+    aspects = tuple(a for a in comparison.aspect_keys if programs[f"n_{a}"].notna().any())
+    table = programs.groupby([by, "year"])[[f"n_{a}" for a in aspects]].sum(min_count=1)
+    top = int(table.max().max()) if len(table) and table.notna().any().any() else 1
     for ax, support in zip(axes, order, strict=True):
         x = np.arange(len(years))
-        aspect_bars(ax, comparison, x, lambda aspect, g=support: [int(table.get((g, year, aspect), 0)) for year in years], 8)
+        aspect_bars(ax, comparison, x, lambda aspect, g=support: [
+            table[f"n_{aspect}"].get((g, year), 0) for year in years], 8, aspects)
         ax.set_xticks(x, [f"{y}年度" for y in years])
-        ax.set_ylim(0, top * 1.25 + 0.5)
+        ax.set_ylim(0, top * (1.3 + 0.12 * len(aspects)) + 0.5)
         ax.set_title(support, color=support_color(support, order), fontsize=9.5)
     axes[0].set_ylabel("項目数")
-    axes[0].legend(frameon=False, fontsize=8, loc="upper left")
+    axes[0].legend(frameon=False, fontsize=8, loc="upper left")  # in the headroom left above the bars
     fig.suptitle(f"年度ごとの項目数 ({comparison.by_label} × 観点)", fontsize=10)
     add_footnote(fig, metadata, f"その年度の表にない{comparison.by_label}は 0 件です。"
                  "件数は記述の多さであり、成果の大きさではありません。")
@@ -828,7 +831,7 @@ def year_figure_specs(analysis) -> list[tuple[str, Callable, tuple]]:
         part = select_city(analysis, city) if len(comparable) > 1 or len(cities(analysis["items"])) > 1 else analysis
         items, metadata, suffix = part["items"], part.metadata, f"_{city}" if len(comparable) > 1 else ""
         specs += [
-            (f"items_by_year{suffix}", plot_items_by_year, (items, metadata)),
+            (f"items_by_year{suffix}", plot_items_by_year, (part["programs"], metadata)),
             (f"terms_rising_and_falling{suffix}", plot_term_changes, (part["keyword_trends"], metadata)),
             (f"codes_by_year{suffix}", plot_codes_by_year, (part["codes"], items, metadata)),
             (f"program_changes{suffix}", plot_program_changes, (part["program_changes"], metadata)),
