@@ -7,6 +7,8 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kyodo_analysis.coding import (
     adjusted_residuals,
@@ -170,3 +172,24 @@ def test_the_largest_value_is_named_only_when_it_is_unique():
     assert largest(frame, "z") == "z=1.50 の 2 語"
     assert largest(frame.iloc[1:], "z") == "b z=1.50"
     assert largest(frame.assign(z=[-2.0, 1.0, 0.0]), "z", absolute=True) == "a |z|=2.00"
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 12), st.sampled_from(["団体", "補助金", "市", "場", "Zen", "活動", "a", "b"])),
+                max_size=60))
+def test_jaccard_pairs_equal_the_readable_definition(rows):
+    from kyodo_analysis.stats import jaccard_pairs, jaccard_pairs_reference
+
+    incidence = pd.DataFrame(rows, columns=["unit", "term"]).drop_duplicates()
+    incidence["unit"] = "item-" + incidence["unit"].astype(str)
+    fast, reference = jaccard_pairs(incidence), jaccard_pairs_reference(incidence)
+    assert fast.astype(object).values.tolist() == reference.astype(object).values.tolist()  # same pairs, same floats
+
+
+def test_jaccard_pairs_of_the_bundled_table_equal_the_definition(bundled_analysis):
+    from kyodo_analysis.stats import jaccard_pairs, jaccard_pairs_reference, term_items
+
+    joined = term_items(bundled_analysis["terms"], bundled_analysis["items"])
+    incidence = joined[["item_id", "term"]].drop_duplicates().rename(columns={"item_id": "unit"})
+    fast, reference = jaccard_pairs(incidence), jaccard_pairs_reference(incidence)
+    assert len(fast) > 1000 and fast.astype(object).values.tolist() == reference.astype(object).values.tolist()

@@ -270,21 +270,15 @@ def cooccurrence(term_frame: pd.DataFrame, items: pd.DataFrame, unit: str = "ite
 
     unit_column = UNIT_COLUMNS[unit]
     joined = term_items(term_frame, items, link_to or "support_type")
-    sets = joined.groupby("term")[unit_column].agg(lambda s: frozenset(s))
-    sets = sets[sets.map(len) >= min_units].sort_index()
-    names = list(sets.index)
-    edges = []
-    for a_index, a in enumerate(names):
-        for b in names[a_index + 1:]:
-            both = len(sets[a] & sets[b])
-            if both:
-                edges.append((a, b, "term", both, both / len(sets[a] | sets[b])))
-    edge_frame = pd.DataFrame(edges, columns=["source", "target", "kind", "n_both", "jaccard"])
+    incidence = joined[[unit_column, "term"]].drop_duplicates().rename(columns={unit_column: "unit"})
+    incidence = incidence[incidence["term"].map(incidence["term"].value_counts()) >= min_units]
+    edge_frame = jaccard_pairs(incidence).assign(kind="term")[["source", "target", "kind", "n_both", "jaccard"]]
     edge_frame = edge_frame.sort_values(["jaccard", "n_both", "source", "target"], ascending=[False, False, True, True],
                                         kind="stable")
     if len(edge_frame) > top_n:
         edge_frame = edge_frame[edge_frame["jaccard"] >= edge_frame["jaccard"].iloc[top_n - 1] - 1e-12]
     in_network = sorted(set(edge_frame["source"]) | set(edge_frame["target"]))
+    sets = incidence[incidence["term"].isin(in_network)].groupby("term")["unit"].agg(lambda s: frozenset(s))
     if link_to is not None:
         group_sets = joined.groupby(link_to)[unit_column].agg(lambda s: frozenset(s))
         edge_frame = pd.concat([edge_frame, *(_links(group, members, sets, in_network, link_to, link_top)
@@ -307,6 +301,40 @@ def cooccurrence(term_frame: pd.DataFrame, items: pd.DataFrame, unit: str = "ite
     edge_frame["jaccard"] = edge_frame["jaccard"].round(6)
     edge_frame["n_both"] = edge_frame["n_both"].astype("Int64")
     return nodes.sort_values(["kind", "node"], kind="stable").reset_index(drop=True), edge_frame.reset_index(drop=True)
+
+
+PAIR_COLUMNS = ["source", "target", "n_both", "jaccard"]
+
+
+def jaccard_pairs_reference(incidence: pd.DataFrame) -> pd.DataFrame:
+    """The definition, for reading and for testing :func:`jaccard_pairs`: for every two terms A < B of
+    ``incidence`` (one row per unit × term) that share a unit, n_both = |A ∩ B| and Jaccard
+    = |A ∩ B| / |A ∪ B|, where A and B are the sets of units each term is used in."""
+    sets = incidence.groupby("term")["unit"].agg(lambda s: frozenset(s)).sort_index()
+    names = list(sets.index)
+    pairs = [(a, b, len(sets[a] & sets[b]), len(sets[a] & sets[b]) / len(sets[a] | sets[b]))
+             for k, a in enumerate(names) for b in names[k + 1:] if sets[a] & sets[b]]
+    return pd.DataFrame(pairs, columns=PAIR_COLUMNS)
+
+
+def jaccard_pairs(incidence: pd.DataFrame) -> pd.DataFrame:
+    """The same table as :func:`jaccard_pairs_reference`, from the unit × term incidence matrix X:
+    |A ∩ B| is the entry (A, B) of XᵀX and |A ∪ B| = |A| + |B| − |A ∩ B|. The pairwise loop grows with
+    the square of the vocabulary in Python; this with the number of shared units, in compiled code."""
+    from scipy import sparse
+
+    terms = np.array(sorted(incidence["term"].unique()), dtype=object)
+    if len(terms) < 2:
+        return pd.DataFrame(columns=PAIR_COLUMNS)
+    unit = pd.Categorical(incidence["unit"]).codes
+    term = pd.Categorical(incidence["term"], categories=terms).codes
+    x = sparse.csr_matrix((np.ones(len(incidence), dtype=np.int64), (unit, term)), shape=(unit.max() + 1, len(terms)))
+    both = sparse.triu(x.T @ x, k=1).tocoo()
+    size = np.asarray(x.sum(axis=0)).ravel()
+    order = np.lexsort((both.col, both.row))  # by source, then target, as the reference lists them
+    row, col, shared = both.row[order], both.col[order], both.data[order]
+    return pd.DataFrame({"source": terms[row], "target": terms[col], "n_both": shared,
+                         "jaccard": shared / (size[row] + size[col] - shared)})
 
 
 def _links(group: str, members: frozenset, sets: pd.Series, terms: list[str], kind: str, top: int) -> pd.DataFrame:
