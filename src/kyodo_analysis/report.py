@@ -20,7 +20,7 @@ from .kwic import keyword_in_context
 from .labels import ACTION_JA, CATEGORY_JA, HEADERS, STATUS_JA, UNKNOWN_YEAR, year_label
 from .schema import Comparison, zushi_comparison
 from .stats import ALL_GROUPS, RANK_KEY, aspect_counts, counts, group_order, largest, top_with_ties
-from .years import cities, known_years, term_shifts, year_cities
+from .years import cities, known_years, of_city, term_shifts, year_cities
 
 WORKBOOK_EPOCH = dt.datetime(2000, 1, 1)
 
@@ -206,21 +206,25 @@ def view_program_changes(changes: pd.DataFrame) -> pd.DataFrame:
 
 
 def term_changes(trends: pd.DataFrame, top: int = 10, by: str = "support_type") -> pd.DataFrame:
-    """Per year after the first, the terms that rose or fell with |z| ≥ 1.96 against the previous year
-    (all groups pooled), never cut inside a tie; a row says so when none did."""
-    columns = ["年度", "前年度", "増減", "語", "出現回数(前年度)", "出現回数", "z値"]
+    """Per city and year after its first, the terms that rose or fell with |z| ≥ 1.96 against the city's
+    previous year (all groups pooled), never cut inside a tie; a row says so when none did. The city is
+    a column only when there are several."""
+    columns = ["市町村", "年度", "前年度", "増減", "語", "出現回数(前年度)", "出現回数", "z値"]
     rows = []
-    for year in sorted(trends.loc[trends["z_vs_prev"].notna(), "year"].dropna().unique()):
-        rising, falling, left_out = term_shifts(trends, int(year), top, by=by)
-        for direction, part in (("増えた語", rising), ("減った語", falling)):
-            rows += [[r.year, r.prev_year, direction, r.term, r.n_prev, r.n, round(float(r.z_vs_prev), 2)]
-                     for r in part.itertuples(index=False)]
-        if rising.empty and falling.empty:
-            rows.append([year, None, "なし", "|z| ≥ 1.96 で増減した語はありません", None, None, None])
-        elif left_out:
-            note = f"同数のため {left_out} 語を省きました (keyword_trends.csv に全語)"
-            rows.append([year, None, "省略", note, None, None, None])
-    return pd.DataFrame(rows, columns=columns)
+    for city in cities(trends):
+        own = of_city(trends, city)
+        for year in sorted(own.loc[own["z_vs_prev"].notna(), "year"].dropna().unique()):
+            rising, falling, left_out = term_shifts(own, int(year), top, by=by)
+            for direction, part in (("増えた語", rising), ("減った語", falling)):
+                rows += [[city, r.year, r.prev_year, direction, r.term, r.n_prev, r.n, round(float(r.z_vs_prev), 2)]
+                         for r in part.itertuples(index=False)]
+            if rising.empty and falling.empty:
+                rows.append([city, year, None, "なし", "|z| ≥ 1.96 で増減した語はありません", None, None, None])
+            elif left_out:
+                note = f"同数のため {left_out} 語を省きました (keyword_trends.csv に全語)"
+                rows.append([city, year, None, "省略", note, None, None, None])
+    table = pd.DataFrame(rows, columns=columns)
+    return table if table["市町村"].nunique() > 1 else table.drop(columns="市町村")
 
 
 def codes_by_year(codes: pd.DataFrame, items: pd.DataFrame, comparison: Comparison | None = None) -> pd.DataFrame:
