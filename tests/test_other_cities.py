@@ -12,7 +12,7 @@ from kyodo_analysis.analysis import for_city
 from kyodo_analysis.cleaning import clean_table
 from kyodo_analysis.plots import year_figure_specs
 from kyodo_analysis.report import years_sentence
-from kyodo_analysis.schema import load_schema
+from kyodo_analysis.schema import Comparison, load_schema
 from kyodo_analysis.tables import read_csv
 
 from .conftest import FIXTURES, cli
@@ -228,3 +228,16 @@ def test_the_settings_file_can_name_the_schema_and_the_groups(tmp_path):
                          "--by", "support_type")  # the command line wins
     assert status == 0, err
     assert list(read_csv(tmp_path / "out2" / "codes.csv").columns[:3]) == ["year", "code", "support_type"]
+
+
+def test_a_table_without_support_types_is_one_named_group_also_when_read_back(tmp_path):
+    from kyodo_analysis.analysis import load_analysis
+    from kyodo_analysis.report import items_by_group
+
+    raw = city_folder(tmp_path, "c")
+    status, _, err = cli("analyze", "--raw-dir", str(raw), "--out", str(tmp_path / "out"))
+    assert status == 0, err
+    analysis = load_analysis(tmp_path / "out")  # as the notebooks read it: a blank would come back missing
+    assert analysis["programs"]["support_type"].tolist() == ["区分なし"] * 3
+    table = items_by_group(analysis["programs"], Comparison.from_metadata(analysis.metadata))
+    assert table.loc["区分なし", ["事業数", "評価", "課題・改善案", "計"]].tolist() == [3, 4, 4, 8]

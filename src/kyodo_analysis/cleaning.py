@@ -13,6 +13,7 @@ import pandas as pd
 
 from .cells import split_items
 from .errors import InputError
+from .labels import NO_SUPPORT_TYPE
 from .readers import Record, read_records
 from .schema import Schema, load_schema
 
@@ -200,7 +201,7 @@ class _Cleaner:
                 self.warn(record.first_line, f"これまでにない区分です (そのまま使います): {support}")
             self.support_type = support
         elif "support_type" in self.columns and not self.support_type:
-            self.warn(record.first_line, f"NO {no} の区分が空で、上の行からも引き継げません")
+            self.warn(record.first_line, f"NO {no} の区分が空で、上の行からも引き継げません (「{NO_SUPPORT_TYPE}」とします)")
 
     def take_row(self, record: Record) -> None:
         assert self.columns is not None
@@ -251,7 +252,7 @@ class _Cleaner:
                              line=record.first_line, hint="同じ表の中で NO が重複しないよう修正してください。")
         self.seen_no[no] = record.first_line
         self.take_support_type(record, no)
-        program = _Program(record, self.support_type, no, name,
+        program = _Program(record, self.support_type or NO_SUPPORT_TYPE, no, name,
                            {a: [(record.first_line, c)] for a, c in aspect_cells.items()}, attributes)
         if not any(c.strip() for c in aspect_cells.values()):
             self.warn(record.first_line, f"NO {no} ({name}) は項目のセルがすべて空です (項目 0 件として残します)")

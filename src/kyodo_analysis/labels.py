@@ -7,6 +7,7 @@ Figures, the workbook, the command line and the notebooks all take their words f
 from __future__ import annotations
 
 ALL_JA = "全体"
+NO_SUPPORT_TYPE = "区分なし"  # the group of a program whose table has no support type for it (never a blank)
 STATUS_JA = {"kept": "継続", "added": "追加", "removed": "廃止", "renamed": "名称変更", "renumbered": "番号変更"}
 UNKNOWN_YEAR = "不明"
 CATEGORY_JA = {"title": "表題", "blank": "空行", "header": "見出し", "guidance": "記入例", "data": "データ",
