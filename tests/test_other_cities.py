@@ -90,6 +90,8 @@ def test_analyze_by_an_attribute_compares_its_values(tmp_path):
     assert set(read_csv(out / "distinctive_aspects.csv")["aspect"]) == {"reason", "comment"}
     assert read_csv(out / "effect_vs_limitation.csv").empty  # the schema marks no positive and negative aspects
     assert read_csv(out / "items.csv")["rating"].notna().all()
+    status, lines, _ = cli("kwic", "増える", "--raw-dir", str(raw), "--by", "rating")
+    assert status == 0 and "2024年度 | A | NO 3 海岸清掃協働事業 | 理由 | 参加団体が【増え】、清掃の回数が伸びた" in lines
 
 
 def test_an_unknown_comparison_variable_or_a_missing_value_stops_with_what_to_do(tmp_path):

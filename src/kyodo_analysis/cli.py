@@ -193,7 +193,7 @@ def cmd_kwic(args: argparse.Namespace) -> int:
     items, comparison = combined(tables)["items.csv"], comparison_of(tables, args.by)
     token_frame = tokenize(items)
     term_frame = extract_terms(token_frame, word_lists(args.forced, args.stop, args.synonyms))
-    lines = keyword_in_context(args.term, items, token_frame, term_frame, window=args.window)
+    lines = keyword_in_context(args.term, items, token_frame, term_frame, window=args.window, by=comparison.by)
     if lines.empty:
         containing = sorted({t for t in term_frame["term"].tolist() if args.term in t})
         hint = f" この語を含む抽出語: {', '.join(containing[:20])}" if containing else ""

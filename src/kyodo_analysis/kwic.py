@@ -10,15 +10,17 @@ KWIC_COLUMNS = ["item_id", "year", "support_type", "program_no", "program", "asp
 
 
 def keyword_in_context(term: str, items: pd.DataFrame, token_frame: pd.DataFrame, term_frame: pd.DataFrame,
-         window: int = 20) -> pd.DataFrame:
+                       window: int = 20, by: str = "support_type") -> pd.DataFrame:
     """Each occurrence of ``term`` with ``window`` characters of context on either side.
 
     ``term`` matches the term itself and its negated form (``進む`` also finds ``進む(否定)``; the
-    ``matched`` column says which). ``term`` is the text as written in the item (進まない).
+    ``matched`` column says which). ``term`` is the text as written in the item (進まない). ``by``, the
+    compared groups' column (a city or an attribute), is listed after the support type.
     """
+    columns = list(dict.fromkeys([*KWIC_COLUMNS[:3], by, *KWIC_COLUMNS[3:]]))
     wanted = term_frame[(term_frame["term"] == term) | (term_frame["term"] == term + NEGATED)]
     if wanted.empty:
-        return pd.DataFrame(columns=KWIC_COLUMNS)
+        return pd.DataFrame(columns=columns)
     starts = token_frame.set_index(["item_id", "token_no"])[["start", "surface"]]
     text = items.set_index("item_id")
     rows = []
@@ -28,8 +30,8 @@ def keyword_in_context(term: str, items: pd.DataFrame, token_frame: pd.DataFrame
         last = starts.loc[(row.item_id, row.last_token_no)]
         begin, end = int(first["start"]), int(last["start"]) + len(last["surface"])
         body = item["text"]
-        rows.append({"item_id": row.item_id, "year": item["year"], "support_type": item["support_type"],
+        rows.append({"item_id": row.item_id, "year": item["year"], "support_type": item["support_type"], by: item[by],
                      "program_no": item["program_no"],
                      "program": item["program"], "aspect": item["aspect"], "left": body[max(0, begin - window):begin],
                      "term": body[begin:end], "right": body[end:end + window], "matched": row.term})
-    return pd.DataFrame(rows, columns=KWIC_COLUMNS)
+    return pd.DataFrame(rows, columns=columns)

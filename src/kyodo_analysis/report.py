@@ -162,9 +162,11 @@ def codes_crosstab(codes: pd.DataFrame, items: pd.DataFrame, aspect: str = "all"
 
 def kwic_table(analysis: Analysis, term: str, window: int = 20) -> pd.DataFrame:
     """KWIC lines of a term with Japanese headers."""
-    lines = keyword_in_context(term, analysis["items"], analysis["tokens"], analysis["terms"], window=window)
+    comparison = Comparison.from_metadata(analysis.metadata)
+    lines = keyword_in_context(term, analysis["items"], analysis["tokens"], analysis["terms"], window=window,
+                               by=comparison.by)
     lines = lines.rename(columns={"left": "前", "term": "語", "right": "後", "matched": "抽出語"})
-    return _aspect_ja(lines, Comparison.from_metadata(analysis.metadata))
+    return _aspect_ja(lines, comparison)
 
 
 # ---------------------------------------------------------------- Excel workbook
