@@ -15,6 +15,7 @@ from . import __version__
 from .cleaning import LOG_COLUMNS, Table, clean_table, item_columns, program_columns
 from .coding import code_items, code_table, read_rules, unused_rule_words
 from .errors import InputError
+from .labels import HEADERS
 from .manifest import entry_for, resolve_city, resolve_schema, resolve_year, sha256
 from .schema import Comparison, load_schema, merged_aspects
 from .stats import cooccurrence, correspondence, distinctive_terms, effect_vs_limitation, keywords, word_counts
@@ -98,7 +99,7 @@ def comparison_of(tables: Sequence[Table], by: str = "support_type") -> Comparis
     """What the analysis compares: the tables' aspects and the groups of ``by`` — the support type, the
     city (from the manifest) or an attribute every table's schema has. Every program needs a value."""
     aspects = merged_aspects([t.schema for t in tables])
-    labels = {"city": "市町村"}
+    labels = {"city": HEADERS["city"]}
     for table in tables:
         if by not in ("support_type", "city") and by not in table.schema.attributes:
             known = ", ".join(["support_type", "city", *table.schema.attributes])
@@ -249,49 +250,41 @@ def load_or_analyze(processed_dir: str | Path, raw_dir: str | Path) -> Analysis:
     return analyze(paths)
 
 
-def select_year(analysis: Analysis, year: int) -> Analysis:
-    """One year's part of a multi-year analysis; the network and the map are recomputed for that year."""
-    items = analysis["items"]
-    items = items[items["year"] == year].reset_index(drop=True)
-    ids = set(items["item_id"])
-    files = set(analysis["programs"].loc[analysis["programs"]["year"] == year, "source_file"])
+def part(analysis: Analysis, column: str, value, whole: tuple[str, ...] = ()) -> tuple[dict, pd.DataFrame, dict]:
+    """The tables, items and metadata of one year or city: rows of ``column == value`` where a table has
+    the column, else the rows of its items or files; the tables named in ``whole`` are kept whole."""
+    from .years import rows_of
+
+    items = rows_of(analysis["items"], column, value).reset_index(drop=True)
+    ids, files = set(items["item_id"]), set(rows_of(analysis["programs"], column, value)["source_file"])
     tables: dict[str, pd.DataFrame] = {}
     for name, frame in analysis.tables.items():
-        if name in ("program_changes.csv", "keyword_trends.csv", "unknown_words.csv", "candidate_compounds.csv"):
-            tables[name] = frame
-        elif "year" in frame.columns:
-            tables[name] = frame[frame["year"] == year].reset_index(drop=True)
-        elif "item_id" in frame.columns:
-            tables[name] = frame[frame["item_id"].isin(ids)].reset_index(drop=True)
-        elif "source_file" in frame.columns:
-            tables[name] = frame[frame["source_file"].isin(files)].reset_index(drop=True)
-    tables.update(network_and_map(tables["terms.csv"], items, Comparison.from_metadata(analysis.metadata)))
+        if name not in whole and column in frame.columns:
+            frame = rows_of(frame, column, value)
+        elif name not in whole and "item_id" in frame.columns:
+            frame = frame[frame["item_id"].isin(ids)]
+        elif name not in whole and "source_file" in frame.columns:
+            frame = frame[frame["source_file"].isin(files)]
+        tables[name] = frame.reset_index(drop=True)
     metadata = {**analysis.metadata,
                 "raw_files": [f for f in analysis.metadata.get("raw_files", []) if f["file"] in files]}
+    return tables, items, metadata
+
+
+def select_year(analysis: Analysis, year: int) -> Analysis:
+    """One year's part of a multi-year analysis; the network and the map are recomputed for that year."""
+    tables, items, metadata = part(analysis, "year", year, whole=(
+        "program_changes.csv", "keyword_trends.csv", "unknown_words.csv", "candidate_compounds.csv"))
+    tables.update(network_and_map(tables["terms.csv"], items, Comparison.from_metadata(analysis.metadata)))
     return Analysis(tables, metadata, analysis.warnings)
 
 
 def select_city(analysis: Analysis, city) -> Analysis:
     """One city's part of an analysis (for comparing its years); tables without a city are kept whole."""
-    from .years import of_city
-
-    items = of_city(analysis["items"], city)
-    ids, files = set(items["item_id"]), set(of_city(analysis["programs"], city)["source_file"])
-    tables: dict[str, pd.DataFrame] = {}
-    for name, frame in analysis.tables.items():
-        if "city" in frame.columns:
-            tables[name] = of_city(frame, city).reset_index(drop=True)
-        elif "item_id" in frame.columns:
-            tables[name] = frame[frame["item_id"].isin(ids)].reset_index(drop=True)
-        elif "source_file" in frame.columns:
-            tables[name] = frame[frame["source_file"].isin(files)].reset_index(drop=True)
-        else:
-            tables[name] = frame
+    tables, items, metadata = part(analysis, "city", city)
     # codes.csv pools the cities of a year: the city's own code table, tested over its own programs
     tables["codes.csv"] = code_table(tables["item_codes.csv"], items, list(dict.fromkeys(analysis["codes"]["code"])),
                                      comparison=Comparison.from_metadata(analysis.metadata))
-    metadata = {**analysis.metadata,
-                "raw_files": [f for f in analysis.metadata.get("raw_files", []) if f["file"] in files]}
     return Analysis(tables, metadata, analysis.warnings)
 
 

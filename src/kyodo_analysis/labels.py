@@ -15,7 +15,7 @@ CATEGORY_JA = {"title": "表題", "blank": "空行", "header": "見出し", "gui
 ACTION_JA = {"kept": "使用", "dropped": "除外"}  # cleaning_log.csv
 
 HEADERS = {
-    "item_id": "項目ID", "source_file": "ファイル", "source_line": "行", "year": "年度", "support_type": "区分",
+    "item_id": "項目ID", "source_file": "ファイル", "source_line": "行", "year": "年度", "city": "市町村", "support_type": "区分",
     "program_no": "NO", "program": "事業名", "aspect": "観点", "item_no": "項目番号", "text": "本文",
     "n_effect": "効果の項目数", "n_limitation": "限界の項目数", "n_next_step": "今後の項目数", "n_items": "項目数",
     "term": "語", "word": "語", "n": "出現回数", "n_programs": "事業数",

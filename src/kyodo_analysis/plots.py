@@ -27,7 +27,7 @@ from matplotlib.ticker import MaxNLocator
 from .labels import STATUS_JA
 from .schema import Comparison
 from .stats import ALL_GROUPS, RANK_KEY, aspect_counts, group_order, largest, top_with_ties
-from .years import cities, known_years, term_shifts, trend_group, year_cities
+from .years import cities, known_years, term_shifts, trend_group, trend_group_label, year_cities
 
 POSITIVE_COLOR, NEGATIVE_COLOR = "#2b83ba", "#d7191c"  # the aspects a schema marks positive / negative
 OTHER_ASPECT_COLORS = ["#7b7b7b", "#a6761d", "#66a61e", "#e7298a", "#8c6bb1", "#17becf"]
@@ -619,8 +619,8 @@ def plot_note(title: str, note: str, metadata: dict) -> Figure:
 def figure_names(comparison: Comparison) -> list[str]:
     """The file names of one analysis' figures (the group named in them: ``by_support_type``, ``by_rating``…)."""
     by = comparison.by
-    side = "effect_vs_limitation_terms" if comparison.paired else "distinctive_terms_by_aspect"
-    return [f"items_by_{by}_and_aspect", f"{side}_by_{by}" if comparison.paired else side,
+    side = f"effect_vs_limitation_terms_by_{by}" if comparison.paired else "distinctive_terms_by_aspect"
+    return [f"items_by_{by}_and_aspect", side,
             f"distinctive_terms_by_{by}", f"codes_by_{by}_heatmap", "cooccurrence_network", "correspondence_analysis_map"]
 
 
@@ -691,17 +691,16 @@ def plot_items_by_year(programs: pd.DataFrame, metadata: dict) -> Figure:
     """Items per group × aspect (from ``programs.csv``), one panel per group, one group of bars per year;
     only the aspects these tables have, and no bar where a year's table lacks the column."""
     comparison = Comparison.from_metadata(metadata)
-    by, order = comparison.by, group_order(programs, comparison.by)
-    years = known_years(programs)
+    order, years = group_order(programs, comparison.by), known_years(programs)
     fig, axes = new_figure(2.8, ncols=len(order), sharey=True)
     axes = np.atleast_1d(axes)
     aspects = tuple(a for a in comparison.aspect_keys if programs[f"n_{a}"].notna().any())
-    table = programs.groupby([by, "year"])[[f"n_{a}" for a in aspects]].sum(min_count=1)
-    top = int(table.max().max()) if len(table) and table.notna().any().any() else 1
+    per_year = {year: aspect_counts(programs[programs["year"] == year], comparison) for year in years}
+    top = max([int(v) for t in per_year.values() for a in aspects for v in t[f"n_{a}"].dropna()], default=1)
     for ax, support in zip(axes, order, strict=True):
         x = np.arange(len(years))
         aspect_bars(ax, comparison, x, lambda aspect, g=support: [
-            table[f"n_{aspect}"].get((g, year), 0) for year in years], 8, aspects)
+            per_year[year][f"n_{aspect}"].get(g, 0) for year in years], 8, aspects)
         ax.set_xticks(x, [f"{y}年度" for y in years])
         ax.set_ylim(0, top * (1.3 + 0.12 * len(aspects)) + 0.5)
         ax.set_title(support, color=support_color(support, order), fontsize=9.5)
@@ -718,7 +717,7 @@ def plot_term_changes(trends: pd.DataFrame, metadata: dict, top: int = 10, thres
     """Terms that rose and fell from the previous year to the latest with |z| ≥ ``threshold`` (all support
     types pooled), never cut inside a tie; a sentence when none did, instead of drawing noise."""
     comparison = Comparison.from_metadata(metadata)
-    by, by_label = comparison.by, comparison.by_label
+    by = comparison.by
     pooled = trends[(trends[trend_group(by)] == ALL_GROUPS) & (trends["aspect"] == "all") & trends["z_vs_prev"].notna()]
     year = int(pooled["year"].max())
     latest = pooled[pooled["year"] == year]
@@ -739,8 +738,8 @@ def plot_term_changes(trends: pd.DataFrame, metadata: dict, top: int = 10, thres
         ax.axvline(0, color="#333333", linewidth=0.8)
         ax.set_xlabel("z 値 (重み付き対数オッズ比; 右: 増えた語 / 左: 減った語)")
     note = f"同数のため {left_out} 語を省きました。" if left_out else ""
-    within = "区分" if by == "city" else by_label  # a city's years are compared over its support types
-    add_footnote(fig, metadata, f"括弧内は出現回数 (前年度→当年度)。全{within}・全観点をまとめた比較です。{note}"
+    add_footnote(fig, metadata, f"括弧内は出現回数 (前年度→当年度)。全{trend_group_label(comparison)}・全観点をまとめた比較です。"
+                 f"{note}"
                  "事業の追加・削除による変化も含みます。")
     return fig
 

@@ -20,7 +20,7 @@ from .kwic import keyword_in_context
 from .labels import ACTION_JA, CATEGORY_JA, HEADERS, STATUS_JA, UNKNOWN_YEAR, year_label
 from .schema import Comparison, zushi_comparison
 from .stats import ALL_GROUPS, RANK_KEY, aspect_counts, counts, group_order, largest, top_with_ties
-from .years import cities, known_years, of_city, term_shifts, year_cities
+from .years import cities, known_years, of_city, term_shifts, trend_group_label, year_cities
 
 WORKBOOK_EPOCH = dt.datetime(2000, 1, 1)
 
@@ -30,7 +30,12 @@ def headers(comparison: Comparison | None = None) -> dict[str, str]:
     comparison = comparison or zushi_comparison()
     aspects = {f"n_{a.key}": f"{a.label}の項目数" for a in comparison.aspects}
     grouped = {k: v.replace("区分", comparison.by_label) for k, v in HEADERS.items() if k != "support_type"}
-    return {**HEADERS, **grouped, **aspects, **comparison.attributes, comparison.by: comparison.by_label, "city": "市町村"}
+    sides = {}
+    if comparison.paired:  # effect_vs_limitation.csv's _effect / _limitation columns: the schema's two sides
+        for suffix, polarity in (("effect", "positive"), ("limitation", "negative")):
+            label = comparison.side_label(polarity)
+            sides |= {f"programs_{suffix}": f"{label}で使った事業", f"items_{suffix}": f"{label}の項目数"}
+    return {**HEADERS, **grouped, **sides, **aspects, **comparison.attributes, comparison.by: comparison.by_label}
 
 
 def _aspect_ja(frame: pd.DataFrame, comparison: Comparison | None = None) -> pd.DataFrame:
@@ -128,13 +133,8 @@ def view_effect_vs_limitation(paired: pd.DataFrame, min_programs: int = 1,
                               comparison: Comparison | None = None) -> pd.DataFrame:
     """Terms of the positive and negative aspects, counted in the same programs (paired), with Japanese
     headers named after the schema's aspects."""
-    comparison = comparison or zushi_comparison()
     table = paired[paired["programs_effect"] + paired["programs_limitation"] >= min_programs]
-    shown = _aspect_ja(table, comparison).reset_index(drop=True)
-    if comparison.paired:
-        positive, negative = comparison.side_label("positive"), comparison.side_label("negative")
-        shown.columns = [c.replace("効果", positive).replace("限界", negative) for c in shown.columns]
-    return shown
+    return _aspect_ja(table, comparison).reset_index(drop=True)
 
 
 def codes_crosstab(codes: pd.DataFrame, items: pd.DataFrame, aspect: str = "all",
@@ -204,7 +204,7 @@ def view_program_changes(changes: pd.DataFrame) -> pd.DataFrame:
     table["previous_name"] = table["previous_name"].fillna("")
     if table["city"].nunique() <= 1:
         table = table.drop(columns="city")
-    return table.rename(columns={**HEADERS, "city": "市町村"})
+    return table.rename(columns=HEADERS)
 
 
 def term_changes(trends: pd.DataFrame, top: int = 10, by: str = "support_type") -> pd.DataFrame:
@@ -717,13 +717,14 @@ def notebook_text(key: str, analysis: Analysis) -> str:
     comparison = Comparison.from_metadata(analysis.metadata)
     if not comparison.paired and f"{key}_unpaired" in NOTEBOOK_TEXT:
         key = f"{key}_unpaired"
-    n_groups = len(group_order(analysis["items"], comparison.by))
+    groups = group_order(analysis["items"], comparison.by)
+    n_groups = len(groups)
     return NOTEBOOK_TEXT[key].format(
-        by=comparison.by_label, groups="・".join(group_order(analysis["items"], comparison.by)),
+        by=comparison.by_label, groups="・".join(groups),
         aspects="・".join(comparison.label(a) for a in comparison.aspect_keys),
         pos=comparison.side_label("positive"), neg=comparison.side_label("negative"),
         pos_long=comparison.side_label("positive", long=True), neg_long=comparison.side_label("negative", long=True),
-        n_groups=n_groups, n_axes=max(n_groups - 1, 0), within="区分" if comparison.by == "city" else comparison.by_label)
+        n_groups=n_groups, n_axes=max(n_groups - 1, 0), within=trend_group_label(comparison))
 
 
 def sides_table(analysis: Analysis, min_programs: int = 2) -> pd.DataFrame:

@@ -50,7 +50,8 @@ def term_items(term_frame: pd.DataFrame, items: pd.DataFrame, by: str = "support
 def sort_for_reading(frame: pd.DataFrame, items: pd.DataFrame, columns: list[str],
                      aspects: tuple[str, ...] | list[str] = ()) -> pd.DataFrame:
     """Sort by the given columns in the order a reader expects: groups as the table lists them, aspects in
-    the schema's order (``aspects``), other columns by value."""
+    the schema's order (``aspects``; by default as the items list them), other columns by value."""
+    aspects = aspects or group_order(items, "aspect")
     frame = frame.copy()
     keys = []
     for column in columns:

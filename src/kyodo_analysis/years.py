@@ -61,8 +61,13 @@ def cities(frame: pd.DataFrame) -> list:
     return list(dict.fromkeys(frame["city"].tolist())) if len(frame) else []
 
 
+def rows_of(frame: pd.DataFrame, column: str, value) -> pd.DataFrame:
+    """The rows whose ``column`` is ``value`` (a missing value matches the missing ones)."""
+    return frame[frame[column].isna()] if pd.isna(value) else frame[frame[column] == value]
+
+
 def of_city(frame: pd.DataFrame, city) -> pd.DataFrame:
-    return frame[frame["city"].isna()] if pd.isna(city) else frame[frame["city"] == city]
+    return rows_of(frame, "city", city)
 
 
 def year_cities(items: pd.DataFrame) -> list:
@@ -113,7 +118,7 @@ def city_changes(programs: pd.DataFrame, items: pd.DataFrame, similarity: float 
                      "previous_name": chain.previous_name, "previous_no": chain.previous_no})
     out = pd.DataFrame(rows, columns=CHANGE_COLUMNS)
     out = out.sort_values(["last_year", "program_no", "first_year"], kind="stable", na_position="first")
-    return out.reset_index(drop=True).astype({c: "Int64" for c in ("program_no", "first_year", "last_year", "previous_no")})
+    return out.reset_index(drop=True)  # typed by program_changes
 
 
 def _match_programs(active: list[_Chain], current: list, text_of: dict[int, str], similarity: float) -> list[tuple]:
@@ -150,6 +155,11 @@ def trend_group(by: str) -> str:
     return "support_type" if by == "city" else by
 
 
+def trend_group_label(comparison: Comparison) -> str:
+    """The Japanese name of :func:`trend_group`'s groups."""
+    return "区分" if comparison.by == "city" else comparison.by_label
+
+
 def keyword_trends(term_frame: pd.DataFrame, items: pd.DataFrame, comparison: Comparison | None = None) -> pd.DataFrame:
     """``keyword_trends.csv``: per city × year × group × aspect × term, counts and programs, and against
     the city's previous year the weighted log-odds of the term (positive z: rose; negative: fell).
@@ -170,7 +180,7 @@ def keyword_trends(term_frame: pd.DataFrame, items: pd.DataFrame, comparison: Co
 def city_trends(term_frame: pd.DataFrame, items: pd.DataFrame, comparison: Comparison) -> pd.DataFrame:
     """The trends of one city's items (see :func:`keyword_trends`)."""
     by, keys = comparison.by, ["year", comparison.by, "aspect", "term"]
-    table = counts_by_level(term_frame[term_frame["item_id"].isin(items["item_id"])], items, comparison=comparison)
+    table = counts_by_level(term_frame, items, comparison=comparison)  # counts join terms to these items only
     changes = []
     for previous, year in pairwise(known_years(items)):
         pair = table[table["year"].isin([previous, year])]
