@@ -98,3 +98,15 @@ def test_colours_are_fixed_per_support_type_and_aspect():
     order = ["財政的支援", "新しい区分", "人的支援", "もう一つ"]
     assert support_color("新しい区分", order) != support_color("もう一つ", order)
     assert support_color("人的支援", order) == SUPPORT_COLORS["人的支援"]
+
+
+def test_many_groups_wrap_onto_rows_of_three_panels(analysis):
+    from kyodo_analysis.plots import plot_distinctive_terms
+    from kyodo_analysis.stats import distinctive_terms
+
+    items = analysis["items"].assign(support_type=analysis["items"]["program"])  # eight groups
+    fig = plot_distinctive_terms(distinctive_terms(analysis["terms"], items), items, analysis.metadata)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a collapsed layout warns (and the warning reached the notebooks)
+        png_bytes(fig)
+    assert len(fig.axes) == 9 and [ax.get_title() for ax in fig.axes[:8]] == list(dict.fromkeys(items["program"]))

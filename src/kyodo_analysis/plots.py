@@ -36,6 +36,7 @@ _EXTRA_COLORS = ["#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#1f78b4"]
 # Communities of the network: pale fills that no support-type colour resembles.
 COMMUNITY_COLORS = ["#fff2ae", "#e5e5e5", "#fbd3e9", "#e6f5d0", "#d4e6f1", "#fde0c5", "#f5f5dc", "#e8e0f0"]
 FORMATS = ("png", "svg", "pdf")
+PANELS_PER_ROW = 3  # side by side on a 16 cm page; more groups wrap onto further rows
 DPI = 200
 WIDTH = 6.0  # inches: 16 cm (an A4 text column) with the 0.15 in padding on either side
 FONT = 8.5  # labels, in points at that size
@@ -385,9 +386,12 @@ def plot_distinctive_terms(distinctive: pd.DataFrame, items: pd.DataFrame, metad
         sub = sub.assign(z_key=sub["z"].round(6)).sort_values(["z_key", "term"], ascending=[False, True])
         chosen[support] = top_with_ties(sub, top, ["z_key"], most=2 * top)
     slots = max([len(kept) for kept, _ in chosen.values()] + [0])
-    fig, axes = new_figure(0.22 * slots + 1.2 if slots else 1.3, ncols=len(order), sharex=True)
-    axes = np.atleast_1d(axes)
-    for ax, support in zip(axes, order, strict=True):
+    ncols, nrows = min(len(order), PANELS_PER_ROW), -(-len(order) // PANELS_PER_ROW)  # rows of three panels
+    fig, axes = new_figure(nrows * (0.22 * slots + 1.2 if slots else 1.3), ncols=ncols, nrows=nrows, sharex=True)
+    axes = np.atleast_1d(axes).ravel()
+    for ax in axes[len(order):]:
+        ax.set_axis_off()  # the empty places of the last row
+    for ax, support in zip(axes, order, strict=False):
         kept, left_out = chosen[support]
         color = aspect_color(comparison, support) if by == "aspect" else support_color(support, order)
         name = comparison.label(support) if by == "aspect" else support
