@@ -28,6 +28,16 @@ def test_token_table(corpus):
         assert text[row.item_id][row.start:row.start + len(row.surface)] == row.surface
 
 
+def test_the_table_holds_each_items_tokens_decoded_as_one_text_alone(corpus):
+    """tokenize decodes each token type once for all items; every row is what the item alone gives."""
+    items, token_frame, _ = corpus
+    rows = list(token_frame.itertuples(index=False, name=None))
+    expected = [(item_id, no, *token) for item_id, text in zip(items["item_id"], items["text"], strict=True)
+                for no, token in enumerate(tokenize_text(text), start=1)]
+    assert rows == expected
+    assert token_frame.dtypes.equals(tokenize(items.iloc[:0]).dtypes)
+
+
 def test_lemmas_lose_the_english_gloss_and_unknown_words_keep_their_surface(corpus):
     _, token_frame, _ = corpus
     step = token_frame[token_frame["surface"] == "ステップ"]

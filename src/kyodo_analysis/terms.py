@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
+from itertools import pairwise
 from typing import NamedTuple
 
 import pandas as pd
@@ -63,6 +64,17 @@ class Token(NamedTuple):
     pos2: str
     unknown: bool
     gap: bool  # whitespace before it
+
+
+class TermRow(NamedTuple):
+    """One row of ``terms.csv``."""
+
+    item_id: str
+    term: str
+    pos: str
+    negated: bool
+    first_token_no: int
+    last_token_no: int
 
 
 class Term(NamedTuple):
@@ -349,12 +361,11 @@ def candidate_compounds(term_frame: pd.DataFrame, lists: WordLists, min_count: i
     for term, group in joined.groupby("term"):
         rows.append((term, "joined", len(group), group["item_id"].nunique()))
     pairs: dict[str, list[str]] = {}
-    prev = None
-    for row in term_frame.itertuples(index=False):  # terms of an item are in reading order
-        if (prev is not None and prev.item_id == row.item_id and prev.last_token_no + 1 == row.first_token_no
+    in_order = map(TermRow._make, zip(*(term_frame[c].tolist() for c in TERM_COLUMNS), strict=True))
+    for prev, row in pairwise(in_order):  # terms of an item are in reading order
+        if (prev.item_id == row.item_id and prev.last_token_no + 1 == row.first_token_no
                 and not prev.negated and not row.negated and prev.pos != "動詞" and row.pos != "動詞"):
             pairs.setdefault(prev.term + row.term, []).append(row.item_id)
-        prev = row
     for candidate, item_ids in pairs.items():
         rows.append((candidate, "adjacent", len(item_ids), len(set(item_ids))))
     report = pd.DataFrame(rows, columns=["candidate", "kind", "n", "n_items"])

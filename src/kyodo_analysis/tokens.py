@@ -10,10 +10,12 @@ import importlib.metadata
 import re
 from functools import lru_cache
 
+import numpy as np
 import pandas as pd
 
 TOKEN_COLUMNS = ["item_id", "token_no", "surface", "base", "lemma", "lemma_reading", "pos1", "pos2", "pos3",
                  "is_unknown", "start"]
+TYPE_COLUMNS = TOKEN_COLUMNS[2:-1]  # what a token's type decodes to (token_type)
 MAX_PIECE = 10_000  # characters handed to MeCab at once (a million without punctuation crashes it)
 
 _GLOSS = re.compile(r"(?<=.)-[^-]*$")  # UniDic's English gloss on loanword lemmas: ステップ-step
@@ -77,37 +79,66 @@ def pieces(text: str, size: int = MAX_PIECE) -> list[tuple[int, str]]:
     return out
 
 
-def tokenize_text(text: str, cache: dict | None = None) -> list[tuple]:
-    """(surface, base, lemma, lemma_reading, pos1, pos2, pos3, is_unknown, start) per morpheme of one text.
+class TokenTypes:
+    """The distinct (surface, raw feature) pairs met so far, each decoded once: token rows hold a type
+    number, and the columns are filled from the decoded types at the end (Zipf: few types, many tokens)."""
+
+    def __init__(self) -> None:
+        self.number: dict[tuple[str, str], int] = {}
+        self.decoded: list[tuple] = []
+
+    def of(self, word) -> int:
+        key = (word.surface, word.feature_raw)
+        number = self.number.get(key)
+        if number is None:
+            number = self.number[key] = len(self.decoded)
+            self.decoded.append(token_type(word))
+        return number
+
+    def table(self) -> np.ndarray:
+        """The decoded types as an object array, one row per type number."""
+        table = np.empty((len(self.decoded), len(TYPE_COLUMNS)), dtype=object)
+        for number, kind in enumerate(self.decoded):
+            table[number] = kind
+        return table
+
+
+def token_positions(text: str, types: TokenTypes) -> list[tuple[int, int]]:
+    """(type number, start) per morpheme of one text.
 
     ``start`` is the token's character offset in ``text`` (MeCab skips whitespace; KWIC and the
-    compound joiner need to know where it was). ``cache`` maps (surface, raw feature) to the decoded
-    type, so a type is decoded once per call of :func:`tokenize`."""
-    cache = {} if cache is None else cache
+    compound joiner need to know where it was)."""
     out = []
     for offset, piece in pieces(text):
         position = offset
         for word in tagger()(piece):
-            key = (word.surface, word.feature_raw)
-            kind = cache.get(key)
-            if kind is None:
-                kind = cache[key] = token_type(word)
             position += len(word.white_space)
-            out.append((*kind, position))
-            position += len(key[0])
+            out.append((types.of(word), position))
+            position += len(word.surface)
     return out
+
+
+def tokenize_text(text: str) -> list[tuple]:
+    """(surface, base, lemma, lemma_reading, pos1, pos2, pos3, is_unknown, start) per morpheme of one text."""
+    types = TokenTypes()
+    return [(*types.decoded[number], start) for number, start in token_positions(text, types)]
 
 
 def tokenize(items: pd.DataFrame) -> pd.DataFrame:
     """``tokens.csv``: one row per morpheme of every item (an item with no text has no tokens)."""
-    rows: list[tuple] = []
-    cache: dict = {}
+    types = TokenTypes()
+    item_ids, token_nos, numbers, starts = [], [], [], []
     for item_id, text in zip(items["item_id"].tolist(), items["text"].tolist(), strict=True):
         if not isinstance(text, str):  # pandas' missing string is a float NaN
             continue
-        for no, token in enumerate(tokenize_text(text, cache), start=1):
-            rows.append((item_id, no, *token))
-    frame = pd.DataFrame(rows, columns=TOKEN_COLUMNS)
-    return frame.astype({"token_no": "Int64", "start": "Int64", "is_unknown": bool,
-                         **{c: "string" for c in ("item_id", "surface", "base", "lemma", "lemma_reading",
-                                                  "pos1", "pos2", "pos3")}})
+        positions = token_positions(text, types)
+        item_ids += [item_id] * len(positions)
+        token_nos += range(1, len(positions) + 1)
+        numbers += (number for number, _ in positions)
+        starts += (start for _, start in positions)
+    by_token = types.table()[np.asarray(numbers, dtype=np.intp)]
+    frame = pd.DataFrame({"item_id": pd.array(item_ids, dtype="string"),
+                          "token_no": pd.array(token_nos, dtype="Int64"),
+                          **{c: by_token[:, k] for k, c in enumerate(TYPE_COLUMNS)},
+                          "start": pd.array(starts, dtype="Int64")})
+    return frame.astype({"is_unknown": bool, **{c: "string" for c in TYPE_COLUMNS[:-1]}})
