@@ -110,3 +110,14 @@ def test_many_groups_wrap_onto_rows_of_three_panels(analysis):
         warnings.simplefilter("error")  # a collapsed layout warns (and the warning reached the notebooks)
         png_bytes(fig)
     assert len(fig.axes) == 9 and [ax.get_title() for ax in fig.axes[:8]] == list(dict.fromkeys(items["program"]))
+
+
+def test_one_group_keeps_the_bar_width_of_three(analysis):
+    """A single group's bars are not stretched across the whole axis (a city or year with one group)."""
+    programs = analysis["programs"]
+    lone = plot_items_by_aspect(programs[programs["support_type"] == "場の提供"], analysis.metadata)
+    left, right = lone.axes[0].get_xlim()
+    assert right - left == pytest.approx(3.0)
+    bars = [p for p in lone.axes[0].patches]
+    assert len(bars) == 3 and all(p.get_width() == pytest.approx(0.8 / 3) for p in bars)
+    assert [t.get_text() for t in lone.axes[0].get_xticklabels()] == ["場の提供\n(3事業)"]

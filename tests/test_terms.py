@@ -158,8 +158,10 @@ def test_function_words_symbols_and_numbers_never_count(corpus):
 
 def test_curation_reports(corpus):
     _, token_frame, term_frame = corpus
-    unknown = unknown_words(token_frame)
+    unknown = unknown_words(token_frame, term_frame)
     assert unknown.set_index("surface").loc["Zen", "n"] == 2
+    assert unknown["surface"].tolist() == ["Zen", "CoCoLo"]  # Wi, Fi (Wi-Fi) and ファシリテート are forced terms
+    assert {"Wi", "Fi", "ファシリテート"} <= set(unknown_words(token_frame)["surface"])
     assert "1" not in set(unknown["surface"])  # numbers are not unknown words to curate
     candidates = candidate_compounds(term_frame, word_lists(), min_count=2)
     assert "補助金交付終了" in set(candidates["candidate"])  # two forced/compound terms side by side, twice

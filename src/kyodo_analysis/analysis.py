@@ -163,7 +163,8 @@ def analyze_tables(cleaned: Sequence[Table], forced: str | Path | None = None, s
     tables.update(stage("counts", lambda: {
         "keywords.csv": keywords(term_frame, items, comparison),
         "word_counts.csv": word_counts(mention_frame, items, comparison),
-        "unknown_words.csv": unknown_words(token_frame), "candidate_compounds.csv": candidate_compounds(term_frame, lists)}))
+        "unknown_words.csv": unknown_words(token_frame, term_frame),
+        "candidate_compounds.csv": candidate_compounds(term_frame, lists)}))
     tables.update(stage("keyness", lambda: keyness(term_frame, items, comparison)))
     tables["codes.csv"] = stage("code_tests", lambda: code_table(item_codes, items, [r.code for r in rules],
                                                                  comparison=comparison))

@@ -7,9 +7,10 @@ from pathlib import Path
 import pandas as pd
 
 
-def to_csv_bytes(frame: pd.DataFrame) -> bytes:
-    """The CSV bytes of a table: UTF-8 with BOM, LF line ends, no index (same input → same bytes)."""
-    return frame.to_csv(index=False, lineterminator="\n").encode("utf-8-sig")
+def write_csv(frame: pd.DataFrame, path: Path) -> None:
+    """A table as CSV: UTF-8 with BOM, LF line ends, no index (same input → same bytes). Streamed to
+    the file, never held whole in memory (tokens.csv is about 55 MB per million characters)."""
+    frame.to_csv(path, index=False, lineterminator="\n", encoding="utf-8-sig")
 
 
 # Columns that hold text even when every value of a table happens to look like a number, or is empty.
@@ -31,6 +32,9 @@ def write_tables(out_dir: str | Path, tables: dict[str, pd.DataFrame | bytes]) -
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
     for name, frame in tables.items():
-        (out_dir / name).write_bytes(frame if isinstance(frame, bytes) else to_csv_bytes(frame))
+        if isinstance(frame, bytes):
+            (out_dir / name).write_bytes(frame)
+        else:
+            write_csv(frame, out_dir / name)
         written.append(out_dir / name)
     return written

@@ -313,10 +313,9 @@ def mentions(term_frame: pd.DataFrame, token_frame: pd.DataFrame, lists: WordLis
     Counting these rows tells how many items and programs mention a word at all, compounds included."""
     lists = lists or word_lists()
     words = spellings(token_frame) if words is None else words
-    item_ids = token_frame["item_id"].tolist()
-    row_of = {}  # (item_id, token_no) → row of the token frame
-    for row, (item_id, no) in enumerate(zip(item_ids, token_frame["token_no"].tolist(), strict=True)):
-        row_of[item_id, no] = row
+    first_row: dict[str, int] = {}  # an item's tokens are contiguous and numbered from 1 (as tokenize writes them)
+    for row, item_id in enumerate(token_frame["item_id"].tolist()):
+        first_row.setdefault(item_id, row)
     pos1, pos2 = token_frame["pos1"].tolist(), token_frame["pos2"].tolist()
     rows = []
     for item_id, term, pos, negated, first, last in zip(*(term_frame[c].tolist() for c in (
@@ -327,7 +326,7 @@ def mentions(term_frame: pd.DataFrame, token_frame: pd.DataFrame, lists: WordLis
             continue  # predicates and one-token terms have no parts
         nouns = []
         for no in range(first, last + 1):
-            at = row_of[item_id, no]
+            at = first_row[item_id] + no - 1
             if pos != FORCED and pos1[at] not in ("名詞", "接頭辞", "接尾辞"):
                 break  # a negated compound's span goes on to its negator: its parts end with the run
             if pos1[at] == "名詞" and pos2[at] != "数詞":
@@ -339,14 +338,27 @@ def mentions(term_frame: pd.DataFrame, token_frame: pd.DataFrame, lists: WordLis
 
 # ---------------------------------------------------------------- curation reports
 
-def unknown_words(token_frame: pd.DataFrame) -> pd.DataFrame:
-    """Words the dictionary does not know, with how often and where they occur (to curate the lists)."""
+def unknown_words(token_frame: pd.DataFrame, term_frame: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Words the dictionary does not know, with how often and where they occur (to curate the lists).
+
+    A token inside a forced term (Wi and Fi of Wi-Fi) is already counted as that term: it is left out."""
     unknown = token_frame[token_frame["is_unknown"] & ~token_frame["pos1"].isin(["補助記号", "記号"])
                           & (token_frame["pos2"] != "数詞")]
+    if term_frame is not None:
+        covered = forced_tokens(term_frame)
+        keys = zip(unknown["item_id"].tolist(), unknown["token_no"].tolist(), strict=True)
+        unknown = unknown[pd.Series([key not in covered for key in keys], index=unknown.index, dtype=bool)]
     report = (unknown.groupby("surface").agg(n=("item_id", "size"), n_items=("item_id", "nunique"),
                                              example_item_id=("item_id", "min"))
               .reset_index().sort_values(["n", "surface"], ascending=[False, True], kind="stable"))
     return report.reset_index(drop=True)
+
+
+def forced_tokens(term_frame: pd.DataFrame) -> set[tuple[str, int]]:
+    """(item_id, token_no) of every token inside a forced term."""
+    forced = term_frame[term_frame["pos"] == FORCED]
+    return {(item_id, no) for item_id, first, last in zip(*(forced[c].tolist() for c in (
+        "item_id", "first_token_no", "last_token_no")), strict=True) for no in range(first, last + 1)}
 
 
 def candidate_compounds(term_frame: pd.DataFrame, lists: WordLists, min_count: int = 2) -> pd.DataFrame:
