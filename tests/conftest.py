@@ -127,3 +127,22 @@ def _two_year_steps(base: Path):
                              str(base / "processed"), "--reports", str(base / "reports"), "--notebooks",
                              str(ROOT / "notebooks")], capture_output=True, text=True, cwd=base)
     return steps, result
+
+
+def overlapping_tick_labels(fig) -> list[tuple[str, str]]:
+    """Pairs of tick labels of one axis (x or y) whose drawn boxes overlap."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from kyodo_analysis.plots import style
+
+    canvas = FigureCanvasAgg(fig)
+    with style():
+        canvas.draw()
+    renderer = canvas.get_renderer()
+    pairs = []
+    for ax in fig.axes:
+        for labels in ([t for t in ax.get_xticklabels() if t.get_text()], [t for t in ax.get_yticklabels() if t.get_text()]):
+            boxes = [t.get_window_extent(renderer) for t in labels]
+            pairs += [(labels[i].get_text(), labels[j].get_text()) for i in range(len(boxes))
+                      for j in range(i + 1, len(boxes)) if boxes[i].overlaps(boxes[j])]
+    return pairs

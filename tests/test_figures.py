@@ -5,6 +5,7 @@ from __future__ import annotations
 import struct
 import warnings
 
+import pandas as pd
 import pytest
 
 from kyodo_analysis.plots import (
@@ -19,6 +20,8 @@ from kyodo_analysis.plots import (
     support_color,
 )
 from kyodo_analysis.schema import zushi_comparison
+
+from .conftest import overlapping_tick_labels
 
 FIGURES = ["items_by_support_type_and_aspect", "effect_vs_limitation_terms_by_support_type",
            "distinctive_terms_by_support_type", "codes_by_support_type_heatmap", "cooccurrence_network",
@@ -121,3 +124,26 @@ def test_one_group_keeps_the_bar_width_of_three(analysis):
     bars = [p for p in lone.axes[0].patches]
     assert len(bars) == 3 and all(p.get_width() == pytest.approx(0.8 / 3) for p in bars)
     assert [t.get_text() for t in lone.axes[0].get_xticklabels()] == ["場の提供\n(3事業)"]
+    assert overlapping_tick_labels(lone) == []
+
+
+def test_year_panels_keep_their_width_and_their_labels_apart(analysis):
+    """Two years in a narrow panel per group (four groups, as when a year adds a support type): the bars
+    fill the panel and the year labels do not collide."""
+    from kyodo_analysis.plots import plot_items_by_year
+
+    programs = analysis["programs"]
+    added = programs.head(1).assign(support_type="情報的支援", year=2025)
+    both = pd.concat([programs.assign(year=2018), programs.assign(year=2025), added], ignore_index=True)
+    fig = plot_items_by_year(both, analysis.metadata)
+    assert overlapping_tick_labels(fig) == []
+    for ax in fig.axes:
+        left, right = ax.get_xlim()
+        assert right - left < 2.5  # two years, not laid out for three
+
+
+def test_no_figure_has_colliding_axis_labels(analysis):
+    from kyodo_analysis.plots import figure_specs
+
+    for name, plot, args in figure_specs(analysis):
+        assert overlapping_tick_labels(plot(*args)) == [], name

@@ -110,7 +110,7 @@ def test_years_are_compared_within_a_city(tmp_path):
     from kyodo_analysis.analysis import analyze
     from kyodo_analysis.manifest import table_files
 
-    from .conftest import NEW_YEAR_CSV, RAW
+    from .conftest import NEW_YEAR_CSV, RAW, overlapping_tick_labels
 
     raw = city_folder(tmp_path, "b")
     shutil.copy(RAW, raw / RAW.name)
@@ -130,6 +130,8 @@ def test_years_are_compared_within_a_city(tmp_path):
     assert [name for name, _, _ in specs] == ["items_by_year", "terms_rising_and_falling", "codes_by_year",
                                               "program_changes"]
     assert set(specs[0][2][0]["city"]) == {"逗子市"} and set(specs[2][2][1]["city"]) == {"逗子市"}
+    for name, plot, args in specs:
+        assert overlapping_tick_labels(plot(*args)) == [], name
     zushi = for_city(result)
     assert set(zushi["codes"]["programs_total"]) <= {1, 2, 3} and len(zushi["items"]) == len(
         result["items"][result["items"]["city"] == "逗子市"])  # codes recomputed over Zushi's own programs
@@ -243,3 +245,18 @@ def test_a_table_without_support_types_is_one_named_group_also_when_read_back(tm
     assert analysis["programs"]["support_type"].tolist() == ["区分なし"] * 3
     table = items_by_group(analysis["programs"], Comparison.from_metadata(analysis.metadata))
     assert table.loc["区分なし", ["事業数", "評価", "課題・改善案", "計"]].tolist() == [3, 4, 4, 8]
+
+
+@pytest.mark.parametrize("by", ["city", "support_type"])
+def test_figures_of_three_cities_keep_their_labels_apart(tmp_path, by):
+    """Three cities of different shapes, compared by city and by support type: no tick label of any
+    figure collides with another."""
+    from kyodo_analysis.analysis import analyze
+    from kyodo_analysis.manifest import table_files
+    from kyodo_analysis.plots import figure_specs
+
+    from .conftest import overlapping_tick_labels
+
+    result = analyze(table_files(city_folder(tmp_path)), by=by)
+    for name, plot, args in figure_specs(result):
+        assert overlapping_tick_labels(plot(*args)) == [], name

@@ -259,9 +259,6 @@ def show(fig: Figure):
 
 # ---------------------------------------------------------------- figures
 
-MIN_SLOTS = 3  # the fewest groups of bars an axis is laid out for
-
-
 def aspect_bars(ax, comparison: Comparison, x: np.ndarray, values: Callable[[str], list], size: float | None = None,
                 aspects: tuple[str, ...] | None = None) -> None:
     """One bar per aspect at each x, side by side, labelled with its count; a missing value (NA) gets no bar."""
@@ -272,9 +269,9 @@ def aspect_bars(ax, comparison: Comparison, x: np.ndarray, values: Callable[[str
         bars = ax.bar(x + (k - (len(aspects) - 1) / 2) * width, heights, width,
                       color=aspect_color(comparison, aspect), label=comparison.label(aspect, long=True))
         ax.bar_label(bars, labels=["" if np.isnan(h) else f"{h:.0f}" for h in heights], padding=1, fontsize=size)
-    if len(x) < MIN_SLOTS:  # one or two groups keep the bar width of three, not stretched across the axis
-        middle = (len(x) - 1) / 2
-        ax.set_xlim(middle - MIN_SLOTS / 2, middle + MIN_SLOTS / 2)
+
+
+MIN_SLOTS = 3  # the fewest groups of bars the items-by-group figure is laid out for
 
 
 @styled
@@ -287,6 +284,9 @@ def plot_items_by_aspect(programs: pd.DataFrame, metadata: dict) -> Figure:
     fig, ax = new_figure(3.0)
     x = np.arange(len(order))
     aspect_bars(ax, comparison, x, lambda aspect: table[f"n_{aspect}"].tolist())
+    if len(x) < MIN_SLOTS:  # one or two groups keep the bar width of three, not stretched across the figure
+        middle = (len(x) - 1) / 2
+        ax.set_xlim(middle - MIN_SLOTS / 2, middle + MIN_SLOTS / 2)
     ax.set_xticks(x, [f"{g}\n({n}事業)" for g, n in zip(order, table["programs"], strict=True)])
     ax.set_ylabel("項目数")
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
