@@ -16,7 +16,7 @@ from .cleaning import LOG_COLUMNS, Table, clean_table, item_columns, program_col
 from .coding import code_items, code_table, read_rules, unused_rule_words
 from .errors import InputError
 from .labels import HEADERS
-from .manifest import entry_for, resolve_city, resolve_schema, resolve_year, sha256
+from .manifest import Entry, ManifestRows, resolve_city, resolve_schema, resolve_year, sha256
 from .schema import Comparison, load_schema, merged_aspects
 from .stats import cooccurrence, correspondence, distinctive_terms, effect_vs_limitation, keywords, word_counts
 from .tables import read_csv, write_tables
@@ -62,8 +62,9 @@ def clean_all(paths: Sequence[str | Path], year: int | None = None, schema_path:
                              "項目IDが重なるため、一緒には分析できません。",
                              hint="どちらかのファイル名を変え、manifest add で登録し直してください。")
         stems[path.stem] = path
-    tables = [clean_table(path, year=resolve_year(path, year), schema=load_schema(resolve_schema(path, schema_path)),
-                          sheet=sheet, city=resolve_city(path)) for path in map(Path, paths)]
+    rows = ManifestRows()
+    tables = [clean_table(path, year=resolve_year(path, year, rows), schema=load_schema(resolve_schema(path, schema_path, rows)),
+                          sheet=sheet, city=resolve_city(path, rows)) for path in map(Path, paths)]
     check_years(tables)
     return tables
 
@@ -189,10 +190,11 @@ def analysis_metadata(cleaned: Sequence[Table], lists, rules_file, tables: dict[
                       comparison: Comparison) -> dict:
     """What produced the tables: package, raw files and their schemas, what was compared, dictionary, word
     lists, coding rules; each table's shape."""
+    rows = ManifestRows()
     return {
         "package": {"name": "kyodo-analysis", "version": __version__},
         "raw_files": [{"file": t.path.name, "sha256": sha256(t.path), "encoding": t.encoding, "year": t.year,
-                       "city": t.city, "title": title_of(t.path), "schema": t.schema.source} for t in cleaned],
+                       "city": t.city, "title": title_of(rows(t.path)), "schema": t.schema.source} for t in cleaned],
         "comparison": comparison.as_dict(),
         "dictionary": dictionary_info(),
         "word_lists": lists.sources,
@@ -202,9 +204,8 @@ def analysis_metadata(cleaned: Sequence[Table], lists, rules_file, tables: dict[
     }
 
 
-def title_of(path: Path) -> str | None:
-    """The table's title as the manifest records it (for the figures' source notes)."""
-    entry = entry_for(path)
+def title_of(entry: Entry | None) -> str | None:
+    """The table's title as its manifest row records it (for the figures' source notes)."""
     return entry.title.strip() or None if entry is not None else None
 
 

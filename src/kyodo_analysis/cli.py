@@ -28,7 +28,16 @@ from .cleaning import Table
 from .errors import InputError, NotebookError
 from .kwic import keyword_in_context
 from .labels import year_label
-from .manifest import add_to_manifest, check_checksums, entry_for, resolve_year, schema_for_new_row, table_files, year_from_name
+from .manifest import (
+    ManifestRows,
+    add_to_manifest,
+    check_checksums,
+    entry_for,
+    resolve_year,
+    schema_for_new_row,
+    table_files,
+    year_from_name,
+)
 from .outputs import check_folder, generation
 from .settings import read_settings
 from .tables import write_tables
@@ -100,10 +109,11 @@ def comparison_lines(table: Table, schema: str | None) -> list[str]:
     year = table.year
     earlier: dict[int, list[Path]] = {}
     yearless = []
+    rows = ManifestRows()
     for path in table_files(table.path.parent):
         if path.resolve() == table.path.resolve():
             continue
-        other = resolve_year(path)
+        other = resolve_year(path, rows=rows)
         if other is None:
             yearless.append(path.name)
         elif other < year:

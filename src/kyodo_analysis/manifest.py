@@ -8,6 +8,7 @@ import io
 import os
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -131,19 +132,35 @@ def entry_for(path: Path) -> Entry | None:
     return next((e for e in read_manifest(path.parent) or [] if e.file == path.name), None)
 
 
-def resolve_year(path: Path, year: int | None = None) -> int | None:
+class ManifestRows:
+    """:func:`entry_for` over many files, each folder's manifest read once: one run over a national
+    folder of thousands of tables reads its manifest once, not once per table and question."""
+
+    def __init__(self) -> None:
+        self._folders: dict[Path, dict[str, Entry]] = {}
+
+    def __call__(self, path: Path) -> Entry | None:
+        if path.parent not in self._folders:
+            self._folders[path.parent] = {e.file: e for e in read_manifest(path.parent) or []}
+        return self._folders[path.parent].get(path.name)
+
+
+Rows = Callable[[Path], Entry | None]
+
+
+def resolve_year(path: Path, year: int | None = None, rows: Rows = entry_for) -> int | None:
     """--year wins; else the manifest beside the file; else the file name; else unknown."""
     if year is not None:
         return year
-    entry = entry_for(path)
+    entry = rows(path)
     if entry is not None and entry.fiscal_year is not None:
         return entry.fiscal_year
     return year_from_name(path.stem)
 
 
-def resolve_city(path: Path) -> str | None:
+def resolve_city(path: Path, rows: Rows = entry_for) -> str | None:
     """The city of a raw file: the manifest's ``city`` column, else unknown."""
-    entry = entry_for(path)
+    entry = rows(path)
     return entry.city.strip() or None if entry is not None else None
 
 
@@ -157,12 +174,12 @@ def schema_for_new_row(path: Path, city: str | None = None) -> Path | None:
     return path.parent / named if named else None
 
 
-def resolve_schema(path: Path, schema: str | Path | None = None) -> Path | None:
+def resolve_schema(path: Path, schema: str | Path | None = None, rows: Rows = entry_for) -> Path | None:
     """--schema wins; else the manifest's optional ``schema`` column (a TOML file, relative to the raw
     folder); else None (the built-in schema)."""
     if schema is not None:
         return Path(schema)
-    entry = entry_for(path)
+    entry = rows(path)
     named = entry.extra.get("schema", "").strip() if entry is not None else ""
     return path.parent / named if named else None
 
