@@ -504,6 +504,7 @@ def _program_label(row) -> str:
 
 
 SUMMARY_ITEMS = 10  # items quoted per code and side; the counts beside them are always complete
+NO_CODE = "コードなし"  # the row of the items no coding rule matched
 
 
 def quoted_items(side: pd.DataFrame, most: int = SUMMARY_ITEMS) -> str:
@@ -522,19 +523,20 @@ def review_summary(analysis: Analysis) -> pd.DataFrame:
     items, item_codes = analysis["items"], analysis["item_codes"]
     comparison = Comparison.from_metadata(analysis.metadata)
     by, aspects = comparison.by, comparison.sides
-    codes_of = item_codes.groupby("item_id")["code"].agg(list).to_dict()
-    code_order = [*dict.fromkeys(analysis["codes"]["code"]), "コードなし"]
+    codes_of: dict[str, list[str]] = {}
+    for item_id, code in zip(item_codes["item_id"].tolist(), item_codes["code"].tolist(), strict=True):
+        codes_of.setdefault(item_id, []).append(code)
+    code_order = [*dict.fromkeys(analysis["codes"]["code"]), NO_CODE]
+    sided = items[items["aspect"].isin(aspects)]
+    coded = sided.assign(code=sided["item_id"].map(lambda i: codes_of.get(i, [NO_CODE]))).explode("code")
+    cells = dict(list(coded.groupby([by, "code", "aspect"], sort=False)))  # items of a cell in table order
     rows = []
     for group in group_order(items, by):
-        sub = items[(items[by] == group) & items["aspect"].isin(aspects)]
         for code in code_order:
             row = {comparison.by_label: group, "コード": code}
             for aspect in aspects:
-                label = comparison.label(aspect)
-                side = sub[(sub["aspect"] == aspect) & sub["item_id"].map(
-                    lambda i, code=code: code in codes_of.get(i, ["コードなし"]))]
-                programs = side[["source_file", "program_no"]].drop_duplicates()
-                row[f"{label}の事業数"] = len(programs)
+                label, side = comparison.label(aspect), cells.get((group, code, aspect), coded.iloc[:0])
+                row[f"{label}の事業数"] = len(side[["source_file", "program_no"]].drop_duplicates())
                 row[f"{label}の項目数"] = len(side)
                 row[label] = quoted_items(side)
             if any(row[f"{comparison.label(a)}の項目数"] for a in aspects):
@@ -545,7 +547,7 @@ def review_summary(analysis: Analysis) -> pd.DataFrame:
 def _codes_most_shared(summary: pd.DataFrame, group_column: str, group: str, label: str) -> str:
     """The code(s) shared by the most programs on one side — every code in a tie — as a phrase."""
     column = f"{label}の事業数"
-    side = summary[(summary[group_column] == group) & (summary["コード"] != "コードなし") & (summary[column] > 0)]
+    side = summary[(summary[group_column] == group) & (summary["コード"] != NO_CODE) & (summary[column] > 0)]
     if side.empty:
         return "どのコードにも当たりません"
     best = int(side[column].max())
@@ -553,9 +555,11 @@ def _codes_most_shared(summary: pd.DataFrame, group_column: str, group: str, lab
     return f"{codes} ({best} 事業)"
 
 
-def summary_sentences(analysis: Analysis) -> list[str]:
-    """One sentence per group, every number read off :func:`review_summary` and ``programs.csv``."""
-    items, summary = analysis["items"], review_summary(analysis)
+def summary_sentences(analysis: Analysis, summary: pd.DataFrame | None = None) -> list[str]:
+    """One sentence per group, every number read off :func:`review_summary` (``summary``, when the caller
+    has it already) and ``programs.csv``."""
+    items = analysis["items"]
+    summary = review_summary(analysis) if summary is None else summary
     comparison = Comparison.from_metadata(analysis.metadata)
     program_table = analysis["programs"]
     sentences = []

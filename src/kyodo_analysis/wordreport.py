@@ -74,8 +74,8 @@ def _table(doc, frame: pd.DataFrame, widths_cm: list[float] | None = None) -> No
                 cell.width = Cm(widths_cm[k])
 
 
-def _support_section(doc, analysis: Analysis, group: str, sentence: str) -> None:
-    summary, comparison = review_summary(analysis), Comparison.from_metadata(analysis.metadata)
+def _support_section(doc, summary: pd.DataFrame, comparison: Comparison, group: str, sentence: str) -> None:
+    """One group's sentence and its rows of :func:`review_summary`: the city's items by code."""
     doc.add_heading(group, level=2)
     doc.add_paragraph(sentence)
     rows = summary[summary[comparison.by_label] == group] if len(summary) else summary
@@ -116,8 +116,10 @@ def write_summary(analysis: Analysis, figures: Path, path: str | Path) -> Path:
             doc.add_heading(year_label(year), level=1)
         counts = items_by_group(part["programs"], comparison).reset_index()
         _table(doc, counts.astype(str))
-        for group, sentence in zip(group_order(part["items"], comparison.by), summary_sentences(part), strict=True):
-            _support_section(doc, part, group, sentence)
+        summary = review_summary(part)
+        for group, sentence in zip(group_order(part["items"], comparison.by), summary_sentences(part, summary),
+                                   strict=True):
+            _support_section(doc, summary, comparison, group, sentence)
         for name, caption in figures_shown(comparison):
             if (figures / f"{name}{suffix}.png").exists():
                 number += 1
