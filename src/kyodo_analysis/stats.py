@@ -419,7 +419,7 @@ def correspondence(term_frame: pd.DataFrame, items: pd.DataFrame, by: str | list
     joined = term_items(term_frame, items, by[0])
     joined["group"] = joined[by[0]].astype(str).str.cat([joined[c].astype(str) for c in by[1:]], sep="・")
     table = pd.crosstab(joined["term"], joined["group"])
-    order = list(dict.fromkeys(sort_for_reading(joined, items, by, aspects)["group"]))
+    order = list(sort_for_reading(joined[[*by, "group"]].drop_duplicates(), items, by, aspects)["group"])
     table = table[order]
     table = table[table.sum(axis=1) >= min_count]
     n = table.to_numpy(dtype=float)
