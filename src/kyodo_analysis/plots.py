@@ -26,8 +26,8 @@ from matplotlib.ticker import MaxNLocator
 
 from .labels import STATUS_JA
 from .schema import Comparison
-from .stats import ALL_GROUPS, RANK_KEY, aspect_counts, group_order, largest, top_with_ties
-from .years import cities, known_years, term_shifts, trend_group, trend_group_label, year_cities
+from .stats import RANK_KEY, aspect_counts, group_order, largest, top_with_ties
+from .years import cities, known_years, pooled_changes, term_shifts, trend_group_label, year_cities
 
 POSITIVE_COLOR, NEGATIVE_COLOR = "#2b83ba", "#d7191c"  # the aspects a schema marks positive / negative
 OTHER_ASPECT_COLORS = ["#7b7b7b", "#a6761d", "#66a61e", "#e7298a", "#8c6bb1", "#17becf"]
@@ -147,11 +147,16 @@ def support_color(support_type: str, order: list[str] | None = None) -> str:
     return _EXTRA_COLORS[index % len(_EXTRA_COLORS)]
 
 
+def polarity_color(polarity: str) -> str:
+    """Blue for the positive side, red for the negative one, the same in every figure."""
+    return POSITIVE_COLOR if polarity == "positive" else NEGATIVE_COLOR
+
+
 def aspect_color(comparison: Comparison, aspect: str) -> str:
-    """Blue for the positive aspect, red for the negative one, the same in every figure; others in turn."""
+    """The colour of the aspect's side (:func:`polarity_color`); aspects without a side in turn."""
     polarity = next((a.polarity for a in comparison.aspects if a.key == aspect), None)
     if polarity:
-        return POSITIVE_COLOR if polarity == "positive" else NEGATIVE_COLOR
+        return polarity_color(polarity)
     others = [a.key for a in comparison.aspects if not a.polarity]
     return OTHER_ASPECT_COLORS[others.index(aspect) % len(OTHER_ASPECT_COLORS) if aspect in others else 0]
 
@@ -360,8 +365,7 @@ def plot_effect_vs_limitation(keywords: pd.DataFrame, items: pd.DataFrame, metad
         for j, side in enumerate(sides):
             ax = axes[k, j]
             kept, left_out, n_terms = ranked[group, side]
-            color = POSITIVE_COLOR if side == "positive" else NEGATIVE_COLOR
-            _term_bars(ax, kept, color, side == "negative", n_terms, rows[k], scale)
+            _term_bars(ax, kept, polarity_color(side), side == "negative", n_terms, rows[k], scale)
             note = f" (同数で省いた {left_out} 語)" if left_out and len(kept) else ""
             ax.set_title(f"{group}: {comparison.side_label(side)}{note}", color=support_color(group, order))
     for ax in axes[-1]:
@@ -728,7 +732,7 @@ def plot_term_changes(trends: pd.DataFrame, metadata: dict, top: int = 10, thres
     types pooled), never cut inside a tie; a sentence when none did, instead of drawing noise."""
     comparison = Comparison.from_metadata(metadata)
     by = comparison.by
-    pooled = trends[(trends[trend_group(by)] == ALL_GROUPS) & (trends["aspect"] == "all") & trends["z_vs_prev"].notna()]
+    pooled = pooled_changes(trends, by)
     year = int(pooled["year"].max())
     latest = pooled[pooled["year"] == year]
     previous = int(latest["prev_year"].iloc[0])
@@ -741,7 +745,7 @@ def plot_term_changes(trends: pd.DataFrame, metadata: dict, top: int = 10, thres
         ax.text(0.5, 0.5, f"|z| ≧ {threshold} で増減した語はありません (最大: {largest(latest, 'z_vs_prev', True)})",
                 transform=ax.transAxes, ha="center", va="center", color="#555555")
     else:
-        colors = [POSITIVE_COLOR if z > 0 else NEGATIVE_COLOR for z in rows["z_vs_prev"]]
+        colors = [polarity_color("positive" if z > 0 else "negative") for z in rows["z_vs_prev"]]
         ax.barh(np.arange(len(rows)), rows["z_vs_prev"], color=colors)
         ax.set_yticks(np.arange(len(rows)), [f"{t}  ({p}→{n})" for t, p, n in
                                              zip(rows["term"], rows["n_prev"], rows["n"], strict=True)])

@@ -263,7 +263,7 @@ class Comparison:
         """The comparison recorded in an analysis' metadata (Zushi's, for metadata written without one)."""
         recorded = (metadata or {}).get("comparison")
         if not recorded:
-            return cls(load_schema(None).aspects)
+            return zushi_comparison()
         aspects = tuple(Aspect(a["key"], (a["header"],), a["label"], a["long_label"], a.get("polarity"))
                         for a in recorded["aspects"])
         return cls(aspects, recorded["by"], recorded["by_label"], dict(recorded.get("attributes", {})))

@@ -207,6 +207,13 @@ def city_trends(term_frame: pd.DataFrame, items: pd.DataFrame, comparison: Compa
     return out.reset_index(drop=True)
 
 
+def pooled_changes(trends: pd.DataFrame, by: str = "support_type") -> pd.DataFrame:
+    """The rows of ``keyword_trends.csv`` with all groups and aspects pooled that are compared with a
+    previous year."""
+    return trends[(trends[trend_group(by)] == ALL_GROUPS) & (trends["aspect"] == ALL_ASPECTS)
+                  & trends["z_vs_prev"].notna()]
+
+
 def term_shifts(trends: pd.DataFrame, year: int, top: int = 10, threshold: float = 1.96, by: str = "support_type"
                 ) -> tuple[pd.DataFrame, pd.DataFrame, int]:
     """The terms of ``year`` (all groups and aspects pooled) whose z against the previous year
@@ -214,8 +221,8 @@ def term_shifts(trends: pd.DataFrame, year: int, top: int = 10, threshold: float
     inside a tie (up to ``2 × top``), and how many tied terms were left out."""
     from .stats import top_with_ties
 
-    pooled = trends[(trends[trend_group(by)] == ALL_GROUPS) & (trends["aspect"] == ALL_ASPECTS)
-                    & (trends["year"] == year) & trends["z_vs_prev"].notna()]
+    pooled = pooled_changes(trends, by)
+    pooled = pooled[pooled["year"] == year]
     pooled = pooled.assign(z_key=pooled["z_vs_prev"].round(6))
     rising = pooled[pooled["z_key"] >= threshold].sort_values(["z_key", "term"], ascending=[False, True])
     falling = pooled[pooled["z_key"] <= -threshold].sort_values(["z_key", "term"], ascending=[True, True])
