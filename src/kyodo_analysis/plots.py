@@ -728,8 +728,9 @@ def plot_items_by_year(programs: pd.DataFrame, metadata: dict) -> Figure:
 
 @styled
 def plot_term_changes(trends: pd.DataFrame, metadata: dict, top: int = 10, threshold: float = 1.96) -> Figure:
-    """Terms that rose and fell from the previous year to the latest with |z| ≥ ``threshold`` (all support
-    types pooled), never cut inside a tie; a sentence when none did, instead of drawing noise."""
+    """Terms that rose and fell from the previous year to the latest with |z| ≥ ``threshold`` (all groups
+    and aspects pooled: :func:`pooled_changes`), never cut inside a tie; a sentence when none did, instead
+    of drawing noise."""
     comparison = Comparison.from_metadata(metadata)
     by = comparison.by
     pooled = pooled_changes(trends, by)
