@@ -148,9 +148,48 @@ def test_code_table_tests_at_the_program_level(bundled, coded):
     place = table[(table["code"] == "場 or 人") & (table["aspect"] == "all")].set_index("support_type")
     assert place["n_items"].to_dict() == {"財政的支援": 1, "人的支援": 0, "場の提供": 6}
     assert place["n_programs"].to_dict() == {"財政的支援": 1, "人的支援": 0, "場の提供": 2}  # NO 7 and 8, not 6
-    # 8 programs (3 / 2 / 3): the exact test enumerates all 8!/(3!·2!·3!) = 560 labellings.
-    assert place["test"].iloc[0] == "事業単位の正確並べ替え検定 (全 560 通り)"
-    tested = table.dropna(subset=["p_value"])
-    assert tested["p_value"].min() >= 1 / 560 - 1e-6
-    assert (tested["p_holm"] >= tested["p_value"]).all()
+    # Described with programs and their exact interval: 2 of 3 programs → 0.094–0.992; 0 of 2 → 0–0.842.
+    assert place[["ci_low", "ci_high"]].round(3).to_numpy().tolist() == [[0.008, 0.906], [0.0, 0.842], [0.094, 0.992]]
+    # 8 programs (3 / 2 / 3): at best 20/560 per test (3 / 2 / 2 and 6/210 where program 6 has no items);
+    # 3 codes × 4 aspects, less the cells no or every program has, leave m tests whose best Holm-adjusted p is
+    # m × 6/210 — no test can reach 0.05, so none is run.
+    assert set(table.loc[table["aspect"].isin(["all", "effect"]), "min_p"].dropna().round(9)) == {round(20 / 560, 9)}
+    assert set(table.loc[table["aspect"].isin(["limitation", "next_step"]), "min_p"].dropna().round(9)) == {round(6 / 210, 9)}
+    m = table.dropna(subset=["min_p"]).drop_duplicates(["code", "aspect"]).shape[0]
+    assert table["min_p_holm"].unique().tolist() == [pytest.approx(min(1, m * 6 / 210))]
+    assert set(table["test"]) == {"none"} and table[["p_value", "p_holm", "n_labellings"]].isna().all().all()
+    assert (table["correction"] == "").all()
     assert set(table["aspect"]) == {"all", "effect", "limitation", "next_step"}
+
+
+def test_tests_run_where_they_can_speak_with_holm_on_unrounded_p():
+    """12 programs, 6 / 6: the code is in every program of A and in none of B. At best 2/924 per test; two
+    tests (all, effect) → 4/924 < 0.05, so both are run, over 924 labellings, counting programs (A's
+    programs have three items, one coded: the program table is 6/0 against 0/6, χ² = 12)."""
+    import pandas as pd
+
+    rows = [(f"t-{no:02d}-effect-{k:02d}", "A" if no <= 6 else "B", no, "effect")
+            for no in range(1, 13) for k in range(1, (4 if no <= 6 else 2))]
+    items = pd.DataFrame(rows, columns=["item_id", "support_type", "program_no", "aspect"]).assign(
+        source_file="t.tsv", year=pd.array([2024] * len(rows), dtype="Int64"))
+    item_codes = pd.DataFrame({"item_id": [f"t-{no:02d}-effect-01" for no in range(1, 7)], "code": "X"})
+    table = code_table(item_codes, items, ["X"])
+    assert set(table["aspect"]) == {"all", "effect"}
+    assert table["chi2"].tolist() == [pytest.approx(12.0)] * 4
+    assert table["n_labellings"].tolist() == [924] * 4 and set(table["test"]) == {"事業単位の正確並べ替え検定"}
+    assert table["p_value"].tolist() == [pytest.approx(2 / 924, abs=1e-15)] * 4
+    assert table["p_holm"].tolist() == [pytest.approx(4 / 924, abs=1e-15)] * 4  # 2 × (2/924), from the raw p
+    assert table["min_p_holm"].tolist() == [pytest.approx(4 / 924, abs=1e-15)] * 4
+    assert set(table["correction"]) == {"Holm (2 検定)"}
+    a = table[(table["aspect"] == "all") & (table["support_type"] == "A")].iloc[0]
+    assert (a["n_items"], a["n_total"], a["n_programs"], a["programs_total"]) == (6, 18, 6, 6)
+    assert (a["ci_low"], a["ci_high"]) == pytest.approx((0.025 ** (1 / 6), 1.0))  # 6 of 6: 0.541–1
+
+
+def test_a_table_with_one_group_is_described_and_never_tested(bundled, coded):
+    rules, item_codes = coded
+    items = bundled.items.assign(support_type="区分なし")
+    table = code_table(item_codes, items, [r.code for r in rules])
+    assert set(table["test"]) == {"none"} and table["min_p_holm"].isna().all() and table["min_p"].isna().all()
+    row = table[(table["code"] == "場 or 人") & (table["aspect"] == "all")].iloc[0]
+    assert (row["n_programs"], row["programs_total"]) == (3, 8)

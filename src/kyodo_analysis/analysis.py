@@ -221,9 +221,14 @@ def metadata_bytes(metadata: dict) -> bytes:
     return (json.dumps(metadata, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode("utf-8")
 
 
+DECIMALS = 6  # the tables keep unrounded statistics; the files written round them, all alike
+
+
 def write_analysis(analysis: Analysis, out_dir: str | Path) -> list[Path]:
-    """Write every table and ``metadata.json`` to ``out_dir`` (all or nothing)."""
-    return write_tables(out_dir, {**analysis.tables, METADATA: metadata_bytes(analysis.metadata)})
+    """Write every table, its numbers rounded to ``DECIMALS`` places, and ``metadata.json`` to ``out_dir``
+    (all or nothing)."""
+    rounded = {name: frame.round(DECIMALS) for name, frame in analysis.tables.items()}
+    return write_tables(out_dir, {**rounded, METADATA: metadata_bytes(analysis.metadata)})
 
 
 def load_analysis(out_dir: str | Path) -> Analysis:
