@@ -89,34 +89,96 @@ def test_default_rules_name_no_program():
 DEFAULT_HITS = {
     "財源・費用": {"02-effect-03", "02-next_step-01", "03-limitation-01", "07-next_step-01", "08-next_step-01",
                 "08-next_step-02"},
-    "参加者・利用者の広がり": {"02-effect-01", "02-limitation-01", "07-effect-02", "07-effect-03", "07-limitation-01",
+    "参加者・利用者": {"02-effect-01", "02-limitation-01", "07-effect-02", "07-effect-03", "07-limitation-01",
                      "07-next_step-01", "08-effect-01", "08-limitation-01"},
-    "活動の継続・安定": {"01-effect-01", "01-limitation-01", "01-next_step-01", "02-effect-01", "02-limitation-01",
+    "活動の継続": {"01-effect-01", "01-limitation-01", "01-next_step-01", "02-effect-01", "02-limitation-01",
                  "06-effect-02", "07-limitation-01", "07-next_step-01", "08-next_step-01", "08-next_step-02"},
-    "団体の成長": {"01-effect-01", "01-limitation-01", "01-next_step-01", "03-effect-01"},
-    "つなぐ・協力": {"03-effect-02", "04-effect-02", "04-limitation-02", "04-next_step-02", "05-effect-01",
+    "団体の運営・規模": {"01-effect-01", "01-limitation-01", "01-next_step-01", "03-effect-01"},
+    "連携・協力": {"03-effect-02", "04-effect-02", "04-limitation-02", "04-next_step-02", "05-effect-01",
                 "05-next_step-01"},
-    "行政内部の変化": {"03-effect-01", "03-effect-02", "03-limitation-01", "04-effect-01", "04-limitation-01",
+    "行政内部": {"03-effect-01", "03-effect-02", "03-limitation-01", "04-effect-01", "04-limitation-01",
                 "04-limitation-02", "04-next_step-01", "05-effect-01", "05-effect-02", "05-limitation-01",
                 "05-limitation-02", "05-next_step-01"},
     "周知・関心": {"01-effect-01", "05-effect-02", "05-limitation-02", "05-next_step-01", "08-limitation-01"},
-    "使いやすさ・開かれた場": {"06-effect-01", "07-effect-01", "07-effect-03", "07-limitation-01", "08-effect-01",
+    "利用のしやすさ": {"06-effect-01", "07-effect-01", "07-effect-03", "07-limitation-01", "08-effect-01",
                      "08-limitation-01"},
-    "進まない・つながらない (否定表現)": {"01-limitation-01", "05-limitation-02", "07-limitation-01"},
+    "否定の表現 (進む・つながる)": {"01-limitation-01", "05-limitation-02", "07-limitation-01"},
+}
+
+
+# The hits whose every triggering word stands in a negated phrase (item_codes.csv's negated column).
+NEGATED_HITS = {
+    ("団体の運営・規模", "01-limitation-01"),  # 「…ステップアップにつながらない場合がある」
+    ("行政内部", "03-effect-02"),  # 「各部署が門前払いすることなく」: the clause's predicate is negated
+    ("行政内部", "04-limitation-01"),  # 「決定権がない場面において」
+    ("行政内部", "05-limitation-02"),  # 「課内の別の職員(特に上司)への啓発が進まない」
+    ("周知・関心", "05-limitation-02"),
 }
 
 
 def test_default_rules_hit_the_items_read_by_hand(corpus):
     items, token_frame, term_frame = corpus
     rules, _ = read_rules()
-    item_codes = code_items(rules, items, term_frame, mentions(term_frame, token_frame))
+    item_codes = code_items(rules, items, term_frame, mentions(term_frame, token_frame), token_frame)
     assert {r.code: ids(item_codes, r.code) for r in rules} == DEFAULT_HITS
+    negated = item_codes[item_codes["negated"]]
+    assert {(c, i.removeprefix("kyodo_seika_zushi-"))
+            for c, i in zip(negated["code"], negated["item_id"], strict=True)} == NEGATED_HITS
+    # 「否定の表現」 asks for the negation (進む(否定)): its hits are the code, not a denial of it.
+    assert not item_codes.loc[item_codes["code"] == "否定の表現 (進む・つながる)", "negated"].any()
 
 
-def test_a_rule_word_that_never_occurs_is_reported():
-    rules = parse_rules("*資金\n補助金 or 補助全\n*否定\n進む(否定)\n", "rules.txt")
-    assert unused_rule_words(rules, {"補助金", "進む(否定)"}) == [
-        "コード「資金」の語「補助全」はどの項目にも出てきません (綴りを確かめてください)。"]
+def test_default_code_names_are_topics_not_verdicts():
+    rules, _ = read_rules()
+    assert [r.code for r in rules] == ["財源・費用", "参加者・利用者", "活動の継続", "団体の運営・規模", "連携・協力", "行政内部",
+                                       "周知・関心", "利用のしやすさ", "否定の表現 (進む・つながる)"]
+
+
+@pytest.mark.parametrize("text, code, negated", [
+    ("ステップアップにつながらない", "成長", True),
+    ("参加する店舗が増えていない", "参加", True),
+    ("参加する店舗が増えた", "参加", False),
+    ("事業を拡大したり、周知が進まない", "成長", False),  # the clause of 拡大 ends at 、
+    ("事業を拡大したが周知が進まない", "成長", False),  # … and at the conjunctive が
+    ("事業の拡大には至っていない", "成長", True),
+    ("参加者が増え、ステップアップにつながらない", "参加", False),
+    ("参加者が増えず、ステップアップにつながった", "成長", False),
+])
+def test_a_code_hit_inside_a_negated_phrase_is_marked(text, code, negated):
+    import pandas as pd
+
+    from kyodo_analysis.terms import extract_terms
+    from kyodo_analysis.tokens import tokenize
+
+    items = pd.DataFrame({"item_id": ["i1"], "text": [text]})
+    token_frame = tokenize(items)
+    term_frame = extract_terms(token_frame)
+    rules = parse_rules("*成長\n拡大 or ステップアップ\n*参加\n参加 or 参加者\n", "rules.txt")
+    found = code_items(rules, items, term_frame, mentions(term_frame, token_frame), token_frame).set_index("code")
+    assert bool(found.loc[code, "negated"]) is negated
+
+
+def test_rule_words_that_never_occur_are_reported_once():
+    rules = parse_rules("*資金\n補助金 or 補助全\n*否定\n進む(否定) or 進めない\n", "rules.txt")
+    assert unused_rule_words(rules, {"補助金", "進む(否定)"}, "rules.txt") == [
+        "コーディングルールの 4 語のうち 2 語はどの項目にも出てきません (「資金」の 補助全、「否定」の 進めない)。"
+        "綴りを確かめてください。"]
+    assert unused_rule_words(rules, {"補助金", "補助全", "進む(否定)", "進めない"}) == []
+
+
+def test_the_default_rules_on_another_citys_table_warn_once_with_the_count(corpus):
+    rules, file = read_rules()
+    total = len({(r.code, w) for r in rules for w in rule_words_of(r)})
+    warnings = unused_rule_words(rules, {"予算", "参加"}, file.source)
+    assert len(warnings) == 1
+    assert warnings[0].startswith(f"コーディングルールの {total} 語のうち {total - 2} 語はどの項目にも出てきません (")
+    assert f"ほか {total - 2 - 10} 語)" in warnings[0] and "同梱のルールは逗子市の表を読んで書いた出発点です" in warnings[0]
+
+
+def rule_words_of(rule) -> list[str]:
+    from kyodo_analysis.coding import rule_words
+
+    return rule_words(rule.condition)
 
 
 @pytest.mark.parametrize("encoding", ["cp932", "utf-16", "utf-8-sig"])

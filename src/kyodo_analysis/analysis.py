@@ -158,7 +158,7 @@ def analyze_tables(cleaned: Sequence[Table], forced: str | Path | None = None, s
     words = stage("terms", lambda: spellings(token_frame))
     term_frame = stage("terms", lambda: extract_terms(token_frame, lists, words))
     mention_frame = stage("mentions", lambda: mentions(term_frame, token_frame, lists, words))
-    item_codes = stage("codes", lambda: code_items(rules, items, term_frame, mention_frame))
+    item_codes = stage("codes", lambda: code_items(rules, items, term_frame, mention_frame, token_frame))
     tables.update({"tokens.csv": token_frame, "terms.csv": term_frame, "mentions.csv": mention_frame,
                    "item_codes.csv": item_codes})
     tables.update(stage("counts", lambda: {
@@ -173,7 +173,7 @@ def analyze_tables(cleaned: Sequence[Table], forced: str | Path | None = None, s
     tables.update(stage("years", lambda: {"program_changes.csv": program_changes(tables["programs.csv"], items),
                                           "keyword_trends.csv": keyword_trends(term_frame, items, comparison)}))
     vocabulary = set(term_frame["term"].tolist()) | set(mention_frame["word"].tolist())
-    warnings = [w for t in cleaned for w in t.warnings] + unused_rule_words(rules, vocabulary)
+    warnings = [w for t in cleaned for w in t.warnings] + unused_rule_words(rules, vocabulary, rules_file.source)
     return Analysis(tables, analysis_metadata(cleaned, lists, rules_file, tables, comparison), warnings)
 
 

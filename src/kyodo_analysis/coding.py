@@ -20,9 +20,11 @@ import pandas as pd
 from .errors import InputError
 from .schema import Comparison, zushi_comparison
 from .stats import clopper_pearson, program_keys, sort_for_reading
-from .wordlists import TextFile, read_text_file
+from .terms import FORCED, NOUN, PREDICATES, UNKNOWN
+from .wordlists import PACKAGED, TextFile, read_text_file
 
 NEGATED = "(否定)"
+NOUN_TERMS = frozenset({NOUN, FORCED, UNKNOWN})
 MAX_DEPTH = 50  # nested parentheses or nots in one condition
 _TOKEN = re.compile(r"\s*(?:(?P<paren>[()])|(?P<word>[^\s()]+(?:\(否定\))?))")
 _UNSUPPORTED = [
@@ -172,10 +174,32 @@ def rule_words(node: tuple) -> list[str]:
     return [word for child in node[1:] for word in rule_words(child)]
 
 
-def unused_rule_words(rules: list[Rule], vocabulary: set[str]) -> list[str]:
-    """A warning per rule word that occurs nowhere in the tables (a typo or a changed term gives zero silently)."""
-    return [f"コード「{rule.code}」の語「{word}」はどの項目にも出てきません (綴りを確かめてください)。"
-            for rule in rules for word in dict.fromkeys(rule_words(rule.condition)) if word not in vocabulary]
+UNUSED_SHOWN = 10  # rule words a warning lists before 「ほか N 語」
+
+
+def unused_rule_words(rules: list[Rule], vocabulary: set[str], source: str = "") -> list[str]:
+    """One warning for the rule words that occur nowhere in the tables (a typo or a changed term gives zero
+    silently), naming how many and the first few; nothing when every word occurs."""
+    words = [(rule.code, word) for rule in rules for word in dict.fromkeys(rule_words(rule.condition))]
+    unused = [f"「{code}」の {word}" for code, word in words if word not in vocabulary]
+    if not unused:
+        return []
+    shown = "、".join(unused[:UNUSED_SHOWN]) + (f" ほか {len(unused) - UNUSED_SHOWN} 語" if len(unused) > UNUSED_SHOWN else "")
+    if source.startswith(PACKAGED):
+        advice = ("同梱のルールは逗子市の表を読んで書いた出発点です。この表の語で書いたルールを --codes か "
+                  "kyodo-analysis.toml の codes で指定してください")
+    else:
+        advice = "綴りを確かめてください"
+    return [f"コーディングルールの {len(words)} 語のうち {len(unused)} 語はどの項目にも出てきません ({shown})。{advice}。"]
+
+
+def positive_words(node: tuple, positive: bool = True) -> list[str]:
+    """The words of a condition that make it true by occurring (not those under an odd number of nots)."""
+    if node[0] == "word":
+        return [node[1]] if positive else []
+    if node[0] == "not":
+        return positive_words(node[1], not positive)
+    return [word for child in node[1:] for word in positive_words(child, positive)]
 
 
 def _evaluate(node: tuple, words: frozenset[str]) -> bool:
@@ -200,13 +224,87 @@ def item_words(term_frame: pd.DataFrame, mention_frame: pd.DataFrame) -> dict[st
     return {k: frozenset(v) for k, v in words.items()}
 
 
-def code_items(rules: list[Rule], items: pd.DataFrame, term_frame: pd.DataFrame,
-               mention_frame: pd.DataFrame) -> pd.DataFrame:
-    """One row per (item, code) where the item satisfies the code's condition."""
+ITEM_CODE_COLUMNS = ["item_id", "code", "negated"]
+
+
+def code_items(rules: list[Rule], items: pd.DataFrame, term_frame: pd.DataFrame, mention_frame: pd.DataFrame,
+               token_frame: pd.DataFrame | None = None) -> pd.DataFrame:
+    """``item_codes.csv``: one row per (item, code) where the item satisfies the code's condition.
+
+    ``negated`` is true when every occurrence, in that item, of every rule word that made it hit stands in
+    a negated phrase (:func:`negated_scope`; 「ステップアップにつながらない」, 「参加する店舗が増えていない」):
+    the item names the code's topic only to deny it. A rule word written in its negated form
+    (進む(否定)) asks for the negation: its hits are not marked."""
     words = item_words(term_frame, mention_frame)
-    rows = [(item_id, rule.code) for item_id in items["item_id"] for rule in rules
-            if _evaluate(rule.condition, words.get(item_id, frozenset()))]
-    return pd.DataFrame(rows, columns=["item_id", "code"]).astype("string")
+    scopes = word_scopes(term_frame, mention_frame, negated_scope(term_frame, token_frame))
+    triggers = {rule.code: list(dict.fromkeys(positive_words(rule.condition))) for rule in rules}
+    rows = []
+    for item_id in items["item_id"]:
+        found = words.get(item_id, frozenset())
+        for rule in rules:
+            if _evaluate(rule.condition, found):
+                hit = [w for w in triggers[rule.code] if w in found]
+                denied = bool(hit) and not any(w.endswith(NEGATED) for w in hit) and all(
+                    all(scopes.get((item_id, w), [False])) for w in hit)
+                rows.append((item_id, rule.code, denied))
+    return pd.DataFrame(rows, columns=ITEM_CODE_COLUMNS).astype({"item_id": "string", "code": "string", "negated": bool})
+
+
+CLAUSE_ENDS = frozenset({"句点", "読点"})  # 補助記号 that end a clause
+CLAUSE_PARTICLES_KEPT = frozenset({"て", "で"})  # 接続助詞 that do not end one (〜ていない)
+
+
+def ends_clause(pos1: str, pos2: str, lemma: str) -> bool:
+    """A token after which a noun's predicate is no longer looked for: 、。 or a conjunctive particle other
+    than て/で (〜が、〜ので、〜たり)."""
+    return (pos1 == "補助記号" and pos2 in CLAUSE_ENDS) or (
+        pos1 == "助詞" and pos2 == "接続助詞" and lemma not in CLAUSE_PARTICLES_KEPT)
+
+
+def negated_scope(term_frame: pd.DataFrame, token_frame: pd.DataFrame | None) -> list[bool]:
+    """Per term occurrence (in ``term_frame``'s order), whether it stands in a negated phrase: the term is
+    negated itself (進む(否定), 決定権(否定)), or it is a noun whose clause's next predicate is negated
+    (ステップアップ in 「ステップアップにつながらない」; 参加 and 店舗 in 「参加する店舗が増えていない」;
+    not 拡大 in 「拡大したり、…進まない」). Without tokens, only the terms' own negation is known."""
+    negated = term_frame["negated"].astype(bool).tolist()
+    if token_frame is None or term_frame.empty:
+        return negated
+    boundaries: dict[str, list[bool]] = {}
+    for item_id, pos1, pos2, lemma in zip(*(token_frame[c].tolist() for c in ("item_id", "pos1", "pos2", "lemma")),
+                                          strict=True):
+        boundaries.setdefault(item_id, []).append(ends_clause(pos1, pos2, str(lemma)))
+    by_item: dict[str, list[int]] = {}
+    for row, item_id in enumerate(term_frame["item_id"].tolist()):
+        by_item.setdefault(item_id, []).append(row)
+    pos, first, last = (term_frame[c].tolist() for c in ("pos", "first_token_no", "last_token_no"))
+    scope = list(negated)
+    for item_id, rows in by_item.items():
+        starts, ends = {int(first[r]): r for r in rows}, boundaries.get(item_id, [])
+        for r in rows:
+            if negated[r] or pos[r] not in NOUN_TERMS:
+                continue
+            j = int(last[r]) + 1
+            while j <= len(ends):
+                if j in starts and (negated[starts[j]] or pos[starts[j]] in PREDICATES):
+                    scope[r] = negated[starts[j]]
+                    break
+                if ends[j - 1]:
+                    break
+                j = int(last[starts[j]]) + 1 if j in starts else j + 1
+    return scope
+
+
+def word_scopes(term_frame: pd.DataFrame, mention_frame: pd.DataFrame, scope: list[bool]) -> dict[tuple, list[bool]]:
+    """Per (item, word a rule can name): whether each occurrence stands in a negated phrase — the term
+    itself, or a word the term mentions (つながる in つながる(否定), 団体 in 申請団体)."""
+    of_term: dict[tuple, list[bool]] = {}
+    for item_id, term, negated in zip(term_frame["item_id"].tolist(), term_frame["term"].tolist(), scope, strict=True):
+        of_term.setdefault((item_id, term), []).append(negated)
+    out = {key: list(value) for key, value in of_term.items()}
+    for item_id, word, term in zip(*(mention_frame[c].tolist() for c in ("item_id", "word", "term")), strict=True):
+        if word != term:
+            out.setdefault((item_id, word), []).extend(of_term.get((item_id, term), []))
+    return out
 
 
 def adjusted_residuals(table: np.ndarray) -> np.ndarray:
