@@ -92,7 +92,7 @@ def test_validate_reports_what_changed(tmp_path):
     assert status == 0, err
     assert "文字コード cp932, 年度 2025, 事業 8 件, 項目 30 件" in out
     assert "区分ごとの事業数: 財政的支援 2, 人的支援 2, 場の提供 3, 情報的支援 1" in out
-    assert "2024年度との比較:" in out and "これまでにない区分: 情報的支援" in out
+    assert "2024年度との比較 (kyodo_2024.tsv):" in out and "これまでにない区分: 情報的支援" in out
     assert "新しい事業: NO 8 協働ポータルサイト" in out
     assert "なくなった事業: NO 3 協働事業提案制度" in out
     assert "名前が変わった事業: NO 2 市民活動ポイント制度(Zen) (旧: 社会参加・市民活動ポイントシステム(Zen))" in out
