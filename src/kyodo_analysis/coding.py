@@ -452,6 +452,20 @@ def program_permutation_tests(coded: np.ndarray, totals: np.ndarray, groups: np.
     return observed, [float(v) if ok else None for v, ok in zip(p, testable, strict=True)], test, used
 
 
+def tests_run(codes: pd.DataFrame, label=str) -> str:
+    """The tests a code table ran and the labellings each used, read from its rows: 「事業単位の正確並べ替え検定
+    (全体・効果: 全 560 通り; 限界・今後: 全 210 通り)」, or 「検定なし」. ``label`` names an aspect."""
+    ran = codes[codes["test"] != NO_TEST].drop_duplicates(["test", "aspect"])
+    if ran.empty:
+        return "検定なし"
+    parts = []
+    for test, rows in ran.groupby("test", sort=False):
+        counts = [f"{'・'.join(label(a) for a in same['aspect'])}: {'全 ' if test == EXACT_TEST else ''}{int(n)} 通り"
+                  for n, same in rows.groupby("n_labellings", sort=False)]
+        parts.append(f"{test} ({'; '.join(counts)})")
+    return "、".join(parts)
+
+
 def holm(p_values: np.ndarray) -> np.ndarray:
     """Holm's step-down adjustment: sorted p's times (m − rank), made monotone and capped at 1."""
     p_values = np.asarray(p_values, dtype=float)
