@@ -374,3 +374,24 @@ def test_programs_per_aspect_count_programs_not_items(tmp_path):
         "all": {"programs": 3, "programs_total": 3}, "evaluation": {"programs": 3, "programs_total": 3},
         "improvement": {"programs": 3, "programs_total": 3}}
     assert "result" not in set(c.index)  # an aspect C's table has no column for is no row, not 0
+
+
+@pytest.mark.parametrize("key, min_p", [("a", 0.2), ("b", 0.2), ("c", None)])
+def test_each_city_alone_is_described_and_never_tested(tmp_path, key, min_p):
+    """5 programs in groups of 2 / 2 / 1: at best 1 of C(5, 1) = 5 labellings (the one coded program in the
+    group of one) — already 0.2 before any correction; C's one group (区分なし) has nothing to test. The
+    packaged rules, written for Zushi, warn once."""
+    from kyodo_analysis.analysis import analyze
+    from kyodo_analysis.manifest import table_files
+
+    result = analyze(table_files(city_folder(tmp_path, key)))
+    codes = result["codes"]
+    assert set(codes["test"]) == {"none"} and codes["p_value"].isna().all()
+    if min_p is None:
+        assert codes["min_p"].isna().all() and codes["min_p_holm"].isna().all()
+    else:
+        assert set(codes["min_p"].dropna().round(9)) == {min_p} and set(codes["min_p_holm"]) == {1.0}
+    assert ((codes["ci_low"] <= codes["n_programs"] / codes["programs_total"])
+            & (codes["n_programs"] / codes["programs_total"] <= codes["ci_high"])).all()
+    unused = [w for w in result.warnings if "どの項目にも出てきません" in w]
+    assert len(unused) == 1 and "同梱のルールは逗子市の表を読んで書いた出発点です" in unused[0]
