@@ -89,34 +89,96 @@ def test_default_rules_name_no_program():
 DEFAULT_HITS = {
     "財源・費用": {"02-effect-03", "02-next_step-01", "03-limitation-01", "07-next_step-01", "08-next_step-01",
                 "08-next_step-02"},
-    "参加者・利用者の広がり": {"02-effect-01", "02-limitation-01", "07-effect-02", "07-effect-03", "07-limitation-01",
+    "参加者・利用者": {"02-effect-01", "02-limitation-01", "07-effect-02", "07-effect-03", "07-limitation-01",
                      "07-next_step-01", "08-effect-01", "08-limitation-01"},
-    "活動の継続・安定": {"01-effect-01", "01-limitation-01", "01-next_step-01", "02-effect-01", "02-limitation-01",
+    "活動の継続": {"01-effect-01", "01-limitation-01", "01-next_step-01", "02-effect-01", "02-limitation-01",
                  "06-effect-02", "07-limitation-01", "07-next_step-01", "08-next_step-01", "08-next_step-02"},
-    "団体の成長": {"01-effect-01", "01-limitation-01", "01-next_step-01", "03-effect-01"},
-    "つなぐ・協力": {"03-effect-02", "04-effect-02", "04-limitation-02", "04-next_step-02", "05-effect-01",
+    "団体の運営・規模": {"01-effect-01", "01-limitation-01", "01-next_step-01", "03-effect-01"},
+    "連携・協力": {"03-effect-02", "04-effect-02", "04-limitation-02", "04-next_step-02", "05-effect-01",
                 "05-next_step-01"},
-    "行政内部の変化": {"03-effect-01", "03-effect-02", "03-limitation-01", "04-effect-01", "04-limitation-01",
+    "行政内部": {"03-effect-01", "03-effect-02", "03-limitation-01", "04-effect-01", "04-limitation-01",
                 "04-limitation-02", "04-next_step-01", "05-effect-01", "05-effect-02", "05-limitation-01",
                 "05-limitation-02", "05-next_step-01"},
     "周知・関心": {"01-effect-01", "05-effect-02", "05-limitation-02", "05-next_step-01", "08-limitation-01"},
-    "使いやすさ・開かれた場": {"06-effect-01", "07-effect-01", "07-effect-03", "07-limitation-01", "08-effect-01",
+    "利用のしやすさ": {"06-effect-01", "07-effect-01", "07-effect-03", "07-limitation-01", "08-effect-01",
                      "08-limitation-01"},
-    "進まない・つながらない (否定表現)": {"01-limitation-01", "05-limitation-02", "07-limitation-01"},
+    "否定の表現 (進む・つながる)": {"01-limitation-01", "05-limitation-02", "07-limitation-01"},
+}
+
+
+# The hits whose every triggering word stands in a negated phrase (item_codes.csv's negated column).
+NEGATED_HITS = {
+    ("団体の運営・規模", "01-limitation-01"),  # 「…ステップアップにつながらない場合がある」
+    ("行政内部", "03-effect-02"),  # 「各部署が門前払いすることなく」: the clause's predicate is negated
+    ("行政内部", "04-limitation-01"),  # 「決定権がない場面において」
+    ("行政内部", "05-limitation-02"),  # 「課内の別の職員(特に上司)への啓発が進まない」
+    ("周知・関心", "05-limitation-02"),
 }
 
 
 def test_default_rules_hit_the_items_read_by_hand(corpus):
     items, token_frame, term_frame = corpus
     rules, _ = read_rules()
-    item_codes = code_items(rules, items, term_frame, mentions(term_frame, token_frame))
+    item_codes = code_items(rules, items, term_frame, mentions(term_frame, token_frame), token_frame)
     assert {r.code: ids(item_codes, r.code) for r in rules} == DEFAULT_HITS
+    negated = item_codes[item_codes["negated"]]
+    assert {(c, i.removeprefix("kyodo_seika_zushi-"))
+            for c, i in zip(negated["code"], negated["item_id"], strict=True)} == NEGATED_HITS
+    # 「否定の表現」 asks for the negation (進む(否定)): its hits are the code, not a denial of it.
+    assert not item_codes.loc[item_codes["code"] == "否定の表現 (進む・つながる)", "negated"].any()
 
 
-def test_a_rule_word_that_never_occurs_is_reported():
-    rules = parse_rules("*資金\n補助金 or 補助全\n*否定\n進む(否定)\n", "rules.txt")
-    assert unused_rule_words(rules, {"補助金", "進む(否定)"}) == [
-        "コード「資金」の語「補助全」はどの項目にも出てきません (綴りを確かめてください)。"]
+def test_default_code_names_are_topics_not_verdicts():
+    rules, _ = read_rules()
+    assert [r.code for r in rules] == ["財源・費用", "参加者・利用者", "活動の継続", "団体の運営・規模", "連携・協力", "行政内部",
+                                       "周知・関心", "利用のしやすさ", "否定の表現 (進む・つながる)"]
+
+
+@pytest.mark.parametrize("text, code, negated", [
+    ("ステップアップにつながらない", "成長", True),
+    ("参加する店舗が増えていない", "参加", True),
+    ("参加する店舗が増えた", "参加", False),
+    ("事業を拡大したり、周知が進まない", "成長", False),  # the clause of 拡大 ends at 、
+    ("事業を拡大したが周知が進まない", "成長", False),  # … and at the conjunctive が
+    ("事業の拡大には至っていない", "成長", True),
+    ("参加者が増え、ステップアップにつながらない", "参加", False),
+    ("参加者が増えず、ステップアップにつながった", "成長", False),
+])
+def test_a_code_hit_inside_a_negated_phrase_is_marked(text, code, negated):
+    import pandas as pd
+
+    from kyodo_analysis.terms import extract_terms
+    from kyodo_analysis.tokens import tokenize
+
+    items = pd.DataFrame({"item_id": ["i1"], "text": [text]})
+    token_frame = tokenize(items)
+    term_frame = extract_terms(token_frame)
+    rules = parse_rules("*成長\n拡大 or ステップアップ\n*参加\n参加 or 参加者\n", "rules.txt")
+    found = code_items(rules, items, term_frame, mentions(term_frame, token_frame), token_frame).set_index("code")
+    assert bool(found.loc[code, "negated"]) is negated
+
+
+def test_rule_words_that_never_occur_are_reported_once():
+    rules = parse_rules("*資金\n補助金 or 補助全\n*否定\n進む(否定) or 進めない\n", "rules.txt")
+    assert unused_rule_words(rules, {"補助金", "進む(否定)"}, "rules.txt") == [
+        "コーディングルールの 4 語のうち 2 語はどの項目にも出てきません (「資金」の 補助全、「否定」の 進めない)。"
+        "綴りを確かめてください。"]
+    assert unused_rule_words(rules, {"補助金", "補助全", "進む(否定)", "進めない"}) == []
+
+
+def test_the_default_rules_on_another_citys_table_warn_once_with_the_count(corpus):
+    rules, file = read_rules()
+    total = len({(r.code, w) for r in rules for w in rule_words_of(r)})
+    warnings = unused_rule_words(rules, {"予算", "参加"}, file.source)
+    assert len(warnings) == 1
+    assert warnings[0].startswith(f"コーディングルールの {total} 語のうち {total - 2} 語はどの項目にも出てきません (")
+    assert f"ほか {total - 2 - 10} 語)" in warnings[0] and "同梱のルールは逗子市の表を読んで書いた出発点です" in warnings[0]
+
+
+def rule_words_of(rule) -> list[str]:
+    from kyodo_analysis.coding import rule_words
+
+    return rule_words(rule.condition)
 
 
 @pytest.mark.parametrize("encoding", ["cp932", "utf-16", "utf-8-sig"])
@@ -148,9 +210,48 @@ def test_code_table_tests_at_the_program_level(bundled, coded):
     place = table[(table["code"] == "場 or 人") & (table["aspect"] == "all")].set_index("support_type")
     assert place["n_items"].to_dict() == {"財政的支援": 1, "人的支援": 0, "場の提供": 6}
     assert place["n_programs"].to_dict() == {"財政的支援": 1, "人的支援": 0, "場の提供": 2}  # NO 7 and 8, not 6
-    # 8 programs (3 / 2 / 3): the exact test enumerates all 8!/(3!·2!·3!) = 560 labellings.
-    assert place["test"].iloc[0] == "事業単位の正確並べ替え検定 (全 560 通り)"
-    tested = table.dropna(subset=["p_value"])
-    assert tested["p_value"].min() >= 1 / 560 - 1e-6
-    assert (tested["p_holm"] >= tested["p_value"]).all()
+    # Described with programs and their exact interval: 2 of 3 programs → 0.094–0.992; 0 of 2 → 0–0.842.
+    assert place[["ci_low", "ci_high"]].round(3).to_numpy().tolist() == [[0.008, 0.906], [0.0, 0.842], [0.094, 0.992]]
+    # 8 programs (3 / 2 / 3): at best 20/560 per test (3 / 2 / 2 and 6/210 where program 6 has no items);
+    # 3 codes × 4 aspects, less the cells no or every program has, leave m tests whose best Holm-adjusted p is
+    # m × 6/210 — no test can reach 0.05, so none is run.
+    assert set(table.loc[table["aspect"].isin(["all", "effect"]), "min_p"].dropna().round(9)) == {round(20 / 560, 9)}
+    assert set(table.loc[table["aspect"].isin(["limitation", "next_step"]), "min_p"].dropna().round(9)) == {round(6 / 210, 9)}
+    m = table.dropna(subset=["min_p"]).drop_duplicates(["code", "aspect"]).shape[0]
+    assert table["min_p_holm"].unique().tolist() == [pytest.approx(min(1, m * 6 / 210))]
+    assert set(table["test"]) == {"none"} and table[["p_value", "p_holm", "n_labellings"]].isna().all().all()
+    assert (table["correction"] == "").all()
     assert set(table["aspect"]) == {"all", "effect", "limitation", "next_step"}
+
+
+def test_tests_run_where_they_can_speak_with_holm_on_unrounded_p():
+    """12 programs, 6 / 6: the code is in every program of A and in none of B. At best 2/924 per test; two
+    tests (all, effect) → 4/924 < 0.05, so both are run, over 924 labellings, counting programs (A's
+    programs have three items, one coded: the program table is 6/0 against 0/6, χ² = 12)."""
+    import pandas as pd
+
+    rows = [(f"t-{no:02d}-effect-{k:02d}", "A" if no <= 6 else "B", no, "effect")
+            for no in range(1, 13) for k in range(1, (4 if no <= 6 else 2))]
+    items = pd.DataFrame(rows, columns=["item_id", "support_type", "program_no", "aspect"]).assign(
+        source_file="t.tsv", year=pd.array([2024] * len(rows), dtype="Int64"))
+    item_codes = pd.DataFrame({"item_id": [f"t-{no:02d}-effect-01" for no in range(1, 7)], "code": "X"})
+    table = code_table(item_codes, items, ["X"])
+    assert set(table["aspect"]) == {"all", "effect"}
+    assert table["chi2"].tolist() == [pytest.approx(12.0)] * 4
+    assert table["n_labellings"].tolist() == [924] * 4 and set(table["test"]) == {"事業単位の正確並べ替え検定"}
+    assert table["p_value"].tolist() == [pytest.approx(2 / 924, abs=1e-15)] * 4
+    assert table["p_holm"].tolist() == [pytest.approx(4 / 924, abs=1e-15)] * 4  # 2 × (2/924), from the raw p
+    assert table["min_p_holm"].tolist() == [pytest.approx(4 / 924, abs=1e-15)] * 4
+    assert set(table["correction"]) == {"Holm (2 検定)"}
+    a = table[(table["aspect"] == "all") & (table["support_type"] == "A")].iloc[0]
+    assert (a["n_items"], a["n_total"], a["n_programs"], a["programs_total"]) == (6, 18, 6, 6)
+    assert (a["ci_low"], a["ci_high"]) == pytest.approx((0.025 ** (1 / 6), 1.0))  # 6 of 6: 0.541–1
+
+
+def test_a_table_with_one_group_is_described_and_never_tested(bundled, coded):
+    rules, item_codes = coded
+    items = bundled.items.assign(support_type="区分なし")
+    table = code_table(item_codes, items, [r.code for r in rules])
+    assert set(table["test"]) == {"none"} and table["min_p_holm"].isna().all() and table["min_p"].isna().all()
+    row = table[(table["code"] == "場 or 人") & (table["aspect"] == "all")].iloc[0]
+    assert (row["n_programs"], row["programs_total"]) == (3, 8)

@@ -260,3 +260,138 @@ def test_figures_of_three_cities_keep_their_labels_apart(tmp_path, by):
     result = analyze(table_files(city_folder(tmp_path)), by=by)
     for name, plot, args in figure_specs(result):
         assert overlapping_tick_labels(plot(*args)) == [], name
+
+
+def register_years(raw, years: dict[str, int]) -> None:
+    for key, year in years.items():
+        status, _, err = cli("manifest", "add", str(raw / TABLES[key][0]), "--year", str(year))
+        assert status == 0, err
+
+
+def test_cities_of_different_years_are_compared_each_by_its_own_table(tmp_path):
+    from kyodo_analysis.analysis import analyze, for_year, page_years
+    from kyodo_analysis.manifest import table_files
+    from kyodo_analysis.years import compared_labels
+
+    raw = city_folder(tmp_path)
+    register_years(raw, {"b": 2023, "c": 2022})  # the normal case: each city's latest table is of another year
+    result = analyze(table_files(raw), by="city")
+    years = {"架空市A": 2024, "架空市B": 2023, "架空市C": 2022}
+    codes = result["codes"]
+    assert dict(zip(codes["city"], codes["year"], strict=True)) == years  # each city's rows carry its table's year
+    assert codes.drop_duplicates("city").set_index("city")["programs_total"].to_dict() == {
+        "架空市A": 5, "架空市B": 5, "架空市C": 3}
+    assert codes["min_p_holm"].nunique() == 1  # the three cities are one family of tests, not one per year
+    keywords = result["keywords"]
+    assert dict(zip(keywords["city"], keywords["year"], strict=True)) == years
+    pooled = result["word_counts"][result["word_counts"]["city"] == "全体"]
+    assert len(pooled) and pooled["year"].isna().all()  # rows pooling cities of different years have no one year
+    assert set(result["distinctive_terms"]["city"]) == set(years)
+    assert set(result["correspondence_groups"]["group"]) == set(years)
+    assert compared_labels(result.metadata) == {"架空市A": "架空市A (2024年度)", "架空市B": "架空市B (2023年度)",
+                                                "架空市C": "架空市C (2022年度)"}
+    assert page_years(result) == [None] and len(for_year(result)["items"]) == 40  # one page compares the three
+
+
+def test_a_city_with_two_years_is_compared_by_its_latest_or_chosen_table_never_both(tmp_path):
+    from kyodo_analysis.analysis import analyze, for_year
+    from kyodo_analysis.errors import InputError
+    from kyodo_analysis.manifest import table_files
+
+    raw = city_folder(tmp_path, "ab")
+    shutil.copy(CITIES / TABLES["a"][0], raw / "kasou_a_hyoka_2023.csv")
+    status, _, err = cli("manifest", "add", str(raw / "kasou_a_hyoka_2023.csv"), "--city", "架空市A", "--schema",
+                         str(tmp_path / "references" / "schema_a.toml"))
+    assert status == 0, err
+    result = analyze(table_files(raw), by="city")
+    assert [(c["city"], c["year"], c["file"]) for c in result.metadata["compared"]] == [
+        ("架空市A", 2024, TABLES["a"][0]), ("架空市B", 2024, TABLES["b"][0])]
+    assert set(result["keywords"]["year"].dropna()) == {2024}  # A's 2023 table is not pooled with its 2024 one
+    assert result["codes"].drop_duplicates("city").set_index("city")["programs_total"].to_dict() == {
+        "架空市A": 5, "架空市B": 5}
+    assert set(result["items"]["year"]) == {2023, 2024}  # … but stays in the tidy tables and the year tables
+    assert set(result["program_changes"].loc[result["program_changes"]["city"] == "架空市A", "first_year"]) == {2023}
+    assert set(for_year(result)["items"]["source_file"]) == {TABLES["a"][0], TABLES["b"][0]}
+    chosen = analyze(table_files(raw), by="city", years={"架空市A": 2023})
+    assert dict(zip(chosen["codes"]["city"], chosen["codes"]["year"], strict=True)) == {"架空市A": 2023, "架空市B": 2024}
+    with pytest.raises(InputError, match="架空市A = 2020"):
+        analyze(table_files(raw), by="city", years={"架空市A": 2020})
+    with pytest.raises(InputError, match="市町村「架空市Z」"):
+        analyze(table_files(raw), by="city", years={"架空市Z": 2024})
+
+
+def test_the_settings_file_chooses_each_citys_year(tmp_path):
+    raw = city_folder(tmp_path, "ab")
+    shutil.copy(CITIES / TABLES["a"][0], raw / "kasou_a_hyoka_2023.csv")
+    cli("manifest", "add", str(raw / "kasou_a_hyoka_2023.csv"), "--city", "架空市A", "--schema",
+        str(tmp_path / "references" / "schema_a.toml"))
+    settings = tmp_path / "kyodo-analysis.toml"
+    settings.write_text('[analysis]\nby = "city"\n\n[analysis.years]\n"架空市A" = 2023\n', encoding="utf-8")
+    status, _, err = cli("analyze", "--raw-dir", str(raw), "--out", str(tmp_path / "out"), "--settings", str(settings))
+    assert status == 0, err
+    codes = read_csv(tmp_path / "out" / "codes.csv")
+    assert dict(zip(codes["city"], codes["year"], strict=True)) == {"架空市A": 2023, "架空市B": 2024}
+    metadata = json.loads((tmp_path / "out" / "metadata.json").read_text(encoding="utf-8"))
+    assert [c["file"] for c in metadata["compared"]] == ["kasou_a_hyoka_2023.csv", TABLES["b"][0]]
+    settings.write_text('[analysis]\nby = "city"\n\n[analysis.years]\n"架空市A" = "令和5"\n', encoding="utf-8")
+    status, out, err = cli("analyze", "--raw-dir", str(raw), "--out", str(tmp_path / "bad"), "--settings", str(settings))
+    assert status == 2 and "架空市A の年度が西暦の整数ではありません" in err and str(settings) in err and out == ""
+    assert not (tmp_path / "bad").exists()
+
+
+def test_validate_compares_a_table_only_with_the_same_citys_earlier_tables(tmp_path):
+    raw = city_folder(tmp_path, "ab")
+    register_years(raw, {"a": 2023, "b": 2024})
+    shutil.copy(CITIES / TABLES["b"][0], raw / "kasou_b_seika_2025.tsv")
+    status, _, err = cli("manifest", "add", str(raw / "kasou_b_seika_2025.tsv"), "--city", "架空市B")
+    assert status == 0, err
+    status, out, _ = cli("validate", str(raw / "kasou_b_seika_2025.tsv"))
+    assert status == 0 and f"2024年度との比較 ({TABLES['b'][0]}):" in out and TABLES["a"][0] not in out
+    status, out, _ = cli("validate", str(raw / TABLES["b"][0]))  # 2024: A's 2023 table is another city's
+    assert status == 0 and "前年度との比較: 架空市Bの2024年度より前の年度の分かる表が" in out and "2023年度との比較" not in out
+
+
+def test_kwic_names_the_city_when_there_are_several(tmp_path):
+    raw = city_folder(tmp_path, "abc")
+    status, lines, _ = cli("kwic", "増える", "--raw-dir", str(raw))
+    assert status == 0
+    assert "架空市A | 2024年度 | 環境 | NO 3 海岸清掃協働事業 | 理由 | 参加団体が【増え】、清掃の回数が伸びた" in lines
+    assert all(line.split(" | ")[0] in {"架空市A", "架空市B", "架空市C"} for line in lines.splitlines())
+    status, lines, _ = cli("kwic", "増える", "--raw-dir", str(raw), "--by", "city")
+    assert status == 0 and "架空市A | 2024年度 | 架空市A" not in lines and lines.startswith("2024年度 | 架空市A | ")
+
+
+def test_programs_per_aspect_count_programs_not_items(tmp_path):
+    from kyodo_analysis.analysis import analyze
+    from kyodo_analysis.manifest import table_files
+    from kyodo_analysis.years import programs_per_aspect
+
+    raw = city_folder(tmp_path, "bc")
+    result = analyze(table_files(raw))
+    table = programs_per_aspect(result["programs"], Comparison.from_metadata(result.metadata))
+    c = table[(table["city"] == "架空市C") & (table["support_type"] == "全体")].set_index("aspect")
+    assert c[["programs", "programs_total"]].to_dict("index") == {
+        "all": {"programs": 3, "programs_total": 3}, "evaluation": {"programs": 3, "programs_total": 3},
+        "improvement": {"programs": 3, "programs_total": 3}}
+    assert "result" not in set(c.index)  # an aspect C's table has no column for is no row, not 0
+
+
+@pytest.mark.parametrize("key, min_p", [("a", 0.2), ("b", 0.2), ("c", None)])
+def test_each_city_alone_is_described_and_never_tested(tmp_path, key, min_p):
+    """5 programs in groups of 2 / 2 / 1: at best 1 of C(5, 1) = 5 labellings (the one coded program in the
+    group of one) — already 0.2 before any correction; C's one group (区分なし) has nothing to test. The
+    packaged rules, written for Zushi, warn once."""
+    from kyodo_analysis.analysis import analyze
+    from kyodo_analysis.manifest import table_files
+
+    result = analyze(table_files(city_folder(tmp_path, key)))
+    codes = result["codes"]
+    assert set(codes["test"]) == {"none"} and codes["p_value"].isna().all()
+    if min_p is None:
+        assert codes["min_p"].isna().all() and codes["min_p_holm"].isna().all()
+    else:
+        assert set(codes["min_p"].dropna().round(9)) == {min_p} and set(codes["min_p_holm"]) == {1.0}
+    assert ((codes["ci_low"] <= codes["n_programs"] / codes["programs_total"])
+            & (codes["n_programs"] / codes["programs_total"] <= codes["ci_high"])).all()
+    unused = [w for w in result.warnings if "どの項目にも出てきません" in w]
+    assert len(unused) == 1 and "同梱のルールは逗子市の表を読んで書いた出発点です" in unused[0]

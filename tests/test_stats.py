@@ -17,8 +17,18 @@ from kyodo_analysis.coding import (
     holm,
     labellings,
     program_permutation_test,
+    program_permutation_tests,
+    smallest_p,
 )
-from kyodo_analysis.stats import cooccurrence, correspondence, counts, effect_vs_limitation, top_with_ties, weighted_log_odds
+from kyodo_analysis.stats import (
+    clopper_pearson,
+    cooccurrence,
+    correspondence,
+    counts,
+    effect_vs_limitation,
+    top_with_ties,
+    weighted_log_odds,
+)
 
 
 def tiny():
@@ -68,7 +78,7 @@ def test_program_permutation_test_by_hand():
     chi2, p, test = program_permutation_test(np.array([2, 1, 0, 0]), np.array([2, 2, 2, 2]), np.array(list("aabb")))
     assert chi2 == pytest.approx(4.8)
     assert p == pytest.approx(1 / 3)
-    assert test == "事業単位の正確並べ替え検定 (全 6 通り)"
+    assert test == "事業単位の正確並べ替え検定"
     assert program_permutation_test(np.array([0, 0, 0, 0]), np.array([2, 2, 2, 2]), np.array(list("aabb")))[1] is None
 
 
@@ -89,6 +99,51 @@ def test_all_labellings_are_distinct_and_complete():
     assert len(arrangements) == labellings(groups) == 560
     assert len({tuple(row) for row in arrangements}) == 560
     assert all(sorted(row) == sorted(groups) for row in arrangements)
+
+
+def test_the_smallest_attainable_p_counts_programs():
+    # 3 / 2 / 3 programs, 560 labellings. χ² of programs with / without the code cannot tell the two groups of
+    # three apart, and programs with the code are interchangeable: the most extreme table (the three coded
+    # programs all in one group of three) is reached by 10 labellings, and 10 more mirror it: 20/560.
+    # (An item-weighted χ², which tells programs apart, could reach 2/560 — but its unit is the item.)
+    assert smallest_p([3, 2, 3]) == pytest.approx(20 / 560)
+    # Without program 6 (no limitation items): 3 / 2 / 2 programs, 210 labellings; the three coded programs
+    # all in the one group of three: 6 labellings, mirrored by none.
+    assert smallest_p([3, 2, 2]) == pytest.approx(6 / 210)
+    assert smallest_p([6, 6]) == pytest.approx(2 / 924)
+    assert smallest_p([8]) == 1.0 and smallest_p([3, 0]) == 1.0  # one group: no test
+
+
+def test_the_smallest_attainable_p_equals_brute_force_over_every_coding_and_labelling():
+    import itertools
+
+    groups = np.array(list("aaabbccc"))
+    arrangements = all_labellings(groups)
+    best = 1.0
+    for coded in itertools.product([0, 1], repeat=len(groups)):
+        if 0 < sum(coded) < len(groups):
+            p = program_permutation_tests(np.array(coded)[:, None], np.ones(len(groups)), groups)[1][0]
+            best = min(best, p)
+    assert best == pytest.approx(smallest_p([3, 2, 3])) and len(arrangements) == 560
+
+
+def test_the_smallest_p_of_a_monte_carlo_test_is_one_over_b_plus_one(monkeypatch):
+    import kyodo_analysis.coding as coding
+
+    monkeypatch.setattr(coding, "EXACT_LIMIT", 3)
+    assert smallest_p([2, 2]) == pytest.approx(1 / 10000)
+
+
+@pytest.mark.parametrize("k, n, low, high", [(2, 2, 0.158114, 1.0), (0, 3, 0.0, 0.707598), (1, 3, 0.008404, 0.905701),
+                                             (5, 9, 0.212009, 0.863004)])
+def test_clopper_pearson_intervals_are_scipys_exact_ones(k, n, low, high):
+    from scipy.stats import binomtest
+
+    found = clopper_pearson([k], [n])
+    assert (found[0][0], found[1][0]) == pytest.approx((low, high), abs=1e-6)
+    exact = binomtest(k, n).proportion_ci(method="exact")
+    assert (found[0][0], found[1][0]) == pytest.approx((exact.low, exact.high), abs=1e-12)
+    assert np.isnan(clopper_pearson([0], [0])[0][0])
 
 
 def test_holm_by_hand():

@@ -92,7 +92,7 @@ def test_validate_reports_what_changed(tmp_path):
     assert status == 0, err
     assert "文字コード cp932, 年度 2025, 事業 8 件, 項目 30 件" in out
     assert "区分ごとの事業数: 財政的支援 2, 人的支援 2, 場の提供 3, 情報的支援 1" in out
-    assert "2024年度との比較:" in out and "これまでにない区分: 情報的支援" in out
+    assert "2024年度との比較 (kyodo_2024.tsv):" in out and "これまでにない区分: 情報的支援" in out
     assert "新しい事業: NO 8 協働ポータルサイト" in out
     assert "なくなった事業: NO 3 協働事業提案制度" in out
     assert "名前が変わった事業: NO 2 市民活動ポイント制度(Zen) (旧: 社会参加・市民活動ポイントシステム(Zen))" in out
@@ -183,3 +183,21 @@ def test_the_year_notebook_says_so_with_one_year(tmp_path):
     assert "manifest add" in page  # it says how to give the table a year
     assert "<h2" not in page  # no empty sections
     assert "DATA_DIR" not in page and str(tmp_path) not in page  # no code, no parameters, no paths
+
+
+def test_year_pages_get_program_counts_per_aspect_and_each_tables_source(two_year_run):
+    from kyodo_analysis.analysis import load_analysis
+    from kyodo_analysis.schema import Comparison
+    from kyodo_analysis.years import programs_per_aspect, table_sources
+
+    base, _, _ = two_year_run
+    analysis = load_analysis(base / "processed")
+    table = programs_per_aspect(analysis["programs"], Comparison.from_metadata(analysis.metadata))
+    pooled = table[table["support_type"] == "全体"].set_index(["year", "aspect"])["programs"].to_dict()
+    # Programs, not items: 2024 has 8 programs, program 6 without limitation and next-step items.
+    assert {k: v for k, v in pooled.items() if k[0] == 2024} == {
+        (2024, "all"): 8, (2024, "effect"): 8, (2024, "limitation"): 7, (2024, "next_step"): 7}
+    assert set(table.loc[table["year"] == 2025, "programs_total"]) <= {1, 2, 3, 8}
+    sources = table_sources(analysis.metadata)
+    assert sources[["city", "year", "file"]].values.tolist() == [["逗子市", 2024, RAW.name], ["逗子市", 2025, NEW_NAME]]
+    assert sources["source"].tolist() == ["同梱の表 (テスト用の複製; 年度不明のまま)", "テスト用の架空データ"]

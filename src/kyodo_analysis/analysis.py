@@ -123,10 +123,11 @@ def comparison_of(tables: Sequence[Table], by: str = "support_type") -> Comparis
 
 def analyze(paths: Sequence[str | Path], year: int | None = None, schema: str | Path | None = None,
             forced: str | Path | None = None, stop: str | Path | None = None, synonyms: str | Path | None = None,
-            codes: str | Path | None = None, by: str = "support_type") -> Analysis:
+            codes: str | Path | None = None, by: str = "support_type", years: dict[str, int] | None = None) -> Analysis:
     """Clean every raw table, then tokens → terms → counts, keyness, codes, network and CA, comparing
     the groups of ``by`` (the support type, the city or any attribute of the schema)."""
-    return analyze_tables(clean_all(paths, year, schema), forced=forced, stop=stop, synonyms=synonyms, codes=codes, by=by)
+    return analyze_tables(clean_all(paths, year, schema), forced=forced, stop=stop, synonyms=synonyms, codes=codes, by=by,
+                          years=years)
 
 
 class Stopwatch:
@@ -145,11 +146,14 @@ class Stopwatch:
 
 def analyze_tables(cleaned: Sequence[Table], forced: str | Path | None = None, stop: str | Path | None = None,
                    synonyms: str | Path | None = None, codes: str | Path | None = None,
-                   timings: dict[str, float] | None = None, by: str = "support_type") -> Analysis:
+                   timings: dict[str, float] | None = None, by: str = "support_type",
+                   years: dict[str, int] | None = None) -> Analysis:
     """The analysis of tables that were already cleaned (see :func:`analyze`); ``timings`` collects the
-    seconds each stage took."""
+    seconds each stage took. With ``by="city"`` the groups are each city's latest table (or the year
+    ``years`` chooses for it): :func:`compared_tables`."""
     stage = Stopwatch(timings)
     comparison = comparison_of(cleaned, by)
+    compared = compared_tables(cleaned, by, years)
     lists = word_lists(forced, stop, synonyms)
     rules, rules_file = read_rules(codes)
     tables = combined(cleaned)
@@ -158,23 +162,76 @@ def analyze_tables(cleaned: Sequence[Table], forced: str | Path | None = None, s
     words = stage("terms", lambda: spellings(token_frame))
     term_frame = stage("terms", lambda: extract_terms(token_frame, lists, words))
     mention_frame = stage("mentions", lambda: mentions(term_frame, token_frame, lists, words))
-    item_codes = stage("codes", lambda: code_items(rules, items, term_frame, mention_frame))
+    item_codes = stage("codes", lambda: code_items(rules, items, term_frame, mention_frame, token_frame))
     tables.update({"tokens.csv": token_frame, "terms.csv": term_frame, "mentions.csv": mention_frame,
                    "item_codes.csv": item_codes})
+    frame, city_years = comparison_frame(items, compared, by)
     tables.update(stage("counts", lambda: {
-        "keywords.csv": keywords(term_frame, items, comparison),
-        "word_counts.csv": word_counts(mention_frame, items, comparison),
+        "keywords.csv": with_city_years(keywords(term_frame, frame, comparison), city_years),
+        "word_counts.csv": with_city_years(word_counts(mention_frame, frame, comparison), city_years),
         "unknown_words.csv": unknown_words(token_frame, term_frame),
         "candidate_compounds.csv": candidate_compounds(term_frame, lists)}))
-    tables.update(stage("keyness", lambda: keyness(term_frame, items, comparison)))
-    tables["codes.csv"] = stage("code_tests", lambda: code_table(item_codes, items, [r.code for r in rules],
-                                                                 comparison=comparison))
-    tables.update(stage("network_and_ca", lambda: network_and_map(term_frame, items, comparison)))
+    tables.update({name: with_city_years(table, city_years)
+                   for name, table in stage("keyness", lambda: keyness(term_frame, frame, comparison)).items()})
+    tables["codes.csv"] = with_city_years(stage("code_tests", lambda: code_table(
+        item_codes, frame, [r.code for r in rules], comparison=comparison)), city_years)
+    tables.update(stage("network_and_ca", lambda: network_and_map(term_frame, frame, comparison)))
     tables.update(stage("years", lambda: {"program_changes.csv": program_changes(tables["programs.csv"], items),
                                           "keyword_trends.csv": keyword_trends(term_frame, items, comparison)}))
     vocabulary = set(term_frame["term"].tolist()) | set(mention_frame["word"].tolist())
-    warnings = [w for t in cleaned for w in t.warnings] + unused_rule_words(rules, vocabulary)
-    return Analysis(tables, analysis_metadata(cleaned, lists, rules_file, tables, comparison), warnings)
+    warnings = [w for t in cleaned for w in t.warnings] + unused_rule_words(rules, vocabulary, rules_file.source)
+    metadata = analysis_metadata(cleaned, lists, rules_file, tables, comparison)
+    if by == "city":
+        metadata["compared"] = [{"city": t.city, "year": t.year, "file": t.path.name} for t in compared]
+    return Analysis(tables, metadata, warnings)
+
+
+def compared_tables(cleaned: Sequence[Table], by: str, chosen: dict[str, int] | None = None) -> list[Table]:
+    """The tables whose groups are compared: all of them, or, comparing cities (``by="city"``), each city's
+    latest table — or the one of the year ``chosen`` names for that city (``[analysis.years]`` in
+    kyodo-analysis.toml). A city's years are never pooled: its other tables only enter the year tables."""
+    if by != "city":
+        return list(cleaned)
+    found = list(dict.fromkeys(t.city for t in cleaned))
+    chosen = dict(chosen or {})
+    unknown = [city for city in chosen if city not in found]
+    if unknown:
+        raise InputError(None, f"[analysis.years] の市町村「{unknown[0]}」の表がありません (ある市町村: {', '.join(found)})。",
+                         hint="kyodo-analysis.toml の [analysis.years] には、表のある市町村名と年度を書いてください。")
+    picked = []
+    for city in found:
+        own = [t for t in cleaned if t.city == city]
+        years = sorted({t.year for t in own if t.year is not None})
+        year = chosen.get(city, years[-1] if years else None)
+        if year not in (years or [None]):
+            raise InputError(None, f"[analysis.years] の {city} = {year} の表がありません "
+                             f"(ある年度: {', '.join(map(str, years)) or '不明'})。",
+                             hint="kyodo-analysis.toml の [analysis.years] の年度を、その市町村の表のある年度にしてください。")
+        picked += [t for t in own if t.year == year]
+    return picked
+
+
+def comparison_frame(items: pd.DataFrame, compared: Sequence[Table], by: str) -> tuple[pd.DataFrame, dict]:
+    """The items whose groups are compared and, comparing cities of different years, each city's year.
+
+    The comparison tables are made per year; cities of different years are compared in one frame whose
+    year is empty (a row pooling cities has no one year), and :func:`with_city_years` gives each city's
+    rows its own table's year back."""
+    files = {t.path.name for t in compared}
+    frame = items[items["source_file"].isin(files)].reset_index(drop=True)
+    city_years = {t.city: t.year for t in compared}
+    if by != "city" or len(set(city_years.values())) < 2:
+        return frame, {}
+    return frame.assign(year=pd.array([pd.NA] * len(frame), dtype="Int64")), city_years
+
+
+def with_city_years(table: pd.DataFrame, city_years: dict) -> pd.DataFrame:
+    """Each city's rows of a comparison table get its table's year back (see :func:`comparison_frame`);
+    rows pooling cities keep none."""
+    if not city_years or "city" not in table.columns or "year" not in table.columns:
+        return table
+    year = table["city"].map(city_years).astype("Int64")
+    return table.assign(year=year.where(year.notna(), table["year"]))
 
 
 def keyness(term_frame: pd.DataFrame, items: pd.DataFrame, comparison: Comparison) -> dict[str, pd.DataFrame]:
@@ -194,7 +251,8 @@ def analysis_metadata(cleaned: Sequence[Table], lists, rules_file, tables: dict[
     return {
         "package": {"name": "kyodo-analysis", "version": __version__},
         "raw_files": [{"file": t.path.name, "sha256": sha256(t.path), "encoding": t.encoding, "year": t.year,
-                       "city": t.city, "title": title_of(rows(t.path)), "schema": t.schema.source} for t in cleaned],
+                       "city": t.city, "title": title_of(rows(t.path)), "source": source_of(rows(t.path)),
+                       "schema": t.schema.source} for t in cleaned],
         "comparison": comparison.as_dict(),
         "dictionary": dictionary_info(),
         "word_lists": lists.sources,
@@ -209,6 +267,11 @@ def title_of(entry: Entry | None) -> str | None:
     return entry.title.strip() or None if entry is not None else None
 
 
+def source_of(entry: Entry | None) -> str | None:
+    """Where the table came from, as its manifest row records it."""
+    return entry.source.strip() or None if entry is not None else None
+
+
 def network_and_map(term_frame: pd.DataFrame, items: pd.DataFrame, comparison: Comparison) -> dict[str, pd.DataFrame]:
     """The co-occurrence network and the correspondence analysis of the given items."""
     nodes, edges = cooccurrence(term_frame, items, link_to=comparison.by)
@@ -221,9 +284,14 @@ def metadata_bytes(metadata: dict) -> bytes:
     return (json.dumps(metadata, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode("utf-8")
 
 
+DECIMALS = 6  # the tables keep unrounded statistics; the files written round them, all alike
+
+
 def write_analysis(analysis: Analysis, out_dir: str | Path) -> list[Path]:
-    """Write every table and ``metadata.json`` to ``out_dir`` (all or nothing)."""
-    return write_tables(out_dir, {**analysis.tables, METADATA: metadata_bytes(analysis.metadata)})
+    """Write every table, its numbers rounded to ``DECIMALS`` places, and ``metadata.json`` to ``out_dir``
+    (all or nothing)."""
+    rounded = {name: frame.round(DECIMALS) for name, frame in analysis.tables.items()}
+    return write_tables(out_dir, {**rounded, METADATA: metadata_bytes(analysis.metadata)})
 
 
 def load_analysis(out_dir: str | Path) -> Analysis:
@@ -306,8 +374,38 @@ def for_city(analysis: Analysis, city=None) -> Analysis:
     return select_city(analysis, city)
 
 
+def compared_part(analysis: Analysis) -> Analysis:
+    """Comparing cities (``--by city``), the part of an analysis whose groups are compared: each city's
+    compared table (``metadata["compared"]``), without its other years' items; else the analysis itself."""
+    compared = analysis.metadata.get("compared")
+    files = {c["file"] for c in compared or []}
+    if not compared or files >= set(analysis["items"]["source_file"]):
+        return analysis
+    items = analysis["items"]
+    ids = set(items.loc[items["source_file"].isin(files), "item_id"])
+    tables = {}
+    for name, frame in analysis.tables.items():
+        if "source_file" in frame.columns:
+            frame = frame[frame["source_file"].isin(files)]
+        elif "item_id" in frame.columns:
+            frame = frame[frame["item_id"].isin(ids)]
+        tables[name] = frame.reset_index(drop=True)
+    metadata = {**analysis.metadata, "raw_files": [f for f in analysis.metadata.get("raw_files", []) if f["file"] in files]}
+    return Analysis(tables, metadata, analysis.warnings)
+
+
+def page_years(analysis: Analysis) -> list[int | None]:
+    """The years the per-year figures and pages are made for: each year when there are several, else one
+    page (``[None]``) — also when cities are compared, each with its own table's year."""
+    years = known_years(analysis["items"])
+    return years if len(years) > 1 and not analysis.metadata.get("compared") else [None]
+
+
 def for_year(analysis: Analysis, year: int | None = None) -> Analysis:
-    """The analysis of one year: ``year``, or the latest one when the tables span several years."""
+    """The analysis of one year: ``year``, or the latest one when the tables span several years. Comparing
+    cities, the cities' compared tables (each its own year: :func:`compared_part`) unless ``year`` is given."""
+    if year is None and analysis.metadata.get("compared"):
+        return compared_part(analysis)
     years = known_years(analysis["items"])
     if year is None:
         if len(years) < 2:

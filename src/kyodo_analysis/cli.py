@@ -33,6 +33,7 @@ from .manifest import (
     add_to_manifest,
     check_checksums,
     entry_for,
+    resolve_city,
     resolve_year,
     schema_for_new_row,
     table_files,
@@ -44,7 +45,7 @@ from .tables import write_tables
 from .terms import extract_terms
 from .tokens import tokenize
 from .wordlists import word_lists
-from .years import known_years, program_changes, program_report, year_cities
+from .years import program_changes, program_report, year_cities
 
 T = TypeVar("T")
 
@@ -103,7 +104,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def comparison_lines(table: Table, schema: str | None) -> list[str]:
-    """How a table differs from the earlier years' tables in the same directory."""
+    """How a table differs from the same city's earlier tables in the same directory (another city's table
+    is never its earlier year; tables without a city in the manifest are one unknown city)."""
     if table.year is None:
         return ["  前年度との比較: 年度が不明なので比較しません (--year か manifest.csv で年度を与えてください)"]
     year = table.year
@@ -111,7 +113,7 @@ def comparison_lines(table: Table, schema: str | None) -> list[str]:
     yearless = []
     rows = ManifestRows()
     for path in table_files(table.path.parent):
-        if path.resolve() == table.path.resolve():
+        if path.resolve() == table.path.resolve() or resolve_city(path, rows) != table.city:
             continue
         other = resolve_year(path, rows=rows)
         if other is None:
@@ -124,14 +126,15 @@ def comparison_lines(table: Table, schema: str | None) -> list[str]:
                      f"kyodo-analysis manifest add {table.path.parent / yearless[0]} --year 西暦 で年度を登録してください。"
                      "登録しないと analyze と run は止まります)")
     if not earlier:
-        return [*lines, f"  前年度との比較: {year}年度より前の年度の分かる表が {table.path.parent} にありません"]
+        whose = f"{table.city}の" if table.city else "同じ市町村の"
+        return [*lines, f"  前年度との比較: {whose}{year}年度より前の年度の分かる表が {table.path.parent} にありません"]
     try:
         previous = clean_all(sorted(p for paths in earlier.values() for p in paths), schema_path=schema)
     except InputError as exc:
         return [*lines, f"  前年度との比較: 前の年度の表を読めませんでした ({exc.message})"]
     last = max(earlier)
     frames = combined([t for t in previous if t.year == last] + [table])
-    lines.append(f"  {last}年度との比較:")
+    lines.append(f"  {last}年度との比較 ({', '.join(p.name for p in earlier[last])}):")
     seen = set(pd.concat([t.programs for t in previous])["support_type"])
     new_types = [s for s in dict.fromkeys(table.programs["support_type"]) if s not in seen]
     if new_types:
@@ -190,7 +193,7 @@ def output_folder(out: str | Path, raw_dir: str | Path | None = None) -> Path:
 def cmd_analyze(args: argparse.Namespace) -> int:
     output_folder(args.out, args.raw_dir)
     result = analyze(raw_paths(args.raw_dir), schema=args.schema, forced=args.forced, stop=args.stop,
-                     synonyms=args.synonyms, codes=args.codes, by=args.by)
+                     synonyms=args.synonyms, codes=args.codes, by=args.by, years=getattr(args, "years", None))
     print_warnings(result.warnings)
     with generation(args.out) as staging:
         written = write_analysis(result, staging)
@@ -211,7 +214,8 @@ def cmd_kwic(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return 1
     for row in lines.itertuples(index=False):
-        print(f"{year_label(row.year)} | {getattr(row, comparison.by)} | NO {row.program_no} {row.program} | "
+        city = f"{row.city} | " if "city" in lines.columns and comparison.by != "city" else ""
+        print(f"{city}{year_label(row.year)} | {getattr(row, comparison.by)} | NO {row.program_no} {row.program} | "
               f"{comparison.label(row.aspect)} | {row.left}【{row.term}】{row.right}")
     print(f"{len(lines)} 件", file=sys.stderr)
     return 0
@@ -228,7 +232,7 @@ def report_stages(analysis: Analysis, args: argparse.Namespace, reports: Path, d
     With several years, the support-type figures and notebooks 1.0–3.0 are made once per year
     (names end in _YYYY), and the year-over-year figures and notebook 4.0 compare them.
     """
-    from .analysis import select_year
+    from .analysis import for_year, page_years
     from .plots import draw_figures, figure_specs, year_figure_specs
     from .report import write_workbook
     from .wordreport import write_summary
@@ -238,12 +242,11 @@ def report_stages(analysis: Analysis, args: argparse.Namespace, reports: Path, d
     if missing:
         raise InputError(notebooks, f"ノートブックがありません: {', '.join(missing)}",
                          hint="リポジトリの最上位で実行するか、--notebooks で notebooks/ の場所を指定してください。")
-    years = known_years(analysis["items"])
-    per_year = years if len(years) > 1 else [None]
+    per_year = page_years(analysis)
 
     def figures() -> None:
         specs = [spec for year in per_year for spec in figure_specs(
-            analysis if year is None else select_year(analysis, year), "" if year is None else f"_{year}")]
+            for_year(analysis, year), "" if year is None else f"_{year}")]
         draw_figures(specs + year_figure_specs(analysis), reports / "figures", analysis.metadata, min(2, os.cpu_count() or 1))
     _stage("figures", figures)
     _stage("workbook", lambda: write_workbook(analysis, reports / "kyodo_tables.xlsx"))
@@ -288,7 +291,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     with generation(args.out) as processed, generation(args.reports) as reports:
         def analyze_and_write() -> Analysis:
             result = analyze_tables(cleaned, forced=args.forced, stop=args.stop, synonyms=args.synonyms,
-                                    codes=args.codes, by=args.by)
+                                    codes=args.codes, by=args.by, years=getattr(args, "years", None))
             write_analysis(result, processed)
             return result
         result = _stage("analyze", analyze_and_write)

@@ -19,10 +19,12 @@ import pandas as pd
 
 from .errors import InputError
 from .schema import Comparison, zushi_comparison
-from .stats import program_keys, sort_for_reading
-from .wordlists import TextFile, read_text_file
+from .stats import clopper_pearson, program_keys, sort_for_reading
+from .terms import FORCED, NOUN, PREDICATES, UNKNOWN
+from .wordlists import PACKAGED, TextFile, read_text_file
 
 NEGATED = "(否定)"
+NOUN_TERMS = frozenset({NOUN, FORCED, UNKNOWN})
 MAX_DEPTH = 50  # nested parentheses or nots in one condition
 _TOKEN = re.compile(r"\s*(?:(?P<paren>[()])|(?P<word>[^\s()]+(?:\(否定\))?))")
 _UNSUPPORTED = [
@@ -172,10 +174,32 @@ def rule_words(node: tuple) -> list[str]:
     return [word for child in node[1:] for word in rule_words(child)]
 
 
-def unused_rule_words(rules: list[Rule], vocabulary: set[str]) -> list[str]:
-    """A warning per rule word that occurs nowhere in the tables (a typo or a changed term gives zero silently)."""
-    return [f"コード「{rule.code}」の語「{word}」はどの項目にも出てきません (綴りを確かめてください)。"
-            for rule in rules for word in dict.fromkeys(rule_words(rule.condition)) if word not in vocabulary]
+UNUSED_SHOWN = 10  # rule words a warning lists before 「ほか N 語」
+
+
+def unused_rule_words(rules: list[Rule], vocabulary: set[str], source: str = "") -> list[str]:
+    """One warning for the rule words that occur nowhere in the tables (a typo or a changed term gives zero
+    silently), naming how many and the first few; nothing when every word occurs."""
+    words = [(rule.code, word) for rule in rules for word in dict.fromkeys(rule_words(rule.condition))]
+    unused = [f"「{code}」の {word}" for code, word in words if word not in vocabulary]
+    if not unused:
+        return []
+    shown = "、".join(unused[:UNUSED_SHOWN]) + (f" ほか {len(unused) - UNUSED_SHOWN} 語" if len(unused) > UNUSED_SHOWN else "")
+    if source.startswith(PACKAGED):
+        advice = ("同梱のルールは逗子市の表を読んで書いた出発点です。この表の語で書いたルールを --codes か "
+                  "kyodo-analysis.toml の codes で指定してください")
+    else:
+        advice = "綴りを確かめてください"
+    return [f"コーディングルールの {len(words)} 語のうち {len(unused)} 語はどの項目にも出てきません ({shown})。{advice}。"]
+
+
+def positive_words(node: tuple, positive: bool = True) -> list[str]:
+    """The words of a condition that make it true by occurring (not those under an odd number of nots)."""
+    if node[0] == "word":
+        return [node[1]] if positive else []
+    if node[0] == "not":
+        return positive_words(node[1], not positive)
+    return [word for child in node[1:] for word in positive_words(child, positive)]
 
 
 def _evaluate(node: tuple, words: frozenset[str]) -> bool:
@@ -200,13 +224,87 @@ def item_words(term_frame: pd.DataFrame, mention_frame: pd.DataFrame) -> dict[st
     return {k: frozenset(v) for k, v in words.items()}
 
 
-def code_items(rules: list[Rule], items: pd.DataFrame, term_frame: pd.DataFrame,
-               mention_frame: pd.DataFrame) -> pd.DataFrame:
-    """One row per (item, code) where the item satisfies the code's condition."""
+ITEM_CODE_COLUMNS = ["item_id", "code", "negated"]
+
+
+def code_items(rules: list[Rule], items: pd.DataFrame, term_frame: pd.DataFrame, mention_frame: pd.DataFrame,
+               token_frame: pd.DataFrame | None = None) -> pd.DataFrame:
+    """``item_codes.csv``: one row per (item, code) where the item satisfies the code's condition.
+
+    ``negated`` is true when every occurrence, in that item, of every rule word that made it hit stands in
+    a negated phrase (:func:`negated_scope`; 「ステップアップにつながらない」, 「参加する店舗が増えていない」):
+    the item names the code's topic only to deny it. A rule word written in its negated form
+    (進む(否定)) asks for the negation: its hits are not marked."""
     words = item_words(term_frame, mention_frame)
-    rows = [(item_id, rule.code) for item_id in items["item_id"] for rule in rules
-            if _evaluate(rule.condition, words.get(item_id, frozenset()))]
-    return pd.DataFrame(rows, columns=["item_id", "code"]).astype("string")
+    scopes = word_scopes(term_frame, mention_frame, negated_scope(term_frame, token_frame))
+    triggers = {rule.code: list(dict.fromkeys(positive_words(rule.condition))) for rule in rules}
+    rows = []
+    for item_id in items["item_id"]:
+        found = words.get(item_id, frozenset())
+        for rule in rules:
+            if _evaluate(rule.condition, found):
+                hit = [w for w in triggers[rule.code] if w in found]
+                denied = bool(hit) and not any(w.endswith(NEGATED) for w in hit) and all(
+                    all(scopes.get((item_id, w), [False])) for w in hit)
+                rows.append((item_id, rule.code, denied))
+    return pd.DataFrame(rows, columns=ITEM_CODE_COLUMNS).astype({"item_id": "string", "code": "string", "negated": bool})
+
+
+CLAUSE_ENDS = frozenset({"句点", "読点"})  # 補助記号 that end a clause
+CLAUSE_PARTICLES_KEPT = frozenset({"て", "で"})  # 接続助詞 that do not end one (〜ていない)
+
+
+def ends_clause(pos1: str, pos2: str, lemma: str) -> bool:
+    """A token after which a noun's predicate is no longer looked for: 、。 or a conjunctive particle other
+    than て/で (〜が、〜ので、〜たり)."""
+    return (pos1 == "補助記号" and pos2 in CLAUSE_ENDS) or (
+        pos1 == "助詞" and pos2 == "接続助詞" and lemma not in CLAUSE_PARTICLES_KEPT)
+
+
+def negated_scope(term_frame: pd.DataFrame, token_frame: pd.DataFrame | None) -> list[bool]:
+    """Per term occurrence (in ``term_frame``'s order), whether it stands in a negated phrase: the term is
+    negated itself (進む(否定), 決定権(否定)), or it is a noun whose clause's next predicate is negated
+    (ステップアップ in 「ステップアップにつながらない」; 参加 and 店舗 in 「参加する店舗が増えていない」;
+    not 拡大 in 「拡大したり、…進まない」). Without tokens, only the terms' own negation is known."""
+    negated = term_frame["negated"].astype(bool).tolist()
+    if token_frame is None or term_frame.empty:
+        return negated
+    boundaries: dict[str, list[bool]] = {}
+    for item_id, pos1, pos2, lemma in zip(*(token_frame[c].tolist() for c in ("item_id", "pos1", "pos2", "lemma")),
+                                          strict=True):
+        boundaries.setdefault(item_id, []).append(ends_clause(pos1, pos2, str(lemma)))
+    by_item: dict[str, list[int]] = {}
+    for row, item_id in enumerate(term_frame["item_id"].tolist()):
+        by_item.setdefault(item_id, []).append(row)
+    pos, first, last = (term_frame[c].tolist() for c in ("pos", "first_token_no", "last_token_no"))
+    scope = list(negated)
+    for item_id, rows in by_item.items():
+        starts, ends = {int(first[r]): r for r in rows}, boundaries.get(item_id, [])
+        for r in rows:
+            if negated[r] or pos[r] not in NOUN_TERMS:
+                continue
+            j = int(last[r]) + 1
+            while j <= len(ends):
+                if j in starts and (negated[starts[j]] or pos[starts[j]] in PREDICATES):
+                    scope[r] = negated[starts[j]]
+                    break
+                if ends[j - 1]:
+                    break
+                j = int(last[starts[j]]) + 1 if j in starts else j + 1
+    return scope
+
+
+def word_scopes(term_frame: pd.DataFrame, mention_frame: pd.DataFrame, scope: list[bool]) -> dict[tuple, list[bool]]:
+    """Per (item, word a rule can name): whether each occurrence stands in a negated phrase — the term
+    itself, or a word the term mentions (つながる in つながる(否定), 団体 in 申請団体)."""
+    of_term: dict[tuple, list[bool]] = {}
+    for item_id, term, negated in zip(term_frame["item_id"].tolist(), term_frame["term"].tolist(), scope, strict=True):
+        of_term.setdefault((item_id, term), []).append(negated)
+    out = {key: list(value) for key, value in of_term.items()}
+    for item_id, word, term in zip(*(mention_frame[c].tolist() for c in ("item_id", "word", "term")), strict=True):
+        if word != term:
+            out.setdefault((item_id, word), []).extend(of_term.get((item_id, term), []))
+    return out
 
 
 def adjusted_residuals(table: np.ndarray) -> np.ndarray:
@@ -233,15 +331,26 @@ def chi2_statistic(table: np.ndarray) -> np.ndarray:
 
 EXACT_LIMIT = 100_000  # enumerate every labelling up to this many; beyond, a seeded Monte Carlo
 N_RESAMPLES = 9999
-NO_TEST = "検定なし (比べるグループが1つ、または全項目が同じ)"
 MANY_PROGRAMS, FEWER_RESAMPLES = 2000, 999  # beyond 2,000 programs, B = 999 keeps a national run in minutes
 SEED = 20181
+ALPHA = 0.05
+NO_TEST = "none"  # the ``test`` of a row no test was run for
+EXACT_TEST = "事業単位の正確並べ替え検定"
+
+
+def monte_carlo_test(seed: int, resamples: int) -> str:
+    return f"事業単位のモンテカルロ並べ替え検定 (B={resamples}, seed={seed})"
 
 
 def labellings(groups: np.ndarray) -> int:
     """How many distinct ways the group labels can be spread over the programs (a multinomial coefficient)."""
     _, sizes = np.unique(groups, return_counts=True)
     return math.factorial(len(groups)) // math.prod(math.factorial(int(k)) for k in sizes)
+
+
+def resamples_for(n_programs: int) -> int:
+    """B of the Monte Carlo test: 9,999, or 999 beyond 2,000 programs."""
+    return N_RESAMPLES if n_programs <= MANY_PROGRAMS else FEWER_RESAMPLES
 
 
 def all_labellings(groups: np.ndarray) -> np.ndarray:
@@ -264,24 +373,55 @@ def all_labellings(groups: np.ndarray) -> np.ndarray:
     return labels[np.array(rows)]
 
 
+def smallest_p(sizes: list[int] | np.ndarray) -> float:
+    """The smallest p the program-level test (:func:`program_permutation_tests` on whether each program has
+    the code) can give for programs in groups of ``sizes``, whatever the items say.
+
+    Exact (up to ``EXACT_LIMIT`` labellings): for K coded programs, the labellings that give the group
+    counts c number ∏ C(n_i, c_i) of C(N, K) (hypergeometric); the most extreme c of each K has the smallest
+    p, the share of labellings with χ² at least its own; the answer is the smallest over K = 1 … N−1.
+    For 3 / 2 / 3 programs it is 20/560: the three coded programs all in one group of three, which the
+    other group of three mirrors, and the five others placed in 10 ways each. Monte Carlo: 1 / (1 + B).
+    One group, or a single labelling: 1."""
+    sizes = np.asarray([int(n) for n in sizes if n > 0])
+    n = int(sizes.sum())
+    if len(sizes) < 2:
+        return 1.0
+    if labellings(np.repeat(np.arange(len(sizes)), sizes)) > EXACT_LIMIT:
+        return 1.0 / (1 + resamples_for(n))
+    counts = np.array(list(itertools.product(*(range(k + 1) for k in sizes))))
+    k = counts.sum(axis=1)
+    weights = np.prod([[math.comb(int(s), int(c)) for s, c in zip(sizes, row, strict=True)] for row in counts], axis=1)
+    stat = chi2_statistic(np.stack([counts, sizes - counts], axis=1))
+    best = 1.0
+    for coded in range(1, n):
+        at = k == coded
+        extreme = stat[at] >= stat[at].max() - 1e-9
+        best = min(best, float(weights[at][extreme].sum()) / math.comb(n, coded))
+    return best
+
+
 def program_permutation_test(coded: np.ndarray, totals: np.ndarray, groups: np.ndarray,
                              seed: int = SEED) -> tuple[float, float | None, str]:
-    """χ² of the coded-items × group table, and its permutation p-value with the *program* as the unit.
+    """χ² of the coded × group table built from per-program values, and its permutation p-value with the
+    *program* as the unit.
 
-    ``coded`` and ``totals`` are per program (items coded, items); ``groups`` each program's group. The
-    group labels are shuffled over programs — the items of a program move together, since the support
-    type belongs to the program. With at most ``EXACT_LIMIT`` distinct labellings all are enumerated
-    (p = share of labellings with χ² ≥ the observed one, so p ≥ 1/labellings); otherwise p = (1 + #{χ²* ≥
-    χ²}) / (1 + B) over B seeded random labellings (B = 9,999; 999 beyond 2,000 programs). Returns
-    (χ², p, the test's name); p is None when there is nothing to test (one group, or every item coded alike)."""
-    chi2, p, test = program_permutation_tests(np.asarray(coded)[:, None], totals, groups, seed)
+    ``coded`` and ``totals`` are per program; ``groups`` each program's group. The group labels are
+    shuffled over programs — a program's values move together, since the support type belongs to the
+    program. With at most ``EXACT_LIMIT`` distinct labellings all are enumerated (p = share of labellings
+    with χ² ≥ the observed one); otherwise p = (1 + #{χ²* ≥ χ²}) / (1 + B) over B seeded random labellings
+    (B = 9,999; 999 beyond 2,000 programs). Returns (χ², p, the test's name); p is None when there is
+    nothing to test (one group, or every program alike). :func:`code_table` gives each program 1 if it has
+    an item with the code, of 1: the statistic counts programs, not items."""
+    chi2, p, test, _ = program_permutation_tests(np.asarray(coded)[:, None], totals, groups, seed)
     return float(chi2[0]), p[0], test
 
 
 def program_permutation_tests(coded: np.ndarray, totals: np.ndarray, groups: np.ndarray,
-                              seed: int = SEED) -> tuple[np.ndarray, list[float | None], str]:
+                              seed: int = SEED) -> tuple[np.ndarray, list[float | None], str, int]:
     """:func:`program_permutation_test` for several codes at once (``coded``: programs × codes), over the
-    same labellings, so that the cost is one pass over the labellings, not one per code."""
+    same labellings, so that the cost is one pass over the labellings, not one per code. Also returns how
+    many labellings the test used (all of them, or B)."""
     coded, totals = np.asarray(coded, dtype=float), np.asarray(totals, dtype=float)
     labels, groups = np.unique(np.asarray(groups), return_inverse=True)  # groups as integer codes
 
@@ -296,20 +436,34 @@ def program_permutation_tests(coded: np.ndarray, totals: np.ndarray, groups: np.
     testable = (len(labels) >= 2) & (coded.sum(axis=0) > 0) & (coded.sum(axis=0) < totals.sum())
     count = labellings(groups)
     if not testable.any():
-        return observed, [None] * coded.shape[1], NO_TEST
+        return observed, [None] * coded.shape[1], NO_TEST, 0
     if count <= EXACT_LIMIT:
         p = (chi2(all_labellings(groups)) >= observed - 1e-9).mean(axis=0)
-        test = f"事業単位の正確並べ替え検定 (全 {count} 通り)"
+        test, used = EXACT_TEST, count
     else:
         rng = np.random.default_rng(seed)
-        resamples = N_RESAMPLES if len(groups) <= MANY_PROGRAMS else FEWER_RESAMPLES
+        used = resamples_for(len(groups))
         exceed = np.zeros(coded.shape[1])
-        for start in range(0, resamples, 500):  # 500 random labellings at a time: memory ∝ programs, not items
-            shuffled = rng.permuted(np.tile(groups, (min(500, resamples - start), 1)), axis=1)
+        for start in range(0, used, 500):  # 500 random labellings at a time: memory ∝ programs, not items
+            shuffled = rng.permuted(np.tile(groups, (min(500, used - start), 1)), axis=1)
             exceed += (chi2(shuffled) >= observed - 1e-9).sum(axis=0)
-        p = (1 + exceed) / (1 + resamples)
-        test = f"事業単位のモンテカルロ並べ替え検定 (B={resamples}, seed={seed})"
-    return observed, [float(v) if ok else None for v, ok in zip(p, testable, strict=True)], test
+        p = (1 + exceed) / (1 + used)
+        test = monte_carlo_test(seed, used)
+    return observed, [float(v) if ok else None for v, ok in zip(p, testable, strict=True)], test, used
+
+
+def tests_run(codes: pd.DataFrame, label=str) -> str:
+    """The tests a code table ran and the labellings each used, read from its rows: 「事業単位の正確並べ替え検定
+    (全体・効果: 全 560 通り; 限界・今後: 全 210 通り)」, or 「検定なし」. ``label`` names an aspect."""
+    ran = codes[codes["test"] != NO_TEST].drop_duplicates(["test", "aspect"])
+    if ran.empty:
+        return "検定なし"
+    parts = []
+    for test, rows in ran.groupby("test", sort=False):
+        counts = [f"{'・'.join(label(a) for a in same['aspect'])}: {'全 ' if test == EXACT_TEST else ''}{int(n)} 通り"
+                  for n, same in rows.groupby("n_labellings", sort=False)]
+        parts.append(f"{test} ({'; '.join(counts)})")
+    return "、".join(parts)
 
 
 def holm(p_values: np.ndarray) -> np.ndarray:
@@ -322,17 +476,42 @@ def holm(p_values: np.ndarray) -> np.ndarray:
     return adjusted
 
 
-CODE_COLUMNS = ["code", "aspect", "n_items", "n_total", "share", "n_programs", "programs_total",
-                "adjusted_residual", "chi2", "p_value", "p_holm", "test", "correction"]
+CODE_COLUMNS = ["code", "aspect", "n_items", "n_total", "share", "n_programs", "programs_total", "ci_low", "ci_high",
+                "adjusted_residual", "chi2", "min_p", "p_value", "p_holm", "test", "n_labellings", "min_p_holm",
+                "correction"]
+
+
+@dataclass
+class _Cell:
+    """One aspect of one year: each program with items there, its group and whether it has each code."""
+
+    aspect: str
+    items: pd.DataFrame
+    programs: pd.DataFrame  # index program_key; columns group, then one bool per code
+    min_p: float
+    testable: np.ndarray  # per code: two groups or more, and some but not all programs have the code
+
+    @classmethod
+    def of(cls, aspect: str, items: pd.DataFrame, codes: list[str], by: str) -> _Cell:
+        programs = items.groupby("program_key", sort=False).agg(group=(by, "first"), **{c: (c, "any") for c in codes})
+        sizes = programs.groupby("group", sort=False).size().to_numpy()
+        having = programs[codes].sum(axis=0).to_numpy()
+        testable = (len(sizes) >= 2) & (having > 0) & (having < len(programs))
+        return cls(aspect, items, programs, smallest_p(sizes), testable)
 
 
 def code_table(item_codes: pd.DataFrame, items: pd.DataFrame, codes: list[str], seed: int = SEED,
-               comparison: Comparison | None = None) -> pd.DataFrame:
+               comparison: Comparison | None = None, alpha: float = ALPHA) -> pd.DataFrame:
     """``codes.csv``: per year × code × group (``by``: the support type unless another is chosen) × aspect
-    (``all`` = the aspects pooled), the items coded of the cell's items and the programs with a coded
-    item of the cell's programs; the adjusted residual of the cell in the item table (descriptive); and
-    the code × group test of that aspect with the program as the unit (:func:`program_permutation_test`),
-    Holm-adjusted over every code × aspect tested that year."""
+    (``all`` = the aspects pooled), described first: the items coded of the cell's items, the programs with
+    a coded item of the group's programs with items there, and the exact (Clopper–Pearson) 95 % interval
+    of that share.
+
+    A year's code × aspect tests are one family. Its smallest attainable Holm-adjusted p is m × the
+    smallest p any of its m tests can give (:func:`smallest_p`, over the labellings of the programs that
+    have items in that aspect). When that cannot reach ``alpha``, no test is run (``test`` = ``none``);
+    otherwise each test (:func:`program_permutation_tests`, on whether a program has the code: the unit
+    is the program) is Holm-adjusted over the family, on unrounded p."""
     comparison = comparison or zushi_comparison()
     by, aspects = comparison.by, ("all", *comparison.aspect_keys)
     coded = pd.crosstab(item_codes["item_id"], item_codes["code"]).reindex(
@@ -341,48 +520,64 @@ def code_table(item_codes: pd.DataFrame, items: pd.DataFrame, codes: list[str], 
     frame = pd.concat([frame.reset_index(drop=True), coded.reset_index(drop=True)], axis=1)
     rows = []
     for year, year_items in frame.groupby("year", dropna=False, sort=True):
-        tested = []
-        for aspect in aspects:
-            sub = year_items if aspect == "all" else year_items[year_items["aspect"] == aspect]
-            if not sub.empty:
-                tested += _aspect_rows(sub, codes, year, aspect, seed, by)
-        family = [block for block in tested if block[0]["p_value"] is not None]
-        adjusted = dict(zip(map(id, family), holm(np.array([block[0]["p_value"] for block in family])), strict=True))
-        for block in tested:
-            for row in block:
-                p_holm = adjusted.get(id(block))
-                rows.append({**row, "p_holm": None if p_holm is None else round(float(p_holm), 6),
-                             "correction": f"Holm ({len(family)} 検定)" if p_holm is not None else ""})
+        cells = [_Cell.of(a, sub, codes, by) for a in aspects
+                 if not (sub := year_items if a == "all" else year_items[year_items["aspect"] == a]).empty]
+        rows += _family_rows(cells, codes, year, by, seed, alpha)
     columns = ["year", CODE_COLUMNS[0], by, *CODE_COLUMNS[1:]]
     out = pd.DataFrame(rows, columns=columns)
     out["_code"] = out["code"].map({code: i for i, code in enumerate(codes)})
     out = sort_for_reading(out, items, ["year", "_code", "aspect", by], aspects).drop(columns=["_code"])
-    return out.astype({c: "Int64" for c in ("year", "n_items", "n_total", "n_programs", "programs_total")})
+    out = out.astype({c: "Int64" for c in ("year", "n_items", "n_total", "n_programs", "programs_total", "n_labellings")})
+    return out.astype({c: "Float64" for c in ("ci_low", "ci_high", "min_p", "p_value", "p_holm", "min_p_holm")})
 
 
-def _aspect_rows(cell: pd.DataFrame, codes: list[str], year, aspect: str, seed: int, by: str) -> list[list[dict]]:
-    """The rows of every code in one aspect (one block per code, one row per group), the codes tested
-    together over the same labellings of the programs."""
-    per_program = cell.groupby("program_key", sort=False).agg(
-        group=(by, "first"), total=("item_id", "size"), **{c: (c, "sum") for c in codes})
-    chi2, p, test = program_permutation_tests(per_program[codes].to_numpy(), per_program["total"].to_numpy(),
-                                              per_program["group"].to_numpy(), seed)
-    groups = list(dict.fromkeys(cell[by]))
-    sizes = cell.groupby(by, sort=False).size()[groups]
-    programs = per_program.groupby("group", sort=False)
-    blocks = []
-    for k, code in enumerate(codes):
-        ones = cell.groupby(by, sort=False)[code].sum()[groups]
-        residuals = adjusted_residuals(np.vstack([ones.to_numpy(), (sizes - ones).to_numpy()]))[0]
-        with_code = programs[code].apply(lambda c: int((c > 0).sum()))
-        blocks.append([{"year": year, "code": code, by: g, "aspect": aspect, "n_items": int(ones[g]),
-                        "n_total": int(sizes[g]), "share": round(float(ones[g] / sizes[g]), 6),
-                        "n_programs": int(with_code[g]), "programs_total": int(programs.size()[g]),
-                        "adjusted_residual": round(float(r), 6), "chi2": round(float(chi2[k]), 6),
-                        "p_value": None if p[k] is None else round(p[k], 6), "test": NO_TEST if p[k] is None else test}
-                       for g, r in zip(groups, residuals, strict=True)])
-    return blocks
+def family_minimum(cells: list[_Cell]) -> tuple[int, float | None]:
+    """How many tests a family holds (m: the code × aspect pairs some but not all programs have) and the
+    smallest Holm-adjusted p it can attain: m × the smallest p of its tests (None when m = 0)."""
+    m = int(sum(cell.testable.sum() for cell in cells))
+    if not m:
+        return 0, None
+    return m, min(1.0, m * min(cell.min_p for cell in cells if cell.testable.any()))
+
+
+def _family_rows(cells: list[_Cell], codes: list[str], year, by: str, seed: int, alpha: float) -> list[dict]:
+    """The rows of one year's family of code tests: tests run only when the family can reach ``alpha``."""
+    _, min_p_holm = family_minimum(cells)
+    run = min_p_holm is not None and min_p_holm < alpha
+    results = {}
+    for cell in cells:
+        if run and cell.testable.any():
+            _, p, test, used = program_permutation_tests(cell.programs[codes].to_numpy(), np.ones(len(cell.programs)),
+                                                         cell.programs["group"].to_numpy(), seed)
+            results |= {(cell.aspect, c): (p[k], test, used) for k, c in enumerate(codes) if p[k] is not None}
+    keys = list(results)
+    adjusted = dict(zip(keys, holm(np.array([results[k][0] for k in keys])), strict=True)) if keys else {}
+    rows = []
+    for cell in cells:
+        for k, code in enumerate(codes):
+            p, test, used = results.get((cell.aspect, code), (None, NO_TEST, None))
+            shared = {"year": year, "code": code, "aspect": cell.aspect, "min_p": cell.min_p if cell.testable[k] else None,
+                      "p_value": p, "p_holm": adjusted.get((cell.aspect, code)), "test": test, "n_labellings": used,
+                      "min_p_holm": min_p_holm, "correction": f"Holm ({len(keys)} 検定)" if p is not None else ""}
+            rows += [{**shared, **row} for row in _describe(cell, code, by)]
+    return rows
+
+
+def _describe(cell: _Cell, code: str, by: str) -> list[dict]:
+    """Per group: items and programs with the code, the programs' Clopper–Pearson interval, the item
+    table's adjusted residual (descriptive) and the program table's χ² (the test's statistic)."""
+    groups = list(dict.fromkeys(cell.items[by]))
+    items = cell.items.groupby(by, sort=False)[code].agg(["sum", "size"]).loc[groups]
+    programs = cell.programs.groupby("group", sort=False)[code].agg(["sum", "size"]).loc[groups]
+    residuals = adjusted_residuals(np.vstack([items["sum"], items["size"] - items["sum"]]))[0]
+    chi2 = float(chi2_statistic(np.vstack([programs["sum"], programs["size"] - programs["sum"]])))
+    low, high = clopper_pearson(programs["sum"].to_numpy(), programs["size"].to_numpy())
+    return [{by: g, "n_items": int(items.loc[g, "sum"]), "n_total": int(items.loc[g, "size"]),
+             "share": float(items.loc[g, "sum"] / items.loc[g, "size"]), "n_programs": int(programs.loc[g, "sum"]),
+             "programs_total": int(programs.loc[g, "size"]), "ci_low": float(lo), "ci_high": float(hi),
+             "adjusted_residual": float(r), "chi2": chi2}
+            for g, lo, hi, r in zip(groups, low, high, residuals, strict=True)]
 
 
 __all__ = ["Rule", "adjusted_residuals", "code_items", "code_table", "holm", "parse_rules",
-           "program_permutation_test", "read_rules", "unused_rule_words"]
+           "program_permutation_test", "read_rules", "smallest_p", "unused_rule_words"]

@@ -6,7 +6,8 @@ import pandas as pd
 
 from .terms import NEGATED
 
-KWIC_COLUMNS = ["item_id", "year", "support_type", "program_no", "program", "aspect", "left", "term", "right", "matched"]
+KWIC_COLUMNS = ["item_id", "city", "year", "support_type", "program_no", "program", "aspect", "left", "term", "right",
+                "matched"]
 
 
 def keyword_in_context(term: str, items: pd.DataFrame, token_frame: pd.DataFrame, term_frame: pd.DataFrame,
@@ -14,10 +15,12 @@ def keyword_in_context(term: str, items: pd.DataFrame, token_frame: pd.DataFrame
     """Each occurrence of ``term`` with ``window`` characters of context on either side.
 
     ``term`` matches the term itself and its negated form (``進む`` also finds ``進む(否定)``; the
-    ``matched`` column says which). ``term`` is the text as written in the item (進まない). ``by``, the
-    compared groups' column (a city or an attribute), is listed after the support type.
+    ``matched`` column says which). ``term`` is the text as written in the item (進まない). With several
+    cities, each line names its city; ``by``, the compared groups' column (the city or an attribute), is
+    listed after the support type.
     """
-    columns = list(dict.fromkeys([*KWIC_COLUMNS[:3], by, *KWIC_COLUMNS[3:]]))
+    several = "city" in items.columns and items["city"].nunique(dropna=False) > 1
+    columns = [c for c in dict.fromkeys([*KWIC_COLUMNS[:4], by, *KWIC_COLUMNS[4:]]) if c != "city" or several or by == "city"]
     wanted = term_frame[(term_frame["term"] == term) | (term_frame["term"] == term + NEGATED)]
     if wanted.empty:
         return pd.DataFrame(columns=columns)
@@ -30,7 +33,8 @@ def keyword_in_context(term: str, items: pd.DataFrame, token_frame: pd.DataFrame
         last = starts.loc[(row.item_id, row.last_token_no)]
         begin, end = int(first["start"]), int(last["start"]) + len(last["surface"])
         body = item["text"]
-        rows.append({"item_id": row.item_id, "year": item["year"], "support_type": item["support_type"], by: item[by],
+        rows.append({"item_id": row.item_id, "city": item.get("city"), "year": item["year"],
+                     "support_type": item["support_type"], by: item[by],
                      "program_no": item["program_no"],
                      "program": item["program"], "aspect": item["aspect"], "left": body[max(0, begin - window):begin],
                      "term": body[begin:end], "right": body[end:end + window], "matched": row.term})

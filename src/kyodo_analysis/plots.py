@@ -24,6 +24,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
+from .coding import tests_run
 from .labels import STATUS_JA
 from .schema import Comparison
 from .stats import RANK_KEY, aspect_counts, group_order, largest, top_with_ties
@@ -483,7 +484,7 @@ def plot_code_heatmap(codes: pd.DataFrame, items: pd.DataFrame, metadata: dict, 
                    "色は割合を表すだけで、多い・少ないの判定ではありません。")
     pooled = "観点ごとに比べられる列がないため、観点をまとめた「全体」を示します。" if panels == ["all"] else ""
     add_footnote(fig, metadata, f"{pooled}{what}の差の検定は、{what}のラベルを事業に並べ替える検定 (単位は事業; "
-                 f"{tested['test'].iloc[0] if len(tested) else '検定なし'}) で、コード×観点の全検定に Holm 補正。{verdict}")
+                 f"{tests_run(codes, comparison.label)}) で、コード×観点の全検定に Holm 補正。{verdict}")
     return fig
 
 

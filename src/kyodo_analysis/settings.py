@@ -9,13 +9,16 @@ from pathlib import Path
 from .errors import InputError
 
 KEYS = {"forced": "強制抽出のリスト", "stop": "使用しない語のリスト", "synonyms": "同義語のリスト",
-        "codes": "コーディングルール", "schema": "表のスキーマ", "by": "比べるグループ"}
+        "codes": "コーディングルール", "schema": "表のスキーマ", "by": "比べるグループ",
+        "years": "市町村ごとに比べる年度"}
 NOT_PATHS = {"by"}  # a column name, not a file
+YEARS = "years"  # [analysis.years]: city = year, the table each city is compared by (--by city)
 
 
-def read_settings(path: str | Path, required: bool = False) -> dict[str, str]:
-    """The ``[analysis]`` settings of a file: paths relative to the file, and ``by`` (nothing if it is absent and
-    not ``required``). Unknown keys, wrong types and missing files are errors naming the file."""
+def read_settings(path: str | Path, required: bool = False) -> dict[str, str | dict[str, int]]:
+    """The ``[analysis]`` settings of a file: paths relative to the file, ``by``, and ``years`` (a table
+    ``[analysis.years]`` of city = year) — nothing if the file is absent and not ``required``. Unknown keys,
+    wrong types and missing files are errors naming the file."""
     path = Path(path)
     if not path.exists():
         if required:
@@ -34,8 +37,11 @@ def read_settings(path: str | Path, required: bool = False) -> dict[str, str]:
     if not isinstance(analysis, dict) or unknown:
         raise InputError(path, f"設定ファイルに知らない項目があります: {', '.join(unknown) or 'analysis'}",
                          hint=f"[analysis] の下に {', '.join(KEYS)} だけを書けます。")
-    settings = {}
+    settings: dict[str, str | dict[str, int]] = {}
     for key, value in analysis.items():
+        if key == YEARS:
+            settings[key] = city_years(path, value)
+            continue
         if not isinstance(value, str) or not value.strip():
             raise InputError(path, f"{key} にはファイルのパスを文字列で書いてください (今の値: {value!r:.40})。")
         if key in NOT_PATHS:
@@ -47,3 +53,15 @@ def read_settings(path: str | Path, required: bool = False) -> dict[str, str]:
                              hint="パスは設定ファイルのある場所からの相対パスで書きます。")
         settings[key] = str(target)
     return settings
+
+
+def city_years(path: Path, value) -> dict[str, int]:
+    """``[analysis.years]``: each city's year (西暦), e.g. ``A市 = 2023``."""
+    example = "[analysis.years] の下に 逗子市 = 2024 のように、市町村名 = 西暦の年度 を書きます。"
+    if not isinstance(value, dict):
+        raise InputError(path, f"years は表で書いてください (今の値: {value!r:.40})。", hint=example)
+    for city, year in value.items():
+        if isinstance(year, bool) or not isinstance(year, int) or not 1900 <= year <= 2200:
+            raise InputError(path, f"[analysis.years] の {city} の年度が西暦の整数ではありません (今の値: {year!r:.40})。",
+                             hint=example)
+    return {str(city): int(year) for city, year in value.items()}

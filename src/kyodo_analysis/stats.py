@@ -21,6 +21,21 @@ def program_keys(items: pd.DataFrame) -> pd.Series:
     return items["source_file"].astype(str) + "#" + items["program_no"].astype(str)
 
 
+def clopper_pearson(k, n, level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
+    """Exact (Clopper–Pearson) intervals of k successes in n, elementwise: the quantiles of Beta(k, n − k + 1)
+    and Beta(k + 1, n − k), 0 when k = 0 and 1 when k = n — what ``scipy.stats.binomtest(k, n)
+    .proportion_ci(method="exact")`` gives (2 of 2: 0.158–1; 0 of 3: 0–0.708). NaN where n = 0."""
+    from scipy.stats import beta
+
+    k, n = np.asarray(k, dtype=float), np.asarray(n, dtype=float)
+    tail = (1 - level) / 2
+    with np.errstate(divide="ignore", invalid="ignore"):
+        low = np.where(k > 0, beta.ppf(tail, k, n - k + 1), 0.0)
+        high = np.where(k < n, beta.ppf(1 - tail, k + 1, n - k), 1.0)
+    empty = n <= 0
+    return np.where(empty, np.nan, low), np.where(empty, np.nan, high)
+
+
 def group_order(items: pd.DataFrame, by: str = "support_type") -> list[str]:
     """The groups of ``by`` in the order the tables list them (first appearance): the one ordering of
     groups for every table, figure and sheet."""

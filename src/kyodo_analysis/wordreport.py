@@ -8,13 +8,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from .analysis import Analysis, select_year
+from .analysis import Analysis, for_year, page_years
 from .labels import year_label
 from .plots import figure_names, source_note
 from .report import items_by_group, normalize_zip, review_summary, summary_sentences
 from .schema import Comparison
 from .stats import group_order
-from .years import known_years
 
 FONT = "游ゴシック"  # what Japanese Word shows by default; the reviewer's Word substitutes if missing
 
@@ -107,10 +106,9 @@ def write_summary(analysis: Analysis, figures: Path, path: str | Path) -> Path:
     doc.add_paragraph(source_note(analysis.metadata))
     doc.add_paragraph("比べる単位は事業です。各文の数字は data/processed/ の表 (programs.csv, item_codes.csv, codes.csv) "
                       "から計算したもので、表が示すこと以上は述べていません。項目は市の表の記述そのままです。")
-    years = known_years(analysis["items"])
     number = 0
-    for year in years if len(years) > 1 else [None]:
-        part = analysis if year is None else select_year(analysis, year)
+    for year in page_years(analysis):  # one chapter per year; cities compared across years: one chapter
+        part = for_year(analysis, year)
         suffix = "" if year is None else f"_{year}"
         if year is not None:
             doc.add_heading(year_label(year), level=1)

@@ -254,3 +254,49 @@ def program_report(changes: pd.DataFrame, year: int | None = None) -> list[str]:
             described.append(text)
         lines.append(f"{label}: " + ", ".join(described))
     return lines
+
+
+ASPECT_PROGRAM_COLUMNS = ["city", "year", "aspect", "programs", "programs_total"]
+
+
+def programs_per_aspect(programs: pd.DataFrame, comparison: Comparison | None = None) -> pd.DataFrame:
+    """Per city × year × group × aspect: the programs with at least one item of that aspect (``programs``)
+    of the group's programs that year (``programs_total``); aspect ``all``: with any item. Groups are
+    :func:`trend_group`'s, and ``全体`` pools them. What a year comparison counts in programs, aspect by
+    aspect (items pooled over aspects count the same programs again). An aspect a table has no column
+    for is left out (no row), not counted as 0."""
+    comparison = comparison or zushi_comparison()
+    group = trend_group(comparison.by)
+    rows = []
+    for (city, year), table in programs.groupby(["city", "year"], dropna=False, sort=False):
+        for name, part in [(ALL_GROUPS, table), *table.groupby(group, sort=False)]:
+            for aspect in (ALL_ASPECTS, *comparison.aspect_keys):
+                counts = part["n_items"] if aspect == ALL_ASPECTS else part.get(f"n_{aspect}")
+                if counts is None or counts.isna().all():
+                    continue
+                rows.append({"city": city, "year": year, group: name, "aspect": aspect,
+                             "programs": int((counts.fillna(0) > 0).sum()), "programs_total": len(part)})
+    columns = ["city", "year", group, *ASPECT_PROGRAM_COLUMNS[2:]]
+    out = pd.DataFrame(rows, columns=columns)
+    out = sort_for_reading(out, programs, ["city", "year", group, "aspect"], comparison.aspect_keys)
+    return out.astype({"year": "Int64", "programs": "Int64", "programs_total": "Int64"})
+
+
+def table_sources(metadata: dict) -> pd.DataFrame:
+    """Each analysed table: its city, year, file, title and source as the manifest records them."""
+    columns = ["city", "year", "file", "title", "source"]
+    frame = pd.DataFrame([{c: f.get(c) for c in columns} for f in metadata.get("raw_files", [])], columns=columns)
+    return frame.astype({"year": "Int64"})
+
+
+def group_label(city: str, year) -> str:
+    """A compared city with its table's year: 「架空市A (2024年度)」 (cities are compared across years)."""
+    from .labels import year_label
+
+    return f"{city} ({year_label(year)})"
+
+
+def compared_labels(metadata: dict) -> dict[str, str]:
+    """Comparing cities (``--by city``), each city's label with the year of the table it is compared by
+    (:func:`group_label`); empty otherwise. Figures and sentences name the groups by these."""
+    return {c["city"]: group_label(c["city"], c["year"]) for c in metadata.get("compared", [])}
