@@ -13,6 +13,7 @@ import pandas as pd
 
 from . import __version__
 from .cleaning import LOG_COLUMNS, Table, clean_table, item_columns, program_columns
+from .clusters import term_clusters
 from .coding import code_items, code_table, read_rules, unused_rule_words
 from .errors import InputError
 from .labels import HEADERS
@@ -34,7 +35,8 @@ SUPPORT_TABLES = ["mentions.csv", "word_counts.csv", "distinctive_aspects.csv", 
                   "item_codes.csv", "unknown_words.csv",
                   "candidate_compounds.csv", "cooccurrence_nodes.csv", "cooccurrence_edges.csv",
                   "correspondence_terms.csv", "correspondence_groups.csv", "correspondence_inertia.csv",
-                  "program_changes.csv", "keyword_trends.csv"]
+                  "program_changes.csv", "keyword_trends.csv",
+                  "clusters.csv", "cluster_merges.csv", "mds.csv", "mds_axes.csv"]
 METADATA = "metadata.json"
 
 
@@ -210,11 +212,13 @@ def title_of(entry: Entry | None) -> str | None:
 
 
 def network_and_map(term_frame: pd.DataFrame, items: pd.DataFrame, comparison: Comparison) -> dict[str, pd.DataFrame]:
-    """The co-occurrence network and the correspondence analysis of the given items."""
+    """The co-occurrence network, the correspondence analysis, and the cluster analysis and MDS of terms of
+    the given items."""
     nodes, edges = cooccurrence(term_frame, items, link_to=comparison.by)
     ca_terms, ca_groups, ca_inertia = correspondence(term_frame, items, by=comparison.by, aspects=comparison.aspect_keys)
     return {"cooccurrence_nodes.csv": nodes, "cooccurrence_edges.csv": edges, "correspondence_terms.csv": ca_terms,
-            "correspondence_groups.csv": ca_groups, "correspondence_inertia.csv": ca_inertia}
+            "correspondence_groups.csv": ca_groups, "correspondence_inertia.csv": ca_inertia,
+            **term_clusters(term_frame[term_frame["item_id"].isin(items["item_id"])])}
 
 
 def metadata_bytes(metadata: dict) -> bytes:

@@ -635,7 +635,8 @@ def figure_names(comparison: Comparison) -> list[str]:
     by = comparison.by
     side = f"effect_vs_limitation_terms_by_{by}" if comparison.paired else "distinctive_terms_by_aspect"
     return [f"items_by_{by}_and_aspect", side,
-            f"distinctive_terms_by_{by}", f"codes_by_{by}_heatmap", "cooccurrence_network", "correspondence_analysis_map"]
+            f"distinctive_terms_by_{by}", f"codes_by_{by}_heatmap", "cooccurrence_network", "correspondence_analysis_map",
+            "term_clusters_dendrogram", "term_mds_map"]
 
 
 def sides_figure(analysis) -> Figure:
@@ -664,6 +665,8 @@ def figure_specs(analysis, suffix: str = "") -> list[tuple[str, Callable, tuple]
         (names[4], plot_network, (analysis["cooccurrence_nodes"], analysis["cooccurrence_edges"], items, metadata)),
         (names[5], plot_correspondence, (analysis["correspondence_terms"], analysis["correspondence_groups"],
                                          analysis["correspondence_inertia"], items, metadata)),
+        (names[6], plot_dendrogram, (analysis["clusters"], analysis["cluster_merges"], metadata)),
+        (names[7], plot_mds, (analysis["mds"], analysis["mds_axes"], metadata)),
     ]
 
 
@@ -851,3 +854,78 @@ def year_figure_specs(analysis) -> list[tuple[str, Callable, tuple]]:
             (f"program_changes{suffix}", plot_program_changes, (part["program_changes"], metadata)),
         ]
     return specs
+
+
+# ---------------------------------------------------------------- cluster analysis and MDS of terms
+
+CLUSTER_COLORS = ["#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#1f78b4"]
+METHOD_JA = {"ward": "Ward 法", "average": "群平均法", "complete": "最遠隣法"}
+
+
+def cluster_color(cluster: int) -> str:
+    return CLUSTER_COLORS[(int(cluster) - 1) % len(CLUSTER_COLORS)]
+
+
+@styled
+def plot_dendrogram(clusters: pd.DataFrame, merges: pd.DataFrame, metadata: dict, method: str = "ward") -> Figure:
+    """Dendrogram of the terms (one method of ``clusters.csv``): each cluster's links and labels in its
+    colour, the merge heights on the axis and the cut that gives the clusters dashed."""
+    from scipy.cluster.hierarchy import dendrogram
+
+    from .clusters import linkage_of
+
+    rows = clusters[clusters["method"] == method].sort_values("term").reset_index(drop=True)
+    if len(rows) < 3:
+        return plot_note("語の階層的クラスター分析", "3語以上が必要です (最小出現項目数を満たす語が足りません)", metadata)
+    tree = linkage_of(merges, method)
+    n = len(rows)
+    cluster_of = dict(enumerate(rows["cluster"].astype(int)))
+    below: dict[int, set[int]] = {i: {cluster_of[i]} for i in range(n)}
+    for step, (left, right, _, _) in enumerate(tree):
+        below[n + step] = below[int(left)] | below[int(right)]
+    fig, ax = new_figure(0.9 + 0.17 * n)
+    labels = [f"{t} ({k})" for t, k in zip(rows["term"], rows["n_items"], strict=True)]
+    found = dendrogram(tree, labels=labels, orientation="right", ax=ax, leaf_font_size=FONT,
+                       link_color_func=lambda node: cluster_color(next(iter(below[node]))) if len(below[node]) == 1
+                       else "#999999")
+    by_label = dict(zip(labels, rows["cluster"].astype(int), strict=True))
+    for tick in ax.get_yticklabels():
+        tick.set_color(cluster_color(by_label[tick.get_text()]))
+    k = int(rows["n_clusters"].iloc[0])
+    heights = sorted(tree[:, 2])
+    if 1 < k <= n:
+        ax.axvline((heights[-k] + heights[-k + 1]) / 2, color="#555555", linestyle="--", linewidth=0.7)
+    ax.set_xlabel(f"結合の高さ (Jaccard 距離, {METHOD_JA.get(method, method)})")
+    ax.spines["left"].set_visible(False)
+    ax.set_title(f"語の階層的クラスター分析 ({METHOD_JA.get(method, method)}, {k} クラスター)")
+    del found
+    add_footnote(fig, metadata, f"{int(rows['min_items'].iloc[0])} 項目以上に出る {n} 語 (同数は切らずに含む; 括弧内は項目数)。"
+                 "距離は 1 − Jaccard 係数 (同じ項目に出るか)。破線で切った枝ごとに色分け。"
+                 "群平均法・最遠隣法の結果は clusters.csv、結合の高さは cluster_merges.csv。")
+    return fig
+
+
+@styled
+def plot_mds(mds: pd.DataFrame, axes: pd.DataFrame, metadata: dict) -> Figure:
+    """Classical MDS map of the terms (the Jaccard distances of the cluster analysis), coloured by Ward cluster."""
+    if len(mds) < 3:
+        return plot_note("語の多次元尺度構成法", "3語以上が必要です (最小出現項目数を満たす語が足りません)", metadata)
+    fig, ax = new_figure(4.8)
+    position = spread_labels(mds.rename(columns={"term": "node", "dim1": "x", "dim2": "y"}), size=(5.6, 3.9), font=8.0)
+    for row in mds.itertuples(index=False):
+        ax.scatter(row.dim1, row.dim2, s=6 + 4 * row.n_items, color=cluster_color(row.cluster), alpha=0.8,
+                   edgecolors="none", zorder=2)
+        x, y = position[row.term]
+        ax.annotate(row.term, (x, y), xytext=(0, 3), textcoords="offset points", ha="center", va="bottom", fontsize=8,
+                    color=cluster_color(row.cluster), zorder=3)
+    ax.axhline(0, color="#cccccc", linewidth=0.6, zorder=1)
+    ax.axvline(0, color="#cccccc", linewidth=0.6, zorder=1)
+    share = dict(zip(axes["axis"], axes["share"], strict=True))
+    ax.set_xlabel(f"次元1 (固有値の {share.get('dim1', 0):.1%})")
+    ax.set_ylabel(f"次元2 (固有値の {share.get('dim2', 0):.1%})")
+    ax.margins(0.1)
+    ax.set_title("語の多次元尺度構成法 (古典的 MDS; 色は Ward 法のクラスター)")
+    add_footnote(fig, metadata, f"{int(mds['min_items'].iloc[0])} 項目以上に出る {len(mds)} 語 (同数は切らずに含む)。"
+                 "距離は 1 − Jaccard 係数。Torgerson の古典的尺度構成法で、割合は正の固有値の和に対するもの。"
+                 "円の大きさは項目数。近い語ほど同じ項目に出ます。語の札は重ならないよう少しずらしています。")
+    return fig
