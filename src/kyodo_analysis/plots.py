@@ -519,8 +519,11 @@ def spread_labels(nodes: pd.DataFrame, size: tuple[float, float], font: float,
 
 
 @styled
-def plot_network(nodes: pd.DataFrame, edges: pd.DataFrame, items: pd.DataFrame, metadata: dict) -> Figure:
-    """Co-occurrence network of terms (Jaccard within items), communities shaded, the groups linked."""
+def plot_network(nodes: pd.DataFrame, edges: pd.DataFrame, items: pd.DataFrame, metadata: dict,
+                 shade: str = "community") -> Figure:
+    """Co-occurrence network of terms (Jaccard within items), communities shaded (or, with
+    ``shade="centrality"``, the terms' betweenness), the groups linked; the edges of the maximum spanning
+    forest (``mst``) drawn heavier."""
     comparison = Comparison.from_metadata(metadata)
     order, what = group_order(items, comparison.by), comparison.by_label
     position = spread_labels(nodes, size=(5.6, 4.6), font=8.0)
@@ -528,17 +531,20 @@ def plot_network(nodes: pd.DataFrame, edges: pd.DataFrame, items: pd.DataFrame, 
     max_j = edges["jaccard"].max() if len(edges) else 1
     for edge in edges.itertuples(index=False):
         (x1, y1), (x2, y2) = position[edge.source], position[edge.target]
-        linked = edge.kind != "term"
-        ax.plot([x1, x2], [y1, y2], color=support_color(edge.source, order) if linked else "#a0a0a0",
-                linewidth=0.4 + 1.6 * edge.jaccard / max_j, alpha=0.6 if linked else 0.7,
+        linked, spanning = edge.kind != "term", bool(getattr(edge, "mst", False))
+        ax.plot([x1, x2], [y1, y2], color=support_color(edge.source, order) if linked else
+                "#606060" if spanning else "#a0a0a0",
+                linewidth=(0.4 + 1.6 * edge.jaccard / max_j) * (1.8 if spanning else 1.0), alpha=0.6 if linked else 0.7,
                 linestyle="--" if linked else "-", zorder=1)
     for node in nodes.itertuples(index=False):
         x, y = position[node.node]
         if node.kind == "term":
             community = 0 if pd.isna(node.community) else int(node.community)
             size = 40 + 30 * (0 if pd.isna(node.n_units) else int(node.n_units))
-            ax.scatter(x, y, s=size, color=COMMUNITY_COLORS[(community - 1) % len(COMMUNITY_COLORS)] if community
-                       else "#ffffff", edgecolors="#777777", linewidths=0.5, zorder=2)
+            fill = COMMUNITY_COLORS[(community - 1) % len(COMMUNITY_COLORS)] if community else "#ffffff"
+            if shade == "centrality":
+                fill = matplotlib.colormaps["Blues"](0.1 + 0.6 * centrality_share(nodes, node.node))
+            ax.scatter(x, y, s=size, color=fill, edgecolors="#777777", linewidths=0.5, zorder=2)
             ax.text(x, y, node.node, ha="center", va="center", fontsize=8, zorder=3)
         else:
             ax.text(x, y, node.node, ha="center", va="center", fontsize=8, color="white", zorder=4,
@@ -550,9 +556,12 @@ def plot_network(nodes: pd.DataFrame, edges: pd.DataFrame, items: pd.DataFrame, 
     cut = term_edges["jaccard"].min() if len(term_edges) else float("nan")
     add_footnote(fig, metadata,
                  f"語どうしの線は Jaccard 係数 {cut:.3f} 以上の {len(term_edges)} 本すべて (上位60本目と同じ値の辺も含む; "
-                 f"2項目以上に出る語)。円の大きさは項目数、淡い色はコミュニティ。"
-                 f"破線は{what}と、その{what}で Jaccard の大きい語。"
-                 "配置は固定シード。")
+                 "2項目以上に出る語)。円の大きさは項目数、"
+                 + ("円の濃さは媒介中心性。" if shade == "centrality"
+                    else "淡い色はコミュニティ (貪欲法によるモジュラリティ最大化)。")
+                 + f"破線は{what}と、その{what}で Jaccard の大きい語。"
+                 + ("太い濃い線は最大全域木 (Jaccard で) の辺。" if "mst" in edges.columns else "")
+                 + "配置は固定シード。")
     return fig
 
 
@@ -929,3 +938,11 @@ def plot_mds(mds: pd.DataFrame, axes: pd.DataFrame, metadata: dict) -> Figure:
                  "距離は 1 − Jaccard 係数。Torgerson の古典的尺度構成法で、割合は正の固有値の和に対するもの。"
                  "円の大きさは項目数。近い語ほど同じ項目に出ます。語の札は重ならないよう少しずらしています。")
     return fig
+
+
+def centrality_share(nodes: pd.DataFrame, node: str) -> float:
+    """A term's betweenness as a share of the largest in the network (0 when there is none)."""
+    values = nodes["betweenness"] if "betweenness" in nodes.columns else pd.Series(dtype=float)
+    top = values.max() if values.notna().any() else 0.0
+    value = values[nodes["node"] == node].iloc[0] if top else 0.0
+    return float(value / top) if top and not pd.isna(value) else 0.0
