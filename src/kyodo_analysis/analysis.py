@@ -19,6 +19,7 @@ from .errors import InputError
 from .labels import HEADERS
 from .manifest import Entry, ManifestRows, resolve_city, resolve_schema, resolve_year, sha256
 from .schema import Comparison, load_schema, merged_aspects
+from .spelling_variants import synonym_candidates
 from .stats import cooccurrence, correspondence, distinctive_terms, effect_vs_limitation, keywords, word_counts
 from .tables import read_csv, write_tables
 from .terms import candidate_compounds, extract_terms, mentions, spellings, unknown_words
@@ -36,7 +37,7 @@ SUPPORT_TABLES = ["mentions.csv", "word_counts.csv", "distinctive_aspects.csv", 
                   "candidate_compounds.csv", "cooccurrence_nodes.csv", "cooccurrence_edges.csv",
                   "correspondence_terms.csv", "correspondence_groups.csv", "correspondence_inertia.csv",
                   "program_changes.csv", "keyword_trends.csv",
-                  "clusters.csv", "cluster_merges.csv", "mds.csv", "mds_axes.csv"]
+                  "clusters.csv", "cluster_merges.csv", "mds.csv", "mds_axes.csv", "synonym_candidates.csv"]
 METADATA = "metadata.json"
 
 
@@ -167,7 +168,8 @@ def analyze_tables(cleaned: Sequence[Table], forced: str | Path | None = None, s
         "keywords.csv": keywords(term_frame, items, comparison),
         "word_counts.csv": word_counts(mention_frame, items, comparison),
         "unknown_words.csv": unknown_words(token_frame, term_frame),
-        "candidate_compounds.csv": candidate_compounds(term_frame, lists)}))
+        "candidate_compounds.csv": candidate_compounds(term_frame, lists),
+        "synonym_candidates.csv": synonym_candidates(term_frame, token_frame, mention_frame)}))
     tables.update(stage("keyness", lambda: keyness(term_frame, items, comparison)))
     tables["codes.csv"] = stage("code_tests", lambda: code_table(item_codes, items, [r.code for r in rules],
                                                                  comparison=comparison))
@@ -280,7 +282,8 @@ def part(analysis: Analysis, column: str, value, whole: tuple[str, ...] = ()) ->
 def select_year(analysis: Analysis, year: int) -> Analysis:
     """One year's part of a multi-year analysis; the network and the map are recomputed for that year."""
     tables, items, metadata = part(analysis, "year", year, whole=(
-        "program_changes.csv", "keyword_trends.csv", "unknown_words.csv", "candidate_compounds.csv"))
+        "program_changes.csv", "keyword_trends.csv", "unknown_words.csv", "candidate_compounds.csv",
+        "synonym_candidates.csv"))
     tables.update(network_and_map(tables["terms.csv"], items, Comparison.from_metadata(analysis.metadata)))
     return Analysis(tables, metadata, analysis.warnings)
 
