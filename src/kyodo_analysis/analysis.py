@@ -16,6 +16,7 @@ from .cleaning import LOG_COLUMNS, Table, clean_table, item_columns, program_col
 from .clusters import term_clusters
 from .coding import code_items, code_table, read_rules, unused_rule_words
 from .errors import InputError
+from .evidence import code_evidence
 from .labels import HEADERS
 from .manifest import Entry, ManifestRows, resolve_city, resolve_schema, resolve_year, sha256
 from .schema import Comparison, load_schema, merged_aspects
@@ -37,7 +38,8 @@ SUPPORT_TABLES = ["mentions.csv", "word_counts.csv", "distinctive_aspects.csv", 
                   "candidate_compounds.csv", "cooccurrence_nodes.csv", "cooccurrence_edges.csv",
                   "correspondence_terms.csv", "correspondence_groups.csv", "correspondence_inertia.csv",
                   "program_changes.csv", "keyword_trends.csv",
-                  "clusters.csv", "cluster_merges.csv", "mds.csv", "mds_axes.csv", "synonym_candidates.csv"]
+                  "clusters.csv", "cluster_merges.csv", "mds.csv", "mds_axes.csv", "synonym_candidates.csv",
+                  "code_evidence.csv"]
 METADATA = "metadata.json"
 
 
@@ -163,7 +165,8 @@ def analyze_tables(cleaned: Sequence[Table], forced: str | Path | None = None, s
     mention_frame = stage("mentions", lambda: mentions(term_frame, token_frame, lists, words))
     item_codes = stage("codes", lambda: code_items(rules, items, term_frame, mention_frame))
     tables.update({"tokens.csv": token_frame, "terms.csv": term_frame, "mentions.csv": mention_frame,
-                   "item_codes.csv": item_codes})
+                   "item_codes.csv": item_codes,
+                   "code_evidence.csv": code_evidence(rules, item_codes, items, term_frame, mention_frame)})
     tables.update(stage("counts", lambda: {
         "keywords.csv": keywords(term_frame, items, comparison),
         "word_counts.csv": word_counts(mention_frame, items, comparison),
