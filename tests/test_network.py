@@ -63,3 +63,20 @@ def test_the_network_figure_can_shade_centrality(bundled_analysis):
     fig = plot_network(a["cooccurrence_nodes"], a["cooccurrence_edges"], a["items"], a.metadata, shade="centrality")
     assert any("媒介中心性" in t.get_text() for t in fig.texts)
     assert a["cooccurrence_edges"]["mst"].sum() > 0
+
+
+def test_edges_are_compared_between_the_last_two_years():
+    from kyodo_analysis.stats import network_changes
+
+    terms, items = tiny()
+    later = items.assign(item_id=items["item_id"] + "b", year=2025)
+    # the later year: X in i1b i2b, Y in i2b, Z in i2b i3b i4b — X–Y 1/2 (was 2/3), X–Z 1/4 (was 1/4), Y–Z 1/3 (was 1/3)
+    later_terms = pd.DataFrame([("i1b", "X"), ("i2b", "X"), ("i2b", "Y"), ("i2b", "Z"), ("i3b", "Z"), ("i4b", "Z"),
+                                ("i3b", "W"), ("i4b", "W")], columns=["item_id", "term"])
+    both = network_changes(pd.concat([terms, later_terms], ignore_index=True),
+                           pd.concat([items.assign(year=2024), later], ignore_index=True), min_units=1)
+    found = {(r.source, r.target): r.change for r in both.itertuples(index=False)}
+    # (min_units=1 keeps Y, in one item in 2025) W–Z (2/3) is new, X–Y weaker, the others the same
+    assert found == {("X", "Y"): "weaker", ("X", "Z"): "same", ("Y", "Z"): "same", ("W", "Z"): "new"}
+    assert set(both["prev_year"]) == {2024} and set(both["year"]) == {2025}
+    assert network_changes(terms, items.assign(year=2024)).empty

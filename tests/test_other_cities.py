@@ -128,7 +128,7 @@ def test_years_are_compared_within_a_city(tmp_path):
     assert trends.loc[trends["city"] == "逗子市", "prev_year"].dropna().unique().tolist() == [2024]
     specs = year_figure_specs(result)  # the year figures compare Zushi's two years, nothing of B
     assert [name for name, _, _ in specs] == ["items_by_year", "terms_rising_and_falling", "codes_by_year",
-                                              "program_changes"]
+                                              "program_changes", "cooccurrence_changes"]
     assert set(specs[0][2][0]["city"]) == {"逗子市"} and set(specs[2][2][1]["city"]) == {"逗子市"}
     for name, plot, args in specs:
         assert overlapping_tick_labels(plot(*args)) == [], name

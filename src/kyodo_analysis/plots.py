@@ -861,6 +861,7 @@ def year_figure_specs(analysis) -> list[tuple[str, Callable, tuple]]:
             (f"terms_rising_and_falling{suffix}", plot_term_changes, (part["keyword_trends"], metadata)),
             (f"codes_by_year{suffix}", plot_codes_by_year, (part["codes"], items, metadata)),
             (f"program_changes{suffix}", plot_program_changes, (part["program_changes"], metadata)),
+            (f"cooccurrence_changes{suffix}", plot_network_changes, (part["terms"], items, metadata)),
         ]
     return specs
 
@@ -946,3 +947,47 @@ def centrality_share(nodes: pd.DataFrame, node: str) -> float:
     top = values.max() if values.notna().any() else 0.0
     value = values[nodes["node"] == node].iloc[0] if top else 0.0
     return float(value / top) if top and not pd.isna(value) else 0.0
+
+
+CHANGE_COLORS = {"new": "#1a9641", "stronger": "#2b83ba", "same": "#a0a0a0", "weaker": "#fdae61", "gone": "#d7191c"}
+CHANGE_JA = {"new": "新しく現れた", "stronger": "強まった", "same": "変わらない", "weaker": "弱まった", "gone": "消えた"}
+
+
+@styled
+def plot_network_changes(terms: pd.DataFrame, items: pd.DataFrame, metadata: dict) -> Figure:
+    """The co-occurrence networks of the last two years in one picture, each edge coloured by its change."""
+    import networkx as nx
+
+    from .stats import network_changes, packed_layout
+
+    changes = network_changes(terms, items)
+    if changes.empty:
+        return plot_note("共起ネットワークの変化", "比べる年度が2つありません", metadata)
+    graph = nx.Graph()
+    graph.add_nodes_from(sorted(set(changes["source"]) | set(changes["target"])))
+    graph.add_edges_from(changes[["source", "target"]].itertuples(index=False, name=None))
+    layout = packed_layout(graph)
+    nodes = pd.DataFrame({"node": list(graph.nodes), "x": [layout[n][0] for n in graph.nodes],
+                          "y": [layout[n][1] for n in graph.nodes]})
+    position = spread_labels(nodes, size=(5.6, 4.6), font=10.0)  # room for the labels' boxes
+    fig, ax = new_figure(5.6)
+    strength = changes[["jaccard_prev", "jaccard"]].max(axis=1)
+    for row, weight in zip(changes.itertuples(index=False), strength, strict=True):
+        (x1, y1), (x2, y2) = position[row.source], position[row.target]
+        ax.plot([x1, x2], [y1, y2], color=CHANGE_COLORS[row.change], linewidth=0.6 + 1.6 * weight,
+                linestyle="--" if row.change == "gone" else "-", alpha=0.85, zorder=1)
+    for node, (x, y) in position.items():
+        ax.text(x, y, node, ha="center", va="center", fontsize=8, zorder=3,
+                bbox={"boxstyle": "round,pad=0.2", "facecolor": "white", "edgecolor": "#bbbbbb", "linewidth": 0.4})
+    counts = changes["change"].value_counts()
+    handles = [matplotlib.lines.Line2D([], [], color=CHANGE_COLORS[k], linestyle="--" if k == "gone" else "-",
+                                       label=f"{CHANGE_JA[k]} ({counts.get(k, 0)})") for k in CHANGE_COLORS]
+    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.01), ncol=5, frameon=False, fontsize=7.5)
+    ax.set_axis_off()
+    ax.margins(0.06)
+    prev, last = int(changes["prev_year"].iloc[0]), int(changes["year"].iloc[0])
+    ax.set_title(f"共起ネットワークの変化 ({prev}→{last}年度)")
+    add_footnote(fig, metadata, f"{prev}年度と{last}年度のそれぞれの共起ネットワーク (2項目以上に出る語の Jaccard 係数、"
+                 "上位60本目の値以上の辺) の辺を重ね、色で変化を示します。"
+                 "線の太さは2年度のうち大きいほうの係数。破線は前の年度にだけあった辺です。")
+    return fig

@@ -515,3 +515,31 @@ def correspondence(term_frame: pd.DataFrame, items: pd.DataFrame, by: str | list
     inertia = pd.DataFrame({"axis": dims, "inertia": np.round(eig, 6),
                             "share": np.round(eig / eig.sum() if eig.sum() else eig, 6)})
     return term_coords, group_coords, inertia
+
+
+# ---------------------------------------------------------------- the network across years
+
+CHANGE_COLUMNS = ["source", "target", "prev_year", "year", "jaccard_prev", "jaccard", "change"]
+
+
+def network_changes(term_frame: pd.DataFrame, items: pd.DataFrame, top_n: int = 60, min_units: int = 2) -> pd.DataFrame:
+    """The term edges of the last two years' co-occurrence networks (each cut as :func:`cooccurrence`
+    cuts it) side by side: ``change`` is ``new`` (only in the last year's network), ``gone`` (only in
+    the year before), ``stronger`` / ``weaker`` / ``same`` (Jaccard in both). Empty with fewer than two years.
+    Call it with one city's items: years are compared within a city."""
+    years = sorted(int(y) for y in items["year"].dropna().unique())
+    if len(years) < 2:
+        return pd.DataFrame(columns=CHANGE_COLUMNS)
+    prev, last = years[-2:]
+    frames = []
+    for year in (prev, last):
+        part = items[items["year"] == year]
+        _, edges = cooccurrence(term_frame[term_frame["item_id"].isin(part["item_id"])], part, top_n=top_n,
+                                min_units=min_units)
+        frames.append(edges.loc[edges["kind"] == "term", ["source", "target", "jaccard"]])
+    both = frames[0].merge(frames[1], on=["source", "target"], how="outer", suffixes=("_prev", ""))
+    before, after = both["jaccard_prev"], both["jaccard"]
+    both["change"] = np.select([before.isna(), after.isna(), after > before + 1e-9, after < before - 1e-9],
+                               ["new", "gone", "stronger", "weaker"], "same")
+    both = both.assign(prev_year=prev, year=last)[CHANGE_COLUMNS]
+    return both.sort_values(["source", "target"], kind="stable").reset_index(drop=True)
