@@ -192,7 +192,7 @@ def test_three_cities_with_their_own_schemas_run_end_to_end_and_compare_by_city(
     figures = sorted(p.name for p in (tmp_path / "reports" / "figures").glob("*.png"))
     assert figures == ["codes_by_city_heatmap.png", "cooccurrence_network.png", "correspondence_analysis_map.png",
                        "distinctive_terms_by_city.png", "effect_vs_limitation_terms_by_city.png",
-                       "items_by_city_and_aspect.png"]
+                       "items_by_city_and_aspect.png", "term_clusters_dendrogram.png", "term_mds_map.png"]
     sheets = load_workbook(tmp_path / "reports" / "kyodo_tables.xlsx", read_only=True).sheetnames
     assert "市町村×観点の項目数" in sheets and "成果と課題の語(同じ事業)" in sheets
     text = "\n".join(p.text for p in Document(tmp_path / "reports" / "kyodo_summary.docx").paragraphs)

@@ -96,3 +96,11 @@ def test_the_command_lists_related_words_of_the_bundled_table_and_their_shared_i
     assert status == 1 and "同じ項目に出てくる語はありません" in err
     status, _, err = cli("related", "存在しないコード", "--code", "--raw-dir", str(raw_dir))
     assert status == 2 and "コード「存在しないコード」" in err and "Traceback" not in err
+
+
+def test_notebooks_get_the_table_with_japanese_headers(bundled_analysis):
+    from kyodo_analysis.related import related_table
+
+    table = related_table(bundled_analysis, "補助金", top=1)
+    assert table.iloc[0][["年度", "語", "共起する項目数", "対象の項目数"]].tolist() == ["年度不明", "活動", 3, 5]
+    assert related_table(bundled_analysis, "財源・費用", code=True, top=1).iloc[0]["語"] == "検討"

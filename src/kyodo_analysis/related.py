@@ -123,3 +123,20 @@ def related_lines(top: pd.DataFrame, omitted: int) -> Iterable[str]:
                f"リフト {row.lift:.2f} | Jaccard {row.jaccard:.3f} | Dice {row.dice:.3f} | {row.item_ids}")
     if omitted:
         yield f"(最後の順位と同じ値の {omitted} 語は、同数の途中で切らないため省きました。--top を大きくすると表示します)"
+
+
+RELATED_JA = {"year": "年度", "target": "対象", "word": "語", "n_target": "対象の項目数", "n_word": "語の項目数",
+              "n_both": "共起する項目数", "n_items": "項目数", "programs_both": "共起する事業数",
+              "p_word_given_target": "P(語|対象)", "p_word": "P(語)", "difference": "確率の差", "lift": "リフト",
+              "jaccard": "Jaccard", "dice": "Dice", "item_ids": "共起する項目ID"}
+
+
+def related_table(analysis, target: str, code: bool = False, top: int = 15) -> pd.DataFrame:
+    """Related words of ``target`` in an analysis (a word, or a code with ``code=True``), the first ``top``
+    of each year (ties kept), with Japanese headers — what notebooks show."""
+    from .labels import year_label
+
+    found = related_words(target, analysis["items"], analysis["terms"], analysis["mentions"],
+                          analysis["item_codes"], code=code)
+    shown, _ = top_related(found, top)
+    return shown.assign(year=shown["year"].map(year_label)).rename(columns=RELATED_JA)
