@@ -52,3 +52,13 @@ def test_without_a_test_the_paragraph_says_why(bundled_analysis):
     text = methods_paragraph(Analysis(tables, bundled_analysis.metadata))
     assert "コードと区分の検定は、区分が1つしかないか全事業が同じ値のため、行っていない。" in text
     assert "Holm" not in text
+
+
+def test_the_word_summary_ends_with_the_methods_paragraph(bundled_analysis, tmp_path):
+    from docx import Document
+
+    from kyodo_analysis.wordreport import write_summary
+
+    path = write_summary(bundled_analysis, tmp_path / "figures", tmp_path / "summary.docx")
+    paragraphs = [p.text for p in Document(path).paragraphs]
+    assert paragraphs[-2:] == ["方法", methods_paragraph(bundled_analysis)]

@@ -20,6 +20,7 @@ from .evidence import code_item_ids, keyword_item_ids
 from .kwic import keyword_in_context
 from .labels import ACTION_JA, CATEGORY_JA, HEADERS, STATUS_JA, UNKNOWN_YEAR, year_label
 from .schema import Comparison, zushi_comparison
+from .spelling_variants import shown as shown_variants
 from .stats import ALL_GROUPS, RANK_KEY, aspect_counts, counts, group_order, largest, top_with_ties
 from .years import cities, known_years, of_city, term_shifts, trend_group_label, year_cities
 
@@ -198,7 +199,8 @@ def workbook_sheets(analysis: Analysis) -> dict[str, pd.DataFrame]:
             "語の増減(年度)": term_changes(analysis["keyword_trends"], by=comparison.by),
             f"コード×{what}(観点別)": _aspect_ja(code_item_ids(analysis["codes"], analysis["item_codes"], items,
                                                              comparison.by), comparison),
-            "コードの根拠": view_code_evidence(analysis["code_evidence"], items, comparison)}
+            "コードの根拠": view_code_evidence(analysis["code_evidence"], items, comparison),
+            "表記ゆれの候補": shown_variants(analysis["synonym_candidates"])}
 
 
 def view_code_evidence(evidence: pd.DataFrame, items: pd.DataFrame, comparison: Comparison) -> pd.DataFrame:
