@@ -25,7 +25,7 @@ from .conftest import overlapping_tick_labels
 
 FIGURES = ["items_by_support_type_and_aspect", "effect_vs_limitation_terms_by_support_type",
            "distinctive_terms_by_support_type", "codes_by_support_type_heatmap", "cooccurrence_network",
-           "correspondence_analysis_map"]
+           "correspondence_analysis_map", "term_clusters_dendrogram", "term_mds_map"]
 
 
 @pytest.fixture(scope="module")

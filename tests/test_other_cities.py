@@ -128,7 +128,7 @@ def test_years_are_compared_within_a_city(tmp_path):
     assert trends.loc[trends["city"] == "逗子市", "prev_year"].dropna().unique().tolist() == [2024]
     specs = year_figure_specs(result)  # the year figures compare Zushi's two years, nothing of B
     assert [name for name, _, _ in specs] == ["items_by_year", "terms_rising_and_falling", "codes_by_year",
-                                              "program_changes"]
+                                              "program_changes", "cooccurrence_changes"]
     assert set(specs[0][2][0]["city"]) == {"逗子市"} and set(specs[2][2][1]["city"]) == {"逗子市"}
     for name, plot, args in specs:
         assert overlapping_tick_labels(plot(*args)) == [], name
@@ -192,7 +192,7 @@ def test_three_cities_with_their_own_schemas_run_end_to_end_and_compare_by_city(
     figures = sorted(p.name for p in (tmp_path / "reports" / "figures").glob("*.png"))
     assert figures == ["codes_by_city_heatmap.png", "cooccurrence_network.png", "correspondence_analysis_map.png",
                        "distinctive_terms_by_city.png", "effect_vs_limitation_terms_by_city.png",
-                       "items_by_city_and_aspect.png"]
+                       "items_by_city_and_aspect.png", "term_clusters_dendrogram.png", "term_mds_map.png"]
     sheets = load_workbook(tmp_path / "reports" / "kyodo_tables.xlsx", read_only=True).sheetnames
     assert "市町村×観点の項目数" in sheets and "成果と課題の語(同じ事業)" in sheets
     text = "\n".join(p.text for p in Document(tmp_path / "reports" / "kyodo_summary.docx").paragraphs)

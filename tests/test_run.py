@@ -33,7 +33,7 @@ def test_every_expected_output_exists_and_is_non_empty(run_output):
     expected += [base / "reports" / f"{n}_{y}.html" for n in ("1.0-cleaning", "2.0-keywords", "3.0-support-types",
                                                               "5.0-summary") for y in (2024, 2025)]
     figures = sorted((base / "reports" / "figures").iterdir())
-    assert len(figures) == 3 * (6 * 2 + 4)  # six per year, four comparing years, three formats each
+    assert len(figures) == 3 * (8 * 2 + 5)  # eight per year, five comparing years, three formats each
     for path in expected + figures:
         assert path.exists() and path.stat().st_size > 0, path
 

@@ -139,8 +139,8 @@ def test_figures_and_notebooks_cover_every_year_and_nothing_else(workflow):
                  "cooccurrence_network_2025"):
         assert {f"{name}.png", f"{name}.svg", f"{name}.pdf"} <= figures, name
     assert not {f for f in figures if not f.split(".")[0].endswith(("_2024", "_2025"))} - {
-        f"{n}.{e}" for n in ("items_by_year", "terms_rising_and_falling", "codes_by_year", "program_changes")
-        for e in ("png", "svg", "pdf")}  # no un-suffixed per-type figure beside the per-year ones
+        f"{n}.{e}" for n in ("items_by_year", "terms_rising_and_falling", "codes_by_year", "program_changes",
+                             "cooccurrence_changes") for e in ("png", "svg", "pdf")}  # no un-suffixed per-type figure beside the per-year ones
     reports = {p.name for p in (base / "reports").glob("*.html")}
     assert reports == {f"{n}_{y}.html" for n in ("1.0-cleaning", "2.0-keywords", "3.0-support-types", "5.0-summary")
                        for y in (2024, 2025)} | {"4.0-year-over-year.html"}

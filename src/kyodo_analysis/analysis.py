@@ -13,11 +13,14 @@ import pandas as pd
 
 from . import __version__
 from .cleaning import LOG_COLUMNS, Table, clean_table, item_columns, program_columns
+from .clusters import term_clusters
 from .coding import code_items, code_table, read_rules, unused_rule_words
 from .errors import InputError
+from .evidence import code_evidence
 from .labels import HEADERS
 from .manifest import Entry, ManifestRows, resolve_city, resolve_schema, resolve_year, sha256
 from .schema import Comparison, load_schema, merged_aspects
+from .spelling_variants import synonym_candidates
 from .stats import cooccurrence, correspondence, distinctive_terms, effect_vs_limitation, keywords, word_counts
 from .tables import read_csv, write_tables
 from .terms import candidate_compounds, extract_terms, mentions, spellings, unknown_words
@@ -34,7 +37,9 @@ SUPPORT_TABLES = ["mentions.csv", "word_counts.csv", "distinctive_aspects.csv", 
                   "item_codes.csv", "unknown_words.csv",
                   "candidate_compounds.csv", "cooccurrence_nodes.csv", "cooccurrence_edges.csv",
                   "correspondence_terms.csv", "correspondence_groups.csv", "correspondence_inertia.csv",
-                  "program_changes.csv", "keyword_trends.csv"]
+                  "program_changes.csv", "keyword_trends.csv",
+                  "clusters.csv", "cluster_merges.csv", "mds.csv", "mds_axes.csv", "synonym_candidates.csv",
+                  "code_evidence.csv"]
 METADATA = "metadata.json"
 
 
@@ -164,13 +169,15 @@ def analyze_tables(cleaned: Sequence[Table], forced: str | Path | None = None, s
     mention_frame = stage("mentions", lambda: mentions(term_frame, token_frame, lists, words))
     item_codes = stage("codes", lambda: code_items(rules, items, term_frame, mention_frame, token_frame))
     tables.update({"tokens.csv": token_frame, "terms.csv": term_frame, "mentions.csv": mention_frame,
-                   "item_codes.csv": item_codes})
+                   "item_codes.csv": item_codes,
+                   "code_evidence.csv": code_evidence(rules, item_codes, items, term_frame, mention_frame)})
     frame, city_years = comparison_frame(items, compared, by)
     tables.update(stage("counts", lambda: {
         "keywords.csv": with_city_years(keywords(term_frame, frame, comparison), city_years),
         "word_counts.csv": with_city_years(word_counts(mention_frame, frame, comparison), city_years),
         "unknown_words.csv": unknown_words(token_frame, term_frame),
-        "candidate_compounds.csv": candidate_compounds(term_frame, lists)}))
+        "candidate_compounds.csv": candidate_compounds(term_frame, lists),
+        "synonym_candidates.csv": synonym_candidates(term_frame, token_frame, mention_frame)}))
     tables.update({name: with_city_years(table, city_years)
                    for name, table in stage("keyness", lambda: keyness(term_frame, frame, comparison)).items()})
     tables["codes.csv"] = with_city_years(stage("code_tests", lambda: code_table(
@@ -273,11 +280,13 @@ def source_of(entry: Entry | None) -> str | None:
 
 
 def network_and_map(term_frame: pd.DataFrame, items: pd.DataFrame, comparison: Comparison) -> dict[str, pd.DataFrame]:
-    """The co-occurrence network and the correspondence analysis of the given items."""
+    """The co-occurrence network, the correspondence analysis, and the cluster analysis and MDS of terms of
+    the given items."""
     nodes, edges = cooccurrence(term_frame, items, link_to=comparison.by)
     ca_terms, ca_groups, ca_inertia = correspondence(term_frame, items, by=comparison.by, aspects=comparison.aspect_keys)
     return {"cooccurrence_nodes.csv": nodes, "cooccurrence_edges.csv": edges, "correspondence_terms.csv": ca_terms,
-            "correspondence_groups.csv": ca_groups, "correspondence_inertia.csv": ca_inertia}
+            "correspondence_groups.csv": ca_groups, "correspondence_inertia.csv": ca_inertia,
+            **term_clusters(term_frame[term_frame["item_id"].isin(items["item_id"])])}
 
 
 def metadata_bytes(metadata: dict) -> bytes:
@@ -344,7 +353,8 @@ def part(analysis: Analysis, column: str, value, whole: tuple[str, ...] = ()) ->
 def select_year(analysis: Analysis, year: int) -> Analysis:
     """One year's part of a multi-year analysis; the network and the map are recomputed for that year."""
     tables, items, metadata = part(analysis, "year", year, whole=(
-        "program_changes.csv", "keyword_trends.csv", "unknown_words.csv", "candidate_compounds.csv"))
+        "program_changes.csv", "keyword_trends.csv", "unknown_words.csv", "candidate_compounds.csv",
+        "synonym_candidates.csv"))
     tables.update(network_and_map(tables["terms.csv"], items, Comparison.from_metadata(analysis.metadata)))
     return Analysis(tables, metadata, analysis.warnings)
 

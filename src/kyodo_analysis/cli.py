@@ -221,6 +221,37 @@ def cmd_kwic(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_related(args: argparse.Namespace) -> int:
+    from .coding import code_items, read_rules
+    from .related import related_lines, related_words, shared_contexts, top_related
+    from .terms import mentions, spellings
+
+    tables = clean_all(raw_paths(args.raw_dir), schema_path=args.schema)
+    items, comparison = combined(tables)["items.csv"], comparison_of(tables, args.by)
+    lists = word_lists(args.forced, args.stop, args.synonyms)
+    token_frame = tokenize(items)
+    words = spellings(token_frame)
+    term_frame = extract_terms(token_frame, lists, words)
+    mention_frame = mentions(term_frame, token_frame, lists, words)
+    item_codes = code_items(read_rules(args.codes)[0], items, term_frame, mention_frame) if args.code else None
+    related = related_words(args.target, items, term_frame, mention_frame, item_codes, code=args.code)
+    if related.empty:
+        what = "コード" if args.code else "語"
+        print(f"{what}「{args.target}」と同じ項目に出てくる語はありません"
+              " (抽出語・複合語の中の語・コード名と同じ表記で指定してください)。", file=sys.stderr)
+        return 1
+    top, omitted = top_related(related, args.top)
+    print("\n".join(related_lines(top, omitted)))
+    if args.with_word:
+        lines = shared_contexts(related, args.with_word, items, token_frame, term_frame, args.window, comparison.by)
+        print(f"\n「{args.target}」と「{args.with_word}」の両方がある項目の KWIC ({len(lines)} 件):")
+        for row in lines.itertuples(index=False):
+            print(f"{year_label(row.year)} | {getattr(row, comparison.by)} | NO {row.program_no} {row.program} | "
+                  f"{comparison.label(row.aspect)} | {row.left}【{row.term}】{row.right}")
+    print(f"{len(related)} 語 (表示 {len(top)} 語)", file=sys.stderr)
+    return 0
+
+
 NOTEBOOKS = ["1.0-cleaning.ipynb", "2.0-keywords.ipynb", "3.0-support-types.ipynb", "5.0-summary.ipynb"]
 YEAR_NOTEBOOK = "4.0-year-over-year.ipynb"
 
@@ -370,6 +401,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--window", type=int, default=20, help="前後に表示する文字数 (既定: 20)")
     analysis_args(p)
     p.set_defaults(func=cmd_kwic)
+
+    p = sub.add_parser("related", help="語かコードと同じ項目に出てくる語 (関連語検索)")
+    p.add_argument("target", metavar="TARGET", help="語 (抽出語か複合語の中の語。例: 補助金) か、--code のときはコード名")
+    p.add_argument("--code", action="store_true", help="TARGET をコーディングルールのコード名として扱う")
+    p.add_argument("--top", type=int, default=15, help="年度ごとに表示する語の数 (既定: 15。同数の途中では切りません)")
+    p.add_argument("--with", dest="with_word", metavar="WORD", help="この語と TARGET の両方がある項目の KWIC も表示する")
+    p.add_argument("--window", type=int, default=20, help="KWIC の前後に表示する文字数 (既定: 20)")
+    analysis_args(p)
+    p.set_defaults(func=cmd_related)
 
     def report_args(p: argparse.ArgumentParser) -> None:
         p.add_argument("--out", default="data/processed", help="処理済みデータのディレクトリ (既定: data/processed)")

@@ -27,7 +27,7 @@ HEADERS = {
     "adjusted_residual": "調整済み残差(項目単位・記述用)", "chi2": "χ²", "p_value": "p値", "p_holm": "p値(Holm補正)",
     "test": "検定", "correction": "多重比較の補正",
     "status": "変化", "first_year": "最初の年度", "last_year": "最後の年度", "previous_name": "以前の名称",
-    "previous_no": "以前のNO",
+    "previous_no": "以前のNO", "item_ids": "項目ID (この数のもとの項目)",
 }
 
 

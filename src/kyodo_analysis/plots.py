@@ -520,8 +520,11 @@ def spread_labels(nodes: pd.DataFrame, size: tuple[float, float], font: float,
 
 
 @styled
-def plot_network(nodes: pd.DataFrame, edges: pd.DataFrame, items: pd.DataFrame, metadata: dict) -> Figure:
-    """Co-occurrence network of terms (Jaccard within items), communities shaded, the groups linked."""
+def plot_network(nodes: pd.DataFrame, edges: pd.DataFrame, items: pd.DataFrame, metadata: dict,
+                 shade: str = "community") -> Figure:
+    """Co-occurrence network of terms (Jaccard within items), communities shaded (or, with
+    ``shade="centrality"``, the terms' betweenness), the groups linked; the edges of the maximum spanning
+    forest (``mst``) drawn heavier."""
     comparison = Comparison.from_metadata(metadata)
     order, what = group_order(items, comparison.by), comparison.by_label
     position = spread_labels(nodes, size=(5.6, 4.6), font=8.0)
@@ -529,17 +532,20 @@ def plot_network(nodes: pd.DataFrame, edges: pd.DataFrame, items: pd.DataFrame, 
     max_j = edges["jaccard"].max() if len(edges) else 1
     for edge in edges.itertuples(index=False):
         (x1, y1), (x2, y2) = position[edge.source], position[edge.target]
-        linked = edge.kind != "term"
-        ax.plot([x1, x2], [y1, y2], color=support_color(edge.source, order) if linked else "#a0a0a0",
-                linewidth=0.4 + 1.6 * edge.jaccard / max_j, alpha=0.6 if linked else 0.7,
+        linked, spanning = edge.kind != "term", bool(getattr(edge, "mst", False))
+        ax.plot([x1, x2], [y1, y2], color=support_color(edge.source, order) if linked else
+                "#606060" if spanning else "#a0a0a0",
+                linewidth=(0.4 + 1.6 * edge.jaccard / max_j) * (1.8 if spanning else 1.0), alpha=0.6 if linked else 0.7,
                 linestyle="--" if linked else "-", zorder=1)
     for node in nodes.itertuples(index=False):
         x, y = position[node.node]
         if node.kind == "term":
             community = 0 if pd.isna(node.community) else int(node.community)
             size = 40 + 30 * (0 if pd.isna(node.n_units) else int(node.n_units))
-            ax.scatter(x, y, s=size, color=COMMUNITY_COLORS[(community - 1) % len(COMMUNITY_COLORS)] if community
-                       else "#ffffff", edgecolors="#777777", linewidths=0.5, zorder=2)
+            fill = COMMUNITY_COLORS[(community - 1) % len(COMMUNITY_COLORS)] if community else "#ffffff"
+            if shade == "centrality":
+                fill = matplotlib.colormaps["Blues"](0.1 + 0.6 * centrality_share(nodes, node.node))
+            ax.scatter(x, y, s=size, color=fill, edgecolors="#777777", linewidths=0.5, zorder=2)
             ax.text(x, y, node.node, ha="center", va="center", fontsize=8, zorder=3)
         else:
             ax.text(x, y, node.node, ha="center", va="center", fontsize=8, color="white", zorder=4,
@@ -551,9 +557,12 @@ def plot_network(nodes: pd.DataFrame, edges: pd.DataFrame, items: pd.DataFrame, 
     cut = term_edges["jaccard"].min() if len(term_edges) else float("nan")
     add_footnote(fig, metadata,
                  f"語どうしの線は Jaccard 係数 {cut:.3f} 以上の {len(term_edges)} 本すべて (上位60本目と同じ値の辺も含む; "
-                 f"2項目以上に出る語)。円の大きさは項目数、淡い色はコミュニティ。"
-                 f"破線は{what}と、その{what}で Jaccard の大きい語。"
-                 "配置は固定シード。")
+                 "2項目以上に出る語)。円の大きさは項目数、"
+                 + ("円の濃さは媒介中心性。" if shade == "centrality"
+                    else "淡い色はコミュニティ (貪欲法によるモジュラリティ最大化)。")
+                 + f"破線は{what}と、その{what}で Jaccard の大きい語。"
+                 + ("太い濃い線は最大全域木 (Jaccard で) の辺。" if "mst" in edges.columns else "")
+                 + "配置は固定シード。")
     return fig
 
 
@@ -636,7 +645,8 @@ def figure_names(comparison: Comparison) -> list[str]:
     by = comparison.by
     side = f"effect_vs_limitation_terms_by_{by}" if comparison.paired else "distinctive_terms_by_aspect"
     return [f"items_by_{by}_and_aspect", side,
-            f"distinctive_terms_by_{by}", f"codes_by_{by}_heatmap", "cooccurrence_network", "correspondence_analysis_map"]
+            f"distinctive_terms_by_{by}", f"codes_by_{by}_heatmap", "cooccurrence_network", "correspondence_analysis_map",
+            "term_clusters_dendrogram", "term_mds_map"]
 
 
 def sides_figure(analysis) -> Figure:
@@ -665,6 +675,8 @@ def figure_specs(analysis, suffix: str = "") -> list[tuple[str, Callable, tuple]
         (names[4], plot_network, (analysis["cooccurrence_nodes"], analysis["cooccurrence_edges"], items, metadata)),
         (names[5], plot_correspondence, (analysis["correspondence_terms"], analysis["correspondence_groups"],
                                          analysis["correspondence_inertia"], items, metadata)),
+        (names[6], plot_dendrogram, (analysis["clusters"], analysis["cluster_merges"], metadata)),
+        (names[7], plot_mds, (analysis["mds"], analysis["mds_axes"], metadata)),
     ]
 
 
@@ -850,5 +862,134 @@ def year_figure_specs(analysis) -> list[tuple[str, Callable, tuple]]:
             (f"terms_rising_and_falling{suffix}", plot_term_changes, (part["keyword_trends"], metadata)),
             (f"codes_by_year{suffix}", plot_codes_by_year, (part["codes"], items, metadata)),
             (f"program_changes{suffix}", plot_program_changes, (part["program_changes"], metadata)),
+            (f"cooccurrence_changes{suffix}", plot_network_changes, (part["terms"], items, metadata)),
         ]
     return specs
+
+
+# ---------------------------------------------------------------- cluster analysis and MDS of terms
+
+CLUSTER_COLORS = ["#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#1f78b4"]
+METHOD_JA = {"ward": "Ward 法", "average": "群平均法", "complete": "最遠隣法"}
+
+
+def cluster_color(cluster: int) -> str:
+    return CLUSTER_COLORS[(int(cluster) - 1) % len(CLUSTER_COLORS)]
+
+
+@styled
+def plot_dendrogram(clusters: pd.DataFrame, merges: pd.DataFrame, metadata: dict, method: str = "ward") -> Figure:
+    """Dendrogram of the terms (one method of ``clusters.csv``): each cluster's links and labels in its
+    colour, the merge heights on the axis and the cut that gives the clusters dashed."""
+    from scipy.cluster.hierarchy import dendrogram
+
+    from .clusters import linkage_of
+
+    rows = clusters[clusters["method"] == method].sort_values("term").reset_index(drop=True)
+    if len(rows) < 3:
+        return plot_note("語の階層的クラスター分析", "3語以上が必要です (最小出現項目数を満たす語が足りません)", metadata)
+    tree = linkage_of(merges, method)
+    n = len(rows)
+    cluster_of = dict(enumerate(rows["cluster"].astype(int)))
+    below: dict[int, set[int]] = {i: {cluster_of[i]} for i in range(n)}
+    for step, (left, right, _, _) in enumerate(tree):
+        below[n + step] = below[int(left)] | below[int(right)]
+    fig, ax = new_figure(0.9 + 0.17 * n)
+    labels = [f"{t} ({k})" for t, k in zip(rows["term"], rows["n_items"], strict=True)]
+    found = dendrogram(tree, labels=labels, orientation="right", ax=ax, leaf_font_size=FONT,
+                       link_color_func=lambda node: cluster_color(next(iter(below[node]))) if len(below[node]) == 1
+                       else "#999999")
+    by_label = dict(zip(labels, rows["cluster"].astype(int), strict=True))
+    for tick in ax.get_yticklabels():
+        tick.set_color(cluster_color(by_label[tick.get_text()]))
+    k = int(rows["n_clusters"].iloc[0])
+    heights = sorted(tree[:, 2])
+    if 1 < k <= n:
+        ax.axvline((heights[-k] + heights[-k + 1]) / 2, color="#555555", linestyle="--", linewidth=0.7)
+    ax.set_xlabel(f"結合の高さ (Jaccard 距離, {METHOD_JA.get(method, method)})")
+    ax.spines["left"].set_visible(False)
+    ax.set_title(f"語の階層的クラスター分析 ({METHOD_JA.get(method, method)}, {k} クラスター)")
+    del found
+    add_footnote(fig, metadata, f"{int(rows['min_items'].iloc[0])} 項目以上に出る {n} 語 (同数は切らずに含む; 括弧内は項目数)。"
+                 "距離は 1 − Jaccard 係数 (同じ項目に出るか)。破線で切った枝ごとに色分け。"
+                 "群平均法・最遠隣法の結果は clusters.csv、結合の高さは cluster_merges.csv。")
+    return fig
+
+
+@styled
+def plot_mds(mds: pd.DataFrame, axes: pd.DataFrame, metadata: dict) -> Figure:
+    """Classical MDS map of the terms (the Jaccard distances of the cluster analysis), coloured by Ward cluster."""
+    if len(mds) < 3:
+        return plot_note("語の多次元尺度構成法", "3語以上が必要です (最小出現項目数を満たす語が足りません)", metadata)
+    fig, ax = new_figure(4.8)
+    position = spread_labels(mds.rename(columns={"term": "node", "dim1": "x", "dim2": "y"}), size=(5.6, 3.9), font=8.0)
+    for row in mds.itertuples(index=False):
+        ax.scatter(row.dim1, row.dim2, s=6 + 4 * row.n_items, color=cluster_color(row.cluster), alpha=0.8,
+                   edgecolors="none", zorder=2)
+        x, y = position[row.term]
+        ax.annotate(row.term, (x, y), xytext=(0, 3), textcoords="offset points", ha="center", va="bottom", fontsize=8,
+                    color=cluster_color(row.cluster), zorder=3)
+    ax.axhline(0, color="#cccccc", linewidth=0.6, zorder=1)
+    ax.axvline(0, color="#cccccc", linewidth=0.6, zorder=1)
+    share = dict(zip(axes["axis"], axes["share"], strict=True))
+    ax.set_xlabel(f"次元1 (固有値の {share.get('dim1', 0):.1%})")
+    ax.set_ylabel(f"次元2 (固有値の {share.get('dim2', 0):.1%})")
+    ax.margins(0.1)
+    ax.set_title("語の多次元尺度構成法 (古典的 MDS; 色は Ward 法のクラスター)")
+    add_footnote(fig, metadata, f"{int(mds['min_items'].iloc[0])} 項目以上に出る {len(mds)} 語 (同数は切らずに含む)。"
+                 "距離は 1 − Jaccard 係数。Torgerson の古典的尺度構成法で、割合は正の固有値の和に対するもの。"
+                 "円の大きさは項目数。近い語ほど同じ項目に出ます (出る項目がまったく同じ語は同じ点)。"
+                 "語の札は重ならないよう少しずらしています。")
+    return fig
+
+
+def centrality_share(nodes: pd.DataFrame, node: str) -> float:
+    """A term's betweenness as a share of the largest in the network (0 when there is none)."""
+    values = nodes["betweenness"] if "betweenness" in nodes.columns else pd.Series(dtype=float)
+    top = values.max() if values.notna().any() else 0.0
+    value = values[nodes["node"] == node].iloc[0] if top else 0.0
+    return float(value / top) if top and not pd.isna(value) else 0.0
+
+
+CHANGE_COLORS = {"new": "#1a9641", "stronger": "#2b83ba", "same": "#a0a0a0", "weaker": "#fdae61", "gone": "#d7191c"}
+CHANGE_JA = {"new": "新しく現れた", "stronger": "強まった", "same": "変わらない", "weaker": "弱まった", "gone": "消えた"}
+
+
+@styled
+def plot_network_changes(terms: pd.DataFrame, items: pd.DataFrame, metadata: dict) -> Figure:
+    """The co-occurrence networks of the last two years in one picture, each edge coloured by its change."""
+    import networkx as nx
+
+    from .stats import network_changes, packed_layout
+
+    changes = network_changes(terms, items)
+    if changes.empty:
+        return plot_note("共起ネットワークの変化", "比べる年度が2つありません", metadata)
+    graph = nx.Graph()
+    graph.add_nodes_from(sorted(set(changes["source"]) | set(changes["target"])))
+    graph.add_edges_from(changes[["source", "target"]].itertuples(index=False, name=None))
+    layout = packed_layout(graph)
+    nodes = pd.DataFrame({"node": list(graph.nodes), "x": [layout[n][0] for n in graph.nodes],
+                          "y": [layout[n][1] for n in graph.nodes]})
+    position = spread_labels(nodes, size=(5.6, 4.6), font=10.0)  # room for the labels' boxes
+    fig, ax = new_figure(5.6)
+    strength = changes[["jaccard_prev", "jaccard"]].max(axis=1)
+    for row, weight in zip(changes.itertuples(index=False), strength, strict=True):
+        (x1, y1), (x2, y2) = position[row.source], position[row.target]
+        ax.plot([x1, x2], [y1, y2], color=CHANGE_COLORS[row.change], linewidth=0.6 + 1.6 * weight,
+                linestyle="--" if row.change == "gone" else "-", alpha=0.85, zorder=1)
+    for node, (x, y) in position.items():
+        ax.text(x, y, node, ha="center", va="center", fontsize=8, zorder=3,
+                bbox={"boxstyle": "round,pad=0.2", "facecolor": "white", "edgecolor": "#bbbbbb", "linewidth": 0.4})
+    counts = changes["change"].value_counts()
+    handles = [matplotlib.lines.Line2D([], [], color=CHANGE_COLORS[k], linestyle="--" if k == "gone" else "-",
+                                       label=f"{CHANGE_JA[k]} ({counts.get(k, 0)})") for k in CHANGE_COLORS]
+    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.01), ncol=5, frameon=False, fontsize=7.5)
+    ax.set_axis_off()
+    ax.margins(0.06)
+    prev, last = int(changes["prev_year"].iloc[0]), int(changes["year"].iloc[0])
+    ax.set_title(f"共起ネットワークの変化 ({prev}→{last}年度)")
+    add_footnote(fig, metadata, f"{prev}年度と{last}年度のそれぞれの共起ネットワーク (2項目以上に出る語の Jaccard 係数、"
+                 "上位60本目の値以上の辺) の辺を重ね、色で変化を示します。"
+                 "線の太さは2年度のうち大きいほうの係数。破線は前の年度にだけあった辺です。")
+    return fig

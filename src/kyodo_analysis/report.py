@@ -16,9 +16,11 @@ import pandas as pd
 
 from .analysis import Analysis
 from .errors import NotebookError
+from .evidence import code_item_ids, keyword_item_ids
 from .kwic import keyword_in_context
 from .labels import ACTION_JA, CATEGORY_JA, HEADERS, STATUS_JA, UNKNOWN_YEAR, year_label
 from .schema import Comparison, zushi_comparison
+from .spelling_variants import shown as shown_variants
 from .stats import ALL_GROUPS, RANK_KEY, aspect_counts, counts, group_order, largest, top_with_ties
 from .years import cities, known_years, of_city, term_shifts, trend_group_label, year_cities
 
@@ -180,7 +182,8 @@ def workbook_sheets(analysis: Analysis) -> dict[str, pd.DataFrame]:
         "項目": view_items(items, comparison),
         "事業": view_programs(analysis["programs"], comparison),
         f"{what}×観点の項目数": items_by_group(analysis["programs"], comparison).reset_index(),
-        f"語の集計({what}×観点)": view_keywords(analysis["keywords"], comparison),
+        f"語の集計({what}×観点)": view_keywords(keyword_item_ids(analysis["keywords"], analysis["terms"], items,
+                                                            comparison.by), comparison),
         f"語×{what}・観点": keyword_matrix(analysis["keywords"], items, comparison),
         "語(複合語の中も数える)": _aspect_ja(analysis["word_counts"], comparison),
         "特徴語": view_distinctive(analysis["distinctive_terms"], comparison=comparison),
@@ -194,7 +197,20 @@ def workbook_sheets(analysis: Analysis) -> dict[str, pd.DataFrame]:
             f"コード×{what}": codes_crosstab(analysis["codes"], items, comparison=comparison),
             "事業の変化(年度)": view_program_changes(analysis["program_changes"]),
             "語の増減(年度)": term_changes(analysis["keyword_trends"], by=comparison.by),
-            f"コード×{what}(観点別)": _aspect_ja(analysis["codes"], comparison)}
+            f"コード×{what}(観点別)": _aspect_ja(code_item_ids(analysis["codes"], analysis["item_codes"], items,
+                                                             comparison.by), comparison),
+            "コードの根拠": view_code_evidence(analysis["code_evidence"], items, comparison),
+            "表記ゆれの候補": shown_variants(analysis["synonym_candidates"])}
+
+
+def view_code_evidence(evidence: pd.DataFrame, items: pd.DataFrame, comparison: Comparison) -> pd.DataFrame:
+    """``code_evidence.csv`` with each item's text, in Japanese: which words made an item count for a code."""
+    from .evidence import EVIDENCE_LABELS
+
+    table = evidence.merge(items[["item_id", "text"]], on="item_id", how="left")
+    table = table.assign(found_as=table["found_as"].map(EVIDENCE_LABELS), negated=table["negated"].map({True: "否定", False: ""}))
+    return _aspect_ja(table.rename(columns={"word": "当たった語", "found_as": "当たり方", "term": "抽出語",
+                                            "negated": "否定", "condition": "条件"}), comparison)
 
 
 def view_program_changes(changes: pd.DataFrame) -> pd.DataFrame:

@@ -314,9 +314,61 @@ def cooccurrence(term_frame: pd.DataFrame, items: pd.DataFrame, unit: str = "ite
     nodes["y"] = [round(float(layout[n][1]), 6) for n in nodes["node"]]
     for column in ("n_units", "community"):
         nodes[column] = nodes[column].astype("Int64")
-    edge_frame["jaccard"] = edge_frame["jaccard"].round(6)
-    edge_frame["n_both"] = edge_frame["n_both"].astype("Int64")
+    nodes = node_measures(nodes, induced_subgraph(graph, in_network), seed)
+    units = {**sets.to_dict(), **(group_sets.to_dict() if link_to is not None else {})}
+    edge_frame = edge_measures(edge_frame, units, spanning_edges(induced_subgraph(graph, in_network)))
     return nodes.sort_values(["kind", "node"], kind="stable").reset_index(drop=True), edge_frame.reset_index(drop=True)
+
+
+EDGE_MEASURES = ["dice", "simpson", "cosine", "mst", "item_ids"]
+NODE_MEASURES = ["community_louvain", "degree_centrality", "betweenness"]
+
+
+def edge_measures(edges: pd.DataFrame, units: dict, spanning: set[tuple[str, str]]) -> pd.DataFrame:
+    """The edge table with every coefficient of KH Coder beside Jaccard — Dice 2|A∩B|/(|A|+|B|), Simpson
+    |A∩B|/min(|A|,|B|), cosine |A∩B|/√(|A|·|B|) — whether the edge is in the maximum spanning forest of
+    the terms by Jaccard (``mst``), and the units it rests on (space-separated)."""
+    rows = []
+    for source, target in zip(edges["source"].tolist(), edges["target"].tolist(), strict=True):
+        a, b = units[source], units[target]
+        both = len(a & b)
+        rows.append((round(2 * both / (len(a) + len(b)), 6), round(both / min(len(a), len(b)), 6),
+                     round(both / math.sqrt(len(a) * len(b)), 6), (source, target) in spanning or (target, source) in spanning,
+                     " ".join(sorted(map(str, a & b)))))
+    extra = pd.DataFrame(rows, columns=EDGE_MEASURES, index=edges.index)
+    edges = edges.assign(jaccard=edges["jaccard"].round(6), n_both=edges["n_both"].astype("Int64"))
+    return pd.concat([edges, extra.astype({"dice": float, "simpson": float, "cosine": float, "mst": bool,
+                                           "item_ids": "string"})], axis=1)
+
+
+def spanning_edges(term_graph) -> set[tuple[str, str]]:
+    """The edges of the maximum spanning forest of the term graph by Jaccard (the minimum spanning forest of
+    1 − Jaccard; Kruskal's algorithm over the edges in the table's order, so ties go the same way every run)."""
+    import networkx as nx
+
+    forest = nx.maximum_spanning_tree(term_graph, weight="weight", algorithm="kruskal")
+    return {(u, v) for u, v in forest.edges()}
+
+
+def node_measures(nodes: pd.DataFrame, term_graph, seed: int) -> pd.DataFrame:
+    """Louvain communities (modularity, fixed seed; numbered largest first), degree centrality and
+    betweenness (weighted by 1 − Jaccard as a distance) of each term; empty for the group nodes."""
+    import networkx as nx
+    from networkx.algorithms.community import louvain_communities
+
+    louvain: dict[str, int] = {}
+    degree: dict[str, float] = {}
+    between: dict[str, float] = {}
+    if term_graph.number_of_edges():
+        found = louvain_communities(term_graph, weight="weight", seed=seed)
+        louvain = {t: k for k, members in enumerate(sorted(found, key=lambda c: (-len(c), min(c))), start=1) for t in members}
+        degree = nx.degree_centrality(term_graph)
+        distance = {(u, v): 1.0 - d["weight"] for u, v, d in term_graph.edges(data=True)}
+        nx.set_edge_attributes(term_graph, distance, "distance")
+        between = nx.betweenness_centrality(term_graph, weight="distance", normalized=True)
+    return nodes.assign(community_louvain=pd.array([louvain.get(n, pd.NA) for n in nodes["node"]], dtype="Int64"),
+                        degree_centrality=[round(degree[n], 6) if n in degree else np.nan for n in nodes["node"]],
+                        betweenness=[round(between[n], 6) if n in between else np.nan for n in nodes["node"]])
 
 
 PAIR_COLUMNS = ["source", "target", "n_both", "jaccard"]
@@ -478,3 +530,31 @@ def correspondence(term_frame: pd.DataFrame, items: pd.DataFrame, by: str | list
     inertia = pd.DataFrame({"axis": dims, "inertia": np.round(eig, 6),
                             "share": np.round(eig / eig.sum() if eig.sum() else eig, 6)})
     return term_coords, group_coords, inertia
+
+
+# ---------------------------------------------------------------- the network across years
+
+CHANGE_COLUMNS = ["source", "target", "prev_year", "year", "jaccard_prev", "jaccard", "change"]
+
+
+def network_changes(term_frame: pd.DataFrame, items: pd.DataFrame, top_n: int = 60, min_units: int = 2) -> pd.DataFrame:
+    """The term edges of the last two years' co-occurrence networks (each cut as :func:`cooccurrence`
+    cuts it) side by side: ``change`` is ``new`` (only in the last year's network), ``gone`` (only in
+    the year before), ``stronger`` / ``weaker`` / ``same`` (Jaccard in both). Empty with fewer than two years.
+    Call it with one city's items: years are compared within a city."""
+    years = sorted(int(y) for y in items["year"].dropna().unique())
+    if len(years) < 2:
+        return pd.DataFrame(columns=CHANGE_COLUMNS)
+    prev, last = years[-2:]
+    frames = []
+    for year in (prev, last):
+        part = items[items["year"] == year]
+        _, edges = cooccurrence(term_frame[term_frame["item_id"].isin(part["item_id"])], part, top_n=top_n,
+                                min_units=min_units)
+        frames.append(edges.loc[edges["kind"] == "term", ["source", "target", "jaccard"]])
+    both = frames[0].merge(frames[1], on=["source", "target"], how="outer", suffixes=("_prev", ""))
+    before, after = both["jaccard_prev"], both["jaccard"]
+    both["change"] = np.select([before.isna(), after.isna(), after > before + 1e-9, after < before - 1e-9],
+                               ["new", "gone", "stronger", "weaker"], "same")
+    both = both.assign(prev_year=prev, year=last)[CHANGE_COLUMNS]
+    return both.sort_values(["source", "target"], kind="stable").reset_index(drop=True)

@@ -10,6 +10,7 @@ import pandas as pd
 
 from .analysis import Analysis, for_year, page_years
 from .labels import year_label
+from .methods import methods_paragraph
 from .plots import figure_names, source_note
 from .report import items_by_group, normalize_zip, review_summary, summary_sentences
 from .schema import Comparison
@@ -106,9 +107,10 @@ def write_summary(analysis: Analysis, figures: Path, path: str | Path) -> Path:
     doc.add_paragraph(source_note(analysis.metadata))
     doc.add_paragraph("比べる単位は事業です。各文の数字は data/processed/ の表 (programs.csv, item_codes.csv, codes.csv) "
                       "から計算したもので、表が示すこと以上は述べていません。項目は市の表の記述そのままです。")
-    number = 0
+    number, methods = 0, []
     for year in page_years(analysis):  # one chapter per year; cities compared across years: one chapter
         part = for_year(analysis, year)
+        methods.append(("" if year is None else f"{year_label(year)}: ") + methods_paragraph(part))
         suffix = "" if year is None else f"_{year}"
         if year is not None:
             doc.add_heading(year_label(year), level=1)
@@ -122,6 +124,9 @@ def write_summary(analysis: Analysis, figures: Path, path: str | Path) -> Path:
             if (figures / f"{name}{suffix}.png").exists():
                 number += 1
                 _figure(doc, figures / f"{name}{suffix}.png", number, caption, part.metadata)
+    doc.add_heading("方法", level=1)
+    for paragraph in methods:
+        doc.add_paragraph(paragraph)
     return _save(doc, Path(path))
 
 

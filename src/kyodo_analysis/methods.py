@@ -1,0 +1,114 @@
+"""A methods paragraph in Japanese, written from the run: what a reviewer asks a KH Coder user for.
+
+Every number it states is read from the analysis' tables and metadata (:func:`methods_facts`); the
+fixed settings it names (60 edges, 40 terms, …) are the defaults of the functions that made the tables.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from .analysis import Analysis
+from .coding import NO_TEST
+from .labels import year_label
+from .schema import Comparison
+from .stats import group_order
+
+NETWORK_TOP, CA_TOP = 60, 40  # the defaults of stats.cooccurrence and stats.correspondence
+LIST_JA = {"forced_terms": "強制抽出", "stop_words": "使用しない語", "synonyms": "同義語"}
+
+
+def source_text(metadata: dict) -> str:
+    """「逗子市「表題」(kyodo_seika_zushi.tsv, 年度不明)」 for each raw file."""
+    parts = []
+    for f in metadata.get("raw_files", []):
+        title = f"{f.get('city') or ''}「{f['title']}」" if f.get("title") else ""
+        parts.append(f"{title}({f['file']}, {year_label(f.get('year'))})")
+    return "、".join(parts) or "(記録なし)"
+
+
+def ca_contributions(groups: pd.DataFrame, inertia: pd.DataFrame) -> list[tuple[str, float, str, float]]:
+    """Per axis: (axis, share of inertia, the group contributing most, its contribution), the contribution of
+    group g to axis k being mass_g · coordinate_gk² / eigenvalue_k (principal coordinates)."""
+    if groups.empty or inertia.empty:
+        return []
+    mass = groups["n"].astype(float) / float(groups["n"].astype(float).sum())
+    rows = []
+    for axis, eigen, share in zip(inertia["axis"], inertia["inertia"], inertia["share"], strict=True):
+        if axis not in groups.columns or not eigen:
+            continue
+        contribution = mass * groups[axis].astype(float) ** 2 / float(eigen)
+        best = int(contribution.to_numpy().argmax())
+        rows.append((axis, float(share), str(groups["group"].iloc[best]), float(contribution.iloc[best])))
+    return rows
+
+
+def methods_facts(analysis: Analysis) -> dict:
+    """The numbers and names the paragraph states, each read from a table or the metadata."""
+    items, terms, metadata = analysis["items"], analysis["terms"], analysis.metadata
+    comparison = Comparison.from_metadata(metadata)
+    edges = analysis["cooccurrence_edges"]
+    term_edges = edges[edges["kind"] == "term"]
+    clusters = analysis.tables.get("clusters.csv", pd.DataFrame(columns=["min_items", "n_clusters", "term"]))
+    codes = analysis["codes"]
+    tested = codes[codes["test"] != NO_TEST].dropna(subset=["p_value"])
+    return {
+        "source": source_text(metadata), "dictionary": metadata.get("dictionary", {}),
+        "by_label": comparison.by_label, "groups": len(group_order(items, comparison.by)),
+        "items": len(items), "programs": len(analysis["programs"]), "tokens": len(analysis["tokens"]),
+        "term_tokens": len(terms), "term_types": int(terms["term"].nunique()),
+        "word_lists": {name: entry.get("source", "") for name, entry in sorted(metadata.get("word_lists", {}).items())},
+        "synonyms": len(metadata.get("synonyms", {})),
+        "rules": (metadata.get("coding_rules") or {}).get("source", ""), "codes": int(codes["code"].nunique()),
+        "edges": len(term_edges), "edge_cut": float(term_edges["jaccard"].min()) if len(term_edges) else None,
+        "ca_terms": len(analysis["correspondence_terms"]),
+        "ca_axes": ca_contributions(analysis["correspondence_groups"], analysis["correspondence_inertia"]),
+        "cluster_terms": int(clusters["term"].nunique()),
+        "cluster_min": int(clusters["min_items"].iloc[0]) if len(clusters) else None,
+        "clusters": int(clusters["n_clusters"].iloc[0]) if len(clusters) else None,
+        "tests": list(dict.fromkeys(tested["test"])), "corrections": list(dict.fromkeys(tested["correction"])),
+        "significant": int(tested.loc[tested["p_holm"] < 0.05, "code"].nunique()),
+    }
+
+
+def methods_paragraph(analysis: Analysis) -> str:
+    """The methods section as one paragraph of Japanese, for the Word summary and notebook 5.0."""
+    f = methods_facts(analysis)
+    d = f["dictionary"]
+    tokenizer = (f"{d['tokenizer']} {d['tokenizer_version']} と辞書 {d['dictionary']} {d['dictionary_version']}"
+                 f" (UniDic {d['unidic_version']})") if d else "(辞書の記録なし)"
+    lists = "、".join(f"{LIST_JA.get(name, name)} {source}" for name, source in f["word_lists"].items())
+    parts = [
+        f"分析の対象は{f['source']}の {f['programs']} 事業・{f['items']} 項目 (箇条書きの1項目を1件) である。",
+        f"形態素解析には {tokenizer} を用い、{f['tokens']} 形態素を得た。",
+        "数える語 (抽出語) は README「数える語の規則」の規則 (機能的な言い回しの除外、強制抽出、名詞の連続の結合、述語の基本形、"
+        "否定の区別、UniDic の見出し語による表記の統一) によって決め、"
+        f"{f['term_types']} 語 (異なり)・{f['term_tokens']} 語 (延べ) を得た。",
+        f"語リストは {lists} (同義語 {f['synonyms']} 組)、コーディングルールは {f['rules']} ({f['codes']} コード) を用いた。",
+        f"比べるグループは{f['by_label']} ({f['groups']} 群) で、比べる単位は事業とした。"
+        "語の順位は事業数、項目数、出現回数の順で、上位を選ぶときは同数の途中で切っていない。",
+    ]
+    if f["edge_cut"] is not None:
+        parts.append(f"共起ネットワークは2項目以上に出る語の Jaccard 係数で描き、上位 {NETWORK_TOP} 本目の係数"
+                     f" {f['edge_cut']:.3f} 以上の {f['edges']} 本をすべて残した。")
+    if f["clusters"] is not None:
+        parts.append(f"語の階層的クラスター分析と多次元尺度構成法は、{f['cluster_min']} 項目以上に出る {f['cluster_terms']} 語の"
+                     " Jaccard 距離に対して行い (Ward 法・群平均法・最遠隣法、古典的尺度構成法)、"
+                     f"樹形図を {f['clusters']} クラスターに分けた。")
+    if f["ca_axes"]:
+        axes = "、".join(f"第{k}軸 {share:.1%} (寄与の最も大きい{f['by_label']}: {group} {contribution:.1%})"
+                         for k, (_, share, group, contribution) in enumerate(f["ca_axes"][:2], start=1))
+        parts.append(f"対応分析は χ² の大きい上位 {CA_TOP} 語 (同数を含め {f['ca_terms']} 語) と{f['by_label']}の"
+                     f"クロス表に対して行い、慣性の説明率は {axes} であった。")
+    else:
+        parts.append(f"対応分析は、語か{f['by_label']}が2つに満たないため行っていない。")
+    parts.append(test_sentence(f))
+    return "".join(parts)
+
+
+def test_sentence(f: dict) -> str:
+    """Which tests were run (and the correction), or why none could be."""
+    if not f["tests"]:
+        return f"コードと{f['by_label']}の検定は、{f['by_label']}が1つしかないか全事業が同じ値のため、行っていない。"
+    return (f"コードの有無と{f['by_label']}の関連は、{'、'.join(f['tests'])} で調べ、"
+            f"{'、'.join(f['corrections'])} の補正をかけた。補正後 p < 0.05 のコードは {f['significant']} 個であった。")

@@ -1,0 +1,142 @@
+"""Related words (KH Coder's 関連語検索): the terms used in the same items as a word or a code.
+
+For a target — a word (a term, or a noun inside a compound: 団体 in 申請団体) or a code — and each
+other term w, counted over the items of one year (years are never pooled):
+
+    n_target = items with the target, n_word = items with w, n_both = items with both, N = items
+    P(w|target) = n_both / n_target, P(w) = n_word / N, difference = P(w|target) − P(w),
+    lift = P(w|target) / P(w), Jaccard = n_both / (n_target + n_word − n_both),
+    Dice = 2·n_both / (n_target + n_word)
+
+Terms that contain the target word inside them (申請団体 for 団体) are left out: they co-occur by
+construction. Rows are ranked by Jaccard (KH Coder's default), then shared items; a cut never falls
+inside a tie.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import pandas as pd
+
+from .coding import item_words
+from .errors import InputError
+from .stats import program_keys, top_with_ties
+
+RELATED_COLUMNS = ["year", "target", "word", "n_target", "n_word", "n_both", "n_items", "programs_both",
+                   "p_word_given_target", "p_word", "difference", "lift", "jaccard", "dice", "item_ids"]
+RANK = ["jaccard", "n_both"]
+
+
+def target_items(target: str, items: pd.DataFrame, term_frame: pd.DataFrame, mention_frame: pd.DataFrame,
+                 item_codes: pd.DataFrame | None = None, code: bool = False) -> set[str]:
+    """The items of ``target``: those coded with it (``code=True``), else those whose terms or mentioned
+    words include it (as a coding rule's word matches)."""
+    if code:
+        if item_codes is None or target not in set(item_codes["code"].tolist()):
+            known = ", ".join(dict.fromkeys(item_codes["code"].tolist())) if item_codes is not None else ""
+            raise InputError(None, f"コード「{target}」に当たる項目はありません。",
+                             hint=f"item_codes.csv のコード名で指定してください (当たりのあるコード: {known or 'なし'})。")
+        return set(item_codes.loc[item_codes["code"] == target, "item_id"].tolist())
+    words = item_words(term_frame, mention_frame)
+    return {item_id for item_id in items["item_id"].tolist() if target in words.get(item_id, frozenset())}
+
+
+def coefficients(n_target: int, n_word: int, n_both: int, n_items: int) -> dict[str, float]:
+    """The co-occurrence measures of one word with the target (see the module's docstring)."""
+    p_given = n_both / n_target if n_target else 0.0
+    p_word = n_word / n_items if n_items else 0.0
+    return {"p_word_given_target": p_given, "p_word": p_word, "difference": p_given - p_word,
+            "lift": p_given / p_word if p_word else 0.0,
+            "jaccard": n_both / (n_target + n_word - n_both) if n_target + n_word - n_both else 0.0,
+            "dice": 2 * n_both / (n_target + n_word) if n_target + n_word else 0.0}
+
+
+def related_words(target: str, items: pd.DataFrame, term_frame: pd.DataFrame, mention_frame: pd.DataFrame,
+                  item_codes: pd.DataFrame | None = None, code: bool = False) -> pd.DataFrame:
+    """Every term sharing at least one item with ``target``, per year, with the measures and the shared
+    item ids (space-separated), ranked by Jaccard then shared items (ties listed by the word's text)."""
+    chosen = target_items(target, items, term_frame, mention_frame, item_codes, code)
+    containing = set() if code else set(mention_frame.loc[mention_frame["word"] == target, "term"].tolist())
+    keys = dict(zip(items["item_id"].tolist(), program_keys(items).tolist(), strict=True))
+    term_sets = term_frame[["item_id", "term"]].drop_duplicates()
+    rows = []
+    for year, part in items.groupby("year", dropna=False, sort=True):
+        ids = set(part["item_id"].tolist())
+        mine = chosen & ids
+        if not mine:
+            continue
+        found = term_sets[term_sets["item_id"].isin(ids)].groupby("term", sort=True)["item_id"].agg(set)
+        for word, word_items in found.items():
+            shared = sorted(word_items & mine)
+            if not shared or word == target or word in containing:
+                continue
+            rows.append({"year": year, "target": target, "word": word, "n_target": len(mine),
+                         "n_word": len(word_items), "n_both": len(shared), "n_items": len(ids),
+                         "programs_both": len({keys[i] for i in shared}),
+                         **coefficients(len(mine), len(word_items), len(shared), len(ids)), "item_ids": " ".join(shared)})
+    return ranked(pd.DataFrame(rows, columns=RELATED_COLUMNS))
+
+
+def ranked(frame: pd.DataFrame) -> pd.DataFrame:
+    """Per year, by Jaccard then shared items (descending), then the word; measures rounded to 6 places."""
+    measures = ["p_word_given_target", "p_word", "difference", "lift", "jaccard", "dice"]
+    frame = frame.astype({c: float for c in measures}).round({c: 6 for c in measures})
+    frame = frame.sort_values(["year", *RANK, "word"], ascending=[True, False, False, True], kind="stable",
+                              na_position="first")
+    counts = ["n_target", "n_word", "n_both", "n_items", "programs_both"]
+    return frame.astype({"year": "Int64", **{c: "Int64" for c in counts}}).reset_index(drop=True)
+
+
+def top_related(related: pd.DataFrame, top: int = 15) -> tuple[pd.DataFrame, int]:
+    """The first ``top`` rows of each year, never cut inside a tie of Jaccard and shared items (a tie at
+    the cut is kept whole up to twice ``top`` rows, else the list stops above it); and how many tied rows
+    were left out in all."""
+    parts, left_out = [], 0
+    for _, part in related.groupby("year", dropna=False, sort=False):
+        kept, omitted = top_with_ties(part, top, RANK, most=2 * top)
+        parts.append(kept)
+        left_out += omitted
+    return (pd.concat(parts) if parts else related.iloc[:0]), left_out
+
+
+def shared_contexts(related: pd.DataFrame, word: str, items: pd.DataFrame, token_frame: pd.DataFrame,
+                    term_frame: pd.DataFrame, window: int = 20, by: str = "support_type") -> pd.DataFrame:
+    """KWIC of ``word`` in the items it shares with the target (one row per occurrence)."""
+    from .kwic import keyword_in_context
+
+    rows = related[related["word"] == word]
+    if rows.empty:
+        return keyword_in_context(word, items.iloc[:0], token_frame, term_frame.iloc[:0], window, by)
+    shared = {i for ids in rows["item_ids"].tolist() for i in ids.split(" ")}
+    lines = keyword_in_context(word, items, token_frame, term_frame[term_frame["item_id"].isin(shared)], window, by)
+    return lines[lines["matched"] == word].reset_index(drop=True)
+
+
+def related_lines(top: pd.DataFrame, omitted: int) -> Iterable[str]:
+    """The table as the command line prints it (one line per word)."""
+    from .labels import year_label
+
+    for row in top.itertuples(index=False):
+        yield (f"{year_label(row.year)} | {row.word} | 共起 {row.n_both}/{row.n_target} 項目 ({row.programs_both} 事業) | "
+               f"P(w|対象) {row.p_word_given_target:.3f} | P(w) {row.p_word:.3f} | 差 {row.difference:+.3f} | "
+               f"リフト {row.lift:.2f} | Jaccard {row.jaccard:.3f} | Dice {row.dice:.3f} | {row.item_ids}")
+    if omitted:
+        yield f"(最後の順位と同じ値の {omitted} 語は、同数の途中で切らないため省きました。--top を大きくすると表示します)"
+
+
+RELATED_JA = {"year": "年度", "target": "対象", "word": "語", "n_target": "対象の項目数", "n_word": "語の項目数",
+              "n_both": "共起する項目数", "n_items": "項目数", "programs_both": "共起する事業数",
+              "p_word_given_target": "P(語|対象)", "p_word": "P(語)", "difference": "確率の差", "lift": "リフト",
+              "jaccard": "Jaccard", "dice": "Dice", "item_ids": "共起する項目ID"}
+
+
+def related_table(analysis, target: str, code: bool = False, top: int = 15) -> pd.DataFrame:
+    """Related words of ``target`` in an analysis (a word, or a code with ``code=True``), the first ``top``
+    of each year (ties kept), with Japanese headers — what notebooks show."""
+    from .labels import year_label
+
+    found = related_words(target, analysis["items"], analysis["terms"], analysis["mentions"],
+                          analysis["item_codes"], code=code)
+    shown, _ = top_related(found, top)
+    return shown.assign(year=shown["year"].map(year_label)).rename(columns=RELATED_JA)

@@ -1,0 +1,153 @@
+"""The 表記ゆれ assistant: spellings that may be one word, listed for the researcher to accept — never
+merged silently (``synonym_candidates.csv``).
+
+Four kinds of candidate (``kind``):
+
+- ``reading``: two counted terms whose UniDic lemma readings are the same (ステップアップ / ステップ・アップ;
+  also true homophones such as 機会 / 機械 — that is why a person decides);
+- ``lemma``: spellings UniDic gives one lemma, which the package already counts as one word (しくみ →
+  仕組み, README「表記と同義語」): listed so the merge can be checked, status ``merged``;
+- ``katakana``: katakana words one edit apart, or equal once small kana are written large and ー・ are
+  dropped (ボランテイア / ボランティア, コーディネータ / コーディネーター);
+- ``width``: words equal once full- and half-width forms are unified (NFKC) and Latin case folded
+  (ＮＰＯ / NPO).
+
+Accepting a candidate is one line ``代表語 = 別表記`` (the ``synonyms_line`` column) added to
+``resources/synonyms.txt`` or the researcher's own list (``--synonyms``); the next run counts them as one.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from itertools import combinations
+
+import pandas as pd
+
+CANDIDATE_COLUMNS = ["kind", "word", "variant", "reading", "n_items_word", "n_items_variant", "status",
+                     "synonyms_line", "items_word", "items_variant"]
+CONTENT = ("名詞", "動詞", "形容詞", "形状詞", "副詞")  # parts of speech whose merged spellings are listed
+KIND_ORDER = ["width", "katakana", "reading", "lemma"]
+_KATAKANA = re.compile(r"^[\u30A1-\u30FA\u30FC\u30FB]{3,}$")
+_SMALL = str.maketrans("ァィゥェォッャュョヮヵヶ", "アイウエオツヤユヨワカケ")
+
+
+def term_readings(term_frame: pd.DataFrame, token_frame: pd.DataFrame) -> dict[str, str]:
+    """Each (non-negated) term's reading: its tokens' lemma readings joined (the first occurrence's)."""
+    readings: dict[str, str] = {}
+    tokens = token_frame.set_index(["item_id", "token_no"])["lemma_reading"]
+    for item_id, term, negated, first, last in zip(*(term_frame[c].tolist() for c in (
+            "item_id", "term", "negated", "first_token_no", "last_token_no")), strict=True):
+        if negated or term in readings:
+            continue
+        parts = [tokens.get((item_id, no)) for no in range(int(first), int(last) + 1)]
+        if all(isinstance(p, str) and p for p in parts):
+            readings[term] = "".join(parts)
+    return readings
+
+
+def katakana_key(word: str) -> str:
+    """A katakana word with small kana written large and ー・ dropped (ボランテイア and ボランティア agree)."""
+    return word.translate(_SMALL).replace("ー", "").replace("・", "")
+
+
+def one_edit_apart(a: str, b: str) -> bool:
+    """Whether ``b`` is ``a`` with one character changed, added or removed."""
+    if abs(len(a) - len(b)) > 1 or a == b:
+        return False
+    if len(a) == len(b):
+        return sum(x != y for x, y in zip(a, b, strict=True)) == 1
+    short, long = (a, b) if len(a) < len(b) else (b, a)
+    return any(long[:i] + long[i + 1:] == short for i in range(len(long)))
+
+
+def katakana_pairs(words: list[str]) -> set[tuple[str, str]]:
+    """Pairs of katakana words one edit apart or equal by :func:`katakana_key`, found through the words'
+    one-deletion neighbourhoods (linear in the vocabulary, not quadratic)."""
+    kana = sorted(w for w in words if _KATAKANA.match(w))
+    buckets: dict[str, set[str]] = {}
+    for word in kana:
+        keys = {word, katakana_key(word), *(word[:i] + word[i + 1:] for i in range(len(word)))}
+        for key in keys:
+            buckets.setdefault(key, set()).add(word)
+    pairs = set()
+    for members in buckets.values():
+        for a, b in combinations(sorted(members), 2):
+            if one_edit_apart(a, b) or katakana_key(a) == katakana_key(b):
+                pairs.add((a, b))
+    return pairs
+
+
+def grouped_pairs(words: list[str], key) -> set[tuple[str, str]]:
+    """Pairs of different words with the same ``key``."""
+    groups: dict[str, list[str]] = {}
+    for word in sorted(set(words)):
+        groups.setdefault(key(word), []).append(word)
+    return {pair for members in groups.values() for pair in combinations(members, 2)}
+
+
+def lemma_merges(token_frame: pd.DataFrame, words: list[str]) -> dict[tuple[str, str, str], list[str]]:
+    """(counted spelling, other spelling, reading) → the items written with the other spelling, for every
+    spelling the lemma merge counts as another."""
+    from .terms import PREDICATES
+
+    predicate = token_frame["pos1"].isin(PREDICATES).tolist()
+    written = [b if p else s for s, b, p in zip(token_frame["surface"].tolist(), token_frame["base"].tolist(),
+                                                 predicate, strict=True)]
+    merged: dict[tuple[str, str, str], set[str]] = {}
+    content = token_frame["pos1"].isin(CONTENT).tolist()
+    for item_id, w, s, r, keep in zip(token_frame["item_id"].tolist(), words, written,
+                                      token_frame["lemma_reading"].tolist(), content, strict=True):
+        if keep and isinstance(s, str) and isinstance(w, str) and w != s:
+            merged.setdefault((w, s, r if isinstance(r, str) else ""), set()).add(item_id)
+    return {key: sorted(ids) for key, ids in sorted(merged.items())}
+
+
+def synonym_candidates(term_frame: pd.DataFrame, token_frame: pd.DataFrame, mention_frame: pd.DataFrame
+                       ) -> pd.DataFrame:
+    """``synonym_candidates.csv``: one row per candidate pair, the more widely used spelling as ``word`` (the
+    representative of the suggested ``synonyms_line``), with the items of each spelling."""
+    from .terms import spellings
+
+    items_of = mention_frame.groupby("word")["item_id"].agg(lambda s: sorted(set(s))).to_dict()
+    vocabulary = sorted(items_of)
+    readings = term_readings(term_frame, token_frame)
+    found: dict[tuple[str, str], tuple[str, str]] = {}
+    for a, b in grouped_pairs(vocabulary, lambda w: unicodedata.normalize("NFKC", w).casefold()):
+        found.setdefault((a, b), ("width", ""))
+    for a, b in katakana_pairs(vocabulary):
+        found.setdefault((a, b), ("katakana", ""))
+    for a, b in grouped_pairs(list(readings), readings.get):
+        found.setdefault((a, b), ("reading", readings[a]))
+    rows = [candidate_row(kind, a, b, reading, items_of, "candidate") for (a, b), (kind, reading) in found.items()]
+    merged = lemma_merges(token_frame, spellings(token_frame)) if len(token_frame) else {}
+    rows += [candidate_row("lemma", counted, other, reading, {**items_of, other: ids}, "merged", fixed=True)
+             for (counted, other, reading), ids in merged.items()]
+    frame = pd.DataFrame(rows, columns=CANDIDATE_COLUMNS)
+    frame["_kind"] = frame["kind"].map({k: i for i, k in enumerate(KIND_ORDER)})
+    frame = frame.sort_values(["_kind", "word", "variant"], kind="stable").drop(columns="_kind")
+    return frame.drop_duplicates(["kind", "word", "variant"]).reset_index(drop=True).astype(
+        {"n_items_word": "Int64", "n_items_variant": "Int64"})
+
+
+def candidate_row(kind: str, a: str, b: str, reading: str, items_of: dict, status: str, fixed: bool = False) -> dict:
+    """A candidate pair with ``word`` the spelling used in more items (``a`` when ``fixed``, or on a tie the
+    one first in text order). A merged lemma's ``synonyms_line`` is empty: there is nothing to accept."""
+    word, variant = (a, b) if fixed or (len(items_of.get(a, [])), b) >= (len(items_of.get(b, [])), a) else (b, a)
+    return {"kind": kind, "word": word, "variant": variant, "reading": reading,
+            "n_items_word": len(items_of.get(word, [])), "n_items_variant": len(items_of.get(variant, [])),
+            "status": status, "synonyms_line": "" if fixed else f"{word} = {variant}",
+            "items_word": " ".join(items_of.get(word, [])), "items_variant": " ".join(items_of.get(variant, []))}
+
+
+KIND_JA = {"width": "全角・半角", "katakana": "カタカナの表記", "reading": "同じ読み", "lemma": "同じ見出し語"}
+STATUS_JA = {"candidate": "候補 (まだまとめていない)", "merged": "まとめ済み (UniDic の見出し語)"}
+
+
+def shown(candidates: pd.DataFrame) -> pd.DataFrame:
+    """The candidates with Japanese headers and labels, for the notebook and the workbook."""
+    frame = candidates.assign(kind=candidates["kind"].map(KIND_JA), status=candidates["status"].map(STATUS_JA))
+    return frame.rename(columns={"kind": "種類", "word": "代表の表記", "variant": "別の表記", "reading": "読み",
+                                 "n_items_word": "項目数(代表)", "n_items_variant": "項目数(別)", "status": "状態",
+                                 "synonyms_line": "同義語リストに加える行", "items_word": "項目ID(代表)",
+                                 "items_variant": "項目ID(別)"})

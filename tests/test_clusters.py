@@ -1,0 +1,92 @@
+"""Hierarchical clustering and classical MDS of terms, against a small example worked by hand."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from kyodo_analysis.clusters import chosen_terms, classical_mds, jaccard_distances, term_clusters
+
+# Items of five terms: a {1,2}, b {1,2,3}, c {3,4}, d {4,5}; e {6} is used once only.
+SETS = {"a": [1, 2], "b": [1, 2, 3], "c": [3, 4], "d": [4, 5], "e": [6]}
+
+
+def example() -> pd.DataFrame:
+    return pd.DataFrame([(f"i{i}", t) for t, ids in SETS.items() for i in ids], columns=["item_id", "term"])
+
+
+def test_terms_are_chosen_by_a_minimum_of_items_and_a_tie_is_never_cut():
+    sets, threshold = chosen_terms(example(), min_items=2)
+    assert list(sets.index) == ["a", "b", "c", "d"] and threshold == 2
+    sets, threshold = chosen_terms(example(), min_items=1, max_terms=4)  # five terms at ≥1: the level of 1 goes
+    assert list(sets.index) == ["a", "b", "c", "d"] and threshold == 2
+    sets, threshold = chosen_terms(example(), min_items=1, max_terms=3)  # four tied at ≥2: all go, b stays
+    assert list(sets.index) == ["b"] and threshold == 3
+
+
+def test_jaccard_distances_are_the_ones_worked_by_hand():
+    sets, _ = chosen_terms(example(), min_items=2)
+    # a–b: 1 − 2/3; b–c: 1 − 1/4; c–d: 1 − 1/3; the other pairs share no item: 1
+    expected = np.array([[0, 1 / 3, 1, 1], [1 / 3, 0, 3 / 4, 1], [1, 3 / 4, 0, 2 / 3], [1, 1, 2 / 3, 0]])
+    assert jaccard_distances(sets) == pytest.approx(expected)
+
+
+def test_the_three_linkages_merge_at_the_heights_worked_by_hand():
+    result = term_clusters(example(), min_items=2, n_clusters=2)
+    merges = result["cluster_merges.csv"]
+    heights = {m: merges.loc[merges["method"] == m, "height"].tolist() for m in ("ward", "average", "complete")}
+    # Every method first joins a–b (1/3), then c–d (2/3). The last merge of {a,b} with {c,d}:
+    # complete = max(1, 1, 3/4, 1) = 1; average = (1 + 1 + 3/4 + 1)/4 = 0.9375;
+    # Ward (Lance–Williams on the distances): d(ab,c)² = 2/3·1 + 2/3·(3/4)² − 1/3·(1/3)² = 1.004630,
+    # d(ab,d)² = 2/3 + 2/3 − 1/27 = 1.296296, then d(ab,cd)² = 3/4·1.004630 + 3/4·1.296296 − 2/4·(2/3)² = 1.503472.
+    assert heights["complete"] == pytest.approx([1 / 3, 2 / 3, 1.0], abs=1e-6)
+    assert heights["average"] == pytest.approx([1 / 3, 2 / 3, 0.9375], abs=1e-6)
+    assert heights["ward"] == pytest.approx([1 / 3, 2 / 3, math.sqrt(1.503472)], abs=1e-6)
+    assert merges.loc[merges["method"] == "ward", ["left_label", "right_label"]].values.tolist() == [
+        ["a", "b"], ["c", "d"], ["#1", "#2"]]
+    clusters = result["clusters.csv"]
+    ward = clusters[clusters["method"] == "ward"].set_index("term")
+    assert ward["cluster"].to_dict() == {"a": 1, "b": 1, "c": 2, "d": 2}
+    assert set(clusters["min_items"]) == {2} and set(clusters["n_clusters"]) == {2}
+    assert clusters["method"].drop_duplicates().tolist() == ["ward", "average", "complete"]
+
+
+def test_classical_mds_recovers_a_rectangle_worked_by_hand():
+    # Corners of a 3 × 4 rectangle (diagonal 5), centred: B = XXᵀ has eigenvalues 4·2² = 16 and 4·1.5² = 9.
+    d = np.array([[0, 4, 5, 3], [4, 0, 3, 5], [5, 3, 0, 4], [3, 5, 4, 0]], dtype=float)
+    coords, values = classical_mds(d)
+    assert values[:2] == pytest.approx([16, 9])
+    assert values[2:] == pytest.approx([0, 0], abs=1e-9)
+    assert np.abs(coords) == pytest.approx(np.array([[2, 1.5]] * 4))
+    assert coords[0, 0] > 0 and coords[0, 1] > 0  # the first point's signs are fixed
+    assert np.linalg.norm(coords[0] - coords[2]) == pytest.approx(5)
+
+
+def test_mds_of_the_example_keeps_the_distances_of_the_first_axes():
+    result = term_clusters(example(), min_items=2, n_clusters=2)
+    mds, axes = result["mds.csv"], result["mds_axes.csv"]
+    assert mds["term"].tolist() == ["a", "b", "c", "d"] and mds["cluster"].tolist() == [1, 1, 2, 2]
+    assert axes["share"].sum() <= 1 and axes["eigenvalue"].is_monotonic_decreasing
+    assert mds.loc[0, "dim1"] >= 0
+    assert abs(mds.loc[0, "dim1"] - mds.loc[3, "dim1"]) > abs(mds.loc[0, "dim1"] - mds.loc[1, "dim1"])  # a, d far apart
+
+
+def test_fewer_than_three_terms_give_empty_tables():
+    result = term_clusters(example(), min_items=3)
+    assert all(frame.empty for frame in result.values())
+
+
+def test_the_bundled_table_is_clustered_and_drawn(bundled_analysis):
+    from kyodo_analysis.plots import plot_dendrogram, plot_mds
+
+    from .conftest import overlapping_tick_labels
+
+    clusters = bundled_analysis["clusters"]
+    assert len(clusters) == 3 * 22 and set(clusters["min_items"]) == {3}  # the 22 terms of 3 items or more
+    fig = plot_dendrogram(clusters, bundled_analysis["cluster_merges"], bundled_analysis.metadata)
+    assert overlapping_tick_labels(fig) == []
+    assert len(fig.axes[0].get_yticklabels()) == 22
+    plot_mds(bundled_analysis["mds"], bundled_analysis["mds_axes"], bundled_analysis.metadata)

@@ -1,0 +1,64 @@
+"""The methods paragraph: every number it states is read from the tables."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+from kyodo_analysis.analysis import Analysis
+from kyodo_analysis.coding import NO_TEST
+from kyodo_analysis.methods import methods_paragraph
+
+
+def expected_numbers(a) -> set[str]:
+    """Each number the paragraph may state, computed here from the tables themselves."""
+    terms, edges = a["terms"], a["cooccurrence_edges"]
+    term_edges = edges[edges["kind"] == "term"]
+    groups, inertia = a["correspondence_groups"], a["correspondence_inertia"]
+    mass = groups["n"] / groups["n"].sum()
+    shares = [f"{s:.1%}" for s in inertia["share"][:2]]
+    contributions = [f"{(mass * groups[axis] ** 2 / eig).max():.1%}" for axis, eig in
+                     zip(inertia["axis"][:2], inertia["inertia"][:2], strict=True)]
+    clusters = a["clusters"]
+    tested = a["codes"][a["codes"]["test"] != NO_TEST]
+    in_tests = {n for t in set(tested["test"]) | set(tested["correction"]) for n in re.findall(r"\d+", t)}
+    info = a.metadata["dictionary"]
+    return {str(len(a["programs"])), str(len(a["items"])), str(len(a["tokens"])), str(terms["term"].nunique()),
+            str(len(terms)), str(a["codes"]["code"].nunique()), str(len(a.metadata["synonyms"])),
+            str(a["items"]["support_type"].nunique()), str(len(term_edges)), f"{term_edges['jaccard'].min():.3f}",
+            str(len(a["correspondence_terms"])), *shares, *contributions, str(clusters["min_items"].iloc[0]),
+            str(clusters["term"].nunique()), str(clusters["n_clusters"].iloc[0]),
+            str(tested.loc[tested["p_holm"] < 0.05, "code"].nunique()), *in_tests,
+            info["tokenizer_version"], info["dictionary_version"], info["unidic_version"],
+            "60", "40", "1", "2", "0.05"}  # the settings: top 60 edges, 40 CA terms, axes 1–2, ≥2 items, p < .05
+
+
+def test_every_number_of_the_paragraph_comes_from_the_tables(bundled_analysis):
+    text = methods_paragraph(bundled_analysis)
+    stated = re.findall(r"\d+(?:\.\d+)*%?", text)
+    assert stated and set(stated) <= expected_numbers(bundled_analysis), set(stated) - expected_numbers(bundled_analysis)
+    for fact in ("8 事業・36 項目", "区分 (3 群)", "上位 60 本目の係数 0.333 以上の 97 本", "3 項目以上に出る 22 語",
+                 "README「数える語の規則」", "fugashi 1.5.2", "unidic-lite 1.0.8 (UniDic 2.1.2)", "Holm (33 検定)",
+                 "補正後 p < 0.05 のコードは 0 個", "kyodo_seika_zushi.tsv, 年度不明"):
+        assert fact in text, fact
+    assert np.isclose(bundled_analysis["correspondence_inertia"]["share"].sum(), 1.0)
+    assert "慣性の説明率は 第1軸" in text
+
+
+def test_without_a_test_the_paragraph_says_why(bundled_analysis):
+    tables = dict(bundled_analysis.tables)
+    tables["codes.csv"] = tables["codes.csv"].assign(test=NO_TEST, p_value=np.nan, p_holm=np.nan)
+    text = methods_paragraph(Analysis(tables, bundled_analysis.metadata))
+    assert "コードと区分の検定は、区分が1つしかないか全事業が同じ値のため、行っていない。" in text
+    assert "Holm" not in text
+
+
+def test_the_word_summary_ends_with_the_methods_paragraph(bundled_analysis, tmp_path):
+    from docx import Document
+
+    from kyodo_analysis.wordreport import write_summary
+
+    path = write_summary(bundled_analysis, tmp_path / "figures", tmp_path / "summary.docx")
+    paragraphs = [p.text for p in Document(path).paragraphs]
+    assert paragraphs[-2:] == ["方法", methods_paragraph(bundled_analysis)]

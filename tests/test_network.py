@@ -1,0 +1,82 @@
+"""The co-occurrence network's KH Coder options: every coefficient, the items behind each edge, the
+spanning forest, Louvain communities and centralities — against a tiny example worked by hand."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from kyodo_analysis.stats import cooccurrence
+
+# X in i1 i2 i3, Y in i2 i3, Z in i3 i4 (items of two programs of one support type)
+TERMS = {"X": ["i1", "i2", "i3"], "Y": ["i2", "i3"], "Z": ["i3", "i4"]}
+
+
+def tiny() -> tuple[pd.DataFrame, pd.DataFrame]:
+    items = pd.DataFrame({"item_id": ["i1", "i2", "i3", "i4"], "source_file": "f", "year": pd.NA,
+                          "support_type": "財政的支援", "program_no": [1, 1, 2, 2], "program": ["p", "p", "q", "q"],
+                          "aspect": "effect"})
+    terms = pd.DataFrame([(i, t) for t, ids in TERMS.items() for i in ids], columns=["item_id", "term"])
+    return terms, items
+
+
+def test_every_coefficient_of_each_edge_is_the_one_worked_by_hand():
+    _, edges = cooccurrence(*tiny())
+    edges = edges.set_index(["source", "target"])
+    xy, xz, yz = edges.loc[("X", "Y")], edges.loc[("X", "Z")], edges.loc[("Y", "Z")]
+    # X–Y share i2 i3: Jaccard 2/3, Dice 2·2/(3+2), Simpson 2/min(3,2), cosine 2/√6
+    assert (xy.n_both, xy.jaccard, xy.dice, xy.simpson) == (2, pytest.approx(2 / 3, abs=1e-6), 0.8, 1.0)
+    assert xy.cosine == pytest.approx(2 / 6 ** 0.5, abs=1e-6) and xy.item_ids == "i2 i3"
+    # X–Z share i3: 1/4, 2/5, 1/2, 1/√6; Y–Z share i3: 1/3, 1/2, 1/2, 1/2
+    assert (xz.jaccard, xz.dice, xz.simpson) == (0.25, 0.4, 0.5) and xz.cosine == pytest.approx(1 / 6 ** 0.5, abs=1e-6)
+    assert (yz.jaccard, yz.dice, yz.simpson, yz.cosine) == (pytest.approx(1 / 3, abs=1e-6), 0.5, 0.5, 0.5)
+    # the maximum spanning tree by Jaccard keeps X–Y and Y–Z; X–Z (the weakest) is not in it
+    assert (xy.mst, yz.mst, xz.mst) == (True, True, False)
+    assert list(edges.columns[:3]) == ["kind", "n_both", "jaccard"]  # the earlier columns first, unchanged
+
+
+def test_nodes_have_louvain_communities_and_centralities():
+    nodes, _ = cooccurrence(*tiny())
+    nodes = nodes.set_index("node")
+    assert list(nodes.columns[:5]) == ["kind", "n_units", "community", "x", "y"]
+    assert nodes["community_louvain"].notna().all()
+    assert nodes["degree_centrality"].tolist() == [1.0, 1.0, 1.0]  # a triangle: each term linked to both others
+    # betweenness on distances 1 − J (X–Y 1/3, Y–Z 2/3, X–Z 3/4): X to Z directly (0.75) is shorter than
+    # through Y (1.0), so no shortest path passes through a third term
+    assert nodes["betweenness"].tolist() == [0.0, 0.0, 0.0]
+
+
+def test_the_group_links_carry_the_same_coefficients():
+    terms, items = tiny()
+    _, edges = cooccurrence(terms, items, link_to="support_type")
+    link = edges[(edges["kind"] == "support_type") & (edges["target"] == "X")].iloc[0]
+    # the group's items are i1–i4; X is in three of them: Jaccard 3/4, Dice 6/7, Simpson 1, cosine 3/√12
+    assert (link.n_both, link.jaccard, link.simpson) == (3, 0.75, 1.0)
+    assert link.dice == pytest.approx(6 / 7, abs=1e-6) and link.cosine == pytest.approx(3 / 12 ** 0.5, abs=1e-6)
+    assert link.item_ids == "i1 i2 i3" and not link.mst
+
+
+def test_the_network_figure_can_shade_centrality(bundled_analysis):
+    from kyodo_analysis.plots import plot_network
+
+    a = bundled_analysis
+    fig = plot_network(a["cooccurrence_nodes"], a["cooccurrence_edges"], a["items"], a.metadata, shade="centrality")
+    assert any("媒介中心性" in t.get_text() for t in fig.texts)
+    assert a["cooccurrence_edges"]["mst"].sum() > 0
+
+
+def test_edges_are_compared_between_the_last_two_years():
+    from kyodo_analysis.stats import network_changes
+
+    terms, items = tiny()
+    later = items.assign(item_id=items["item_id"] + "b", year=2025)
+    # the later year: X in i1b i2b, Y in i2b, Z in i2b i3b i4b — X–Y 1/2 (was 2/3), X–Z 1/4 (was 1/4), Y–Z 1/3 (was 1/3)
+    later_terms = pd.DataFrame([("i1b", "X"), ("i2b", "X"), ("i2b", "Y"), ("i2b", "Z"), ("i3b", "Z"), ("i4b", "Z"),
+                                ("i3b", "W"), ("i4b", "W")], columns=["item_id", "term"])
+    both = network_changes(pd.concat([terms, later_terms], ignore_index=True),
+                           pd.concat([items.assign(year=2024), later], ignore_index=True), min_units=1)
+    found = {(r.source, r.target): r.change for r in both.itertuples(index=False)}
+    # (min_units=1 keeps Y, in one item in 2025) W–Z (2/3) is new, X–Y weaker, the others the same
+    assert found == {("X", "Y"): "weaker", ("X", "Z"): "same", ("Y", "Z"): "same", ("W", "Z"): "new"}
+    assert set(both["prev_year"]) == {2024} and set(both["year"]) == {2025}
+    assert network_changes(terms, items.assign(year=2024)).empty

@@ -1,0 +1,106 @@
+"""Related words (関連語検索): coefficients computed by hand on a tiny made-up item set."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from kyodo_analysis.errors import InputError
+from kyodo_analysis.related import related_words, top_related
+
+from .conftest import cli
+
+# Six items of three programs; the terms each item uses.
+ITEM_TERMS = {"i1": ["A", "B"], "i2": ["A", "C"], "i3": ["A", "B", "C"], "i4": ["B"], "i5": ["C", "D"], "i6": ["C"]}
+PROGRAM = {"i1": 1, "i2": 1, "i3": 2, "i4": 2, "i5": 3, "i6": 3}
+
+
+@pytest.fixture
+def tiny():
+    items = pd.DataFrame({"item_id": list(ITEM_TERMS), "source_file": "f", "year": pd.NA,
+                          "program_no": [PROGRAM[i] for i in ITEM_TERMS]})
+    terms = pd.DataFrame([(i, t) for i, ts in ITEM_TERMS.items() for t in ts], columns=["item_id", "term"])
+    mention_frame = terms.rename(columns={"term": "word"}).assign(term=terms["term"])
+    return items, terms, mention_frame
+
+
+def test_coefficients_of_two_words_with_a_word_are_the_ones_worked_by_hand(tiny):
+    # A is in i1 i2 i3 (3 of 6). B: i1 i3 i4 — shares i1 i3. C: i2 i3 i5 i6 — shares i2 i3. D shares nothing.
+    found = related_words("A", *tiny).set_index("word")
+    assert list(found.index) == ["B", "C"]  # by Jaccard: B 2/4 before C 2/5; D shares no item
+    b, c = found.loc["B"], found.loc["C"]
+    assert (b.n_target, b.n_word, b.n_both, b.n_items, b.programs_both) == (3, 3, 2, 6, 2)
+    assert b.p_word_given_target == pytest.approx(2 / 3, abs=1e-6)   # 2/3
+    assert b.p_word == pytest.approx(0.5)                            # 3/6
+    assert b.difference == pytest.approx(2 / 3 - 1 / 2, abs=1e-6)     # 0.166667
+    assert b.lift == pytest.approx((2 / 3) / (1 / 2), abs=1e-6)        # 1.333333
+    assert b.jaccard == pytest.approx(0.5)                           # 2 / (3 + 3 − 2)
+    assert b.dice == pytest.approx(2 * 2 / 6, abs=1e-6)                # 0.666667
+    assert b.item_ids == "i1 i3"
+    assert (c.n_word, c.n_both, c.programs_both) == (4, 2, 2)
+    assert c.p_word == pytest.approx(4 / 6, abs=1e-6)
+    assert c.difference == pytest.approx(0.0)
+    assert c.lift == pytest.approx(1.0)
+    assert c.jaccard == pytest.approx(0.4)                           # 2 / (3 + 4 − 2)
+    assert c.dice == pytest.approx(4 / 7, abs=1e-6)
+    assert c.item_ids == "i2 i3"
+
+
+def test_a_code_is_a_target_by_its_coded_items(tiny):
+    items, terms, mention_frame = tiny
+    coded = pd.DataFrame({"item_id": ["i4", "i5"], "code": ["K", "K"]})
+    found = related_words("K", items, terms, mention_frame, coded, code=True).set_index("word")
+    assert list(found.index) == ["D", "B", "C"]  # Jaccard 1/2, 1/4, 1/5
+    assert found.loc["D", "jaccard"] == pytest.approx(0.5)
+    assert found.loc["D", "lift"] == pytest.approx((1 / 2) / (1 / 6), abs=1e-6)  # 3.0
+    assert found.loc["B", "jaccard"] == pytest.approx(0.25)
+    assert found.loc["C", "dice"] == pytest.approx(2 / 6, abs=1e-6)
+    with pytest.raises(InputError, match="コード「なし」"):
+        related_words("なし", items, terms, mention_frame, coded, code=True)
+
+
+def test_a_word_inside_a_compound_finds_its_items_and_leaves_the_compound_out(tiny):
+    items, terms, mention_frame = tiny
+    terms = pd.concat([terms, pd.DataFrame({"item_id": ["i4"], "term": ["申請団体"]})], ignore_index=True)
+    mention_frame = pd.concat([mention_frame, pd.DataFrame({"item_id": ["i4", "i4"], "word": ["申請団体", "団体"],
+                                                            "term": ["申請団体", "申請団体"]})], ignore_index=True)
+    found = related_words("団体", items, terms, mention_frame)
+    assert found["word"].tolist() == ["B"] and found["n_target"].tolist() == [1]  # 申請団体 co-occurs by construction
+
+
+def test_the_top_rows_never_cut_inside_a_tie():
+    frame = pd.DataFrame({"year": pd.array([pd.NA] * 5, dtype="Int64"), "word": list("abcde"),
+                          "jaccard": [0.5, 0.3, 0.3, 0.3, 0.1], "n_both": [2, 1, 1, 1, 1]})
+    kept, omitted = top_related(frame, 2)
+    assert kept["word"].tolist() == ["a", "b", "c", "d"] and omitted == 0  # the tie at place 2 kept whole (≤ 4)
+    kept, omitted = top_related(frame, 1)
+    assert kept["word"].tolist() == ["a"] and omitted == 0
+    frame["jaccard"] = 0.3
+    frame["n_both"] = 1
+    kept, omitted = top_related(frame, 2)
+    assert kept.empty and omitted == 5  # five tied rows do not fit in 2 × 2: the list stops above them
+
+
+def test_the_command_lists_related_words_of_the_bundled_table_and_their_shared_items(raw_dir):
+    status, out, err = cli("related", "補助金", "--raw-dir", str(raw_dir), "--with", "団体", "--top", "1")
+    assert status == 0, err
+    first = out.splitlines()[0]
+    # 補助金 is in 5 of 36 items, 活動 in 5; they share 3 (2 programs): Jaccard 3/7, lift (3/5)/(5/36) = 4.32
+    assert first.startswith("年度不明 | 活動 | 共起 3/5 項目 (2 事業) | P(w|対象) 0.600 | P(w) 0.139 | 差 +0.461 | リフト 4.32 |"
+                            " Jaccard 0.429 | Dice 0.600 |")
+    assert "「補助金」と「団体」の両方がある項目の KWIC (2 件)" in out
+    assert "【団体】の活動が縮小し" in out
+    status, out, err = cli("related", "財源・費用", "--code", "--raw-dir", str(raw_dir), "--top", "1")
+    assert status == 0 and out.startswith("年度不明 | 検討 | 共起 3/6 項目 (2 事業)"), err
+    status, _, err = cli("related", "存在しない語", "--raw-dir", str(raw_dir))
+    assert status == 1 and "同じ項目に出てくる語はありません" in err
+    status, _, err = cli("related", "存在しないコード", "--code", "--raw-dir", str(raw_dir))
+    assert status == 2 and "コード「存在しないコード」" in err and "Traceback" not in err
+
+
+def test_notebooks_get_the_table_with_japanese_headers(bundled_analysis):
+    from kyodo_analysis.related import related_table
+
+    table = related_table(bundled_analysis, "補助金", top=1)
+    assert table.iloc[0][["年度", "語", "共起する項目数", "対象の項目数"]].tolist() == ["年度不明", "活動", 3, 5]
+    assert related_table(bundled_analysis, "財源・費用", code=True, top=1).iloc[0]["語"] == "検討"
