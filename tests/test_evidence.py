@@ -18,7 +18,8 @@ def test_the_words_that_count_are_those_outside_an_odd_number_of_nots():
 def test_each_coded_item_lists_the_words_that_made_it_count():
     items = pd.DataFrame({"item_id": ["i1", "i2"], "year": pd.NA, "program_no": [1, 2], "program": ["p", "q"],
                           "aspect": ["limitation", "effect"]})
-    terms = pd.DataFrame({"item_id": ["i1", "i1", "i2"], "term": ["進む(否定)", "申請団体", "補助金"]})
+    terms = pd.DataFrame({"item_id": ["i1", "i1", "i2"], "term": ["進む(否定)", "申請団体", "補助金"],
+                          "negated": [True, False, False]})
     mention_frame = pd.DataFrame({"item_id": ["i1", "i1", "i1", "i1", "i2"],
                                   "word": ["進む", "申請団体", "申請", "団体", "補助金"],
                                   "term": ["進む(否定)", "申請団体", "申請団体", "申請団体", "補助金"]})

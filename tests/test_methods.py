@@ -24,7 +24,10 @@ def expected_numbers(a) -> set[str]:
     tested = a["codes"][a["codes"]["test"] != NO_TEST]
     in_tests = {n for t in set(tested["test"]) | set(tested["correction"]) for n in re.findall(r"\d+", t)}
     info = a.metadata["dictionary"]
-    return {str(len(a["programs"])), str(len(a["items"])), str(len(a["tokens"])), str(terms["term"].nunique()),
+    codes = a["codes"]
+    family = codes.dropna(subset=["min_p"]).drop_duplicates(["year", "code", "aspect"])
+    no_test = {str(len(family)), f"{codes['min_p_holm'].min():.3f}"}
+    return no_test | {str(len(a["programs"])), str(len(a["items"])), str(len(a["tokens"])), str(terms["term"].nunique()),
             str(len(terms)), str(a["codes"]["code"].nunique()), str(len(a.metadata["synonyms"])),
             str(a["items"]["support_type"].nunique()), str(len(term_edges)), f"{term_edges['jaccard'].min():.3f}",
             str(len(a["correspondence_terms"])), *shares, *contributions, str(clusters["min_items"].iloc[0]),
@@ -36,11 +39,12 @@ def expected_numbers(a) -> set[str]:
 
 def test_every_number_of_the_paragraph_comes_from_the_tables(bundled_analysis):
     text = methods_paragraph(bundled_analysis)
-    stated = re.findall(r"\d+(?:\.\d+)*%?", text)
+    stated = re.findall(r"\d+(?:\.\d+)*%?", text.replace("95% 信頼区間", "信頼区間"))
     assert stated and set(stated) <= expected_numbers(bundled_analysis), set(stated) - expected_numbers(bundled_analysis)
     for fact in ("8 事業・36 項目", "区分 (3 群)", "上位 60 本目の係数 0.333 以上の 97 本", "3 項目以上に出る 22 語",
-                 "README「数える語の規則」", "fugashi 1.5.2", "unidic-lite 1.0.8 (UniDic 2.1.2)", "Holm (33 検定)",
-                 "補正後 p < 0.05 のコードは 0 個", "kyodo_seika_zushi.tsv, 年度不明"):
+                 "README「数える語の規則」", "fugashi 1.5.2", "unidic-lite 1.0.8 (UniDic 2.1.2)",
+                 "33 通りのコード × 観点の検定に Holm", "最小の p は 0.943 で 0.05 に届かない",
+                 "kyodo_seika_zushi.tsv, 年度不明"):
         assert fact in text, fact
     assert np.isclose(bundled_analysis["correspondence_inertia"]["share"].sum(), 1.0)
     assert "慣性の説明率は 第1軸" in text
@@ -48,10 +52,16 @@ def test_every_number_of_the_paragraph_comes_from_the_tables(bundled_analysis):
 
 def test_without_a_test_the_paragraph_says_why(bundled_analysis):
     tables = dict(bundled_analysis.tables)
-    tables["codes.csv"] = tables["codes.csv"].assign(test=NO_TEST, p_value=np.nan, p_holm=np.nan)
+    tables["codes.csv"] = tables["codes.csv"].assign(test=NO_TEST, p_value=np.nan, p_holm=np.nan, min_p_holm=np.nan)
     text = methods_paragraph(Analysis(tables, bundled_analysis.metadata))
     assert "コードと区分の検定は、区分が1つしかないか全事業が同じ値のため、行っていない。" in text
     assert "Holm" not in text
+
+
+def test_a_family_that_cannot_reach_significance_is_described_not_tested(bundled_analysis):
+    text = methods_paragraph(bundled_analysis)  # 8 programs (3/2/3; 7 in two aspects), 33 tests: best Holm p 33·6/210
+    assert "最小の p は 0.943 で 0.05 に届かないため、事業数と正確な 95% 信頼区間 (Clopper–Pearson) で記述した。" in text
+    assert "補正後 p < 0.05" not in text
 
 
 def test_the_word_summary_ends_with_the_methods_paragraph(bundled_analysis, tmp_path):

@@ -5,22 +5,13 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .coding import Rule, item_words
+from .coding import Rule, item_words, positive_words
 from .stats import ALL_ASPECTS, term_items
 from .terms import NEGATED
 
 EVIDENCE_LABELS = {"term": "抽出語", "compound": "複合語の中", "not": "not の条件だけ"}
 EVIDENCE_COLUMNS = ["item_id", "year", "program_no", "program", "aspect", "code", "word", "found_as", "term",
                     "negated", "condition"]
-
-
-def positive_words(node: tuple, negated: bool = False) -> list[str]:
-    """The words of a condition that count for it when present (those under an even number of ``not``)."""
-    if node[0] == "word":
-        return [] if negated else [node[1]]
-    if node[0] == "not":
-        return positive_words(node[1], not negated)
-    return [w for child in node[1:] for w in positive_words(child, negated)]
 
 
 def code_evidence(rules: list[Rule], item_codes: pd.DataFrame, items: pd.DataFrame, term_frame: pd.DataFrame,

@@ -68,6 +68,8 @@ def methods_facts(analysis: Analysis) -> dict:
         "clusters": int(clusters["n_clusters"].iloc[0]) if len(clusters) else None,
         "tests": list(dict.fromkeys(tested["test"])), "corrections": list(dict.fromkeys(tested["correction"])),
         "significant": int(tested.loc[tested["p_holm"] < 0.05, "code"].nunique()),
+        "family": int(codes.dropna(subset=["min_p"]).drop_duplicates(["year", "code", "aspect"]).shape[0]),
+        "min_p_holm": float(codes["min_p_holm"].min()) if codes["min_p_holm"].notna().any() else None,
     }
 
 
@@ -108,6 +110,10 @@ def methods_paragraph(analysis: Analysis) -> str:
 
 def test_sentence(f: dict) -> str:
     """Which tests were run (and the correction), or why none could be."""
+    if not f["tests"] and f["min_p_holm"] is not None:
+        return (f"コードと{f['by_label']}の関連の検定は行っていない。{f['family']} 通りのコード × 観点の検定に Holm の補正を"
+                f"かけると、事業を単位にした並べ替えで得られる最小の p は {f['min_p_holm']:.3f} で 0.05 に届かないため、"
+                "事業数と正確な 95% 信頼区間 (Clopper–Pearson) で記述した。")
     if not f["tests"]:
         return f"コードと{f['by_label']}の検定は、{f['by_label']}が1つしかないか全事業が同じ値のため、行っていない。"
     return (f"コードの有無と{f['by_label']}の関連は、{'、'.join(f['tests'])} で調べ、"
