@@ -123,7 +123,8 @@ def test_the_word_summary_names_each_support_type_with_its_items(tmp_path, bundl
 def test_long_tables_and_cells_show_their_top_and_say_how_much_is_left_out():
     import pandas as pd
 
-    from kyodo_analysis.report import SHOWN_ROWS, quoted_items, show_table
+    from kyodo_analysis.report import SHOWN_ROWS, show_table
+    from kyodo_analysis.sentences import quoted_items
 
     html = show_table(pd.DataFrame({"語": [f"語{k}" for k in range(150)]})).to_html()
     assert "全 150 行のうち先頭の 100 行" in html and "残りの 50 行" in html and SHOWN_ROWS == 100
