@@ -196,7 +196,7 @@ def test_the_word_summary_names_the_table_and_the_year_change(tmp_path, cases):
     for case, title in (("b", "「協働の成果と課題」の計量テキスト分析"), ("years", "「これまでの取り組みに係る協働の成果等」")):
         path = write_summary(cases[case], tmp_path / "figures", tmp_path / f"{case}.docx", "out/tables")
         text = "\n".join(p.text for p in Document(str(path)).paragraphs)
-        assert text.startswith(title) and S.CODE_MEANING in text and "`out/tables`" in text
+        assert text.startswith(title) and S.CODE_MEANING in text and "各文の数字は out/tables の表" in text
         assert "data/processed" not in text and "何が" not in text
     assert "逗子" not in "\n".join(p.text for p in Document(str(tmp_path / "b.docx")).paragraphs)
     assert "番号変更 4 事業" in text and "年度の変化" in text
@@ -230,3 +230,8 @@ def test_the_heatmap_footnote_says_only_what_was_drawn(cases):
     assert "Holm" not in untested and "*" not in untested and "検定はしていません" in untested
     one = footnote(cases["c"])
     assert "Holm" not in one and "1 つなので比べるものはなく" in one.replace("\n", "")
+
+
+def test_markdown_shows_a_sentence_as_written():
+    assert S.md("<script>alert(1)</script> *a* [b](c) `d`") == (
+        "&lt;script&gt;alert(1)&lt;/script&gt; \\*a\\* \\[b\\](c) \\`d\\`")

@@ -7,6 +7,9 @@ unless the table being described has it (the bundled table is one case among man
 
 from __future__ import annotations
 
+import html
+import re
+
 import pandas as pd
 
 from .analysis import Analysis, select_year
@@ -20,6 +23,15 @@ SUMMARY_ITEMS = 10  # items quoted per code and side; the counts beside them are
 QUOTED_IN_SENTENCE = 2  # items a summary sentence quotes for the code it names
 CODE_MEANING = ("「コード」は、項目に出てくる語の組み合わせ (コーディングルール) から付ける話題の見出しで、"
                 "項目が何について書いているかを表します。良し悪しの判定ではありません。")
+
+
+_MARKDOWN_MARKS = re.compile(r"([\\`*_\[\]#|~$])")
+
+
+def md(text: str) -> str:
+    """A sentence as Markdown shows it literally (notebook pages): Markdown's marks and HTML escaped, so an
+    item or a name from the table is never markup. Word and plain text take the sentences as they are."""
+    return html.escape(_MARKDOWN_MARKS.sub(r"\\\1", text), quote=False)
 
 
 def program_label(program_no: object, program: str, comparison: Comparison) -> str:
@@ -86,8 +98,8 @@ def empty_cells_sentence(analysis: Analysis) -> str:
 
 def outputs_sentence(out_dir: str) -> str:
     """Where this run wrote its tables, as the run was told (``--out``)."""
-    return (f"処理の結果は `{out_dir}` に CSV (items.csv ほか) として書かれ、Excel でも開けます。"
-            "処理は `src/kyodo_analysis/cleaning.py` にあります。")
+    return (f"処理の結果は {out_dir} に CSV (items.csv ほか) として書かれ、Excel でも開けます。"
+            "処理は src/kyodo_analysis/cleaning.py にあります。")
 
 
 # ---------------------------------------------------------------- 2.0 words
@@ -110,8 +122,8 @@ def compound_sentence(analysis: Analysis) -> str:
     most compound terms), or plainly that the table has none."""
     mentions = analysis["mentions"]
     inside = mentions[mentions["word"] != mentions["term"]]
-    base = ("`word_counts.csv` は、複合語の中も含めて、その語に触れている項目と事業を数えます"
-            " (`keywords.csv` は抽出語そのものの数)。")
+    base = ("word_counts.csv は、複合語の中も含めて、その語に触れている項目と事業を数えます"
+            " (keywords.csv は抽出語そのものの数)。")
     if inside.empty:
         return base + "この表には、複合語の中に出てくる語はありません。"
     compounds = inside.drop_duplicates(["word", "term"]).groupby("word", sort=True)["term"].agg(list)
@@ -334,7 +346,7 @@ def years_sentence(analysis: Analysis, whole: Analysis | None = None) -> str:
     if len(known) == 1:
         return f"{city}表は{known[0]}年度だけなので、年度の比較はありません (年度は市町村ごとに比べます)。"
     return (f"年度の分かる表がないため ({'、'.join(unknown)} は{UNKNOWN_YEAR})、年度の比較はありません。"
-            "年度は `kyodo-analysis manifest add ファイル --year 西暦` で登録できます。")
+            "年度は「kyodo-analysis manifest add ファイル --year 西暦」で登録できます。")
 
 
 def _change(row, comparison: Comparison) -> str:
@@ -371,15 +383,16 @@ def year_change_lines(analysis: Analysis) -> list[str]:
 
 
 def yearly_summary_lines(analysis: Analysis) -> list[str]:
-    """For each city with two or more years, each year's summary sentences (what each group's items say)."""
+    """For each city with two or more years, each year's summary sentences (what each group's items say),
+    as Markdown lines (a page's list)."""
     from .analysis import select_city
 
     lines = []
     for city in year_cities(analysis["items"]):
         part = select_city(analysis, city) if len(cities(analysis["items"])) > 1 else analysis
         for year in known_years(part["items"]):
-            lines.append(f"**{city}・{year_label(year)}**")
-            lines += [f"- {s}" for s in summary_sentences(select_year(part, year))]
+            lines.append(f"**{md(str(city))}・{year_label(year)}**")
+            lines += [f"- {md(s)}" for s in summary_sentences(select_year(part, year))]
     return lines
 
 
@@ -440,13 +453,14 @@ def notebook_text(key: str, analysis: Analysis) -> str:
     by, n_groups = comparison.by_label, len(group_order(analysis["items"], comparison.by))
     test_text = (f"{by}の差の検定は、{by}のラベルを事業に並べ替える並べ替え検定で、"
                  "検定したコード×観点に Holm 補正をかけています。" if tests_run(analysis["codes"]) else "")
-    return NOTEBOOK_TEXT[key].format(
+    values = dict(
         by=by, per=f"{by}ごとに" if n_groups > 1 else "", groups_sentence=groups_sentence(analysis),
         aspects="・".join(comparison.label(a) for a in comparison.aspect_keys),
         pos=comparison.side_label("positive"), neg=comparison.side_label("negative"),
         pos_long=comparison.side_label("positive", long=True), neg_long=comparison.side_label("negative", long=True),
         test_text=test_text, correspondence_text=_correspondence_text(by, n_groups),
         within=trend_group_label(comparison))
+    return NOTEBOOK_TEXT[key].format(**{name: md(value) for name, value in values.items()})  # Markdown
 
 
 def document_title(analysis: Analysis) -> str:
@@ -460,6 +474,6 @@ def document_title(analysis: Analysis) -> str:
 
 def document_intro(out_dir: str) -> str:
     """The Word summary's reading note: the unit, where the numbers come from, and what a code is."""
-    return (f"比べる単位は事業です。各文の数字は `{out_dir}` の表 (programs.csv, item_codes.csv, codes.csv) から計算したもので、"
+    return (f"比べる単位は事業です。各文の数字は {out_dir} の表 (programs.csv, item_codes.csv, codes.csv) から計算したもので、"
             "表が示すこと以上は述べていません。項目は市の表 (市が自ら評価した記述) そのままです。" + CODE_MEANING)
 
