@@ -865,16 +865,17 @@ def plot_program_changes(changes: pd.DataFrame, metadata: dict) -> Figure:
     """Each program as a bar from its first to its last year, coloured by what happened to it."""
     rows = changes[changes["first_year"].notna()].reset_index(drop=True)
     years = sorted(set(rows["first_year"].astype(int)) | set(rows["last_year"].astype(int)))
+    number = Comparison.from_metadata(metadata).columns.get("program_no", "番号")  # the table's own header
     fig, ax = new_figure(0.36 * len(rows) + 1.0)
     for i, row in enumerate(rows.itertuples(index=False)):
         y = len(rows) - 1 - i
         color = STATUS_COLORS[row.status]
         ax.plot([row.first_year, row.last_year], [y, y], color=color, linewidth=5, solid_capstyle="round")
         ax.scatter([row.first_year, row.last_year], [y, y], s=50, color=color, zorder=3)  # one-year programs too
-        before = [f"旧 NO {row.previous_no}"] if not pd.isna(row.previous_no) else []
+        before = [f"旧 {number} {int(row.previous_no)}"] if not pd.isna(row.previous_no) else []
         if isinstance(row.previous_name, str) and row.previous_name:
             before.append(f"旧名: {row.previous_name}")
-        label = f"NO {row.program_no} {row.program} [{STATUS_JA[row.status]}]"
+        label = f"{number} {row.program_no} {row.program} [{STATUS_JA[row.status]}]"
         ax.text(years[-1] + 0.12, y, label + ("\n" + "、".join(before) if before else ""), va="center",
                 fontsize=8, color=color, linespacing=1.1)
     ax.set_xticks(years, [f"{y}年度" for y in years])
@@ -883,9 +884,9 @@ def plot_program_changes(changes: pd.DataFrame, metadata: dict) -> Figure:
     ax.set_yticks([])
     ax.spines["left"].set_visible(False)
     ax.set_title("事業の継続・追加・廃止・名称変更・番号変更", fontsize=10)
-    add_footnote(fig, metadata, "事業は NO に関係なくまず名称 (全角・半角と空白を揃えて) で対応づけ、残った事業どうしは本文の大半"
-                 "(類似度 0.5 以上) が同じなら名称変更、それ以外を廃止・追加としています。"
-                 "名称が同じで NO だけが変わった事業は番号変更です。")
+    add_footnote(fig, metadata, f"事業は {number} に関係なくまず名称 (全角・半角と空白を揃えて) で対応づけ、残った事業どうしは"
+                 "本文の大半 (類似度 0.5 以上) が同じなら名称変更、それ以外を廃止・追加としています。"
+                 f"名称が同じで {number} だけが変わった事業は番号変更です。")
     return fig
 
 
