@@ -150,5 +150,5 @@ def test_the_pages_name_the_runs_own_folder_and_the_year_change(run_output):
     assert "年度の変化" in summary and "番号変更 4 事業 (NO 4 市民協働コーディネーター → NO 3 市民協働コーディネーター" in summary
     assert "逗子市・2024年度" in summary and "何が効果を上げ" not in summary
     text = "\n".join(p.text for p in Document(str(base / "reports" / "kyodo_summary.docx")).paragraphs)
-    assert text.startswith("「これまでの取り組みに係る協働の成果等」・「")  # the manifest's titles of both tables
+    assert text.startswith("「これまでの取り組みに係る協働の成果等」の計量テキスト分析")  # the manifest's title, once
     assert "各文の数字は processed の表" in text and "追加 1 事業 (NO 8 協働ポータルサイト (2025年度から))" in text
