@@ -235,3 +235,13 @@ def test_the_heatmap_footnote_says_only_what_was_drawn(cases):
 def test_markdown_shows_a_sentence_as_written():
     assert S.md("<script>alert(1)</script> *a* [b](c) `d`") == (
         "&lt;script&gt;alert(1)&lt;/script&gt; \\*a\\* \\[b\\](c) \\`d\\`")
+
+
+def test_the_year_table_counts_programs_per_aspect_as_the_year_figure_does(cases):
+    from kyodo_analysis.report import codes_by_year
+
+    analysis = cases["years"]
+    table = codes_by_year(analysis["codes"], analysis["items"], Comparison.from_metadata(analysis.metadata))
+    assert list(table.columns[:4]) == ["観点", "コード", "財政的支援 2024年度", "財政的支援 2025年度"]
+    assert set(table["観点"]) == {"効果", "限界"}  # never pooled over aspects
+    assert all(re.fullmatch(r"\d+ / \d+ 事業|—", cell) for cell in table.iloc[:, 2:].to_numpy().ravel())

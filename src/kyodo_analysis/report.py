@@ -251,17 +251,20 @@ def term_changes(trends: pd.DataFrame, top: int = 10, by: str = "support_type") 
 
 
 def codes_by_year(codes: pd.DataFrame, items: pd.DataFrame, comparison: Comparison | None = None) -> pd.DataFrame:
-    """Code × group for each year side by side: "items coded / items (share)"."""
+    """Code × (group, year) for each summarised aspect, as the year figure counts them: "programs with an
+    item of the code / programs with an item of that aspect" (never pooled over aspects)."""
     comparison = comparison or zushi_comparison()
     by = comparison.by
-    table = codes[(codes["aspect"] == "all") & codes["year"].notna()].copy()
-    table["cell"] = [f"{n}/{t} ({s:.0%})" for n, t, s in zip(table["n_items"], table["n_total"], table["share"], strict=True)]
+    table = codes[codes["aspect"].isin(comparison.sides) & codes["year"].notna()].copy()
+    table["cell"] = [f"{int(n)} / {int(t)} 事業" for n, t in zip(table["n_programs"], table["programs_total"], strict=True)]
+    table["観点"] = table["aspect"].map(comparison.label)
     order = group_order(items, by)
-    wide = table.pivot_table(index="code", columns=[by, "year"], values="cell", aggfunc="first", sort=False)
+    wide = table.pivot_table(index=["観点", "code"], columns=[by, "year"], values="cell", aggfunc="first", sort=False)
     columns = [(s, y) for s in order for y in sorted(table["year"].unique()) if (s, y) in wide.columns]
-    wide = wide[columns].reindex(list(dict.fromkeys(table["code"])))
-    wide.columns = [f"{s} {y}年度" for s, y in columns]
-    wide.index.name = "コード"
+    rows = [(comparison.label(a), c) for a in comparison.sides for c in dict.fromkeys(table["code"])]
+    wide = wide[columns].reindex([r for r in rows if r in wide.index])
+    wide.columns = [f"{s} {year_label(y)}" for s, y in columns]
+    wide.index.names = ["観点", "コード"]
     return wide.reset_index().fillna("—")
 
 
