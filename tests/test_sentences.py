@@ -245,3 +245,8 @@ def test_the_year_table_counts_programs_per_aspect_as_the_year_figure_does(cases
     assert list(table.columns[:4]) == ["観点", "コード", "財政的支援 2024年度", "財政的支援 2025年度"]
     assert set(table["観点"]) == {"効果", "限界"}  # never pooled over aspects
     assert all(re.fullmatch(r"\d+ / \d+ 事業|—", cell) for cell in table.iloc[:, 2:].to_numpy().ravel())
+
+
+def test_full_cells_are_counted_over_the_aspects_each_table_has(cases):
+    assert S.empty_cells_sentence(cases["abc"]) == "どの事業も、その表にある観点のすべてに記入があります。"
+    assert S.negation_sentence(cases["b"]) == "否定の語を含む項目はありません。"

@@ -90,7 +90,7 @@ def empty_cells_sentence(analysis: Analysis) -> str:
             parts.append(f"{program_label(row['program_no'], row['program'], comparison)} は"
                          + listed([a.label for a in empty]))
     if not parts:
-        return f"どの事業も{len(comparison.aspects)}つの観点すべてに記入があります。"
+        return "どの事業も、その表にある観点のすべてに記入があります。"
     note = (f"「{comparison.side_label('negative')}」が空欄でも、{comparison.side_label('negative')}がなかったという意味では"
             "ありません。" if empty_negative else "")
     return "、".join(parts) + f"が空欄です。記入がなかったこと自体が一つの所見です。{note}"
@@ -398,7 +398,7 @@ def yearly_summary_lines(analysis: Analysis) -> list[str]:
 
 # ---------------------------------------------------------------- notebook and report text named after the schema
 
-_UNIT = ("{by}は事業の性質なので、比べる単位は事業です。まず「何事業のうち何事業」「何項目のうち何項目」を示し、"
+_UNIT = ("{by}は事業ごとに決まるので、比べる単位は事業です。まず「何事業のうち何事業」「何項目のうち何項目」を示し、"
          "検定は事業を単位にしたものだけを使います。")
 NOTEBOOK_TEXT = {
     "items": "## {by} × 観点の項目数\n\n項目の数は記述の多さであって、成果や問題の大きさではありません。",
