@@ -78,7 +78,7 @@ def test_the_bundled_page_says_what_its_items_are_about_by_programs(cases):
     text = page_text(analysis)
     assert "どのコードにも当たりません" not in text and "最も多くの事業に共通する" not in text
     place = S.summary_sentences(analysis)[2]
-    assert re.match(r"場の提供 \(3 事業\): 効果の 6 項目 \(3 事業\) が最も多く触れているのは「[^」]+」\(3 / 3 事業\) で、「", place)
+    assert re.match(r"場の提供 \(3 事業\): 効果の 6 項目 \(3 事業\) が最も多く触れているのは「[^」]+」\(3 / 3 事業\) で、項目は「", place)
     assert S.empty_cells_sentence(analysis) == (
         "NO 6 逗子文化プラザ市民交流センター は「限界」「今後」が空欄です。記入がなかったこと自体が一つの所見です。"
         "「限界」が空欄でも、限界がなかったという意味ではありません。")
@@ -94,7 +94,9 @@ def side(rows: list[tuple[int, str]]) -> pd.DataFrame:
 
 def test_a_topic_is_named_most_common_only_when_it_is():
     leader = S.topic_phrase(side([(1, "X"), (2, "X"), (3, "Y")]), "効果")
-    assert leader == "効果の 3 項目 (3 事業) が最も多く触れているのは「X」(2 / 3 事業) で、「項目0」「項目1」などです"
+    assert leader == "効果の 3 項目 (3 事業) が最も多く触れているのは「X」(2 / 3 事業) で、項目は「項目0」「項目1」です"
+    three = S.topic_phrase(side([(1, "X"), (2, "X"), (2, "X")]), "効果")
+    assert three.endswith("「X」(2 / 2 事業) で、項目は「項目0」「項目1」など 3 項目です")
     tie = S.topic_phrase(side([(1, "X"), (2, "X"), (1, "Y"), (3, "Y")]), "課題")
     assert tie == "課題の 4 項目 (3 事業) が最も多く触れているのは 「X」「Y」 で、同数です (各 2 / 3 事業)"
     ones = S.topic_phrase(side([(1, "X"), (2, "Y"), (3, "Z")]), "理由")

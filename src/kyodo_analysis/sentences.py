@@ -292,8 +292,9 @@ def topic_phrase(side: pd.DataFrame, label: str) -> str:
                 "複数の事業に共通するコードはありません")
     if len(leaders) > 1:
         return f"{head}が最も多く触れているのは {listed(leaders)} で、同数です (各 {best} / {n_programs} 事業)"
-    quotes = _quote(coded.loc[coded["code"] == leaders[0], "text"].drop_duplicates().tolist())
-    return f"{head}が最も多く触れているのは「{leaders[0]}」({best} / {n_programs} 事業) で、{quotes}などです"
+    texts = coded.loc[coded["code"] == leaders[0], ["item_id", "text"]].drop_duplicates("item_id")["text"].tolist()
+    quotes = _quote(texts) + (f"など {len(texts)} 項目" if len(texts) > QUOTED_IN_SENTENCE else "")
+    return f"{head}が最も多く触れているのは「{leaders[0]}」({best} / {n_programs} 事業) で、項目は{quotes}です"
 
 
 def no_codes_sentence(analysis: Analysis) -> str:
