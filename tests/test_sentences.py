@@ -89,14 +89,15 @@ def test_the_bundled_page_says_what_its_items_are_about_by_programs(cases):
 def side(rows: list[tuple[int, str]]) -> pd.DataFrame:
     """Items of one side: (program, code) per row, one item per row."""
     return pd.DataFrame({"source_file": "t.tsv", "program_no": [p for p, _ in rows], "code": [c for _, c in rows],
-                         "item_id": [f"i{k}" for k in range(len(rows))], "text": [f"項目{k}" for k in range(len(rows))]})
+                         "item_id": [f"i{k}" for k in range(len(rows))], "text": [f"項目{k}" for k in range(len(rows))],
+                         "negated": [k == 1 for k in range(len(rows))]})
 
 
 def test_a_topic_is_named_most_common_only_when_it_is():
     leader = S.topic_phrase(side([(1, "X"), (2, "X"), (3, "Y")]), "効果")
-    assert leader == "効果の 3 項目 (3 事業) が最も多く触れているのは「X」(2 / 3 事業) で、項目は「項目0」「項目1」です"
+    assert leader == "効果の 3 項目 (3 事業) が最も多く触れているのは「X」(2 / 3 事業) で、項目は「項目0」「項目1」 (否定の述語を含む)です"
     three = S.topic_phrase(side([(1, "X"), (2, "X"), (2, "X")]), "効果")
-    assert three.endswith("「X」(2 / 2 事業) で、項目は「項目0」「項目1」など 3 項目です")
+    assert three.endswith("「X」(2 / 2 事業) で、項目は「項目0」「項目1」 (否定の述語を含む)など 3 項目です")
     tie = S.topic_phrase(side([(1, "X"), (2, "X"), (1, "Y"), (3, "Y")]), "課題")
     assert tie == "課題の 4 項目 (3 事業) が最も多く触れているのは 「X」「Y」 で、同数です (各 2 / 3 事業)"
     ones = S.topic_phrase(side([(1, "X"), (2, "Y"), (3, "Z")]), "理由")

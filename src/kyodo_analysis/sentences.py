@@ -21,6 +21,7 @@ from .years import cities, known_years, of_city, trend_group_label, year_cities
 NO_CODE = "コードなし"  # the row of the items no coding rule matched
 SUMMARY_ITEMS = 10  # items quoted per code and side; the counts beside them are always complete
 QUOTED_IN_SENTENCE = 2  # items a summary sentence quotes for the code it names
+NEGATED_MARK = " (否定の述語を含む)"  # after a quoted item with a negated predicate: a code hit may sit inside it
 CODE_MEANING = ("「コード」は、項目に出てくる語の組み合わせ (コーディングルール) から付ける話題の見出しで、"
                 "項目が何について書いているかを表します。良し悪しの判定ではありません。")
 
@@ -225,19 +226,22 @@ def code_test_sentence(analysis: Analysis, alpha: float = 0.05) -> str:
 
 def coded_items(analysis: Analysis) -> pd.DataFrame:
     """The items of the summarised aspects, one row per item and code (「コードなし」 for an item no rule
-    matched), in table order."""
+    matched), in table order; ``negated`` marks an item with a negated predicate (進まない, つながらない…)."""
     items, item_codes = analysis["items"], analysis["item_codes"]
     codes_of: dict[str, list[str]] = {}
     for item_id, code in zip(item_codes["item_id"].tolist(), item_codes["code"].tolist(), strict=True):
         codes_of.setdefault(item_id, []).append(code)
     sided = items[items["aspect"].isin(Comparison.from_metadata(analysis.metadata).sides)]
-    return sided.assign(code=sided["item_id"].map(lambda i: codes_of.get(i, [NO_CODE]))).explode("code")
+    terms = analysis["terms"]
+    negated = sided["item_id"].isin(set(terms.loc[terms["negated"].astype(bool), "item_id"]))
+    return sided.assign(code=sided["item_id"].map(lambda i: codes_of.get(i, [NO_CODE])), negated=negated).explode("code")
 
 
 def quoted_items(side: pd.DataFrame, comparison: Comparison | None = None, most: int = SUMMARY_ITEMS) -> str:
     """The items of one cell, in the table's order, at most ``most`` of them and then how many are left out."""
     comparison = comparison or zushi_comparison()
-    lines = [f"{program_label(r.program_no, r.program, comparison)}: {r.text}" for r in side.head(most).itertuples()]
+    lines = [f"{program_label(r.program_no, r.program, comparison)}: {r.text}"
+             + (NEGATED_MARK if getattr(r, "negated", False) else "") for r in side.head(most).itertuples()]
     if len(side) > most:
         lines.append(f"…ほか {len(side) - most:,} 項目 (item_codes.csv と items.csv に全件)")
     return "\n".join(lines)
@@ -270,8 +274,11 @@ def review_summary(analysis: Analysis) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _quote(texts: list[str], width: int = 40) -> str:
-    return "".join(f"「{t if len(t) <= width else t[:width] + '…'}」" for t in texts[:QUOTED_IN_SENTENCE])
+def _quote(rows: pd.DataFrame, width: int = 40) -> str:
+    """The first items quoted, cut at ``width`` characters, each marked when it holds a negated predicate."""
+    return "".join(f"「{t if len(t) <= width else t[:width] + '…'}」" + (NEGATED_MARK if n else "")
+                   for t, n in zip(rows["text"].head(QUOTED_IN_SENTENCE), rows["negated"].head(QUOTED_IN_SENTENCE),
+                                   strict=True))
 
 
 def topic_phrase(side: pd.DataFrame, label: str) -> str:
@@ -292,8 +299,8 @@ def topic_phrase(side: pd.DataFrame, label: str) -> str:
                 "複数の事業に共通するコードはありません")
     if len(leaders) > 1:
         return f"{head}が最も多く触れているのは {listed(leaders)} で、同数です (各 {best} / {n_programs} 事業)"
-    texts = coded.loc[coded["code"] == leaders[0], ["item_id", "text"]].drop_duplicates("item_id")["text"].tolist()
-    quotes = _quote(texts) + (f"など {len(texts)} 項目" if len(texts) > QUOTED_IN_SENTENCE else "")
+    rows = coded[coded["code"] == leaders[0]].drop_duplicates("item_id")
+    quotes = _quote(rows) + (f"など {len(rows)} 項目" if len(rows) > QUOTED_IN_SENTENCE else "")
     return f"{head}が最も多く触れているのは「{leaders[0]}」({best} / {n_programs} 事業) で、項目は{quotes}です"
 
 
