@@ -19,7 +19,7 @@ from .errors import NotebookError
 from .kwic import keyword_in_context
 from .labels import ACTION_JA, CATEGORY_JA, GENERIC_COLUMNS, HEADERS, STATUS_JA, UNKNOWN_YEAR, year_label
 from .schema import Comparison, zushi_comparison
-from .sentences import clopper_pearson, program_count, tests_run
+from .sentences import any_test_run, clopper_pearson, program_count
 from .stats import ALL_GROUPS, RANK_KEY, aspect_counts, counts, group_order, top_with_ties
 from .years import cities, known_years, of_city, term_shifts
 
@@ -162,7 +162,7 @@ def codes_crosstab(codes: pd.DataFrame, items: pd.DataFrame, aspect: str = "all"
     comparison = comparison or zushi_comparison()
     order = group_order(items, comparison.by)
     table = with_intervals(codes[codes["aspect"] == aspect])
-    tested = tests_run(table)
+    tested = any_test_run(table)
     rows = []
     for (year, code), group in table.groupby(["year", "code"], sort=False, dropna=False):
         group = group.set_index(comparison.by)

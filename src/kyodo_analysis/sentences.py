@@ -440,7 +440,7 @@ NOTEBOOK_TEXT = {
 }
 
 
-def tests_run(codes: pd.DataFrame) -> bool:
+def any_test_run(codes: pd.DataFrame) -> bool:
     """Whether any program-level test of the codes was run (codes.csv's ``test`` is "none" where not)."""
     return bool(len(codes)) and bool(((codes["test"].astype("string") != "none") & codes["p_holm"].notna()).any())
 
@@ -461,7 +461,7 @@ def notebook_text(key: str, analysis: Analysis) -> str:
         key = f"{key}_unpaired"
     by, n_groups = comparison.by_label, len(group_order(analysis["items"], comparison.by))
     test_text = (f"{by}の差の検定は、{by}のラベルを事業に並べ替える並べ替え検定で、"
-                 "検定したコード×観点に Holm 補正をかけています。" if tests_run(analysis["codes"]) else "")
+                 "検定したコード×観点に Holm 補正をかけています。" if any_test_run(analysis["codes"]) else "")
     values = dict(
         by=by, per=f"{by}ごとに" if n_groups > 1 else "", groups_sentence=groups_sentence(analysis),
         aspects="・".join(comparison.label(a) for a in comparison.aspect_keys),
