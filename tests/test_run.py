@@ -123,7 +123,8 @@ def test_the_word_summary_names_each_support_type_with_its_items(tmp_path, bundl
 def test_long_tables_and_cells_show_their_top_and_say_how_much_is_left_out():
     import pandas as pd
 
-    from kyodo_analysis.report import SHOWN_ROWS, quoted_items, show_table
+    from kyodo_analysis.report import SHOWN_ROWS, show_table
+    from kyodo_analysis.sentences import quoted_items
 
     html = show_table(pd.DataFrame({"語": [f"語{k}" for k in range(150)]})).to_html()
     assert "全 150 行のうち先頭の 100 行" in html and "残りの 50 行" in html and SHOWN_ROWS == 100
@@ -133,3 +134,21 @@ def test_long_tables_and_cells_show_their_top_and_say_how_much_is_left_out():
     lines = quoted_items(side).split("\n")
     assert lines[0] == "NO 1 事業: 項目1" and lines[9] == "NO 10 事業: 項目10"
     assert lines[10] == "…ほか 2 項目 (item_codes.csv と items.csv に全件)" and len(lines) == 11
+
+
+def test_the_pages_name_the_runs_own_folder_and_the_year_change(run_output):
+    import html as html_module
+
+    from docx import Document
+
+    base, _ = run_output
+    pages = {p.name: html_module.unescape(re.sub(r"<[^>]+>", " ", p.read_text(encoding="utf-8")))
+             for p in (base / "reports").glob("*.html")}
+    assert all("data/processed" not in text and "Warning" not in text for text in pages.values())
+    assert "処理の結果は processed に CSV" in re.sub(r"\s+", " ", pages["1.0-cleaning_2025.html"])
+    summary = re.sub(r"\s+", " ", pages["5.0-summary_2025.html"])
+    assert "年度の変化" in summary and "番号変更 4 事業 (NO 4 市民協働コーディネーター → NO 3 市民協働コーディネーター" in summary
+    assert "逗子市・2024年度" in summary and "何が効果を上げ" not in summary
+    text = "\n".join(p.text for p in Document(str(base / "reports" / "kyodo_summary.docx")).paragraphs)
+    assert text.startswith("「これまでの取り組みに係る協働の成果等」の計量テキスト分析")  # the manifest's title, once
+    assert "各文の数字は processed の表" in text and "追加 1 事業 (NO 8 協働ポータルサイト (2025年度から))" in text

@@ -17,7 +17,7 @@ from .clusters import term_clusters
 from .coding import code_items, code_table, read_rules, unused_rule_words
 from .errors import InputError
 from .evidence import code_evidence
-from .labels import HEADERS
+from .labels import HEADERS, column_labels
 from .manifest import Entry, ManifestRows, resolve_city, resolve_schema, resolve_year, sha256
 from .schema import Comparison, load_schema, merged_aspects
 from .spelling_variants import synonym_candidates
@@ -123,7 +123,7 @@ def comparison_of(tables: Sequence[Table], by: str = "support_type") -> Comparis
             raise InputError(table.path, f"NO {first['program_no']} ({first['program']}) に{what}がありません"
                              f" ({len(missing)} 事業)。", line=None if by == "city" else int(first["source_line"]), hint=hint)
     attributes = {key: headers[0] for t in tables for key, headers in t.schema.attributes.items()}
-    return Comparison(aspects, by, labels[by], attributes)
+    return Comparison(aspects, by, labels[by], attributes, column_labels([t.schema for t in tables]))
 
 
 def analyze(paths: Sequence[str | Path], year: int | None = None, schema: str | Path | None = None,

@@ -256,6 +256,11 @@ NOTEBOOKS = ["1.0-cleaning.ipynb", "2.0-keywords.ipynb", "3.0-support-types.ipyn
 YEAR_NOTEBOOK = "4.0-year-over-year.ipynb"
 
 
+def shown_path(path: Path) -> str:
+    """A folder as the reader of a report knows it: relative to where the run was started (no absolute path)."""
+    return Path(os.path.relpath(Path(path).resolve(), Path.cwd().resolve())).as_posix()
+
+
 def report_stages(analysis: Analysis, args: argparse.Namespace, reports: Path, data_dir: Path) -> None:
     """figures → Excel workbook → every notebook executed (reading ``data_dir``) and rendered to HTML,
     all into ``reports`` (a run's staging folder).
@@ -281,10 +286,12 @@ def report_stages(analysis: Analysis, args: argparse.Namespace, reports: Path, d
         draw_figures(specs + year_figure_specs(analysis), reports / "figures", analysis.metadata, min(2, os.cpu_count() or 1))
     _stage("figures", figures)
     _stage("workbook", lambda: write_workbook(analysis, reports / "kyodo_tables.xlsx"))
-    _stage("word", lambda: write_summary(analysis, reports / "figures", reports / "kyodo_summary.docx"))
+    _stage("word", lambda: write_summary(analysis, reports / "figures", reports / "kyodo_summary.docx",
+                                         shown_path(Path(args.out))))
     # Paths relative to the notebooks' folder, where the kernel runs: no absolute path ends up in a report.
     parameters = {"DATA_DIR": os.path.relpath(data_dir.resolve(), notebooks.resolve()),
-                  "RAW_DIR": os.path.relpath(Path(args.raw_dir).resolve(), notebooks.resolve()), "YEAR": None}
+                  "RAW_DIR": os.path.relpath(Path(args.raw_dir).resolve(), notebooks.resolve()), "YEAR": None,
+                  "OUT_DIR": shown_path(Path(args.out))}  # the final folder, not the staging one
     jobs = [(notebooks / name, reports / name.replace(".ipynb", ".html" if year is None else f"_{year}.html"),
              {**parameters, "YEAR": year}) for year in per_year for name in NOTEBOOKS]
     comparable = year_cities(analysis["items"])  # years are compared within a city: one page per such city

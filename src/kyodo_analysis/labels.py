@@ -9,7 +9,7 @@ from __future__ import annotations
 ALL_JA = "全体"
 NO_SUPPORT_TYPE = "区分なし"  # the group of a program whose table has no support type for it (never a blank)
 STATUS_JA = {"kept": "継続", "added": "追加", "removed": "廃止", "renamed": "名称変更", "renumbered": "番号変更"}
-UNKNOWN_YEAR = "不明"
+UNKNOWN_YEAR = "年度不明"  # the one spelling of a table whose year is unknown, everywhere
 CATEGORY_JA = {"title": "表題", "blank": "空行", "header": "見出し", "guidance": "記入例", "data": "データ",
                "continuation": "前の事業の続き", "space_removed": "空白の削除"}
 ACTION_JA = {"kept": "使用", "dropped": "除外"}  # cleaning_log.csv
@@ -36,4 +36,19 @@ def year_label(year: object) -> str:
     try:
         return f"{int(year)}年度"
     except (TypeError, ValueError):
-        return f"年度{UNKNOWN_YEAR}"
+        return UNKNOWN_YEAR
+
+
+GENERIC_COLUMNS = {"program_no": "番号", "support_type": "区分"}  # when tables name a column differently
+
+
+def column_labels(schemas) -> dict[str, str]:
+    """The number and grouping columns' headers as the tables call them (事務事業コード, 分野…): the
+    schemas' first header text when every schema that has the column agrees, a neutral word when they
+    differ; a column no schema has is absent (the programs are then numbered in table order)."""
+    labels = {}
+    for key, generic in GENERIC_COLUMNS.items():
+        own = {s.columns[key][0] for s in schemas if s.columns.get(key)}
+        if own:
+            labels[key] = own.pop() if len(own) == 1 else generic
+    return labels

@@ -203,6 +203,35 @@ def add_footnote(fig: Figure, metadata: dict, extra: str = "") -> None:
              transform=fig.transFigure)
 
 
+CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
+
+
+def _ems(text: str) -> float:
+    """Width in ems: full-width characters 1, others about 0.55 (as :func:`wrap_to` counts)."""
+    import unicodedata
+
+    return sum(1.0 if unicodedata.east_asian_width(c) in "WFA" else 0.55 for c in text)
+
+
+def _halves(name: str) -> str:
+    """A name over two lines of about equal width (財政的 / 支援), never inside a run of Latin letters or digits."""
+    cut = next(k for k in range(1, len(name) + 1) if _ems(name[:k]) >= _ems(name) / 2)
+    while 0 < cut < len(name) and name[cut - 1].isascii() and name[cut].isascii() and name[cut - 1] != " ":
+        cut += 1
+    return f"{name[:cut].rstrip()}\n{name[cut:].lstrip()}" if 0 < cut < len(name) else name
+
+
+def group_names(order: list[str], ems: float, what: str) -> tuple[dict[str, str], str]:
+    """How each group is written where ``ems`` full-width characters fit on a line: as it is, or split
+    into two halves, when every name fits so; otherwise each group as a circled number (①, ②…) with the
+    full names in a note for the footnote (one style per figure, never a mix)."""
+    names = [str(name) for name in order]
+    if all(_ems(name) <= 2 * ems for name in names):
+        return {name: name if _ems(name) <= ems else _halves(name) for name in names}, ""
+    shown = {name: CIRCLED[k % len(CIRCLED)] for k, name in enumerate(names)}
+    return shown, f"{what}: " + "、".join(f"{shown[name]} {name}" for name in names) + "。"
+
+
 def provenance(metadata: dict) -> str:
     """What produced a figure: raw files with SHA-256, dictionary, word lists and coding rules."""
     parts = [f"raw: {f['file']} sha256={f['sha256']}" for f in metadata.get("raw_files", [])]
@@ -293,7 +322,8 @@ def plot_items_by_aspect(programs: pd.DataFrame, metadata: dict) -> Figure:
     if len(x) < MIN_SLOTS:  # one or two groups keep the bar width of three, not stretched across the figure
         middle = (len(x) - 1) / 2
         ax.set_xlim(middle - MIN_SLOTS / 2, middle + MIN_SLOTS / 2)
-    ax.set_xticks(x, [f"{g}\n({n}事業)" for g, n in zip(order, table["programs"], strict=True)])
+    names, named = group_names(order, 40 / max(len(order), MIN_SLOTS), comparison.by_label)
+    ax.set_xticks(x, [f"{names[g]}\n({n}事業)" for g, n in zip(order, table["programs"], strict=True)])
     ax.set_ylabel("項目数")
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     top = table[[f"n_{a}" for a in comparison.aspect_keys]].max().max() if len(table) else 0
@@ -304,8 +334,8 @@ def plot_items_by_aspect(programs: pd.DataFrame, metadata: dict) -> Figure:
     ax.set_title(f"{comparison.by_label}ごとの項目数 ({labels})")
     ax.legend(frameon=False, ncols=min(len(comparison.aspects), 3), loc="upper center", bbox_to_anchor=(0.5, -0.25))
     absent = "棒のない観点は、その表にない列です。" if table.isna().any().any() else ""
-    add_footnote(fig, metadata, f"項目 {int(table['n_items'].sum())} 件・事業 {int(table['programs'].sum())} 件。{absent}"
-                 "件数は記述の多さであり、成果の大きさではありません。")
+    add_footnote(fig, metadata, f"{named}項目 {int(table['n_items'].sum())} 件・事業 {int(table['programs'].sum())} 件。"
+                 f"{absent}件数は記述の多さであり、成果の大きさではありません。")
     return fig
 
 
@@ -362,20 +392,21 @@ def plot_effect_vs_limitation(keywords: pd.DataFrame, items: pd.DataFrame, metad
     fig, axes = new_figure(0.6 * len(order) + 0.19 * sum(rows) + 0.4, ncols=2, nrows=max(len(order), 1),
                            gridspec_kw={"height_ratios": rows or [1]})
     axes = np.atleast_2d(axes)
+    names, named = group_names(order, 16, comparison.by_label)
     for k, group in enumerate(order):
         for j, side in enumerate(sides):
             ax = axes[k, j]
             kept, left_out, n_terms = ranked[group, side]
             _term_bars(ax, kept, polarity_color(side), side == "negative", n_terms, rows[k], scale)
             note = f" (同数で省いた {left_out} 語)" if left_out and len(kept) else ""
-            ax.set_title(f"{group}: {comparison.side_label(side)}{note}", color=support_color(group, order))
+            ax.set_title(f"{names[group]}: {comparison.side_label(side)}{note}", color=support_color(group, order))
     for ax in axes[-1]:
         ax.set_xlabel("その語を含む項目数")
     fig.suptitle(f"{comparison.by_label}ごとの「{comparison.side_label('negative')}」の語 (左) と"
                  f"「{comparison.side_label('positive')}」の語 (右)", fontsize=10)
     skipped = (f"「{comparison.side_label('positive')}」「{comparison.side_label('negative')}」の項目がない{comparison.by_label}"
                f" ({'、'.join(left_out_groups)}) は省きました。" if left_out_groups else "")
-    add_footnote(fig, metadata, f"語は抽出語 (terms.csv)。順位は 事業数 → 項目数 → 出現回数 の順で、上位 {top} 語まで。"
+    add_footnote(fig, metadata, f"{named}語は抽出語 (terms.csv)。順位は 事業数 → 項目数 → 出現回数 の順で、上位 {top} 語まで。"
                  f"同数が続くときは {2 * top} 語までなら全部、それを超えるなら同数の手前で打ち切り、"
                  f"省いた語の数を示します。{skipped}")
     return fig
@@ -391,6 +422,8 @@ def plot_distinctive_terms(distinctive: pd.DataFrame, items: pd.DataFrame, metad
     by = by or comparison.by
     order = list(comparison.aspect_keys) if by == "aspect" else group_order(items, by)
     what = "観点" if by == "aspect" else comparison.by_label
+    if len(order) < 2:
+        return plot_note(f"{what}ごとの特徴語", f"{what}が 1 つなので、ほかの{what}と比べる特徴語はありません", metadata)
     chosen = {}
     for support in order:
         sub = distinctive[(distinctive[by] == support) & (distinctive["z"] >= threshold)]
@@ -400,12 +433,13 @@ def plot_distinctive_terms(distinctive: pd.DataFrame, items: pd.DataFrame, metad
     ncols, nrows = min(len(order), PANELS_PER_ROW), -(-len(order) // PANELS_PER_ROW)  # rows of three panels
     fig, axes = new_figure(nrows * (0.22 * slots + 1.2 if slots else 1.3), ncols=ncols, nrows=nrows, sharex=True)
     axes = np.atleast_1d(axes).ravel()
+    names, named = group_names([comparison.label(g) if by == "aspect" else g for g in order], 30 / ncols, what)
     for ax in axes[len(order):]:
         ax.set_axis_off()  # the empty places of the last row
     for ax, support in zip(axes, order, strict=False):
         kept, left_out = chosen[support]
         color = aspect_color(comparison, support) if by == "aspect" else support_color(support, order)
-        name = comparison.label(support) if by == "aspect" else support
+        name = names[comparison.label(support) if by == "aspect" else support]
         ax.set_title(name + (f" (同数で省いた {left_out} 語)" if left_out else ""), color=color)
         if kept.empty:
             own = distinctive[distinctive[by] == support]
@@ -422,8 +456,8 @@ def plot_distinctive_terms(distinctive: pd.DataFrame, items: pd.DataFrame, metad
         ax.set_xlabel("z 値")
         ax.axvline(threshold, color="#999999", linewidth=0.6, linestyle=":")
     fig.suptitle(f"{what}ごとの特徴語 (その{what} 対 他の{what}、z ≧ {threshold} の語)", fontsize=10)
-    add_footnote(fig, metadata, "z は Monroe ほか (2008) の一対残りの重み付き対数オッズ比 (情報事前分布つき)"
-                 f"を標準誤差で割った値。括弧内は出現回数 (その{what}/他の{what})。"
+    add_footnote(fig, metadata, f"{named}z は Monroe ほか (2008) の一対残りの重み付き対数オッズ比 (情報事前分布つき)"
+                 "を標準誤差で割った値。" + (f"括弧内は出現回数 (その{what}/他の{what})。" if slots else "") +
                  "語の出現を数えた記述の目安で、事業単位の検定ではありません。")
     return fig
 
@@ -435,7 +469,7 @@ def heatmap_panels(codes: pd.DataFrame, comparison: Comparison) -> list[str]:
     return panels if 0 < len(panels) <= 4 else ["all"]
 
 
-def _heatmap_panel(ax, table: pd.DataFrame, by: str, code_order: list[str], columns: list[str]):
+def _heatmap_panel(ax, table: pd.DataFrame, by: str, code_order: list[str], columns: list[str], names: dict[str, str]):
     """One aspect's code × group cells: programs with the code / programs, shaded by that share."""
     pivot = {name: table.pivot_table(index="code", columns=by, values=name, aggfunc="first")
              .reindex(index=code_order, columns=columns) for name in ("n_programs", "programs_total")}
@@ -447,44 +481,60 @@ def _heatmap_panel(ax, table: pd.DataFrame, by: str, code_order: list[str], colu
             text = "—" if pd.isna(total) else f"{int(done)}/{int(total)}"
             ax.text(j, i, text, ha="center", va="center", fontsize=8,
                     color="white" if not np.isnan(share[i, j]) and share[i, j] > 0.6 else "black")
-    ax.set_xticks(range(len(columns)), [_short(s) for s in columns], fontsize=8)
+    ax.set_xticks(range(len(columns)), [names[s] for s in columns], fontsize=8)
     ax.tick_params(length=0)
     ax.spines[:].set_visible(False)
     return image
+
+
+def heatmap_note(codes: pd.DataFrame, comparison: Comparison, n_columns: int, marked: bool, alpha: float) -> str:
+    """What the heatmap's colours and marks mean, true for what was drawn: the tests' own labelling
+    counts and Holm only where tests were run; no word about marks that are not drawn."""
+    what = comparison.by_label
+    if n_columns < 2:
+        return f"{what}が 1 つなので比べるものはなく、色はコードの項目がある事業の割合 (記述) です。"
+    tested = codes[(codes["test"].astype("string") != "none") & codes["p_holm"].notna()]
+    if tested.empty:
+        return (f"検定はしていません: この事業数では、どの{what}の違いも検定では示せないため、"
+                "色は割合を表す記述で、多い・少ないの判定ではありません。")
+    tests = (f"{what}の差の検定は、{what}のラベルを事業に並べ替える検定 (単位は事業; {tests_run(tested, comparison.label)}) で、"
+             "検定した全コード×観点に Holm 補正。")
+    if marked:
+        return tests + f"* は補正後 p<{alpha} のコード。"
+    return tests + f"補正後 p<{alpha} のコードはなく、色は割合を表す記述で、多い・少ないの判定ではありません。"
 
 
 @styled
 def plot_code_heatmap(codes: pd.DataFrame, items: pd.DataFrame, metadata: dict, alpha: float = 0.05) -> Figure:
     """Codes × group, one panel per aspect (see :func:`heatmap_panels`): how many of the group's programs
     have an item with the code. Colour is that share (a description); a code × aspect is marked only
-    where the program-level test, Holm-adjusted, is below ``alpha``."""
+    where the program-level test, Holm-adjusted, is below ``alpha``. A table with no code: a sentence."""
     comparison = Comparison.from_metadata(metadata)
     by, order, what = comparison.by, group_order(items, comparison.by), comparison.by_label
+    title = f"コード × {what}: コードに当たる項目のある事業数 / その観点の項目がある事業数"
+    if codes.empty:
+        return plot_note(title, "コードの付いた項目がありません (図にするものがありません)", metadata)
     code_order = list(dict.fromkeys(codes["code"]))
     panels = heatmap_panels(codes, comparison)
     columns = {a: [g for g in order if (codes.loc[codes["aspect"] == a, by] == g).any()] for a in panels}
+    n_columns = sum(len(c) for c in columns.values())
+    names, named = group_names(order, 30 / max(n_columns, 1), what)
     fig, axes = new_figure(0.3 * len(code_order) + 1.3, ncols=len(panels), sharey=True,
                            gridspec_kw={"width_ratios": [max(len(columns[a]), 1) for a in panels]})
     axes = np.atleast_1d(axes)
     marked: set[str] = set()
     for ax, aspect in zip(axes, panels, strict=True):
         table = codes[codes["aspect"] == aspect]
-        image = _heatmap_panel(ax, table, by, code_order, columns[aspect])
+        image = _heatmap_panel(ax, table, by, code_order, columns[aspect], names)
         found = set(table.loc[table["p_holm"].fillna(1) < alpha, "code"])
         marked |= found
         ax.set_title(comparison.label(aspect) + (f" (*: {what}の差)" if found else ""))
     axes[0].set_yticks(range(len(code_order)), [c + (" *" if c in marked else "") for c in code_order])
     fig.colorbar(image, ax=axes, shrink=0.7, label="コードの項目がある事業の割合")
-    fig.suptitle(f"コード × {what}: コードに当たる項目のある事業数 / その観点の項目がある事業数", fontsize=9.5)
-    tested = codes.dropna(subset=["p_holm"])
-    if (tested["p_holm"] < alpha).any():
-        verdict = f"* は補正後 p<{alpha} のコード。"
-    else:
-        verdict = (f"補正後 p<{alpha} のコード・観点はありません: この事業数では{what}の差を示せないため、"
-                   "色は割合を表すだけで、多い・少ないの判定ではありません。")
-    pooled = "観点ごとに比べられる列がないため、観点をまとめた「全体」を示します。" if panels == ["all"] else ""
-    add_footnote(fig, metadata, f"{pooled}{what}の差の検定は、{what}のラベルを事業に並べ替える検定 (単位は事業; "
-                 f"{tests_run(codes, comparison.label)}) で、コード×観点の全検定に Holm 補正。{verdict}")
+    fig.suptitle(title, fontsize=9.5)
+    pooled = "観点ごとに比べられる列がないため、観点をまとめた「全体」を示します。" if panels == ["all"] and n_columns > 1 else ""
+    add_footnote(fig, metadata, named + pooled + heatmap_note(codes, comparison, max(len(c) for c in columns.values()),
+                                                              bool(marked), alpha))
     return fig
 
 
@@ -527,6 +577,10 @@ def plot_network(nodes: pd.DataFrame, edges: pd.DataFrame, items: pd.DataFrame, 
     forest (``mst``) drawn heavier."""
     comparison = Comparison.from_metadata(metadata)
     order, what = group_order(items, comparison.by), comparison.by_label
+    if not (edges["kind"] == "term").any():
+        return plot_note(f"共起ネットワーク (同じ項目に出てくる語; 色付きの札は{what})",
+                         "2 項目以上で一緒に使われる語がないため、共起ネットワークはありません", metadata)
+    names, named = group_names(order, 10, what)
     position = spread_labels(nodes, size=(5.6, 4.6), font=8.0)
     fig, ax = new_figure(5.6)
     max_j = edges["jaccard"].max() if len(edges) else 1
@@ -548,7 +602,7 @@ def plot_network(nodes: pd.DataFrame, edges: pd.DataFrame, items: pd.DataFrame, 
             ax.scatter(x, y, s=size, color=fill, edgecolors="#777777", linewidths=0.5, zorder=2)
             ax.text(x, y, node.node, ha="center", va="center", fontsize=8, zorder=3)
         else:
-            ax.text(x, y, node.node, ha="center", va="center", fontsize=8, color="white", zorder=4,
+            ax.text(x, y, names.get(node.node, node.node), ha="center", va="center", fontsize=8, color="white", zorder=4,
                     bbox={"boxstyle": "round,pad=0.3", "facecolor": support_color(node.node, order), "edgecolor": "none"})
     ax.set_axis_off()
     ax.margins(0.06)
@@ -556,7 +610,7 @@ def plot_network(nodes: pd.DataFrame, edges: pd.DataFrame, items: pd.DataFrame, 
     term_edges = edges[edges["kind"] == "term"]
     cut = term_edges["jaccard"].min() if len(term_edges) else float("nan")
     add_footnote(fig, metadata,
-                 f"語どうしの線は Jaccard 係数 {cut:.3f} 以上の {len(term_edges)} 本すべて (上位60本目と同じ値の辺も含む; "
+                 f"{named}語どうしの線は Jaccard 係数 {cut:.3f} 以上の {len(term_edges)} 本すべて (上位60本目と同じ値の辺も含む; "
                  "2項目以上に出る語)。円の大きさは項目数、"
                  + ("円の濃さは媒介中心性。" if shade == "centrality"
                     else "淡い色はコミュニティ (貪欲法によるモジュラリティ最大化)。")
@@ -598,13 +652,15 @@ def plot_correspondence(term_coords: pd.DataFrame, group_coords: pd.DataFrame, i
         ax.annotate("\n".join(lines), (row.px, row.py), xytext=(5, -6 if below else 5), textcoords="offset points",
                     fontsize=8, va="top" if below else "bottom",
                     bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none", "alpha": 0.8})
+    names, named = group_names(order, 10, what)
     for row in group_coords.itertuples(index=False):
         x, y = getattr(row, x_dim), getattr(row, y_dim) if y_dim else 0.0
         color = support_color(row.group, order) if row.group in order else "#333333"
         ax.scatter(x, y, s=60, marker="s", color=color, zorder=3)
         inward_x, inward_y = -x, -y  # terms of this type only lie beyond the point: label it on the inner side
         sideways = abs(inward_x) >= abs(inward_y)
-        ax.annotate(row.group, (x, y), xytext=(8 * np.sign(inward_x), 0) if sideways else (0, 9 * np.sign(inward_y)),
+        offset = (8 * np.sign(inward_x), 0) if sideways else (0, 9 * np.sign(inward_y))
+        ax.annotate(names.get(row.group, row.group), (x, y), xytext=offset,
                     textcoords="offset points", fontsize=8.5,
                     ha=("left" if inward_x > 0 else "right") if sideways else "center",
                     va="center" if sideways else ("bottom" if inward_y > 0 else "top"),
@@ -617,7 +673,7 @@ def plot_correspondence(term_coords: pd.DataFrame, group_coords: pd.DataFrame, i
     ax.set_title(f"対応分析: 語と{what} (対称マップ)")
     n_groups = len(group_coords)
     add_footnote(fig, metadata,
-                 f"χ² の大きい上位 {len(term_coords)} 語 (2回以上出現; 同値は切らずに含む)。"
+                 f"{named}χ² の大きい上位 {len(term_coords)} 語 (2回以上出現; 同値は切らずに含む)。"
                  f"一つの{what}にしか出ない語は同じ点にまとめて表示しており、その点は{what}の点そのものではなく、同じ方向のさらに外側にあります。"
                  f"{what}が {n_groups} つなので、{n_groups - 1} 軸で慣性の 100% を説明します。"
                  f"語と{what}の距離は直接には比べられず、同じ方向にあることが結びつきを表します。")
@@ -724,17 +780,18 @@ def plot_items_by_year(programs: pd.DataFrame, metadata: dict) -> Figure:
     aspects = tuple(a for a in comparison.aspect_keys if programs[f"n_{a}"].notna().any())
     per_year = {year: aspect_counts(programs[programs["year"] == year], comparison) for year in years}
     top = max([int(v) for t in per_year.values() for a in aspects for v in t[f"n_{a}"].dropna()], default=1)
+    names, named = group_names(order, 45 / max(len(order), 1), comparison.by_label)
     for ax, support in zip(axes, order, strict=True):
         x = np.arange(len(years))
         aspect_bars(ax, comparison, x, lambda aspect, g=support: [
             per_year[year][f"n_{aspect}"].get(g, 0) for year in years], 8, aspects)
         ax.set_xticks(x, [f"{y}年度" for y in years])
         ax.set_ylim(0, top * (1.3 + 0.12 * len(aspects)) + 0.5)
-        ax.set_title(support, color=support_color(support, order), fontsize=9.5)
+        ax.set_title(names[support], color=support_color(support, order), fontsize=9.5)
     axes[0].set_ylabel("項目数")
     axes[0].legend(frameon=False, fontsize=8, loc="upper left")  # in the headroom left above the bars
     fig.suptitle(f"年度ごとの項目数 ({comparison.by_label} × 観点)", fontsize=10)
-    add_footnote(fig, metadata, f"その年度の表にない{comparison.by_label}は 0 件です。"
+    add_footnote(fig, metadata, f"{named}その年度の表にない{comparison.by_label}は 0 件です。"
                  "件数は記述の多さであり、成果の大きさではありません。")
     return fig
 
@@ -766,15 +823,11 @@ def plot_term_changes(trends: pd.DataFrame, metadata: dict, top: int = 10, thres
         ax.axvline(0, color="#333333", linewidth=0.8)
         ax.set_xlabel("z 値 (重み付き対数オッズ比; 右: 増えた語 / 左: 減った語)")
     note = f"同数のため {left_out} 語を省きました。" if left_out else ""
-    add_footnote(fig, metadata, f"括弧内は出現回数 (前年度→当年度)。全{trend_group_label(comparison)}・全観点をまとめた比較です。"
+    shown = "括弧内は出現回数 (前年度→当年度)。" if len(rows) else ""
+    add_footnote(fig, metadata, f"{shown}全{trend_group_label(comparison)}・全観点をまとめた比較です。"
                  f"{note}"
                  "事業の追加・削除による変化も含みます。")
     return fig
-
-
-def _short(support: str) -> str:
-    """A support type broken over two lines for a narrow column (財政的 / 支援)."""
-    return support.replace("支援", "\n支援").replace("の提供", "\nの提供")
 
 
 @styled
@@ -806,10 +859,11 @@ def plot_codes_by_year(codes: pd.DataFrame, items: pd.DataFrame, metadata: dict)
         ax.set_title(comparison.label(aspect, long=True), fontsize=9)
         ax.tick_params(length=0)
         ax.spines[:].set_visible(False)
-    ax.set_xticks(range(len(columns)), [f"{_short(s)}\n{y}" for s, y in columns], fontsize=8)
+    names, named = group_names(order, 30 / max(len(columns), 1), comparison.by_label)
+    ax.set_xticks(range(len(columns)), [f"{names[s]}\n{y}" for s, y in columns], fontsize=8)
     what = comparison.by_label
     fig.suptitle(f"年度ごとのコード × {what} (コードの項目がある事業数 / その観点の項目がある事業数)", fontsize=9.5)
-    add_footnote(fig, metadata, "色はその割合 (記述であり検定ではありません)。"
+    add_footnote(fig, metadata, f"{named}色はその割合 (記述であり検定ではありません)。"
                  f"— はその年度にその{what}の事業がないことを表します。"
                  "事業の追加・廃止で分母が変わるため、割合の変化は事業の入れ替わりも含みます。")
     return fig
@@ -823,16 +877,17 @@ def plot_program_changes(changes: pd.DataFrame, metadata: dict) -> Figure:
     """Each program as a bar from its first to its last year, coloured by what happened to it."""
     rows = changes[changes["first_year"].notna()].reset_index(drop=True)
     years = sorted(set(rows["first_year"].astype(int)) | set(rows["last_year"].astype(int)))
+    number = Comparison.from_metadata(metadata).columns.get("program_no", "番号")  # the table's own header
     fig, ax = new_figure(0.36 * len(rows) + 1.0)
     for i, row in enumerate(rows.itertuples(index=False)):
         y = len(rows) - 1 - i
         color = STATUS_COLORS[row.status]
         ax.plot([row.first_year, row.last_year], [y, y], color=color, linewidth=5, solid_capstyle="round")
         ax.scatter([row.first_year, row.last_year], [y, y], s=50, color=color, zorder=3)  # one-year programs too
-        before = [f"旧 NO {row.previous_no}"] if not pd.isna(row.previous_no) else []
+        before = [f"旧 {number} {int(row.previous_no)}"] if not pd.isna(row.previous_no) else []
         if isinstance(row.previous_name, str) and row.previous_name:
             before.append(f"旧名: {row.previous_name}")
-        label = f"NO {row.program_no} {row.program} [{STATUS_JA[row.status]}]"
+        label = f"{number} {row.program_no} {row.program} [{STATUS_JA[row.status]}]"
         ax.text(years[-1] + 0.12, y, label + ("\n" + "、".join(before) if before else ""), va="center",
                 fontsize=8, color=color, linespacing=1.1)
     ax.set_xticks(years, [f"{y}年度" for y in years])
@@ -841,9 +896,9 @@ def plot_program_changes(changes: pd.DataFrame, metadata: dict) -> Figure:
     ax.set_yticks([])
     ax.spines["left"].set_visible(False)
     ax.set_title("事業の継続・追加・廃止・名称変更・番号変更", fontsize=10)
-    add_footnote(fig, metadata, "事業は NO に関係なくまず名称 (全角・半角と空白を揃えて) で対応づけ、残った事業どうしは本文の大半"
-                 "(類似度 0.5 以上) が同じなら名称変更、それ以外を廃止・追加としています。"
-                 "名称が同じで NO だけが変わった事業は番号変更です。")
+    add_footnote(fig, metadata, f"事業は {number} に関係なくまず名称 (全角・半角と空白を揃えて) で対応づけ、残った事業どうしは"
+                 "本文の大半 (類似度 0.5 以上) が同じなら名称変更、それ以外を廃止・追加としています。"
+                 f"名称が同じで {number} だけが変わった事業は番号変更です。")
     return fig
 
 

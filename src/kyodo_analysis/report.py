@@ -18,30 +18,38 @@ from .analysis import Analysis
 from .errors import NotebookError
 from .evidence import code_item_ids, keyword_item_ids
 from .kwic import keyword_in_context
-from .labels import ACTION_JA, CATEGORY_JA, HEADERS, STATUS_JA, UNKNOWN_YEAR, year_label
+from .labels import ACTION_JA, CATEGORY_JA, GENERIC_COLUMNS, HEADERS, STATUS_JA, UNKNOWN_YEAR, year_label
 from .schema import Comparison, zushi_comparison
+from .sentences import any_test_run, clopper_pearson, program_count
 from .spelling_variants import shown as shown_variants
-from .stats import ALL_GROUPS, RANK_KEY, aspect_counts, counts, group_order, largest, top_with_ties
-from .years import cities, known_years, of_city, term_shifts, trend_group_label, year_cities
+from .stats import ALL_GROUPS, RANK_KEY, aspect_counts, counts, group_order, top_with_ties
+from .years import cities, known_years, of_city, term_shifts
 
 WORKBOOK_EPOCH = dt.datetime(2000, 1, 1)
 
 
-def headers(comparison: Comparison | None = None) -> dict[str, str]:
-    """Japanese column headers: the shared ones, the compared group's label and the attributes' labels."""
+def headers(comparison: Comparison | None = None, group_label: str | None = None) -> dict[str, str]:
+    """Japanese column headers: the shared ones, the compared group's label (``group_label`` when the
+    groups are something else, such as the aspects), the tables' own number and grouping headers and the
+    attributes' labels."""
     comparison = comparison or zushi_comparison()
+    group_label = group_label or comparison.by_label
+    number = comparison.columns.get("program_no", GENERIC_COLUMNS["program_no"])
     aspects = {f"n_{a.key}": f"{a.label}の項目数" for a in comparison.aspects}
-    grouped = {k: v.replace("区分", comparison.by_label) for k, v in HEADERS.items() if k != "support_type"}
+    grouped = {k: v.replace("区分", group_label) for k, v in HEADERS.items() if k != "support_type"}
+    own = {"support_type": comparison.columns.get("support_type", GENERIC_COLUMNS["support_type"]),
+           "program_no": number, "previous_no": f"以前の{number}"}
     sides = {}
     if comparison.paired:  # effect_vs_limitation.csv's _effect / _limitation columns: the schema's two sides
         for suffix, polarity in (("effect", "positive"), ("limitation", "negative")):
             label = comparison.side_label(polarity)
             sides |= {f"programs_{suffix}": f"{label}で使った事業", f"items_{suffix}": f"{label}の項目数"}
-    return {**HEADERS, **grouped, **sides, **aspects, **comparison.attributes, comparison.by: comparison.by_label}
+    return {**HEADERS, **grouped, **own, **sides, **aspects, **comparison.attributes, comparison.by: comparison.by_label}
 
 
-def _aspect_ja(frame: pd.DataFrame, comparison: Comparison | None = None) -> pd.DataFrame:
-    """Aspects in Japanese and an unknown year shown as 不明 (for people, not for further computation),
+def _aspect_ja(frame: pd.DataFrame, comparison: Comparison | None = None, group_label: str | None = None
+               ) -> pd.DataFrame:
+    """Aspects in Japanese and an unknown year shown as 年度不明 (for people, not for further computation),
     with Japanese headers."""
     comparison = comparison or zushi_comparison()
     frame = frame.copy()
@@ -49,7 +57,7 @@ def _aspect_ja(frame: pd.DataFrame, comparison: Comparison | None = None) -> pd.
         frame["aspect"] = frame["aspect"].map(comparison.label)
     if "year" in frame:
         frame["year"] = frame["year"].astype("object").where(frame["year"].notna(), UNKNOWN_YEAR)
-    return frame.rename(columns=headers(comparison))
+    return frame.rename(columns=headers(comparison, group_label))
 
 
 def _shown_line(text: pd.Series) -> pd.Series:
@@ -114,7 +122,7 @@ def keyword_matrix(keywords: pd.DataFrame, items: pd.DataFrame, comparison: Comp
     """(Year ×) term × (group, aspect): occurrences, for pasting into a review document."""
     comparison = comparison or zushi_comparison()
     by, order = comparison.by, group_order(items, comparison.by)
-    table = keywords.assign(year=keywords["year"].map(year_label))
+    table = keywords.assign(year=keywords["year"].astype("object").where(keywords["year"].notna(), UNKNOWN_YEAR))
     wide = table.pivot_table(index=["year", "term"], columns=[by, "aspect"], values="n", aggfunc="sum", fill_value=0)
     columns = [(s, a) for s in order for a in comparison.aspect_keys if (s, a) in wide.columns]
     wide = wide[columns]
@@ -126,9 +134,10 @@ def keyword_matrix(keywords: pd.DataFrame, items: pd.DataFrame, comparison: Comp
 
 def view_distinctive(distinctive: pd.DataFrame, threshold: float | None = None,
                      comparison: Comparison | None = None) -> pd.DataFrame:
-    """Distinctive terms with Japanese headers (only those with z ≥ ``threshold`` when given)."""
+    """Distinctive terms with Japanese headers (only those with z ≥ ``threshold`` when given); the groups
+    are called 観点 when they are the aspects (``distinctive_aspects.csv``)."""
     table = distinctive if threshold is None else distinctive[distinctive["z"] >= threshold]
-    return _aspect_ja(table, comparison).reset_index(drop=True)
+    return _aspect_ja(table, comparison, "観点" if "aspect" in table else None).reset_index(drop=True)
 
 
 def view_effect_vs_limitation(paired: pd.DataFrame, min_programs: int = 1,
@@ -139,13 +148,23 @@ def view_effect_vs_limitation(paired: pd.DataFrame, min_programs: int = 1,
     return _aspect_ja(table, comparison).reset_index(drop=True)
 
 
+def with_intervals(codes: pd.DataFrame) -> pd.DataFrame:
+    """codes.csv with the exact (Clopper–Pearson) interval of n_programs / programs_total in ``ci_low`` and
+    ``ci_high``: the analysis' own columns when it wrote them, computed here otherwise."""
+    if {"ci_low", "ci_high"} <= set(codes.columns) or codes.empty:
+        return codes
+    bounds = [clopper_pearson(int(n), int(t)) for n, t in zip(codes["n_programs"], codes["programs_total"], strict=True)]
+    return codes.assign(ci_low=[b[0] for b in bounds], ci_high=[b[1] for b in bounds])
+
+
 def codes_crosstab(codes: pd.DataFrame, items: pd.DataFrame, aspect: str = "all",
                    comparison: Comparison | None = None) -> pd.DataFrame:
-    """Code × group: "programs with the code / programs; items coded / items", and the program-level
-    test with its Holm-adjusted p."""
+    """Code × group: "programs with the code / programs (95% CI); items coded / items", and the
+    program-level test with its Holm-adjusted p where one was run (no test columns where none was)."""
     comparison = comparison or zushi_comparison()
     order = group_order(items, comparison.by)
-    table = codes[codes["aspect"] == aspect]
+    table = with_intervals(codes[codes["aspect"] == aspect])
+    tested = any_test_run(table)
     rows = []
     for (year, code), group in table.groupby(["year", "code"], sort=False, dropna=False):
         group = group.set_index(comparison.by)
@@ -153,11 +172,12 @@ def codes_crosstab(codes: pd.DataFrame, items: pd.DataFrame, aspect: str = "all"
         for support in order:
             if support in group.index:
                 r = group.loc[support]
-                row[support] = (f"{int(r['n_programs'])}/{int(r['programs_total'])}事業・"
-                                f"{int(r['n_items'])}/{int(r['n_total'])}項目")
-        first = group.iloc[0]
-        row.update({"p値": first["p_value"], "p値(Holm補正)": first["p_holm"], "検定": first["test"],
-                    "補正": first["correction"]})
+                row[support] = (program_count(r["n_programs"], r["programs_total"], r["ci_low"], r["ci_high"])
+                                + f"・{int(r['n_items'])} / {int(r['n_total'])} 項目")
+        if tested:
+            first = group.iloc[0]
+            row.update({"p値": first["p_value"], "p値(Holm補正)": first["p_holm"], "検定": first["test"],
+                        "補正": first["correction"]})
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -195,7 +215,7 @@ def workbook_sheets(analysis: Analysis) -> dict[str, pd.DataFrame]:
     return {**sheets,
             "観点の特徴語": view_distinctive(analysis["distinctive_aspects"], comparison=comparison),
             f"コード×{what}": codes_crosstab(analysis["codes"], items, comparison=comparison),
-            "事業の変化(年度)": view_program_changes(analysis["program_changes"]),
+            "事業の変化(年度)": view_program_changes(analysis["program_changes"], comparison),
             "語の増減(年度)": term_changes(analysis["keyword_trends"], by=comparison.by),
             f"コード×{what}(観点別)": _aspect_ja(code_item_ids(analysis["codes"], analysis["item_codes"], items,
                                                              comparison.by), comparison),
@@ -213,14 +233,15 @@ def view_code_evidence(evidence: pd.DataFrame, items: pd.DataFrame, comparison: 
                                             "negated": "否定", "condition": "条件"}), comparison)
 
 
-def view_program_changes(changes: pd.DataFrame) -> pd.DataFrame:
-    """Program changes across years with Japanese headers and statuses (the city shown when there are several)."""
+def view_program_changes(changes: pd.DataFrame, comparison: Comparison | None = None) -> pd.DataFrame:
+    """Program changes across years with Japanese headers (the tables' own number header) and statuses
+    (the city shown when there are several)."""
     table = changes.copy()
     table["status"] = table["status"].map(STATUS_JA)
     table["previous_name"] = table["previous_name"].fillna("")
     if table["city"].nunique() <= 1:
         table = table.drop(columns="city")
-    return table.rename(columns=HEADERS)
+    return table.rename(columns=headers(comparison))
 
 
 def term_changes(trends: pd.DataFrame, top: int = 10, by: str = "support_type") -> pd.DataFrame:
@@ -246,17 +267,20 @@ def term_changes(trends: pd.DataFrame, top: int = 10, by: str = "support_type") 
 
 
 def codes_by_year(codes: pd.DataFrame, items: pd.DataFrame, comparison: Comparison | None = None) -> pd.DataFrame:
-    """Code × group for each year side by side: "items coded / items (share)"."""
+    """Code × (group, year) for each summarised aspect, as the year figure counts them: "programs with an
+    item of the code / programs with an item of that aspect" (never pooled over aspects)."""
     comparison = comparison or zushi_comparison()
     by = comparison.by
-    table = codes[(codes["aspect"] == "all") & codes["year"].notna()].copy()
-    table["cell"] = [f"{n}/{t} ({s:.0%})" for n, t, s in zip(table["n_items"], table["n_total"], table["share"], strict=True)]
+    table = codes[codes["aspect"].isin(comparison.sides) & codes["year"].notna()].copy()
+    table["cell"] = [f"{int(n)} / {int(t)} 事業" for n, t in zip(table["n_programs"], table["programs_total"], strict=True)]
+    table["観点"] = table["aspect"].map(comparison.label)
     order = group_order(items, by)
-    wide = table.pivot_table(index="code", columns=[by, "year"], values="cell", aggfunc="first", sort=False)
+    wide = table.pivot_table(index=["観点", "code"], columns=[by, "year"], values="cell", aggfunc="first", sort=False)
     columns = [(s, y) for s in order for y in sorted(table["year"].unique()) if (s, y) in wide.columns]
-    wide = wide[columns].reindex(list(dict.fromkeys(table["code"])))
-    wide.columns = [f"{s} {y}年度" for s, y in columns]
-    wide.index.name = "コード"
+    rows = [(comparison.label(a), c) for a in comparison.sides for c in dict.fromkeys(table["code"])]
+    wide = wide[columns].reindex([r for r in rows if r in wide.index])
+    wide.columns = [f"{s} {year_label(y)}" for s, y in columns]
+    wide.index.names = ["観点", "コード"]
     return wide.reset_index().fillna("—")
 
 
@@ -427,7 +451,10 @@ def execute_notebook(notebook: str | Path, html_path: str | Path, parameters: di
     except CellExecutionError as error:
         last = [line for line in str(error).strip().splitlines() if line.strip()][-1]
         raise NotebookError(f"{notebook.name} の実行中にエラーが出ました: {_strip_ansi(last)}") from None
-    # Reviewers read the outputs only: no code, no parameters, no paths.
+    # Reviewers read the outputs only: no code, no parameters, no paths, no Python warnings (stderr).
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs = [o for o in cell.outputs if not (o.get("output_type") == "stream" and o.get("name") == "stderr")]
     body, _ = HTMLExporter(template_name="lab", exclude_input=True, exclude_input_prompt=True,
                            exclude_output_prompt=True).from_notebook_node(nb)
     body = without_mathjax(body)
@@ -469,13 +496,6 @@ def cutting_examples(analysis: Analysis) -> pd.DataFrame:
     return pd.concat(parts, axis=1).reset_index()
 
 
-def left_out_sentence(left_out: int) -> str:
-    """Say how many terms a ranking left out because they tied at its cut."""
-    if not left_out:
-        return "この表は同数の語の途中で切れていません。"
-    return f"最後の順位と同数の語が多すぎるため、同数の {left_out} 語を表から省きました (csv には全語があります)。"
-
-
 def top_words(analysis: Analysis, n: int = 15) -> pd.DataFrame:
     """The words mentioned by the most programs and items, compound parts included (``word_counts.csv``)."""
     words, by = analysis["word_counts"], Comparison.from_metadata(analysis.metadata).by
@@ -483,24 +503,6 @@ def top_words(analysis: Analysis, n: int = 15) -> pd.DataFrame:
     pooled = pooled.sort_values(["year", *RANK_KEY, "word"], ascending=[True, False, False, False, True], kind="stable")
     kept, _ = top_with_ties(pooled, n, RANK_KEY, most=2 * n)
     return _aspect_ja(kept[["word", "n_programs", "n_items", "n"]]).reset_index(drop=True)
-
-
-def years_sentence(analysis: Analysis, whole: Analysis | None = None) -> str:
-    """How many years the tables span, in words a reader expects (one year: no comparison). ``whole`` is
-    the analysis of every city when ``analysis`` is one city's part (years are compared within a city)."""
-    if whole is not None and len(cities(whole["items"])) > 1 and not year_cities(whole["items"]):
-        return "どの市町村の表も1つの年度だけなので、年度の比較はありません (年度は市町村ごとに比べます)。"
-    known = known_years(analysis["items"])
-    unknown = analysis["programs"].loc[analysis["programs"]["year"].isna(), "source_file"].unique().tolist()
-    named = analysis["items"]["city"].dropna().unique().tolist()
-    city = f"{named[0]}の" if len(named) == 1 else ""
-    if len(known) >= 2:
-        return f"{city}{known[0]}〜{known[-1]}年度の {len(known)} つの年度の表を比べます。"
-    if len(known) == 1:
-        return f"{city}表は{known[0]}年度だけなので、年度の比較はありません (年度は市町村ごとに比べます)。"
-    named = "、".join(unknown)
-    return (f"年度の分かる表がないため ({named} は年度不明)、年度の比較はありません。"
-            "年度は `kyodo-analysis manifest add ファイル --year 西暦` で登録できます。")
 
 
 def curation_tables(analysis: Analysis) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -511,155 +513,6 @@ def curation_tables(analysis: Analysis) -> tuple[pd.DataFrame, pd.DataFrame]:
     candidates["kind"] = candidates["kind"].map({"joined": "結合された複合語", "adjacent": "隣り合う語"})
     candidates = candidates.rename(columns={"candidate": "候補", "kind": "種類", "n": "出現回数", "n_items": "項目数"})
     return unknown, candidates
-
-
-# ---------------------------------------------------------------- the review summary
-
-def _program_label(row) -> str:
-    return f"NO {row.program_no} {row.program}"
-
-
-SUMMARY_ITEMS = 10  # items quoted per code and side; the counts beside them are always complete
-NO_CODE = "コードなし"  # the row of the items no coding rule matched
-
-
-def quoted_items(side: pd.DataFrame, most: int = SUMMARY_ITEMS) -> str:
-    """The items of one cell, in the table's order, at most ``most`` of them and then how many are left out."""
-    lines = [f"{_program_label(r)}: {r.text}" for r in side.head(most).itertuples()]
-    if len(side) > most:
-        lines.append(f"…ほか {len(side) - most:,} 項目 (item_codes.csv と items.csv に全件)")
-    return "\n".join(lines)
-
-
-def review_summary(analysis: Analysis) -> pd.DataFrame:
-    """Per group and code, the city's own items of the positive aspect beside those of the negative one
-    (or of every aspect, for a schema that marks no sides), each with its program, and how many programs
-    and items say so. Items with no code are listed under 「コードなし」, so every such item is counted;
-    a cell quotes its first ``SUMMARY_ITEMS`` items (table order) and says how many more there are."""
-    items, item_codes = analysis["items"], analysis["item_codes"]
-    comparison = Comparison.from_metadata(analysis.metadata)
-    by, aspects = comparison.by, comparison.sides
-    codes_of: dict[str, list[str]] = {}
-    for item_id, code in zip(item_codes["item_id"].tolist(), item_codes["code"].tolist(), strict=True):
-        codes_of.setdefault(item_id, []).append(code)
-    code_order = [*dict.fromkeys(analysis["codes"]["code"]), NO_CODE]
-    sided = items[items["aspect"].isin(aspects)]
-    coded = sided.assign(code=sided["item_id"].map(lambda i: codes_of.get(i, [NO_CODE]))).explode("code")
-    cells = dict(list(coded.groupby([by, "code", "aspect"], sort=False)))  # items of a cell in table order
-    rows = []
-    for group in group_order(items, by):
-        for code in code_order:
-            row = {comparison.by_label: group, "コード": code}
-            for aspect in aspects:
-                label, side = comparison.label(aspect), cells.get((group, code, aspect), coded.iloc[:0])
-                row[f"{label}の事業数"] = len(side[["source_file", "program_no"]].drop_duplicates())
-                row[f"{label}の項目数"] = len(side)
-                row[label] = quoted_items(side)
-            if any(row[f"{comparison.label(a)}の項目数"] for a in aspects):
-                rows.append(row)
-    return pd.DataFrame(rows)
-
-
-def _codes_most_shared(summary: pd.DataFrame, group_column: str, group: str, label: str) -> str:
-    """The code(s) shared by the most programs on one side — every code in a tie — as a phrase."""
-    column = f"{label}の事業数"
-    side = summary[(summary[group_column] == group) & (summary["コード"] != NO_CODE) & (summary[column] > 0)]
-    if side.empty:
-        return "どのコードにも当たりません"
-    best = int(side[column].max())
-    codes = "・".join(f"「{c}」" for c in side.loc[side[column] == best, "コード"])
-    return f"{codes} ({best} 事業)"
-
-
-def summary_sentences(analysis: Analysis, summary: pd.DataFrame | None = None) -> list[str]:
-    """One sentence per group, every number read off :func:`review_summary` (``summary``, when the caller
-    has it already) and ``programs.csv``."""
-    items = analysis["items"]
-    summary = review_summary(analysis) if summary is None else summary
-    comparison = Comparison.from_metadata(analysis.metadata)
-    program_table = analysis["programs"]
-    sentences = []
-    for group in group_order(items, comparison.by):
-        sub = items[items[comparison.by] == group]
-        n_programs = len(sub[["source_file", "program_no"]].drop_duplicates())
-        own = program_table[program_table[comparison.by] == group]
-        present = [a for a in comparison.sides if own[f"n_{a}"].notna().any()]  # the group's tables have the column
-        parts = [] if present else ["・".join(f"「{comparison.label(a)}」" for a in comparison.sides)
-                                    + "の列がない表なので、この比較には入りません"]
-        for aspect in present:
-            label, side = comparison.label(aspect), sub[sub["aspect"] == aspect]
-            if side.empty:
-                parts.append(f"{label}の記述はありません")
-                continue
-            programs = len(side[["source_file", "program_no"]].drop_duplicates())
-            parts.append(f"{label} {len(side)} 項目 ({programs} 事業) で最も多くの事業に共通するコードは"
-                         f"{_codes_most_shared(summary, comparison.by_label, group, label)}")
-        sentences.append(f"{group} ({n_programs} 事業): " + "。".join(parts) + "。")
-    return sentences
-
-
-# ---------------------------------------------------------------- sentences computed from the tables
-
-
-def cleaning_sentence(analysis: Analysis) -> str:
-    """What the cleaning kept and dropped, counted from ``cleaning_log.csv``."""
-    log = analysis["cleaning_log"]
-    lines = log[log["category"] != "space_removed"]
-    dropped = lines[lines["action"] == "dropped"]["category"].value_counts()
-    reasons = "、".join(f"{CATEGORY_JA.get(c, c)} {n}" for c, n in dropped.items())
-    items, programs = analysis["items"], analysis["programs"]
-    return (f"生データ {len(lines)} 行のうち {int((lines['action'] == 'kept').sum())} 行から {len(programs)} 事業・"
-            f"{len(items)} 項目を取り出し、{int(dropped.sum())} 行を捨てました" + (f" ({reasons})。" if reasons else "。"))
-
-
-def empty_cells_sentence(analysis: Analysis) -> str:
-    """Which programs left which aspect empty (read off ``programs.csv``)."""
-    comparison = Comparison.from_metadata(analysis.metadata)
-    parts = []
-    for row in analysis["programs"].to_dict("records"):
-        empty = [a.label for a in comparison.aspects if not pd.isna(row[f"n_{a.key}"]) and row[f"n_{a.key}"] == 0]
-        if empty:
-            parts.append(f"NO {row['program_no']} ({row['program']}) は" + "・".join(f"「{a}」" for a in empty))
-    if not parts:
-        return f"どの事業も{len(comparison.aspects)}つの観点すべてに記入があります。"
-    return "、".join(parts) + "が空欄です。記入がなかったこと自体が一つの所見です (限界がなかったという意味ではありません)。"
-
-
-def negation_sentence(analysis: Analysis) -> str:
-    """How many items of each aspect hold a negated term."""
-    items, terms = analysis["items"], analysis["terms"]
-    comparison = Comparison.from_metadata(analysis.metadata)
-    negated = set(terms.loc[terms["negated"], "item_id"])
-    parts = [f"{comparison.label(a)} {int(items.loc[items['aspect'] == a, 'item_id'].isin(negated).sum())}/"
-             f"{int((items['aspect'] == a).sum())} 項目" for a in comparison.aspect_keys]
-    return "否定の語を含む項目は " + "、".join(parts) + " です。"
-
-
-def code_test_sentence(codes: pd.DataFrame, alpha: float = 0.05, comparison: Comparison | None = None) -> str:
-    """What the program-level tests of the codes show, after Holm's correction."""
-    comparison = comparison or zushi_comparison()
-    tested = codes.dropna(subset=["p_holm"]).drop_duplicates(["year", "code", "aspect"])
-    if tested.empty:
-        return "検定できるコードがありません。"
-    below = tested[tested["p_holm"] < alpha]
-    counts = ", ".join(sorted(set(tested["test"])))
-    if below.empty:
-        return (f"コード×観点の {len(tested)} 検定 ({counts}) のうち、Holm 補正後に p<{alpha} のものはありません。"
-                f"最小の補正前 p は {tested['p_value'].min():.3f} です。この事業数では{comparison.by_label}の差は示せません。")
-    listed = "、".join(f"「{r.code}」({comparison.label(r.aspect)}, 補正後 p={r.p_holm:.3f})" for r in below.itertuples())
-    return f"コード×観点の {len(tested)} 検定 ({counts}) のうち、Holm 補正後に p<{alpha} のもの: {listed}。"
-
-
-def distinctive_sentence(distinctive: pd.DataFrame, threshold: float = 1.96, comparison: Comparison | None = None) -> str:
-    """Whether any term reaches |z| ≥ threshold, and the largest z per group."""
-    comparison = comparison or zushi_comparison()
-    what = comparison.by_label
-    if distinctive.empty:
-        return "特徴語を計算できる語がありません。"
-    listed = "、".join(f"{group} {largest(part, 'z')}" for group, part in distinctive.groupby(comparison.by, sort=False))
-    if (distinctive["z"] >= threshold).any():
-        return f"z ≧ {threshold} の語があります (各{what}の最大: {listed})。"
-    return f"z ≧ {threshold} に達する語はありません (各{what}の最大: {listed})。どの語も一つの{what}に際立って偏ってはいません。"
 
 
 def view_inertia(inertia: pd.DataFrame) -> pd.DataFrame:
@@ -692,57 +545,6 @@ def show_table(frame: pd.DataFrame, limit: int = SHOWN_ROWS):
         {"selector": "th", "props": "text-align: left; white-space: nowrap; vertical-align: bottom;"},
         {"selector": "td", "props": "text-align: left; white-space: pre-wrap; vertical-align: top; min-width: 4em;"},
     ])
-
-
-# ---------------------------------------------------------------- notebook text named after the schema
-
-_UNIT = ("{by}は事業の性質なので、比べる単位は事業です。まず「何事業のうち何事業」「何項目のうち何項目」を示し、"
-         "検定は事業を単位にしたものだけを使います。")
-NOTEBOOK_TEXT = {
-    "items": "## {by} × 観点の項目数\n\n項目の数は記述の多さであって、成果や問題の大きさではありません。",
-    "question": "**問い**: {groups} は、それぞれ何に{pos}があり、どこに{neg}があったか。\n\n" + _UNIT,
-    "question_unpaired": "**問い**: {groups} で、{aspects} の記述はどう違うか。\n\n" + _UNIT,
-    "sides": "## {pos}の語と{neg}の語\n\n右 (青) が「{pos_long}」、左 (赤) が「{neg_long}」に出てくる語で、"
-             "棒の長さはその語を含む項目の数です。下の表は、同じ事業が{pos}と{neg}の両方でその語を使ったかを数えたもの"
-             " (対応のある比較) です。",
-    "sides_unpaired": "## 観点ごとの特徴語\n\nスキーマが肯定・否定の観点を指定していないため、各観点 ({aspects}) を"
-                      "ほかの観点と比べた重み付き対数オッズ比 (Monroe ほか 2008 の一対残り) の z 値を示します。"
-                      "語の出現を数えた記述の目安です。",
-    "by_terms": "## {by}ごとの頻出語",
-    "distinctive": "## {by}ごとの特徴語\n\n各{by}を他の{by}と比べた重み付き対数オッズ比"
-                   " (Monroe ほか 2008 の一対残り) の z 値です。"
-                   "語の出現を数えた記述の目安です。",
-    "codes": "## コード × {by}\n\nコーディングルール (KH Coder 形式) で項目にコードを付けます。"
-             "表は「コードの項目がある事業数/事業数・"
-             "コードの項目数/項目数」です。{by}の差の検定は、{by}のラベルを事業に並べ替える並べ替え検定で、"
-             "全コード×観点に Holm 補正をかけています。",
-    "correspondence": "## 対応分析\n\n語と{by}を同じ平面に置いた対称マップです。一つの{by}にしか出ない語はその{by}の点より外側の"
-                      "同じ点に並び、語と{by}の点の距離は直接には比べられません。{by}が {n_groups} つなので、"
-                      "{n_axes} 軸で慣性の 100% を説明します。",
-    "summary": "## まとめ: {by}ごとに何が{pos}を上げ、どこに{neg}があったか\n\n市の表の項目そのものを、コードごとに{pos}と{neg}を"
-               "並べて示します。文は表の数字から自動で作ったもので、数字が示すこと以上は述べていません。",
-    "summary_unpaired": "## まとめ: {by}ごとの{aspects}\n\n市の表の項目そのものを、コードごとに観点を並べて示します。"
-                        "文は表の数字から自動で作ったもので、数字が示すこと以上は述べていません。",
-    "codes_by_year": "## 年度ごとのコード × {by}\n\n分母 (その{by}の項目数) が小さいので、1項目の違いで割合が大きく動きます。",
-    "term_changes": "## 増えた語・減った語\n\n前の年度と比べた重み付き対数オッズ比の z 値です (全{within}・全観点をまとめて)。"
-                    "事業が追加・廃止されると、その事業の語がそのまま増減に表れます。",
-}
-
-
-def notebook_text(key: str, analysis: Analysis) -> str:
-    """A notebook's heading and explanation, in the words of the analysis' schema and groups (the
-    ``_unpaired`` variant for a schema that marks no positive and negative aspects)."""
-    comparison = Comparison.from_metadata(analysis.metadata)
-    if not comparison.paired and f"{key}_unpaired" in NOTEBOOK_TEXT:
-        key = f"{key}_unpaired"
-    groups = group_order(analysis["items"], comparison.by)
-    n_groups = len(groups)
-    return NOTEBOOK_TEXT[key].format(
-        by=comparison.by_label, groups="・".join(groups),
-        aspects="・".join(comparison.label(a) for a in comparison.aspect_keys),
-        pos=comparison.side_label("positive"), neg=comparison.side_label("negative"),
-        pos_long=comparison.side_label("positive", long=True), neg_long=comparison.side_label("negative", long=True),
-        n_groups=n_groups, n_axes=max(n_groups - 1, 0), within=trend_group_label(comparison))
 
 
 def sides_table(analysis: Analysis, min_programs: int = 2) -> pd.DataFrame:

@@ -223,6 +223,7 @@ class Comparison:
     by: str = "support_type"
     by_label: str = "区分"
     attributes: dict[str, str] = field(default_factory=dict)  # attribute key → its label (first header text)
+    columns: dict[str, str] = field(default_factory=dict)  # program_no / support_type → the tables' own header
 
     @property
     def aspect_keys(self) -> tuple[str, ...]:
@@ -256,7 +257,7 @@ class Comparison:
 
     def as_dict(self) -> dict:
         return {"by": self.by, "by_label": self.by_label, "aspects": [a.as_dict() for a in self.aspects],
-                "attributes": self.attributes}
+                "attributes": self.attributes, "columns": self.columns}
 
     @classmethod
     def from_metadata(cls, metadata: dict | None) -> Comparison:
@@ -266,7 +267,8 @@ class Comparison:
             return zushi_comparison()
         aspects = tuple(Aspect(a["key"], (a["header"],), a["label"], a["long_label"], a.get("polarity"))
                         for a in recorded["aspects"])
-        return cls(aspects, recorded["by"], recorded["by_label"], dict(recorded.get("attributes", {})))
+        return cls(aspects, recorded["by"], recorded["by_label"], dict(recorded.get("attributes", {})),
+                   dict(recorded.get("columns", {"program_no": "NO", "support_type": "区分"})))
 
 
 def merged_aspects(schemas: list[Schema]) -> tuple[Aspect, ...]:
@@ -292,4 +294,4 @@ def merged_aspects(schemas: list[Schema]) -> tuple[Aspect, ...]:
 
 def zushi_comparison() -> Comparison:
     """The built-in comparison: Zushi's three aspects, by support type."""
-    return Comparison(load_schema(None).aspects)
+    return Comparison(load_schema(None).aspects, columns={"program_no": "NO", "support_type": "区分"})

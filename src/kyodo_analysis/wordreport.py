@@ -12,8 +12,17 @@ from .analysis import Analysis, for_year, page_years
 from .labels import year_label
 from .methods import methods_paragraph
 from .plots import figure_names, source_note
-from .report import items_by_group, normalize_zip, review_summary, summary_sentences
+from .report import items_by_group, normalize_zip
 from .schema import Comparison
+from .sentences import (
+    NOTEBOOK_TEXT,
+    document_intro,
+    document_title,
+    no_codes_sentence,
+    review_summary,
+    summary_sentences,
+    year_change_lines,
+)
 from .stats import group_order
 
 FONT = "游ゴシック"  # what Japanese Word shows by default; the reviewer's Word substitutes if missing
@@ -97,16 +106,21 @@ def _figure(doc, path: Path, number: int, caption: str, metadata: dict) -> None:
     doc.add_paragraph(source_note(metadata), style="Caption")
 
 
-def write_summary(analysis: Analysis, figures: Path, path: str | Path) -> Path:
-    """``kyodo_summary.docx``: one chapter per year (or the one table), each support type's summary and
-    the city's items by code, then the figures with captions and sources."""
+def write_summary(analysis: Analysis, figures: Path, path: str | Path, out_dir: str = "data/processed") -> Path:
+    """``kyodo_summary.docx``: the tables' titles, what changed between years (for a city with several),
+    then one chapter per year (or the one table): each group's summary and the city's items by code, then
+    the figures with captions and sources. ``out_dir`` is where the run wrote its tables, as it was told."""
     doc = _document()
     comparison = Comparison.from_metadata(analysis.metadata)
-    sides = "と".join(comparison.label(a) for a in comparison.sides)
-    doc.add_heading(f"協働の成果等の計量テキスト分析: {comparison.by_label}ごとの{sides}", level=1)
+    doc.add_heading(document_title(analysis), level=1)
     doc.add_paragraph(source_note(analysis.metadata))
-    doc.add_paragraph("比べる単位は事業です。各文の数字は data/processed/ の表 (programs.csv, item_codes.csv, codes.csv) "
-                      "から計算したもので、表が示すこと以上は述べていません。項目は市の表の記述そのままです。")
+    doc.add_paragraph(document_intro(out_dir))
+    changes = year_change_lines(analysis)
+    if changes:
+        doc.add_heading("年度の変化", level=1)
+        doc.add_paragraph(NOTEBOOK_TEXT["year_changes"].split("\n\n", 1)[1].format(by=comparison.by_label))
+        for line in changes:
+            doc.add_paragraph(line, style="List Bullet")
     number, methods = 0, []
     for year in page_years(analysis):  # one chapter per year; cities compared across years: one chapter
         part = for_year(analysis, year)
@@ -117,8 +131,9 @@ def write_summary(analysis: Analysis, figures: Path, path: str | Path) -> Path:
         counts = items_by_group(part["programs"], comparison).reset_index()
         _table(doc, counts.astype(str))
         summary = review_summary(part)
-        for group, sentence in zip(group_order(part["items"], comparison.by), summary_sentences(part, summary),
-                                   strict=True):
+        if no_codes_sentence(part):
+            doc.add_paragraph(no_codes_sentence(part))
+        for group, sentence in zip(group_order(part["items"], comparison.by), summary_sentences(part), strict=True):
             _support_section(doc, summary, comparison, group, sentence)
         for name, caption in figures_shown(comparison):
             if (figures / f"{name}{suffix}.png").exists():

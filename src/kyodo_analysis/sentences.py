@@ -1,0 +1,488 @@
+"""Every sentence a reader reads, written from templates that are true for any city's table and year.
+
+Each function reads its numbers off the analysis' tables and says only what they carry; where there is
+nothing to say, it says so plainly, once. No sentence names a group, word or column of one city's table
+unless the table being described has it (the bundled table is one case among many).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+import pandas as pd
+
+from .analysis import Analysis, select_year
+from .labels import CATEGORY_JA, STATUS_JA, UNKNOWN_YEAR, year_label
+from .schema import Comparison, zushi_comparison
+from .stats import group_order, largest, top_with_ties
+from .years import cities, known_years, of_city, trend_group_label, year_cities
+
+NO_CODE = "コードなし"  # the row of the items no coding rule matched
+SUMMARY_ITEMS = 10  # items quoted per code and side; the counts beside them are always complete
+QUOTED_IN_SENTENCE = 2  # items a summary sentence quotes for the code it names
+NEGATED_MARK = " (否定の述語を含む)"  # after a quoted item with a negated predicate: a code hit may sit inside it
+CODE_MEANING = ("「コード」は、項目に出てくる語の組み合わせ (コーディングルール) から付ける話題の見出しで、"
+                "項目が何について書いているかを表します。良し悪しの判定ではありません。")
+
+
+_MARKDOWN_MARKS = re.compile(r"([\\`*_\[\]#|~$])")
+
+
+def md(text: str) -> str:
+    """A sentence as Markdown shows it literally (notebook pages): Markdown's marks and HTML escaped, so an
+    item or a name from the table is never markup. Word and plain text take the sentences as they are."""
+    return html.escape(_MARKDOWN_MARKS.sub(r"\\\1", text), quote=False)
+
+
+def program_label(program_no: object, program: str, comparison: Comparison) -> str:
+    """A program as the city's table names it: its number under the table's own header (NO 3, 事務事業コード
+    1203…), or only its name when the table has no number column."""
+    label = comparison.columns.get("program_no")
+    return f"{label} {program_no} {program}" if label and not pd.isna(program_no) else str(program)
+
+
+def listed(names: list[str]) -> str:
+    """「A」「B」「C」: names quoted one after another."""
+    return "".join(f"「{n}」" for n in names)
+
+
+def program_count(n: int, total: int, low: float | None = None, high: float | None = None) -> str:
+    """「2 / 3 事業 (95% CI 0.09–0.99)」: programs out of programs, with the exact interval when given."""
+    interval = "" if low is None or pd.isna(low) else f" (95% CI {low:.2f}–{high:.2f})"
+    return f"{int(n)} / {int(total)} 事業{interval}"
+
+
+def clopper_pearson(n: int, total: int, level: float = 0.95) -> tuple[float, float]:
+    """The exact (Clopper–Pearson) interval of n out of total."""
+    from scipy.stats import beta
+
+    if total <= 0:
+        return float("nan"), float("nan")
+    tail = (1 - level) / 2
+    low = 0.0 if n == 0 else float(beta.ppf(tail, n, total - n + 1))
+    high = 1.0 if n == total else float(beta.ppf(1 - tail, n + 1, total - n))
+    return low, high
+
+
+# ---------------------------------------------------------------- 1.0 cleaning
+
+
+def cleaning_sentence(analysis: Analysis) -> str:
+    """What the cleaning kept and dropped, counted from ``cleaning_log.csv``."""
+    log = analysis["cleaning_log"]
+    lines = log[log["category"] != "space_removed"]
+    dropped = lines[lines["action"] == "dropped"]["category"].value_counts()
+    reasons = "、".join(f"{CATEGORY_JA.get(c, c)} {n}" for c, n in dropped.items())
+    items, programs = analysis["items"], analysis["programs"]
+    return (f"生データ {len(lines)} 行のうち {int((lines['action'] == 'kept').sum())} 行から {len(programs)} 事業・"
+            f"{len(items)} 項目を取り出し、{int(dropped.sum())} 行を捨てました" + (f" ({reasons})。" if reasons else "。"))
+
+
+def empty_cells_sentence(analysis: Analysis) -> str:
+    """Which programs left which aspect empty (read off ``programs.csv``); a note on reading an empty cell of
+    the negative side only when the table has one."""
+    comparison = Comparison.from_metadata(analysis.metadata)
+    parts, empty_negative = [], False
+    for row in analysis["programs"].to_dict("records"):
+        empty = [a for a in comparison.aspects if not pd.isna(row[f"n_{a.key}"]) and row[f"n_{a.key}"] == 0]
+        if empty:
+            empty_negative |= any(a.polarity == "negative" for a in empty)
+            parts.append(f"{program_label(row['program_no'], row['program'], comparison)} は"
+                         + listed([a.label for a in empty]))
+    if not parts:
+        return "どの事業も、その表にある観点のすべてに記入があります。"
+    note = (f"「{comparison.side_label('negative')}」が空欄でも、{comparison.side_label('negative')}がなかったという意味では"
+            "ありません。" if empty_negative else "")
+    return "、".join(parts) + f"が空欄です。記入がなかったこと自体が一つの所見です。{note}"
+
+
+def outputs_sentence(out_dir: str) -> str:
+    """Where this run wrote its tables, as the run was told (``--out``)."""
+    return (f"処理の結果は {out_dir} に CSV (items.csv ほか) として書かれ、Excel でも開けます。"
+            "処理は src/kyodo_analysis/cleaning.py にあります。")
+
+
+# ---------------------------------------------------------------- 2.0 words
+
+
+def negation_sentence(analysis: Analysis) -> str:
+    """How many items of each aspect hold a negated term."""
+    items, terms = analysis["items"], analysis["terms"]
+    comparison = Comparison.from_metadata(analysis.metadata)
+    negated = set(terms.loc[terms["negated"], "item_id"])
+    if not negated:
+        return "否定の語を含む項目はありません。"
+    parts = [f"{comparison.label(a)} {int(items.loc[items['aspect'] == a, 'item_id'].isin(negated).sum())}/"
+             f"{int((items['aspect'] == a).sum())} 項目" for a in comparison.aspect_keys if (items["aspect"] == a).any()]
+    return "否定の語を含む項目は " + "、".join(parts) + " です。"
+
+
+def compound_sentence(analysis: Analysis) -> str:
+    """How a word inside compounds is counted, with this table's own example (the word found inside the
+    most compound terms), or plainly that the table has none."""
+    mentions = analysis["mentions"]
+    inside = mentions[mentions["word"] != mentions["term"]]
+    base = ("word_counts.csv は、複合語の中も含めて、その語に触れている項目と事業を数えます"
+            " (keywords.csv は抽出語そのものの数)。")
+    if inside.empty:
+        return base + "この表には、複合語の中に出てくる語はありません。"
+    compounds = inside.drop_duplicates(["word", "term"]).groupby("word", sort=True)["term"].agg(list)
+    word = max(compounds.index, key=lambda w: (len(compounds[w]), -list(compounds.index).index(w)))
+    shown = sorted(compounds[word])
+    more = f" ほか {len(shown) - 3} 語" if len(shown) > 3 else ""
+    return f"たとえば「{word}」は {listed(shown[:3])}{more} の中にも出てきます。" + base
+
+
+def left_out_sentence(left_out: int) -> str:
+    """Say how many terms a ranking left out because they tied at its cut."""
+    if not left_out:
+        return "この表は同数の語の途中で切れていません。"
+    return f"最後の順位と同数の語が多すぎるため、同数の {left_out} 語を表から省きました (csv には全語があります)。"
+
+
+# ---------------------------------------------------------------- 3.0 groups
+
+
+def groups_sentence(analysis: Analysis) -> str:
+    """What the page compares, named from this table: the grouping column and its groups."""
+    comparison = Comparison.from_metadata(analysis.metadata)
+    groups = group_order(analysis["items"], comparison.by)
+    if len(groups) < 2:
+        named = f" (「{groups[0]}」)" if groups else ""
+        return (f"この表の{comparison.by_label}は 1 つだけ{named} なので、{comparison.by_label}どうしの比較はなく、"
+                "以下は表全体の記述です。")
+    return f"{comparison.by_label}ごとに比べます: {listed(groups)} の {len(groups)} つ。比べる単位は事業です。"
+
+
+def one_group_terms(distinctive: pd.DataFrame, programs: pd.DataFrame, by: str, top: int = 5) -> list[str]:
+    """Per group, the terms found in two or more of its programs and in no other group's, as program
+    counts (「補助金: 財政的支援の 3 事業中 3 事業、ほかは 0 事業」), never cut inside a tie."""
+    sizes = programs.groupby(by, sort=False).size()
+    phrases = []
+    for group, part in distinctive.groupby(by, sort=False):
+        only = part[(part["programs_rest"] == 0) & (part["programs_group"] >= 2)]
+        only = only.sort_values(["programs_group", "n_group", "term"], ascending=[False, False, True], kind="stable")
+        kept, left_out = top_with_ties(only, top, ["programs_group"], most=2 * top)
+        for row in kept.itertuples(index=False):
+            phrases.append(f"「{row.term}」: {group}の {sizes.get(group, 0)} 事業中 {row.programs_group} 事業、"
+                           "ほかは 0 事業")
+        if left_out:
+            phrases.append(f"{group}では同数のため {left_out} 語を省略")
+    return phrases
+
+
+def distinctive_sentence(analysis: Analysis, threshold: float = 1.96) -> str:
+    """Whether any term reaches z ≥ threshold; when none does, the terms found in one group only, by their
+    program counts, and why z does not reach the threshold."""
+    comparison = Comparison.from_metadata(analysis.metadata)
+    distinctive, what = analysis["distinctive_terms"], comparison.by_label
+    if len(group_order(analysis["items"], comparison.by)) < 2:
+        return f"{what}が 1 つなので、{what}ごとの特徴語はありません。"
+    if distinctive.empty:
+        return "特徴語を計算できる語がありません。"
+    most = "、".join(f"{group} {largest(part, 'z')}" for group, part in distinctive.groupby(comparison.by, sort=False))
+    if (distinctive["z"] >= threshold).any():
+        return f"z ≧ {threshold} の語があります (各{what}の最大: {most})。"
+    only = one_group_terms(distinctive, analysis["programs"], comparison.by)
+    sentence = f"z ≧ {threshold} に達する語はありません (各{what}の最大: {most})。"
+    if not only:
+        return sentence + f"2 事業以上で使われ、一つの{what}にだけ出てくる語もありません。"
+    return (sentence + f"ただし次の語は一つの{what}にだけ出てきます: " + "、".join(only) + "。"
+            "事業の数が少ないと、一つの区分にしか出ない語でも z はこの値に届きません (事前分布が語の全体の頻度に寄せるため)。"
+            .replace("一つの区分", f"一つの{what}"))
+
+
+def code_test_sentence(analysis: Analysis, alpha: float = 0.05) -> str:
+    """What the program-level tests of the codes show; where no test was run (the frame found that none
+    could reach ``alpha``), why, once, from the group sizes."""
+    comparison = Comparison.from_metadata(analysis.metadata)
+    codes, what = analysis["codes"], comparison.by_label
+    sizes = analysis["programs"].groupby(comparison.by, sort=False).size()
+    if len(sizes) < 2:
+        return f"{what}が 1 つなので、{what}の違いの検定はしません。表は記述です。"
+    if codes.empty:
+        return "コードの付いた項目がないため、検定するものがありません。"
+    if "test" in codes and (codes["test"].astype("string") == "none").all():
+        split = "・".join(str(sizes[g]) for g in group_order(analysis["items"], comparison.by) if g in sizes)
+        floor = codes["min_p_holm"].dropna().min() if "min_p_holm" in codes else None
+        reason = f" (補正後に取りうる最小の p は {floor:.3f})" if floor is not None and not pd.isna(floor) else ""
+        return (f"{int(sizes.sum())} 事業 ({split}) では、どの{what}の違いも検定では示せないため{reason}、"
+                "表は記述にとどめます。")
+    tested = codes.dropna(subset=["p_holm"]).drop_duplicates(["year", "code", "aspect"])
+    if tested.empty:
+        return "検定できるコードがありません。"
+    below = tested[tested["p_holm"] < alpha]
+    kinds = ", ".join(sorted(set(tested["test"])))
+    if below.empty:
+        return (f"コード×観点の {len(tested)} 検定 ({kinds}) のうち、Holm 補正後に p<{alpha} のものはありません。"
+                f"最小の補正前 p は {tested['p_value'].min():.3f} です。この事業数では{what}の差は示せません。")
+    found = "、".join(f"「{r.code}」({comparison.label(r.aspect)}, 補正後 p={r.p_holm:.3f})" for r in below.itertuples())
+    return f"コード×観点の {len(tested)} 検定 ({kinds}) のうち、Holm 補正後に p<{alpha} のもの: {found}。"
+
+
+# ---------------------------------------------------------------- the review summary (3.0, 5.0, Word)
+
+
+def coded_items(analysis: Analysis) -> pd.DataFrame:
+    """The items of the summarised aspects, one row per item and code (「コードなし」 for an item no rule
+    matched), in table order; ``negated`` marks an item with a negated predicate (進まない, つながらない…)."""
+    items, item_codes = analysis["items"], analysis["item_codes"]
+    codes_of: dict[str, list[str]] = {}
+    for item_id, code in zip(item_codes["item_id"].tolist(), item_codes["code"].tolist(), strict=True):
+        codes_of.setdefault(item_id, []).append(code)
+    sided = items[items["aspect"].isin(Comparison.from_metadata(analysis.metadata).sides)]
+    terms = analysis["terms"]
+    negated = sided["item_id"].isin(set(terms.loc[terms["negated"].astype(bool), "item_id"]))
+    return sided.assign(code=sided["item_id"].map(lambda i: codes_of.get(i, [NO_CODE])), negated=negated).explode("code")
+
+
+def quoted_items(side: pd.DataFrame, comparison: Comparison | None = None, most: int = SUMMARY_ITEMS) -> str:
+    """The items of one cell, in the table's order, at most ``most`` of them and then how many are left out."""
+    comparison = comparison or zushi_comparison()
+    lines = [f"{program_label(r.program_no, r.program, comparison)}: {r.text}"
+             + (NEGATED_MARK if getattr(r, "negated", False) else "") for r in side.head(most).itertuples()]
+    if len(side) > most:
+        lines.append(f"…ほか {len(side) - most:,} 項目 (item_codes.csv と items.csv に全件)")
+    return "\n".join(lines)
+
+
+def _programs(frame: pd.DataFrame) -> int:
+    return len(frame[["source_file", "program_no"]].drop_duplicates())
+
+
+def review_summary(analysis: Analysis) -> pd.DataFrame:
+    """Per group and code, the city's own items of the positive aspect beside those of the negative one
+    (or of every aspect, for a schema that marks no sides), each with its program, and how many programs
+    and items say so. Items with no code are listed under 「コードなし」, so every such item is counted;
+    a cell quotes its first ``SUMMARY_ITEMS`` items (table order) and says how many more there are."""
+    comparison = Comparison.from_metadata(analysis.metadata)
+    coded = coded_items(analysis)
+    code_order = [*dict.fromkeys(analysis["codes"]["code"]), NO_CODE]
+    cells = dict(list(coded.groupby([comparison.by, "code", "aspect"], sort=False)))  # items in table order
+    rows = []
+    for group in group_order(analysis["items"], comparison.by):
+        for code in code_order:
+            row = {comparison.by_label: group, "コード": code}
+            for aspect in comparison.sides:
+                label, side = comparison.label(aspect), cells.get((group, code, aspect), coded.iloc[:0])
+                row[f"{label}の事業数"] = _programs(side)
+                row[f"{label}の項目数"] = len(side)
+                row[label] = quoted_items(side, comparison)
+            if any(row[f"{comparison.label(a)}の項目数"] for a in comparison.sides):
+                rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _quote(rows: pd.DataFrame, width: int = 40) -> str:
+    """The first items quoted, cut at ``width`` characters, each marked when it holds a negated predicate."""
+    return "".join(f"「{t if len(t) <= width else t[:width] + '…'}」" + (NEGATED_MARK if n else "")
+                   for t, n in zip(rows["text"].head(QUOTED_IN_SENTENCE), rows["negated"].head(QUOTED_IN_SENTENCE),
+                                   strict=True))
+
+
+def topic_phrase(side: pd.DataFrame, label: str) -> str:
+    """What one side's items (of one group) are most often about, by programs, every code of a tie named;
+    「共通する」 only when a code is shared by two or more programs and by more than any other code."""
+    n_programs = _programs(side)
+    head = f"{label}の {side['item_id'].nunique()} 項目 ({n_programs} 事業) "
+    coded = side[side["code"] != NO_CODE]
+    if coded.empty:
+        return f"{head}には、どのコードも付いていません"
+    counts = coded.groupby("code", sort=False).apply(_programs)
+    best = int(counts.max())
+    leaders = [c for c in counts.index if counts[c] == best]
+    if best == 1 and len(leaders) == 1:
+        return f"{head}のうちコードが付いたのは「{leaders[0]}」の 1 事業だけです"
+    if best == 1:
+        return (f"{head}に付いた {len(leaders)} つのコード ({listed(leaders)}) はどれも 1 事業だけで、"
+                "複数の事業に共通するコードはありません")
+    if len(leaders) > 1:
+        return f"{head}が最も多く触れているのは {listed(leaders)} で、同数です (各 {best} / {n_programs} 事業)"
+    rows = coded[coded["code"] == leaders[0]].drop_duplicates("item_id")
+    quotes = _quote(rows) + (f"など {len(rows)} 項目" if len(rows) > QUOTED_IN_SENTENCE else "")
+    return f"{head}が最も多く触れているのは「{leaders[0]}」({best} / {n_programs} 事業) で、項目は{quotes}です"
+
+
+def no_codes_sentence(analysis: Analysis) -> str:
+    """Said once, before the groups' sentences, when no item has any code (empty otherwise)."""
+    coded = coded_items(analysis)
+    if coded.empty or (coded["code"] != NO_CODE).any():
+        return ""
+    return "どの項目にもコードが付きませんでした (コーディングルールの語がこの表に出てきません)。以下は項目の数だけを示します。"
+
+
+def summary_sentences(analysis: Analysis) -> list[str]:
+    """One sentence per group on what its items of each summarised aspect are most often about (counted
+    from ``item_codes.csv`` and ``programs.csv``); only the counts when no item has any code
+    (:func:`no_codes_sentence` says so, once)."""
+    items, comparison = analysis["items"], Comparison.from_metadata(analysis.metadata)
+    coded = coded_items(analysis)
+    any_code = bool((coded["code"] != NO_CODE).any())
+    sentences = []
+    for group in group_order(items, comparison.by):
+        own = analysis["programs"][analysis["programs"][comparison.by] == group]
+        present = [a for a in comparison.sides if own[f"n_{a}"].notna().any()]  # the group's tables have the column
+        parts = [] if present else [listed([comparison.label(a) for a in comparison.sides])
+                                    + "の列がない表なので、この比較には入りません"]
+        for aspect in present:
+            label, side = comparison.label(aspect), coded[(coded[comparison.by] == group) & (coded["aspect"] == aspect)]
+            if side.empty:
+                parts.append(f"{label}の記述はありません")
+            elif any_code:
+                parts.append(topic_phrase(side, label))
+            else:
+                parts.append(f"{label}の {side['item_id'].nunique()} 項目 ({_programs(side)} 事業)")
+        sentences.append(f"{group} ({len(own)} 事業): " + "。".join(parts) + "。")
+    return sentences
+
+
+# ---------------------------------------------------------------- years
+
+
+def years_sentence(analysis: Analysis, whole: Analysis | None = None) -> str:
+    """How many years the tables span, in words a reader expects (one year: no comparison). ``whole`` is
+    the analysis of every city when ``analysis`` is one city's part (years are compared within a city)."""
+    if whole is not None and len(cities(whole["items"])) > 1 and not year_cities(whole["items"]):
+        return "どの市町村の表も1つの年度だけなので、年度の比較はありません (年度は市町村ごとに比べます)。"
+    known = known_years(analysis["items"])
+    unknown = analysis["programs"].loc[analysis["programs"]["year"].isna(), "source_file"].unique().tolist()
+    named = analysis["items"]["city"].dropna().unique().tolist()
+    city = f"{named[0]}の" if len(named) == 1 else ""
+    if len(known) >= 2:
+        return f"{city}{known[0]}〜{known[-1]}年度の {len(known)} つの年度の表を比べます。"
+    if len(known) == 1:
+        return f"{city}表は{known[0]}年度だけなので、年度の比較はありません (年度は市町村ごとに比べます)。"
+    return (f"年度の分かる表がないため ({'、'.join(unknown)} は{UNKNOWN_YEAR})、年度の比較はありません。"
+            "年度は「kyodo-analysis manifest add ファイル --year 西暦」で登録できます。")
+
+
+def _change(row, comparison: Comparison) -> str:
+    """One program's change, by name with both numbers."""
+    now = program_label(row.program_no, row.program, comparison)
+    if row.status == "added":
+        return f"{now} ({year_label(row.first_year)}から)"
+    if row.status == "removed":
+        return f"{now} ({year_label(row.last_year)}まで)"
+    before = row.program if not isinstance(row.previous_name, str) or not row.previous_name else row.previous_name
+    old_no = row.program_no if pd.isna(row.previous_no) else int(row.previous_no)
+    return f"{program_label(old_no, before, comparison)} → {now}"
+
+
+def year_change_lines(analysis: Analysis) -> list[str]:
+    """For each city whose tables span two or more known years: the programs added, removed, renamed and
+    renumbered (by name, with both numbers) and how many were kept; nothing for a city with one year."""
+    comparison = Comparison.from_metadata(analysis.metadata)
+    changes, lines = analysis["program_changes"], []
+    for city in year_cities(analysis["items"]):
+        own = of_city(changes, city)
+        years = known_years(of_city(analysis["items"], city))
+        parts = []
+        for status in ("added", "removed", "renamed", "renumbered"):
+            rows = own[own["status"] == status]
+            if len(rows):
+                parts.append(f"{STATUS_JA[status]} {len(rows)} 事業 (" + "、".join(
+                    _change(r, comparison) for r in rows.itertuples(index=False)) + ")")
+        kept = int((own["status"] == "kept").sum())
+        body = ("。".join(parts) + f"。番号も名称も同じ事業は {kept} 事業です。" if parts
+                else "事業の追加・廃止・名称変更・番号変更はありません。")
+        lines.append(f"{city}の{year_label(years[0])}〜{year_label(years[-1])}: {body}")
+    return lines
+
+
+def yearly_summary_lines(analysis: Analysis) -> list[str]:
+    """For each city with two or more years, each year's summary sentences (what each group's items say),
+    as Markdown lines (a page's list)."""
+    from .analysis import select_city
+
+    lines = []
+    for city in year_cities(analysis["items"]):
+        part = select_city(analysis, city) if len(cities(analysis["items"])) > 1 else analysis
+        for year in known_years(part["items"]):
+            lines.append(f"**{md(str(city))}・{year_label(year)}**")
+            lines += [f"- {md(s)}" for s in summary_sentences(select_year(part, year))]
+    return lines
+
+
+# ---------------------------------------------------------------- notebook and report text named after the schema
+
+_UNIT = ("{by}は事業ごとに決まるので、比べる単位は事業です。まず「何事業のうち何事業」「何項目のうち何項目」を示し、"
+         "検定は事業を単位にしたものだけを使います。")
+NOTEBOOK_TEXT = {
+    "items": "## {by} × 観点の項目数\n\n項目の数は記述の多さであって、成果や問題の大きさではありません。",
+    "question": "**問い**: 市の表は、{per}何を{pos}として挙げ、何を{neg}として挙げたか。\n\n{groups_sentence}" + _UNIT,
+    "question_unpaired": "**問い**: 市の表の {aspects} の記述は、{per}どう違うか。\n\n{groups_sentence}" + _UNIT,
+    "sides": "## {pos}の語と{neg}の語\n\n右 (青) が「{pos_long}」、左 (赤) が「{neg_long}」に出てくる語で、"
+             "棒の長さはその語を含む項目の数です。下の表は、同じ事業が{pos}と{neg}の両方でその語を使ったかを数えたもの"
+             " (対応のある比較) です。",
+    "sides_unpaired": "## 観点ごとの特徴語\n\nスキーマが肯定・否定の観点を指定していないため、各観点 ({aspects}) を"
+                      "ほかの観点と比べた重み付き対数オッズ比 (Monroe ほか 2008 の一対残り) の z 値を示します。"
+                      "語の出現を数えた記述の目安です。",
+    "by_terms": "## {by}ごとの頻出語",
+    "distinctive": "## {by}ごとの特徴語\n\n各{by}を他の{by}と比べた重み付き対数オッズ比"
+                   " (Monroe ほか 2008 の一対残り) の z 値です。"
+                   "語の出現を数えた記述の目安です。",
+    "codes": "## コード × {by}\n\n" + CODE_MEANING + "コーディングルールは KH Coder 形式です。"
+             "表は「コードの項目がある事業数 / 事業数 (95% 信頼区間; Clopper–Pearson)・"
+             "コードの項目数 / 項目数」です。{test_text}",
+    "correspondence": "## 対応分析\n\n{correspondence_text}",
+    "summary": "## まとめ: 市の表が{by}ごとに{pos}として挙げたこと・{neg}として挙げたこと\n\n"
+               "市の表 (市が自ら評価した記述) の項目そのものを、コードごとに{pos}と{neg}を並べて示します。"
+               "文は表の数字から自動で作ったもので、数字が示すこと以上は述べていません。",
+    "summary_unpaired": "## まとめ: 市の表が{by}ごとに挙げたこと ({aspects})\n\n市の表 (市が自ら評価した記述) の項目そのものを、"
+                        "コードごとに観点を並べて示します。文は表の数字から自動で作ったもので、数字が示すこと以上は述べていません。",
+    "codes_by_year": "## 年度ごとのコード × {by}\n\n観点ごとに「コードの項目がある事業数 / その観点の項目がある事業数」を示します"
+                     " (下の図と同じ数え方)。分母が小さいので、1事業の違いで割合が大きく動きます。",
+    "term_changes": "## 増えた語・減った語\n\n前の年度と比べた重み付き対数オッズ比の z 値です (全{within}・全観点をまとめて)。"
+                    "事業が追加・廃止されると、その事業の語がそのまま増減に表れます。",
+    "year_changes": "## 年度の変化\n\n事業の追加・廃止・名称変更・番号変更 (事業は名称で対応づけ、番号は両方の年度の"
+                    "ものを示します) と、各年度の{by}ごとの記述です。",
+}
+
+
+def any_test_run(codes: pd.DataFrame) -> bool:
+    """Whether any program-level test of the codes was run (codes.csv's ``test`` is "none" where not)."""
+    return bool(len(codes)) and bool(((codes["test"].astype("string") != "none") & codes["p_holm"].notna()).any())
+
+
+def _correspondence_text(by: str, n_groups: int) -> str:
+    if n_groups < 2:
+        return f"対応分析には 2 つ以上の{by}が必要です。この表の{by}は {n_groups} つなので、図はありません。"
+    return (f"語と{by}を同じ平面に置いた対称マップです。一つの{by}にしか出ない語はその{by}の点より外側の"
+            f"同じ点に並び、語と{by}の点の距離は直接には比べられません。{by}が {n_groups} つなので、"
+            f"{n_groups - 1} 軸で慣性の 100% を説明します。")
+
+
+def notebook_text(key: str, analysis: Analysis) -> str:
+    """A notebook's heading and explanation, in the words of the analysis' schema and groups (the
+    ``_unpaired`` variant for a schema that marks no positive and negative aspects)."""
+    comparison = Comparison.from_metadata(analysis.metadata)
+    if not comparison.paired and f"{key}_unpaired" in NOTEBOOK_TEXT:
+        key = f"{key}_unpaired"
+    by, n_groups = comparison.by_label, len(group_order(analysis["items"], comparison.by))
+    test_text = (f"{by}の差の検定は、{by}のラベルを事業に並べ替える並べ替え検定で、"
+                 "検定したコード×観点に Holm 補正をかけています。" if any_test_run(analysis["codes"]) else "")
+    values = dict(
+        by=by, per=f"{by}ごとに" if n_groups > 1 else "", groups_sentence=groups_sentence(analysis),
+        aspects="・".join(comparison.label(a) for a in comparison.aspect_keys),
+        pos=comparison.side_label("positive"), neg=comparison.side_label("negative"),
+        pos_long=comparison.side_label("positive", long=True), neg_long=comparison.side_label("negative", long=True),
+        test_text=test_text, correspondence_text=_correspondence_text(by, n_groups),
+        within=trend_group_label(comparison))
+    return NOTEBOOK_TEXT[key].format(**{name: md(value) for name, value in values.items()})  # Markdown
+
+
+def document_title(analysis: Analysis) -> str:
+    """The Word summary's title: the tables' own titles (the manifest's), then what it sets side by side."""
+    comparison = Comparison.from_metadata(analysis.metadata)
+    titles = list(dict.fromkeys(f["title"] for f in analysis.metadata.get("raw_files", []) if f.get("title")))
+    source = "・".join(f"「{t}」" for t in titles) if titles else "市の表"
+    sides = "・".join(f"{comparison.label(a)}として挙げたこと" for a in comparison.sides)
+    return f"{source}の計量テキスト分析: 市の表が{comparison.by_label}ごとに{sides}"
+
+
+def document_intro(out_dir: str) -> str:
+    """The Word summary's reading note: the unit, where the numbers come from, and what a code is."""
+    return (f"比べる単位は事業です。各文の数字は {out_dir} の表 (programs.csv, item_codes.csv, codes.csv) から計算したもので、"
+            "表が示すこと以上は述べていません。項目は市の表 (市が自ら評価した記述) そのままです。" + CODE_MEANING)
+

@@ -1,0 +1,261 @@
+"""Every generated sentence, read as a reader reads it, on the bundled table and on tables unlike it: no
+polarity pair, one group, no code hits, one program per code, several cities, several years, long group
+names. No sentence of another city's page carries a word of Zushi's table."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from dataclasses import replace
+
+import pandas as pd
+import pytest
+
+from kyodo_analysis import sentences as S
+from kyodo_analysis.analysis import Analysis, analyze, for_city, for_year
+from kyodo_analysis.manifest import table_files
+from kyodo_analysis.report import codes_crosstab, headers, view_distinctive, view_items, view_program_changes
+from kyodo_analysis.schema import Comparison
+
+from .conftest import NEW_YEAR_CSV, RAW, bundled_raw_dir, cli
+from .test_other_cities import TABLES, city_folder
+
+ZUSHI_WORDS = ["逗子", "申請団体", "財政的支援", "人的支援", "場の提供", "協働の成果等", "限界", "NO "]
+LONG = {"財政的支援": "施策1-1 市民活動団体の自立と継続的な活動を支える財政的な支援の充実",
+        "人的支援": "施策1-2 協働の担い手となる人材の育成と行政職員の意識改革",
+        "場の提供": "施策2-1 市民が気軽に集い活動できる拠点施設の整備と運営"}
+
+
+@pytest.fixture(scope="module")
+def cases(tmp_path_factory, bundled_analysis) -> dict[str, Analysis]:
+    """The analyses every test reads: the bundled table, each made-up city alone, the three together by
+    city (one of another year), Zushi's two years, and the bundled table with long group names."""
+    base = tmp_path_factory.mktemp("sentences")
+    found = {"bundled": bundled_analysis}
+    for key in "abc":
+        found[key] = analyze(table_files(city_folder(base / key, key)))
+    raw = city_folder(base / "abc", "abc")
+    cli("manifest", "add", str(raw / TABLES["b"][0]), "--year", "2023")
+    found["abc"] = analyze(table_files(raw), by="city")
+    raw = bundled_raw_dir(base / "years" / "raw")
+    shutil.copy(NEW_YEAR_CSV, raw / "r7.csv")
+    cli("manifest", "add", str(raw / "r7.csv"), "--year", "2025", "--source", "テスト用")
+    cli("manifest", "add", str(raw / RAW.name), "--year", "2024")
+    found["years"] = analyze(table_files(raw))
+    raw = base / "long" / "raw"
+    raw.mkdir(parents=True)
+    text = RAW.read_text(encoding="utf-8")
+    for short, long in LONG.items():
+        text = text.replace(short, long)
+    (raw / "long.tsv").write_text(text, encoding="utf-8")
+    cli("manifest", "add", str(raw / "long.tsv"), "--city", "架空市L", "--title", "施策評価表", "--year", "2024")
+    found["long"] = analyze(table_files(raw))
+    return found
+
+
+def page_text(analysis: Analysis, whole: Analysis | None = None) -> str:
+    """Every sentence the notebooks and the Word summary write for one analysis, joined."""
+    whole = whole or analysis
+    texts = [S.cleaning_sentence(analysis), S.empty_cells_sentence(analysis), S.negation_sentence(analysis),
+             S.compound_sentence(analysis), S.groups_sentence(analysis), S.distinctive_sentence(analysis),
+             S.code_test_sentence(analysis), S.no_codes_sentence(analysis), *S.summary_sentences(analysis),
+             S.years_sentence(for_city(whole), whole), *S.year_change_lines(whole), S.document_title(whole),
+             S.document_intro("out"), *S.yearly_summary_lines(whole)]
+    texts += [S.notebook_text(key, analysis) for key in S.NOTEBOOK_TEXT if not key.endswith("_unpaired")]
+    return "\n".join(texts)
+
+
+@pytest.mark.parametrize("case", ["a", "b", "c", "abc"])
+def test_no_word_of_zushi_on_another_citys_page(cases, case):
+    whole = cases[case]
+    text = page_text(for_year(whole), whole)
+    assert [w for w in ZUSHI_WORDS if w in text] == []
+    assert "どのコードにも当たりません" not in text and "何が" not in text and "それぞれ" not in text
+
+
+def test_the_bundled_page_says_what_its_items_are_about_by_programs(cases):
+    analysis = cases["bundled"]
+    text = page_text(analysis)
+    assert "どのコードにも当たりません" not in text and "最も多くの事業に共通する" not in text
+    place = S.summary_sentences(analysis)[2]
+    assert re.match(r"場の提供 \(3 事業\): 効果の 6 項目 \(3 事業\) が最も多く触れているのは", place)
+    assert S.empty_cells_sentence(analysis) == (
+        "NO 6 逗子文化プラザ市民交流センター は「限界」「今後」が空欄です。記入がなかったこと自体が一つの所見です。"
+        "「限界」が空欄でも、限界がなかったという意味ではありません。")
+    assert S.groups_sentence(analysis) == "区分ごとに比べます: 「財政的支援」「人的支援」「場の提供」 の 3 つ。比べる単位は事業です。"
+    assert "団体" in S.compound_sentence(analysis) or "センター" in S.compound_sentence(analysis)
+
+
+def side(rows: list[tuple[int, str]]) -> pd.DataFrame:
+    """Items of one side: (program, code) per row, one item per row."""
+    return pd.DataFrame({"source_file": "t.tsv", "program_no": [p for p, _ in rows], "code": [c for _, c in rows],
+                         "item_id": [f"i{k}" for k in range(len(rows))], "text": [f"項目{k}" for k in range(len(rows))],
+                         "negated": [k == 1 for k in range(len(rows))]})
+
+
+def test_a_topic_is_named_most_common_only_when_it_is():
+    leader = S.topic_phrase(side([(1, "X"), (2, "X"), (3, "Y")]), "効果")
+    assert leader == "効果の 3 項目 (3 事業) が最も多く触れているのは「X」(2 / 3 事業) で、項目は「項目0」「項目1」 (否定の述語を含む)です"
+    three = S.topic_phrase(side([(1, "X"), (2, "X"), (2, "X")]), "効果")
+    assert three.endswith("「X」(2 / 2 事業) で、項目は「項目0」「項目1」 (否定の述語を含む)など 3 項目です")
+    tie = S.topic_phrase(side([(1, "X"), (2, "X"), (1, "Y"), (3, "Y")]), "課題")
+    assert tie == "課題の 4 項目 (3 事業) が最も多く触れているのは 「X」「Y」 で、同数です (各 2 / 3 事業)"
+    ones = S.topic_phrase(side([(1, "X"), (2, "Y"), (3, "Z")]), "理由")
+    assert ones == "理由の 3 項目 (3 事業) に付いた 3 つのコード (「X」「Y」「Z」) はどれも 1 事業だけで、複数の事業に共通するコードはありません"
+    single = S.topic_phrase(side([(1, "X"), (2, S.NO_CODE)]), "理由")
+    assert single == "理由の 2 項目 (2 事業) のうちコードが付いたのは「X」の 1 事業だけです"
+    assert S.topic_phrase(side([(1, S.NO_CODE)]), "理由") == "理由の 1 項目 (1 事業) には、どのコードも付いていません"
+
+
+@pytest.mark.parametrize("case", ["bundled", "a", "b", "c", "abc", "years", "long"])
+def test_one_program_per_code_is_never_called_the_most_common(cases, case):
+    """Whatever the coding rules find: a code named as the one most items are about has two or more
+    programs, and a code of one program is said to be of one program."""
+    for sentence in S.summary_sentences(for_year(cases[case])):
+        assert "どのコードにも当たりません" not in sentence
+        for best in re.findall(r"最も多く触れているのは「[^」]+」\((\d+) / \d+ 事業\)", sentence):
+            assert int(best) >= 2, sentence
+        for tied in re.findall(r"同数です \(各 (\d+) / \d+ 事業\)", sentence):
+            assert int(tied) >= 2, sentence
+
+
+def test_no_code_hits_are_said_once(tmp_path, bundled_analysis):
+    rules = tmp_path / "codes.txt"
+    rules.write_text("*存在しない話題\nどこにもない語\n", encoding="utf-8")
+    analysis = analyze([bundled_raw_dir(tmp_path / "raw") / RAW.name], codes=rules)
+    text = "\n".join([S.no_codes_sentence(analysis), *S.summary_sentences(analysis)])
+    assert text.count("コードが付きませんでした") == 1 and "コードも付いていません" not in text
+    assert S.summary_sentences(analysis)[1] == "人的支援 (2 事業): 効果の 4 項目 (2 事業)。限界の 4 項目 (2 事業)。"
+    assert S.no_codes_sentence(bundled_analysis) == ""
+
+
+def test_one_group_says_there_is_nothing_to_compare(cases):
+    analysis = cases["c"]
+    assert S.groups_sentence(analysis) == ("この表の区分は 1 つだけ (「区分なし」) なので、区分どうしの比較はなく、"
+                                           "以下は表全体の記述です。")
+    assert S.distinctive_sentence(analysis) == "区分が 1 つなので、区分ごとの特徴語はありません。"
+    assert S.code_test_sentence(analysis) == "区分が 1 つなので、区分の違いの検定はしません。表は記述です。"
+    correspondence = S.notebook_text("correspondence", analysis)
+    assert "2 つ以上の区分が必要" in correspondence and "100%" not in correspondence and "0 軸" not in correspondence
+    assert S.notebook_text("question", analysis).startswith("**問い**: 市の表の 評価・課題・改善案 の記述は、どう違うか。")
+
+
+def test_terms_of_one_group_only_are_described_by_programs_when_z_is_short():
+    distinctive = pd.DataFrame({"support_type": ["甲", "甲", "甲", "乙"], "term": ["補助金", "事業", "一度", "施設"],
+                                "n_group": [6, 3, 1, 5], "n_rest": [0, 1, 0, 0], "programs_group": [3, 2, 1, 2],
+                                "programs_rest": [0, 1, 0, 0], "z": [1.7, 0.5, 0.3, 1.6]})
+    programs = pd.DataFrame({"support_type": ["甲", "甲", "甲", "乙", "乙"]})
+    assert S.one_group_terms(distinctive, programs, "support_type") == [
+        "「補助金」: 甲の 3 事業中 3 事業、ほかは 0 事業", "「施設」: 乙の 2 事業中 2 事業、ほかは 0 事業"]
+
+
+def test_the_bundled_distinctive_sentence_does_not_call_one_group_terms_unskewed(cases):
+    text = S.distinctive_sentence(cases["bundled"])
+    assert "偏ってはいません" not in text
+    if "z ≧ 1.96 に達する語はありません" in text:
+        assert "「補助金」: 財政的支援の 3 事業中 3 事業、ほかは 0 事業" in text and "z はこの値に届きません" in text
+
+
+def test_where_no_test_is_run_the_reason_is_said_once_from_the_group_sizes(cases):
+    analysis = cases["bundled"]
+    codes = analysis["codes"].assign(test="none", p_value=float("nan"), p_holm=float("nan"), min_p_holm=0.118)
+    untested = replace(analysis, tables={**analysis.tables, "codes.csv": codes})
+    assert S.code_test_sentence(untested) == ("8 事業 (3・2・3) では、どの区分の違いも検定では示せないため"
+                                              " (補正後に取りうる最小の p は 0.118)、表は記述にとどめます。")
+    table = codes_crosstab(codes, analysis["items"], comparison=Comparison.from_metadata(analysis.metadata))
+    assert "p値" not in table.columns and "Holm" not in S.notebook_text("codes", untested)
+    cell = table.loc[table["コード"] == table["コード"].iloc[0], "財政的支援"].iloc[0]
+    assert re.fullmatch(r"\d / 3 事業 \(95% CI \d\.\d\d–\d\.\d\d\)・\d+ / 14 項目", cell)
+
+
+def test_clopper_pearson_matches_the_published_interval():
+    assert [round(x, 2) for x in S.clopper_pearson(2, 2)] == [0.16, 1.0]
+    assert [round(x, 3) for x in S.clopper_pearson(1, 3)] == [0.008, 0.906]
+    assert S.program_count(2, 2, 0.158, 1.0) == "2 / 2 事業 (95% CI 0.16–1.00)"
+
+
+def test_the_year_change_names_programs_with_both_numbers(cases):
+    lines = S.year_change_lines(cases["years"])
+    assert len(lines) == 1 and lines[0].startswith("逗子市の2024年度〜2025年度: 追加 1 事業 (NO 8 協働ポータルサイト (2025年度から))。"
+                                                    "廃止 1 事業 (NO 3 協働事業提案制度 (2024年度まで))。")
+    assert "番号変更 4 事業 (NO 4 市民協働コーディネーター → NO 3 市民協働コーディネーター、" in lines[0]
+    assert "NO 5 市民協働推進員制度・市民協働推進会議 → NO 4 市民協働推進員制度" in lines[0]
+    yearly = S.yearly_summary_lines(cases["years"])
+    assert yearly[0] == "**逗子市・2024年度**" and "**逗子市・2025年度**" in yearly
+    assert S.year_change_lines(cases["bundled"]) == [] and S.year_change_lines(cases["abc"]) == []
+
+
+def test_the_citys_own_labels_head_its_tables(cases):
+    a, b = Comparison.from_metadata(cases["a"].metadata), Comparison.from_metadata(cases["b"].metadata)
+    assert (headers(a)["program_no"], headers(a)["support_type"], headers(b)["program_no"]) == ("番号", "分野", "No.")
+    assert "No." in view_items(cases["b"]["items"], b).columns and "NO" not in view_items(cases["b"]["items"], b).columns
+    assert S.program_label(3, "公園愛護会支援", Comparison.from_metadata(cases["c"].metadata)) == "公園愛護会支援"
+    assert view_items(cases["bundled"]["items"])["年度"].unique().tolist() == ["年度不明"]
+    aspects = view_distinctive(cases["bundled"]["distinctive_aspects"])
+    assert "出現回数(観点)" in aspects.columns and "出現回数(区分)" not in aspects.columns
+    changes = view_program_changes(cases["years"]["program_changes"], Comparison.from_metadata(cases["years"].metadata))
+    assert "以前のNO" in changes.columns
+
+
+def test_the_word_summary_names_the_table_and_the_year_change(tmp_path, cases):
+    from docx import Document
+
+    from kyodo_analysis.wordreport import write_summary
+
+    for case, title in (("b", "「協働の成果と課題」の計量テキスト分析"), ("years", "「これまでの取り組みに係る協働の成果等」")):
+        path = write_summary(cases[case], tmp_path / "figures", tmp_path / f"{case}.docx", "out/tables")
+        text = "\n".join(p.text for p in Document(str(path)).paragraphs)
+        assert text.startswith(title) and S.CODE_MEANING in text and "各文の数字は out/tables の表" in text
+        assert "data/processed" not in text and "何が" not in text
+    assert "逗子" not in "\n".join(p.text for p in Document(str(tmp_path / "b.docx")).paragraphs)
+    assert "番号変更 4 事業" in text and "年度の変化" in text
+
+
+def test_long_group_names_are_numbered_with_the_full_names_in_the_footnote(cases):
+    from kyodo_analysis.plots import group_names, plot_items_by_aspect
+
+    from .conftest import overlapping_tick_labels
+
+    shown, note = group_names(list(LONG.values()), 12, "区分")
+    assert list(shown.values()) == ["①", "②", "③"] and note.startswith("区分: ① 施策1-1 市民活動団体の")
+    assert group_names(["財政的支援", "人的支援"], 3, "区分")[0] == {"財政的支援": "財政的\n支援", "人的支援": "人的\n支援"}
+    fig = plot_items_by_aspect(cases["long"]["programs"], cases["long"].metadata)
+    assert overlapping_tick_labels(fig) == []
+    assert LONG["場の提供"] in "\n".join(t.get_text() for t in fig.texts)
+
+
+def test_the_heatmap_footnote_says_only_what_was_drawn(cases):
+    from kyodo_analysis.plots import plot_code_heatmap
+
+    def footnote(analysis: Analysis, codes: pd.DataFrame | None = None) -> str:
+        codes = analysis["codes"] if codes is None else codes
+        return "\n".join(t.get_text() for t in plot_code_heatmap(codes, analysis["items"], analysis.metadata).texts)
+
+    bundled = cases["bundled"]
+    tested = bundled["codes"].assign(test="事業単位の正確並べ替え検定 (全 560 通り)", p_value=0.5, p_holm=1.0)
+    text = re.sub(r"\s", "", footnote(bundled, tested))  # the footnote is wrapped to the page
+    assert "事業単位の正確並べ替え検定(全560通り)" in text and "Holm" in text and "*は" not in text
+    untested = footnote(bundled, bundled["codes"].assign(test="none", p_holm=float("nan")))
+    assert "Holm" not in untested and "*" not in untested and "検定はしていません" in untested
+    one = footnote(cases["c"])
+    assert "Holm" not in one and "1 つなので比べるものはなく" in one.replace("\n", "")
+
+
+def test_markdown_shows_a_sentence_as_written():
+    assert S.md("<script>alert(1)</script> *a* [b](c) `d`") == (
+        "&lt;script&gt;alert(1)&lt;/script&gt; \\*a\\* \\[b\\](c) \\`d\\`")
+
+
+def test_the_year_table_counts_programs_per_aspect_as_the_year_figure_does(cases):
+    from kyodo_analysis.report import codes_by_year
+
+    analysis = cases["years"]
+    table = codes_by_year(analysis["codes"], analysis["items"], Comparison.from_metadata(analysis.metadata))
+    assert list(table.columns[:4]) == ["観点", "コード", "財政的支援 2024年度", "財政的支援 2025年度"]
+    assert set(table["観点"]) == {"効果", "限界"}  # never pooled over aspects
+    assert all(re.fullmatch(r"\d+ / \d+ 事業|—", cell) for cell in table.iloc[:, 2:].to_numpy().ravel())
+
+
+def test_full_cells_are_counted_over_the_aspects_each_table_has(cases):
+    assert S.empty_cells_sentence(cases["abc"]) == "どの事業も、その表にある観点のすべてに記入があります。"
+    assert S.negation_sentence(cases["b"]) == "否定の語を含む項目はありません。"
