@@ -16,6 +16,8 @@ from pathlib import Path
 from .errors import InputError
 
 PACKAGED = "kyodo_analysis/resources/"
+NEGATED = "(否定)"
+LEMMA_POS = ("名詞", "代名詞", "動詞", "形容詞", "形状詞", "接尾辞")  # a stop entry read alone as a symbol or adverb (時, まま) is matched by spelling only
 
 
 @dataclass(frozen=True)
@@ -91,6 +93,20 @@ class WordLists:
     def forced_prefixes(self) -> frozenset[str]:
         """Every proper beginning of a forced term: the matcher stops reading as soon as none fits."""
         return frozenset(word[:k] for word in self.forced for k in range(1, len(word)))
+
+    @cached_property
+    def stop_lemmas(self) -> frozenset[str]:
+        """The UniDic lemma of every one-word stop entry (こと → 事, できる → 出来る; できる(否定) → 出来る(否定)):
+        the stop list applies to every spelling of a listed word."""
+        from .tokens import tokenize_text
+
+        lemmas = set()
+        for entry in self.stop:
+            word, negated = (entry[:-len(NEGATED)], NEGATED) if entry.endswith(NEGATED) else (entry, "")
+            parsed = tokenize_text(word)
+            if len(parsed) == 1 and not parsed[0][7] and parsed[0][4] in LEMMA_POS:
+                lemmas.add(parsed[0][2] + negated)
+        return frozenset(lemmas)
 
     def counted_as(self, word: str) -> str:
         """The word a term is counted as after the synonym list (itself when it has no entry)."""

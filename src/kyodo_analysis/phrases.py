@@ -1,0 +1,111 @@
+"""The packaged tables the term rules read: function expressions (複合辞) and spelling variants.
+
+``resources/function_expressions.txt`` lists expressions as they are written in a sentence, in four
+sections: ``function`` (no term: に関して, やむを得ず), ``hedge`` (negates what stands before it:
+とは言えない, わけではない), ``not_negation`` (starts at a negator and cancels it: なければならない,
+なくはない, 〜ないか) and ``kept_negation`` (the negation stands, the rest is no term: ないかもしれない).
+Each entry is tokenized once and matched by its sequence of lemmas, so 「に関し」「に関して」「に関しては」
+are one entry; every negator (ない, 無い, ず, ぬ, ん) matches every other.
+
+``resources/variants.txt`` fixes the spelling of the field's variants (取組 / 取り組み, 子ども / 子供):
+a fixed rule, so an item's terms never depend on what else is analysed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+NEG = "NEG"  # the matching key of every negator
+NEGATOR_LEMMAS = frozenset({"ない", "無い", "ず"})  # ない, ず, ぬ, ん (UniDic lemmas ない / ず; 形容詞 無い)
+SECTIONS = ("function", "hedge", "not_negation", "kept_negation")
+NEGATOR_CONTEXT = "行か"  # entries of the negation sections are read after a verb stem: ざる is 笊 alone
+
+
+def match_key(lemma: str, pos1: str) -> str:
+    """What a token matches by: its lemma, or ``NEG`` for a negator."""
+    if lemma in NEGATOR_LEMMAS and pos1 in ("助動詞", "形容詞"):
+        return NEG
+    return lemma
+
+
+Table = dict[str, tuple[tuple[str, ...], ...]]  # first key → key sequences, longest first
+
+
+@dataclass(frozen=True)
+class Expressions:
+    """The four sections of the expression table, each indexed by first key."""
+
+    function: Table
+    hedge: Table
+    not_negation: Table
+    kept_negation: Table
+
+
+def entry_keys(entry: str, section: str) -> set[tuple[str, ...]]:
+    """The key sequences of one entry (read alone, after a noun and before a verb; negation entries after
+    a verb stem), for the dictionary may read an expression differently in different places."""
+    from .tokens import tokenize_text
+
+    def keys(text: str) -> tuple[str, ...]:
+        return tuple(match_key(t[2], t[4]) for t in tokenize_text(text))
+
+    if section in ("not_negation", "kept_negation"):
+        return {keys(NEGATOR_CONTEXT + entry)[1:]}
+    found = {keys(entry), keys("事業" + entry)[1:]}
+    before_verb = keys("事業" + entry + "行う")
+    if before_verb[-1] == "行う":  # 形で: で is the particle before a verb, the copula alone
+        found.add(before_verb[1:-1])
+    return found
+
+
+def indexed(sequences: set[tuple[str, ...]]) -> Table:
+    table: dict[str, list[tuple[str, ...]]] = {}
+    for sequence in sorted(sequences, key=lambda s: (-len(s), s)):
+        if sequence:
+            table.setdefault(sequence[0], []).append(sequence)
+    return {first: tuple(found) for first, found in table.items()}
+
+
+def section_lines(text: str) -> dict[str, list[str]]:
+    """{section: entries} of a sectioned list (``[name]`` headers, ``#`` comments)."""
+    found: dict[str, list[str]] = {name: [] for name in SECTIONS}
+    section = None
+    for line in text.splitlines():
+        content = line.split("#", 1)[0].strip()
+        if content.startswith("[") and content.endswith("]"):
+            section = content[1:-1]
+        elif content and section in found:
+            found[section].append(content)
+    return found
+
+
+@lru_cache(maxsize=1)
+def expressions() -> Expressions:
+    """The packaged expression table, tokenized and indexed (read once per process)."""
+    text = resources.files("kyodo_analysis.resources").joinpath("function_expressions.txt").read_text("utf-8")
+    lines = section_lines(text)
+    return Expressions(**{name: indexed({keys for entry in lines[name] for keys in entry_keys(entry, name)})
+                          for name in SECTIONS})
+
+
+def expression_end(keys: list[str], i: int, table: Table) -> int | None:
+    """The last index of the longest sequence of ``table`` spelled by ``keys`` from ``i``."""
+    for sequence in table.get(keys[i], ()):
+        if tuple(keys[i:i + len(sequence)]) == sequence:
+            return i + len(sequence) - 1
+    return None
+
+
+@lru_cache(maxsize=1)
+def variants() -> dict[str, str]:
+    """{variant spelling: the spelling it is counted by}, from ``resources/variants.txt`` (``代表 = 別, 別``)."""
+    text = resources.files("kyodo_analysis.resources").joinpath("variants.txt").read_text("utf-8")
+    mapping = {}
+    for line in text.splitlines():
+        head, _, rest = line.split("#", 1)[0].partition("=")
+        for variant in rest.replace("、", ",").split(","):
+            if variant.strip():
+                mapping[variant.strip()] = head.strip()
+    return mapping
