@@ -16,7 +16,7 @@ import csv
 import sys
 from collections import defaultdict
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import pandas as pd
@@ -47,7 +47,7 @@ def read_gold(path: Path = GOLD) -> list[GoldLine]:
     return lines
 
 
-@lru_cache(maxsize=None)
+@cache
 def term_key(term: str) -> tuple[str, bool]:
     """(lemma spelling, negated): a term compared modulo UniDic lemma and the variant table."""
     from kyodo_analysis.phrases import variants

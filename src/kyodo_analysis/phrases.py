@@ -20,6 +20,7 @@ from importlib import resources
 NEG = "NEG"  # the matching key of every negator
 NEGATOR_LEMMAS = frozenset({"ない", "無い", "ず"})  # ない, ず, ぬ, ん (UniDic lemmas ない / ず; 形容詞 無い)
 SECTIONS = ("function", "hedge", "not_negation", "kept_negation")
+CONTEXTS = (("事業", ""), ("事業", "行う"), ("事業", "、講座"))  # the places an expression is read in
 NEGATOR_CONTEXT = "行か"  # entries of the negation sections are read after a verb stem: ざる is 笊 alone
 
 
@@ -53,10 +54,12 @@ def entry_keys(entry: str, section: str) -> set[tuple[str, ...]]:
 
     if section in ("not_negation", "kept_negation"):
         return {keys(NEGATOR_CONTEXT + entry)[1:]}
-    found = {keys(entry), keys("事業" + entry)[1:]}
-    before_verb = keys("事業" + entry + "行う")
-    if before_verb[-1] == "行う":  # 形で: で is the particle before a verb, the copula alone
-        found.add(before_verb[1:-1])
+    found = {keys(entry)}
+    for before, after in CONTEXTS:  # 形で: で is the particle before a verb, the copula alone
+        around = keys(before + entry + after)
+        start, end = len(keys(before)), len(keys(after))
+        if around[:start] == keys(before) and around[len(around) - end:] == keys(after):
+            found.add(around[start:len(around) - end])
     return found
 
 

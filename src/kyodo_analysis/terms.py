@@ -59,7 +59,7 @@ PREDICATES = ("動詞", "形容詞", "形状詞")
 LIGHT_VERBS = frozenset({"為る", "出来る"})  # する / できる after a noun: 定着しない → 定着(否定)
 BRIDGE_AUXILIARIES = frozenset({"れる", "られる", "せる", "させる", "ます", "だ", "た", "です"})
 BRIDGE_PARTICLES = frozenset({"て", "で", "は", "も"})  # as 接続助詞 / 係助詞
-BRIDGE_VERBS = frozenset({"居る", "為る", "出来る", "仕舞う", "行く", "来る", "得る", "有る", "切る"})
+BRIDGE_VERBS = frozenset({"居る", "為る", "出来る", "仕舞う", "行く", "来る", "得る", "有る", "切る", "成る"})
 EXISTENCE_PARTICLES = frozenset({"が", "は", "も", "の"})  # 決定権がない, 関心のない
 EXISTENCE_VERBS = frozenset({"有る", "居る"})  # 担い手がいない, 予算がありません
 ABSENT = "無し"  # 予算なし
@@ -68,6 +68,8 @@ KATAKANA = re.compile(r"[ァ-ヴー]+")
 OPEN_QUOTES, CLOSE_QUOTES = frozenset("「『"), frozenset("」』")
 NAME_MAX_CHARS = 20
 ONLY_REACH = 12  # tokens before a predicate searched for しか
+SEPARATING_SUFFIXES = frozenset({"等", "毎", "当たり"})  # 講座等, 事業ごと, 団体あたり: not part of a compound
+STEM_ENDINGS = frozenset("いきぎしじちぢにひびぴみりえけげせぜてでねへべぺめれ")  # a verb's 連用形 (見守り, 受け入れ)
 
 
 class Token(NamedTuple):
@@ -83,6 +85,7 @@ class Token(NamedTuple):
     pos3: str = ""
     forced: bool = False
     parts: tuple[str, ...] = ()  # the nouns inside a forced term (市民 and 団体 of 市民団体)
+    reading: str = ""  # the lemma's reading: 他 (ホカ, a formal noun) is not 他 (タ, "other")
 
 
 class TermRow(NamedTuple):
@@ -133,17 +136,35 @@ def is_bridge(tokens: list[Token], k: int) -> bool:
             or (token.pos1 == "助詞" and token.lemma in BRIDGE_PARTICLES and token.pos2 in ("接続助詞", "係助詞"))
             or (token.pos1 == "動詞" and token.pos2 == "非自立可能" and token.lemma in BRIDGE_VERBS)
             or (token.pos1 == "名詞" and token.lemma == "事")
+            or (token.lemma in ("に", "く") and k + 1 < len(tokens) and tokens[k + 1].lemma == "成る")
             or (token.pos1 == "助詞" and token.lemma == "が" and k > 0 and tokens[k - 1].lemma == "事"))
 
 
 def is_stopped(token: Token, lists: WordLists) -> bool:
-    """A stop-listed word, by spelling or by lemma; a forced term never is."""
-    return not token.forced and bool({token.surface, token.word, token.lemma} & lists.stop
-                                     or token.lemma in lists.stop_lemmas)
+    """A stop-listed word, by spelling or by lemma. A forced term never is, nor an affix inside a compound
+    (後 of 講座修了後, 所 of 事業所, 他 of 他地区) except the separating suffixes (等, ごと, あたり)."""
+    if token.forced or (token.pos1 in ("接頭辞", "接尾辞") and token.lemma not in SEPARATING_SUFFIXES):
+        return False
+    return bool({token.surface, token.word, token.lemma} & lists.stop
+                or f"{token.lemma}/{token.reading}" in lists.stop_lemmas)
 
 
-def negation_stopped(word: str, lemma: str, lists: WordLists) -> bool:
-    return word + NEGATED in lists.stop or lemma + NEGATED in lists.stop_lemmas
+def in_run(tokens: list[Token], j: int) -> bool:
+    """A token a compound is made of: a noun-like token; an adjectival noun before a noun or suffix or after a
+    prefix (多様化, 新規団体, 不明確); a verb stem before a noun (見守り体制, 空き店舗, 担い手づくり)."""
+    token = tokens[j]
+    if is_noun_like(token):
+        return True
+    before_noun = j + 1 < len(tokens) and not tokens[j + 1].gap and is_noun_like(tokens[j + 1]) and (
+        tokens[j + 1].pos1 != "接頭辞")
+    if token.pos1 == "形状詞":
+        return before_noun or (j > 0 and tokens[j - 1].pos1 == "接頭辞" and not token.gap)
+    return (token.pos1 == "動詞" and token.pos2 == "一般" and before_noun and token.surface != token.word
+            and token.surface[-1] in STEM_ENDINGS)
+
+
+def negation_stopped(word: str, token: Token, lists: WordLists) -> bool:
+    return word + NEGATED in lists.stop or f"{token.lemma}/{token.reading}{NEGATED}" in lists.stop_lemmas
 
 
 def keys_of(tokens: list[Token]) -> list[str]:
@@ -218,7 +239,9 @@ def katakana_unit(tokens: list[Token], i: int) -> tuple[Token, int] | None:
 
 
 def juubun_unit(tokens: list[Token], i: int) -> tuple[Token, int] | None:
-    """十 + 分 (ten minutes) read as the adjective 十分 (enough), as in 十分とは言えない."""
+    """十 + 分 (ten minutes) and the adverb 十分 read as the adjectival noun 十分 (enough): 十分とは言えない."""
+    if tokens[i].lemma == "十分" and tokens[i].pos1 == "副詞":
+        return tokens[i]._replace(pos1="形状詞", pos2="一般"), i
     if (i + 1 < len(tokens) and tokens[i].surface == "十" and tokens[i + 1].surface == "分"
             and not tokens[i + 1].gap and (i == 0 or not is_numeral(tokens[i - 1]))
             and (i + 2 >= len(tokens) or tokens[i + 2].surface != "間")):
@@ -297,8 +320,9 @@ def noun_negation(tokens: list[Token], j: int) -> tuple[bool, int] | None:
         return True, j
     if token.pos1 == "助詞" and token.lemma in EXISTENCE_PARTICLES and not only_before(tokens, j):
         k = j + 1
-        while k < len(tokens) and is_adverb(tokens[k]):
-            k += 1
+        while k < len(tokens) and (is_adverb(tokens[k]) or tokens[k].surface in ("、", "，")
+                                   or (tokens[k].lemma == "も" and is_adverb(tokens[k - 1]))):
+            k += 1  # 関心がまったくない, 会員は一人もいない
         if k < len(tokens) and tokens[k].pos1 == "形容詞" and tokens[k].lemma == "無い":
             return negation_at(tokens, k)
         if k < len(tokens) and tokens[k].pos1 == "動詞" and tokens[k].lemma in EXISTENCE_VERBS | (
@@ -358,7 +382,7 @@ def number_end(tokens: list[Token], i: int) -> int | None:
 def noun_run(tokens: list[Token], i: int, lists: WordLists) -> tuple[Term | None, int]:
     """Rule 4: the compound starting at ``i`` (None if stop-listed or all affixes), and where reading resumes."""
     j = i
-    while (j < len(tokens) and is_noun_like(tokens[j]) and not is_stopped(tokens[j], lists)
+    while (j < len(tokens) and in_run(tokens, j) and (not is_stopped(tokens[j], lists) or counter_suffix(tokens, i, j))
            and (j == i or not (tokens[j].gap or function_end(tokens, j) is not None))):
         j += 1
     if j == i:  # the token itself is stop-listed
@@ -371,17 +395,22 @@ def noun_run(tokens: list[Token], i: int, lists: WordLists) -> tuple[Term | None
     if first > last:
         return None, j
     run = tokens[first:last + 1]
-    text = "".join(t.word for t in run)
+    text = "".join(t.surface if t.pos1 == "動詞" else t.word for t in run)
     pos = FORCED if any(t.forced for t in run) else UNKNOWN if all(t.unknown for t in run) else NOUN
     negation = None if tokens[last].pos2 == "固有名詞" else noun_negation(tokens, j)
     if negation is not None and negation[0]:
-        if negation_stopped(text, run[0].lemma if len(run) == 1 else text, lists):
+        if negation_stopped(text, run[0] if len(run) == 1 else run[0]._replace(lemma=text), lists):
             return None, negation[1] + 1
         return Term(text + NEGATED, NOUN, True, first, negation[1], compound_parts(run)), negation[1] + 1
     resume = j if negation is None else negation[1] + 1
     if text in lists.stop:
         return None, resume
     return Term(text, pos, False, first, last, compound_parts(run)), resume
+
+
+def counter_suffix(tokens: list[Token], i: int, j: int) -> bool:
+    """A counter noun used as a suffix inside a compound (災害時, 利用時): stop-listed alone, part of it here."""
+    return j > i and tokens[j].pos3 == "助数詞可能" and tokens[j - 1].pos1 in ("名詞", "接尾辞") and not tokens[j].gap
 
 
 def compound_parts(run: list[Token]) -> tuple[str, ...]:
@@ -400,15 +429,18 @@ def predicate(tokens: list[Token], i: int, lists: WordLists) -> tuple[Term | Non
     token = tokens[i]
     if token.pos2 == "非自立可能" and i > 0 and (tokens[i - 1].lemma in ("て", "で") or tokens[i - 1].pos1 == "動詞"):
         return None, i + 1  # auxiliary use: 〜ている, 〜てしまう, 〜しきる
+    first = i
+    if i > 0 and tokens[i - 1].pos1 == "接頭辞" and not token.gap and token.pos1 == "動詞":
+        token, first = token._replace(word=tokens[i - 1].surface + token.word), i - 1  # 相 + 次ぐ → 相次ぐ
     negation = negation_after(tokens, i + 1, i)
     if negation is not None and negation[0]:
-        if negation_stopped(token.word, token.lemma, lists):
+        if negation_stopped(token.word, token, lists):
             return None, negation[1] + 1
-        return Term(token.word + NEGATED, token.pos1, True, i, negation[1]), negation[1] + 1
+        return Term(token.word + NEGATED, token.pos1, True, first, negation[1]), negation[1] + 1
     resume = i + 1 if negation is None else negation[1] + 1
     if is_stopped(token, lists):
         return None, resume
-    return Term(token.word, token.pos1, False, i, i), resume
+    return Term(token.word, token.pos1, False, first, i), resume
 
 
 def unit_terms(tokens: list[Token], lists: WordLists) -> list[Term]:
@@ -427,7 +459,7 @@ def unit_terms(tokens: list[Token], lists: WordLists) -> list[Term]:
         if end is not None:
             i = end + 1
             continue
-        if is_noun_like(tokens[i]):
+        if in_run(tokens, i):
             term, i = noun_run(tokens, i, lists)
         elif tokens[i].pos1 in PREDICATES:
             term, i = predicate(tokens, i, lists)
@@ -469,14 +501,14 @@ def spellings(token_frame: pd.DataFrame) -> list[str]:
 def item_tokens(token_frame: pd.DataFrame, words: list[str]) -> Iterator[tuple[str, list[int], list[Token]]]:
     """(item_id, token numbers, tokens) of each item; an item's tokens must be contiguous and in order."""
     columns = [token_frame[c].tolist() for c in ("item_id", "token_no", "surface", "lemma", "pos1", "pos2", "pos3",
-                                                 "is_unknown", "start")]
+                                                 "lemma_reading", "is_unknown", "start")]
     item_id, numbers, tokens, end = None, [], [], 0
-    for item, no, surface, lemma, pos1, pos2, pos3, unknown, start, word in zip(*columns, words, strict=True):
+    for item, no, surface, lemma, pos1, pos2, pos3, reading, unknown, start, word in zip(*columns, words, strict=True):
         if item != item_id:
             if tokens:
                 yield item_id, numbers, tokens
             item_id, numbers, tokens, end = item, [], [], start
-        tokens.append(Token(surface, word, lemma, pos1, pos2, bool(unknown), start > end, pos3))
+        tokens.append(Token(surface, word, lemma, pos1, pos2, bool(unknown), start > end, pos3, reading=reading))
         numbers.append(no)
         end = start + len(surface)
     if tokens:

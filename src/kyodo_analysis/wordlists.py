@@ -17,7 +17,8 @@ from .errors import InputError
 
 PACKAGED = "kyodo_analysis/resources/"
 NEGATED = "(否定)"
-LEMMA_POS = ("名詞", "代名詞", "動詞", "形容詞", "形状詞", "接尾辞")  # a stop entry read alone as a symbol or adverb (時, まま) is matched by spelling only
+# A stop entry the dictionary reads alone as a symbol or an adverb (時, まま) is matched by its spelling only.
+LEMMA_POS = ("名詞", "代名詞", "動詞", "形容詞", "形状詞", "接尾辞")
 
 
 @dataclass(frozen=True)
@@ -96,8 +97,9 @@ class WordLists:
 
     @cached_property
     def stop_lemmas(self) -> frozenset[str]:
-        """The UniDic lemma of every one-word stop entry (こと → 事, できる → 出来る; できる(否定) → 出来る(否定)):
-        the stop list applies to every spelling of a listed word."""
+        """``lemma/reading`` of every one-word stop entry (こと → 事/コト, できる → 出来る/デキル, できる(否定) →
+        出来る/デキル(否定)): the stop list applies to every spelling of a listed word, and only to that word
+        (ほか → 他/ホカ leaves 他/タ of 他地区 alone)."""
         from .tokens import tokenize_text
 
         lemmas = set()
@@ -105,7 +107,7 @@ class WordLists:
             word, negated = (entry[:-len(NEGATED)], NEGATED) if entry.endswith(NEGATED) else (entry, "")
             parsed = tokenize_text(word)
             if len(parsed) == 1 and not parsed[0][7] and parsed[0][4] in LEMMA_POS:
-                lemmas.add(parsed[0][2] + negated)
+                lemmas.add(f"{parsed[0][2]}/{parsed[0][3]}{negated}")
         return frozenset(lemmas)
 
     def counted_as(self, word: str) -> str:
