@@ -61,8 +61,10 @@ BRIDGE_AUXILIARIES = frozenset({"れる", "られる", "せる", "させる", "�
 BRIDGE_PARTICLES = frozenset({"て", "で", "は", "も"})  # as 接続助詞 / 係助詞
 BRIDGE_VERBS = frozenset({"居る", "為る", "出来る", "仕舞う", "行く", "来る", "得る", "有る", "切る", "成る"})
 EXISTENCE_PARTICLES = frozenset({"が", "は", "も", "の"})  # 決定権がない, 関心のない
-EXISTENCE_VERBS = frozenset({"有る", "居る"})  # 担い手がいない, 予算がありません
+EXISTENCE_VERBS = frozenset({"有る", "居る", "出来る", "為す"})  # 担い手がいない, 活動ができない, 共有がなされない
 ABSENT = "無し"  # 予算なし
+ADVERBIAL = "副詞可能"  # the repaired 十分: an adjectival noun that never joins a compound (十分対応 → 十分 + 対応)
+CASE_PARTICLES = frozenset({"を", "が", "に", "へ", "と", "から", "より", "で"})
 ERA_LETTERS = frozenset("RHSMTrhsmtＲＨＳＭＴ")  # R3, H25: 令和 / 平成 / 昭和 / 明治 / 大正 + year
 KATAKANA = re.compile(r"[ァ-ヴー]+")
 OPEN_QUOTES, CLOSE_QUOTES = frozenset("「『"), frozenset("」』")
@@ -151,15 +153,24 @@ def is_stopped(token: Token, lists: WordLists) -> bool:
 
 def in_run(tokens: list[Token], j: int) -> bool:
     """A token a compound is made of: a noun-like token; an adjectival noun before a noun or suffix or after a
-    prefix (多様化, 新規団体, 不明確); a verb stem before a noun (見守り体制, 空き店舗, 担い手づくり)."""
+    prefix (多様化, 新規団体, 不明確); a verb stem before a noun, unless a case particle makes it a verb
+    (見守り体制, 空き店舗, 担い手づくり; not 事業を行い地域に), or after の (高齢者の見守りに)."""
     token = tokens[j]
     if is_noun_like(token):
         return True
     before_noun = j + 1 < len(tokens) and not tokens[j + 1].gap and is_noun_like(tokens[j + 1]) and (
         tokens[j + 1].pos1 != "接頭辞")
     if token.pos1 == "形状詞":
-        return before_noun or (j > 0 and tokens[j - 1].pos1 == "接頭辞" and not token.gap)
-    return (token.pos1 == "動詞" and token.pos2 == "一般" and before_noun and token.surface != token.word
+        return token.pos2 != ADVERBIAL and (before_noun or (j > 0 and tokens[j - 1].pos1 == "接頭辞" and not token.gap))
+    return is_verb_stem(token) and (
+        (before_noun and not (j > 0 and tokens[j - 1].pos1 == "助詞" and tokens[j - 1].lemma in CASE_PARTICLES))
+        or (j > 0 and tokens[j - 1].lemma == "の" and not (j + 1 < len(tokens) and tokens[j + 1].pos1 == "助動詞")
+            and not (j + 1 < len(tokens) and tokens[j + 1].pos2 == "接続助詞")))
+
+
+def is_verb_stem(token: Token) -> bool:
+    """A verb written in its 連用形, the form a verb is used as a noun in (見守り, 受け入れ, 空き)."""
+    return (token.pos1 == "動詞" and token.pos2 == "一般" and token.surface != token.word
             and token.surface[-1] in STEM_ENDINGS)
 
 
@@ -241,11 +252,11 @@ def katakana_unit(tokens: list[Token], i: int) -> tuple[Token, int] | None:
 def juubun_unit(tokens: list[Token], i: int) -> tuple[Token, int] | None:
     """十 + 分 (ten minutes) and the adverb 十分 read as the adjectival noun 十分 (enough): 十分とは言えない."""
     if tokens[i].lemma == "十分" and tokens[i].pos1 == "副詞":
-        return tokens[i]._replace(pos1="形状詞", pos2="一般"), i
+        return tokens[i]._replace(pos1="形状詞", pos2=ADVERBIAL), i
     if (i + 1 < len(tokens) and tokens[i].surface == "十" and tokens[i + 1].surface == "分"
             and not tokens[i + 1].gap and (i == 0 or not is_numeral(tokens[i - 1]))
             and (i + 2 >= len(tokens) or tokens[i + 2].surface != "間")):
-        return Token("十分", "十分", "十分", "形状詞", "一般", False, tokens[i].gap), i + 1
+        return Token("十分", "十分", "十分", "形状詞", ADVERBIAL, False, tokens[i].gap), i + 1
     return None
 
 
@@ -326,7 +337,7 @@ def noun_negation(tokens: list[Token], j: int) -> tuple[bool, int] | None:
         if k < len(tokens) and tokens[k].pos1 == "形容詞" and tokens[k].lemma == "無い":
             return negation_at(tokens, k)
         if k < len(tokens) and tokens[k].pos1 == "動詞" and tokens[k].lemma in EXISTENCE_VERBS | (
-                LIGHT_VERBS if token.lemma in ("は", "も") else frozenset()):
+                LIGHT_VERBS if token.lemma in ("は", "も") else frozenset()):  # 参加はしない
             return negation_after(tokens, k + 1, k)
     hedge = hedge_end(tokens, j)
     return (True, hedge) if hedge is not None else None
@@ -387,6 +398,10 @@ def noun_run(tokens: list[Token], i: int, lists: WordLists) -> tuple[Term | None
         j += 1
     if j == i:  # the token itself is stop-listed
         return None, i + 1
+    if adverbial_start(tokens, i, j):
+        if tokens[i].pos1 == "動詞":
+            return None, i + 1  # 引き続き: an adverb
+        j = i + 1
     first, last = i, j - 1
     while first <= last and tokens[first].pos1 == "接尾辞":
         first += 1  # a compound never starts with a lone suffix (金, 度, 的, 等)
@@ -406,6 +421,14 @@ def noun_run(tokens: list[Token], i: int, lists: WordLists) -> tuple[Term | None
     if text in lists.stop:
         return None, resume
     return Term(text, pos, False, first, last, compound_parts(run)), resume
+
+
+def adverbial_start(tokens: list[Token], i: int, j: int) -> bool:
+    """An adverbial noun before a verbal noun used with する is an adverb, not part of a compound:
+    多数参加した → 多数 + 参加; so is a verb stem, then no term: 引き続き支援していく → 支援."""
+    return (j - i >= 2 and ((tokens[i].pos1 == "名詞" and tokens[i].pos3 == ADVERBIAL) or tokens[i].pos1 == "動詞")
+            and j < len(tokens)
+            and tokens[j].pos1 == "動詞" and tokens[j].lemma in LIGHT_VERBS and tokens[j - 1].pos3 == "サ変可能")
 
 
 def counter_suffix(tokens: list[Token], i: int, j: int) -> bool:
