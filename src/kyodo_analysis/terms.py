@@ -64,7 +64,7 @@ EXISTENCE_PARTICLES = frozenset({"が", "は", "も", "の"})  # 決定権がな
 EXISTENCE_VERBS = frozenset({"有る", "居る", "出来る", "為す"})  # 担い手がいない, 活動ができない, 共有がなされない
 ABSENT = "無し"  # 予算なし
 ADVERBIAL = "副詞可能"  # the repaired 十分: an adjectival noun that never joins a compound (十分対応 → 十分 + 対応)
-CASE_PARTICLES = frozenset({"を", "が", "に", "へ", "と", "から", "より", "で"})
+CASE_PARTICLES = frozenset({"を", "が", "に", "へ", "から", "より", "で"})  # not と: 見守り体制と空き店舗
 ERA_LETTERS = frozenset("RHSMTrhsmtＲＨＳＭＴ")  # R3, H25: 令和 / 平成 / 昭和 / 明治 / 大正 + year
 KATAKANA = re.compile(r"[ァ-ヴー]+")
 OPEN_QUOTES, CLOSE_QUOTES = frozenset("「『"), frozenset("」』")
@@ -292,10 +292,11 @@ def negation_at(tokens: list[Token], k: int) -> tuple[bool, int]:
     """(negated, end) for the negator at ``k``: obligation, double negation and proposals are not negation
     (なければならない, なくはない, 〜ないか); a hedge after it cancels it (ないわけではない)."""
     keys, table = keys_of(tokens), expressions()
-    end = expression_end(keys, k, table.not_negation)
-    if end is not None:
-        return False, end
-    end = expression_end(keys, k, table.kept_negation) or k
+    cancelled = expression_end(keys, k, table.not_negation)
+    kept = expression_end(keys, k, table.kept_negation)
+    if cancelled is not None and (kept is None or cancelled >= kept):  # the longer wins: ないか < ないかもしれない
+        return False, cancelled
+    end = kept or k
     after = end + 1
     while after < len(tokens) and is_bridge(tokens, after) and tokens[after].pos1 == "助動詞":
         after += 1  # なかった + わけではない
@@ -450,7 +451,8 @@ def compound_parts(run: list[Token]) -> tuple[str, ...]:
 def predicate(tokens: list[Token], i: int, lists: WordLists) -> tuple[Term | None, int]:
     """Rule 5: the predicate at ``i`` by its dictionary form, negated when a negator follows."""
     token = tokens[i]
-    if token.pos2 == "非自立可能" and i > 0 and (tokens[i - 1].lemma in ("て", "で") or tokens[i - 1].pos1 == "動詞"):
+    if token.pos2 == "非自立可能" and i > 0 and (
+            (tokens[i - 1].lemma in ("て", "で") and tokens[i - 1].pos2 == "接続助詞") or tokens[i - 1].pos1 == "動詞"):
         return None, i + 1  # auxiliary use: 〜ている, 〜てしまう, 〜しきる
     first = i
     if i > 0 and tokens[i - 1].pos1 == "接頭辞" and not token.gap and token.pos1 == "動詞":
