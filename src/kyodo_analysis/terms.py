@@ -438,11 +438,12 @@ def counter_suffix(tokens: list[Token], i: int, j: int) -> bool:
 
 
 def compound_parts(run: list[Token]) -> tuple[str, ...]:
-    """The words a compound mentions: its nouns (申請団体 → 申請, 団体), a forced term and its inner nouns."""
+    """The words a compound mentions: its nouns when it has two or more (申請団体 → 申請, 団体), a forced term
+    inside a longer one (補助金的 → 補助金) and the nouns inside a forced term (市民団体 → 市民, 団体)."""
     parts: list[str] = []
     nouns = [t for t in run if t.pos1 == "名詞" and t.pos2 != "数詞"]
     for token in nouns:
-        if len(nouns) > 1:
+        if len(nouns) > 1 or (token.forced and len(run) > 1):
             parts.append(token.word)
         parts.extend(token.parts)
     return tuple(parts)
