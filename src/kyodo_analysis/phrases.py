@@ -5,7 +5,7 @@ sections: ``function`` (no term: に関して, やむを得ず), ``hedge`` (nega
 とは言えない, わけではない), ``not_negation`` (starts at a negator and cancels it: なければならない,
 なくはない, 〜ないか) and ``kept_negation`` (the negation stands, the rest is no term: ないかもしれない).
 Each entry is tokenized once and matched by its sequence of lemmas, so 「に関し」「に関して」「に関しては」
-are one entry; every negator (ない, 無い, ず, ぬ, ん) matches every other.
+are one entry; ない matches 無い, and ず matches ぬ and ん.
 
 ``resources/variants.txt`` fixes the spelling of the field's variants (取組 / 取り組み, 子ども / 子供):
 a fixed rule, so an item's terms never depend on what else is analysed.
@@ -17,17 +17,18 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
-NEG = "NEG"  # the matching key of every negator
-NEGATOR_LEMMAS = frozenset({"ない", "無い", "ず"})  # ない, ず, ぬ, ん (UniDic lemmas ない / ず; 形容詞 無い)
+NEG, NEG_ZU = "NEG", "NEG_ZU"  # the matching keys of ない / 無い and of ず / ぬ / ん
+NEGATORS = {"ない": NEG, "無い": NEG, "ず": NEG_ZU}  # UniDic lemmas: 助動詞 ない, 形容詞 無い, 助動詞 ず (ぬ, ん)
 SECTIONS = ("function", "hedge", "not_negation", "kept_negation")
 CONTEXTS = (("事業", ""), ("事業", "行う"), ("事業", "、講座"))  # the places an expression is read in
 NEGATOR_CONTEXT = "行か"  # entries of the negation sections are read after a verb stem: ざる is 笊 alone
 
 
 def match_key(lemma: str, pos1: str) -> str:
-    """What a token matches by: its lemma, or ``NEG`` for a negator."""
-    if lemma in NEGATOR_LEMMAS and pos1 in ("助動詞", "形容詞"):
-        return NEG
+    """What a token matches by: its lemma, or ``NEG`` / ``NEG_ZU`` for a negator (少なからず is an idiom,
+    少なくない is not)."""
+    if lemma in NEGATORS and pos1 in ("助動詞", "形容詞"):
+        return NEGATORS[lemma]
     return lemma
 
 

@@ -48,7 +48,7 @@ from typing import NamedTuple
 
 import pandas as pd
 
-from .phrases import NEG, expression_end, expressions, match_key, variants
+from .phrases import NEG, NEG_ZU, expression_end, expressions, match_key, variants
 from .wordlists import NEGATED, WordLists, word_lists
 
 TERM_COLUMNS = ["item_id", "term", "pos", "negated", "first_token_no", "last_token_no"]
@@ -122,7 +122,7 @@ def is_numeral(token: Token) -> bool:
 
 
 def is_negator(token: Token) -> bool:
-    return ((token.pos1 == "助動詞" and match_key(token.lemma, token.pos1) == NEG)
+    return ((token.pos1 == "助動詞" and match_key(token.lemma, token.pos1) in (NEG, NEG_ZU))
             or (token.pos1 == "形容詞" and token.pos2 == "非自立可能" and token.lemma == "無い"))
 
 
@@ -154,7 +154,7 @@ def is_stopped(token: Token, lists: WordLists) -> bool:
 def in_run(tokens: list[Token], j: int) -> bool:
     """A token a compound is made of: a noun-like token; an adjectival noun before a noun or suffix or after a
     prefix (多様化, 新規団体, 不明確); a verb stem before a noun, unless a case particle makes it a verb
-    (見守り体制, 空き店舗, 担い手づくり; not 事業を行い地域に), or after の (高齢者の見守りに)."""
+    (見守り体制, 空き店舗, 担い手づくり; not 事業を行い地域に), or after の, な or この (高齢者の見守りに)."""
     token = tokens[j]
     if is_noun_like(token):
         return True
@@ -164,8 +164,14 @@ def in_run(tokens: list[Token], j: int) -> bool:
         return token.pos2 != ADVERBIAL and (before_noun or (j > 0 and tokens[j - 1].pos1 == "接頭辞" and not token.gap))
     return is_verb_stem(token) and (
         (before_noun and not (j > 0 and tokens[j - 1].pos1 == "助詞" and tokens[j - 1].lemma in CASE_PARTICLES))
-        or (j > 0 and tokens[j - 1].lemma == "の" and not (j + 1 < len(tokens) and tokens[j + 1].pos1 == "助動詞")
+        or (j > 0 and is_attributive(tokens[j - 1]) and not (j + 1 < len(tokens) and tokens[j + 1].pos1 == "助動詞")
             and not (j + 1 < len(tokens) and tokens[j + 1].pos2 == "接続助詞")))
+
+
+def is_attributive(token: Token) -> bool:
+    """A token after which a verb stem can only be a noun: の, the な of an adjectival noun, この / その."""
+    return (token.lemma == "の" and token.pos1 == "助詞") or (token.surface == "な" and token.pos1 == "助動詞") or (
+        token.pos1 == "連体詞")
 
 
 def is_verb_stem(token: Token) -> bool:
