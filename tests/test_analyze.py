@@ -36,7 +36,7 @@ def test_metadata_records_dictionary_raw_files_and_lists(analyzed):
     assert metadata["dictionary"]["dictionary_version"]
     (raw,) = metadata["raw_files"]
     assert raw["file"] == "kyodo_seika_zushi.tsv" and len(raw["sha256"]) == 64
-    assert set(metadata["word_lists"]) == {"forced_terms", "stop_words", "synonyms"}
+    assert set(metadata["word_lists"]) == {"forced_terms", "stop_words", "synonyms", "function_expressions", "variants"}
     assert metadata["synonyms"] == {}  # the packaged synonym list has only comments
     assert metadata["tables"]["items.csv"]["rows"] == 36
 

@@ -143,4 +143,15 @@ def word_lists(forced: str | Path | None = None, stop: str | Path | None = None,
     return WordLists(forced=tuple(sorted(forced_words, key=lambda w: (-len(w), w))),
                      stop=frozenset(w for _, w in list_lines(files["stop_words"].text)),
                      synonyms=parse_synonyms(files["synonyms"]),
-                     sources={name: {"source": f.source, "sha256": f.sha256} for name, f in files.items()})
+                     sources={name: {"source": f.source, "sha256": f.sha256} for name, f in files.items()}
+                     | packaged_tables())
+
+
+def packaged_tables() -> dict[str, dict[str, str]]:
+    """Where the term rules' packaged tables came from (function expressions, spelling variants), for
+    ``metadata.json`` and the figures' provenance: they decide the terms as much as the three lists."""
+    tables = {}
+    for name in ("function_expressions", "variants"):
+        file = read_text_file(None, f"{name}.txt", name, "")
+        tables[name] = {"source": file.source, "sha256": file.sha256}
+    return tables
