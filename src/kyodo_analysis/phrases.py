@@ -13,6 +13,7 @@ a fixed rule, so an item's terms never depend on what else is analysed.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -32,12 +33,13 @@ def match_key(lemma: str, pos1: str) -> str:
     return lemma
 
 
-Table = dict[str, tuple[tuple[str, ...], ...]]  # first key → key sequences, longest first
+Table = dict  # a trie of key sequences: key → node; a node holding END closes a sequence
+END = ""  # no lemma is empty
 
 
 @dataclass(frozen=True)
 class Expressions:
-    """The four sections of the expression table, each indexed by first key."""
+    """The four sections of the expression table, each a trie of lemma keys."""
 
     function: Table
     hedge: Table
@@ -65,11 +67,15 @@ def entry_keys(entry: str, section: str) -> set[tuple[str, ...]]:
 
 
 def indexed(sequences: set[tuple[str, ...]]) -> Table:
-    table: dict[str, list[tuple[str, ...]]] = {}
-    for sequence in sorted(sequences, key=lambda s: (-len(s), s)):
+    """The sequences as a trie: key → node, ``END`` marking where a sequence ends."""
+    trie: dict = {}
+    for sequence in sequences:
         if sequence:
-            table.setdefault(sequence[0], []).append(sequence)
-    return {first: tuple(found) for first, found in table.items()}
+            node = trie
+            for key in sequence:
+                node = node.setdefault(key, {})
+            node[END] = True
+    return trie
 
 
 def section_lines(text: str) -> dict[str, list[str]]:
@@ -94,12 +100,17 @@ def expressions() -> Expressions:
                           for name in SECTIONS})
 
 
-def expression_end(keys: list[str], i: int, table: Table) -> int | None:
-    """The last index of the longest sequence of ``table`` spelled by ``keys`` from ``i``."""
-    for sequence in table.get(keys[i], ()):
-        if tuple(keys[i:i + len(sequence)]) == sequence:
-            return i + len(sequence) - 1
-    return None
+def expression_end(tokens: Sequence, i: int, table: Table) -> int | None:
+    """The last index of the longest sequence of ``table`` spelled from ``i`` by ``tokens`` (anything with
+    ``lemma`` and ``pos1``)."""
+    node, found = table, None
+    for j in range(i, len(tokens)):
+        node = node.get(match_key(tokens[j].lemma, tokens[j].pos1))
+        if node is None:
+            break
+        if END in node:
+            found = j
+    return found
 
 
 @lru_cache(maxsize=1)

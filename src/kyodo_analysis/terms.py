@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from functools import lru_cache
 from itertools import pairwise
 from typing import NamedTuple
 
@@ -184,10 +185,6 @@ def negation_stopped(word: str, token: Token, lists: WordLists) -> bool:
     return word + NEGATED in lists.stop or f"{token.lemma}/{token.reading}{NEGATED}" in lists.stop_lemmas
 
 
-def keys_of(tokens: list[Token]) -> list[str]:
-    return [match_key(t.lemma, t.pos1) for t in tokens]
-
-
 # ---------------------------------------------------------------- units
 
 def units(tokens: list[Token], lists: WordLists) -> tuple[list[Token], list[tuple[int, int]]]:
@@ -240,6 +237,7 @@ def variant_unit(tokens: list[Token], i: int) -> tuple[Token, int] | None:
     return merged(tokens[i:end + 1], table["".join(t.surface for t in tokens[i:end + 1])], "名詞"), end
 
 
+@lru_cache(maxsize=1)
 def variant_prefixes() -> frozenset[str]:
     return frozenset(word[:k] for word in variants() for k in range(1, len(word)))
 
@@ -291,15 +289,15 @@ def only_before(tokens: list[Token], i: int) -> bool:
 
 def hedge_end(tokens: list[Token], k: int) -> int | None:
     """The end of a negating hedge at ``k`` (とは言えない, わけではない, とは限らない)."""
-    return expression_end(keys_of(tokens), k, expressions().hedge) if k < len(tokens) else None
+    return expression_end(tokens, k, expressions().hedge) if k < len(tokens) else None
 
 
 def negation_at(tokens: list[Token], k: int) -> tuple[bool, int]:
     """(negated, end) for the negator at ``k``: obligation, double negation and proposals are not negation
     (なければならない, なくはない, 〜ないか); a hedge after it cancels it (ないわけではない)."""
-    keys, table = keys_of(tokens), expressions()
-    cancelled = expression_end(keys, k, table.not_negation)
-    kept = expression_end(keys, k, table.kept_negation)
+    table = expressions()
+    cancelled = expression_end(tokens, k, table.not_negation)
+    kept = expression_end(tokens, k, table.kept_negation)
     if cancelled is not None and (kept is None or cancelled >= kept):  # the longer wins: ないか < ないかもしれない
         return False, cancelled
     end = kept or k
@@ -373,9 +371,9 @@ def quoted_name(tokens: list[Token], i: int) -> tuple[Term, int] | None:
 
 def function_end(tokens: list[Token], i: int) -> int | None:
     """Rule 2: the last unit of a function expression, hedge or negation tail starting at ``i``."""
-    keys, table = keys_of(tokens), expressions()
+    table = expressions()
     for section in (table.function, table.hedge, table.not_negation, table.kept_negation):
-        end = expression_end(keys, i, section)
+        end = expression_end(tokens, i, section)
         if end is not None:
             return end
     return None
