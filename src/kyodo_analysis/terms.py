@@ -19,9 +19,12 @@ as in the text and predicates by their dictionary form (``orthBase``).
    かもしれない, 絶えず …), matched by lemma sequence, give no term.
 3. **Number** (:func:`number_end`) — numerals, an era letter before them (R3, H25) and the one
    counter after them (年度, 月, 円, 回, 団体 in 120団体) give no term and no mention.
-4. **Noun run** (:func:`noun_run`) — prefixes, nouns, noun-like suffixes and forced terms side by
-   side are one term (市民活動支援センター), never across whitespace, a stop-listed word or a
-   function expression; never starting with a lone suffix nor ending with a prefix.
+4. **Noun run** (:func:`noun_run`, :func:`in_run`) — prefixes, nouns, noun-like suffixes and forced
+   terms side by side are one term (市民活動支援センター, 講座修了後, 満足度); so are an adjectival noun
+   after a prefix or before a noun (不明確, 新規団体) and a verb stem before a noun or after の
+   (見守り体制, 高齢者の見守り). Never across whitespace, a stop-listed word, a separating suffix
+   (等, ごと, あたり) or a function expression; never starting with a lone suffix nor ending with a
+   prefix; an adverbial noun before a verbal noun with する stays out (多数参加した → 多数 + 参加).
 5. **Predicate** (:func:`predicate`) — a verb, adjective or adjectival noun by its dictionary form,
    except an auxiliary use (〜ている, 〜しきれない).
 6. Anything else (particles, auxiliaries, symbols, adverbs) is no term.
