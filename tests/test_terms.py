@@ -302,6 +302,7 @@ def test_negation_tails_cancel_or_keep_the_negation():
     ("120団体が参加", ["参加"]),
     ("件数は120件だった", ["件数"]),
     ("今年度は3回開催し、延べ150人が参加した", ["開催", "参加"]),
+    ("週1回の見守り訪問で10％増加した", ["見守り訪問", "増加"]),  # the percent sign is the unit, not 増加
     # compounds: suffixes stay, verb stems before nouns join, no over-joining
     ("災害時の要支援者の把握", ["災害時", "要支援者", "把握"]),
     ("講座修了後に満足度を調べた", ["講座修了後", "満足度", "調べる"]),

@@ -391,8 +391,10 @@ def number_end(tokens: list[Token], i: int) -> int | None:
     if not is_numeral(tokens[j]):
         return None
     while j + 1 < len(tokens) and not tokens[j + 1].gap and (
-            is_numeral(tokens[j + 1]) or tokens[j + 1].surface in ("%", "％", ".", "．", ",", "，")):
+            is_numeral(tokens[j + 1]) or tokens[j + 1].surface in (".", "．", ",", "，")):
         j += 1
+    if j + 1 < len(tokens) and tokens[j + 1].surface in ("%", "％"):
+        return j + 1  # 10％増加: the percent sign is the unit
     if j + 1 < len(tokens) and not tokens[j + 1].gap and is_noun_like(tokens[j + 1]) and not tokens[j + 1].forced:
         j += 1  # the counter: 年度, 回, 円, 団体 (120団体)
     return j
