@@ -157,7 +157,7 @@ def is_stopped(token: Token, lists: WordLists) -> bool:
 
 def in_run(tokens: list[Token], j: int) -> bool:
     """A token a compound is made of: a noun-like token; an adjectival noun before a noun or suffix or after a
-    prefix (多様化, 新規団体, 不明確); a verb stem before a noun, unless a case particle makes it a verb
+    prefix (多様化, 新規団体, 不明確); a verb stem before a noun where no argument or adverb makes it a verb
     (見守り体制, 空き店舗, 担い手づくり; not 事業を行い地域に), or after の, な or この (高齢者の見守りに)."""
     token = tokens[j]
     if is_noun_like(token):
@@ -166,10 +166,15 @@ def in_run(tokens: list[Token], j: int) -> bool:
         tokens[j + 1].pos1 != "接頭辞")
     if token.pos1 == "形状詞":
         return token.pos2 != ADVERBIAL and (before_noun or (j > 0 and tokens[j - 1].pos1 == "接頭辞" and not token.gap))
-    return is_verb_stem(token) and (
-        (before_noun and not (j > 0 and tokens[j - 1].pos1 == "助詞" and tokens[j - 1].lemma in CASE_PARTICLES))
-        or (j > 0 and is_attributive(tokens[j - 1]) and not (j + 1 < len(tokens) and tokens[j + 1].pos1 == "助動詞")
-            and not (j + 1 < len(tokens) and tokens[j + 1].pos2 == "接続助詞")))
+    if not is_verb_stem(token):
+        return False
+    before = tokens[j - 1] if j > 0 else None
+    attributive = before is not None and is_attributive(before)
+    if before_noun:  # 見守り体制; not 事業を行い地域に, 大きく変わり地域が (an argument or adverb makes it a verb)
+        return before is None or not (before.pos1 in ("形容詞", "副詞")
+                                      or (before.pos1 == "助詞" and before.lemma in CASE_PARTICLES))
+    return attributive and not (j + 1 < len(tokens) and (tokens[j + 1].pos1 == "助動詞"
+                                                         or tokens[j + 1].pos2 == "接続助詞"))
 
 
 def is_attributive(token: Token) -> bool:
