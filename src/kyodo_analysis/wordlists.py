@@ -16,6 +16,9 @@ from pathlib import Path
 from .errors import InputError
 
 PACKAGED = "kyodo_analysis/resources/"
+NEGATED = "(否定)"
+# A stop entry the dictionary reads alone as a symbol or an adverb (時, まま) is matched by its spelling only.
+LEMMA_POS = ("名詞", "代名詞", "動詞", "形容詞", "形状詞", "接尾辞")
 
 
 @dataclass(frozen=True)
@@ -92,6 +95,21 @@ class WordLists:
         """Every proper beginning of a forced term: the matcher stops reading as soon as none fits."""
         return frozenset(word[:k] for word in self.forced for k in range(1, len(word)))
 
+    @cached_property
+    def stop_lemmas(self) -> frozenset[str]:
+        """``lemma/reading`` of every one-word stop entry (こと → 事/コト, できる → 出来る/デキル, できる(否定) →
+        出来る/デキル(否定)): the stop list applies to every spelling of a listed word, and only to that word
+        (ほか → 他/ホカ leaves 他/タ of 他地区 alone)."""
+        from .tokens import tokenize_text
+
+        lemmas = set()
+        for entry in self.stop:
+            word, negated = (entry[:-len(NEGATED)], NEGATED) if entry.endswith(NEGATED) else (entry, "")
+            parsed = tokenize_text(word)
+            if len(parsed) == 1 and not parsed[0][7] and parsed[0][4] in LEMMA_POS:
+                lemmas.add(f"{parsed[0][2]}/{parsed[0][3]}{negated}")
+        return frozenset(lemmas)
+
     def counted_as(self, word: str) -> str:
         """The word a term is counted as after the synonym list (itself when it has no entry)."""
         return self.synonyms.get(word, word)
@@ -125,4 +143,15 @@ def word_lists(forced: str | Path | None = None, stop: str | Path | None = None,
     return WordLists(forced=tuple(sorted(forced_words, key=lambda w: (-len(w), w))),
                      stop=frozenset(w for _, w in list_lines(files["stop_words"].text)),
                      synonyms=parse_synonyms(files["synonyms"]),
-                     sources={name: {"source": f.source, "sha256": f.sha256} for name, f in files.items()})
+                     sources={name: {"source": f.source, "sha256": f.sha256} for name, f in files.items()}
+                     | packaged_tables())
+
+
+def packaged_tables() -> dict[str, dict[str, str]]:
+    """Where the term rules' packaged tables came from (function expressions, spelling variants), for
+    ``metadata.json`` and the figures' provenance: they decide the terms as much as the three lists."""
+    tables = {}
+    for name in ("function_expressions", "variants"):
+        file = read_text_file(None, f"{name}.txt", name, "")
+        tables[name] = {"source": file.source, "sha256": file.sha256}
+    return tables

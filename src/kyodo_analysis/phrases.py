@@ -1,0 +1,126 @@
+"""The packaged tables the term rules read: function expressions (複合辞) and spelling variants.
+
+``resources/function_expressions.txt`` lists expressions as they are written in a sentence, in four
+sections: ``function`` (no term: に関して, やむを得ず), ``hedge`` (negates what stands before it:
+とは言えない, わけではない), ``not_negation`` (starts at a negator and cancels it: なければならない,
+なくはない, 〜ないか) and ``kept_negation`` (the negation stands, the rest is no term: ないかもしれない).
+Each entry is tokenized once and matched by its sequence of lemmas, so 「に関し」「に関して」「に関しては」
+are one entry; ない matches 無い, and ず matches ぬ and ん.
+
+``resources/variants.txt`` fixes the spelling of the field's variants (取組 / 取り組み, 子ども / 子供):
+a fixed rule, so an item's terms never depend on what else is analysed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+NEG, NEG_ZU = "NEG", "NEG_ZU"  # the matching keys of ない / 無い and of ず / ぬ / ん
+NEGATORS = {"ない": NEG, "無い": NEG, "ず": NEG_ZU}  # UniDic lemmas: 助動詞 ない, 形容詞 無い, 助動詞 ず (ぬ, ん)
+SECTIONS = ("function", "hedge", "not_negation", "kept_negation")
+CONTEXTS = (("事業", ""), ("事業", "行う"), ("事業", "、講座"))  # the places an expression is read in
+NEGATOR_CONTEXT = "行か"  # entries of the negation sections are read after a verb stem: ざる is 笊 alone
+
+
+def match_key(lemma: str, pos1: str) -> str:
+    """What a token matches by: its lemma, or ``NEG`` / ``NEG_ZU`` for a negator (少なからず is an idiom,
+    少なくない is not)."""
+    if lemma in NEGATORS and pos1 in ("助動詞", "形容詞"):
+        return NEGATORS[lemma]
+    return lemma
+
+
+Table = dict  # a trie of key sequences: key → node; a node holding END closes a sequence
+END = ""  # no lemma is empty
+
+
+@dataclass(frozen=True)
+class Expressions:
+    """The four sections of the expression table, each a trie of lemma keys."""
+
+    function: Table
+    hedge: Table
+    not_negation: Table
+    kept_negation: Table
+
+
+def entry_keys(entry: str, section: str) -> set[tuple[str, ...]]:
+    """The key sequences of one entry (read alone, after a noun and before a verb; negation entries after
+    a verb stem), for the dictionary may read an expression differently in different places."""
+    from .tokens import tokenize_text
+
+    def keys(text: str) -> tuple[str, ...]:
+        return tuple(match_key(t[2], t[4]) for t in tokenize_text(text))
+
+    if section in ("not_negation", "kept_negation"):
+        return {keys(NEGATOR_CONTEXT + entry)[1:]}
+    found = {keys(entry)}
+    for before, after in CONTEXTS:  # 形で: で is the particle before a verb, the copula alone
+        around = keys(before + entry + after)
+        start, end = len(keys(before)), len(keys(after))
+        if around[:start] == keys(before) and around[len(around) - end:] == keys(after):
+            found.add(around[start:len(around) - end])
+    return found
+
+
+def indexed(sequences: set[tuple[str, ...]]) -> Table:
+    """The sequences as a trie: key → node, ``END`` marking where a sequence ends."""
+    trie: dict = {}
+    for sequence in sequences:
+        if sequence:
+            node = trie
+            for key in sequence:
+                node = node.setdefault(key, {})
+            node[END] = True
+    return trie
+
+
+def section_lines(text: str) -> dict[str, list[str]]:
+    """{section: entries} of a sectioned list (``[name]`` headers, ``#`` comments)."""
+    found: dict[str, list[str]] = {name: [] for name in SECTIONS}
+    section = None
+    for line in text.splitlines():
+        content = line.split("#", 1)[0].strip()
+        if content.startswith("[") and content.endswith("]"):
+            section = content[1:-1]
+        elif content and section in found:
+            found[section].append(content)
+    return found
+
+
+@lru_cache(maxsize=1)
+def expressions() -> Expressions:
+    """The packaged expression table, tokenized and indexed (read once per process)."""
+    text = resources.files("kyodo_analysis.resources").joinpath("function_expressions.txt").read_text("utf-8")
+    lines = section_lines(text)
+    return Expressions(**{name: indexed({keys for entry in lines[name] for keys in entry_keys(entry, name)})
+                          for name in SECTIONS})
+
+
+def expression_end(tokens: Sequence, i: int, table: Table) -> int | None:
+    """The last index of the longest sequence of ``table`` spelled from ``i`` by ``tokens`` (anything with
+    ``lemma`` and ``pos1``)."""
+    node, found = table, None
+    for j in range(i, len(tokens)):
+        node = node.get(match_key(tokens[j].lemma, tokens[j].pos1))
+        if node is None:
+            break
+        if END in node:
+            found = j
+    return found
+
+
+@lru_cache(maxsize=1)
+def variants() -> dict[str, str]:
+    """{variant spelling: the spelling it is counted by}, from ``resources/variants.txt`` (``代表 = 別, 別``)."""
+    text = resources.files("kyodo_analysis.resources").joinpath("variants.txt").read_text("utf-8")
+    mapping = {}
+    for line in text.splitlines():
+        head, _, rest = line.split("#", 1)[0].partition("=")
+        for variant in rest.replace("、", ",").split(","):
+            if variant.strip():
+                mapping[variant.strip()] = head.strip()
+    return mapping
