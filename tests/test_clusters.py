@@ -85,8 +85,8 @@ def test_the_bundled_table_is_clustered_and_drawn(bundled_analysis):
     from .conftest import overlapping_tick_labels
 
     clusters = bundled_analysis["clusters"]
-    assert len(clusters) == 3 * 22 and set(clusters["min_items"]) == {3}  # the 22 terms of 3 items or more
+    assert len(clusters) == 3 * 19 and set(clusters["min_items"]) == {3}  # the 19 terms of 3 items or more
     fig = plot_dendrogram(clusters, bundled_analysis["cluster_merges"], bundled_analysis.metadata)
     assert overlapping_tick_labels(fig) == []
-    assert len(fig.axes[0].get_yticklabels()) == 22
+    assert len(fig.axes[0].get_yticklabels()) == 19
     plot_mds(bundled_analysis["mds"], bundled_analysis["mds_axes"], bundled_analysis.metadata)

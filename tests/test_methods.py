@@ -41,9 +41,9 @@ def test_every_number_of_the_paragraph_comes_from_the_tables(bundled_analysis):
     text = methods_paragraph(bundled_analysis)
     stated = re.findall(r"\d+(?:\.\d+)*%?", text.replace("95% 信頼区間", "信頼区間"))
     assert stated and set(stated) <= expected_numbers(bundled_analysis), set(stated) - expected_numbers(bundled_analysis)
-    for fact in ("8 事業・36 項目", "区分 (3 群)", "上位 60 本目の係数 0.333 以上の 97 本", "3 項目以上に出る 22 語",
+    for fact in ("8 事業・36 項目", "区分 (3 群)", "上位 60 本目の係数 0.333 以上の 68 本", "3 項目以上に出る 19 語",
                  "README「数える語の規則」", "fugashi 1.5.2", "unidic-lite 1.0.8 (UniDic 2.1.2)",
-                 "33 通りのコード × 観点の検定に Holm", "最小の p は 0.943 で 0.05 に届かない",
+                 "33 個のコード × 観点の検定に Holm", "最小の p は 0.943 で 0.05 に届かない",
                  "kyodo_seika_zushi.tsv, 年度不明"):
         assert fact in text, fact
     assert np.isclose(bundled_analysis["correspondence_inertia"]["share"].sum(), 1.0)

@@ -15,7 +15,8 @@ from .schema import Comparison
 from .stats import group_order
 
 NETWORK_TOP, CA_TOP = 60, 40  # the defaults of stats.cooccurrence and stats.correspondence
-LIST_JA = {"forced_terms": "強制抽出", "stop_words": "使用しない語", "synonyms": "同義語"}
+LIST_JA = {"forced_terms": "強制抽出", "stop_words": "使用しない語", "synonyms": "同義語",
+           "function_expressions": "複合辞の表", "variants": "表記ゆれの表"}
 
 
 def source_text(metadata: dict) -> str:
@@ -84,7 +85,7 @@ def methods_paragraph(analysis: Analysis) -> str:
         f"分析の対象は{f['source']}の {f['programs']} 事業・{f['items']} 項目 (箇条書きの1項目を1件) である。",
         f"形態素解析には {tokenizer} を用い、{f['tokens']} 形態素を得た。",
         "数える語 (抽出語) は README「数える語の規則」の規則 (機能的な言い回しの除外、強制抽出、名詞の連続の結合、述語の基本形、"
-        "否定の区別、UniDic の見出し語による表記の統一) によって決め、"
+        "否定の区別、表記ゆれの固定の表による表記の統一) によって決め、"
         f"{f['term_types']} 語 (異なり)・{f['term_tokens']} 語 (延べ) を得た。",
         f"語リストは {lists} (同義語 {f['synonyms']} 組)、コーディングルールは {f['rules']} ({f['codes']} コード) を用いた。",
         f"比べるグループは{f['by_label']} ({f['groups']} 群) で、比べる単位は事業とした。"
@@ -111,7 +112,7 @@ def methods_paragraph(analysis: Analysis) -> str:
 def test_sentence(f: dict) -> str:
     """Which tests were run (and the correction), or why none could be."""
     if not f["tests"] and f["min_p_holm"] is not None:
-        return (f"コードと{f['by_label']}の関連の検定は行っていない。{f['family']} 通りのコード × 観点の検定に Holm の補正を"
+        return (f"コードと{f['by_label']}の関連の検定は行っていない。{f['family']} 個のコード × 観点の検定に Holm の補正を"
                 f"かけると、事業を単位にした並べ替えで得られる最小の p は {f['min_p_holm']:.3f} で 0.05 に届かないため、"
                 "事業数と正確な 95% 信頼区間 (Clopper–Pearson) で記述した。")
     if not f["tests"]:

@@ -15,7 +15,7 @@ import pandas as pd
 from .analysis import Analysis, select_year
 from .labels import CATEGORY_JA, STATUS_JA, UNKNOWN_YEAR, year_label
 from .schema import Comparison, zushi_comparison
-from .stats import group_order, largest, top_with_ties
+from .stats import ALL_ASPECTS, ALL_GROUPS, group_order, largest, top_with_ties
 from .years import cities, known_years, of_city, trend_group_label, year_cities
 
 NO_CODE = "コードなし"  # the row of the items no coding rule matched
@@ -172,6 +172,16 @@ def one_group_terms(distinctive: pd.DataFrame, programs: pd.DataFrame, by: str, 
     return phrases
 
 
+def word_spread(word_counts: pd.DataFrame, by: str) -> pd.DataFrame:
+    """Per group × word (compound parts included: what a reader means by 補助金 in 補助金交付終了後), the
+    programs and occurrences in that group and the programs in the other groups, in the columns
+    :func:`one_group_terms` reads."""
+    per_group = word_counts[(word_counts["aspect"] == ALL_ASPECTS) & (word_counts[by] != ALL_GROUPS)]
+    total = per_group.groupby("word")["n_programs"].transform("sum")
+    return pd.DataFrame({by: per_group[by], "term": per_group["word"], "n_group": per_group["n"],
+                         "programs_group": per_group["n_programs"], "programs_rest": total - per_group["n_programs"]})
+
+
 def distinctive_sentence(analysis: Analysis, threshold: float = 1.96) -> str:
     """Whether any term reaches z ≥ threshold; when none does, the terms found in one group only, by their
     program counts, and why z does not reach the threshold."""
@@ -184,11 +194,11 @@ def distinctive_sentence(analysis: Analysis, threshold: float = 1.96) -> str:
     most = "、".join(f"{group} {largest(part, 'z')}" for group, part in distinctive.groupby(comparison.by, sort=False))
     if (distinctive["z"] >= threshold).any():
         return f"z ≧ {threshold} の語があります (各{what}の最大: {most})。"
-    only = one_group_terms(distinctive, analysis["programs"], comparison.by)
+    only = one_group_terms(word_spread(analysis["word_counts"], comparison.by), analysis["programs"], comparison.by)
     sentence = f"z ≧ {threshold} に達する語はありません (各{what}の最大: {most})。"
     if not only:
         return sentence + f"2 事業以上で使われ、一つの{what}にだけ出てくる語もありません。"
-    return (sentence + f"ただし次の語は一つの{what}にだけ出てきます: " + "、".join(only) + "。"
+    return (sentence + f"ただし次の語 (複合語の中も含めて数えます) は一つの{what}にだけ出てきます: " + "、".join(only) + "。"
             "事業の数が少ないと、一つの区分にしか出ない語でも z はこの値に届きません (事前分布が語の全体の頻度に寄せるため)。"
             .replace("一つの区分", f"一つの{what}"))
 
