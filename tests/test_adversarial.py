@@ -3,7 +3,13 @@ never a traceback, a crash or a silent change."""
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
+import signal
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -11,7 +17,7 @@ from kyodo_analysis.analysis import analyze
 from kyodo_analysis.cleaning import clean_table
 from kyodo_analysis.cli import main
 from kyodo_analysis.errors import InputError
-from kyodo_analysis.outputs import generation
+from kyodo_analysis.outputs import Interrupted, generation, generations
 from kyodo_analysis.plots import figure_specs, png_bytes, replace_missing_glyphs
 
 from .conftest import RAW, bundled_raw_dir
@@ -223,3 +229,164 @@ def test_analyze_and_run_take_the_schema(tmp_path, capsys):
 
     items = read_csv(tmp_path / "out" / "items.csv")
     assert len(items) == 36 and not items["text"].str.startswith("•").any()
+
+
+# ---------------------------------------------------------------- data: outputs own only what they wrote
+
+def files_of(folder) -> dict[str, bytes]:
+    """Every file under ``folder`` but the bookkeeping ones, with its bytes."""
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*"))
+            if p.is_file() and not any(part.startswith(".") for part in p.relative_to(folder).parts)}
+
+
+def old_generation(folder, names=("items.csv", "figures/a.png", "kyodo_tables.xlsx")) -> dict[str, bytes]:
+    with generation(folder) as staging:
+        for name in names:
+            (staging / name).parent.mkdir(parents=True, exist_ok=True)
+            (staging / name).write_bytes(f"old {name}".encode())
+    return files_of(folder)
+
+
+def write_new(staging, names=("items.csv", "figures/a.png", "figures/b.png", "kyodo_tables.xlsx")) -> None:
+    for name in names:
+        (staging / name).parent.mkdir(parents=True, exist_ok=True)
+        (staging / name).write_bytes(f"new {name}".encode())
+
+
+@pytest.mark.parametrize("out", ["data/raw", "data/raw/cleaned", "link_to_raw", "link_to_raw/sub"])
+def test_no_output_goes_into_a_raw_folder(tmp_path, capsys, monkeypatch, out):
+    monkeypatch.chdir(tmp_path)
+    raw = bundled_raw_dir(tmp_path / "data" / "raw")
+    (tmp_path / "link_to_raw").symlink_to(raw)
+    before = files_of(raw)
+    other = bundled_raw_dir(tmp_path / "other_raw")
+    for argv in (["analyze", "--raw-dir", str(other), "--out", out],
+                 ["run", "--raw-dir", str(other), "--out", "processed", "--reports", out],
+                 ["clean", str(other / RAW.name), "--out", out]):
+        status, err = status_and_error(capsys, *argv)
+        assert status == 2 and "生データのフォルダ" in err, argv
+    assert files_of(raw) == before and sorted(p.name for p in raw.iterdir()) == ["kyodo_seika_zushi.tsv", "manifest.csv"]
+
+
+def test_a_folder_without_a_valid_record_loses_nothing(tmp_path):
+    folder = tmp_path / "out"
+    folder.mkdir()
+    (folder / "memo.csv").write_text("mine", encoding="utf-8")
+    (folder / "figures_old.csv").write_text("mine too", encoding="utf-8")
+    warnings: list[str] = []
+    with generation(folder, warn=warnings.append) as staging:
+        write_new(staging)
+    assert files_of(folder)["memo.csv"] == b"mine" and files_of(folder)["figures_old.csv"] == b"mine too"
+    assert any("figures_old.csv" in w and "memo.csv" in w and "残しました" in w for w in warnings)
+    (folder / ".kyodo-outputs.json").write_text("{damaged", encoding="utf-8")
+    with generation(folder, warn=warnings.append) as staging:
+        write_new(staging, ["items.csv"])
+    assert {"memo.csv", "figures_old.csv", "figures/a.png", "items.csv"} <= set(files_of(folder))
+    assert any("壊れている" in w for w in warnings)
+
+
+def test_a_record_naming_files_outside_the_folder_is_ignored(tmp_path):
+    folder, victim, absolute = tmp_path / "out", tmp_path / "victim.txt", tmp_path / "absolute.txt"
+    old_generation(folder)
+    victim.write_text("keep", encoding="utf-8")
+    absolute.write_text("keep", encoding="utf-8")
+    (folder / "sub").mkdir()
+    (folder / "sub" / "escape").symlink_to(tmp_path)
+    (folder / ".kyodo-outputs.json").write_text(json.dumps(
+        {"files": ["../victim.txt", str(absolute), "sub/escape/victim.txt", "figures/../../victim.txt", 3, "items.csv"]}),
+        encoding="utf-8")
+    warnings: list[str] = []
+    with generation(folder, warn=warnings.append) as staging:
+        write_new(staging, ["figures/a.png"])
+    assert victim.read_text(encoding="utf-8") == "keep" and absolute.read_text(encoding="utf-8") == "keep"
+    assert not (folder / "items.csv").exists()  # a plain name of the record: ours, removed
+    assert any("../victim.txt" in w and "無視" in w for w in warnings)
+
+
+# ---------------------------------------------------------------- data: all or nothing
+
+def failing_replace(monkeypatch, name: str, error: int = 1) -> None:
+    """os.replace fails for ``name`` (a file held open by Excel, or made immutable)."""
+    real = os.replace
+
+    def replace(source, target, *args, **kwargs):
+        if Path(source).name == name and Path(source).parent.name in ("out", "reports"):
+            raise PermissionError(error, "Operation not permitted", str(source))
+        return real(source, target, *args, **kwargs)
+    monkeypatch.setattr(os, "replace", replace)
+
+
+def test_a_file_that_cannot_be_replaced_replaces_nothing(tmp_path, monkeypatch):
+    out, reports = tmp_path / "out", tmp_path / "reports"
+    before = old_generation(out), old_generation(reports, ["1.0-cleaning.html", "kyodo_tables.xlsx"])
+    failing_replace(monkeypatch, "kyodo_tables.xlsx")
+    with pytest.raises(InputError, match="置き換えられません") as raised, generations(out, reports) as (a, b):
+        write_new(a)
+        write_new(b, ["1.0-cleaning.html", "kyodo_tables.xlsx", "figures/x.png"])
+    assert "kyodo_tables.xlsx" in str(raised.value) and "Excel" in str(raised.value)
+    assert (files_of(out), files_of(reports)) == before
+    assert not [p for p in [*out.iterdir(), *reports.iterdir()] if p.name.startswith((".staging", ".previous", ".kyodo-p"))]
+
+
+def test_analyze_with_a_locked_workbook_stops_and_keeps_every_output(tmp_path, capsys, monkeypatch, raw_dir):
+    out = tmp_path / "out"
+    assert status_and_error(capsys, "analyze", "--raw-dir", str(raw_dir), "--out", str(out))[0] == 0
+    before = files_of(out)
+    failing_replace(monkeypatch, "tokens.csv")
+    status, err = status_and_error(capsys, "analyze", "--raw-dir", str(raw_dir), "--out", str(out), "--stop",
+                                   str(tmp_path / "stop.txt"))
+    assert status == 2  # the missing list: refused before anything
+    (tmp_path / "stop.txt").write_text("団体\n", encoding="utf-8")
+    status, err = status_and_error(capsys, "analyze", "--raw-dir", str(raw_dir), "--out", str(out), "--stop",
+                                   str(tmp_path / "stop.txt"))
+    assert status == 2 and "tokens.csv" in err and "Excel" in err
+    assert files_of(out) == before
+
+
+KILLED_RUN = """
+import os, signal, sys
+from pathlib import Path
+from kyodo_analysis.outputs import generations
+calls = [0]
+real = os.replace
+def replace(source, target):
+    calls[0] += 1
+    if calls[0] == int(sys.argv[3]):
+        os.kill(os.getpid(), signal.SIGKILL)
+    return real(source, target)
+os.replace = replace
+with generations(sys.argv[1], sys.argv[2]) as stagings:
+    for staging in stagings:
+        for name in ("items.csv", "figures/a.png", "figures/b.png", "kyodo_tables.xlsx"):
+            (staging / name).parent.mkdir(parents=True, exist_ok=True)
+            (staging / name).write_bytes(f"new {name}".encode())
+"""
+
+
+@pytest.mark.parametrize("kill_at", [1, 3, 6, 9, 12, 14, 15, 16, 99])
+def test_a_killed_publication_leaves_one_whole_generation(tmp_path, kill_at):
+    out, reports = tmp_path / "out", tmp_path / "reports"
+    before = old_generation(out), old_generation(reports)
+    subprocess.run([sys.executable, "-c", KILLED_RUN, str(out), str(reports), str(kill_at)], check=False)
+    with generations(out, reports):  # the next run finishes what the killed one left, then publishes nothing new
+        after = files_of(out), files_of(reports)
+    new = {n: f"new {n}".encode() for n in ("items.csv", "figures/a.png", "figures/b.png", "kyodo_tables.xlsx")}
+    assert after in (before, (new, new)), after
+    assert not [p for p in [*out.iterdir(), *reports.iterdir()] if p.name.startswith((".staging", ".previous", ".kyodo-p"))]
+
+
+def test_an_interrupt_during_publication_says_what_is_true(tmp_path, monkeypatch):
+    out = tmp_path / "out"
+    old_generation(out)
+    real = os.replace
+
+    def replace(source, target):
+        if ".previous-" in str(target):  # Ctrl-C in the middle of the renames: held until they are done
+            os.kill(os.getpid(), signal.SIGINT)
+        return real(source, target)
+    monkeypatch.setattr(os, "replace", replace)
+    with pytest.raises(Interrupted) as raised, generation(out) as staging:
+        write_new(staging)
+    assert raised.value.published
+    assert files_of(out) == {n: f"new {n}".encode() for n in ("items.csv", "figures/a.png", "figures/b.png",
+                                                               "kyodo_tables.xlsx")}

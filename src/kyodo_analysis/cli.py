@@ -38,7 +38,7 @@ from .manifest import (
     table_files,
     year_from_name,
 )
-from .outputs import check_folder, generation
+from .outputs import Interrupted, check_folder, generation, generations, os_error
 from .settings import read_settings
 from .tables import write_tables
 from .terms import extract_terms
@@ -83,13 +83,20 @@ def print_warnings(warnings: Iterable[str]) -> None:
         print(f"警告: {warning}", file=sys.stderr)
 
 
+def print_warning(warning: str) -> None:
+    print_warnings([warning])
+
+
 def cmd_clean(args: argparse.Namespace) -> int:
-    raw_folders = {Path(p).parent for p in args.raw}
-    for folder in raw_folders:
-        output_folder(args.out, folder)
+    # An input's folder is a raw folder: never the output folder, nor holding it when it has a manifest.
+    folders = {Path(p).parent for p in args.raw}
+    check_folder(args.out)
+    if Path(args.out).resolve() in {f.resolve() for f in folders}:
+        output_folder(args.out, Path(args.out))
+    output_folder(args.out, *(f for f in folders if (f / "manifest.csv").exists()))
     tables = clean_all(args.raw, args.year, args.schema, args.sheet)
     print_warnings(w for t in tables for w in t.warnings)
-    with generation(args.out) as staging:
+    with generation(args.out, warn=print_warning) as staging:
         names = [p.name for p in write_tables(staging, combined(tables))]
     n_items = sum(len(t.items) for t in tables)
     print(f"{len(tables)} 表, 項目 {n_items} 件 → " + ", ".join(str(Path(args.out) / n) for n in names))
@@ -174,16 +181,24 @@ def raw_paths(raw_dir: str | Path) -> list[Path]:
     return paths
 
 
-def output_folder(out: str | Path, raw_dir: str | Path | None = None) -> Path:
-    """An output folder that is a folder (or will be) and is not the raw folder, nor inside a raw folder
-    that has a manifest: raw data is never written to."""
+PROJECT_RAW = Path("data/raw")
+
+
+def output_folder(out: str | Path, *raw_dirs: str | Path) -> Path:
+    """An output folder that is a folder (or will be) and is neither, nor inside, a raw folder — the
+    project's (data/raw) or any of the run's — compared as resolved paths (links followed): raw data is
+    never written to."""
     out = check_folder(out)
-    if raw_dir is not None:
-        raw = Path(raw_dir).resolve()
-        inside = raw in out.resolve().parents and (raw / "manifest.csv").exists()
-        if out.resolve() == raw or inside:
-            raise InputError(out, "出力先が生データのフォルダです。生データのフォルダには何も書き込みません。",
-                             hint="--out には data/processed のような別のフォルダを指定してください。")
+    try:
+        target = out.resolve()
+        for raw_dir in [PROJECT_RAW, *raw_dirs]:
+            raw = Path(raw_dir).resolve()
+            if target == raw or raw in target.parents:
+                raise InputError(out, f"出力先が生データのフォルダ ({raw_dir}) {'' if target == raw else 'の中'}です。"
+                                 "生データのフォルダには何も書き込みません。",
+                                 hint="--out / --reports には data/processed や reports のような別のフォルダを指定してください。")
+    except OSError as error:
+        raise os_error(out, error) from None
     return out
 
 
@@ -192,7 +207,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     result = analyze(raw_paths(args.raw_dir), schema=args.schema, forced=args.forced, stop=args.stop,
                      synonyms=args.synonyms, codes=args.codes, by=args.by)
     print_warnings(result.warnings)
-    with generation(args.out) as staging:
+    with generation(args.out, warn=print_warning) as staging:
         written = write_analysis(result, staging)
     print(f"項目 {len(result['items'])} 件, 語 {len(result['terms'])} 件 → {args.out}/ ({len(written)} ファイル)")
     return 0
@@ -285,7 +300,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     paths = raw_paths(args.raw_dir)
     cleaned = _stage("clean", lambda: clean_all(paths, schema_path=args.schema))
     print_warnings(w for t in cleaned for w in t.warnings)
-    with generation(args.out) as processed, generation(args.reports) as reports:
+    # Tables and reports are one generation: published together, or not at all.
+    with generations(args.out, args.reports, warn=print_warning) as (processed, reports):
         def analyze_and_write() -> Analysis:
             result = analyze_tables(cleaned, forced=args.forced, stop=args.stop, synonyms=args.synonyms,
                                     codes=args.codes, by=args.by)
@@ -302,7 +318,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     if not (Path(args.out) / "metadata.json").exists():
         raise InputError(args.out, "処理済みの表がありません。", hint="先に kyodo-analysis analyze か run を実行してください。")
     analysis = load_analysis(args.out)
-    with generation(args.reports) as reports:
+    with generation(args.reports, warn=print_warning) as reports:
         report_stages(analysis, args, reports, Path(args.out))
     return 0
 
@@ -411,9 +427,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         apply_settings(args)
         return args.func(args)
+    except Interrupted as exc:
+        print("kyodo-analysis: 中断しました (" + ("この実行の出力への入れ替えは済んでいます" if exc.published
+                                              else "前回の出力はそのまま残っています") + ")。", file=sys.stderr)
+        return 130
     except KeyboardInterrupt:
         print("kyodo-analysis: 中断しました (前回の出力はそのまま残っています)。", file=sys.stderr)
         return 130
+    except OSError as exc:  # one not met where it could be named more precisely
+        print(f"kyodo-analysis: エラー: {os_error(getattr(exc, 'filename', None) or '', exc).format()}", file=sys.stderr)
+        return 2
     except InputError as exc:
         print(f"kyodo-analysis: エラー: {exc.format()}", file=sys.stderr)
         return 2

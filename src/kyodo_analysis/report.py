@@ -382,6 +382,28 @@ def stop_on_sigterm() -> None:
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(143))
 
 
+_MARKDOWN_LIVE = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "[": "&#91;", "]": "&#93;"})
+
+
+def inert_markdown(text: str) -> str:
+    """Markdown a notebook displayed, with no way left for its data to become markup: ``& < >`` (raw HTML,
+    autolinks) and ``[ ]`` (links) become character references, shown as the characters themselves.
+    Every text the package displays as Markdown is generated (headings, sentences, footnotes) and carries
+    no markup of its own beyond Markdown's emphasis, headings and lists."""
+    return text.translate(_MARKDOWN_LIVE)
+
+
+def inert_outputs(nb) -> None:
+    """The one escaping rule for displayed Markdown, applied to every output of an executed notebook
+    (tables are escaped by :func:`show_table`, plain text by nbconvert)."""
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            if "text/markdown" in data:
+                value = data["text/markdown"]
+                data["text/markdown"] = inert_markdown("".join(value) if isinstance(value, list) else value)
+
+
 def _strip_ansi(text: str) -> str:
     return re.sub(r"\x1b\[[0-9;]*m", "", text)
 
@@ -411,6 +433,7 @@ def execute_notebook(notebook: str | Path, html_path: str | Path, parameters: di
     except CellExecutionError as error:
         last = [line for line in str(error).strip().splitlines() if line.strip()][-1]
         raise NotebookError(f"{notebook.name} の実行中にエラーが出ました: {_strip_ansi(last)}") from None
+    inert_outputs(nb)
     # Reviewers read the outputs only: no code, no parameters, no paths.
     body, _ = HTMLExporter(template_name="lab", exclude_input=True, exclude_input_prompt=True,
                            exclude_output_prompt=True).from_notebook_node(nb)
@@ -664,7 +687,10 @@ def show_table(frame: pd.DataFrame, limit: int = SHOWN_ROWS):
     total = len(frame)
     frame = frame.head(limit).reset_index(drop=True)
     floats = [c for c in frame.columns if pd.api.types.is_float_dtype(frame[c])]
+    # One rule for every text of the table: cells, column headers (a group, an attribute or a code can be
+    # a header) and the index are escaped.
     styler = frame.style.hide(axis="index").format(escape="html", na_rep="")
+    styler = styler.format_index(escape="html", axis=0).format_index(escape="html", axis=1)
     if floats:
         styler = styler.format(escape="html", precision=3, subset=floats, na_rep="")
     # The table's id comes from its content, not a random uuid: the same data renders the same page.
