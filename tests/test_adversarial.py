@@ -20,7 +20,7 @@ from kyodo_analysis.errors import InputError
 from kyodo_analysis.outputs import Interrupted, generation, generations
 from kyodo_analysis.plots import figure_specs, png_bytes, replace_missing_glyphs
 
-from .conftest import RAW, bundled_raw_dir
+from .conftest import RAW, ROOT, bundled_raw_dir, cli
 
 HEADER = "区分\tNO\t事業名\t仕組みとして効果があったこと\t仕組みとして限界があったこと\t今後、必要と考えること"
 
@@ -390,3 +390,68 @@ def test_an_interrupt_during_publication_says_what_is_true(tmp_path, monkeypatch
     assert raised.value.published
     assert files_of(out) == {n: f"new {n}".encode() for n in ("items.csv", "figures/a.png", "figures/b.png",
                                                                "kyodo_tables.xlsx")}
+
+
+# ---------------------------------------------------------------- exposure: no live markup, no formula
+
+TAG = "<img src=x onerror=alert(1)>"
+FORMULA = '=HYPERLINK("http://x","R")'
+BOTH = FORMULA + TAG  # a formula to Excel and a tag to a browser
+
+
+def hostile_project(tmp_path) -> tuple[Path, Path, Path]:
+    """A raw folder where every field that reaches a report carries both attacks: support types, programs,
+    items, city, title, source, file name, schema labels, attribute header and values, code names."""
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    header = f"区分\tNO\t事業名\t効果\t限界\t{BOTH}評価"
+    rows = [f"{BOTH}支援\t1\t{BOTH}事業\t・{BOTH}補助金で団体の活動が広がった\t・{TAG}団体が固定化した",
+            f"\t2\t{FORMULA}寄付\t・寄付で団体の活動が広がった\t・団体の参加が少ない\t{BOTH}A",
+            f"{TAG}場\t3\t{TAG}会場\t・施設の利用者が増えた\t・予約が少ない\tB"]
+    name = "=1+2" + TAG + ".tsv"
+    (raw / name).write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    schema = tmp_path / "schema.toml"
+    schema.write_text(
+        '[columns]\nsupport_type = ["区分"]\nprogram_no = ["NO"]\nprogram = ["事業名"]\n'
+        f'[aspects]\neffect = {{ headers = ["効果"], label = {json.dumps(BOTH + "効果")}, polarity = "positive" }}\n'
+        f'limitation = {{ headers = ["限界"], label = {json.dumps(BOTH + "限界")}, long_label = {json.dumps(TAG)}, '
+        'polarity = "negative" }\n'
+        f'[attributes]\nrating = [{json.dumps(BOTH + "評価")}]\n', encoding="utf-8")
+    codes = tmp_path / "codes.txt"
+    codes.write_text(f"*{BOTH}コード\n団体\n*{TAG}\n施設\n", encoding="utf-8")
+    status, _out, err = cli("manifest", "add", str(raw / name), "--year", "2024", "--city", BOTH + "市",
+                           "--title", BOTH + "表", "--source", BOTH, "--schema", str(schema))
+    assert status == 0, err
+    return raw, schema, codes
+
+
+def test_no_report_holds_live_markup_or_a_formula(tmp_path):
+    import zipfile
+
+    raw, _schema, codes = hostile_project(tmp_path)
+    status, _out, err = cli("run", "--raw-dir", str(raw), "--out", str(tmp_path / "processed"), "--reports",
+                           str(tmp_path / "reports"), "--notebooks", str(ROOT / "notebooks"), "--codes", str(codes),
+                           "--settings", str(tmp_path / "none.toml"))
+    assert status == 2 and "none.toml" in err  # a settings file named on the command line must exist
+    (tmp_path / "none.toml").write_text("", encoding="utf-8")
+    status, _out, err = cli("run", "--raw-dir", str(raw), "--out", str(tmp_path / "processed"), "--reports",
+                           str(tmp_path / "reports"), "--notebooks", str(ROOT / "notebooks"), "--codes", str(codes),
+                           "--settings", str(tmp_path / "none.toml"))
+    assert status == 0, err
+    pages = sorted((tmp_path / "reports").glob("*.html"))
+    assert len(pages) == 5
+    for page in pages:
+        html = page.read_text(encoding="utf-8")
+        assert "<img src=x" not in html and "onerror=alert(1)>" not in html, page.name
+        assert "&lt;img src=x onerror=alert(1)&gt;" in html or "&amp;lt;img" in html, page.name  # shown as text
+    with zipfile.ZipFile(tmp_path / "reports" / "kyodo_tables.xlsx") as book:
+        sheets = [n for n in book.namelist() if n.startswith("xl/worksheets/sheet")]
+        assert sheets and not any(b"<f>" in book.read(n) or b"<f " in book.read(n) for n in sheets)
+        assert any(b"HYPERLINK" in book.read(n) for n in sheets)  # there, as text
+    from openpyxl import load_workbook
+
+    book = load_workbook(tmp_path / "reports" / "kyodo_tables.xlsx")
+    headers = [c.value for ws in book.worksheets for c in ws[1]]
+    assert any(isinstance(h, str) and h.startswith("=HYPERLINK") for h in headers)
+    assert all(c.data_type == "s" for ws in book.worksheets for row in ws.iter_rows() for c in row
+               if isinstance(c.value, str))

@@ -688,7 +688,9 @@ def draw_figures(specs: list[tuple[str, Callable, tuple]], out_dir: str | Path, 
         return [p for name, plot, args in specs for p in _draw(name, plot, args, out_dir, metadata)]
     from concurrent.futures import ProcessPoolExecutor
 
-    with ProcessPoolExecutor(max_workers=workers, mp_context=worker_context()) as pool:
+    from .report import die_with_parent  # a killed run leaves no worker behind
+
+    with ProcessPoolExecutor(max_workers=workers, mp_context=worker_context(), initializer=die_with_parent) as pool:
         futures = [pool.submit(_draw, name, plot, args, out_dir, metadata) for name, plot, args in specs]
         return [p for future in futures for p in future.result()]
 

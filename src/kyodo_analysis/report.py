@@ -265,6 +265,7 @@ def excel_safe(name: str, frame: pd.DataFrame) -> tuple[pd.DataFrame, list[dict]
     as [U+XXXX], text longer than a cell split over continuation columns, rows beyond Excel's limit cut."""
     notes: list[dict] = []
     frame = frame.copy()
+    frame.columns = [_EXCEL_ILLEGAL.sub(lambda m: f"[U+{ord(m.group()):04X}]", str(c))[:255] for c in frame.columns]
     if len(frame) >= EXCEL_ROW_LIMIT:
         notes.append({"シート": name, "内容": f"Excel の行数の上限のため、先頭の {EXCEL_ROW_LIMIT - 1:,} 行だけを載せました "
                       f"(全 {len(frame):,} 行は data/processed/ の CSV にあります)。"})
@@ -302,7 +303,7 @@ def write_workbook(analysis: Analysis, path: str | Path) -> Path:
         notes += changed
     sheets["注記"] = pd.DataFrame(notes or [{"シート": "", "内容": "変更したセルはありません。"}])
     with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
-        for name, frame in sheets.items():
+        for name, frame in zip(sheet_names(list(sheets)), sheets.values(), strict=True):
             frame.to_excel(writer, sheet_name=name, index=False)
             format_sheet(writer.sheets[name], frame)
         writer.book.properties.creator = "kyodo-analysis"
@@ -314,6 +315,21 @@ def write_workbook(analysis: Analysis, path: str | Path) -> Path:
 
 
 PERCENT_COLUMNS = {"割合", "説明率"}
+_SHEET_FORBIDDEN = str.maketrans({"/": "／", "\\": "＼", "?": "？", "*": "＊", ":": "：", "[": "［", "]": "］"})
+
+
+def sheet_names(names: list[str]) -> list[str]:
+    """Names Excel accepts for the sheets, in order: the characters it forbids written full-width, control
+    characters dropped, at most 31 characters, no apostrophe at either end, and distinct (case folded)."""
+    safe: list[str] = []
+    for name in names:
+        name = _EXCEL_ILLEGAL.sub("", name.translate(_SHEET_FORBIDDEN)).replace("\x7f", "").strip("'") or "表"
+        base, k = name[:31].strip("'") or "表", 1
+        while base.casefold() in {n.casefold() for n in safe}:
+            k += 1
+            base = name[:31 - len(str(k)) - 1].strip("'") + f"_{k}"
+        safe.append(base)
+    return safe
 
 
 def format_sheet(sheet, frame: pd.DataFrame) -> None:
@@ -329,10 +345,10 @@ def format_sheet(sheet, frame: pd.DataFrame) -> None:
         sheet.column_dimensions[letter].width = width
         sheet.cell(row=1, column=index).font = Font(bold=True)
         number_format = "0%" if column in PERCENT_COLUMNS else "0.000" if pd.api.types.is_float_dtype(frame[column]) else None
-        for cell in sheet[letter][1:]:
+        for cell in sheet[letter]:  # the header too: a group, a label or a code can be a header
             if isinstance(cell.value, str):
                 cell.data_type = "s"  # "=HYPERLINK(…)" in an item is text, not a live formula
-            elif number_format and cell.value is not None:
+            elif number_format and cell.value is not None and cell.row > 1:
                 cell.number_format = number_format
             cell.alignment = Alignment(wrap_text=True, vertical="top")
     for row, values in enumerate(frame.itertuples(index=False), start=2):
@@ -375,11 +391,26 @@ def without_mathjax(page: str) -> str:
 
 
 def stop_on_sigterm() -> None:
-    """In a notebook worker: SIGTERM exits normally, so the kernel it started is shut down too."""
+    """In a worker process: SIGTERM exits normally, so a kernel it started is shut down too; and the worker
+    is sent SIGTERM when its parent ends, however it ends (a killed run leaves no worker behind)."""
     import signal
     import sys
 
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(143))
+    die_with_parent()
+
+
+def die_with_parent() -> None:
+    """Ask Linux to send this process SIGTERM when its parent ends (elsewhere, nothing)."""
+    import ctypes
+    import signal
+    import sys
+
+    if sys.platform.startswith("linux"):
+        try:
+            ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGTERM))  # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            pass
 
 
 _MARKDOWN_LIVE = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "[": "&#91;", "]": "&#93;"})
