@@ -455,3 +455,215 @@ def test_no_report_holds_live_markup_or_a_formula(tmp_path):
     assert any(isinstance(h, str) and h.startswith("=HYPERLINK") for h in headers)
     assert all(c.data_type == "s" for ws in book.worksheets for row in ws.iter_rows() for c in row
                if isinstance(c.value, str))
+
+
+# ---------------------------------------------------------------- crash: damaged input and faults → status 2
+
+XLSX = ROOT / "tests" / "fixtures" / "kyodo_seika_zushi_R7_renumbered.xlsx"
+
+
+def rezipped(tmp_path, name: str, change) -> str:
+    """A copy of the fixture workbook with ``change(part name, bytes)`` applied to every part (None drops it)."""
+    import zipfile
+
+    path = tmp_path / name
+    with zipfile.ZipFile(XLSX) as source, zipfile.ZipFile(path, "w") as target:
+        for info in source.infolist():
+            data = change(info.filename, source.read(info.filename))
+            if data is not None:
+                target.writestr(info, data)
+    return str(path)
+
+
+def damaged_workbooks(tmp_path) -> dict[str, str]:
+    sheet = "xl/worksheets/sheet1.xml"
+    return {
+        "character_reference": rezipped(tmp_path, "ref.xlsx", lambda n, d: d.replace(b"</t>", b"&#1;</t>", 1)
+                                        if n == sheet else d),
+        "truncated_sheet": rezipped(tmp_path, "cut.xlsx", lambda n, d: d[: len(d) // 2] if n == sheet else d),
+        "missing_sheet": rezipped(tmp_path, "missing.xlsx", lambda n, d: None if n == sheet else d),
+        "not_a_zip": str(tmp_path / "junk.xlsx"),
+    }
+
+
+@pytest.mark.parametrize("case", ["character_reference", "truncated_sheet", "missing_sheet", "not_a_zip"])
+def test_a_damaged_workbook_stops_naming_it(tmp_path, capsys, case):
+    (tmp_path / "junk.xlsx").write_bytes(b"PK\x03\x04" + b"\x00" * 100)
+    path = damaged_workbooks(tmp_path)[case]
+    status, err = status_and_error(capsys, "validate", path)
+    assert status == 2 and Path(path).name in err and "保存し直して" in err
+
+
+def test_chart_sheets_and_far_cells(tmp_path, capsys):
+    from openpyxl import Workbook, load_workbook
+    from openpyxl.chart import BarChart
+    from openpyxl.styles import Font
+
+    book = load_workbook(XLSX)
+    book.create_chartsheet("グラフ").add_chart(BarChart())
+    book.save(tmp_path / "with_chart.xlsx")
+    status, err = status_and_error(capsys, "validate", str(tmp_path / "with_chart.xlsx"), "--sheet", "グラフ")
+    assert status == 2 and "グラフのシート" in err and "協働の成果等" in err
+    only = Workbook()
+    only.create_chartsheet("グラフ").add_chart(BarChart())
+    only.remove(only.active)
+    only.save(tmp_path / "chart_only.xlsx")
+    status, err = status_and_error(capsys, "validate", str(tmp_path / "chart_only.xlsx"))
+    assert status == 2 and "表のシートがありません" in err
+    book = load_workbook(XLSX)
+    book.active["XFD1048576"].font = Font(bold=True)  # formatted, empty: read at once, same items
+    book.save(tmp_path / "far_style.xlsx")
+    assert len(clean_table(tmp_path / "far_style.xlsx").items) == len(clean_table(XLSX).items)
+    book.active["XFD5"] = "遠くの値"
+    book.save(tmp_path / "far_value.xlsx")
+    status, err = status_and_error(capsys, "validate", str(tmp_path / "far_value.xlsx"))
+    assert status == 2 and "XFD5" in err and "16,384 列" in err
+
+
+def test_a_formula_without_its_value_is_an_error_naming_the_cell(tmp_path, capsys):
+    from openpyxl import load_workbook
+
+    book = load_workbook(XLSX)
+    cell = next(c for row in book.active.iter_rows() for c in row if isinstance(c.value, str) and c.value.startswith("・"))
+    cell.value = '="・"&"数式で書いた項目"'  # saved by a script: no cached value
+    book.save(tmp_path / "formula.xlsx")
+    status, err = status_and_error(capsys, "validate", str(tmp_path / "formula.xlsx"))
+    assert status == 2 and cell.coordinate in err and "数式" in err
+
+
+def test_raw_paths_that_are_not_files_stop_at_once(tmp_path, capsys):
+    fifo = tmp_path / "pipe.tsv"
+    os.mkfifo(fifo)
+    result = subprocess.run([sys.executable, "-m", "kyodo_analysis", "validate", str(fifo)], capture_output=True,
+                            text=True, timeout=120, env={**os.environ, "PYTHONPATH": str(ROOT / "src")})
+    assert result.returncode == 2 and "ふつうのファイルではありません" in result.stderr
+    status, err = status_and_error(capsys, "validate", "/dev/zero")
+    assert status == 2 and "/dev/zero" in err
+    status, err = status_and_error(capsys, "validate", str(tmp_path / ("長" * 100 + ".tsv")))
+    assert status == 2 and "長すぎ" in err
+
+
+def test_output_paths_that_cannot_be_folders(tmp_path, capsys, raw_dir):
+    (tmp_path / "file").write_text("x", encoding="utf-8")
+    run = ["run", "--raw-dir", str(raw_dir), "--notebooks", str(ROOT / "notebooks")]
+    for out in [tmp_path / "file" / "sub", tmp_path / ("x" * 300)]:
+        status, err = status_and_error(capsys, "analyze", "--raw-dir", str(raw_dir), "--out", str(out))
+        assert status == 2 and ("ファイルです" in err or "長すぎ" in err), err
+    lock = tmp_path / "locked"
+    (lock / ".kyodo-run.lock").mkdir(parents=True)
+    status, err = status_and_error(capsys, "analyze", "--raw-dir", str(raw_dir), "--out", str(lock))
+    assert status == 2 and ".kyodo-run.lock" in err
+    (tmp_path / "reports").mkdir()
+    (tmp_path / "reports" / "figures").write_text("not a folder", encoding="utf-8")
+    (tmp_path / "processed" / "items.csv").mkdir(parents=True)
+    status, err = status_and_error(capsys, *run, "--out", str(tmp_path / "processed"), "--reports",
+                                   str(tmp_path / "reports"))
+    assert status == 2 and ("figures" in err or "items.csv" in err) and "フォルダ" in err
+    assert (tmp_path / "processed" / "items.csv").is_dir() and not list((tmp_path / "processed").glob("*.csv"))[1:]
+
+
+def test_a_full_disk_leaves_the_previous_outputs(tmp_path, capsys, monkeypatch, raw_dir):
+    import errno
+
+    import pandas as pd
+
+    out = tmp_path / "out"
+    assert status_and_error(capsys, "analyze", "--raw-dir", str(raw_dir), "--out", str(out))[0] == 0
+    before = files_of(out)
+    real = pd.DataFrame.to_csv
+
+    def to_csv(self, path=None, *args, **kwargs):
+        if path is not None and Path(path).name == "keywords.csv":
+            raise OSError(errno.ENOSPC, "No space left on device", str(path))
+        return real(self, path, *args, **kwargs)
+    monkeypatch.setattr(pd.DataFrame, "to_csv", to_csv)
+    status, err = status_and_error(capsys, "analyze", "--raw-dir", str(raw_dir), "--out", str(out))
+    assert status == 2 and "keywords.csv" in err and "空き" in err
+    assert files_of(out) == before
+
+
+@pytest.mark.parametrize("damage", ["metadata_not_json", "items_missing", "keywords_garbage"])
+def test_report_on_damaged_tables_stops_naming_the_file(tmp_path, capsys, raw_dir, damage):
+    out = tmp_path / "out"
+    assert status_and_error(capsys, "analyze", "--raw-dir", str(raw_dir), "--out", str(out))[0] == 0
+    target = {"metadata_not_json": "metadata.json", "items_missing": "items.csv", "keywords_garbage": "keywords.csv"}[damage]
+    if damage == "items_missing":
+        (out / target).unlink()
+    else:
+        (out / target).write_bytes(b"\x00\xff garbage ,,,\n\"" * 10)
+    status, err = status_and_error(capsys, "report", "--raw-dir", str(raw_dir), "--out", str(out), "--reports",
+                                   str(tmp_path / "reports"), "--notebooks", str(ROOT / "notebooks"))
+    assert status == 2 and target in err and "作り直して" in err
+    assert not list((tmp_path / "reports").glob("*.html"))
+
+
+@pytest.mark.parametrize("option", ["--schema", "--settings"])
+def test_toml_nested_very_deep_is_refused_at_once(tmp_path, capsys, raw_dir, option):
+    deep = tmp_path / "deep.toml"
+    deep.write_text("x = " + "[" * 100_000 + "]" * 100_000 + "\n", encoding="utf-8")
+    status, err = status_and_error(capsys, "analyze", "--raw-dir", str(raw_dir), "--out", str(tmp_path / "o"),
+                                   option, str(deep))
+    assert status == 2 and "deep.toml" in err and "入れ子" in err
+
+
+# ---------------------------------------------------------------- data: values checked where they are entered
+
+@pytest.mark.parametrize("schema_text", [
+    '[aspects]\nitems = ["効果"]\n', '[aspects]\neffect = ["効果"]\n[attributes]\nz = ["評価"]\n',
+    '[aspects]\neffect = ["効果"]\n[attributes]\ntest = ["評価"]\n',
+    '[aspects]\neffect = ["効果"]\n[attributes]\nn_effect = ["評価"]\n',
+    '[aspects]\neffect = ["効果"]\n[attributes]\nn_items = ["評価"]\n',
+])
+def test_schema_names_colliding_with_generated_columns(tmp_path, capsys, schema_text):
+    schema = tmp_path / "s.toml"
+    schema.write_text('[columns]\nprogram = ["事業名"]\n' + schema_text, encoding="utf-8")
+    status, err = status_and_error(capsys, "validate", str(RAW), "--schema", str(schema))
+    assert status == 2 and "使えません" in err
+
+
+@pytest.mark.parametrize("label", ["効果\u0001", "効果\n", "長" * 100_000])
+def test_schema_labels_with_control_characters_or_too_long(tmp_path, capsys, label):
+    schema = tmp_path / "s.toml"
+    schema.write_text('[columns]\nprogram = ["事業名"]\n[aspects]\neffect = { headers = ["仕組みとして効果があったこと"], '
+                      f'label = {json.dumps(label)} }}\n', encoding="utf-8")
+    status, err = status_and_error(capsys, "validate", str(RAW), "--schema", str(schema))
+    assert status == 2 and ("制御文字" in err or "上限" in err)
+
+
+def test_sheet_names_excel_refuses_are_derived_safely():
+    from kyodo_analysis.report import sheet_names
+
+    assert sheet_names(["区分/分野[A]?×観点の項目数", "a" * 40, "A" * 40, "'x'", "項目", "項目"]) == [
+        "区分／分野［A］？×観点の項目数", "a" * 31, "A" * 29 + "_2", "x", "項目", "項目_2"]
+
+
+def test_control_characters_in_cells_are_refused_and_references_to_them_dropped(tmp_path, monkeypatch):
+    path = table(tmp_path, "財政的支援\t1\t助成\t・団体&#x1;が広がった\t・限界\t・今後")
+    assert clean_table(path).items["text"].tolist() == ["団体が広がった", "限界", "今後"]  # HTML's rule: no character
+    from kyodo_analysis import cleaning
+    from kyodo_analysis.readers import Record
+
+    for row in (["財政的支援", "1", "助成", "・団体\x01が広がった"], ["財政的支援", "1", "助\x1b成", "・a"]):
+        records = [Record(1, 1, HEADER.split("\t")[:4], []), Record(2, 2, row, [])]  # a cell of a workbook, say
+        with monkeypatch.context() as patch:
+            patch.setattr(cleaning, "read_records", lambda path, sheet, records=records: (records, "xlsx:s"))
+            with pytest.raises(InputError, match=r"制御文字 U\+00(01|1B)") as raised:
+                clean_table(tmp_path / "book.xlsx")
+        assert raised.value.line == 2
+
+
+@pytest.mark.parametrize("argv", [["manifest", "add", "{raw}", "--year", "99999"], ["manifest", "add", "{raw}", "--year", "-5"],
+                                  ["manifest", "add", "{raw}", "--year", "0"], ["clean", "{raw}", "--year", "99999", "--out", "{o}"],
+                                  ["manifest", "add", "{raw}", "--city", "逗子\u0001市"]])
+def test_years_and_names_are_checked_when_entered(tmp_path, capsys, raw_dir, argv):
+    manifest = (raw_dir / "manifest.csv").read_bytes()
+    argv = [a.format(raw=raw_dir / RAW.name, o=tmp_path / "o") for a in argv]
+    status, err = status_and_error(capsys, *argv)
+    assert status == 2 and ("西暦" in err or "制御文字" in err)
+    assert (raw_dir / "manifest.csv").read_bytes() == manifest and not (tmp_path / "o").exists()
+
+
+def test_group_names_equal_after_nfkc_are_reported(tmp_path):
+    path = table(tmp_path, "人的支援\t1\t推進員\t・a\t・b\t・c", "\u2f08的支援\t2\t派遣\t・a\t・b\t・c")
+    warnings = clean_table(path).warnings
+    assert any("人的支援" in w and "\u2f08的支援" in w and "NFKC" in w for w in warnings)

@@ -21,7 +21,6 @@ from .analysis import (
     clean_all,
     combined,
     comparison_of,
-    load_analysis,
     write_analysis,
 )
 from .cleaning import Table
@@ -32,6 +31,7 @@ from .manifest import (
     ManifestRows,
     add_to_manifest,
     check_checksums,
+    check_year,
     entry_for,
     resolve_year,
     schema_for_new_row,
@@ -88,6 +88,7 @@ def print_warning(warning: str) -> None:
 
 
 def cmd_clean(args: argparse.Namespace) -> int:
+    check_year(args.year)
     # An input's folder is a raw folder: never the output folder, nor holding it when it has a manifest.
     folders = {Path(p).parent for p in args.raw}
     check_folder(args.out)
@@ -104,6 +105,7 @@ def cmd_clean(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
+    check_year(args.year)
     for table in clean_all(args.raw, args.year, args.schema, args.sheet):
         print("\n".join(summary_lines(table) + comparison_lines(table, args.schema)))
     return 0
@@ -151,6 +153,7 @@ def comparison_lines(table: Table, schema: str | None) -> list[str]:
 
 def cmd_manifest_add(args: argparse.Namespace) -> int:
     path = Path(args.file)
+    check_year(args.year, path)
     if not path.is_file():
         raise InputError(path, "ファイルがありません。", hint="先に表のファイルを data/raw/ に保存してください。")
     # A file that does not clean never enters the manifest; a new row is read with the last row's schema.
@@ -313,11 +316,47 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+REMAKE = "kyodo-analysis analyze (か run) で処理済みの表を作り直してください。"
+
+
+def processed_analysis(folder: Path) -> Analysis:
+    """The processed tables of ``folder`` for ``report``, each checked against what ``metadata.json``
+    records of it (its columns and number of rows): a damaged or hand-edited table is named, not met
+    later as a traceback."""
+    import json
+
+    from .analysis import MAIN_TABLES, SUPPORT_TABLES
+    from .tables import read_csv
+
+    path = folder / "metadata.json"
+    if not path.is_file():
+        raise InputError(folder, "処理済みの表がありません。", hint="先に kyodo-analysis analyze か run を実行してください。")
+    try:
+        metadata = json.loads(path.read_text(encoding="utf-8"))
+        recorded = metadata["tables"]
+        if not isinstance(recorded, dict):
+            raise TypeError
+    except (ValueError, KeyError, TypeError):
+        raise InputError(path, "metadata.json を読めません (JSON でないか、表の記録がありません)。", hint=REMAKE) from None
+    tables = {}
+    for name in MAIN_TABLES + SUPPORT_TABLES:
+        table = folder / name
+        if not table.is_file():
+            raise InputError(table, "処理済みの表がないか、ファイルではありません。", hint=REMAKE)
+        try:
+            frame = read_csv(table)
+        except (ValueError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as error:
+            raise InputError(table, f"処理済みの表を読めません ({type(error).__name__})。", hint=REMAKE) from None
+        spec = recorded.get(name)
+        if not isinstance(spec, dict) or spec.get("columns") != list(frame.columns) or spec.get("rows") != len(frame):
+            raise InputError(table, "metadata.json の記録と列か行の数が違います (壊れたか、手で編集されています)。", hint=REMAKE)
+        tables[name] = frame
+    return Analysis(tables, metadata)
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     output_folder(args.reports, args.raw_dir)
-    if not (Path(args.out) / "metadata.json").exists():
-        raise InputError(args.out, "処理済みの表がありません。", hint="先に kyodo-analysis analyze か run を実行してください。")
-    analysis = load_analysis(args.out)
+    analysis = processed_analysis(Path(args.out))
     with generation(args.reports, warn=print_warning) as reports:
         report_stages(analysis, args, reports, Path(args.out))
     return 0
