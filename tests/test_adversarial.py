@@ -667,3 +667,27 @@ def test_group_names_equal_after_nfkc_are_reported(tmp_path):
     path = table(tmp_path, "人的支援\t1\t推進員\t・a\t・b\t・c", "\u2f08的支援\t2\t派遣\t・a\t・b\t・c")
     warnings = clean_table(path).warnings
     assert any("人的支援" in w and "\u2f08的支援" in w and "NFKC" in w for w in warnings)
+
+
+# ---------------------------------------------------------------- exposure: CSV and printed remedies
+
+def test_remedies_quote_paths_for_the_shell(tmp_path, capsys):
+    raw = bundled_raw_dir(tmp_path / "raw")
+    name = "$(touch pwned) x.tsv"
+    (raw / RAW.name).rename(raw / name)
+    manifest = raw / "manifest.csv"
+    manifest.write_text(manifest.read_text(encoding="utf-8-sig").replace(RAW.name, name), encoding="utf-8")
+    with (raw / name).open("a", encoding="utf-8") as handle:
+        handle.write("\n")
+    status, err = status_and_error(capsys, "analyze", "--raw-dir", str(raw), "--out", str(tmp_path / "out"))
+    assert status == 2 and f"manifest add '{raw / name}'" in err
+
+
+def test_text_that_excel_would_evaluate_is_kept_and_the_safe_way_named(tmp_path, capsys):
+    path = table(tmp_path, '財政的支援\t1\t=HYPERLINK("http://x","R")\t・=1+1の項目\t・@SUM(A1)\t・今後')
+    status = main(["clean", path, "--out", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert status == 0 and "kyodo_tables.xlsx" in err and "items.csv 5 セル" in err and "programs.csv 1 セル" in err
+    from kyodo_analysis.tables import read_csv
+
+    assert read_csv(tmp_path / "out" / "items.csv")["text"].tolist() == ["=1+1の項目", "@SUM(A1)", "今後"]

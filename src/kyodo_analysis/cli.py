@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shlex
 import signal
 import sys
 from collections.abc import Callable, Iterable, Sequence
@@ -87,6 +88,26 @@ def print_warning(warning: str) -> None:
     print_warnings([warning])
 
 
+RAW_TEXT_TABLES = ("items.csv", "programs.csv", "cleaning_log.csv")
+
+
+def formula_warning(tables: dict[str, pd.DataFrame]) -> list[str]:
+    """A warning when text from the raw tables starts as an Excel formula would (= + - @): the CSVs keep
+    it exact for pandas and R, and Excel would evaluate it if the CSV were opened by double-clicking."""
+    found = {}
+    for name in RAW_TEXT_TABLES:
+        frame = tables.get(name)
+        for column in [] if frame is None else [c for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c])]:
+            text = frame[column].dropna().astype(str)
+            found[name] = found.get(name, 0) + int((text.str.len().gt(1) & text.str[0].isin(list("=+-@"))).sum())
+    shown = [f"{name} {n} セル" for name, n in found.items() if n]
+    if not shown:
+        return []
+    return [f"= + - @ で始まる文字のセルがあります ({', '.join(shown)})。CSV は pandas や R 用の正確なデータです。"
+            "Excel で見るときは reports/kyodo_tables.xlsx (文字は文字のまま) を開くか、Excel の「データ」→"
+            "「テキストまたは CSV から」で読み込んでください (ダブルクリックで開くと数式として扱われます)。"]
+
+
 def cmd_clean(args: argparse.Namespace) -> int:
     check_year(args.year)
     # An input's folder is a raw folder: never the output folder, nor holding it when it has a manifest.
@@ -97,8 +118,10 @@ def cmd_clean(args: argparse.Namespace) -> int:
     output_folder(args.out, *(f for f in folders if (f / "manifest.csv").exists()))
     tables = clean_all(args.raw, args.year, args.schema, args.sheet)
     print_warnings(w for t in tables for w in t.warnings)
+    frames = combined(tables)
+    print_warnings(formula_warning(frames))
     with generation(args.out, warn=print_warning) as staging:
-        names = [p.name for p in write_tables(staging, combined(tables))]
+        names = [p.name for p in write_tables(staging, frames)]
     n_items = sum(len(t.items) for t in tables)
     print(f"{len(tables)} 表, 項目 {n_items} 件 → " + ", ".join(str(Path(args.out) / n) for n in names))
     return 0
@@ -130,7 +153,8 @@ def comparison_lines(table: Table, schema: str | None) -> list[str]:
     lines = []
     if yearless:
         lines.append(f"  年度の分からない表があります: {', '.join(yearless)} (比べられません。"
-                     f"kyodo-analysis manifest add {table.path.parent / yearless[0]} --year 西暦 で年度を登録してください。"
+                     f"kyodo-analysis manifest add {shlex.quote(str(table.path.parent / yearless[0]))} --year 西暦 "
+                     "で年度を登録してください。"
                      "登録しないと analyze と run は止まります)")
     if not earlier:
         return [*lines, f"  前年度との比較: {year}年度より前の年度の分かる表が {table.path.parent} にありません"]
@@ -209,7 +233,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     output_folder(args.out, args.raw_dir)
     result = analyze(raw_paths(args.raw_dir), schema=args.schema, forced=args.forced, stop=args.stop,
                      synonyms=args.synonyms, codes=args.codes, by=args.by)
-    print_warnings(result.warnings)
+    print_warnings([*result.warnings, *formula_warning(result.tables)])
     with generation(args.out, warn=print_warning) as staging:
         written = write_analysis(result, staging)
     print(f"項目 {len(result['items'])} 件, 語 {len(result['terms'])} 件 → {args.out}/ ({len(written)} ファイル)")
@@ -311,7 +335,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             write_analysis(result, processed)
             return result
         result = _stage("analyze", analyze_and_write)
-        print_warnings(result.warnings[sum(len(t.warnings) for t in cleaned):])
+        print_warnings([*result.warnings[sum(len(t.warnings) for t in cleaned):], *formula_warning(result.tables)])
         report_stages(result, args, reports, processed)
     return 0
 

@@ -7,6 +7,7 @@ import hashlib
 import io
 import os
 import re
+import shlex
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -145,7 +146,8 @@ def check_checksums(raw_dir: str | Path) -> None:
                              hint="ファイルを data/raw/ に戻すか、manifest.csv からその行を消してください。")
         if sha256(path) != entry.sha256:
             raise InputError(path, "生データがマニフェストの SHA-256 と一致しません (記録の後に変更されています)。",
-                             hint=f"意図した変更なら `kyodo-analysis manifest add {path}` で記録し直してください。"
+                             hint=f"意図した変更なら `kyodo-analysis manifest add {shlex.quote(str(path))}` で"
+                             "記録し直してください。"
                              "そうでなければ元のファイルに戻してください。")
 
 
