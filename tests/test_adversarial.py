@@ -691,3 +691,67 @@ def test_text_that_excel_would_evaluate_is_kept_and_the_safe_way_named(tmp_path,
     from kyodo_analysis.tables import read_csv
 
     assert read_csv(tmp_path / "out" / "items.csv")["text"].tolist() == ["=1+1の項目", "@SUM(A1)", "今後"]
+
+
+# ---------------------------------------------------------------- data: nothing left running
+
+def descendants(pid: int) -> set[int]:
+    """Every live process below ``pid`` (read from /proc)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(ppid, []).append(int(entry.name))
+    found, todo = set(), [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.add(child)
+            todo.append(child)
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        return "Z" not in (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_a_killed_run_leaves_no_process_behind(tmp_path, raw_dir):
+    import time
+
+    process = subprocess.Popen([sys.executable, "-m", "kyodo_analysis", "run", "--raw-dir", str(raw_dir), "--out",
+                                str(tmp_path / "processed"), "--reports", str(tmp_path / "reports"), "--notebooks",
+                                str(ROOT / "notebooks")], stdout=subprocess.PIPE, text=True,
+                               env={**os.environ, "PYTHONPATH": str(ROOT / "src")})
+    helpers: set[int] = set()
+    for line in process.stdout:  # the figures are drawn in worker processes; then the notebooks in theirs
+        if line.startswith("[word]"):
+            break
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and len(helpers) < 3:  # notebook workers and their kernels
+        helpers |= descendants(process.pid)
+        time.sleep(0.2)
+    assert helpers
+    process.kill()  # as the out-of-memory killer does: no handler runs
+    process.wait()
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and any(alive(p) for p in helpers):
+        time.sleep(0.5)
+    assert not [p for p in helpers if alive(p)]
+
+
+def test_a_file_size_limit_stops_the_run_with_the_previous_outputs(tmp_path, raw_dir):
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "kyodo_analysis", "analyze", "--raw-dir", str(raw_dir), "--out", str(out)]
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    assert subprocess.run(command, capture_output=True, env=env).returncode == 0
+    before = files_of(out)
+    limited = subprocess.run(["sh", "-c", 'ulimit -f 100 && exec "$@"', "sh", *command], capture_output=True,
+                             text=True, env=env)  # 100 blocks of 512 bytes: tokens.csv does not fit
+    assert limited.returncode == 2 and "大きさの上限" in limited.stderr and "Traceback" not in limited.stderr
+    assert files_of(out) == before

@@ -487,6 +487,8 @@ def _interrupt(signum: int, frame) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     signal.signal(signal.SIGTERM, _interrupt)
+    if hasattr(signal, "SIGXFSZ"):  # over a file-size limit, a write fails (EFBIG, reported) instead of killing the run
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
     try:
         apply_settings(args)
         return args.func(args)

@@ -171,7 +171,8 @@ class _Plan:
                 self.warnings.append(f"{folder}: 出力の記録 ({RECORD}) がないため、前からあるファイルは消さずに残しました: "
                                      f"{', '.join(left[:8])}{' など' if len(left) > 8 else ''} (不要なら手で消してください)")
             old = []
-        self.moved = sorted(n for n in {*self.new, *old} if (folder / n).exists() or (folder / n).is_symlink())
+        # Files only: a folder now standing where an output was is not ours (check() refuses it as a target).
+        self.moved = sorted(n for n in {*self.new, *old} if (folder / n).is_file() or (folder / n).is_symlink())
         self.removed = sorted(set(old) - names)
 
     def check(self) -> None:

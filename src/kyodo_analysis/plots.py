@@ -690,9 +690,12 @@ def draw_figures(specs: list[tuple[str, Callable, tuple]], out_dir: str | Path, 
 
     from .report import die_with_parent  # a killed run leaves no worker behind
 
-    with ProcessPoolExecutor(max_workers=workers, mp_context=worker_context(), initializer=die_with_parent) as pool:
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=worker_context(), initializer=die_with_parent)
+    try:
         futures = [pool.submit(_draw, name, plot, args, out_dir, metadata) for name, plot, args in specs]
         return [p for future in futures for p in future.result()]
+    finally:  # on an error or Ctrl-C, the figures not yet begun are not drawn
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def make_figures(analysis, out_dir: str | Path, suffix: str = "", workers: int = 1) -> list[Path]:
