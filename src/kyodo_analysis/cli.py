@@ -25,7 +25,7 @@ from .analysis import (
     write_analysis,
 )
 from .cleaning import Table
-from .errors import InputError, NotebookError
+from .errors import InputError, NotebookError, os_error
 from .kwic import keyword_in_context
 from .labels import year_label
 from .manifest import (
@@ -39,7 +39,7 @@ from .manifest import (
     table_files,
     year_from_name,
 )
-from .outputs import Interrupted, check_folder, generation, generations, os_error
+from .outputs import Interrupted, check_folder, generation, generations
 from .settings import read_settings
 from .tables import write_tables
 from .terms import extract_terms
@@ -309,7 +309,7 @@ def render_notebooks(jobs: list[tuple]) -> None:
     from .report import execute_notebook, stop_on_sigterm
 
     pool = ProcessPoolExecutor(max_workers=min(2, os.cpu_count() or 1), initializer=stop_on_sigterm,
-                               mp_context=worker_context())
+                               initargs=(os.getpid(),), mp_context=worker_context())
     try:
         for done in [pool.submit(execute_notebook, *job) for job in jobs]:
             done.result()

@@ -37,14 +37,13 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 
-from .errors import InputError
+from .errors import CLOSE_IT, InputError, os_error
 
 RECORD = ".kyodo-outputs.json"
 LOCK = ".kyodo-run.lock"
 JOURNAL_PREFIX = ".kyodo-publish-"
 BACKUP_PREFIX = ".previous-"
 STAGING_PREFIX = ".staging-"
-CLOSE_IT = "Excel などで開いていれば閉じて、もう一度実行してください。"
 
 
 class Interrupted(KeyboardInterrupt):
@@ -119,24 +118,6 @@ def check_folder(folder: str | Path) -> Path:
     except OSError as error:
         raise os_error(folder, error) from None
     return folder
-
-
-def os_error(path: str | Path, error: OSError) -> InputError:
-    """An operating-system error as a message naming the file and what to do."""
-    name = getattr(error, "filename", None) or path
-    what = {errno.ENOSPC: ("ディスクの空きがありません。", "空きを作ってから、もう一度実行してください。"),
-            errno.EDQUOT: ("ディスクの割り当てを超えました。", "空きを作ってから、もう一度実行してください。"),
-            errno.EFBIG: ("ファイルの大きさの上限を超えました。", "ファイルの大きさの制限 (ulimit -f) を確かめてください。"),
-            errno.ENAMETOOLONG: ("ファイル名が長すぎます。", "短い名前のフォルダを指定してください。"),
-            errno.EROFS: ("読み取り専用のファイルシステムです。", "書き込めるフォルダを指定してください。"),
-            errno.EACCES: ("書き込めません (アクセス権がありません)。",
-                           "フォルダのアクセス権を確かめるか、別のフォルダを指定してください。"),
-            errno.EPERM: ("書き込めません (変更が許されていません)。", CLOSE_IT),
-            errno.EISDIR: ("ファイルがあるべき場所がフォルダです。", "そのフォルダを移すか、別の出力先を指定してください。"),
-            errno.ENOTDIR: ("フォルダがあるべき場所がファイルです。", "そのファイルを移すか、別の出力先を指定してください。")}
-    message, hint = what.get(error.errno, (f"ファイルを読み書きできません ({error.strerror or type(error).__name__})。",
-                                           "パスとアクセス権を確かめてください。"))
-    return InputError(name, message, hint=hint)
 
 
 def _write_json(path: Path, data: dict) -> None:

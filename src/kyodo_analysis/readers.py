@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import InputError
+from .errors import InputError, os_error
 
 TEXT_SUFFIXES = (".tsv", ".txt", ".csv")
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
@@ -268,8 +268,6 @@ def read_records(path: Path, sheet: str | None = None) -> tuple[list[Record], st
         with path.open("rb") as handle:
             data = handle.read(MAX_BYTES + 1)
     except OSError as error:
-        from .outputs import os_error
-
         raise os_error(path, error) from None
     text, encoding = decode(path, data)
     return text_records(path, text, delimiter_of(path, text)), encoding

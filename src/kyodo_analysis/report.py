@@ -390,27 +390,43 @@ def without_mathjax(page: str) -> str:
     return _MATHJAX.sub("", page)
 
 
-def stop_on_sigterm() -> None:
-    """In a worker process: SIGTERM exits normally, so a kernel it started is shut down too; and the worker
-    is sent SIGTERM when its parent ends, however it ends (a killed run leaves no worker behind)."""
+def stop_on_sigterm(run: int | None = None) -> None:
+    """In a notebook worker: SIGTERM exits normally, so the kernel it started is shut down too; and the
+    worker is sent SIGTERM when the run's process ``run`` ends, however it ends."""
     import signal
     import sys
 
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(143))
-    die_with_parent()
+    if run is not None:
+        end_with(run)
 
 
-def die_with_parent() -> None:
-    """Ask Linux to send this process SIGTERM when its parent ends (elsewhere, nothing)."""
-    import ctypes
+def end_with(run: int) -> None:
+    """In a worker process: send ourselves SIGTERM when the run's main process ends, however it ends (a
+    SIGKILL included). A worker's parent is the fork server, which itself waits for its workers, so the
+    run's process is watched directly (pidfd on Linux, else polled)."""
+    import os
+    import select
     import signal
-    import sys
+    import threading
+    import time
 
-    if sys.platform.startswith("linux"):
+    def watch() -> None:
         try:
-            ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGTERM))  # PR_SET_PDEATHSIG
+            select.select([os.pidfd_open(run)], [], [])
         except (OSError, AttributeError):
-            pass
+            while True:
+                try:
+                    os.kill(run, 0)
+                except ProcessLookupError:
+                    break
+                except PermissionError:
+                    pass
+                time.sleep(1)
+        os.kill(os.getpid(), signal.SIGTERM)  # a notebook worker shuts its kernel down on the way out …
+        time.sleep(10)
+        os._exit(143)  # … unless that is stuck: then it ends anyway (its kernel notices its parent is gone)
+    threading.Thread(target=watch, name="end-with-run", daemon=True).start()
 
 
 _MARKDOWN_LIVE = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "[": "&#91;", "]": "&#93;"})
