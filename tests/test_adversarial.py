@@ -392,6 +392,133 @@ def test_an_interrupt_during_publication_says_what_is_true(tmp_path, monkeypatch
                                                                "kyodo_tables.xlsx")}
 
 
+# ---------------------------------------------------------------- data: values checked where they are entered
+
+@pytest.mark.parametrize("schema_text", [
+    '[aspects]\nitems = ["効果"]\n', '[aspects]\neffect = ["効果"]\n[attributes]\nz = ["評価"]\n',
+    '[aspects]\neffect = ["効果"]\n[attributes]\ntest = ["評価"]\n',
+    '[aspects]\neffect = ["効果"]\n[attributes]\nn_effect = ["評価"]\n',
+    '[aspects]\neffect = ["効果"]\n[attributes]\nn_items = ["評価"]\n',
+])
+def test_schema_names_colliding_with_generated_columns(tmp_path, capsys, schema_text):
+    schema = tmp_path / "s.toml"
+    schema.write_text('[columns]\nprogram = ["事業名"]\n' + schema_text, encoding="utf-8")
+    status, err = status_and_error(capsys, "validate", str(RAW), "--schema", str(schema))
+    assert status == 2 and "使えません" in err
+
+
+@pytest.mark.parametrize("label", ["効果\u0001", "効果\n", "長" * 100_000])
+def test_schema_labels_with_control_characters_or_too_long(tmp_path, capsys, label):
+    schema = tmp_path / "s.toml"
+    schema.write_text('[columns]\nprogram = ["事業名"]\n[aspects]\neffect = { headers = ["仕組みとして効果があったこと"], '
+                      f'label = {json.dumps(label)} }}\n', encoding="utf-8")
+    status, err = status_and_error(capsys, "validate", str(RAW), "--schema", str(schema))
+    assert status == 2 and ("制御文字" in err or "上限" in err)
+
+
+def test_sheet_names_excel_refuses_are_derived_safely():
+    from kyodo_analysis.report import sheet_names
+
+    assert sheet_names(["区分/分野[A]?×観点の項目数", "a" * 40, "A" * 40, "'x'", "項目", "項目"]) == [
+        "区分／分野［A］？×観点の項目数", "a" * 31, "A" * 29 + "_2", "x", "項目", "項目_2"]
+
+
+def test_control_characters_in_cells_are_refused_and_references_to_them_dropped(tmp_path, monkeypatch):
+    path = table(tmp_path, "財政的支援\t1\t助成\t・団体&#x1;が広がった\t・限界\t・今後")
+    assert clean_table(path).items["text"].tolist() == ["団体が広がった", "限界", "今後"]  # HTML's rule: no character
+    from kyodo_analysis import cleaning
+    from kyodo_analysis.readers import Record
+
+    for row in (["財政的支援", "1", "助成", "・団体\x01が広がった"], ["財政的支援", "1", "助\x1b成", "・a"]):
+        records = [Record(1, 1, HEADER.split("\t")[:4], []), Record(2, 2, row, [])]  # a cell of a workbook, say
+        with monkeypatch.context() as patch:
+            patch.setattr(cleaning, "read_records", lambda path, sheet, records=records: (records, "xlsx:s"))
+            with pytest.raises(InputError, match=r"制御文字 U\+00(01|1B)") as raised:
+                clean_table(tmp_path / "book.xlsx")
+        assert raised.value.line == 2
+
+
+@pytest.mark.parametrize("argv", [["manifest", "add", "{raw}", "--year", "99999"], ["manifest", "add", "{raw}", "--year", "-5"],
+                                  ["manifest", "add", "{raw}", "--year", "0"], ["clean", "{raw}", "--year", "99999", "--out", "{o}"],
+                                  ["manifest", "add", "{raw}", "--city", "逗子\u0001市"]])
+def test_years_and_names_are_checked_when_entered(tmp_path, capsys, raw_dir, argv):
+    manifest = (raw_dir / "manifest.csv").read_bytes()
+    argv = [a.format(raw=raw_dir / RAW.name, o=tmp_path / "o") for a in argv]
+    status, err = status_and_error(capsys, *argv)
+    assert status == 2 and ("西暦" in err or "制御文字" in err)
+    assert (raw_dir / "manifest.csv").read_bytes() == manifest and not (tmp_path / "o").exists()
+
+
+def test_group_names_equal_after_nfkc_are_reported(tmp_path):
+    path = table(tmp_path, "人的支援\t1\t推進員\t・a\t・b\t・c", "\u2f08的支援\t2\t派遣\t・a\t・b\t・c")
+    warnings = clean_table(path).warnings
+    assert any("人的支援" in w and "\u2f08的支援" in w and "NFKC" in w for w in warnings)
+
+
+# ---------------------------------------------------------------- data: nothing left running
+
+def descendants(pid: int) -> set[int]:
+    """Every live process below ``pid`` (read from /proc)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(ppid, []).append(int(entry.name))
+    found, todo = set(), [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.add(child)
+            todo.append(child)
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        return "Z" not in (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_a_killed_run_leaves_no_process_behind(tmp_path, raw_dir):
+    import time
+
+    process = subprocess.Popen([sys.executable, "-m", "kyodo_analysis", "run", "--raw-dir", str(raw_dir), "--out",
+                                str(tmp_path / "processed"), "--reports", str(tmp_path / "reports"), "--notebooks",
+                                str(ROOT / "notebooks")], stdout=subprocess.PIPE, text=True,
+                               env={**os.environ, "PYTHONPATH": str(ROOT / "src")})
+    helpers: set[int] = set()
+    for line in process.stdout:  # the figures are drawn in worker processes; then the notebooks in theirs
+        if line.startswith("[word]"):
+            break
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and len(helpers) < 3:  # notebook workers and their kernels
+        helpers |= descendants(process.pid)
+        time.sleep(0.2)
+    assert helpers
+    process.kill()  # as the out-of-memory killer does: no handler runs
+    process.wait()
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and any(alive(p) for p in helpers):
+        time.sleep(0.5)
+    assert not [p for p in helpers if alive(p)]
+
+
+def test_a_file_size_limit_stops_the_run_with_the_previous_outputs(tmp_path, raw_dir):
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "kyodo_analysis", "analyze", "--raw-dir", str(raw_dir), "--out", str(out)]
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    assert subprocess.run(command, capture_output=True, env=env).returncode == 0
+    before = files_of(out)
+    limited = subprocess.run(["sh", "-c", 'ulimit -f 100 && exec "$@"', "sh", *command], capture_output=True,
+                             text=True, env=env)  # 100 blocks of 512 bytes: tokens.csv does not fit
+    assert limited.returncode == 2 and "大きさの上限" in limited.stderr and "Traceback" not in limited.stderr
+    assert files_of(out) == before
+
+
 # ---------------------------------------------------------------- exposure: no live markup, no formula
 
 TAG = "<img src=x onerror=alert(1)>"
@@ -455,6 +582,30 @@ def test_no_report_holds_live_markup_or_a_formula(tmp_path):
     assert any(isinstance(h, str) and h.startswith("=HYPERLINK") for h in headers)
     assert all(c.data_type == "s" for ws in book.worksheets for row in ws.iter_rows() for c in row
                if isinstance(c.value, str))
+
+
+# ---------------------------------------------------------------- exposure: CSV and printed remedies
+
+def test_remedies_quote_paths_for_the_shell(tmp_path, capsys):
+    raw = bundled_raw_dir(tmp_path / "raw")
+    name = "$(touch pwned) x.tsv"
+    (raw / RAW.name).rename(raw / name)
+    manifest = raw / "manifest.csv"
+    manifest.write_text(manifest.read_text(encoding="utf-8-sig").replace(RAW.name, name), encoding="utf-8")
+    with (raw / name).open("a", encoding="utf-8") as handle:
+        handle.write("\n")
+    status, err = status_and_error(capsys, "analyze", "--raw-dir", str(raw), "--out", str(tmp_path / "out"))
+    assert status == 2 and f"manifest add '{raw / name}'" in err
+
+
+def test_text_that_excel_would_evaluate_is_kept_and_the_safe_way_named(tmp_path, capsys):
+    path = table(tmp_path, '財政的支援\t1\t=HYPERLINK("http://x","R")\t・=1+1の項目\t・@SUM(A1)\t・今後')
+    status = main(["clean", path, "--out", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert status == 0 and "kyodo_tables.xlsx" in err and "items.csv 5 セル" in err and "programs.csv 1 セル" in err
+    from kyodo_analysis.tables import read_csv
+
+    assert read_csv(tmp_path / "out" / "items.csv")["text"].tolist() == ["=1+1の項目", "@SUM(A1)", "今後"]
 
 
 # ---------------------------------------------------------------- crash: damaged input and faults → status 2
@@ -604,154 +755,3 @@ def test_toml_nested_very_deep_is_refused_at_once(tmp_path, capsys, raw_dir, opt
     status, err = status_and_error(capsys, "analyze", "--raw-dir", str(raw_dir), "--out", str(tmp_path / "o"),
                                    option, str(deep))
     assert status == 2 and "deep.toml" in err and "入れ子" in err
-
-
-# ---------------------------------------------------------------- data: values checked where they are entered
-
-@pytest.mark.parametrize("schema_text", [
-    '[aspects]\nitems = ["効果"]\n', '[aspects]\neffect = ["効果"]\n[attributes]\nz = ["評価"]\n',
-    '[aspects]\neffect = ["効果"]\n[attributes]\ntest = ["評価"]\n',
-    '[aspects]\neffect = ["効果"]\n[attributes]\nn_effect = ["評価"]\n',
-    '[aspects]\neffect = ["効果"]\n[attributes]\nn_items = ["評価"]\n',
-])
-def test_schema_names_colliding_with_generated_columns(tmp_path, capsys, schema_text):
-    schema = tmp_path / "s.toml"
-    schema.write_text('[columns]\nprogram = ["事業名"]\n' + schema_text, encoding="utf-8")
-    status, err = status_and_error(capsys, "validate", str(RAW), "--schema", str(schema))
-    assert status == 2 and "使えません" in err
-
-
-@pytest.mark.parametrize("label", ["効果\u0001", "効果\n", "長" * 100_000])
-def test_schema_labels_with_control_characters_or_too_long(tmp_path, capsys, label):
-    schema = tmp_path / "s.toml"
-    schema.write_text('[columns]\nprogram = ["事業名"]\n[aspects]\neffect = { headers = ["仕組みとして効果があったこと"], '
-                      f'label = {json.dumps(label)} }}\n', encoding="utf-8")
-    status, err = status_and_error(capsys, "validate", str(RAW), "--schema", str(schema))
-    assert status == 2 and ("制御文字" in err or "上限" in err)
-
-
-def test_sheet_names_excel_refuses_are_derived_safely():
-    from kyodo_analysis.report import sheet_names
-
-    assert sheet_names(["区分/分野[A]?×観点の項目数", "a" * 40, "A" * 40, "'x'", "項目", "項目"]) == [
-        "区分／分野［A］？×観点の項目数", "a" * 31, "A" * 29 + "_2", "x", "項目", "項目_2"]
-
-
-def test_control_characters_in_cells_are_refused_and_references_to_them_dropped(tmp_path, monkeypatch):
-    path = table(tmp_path, "財政的支援\t1\t助成\t・団体&#x1;が広がった\t・限界\t・今後")
-    assert clean_table(path).items["text"].tolist() == ["団体が広がった", "限界", "今後"]  # HTML's rule: no character
-    from kyodo_analysis import cleaning
-    from kyodo_analysis.readers import Record
-
-    for row in (["財政的支援", "1", "助成", "・団体\x01が広がった"], ["財政的支援", "1", "助\x1b成", "・a"]):
-        records = [Record(1, 1, HEADER.split("\t")[:4], []), Record(2, 2, row, [])]  # a cell of a workbook, say
-        with monkeypatch.context() as patch:
-            patch.setattr(cleaning, "read_records", lambda path, sheet, records=records: (records, "xlsx:s"))
-            with pytest.raises(InputError, match=r"制御文字 U\+00(01|1B)") as raised:
-                clean_table(tmp_path / "book.xlsx")
-        assert raised.value.line == 2
-
-
-@pytest.mark.parametrize("argv", [["manifest", "add", "{raw}", "--year", "99999"], ["manifest", "add", "{raw}", "--year", "-5"],
-                                  ["manifest", "add", "{raw}", "--year", "0"], ["clean", "{raw}", "--year", "99999", "--out", "{o}"],
-                                  ["manifest", "add", "{raw}", "--city", "逗子\u0001市"]])
-def test_years_and_names_are_checked_when_entered(tmp_path, capsys, raw_dir, argv):
-    manifest = (raw_dir / "manifest.csv").read_bytes()
-    argv = [a.format(raw=raw_dir / RAW.name, o=tmp_path / "o") for a in argv]
-    status, err = status_and_error(capsys, *argv)
-    assert status == 2 and ("西暦" in err or "制御文字" in err)
-    assert (raw_dir / "manifest.csv").read_bytes() == manifest and not (tmp_path / "o").exists()
-
-
-def test_group_names_equal_after_nfkc_are_reported(tmp_path):
-    path = table(tmp_path, "人的支援\t1\t推進員\t・a\t・b\t・c", "\u2f08的支援\t2\t派遣\t・a\t・b\t・c")
-    warnings = clean_table(path).warnings
-    assert any("人的支援" in w and "\u2f08的支援" in w and "NFKC" in w for w in warnings)
-
-
-# ---------------------------------------------------------------- exposure: CSV and printed remedies
-
-def test_remedies_quote_paths_for_the_shell(tmp_path, capsys):
-    raw = bundled_raw_dir(tmp_path / "raw")
-    name = "$(touch pwned) x.tsv"
-    (raw / RAW.name).rename(raw / name)
-    manifest = raw / "manifest.csv"
-    manifest.write_text(manifest.read_text(encoding="utf-8-sig").replace(RAW.name, name), encoding="utf-8")
-    with (raw / name).open("a", encoding="utf-8") as handle:
-        handle.write("\n")
-    status, err = status_and_error(capsys, "analyze", "--raw-dir", str(raw), "--out", str(tmp_path / "out"))
-    assert status == 2 and f"manifest add '{raw / name}'" in err
-
-
-def test_text_that_excel_would_evaluate_is_kept_and_the_safe_way_named(tmp_path, capsys):
-    path = table(tmp_path, '財政的支援\t1\t=HYPERLINK("http://x","R")\t・=1+1の項目\t・@SUM(A1)\t・今後')
-    status = main(["clean", path, "--out", str(tmp_path / "out")])
-    err = capsys.readouterr().err
-    assert status == 0 and "kyodo_tables.xlsx" in err and "items.csv 5 セル" in err and "programs.csv 1 セル" in err
-    from kyodo_analysis.tables import read_csv
-
-    assert read_csv(tmp_path / "out" / "items.csv")["text"].tolist() == ["=1+1の項目", "@SUM(A1)", "今後"]
-
-
-# ---------------------------------------------------------------- data: nothing left running
-
-def descendants(pid: int) -> set[int]:
-    """Every live process below ``pid`` (read from /proc)."""
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue
-            children.setdefault(ppid, []).append(int(entry.name))
-    found, todo = set(), [pid]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            found.add(child)
-            todo.append(child)
-    return found
-
-
-def alive(pid: int) -> bool:
-    try:
-        return "Z" not in (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-
-
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
-def test_a_killed_run_leaves_no_process_behind(tmp_path, raw_dir):
-    import time
-
-    process = subprocess.Popen([sys.executable, "-m", "kyodo_analysis", "run", "--raw-dir", str(raw_dir), "--out",
-                                str(tmp_path / "processed"), "--reports", str(tmp_path / "reports"), "--notebooks",
-                                str(ROOT / "notebooks")], stdout=subprocess.PIPE, text=True,
-                               env={**os.environ, "PYTHONPATH": str(ROOT / "src")})
-    helpers: set[int] = set()
-    for line in process.stdout:  # the figures are drawn in worker processes; then the notebooks in theirs
-        if line.startswith("[word]"):
-            break
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and len(helpers) < 3:  # notebook workers and their kernels
-        helpers |= descendants(process.pid)
-        time.sleep(0.2)
-    assert helpers
-    process.kill()  # as the out-of-memory killer does: no handler runs
-    process.wait()
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and any(alive(p) for p in helpers):
-        time.sleep(0.5)
-    assert not [p for p in helpers if alive(p)]
-
-
-def test_a_file_size_limit_stops_the_run_with_the_previous_outputs(tmp_path, raw_dir):
-    out = tmp_path / "out"
-    command = [sys.executable, "-m", "kyodo_analysis", "analyze", "--raw-dir", str(raw_dir), "--out", str(out)]
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
-    assert subprocess.run(command, capture_output=True, env=env).returncode == 0
-    before = files_of(out)
-    limited = subprocess.run(["sh", "-c", 'ulimit -f 100 && exec "$@"', "sh", *command], capture_output=True,
-                             text=True, env=env)  # 100 blocks of 512 bytes: tokens.csv does not fit
-    assert limited.returncode == 2 and "大きさの上限" in limited.stderr and "Traceback" not in limited.stderr
-    assert files_of(out) == before
