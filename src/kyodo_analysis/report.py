@@ -345,10 +345,12 @@ def format_sheet(sheet, frame: pd.DataFrame) -> None:
         sheet.column_dimensions[letter].width = width
         sheet.cell(row=1, column=index).font = Font(bold=True)
         number_format = "0%" if column in PERCENT_COLUMNS else "0.000" if pd.api.types.is_float_dtype(frame[column]) else None
-        for cell in sheet[letter]:  # the header too: a group, a label or a code can be a header
+        header, *cells = sheet[letter]
+        for cell in [header, *cells]:  # the header too: a group, a label or a code can be a header
             if isinstance(cell.value, str):
                 cell.data_type = "s"  # "=HYPERLINK(…)" in an item is text, not a live formula
-            elif number_format and cell.value is not None and cell.row > 1:
+        for cell in cells:
+            if number_format and cell.value is not None and not isinstance(cell.value, str):
                 cell.number_format = number_format
             cell.alignment = Alignment(wrap_text=True, vertical="top")
     for row, values in enumerate(frame.itertuples(index=False), start=2):
