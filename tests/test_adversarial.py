@@ -392,6 +392,17 @@ def test_an_interrupt_during_publication_says_what_is_true(tmp_path, monkeypatch
                                                                "kyodo_tables.xlsx")}
 
 
+def test_report_reads_one_whole_generation_after_a_killed_run(tmp_path):
+    out, reports = tmp_path / "out", tmp_path / "reports"
+    before = old_generation(out), old_generation(reports)
+    subprocess.run([sys.executable, "-c", KILLED_RUN, str(out), str(reports), "6"], check=False)
+    assert list(out.glob(".kyodo-publish-*.json"))  # killed in the middle of the renames
+    from kyodo_analysis.outputs import settle
+
+    assert settle(out) and files_of(out) == before[0]
+    assert not list(out.glob(".kyodo-publish-*.json")) and settle(out) == []
+
+
 # ---------------------------------------------------------------- data: values checked where they are entered
 
 @pytest.mark.parametrize("schema_text", [

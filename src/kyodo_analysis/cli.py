@@ -39,7 +39,7 @@ from .manifest import (
     table_files,
     year_from_name,
 )
-from .outputs import Interrupted, check_folder, generation, generations
+from .outputs import Interrupted, check_folder, generation, generations, settle
 from .settings import read_settings
 from .tables import write_tables
 from .terms import extract_terms
@@ -380,6 +380,7 @@ def processed_analysis(folder: Path) -> Analysis:
 
 def cmd_report(args: argparse.Namespace) -> int:
     output_folder(args.reports, args.raw_dir)
+    print_warnings(settle(args.out))  # a run killed while publishing the tables: one whole generation first
     analysis = processed_analysis(Path(args.out))
     with generation(args.reports, warn=print_warning) as reports:
         report_stages(analysis, args, reports, Path(args.out))

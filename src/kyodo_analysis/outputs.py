@@ -319,6 +319,16 @@ def _locked(folder: Path) -> Iterator[None]:
         yield
 
 
+def settle(folder: str | Path) -> list[str]:
+    """Finish what a killed run left in an output folder that is about to be read (``report`` reads the
+    processed tables): forward or back, as :func:`recover` does. Returns what was done."""
+    folder = Path(folder)
+    if not folder.is_dir() or not any(folder.glob(f"{JOURNAL_PREFIX}*.json")):
+        return []
+    with _locked(folder):
+        return recover(folder)
+
+
 @contextlib.contextmanager
 def generations(*folders: str | Path, warn=None) -> Iterator[list[Path]]:
     """Staging folders for one run's outputs of ``folders``: published together when the block ends
