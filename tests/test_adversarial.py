@@ -466,6 +466,22 @@ def test_group_names_equal_after_nfkc_are_reported(tmp_path):
     assert any("人的支援" in w and "\u2f08的支援" in w and "NFKC" in w for w in warnings)
 
 
+def test_a_raw_folder_that_cannot_be_written_keeps_its_manifest(tmp_path, capsys, monkeypatch, raw_dir):
+    import errno
+
+    manifest = (raw_dir / "manifest.csv").read_bytes()
+    real = Path.open
+
+    def open_(self, mode="r", *args, **kwargs):
+        if self.name == "manifest.csv.tmp":  # a read-only folder (the tests run as root, who may write anywhere)
+            raise PermissionError(errno.EACCES, "Permission denied", str(self))
+        return real(self, mode, *args, **kwargs)
+    monkeypatch.setattr(Path, "open", open_)
+    status, err = status_and_error(capsys, "manifest", "add", str(raw_dir / RAW.name), "--year", "2018")
+    assert status == 2 and "manifest.csv" in err and "アクセス権" in err
+    assert (raw_dir / "manifest.csv").read_bytes() == manifest
+
+
 # ---------------------------------------------------------------- data: nothing left running
 
 def descendants(pid: int) -> set[int]:

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import InputError
+from .errors import InputError, os_error
 
 MANIFEST_NAME = "manifest.csv"
 MANIFEST_COLUMNS = ["file", "city", "title", "fiscal_year", "source", "sha256"]
@@ -38,7 +38,12 @@ def year_from_name(name: str) -> int | None:
 
 
 def sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    """The file's SHA-256, read in pieces (a raw file is never held whole in memory for it)."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 @dataclass(frozen=True)
@@ -214,13 +219,17 @@ def write_manifest(raw_dir: str | Path, entries: list[Entry]) -> Path:
     path = Path(raw_dir) / MANIFEST_NAME
     extra = list(dict.fromkeys(k for e in entries for k in e.extra))
     tmp = path.with_suffix(".csv.tmp")
-    with tmp.open("w", encoding="utf-8-sig", newline="") as handle:
-        writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(MANIFEST_COLUMNS + extra)
-        for e in entries:
-            writer.writerow([e.file, e.city, e.title, "" if e.fiscal_year is None else e.fiscal_year, e.source, e.sha256,
-                             *(e.extra.get(k, "") for k in extra)])
-    tmp.replace(path)
+    try:
+        with tmp.open("w", encoding="utf-8-sig", newline="") as handle:
+            writer = csv.writer(handle, lineterminator="\n")
+            writer.writerow(MANIFEST_COLUMNS + extra)
+            for e in entries:
+                writer.writerow([e.file, e.city, e.title, "" if e.fiscal_year is None else e.fiscal_year, e.source,
+                                 e.sha256, *(e.extra.get(k, "") for k in extra)])
+        tmp.replace(path)
+    except OSError as error:  # a read-only raw folder, a full disk: the manifest stays as it was
+        tmp.unlink(missing_ok=True)
+        raise os_error(path, error) from None
     return path
 
 
