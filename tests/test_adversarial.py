@@ -3,7 +3,13 @@ never a traceback, a crash or a silent change."""
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
+import signal
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -11,10 +17,10 @@ from kyodo_analysis.analysis import analyze
 from kyodo_analysis.cleaning import clean_table
 from kyodo_analysis.cli import main
 from kyodo_analysis.errors import InputError
-from kyodo_analysis.outputs import generation
+from kyodo_analysis.outputs import Interrupted, generation, generations
 from kyodo_analysis.plots import figure_specs, png_bytes, replace_missing_glyphs
 
-from .conftest import RAW, bundled_raw_dir
+from .conftest import RAW, ROOT, bundled_raw_dir, cli
 
 HEADER = "区分\tNO\t事業名\t仕組みとして効果があったこと\t仕組みとして限界があったこと\t今後、必要と考えること"
 
@@ -223,3 +229,556 @@ def test_analyze_and_run_take_the_schema(tmp_path, capsys):
 
     items = read_csv(tmp_path / "out" / "items.csv")
     assert len(items) == 36 and not items["text"].str.startswith("•").any()
+
+
+# ---------------------------------------------------------------- data: outputs own only what they wrote
+
+def files_of(folder) -> dict[str, bytes]:
+    """Every file under ``folder`` but the bookkeeping ones, with its bytes."""
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*"))
+            if p.is_file() and not any(part.startswith(".") for part in p.relative_to(folder).parts)}
+
+
+def old_generation(folder, names=("items.csv", "figures/a.png", "kyodo_tables.xlsx")) -> dict[str, bytes]:
+    with generation(folder) as staging:
+        for name in names:
+            (staging / name).parent.mkdir(parents=True, exist_ok=True)
+            (staging / name).write_bytes(f"old {name}".encode())
+    return files_of(folder)
+
+
+def write_new(staging, names=("items.csv", "figures/a.png", "figures/b.png", "kyodo_tables.xlsx")) -> None:
+    for name in names:
+        (staging / name).parent.mkdir(parents=True, exist_ok=True)
+        (staging / name).write_bytes(f"new {name}".encode())
+
+
+@pytest.mark.parametrize("out", ["data/raw", "data/raw/cleaned", "link_to_raw", "link_to_raw/sub"])
+def test_no_output_goes_into_a_raw_folder(tmp_path, capsys, monkeypatch, out):
+    monkeypatch.chdir(tmp_path)
+    raw = bundled_raw_dir(tmp_path / "data" / "raw")
+    (tmp_path / "link_to_raw").symlink_to(raw)
+    before = files_of(raw)
+    other = bundled_raw_dir(tmp_path / "other_raw")
+    for argv in (["analyze", "--raw-dir", str(other), "--out", out],
+                 ["run", "--raw-dir", str(other), "--out", "processed", "--reports", out],
+                 ["clean", str(other / RAW.name), "--out", out]):
+        status, err = status_and_error(capsys, *argv)
+        assert status == 2 and "生データのフォルダ" in err, argv
+    assert files_of(raw) == before and sorted(p.name for p in raw.iterdir()) == ["kyodo_seika_zushi.tsv", "manifest.csv"]
+
+
+def test_a_folder_without_a_valid_record_loses_nothing(tmp_path):
+    folder = tmp_path / "out"
+    folder.mkdir()
+    (folder / "memo.csv").write_text("mine", encoding="utf-8")
+    (folder / "figures_old.csv").write_text("mine too", encoding="utf-8")
+    warnings: list[str] = []
+    with generation(folder, warn=warnings.append) as staging:
+        write_new(staging)
+    assert files_of(folder)["memo.csv"] == b"mine" and files_of(folder)["figures_old.csv"] == b"mine too"
+    assert any("figures_old.csv" in w and "memo.csv" in w and "残しました" in w for w in warnings)
+    (folder / ".kyodo-outputs.json").write_text("{damaged", encoding="utf-8")
+    with generation(folder, warn=warnings.append) as staging:
+        write_new(staging, ["items.csv"])
+    assert {"memo.csv", "figures_old.csv", "figures/a.png", "items.csv"} <= set(files_of(folder))
+    assert any("壊れている" in w for w in warnings)
+
+
+def test_a_record_naming_files_outside_the_folder_is_ignored(tmp_path):
+    folder, victim, absolute = tmp_path / "out", tmp_path / "victim.txt", tmp_path / "absolute.txt"
+    old_generation(folder)
+    victim.write_text("keep", encoding="utf-8")
+    absolute.write_text("keep", encoding="utf-8")
+    (folder / "sub").mkdir()
+    (folder / "sub" / "escape").symlink_to(tmp_path)
+    (folder / ".kyodo-outputs.json").write_text(json.dumps(
+        {"files": ["../victim.txt", str(absolute), "sub/escape/victim.txt", "figures/../../victim.txt", 3, "items.csv"]}),
+        encoding="utf-8")
+    warnings: list[str] = []
+    with generation(folder, warn=warnings.append) as staging:
+        write_new(staging, ["figures/a.png"])
+    assert victim.read_text(encoding="utf-8") == "keep" and absolute.read_text(encoding="utf-8") == "keep"
+    assert not (folder / "items.csv").exists()  # a plain name of the record: ours, removed
+    assert any("../victim.txt" in w and "無視" in w for w in warnings)
+
+
+# ---------------------------------------------------------------- data: all or nothing
+
+def failing_replace(monkeypatch, name: str, error: int = 1) -> None:
+    """os.replace fails for ``name`` (a file held open by Excel, or made immutable)."""
+    real = os.replace
+
+    def replace(source, target, *args, **kwargs):
+        if Path(source).name == name and Path(source).parent.name in ("out", "reports"):
+            raise PermissionError(error, "Operation not permitted", str(source))
+        return real(source, target, *args, **kwargs)
+    monkeypatch.setattr(os, "replace", replace)
+
+
+def test_a_file_that_cannot_be_replaced_replaces_nothing(tmp_path, monkeypatch):
+    out, reports = tmp_path / "out", tmp_path / "reports"
+    before = old_generation(out), old_generation(reports, ["1.0-cleaning.html", "kyodo_tables.xlsx"])
+    failing_replace(monkeypatch, "kyodo_tables.xlsx")
+    with pytest.raises(InputError, match="置き換えられません") as raised, generations(out, reports) as (a, b):
+        write_new(a)
+        write_new(b, ["1.0-cleaning.html", "kyodo_tables.xlsx", "figures/x.png"])
+    assert "kyodo_tables.xlsx" in str(raised.value) and "Excel" in str(raised.value)
+    assert (files_of(out), files_of(reports)) == before
+    assert not [p for p in [*out.iterdir(), *reports.iterdir()] if p.name.startswith((".staging", ".previous", ".kyodo-p"))]
+
+
+def test_analyze_with_a_locked_workbook_stops_and_keeps_every_output(tmp_path, capsys, monkeypatch, raw_dir):
+    out = tmp_path / "out"
+    assert status_and_error(capsys, "analyze", "--raw-dir", str(raw_dir), "--out", str(out))[0] == 0
+    before = files_of(out)
+    failing_replace(monkeypatch, "tokens.csv")
+    status, err = status_and_error(capsys, "analyze", "--raw-dir", str(raw_dir), "--out", str(out), "--stop",
+                                   str(tmp_path / "stop.txt"))
+    assert status == 2  # the missing list: refused before anything
+    (tmp_path / "stop.txt").write_text("団体\n", encoding="utf-8")
+    status, err = status_and_error(capsys, "analyze", "--raw-dir", str(raw_dir), "--out", str(out), "--stop",
+                                   str(tmp_path / "stop.txt"))
+    assert status == 2 and "tokens.csv" in err and "Excel" in err
+    assert files_of(out) == before
+
+
+KILLED_RUN = """
+import os, signal, sys
+from pathlib import Path
+from kyodo_analysis.outputs import generations
+calls = [0]
+real = os.replace
+def replace(source, target):
+    calls[0] += 1
+    if calls[0] == int(sys.argv[3]):
+        os.kill(os.getpid(), signal.SIGKILL)
+    return real(source, target)
+os.replace = replace
+with generations(sys.argv[1], sys.argv[2]) as stagings:
+    for staging in stagings:
+        for name in ("items.csv", "figures/a.png", "figures/b.png", "kyodo_tables.xlsx"):
+            (staging / name).parent.mkdir(parents=True, exist_ok=True)
+            (staging / name).write_bytes(f"new {name}".encode())
+"""
+
+
+@pytest.mark.parametrize("kill_at", [1, 3, 6, 9, 12, 14, 15, 16, 99])
+def test_a_killed_publication_leaves_one_whole_generation(tmp_path, kill_at):
+    out, reports = tmp_path / "out", tmp_path / "reports"
+    before = old_generation(out), old_generation(reports)
+    subprocess.run([sys.executable, "-c", KILLED_RUN, str(out), str(reports), str(kill_at)], check=False)
+    with generations(out, reports):  # the next run finishes what the killed one left, then publishes nothing new
+        after = files_of(out), files_of(reports)
+    new = {n: f"new {n}".encode() for n in ("items.csv", "figures/a.png", "figures/b.png", "kyodo_tables.xlsx")}
+    assert after in (before, (new, new)), after
+    assert not [p for p in [*out.iterdir(), *reports.iterdir()] if p.name.startswith((".staging", ".previous", ".kyodo-p"))]
+
+
+def test_an_interrupt_during_publication_says_what_is_true(tmp_path, monkeypatch):
+    out = tmp_path / "out"
+    old_generation(out)
+    real = os.replace
+
+    def replace(source, target):
+        if ".previous-" in str(target):  # Ctrl-C in the middle of the renames: held until they are done
+            os.kill(os.getpid(), signal.SIGINT)
+        return real(source, target)
+    monkeypatch.setattr(os, "replace", replace)
+    with pytest.raises(Interrupted) as raised, generation(out) as staging:
+        write_new(staging)
+    assert raised.value.published
+    assert files_of(out) == {n: f"new {n}".encode() for n in ("items.csv", "figures/a.png", "figures/b.png",
+                                                               "kyodo_tables.xlsx")}
+
+
+def test_report_reads_one_whole_generation_after_a_killed_run(tmp_path):
+    out, reports = tmp_path / "out", tmp_path / "reports"
+    before = old_generation(out), old_generation(reports)
+    subprocess.run([sys.executable, "-c", KILLED_RUN, str(out), str(reports), "6"], check=False)
+    assert list(out.glob(".kyodo-publish-*.json"))  # killed in the middle of the renames
+    from kyodo_analysis.outputs import settle
+
+    assert settle(out) and files_of(out) == before[0]
+    assert not list(out.glob(".kyodo-publish-*.json")) and settle(out) == []
+
+
+# ---------------------------------------------------------------- data: values checked where they are entered
+
+@pytest.mark.parametrize("schema_text", [
+    '[aspects]\nitems = ["効果"]\n', '[aspects]\neffect = ["効果"]\n[attributes]\nz = ["評価"]\n',
+    '[aspects]\neffect = ["効果"]\n[attributes]\ntest = ["評価"]\n',
+    '[aspects]\neffect = ["効果"]\n[attributes]\nn_effect = ["評価"]\n',
+    '[aspects]\neffect = ["効果"]\n[attributes]\nn_items = ["評価"]\n',
+])
+def test_schema_names_colliding_with_generated_columns(tmp_path, capsys, schema_text):
+    schema = tmp_path / "s.toml"
+    schema.write_text('[columns]\nprogram = ["事業名"]\n' + schema_text, encoding="utf-8")
+    status, err = status_and_error(capsys, "validate", str(RAW), "--schema", str(schema))
+    assert status == 2 and "使えません" in err
+
+
+@pytest.mark.parametrize("label", ["効果\u0001", "効果\n", "長" * 100_000])
+def test_schema_labels_with_control_characters_or_too_long(tmp_path, capsys, label):
+    schema = tmp_path / "s.toml"
+    schema.write_text('[columns]\nprogram = ["事業名"]\n[aspects]\neffect = { headers = ["仕組みとして効果があったこと"], '
+                      f'label = {json.dumps(label)} }}\n', encoding="utf-8")
+    status, err = status_and_error(capsys, "validate", str(RAW), "--schema", str(schema))
+    assert status == 2 and ("制御文字" in err or "上限" in err)
+
+
+def test_sheet_names_excel_refuses_are_derived_safely():
+    from kyodo_analysis.report import sheet_names
+
+    assert sheet_names(["区分/分野[A]?×観点の項目数", "a" * 40, "A" * 40, "'x'", "項目", "項目"]) == [
+        "区分／分野［A］？×観点の項目数", "a" * 31, "A" * 29 + "_2", "x", "項目", "項目_2"]
+
+
+def test_control_characters_in_cells_are_refused_and_references_to_them_dropped(tmp_path, monkeypatch):
+    path = table(tmp_path, "財政的支援\t1\t助成\t・団体&#x1;が広がった\t・限界\t・今後")
+    assert clean_table(path).items["text"].tolist() == ["団体が広がった", "限界", "今後"]  # HTML's rule: no character
+    from kyodo_analysis import cleaning
+    from kyodo_analysis.readers import Record
+
+    for row in (["財政的支援", "1", "助成", "・団体\x01が広がった"], ["財政的支援", "1", "助\x1b成", "・a"]):
+        records = [Record(1, 1, HEADER.split("\t")[:4], []), Record(2, 2, row, [])]  # a cell of a workbook, say
+        with monkeypatch.context() as patch:
+            patch.setattr(cleaning, "read_records", lambda path, sheet, records=records: (records, "xlsx:s"))
+            with pytest.raises(InputError, match=r"制御文字 U\+00(01|1B)") as raised:
+                clean_table(tmp_path / "book.xlsx")
+        assert raised.value.line == 2
+
+
+@pytest.mark.parametrize("argv", [["manifest", "add", "{raw}", "--year", "99999"], ["manifest", "add", "{raw}", "--year", "-5"],
+                                  ["manifest", "add", "{raw}", "--year", "0"], ["clean", "{raw}", "--year", "99999", "--out", "{o}"],
+                                  ["manifest", "add", "{raw}", "--city", "逗子\u0001市"]])
+def test_years_and_names_are_checked_when_entered(tmp_path, capsys, raw_dir, argv):
+    manifest = (raw_dir / "manifest.csv").read_bytes()
+    argv = [a.format(raw=raw_dir / RAW.name, o=tmp_path / "o") for a in argv]
+    status, err = status_and_error(capsys, *argv)
+    assert status == 2 and ("西暦" in err or "制御文字" in err)
+    assert (raw_dir / "manifest.csv").read_bytes() == manifest and not (tmp_path / "o").exists()
+
+
+def test_group_names_equal_after_nfkc_are_reported(tmp_path):
+    path = table(tmp_path, "人的支援\t1\t推進員\t・a\t・b\t・c", "\u2f08的支援\t2\t派遣\t・a\t・b\t・c")
+    warnings = clean_table(path).warnings
+    assert any("人的支援" in w and "\u2f08的支援" in w and "NFKC" in w for w in warnings)
+
+
+def test_a_raw_folder_that_cannot_be_written_keeps_its_manifest(tmp_path, capsys, monkeypatch, raw_dir):
+    import errno
+
+    manifest = (raw_dir / "manifest.csv").read_bytes()
+    real = Path.open
+
+    def open_(self, mode="r", *args, **kwargs):
+        if self.name == "manifest.csv.tmp":  # a read-only folder (the tests run as root, who may write anywhere)
+            raise PermissionError(errno.EACCES, "Permission denied", str(self))
+        return real(self, mode, *args, **kwargs)
+    monkeypatch.setattr(Path, "open", open_)
+    status, err = status_and_error(capsys, "manifest", "add", str(raw_dir / RAW.name), "--year", "2018")
+    assert status == 2 and "manifest.csv" in err and "アクセス権" in err
+    assert (raw_dir / "manifest.csv").read_bytes() == manifest
+
+
+# ---------------------------------------------------------------- data: nothing left running
+
+def descendants(pid: int) -> set[int]:
+    """Every live process below ``pid`` (read from /proc)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(ppid, []).append(int(entry.name))
+    found, todo = set(), [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.add(child)
+            todo.append(child)
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        return "Z" not in (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_a_killed_run_leaves_no_process_behind(tmp_path, raw_dir):
+    import time
+
+    process = subprocess.Popen([sys.executable, "-m", "kyodo_analysis", "run", "--raw-dir", str(raw_dir), "--out",
+                                str(tmp_path / "processed"), "--reports", str(tmp_path / "reports"), "--notebooks",
+                                str(ROOT / "notebooks")], stdout=subprocess.PIPE, text=True,
+                               env={**os.environ, "PYTHONPATH": str(ROOT / "src")})
+    helpers: set[int] = set()
+    for line in process.stdout:  # the figures are drawn in worker processes; then the notebooks in theirs
+        if line.startswith("[word]"):
+            break
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and len(helpers) < 3:  # notebook workers and their kernels
+        helpers |= descendants(process.pid)
+        time.sleep(0.2)
+    assert helpers
+    process.kill()  # as the out-of-memory killer does: no handler runs
+    process.wait()
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and any(alive(p) for p in helpers):
+        time.sleep(0.5)
+    assert not [p for p in helpers if alive(p)]
+
+
+def test_a_file_size_limit_stops_the_run_with_the_previous_outputs(tmp_path, raw_dir):
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "kyodo_analysis", "analyze", "--raw-dir", str(raw_dir), "--out", str(out)]
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    assert subprocess.run(command, capture_output=True, env=env).returncode == 0
+    before = files_of(out)
+    limited = subprocess.run(["sh", "-c", 'ulimit -f 100 && exec "$@"', "sh", *command], capture_output=True,
+                             text=True, env=env)  # 100 blocks of 512 bytes: tokens.csv does not fit
+    assert limited.returncode == 2 and "大きさの上限" in limited.stderr and "Traceback" not in limited.stderr
+    assert files_of(out) == before
+
+
+# ---------------------------------------------------------------- exposure: no live markup, no formula
+
+TAG = "<img src=x onerror=alert(1)>"
+FORMULA = '=HYPERLINK("http://x","R")'
+BOTH = FORMULA + TAG  # a formula to Excel and a tag to a browser
+
+
+def hostile_project(tmp_path) -> tuple[Path, Path, Path]:
+    """A raw folder where every field that reaches a report carries both attacks: support types, programs,
+    items, city, title, source, file name, schema labels, attribute header and values, code names."""
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    header = f"区分\tNO\t事業名\t効果\t限界\t{BOTH}評価"
+    rows = [f"{BOTH}支援\t1\t{BOTH}事業\t・{BOTH}補助金で団体の活動が広がった\t・{TAG}団体が固定化した",
+            f"\t2\t{FORMULA}寄付\t・寄付で団体の活動が広がった\t・団体の参加が少ない\t{BOTH}A",
+            f"{TAG}場\t3\t{TAG}会場\t・施設の利用者が増えた\t・予約が少ない\tB"]
+    name = "=1+2" + TAG + ".tsv"
+    (raw / name).write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    schema = tmp_path / "schema.toml"
+    schema.write_text(
+        '[columns]\nsupport_type = ["区分"]\nprogram_no = ["NO"]\nprogram = ["事業名"]\n'
+        f'[aspects]\neffect = {{ headers = ["効果"], label = {json.dumps(BOTH + "効果")}, polarity = "positive" }}\n'
+        f'limitation = {{ headers = ["限界"], label = {json.dumps(BOTH + "限界")}, long_label = {json.dumps(TAG)}, '
+        'polarity = "negative" }\n'
+        f'[attributes]\nrating = [{json.dumps(BOTH + "評価")}]\n', encoding="utf-8")
+    codes = tmp_path / "codes.txt"
+    codes.write_text(f"*{BOTH}コード\n団体\n*{TAG}\n施設\n", encoding="utf-8")
+    status, _out, err = cli("manifest", "add", str(raw / name), "--year", "2024", "--city", BOTH + "市",
+                           "--title", BOTH + "表", "--source", BOTH, "--schema", str(schema))
+    assert status == 0, err
+    return raw, schema, codes
+
+
+def test_no_report_holds_live_markup_or_a_formula(tmp_path):
+    import zipfile
+
+    raw, _schema, codes = hostile_project(tmp_path)
+    status, _out, err = cli("run", "--raw-dir", str(raw), "--out", str(tmp_path / "processed"), "--reports",
+                           str(tmp_path / "reports"), "--notebooks", str(ROOT / "notebooks"), "--codes", str(codes),
+                           "--settings", str(tmp_path / "none.toml"))
+    assert status == 2 and "none.toml" in err  # a settings file named on the command line must exist
+    (tmp_path / "none.toml").write_text("", encoding="utf-8")
+    status, _out, err = cli("run", "--raw-dir", str(raw), "--out", str(tmp_path / "processed"), "--reports",
+                           str(tmp_path / "reports"), "--notebooks", str(ROOT / "notebooks"), "--codes", str(codes),
+                           "--settings", str(tmp_path / "none.toml"))
+    assert status == 0, err
+    pages = sorted((tmp_path / "reports").glob("*.html"))
+    assert len(pages) == 5
+    for page in pages:
+        html = page.read_text(encoding="utf-8")
+        assert "<img src=x" not in html and "onerror=alert(1)>" not in html, page.name
+        assert "&lt;img src=x onerror=alert(1)&gt;" in html or "&amp;lt;img" in html, page.name  # shown as text
+    with zipfile.ZipFile(tmp_path / "reports" / "kyodo_tables.xlsx") as book:
+        sheets = [n for n in book.namelist() if n.startswith("xl/worksheets/sheet")]
+        assert sheets and not any(b"<f>" in book.read(n) or b"<f " in book.read(n) for n in sheets)
+        assert any(b"HYPERLINK" in book.read(n) for n in sheets)  # there, as text
+    from openpyxl import load_workbook
+
+    book = load_workbook(tmp_path / "reports" / "kyodo_tables.xlsx")
+    headers = [c.value for ws in book.worksheets for c in ws[1]]
+    assert any(isinstance(h, str) and h.startswith("=HYPERLINK") for h in headers)
+    assert all(c.data_type == "s" for ws in book.worksheets for row in ws.iter_rows() for c in row
+               if isinstance(c.value, str))
+
+
+# ---------------------------------------------------------------- exposure: CSV and printed remedies
+
+def test_remedies_quote_paths_for_the_shell(tmp_path, capsys):
+    raw = bundled_raw_dir(tmp_path / "raw")
+    name = "$(touch pwned) x.tsv"
+    (raw / RAW.name).rename(raw / name)
+    manifest = raw / "manifest.csv"
+    manifest.write_text(manifest.read_text(encoding="utf-8-sig").replace(RAW.name, name), encoding="utf-8")
+    with (raw / name).open("a", encoding="utf-8") as handle:
+        handle.write("\n")
+    status, err = status_and_error(capsys, "analyze", "--raw-dir", str(raw), "--out", str(tmp_path / "out"))
+    assert status == 2 and f"manifest add '{raw / name}'" in err
+
+
+def test_text_that_excel_would_evaluate_is_kept_and_the_safe_way_named(tmp_path, capsys):
+    path = table(tmp_path, '財政的支援\t1\t=HYPERLINK("http://x","R")\t・=1+1の項目\t・@SUM(A1)\t・今後')
+    status = main(["clean", path, "--out", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert status == 0 and "kyodo_tables.xlsx" in err and "items.csv 5 セル" in err and "programs.csv 1 セル" in err
+    from kyodo_analysis.tables import read_csv
+
+    assert read_csv(tmp_path / "out" / "items.csv")["text"].tolist() == ["=1+1の項目", "@SUM(A1)", "今後"]
+
+
+# ---------------------------------------------------------------- crash: damaged input and faults → status 2
+
+XLSX = ROOT / "tests" / "fixtures" / "kyodo_seika_zushi_R7_renumbered.xlsx"
+
+
+def rezipped(tmp_path, name: str, change) -> str:
+    """A copy of the fixture workbook with ``change(part name, bytes)`` applied to every part (None drops it)."""
+    import zipfile
+
+    path = tmp_path / name
+    with zipfile.ZipFile(XLSX) as source, zipfile.ZipFile(path, "w") as target:
+        for info in source.infolist():
+            data = change(info.filename, source.read(info.filename))
+            if data is not None:
+                target.writestr(info, data)
+    return str(path)
+
+
+def damaged_workbooks(tmp_path) -> dict[str, str]:
+    sheet = "xl/worksheets/sheet1.xml"
+    return {
+        "character_reference": rezipped(tmp_path, "ref.xlsx", lambda n, d: d.replace(b"</t>", b"&#1;</t>", 1)
+                                        if n == sheet else d),
+        "truncated_sheet": rezipped(tmp_path, "cut.xlsx", lambda n, d: d[: len(d) // 2] if n == sheet else d),
+        "missing_sheet": rezipped(tmp_path, "missing.xlsx", lambda n, d: None if n == sheet else d),
+        "not_a_zip": str(tmp_path / "junk.xlsx"),
+    }
+
+
+@pytest.mark.parametrize("case", ["character_reference", "truncated_sheet", "missing_sheet", "not_a_zip"])
+def test_a_damaged_workbook_stops_naming_it(tmp_path, capsys, case):
+    (tmp_path / "junk.xlsx").write_bytes(b"PK\x03\x04" + b"\x00" * 100)
+    path = damaged_workbooks(tmp_path)[case]
+    status, err = status_and_error(capsys, "validate", path)
+    assert status == 2 and Path(path).name in err and "保存し直して" in err
+
+
+def test_chart_sheets_and_far_cells(tmp_path, capsys):
+    from openpyxl import Workbook, load_workbook
+    from openpyxl.chart import BarChart
+    from openpyxl.styles import Font
+
+    book = load_workbook(XLSX)
+    book.create_chartsheet("グラフ").add_chart(BarChart())
+    book.save(tmp_path / "with_chart.xlsx")
+    status, err = status_and_error(capsys, "validate", str(tmp_path / "with_chart.xlsx"), "--sheet", "グラフ")
+    assert status == 2 and "グラフのシート" in err and "協働の成果等" in err
+    only = Workbook()
+    only.create_chartsheet("グラフ").add_chart(BarChart())
+    only.remove(only.active)
+    only.save(tmp_path / "chart_only.xlsx")
+    status, err = status_and_error(capsys, "validate", str(tmp_path / "chart_only.xlsx"))
+    assert status == 2 and "表のシートがありません" in err
+    book = load_workbook(XLSX)
+    book.active["XFD1048576"].font = Font(bold=True)  # formatted, empty: read at once, same items
+    book.save(tmp_path / "far_style.xlsx")
+    assert len(clean_table(tmp_path / "far_style.xlsx").items) == len(clean_table(XLSX).items)
+    book.active["XFD5"] = "遠くの値"
+    book.save(tmp_path / "far_value.xlsx")
+    status, err = status_and_error(capsys, "validate", str(tmp_path / "far_value.xlsx"))
+    assert status == 2 and "XFD5" in err and "16,384 列" in err
+
+
+def test_a_formula_without_its_value_is_an_error_naming_the_cell(tmp_path, capsys):
+    from openpyxl import load_workbook
+
+    book = load_workbook(XLSX)
+    cell = next(c for row in book.active.iter_rows() for c in row if isinstance(c.value, str) and c.value.startswith("・"))
+    cell.value = '="・"&"数式で書いた項目"'  # saved by a script: no cached value
+    book.save(tmp_path / "formula.xlsx")
+    status, err = status_and_error(capsys, "validate", str(tmp_path / "formula.xlsx"))
+    assert status == 2 and cell.coordinate in err and "数式" in err
+
+
+def test_raw_paths_that_are_not_files_stop_at_once(tmp_path, capsys):
+    fifo = tmp_path / "pipe.tsv"
+    os.mkfifo(fifo)
+    result = subprocess.run([sys.executable, "-m", "kyodo_analysis", "validate", str(fifo)], capture_output=True,
+                            text=True, timeout=120, env={**os.environ, "PYTHONPATH": str(ROOT / "src")})
+    assert result.returncode == 2 and "ふつうのファイルではありません" in result.stderr
+    status, err = status_and_error(capsys, "validate", "/dev/zero")
+    assert status == 2 and "/dev/zero" in err
+    status, err = status_and_error(capsys, "validate", str(tmp_path / ("長" * 100 + ".tsv")))
+    assert status == 2 and "長すぎ" in err
+
+
+def test_output_paths_that_cannot_be_folders(tmp_path, capsys, raw_dir):
+    (tmp_path / "file").write_text("x", encoding="utf-8")
+    run = ["run", "--raw-dir", str(raw_dir), "--notebooks", str(ROOT / "notebooks")]
+    for out in [tmp_path / "file" / "sub", tmp_path / ("x" * 300)]:
+        status, err = status_and_error(capsys, "analyze", "--raw-dir", str(raw_dir), "--out", str(out))
+        assert status == 2 and ("ファイルです" in err or "長すぎ" in err), err
+    lock = tmp_path / "locked"
+    (lock / ".kyodo-run.lock").mkdir(parents=True)
+    status, err = status_and_error(capsys, "analyze", "--raw-dir", str(raw_dir), "--out", str(lock))
+    assert status == 2 and ".kyodo-run.lock" in err
+    (tmp_path / "reports").mkdir()
+    (tmp_path / "reports" / "figures").write_text("not a folder", encoding="utf-8")
+    (tmp_path / "processed" / "items.csv").mkdir(parents=True)
+    status, err = status_and_error(capsys, *run, "--out", str(tmp_path / "processed"), "--reports",
+                                   str(tmp_path / "reports"))
+    assert status == 2 and ("figures" in err or "items.csv" in err) and "フォルダ" in err
+    assert (tmp_path / "processed" / "items.csv").is_dir() and not list((tmp_path / "processed").glob("*.csv"))[1:]
+
+
+def test_a_full_disk_leaves_the_previous_outputs(tmp_path, capsys, monkeypatch, raw_dir):
+    import errno
+
+    import pandas as pd
+
+    out = tmp_path / "out"
+    assert status_and_error(capsys, "analyze", "--raw-dir", str(raw_dir), "--out", str(out))[0] == 0
+    before = files_of(out)
+    real = pd.DataFrame.to_csv
+
+    def to_csv(self, path=None, *args, **kwargs):
+        if path is not None and Path(path).name == "keywords.csv":
+            raise OSError(errno.ENOSPC, "No space left on device", str(path))
+        return real(self, path, *args, **kwargs)
+    monkeypatch.setattr(pd.DataFrame, "to_csv", to_csv)
+    status, err = status_and_error(capsys, "analyze", "--raw-dir", str(raw_dir), "--out", str(out))
+    assert status == 2 and "keywords.csv" in err and "空き" in err
+    assert files_of(out) == before
+
+
+@pytest.mark.parametrize("damage", ["metadata_not_json", "items_missing", "keywords_garbage"])
+def test_report_on_damaged_tables_stops_naming_the_file(tmp_path, capsys, raw_dir, damage):
+    out = tmp_path / "out"
+    assert status_and_error(capsys, "analyze", "--raw-dir", str(raw_dir), "--out", str(out))[0] == 0
+    target = {"metadata_not_json": "metadata.json", "items_missing": "items.csv", "keywords_garbage": "keywords.csv"}[damage]
+    if damage == "items_missing":
+        (out / target).unlink()
+    else:
+        (out / target).write_bytes(b"\x00\xff garbage ,,,\n\"" * 10)
+    status, err = status_and_error(capsys, "report", "--raw-dir", str(raw_dir), "--out", str(out), "--reports",
+                                   str(tmp_path / "reports"), "--notebooks", str(ROOT / "notebooks"))
+    assert status == 2 and target in err and "作り直して" in err
+    assert not list((tmp_path / "reports").glob("*.html"))
+
+
+@pytest.mark.parametrize("option", ["--schema", "--settings"])
+def test_toml_nested_very_deep_is_refused_at_once(tmp_path, capsys, raw_dir, option):
+    deep = tmp_path / "deep.toml"
+    deep.write_text("x = " + "[" * 100_000 + "]" * 100_000 + "\n", encoding="utf-8")
+    status, err = status_and_error(capsys, "analyze", "--raw-dir", str(raw_dir), "--out", str(tmp_path / "o"),
+                                   option, str(deep))
+    assert status == 2 and "deep.toml" in err and "入れ子" in err

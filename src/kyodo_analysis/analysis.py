@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shlex
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -83,7 +84,7 @@ def check_years(tables: Sequence[Table]) -> None:
         first = yearless[0].path
         raise InputError(first, f"年度の分からない表があります ({', '.join(t.path.name for t in yearless)})。"
                          "年度の違う表を混ぜて分析しないため、止めました。",
-                         hint=f"年度を登録してください: kyodo-analysis manifest add {first} --year 西暦 "
+                         hint=f"年度を登録してください: kyodo-analysis manifest add {shlex.quote(str(first))} --year 西暦 "
                          f"(例: --year 2024)。表が1つだけなら、ほかの表を {first.parent} から外してください。")
 
 
@@ -118,7 +119,8 @@ def comparison_of(tables: Sequence[Table], by: str = "support_type") -> Comparis
         if len(missing):
             first = missing.iloc[0]
             what = "市町村名" if by == "city" else f"「{labels[by]}」"
-            hint = (f"manifest.csv に市町村名を登録してください: kyodo-analysis manifest add {table.path} --city 市町村名"
+            hint = ("manifest.csv に市町村名を登録してください: "
+                    f"kyodo-analysis manifest add {shlex.quote(str(table.path))} --city 市町村名"
                     if by == "city" else f"--by {by} で比べるには、すべての事業に{what}が必要です。表を確認してください。")
             raise InputError(table.path, f"NO {first['program_no']} ({first['program']}) に{what}がありません"
                              f" ({len(missing)} 事業)。", line=None if by == "city" else int(first["source_line"]), hint=hint)

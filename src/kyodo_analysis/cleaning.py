@@ -5,6 +5,7 @@ Every physical line of the raw file ends up in the cleaning log, kept or dropped
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +17,30 @@ from .errors import InputError
 from .labels import NO_SUPPORT_TYPE
 from .readers import Record, read_records
 from .schema import Schema, load_schema
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def check_text(path: Path, line: int | None, what: str, text: str) -> str:
+    """``text`` when it holds no control character (one can arrive through a reference such as ``&#x1;``):
+    such a character breaks the workbook and hides in every report, so it is refused where it is read."""
+    found = _CONTROL.search(text)
+    if found:
+        raise InputError(path, f"{what}に制御文字 U+{ord(found.group()):04X} があります: {text[:found.start()][-20:]}…",
+                         line=line, hint="その文字 (文字参照 &#x1; などを含む) を消して保存し直してください。")
+    return text
+
+
+def nfkc_twins(values: list[str]) -> list[tuple[str, str]]:
+    """Pairs of distinct values that are the same text after NFKC (人的支援 written with the Kangxi radical ⼈)."""
+    first: dict[str, str] = {}
+    twins = []
+    for value in dict.fromkeys(values):
+        known = first.setdefault(unicodedata.normalize("NFKC", value), value)
+        if known != value:
+            twins.append((known, value))
+    return twins
+
 
 PROGRAM_KEYS = ["source_file", "source_line", "year", "city", "support_type", "program_no", "program"]
 LOG_COLUMNS = ["source_file", "line", "action", "category", "program_no", "note", "text"]
@@ -77,6 +102,7 @@ def program_items(path: Path, program: _Program, present: list[str], separate_no
         for line, cell in program.cells[aspect]:
             for piece in split_items(cell, separate_notes):
                 item_no += 1
+                check_text(path, line, f"NO {program.no} の項目", piece.text)
                 items.append({"item_id": f"{path.stem}-{program.no:02d}-{aspect}-{item_no:02d}", "source_line": line,
                               "aspect": aspect, "item_no": item_no, "text": piece.text})
                 if piece.removed_spaces:
@@ -252,6 +278,10 @@ class _Cleaner:
                              line=record.first_line, hint="同じ表の中で NO が重複しないよう修正してください。")
         self.seen_no[no] = record.first_line
         self.take_support_type(record, no)
+        check_text(self.path, record.first_line, f"NO {no} の事業名", name)
+        check_text(self.path, record.first_line, f"NO {no} の区分", self.support_type)
+        for key, value in attributes.items():
+            check_text(self.path, record.first_line, f"NO {no} の「{self.schema.attribute_label(key)}」", value or "")
         program = _Program(record, self.support_type or NO_SUPPORT_TYPE, no, name,
                            {a: [(record.first_line, c)] for a, c in aspect_cells.items()}, attributes)
         if not any(c.strip() for c in aspect_cells.values()):
@@ -273,6 +303,10 @@ def clean_table(path: str | Path, year: int | None = None, schema: Schema | None
     if cleaner.columns is None:
         raise _missing_columns(path, schema, cleaner.first_table_row)
     items, programs, log = tidy_frames(path, year, city, cleaner)
+    for column in ["support_type", *schema.attributes]:
+        for known, other in nfkc_twins(programs[column].dropna().tolist()):
+            cleaner.warnings.append(f"{path}: 「{known}」と「{other}」は文字の形 (NFKC) を揃えると同じです。別のグループとして"
+                                    f"数えます (同じなら表の「{other}」を「{known}」に直してください)。")
     return Table(path, encoding, year, city, schema, items, programs, log, tuple(cleaner.warnings),
                  tuple(cleaner.synonyms))
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shlex
 import signal
 import sys
 from collections.abc import Callable, Iterable, Sequence
@@ -21,17 +22,17 @@ from .analysis import (
     clean_all,
     combined,
     comparison_of,
-    load_analysis,
     write_analysis,
 )
 from .cleaning import Table
-from .errors import InputError, NotebookError
+from .errors import InputError, NotebookError, os_error
 from .kwic import keyword_in_context
 from .labels import year_label
 from .manifest import (
     ManifestRows,
     add_to_manifest,
     check_checksums,
+    check_year,
     entry_for,
     resolve_city,
     resolve_year,
@@ -39,7 +40,7 @@ from .manifest import (
     table_files,
     year_from_name,
 )
-from .outputs import check_folder, generation
+from .outputs import Interrupted, check_folder, generation, generations, settle
 from .settings import read_settings
 from .tables import write_tables
 from .terms import extract_terms
@@ -84,20 +85,51 @@ def print_warnings(warnings: Iterable[str]) -> None:
         print(f"警告: {warning}", file=sys.stderr)
 
 
+def print_warning(warning: str) -> None:
+    print_warnings([warning])
+
+
+RAW_TEXT_TABLES = ("items.csv", "programs.csv", "cleaning_log.csv")
+
+
+def formula_warning(tables: dict[str, pd.DataFrame]) -> list[str]:
+    """A warning when text from the raw tables starts as an Excel formula would (= + - @): the CSVs keep
+    it exact for pandas and R, and Excel would evaluate it if the CSV were opened by double-clicking."""
+    found = {}
+    for name in RAW_TEXT_TABLES:
+        frame = tables.get(name)
+        for column in [] if frame is None else [c for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c])]:
+            text = frame[column].dropna().astype(str)
+            found[name] = found.get(name, 0) + int((text.str.len().gt(1) & text.str[0].isin(list("=+-@"))).sum())
+    shown = [f"{name} {n} セル" for name, n in found.items() if n]
+    if not shown:
+        return []
+    return [f"= + - @ で始まる文字のセルがあります ({', '.join(shown)})。CSV は pandas や R 用の正確なデータです。"
+            "Excel で見るときは reports/kyodo_tables.xlsx (文字は文字のまま) を開くか、Excel の「データ」→"
+            "「テキストまたは CSV から」で読み込んでください (ダブルクリックで開くと数式として扱われます)。"]
+
+
 def cmd_clean(args: argparse.Namespace) -> int:
-    raw_folders = {Path(p).parent for p in args.raw}
-    for folder in raw_folders:
-        output_folder(args.out, folder)
+    check_year(args.year)
+    # An input's folder is a raw folder: never the output folder, nor holding it when it has a manifest.
+    folders = {Path(p).parent for p in args.raw}
+    check_folder(args.out)
+    if Path(args.out).resolve() in {f.resolve() for f in folders}:
+        output_folder(args.out, Path(args.out))
+    output_folder(args.out, *(f for f in folders if (f / "manifest.csv").exists()))
     tables = clean_all(args.raw, args.year, args.schema, args.sheet)
     print_warnings(w for t in tables for w in t.warnings)
-    with generation(args.out) as staging:
-        names = [p.name for p in write_tables(staging, combined(tables))]
+    frames = combined(tables)
+    print_warnings(formula_warning(frames))
+    with generation(args.out, warn=print_warning) as staging:
+        names = [p.name for p in write_tables(staging, frames)]
     n_items = sum(len(t.items) for t in tables)
     print(f"{len(tables)} 表, 項目 {n_items} 件 → " + ", ".join(str(Path(args.out) / n) for n in names))
     return 0
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
+    check_year(args.year)
     for table in clean_all(args.raw, args.year, args.schema, args.sheet):
         print("\n".join(summary_lines(table) + comparison_lines(table, args.schema)))
     return 0
@@ -123,7 +155,8 @@ def comparison_lines(table: Table, schema: str | None) -> list[str]:
     lines = []
     if yearless:
         lines.append(f"  年度の分からない表があります: {', '.join(yearless)} (比べられません。"
-                     f"kyodo-analysis manifest add {table.path.parent / yearless[0]} --year 西暦 で年度を登録してください。"
+                     f"kyodo-analysis manifest add {shlex.quote(str(table.path.parent / yearless[0]))} --year 西暦 "
+                     "で年度を登録してください。"
                      "登録しないと analyze と run は止まります)")
     if not earlier:
         whose = f"{table.city}の" if table.city else "同じ市町村の"
@@ -147,6 +180,7 @@ def comparison_lines(table: Table, schema: str | None) -> list[str]:
 
 def cmd_manifest_add(args: argparse.Namespace) -> int:
     path = Path(args.file)
+    check_year(args.year, path)
     if not path.is_file():
         raise InputError(path, "ファイルがありません。", hint="先に表のファイルを data/raw/ に保存してください。")
     # A file that does not clean never enters the manifest; a new row is read with the last row's schema.
@@ -177,16 +211,24 @@ def raw_paths(raw_dir: str | Path) -> list[Path]:
     return paths
 
 
-def output_folder(out: str | Path, raw_dir: str | Path | None = None) -> Path:
-    """An output folder that is a folder (or will be) and is not the raw folder, nor inside a raw folder
-    that has a manifest: raw data is never written to."""
+PROJECT_RAW = Path("data/raw")
+
+
+def output_folder(out: str | Path, *raw_dirs: str | Path) -> Path:
+    """An output folder that is a folder (or will be) and is neither, nor inside, a raw folder — the
+    project's (data/raw) or any of the run's — compared as resolved paths (links followed): raw data is
+    never written to."""
     out = check_folder(out)
-    if raw_dir is not None:
-        raw = Path(raw_dir).resolve()
-        inside = raw in out.resolve().parents and (raw / "manifest.csv").exists()
-        if out.resolve() == raw or inside:
-            raise InputError(out, "出力先が生データのフォルダです。生データのフォルダには何も書き込みません。",
-                             hint="--out には data/processed のような別のフォルダを指定してください。")
+    try:
+        target = out.resolve()
+        for raw_dir in [PROJECT_RAW, *raw_dirs]:
+            raw = Path(raw_dir).resolve()
+            if target == raw or raw in target.parents:
+                raise InputError(out, f"出力先が生データのフォルダ ({raw_dir}) {'' if target == raw else 'の中'}です。"
+                                 "生データのフォルダには何も書き込みません。",
+                                 hint="--out / --reports には data/processed や reports のような別のフォルダを指定してください。")
+    except OSError as error:
+        raise os_error(out, error) from None
     return out
 
 
@@ -194,8 +236,8 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     output_folder(args.out, args.raw_dir)
     result = analyze(raw_paths(args.raw_dir), schema=args.schema, forced=args.forced, stop=args.stop,
                      synonyms=args.synonyms, codes=args.codes, by=args.by, years=getattr(args, "years", None))
-    print_warnings(result.warnings)
-    with generation(args.out) as staging:
+    print_warnings([*result.warnings, *formula_warning(result.tables)])
+    with generation(args.out, warn=print_warning) as staging:
         written = write_analysis(result, staging)
     print(f"項目 {len(result['items'])} 件, 語 {len(result['terms'])} 件 → {args.out}/ ({len(written)} ファイル)")
     return 0
@@ -308,7 +350,7 @@ def render_notebooks(jobs: list[tuple]) -> None:
     from .report import execute_notebook, stop_on_sigterm
 
     pool = ProcessPoolExecutor(max_workers=min(2, os.cpu_count() or 1), initializer=stop_on_sigterm,
-                               mp_context=worker_context())
+                               initargs=(os.getpid(),), mp_context=worker_context())
     try:
         for done in [pool.submit(execute_notebook, *job) for job in jobs]:
             done.result()
@@ -326,24 +368,62 @@ def cmd_run(args: argparse.Namespace) -> int:
     paths = raw_paths(args.raw_dir)
     cleaned = _stage("clean", lambda: clean_all(paths, schema_path=args.schema))
     print_warnings(w for t in cleaned for w in t.warnings)
-    with generation(args.out) as processed, generation(args.reports) as reports:
+    # Tables and reports are one generation: published together, or not at all.
+    with generations(args.out, args.reports, warn=print_warning) as (processed, reports):
         def analyze_and_write() -> Analysis:
             result = analyze_tables(cleaned, forced=args.forced, stop=args.stop, synonyms=args.synonyms,
                                     codes=args.codes, by=args.by, years=getattr(args, "years", None))
             write_analysis(result, processed)
             return result
         result = _stage("analyze", analyze_and_write)
-        print_warnings(result.warnings[sum(len(t.warnings) for t in cleaned):])
+        print_warnings([*result.warnings[sum(len(t.warnings) for t in cleaned):], *formula_warning(result.tables)])
         report_stages(result, args, reports, processed)
     return 0
 
 
+REMAKE = "kyodo-analysis analyze (か run) で処理済みの表を作り直してください。"
+
+
+def processed_analysis(folder: Path) -> Analysis:
+    """The processed tables of ``folder`` for ``report``, each checked against what ``metadata.json``
+    records of it (its columns and number of rows): a damaged or hand-edited table is named, not met
+    later as a traceback."""
+    import json
+
+    from .analysis import MAIN_TABLES, SUPPORT_TABLES
+    from .tables import read_csv
+
+    path = folder / "metadata.json"
+    if not path.is_file():
+        raise InputError(folder, "処理済みの表がありません。", hint="先に kyodo-analysis analyze か run を実行してください。")
+    try:
+        metadata = json.loads(path.read_text(encoding="utf-8"))
+        recorded = metadata["tables"]
+        if not isinstance(recorded, dict):
+            raise TypeError
+    except (ValueError, KeyError, TypeError):
+        raise InputError(path, "metadata.json を読めません (JSON でないか、表の記録がありません)。", hint=REMAKE) from None
+    tables = {}
+    for name in MAIN_TABLES + SUPPORT_TABLES:
+        table = folder / name
+        if not table.is_file():
+            raise InputError(table, "処理済みの表がないか、ファイルではありません。", hint=REMAKE)
+        try:
+            frame = read_csv(table)
+        except (ValueError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as error:
+            raise InputError(table, f"処理済みの表を読めません ({type(error).__name__})。", hint=REMAKE) from None
+        spec = recorded.get(name)
+        if not isinstance(spec, dict) or spec.get("columns") != list(frame.columns) or spec.get("rows") != len(frame):
+            raise InputError(table, "metadata.json の記録と列か行の数が違います (壊れたか、手で編集されています)。", hint=REMAKE)
+        tables[name] = frame
+    return Analysis(tables, metadata)
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     output_folder(args.reports, args.raw_dir)
-    if not (Path(args.out) / "metadata.json").exists():
-        raise InputError(args.out, "処理済みの表がありません。", hint="先に kyodo-analysis analyze か run を実行してください。")
-    analysis = load_analysis(args.out)
-    with generation(args.reports) as reports:
+    print_warnings(settle(args.out))  # a run killed while publishing the tables: one whole generation first
+    analysis = processed_analysis(Path(args.out))
+    with generation(args.reports, warn=print_warning) as reports:
         report_stages(analysis, args, reports, Path(args.out))
     return 0
 
@@ -458,12 +538,21 @@ def _interrupt(signum: int, frame) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     signal.signal(signal.SIGTERM, _interrupt)
+    if hasattr(signal, "SIGXFSZ"):  # over a file-size limit, a write fails (EFBIG, reported) instead of killing the run
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
     try:
         apply_settings(args)
         return args.func(args)
+    except Interrupted as exc:
+        print("kyodo-analysis: 中断しました (" + ("この実行の出力への入れ替えは済んでいます" if exc.published
+                                              else "前回の出力はそのまま残っています") + ")。", file=sys.stderr)
+        return 130
     except KeyboardInterrupt:
         print("kyodo-analysis: 中断しました (前回の出力はそのまま残っています)。", file=sys.stderr)
         return 130
+    except OSError as exc:  # one not met where it could be named more precisely
+        print(f"kyodo-analysis: エラー: {os_error(getattr(exc, 'filename', None) or '', exc).format()}", file=sys.stderr)
+        return 2
     except InputError as exc:
         print(f"kyodo-analysis: エラー: {exc.format()}", file=sys.stderr)
         return 2

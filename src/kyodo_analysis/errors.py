@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import errno
 from pathlib import Path
+
+CLOSE_IT = "Excel などで開いていれば閉じて、もう一度実行してください。"
 
 
 class InputError(Exception):
@@ -24,6 +27,24 @@ class InputError(Exception):
         if self.hint:
             text += f"\n  対処: {self.hint}"
         return text
+
+
+def os_error(path: str | Path, error: OSError) -> InputError:
+    """An operating-system error as a message naming the file and what to do."""
+    name = getattr(error, "filename", None) or path
+    what = {errno.ENOSPC: ("ディスクの空きがありません。", "空きを作ってから、もう一度実行してください。"),
+            errno.EDQUOT: ("ディスクの割り当てを超えました。", "空きを作ってから、もう一度実行してください。"),
+            errno.EFBIG: ("ファイルの大きさの上限を超えました。", "ファイルの大きさの制限 (ulimit -f) を確かめてください。"),
+            errno.ENAMETOOLONG: ("ファイル名が長すぎます。", "短い名前のフォルダを指定してください。"),
+            errno.EROFS: ("読み取り専用のファイルシステムです。", "書き込めるフォルダを指定してください。"),
+            errno.EACCES: ("書き込めません (アクセス権がありません)。",
+                           "フォルダのアクセス権を確かめるか、別のフォルダを指定してください。"),
+            errno.EPERM: ("書き込めません (変更が許されていません)。", CLOSE_IT),
+            errno.EISDIR: ("ファイルがあるべき場所がフォルダです。", "そのフォルダを移すか、別の出力先を指定してください。"),
+            errno.ENOTDIR: ("フォルダがあるべき場所がファイルです。", "そのファイルを移すか、別の出力先を指定してください。")}
+    message, hint = what.get(error.errno, (f"ファイルを読み書きできません ({error.strerror or type(error).__name__})。",
+                                           "パスとアクセス権を確かめてください。"))
+    return InputError(name, message, hint=hint)
 
 
 class NotebookError(RuntimeError):

@@ -7,12 +7,13 @@ import hashlib
 import io
 import os
 import re
+import shlex
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import InputError
+from .errors import InputError, os_error
 
 MANIFEST_NAME = "manifest.csv"
 MANIFEST_COLUMNS = ["file", "city", "title", "fiscal_year", "source", "sha256"]
@@ -37,7 +38,12 @@ def year_from_name(name: str) -> int | None:
 
 
 def sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    """The file's SHA-256, read in pieces (a raw file is never held whole in memory for it)."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 @dataclass(frozen=True)
@@ -57,6 +63,14 @@ def _manifest_error(path: Path, message: str, line: int | None = None) -> InputE
                       "`kyodo-analysis manifest add ファイル` で作り直すこともできます。")
 
 
+def check_year(year: int | None, path: str | Path | None = None) -> int | None:
+    """A fiscal year given on the command line: a Gregorian year in 1900–2100, or None."""
+    if year is not None and year not in YEAR_RANGE:
+        raise InputError(path, f"--year {year} は西暦の年度ではありません ({YEAR_RANGE.start}〜{YEAR_RANGE.stop - 1})。",
+                         hint="--year 2025 のように4桁の西暦で指定してください。")
+    return year
+
+
 def _year(path: Path, text: str, line: int) -> int | None:
     text = text.strip()
     if not text:
@@ -65,6 +79,19 @@ def _year(path: Path, text: str, line: int) -> int | None:
         raise InputError(path, f"fiscal_year が西暦の年度ではありません: {text[:20]}", line=line,
                          hint="年度は 2024 のように半角数字の西暦で書くか、不明なら空欄にしてください。")
     return int(text)
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def _plain_text(path: Path, line: int | None, fields: dict[str, str | None]) -> None:
+    """City and title are one line of text each (they head figures and reports): a control character is
+    refused where it is entered."""
+    for key in ("city", "title"):
+        found = _CONTROL.search(fields.get(key) or "")
+        if found:
+            raise InputError(path, f"{key} に制御文字 U+{ord(found.group()):04X} があります。", line=line,
+                             hint="市町村名と表題は改行や制御文字を含まない1行の文字にしてください。")
 
 
 def read_manifest(raw_dir: str | Path) -> list[Entry] | None:
@@ -95,6 +122,7 @@ def read_manifest(raw_dir: str | Path) -> list[Entry] | None:
             raise _manifest_error(path, f"{name} が2回出てきます ({seen[name]}行目と{line}行目)。", line)
         seen[name] = line
         extra = {k: v for k, v in row.items() if k not in MANIFEST_COLUMNS}
+        _plain_text(path, line, row)
         entries.append(Entry(name, row["city"], row["title"], _year(path, row["fiscal_year"], line), row["source"],
                              row["sha256"].strip(), extra))
     return entries
@@ -123,7 +151,8 @@ def check_checksums(raw_dir: str | Path) -> None:
                              hint="ファイルを data/raw/ に戻すか、manifest.csv からその行を消してください。")
         if sha256(path) != entry.sha256:
             raise InputError(path, "生データがマニフェストの SHA-256 と一致しません (記録の後に変更されています)。",
-                             hint=f"意図した変更なら `kyodo-analysis manifest add {path}` で記録し直してください。"
+                             hint=f"意図した変更なら `kyodo-analysis manifest add {shlex.quote(str(path))}` で"
+                             "記録し直してください。"
                              "そうでなければ元のファイルに戻してください。")
 
 
@@ -190,13 +219,17 @@ def write_manifest(raw_dir: str | Path, entries: list[Entry]) -> Path:
     path = Path(raw_dir) / MANIFEST_NAME
     extra = list(dict.fromkeys(k for e in entries for k in e.extra))
     tmp = path.with_suffix(".csv.tmp")
-    with tmp.open("w", encoding="utf-8-sig", newline="") as handle:
-        writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(MANIFEST_COLUMNS + extra)
-        for e in entries:
-            writer.writerow([e.file, e.city, e.title, "" if e.fiscal_year is None else e.fiscal_year, e.source, e.sha256,
-                             *(e.extra.get(k, "") for k in extra)])
-    tmp.replace(path)
+    try:
+        with tmp.open("w", encoding="utf-8-sig", newline="") as handle:
+            writer = csv.writer(handle, lineterminator="\n")
+            writer.writerow(MANIFEST_COLUMNS + extra)
+            for e in entries:
+                writer.writerow([e.file, e.city, e.title, "" if e.fiscal_year is None else e.fiscal_year, e.source,
+                                 e.sha256, *(e.extra.get(k, "") for k in extra)])
+        tmp.replace(path)
+    except OSError as error:  # a read-only raw folder, a full disk: the manifest stays as it was
+        tmp.unlink(missing_ok=True)
+        raise os_error(path, error) from None
     return path
 
 
@@ -209,6 +242,8 @@ def add_to_manifest(path: str | Path, year: int | None, city: str | None = None,
 
     Returns the entry and whether it replaced an existing row."""
     path = Path(path)
+    check_year(year, path)
+    _plain_text(path, None, {"city": city, "title": title})
     entries = read_manifest(path.parent) or []
     old = next((e for e in entries if e.file == path.name), None)
     base = old or (Entry(path.name, entries[-1].city, entries[-1].title, None, "", "") if entries else None)

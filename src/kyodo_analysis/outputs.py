@@ -1,103 +1,364 @@
-"""A run owns its outputs: everything is written to a staging folder, then replaces the previous run's
-outputs as a whole; files a researcher put in the folder are never touched.
+"""A run owns its outputs, and only them: every output is written to a staging folder, then one
+transaction replaces the previous run's outputs as a whole; files a researcher put in the folder are
+never touched.
 
-Each output folder keeps a record (``.kyodo-outputs.json``) of the files the last run published. The
-next run publishes its files and removes those of the record it did not write again. A run that fails
-or is interrupted before publishing leaves the previous outputs as they were; Ctrl-C and SIGTERM wait
-for the few renames of the publishing step to finish. A second run on the same folder is refused.
+Each output folder keeps a record (``.kyodo-outputs.json``) of the files the last run published: plain
+names inside the folder. Anything else in a record (``../x``, an absolute path, a link leaving the
+folder) is ignored with a warning, and a folder without a valid record loses nothing: the new files are
+written beside the old ones, and the run names the earlier outputs it left.
+
+Publishing is all or nothing across every folder of a run (``data/processed`` and ``reports``):
+
+1. every target is checked (a folder where a file goes, a folder that cannot be written) before anything
+   moves; a journal (``.kyodo-publish-<id>.json``) is written in each folder;
+2. the previous outputs are moved aside into ``.previous-<id>/`` and the new ones moved in — renames only;
+   any failure moves everything back, and the run stops naming the file;
+3. the primary journal's state becomes ``committed`` in one atomic rename: **that rename is the switch**
+   from one generation to the next;
+4. the set-aside files are removed and the journals deleted.
+
+A run killed at any moment (SIGKILL, power loss) leaves its journal; the next run on the folder finishes
+the transaction from it — forward if it was committed, back otherwise — so one whole generation remains.
+Ctrl-C and SIGTERM wait for the renames to finish, and the run then says which generation is in place.
+A second run on the same folder is refused.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import json
 import os
-import re
 import shutil
 import signal
 import tempfile
+import uuid
 from collections.abc import Iterator
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
-from .errors import InputError
+from .errors import CLOSE_IT, InputError, os_error
 
 RECORD = ".kyodo-outputs.json"
 LOCK = ".kyodo-run.lock"
-# Outputs of versions that kept no record: recognised by name, so a first run still clears them.
-_KNOWN = re.compile(r"""(?x)
-    [a-z_]+\.csv | metadata\.json | kyodo_tables\.xlsx | kyodo_summary\.docx
-    | \d\.\d-[a-z-]+(_\d{4})?\.html | figures/[a-z_]+(_\d{4})?\.(png|svg|pdf)""")
+JOURNAL_PREFIX = ".kyodo-publish-"
+BACKUP_PREFIX = ".previous-"
+STAGING_PREFIX = ".staging-"
 
 
-def recorded(folder: Path) -> list[str]:
-    """The files the last run published in ``folder`` (relative paths), or, with no record, the files
-    whose names only this package writes."""
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C or SIGTERM delivered right after a publication: ``published`` says which generation is in place."""
+
+    def __init__(self, published: bool) -> None:
+        super().__init__()
+        self.published = published
+
+
+def plain_name(folder: Path, name: object) -> bool:
+    """True for a record entry that names a file inside ``folder``: relative, no ``..``, not leaving it
+    through a link, and not one of the folder's own bookkeeping files."""
+    if not isinstance(name, str) or not name or "\\" in name or "\x00" in name:
+        return False
+    parts = PurePosixPath(name).parts
+    if PurePosixPath(name).is_absolute() or any(p in ("", ".", "..") for p in parts) or parts[0].startswith(
+            (RECORD, LOCK, JOURNAL_PREFIX, BACKUP_PREFIX, STAGING_PREFIX)):
+        return False
+    try:
+        return (folder / name).resolve().is_relative_to(folder.resolve())
+    except (OSError, RuntimeError, ValueError):
+        return False
+
+
+def recorded(folder: Path) -> tuple[list[str] | None, list[str]]:
+    """The files the last run published in ``folder`` (None when there is no valid record) and a warning
+    for every record entry that is not a plain name inside the folder."""
     record = folder / RECORD
-    if record.is_file():
-        try:
-            return list(json.loads(record.read_text(encoding="utf-8"))["files"])
-        except (ValueError, KeyError, TypeError):
-            pass  # a damaged record: fall back to the names
-    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*")
-                  if p.is_file() and _KNOWN.fullmatch(str(p.relative_to(folder))))
+    if not record.is_file():
+        return None, []
+    try:
+        names = json.loads(record.read_text(encoding="utf-8"))["files"]
+        if not isinstance(names, list):
+            raise TypeError
+    except (OSError, ValueError, KeyError, TypeError):
+        return None, [f"{record}: 出力の記録が壊れているため、前回の出力は消さずに残します。"]
+    plain = [n for n in names if plain_name(folder, n)]
+    bad = [repr(n)[:80] for n in names if not plain_name(folder, n)]
+    warnings = [f"{record}: フォルダの中のファイル名でない記録を無視しました: {', '.join(bad[:5])}"] if bad else []
+    return plain, warnings
 
 
 @contextlib.contextmanager
 def _signals_deferred() -> Iterator[None]:
-    """Hold Ctrl-C and SIGTERM until the block is done (they are delivered right after it)."""
-    blocked = {signal.SIGINT, signal.SIGTERM}
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, blocked)
+    """Hold Ctrl-C and SIGTERM until the block is done: they are noted, then raised again right after it
+    (by the handlers in place before; in any thread but the main one, nothing is held)."""
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    held: list[int] = []
+    previous = {s: signal.signal(s, lambda signum, frame: held.append(signum)) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
-
-
-def publish(staging: Path, folder: Path) -> list[Path]:
-    """Move every file of ``staging`` into ``folder`` and remove the previous run's files not written again."""
-    new = sorted(str(p.relative_to(staging)) for p in staging.rglob("*") if p.is_file())
-    old = recorded(folder)
-    with _signals_deferred():
-        for name in new:
-            (folder / name).parent.mkdir(parents=True, exist_ok=True)
-            os.replace(staging / name, folder / name)
-        for name in sorted(set(old) - set(new)):
-            (folder / name).unlink(missing_ok=True)
-            if (folder / name).parent != folder:
-                with contextlib.suppress(OSError):  # a folder of ours, if the run left it empty
-                    (folder / name).parent.rmdir()
-        record = folder / (RECORD + ".tmp")
-        record.write_text(json.dumps({"files": new}, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-        os.replace(record, folder / RECORD)
-    return [folder / name for name in new]
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+        if held:
+            signal.raise_signal(held[0])
 
 
 def check_folder(folder: str | Path) -> Path:
-    """An output folder: a folder, or a path where one can be made (not an existing file)."""
+    """An output folder: a folder, or a path where one can be made (not an existing file, nor under one)."""
     folder = Path(folder)
-    if folder.exists() and not folder.is_dir():
-        raise InputError(folder, "出力先がファイルです。", hint="--out / --reports にはフォルダを指定してください。")
+    try:
+        for path in [folder, *folder.parents]:
+            if path.exists() and not path.is_dir():
+                raise InputError(folder, f"出力先 ({path}) がファイルです。" if path != folder else "出力先がファイルです。",
+                                 hint="--out / --reports にはフォルダを指定してください。")
+    except OSError as error:
+        raise os_error(folder, error) from None
     return folder
 
 
+def _write_json(path: Path, data: dict) -> None:
+    """Write ``data`` to ``path`` in one atomic rename (flushed to disk first)."""
+    tmp = path.with_name(path.name + ".tmp")
+    with tmp.open("w", encoding="utf-8") as handle:
+        handle.write(json.dumps(data, ensure_ascii=False, indent=1) + "\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)
+
+
+def _files(staging: Path) -> list[str]:
+    return sorted(p.relative_to(staging).as_posix() for p in staging.rglob("*") if p.is_file() or p.is_symlink())
+
+
+class _Plan:
+    """One folder's part of a publication: what moves aside, what moves in."""
+
+    def __init__(self, staging: Path, folder: Path, txn: str, primary: Path) -> None:
+        self.staging, self.folder, self.txn = staging, folder, txn
+        self.journal = folder / f"{JOURNAL_PREFIX}{txn}.json"
+        self.primary = primary
+        self.backup = folder / f"{BACKUP_PREFIX}{txn}"
+        self.new = _files(staging)
+        old, self.warnings = recorded(folder)
+        names = set(self.new)
+        if old is None:
+            left = sorted(p.name for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")
+                          and p.name not in names)
+            if left:
+                self.warnings.append(f"{folder}: 出力の記録 ({RECORD}) がないため、前からあるファイルは消さずに残しました: "
+                                     f"{', '.join(left[:8])}{' など' if len(left) > 8 else ''} (不要なら手で消してください)")
+            old = []
+        # Files only: a folder now standing where an output was is not ours (check() refuses it as a target).
+        self.moved = sorted(n for n in {*self.new, *old} if (folder / n).is_file() or (folder / n).is_symlink())
+        self.removed = sorted(set(old) - names)
+
+    def check(self) -> None:
+        """Everything that can be known before the first rename: targets that are folders, parents that
+        are files, a folder that cannot be written."""
+        for name in self.new:
+            target = self.folder / name
+            for parent in list(PurePosixPath(name).parents)[:-1]:
+                if (self.folder / parent).exists() and not (self.folder / parent).is_dir():
+                    raise InputError(self.folder / parent, "フォルダがあるべき場所がファイルです。",
+                                     hint="そのファイルを移すか消してから、もう一度実行してください。")
+            if target.is_dir() and not target.is_symlink():
+                raise InputError(target, "出力のファイルを書く場所がフォルダです。",
+                                 hint="そのフォルダを移すか消してから、もう一度実行してください。")
+        if not os.access(self.folder, os.W_OK | os.X_OK):
+            raise InputError(self.folder, "出力先のフォルダに書き込めません。",
+                             hint="フォルダのアクセス権を確かめるか、--out / --reports に別のフォルダを指定してください。")
+
+    def journal_data(self, state: str) -> dict:
+        return {"txn": self.txn, "primary": self.primary.name, "primary_folder": str(self.primary.parent.resolve()),
+                "state": state, "staging": self.staging.name, "backup": self.backup.name,
+                "new": self.new, "moved": self.moved}
+
+    def swap(self) -> None:
+        """Move the previous outputs aside, then the new ones in (renames within the folder)."""
+        for name in self.moved:
+            (self.backup / name).parent.mkdir(parents=True, exist_ok=True)
+            _move(self.folder / name, self.backup / name)
+        for name in self.new:
+            (self.folder / name).parent.mkdir(parents=True, exist_ok=True)
+            _move(self.staging / name, self.folder / name)
+
+    def finish(self) -> None:
+        """After the commit: the set-aside files and the folders the run left empty go, then the journal."""
+        shutil.rmtree(self.backup, ignore_errors=True)
+        for name in self.removed:
+            for parent in PurePosixPath(name).parents:
+                if str(parent) != ".":
+                    with contextlib.suppress(OSError):
+                        (self.folder / parent).rmdir()
+
+
+def _move(source: Path, target: Path) -> None:
+    """A rename; an error names the output file it concerns, and says nothing was replaced."""
+    try:
+        os.replace(source, target)
+    except OSError as error:
+        name = source if BACKUP_PREFIX in target.parent.as_posix() or target.parent.name.startswith(BACKUP_PREFIX) \
+            else target
+        if error.errno in (errno.EPERM, errno.EACCES, errno.EBUSY, errno.ETXTBSY):
+            raise InputError(name, "このファイルを置き換えられません (開かれているか、変更が禁じられています)。"
+                             "前回の出力はどれもそのまま残しました。", hint=CLOSE_IT) from None
+        problem = os_error(name, error)
+        raise InputError(name, problem.message + "前回の出力はどれもそのまま残しました。", hint=problem.hint) from None
+
+
+def roll_back(folder: Path, journal: dict) -> None:
+    """Undo a publication that was not committed: the new files back out, the previous ones back in."""
+    staging, backup = folder / journal["staging"], folder / journal["backup"]
+    for name in journal["new"] if staging.is_dir() else []:  # without the staging folder, nothing is known placed
+        placed = not (staging / name).exists() and not (staging / name).is_symlink()
+        if placed and ((folder / name).exists() or (folder / name).is_symlink()):
+            (staging / name).parent.mkdir(parents=True, exist_ok=True)
+            os.replace(folder / name, staging / name)
+    for name in journal["moved"]:
+        if (backup / name).exists() or (backup / name).is_symlink():
+            (folder / name).parent.mkdir(parents=True, exist_ok=True)
+            os.replace(backup / name, folder / name)
+    shutil.rmtree(backup, ignore_errors=True)
+
+
+def _state(folder: Path, journal: dict) -> str:
+    """The state of a journal's transaction: the primary journal's. A secondary journal whose primary is
+    gone was written before the primary (nothing moved yet) or outlived a failed run: rolled back."""
+    primary = Path(journal["primary_folder"]) / journal["primary"]
+    if primary.parent == folder.resolve():
+        return journal["state"]
+    try:
+        return json.loads(primary.read_text(encoding="utf-8"))["state"]
+    except (OSError, ValueError, KeyError):
+        return "rolled_back"
+
+
+def recover(folder: Path) -> list[str]:
+    """Finish what a killed run left in ``folder`` (we hold its lock): a publication forward if it was
+    committed, back otherwise; its staging folder removed. Returns what was done, for the user."""
+    done = []
+    for path in sorted(folder.glob(f"{JOURNAL_PREFIX}*.json")):
+        try:
+            journal = json.loads(path.read_text(encoding="utf-8"))
+            state = _state(folder, journal)
+        except (OSError, ValueError, KeyError) as error:
+            done.append(f"{path}: 中断された実行の記録を読めません ({type(error).__name__})。手で確かめてください。")
+            continue
+        if state == "committed":
+            shutil.rmtree(folder / journal["backup"], ignore_errors=True)
+            done.append(f"{folder}: 前回中断された実行の出力 (入れ替え済み) の後片付けをしました。")
+        else:
+            if journal["primary"] == path.name and journal["state"] == "swapping":
+                _write_json(path, {**journal, "state": "rolled_back"})
+            roll_back(folder, journal)
+            done.append(f"{folder}: 前回中断された実行の入れ替えを取り消し、その前の出力に戻しました。")
+        path.unlink()
+    for stale in [*folder.glob(f"{STAGING_PREFIX}*"), *folder.glob(f"{BACKUP_PREFIX}*")]:
+        shutil.rmtree(stale, ignore_errors=True)  # left by a killed run: we hold the lock, so not in use
+    for stale in [*folder.glob(f"{JOURNAL_PREFIX}*.json.tmp"), folder / f"{RECORD}.tmp"]:
+        stale.unlink(missing_ok=True)
+    return done
+
+
+def publish_all(pairs: list[tuple[Path, Path]]) -> list[str]:
+    """Publish every (staging, folder) pair as one transaction (see the module docstring); returns warnings.
+
+    Raises InputError (nothing replaced) when a target cannot be replaced, and :class:`Interrupted` when a
+    signal arrived during the renames (delivered once they are done)."""
+    txn = uuid.uuid4().hex[:12]
+    primary = pairs[0][1] / f"{JOURNAL_PREFIX}{txn}.json"
+    plans = [_Plan(staging, folder, txn, primary) for staging, folder in pairs]
+    committed = False
+    try:
+        for plan in plans:
+            _write_json(plan.staging / RECORD, {"files": plan.new})
+            plan.new.append(RECORD)
+            if (plan.folder / RECORD).exists():
+                plan.moved = sorted({*plan.moved, RECORD})
+            plan.check()
+        with _signals_deferred():
+            try:
+                for plan in reversed(plans):  # the primary journal last: a secondary without it is rolled back
+                    _write_json(plan.journal, plan.journal_data("swapping"))
+                for plan in plans:
+                    plan.swap()
+            except BaseException:
+                for plan in plans:
+                    roll_back(plan.folder, plan.journal_data("rolled_back"))
+                    plan.journal.unlink(missing_ok=True)
+                raise
+            _write_json(primary, plans[0].journal_data("committed"))  # the switch
+            committed = True
+            for plan in reversed(plans):
+                plan.finish()
+                plan.journal.unlink(missing_ok=True)
+    except KeyboardInterrupt:
+        raise Interrupted(committed) from None
+    except OSError as error:
+        raise os_error(pairs[0][1], error) from None
+    return [w for plan in plans for w in plan.warnings]
+
+
 @contextlib.contextmanager
-def generation(folder: str | Path) -> Iterator[Path]:
-    """A staging folder for one run's outputs of ``folder``: published when the block ends without error,
-    discarded otherwise. Refuses a second run on the same folder at the same time."""
-    folder = check_folder(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    with open(folder / LOCK, "w") as lock:
+def _locked(folder: Path) -> Iterator[None]:
+    """Hold the folder's run lock, or refuse: another run is writing to it."""
+    lock_path = folder / LOCK
+    if lock_path.is_dir() or lock_path.is_symlink():
+        raise InputError(lock_path, "ロックファイルがあるべき場所がフォルダかリンクです。",
+                         hint="それを移すか消してから、もう一度実行してください。")
+    with os.fdopen(os.open(lock_path, os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW, 0o644), "w") as lock:
         try:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             raise InputError(folder, "別の kyodo-analysis がこのフォルダに書き込んでいる最中です。",
                              hint="その実行が終わってから、もう一度実行してください。") from None
-        for stale in folder.glob(".staging-*"):  # left by a run that was killed: we hold the lock, so not in use
-            shutil.rmtree(stale, ignore_errors=True)
-        staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=folder))
+        yield
+
+
+def settle(folder: str | Path) -> list[str]:
+    """Finish what a killed run left in an output folder that is about to be read (``report`` reads the
+    processed tables): forward or back, as :func:`recover` does. Returns what was done."""
+    folder = Path(folder)
+    if not folder.is_dir() or not any(folder.glob(f"{JOURNAL_PREFIX}*.json")):
+        return []
+    with _locked(folder):
+        return recover(folder)
+
+
+@contextlib.contextmanager
+def generations(*folders: str | Path, warn=None) -> Iterator[list[Path]]:
+    """Staging folders for one run's outputs of ``folders``: published together when the block ends
+    without error (see :func:`publish_all`), discarded otherwise. ``warn`` receives what the user should
+    know (earlier outputs left in place, a killed run's transaction finished)."""
+    warn = warn or (lambda message: None)
+    paths = [check_folder(f) for f in folders]
+    stagings: list[Path] = []
+    with contextlib.ExitStack() as stack:
         try:
-            yield staging
-            publish(staging, folder)
+            for folder in paths:
+                folder.mkdir(parents=True, exist_ok=True)
+                stack.enter_context(_locked(folder))
+            for folder in paths:
+                for message in recover(folder):
+                    warn(message)
+                stagings.append(Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=folder)))
+        except OSError as error:
+            raise os_error(folder, error) from None
+        try:
+            yield stagings
+            for message in publish_all(list(zip(stagings, paths, strict=True))):
+                warn(message)
         finally:
-            shutil.rmtree(staging, ignore_errors=True)
+            for staging in stagings:
+                shutil.rmtree(staging, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def generation(folder: str | Path, warn=None) -> Iterator[Path]:
+    """:func:`generations` for one folder."""
+    with generations(folder, warn=warn) as (staging,):
+        yield staging

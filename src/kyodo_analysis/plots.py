@@ -755,11 +755,18 @@ def draw_figures(specs: list[tuple[str, Callable, tuple]], out_dir: str | Path, 
     out_dir = Path(out_dir)
     if workers <= 1:
         return [p for name, plot, args in specs for p in _draw(name, plot, args, out_dir, metadata)]
+    import os
     from concurrent.futures import ProcessPoolExecutor
 
-    with ProcessPoolExecutor(max_workers=workers, mp_context=worker_context()) as pool:
+    from .report import end_with  # a killed run leaves no worker behind
+
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=worker_context(), initializer=end_with,
+                               initargs=(os.getpid(),))
+    try:
         futures = [pool.submit(_draw, name, plot, args, out_dir, metadata) for name, plot, args in specs]
         return [p for future in futures for p in future.result()]
+    finally:  # on an error or Ctrl-C, the figures not yet begun are not drawn
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def make_figures(analysis, out_dir: str | Path, suffix: str = "", workers: int = 1) -> list[Path]:

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import InputError
+from .errors import InputError, os_error
 
 TEXT_SUFFIXES = (".tsv", ".txt", ".csv")
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
@@ -160,33 +160,81 @@ def _check_shape(path: Path, cells: list[str], start: int, end: int, delimiter: 
                              "Excel から書き出し直してください)。")
 
 
-def excel_records(path: Path, sheet: str | None = None) -> tuple[list[Record], str]:
-    """The rows of one sheet of an ``.xlsx`` (the first unless ``sheet`` names another), as records.
+MAX_BYTES = 512 * 1024 * 1024  # a raw table larger than this is not a table a person wrote
+MAX_COLUMNS = 1_000  # a row with a value further right than this is not a review table
+_RESAVE = "Excel で開いて「Excel ブック (*.xlsx)」として保存し直してください。"
 
-    A merged range keeps its value in its top-left cell only, as Excel's own text export does, so a
-    区分 merged down its group reads exactly like the tab-separated export. Alt+Enter is a line break."""
+
+def _workbook(path: Path, data_only: bool):
+    """An openpyxl workbook, or an InputError for a damaged file (bad zip, XML, missing part)."""
+    import xml.etree.ElementTree as ET
     import zipfile
+    import zlib
 
     from openpyxl import load_workbook
 
     try:
-        book = load_workbook(path, data_only=True)
-    except (zipfile.BadZipFile, OSError, KeyError, ValueError) as error:
-        raise InputError(path, f"Excel ブックとして読めません ({type(error).__name__})。",
-                         hint="Excel で開いて「Excel ブック (*.xlsx)」として保存し直してください。") from None
+        return load_workbook(path, data_only=data_only)
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, KeyError, ValueError, TypeError, IndexError,
+            AttributeError, ET.ParseError, SyntaxError) as error:  # lxml's XMLSyntaxError is a SyntaxError
+        raise InputError(path, f"Excel ブックとして読めません (壊れているか、Excel の形式ではありません: "
+                         f"{type(error).__name__})。", hint=_RESAVE) from None
+
+
+def _worksheet(path: Path, book, sheet: str | None):
+    """The sheet to read: the named one, or the first worksheet; a chart sheet is refused."""
     if sheet is not None and sheet not in book.sheetnames:
         raise InputError(path, f"シート「{sheet}」がありません (あるシート: {', '.join(book.sheetnames)})。",
                          hint="--sheet にシート名をそのまま書いてください。")
-    ws = book[sheet] if sheet is not None else book.worksheets[0]
+    ws = book[sheet] if sheet is not None else (book.worksheets[0] if book.worksheets else None)
+    if ws is None or not hasattr(ws, "iter_rows"):
+        names = [w.title for w in book.worksheets]
+        raise InputError(path, f"{'シート「' + sheet + '」はグラフのシートです' if ws is not None else '表のシートがありません'}"
+                         " (表を読めるシート: " + (", ".join(names) or "なし") + ")。",
+                         hint="--sheet に表のあるシートの名前を指定するか、表を Excel ブックに保存し直してください。")
+    return ws
+
+
+def excel_records(path: Path, sheet: str | None = None) -> tuple[list[Record], str]:
+    """The rows of one sheet of an ``.xlsx`` (the first unless ``sheet`` names another), as records.
+
+    A merged range keeps its value in its top-left cell only, as Excel's own text export does, so a
+    区分 merged down its group reads exactly like the tab-separated export. Alt+Enter is a line break.
+    Only cells with a value are visited (a formatted cell at XFD1048576 costs nothing); a formula whose
+    value the file does not hold (a workbook written by a script, never opened in Excel) is an error
+    naming the cell, never a silent gap."""
+    ws = _worksheet(path, _workbook(path, data_only=True), sheet)
+    values = {key: cell.value for key, cell in ws._cells.items() if cell.value is not None}
+    widest = max((column for _, column in values), default=0)
+    if widest > MAX_COLUMNS:
+        where = next(ws.cell(r, c).coordinate for r, c in sorted(values) if c == widest)
+        raise InputError(path, f"シート「{ws.title}」の {where} に値があり、表が {widest:,} 列に広がっています。",
+                         hint="表の外のセルの値を消してから保存し直してください。")
+    _check_formulas(path, ws.title, values)
+    rows: dict[int, dict[int, object]] = {}
+    for (row, column), value in values.items():
+        rows.setdefault(row, {})[column] = value
     records = []
-    for number, row in enumerate(ws.iter_rows(values_only=True), start=1):
-        cells = [_cell_text(value) for value in row]
+    for number in range(1, max(rows, default=0) + 1):
+        row = rows.get(number, {})
+        cells = [_cell_text(row.get(column)) for column in range(1, max(row, default=0) + 1)]
         while cells and cells[-1] == "":
             cells.pop()
         records.append(Record(number, number, cells, ["\t".join(cells)]))
     if not any(c.strip() for r in records for c in r.cells):
         raise _empty(path)
     return records, f"xlsx:{ws.title}"
+
+
+def _check_formulas(path: Path, title: str, values: dict) -> None:
+    """Refuse a formula cell that holds no computed value (it would be read as empty)."""
+    with_formulas = _workbook(path, data_only=False)[title]
+    missing = [cell.coordinate for key, cell in with_formulas._cells.items()
+               if cell.data_type == "f" and key not in values]
+    if missing:
+        raise InputError(path, f"シート「{title}」のセル {', '.join(missing[:5])}{' など' if len(missing) > 5 else ''} は"
+                         "数式で、計算された値がファイルに入っていません (読むと空になり、項目が失われます)。",
+                         hint="Excel で開いて保存し直すと値が入ります (スクリプトで作ったブックによくあります)。")
 
 
 def _cell_text(value: object) -> str:
@@ -211,9 +259,28 @@ def read_records(path: Path, sheet: str | None = None) -> tuple[list[Record], st
         raise InputError(path, SAVE_AS[suffix])
     if path.is_dir():
         raise InputError(path, "ディレクトリです。表のファイルを指定してください。")
-    if not path.exists():
+    if not path.exists() and not path.is_symlink():
         raise InputError(path, "ファイルが見つかりません。", hint="パスを確認してください。")
-    if suffix in EXCEL_SUFFIXES:
-        return excel_records(path, sheet)
-    text, encoding = decode(path, path.read_bytes())
+    try:
+        _check_regular(path)
+        if suffix in EXCEL_SUFFIXES:
+            return excel_records(path, sheet)
+        with path.open("rb") as handle:
+            data = handle.read(MAX_BYTES + 1)
+    except OSError as error:
+        raise os_error(path, error) from None
+    text, encoding = decode(path, data)
     return text_records(path, text, delimiter_of(path, text)), encoding
+
+
+def _check_regular(path: Path) -> None:
+    """Refuse what is not an ordinary file of a sensible size (a FIFO would wait forever, /dev/zero never end)."""
+    import stat
+
+    info = path.stat()
+    if not stat.S_ISREG(info.st_mode):
+        raise InputError(path, "ふつうのファイルではありません (名前付きパイプ、デバイスなど)。",
+                         hint="表計算ソフトから保存した表のファイルを指定してください。")
+    if info.st_size > MAX_BYTES:
+        raise InputError(path, f"ファイルが大きすぎます ({info.st_size / 2**20:,.0f} MB。上限 {MAX_BYTES // 2**20} MB)。",
+                         hint="表のファイルか確かめてください。表なら、いくつかのファイルに分けて保存してください。")

@@ -305,6 +305,7 @@ def excel_safe(name: str, frame: pd.DataFrame) -> tuple[pd.DataFrame, list[dict]
     as [U+XXXX], text longer than a cell split over continuation columns, rows beyond Excel's limit cut."""
     notes: list[dict] = []
     frame = frame.copy()
+    frame.columns = [_EXCEL_ILLEGAL.sub(lambda m: f"[U+{ord(m.group()):04X}]", str(c))[:255] for c in frame.columns]
     if len(frame) >= EXCEL_ROW_LIMIT:
         notes.append({"シート": name, "内容": f"Excel の行数の上限のため、先頭の {EXCEL_ROW_LIMIT - 1:,} 行だけを載せました "
                       f"(全 {len(frame):,} 行は data/processed/ の CSV にあります)。"})
@@ -342,7 +343,7 @@ def write_workbook(analysis: Analysis, path: str | Path) -> Path:
         notes += changed
     sheets["注記"] = pd.DataFrame(notes or [{"シート": "", "内容": "変更したセルはありません。"}])
     with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
-        for name, frame in sheets.items():
+        for name, frame in zip(sheet_names(list(sheets)), sheets.values(), strict=True):
             frame.to_excel(writer, sheet_name=name, index=False)
             format_sheet(writer.sheets[name], frame)
         writer.book.properties.creator = "kyodo-analysis"
@@ -354,6 +355,21 @@ def write_workbook(analysis: Analysis, path: str | Path) -> Path:
 
 
 PERCENT_COLUMNS = {"割合", "説明率"}
+_SHEET_FORBIDDEN = str.maketrans({"/": "／", "\\": "＼", "?": "？", "*": "＊", ":": "：", "[": "［", "]": "］"})
+
+
+def sheet_names(names: list[str]) -> list[str]:
+    """Names Excel accepts for the sheets, in order: the characters it forbids written full-width, control
+    characters dropped, at most 31 characters, no apostrophe at either end, and distinct (case folded)."""
+    safe: list[str] = []
+    for name in names:
+        name = _EXCEL_ILLEGAL.sub("", name.translate(_SHEET_FORBIDDEN)).replace("\x7f", "").strip("'") or "表"
+        base, k = name[:31].strip("'") or "表", 1
+        while base.casefold() in {n.casefold() for n in safe}:
+            k += 1
+            base = name[:31 - len(str(k)) - 1].strip("'") + f"_{k}"
+        safe.append(base)
+    return safe
 
 
 def format_sheet(sheet, frame: pd.DataFrame) -> None:
@@ -369,10 +385,12 @@ def format_sheet(sheet, frame: pd.DataFrame) -> None:
         sheet.column_dimensions[letter].width = width
         sheet.cell(row=1, column=index).font = Font(bold=True)
         number_format = "0%" if column in PERCENT_COLUMNS else "0.000" if pd.api.types.is_float_dtype(frame[column]) else None
-        for cell in sheet[letter][1:]:
+        header, *cells = sheet[letter]
+        for cell in [header, *cells]:  # the header too: a group, a label or a code can be a header
             if isinstance(cell.value, str):
                 cell.data_type = "s"  # "=HYPERLINK(…)" in an item is text, not a live formula
-            elif number_format and cell.value is not None:
+        for cell in cells:
+            if number_format and cell.value is not None and not isinstance(cell.value, str):
                 cell.number_format = number_format
             cell.alignment = Alignment(wrap_text=True, vertical="top")
     for row, values in enumerate(frame.itertuples(index=False), start=2):
@@ -414,12 +432,65 @@ def without_mathjax(page: str) -> str:
     return _MATHJAX.sub("", page)
 
 
-def stop_on_sigterm() -> None:
-    """In a notebook worker: SIGTERM exits normally, so the kernel it started is shut down too."""
+def stop_on_sigterm(run: int | None = None) -> None:
+    """In a notebook worker: SIGTERM exits normally, so the kernel it started is shut down too; and the
+    worker is sent SIGTERM when the run's process ``run`` ends, however it ends."""
     import signal
     import sys
 
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(143))
+    if run is not None:
+        end_with(run)
+
+
+def end_with(run: int) -> None:
+    """In a worker process: send ourselves SIGTERM when the run's main process ends, however it ends (a
+    SIGKILL included). A worker's parent is the fork server, which itself waits for its workers, so the
+    run's process is watched directly (pidfd on Linux, else polled)."""
+    import os
+    import select
+    import signal
+    import threading
+    import time
+
+    def watch() -> None:
+        try:
+            select.select([os.pidfd_open(run)], [], [])
+        except (OSError, AttributeError):
+            while True:
+                try:
+                    os.kill(run, 0)
+                except ProcessLookupError:
+                    break
+                except PermissionError:
+                    pass
+                time.sleep(1)
+        os.kill(os.getpid(), signal.SIGTERM)  # a notebook worker shuts its kernel down on the way out …
+        time.sleep(10)
+        os._exit(143)  # … unless that is stuck: then it ends anyway (its kernel notices its parent is gone)
+    threading.Thread(target=watch, name="end-with-run", daemon=True).start()
+
+
+_MARKDOWN_LIVE = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "[": "&#91;", "]": "&#93;"})
+
+
+def inert_markdown(text: str) -> str:
+    """Markdown a notebook displayed, with no way left for its data to become markup: ``& < >`` (raw HTML,
+    autolinks) and ``[ ]`` (links) become character references, shown as the characters themselves.
+    Every text the package displays as Markdown is generated (headings, sentences, footnotes) and carries
+    no markup of its own beyond Markdown's emphasis, headings and lists."""
+    return text.translate(_MARKDOWN_LIVE)
+
+
+def inert_outputs(nb) -> None:
+    """The one escaping rule for displayed Markdown, applied to every output of an executed notebook
+    (tables are escaped by :func:`show_table`, plain text by nbconvert)."""
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            if "text/markdown" in data:
+                value = data["text/markdown"]
+                data["text/markdown"] = inert_markdown("".join(value) if isinstance(value, list) else value)
 
 
 def _strip_ansi(text: str) -> str:
@@ -451,6 +522,7 @@ def execute_notebook(notebook: str | Path, html_path: str | Path, parameters: di
     except CellExecutionError as error:
         last = [line for line in str(error).strip().splitlines() if line.strip()][-1]
         raise NotebookError(f"{notebook.name} の実行中にエラーが出ました: {_strip_ansi(last)}") from None
+    inert_outputs(nb)
     # Reviewers read the outputs only: no code, no parameters, no paths, no Python warnings (stderr).
     for cell in nb.cells:
         if cell.cell_type == "code":
@@ -533,7 +605,10 @@ def show_table(frame: pd.DataFrame, limit: int = SHOWN_ROWS):
     total = len(frame)
     frame = frame.head(limit).reset_index(drop=True)
     floats = [c for c in frame.columns if pd.api.types.is_float_dtype(frame[c])]
+    # One rule for every text of the table: cells, column headers (a group, an attribute or a code can be
+    # a header) and the index are escaped.
     styler = frame.style.hide(axis="index").format(escape="html", na_rep="")
+    styler = styler.format_index(escape="html", axis=0).format_index(escape="html", axis=1)
     if floats:
         styler = styler.format(escape="html", precision=3, subset=floats, na_rep="")
     # The table's id comes from its content, not a random uuid: the same data renders the same page.

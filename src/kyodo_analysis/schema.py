@@ -23,6 +23,19 @@ ZUSHI_ASPECTS: tuple[str, ...] = ("effect", "limitation", "next_step")
 POLARITIES = ("positive", "negative")
 RESERVED = frozenset({*COLUMNS, "item_id", "source_file", "source_line", "year", "city", "aspect", "item_no", "text",
                       "term", "word", "n", "n_items", "n_programs", "group", "code", "all"})
+# Every column the package writes into some processed table: an aspect (as n_<key>) or an attribute (as
+# itself) with one of these names would collide with it.
+GENERATED = RESERVED | frozenset({
+    "action", "adjusted_residual", "axis", "base", "candidate", "category", "chi2", "community", "correction", "dim1",
+    "dim2", "example_item_id", "first_token_no", "first_year", "inertia", "is_unknown", "items", "jaccard", "kind",
+    "last_token_no", "last_year", "lemma", "lemma_reading", "line", "log_odds", "log_odds_vs_prev", "n_both", "n_group",
+    "n_prev", "n_rest", "n_total", "n_units", "negated", "node", "note", "p_holm", "p_value", "pos", "pos1", "pos2",
+    "pos3", "prev_year", "previous_name", "previous_no", "programs", "programs_both", "programs_group",
+    "programs_rest", "programs_total", "share", "source", "start", "status", "surface", "target", "test", "token_no",
+    "x", "y", "z", "z_vs_prev", "matched"})
+MAX_LABEL = 100  # characters of a header text or a label: a heading, not a paragraph
+MAX_NESTING = 20  # brackets and braces opened before the first is closed: a schema needs three
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _KEY = re.compile(r"[a-z][a-z0-9_]{0,30}")
 _SPACE = re.compile(r"\s+")
 
@@ -108,11 +121,14 @@ def load_schema(path: str | Path | None) -> Schema:
     if path.is_dir():
         raise InputError(path, "スキーマのパスがフォルダです。", hint="--schema には TOML ファイルを指定してください。")
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
+        text = path.read_text(encoding="utf-8-sig")
+        check_nesting(path, text, _HINT)
+        data = tomllib.loads(text)
     except FileNotFoundError:
         raise InputError(path, "スキーマファイルが見つかりません。", hint="--schema のパスを確認してください。") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise InputError(path, f"スキーマファイルを TOML として読めません: {exc}", hint=_HINT) from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError, RecursionError) as exc:
+        raise InputError(path, f"スキーマファイルを TOML として読めません: {type(exc).__name__} {str(exc)[:200]}",
+                         hint=_HINT) from None
     return parse_schema(path, data, "built-in (逗子市)" if builtin else str(path))
 
 
@@ -162,11 +178,25 @@ def _table(path: Path, data: dict, name: str) -> dict:
 
 
 def _key(path: Path, table: str, key: str) -> str:
-    if not _KEY.fullmatch(key) or key in RESERVED:
-        raise InputError(path, f"[{table}] の名前 {key!r} は使えません。",
-                         hint="半角英小文字で始まる英数字と _ の名前 (例: reason, rating) にし、"
-                         f"{', '.join(sorted(RESERVED))} は避けてください。")
+    """An aspect or attribute name that is a plain lower-case name colliding with no column the package
+    writes (an aspect ``items`` would write ``n_items`` twice; an attribute ``z`` would overwrite ``z``)."""
+    made = f"n_{key}" if table == "aspects" else key
+    if not _KEY.fullmatch(key) or key in RESERVED or made in GENERATED or (table == "attributes" and key.startswith("n_")):
+        raise InputError(path, f"[{table}] の名前 {key!r} は使えません"
+                         f"{f' (出力の列 {made} と重なります)' if _KEY.fullmatch(key) else ''}。",
+                         hint="半角英小文字で始まる英数字と _ の名前 (例: reason, rating) にし、出力の列の名前"
+                         f" ({', '.join(sorted(RESERVED))}、n_ で始まる名前など) は避けてください。")
     return key
+
+
+def check_nesting(path: Path, text: str, hint: str) -> None:
+    """Refuse TOML nested deeper than any settings file needs, before the parser recurses into it."""
+    depth = deepest = 0
+    for char in re.sub(r'"(?:[^"\\\n]|\\.)*"|\'[^\'\n]*\'|#[^\n]*', "", text):
+        depth += (char in "[{") - (char in "]}")
+        deepest = max(deepest, depth)
+    if deepest > MAX_NESTING:
+        raise InputError(path, f"括弧の入れ子が深すぎます ({deepest:,} 段。上限 {MAX_NESTING})。", hint=hint)
 
 
 def _check_keys(path: Path, aspects: list[str], attributes: list[str]) -> None:
@@ -210,6 +240,11 @@ def _texts(path: Path, what: str, value: object, allow_empty: bool = False) -> l
     if not (isinstance(value, list) and (value or allow_empty) and all(isinstance(v, str) and v.strip() for v in value)):
         raise InputError(path, f"{what} の値は見出し文字列のリストにしてください (今の値: {value!r:.60})。",
                          hint='例: program = ["事業名", "事業"]')
+    for text in value:
+        if len(text) > MAX_LABEL or _CONTROL.search(text):
+            problem = f"{len(text):,} 字あります (上限 {MAX_LABEL} 字)" if len(text) > MAX_LABEL else "制御文字があります"
+            raise InputError(path, f"{what} の値に{problem}: {_CONTROL.sub('?', text[:40])!r}",
+                             hint="見出しやラベルは表の見出しどおりの短い文字列で書いてください (改行・タブなどは使えません)。")
     return value
 
 

@@ -7,7 +7,6 @@ unless the table being described has it (the bundled table is one case among man
 
 from __future__ import annotations
 
-import html
 import re
 
 import pandas as pd
@@ -26,13 +25,15 @@ CODE_MEANING = ("「コード」は、項目に出てくる語の組み合わせ
                 "項目が何について書いているかを表します。良し悪しの判定ではありません。")
 
 
-_MARKDOWN_MARKS = re.compile(r"([\\`*_\[\]#|~$])")
+_MARKDOWN_MARKS = re.compile(r"([\\`*_#|~$])")
 
 
 def md(text: str) -> str:
-    """A sentence as Markdown shows it literally (notebook pages): Markdown's marks and HTML escaped, so an
-    item or a name from the table is never markup. Word and plain text take the sentences as they are."""
-    return html.escape(_MARKDOWN_MARKS.sub(r"\\\1", text), quote=False)
+    """A sentence as Markdown shows it literally (notebook pages): Markdown's emphasis, code, heading, table
+    and math marks backslash-escaped. ``& < > [ ]`` are left to the one escaping rule of every rendered
+    page (:func:`report.inert_markdown`), so they are escaped once. Word and plain text take the sentences
+    as they are."""
+    return _MARKDOWN_MARKS.sub(r"\\\1", text)
 
 
 def program_label(program_no: object, program: str, comparison: Comparison) -> str:

@@ -7,6 +7,7 @@ import tomllib
 from pathlib import Path
 
 from .errors import InputError
+from .schema import check_nesting
 
 KEYS = {"forced": "強制抽出のリスト", "stop": "使用しない語のリスト", "synonyms": "同義語のリスト",
         "codes": "コーディングルール", "schema": "表のスキーマ", "by": "比べるグループ",
@@ -26,12 +27,14 @@ def read_settings(path: str | Path, required: bool = False) -> dict[str, str | d
         return {}
     if path.is_dir():
         raise InputError(path, "設定ファイルのパスがフォルダです。", hint="--settings には TOML ファイルを指定してください。")
+    hint = 'UTF-8 で保存し、[analysis] の下に forced = "references/forced_terms.txt" のように書きます。'
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise InputError(path, f"設定ファイルを TOML として読めません: {exc}",
-                         hint="UTF-8 で保存し、[analysis] の下に forced = \"references/forced_terms.txt\" "
-                         "のように書きます。") from None
+        text = path.read_text(encoding="utf-8-sig")
+        check_nesting(path, text, hint)
+        data = tomllib.loads(text)
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError, RecursionError) as exc:
+        raise InputError(path, f"設定ファイルを TOML として読めません: {type(exc).__name__} {str(exc)[:200]}",
+                         hint=hint) from None
     analysis = data.get("analysis", {})
     unknown = sorted(set(data) - {"analysis"}) + sorted(set(analysis) - set(KEYS) if isinstance(analysis, dict) else [])
     if not isinstance(analysis, dict) or unknown:
