@@ -40,5 +40,5 @@ def test_validate_prints_a_summary_and_writes_nothing(tmp_path, capsys, raw_dir)
     assert "区分ごとの事業数: 財政的支援 3, 人的支援 2, 場の提供 3" in out
     assert "財政的支援 の項目数: 効果 6, 限界 5, 今後 3" in out
     assert "空のセル: NO 6 限界, NO 6 今後" in out
-    assert "年度 不明" in out
+    assert "年度不明" in out
     assert sorted(p.name for p in raw_dir.iterdir()) == before

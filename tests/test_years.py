@@ -90,7 +90,7 @@ def test_validate_reports_what_changed(tmp_path):
     shutil.copy(CSV, raw / NEW_NAME)
     status, out, err = cli("validate", str(raw / NEW_NAME))
     assert status == 0, err
-    assert "文字コード cp932, 年度 2025, 事業 8 件, 項目 30 件" in out
+    assert "文字コード cp932, 2025年度, 事業 8 件, 項目 30 件" in out
     assert "区分ごとの事業数: 財政的支援 2, 人的支援 2, 場の提供 3, 情報的支援 1" in out
     assert "2024年度との比較 (kyodo_2024.tsv):" in out and "これまでにない区分: 情報的支援" in out
     assert "新しい事業: NO 8 協働ポータルサイト" in out

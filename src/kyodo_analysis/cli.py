@@ -41,6 +41,7 @@ from .manifest import (
     year_from_name,
 )
 from .outputs import Interrupted, check_folder, generation, generations, settle
+from .sentences import program_label
 from .settings import read_settings
 from .tables import write_tables
 from .terms import extract_terms
@@ -55,7 +56,7 @@ def summary_lines(table: Table) -> list[str]:
     """What a table holds, for a person deciding whether to trust it."""
     programs, items, aspects = table.programs, table.items, table.schema.aspects
     city = f", 市町村 {table.city}" if table.city else ""
-    lines = [f"{table.path}: 文字コード {table.encoding}, 年度 {table.year if table.year is not None else '不明'}{city}, "
+    lines = [f"{table.path}: 文字コード {table.encoding}, {year_label(table.year)}{city}, "
              f"事業 {len(programs)} 件, 項目 {len(items)} 件 (スキーマ: {table.schema.source})"]
     if "support_type" in table.schema.columns:
         label = table.schema.columns["support_type"][0]
@@ -189,7 +190,7 @@ def cmd_manifest_add(args: argparse.Namespace) -> int:
     table = clean_all([path], args.year if args.year is not None else year_from_name(path.stem), schema, args.sheet)[0]
     entry, replaced = add_to_manifest(path, args.year, args.city, args.title, args.source, args.schema)
     print(f"{path.parent / 'manifest.csv'}: {entry.file} を{'更新' if replaced else '追加'}しました "
-          f"(年度 {entry.fiscal_year or '不明'}, 事業 {len(table.programs)} 件, 項目 {len(table.items)} 件, "
+          f"({year_label(entry.fiscal_year or None)}, 事業 {len(table.programs)} 件, 項目 {len(table.items)} 件, "
           f"sha256 {entry.sha256[:12]}…)")
     return 0
 
@@ -257,7 +258,8 @@ def cmd_kwic(args: argparse.Namespace) -> int:
         return 1
     for row in lines.itertuples(index=False):
         city = f"{row.city} | " if "city" in lines.columns and comparison.by != "city" else ""
-        print(f"{city}{year_label(row.year)} | {getattr(row, comparison.by)} | NO {row.program_no} {row.program} | "
+        print(f"{city}{year_label(row.year)} | {getattr(row, comparison.by)} | "
+              f"{program_label(row.program_no, row.program, comparison)} | "
               f"{comparison.label(row.aspect)} | {row.left}【{row.term}】{row.right}")
     print(f"{len(lines)} 件", file=sys.stderr)
     return 0
@@ -288,7 +290,8 @@ def cmd_related(args: argparse.Namespace) -> int:
         lines = shared_contexts(related, args.with_word, items, token_frame, term_frame, args.window, comparison.by)
         print(f"\n「{args.target}」と「{args.with_word}」の両方がある項目の KWIC ({len(lines)} 件):")
         for row in lines.itertuples(index=False):
-            print(f"{year_label(row.year)} | {getattr(row, comparison.by)} | NO {row.program_no} {row.program} | "
+            print(f"{year_label(row.year)} | {getattr(row, comparison.by)} | "
+                  f"{program_label(row.program_no, row.program, comparison)} | "
                   f"{comparison.label(row.aspect)} | {row.left}【{row.term}】{row.right}")
     print(f"{len(related)} 語 (表示 {len(top)} 語)", file=sys.stderr)
     return 0

@@ -308,7 +308,7 @@ def excel_safe(name: str, frame: pd.DataFrame) -> tuple[pd.DataFrame, list[dict]
     frame.columns = [_EXCEL_ILLEGAL.sub(lambda m: f"[U+{ord(m.group()):04X}]", str(c))[:255] for c in frame.columns]
     if len(frame) >= EXCEL_ROW_LIMIT:
         notes.append({"シート": name, "内容": f"Excel の行数の上限のため、先頭の {EXCEL_ROW_LIMIT - 1:,} 行だけを載せました "
-                      f"(全 {len(frame):,} 行は data/processed/ の CSV にあります)。"})
+                      f"(全 {len(frame):,} 行は分析の出力先の CSV にあります)。"})
         frame = frame.head(EXCEL_ROW_LIMIT - 1)
     for column in [c for c in frame.columns if frame[c].dtype == object or pd.api.types.is_string_dtype(frame[c])]:
         values = frame[column].astype("object")
@@ -615,7 +615,7 @@ def show_table(frame: pd.DataFrame, limit: int = SHOWN_ROWS):
     styler = styler.set_uuid(hashlib.sha256(frame.to_csv().encode("utf-8")).hexdigest()[:12])
     if total > limit:
         styler = styler.set_caption(f"全 {total:,} 行のうち先頭の {limit} 行 (表の並び順)。残りの {total - limit:,} 行は"
-                                    " data/processed/ の CSV と Excel の表にあります。")
+                                    " 分析の出力先の CSV と Excel の表にあります。")
     return styler.set_table_styles([
         {"selector": "th", "props": "text-align: left; white-space: nowrap; vertical-align: bottom;"},
         {"selector": "td", "props": "text-align: left; white-space: pre-wrap; vertical-align: top; min-width: 4em;"},
