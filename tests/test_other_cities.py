@@ -91,7 +91,7 @@ def test_analyze_by_an_attribute_compares_its_values(tmp_path):
     assert read_csv(out / "effect_vs_limitation.csv").empty  # the schema marks no positive and negative aspects
     assert read_csv(out / "items.csv")["rating"].notna().all()
     status, lines, _ = cli("kwic", "増える", "--raw-dir", str(raw), "--by", "rating")
-    assert status == 0 and "2024年度 | A | NO 3 海岸清掃協働事業 | 理由 | 参加団体が【増え】、清掃の回数が伸びた" in lines
+    assert status == 0 and "2024年度 | A | 番号 3 海岸清掃協働事業 | 理由 | 参加団体が【増え】、清掃の回数が伸びた" in lines
 
 
 def test_an_unknown_comparison_variable_or_a_missing_value_stops_with_what_to_do(tmp_path):
@@ -209,7 +209,7 @@ def test_a_new_year_of_the_same_city_is_read_with_its_schema(tmp_path):
     shutil.copy(CITIES / TABLES["a"][0], raw / "kasou_a_hyoka_2025.csv")
     status, out, err = cli("manifest", "add", str(raw / "kasou_a_hyoka_2025.csv"))  # the README's new-year step
     assert status == 0, err
-    assert "年度 2025" in out and "項目 15 件" in out
+    assert "2025年度" in out and "項目 15 件" in out
     rows = {e.file: e for e in read_manifest(raw)}
     assert rows["kasou_a_hyoka_2025.csv"].city == "架空市A"
     assert rows["kasou_a_hyoka_2025.csv"].extra["schema"] == rows[TABLES["a"][0]].extra["schema"] == \
@@ -355,7 +355,7 @@ def test_kwic_names_the_city_when_there_are_several(tmp_path):
     raw = city_folder(tmp_path, "abc")
     status, lines, _ = cli("kwic", "増える", "--raw-dir", str(raw))
     assert status == 0
-    assert "架空市A | 2024年度 | 環境 | NO 3 海岸清掃協働事業 | 理由 | 参加団体が【増え】、清掃の回数が伸びた" in lines
+    assert "架空市A | 2024年度 | 環境 | 番号 3 海岸清掃協働事業 | 理由 | 参加団体が【増え】、清掃の回数が伸びた" in lines
     assert all(line.split(" | ")[0] in {"架空市A", "架空市B", "架空市C"} for line in lines.splitlines())
     status, lines, _ = cli("kwic", "増える", "--raw-dir", str(raw), "--by", "city")
     assert status == 0 and "架空市A | 2024年度 | 架空市A" not in lines and lines.startswith("2024年度 | 架空市A | ")

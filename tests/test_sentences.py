@@ -236,7 +236,7 @@ def test_the_heatmap_footnote_says_only_what_was_drawn(cases):
     text = re.sub(r"\s", "", footnote(bundled, tested))  # the footnote is wrapped to the page
     assert "事業単位の正確並べ替え検定(全560通り)" in text and "Holm" in text and "*は" not in text
     untested = footnote(bundled, bundled["codes"].assign(test="none", p_holm=float("nan")))
-    assert "Holm" not in untested and "*" not in untested and "検定はしていません" in untested
+    assert "Holm" not in untested and "*" not in untested and "検定なし: この事業数では" in untested
     one = footnote(cases["c"])
     assert "Holm" not in one and "1 つなので比べるものはなく" in one.replace("\n", "")
 

@@ -300,6 +300,8 @@ def test_negation_tails_cancel_or_keep_the_negation():
     ("一日体験キャンプ", ["体験キャンプ"]),
     ("事業費に10万円を充てた", ["事業費", "充てる"]),
     ("120団体が参加", ["参加"]),
+    ("42自治会のうち30町内会が防災訓練を実施", ["防災訓練", "実施"]),  # the counter's one-character end (会) is no term
+    ("2地区合同訓練を行った", ["合同訓練", "行う"]),  # a longer remainder after the counter is a word
     ("件数は120件だった", ["件数"]),
     ("今年度は3回開催し、延べ150人が参加した", ["開催", "参加"]),
     ("週1回の見守り訪問で10％増加した", ["見守り訪問", "増加"]),  # the percent sign is the unit, not 増加

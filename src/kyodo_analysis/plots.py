@@ -495,8 +495,8 @@ def heatmap_note(codes: pd.DataFrame, comparison: Comparison, n_columns: int, ma
         return f"{what}が 1 つなので比べるものはなく、色はコードの項目がある事業の割合 (記述) です。"
     tested = codes[(codes["test"].astype("string") != "none") & codes["p_holm"].notna()]
     if tested.empty:
-        return (f"検定はしていません: この事業数では、どの{what}の違いも検定では示せないため、"
-                "色は割合を表す記述で、多い・少ないの判定ではありません。")
+        return (f"検定なし: この事業数では{what}の違いを検定で示せません。"
+                "色は割合の記述で、多い・少ないの判定ではありません。")
     tests = (f"{what}の差の検定は、{what}のラベルを事業に並べ替える検定 (単位は事業; {tests_run(tested, comparison.label)}) で、"
              "検定した全コード×観点に Holm 補正。")
     if marked:

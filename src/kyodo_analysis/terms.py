@@ -401,7 +401,21 @@ def number_end(tokens: list[Token], i: int) -> int | None:
     if j + 1 < len(tokens) and tokens[j + 1].surface in ("%", "％"):
         return j + 1  # 10％増加: the percent sign is the unit
     if j + 1 < len(tokens) and not tokens[j + 1].gap and is_noun_like(tokens[j + 1]) and not tokens[j + 1].forced:
-        j += 1  # the counter: 年度, 回, 円, 団体 (120団体)
+        j = counter_end(tokens, j + 1)  # the counter: 年度, 回, 円, 団体 (120団体), 自治会 (42自治会)
+    return j
+
+
+def counter_end(tokens: list[Token], j: int) -> int:
+    """The last token of the counter starting at ``j``: the counter, the suffixes after it, and a
+    one-character noun that ends the compound (42自治会, 30町内会: 会 is no term of its own); a longer
+    remainder is a word (第1回町会長 → 町会長, 2地区合同訓練 → 合同訓練)."""
+    def attached(k: int) -> bool:
+        return k < len(tokens) and not tokens[k].gap
+    while attached(j + 1) and tokens[j + 1].pos1 == "接尾辞":
+        j += 1
+    if (attached(j + 1) and tokens[j + 1].pos1 == "名詞" and len(tokens[j + 1].surface) == 1
+            and not tokens[j + 1].forced and not (attached(j + 2) and is_noun_like(tokens[j + 2]))):
+        j += 1
     return j
 
 
