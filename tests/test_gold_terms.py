@@ -38,3 +38,10 @@ def test_the_gold_set_stays_above_its_floor():
     figures, _ = module.score(lines)
     assert figures["all"]["sentence_accuracy"] >= 0.95
     assert figures["all"]["negation_accuracy"] >= 0.98
+
+
+def test_the_held_out_sentences_stay_above_the_same_floor():
+    module = gold()
+    lines = module.read_gold(ROOT / "tests" / "gold" / "terms_heldout.tsv")
+    figures, wrong = module.score(lines)
+    assert len(lines) == 70 and figures["all"]["sentence_accuracy"] >= 0.95, [line.id for line, _ in wrong]
