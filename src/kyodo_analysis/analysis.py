@@ -17,11 +17,12 @@ from .coding import code_items, code_table, read_rules, unused_rule_words
 from .errors import InputError
 from .labels import HEADERS
 from .manifest import Entry, ManifestRows, resolve_city, resolve_schema, resolve_year, sha256
+from .parallel import item_stages
 from .schema import Comparison, load_schema, merged_aspects
 from .stats import cooccurrence, correspondence, distinctive_terms, effect_vs_limitation, keywords, word_counts
 from .tables import read_csv, write_tables
-from .terms import candidate_compounds, extract_terms, mentions, spellings, unknown_words
-from .tokens import dictionary_info, tokenize
+from .terms import candidate_compounds, unknown_words
+from .tokens import dictionary_info
 from .wordlists import word_lists
 from .years import keyword_trends, known_years, program_changes
 
@@ -123,11 +124,13 @@ def comparison_of(tables: Sequence[Table], by: str = "support_type") -> Comparis
 
 def analyze(paths: Sequence[str | Path], year: int | None = None, schema: str | Path | None = None,
             forced: str | Path | None = None, stop: str | Path | None = None, synonyms: str | Path | None = None,
-            codes: str | Path | None = None, by: str = "support_type", years: dict[str, int] | None = None) -> Analysis:
+            codes: str | Path | None = None, by: str = "support_type", years: dict[str, int] | None = None,
+            workers: int = 1) -> Analysis:
     """Clean every raw table, then tokens → terms → counts, keyness, codes, network and CA, comparing
-    the groups of ``by`` (the support type, the city or any attribute of the schema)."""
+    the groups of ``by`` (the support type, the city or any attribute of the schema); the per-item stages
+    in ``workers`` processes (:func:`parallel.item_stages`)."""
     return analyze_tables(clean_all(paths, year, schema), forced=forced, stop=stop, synonyms=synonyms, codes=codes, by=by,
-                          years=years)
+                          years=years, workers=workers)
 
 
 class Stopwatch:
@@ -147,10 +150,12 @@ class Stopwatch:
 def analyze_tables(cleaned: Sequence[Table], forced: str | Path | None = None, stop: str | Path | None = None,
                    synonyms: str | Path | None = None, codes: str | Path | None = None,
                    timings: dict[str, float] | None = None, by: str = "support_type",
-                   years: dict[str, int] | None = None) -> Analysis:
+                   years: dict[str, int] | None = None, workers: int = 1) -> Analysis:
     """The analysis of tables that were already cleaned (see :func:`analyze`); ``timings`` collects the
-    seconds each stage took. With ``by="city"`` the groups are each city's latest table (or the year
-    ``years`` chooses for it): :func:`compared_tables`."""
+    seconds each stage took. Tokens, terms and mentions are made in ``workers`` processes when the text
+    is long enough (the same tables; a script calling this with ``workers > 1`` needs the usual
+    ``if __name__ == "__main__":`` guard of process pools). With ``by="city"`` the groups are each city's
+    latest table (or the year ``years`` chooses for it): :func:`compared_tables`."""
     stage = Stopwatch(timings)
     comparison = comparison_of(cleaned, by)
     compared = compared_tables(cleaned, by, years)
@@ -158,10 +163,7 @@ def analyze_tables(cleaned: Sequence[Table], forced: str | Path | None = None, s
     rules, rules_file = read_rules(codes)
     tables = combined(cleaned)
     items = tables["items.csv"]
-    token_frame = stage("tokens", lambda: tokenize(items))
-    words = stage("terms", lambda: spellings(token_frame))
-    term_frame = stage("terms", lambda: extract_terms(token_frame, lists, words))
-    mention_frame = stage("mentions", lambda: mentions(term_frame, token_frame, lists, words))
+    token_frame, term_frame, mention_frame = item_stages(items, lists, stage, workers)
     item_codes = stage("codes", lambda: code_items(rules, items, term_frame, mention_frame, token_frame))
     tables.update({"tokens.csv": token_frame, "terms.csv": term_frame, "mentions.csv": mention_frame,
                    "item_codes.csv": item_codes})

@@ -40,6 +40,7 @@ from .manifest import (
     year_from_name,
 )
 from .outputs import check_folder, generation
+from .parallel import available_cores
 from .settings import read_settings
 from .tables import write_tables
 from .terms import extract_terms
@@ -193,7 +194,8 @@ def output_folder(out: str | Path, raw_dir: str | Path | None = None) -> Path:
 def cmd_analyze(args: argparse.Namespace) -> int:
     output_folder(args.out, args.raw_dir)
     result = analyze(raw_paths(args.raw_dir), schema=args.schema, forced=args.forced, stop=args.stop,
-                     synonyms=args.synonyms, codes=args.codes, by=args.by, years=getattr(args, "years", None))
+                     synonyms=args.synonyms, codes=args.codes, by=args.by, years=getattr(args, "years", None),
+                     workers=available_cores())
     print_warnings(result.warnings)
     with generation(args.out) as staging:
         written = write_analysis(result, staging)
@@ -291,7 +293,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     with generation(args.out) as processed, generation(args.reports) as reports:
         def analyze_and_write() -> Analysis:
             result = analyze_tables(cleaned, forced=args.forced, stop=args.stop, synonyms=args.synonyms,
-                                    codes=args.codes, by=args.by, years=getattr(args, "years", None))
+                                    codes=args.codes, by=args.by, years=getattr(args, "years", None),
+                                    workers=available_cores())
             write_analysis(result, processed)
             return result
         result = _stage("analyze", analyze_and_write)
