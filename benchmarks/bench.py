@@ -4,7 +4,7 @@ Run from the repository root:  .venv/bin/python benchmarks/bench.py
 (options: --sizes 100000 1000000 3000000  --repeat 1  --out DIR  --run)
 
 Each size prints one line per stage (seconds) and a line with the ratio ``floor / analyze``: the
-whole analyze (clean, every table, CSV writing) against fugashi's own token loop on the same text.
+whole analyze (clean, every table, CSV and Parquet writing) against fugashi's own token loop on the same text.
 ``--run`` also times ``kyodo-analysis run`` (figures, workbook, notebooks) on the largest size.
 """
 
