@@ -6,6 +6,8 @@ import json
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kyodo_analysis import tables
 from kyodo_analysis.analysis import MAIN_TABLES, SUPPORT_TABLES, TOKEN_TABLES, analyze, load_analysis, write_analysis
@@ -88,3 +90,33 @@ def test_the_package_keeps_its_own_string_storage_with_pyarrow_installed(bundled
     for name in ("tokens", "terms", "keywords"):
         storages = {frame.dtype.storage for _, frame in loaded[name].items() if isinstance(frame.dtype, pd.StringDtype)}
         assert storages == {"python"}, name
+
+
+def test_the_fast_csv_writer_gives_the_reference_bytes_for_every_table(bundled_twice, tmp_path):
+    from kyodo_analysis.analysis import DECIMALS
+
+    analysis = load_analysis(bundled_twice[0])
+    for name, frame in analysis.tables.items():
+        frame = frame.round(DECIMALS)
+        tables.write_csv(frame, tmp_path / "fast.csv")
+        tables.write_csv_reference(frame, tmp_path / "reference.csv")
+        assert (tmp_path / "fast.csv").read_bytes() == (tmp_path / "reference.csv").read_bytes(), name
+
+
+TEXT = st.one_of(st.none(), st.just(""), st.text(alphabet='a,"\n\r ;あ\t\'x補', max_size=6))
+
+
+@settings(max_examples=80, deadline=None)
+@given(rows=st.lists(st.tuples(TEXT, st.one_of(st.none(), st.integers(-3, 10**12)), st.booleans(),
+                               st.one_of(st.none(), st.floats(allow_nan=False, allow_infinity=False, width=32)), TEXT),
+                     max_size=25),
+       rows_at_once=st.integers(1, 7))
+def test_the_fast_csv_writer_quotes_and_leaves_empty_as_pandas_does(rows, rows_at_once, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("csv")
+    frame = pd.DataFrame(rows, columns=["text", "count", "flag", "value", "note"]).astype(
+        {"text": "string", "count": "Int64", "flag": bool, "value": "Float64"})
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(tables, "ROWS_AT_ONCE", rows_at_once)
+        tables.write_csv(frame, folder / "fast.csv")
+    tables.write_csv_reference(frame, folder / "reference.csv")
+    assert (folder / "fast.csv").read_bytes() == (folder / "reference.csv").read_bytes()
