@@ -29,10 +29,11 @@ from .tokens import tokenize
 from .wordlists import WordLists
 
 T = TypeVar("T")
-# Below this many characters of item text, one process: starting workers (each loads pandas and the
-# dictionary) and handing tables over costs more than the per-item stages take (about 1 s per 300,000
-# characters on this project's two-core machine).
-SERIAL_BELOW = 200_000
+# Below this many characters of item text, one process: starting the pool (a fork server importing pandas
+# and the package, then a dictionary per worker: ≈ 1.7 s) and handing the tokens over (≈ 37 MB pickled per
+# 10^6 characters, three times) cost more than two cores save on the per-item stages (≈ 3.3 s per 10^6
+# characters in one process): measured in benchmarks/README.md.
+SERIAL_BELOW = 2_000_000
 CHUNKS_PER_WORKER = 4  # chunks are of about equal text, several per worker, so no worker waits long at the end
 
 Stage = Callable[[str, Callable[[], T]], T]
