@@ -26,7 +26,7 @@ def write_csv(frame: pd.DataFrame, path: Path) -> None:
     row by row."""
     if not len(frame.columns) or not len(frame):
         return write_csv_reference(frame, path)
-    columns = [rendered_fields(frame[c]) for c in frame.columns]
+    columns = [rendered_fields(frame.iloc[:, k]) for k in range(frame.shape[1])]
     with open(path, "w", encoding="utf-8-sig", newline="") as handle:
         handle.write(frame.head(0).to_csv(index=False, lineterminator="\n"))
         for start in range(0, len(frame), ROWS_AT_ONCE):
