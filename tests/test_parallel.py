@@ -89,3 +89,81 @@ def test_chunks_cover_every_item_once_in_order_and_none_is_empty(lengths, count)
     assert [i for chunk in chunks for i in chunk["item_id"]] == items["item_id"].tolist()
     if lengths and count > 1 and sum(lengths) and max(lengths) * count < sum(lengths):
         assert len(chunks) > 1  # long text with no single huge item is shared out
+
+
+INTERRUPTED_RUN = '''
+import multiprocessing, signal, sys
+from kyodo_analysis import parallel
+from kyodo_analysis.cleaning import clean_table
+from kyodo_analysis.wordlists import word_lists
+
+
+def interrupt(signum, frame):
+    raise KeyboardInterrupt  # as the command line does with SIGTERM
+
+
+if __name__ == "__main__":
+    signal.signal(signal.SIGTERM, interrupt)
+    parallel.SERIAL_BELOW = 0
+    items = clean_table(sys.argv[1]).items
+    print("ready", flush=True)
+    try:
+        while True:
+            parallel.item_stages(items, word_lists(), workers=2)
+    except KeyboardInterrupt:  # the pool has ended by the time the interrupt reaches the caller
+        sys.exit(130 if not multiprocessing.active_children() else 3)
+'''
+
+
+def descendants(pid: int) -> set[int]:
+    """Every process below ``pid`` (from /proc)."""
+    from pathlib import Path
+
+    parents = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parents[int(stat.parent.name)] = int(fields[1])
+    found, frontier = set(), {pid}
+    while frontier:
+        frontier = {child for child, parent in parents.items() if parent in frontier} - found
+        found |= frontier
+    return found
+
+
+def alive(pid: int) -> bool:
+    from pathlib import Path
+
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not __import__("pathlib").Path("/proc/self/stat").exists(), reason="reads /proc")
+def test_sigterm_during_the_pool_leaves_no_worker(tmp_path):
+    import subprocess
+    import sys
+    import time
+
+    (tmp_path / "run.py").write_text(INTERRUPTED_RUN, encoding="utf-8")
+    path = tmp_path / "synthetic.tsv"
+    path.write_text(bench().synthetic_table(20_000), encoding="utf-8")
+    run = subprocess.Popen([sys.executable, str(tmp_path / "run.py"), str(path)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert run.stdout.readline().strip() == "ready"
+        deadline = time.monotonic() + 120
+        while len(workers := descendants(run.pid)) < 3 and time.monotonic() < deadline:  # fork server + 2 workers
+            time.sleep(0.2)
+        assert len(workers) >= 3, "the pool never started"
+        run.terminate()
+        assert run.wait(timeout=60) == 130
+        deadline = time.monotonic() + 20
+        while any(alive(pid) for pid in workers) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not [pid for pid in workers if alive(pid)]
+    finally:
+        run.kill()
+        run.wait()

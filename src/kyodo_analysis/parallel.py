@@ -128,7 +128,9 @@ def _ignore_interrupts() -> None:
 @contextmanager
 def worker_pool(workers: int) -> Iterator[Executor]:
     """A process pool that ends with the block: on an error, Ctrl-C or SIGTERM (which the command line
-    turns into Ctrl-C) the chunks not begun are cancelled and the workers stopped.
+    turns into Ctrl-C) the chunks not begun are cancelled, the chunks under way finish (a few seconds at
+    most: a worker is never killed while it may be writing its result, which would hang the pool's
+    reader) and the workers exit before the interrupt reaches the caller.
 
     Workers are forked from a fork server that has imported this module (forking the run itself, which
     may hold threads, can deadlock a child; a fresh interpreter per worker would import pandas again)."""
@@ -137,9 +139,5 @@ def worker_pool(workers: int) -> Iterator[Executor]:
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_ignore_interrupts)
     try:
         yield pool
-    except BaseException:
-        for process in list((getattr(pool, "_processes", None) or {}).values()):
-            process.terminate()
+    finally:
         pool.shutdown(wait=True, cancel_futures=True)
-        raise
-    pool.shutdown(wait=True)
