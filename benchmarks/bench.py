@@ -4,7 +4,7 @@ Run from the repository root:  .venv/bin/python benchmarks/bench.py
 (options: --sizes 100000 1000000 3000000  --repeat 1  --out DIR  --run)
 
 Each size prints one line per stage (seconds) and a line with the ratio ``floor / analyze``: the
-whole analyze (clean, every table, CSV writing) against fugashi's own token loop on the same text.
+whole analyze (clean, every table, CSV and Parquet writing) against fugashi's own token loop on the same text.
 ``--run`` also times ``kyodo-analysis run`` (figures, workbook, notebooks) on the largest size.
 """
 
@@ -79,15 +79,16 @@ def floor(texts: list[str]) -> float:
     return time.perf_counter() - start
 
 
-def whole_analyze(path: Path, out: Path) -> dict[str, float]:
-    """clean → every table of ``analyze`` → CSVs written: seconds per stage."""
+def whole_analyze(path: Path, out: Path, workers: int = 1) -> dict[str, float]:
+    """clean → every table of ``analyze`` (the per-item stages in ``workers`` processes) → CSV and Parquet
+    files written: seconds per stage."""
     from kyodo_analysis.analysis import Stopwatch, analyze_tables, clean_all, write_analysis
 
     timings: dict[str, float] = {}
     stage = Stopwatch(timings)
     cleaned = stage("clean", lambda: clean_all([path]))
-    analysis = analyze_tables(cleaned, timings=timings)
-    stage("write_csvs", lambda: write_analysis(analysis, out))
+    analysis = analyze_tables(cleaned, timings=timings, workers=workers)
+    stage("write_files", lambda: write_analysis(analysis, out))
     return timings
 
 
@@ -121,7 +122,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", help="where to write the synthetic tables (default: a temporary directory)")
     parser.add_argument("--repeat", type=int, default=1, help="measure each size this many times and keep the best")
     parser.add_argument("--run", action="store_true", help="also time `kyodo-analysis run` on the largest size")
+    parser.add_argument("--workers", type=int, help="processes for tokens and terms (default: every core, as the command line)")
     args = parser.parse_args(argv)
+    from kyodo_analysis.parallel import available_cores
+
+    workers = args.workers or available_cores()
 
     out = Path(args.out or tempfile.mkdtemp(prefix="kyodo-bench-"))
     out.mkdir(parents=True, exist_ok=True)
@@ -138,7 +143,7 @@ def main(argv: list[str] | None = None) -> int:
             _best(best, "floor", floor(texts))
             del texts
             gc.collect()
-            timings = whole_analyze(path, out / f"processed_{size}")
+            timings = whole_analyze(path, out / f"processed_{size}", workers)
             _best(best, "analyze", sum(timings.values()))
             for name, seconds in timings.items():
                 _best(best, name, seconds)
@@ -146,7 +151,7 @@ def main(argv: list[str] | None = None) -> int:
         stages = " ".join(f"[{name}]={seconds:.2f}s" for name, seconds in best.items() if name not in ("floor", "analyze"))
         print(f"size={size} chars={chars} {stages}", flush=True)
         rows.append({"chars": chars, **best})
-        print(f"size={size} floor={chars / best['floor']:,.0f}/s analyze={chars / best['analyze']:,.0f}/s "
+        print(f"size={size} workers={workers} floor={chars / best['floor']:,.0f}/s analyze={chars / best['analyze']:,.0f}/s "
               f"ratio={best['floor'] / best['analyze']:.3f} peak_rss_mb={peak_rss_mb():.0f}", flush=True)
     if args.run:
         for line in run_stages(out / f"synthetic_{args.sizes[-1]}.tsv", out / "run"):

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -83,32 +84,98 @@ def cli(*argv: str) -> tuple[int, str, str]:
     return status, out.getvalue(), err.getvalue()
 
 
+NEEDS_TWO_YEAR = pytest.StashKey[bool]()
+
+
+def pytest_collection_modifyitems(config, items):
+    """Note whether any collected test reads the shared two-year run (so that it is started early)."""
+    config.stash[NEEDS_TWO_YEAR] = any("two_year_run" in getattr(item, "fixturenames", ()) for item in items)
+
+
+def _two_year_files(tmp_path_factory) -> tuple[Path, Path, Path]:
+    """(folder of the run, its outcome file, the lock) in the session's folder shared by every xdist worker."""
+    shared = tmp_path_factory.getbasetemp().parent if os.environ.get("PYTEST_XDIST_WORKER") else tmp_path_factory.getbasetemp()
+    return shared / "two_year_run", shared / "two_year_run.json", shared / "two_year_run.lock"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _two_year_run_started(request, tmp_path_factory):
+    """The shared two-year run is started in the background as the session starts, when a collected test
+    reads it: the workers compute other tests meanwhile instead of waiting for it (it takes about two
+    minutes, notebooks included). The first worker starts it; :func:`two_year_run` waits for it."""
+    import fcntl
+    import subprocess
+    import sys
+
+    if not request.config.stash.get(NEEDS_TWO_YEAR, False):
+        return
+    base, outcome, lock_path = _two_year_files(tmp_path_factory)
+    with lock_path.open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        started = outcome.with_suffix(".started")
+        if outcome.exists() or started.exists():
+            return
+        process = subprocess.Popen([sys.executable, "-c", "import sys; from tests.conftest import write_two_year_outcome; "
+                                    "write_two_year_outcome(*map(__import__('pathlib').Path, sys.argv[1:]))",
+                                    str(base), str(outcome)], cwd=ROOT, stdout=subprocess.DEVNULL)
+        started.write_text(str(process.pid), encoding="utf-8")
+
+
+def write_two_year_outcome(base: Path, outcome: Path) -> None:
+    """Make the two-year run and record its steps and result in ``outcome`` (written last, whole)."""
+    import json
+
+    steps, result = _two_year_steps(base)
+    staged = outcome.with_suffix(".tmp")
+    staged.write_text(json.dumps({"steps": steps, "result": [result.returncode, result.stdout, result.stderr]},
+                                 ensure_ascii=False), encoding="utf-8")
+    staged.replace(outcome)
+
+
 @pytest.fixture(scope="session")
-def two_year_run(tmp_path_factory):
+def two_year_run(tmp_path_factory, _two_year_run_started):
     """The README's new-year steps, once for every test that needs a whole run: a copy of data/raw/ (the
     bundled table, no year) plus the made-up second year as Excel's CP932 CSV — with a script tag written
     as text into one item — then `manifest add`, `validate`, a refused `analyze`, the year set, `run`.
 
-    With several pytest-xdist workers the run is made once, by the first worker that needs it, and read
-    by the others (their session's shared temporary folder, under a file lock)."""
+    The run is made once per session, started in the background when the session starts
+    (:func:`_two_year_run_started`); with several pytest-xdist workers the others read it (their
+    session's shared temporary folder). If that background run died, it is made here."""
     import fcntl
     import json
+    import time
     from types import SimpleNamespace
 
-    worker = os.environ.get("PYTEST_XDIST_WORKER")
-    shared = tmp_path_factory.getbasetemp().parent if worker else tmp_path_factory.getbasetemp()
-    base, outcome = shared / "two_year_run", shared / "two_year_run.json"
-    with (shared / "two_year_run.lock").open("w") as lock:
+    base, outcome, lock_path = _two_year_files(tmp_path_factory)
+    started = outcome.with_suffix(".started")
+    while not outcome.exists() and started.exists() and _alive(int(started.read_text(encoding="utf-8") or 0)):
+        time.sleep(0.5)
+    with lock_path.open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not outcome.exists():
-            steps, result = _two_year_steps(base)
-            outcome.write_text(json.dumps({"steps": steps, "result": [result.returncode, result.stdout, result.stderr]},
-                                          ensure_ascii=False), encoding="utf-8")
-        recorded = json.loads(outcome.read_text(encoding="utf-8"))
+            shutil.rmtree(base, ignore_errors=True)  # what a background run that died left
+            write_two_year_outcome(base, outcome)
+    recorded = json.loads(outcome.read_text(encoding="utf-8"))
     steps = {name: tuple(step) for name, step in recorded["steps"].items()}
     returncode, stdout, stderr = recorded["result"]
     assert returncode == 0, stderr
     return base, steps, SimpleNamespace(returncode=returncode, stdout=stdout, stderr=stderr)
+
+
+def _alive(pid: int) -> bool:
+    """Whether the background run ``pid`` is still running (reaped by the worker that started it, or not)."""
+    if not pid:
+        return False
+    try:
+        finished, _ = os.waitpid(pid, os.WNOHANG)
+        return finished == 0
+    except ChildProcessError:  # another worker's child: ask the kernel
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        status = Path(f"/proc/{pid}/stat")
+        return not (status.exists() and status.read_text().split(")")[-1].split()[0] == "Z")
 
 
 def _two_year_steps(base: Path):

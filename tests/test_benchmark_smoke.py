@@ -39,5 +39,5 @@ def test_benchmark_prints_every_stage_and_the_whole_analyze_ratio(tmp_path):
     assert {"chars", "analyze_chars_per_s", "floor_chars_per_s", "ratio", "peak_rss_mb"} <= set(fields)
     assert int(fields["chars"]) >= 6000 and float(fields["ratio"]) > 0
     stages = {part.split("]")[0].strip("[") for line in lines for part in line.split() if part.startswith("[")}
-    assert {"clean", "tokens", "terms", "code_tests", "network_and_ca", "write_csvs"} <= stages
-    assert (tmp_path / "processed_6000" / "codes.csv").exists()
+    assert {"clean", "tokens", "terms", "code_tests", "network_and_ca", "write_files"} <= stages
+    assert (tmp_path / "processed_6000" / "codes.csv").exists() and (tmp_path / "processed_6000" / "tokens.parquet").exists()

@@ -7,6 +7,8 @@ The verbs, each returning a tidy table: ``read_table`` (items) → ``tokenize`` 
 
 __version__ = "0.1.0"
 
+import pandas as _pandas
+
 from .analysis import Analysis, analyze, check_facts, for_city, for_year, load_analysis, load_or_analyze, select_year
 from .cleaning import clean_table, read_table
 from .errors import InputError
@@ -17,6 +19,12 @@ from .terms import extract_terms, mentions
 from .tokens import tokenize
 from .wordlists import word_lists
 from .years import keyword_trends, program_changes
+
+# The package's one string storage: pandas' own (Python objects), whether or not pyarrow is installed.
+# pandas 3 would otherwise store every string column in Arrow once pyarrow is present (it is, for the
+# Parquet files), which slows the per-token stages and changes the dtypes the tables carry. A caller who
+# wants Arrow strings can set the option back after importing the package.
+_pandas.set_option("mode.string_storage", "python")
 
 __all__ = ["Analysis", "Comparison", "InputError", "analyze", "check_facts", "clean_table", "cooccurrence",
            "correspondence", "counts", "distinctive_terms", "extract_terms", "for_city", "for_year", "keyword_in_context",

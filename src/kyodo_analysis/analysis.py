@@ -20,12 +20,13 @@ from .errors import InputError
 from .evidence import code_evidence
 from .labels import HEADERS, column_labels
 from .manifest import Entry, ManifestRows, resolve_city, resolve_schema, resolve_year, sha256
+from .parallel import item_stages
 from .schema import Comparison, load_schema, merged_aspects
 from .spelling_variants import synonym_candidates
 from .stats import cooccurrence, correspondence, distinctive_terms, effect_vs_limitation, keywords, word_counts
-from .tables import read_csv, write_tables
-from .terms import candidate_compounds, extract_terms, mentions, spellings, unknown_words
-from .tokens import dictionary_info, tokenize
+from .tables import fits_excel, read_csv, read_parquet, write_tables
+from .terms import candidate_compounds, unknown_words
+from .tokens import dictionary_info
 from .wordlists import word_lists
 from .years import keyword_trends, known_years, program_changes
 
@@ -41,6 +42,9 @@ SUPPORT_TABLES = ["mentions.csv", "word_counts.csv", "distinctive_aspects.csv", 
                   "program_changes.csv", "keyword_trends.csv",
                   "clusters.csv", "cluster_merges.csv", "mds.csv", "mds_axes.csv", "synonym_candidates.csv",
                   "code_evidence.csv"]
+# Token-level tables (one row per morpheme, term or mention: about 600,000 tokens per million characters)
+# are written as Parquet, and as CSV too while they fit in one Excel sheet (tables.fits_excel).
+TOKEN_TABLES = ["tokens.csv", "terms.csv", "mentions.csv"]
 METADATA = "metadata.json"
 
 
@@ -130,11 +134,13 @@ def comparison_of(tables: Sequence[Table], by: str = "support_type") -> Comparis
 
 def analyze(paths: Sequence[str | Path], year: int | None = None, schema: str | Path | None = None,
             forced: str | Path | None = None, stop: str | Path | None = None, synonyms: str | Path | None = None,
-            codes: str | Path | None = None, by: str = "support_type", years: dict[str, int] | None = None) -> Analysis:
+            codes: str | Path | None = None, by: str = "support_type", years: dict[str, int] | None = None,
+            workers: int = 1) -> Analysis:
     """Clean every raw table, then tokens → terms → counts, keyness, codes, network and CA, comparing
-    the groups of ``by`` (the support type, the city or any attribute of the schema)."""
+    the groups of ``by`` (the support type, the city or any attribute of the schema); the per-item stages
+    in ``workers`` processes (:func:`parallel.item_stages`)."""
     return analyze_tables(clean_all(paths, year, schema), forced=forced, stop=stop, synonyms=synonyms, codes=codes, by=by,
-                          years=years)
+                          years=years, workers=workers)
 
 
 class Stopwatch:
@@ -154,10 +160,12 @@ class Stopwatch:
 def analyze_tables(cleaned: Sequence[Table], forced: str | Path | None = None, stop: str | Path | None = None,
                    synonyms: str | Path | None = None, codes: str | Path | None = None,
                    timings: dict[str, float] | None = None, by: str = "support_type",
-                   years: dict[str, int] | None = None) -> Analysis:
+                   years: dict[str, int] | None = None, workers: int = 1) -> Analysis:
     """The analysis of tables that were already cleaned (see :func:`analyze`); ``timings`` collects the
-    seconds each stage took. With ``by="city"`` the groups are each city's latest table (or the year
-    ``years`` chooses for it): :func:`compared_tables`."""
+    seconds each stage took. Tokens, terms and mentions are made in ``workers`` processes when the text
+    is long enough (the same tables; a script calling this with ``workers > 1`` needs the usual
+    ``if __name__ == "__main__":`` guard of process pools). With ``by="city"`` the groups are each city's
+    latest table (or the year ``years`` chooses for it): :func:`compared_tables`."""
     stage = Stopwatch(timings)
     comparison = comparison_of(cleaned, by)
     compared = compared_tables(cleaned, by, years)
@@ -165,10 +173,7 @@ def analyze_tables(cleaned: Sequence[Table], forced: str | Path | None = None, s
     rules, rules_file = read_rules(codes)
     tables = combined(cleaned)
     items = tables["items.csv"]
-    token_frame = stage("tokens", lambda: tokenize(items))
-    words = stage("terms", lambda: spellings(token_frame))
-    term_frame = stage("terms", lambda: extract_terms(token_frame, lists, words))
-    mention_frame = stage("mentions", lambda: mentions(term_frame, token_frame, lists, words))
+    token_frame, term_frame, mention_frame = item_stages(items, lists, stage, workers)
     item_codes = stage("codes", lambda: code_items(rules, items, term_frame, mention_frame, token_frame))
     tables.update({"tokens.csv": token_frame, "terms.csv": term_frame, "mentions.csv": mention_frame,
                    "item_codes.csv": item_codes,
@@ -267,7 +272,7 @@ def analysis_metadata(cleaned: Sequence[Table], lists, rules_file, tables: dict[
         "word_lists": lists.sources,
         "synonyms": dict(sorted(lists.synonyms.items())),
         "coding_rules": {"source": rules_file.source, "sha256": rules_file.sha256},
-        "tables": {name: {"rows": len(frame), "columns": list(frame.columns)} for name, frame in tables.items()},
+        "tables": {name: {"rows": len(frame), "columns": list(frame.columns)} for name, frame in table_files(tables).items()},
     }
 
 
@@ -298,17 +303,46 @@ def metadata_bytes(metadata: dict) -> bytes:
 DECIMALS = 6  # the tables keep unrounded statistics; the files written round them, all alike
 
 
+def parquet_name(name: str) -> str:
+    return name.removesuffix(".csv") + ".parquet"
+
+
+def table_files(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """The files the tables are written to, by file name: a token-level table as Parquet, and as CSV
+    when it fits in an Excel sheet; every other table as CSV."""
+    files = {}
+    for name, frame in tables.items():
+        if name in TOKEN_TABLES:
+            files[parquet_name(name)] = frame
+        if name not in TOKEN_TABLES or fits_excel(len(frame)):
+            files[name] = frame
+    return files
+
+
 def write_analysis(analysis: Analysis, out_dir: str | Path) -> list[Path]:
-    """Write every table, its numbers rounded to ``DECIMALS`` places, and ``metadata.json`` to ``out_dir``
-    (all or nothing)."""
+    """Write every table (:func:`table_files`), its numbers rounded to ``DECIMALS`` places, and
+    ``metadata.json`` to ``out_dir`` (all or nothing)."""
     rounded = {name: frame.round(DECIMALS) for name, frame in analysis.tables.items()}
-    return write_tables(out_dir, {**rounded, METADATA: metadata_bytes(analysis.metadata)})
+    return write_tables(out_dir, {**table_files(rounded), METADATA: metadata_bytes(analysis.metadata)})
+
+
+def stored_file(out_dir: Path, name: str) -> Path:
+    """Where a table was written: a token-level table's Parquet file, else its CSV (also for outputs
+    of versions that wrote no Parquet)."""
+    parquet = out_dir / parquet_name(name)
+    return parquet if name in TOKEN_TABLES and parquet.exists() else out_dir / name
+
+
+def read_table_file(path: Path) -> pd.DataFrame:
+    return read_parquet(path) if path.suffix == ".parquet" else read_csv(path)
 
 
 def load_analysis(out_dir: str | Path) -> Analysis:
-    """Read the processed tables back (for notebooks and reports) with their metadata."""
+    """Read the processed tables back (for notebooks and reports) with their metadata: the token-level
+    tables from Parquet, the others from CSV."""
     out_dir = Path(out_dir)
-    tables = {name: read_csv(out_dir / name) for name in MAIN_TABLES + SUPPORT_TABLES if (out_dir / name).exists()}
+    tables = {name: read_table_file(stored_file(out_dir, name)) for name in MAIN_TABLES + SUPPORT_TABLES
+              if stored_file(out_dir, name).exists()}
     metadata_path = out_dir / METADATA
     metadata = json.loads(metadata_path.read_text(encoding="utf-8")) if metadata_path.exists() else {}
     return Analysis(tables, metadata)
@@ -325,7 +359,7 @@ def load_or_analyze(processed_dir: str | Path, raw_dir: str | Path) -> Analysis:
         metadata = json.loads(metadata_path.read_text(encoding="utf-8"))
         recorded = [(f["file"], f["sha256"]) for f in metadata.get("raw_files", [])]
         current = [(p.name, sha256(p)) for p in paths]
-        complete = all((Path(processed_dir) / name).exists() for name in MAIN_TABLES + SUPPORT_TABLES)
+        complete = all(stored_file(Path(processed_dir), name).exists() for name in MAIN_TABLES + SUPPORT_TABLES)
         if recorded == current and metadata.get("package", {}).get("version") == __version__ and complete:
             return load_analysis(processed_dir)
     return analyze(paths)

@@ -41,6 +41,7 @@ from .manifest import (
     year_from_name,
 )
 from .outputs import Interrupted, check_folder, generation, generations, settle
+from .parallel import available_cores
 from .sentences import program_label
 from .settings import read_settings
 from .tables import write_tables
@@ -236,7 +237,8 @@ def output_folder(out: str | Path, *raw_dirs: str | Path) -> Path:
 def cmd_analyze(args: argparse.Namespace) -> int:
     output_folder(args.out, args.raw_dir)
     result = analyze(raw_paths(args.raw_dir), schema=args.schema, forced=args.forced, stop=args.stop,
-                     synonyms=args.synonyms, codes=args.codes, by=args.by, years=getattr(args, "years", None))
+                     synonyms=args.synonyms, codes=args.codes, by=args.by, years=getattr(args, "years", None),
+                     workers=available_cores())
     print_warnings([*result.warnings, *formula_warning(result.tables)])
     with generation(args.out, warn=print_warning) as staging:
         written = write_analysis(result, staging)
@@ -375,7 +377,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     with generations(args.out, args.reports, warn=print_warning) as (processed, reports):
         def analyze_and_write() -> Analysis:
             result = analyze_tables(cleaned, forced=args.forced, stop=args.stop, synonyms=args.synonyms,
-                                    codes=args.codes, by=args.by, years=getattr(args, "years", None))
+                                    codes=args.codes, by=args.by, years=getattr(args, "years", None),
+                                    workers=available_cores())
             write_analysis(result, processed)
             return result
         result = _stage("analyze", analyze_and_write)
@@ -393,8 +396,7 @@ def processed_analysis(folder: Path) -> Analysis:
     later as a traceback."""
     import json
 
-    from .analysis import MAIN_TABLES, SUPPORT_TABLES
-    from .tables import read_csv
+    from .analysis import MAIN_TABLES, SUPPORT_TABLES, read_table_file, stored_file
 
     path = folder / "metadata.json"
     if not path.is_file():
@@ -408,11 +410,11 @@ def processed_analysis(folder: Path) -> Analysis:
         raise InputError(path, "metadata.json を読めません (JSON でないか、表の記録がありません)。", hint=REMAKE) from None
     tables = {}
     for name in MAIN_TABLES + SUPPORT_TABLES:
-        table = folder / name
+        table = stored_file(folder, name)  # a token-level table from its Parquet file
         if not table.is_file():
             raise InputError(table, "処理済みの表がないか、ファイルではありません。", hint=REMAKE)
         try:
-            frame = read_csv(table)
+            frame = read_table_file(table)
         except (ValueError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as error:
             raise InputError(table, f"処理済みの表を読めません ({type(error).__name__})。", hint=REMAKE) from None
         spec = recorded.get(name)

@@ -1,16 +1,66 @@
-"""Writing processed tables: UTF-8 with BOM for Excel, deterministic bytes."""
+"""Writing processed tables: aggregate tables as UTF-8 CSV with BOM for Excel, token-level tables as Parquet
+(and as CSV too while they fit in an Excel sheet); deterministic bytes."""
 
 from __future__ import annotations
 
+import csv
+import io
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 
-def write_csv(frame: pd.DataFrame, path: Path) -> None:
-    """A table as CSV: UTF-8 with BOM, LF line ends, no index (same input → same bytes). Streamed to
-    the file, never held whole in memory (tokens.csv is about 55 MB per million characters)."""
+def write_csv_reference(frame: pd.DataFrame, path: Path) -> None:
+    """A table as CSV: UTF-8 with BOM, LF line ends, no index (same input → same bytes): pandas' own
+    writer, the reference :func:`write_csv` is held equal to."""
     frame.to_csv(path, index=False, lineterminator="\n", encoding="utf-8-sig")
+
+
+ROWS_AT_ONCE = 50_000  # rows joined and written at a time: the file is streamed, never held whole in memory
+
+
+def write_csv(frame: pd.DataFrame, path: Path) -> None:
+    """The bytes of :func:`write_csv_reference`, with each column's fields rendered once per distinct
+    value (a token table repeats a few thousand values over hundreds of thousands of rows), then joined
+    row by row."""
+    if not len(frame.columns) or not len(frame):
+        return write_csv_reference(frame, path)
+    columns = [rendered_fields(frame.iloc[:, k]) for k in range(frame.shape[1])]
+    with open(path, "w", encoding="utf-8-sig", newline="") as handle:
+        handle.write(frame.head(0).to_csv(index=False, lineterminator="\n"))
+        for start in range(0, len(frame), ROWS_AT_ONCE):
+            block = (column[start:start + ROWS_AT_ONCE] for column in columns)
+            handle.write("".join(",".join(row) + "\n" for row in zip(*block, strict=True)))
+
+
+def distinction(column: pd.Series) -> pd.Series | np.ndarray:
+    """What tells two values of ``column`` apart in a CSV: the value, or a float's bits (0.0 and -0.0 are
+    equal, yet written apart; a missing value and NaN are both written empty)."""
+    if pd.api.types.is_float_dtype(column.dtype):
+        return column.to_numpy(dtype="float64", na_value=np.nan).view(np.int64)
+    return column
+
+
+def rendered_fields(column: pd.Series) -> list[str]:
+    """Each value of ``column`` as pandas writes it into a CSV row (quoted where needed; missing → empty),
+    rendered once per distinct value."""
+    codes, _ = pd.factorize(distinction(column), use_na_sentinel=False)  # numbered in order of first appearance
+    distinct = column.iloc[pd.Series(codes).drop_duplicates().index.to_numpy()]
+    if pd.api.types.is_numeric_dtype(distinct.dtype) or pd.api.types.is_bool_dtype(distinct.dtype):
+        # pandas renders numbers and flags itself (in a row of two, as in the table); no line break in them
+        pair = distinct.reset_index(drop=True).to_frame(name="value").assign(follow="x")
+        rendered = [line[:-2] for line in pair.to_csv(index=False, header=False, lineterminator="\n").split("\n")[:-1]]
+    else:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")  # the writer pandas writes CSV with, in a row of two
+        rendered = []
+        for value in distinct.tolist():
+            writer.writerow(["" if value is None or value is pd.NA or value != value else value, "x"])
+            rendered.append(buffer.getvalue()[:-3])  # without the ",x\n" that follows the field
+            buffer.seek(0)
+            buffer.truncate()
+    return np.asarray(rendered, dtype=object)[codes].tolist()
 
 
 # Columns that hold text even when every value of a table happens to look like a number, or is empty.
@@ -26,14 +76,42 @@ def read_csv(path: str | Path) -> pd.DataFrame:
                        dtype_backend="numpy_nullable", dtype=dict.fromkeys(TEXT_COLUMNS, "string"))
 
 
+EXCEL_ROWS = 1_048_576  # rows of one Excel sheet, the header included
+
+
+def fits_excel(rows: int) -> bool:
+    """Whether a table of ``rows`` rows (and its header) opens whole in one Excel sheet."""
+    return rows + 1 <= EXCEL_ROWS
+
+
+def write_parquet(frame: pd.DataFrame, path: Path) -> None:
+    """A table as Parquet (pyarrow, snappy): the same rows and values as its CSV, read back in pandas,
+    R (arrow), DuckDB or Polars — an empty text is missing, as in the CSV. No time stamp in the file:
+    the same table gives the same bytes."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    text = [c for c in frame.columns if pd.api.types.is_string_dtype(frame[c].dtype)]
+    frame = frame.assign(**{c: frame[c].where(frame[c] != "") for c in text})
+    pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), path, compression="snappy")
+
+
+def read_parquet(path: str | Path) -> pd.DataFrame:
+    """Read a Parquet table back with the dtypes :func:`read_csv` gives (string, Int64, boolean)."""
+    return pd.read_parquet(path, dtype_backend="numpy_nullable")
+
+
 def write_tables(out_dir: str | Path, tables: dict[str, pd.DataFrame | bytes]) -> list[Path]:
-    """Write every table (or ready-made bytes) to ``out_dir`` (a run's staging folder: see ``outputs``)."""
+    """Write every table (or ready-made bytes) to ``out_dir`` (a run's staging folder: see ``outputs``):
+    ``.parquet`` names as Parquet, ``.csv`` names as CSV."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
     for name, frame in tables.items():
         if isinstance(frame, bytes):
             (out_dir / name).write_bytes(frame)
+        elif name.endswith(".parquet"):
+            write_parquet(frame, out_dir / name)
         else:
             write_csv(frame, out_dir / name)
         written.append(out_dir / name)

@@ -94,8 +94,8 @@ def city_changes(programs: pd.DataFrame, items: pd.DataFrame, similarity: float 
     the first, else ``renamed`` if the name ever changed, ``renumbered`` if only the NO changed, else
     ``kept``. Tables without a known year cannot be ordered and are listed as ``kept`` with no year.
     """
-    texts = _program_texts(items)
     years = known_years(programs)
+    texts = _program_texts(items) if len(years) >= 2 else {}  # texts are compared only between two years
     rows = [{"program_no": p.program_no, "program": p.program, "support_type": p.support_type, "status": "kept",
              "first_year": None, "last_year": None, "previous_name": "", "previous_no": None}
             for p in programs[programs["year"].isna()].itertuples(index=False)]

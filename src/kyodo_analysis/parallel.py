@@ -1,0 +1,143 @@
+"""The per-item stages on every core: tokens, terms and mentions of chunks of items in worker processes.
+
+An item's tokens are a function of that item alone, and so are its terms and mentions once the
+spelling each token is counted by is known. Items are cut into chunks of consecutive rows, each chunk
+goes to a worker process (one tagger each), and the results are concatenated in item order: the same
+tables as :func:`serial_item_stages`, which is the reference (tests hold the two equal). Token and term
+numbers are per item, so nothing needs renumbering.
+
+Today the spelling a token is counted by (:func:`terms.spellings`) is chosen over the whole table, so
+it runs once in this process between the two parallel phases: tokens, then terms and mentions. Should
+it become a function of the token alone, the two phases can become one.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor
+from contextlib import contextmanager
+from itertools import pairwise
+from typing import TypeVar
+
+import pandas as pd
+
+from .terms import extract_terms, mentions, spellings
+from .tokens import tokenize
+from .wordlists import WordLists
+
+T = TypeVar("T")
+# Below this many characters of item text, one process: starting the pool (a fork server importing pandas
+# and the package, then a dictionary per worker: ≈ 1.7 s) and handing the tokens over (≈ 37 MB pickled per
+# 10^6 characters, three times) cost more than two cores save on the per-item stages (≈ 3.3 s per 10^6
+# characters in one process): measured in benchmarks/README.md.
+SERIAL_BELOW = 2_000_000
+CHUNKS_PER_WORKER = 4  # chunks are of about equal text, several per worker, so no worker waits long at the end
+
+Stage = Callable[[str, Callable[[], T]], T]
+
+
+def _untimed(name: str, action: Callable[[], T]) -> T:
+    return action()
+
+
+def serial_item_stages(items: pd.DataFrame, lists: WordLists,
+                       stage: Stage = _untimed) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """(tokens, terms, mentions) of every item, in this process: the reference."""
+    token_frame = stage("tokens", lambda: tokenize(items))
+    words = stage("terms", lambda: spellings(token_frame))
+    term_frame = stage("terms", lambda: extract_terms(token_frame, lists, words))
+    mention_frame = stage("mentions", lambda: mentions(term_frame, token_frame, lists, words))
+    return token_frame, term_frame, mention_frame
+
+
+def item_stages(items: pd.DataFrame, lists: WordLists, stage: Stage = _untimed,
+                workers: int | None = None) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """(tokens, terms, mentions) of every item: on every core when the text is long enough
+    (``SERIAL_BELOW`` characters), else in this process. Same tables either way."""
+    workers = workers or available_cores()
+    if workers < 2 or items.empty or text_length(items) < SERIAL_BELOW:
+        return serial_item_stages(items, lists, stage)
+    chunks = item_chunks(items, workers * CHUNKS_PER_WORKER)
+    with worker_pool(workers) as pool:
+        token_parts = stage("tokens", lambda: list(pool.map(tokenize, chunks)))
+        token_frame = concatenated(token_parts)
+        words = stage("terms", lambda: spellings(token_frame))
+        word_parts = split_like(words, [len(part) for part in token_parts])
+        results = stage("terms", lambda: list(pool.map(terms_and_mentions, token_parts, word_parts,
+                                                       [lists] * len(token_parts))))
+    term_frame = concatenated([terms for terms, _ in results])
+    mention_frame = concatenated([found for _, found in results])
+    return token_frame, term_frame, mention_frame
+
+
+def terms_and_mentions(token_frame: pd.DataFrame, words: list[str],
+                       lists: WordLists) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The terms and mentions of a chunk's tokens (in a worker)."""
+    term_frame = extract_terms(token_frame, lists, words)
+    return term_frame, mentions(term_frame, token_frame, lists, words)
+
+
+def available_cores() -> int:
+    """The cores this process may run on."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def text_length(items: pd.DataFrame) -> int:
+    return int(items["text"].str.len().sum()) if len(items) else 0
+
+
+def item_chunks(items: pd.DataFrame, count: int) -> list[pd.DataFrame]:
+    """``items`` cut into at most ``count`` runs of consecutive rows with about equal text each (never
+    splitting an item); no chunk is empty."""
+    lengths = items["text"].str.len().fillna(0).cumsum().to_numpy()
+    total = lengths[-1] if len(lengths) else 0
+    bounds = [0]
+    for k in range(1, count):
+        cut = int((lengths < total * k / count).sum()) + 1
+        if bounds[-1] < cut < len(items):
+            bounds.append(cut)
+    bounds.append(len(items))
+    if not len(items):
+        return []
+    return [items.iloc[a:b].reset_index(drop=True) for a, b in pairwise(bounds)]
+
+
+def split_like(values: list, sizes: Sequence[int]) -> list[list]:
+    """``values`` cut into consecutive parts of ``sizes``."""
+    parts, at = [], 0
+    for size in sizes:
+        parts.append(values[at:at + size])
+        at += size
+    return parts
+
+
+def concatenated(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    """The parts one under the other, numbered from 0 again."""
+    return pd.concat(parts, ignore_index=True)
+
+
+def _ignore_interrupts() -> None:
+    """In a worker: Ctrl-C (sent to the whole terminal's process group) is the run's to handle; the run
+    then stops the workers."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+@contextmanager
+def worker_pool(workers: int) -> Iterator[Executor]:
+    """A process pool that ends with the block: on an error, Ctrl-C or SIGTERM (which the command line
+    turns into Ctrl-C) the chunks not begun are cancelled, the chunks under way finish (a few seconds at
+    most: a worker is never killed while it may be writing its result, which would hang the pool's
+    reader) and the workers exit before the interrupt reaches the caller.
+
+    Workers are forked from a fork server that has imported this module (forking the run itself, which
+    may hold threads, can deadlock a child; a fresh interpreter per worker would import pandas again)."""
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["kyodo_analysis.parallel"])
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_ignore_interrupts)
+    try:
+        yield pool
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)

@@ -1,0 +1,169 @@
+"""The per-item stages on every core give the same tables as one process (parallel.py)."""
+
+from __future__ import annotations
+
+import multiprocessing
+import shutil
+
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from kyodo_analysis import parallel
+from kyodo_analysis.analysis import clean_all, combined
+from kyodo_analysis.cleaning import clean_table
+from kyodo_analysis.parallel import item_chunks, item_stages, serial_item_stages
+from kyodo_analysis.wordlists import WordLists, word_lists
+
+from .conftest import NEW_YEAR_CSV, RAW
+from .test_benchmark_smoke import bench
+from .test_other_cities import city_folder
+
+
+@pytest.fixture
+def every_table_parallel(monkeypatch):
+    """Even a table of a few items goes to the pool (the threshold is for speed, not for results)."""
+    monkeypatch.setattr(parallel, "SERIAL_BELOW", 0)
+
+
+def same_tables(items: pd.DataFrame, lists: WordLists | None = None) -> None:
+    lists = lists or word_lists()
+    for serial, pooled in zip(serial_item_stages(items, lists), item_stages(items, lists, workers=2), strict=True):
+        pd.testing.assert_frame_equal(serial, pooled)
+
+
+def test_the_bundled_table_and_the_two_year_fixture_give_the_same_tables_in_two_processes(every_table_parallel, tmp_path):
+    shutil.copy(NEW_YEAR_CSV, tmp_path / "new.csv")
+    items = combined([clean_table(RAW, year=2024), clean_table(tmp_path / "new.csv", year=2025)])["items.csv"]
+    assert len(items) > 60
+    same_tables(items)
+    same_tables(items, WordLists(forced=("補助金", "市民活動"), stop=frozenset({"事業"}), synonyms={"仕組み": "しくみ"}))
+
+
+def test_three_cities_and_a_synthetic_table_give_the_same_tables_in_two_processes(every_table_parallel, tmp_path):
+    raw = city_folder(tmp_path)
+    same_tables(combined(clean_all(sorted(raw.glob("kasou_*"))))["items.csv"])
+    path = tmp_path / "synthetic.tsv"
+    path.write_text(bench().synthetic_table(30_000), encoding="utf-8")
+    same_tables(clean_table(path).items)
+
+
+def test_items_without_text_and_an_empty_table_are_kept_apart_in_order(every_table_parallel):
+    items = clean_table(RAW).items.head(9).copy()
+    items.loc[[0, 4, 8], "text"] = pd.NA
+    same_tables(items)
+    assert all(frame.empty for frame in item_stages(items.head(0), word_lists(), workers=2))
+
+
+def test_a_small_table_stays_in_this_process(monkeypatch):
+    def no_pool(workers):
+        raise AssertionError("a pool was started for a small table")
+
+    monkeypatch.setattr(parallel, "worker_pool", no_pool)
+    tokens, _, _ = item_stages(clean_table(RAW).items, word_lists(), workers=2)
+    assert len(tokens) > 1000  # the bundled table: ~7,000 characters, under SERIAL_BELOW
+
+
+class Broken(dict):
+    """A synonym list that fails in the worker."""
+
+    def get(self, key, default=None):
+        raise ValueError("broken synonym list")
+
+
+def test_an_error_in_a_worker_reaches_the_run_and_leaves_no_worker(every_table_parallel):
+    items = clean_table(RAW).items
+    with pytest.raises(ValueError, match="broken synonym list"):
+        item_stages(items, WordLists(forced=(), stop=frozenset(), synonyms=Broken()), workers=2)
+    assert not multiprocessing.active_children()
+
+
+@settings(max_examples=60, deadline=None)
+@given(lengths=st.lists(st.integers(0, 50), max_size=30), count=st.integers(1, 12))
+def test_chunks_cover_every_item_once_in_order_and_none_is_empty(lengths, count):
+    items = pd.DataFrame({"item_id": [f"i{k}" for k in range(len(lengths))],
+                          "text": pd.array(["あ" * n if n else None for n in lengths], dtype="string")})
+    chunks = item_chunks(items, count)
+    assert len(chunks) <= max(count, 1) and all(len(chunk) for chunk in chunks)
+    assert [i for chunk in chunks for i in chunk["item_id"]] == items["item_id"].tolist()
+    if lengths and count > 1 and sum(lengths) and max(lengths) * count < sum(lengths):
+        assert len(chunks) > 1  # long text with no single huge item is shared out
+
+
+INTERRUPTED_RUN = '''
+import multiprocessing, signal, sys
+from kyodo_analysis import parallel
+from kyodo_analysis.cleaning import clean_table
+from kyodo_analysis.wordlists import word_lists
+
+
+def interrupt(signum, frame):
+    raise KeyboardInterrupt  # as the command line does with SIGTERM
+
+
+if __name__ == "__main__":
+    signal.signal(signal.SIGTERM, interrupt)
+    parallel.SERIAL_BELOW = 0
+    items = clean_table(sys.argv[1]).items
+    print("ready", flush=True)
+    try:
+        while True:
+            parallel.item_stages(items, word_lists(), workers=2)
+    except KeyboardInterrupt:  # the pool has ended by the time the interrupt reaches the caller
+        sys.exit(130 if not multiprocessing.active_children() else 3)
+'''
+
+
+def descendants(pid: int) -> set[int]:
+    """Every process below ``pid`` (from /proc)."""
+    from pathlib import Path
+
+    parents = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parents[int(stat.parent.name)] = int(fields[1])
+    found, frontier = set(), {pid}
+    while frontier:
+        frontier = {child for child, parent in parents.items() if parent in frontier} - found
+        found |= frontier
+    return found
+
+
+def alive(pid: int) -> bool:
+    from pathlib import Path
+
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not __import__("pathlib").Path("/proc/self/stat").exists(), reason="reads /proc")
+def test_sigterm_during_the_pool_leaves_no_worker(tmp_path):
+    import subprocess
+    import sys
+    import time
+
+    (tmp_path / "run.py").write_text(INTERRUPTED_RUN, encoding="utf-8")
+    path = tmp_path / "synthetic.tsv"
+    path.write_text(bench().synthetic_table(20_000), encoding="utf-8")
+    run = subprocess.Popen([sys.executable, str(tmp_path / "run.py"), str(path)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert run.stdout.readline().strip() == "ready"
+        deadline = time.monotonic() + 120
+        while len(workers := descendants(run.pid)) < 3 and time.monotonic() < deadline:  # fork server + 2 workers
+            time.sleep(0.2)
+        assert len(workers) >= 3, "the pool never started"
+        run.terminate()
+        assert run.wait(timeout=60) == 130
+        deadline = time.monotonic() + 20
+        while any(alive(pid) for pid in workers) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not [pid for pid in workers if alive(pid)]
+    finally:
+        run.kill()
+        run.wait()

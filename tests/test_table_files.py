@@ -1,0 +1,122 @@
+"""Token-level tables as Parquet (and CSV while they fit in Excel), aggregate tables as CSV; read back alike."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from kyodo_analysis import tables
+from kyodo_analysis.analysis import MAIN_TABLES, SUPPORT_TABLES, TOKEN_TABLES, analyze, load_analysis, write_analysis
+from kyodo_analysis.tables import read_csv, read_parquet
+
+from .conftest import RAW, bundled_raw_dir
+
+PARQUET = ["tokens.parquet", "terms.parquet", "mentions.parquet"]
+
+
+@pytest.fixture(scope="module")
+def bundled_twice(tmp_path_factory):
+    """The bundled table analysed and written twice, in two folders."""
+    raw = bundled_raw_dir(tmp_path_factory.mktemp("raw")) / RAW.name
+    folders = [tmp_path_factory.mktemp("first"), tmp_path_factory.mktemp("second")]
+    for folder in folders:
+        write_analysis(analyze([raw]), folder)
+    return folders
+
+
+def test_token_tables_are_parquet_and_csv_with_the_same_rows_and_types(bundled_twice):
+    first, _ = bundled_twice
+    for name in TOKEN_TABLES:
+        parquet = read_parquet(first / name.replace(".csv", ".parquet"))
+        pd.testing.assert_frame_equal(parquet, read_csv(first / name))
+    tokens = read_parquet(first / "tokens.parquet")
+    assert tokens.dtypes.astype(str).to_dict() == {
+        "item_id": "string", "token_no": "Int64", "surface": "string", "base": "string", "lemma": "string",
+        "lemma_reading": "string", "pos1": "string", "pos2": "string", "pos3": "string", "is_unknown": "boolean",
+        "start": "Int64"}
+    assert tokens["lemma_reading"].isna().any()  # an unknown word's empty reading is missing, as in the CSV
+
+
+def test_two_runs_write_byte_identical_files_parquet_included(bundled_twice):
+    first, second = bundled_twice
+    names = sorted(p.name for p in first.iterdir())
+    assert names == sorted(p.name for p in second.iterdir())
+    assert set(PARQUET) <= set(names) and sum(n.endswith(".csv") for n in names) == len(MAIN_TABLES + SUPPORT_TABLES)
+    for name in names:
+        assert (first / name).read_bytes() == (second / name).read_bytes(), name
+
+
+def test_metadata_lists_every_file_written_with_its_rows(bundled_twice):
+    first, _ = bundled_twice
+    listed = json.loads((first / "metadata.json").read_text(encoding="utf-8"))["tables"]
+    assert set(listed) == {p.name for p in first.iterdir()} - {"metadata.json"}
+    assert listed["tokens.parquet"] == listed["tokens.csv"] and listed["tokens.parquet"]["rows"] > 1000
+
+
+def test_a_token_table_past_excels_rows_is_parquet_only_and_still_loads(bundled_twice, tmp_path, monkeypatch):
+    first, _ = bundled_twice
+    analysis = load_analysis(first)
+    mentions = len(analysis["mentions"])
+    monkeypatch.setattr(tables, "EXCEL_ROWS", mentions + 1)  # mentions fit exactly (header included); tokens do not
+    write_analysis(analysis, tmp_path)
+    written = {p.name for p in tmp_path.iterdir()}
+    assert {"mentions.csv", "mentions.parquet", "tokens.parquet", "terms.parquet"} <= written
+    assert "tokens.csv" not in written and "terms.csv" in written  # every term is a mention: terms ≤ mentions
+    reloaded = load_analysis(tmp_path)
+    for name in ("tokens", "terms", "mentions", "keywords", "codes"):
+        pd.testing.assert_frame_equal(reloaded[name], analysis[name])
+
+
+def test_loading_reads_parquet_where_it_read_csv_and_older_csv_only_outputs(bundled_twice, tmp_path):
+    first, _ = bundled_twice
+    loaded = load_analysis(first)
+    for name in TOKEN_TABLES:
+        (tmp_path / name).write_bytes((first / name).read_bytes())
+        pd.testing.assert_frame_equal(loaded[name], read_csv(first / name))
+    (first / "tokens.csv").rename(tmp_path / "kept.csv")  # load_analysis must not need the CSV
+    try:
+        pd.testing.assert_frame_equal(load_analysis(first)["tokens"], loaded["tokens"])
+    finally:
+        (tmp_path / "kept.csv").rename(first / "tokens.csv")
+
+
+def test_the_package_keeps_its_own_string_storage_with_pyarrow_installed(bundled_twice):
+    pytest.importorskip("pyarrow")
+    loaded = load_analysis(bundled_twice[0])
+    for name in ("tokens", "terms", "keywords"):
+        storages = {frame.dtype.storage for _, frame in loaded[name].items() if isinstance(frame.dtype, pd.StringDtype)}
+        assert storages == {"python"}, name
+
+
+def test_the_fast_csv_writer_gives_the_reference_bytes_for_every_table(bundled_twice, tmp_path):
+    from kyodo_analysis.analysis import DECIMALS
+
+    analysis = load_analysis(bundled_twice[0])
+    for name, frame in analysis.tables.items():
+        frame = frame.round(DECIMALS)
+        tables.write_csv(frame, tmp_path / "fast.csv")
+        tables.write_csv_reference(frame, tmp_path / "reference.csv")
+        assert (tmp_path / "fast.csv").read_bytes() == (tmp_path / "reference.csv").read_bytes(), name
+
+
+TEXT = st.one_of(st.none(), st.just(""), st.text(alphabet='a,"\n\r ;あ\t\'x補', max_size=6))
+
+
+@settings(max_examples=80, deadline=None)
+@given(rows=st.lists(st.tuples(TEXT, st.one_of(st.none(), st.integers(-3, 10**12)), st.booleans(),
+                               st.one_of(st.none(), st.floats(allow_nan=False, allow_infinity=False, width=32)), TEXT),
+                     max_size=25),
+       rows_at_once=st.integers(1, 7))
+def test_the_fast_csv_writer_quotes_and_leaves_empty_as_pandas_does(rows, rows_at_once, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("csv")
+    frame = pd.DataFrame(rows, columns=["text", "count", "flag", "value", "note"]).astype(
+        {"text": "string", "count": "Int64", "flag": bool, "value": "Float64"})
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(tables, "ROWS_AT_ONCE", rows_at_once)
+        tables.write_csv(frame, folder / "fast.csv")
+    tables.write_csv_reference(frame, folder / "reference.csv")
+    assert (folder / "fast.csv").read_bytes() == (folder / "reference.csv").read_bytes()
