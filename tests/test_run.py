@@ -152,3 +152,19 @@ def test_the_pages_name_the_runs_own_folder_and_the_year_change(run_output):
     text = "\n".join(p.text for p in Document(str(base / "reports" / "kyodo_summary.docx")).paragraphs)
     assert text.startswith("「これまでの取り組みに係る協働の成果等」の計量テキスト分析")  # the manifest's title, once
     assert "各文の数字は processed の表" in text and "追加 1 事業 (NO 8 協働ポータルサイト (2025年度から))" in text
+
+
+def test_every_figure_is_at_most_16_cm_wide_as_saved(run_output):
+    """A figure wider than the text column is shrunk by Word and its 8 pt text with it (a label that runs out
+    of its panel widens the tight bounding box): every PNG of the two-year run fits 16 cm at 200 dpi."""
+    import struct
+
+    from kyodo_analysis.plots import DPI, WIDTH
+
+    base, _ = run_output
+    limit = round((WIDTH + 2 * 0.15) * DPI)  # the figure and its padding: 16 cm
+    widths = {}
+    for png in sorted((base / "reports" / "figures").glob("*.png")):
+        with png.open("rb") as handle:
+            widths[png.name] = struct.unpack(">I", handle.read(24)[16:20])[0]  # IHDR width
+    assert widths and {n: w for n, w in widths.items() if w > limit + 2} == {}

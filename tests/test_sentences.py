@@ -82,7 +82,7 @@ def test_the_bundled_page_says_what_its_items_are_about_by_programs(cases):
     assert S.empty_cells_sentence(analysis) == (
         "NO 6 逗子文化プラザ市民交流センター は「限界」「今後」が空欄です。記入がなかったこと自体が一つの所見です。"
         "「限界」が空欄でも、限界がなかったという意味ではありません。")
-    assert S.groups_sentence(analysis) == "区分ごとに比べます: 「財政的支援」「人的支援」「場の提供」 の 3 つ。比べる単位は事業です。"
+    assert S.groups_sentence(analysis) == "区分ごとに比べます: 「財政的支援」「人的支援」「場の提供」 の 3 つ。"
     assert "団体" in S.compound_sentence(analysis) or "センター" in S.compound_sentence(analysis)
 
 

@@ -57,7 +57,9 @@ def summary_lines(table: Table) -> list[str]:
     """What a table holds, for a person deciding whether to trust it."""
     programs, items, aspects = table.programs, table.items, table.schema.aspects
     city = f", 市町村 {table.city}" if table.city else ""
-    lines = [f"{table.path}: 文字コード {table.encoding}, {year_label(table.year)}{city}, "
+    read_as = (f"Excel のシート {table.encoding.removeprefix('xlsx:')}" if table.encoding.startswith("xlsx:")
+               else f"文字コード {table.encoding}")
+    lines = [f"{table.path}: {read_as}, {year_label(table.year)}{city}, "
              f"事業 {len(programs)} 件, 項目 {len(items)} 件 (スキーマ: {table.schema.source})"]
     if "support_type" in table.schema.columns:
         label = table.schema.columns["support_type"][0]
@@ -304,8 +306,10 @@ YEAR_NOTEBOOK = "4.0-year-over-year.ipynb"
 
 
 def shown_path(path: Path) -> str:
-    """A folder as the reader of a report knows it: relative to where the run was started (no absolute path)."""
-    return Path(os.path.relpath(Path(path).resolve(), Path.cwd().resolve())).as_posix()
+    """A folder as the reader of a report knows it: relative to where the run was started when it lies
+    there (data/processed), else as it was given on the command line."""
+    resolved, here = Path(path).resolve(), Path.cwd().resolve()
+    return resolved.relative_to(here).as_posix() if resolved.is_relative_to(here) else Path(path).as_posix()
 
 
 def report_stages(analysis: Analysis, args: argparse.Namespace, reports: Path, data_dir: Path) -> None:

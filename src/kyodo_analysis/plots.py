@@ -367,7 +367,7 @@ def _term_bars(ax, rows: pd.DataFrame, color: str, left: bool, n_terms: int, slo
     ax.set_ylim(-0.6, slots - 0.4)
     if rows.empty:
         ax.set_yticks([])
-        message = "語なし" if n_terms == 0 else f"全 {n_terms} 語が同数 (1位を選べません)"
+        message = "語なし" if n_terms == 0 else f"全 {n_terms} 語が\n同数 (1位を\n選べません)"  # fits a narrow panel
         ax.text(0.5, 0.5, message, transform=ax.transAxes, ha="center", va="center", color="#666666")
 
 

@@ -493,6 +493,14 @@ def inert_outputs(nb) -> None:
                 data["text/markdown"] = inert_markdown("".join(value) if isinstance(value, list) else value)
 
 
+def page_title(nb, fallback: str) -> str:
+    """The rendered page's title (the browser tab): the notebook's first heading, not 「Notebook」."""
+    for cell in nb.cells:
+        if cell.cell_type == "markdown" and cell.source.lstrip().startswith("#"):
+            return cell.source.lstrip().splitlines()[0].lstrip("#").strip()
+    return fallback
+
+
 def _strip_ansi(text: str) -> str:
     return re.sub(r"\x1b\[[0-9;]*m", "", text)
 
@@ -528,7 +536,8 @@ def execute_notebook(notebook: str | Path, html_path: str | Path, parameters: di
         if cell.cell_type == "code":
             cell.outputs = [o for o in cell.outputs if not (o.get("output_type") == "stream" and o.get("name") == "stderr")]
     body, _ = HTMLExporter(template_name="lab", exclude_input=True, exclude_input_prompt=True,
-                           exclude_output_prompt=True).from_notebook_node(nb)
+                           exclude_output_prompt=True).from_notebook_node(nb, resources={"metadata": {
+                               "name": page_title(nb, Path(notebook).stem)}})
     body = without_mathjax(body)
     html_path = Path(html_path)
     html_path.parent.mkdir(parents=True, exist_ok=True)

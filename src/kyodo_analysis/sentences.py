@@ -100,7 +100,8 @@ def empty_cells_sentence(analysis: Analysis) -> str:
 
 def outputs_sentence(out_dir: str) -> str:
     """Where this run wrote its tables, as the run was told (``--out``)."""
-    return (f"処理の結果は {out_dir} に CSV (items.csv ほか) として書かれ、Excel でも開けます。"
+    return (f"処理の結果は {out_dir} に CSV (items.csv ほか) として書かれています。Excel では同じ表を "
+            "kyodo_tables.xlsx で開きます (CSV はデータとして正確に読むためのもので、ダブルクリックでは開きません)。"
             "処理は src/kyodo_analysis/cleaning.py にあります。")
 
 
@@ -153,7 +154,7 @@ def groups_sentence(analysis: Analysis) -> str:
         named = f" (「{groups[0]}」)" if groups else ""
         return (f"この表の{comparison.by_label}は 1 つだけ{named} なので、{comparison.by_label}どうしの比較はなく、"
                 "以下は表全体の記述です。")
-    return f"{comparison.by_label}ごとに比べます: {listed(groups)} の {len(groups)} つ。比べる単位は事業です。"
+    return f"{comparison.by_label}ごとに比べます: {listed(groups)} の {len(groups)} つ。"
 
 
 def one_group_terms(distinctive: pd.DataFrame, programs: pd.DataFrame, by: str, top: int = 5) -> list[str]:
@@ -220,7 +221,10 @@ def code_test_sentence(analysis: Analysis, alpha: float = 0.05) -> str:
         reason = f" (補正後に取りうる最小の p は {floor:.3f})" if floor is not None and not pd.isna(floor) else ""
         return (f"{int(sizes.sum())} 事業 ({split}) では、どの{what}の違いも検定では示せないため{reason}、"
                 "表は記述にとどめます。")
-    tested = codes.dropna(subset=["p_holm"]).drop_duplicates(["year", "code", "aspect"])
+    # one test per code × aspect of the page's family (cities compared across years: each city's rows carry
+    # its own table's year, yet the family is one)
+    family = ["code", "aspect"] if comparison.by == "city" else ["year", "code", "aspect"]
+    tested = codes.dropna(subset=["p_holm"]).drop_duplicates(family)
     if tested.empty:
         return "検定できるコードがありません。"
     below = tested[tested["p_holm"] < alpha]
