@@ -58,3 +58,15 @@ def test_year_precedence(tmp_path):
     assert main(["clean", str(raw), "--out", str(out)]) == 0
     assert set(read_csv(out / "programs.csv")["year"]) == {2022}
     assert main(["clean", str(raw), "--out", str(folder / "processed")]) == 2  # never inside the raw folder
+
+
+def test_a_city_name_close_to_another_rows_and_a_year_against_the_file_name_are_warned(raw_dir, capsys):
+    new = raw_dir / "kyodo_seika_2025.tsv"
+    shutil.copy(RAW, new)
+    assert main(["manifest", "add", str(new), "--year", "2024", "--city", "逗子"]) == 0
+    err = capsys.readouterr().err
+    assert "市町村名「逗子」は、マニフェストの「逗子市」と似ていますが、別の市町村として扱います" in err
+    assert "--city 逗子市" in err
+    assert "年度を 2024 で登録しましたが、ファイル名からは 2025 年度と読めます" in err
+    assert main(["manifest", "add", str(new), "--year", "2025", "--city", "逗子市"]) == 0
+    assert "警告" not in capsys.readouterr().err  # the same city, the file name's year: nothing to say

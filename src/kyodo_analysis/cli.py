@@ -34,6 +34,7 @@ from .manifest import (
     check_checksums,
     check_year,
     entry_for,
+    entry_warnings,
     resolve_city,
     resolve_year,
     schema_for_new_row,
@@ -195,6 +196,7 @@ def cmd_manifest_add(args: argparse.Namespace) -> int:
     print(f"{path.parent / 'manifest.csv'}: {entry.file} を{'更新' if replaced else '追加'}しました "
           f"({year_label(entry.fiscal_year or None)}, 事業 {len(table.programs)} 件, 項目 {len(table.items)} 件, "
           f"sha256 {entry.sha256[:12]}…)")
+    print_warnings(entry_warnings(path, entry))
     return 0
 
 

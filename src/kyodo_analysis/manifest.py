@@ -264,3 +264,31 @@ def add_to_manifest(path: str | Path, year: int | None, city: str | None = None,
     entries = [entry if e.file == path.name else e for e in entries] if old else [*entries, entry]
     write_manifest(path.parent, entries)
     return entry, old is not None
+
+
+def entry_warnings(path: str | Path, entry: Entry) -> list[str]:
+    """What a manifest row may have got wrong without being an error: a city name close to another row's
+    (逗子 beside 逗子市 would be analysed as two cities, and a city's years never compared), and a year that
+    contradicts the one its file name gives."""
+    path = Path(path)
+    warnings = []
+    others = {e.city for e in read_manifest(path.parent) or [] if e.file != entry.file and e.city != entry.city}
+    close = sorted(c for c in others if _close_names(c, entry.city))
+    if close:
+        warnings.append(f"市町村名「{entry.city}」は、マニフェストの「{'」「'.join(close)}」と似ていますが、別の市町村として"
+                        f"扱います (年度の比較は同じ市町村の中だけ)。同じ市町村なら --city {close[0]} で登録し直してください。")
+    named = year_from_name(path.stem)
+    if entry.fiscal_year is not None and named is not None and named != entry.fiscal_year:
+        warnings.append(f"{entry.file}: 年度を {entry.fiscal_year} で登録しましたが、ファイル名からは {named} 年度と読めます。"
+                        f"正しいか確かめてください (直すなら --year {named})。")
+    return warnings
+
+
+def _close_names(a: str, b: str) -> bool:
+    """Two city names a person may have meant as one: equal after NFKC and without spaces, or one the
+    other with a suffix such as 市・町・村 (逗子 / 逗子市)."""
+    def plain(name: str) -> str:
+        return "".join(unicodedata.normalize("NFKC", name).split())
+    x, y = plain(a), plain(b)
+    return bool(x and y) and (x == y or x.startswith(y) or y.startswith(x))
+
