@@ -783,3 +783,18 @@ def test_toml_nested_very_deep_is_refused_at_once(tmp_path, capsys, raw_dir, opt
     status, err = status_and_error(capsys, "analyze", "--raw-dir", str(raw_dir), "--out", str(tmp_path / "o"),
                                    option, str(deep))
     assert status == 2 and "deep.toml" in err and "入れ子" in err
+
+
+def test_a_refused_run_leaves_no_folder_or_lock_of_its_own(tmp_path, raw_dir):
+    """A run stopped by bad input (here a --by no table has) writes nothing: the folders it would have made
+    and its lock file are gone again; a folder that was there before stays, without a lock file."""
+    from .conftest import cli
+
+    out, reports = tmp_path / "new" / "processed", tmp_path / "new" / "reports"
+    status, _, err = cli("run", "--raw-dir", str(raw_dir), "--by", "rating", "--out", str(out), "--reports", str(reports))
+    assert status == 2 and "Traceback" not in err
+    assert not (tmp_path / "new").exists()
+    existing = tmp_path / "kept"
+    existing.mkdir()
+    assert cli("analyze", "--raw-dir", str(raw_dir), "--by", "rating", "--out", str(existing))[0] == 2
+    assert existing.is_dir() and list(existing.iterdir()) == []

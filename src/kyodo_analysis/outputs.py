@@ -336,6 +336,35 @@ def generations(*folders: str | Path, warn=None) -> Iterator[list[Path]]:
     know (earlier outputs left in place, a killed run's transaction finished)."""
     warn = warn or (lambda message: None)
     paths = [check_folder(f) for f in folders]
+    made = _made_by_this_run(paths)
+    try:
+        with _generations(paths, warn) as stagings:
+            yield stagings
+    except BaseException:
+        _unmake(made)  # a failed run leaves no folder or lock file of its own behind
+        raise
+
+
+def _made_by_this_run(paths: list[Path]) -> list[Path]:
+    """What a run is about to create in order to write to ``paths``: the missing folders (deepest first)
+    and the lock files not yet there."""
+    made: list[Path] = []
+    for folder in paths:
+        made += [p for p in [folder / LOCK, folder, *folder.parents] if not p.exists() and not p.is_symlink()]
+    return made
+
+
+def _unmake(made: list[Path]) -> None:
+    """Remove what this run made (lock files, then the folders it created, when left empty)."""
+    for path in made:
+        try:
+            path.rmdir() if path.name != LOCK else path.unlink(missing_ok=True)
+        except OSError:
+            pass  # not empty (another run's files): kept
+
+
+@contextlib.contextmanager
+def _generations(paths: list[Path], warn) -> Iterator[list[Path]]:
     stagings: list[Path] = []
     with contextlib.ExitStack() as stack:
         try:
