@@ -196,7 +196,7 @@ def test_three_cities_with_their_own_schemas_run_end_to_end_and_compare_by_city(
     sheets = load_workbook(tmp_path / "reports" / "kyodo_tables.xlsx", read_only=True).sheetnames
     assert "市町村×観点の項目数" in sheets and "成果と課題の語(同じ事業)" in sheets
     text = "\n".join(p.text for p in Document(tmp_path / "reports" / "kyodo_summary.docx").paragraphs)
-    assert "市町村ごとに成果として挙げたこと・課題として挙げたこと" in text and "架空市A (5 事業)" in text and "区分" not in text
+    assert "市町村ごとに成果として挙げたこと・課題として挙げたこと" in text and "架空市A (2024年度・5 事業)" in text and "区分" not in text
     page = (tmp_path / "reports" / "3.0-support-types.html").read_text(encoding="utf-8")
     assert "## 市町村" not in page and "市町村ごとの特徴語" in page and "架空市C" in page
     assert "効果" not in page.split("<body")[1]  # Zushi's aspect labels never leak into another schema's report
@@ -291,6 +291,16 @@ def test_cities_of_different_years_are_compared_each_by_its_own_table(tmp_path):
     assert compared_labels(result.metadata) == {"架空市A": "架空市A (2024年度)", "架空市B": "架空市B (2023年度)",
                                                 "架空市C": "架空市C (2022年度)"}
     assert page_years(result) == [None] and len(for_year(result)["items"]) == 40  # one page compares the three
+    # every label names each city's year: the sentences, the Word headings and the figures' group labels
+    from kyodo_analysis import sentences
+    from kyodo_analysis.plots import group_names
+
+    page = for_year(result)
+    assert sentences.groups_sentence(page).startswith("市町村ごとに比べます: 「架空市A (2024年度)」「架空市B (2023年度)」")
+    assert [s.split(" 事業)")[0] for s in sentences.summary_sentences(page)] == [
+        "架空市A (2024年度・5", "架空市B (2023年度・5", "架空市C (2022年度・3"]
+    shown, _ = group_names(list(years), 40, "市町村", page.metadata)
+    assert shown == {"架空市A": "架空市A (2024年度)", "架空市B": "架空市B (2023年度)", "架空市C": "架空市C (2022年度)"}
 
 
 def test_a_city_with_two_years_is_compared_by_its_latest_or_chosen_table_never_both(tmp_path):

@@ -28,7 +28,7 @@ from .coding import tests_run
 from .labels import STATUS_JA
 from .schema import Comparison
 from .stats import RANK_KEY, aspect_counts, group_order, largest, top_with_ties
-from .years import cities, known_years, pooled_changes, term_shifts, trend_group_label, year_cities
+from .years import cities, compared_labels, known_years, pooled_changes, term_shifts, trend_group_label, year_cities
 
 POSITIVE_COLOR, NEGATIVE_COLOR = "#2b83ba", "#d7191c"  # the aspects a schema marks positive / negative
 OTHER_ASPECT_COLORS = ["#7b7b7b", "#a6761d", "#66a61e", "#e7298a", "#8c6bb1", "#17becf"]
@@ -221,15 +221,17 @@ def _halves(name: str) -> str:
     return f"{name[:cut].rstrip()}\n{name[cut:].lstrip()}" if 0 < cut < len(name) else name
 
 
-def group_names(order: list[str], ems: float, what: str) -> tuple[dict[str, str], str]:
-    """How each group is written where ``ems`` full-width characters fit on a line: as it is, or split
-    into two halves, when every name fits so; otherwise each group as a circled number (①, ②…) with the
-    full names in a note for the footnote (one style per figure, never a mix)."""
-    names = [str(name) for name in order]
-    if all(_ems(name) <= 2 * ems for name in names):
-        return {name: name if _ems(name) <= ems else _halves(name) for name in names}, ""
+def group_names(order: list[str], ems: float, what: str, metadata: dict | None = None) -> tuple[dict[str, str], str]:
+    """How each group is written where ``ems`` full-width characters fit on a line: as it is (a compared
+    city with its table's year, :func:`years.compared_labels`), or split into two halves, when every name
+    fits so; otherwise each group as a circled number (①, ②…) with the full names in a note for the
+    footnote (one style per figure, never a mix)."""
+    full = compared_labels(metadata or {})
+    names = {str(name): full.get(str(name), str(name)) for name in order}
+    if all(_ems(label) <= 2 * ems for label in names.values()):
+        return {name: label if _ems(label) <= ems else _halves(label) for name, label in names.items()}, ""
     shown = {name: CIRCLED[k % len(CIRCLED)] for k, name in enumerate(names)}
-    return shown, f"{what}: " + "、".join(f"{shown[name]} {name}" for name in names) + "。"
+    return shown, f"{what}: " + "、".join(f"{shown[name]} {label}" for name, label in names.items()) + "。"
 
 
 def provenance(metadata: dict) -> str:
@@ -322,7 +324,7 @@ def plot_items_by_aspect(programs: pd.DataFrame, metadata: dict) -> Figure:
     if len(x) < MIN_SLOTS:  # one or two groups keep the bar width of three, not stretched across the figure
         middle = (len(x) - 1) / 2
         ax.set_xlim(middle - MIN_SLOTS / 2, middle + MIN_SLOTS / 2)
-    names, named = group_names(order, 40 / max(len(order), MIN_SLOTS), comparison.by_label)
+    names, named = group_names(order, 40 / max(len(order), MIN_SLOTS), comparison.by_label, metadata)
     ax.set_xticks(x, [f"{names[g]}\n({n}事業)" for g, n in zip(order, table["programs"], strict=True)])
     ax.set_ylabel("項目数")
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
@@ -392,7 +394,7 @@ def plot_effect_vs_limitation(keywords: pd.DataFrame, items: pd.DataFrame, metad
     fig, axes = new_figure(0.6 * len(order) + 0.19 * sum(rows) + 0.4, ncols=2, nrows=max(len(order), 1),
                            gridspec_kw={"height_ratios": rows or [1]})
     axes = np.atleast_2d(axes)
-    names, named = group_names(order, 16, comparison.by_label)
+    names, named = group_names(order, 16, comparison.by_label, metadata)
     for k, group in enumerate(order):
         for j, side in enumerate(sides):
             ax = axes[k, j]
@@ -433,7 +435,7 @@ def plot_distinctive_terms(distinctive: pd.DataFrame, items: pd.DataFrame, metad
     ncols, nrows = min(len(order), PANELS_PER_ROW), -(-len(order) // PANELS_PER_ROW)  # rows of three panels
     fig, axes = new_figure(nrows * (0.22 * slots + 1.2 if slots else 1.3), ncols=ncols, nrows=nrows, sharex=True)
     axes = np.atleast_1d(axes).ravel()
-    names, named = group_names([comparison.label(g) if by == "aspect" else g for g in order], 30 / ncols, what)
+    names, named = group_names([comparison.label(g) if by == "aspect" else g for g in order], 30 / ncols, what, metadata)
     for ax in axes[len(order):]:
         ax.set_axis_off()  # the empty places of the last row
     for ax, support in zip(axes, order, strict=False):
@@ -518,7 +520,7 @@ def plot_code_heatmap(codes: pd.DataFrame, items: pd.DataFrame, metadata: dict, 
     panels = heatmap_panels(codes, comparison)
     columns = {a: [g for g in order if (codes.loc[codes["aspect"] == a, by] == g).any()] for a in panels}
     n_columns = sum(len(c) for c in columns.values())
-    names, named = group_names(order, 30 / max(n_columns, 1), what)
+    names, named = group_names(order, 30 / max(n_columns, 1), what, metadata)
     fig, axes = new_figure(0.3 * len(code_order) + 1.3, ncols=len(panels), sharey=True,
                            gridspec_kw={"width_ratios": [max(len(columns[a]), 1) for a in panels]})
     axes = np.atleast_1d(axes)
@@ -580,7 +582,7 @@ def plot_network(nodes: pd.DataFrame, edges: pd.DataFrame, items: pd.DataFrame, 
     if not (edges["kind"] == "term").any():
         return plot_note(f"共起ネットワーク (同じ項目に出てくる語; 色付きの札は{what})",
                          "2 項目以上で一緒に使われる語がないため、共起ネットワークはありません", metadata)
-    names, named = group_names(order, 10, what)
+    names, named = group_names(order, 10, what, metadata)
     position = spread_labels(nodes, size=(5.6, 4.6), font=8.0)
     fig, ax = new_figure(5.6)
     max_j = edges["jaccard"].max() if len(edges) else 1
@@ -652,7 +654,7 @@ def plot_correspondence(term_coords: pd.DataFrame, group_coords: pd.DataFrame, i
         ax.annotate("\n".join(lines), (row.px, row.py), xytext=(5, -6 if below else 5), textcoords="offset points",
                     fontsize=8, va="top" if below else "bottom",
                     bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none", "alpha": 0.8})
-    names, named = group_names(order, 10, what)
+    names, named = group_names(order, 10, what, metadata)
     for row in group_coords.itertuples(index=False):
         x, y = getattr(row, x_dim), getattr(row, y_dim) if y_dim else 0.0
         color = support_color(row.group, order) if row.group in order else "#333333"
@@ -787,7 +789,7 @@ def plot_items_by_year(programs: pd.DataFrame, metadata: dict) -> Figure:
     aspects = tuple(a for a in comparison.aspect_keys if programs[f"n_{a}"].notna().any())
     per_year = {year: aspect_counts(programs[programs["year"] == year], comparison) for year in years}
     top = max([int(v) for t in per_year.values() for a in aspects for v in t[f"n_{a}"].dropna()], default=1)
-    names, named = group_names(order, 45 / max(len(order), 1), comparison.by_label)
+    names, named = group_names(order, 45 / max(len(order), 1), comparison.by_label, metadata)
     for ax, support in zip(axes, order, strict=True):
         x = np.arange(len(years))
         aspect_bars(ax, comparison, x, lambda aspect, g=support: [
@@ -866,7 +868,7 @@ def plot_codes_by_year(codes: pd.DataFrame, items: pd.DataFrame, metadata: dict)
         ax.set_title(comparison.label(aspect, long=True), fontsize=9)
         ax.tick_params(length=0)
         ax.spines[:].set_visible(False)
-    names, named = group_names(order, 30 / max(len(columns), 1), comparison.by_label)
+    names, named = group_names(order, 30 / max(len(columns), 1), comparison.by_label, metadata)
     ax.set_xticks(range(len(columns)), [f"{names[s]}\n{y}" for s, y in columns], fontsize=8)
     what = comparison.by_label
     fig.suptitle(f"年度ごとのコード × {what} (コードの項目がある事業数 / その観点の項目がある事業数)", fontsize=9.5)

@@ -15,7 +15,7 @@ from .analysis import Analysis, select_year
 from .labels import CATEGORY_JA, STATUS_JA, UNKNOWN_YEAR, year_label
 from .schema import Comparison, zushi_comparison
 from .stats import ALL_ASPECTS, ALL_GROUPS, group_order, largest, top_with_ties
-from .years import cities, known_years, of_city, trend_group_label, year_cities
+from .years import cities, compared_labels, known_years, of_city, trend_group_label, year_cities
 
 NO_CODE = "コードなし"  # the row of the items no coding rule matched
 SUMMARY_ITEMS = 10  # items quoted per code and side; the counts beside them are always complete
@@ -146,6 +146,12 @@ def left_out_sentence(left_out: int) -> str:
 # ---------------------------------------------------------------- 3.0 groups
 
 
+def group_name(group: str, analysis: Analysis) -> str:
+    """A group as a reader meets it: a compared city with its table's year (「架空市A (2024年度)」, cities
+    compared across years), any other group as it is."""
+    return compared_labels(analysis.metadata).get(str(group), str(group))
+
+
 def groups_sentence(analysis: Analysis) -> str:
     """What the page compares, named from this table: the grouping column and its groups."""
     comparison = Comparison.from_metadata(analysis.metadata)
@@ -154,7 +160,7 @@ def groups_sentence(analysis: Analysis) -> str:
         named = f" (「{groups[0]}」)" if groups else ""
         return (f"この表の{comparison.by_label}は 1 つだけ{named} なので、{comparison.by_label}どうしの比較はなく、"
                 "以下は表全体の記述です。")
-    return f"{comparison.by_label}ごとに比べます: {listed(groups)} の {len(groups)} つ。"
+    return f"{comparison.by_label}ごとに比べます: {listed([group_name(g, analysis) for g in groups])} の {len(groups)} つ。"
 
 
 def one_group_terms(distinctive: pd.DataFrame, programs: pd.DataFrame, by: str, top: int = 5) -> list[str]:
@@ -348,7 +354,9 @@ def summary_sentences(analysis: Analysis) -> list[str]:
                 parts.append(topic_phrase(side, label))
             else:
                 parts.append(f"{label}の {side['item_id'].nunique()} 項目 ({_programs(side)} 事業)")
-        sentences.append(f"{group} ({len(own)} 事業): " + "。".join(parts) + "。")
+        name = group_name(group, analysis)  # 架空市A (2024年度) → 架空市A (2024年度・5 事業)
+        counted = f"{name[:-1]}・{len(own)} 事業)" if name != str(group) else f"{group} ({len(own)} 事業)"
+        sentences.append(f"{counted}: " + "。".join(parts) + "。")
     return sentences
 
 

@@ -18,6 +18,7 @@ from .sentences import (
     NOTEBOOK_TEXT,
     document_intro,
     document_title,
+    group_name,
     no_codes_sentence,
     review_summary,
     summary_sentences,
@@ -83,9 +84,10 @@ def _table(doc, frame: pd.DataFrame, widths_cm: list[float] | None = None) -> No
                 cell.width = Cm(widths_cm[k])
 
 
-def _support_section(doc, summary: pd.DataFrame, comparison: Comparison, group: str, sentence: str) -> None:
+def _support_section(doc, summary: pd.DataFrame, comparison: Comparison, group: str, sentence: str,
+                     heading: str) -> None:
     """One group's sentence and its rows of :func:`review_summary`: the city's items by code."""
-    doc.add_heading(group, level=2)
+    doc.add_heading(heading, level=2)
     doc.add_paragraph(sentence)
     rows = summary[summary[comparison.by_label] == group] if len(summary) else summary
     if rows.empty:
@@ -134,7 +136,7 @@ def write_summary(analysis: Analysis, figures: Path, path: str | Path, out_dir: 
         if no_codes_sentence(part):
             doc.add_paragraph(no_codes_sentence(part))
         for group, sentence in zip(group_order(part["items"], comparison.by), summary_sentences(part), strict=True):
-            _support_section(doc, summary, comparison, group, sentence)
+            _support_section(doc, summary, comparison, group, sentence, group_name(group, part))
         for name, caption in figures_shown(comparison):
             if (figures / f"{name}{suffix}.png").exists():
                 number += 1
