@@ -389,7 +389,9 @@ def plot_effect_vs_limitation(keywords: pd.DataFrame, items: pd.DataFrame, metad
     order = group_order(sided, by)
     left_out_groups = [g for g in group_order(items, by) if g not in order]
     ranked = {(g, s): ranked_terms(keywords, by, g, comparison.side(s), top, 2 * top) for g in order for s in sides}
-    rows = [max(1, len(ranked[g, "negative"][0]), len(ranked[g, "positive"][0])) for g in order]
+    # a panel with no bar says why in three lines: its row is never lower than that
+    rows = [max(3 if any(ranked[g, s][0].empty for s in sides) else 1, *(len(ranked[g, s][0]) for s in sides))
+            for g in order]
     scale = max([1] + [int(r[0]["n_items"].max()) for r in ranked.values() if len(r[0])])
     fig, axes = new_figure(0.6 * len(order) + 0.19 * sum(rows) + 0.4, ncols=2, nrows=max(len(order), 1),
                            gridspec_kw={"height_ratios": rows or [1]})
@@ -400,7 +402,7 @@ def plot_effect_vs_limitation(keywords: pd.DataFrame, items: pd.DataFrame, metad
             ax = axes[k, j]
             kept, left_out, n_terms = ranked[group, side]
             _term_bars(ax, kept, polarity_color(side), side == "negative", n_terms, rows[k], scale)
-            note = f" (同数で省いた {left_out} 語)" if left_out and len(kept) else ""
+            note = f"\n(同数で省いた {left_out} 語)" if left_out and len(kept) else ""  # two lines: fits the panel
             ax.set_title(f"{names[group]}: {comparison.side_label(side)}{note}", color=support_color(group, order))
     for ax in axes[-1]:
         ax.set_xlabel("その語を含む項目数")
