@@ -299,6 +299,11 @@ def test_cities_of_different_years_are_compared_each_by_its_own_table(tmp_path):
     assert sentences.groups_sentence(page).startswith("市町村ごとに比べます: 「架空市A (2024年度)」「架空市B (2023年度)」")
     assert [s.split(" 事業)")[0] for s in sentences.summary_sentences(page)] == [
         "架空市A (2024年度・5", "架空市B (2023年度・5", "架空市C (2022年度・3"]
+    from kyodo_analysis.report import items_by_group
+
+    counts = items_by_group(page["programs"], Comparison.from_metadata(page.metadata))
+    assert list(counts.index) == ["架空市A", "架空市B", "架空市C", "計"]  # one block, one total: not a 計 per year
+    assert counts["年度"].tolist() == ["2024年度", "2023年度", "2022年度", ""] and counts.loc["計", "計"] == 40
     shown, _ = group_names(list(years), 40, "市町村", page.metadata)
     assert shown == {"架空市A": "架空市A (2024年度)", "架空市B": "架空市B (2023年度)", "架空市C": "架空市C (2022年度)"}
 

@@ -80,16 +80,29 @@ def items_by_group(programs: pd.DataFrame, comparison: Comparison | None = None)
     """Items per group × aspect (from ``programs.csv``), with programs and totals, one block per year
     (never summed across years). An aspect a group's tables do not have is blank, not 0."""
     comparison = comparison or zushi_comparison()
+    by = comparison.by
+    if len(programs) and programs["year"].nunique() > 1 and programs.groupby(by)["year"].nunique().max() == 1:
+        # groups compared across years (each city by its own table): one block, each group with its year
+        table = _counts_block(programs, comparison)
+        table.insert(0, "年度", [year_label(programs.loc[programs[by] == g, "year"].iloc[0]) if g != "計" else ""
+                                for g in table.index])
+        return table
     blocks = []
     for year, part in programs.groupby("year", dropna=False, sort=True) if len(programs) else [(None, programs)]:
-        table = aspect_counts(part, comparison)
-        table.columns = ["事業数", *(comparison.label(a) for a in comparison.aspect_keys), "計"]
-        table.loc["計"] = table.sum(min_count=1)
-        table.index.name = comparison.by_label
+        table = _counts_block(part, comparison)
         if programs["year"].nunique() > 1:
             table.insert(0, "年度", year_label(year))
         blocks.append(table)
     return pd.concat(blocks)
+
+
+def _counts_block(programs: pd.DataFrame, comparison: Comparison) -> pd.DataFrame:
+    """One block of :func:`items_by_group`: programs and items per aspect of each group, and their total."""
+    table = aspect_counts(programs, comparison)
+    table.columns = ["事業数", *(comparison.label(a) for a in comparison.aspect_keys), "計"]
+    table.loc["計"] = table.sum(min_count=1)
+    table.index.name = comparison.by_label
+    return table
 
 
 def dropped_lines(log: pd.DataFrame) -> pd.DataFrame:
