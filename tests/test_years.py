@@ -201,3 +201,12 @@ def test_year_pages_get_program_counts_per_aspect_and_each_tables_source(two_yea
     sources = table_sources(analysis.metadata)
     assert sources[["city", "year", "file"]].values.tolist() == [["逗子市", 2024, RAW.name], ["逗子市", 2025, NEW_NAME]]
     assert sources["source"].tolist() == ["同梱の表 (テスト用の複製; 年度不明のまま)", "テスト用の架空データ"]
+
+
+def test_the_year_table_names_the_previous_year_on_every_row(two_year_run):
+    from kyodo_analysis.analysis import load_analysis
+    from kyodo_analysis.report import term_changes
+
+    base, _, _ = two_year_run
+    table = term_changes(load_analysis(base / "processed")["keyword_trends"])
+    assert len(table) and set(table["年度"]) == {2025} and set(table["前年度"]) == {2024}  # the note's row too

@@ -266,15 +266,17 @@ def term_changes(trends: pd.DataFrame, top: int = 10, by: str = "support_type") 
     for city in cities(trends):
         own = of_city(trends, city)
         for year in sorted(own.loc[own["z_vs_prev"].notna(), "year"].dropna().unique()):
+            previous = own.loc[own["year"] == year, "prev_year"].dropna()
+            previous = int(previous.iloc[0]) if len(previous) else None  # named on every row, the note's too
             rising, falling, left_out = term_shifts(own, int(year), top, by=by)
             for direction, part in (("増えた語", rising), ("減った語", falling)):
                 rows += [[city, r.year, r.prev_year, direction, r.term, r.n_prev, r.n, round(float(r.z_vs_prev), 2)]
                          for r in part.itertuples(index=False)]
             if rising.empty and falling.empty:
-                rows.append([city, year, None, "なし", "|z| ≥ 1.96 で増減した語はありません", None, None, None])
+                rows.append([city, year, previous, "なし", "|z| ≥ 1.96 で増減した語はありません", None, None, None])
             elif left_out:
                 note = f"同数のため {left_out} 語を省きました (keyword_trends.csv に全語)"
-                rows.append([city, year, None, "省略", note, None, None, None])
+                rows.append([city, year, previous, "省略", note, None, None, None])
     table = pd.DataFrame(rows, columns=columns)
     return table if table["市町村"].nunique() > 1 else table.drop(columns="市町村")
 
