@@ -93,3 +93,20 @@ def test_an_edited_rule_or_schema_or_other_groups_mean_a_new_analysis(project, m
     load_or_analyze("data/processed", "data/raw", {"by": "support_type", "schema": str(project / "references" / "s.toml"),
                                                    "codes": str(project / "references" / "codes.txt")})
     assert len(calls) == 3
+
+
+def test_no_comparison_falls_back_to_zushis_schema(bundled):
+    """Item 2 of issue 23: metadata without a comparison is an error naming what to do, and the views and
+    statistics require one instead of assuming Zushi's aspects."""
+    from kyodo_analysis.errors import InputError
+    from kyodo_analysis.report import view_items
+    from kyodo_analysis.schema import Comparison
+    from kyodo_analysis.stats import keywords
+
+    with pytest.raises(InputError) as error:
+        Comparison.from_metadata({"raw_files": []})
+    assert "comparison" in error.value.format() and "analyze" in error.value.format()
+    with pytest.raises(TypeError):
+        view_items(bundled.items)  # type: ignore[call-arg]
+    with pytest.raises(TypeError):
+        keywords(bundled.items, bundled.items)  # type: ignore[call-arg]
