@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 
+import pandas as pd
 import pytest
 
 from kyodo_analysis.analysis import MAIN_TABLES, load_analysis
@@ -166,10 +167,33 @@ def test_output_does_not_depend_on_the_hash_seed(tmp_path, raw_dir):
 
 
 def test_the_workbook_can_be_made_from_tables_read_back(analyzed, tmp_path):
-    """`report` after `analyze`: empty text columns read back as text, not as numbers (previous_name)."""
-    from kyodo_analysis.report import write_workbook
+    """`report` after `analyze`: the workbook made from the tables read back shows them cell by cell —
+    the items sheet every row of items.csv, the keyword sheet every row of keywords.csv (empty text
+    columns read back as text, not as numbers: previous_name)."""
+    import openpyxl
 
-    assert write_workbook(load_analysis(analyzed), tmp_path / "t.xlsx").stat().st_size > 0
+    from kyodo_analysis.report import headers, write_workbook
+    from kyodo_analysis.schema import Comparison
+
+    analysis = load_analysis(analyzed)
+    book = openpyxl.load_workbook(write_workbook(analysis, tmp_path / "t.xlsx"), read_only=True)
+    comparison = Comparison.from_metadata(analysis.metadata)
+    japanese = headers(comparison)
+
+    def shown(value, column):
+        if pd.isna(value):
+            return "年度不明" if column == "year" else None
+        return comparison.label(value) if column == "aspect" else value.item() if hasattr(value, "item") else value
+
+    for sheet, table, columns in [("項目", "items", ["item_id", "year", "support_type", "program_no", "program", "aspect",
+                                                   "item_no", "text"]),
+                                  (f"語の集計({comparison.by_label}×観点)", "keywords",
+                                   ["year", "support_type", "aspect", "term", "n", "n_items", "n_programs"])]:
+        rows = list(book[sheet].iter_rows(values_only=True))
+        header = list(rows[0])
+        expected = [tuple(shown(row[c], c) for c in columns) for _, row in analysis[table].iterrows()]
+        found = [tuple(row[header.index(japanese[c])] for c in columns) for row in rows[1:]]
+        assert len(expected) > 30 and found == expected, sheet
 
 
 def test_validate_a_table_with_only_some_aspect_columns(tmp_path, capsys):

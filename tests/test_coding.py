@@ -6,6 +6,7 @@ import pytest
 
 from kyodo_analysis.coding import code_items, code_table, parse_rules, read_rules, unused_rule_words
 from kyodo_analysis.errors import InputError
+from kyodo_analysis.schema import zushi_comparison
 from kyodo_analysis.terms import mentions
 
 RULES = """
@@ -203,7 +204,7 @@ def test_unreadable_rule_files_name_the_file(tmp_path):
 
 def test_code_table_tests_at_the_program_level(bundled, coded):
     rules, item_codes = coded
-    table = code_table(item_codes, bundled.items, [r.code for r in rules])
+    table = code_table(item_codes, bundled.items, [r.code for r in rules], comparison=zushi_comparison())
     row = table[(table["code"] == "資金") & (table["aspect"] == "all") & (table["support_type"] == "財政的支援")].iloc[0]
     assert (row["n_items"], row["n_total"], row["n_programs"], row["programs_total"]) == (1, 14, 1, 3)
     assert row["share"] == pytest.approx(1 / 14, abs=1e-6)
@@ -235,7 +236,7 @@ def test_tests_run_where_they_can_speak_with_holm_on_unrounded_p():
     items = pd.DataFrame(rows, columns=["item_id", "support_type", "program_no", "aspect"]).assign(
         source_file="t.tsv", year=pd.array([2024] * len(rows), dtype="Int64"))
     item_codes = pd.DataFrame({"item_id": [f"t-{no:02d}-effect-01" for no in range(1, 7)], "code": "X"})
-    table = code_table(item_codes, items, ["X"])
+    table = code_table(item_codes, items, ["X"], comparison=zushi_comparison())
     assert set(table["aspect"]) == {"all", "effect"}
     assert table["chi2"].tolist() == [pytest.approx(12.0)] * 4
     assert table["n_labellings"].tolist() == [924] * 4 and set(table["test"]) == {"事業単位の正確並べ替え検定"}
@@ -251,7 +252,7 @@ def test_tests_run_where_they_can_speak_with_holm_on_unrounded_p():
 def test_a_table_with_one_group_is_described_and_never_tested(bundled, coded):
     rules, item_codes = coded
     items = bundled.items.assign(support_type="区分なし")
-    table = code_table(item_codes, items, [r.code for r in rules])
+    table = code_table(item_codes, items, [r.code for r in rules], comparison=zushi_comparison())
     assert set(table["test"]) == {"none"} and table["min_p_holm"].isna().all() and table["min_p"].isna().all()
     row = table[(table["code"] == "場 or 人") & (table["aspect"] == "all")].iloc[0]
     assert (row["n_programs"], row["programs_total"]) == (3, 8)

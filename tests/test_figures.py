@@ -55,8 +55,8 @@ def test_every_figure_renders_in_three_formats_without_missing_glyphs(analysis, 
 
 
 def test_figures_are_byte_identical_on_rerun(analysis):
-    # The network (seeded layout) and the CA map (sign convention), as PNG; the run tests compare every
-    # figure of a whole run as well.
+    # The network (seeded layout) and the CA map (sign convention), drawn twice in this process, as PNG;
+    # test_reproducible compares every figure (PNG, SVG, PDF) of two separate whole runs.
     from kyodo_analysis.plots import plot_correspondence, plot_network
 
     items, metadata = analysis["items"], analysis.metadata

@@ -9,6 +9,7 @@ import pytest
 
 from kyodo_analysis.analysis import MAIN_TABLES, SUPPORT_TABLES
 from kyodo_analysis.report import write_workbook
+from kyodo_analysis.schema import zushi_comparison
 
 from .conftest import ATTACK
 
@@ -131,7 +132,7 @@ def test_long_tables_and_cells_show_their_top_and_say_how_much_is_left_out():
     assert html.count("<tr>") == 101 and "語99<" in html and "語100<" not in html  # the header row and 100 rows
     assert "先頭の" not in show_table(pd.DataFrame({"語": ["a", "b"]})).to_html()
     side = pd.DataFrame({"program_no": range(1, 13), "program": "事業", "text": [f"項目{k}" for k in range(1, 13)]})
-    lines = quoted_items(side).split("\n")
+    lines = quoted_items(side, zushi_comparison()).split("\n")
     assert lines[0] == "NO 1 事業: 項目1" and lines[9] == "NO 10 事業: 項目10"
     assert lines[10] == "…ほか 2 項目 (item_codes.csv と items.csv に全件)" and len(lines) == 11
 

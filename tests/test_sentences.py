@@ -15,7 +15,7 @@ from kyodo_analysis import sentences as S
 from kyodo_analysis.analysis import Analysis, analyze, for_city, for_year
 from kyodo_analysis.manifest import table_files
 from kyodo_analysis.report import codes_crosstab, headers, view_distinctive, view_items, view_program_changes
-from kyodo_analysis.schema import Comparison
+from kyodo_analysis.schema import Comparison, zushi_comparison
 
 from .conftest import NEW_YEAR_CSV, RAW, bundled_raw_dir, cli
 from .test_other_cities import TABLES, city_folder
@@ -190,8 +190,8 @@ def test_the_citys_own_labels_head_its_tables(cases):
     assert (headers(a)["program_no"], headers(a)["support_type"], headers(b)["program_no"]) == ("番号", "分野", "No.")
     assert "No." in view_items(cases["b"]["items"], b).columns and "NO" not in view_items(cases["b"]["items"], b).columns
     assert S.program_label(3, "公園愛護会支援", Comparison.from_metadata(cases["c"].metadata)) == "公園愛護会支援"
-    assert view_items(cases["bundled"]["items"])["年度"].unique().tolist() == ["年度不明"]
-    aspects = view_distinctive(cases["bundled"]["distinctive_aspects"])
+    assert view_items(cases["bundled"]["items"], zushi_comparison())["年度"].unique().tolist() == ["年度不明"]
+    aspects = view_distinctive(cases["bundled"]["distinctive_aspects"], comparison=zushi_comparison())
     assert "出現回数(観点)" in aspects.columns and "出現回数(区分)" not in aspects.columns
     changes = view_program_changes(cases["years"]["program_changes"], Comparison.from_metadata(cases["years"].metadata))
     assert "以前のNO" in changes.columns

@@ -20,6 +20,7 @@ from kyodo_analysis.coding import (
     program_permutation_tests,
     smallest_p,
 )
+from kyodo_analysis.schema import zushi_comparison
 from kyodo_analysis.stats import (
     clopper_pearson,
     cooccurrence,
@@ -165,7 +166,7 @@ def test_top_lists_are_never_cut_inside_a_tie():
 
 def test_effect_vs_limitation_counts_the_same_programs():
     items, term_frame = tiny()
-    paired = effect_vs_limitation(term_frame, items).set_index(["support_type", "term"])
+    paired = effect_vs_limitation(term_frame, items, zushi_comparison()).set_index(["support_type", "term"])
     # A: program 1 says "a" among its effects, program 2 among its limitations; none in both.
     assert paired.loc[("A", "a"), ["programs", "programs_effect", "programs_limitation", "programs_both"]].tolist() == [
         2, 1, 1, 0]

@@ -154,7 +154,8 @@ def test_figures_and_notebooks_cover_every_year_and_nothing_else(workflow):
 
 
 def test_a_second_run_changes_no_byte(workflow, tmp_path):
-    """Tables only: figures are compared byte for byte in test_figures, on PNG."""
+    """The CSVs of the shared run, analysed again in this process; test_reproducible compares the figures,
+    HTML, workbook and tables of two separate whole runs."""
     base, _ = workflow
     again = analyze(table_files(base / "raw"))
     write_analysis(again, tmp_path / "processed")

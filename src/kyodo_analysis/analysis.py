@@ -22,6 +22,7 @@ from .labels import HEADERS, column_labels
 from .manifest import Entry, ManifestRows, resolve_city, resolve_schema, resolve_year, sha256
 from .parallel import item_stages
 from .schema import Comparison, load_schema, merged_aspects
+from .settings import Settings
 from .spelling_variants import synonym_candidates
 from .stats import cooccurrence, correspondence, distinctive_terms, effect_vs_limitation, keywords, word_counts
 from .tables import fits_excel, read_csv, read_parquet, write_tables
@@ -348,21 +349,42 @@ def load_analysis(out_dir: str | Path) -> Analysis:
     return Analysis(tables, metadata)
 
 
-def load_or_analyze(processed_dir: str | Path, raw_dir: str | Path) -> Analysis:
-    """The processed tables if they were made from the current raw files by this version; else a fresh
-    analysis of every raw table in memory (nothing is written)."""
+INPUTS = "inputs_sha256"  # metadata: the SHA-256 of everything the tables were made from (Settings.inputs_sha256)
+
+
+def analyze_with(paths: Sequence[str | Path], settings: Settings, workers: int = 1) -> Analysis:
+    """:func:`analyze` with the word lists, rules, schema and groups of ``settings``; the metadata records
+    the SHA-256 of the inputs, which :func:`load_or_analyze` compares."""
+    key = settings.inputs_sha256(paths)
+    result = analyze(paths, schema=settings.schema, **settings.analysis_options(), workers=workers)
+    result.metadata[INPUTS] = key
+    return result
+
+
+def load_or_analyze(processed_dir: str | Path, raw_dir: str | Path,
+                    settings: Settings | dict | str | Path | None = None) -> Analysis:
+    """The processed tables if they were made from the same inputs — raw files, manifest, schemas, word
+    lists, coding rules, settings, package and dictionary (:meth:`Settings.inputs_sha256`) — else a fresh
+    analysis of every raw table in memory (nothing is written): an edited list or rule is analysed again,
+    never shown from stale tables. ``settings``: None for the project's (``kyodo-analysis.toml``, found as
+    the command line finds it: :meth:`Settings.for_project`), a settings file, or a run's settings."""
     from .manifest import table_files
 
+    settings = Settings.coerce(settings, raw_dir)
     paths = table_files(raw_dir)
+    if is_current(processed_dir, settings.inputs_sha256(paths)):
+        return load_analysis(processed_dir)
+    return analyze_with(paths, settings)
+
+
+def is_current(processed_dir: str | Path, key: str) -> bool:
+    """Whether ``processed_dir`` holds every table, made from inputs whose SHA-256 is ``key``."""
     metadata_path = Path(processed_dir) / METADATA
-    if metadata_path.exists():
-        metadata = json.loads(metadata_path.read_text(encoding="utf-8"))
-        recorded = [(f["file"], f["sha256"]) for f in metadata.get("raw_files", [])]
-        current = [(p.name, sha256(p)) for p in paths]
-        complete = all(stored_file(Path(processed_dir), name).exists() for name in MAIN_TABLES + SUPPORT_TABLES)
-        if recorded == current and metadata.get("package", {}).get("version") == __version__ and complete:
-            return load_analysis(processed_dir)
-    return analyze(paths)
+    if not metadata_path.exists():
+        return False
+    metadata = json.loads(metadata_path.read_text(encoding="utf-8"))
+    return metadata.get(INPUTS) == key and all(
+        stored_file(Path(processed_dir), name).exists() for name in MAIN_TABLES + SUPPORT_TABLES)
 
 
 def part(analysis: Analysis, column: str, value, whole: tuple[str, ...] = ()) -> tuple[dict, pd.DataFrame, dict]:

@@ -15,10 +15,11 @@ from typing import TypeVar
 import pandas as pd
 
 from .analysis import (
+    INPUTS,
     Analysis,
     Stopwatch,
-    analyze,
     analyze_tables,
+    analyze_with,
     clean_all,
     combined,
     comparison_of,
@@ -44,7 +45,7 @@ from .manifest import (
 from .outputs import Interrupted, check_folder, generation, generations, settle
 from .parallel import available_cores
 from .sentences import program_label
-from .settings import read_settings
+from .settings import KEYS, SETTINGS_FILE, Settings
 from .tables import write_tables
 from .terms import extract_terms
 from .tokens import tokenize
@@ -240,9 +241,7 @@ def output_folder(out: str | Path, *raw_dirs: str | Path) -> Path:
 
 def cmd_analyze(args: argparse.Namespace) -> int:
     output_folder(args.out, args.raw_dir)
-    result = analyze(raw_paths(args.raw_dir), schema=args.schema, forced=args.forced, stop=args.stop,
-                     synonyms=args.synonyms, codes=args.codes, by=args.by, years=getattr(args, "years", None),
-                     workers=available_cores())
+    result = analyze_with(raw_paths(args.raw_dir), args.project, workers=available_cores())
     print_warnings([*result.warnings, *formula_warning(result.tables)])
     with generation(args.out, warn=print_warning) as staging:
         written = write_analysis(result, staging)
@@ -344,7 +343,9 @@ def report_stages(analysis: Analysis, args: argparse.Namespace, reports: Path, d
     # Paths relative to the notebooks' folder, where the kernel runs: no absolute path ends up in a report.
     parameters = {"DATA_DIR": os.path.relpath(data_dir.resolve(), notebooks.resolve()),
                   "RAW_DIR": os.path.relpath(Path(args.raw_dir).resolve(), notebooks.resolve()), "YEAR": None,
-                  "OUT_DIR": shown_path(Path(args.out))}  # the final folder, not the staging one
+                  "OUT_DIR": shown_path(Path(args.out)),  # the final folder, not the staging one
+                  # the run's settings (None for `report`: the project's), so the notebooks read its tables
+                  "SETTINGS": args.project.as_dict() if hasattr(args, "project") else None}
     jobs = [(notebooks / name, reports / name.replace(".ipynb", ".html" if year is None else f"_{year}.html"),
              {**parameters, "YEAR": year}) for year in per_year for name in NOTEBOOKS]
     comparable = year_cities(analysis["items"])  # years are compared within a city: one page per such city
@@ -377,14 +378,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     output_folder(args.out, args.raw_dir)
     output_folder(args.reports, args.raw_dir)
     paths = raw_paths(args.raw_dir)
-    cleaned = _stage("clean", lambda: clean_all(paths, schema_path=args.schema))
+    key = args.project.inputs_sha256(paths)
+    cleaned = _stage("clean", lambda: clean_all(paths, schema_path=args.project.schema))
     print_warnings(w for t in cleaned for w in t.warnings)
     # Tables and reports are one generation: published together, or not at all.
     with generations(args.out, args.reports, warn=print_warning) as (processed, reports):
         def analyze_and_write() -> Analysis:
-            result = analyze_tables(cleaned, forced=args.forced, stop=args.stop, synonyms=args.synonyms,
-                                    codes=args.codes, by=args.by, years=getattr(args, "years", None),
-                                    workers=available_cores())
+            result = analyze_tables(cleaned, **args.project.analysis_options(), workers=available_cores())
+            result.metadata[INPUTS] = key
             write_analysis(result, processed)
             return result
         result = _stage("analyze", analyze_and_write)
@@ -526,20 +527,17 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-SETTINGS_FILE = "kyodo-analysis.toml"
-
-
 def apply_settings(args: argparse.Namespace) -> None:
-    """Fill the word-list and rule options the command line left out from the project settings file."""
+    """The one :class:`Settings` of an analysing command (``args.project``): the project settings file,
+    then the options the command line gives; written back to ``args`` for the commands that read them."""
     path = getattr(args, "settings", None)
     if path is None:
         return
-    settings = read_settings(path, required=path != SETTINGS_FILE)
-    for key, value in settings.items():
-        if getattr(args, key, None) is None:
-            setattr(args, key, value)
-    if getattr(args, "by", "") is None:
-        args.by = "support_type"
+    args.project = Settings.read(path, required=path != SETTINGS_FILE,
+                                 **{key: getattr(args, key, None) for key in KEYS if key != "years"})
+    for key, value in args.project.analysis_options().items():
+        setattr(args, key, value)
+    args.schema = args.project.schema
 
 
 def _interrupt(signum: int, frame) -> None:

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import InputError
-from .schema import Comparison, zushi_comparison
+from .schema import Comparison
 from .stats import clopper_pearson, program_keys, sort_for_reading
 from .terms import FORCED, NOUN, PREDICATES, UNKNOWN
 from .wordlists import PACKAGED, TextFile, read_text_file
@@ -500,8 +500,8 @@ class _Cell:
         return cls(aspect, items, programs, smallest_p(sizes), testable)
 
 
-def code_table(item_codes: pd.DataFrame, items: pd.DataFrame, codes: list[str], seed: int = SEED,
-               comparison: Comparison | None = None, alpha: float = ALPHA) -> pd.DataFrame:
+def code_table(item_codes: pd.DataFrame, items: pd.DataFrame, codes: list[str], seed: int = SEED, *,
+               comparison: Comparison, alpha: float = ALPHA) -> pd.DataFrame:
     """``codes.csv``: per year × code × group (``by``: the support type unless another is chosen) × aspect
     (``all`` = the aspects pooled), described first: the items coded of the cell's items, the programs with
     a coded item of the group's programs with items there, and the exact (Clopper–Pearson) 95 % interval
@@ -512,7 +512,6 @@ def code_table(item_codes: pd.DataFrame, items: pd.DataFrame, codes: list[str], 
     have items in that aspect). When that cannot reach ``alpha``, no test is run (``test`` = ``none``);
     otherwise each test (:func:`program_permutation_tests`, on whether a program has the code: the unit
     is the program) is Holm-adjusted over the family, on unrounded p."""
-    comparison = comparison or zushi_comparison()
     by, aspects = comparison.by, ("all", *comparison.aspect_keys)
     coded = pd.crosstab(item_codes["item_id"], item_codes["code"]).reindex(
         index=items["item_id"], columns=codes, fill_value=0) > 0  # item × code

@@ -19,7 +19,7 @@ from .errors import NotebookError
 from .evidence import code_item_ids, keyword_item_ids
 from .kwic import keyword_in_context
 from .labels import ACTION_JA, CATEGORY_JA, GENERIC_COLUMNS, HEADERS, STATUS_JA, UNKNOWN_YEAR, year_label
-from .schema import Comparison, zushi_comparison
+from .schema import Comparison
 from .sentences import any_test_run, clopper_pearson, program_count
 from .spelling_variants import shown as shown_variants
 from .stats import ALL_GROUPS, RANK_KEY, aspect_counts, counts, group_order, top_with_ties
@@ -28,11 +28,10 @@ from .years import cities, known_years, of_city, term_shifts
 WORKBOOK_EPOCH = dt.datetime(2000, 1, 1)
 
 
-def headers(comparison: Comparison | None = None, group_label: str | None = None) -> dict[str, str]:
+def headers(comparison: Comparison, group_label: str | None = None) -> dict[str, str]:
     """Japanese column headers: the shared ones, the compared group's label (``group_label`` when the
     groups are something else, such as the aspects), the tables' own number and grouping headers and the
     attributes' labels."""
-    comparison = comparison or zushi_comparison()
     group_label = group_label or comparison.by_label
     number = comparison.columns.get("program_no", GENERIC_COLUMNS["program_no"])
     aspects = {f"n_{a.key}": f"{a.label}の項目数" for a in comparison.aspects}
@@ -47,11 +46,10 @@ def headers(comparison: Comparison | None = None, group_label: str | None = None
     return {**HEADERS, **grouped, **own, **sides, **aspects, **comparison.attributes, comparison.by: comparison.by_label}
 
 
-def _aspect_ja(frame: pd.DataFrame, comparison: Comparison | None = None, group_label: str | None = None
+def _aspect_ja(frame: pd.DataFrame, comparison: Comparison, group_label: str | None = None
                ) -> pd.DataFrame:
     """Aspects in Japanese and an unknown year shown as 年度不明 (for people, not for further computation),
     with Japanese headers."""
-    comparison = comparison or zushi_comparison()
     frame = frame.copy()
     if "aspect" in frame:
         frame["aspect"] = frame["aspect"].map(comparison.label)
@@ -65,21 +63,20 @@ def _shown_line(text: pd.Series) -> pd.Series:
     return text.fillna("").str.replace("\t", " ⇥ ", regex=False)
 
 
-def view_items(items: pd.DataFrame, comparison: Comparison | None = None) -> pd.DataFrame:
+def view_items(items: pd.DataFrame, comparison: Comparison) -> pd.DataFrame:
     """Items with Japanese headers and aspects (one row per bullet item), the text right after its identifiers."""
     first = ["item_id", "year", "city", "support_type", "program_no", "program", "aspect", "item_no", "text"]
     shown = [c for c in first if c != "city" or items["city"].nunique() > 1]
     return _aspect_ja(items[[*shown, *(c for c in items.columns if c not in first)]], comparison)
 
 
-def view_programs(programs: pd.DataFrame, comparison: Comparison | None = None) -> pd.DataFrame:
+def view_programs(programs: pd.DataFrame, comparison: Comparison) -> pd.DataFrame:
     return _aspect_ja(programs, comparison)
 
 
-def items_by_group(programs: pd.DataFrame, comparison: Comparison | None = None) -> pd.DataFrame:
+def items_by_group(programs: pd.DataFrame, comparison: Comparison) -> pd.DataFrame:
     """Items per group × aspect (from ``programs.csv``), with programs and totals, one block per year
     (never summed across years). An aspect a group's tables do not have is blank, not 0."""
-    comparison = comparison or zushi_comparison()
     by = comparison.by
     if len(programs) and programs["year"].nunique() > 1 and programs.groupby(by)["year"].nunique().max() == 1:
         # groups compared across years (each city by its own table): one block, each group with its year
@@ -127,13 +124,12 @@ def top_terms(analysis: Analysis, by: str | None = None, n: int = 15) -> tuple[p
     return _aspect_ja(table, Comparison.from_metadata(analysis.metadata)).reset_index(drop=True), left_out
 
 
-def view_keywords(keywords: pd.DataFrame, comparison: Comparison | None = None) -> pd.DataFrame:
+def view_keywords(keywords: pd.DataFrame, comparison: Comparison) -> pd.DataFrame:
     return _aspect_ja(keywords, comparison)
 
 
-def keyword_matrix(keywords: pd.DataFrame, items: pd.DataFrame, comparison: Comparison | None = None) -> pd.DataFrame:
+def keyword_matrix(keywords: pd.DataFrame, items: pd.DataFrame, comparison: Comparison) -> pd.DataFrame:
     """(Year ×) term × (group, aspect): occurrences, for pasting into a review document."""
-    comparison = comparison or zushi_comparison()
     by, order = comparison.by, group_order(items, comparison.by)
     table = keywords.assign(year=keywords["year"].astype("object").where(keywords["year"].notna(), UNKNOWN_YEAR))
     wide = table.pivot_table(index=["year", "term"], columns=[by, "aspect"], values="n", aggfunc="sum", fill_value=0)
@@ -145,16 +141,16 @@ def keyword_matrix(keywords: pd.DataFrame, items: pd.DataFrame, comparison: Comp
     return wide.sort_values(["年度", "計"], ascending=[True, False], kind="stable").reset_index(drop=True)
 
 
-def view_distinctive(distinctive: pd.DataFrame, threshold: float | None = None,
-                     comparison: Comparison | None = None) -> pd.DataFrame:
+def view_distinctive(distinctive: pd.DataFrame, threshold: float | None = None, *,
+                     comparison: Comparison) -> pd.DataFrame:
     """Distinctive terms with Japanese headers (only those with z ≥ ``threshold`` when given); the groups
     are called 観点 when they are the aspects (``distinctive_aspects.csv``)."""
     table = distinctive if threshold is None else distinctive[distinctive["z"] >= threshold]
     return _aspect_ja(table, comparison, "観点" if "aspect" in table else None).reset_index(drop=True)
 
 
-def view_effect_vs_limitation(paired: pd.DataFrame, min_programs: int = 1,
-                              comparison: Comparison | None = None) -> pd.DataFrame:
+def view_effect_vs_limitation(paired: pd.DataFrame, min_programs: int = 1, *,
+                              comparison: Comparison) -> pd.DataFrame:
     """Terms of the positive and negative aspects, counted in the same programs (paired), with Japanese
     headers named after the schema's aspects."""
     table = paired[paired["programs_effect"] + paired["programs_limitation"] >= min_programs]
@@ -170,11 +166,10 @@ def with_intervals(codes: pd.DataFrame) -> pd.DataFrame:
     return codes.assign(ci_low=[b[0] for b in bounds], ci_high=[b[1] for b in bounds])
 
 
-def codes_crosstab(codes: pd.DataFrame, items: pd.DataFrame, aspect: str = "all",
-                   comparison: Comparison | None = None) -> pd.DataFrame:
+def codes_crosstab(codes: pd.DataFrame, items: pd.DataFrame, aspect: str = "all", *,
+                   comparison: Comparison) -> pd.DataFrame:
     """Code × group: "programs with the code / programs (95% CI); items coded / items", and the
     program-level test with its Holm-adjusted p where one was run (no test columns where none was)."""
-    comparison = comparison or zushi_comparison()
     order = group_order(items, comparison.by)
     table = with_intervals(codes[codes["aspect"] == aspect])
     tested = any_test_run(table)
@@ -246,7 +241,7 @@ def view_code_evidence(evidence: pd.DataFrame, items: pd.DataFrame, comparison: 
                                             "negated": "否定", "condition": "条件"}), comparison)
 
 
-def view_program_changes(changes: pd.DataFrame, comparison: Comparison | None = None) -> pd.DataFrame:
+def view_program_changes(changes: pd.DataFrame, comparison: Comparison) -> pd.DataFrame:
     """Program changes across years with Japanese headers (the tables' own number header) and statuses
     (the city shown when there are several)."""
     table = changes.copy()
@@ -281,10 +276,9 @@ def term_changes(trends: pd.DataFrame, top: int = 10, by: str = "support_type") 
     return table if table["市町村"].nunique() > 1 else table.drop(columns="市町村")
 
 
-def codes_by_year(codes: pd.DataFrame, items: pd.DataFrame, comparison: Comparison | None = None) -> pd.DataFrame:
+def codes_by_year(codes: pd.DataFrame, items: pd.DataFrame, comparison: Comparison) -> pd.DataFrame:
     """Code × (group, year) for each summarised aspect, as the year figure counts them: "programs with an
     item of the code / programs with an item of that aspect" (never pooled over aspects)."""
-    comparison = comparison or zushi_comparison()
     by = comparison.by
     table = codes[codes["aspect"].isin(comparison.sides) & codes["year"].notna()].copy()
     table["cell"] = [f"{int(n)} / {int(t)} 事業" for n, t in zip(table["n_programs"], table["programs_total"], strict=True)]
@@ -598,7 +592,8 @@ def top_words(analysis: Analysis, n: int = 15) -> pd.DataFrame:
     pooled = words[(words[by] == ALL_GROUPS) & (words["aspect"] == "all")]
     pooled = pooled.sort_values(["year", *RANK_KEY, "word"], ascending=[True, False, False, False, True], kind="stable")
     kept, _ = top_with_ties(pooled, n, RANK_KEY, most=2 * n)
-    return _aspect_ja(kept[["word", "n_programs", "n_items", "n"]]).reset_index(drop=True)
+    shown = _aspect_ja(kept[["word", "n_programs", "n_items", "n"]], Comparison.from_metadata(analysis.metadata))
+    return shown.reset_index(drop=True)
 
 
 def curation_tables(analysis: Analysis) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -651,5 +646,5 @@ def sides_table(analysis: Analysis, min_programs: int = 2) -> pd.DataFrame:
     each aspect's distinctive terms with z ≥ 1.96."""
     comparison = Comparison.from_metadata(analysis.metadata)
     if comparison.paired:
-        return view_effect_vs_limitation(analysis["effect_vs_limitation"], min_programs, comparison)
-    return view_distinctive(analysis["distinctive_aspects"], 1.96, comparison)
+        return view_effect_vs_limitation(analysis["effect_vs_limitation"], min_programs, comparison=comparison)
+    return view_distinctive(analysis["distinctive_aspects"], 1.96, comparison=comparison)

@@ -296,10 +296,12 @@ class Comparison:
 
     @classmethod
     def from_metadata(cls, metadata: dict | None) -> Comparison:
-        """The comparison recorded in an analysis' metadata (Zushi's, for metadata written without one)."""
+        """The comparison recorded in an analysis' metadata — the one way to rebuild it; metadata without
+        one (tables of an old version, or no metadata.json) is an error, never silently Zushi's schema."""
         recorded = (metadata or {}).get("comparison")
         if not recorded:
-            return zushi_comparison()
+            raise InputError(METADATA_NAME, "処理済みの表に、比べるグループと観点の記録 (comparison) がありません。",
+                             hint="kyodo-analysis analyze (か run) で処理済みの表を作り直してください。")
         aspects = tuple(Aspect(a["key"], (a["header"],), a["label"], a["long_label"], a.get("polarity"))
                         for a in recorded["aspects"])
         return cls(aspects, recorded["by"], recorded["by_label"], dict(recorded.get("attributes", {})),
@@ -325,6 +327,9 @@ def merged_aspects(schemas: list[Schema]) -> tuple[Aspect, ...]:
                              "表や図で見分けられないため、止めました。",
                              hint="別の観点ならスキーマの label を変え、同じ観点なら [aspects] の名前を揃えてください。")
     return tuple(merged.values())
+
+
+METADATA_NAME = "metadata.json"
 
 
 def zushi_comparison() -> Comparison:

@@ -13,7 +13,7 @@ import pandas as pd
 
 from .analysis import Analysis, select_year
 from .labels import CATEGORY_JA, STATUS_JA, UNKNOWN_YEAR, year_label
-from .schema import Comparison, zushi_comparison
+from .schema import Comparison
 from .stats import ALL_ASPECTS, ALL_GROUPS, group_order, largest, top_with_ties
 from .years import cities, compared_labels, known_years, of_city, trend_group_label, year_cities
 
@@ -258,9 +258,8 @@ def coded_items(analysis: Analysis) -> pd.DataFrame:
     return sided.assign(code=sided["item_id"].map(lambda i: codes_of.get(i, [NO_CODE])), negated=negated).explode("code")
 
 
-def quoted_items(side: pd.DataFrame, comparison: Comparison | None = None, most: int = SUMMARY_ITEMS) -> str:
+def quoted_items(side: pd.DataFrame, comparison: Comparison, most: int = SUMMARY_ITEMS) -> str:
     """The items of one cell, in the table's order, at most ``most`` of them and then how many are left out."""
-    comparison = comparison or zushi_comparison()
     lines = [f"{program_label(r.program_no, r.program, comparison)}: {r.text}"
              + (NEGATED_MARK if getattr(r, "negated", False) else "") for r in side.head(most).itertuples()]
     if len(side) > most:

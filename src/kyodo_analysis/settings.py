@@ -1,13 +1,22 @@
 """The project settings file (``kyodo-analysis.toml`` in the repository root): the researcher's word
-lists and coding rules, used by every run without retyping them."""
+lists and coding rules, used by every run without retyping them — one :class:`Settings` for the command
+line and the notebooks, and the SHA-256 of every input that tells processed tables from stale ones."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import tomllib
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
+from . import __version__
 from .errors import InputError
-from .schema import check_nesting
+from .manifest import MANIFEST_NAME, ManifestRows, resolve_schema, sha256
+from .schema import builtin_schema_path, check_nesting
+from .tokens import dictionary_info
+from .wordlists import read_text_file, word_lists
 
 KEYS = {"forced": "強制抽出のリスト", "stop": "使用しない語のリスト", "synonyms": "同義語のリスト",
         "codes": "コーディングルール", "schema": "表のスキーマ", "by": "比べるグループ",
@@ -68,3 +77,93 @@ def city_years(path: Path, value) -> dict[str, int]:
             raise InputError(path, f"[analysis.years] の {city} の年度が西暦の整数ではありません (今の値: {year!r:.40})。",
                              hint=example)
     return {str(city): int(year) for city, year in value.items()}
+
+
+SETTINGS_FILE = "kyodo-analysis.toml"
+PATH_KEYS = ("forced", "stop", "synonyms", "codes", "schema")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What an analysis is made with besides the raw tables: the word lists, the coding rules, the schema
+    (None: the packaged defaults, the manifest's schema column or the built-in schema), the groups compared
+    and, comparing cities, each city's year. The command line and the notebooks build it the same way:
+    the settings file, then what the command line gives (:meth:`read`)."""
+
+    forced: str | None = None
+    stop: str | None = None
+    synonyms: str | None = None
+    codes: str | None = None
+    schema: str | None = None
+    by: str = "support_type"
+    years: dict[str, int] | None = None
+
+    @classmethod
+    def read(cls, path: str | Path | None = SETTINGS_FILE, required: bool = False, **given) -> Settings:
+        """The settings file's values (:func:`read_settings`; nothing when ``path`` is None or an absent
+        optional file), each replaced by the value ``given`` on the command line when that is not None."""
+        values = read_settings(path, required) if path is not None else {}
+        values.update({key: value for key, value in given.items() if value is not None})
+        unknown = set(values) - set(KEYS)
+        if unknown:
+            raise TypeError(f"unknown settings: {', '.join(sorted(unknown))}")
+        return cls(**{**values, "by": values.get("by") or "support_type"})
+
+    @classmethod
+    def for_project(cls, raw_dir: str | Path) -> Settings:
+        """The project's settings, as the command line reads them: ``kyodo-analysis.toml`` in the current
+        folder, else in the project folder holding the raw folder (``data/raw`` → the folder above
+        ``data``, where a notebook started in ``notebooks/`` finds it); the defaults when there is none."""
+        raw = Path(raw_dir).resolve()
+        for folder in [Path.cwd(), *raw.parents[:2]]:
+            if (folder / SETTINGS_FILE).is_file():
+                return cls.read(folder / SETTINGS_FILE)
+        return cls()
+
+    @classmethod
+    def coerce(cls, value: Settings | dict | str | Path | None, raw_dir: str | Path) -> Settings:
+        """Settings from what a notebook passes: None (the project's), a settings file, a dict
+        (a run's :meth:`as_dict`) or Settings."""
+        if value is None:
+            return cls.for_project(raw_dir)
+        if isinstance(value, (str, Path)):
+            return cls.read(value, required=True)
+        return value if isinstance(value, Settings) else cls(**value)
+
+    def as_dict(self) -> dict:
+        """The settings with absolute paths (valid from any folder, e.g. a notebook's kernel)."""
+        paths = {key: None if getattr(self, key) is None else str(Path(getattr(self, key)).resolve()) for key in PATH_KEYS}
+        return {**paths, "by": self.by, "years": dict(self.years) if self.years else None}
+
+    def analysis_options(self) -> dict:
+        """The keyword arguments of ``analysis.analyze_tables`` these settings give."""
+        return {"forced": self.forced, "stop": self.stop, "synonyms": self.synonyms, "codes": self.codes,
+                "by": self.by, "years": self.years}
+
+    def inputs_sha256(self, paths: Sequence[str | Path]) -> str:
+        """One SHA-256 of everything that changes an analysis of ``paths`` under these settings: each raw
+        file's bytes, the manifest, each table's schema, the word lists and the packaged term tables, the
+        coding rules, the groups, the cities' years, the package and the dictionary. Processed tables
+        recording another value were made from other inputs."""
+        paths = [Path(p) for p in paths]
+        rows = ManifestRows()
+        manifests = sorted({p.parent / MANIFEST_NAME for p in paths})
+        parts = {
+            "package": __version__, "dictionary": dictionary_info(),
+            "raw_files": [[p.name, sha256(p)] for p in paths],
+            "manifests": [sha256(m) if m.is_file() else None for m in manifests],
+            "schemas": [file_sha256(resolve_schema(p, self.schema, rows) or builtin_schema_path()) for p in paths],
+            "word_lists": {name: source["sha256"] for name, source in
+                           word_lists(self.forced, self.stop, self.synonyms).sources.items()},
+            "coding_rules": read_text_file(self.codes, "codes.txt", "コーディングルールのファイル", "--codes").sha256,
+            "by": self.by, "years": sorted((self.years or {}).items()),
+        }
+        return hashlib.sha256(json.dumps(parts, ensure_ascii=False, sort_keys=True).encode("utf-8")).hexdigest()
+
+
+def file_sha256(path: Path) -> str | None:
+    """The SHA-256 of a file, None when it cannot be read (the analysis then names the problem)."""
+    try:
+        return sha256(path)
+    except OSError:
+        return None

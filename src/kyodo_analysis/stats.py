@@ -11,7 +11,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from .schema import Comparison, zushi_comparison
+from .schema import Comparison
 
 UNIT_COLUMNS = {"item": "item_id", "program": "program_key"}
 
@@ -108,11 +108,10 @@ def counts(frame: pd.DataFrame, items: pd.DataFrame, by: list[str] | tuple[str, 
     return out[[*by, column, *COUNT_COLUMNS]].astype({name: "Int64" for name in COUNT_COLUMNS})
 
 
-def counts_by_level(frame: pd.DataFrame, items: pd.DataFrame, column: str = "term",
-                    comparison: Comparison | None = None) -> pd.DataFrame:
+def counts_by_level(frame: pd.DataFrame, items: pd.DataFrame, column: str = "term", *,
+                    comparison: Comparison) -> pd.DataFrame:
     """Counts per year at three levels: everything pooled (``全体`` / ``all``), each group (``by``) with
     its aspects pooled (``all``), and each group × aspect."""
-    comparison = comparison or zushi_comparison()
     by, aspects = comparison.by, comparison.aspect_keys
     levels = [([], ALL_GROUPS, ALL_ASPECTS), ([by], None, ALL_ASPECTS), ([by, "aspect"], None, None)]
     parts = []
@@ -163,13 +162,12 @@ def largest(frame: pd.DataFrame, column: str, absolute: bool = False) -> str:
     return f"{label}={best:.2f} の {len(tied)} 語"
 
 
-def keywords(term_frame: pd.DataFrame, items: pd.DataFrame, comparison: Comparison | None = None) -> pd.DataFrame:
+def keywords(term_frame: pd.DataFrame, items: pd.DataFrame, comparison: Comparison) -> pd.DataFrame:
     """``keywords.csv``: per year × group × aspect × term, occurrences, items and programs."""
-    comparison = comparison or zushi_comparison()
     return counts(term_frame, items, by=["year", comparison.by, "aspect"], aspects=comparison.aspect_keys)
 
 
-def word_counts(mention_frame: pd.DataFrame, items: pd.DataFrame, comparison: Comparison | None = None) -> pd.DataFrame:
+def word_counts(mention_frame: pd.DataFrame, items: pd.DataFrame, comparison: Comparison) -> pd.DataFrame:
     """``word_counts.csv``: per year × group × aspect × word, the items and programs that mention
     the word at all — alone or inside a compound (団体 in 申請団体) — at the three levels of
     :func:`counts_by_level`."""
@@ -236,13 +234,12 @@ PAIRED_COLUMNS = ["term", "programs", "programs_effect", "programs_limitation", 
                   "items_limitation"]
 
 
-def effect_vs_limitation(term_frame: pd.DataFrame, items: pd.DataFrame, comparison: Comparison | None = None
+def effect_vs_limitation(term_frame: pd.DataFrame, items: pd.DataFrame, comparison: Comparison
                          ) -> pd.DataFrame:
     """``effect_vs_limitation.csv``: per year × group × term, how many of the group's programs use the term
     in the positive aspect (``effect``: the aspect its schema marks ``positive``), in the negative one
     (``limitation``), and in both (the same programs, paired), with the items of each side. A description,
     not a test: 2–3 programs per group cannot show one. Empty when no schema marks both sides."""
-    comparison = comparison or zushi_comparison()
     by = comparison.by
     keys = ["year", by, "term"]
     if not comparison.paired:

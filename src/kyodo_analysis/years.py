@@ -10,7 +10,7 @@ from itertools import pairwise
 
 import pandas as pd
 
-from .schema import Comparison, zushi_comparison
+from .schema import Comparison
 from .stats import ALL_ASPECTS, ALL_GROUPS, counts_by_level, sort_for_reading, weighted_log_odds
 
 CHANGE_COLUMNS = ["city", "program_no", "program", "support_type", "status", "first_year", "last_year", "previous_name",
@@ -160,7 +160,7 @@ def trend_group_label(comparison: Comparison) -> str:
     return "区分" if comparison.by == "city" else comparison.by_label
 
 
-def keyword_trends(term_frame: pd.DataFrame, items: pd.DataFrame, comparison: Comparison | None = None) -> pd.DataFrame:
+def keyword_trends(term_frame: pd.DataFrame, items: pd.DataFrame, comparison: Comparison) -> pd.DataFrame:
     """``keyword_trends.csv``: per city × year × group × aspect × term, counts and programs, and against
     the city's previous year the weighted log-odds of the term (positive z: rose; negative: fell).
 
@@ -169,7 +169,6 @@ def keyword_trends(term_frame: pd.DataFrame, items: pd.DataFrame, comparison: Co
     with ``n = 0`` so that falling terms are listed too. Years are compared only within a city (and,
     when the cities are the compared groups, in each city's support types: :func:`trend_group`).
     """
-    comparison = comparison or zushi_comparison()
     within = Comparison(comparison.aspects, trend_group(comparison.by), comparison.by_label, comparison.attributes)
     parts = [city_trends(term_frame, of_city(items, city), within).assign(city=city) for city in cities(items)]
     columns = ["city", "year", within.by, *TREND_COLUMNS]
@@ -259,13 +258,12 @@ def program_report(changes: pd.DataFrame, year: int | None = None) -> list[str]:
 ASPECT_PROGRAM_COLUMNS = ["city", "year", "aspect", "programs", "programs_total"]
 
 
-def programs_per_aspect(programs: pd.DataFrame, comparison: Comparison | None = None) -> pd.DataFrame:
+def programs_per_aspect(programs: pd.DataFrame, comparison: Comparison) -> pd.DataFrame:
     """Per city × year × group × aspect: the programs with at least one item of that aspect (``programs``)
     of the group's programs that year (``programs_total``); aspect ``all``: with any item. Groups are
     :func:`trend_group`'s, and ``全体`` pools them. What a year comparison counts in programs, aspect by
     aspect (items pooled over aspects count the same programs again). An aspect a table has no column
     for is left out (no row), not counted as 0."""
-    comparison = comparison or zushi_comparison()
     group = trend_group(comparison.by)
     rows = []
     for (city, year), table in programs.groupby(["city", "year"], dropna=False, sort=False):

@@ -1,0 +1,112 @@
+"""One Settings for the command line and the notebooks, and the notebooks' cache keyed by every input."""
+
+from __future__ import annotations
+
+import shutil
+from importlib import resources
+from pathlib import Path
+
+import pytest
+
+from kyodo_analysis import analysis
+from kyodo_analysis.analysis import load_analysis, load_or_analyze, write_analysis
+
+from .conftest import bundled_raw_dir, cli
+
+
+@pytest.fixture
+def project(tmp_path, monkeypatch) -> Path:
+    """A project folder as researchers have it: data/raw/ (the bundled table), a settings file naming an
+    edited stop list, and the notebooks' folder as the current one."""
+    bundled_raw_dir(tmp_path / "data" / "raw")
+    stop = resources.files("kyodo_analysis.resources").joinpath("stop_words.txt").read_text(encoding="utf-8")
+    (tmp_path / "references").mkdir()
+    (tmp_path / "references" / "stop.txt").write_text(stop + "\n団体\n", encoding="utf-8")
+    (tmp_path / "kyodo-analysis.toml").write_text('[analysis]\nstop = "references/stop.txt"\n', encoding="utf-8")
+    (tmp_path / "notebooks").mkdir()
+    monkeypatch.chdir(tmp_path / "notebooks")
+    return tmp_path
+
+
+def analyzed_again(monkeypatch) -> list[bool]:
+    """A list that gets an entry each time load_or_analyze analyses instead of reading the processed tables."""
+    calls: list[bool] = []
+    original = analysis.analyze_with
+
+    def counting(*args, **kwargs):
+        calls.append(True)
+        return original(*args, **kwargs)
+    monkeypatch.setattr(analysis, "analyze_with", counting)
+    return calls
+
+
+def test_the_command_line_and_a_notebook_make_the_same_tables_under_a_settings_file(project, monkeypatch):
+    monkeypatch.chdir(project)
+    status, _, err = cli("analyze", "--raw-dir", "data/raw", "--out", "data/processed")
+    assert status == 0, err
+    monkeypatch.chdir(project / "notebooks")
+    # Nothing processed where the notebook looks: it analyses the raw tables itself, with the project's settings.
+    fresh = load_or_analyze(project / "empty", "../data/raw")
+    assert "団体" not in set(fresh["terms"]["term"])  # the settings file's stop list was used
+    written = write_analysis(fresh, project / "notebook_tables")
+    assert len(written) > 20
+    for path in written:
+        assert path.read_bytes() == (project / "data" / "processed" / path.name).read_bytes(), path.name
+
+
+def test_a_notebook_reads_the_processed_tables_until_a_list_is_edited(project, monkeypatch):
+    monkeypatch.chdir(project)
+    assert cli("analyze", "--raw-dir", "data/raw", "--out", "data/processed")[0] == 0
+    monkeypatch.chdir(project / "notebooks")
+    calls = analyzed_again(monkeypatch)
+    loaded = load_or_analyze("../data/processed", "../data/raw")
+    assert calls == []  # made from the same inputs: read back, not analysed again
+    assert "補助金" in set(loaded["terms"]["term"])
+    with (project / "references" / "stop.txt").open("a", encoding="utf-8") as handle:
+        handle.write("補助金\n")
+    edited = load_or_analyze("../data/processed", "../data/raw")
+    assert calls == [True]  # the edited stop list: analysed again, not the stale tables
+    assert "補助金" not in set(edited["terms"]["term"])
+    assert "補助金" in set(load_analysis(project / "data" / "processed")["terms"]["term"])  # nothing was written
+
+
+def test_an_edited_rule_or_schema_or_other_groups_mean_a_new_analysis(project, monkeypatch):
+    monkeypatch.chdir(project)
+    rules = resources.files("kyodo_analysis.resources").joinpath("codes.txt").read_text(encoding="utf-8")
+    (project / "references" / "codes.txt").write_text(rules, encoding="utf-8")
+    shutil.copy(resources.files("kyodo_analysis.resources").joinpath("schema_zushi.toml"), project / "references" / "s.toml")
+    (project / "kyodo-analysis.toml").write_text('[analysis]\ncodes = "references/codes.txt"\nschema = "references/s.toml"\n',
+                                                 encoding="utf-8")
+    assert cli("analyze", "--raw-dir", "data/raw", "--out", "data/processed")[0] == 0
+    calls = analyzed_again(monkeypatch)
+    assert load_or_analyze("data/processed", "data/raw") is not None and calls == []
+    (project / "references" / "codes.txt").write_text(rules + "\n*テスト用のコード\n補助金\n", encoding="utf-8")
+    assert "テスト用のコード" in set(load_or_analyze("data/processed", "data/raw")["codes"]["code"])
+    assert len(calls) == 1
+    (project / "references" / "codes.txt").write_text(rules, encoding="utf-8")
+    load_or_analyze("data/processed", "data/raw")
+    assert len(calls) == 1  # the same rules again: the processed tables
+    with (project / "references" / "s.toml").open("a", encoding="utf-8") as handle:
+        handle.write("\n# edited\n")
+    load_or_analyze("data/processed", "data/raw")
+    assert len(calls) == 2  # the schema's bytes changed
+    load_or_analyze("data/processed", "data/raw", {"by": "support_type", "schema": str(project / "references" / "s.toml"),
+                                                   "codes": str(project / "references" / "codes.txt")})
+    assert len(calls) == 3
+
+
+def test_no_comparison_falls_back_to_zushis_schema(bundled):
+    """Item 2 of issue 23: metadata without a comparison is an error naming what to do, and the views and
+    statistics require one instead of assuming Zushi's aspects."""
+    from kyodo_analysis.errors import InputError
+    from kyodo_analysis.report import view_items
+    from kyodo_analysis.schema import Comparison
+    from kyodo_analysis.stats import keywords
+
+    with pytest.raises(InputError) as error:
+        Comparison.from_metadata({"raw_files": []})
+    assert "comparison" in error.value.format() and "analyze" in error.value.format()
+    with pytest.raises(TypeError):
+        view_items(bundled.items)  # type: ignore[call-arg]
+    with pytest.raises(TypeError):
+        keywords(bundled.items, bundled.items)  # type: ignore[call-arg]
