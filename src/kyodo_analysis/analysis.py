@@ -12,7 +12,7 @@ from typing import TypeVar
 
 import pandas as pd
 
-from . import __version__
+from . import __version__, registry
 from .cleaning import LOG_COLUMNS, Table, clean_table, item_columns, program_columns
 from .clusters import term_clusters
 from .coding import code_items, code_table, read_rules, unused_rule_words
@@ -21,6 +21,7 @@ from .evidence import code_evidence
 from .labels import HEADERS, column_labels
 from .manifest import Entry, ManifestRows, resolve_city, resolve_schema, resolve_year, sha256
 from .parallel import item_stages
+from .registry import METADATA, Inputs
 from .schema import Comparison, load_schema, merged_aspects
 from .spelling_variants import synonym_candidates
 from .stats import cooccurrence, correspondence, distinctive_terms, effect_vs_limitation, keywords, word_counts
@@ -32,20 +33,12 @@ from .years import keyword_trends, known_years, program_changes
 
 T = TypeVar("T")
 
-# The eight tables of the data contract, then the supporting tables figures and notebooks read.
-MAIN_TABLES = ["items.csv", "programs.csv", "cleaning_log.csv", "tokens.csv", "terms.csv", "keywords.csv",
-               "distinctive_terms.csv", "codes.csv"]
-SUPPORT_TABLES = ["mentions.csv", "word_counts.csv", "distinctive_aspects.csv", "effect_vs_limitation.csv",
-                  "item_codes.csv", "unknown_words.csv",
-                  "candidate_compounds.csv", "cooccurrence_nodes.csv", "cooccurrence_edges.csv",
-                  "correspondence_terms.csv", "correspondence_groups.csv", "correspondence_inertia.csv",
-                  "program_changes.csv", "keyword_trends.csv",
-                  "clusters.csv", "cluster_merges.csv", "mds.csv", "mds_axes.csv", "synonym_candidates.csv",
-                  "code_evidence.csv"]
-# Token-level tables (one row per morpheme, term or mention: about 600,000 tokens per million characters)
-# are written as Parquet, and as CSV too while they fit in one Excel sheet (tables.fits_excel).
-TOKEN_TABLES = ["tokens.csv", "terms.csv", "mentions.csv"]
-METADATA = "metadata.json"
+# The file names of the registered outputs (registry.py declares each): the eight tables of the data
+# contract, then the supporting tables figures and notebooks read; the token-level tables (one row per
+# morpheme, term or mention) are written as Parquet, and as CSV too while they fit in one Excel sheet.
+MAIN_TABLES = registry.names(main=True)
+SUPPORT_TABLES = registry.names(main=False)
+TOKEN_TABLES = registry.names(token=True)
 
 
 @dataclass
@@ -192,12 +185,25 @@ def analyze_tables(cleaned: Sequence[Table], forced: str | Path | None = None, s
     tables.update(stage("network_and_ca", lambda: network_and_map(term_frame, frame, comparison)))
     tables.update(stage("years", lambda: {"program_changes.csv": program_changes(tables["programs.csv"], items),
                                           "keyword_trends.csv": keyword_trends(term_frame, items, comparison)}))
+    tables.update(registered_statistics(tables, frame, comparison, stage))
     vocabulary = set(term_frame["term"].tolist()) | set(mention_frame["word"].tolist())
     warnings = [w for t in cleaned for w in t.warnings] + unused_rule_words(rules, vocabulary, rules_file.source)
     metadata = analysis_metadata(cleaned, lists, rules_file, tables, comparison)
     if by == "city":
         metadata["compared"] = [{"city": t.city, "year": t.year, "file": t.path.name} for t in compared]
     return Analysis(tables, metadata, warnings)
+
+
+def registered_statistics(tables: dict[str, pd.DataFrame], items: pd.DataFrame, comparison: Comparison,
+                          stage: Stopwatch) -> dict[str, pd.DataFrame]:
+    """The statistics registered with a ``compute`` function, made from the tables of the built-in stages;
+    a table made without a registry entry, or an entry left without its table, is a programming error."""
+    made = {o.name: stage(o.stage, lambda o=o: o.compute(Inputs(tables, items, comparison)))
+            for o in registry.outputs() if o.compute is not None}
+    missing = set(registry.names()) ^ (set(tables) | set(made))
+    if missing:
+        raise RuntimeError(f"tables and registry.OUTPUTS disagree: {sorted(missing)}")
+    return made
 
 
 def compared_tables(cleaned: Sequence[Table], by: str, chosen: dict[str, int] | None = None) -> list[Table]:
@@ -312,9 +318,10 @@ def table_files(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     when it fits in an Excel sheet; every other table as CSV."""
     files = {}
     for name, frame in tables.items():
-        if name in TOKEN_TABLES:
+        token = registry.output(name).token
+        if token:
             files[parquet_name(name)] = frame
-        if name not in TOKEN_TABLES or fits_excel(len(frame)):
+        if not token or fits_excel(len(frame)):
             files[name] = frame
     return files
 
@@ -330,21 +337,31 @@ def stored_file(out_dir: Path, name: str) -> Path:
     """Where a table was written: a token-level table's Parquet file, else its CSV (also for outputs
     of versions that wrote no Parquet)."""
     parquet = out_dir / parquet_name(name)
-    return parquet if name in TOKEN_TABLES and parquet.exists() else out_dir / name
+    return parquet if registry.output(name).token and parquet.exists() else out_dir / name
 
 
-def read_table_file(path: Path) -> pd.DataFrame:
-    return read_parquet(path) if path.suffix == ".parquet" else read_csv(path)
+def read_table_file(path: Path, by: str = "support_type") -> pd.DataFrame:
+    """A table written by :func:`write_analysis`, its registered columns of their declared types; ``by``
+    (the compared group's column) is text too."""
+    name = path.name.removesuffix(".parquet") + ".csv" if path.suffix == ".parquet" else path.name
+    frame = read_parquet(path) if path.suffix == ".parquet" else read_csv(path, [*registry.output(name).text_columns, by])
+    return registry.with_declared_types(name, frame)
+
+
+def compared_by(metadata: dict) -> str:
+    """The compared group's column a run's metadata records (the support type for older runs)."""
+    comparison = metadata.get("comparison")
+    return comparison.get("by", "support_type") if isinstance(comparison, dict) else "support_type"
 
 
 def load_analysis(out_dir: str | Path) -> Analysis:
     """Read the processed tables back (for notebooks and reports) with their metadata: the token-level
     tables from Parquet, the others from CSV."""
     out_dir = Path(out_dir)
-    tables = {name: read_table_file(stored_file(out_dir, name)) for name in MAIN_TABLES + SUPPORT_TABLES
-              if stored_file(out_dir, name).exists()}
     metadata_path = out_dir / METADATA
     metadata = json.loads(metadata_path.read_text(encoding="utf-8")) if metadata_path.exists() else {}
+    tables = {name: read_table_file(stored_file(out_dir, name), compared_by(metadata)) for name in registry.names()
+              if stored_file(out_dir, name).exists()}
     return Analysis(tables, metadata)
 
 
@@ -388,16 +405,14 @@ def part(analysis: Analysis, column: str, value, whole: tuple[str, ...] = ()) ->
 
 def select_year(analysis: Analysis, year: int) -> Analysis:
     """One year's part of a multi-year analysis; the network and the map are recomputed for that year."""
-    tables, items, metadata = part(analysis, "year", year, whole=(
-        "program_changes.csv", "keyword_trends.csv", "unknown_words.csv", "candidate_compounds.csv",
-        "synonym_candidates.csv"))
+    tables, items, metadata = part(analysis, "year", year, whole=registry.kept_whole("year"))
     tables.update(network_and_map(tables["terms.csv"], items, Comparison.from_metadata(analysis.metadata)))
     return Analysis(tables, metadata, analysis.warnings)
 
 
 def select_city(analysis: Analysis, city) -> Analysis:
     """One city's part of an analysis (for comparing its years); tables without a city are kept whole."""
-    tables, items, metadata = part(analysis, "city", city)
+    tables, items, metadata = part(analysis, "city", city, whole=registry.kept_whole("city"))
     # codes.csv pools the cities of a year: the city's own code table, tested over its own programs
     tables["codes.csv"] = code_table(tables["item_codes.csv"], items, list(dict.fromkeys(analysis["codes"]["code"])),
                                      comparison=Comparison.from_metadata(analysis.metadata))
