@@ -102,3 +102,28 @@ def test_a_table_made_without_a_registry_entry_stops_the_run(monkeypatch, tmp_pa
     monkeypatch.setattr(registry, "OUTPUTS", tuple(o for o in registry.OUTPUTS if o.name != "mds_axes.csv"))
     with pytest.raises(RuntimeError, match=r"mds_axes\.csv"):
         analyze([bundled_raw_dir(tmp_path / "raw") / RAW.name])
+
+
+def test_one_citys_part_holds_only_its_own_terms(tmp_path):
+    # made-up city B (2024) beside Zushi's two years: for_city(逗子市) recomputes the network, the map and the
+    # clusters from Zushi's terms (they used to be B's and Zushi's pooled, as the registry now declares)
+    import shutil
+
+    from kyodo_analysis.analysis import for_city
+
+    from .conftest import NEW_YEAR_CSV, cli
+
+    raw = city_folder(tmp_path, "b")
+    shutil.copy(RAW, raw / RAW.name)
+    shutil.copy(NEW_YEAR_CSV, raw / "zushi_2025.csv")
+    for name, year in ((RAW.name, "2024"), ("zushi_2025.csv", "2025")):
+        assert cli("manifest", "add", str(raw / name), "--year", year, "--city", "逗子市")[0] == 0
+    whole = analyze(table_files(raw))
+    zushi = for_city(whole, "逗子市")
+    own = set(zushi["terms"]["term"])
+    others = set(whole["terms"]["term"]) - own
+    assert others, "B's table has terms Zushi's tables do not"
+    shown = {"cooccurrence_nodes": "node", "correspondence_terms": "term", "clusters": "term", "mds": "term"}
+    pooled = {name for name, column in shown.items() if set(whole[name][column]) & others}
+    assert pooled == {"correspondence_terms"}  # the pooled map holds B's terms…
+    assert not any(set(zushi[name][column]) & others for name, column in shown.items())  # …Zushi's part none

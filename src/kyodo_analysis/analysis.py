@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
+from typing import Literal, TypeVar
 
 import pandas as pd
 
@@ -406,17 +406,32 @@ def part(analysis: Analysis, column: str, value, whole: tuple[str, ...] = ()) ->
 def select_year(analysis: Analysis, year: int) -> Analysis:
     """One year's part of a multi-year analysis; the network and the map are recomputed for that year."""
     tables, items, metadata = part(analysis, "year", year, whole=registry.kept_whole("year"))
-    tables.update(network_and_map(tables["terms.csv"], items, Comparison.from_metadata(analysis.metadata)))
+    tables.update(recomputed(analysis, tables, items, "year"))
     return Analysis(tables, metadata, analysis.warnings)
 
 
 def select_city(analysis: Analysis, city) -> Analysis:
     """One city's part of an analysis (for comparing its years); tables without a city are kept whole."""
     tables, items, metadata = part(analysis, "city", city, whole=registry.kept_whole("city"))
-    # codes.csv pools the cities of a year: the city's own code table, tested over its own programs
-    tables["codes.csv"] = code_table(tables["item_codes.csv"], items, list(dict.fromkeys(analysis["codes"]["code"])),
-                                     comparison=Comparison.from_metadata(analysis.metadata))
+    tables.update(recomputed(analysis, tables, items, "city"))
     return Analysis(tables, metadata, analysis.warnings)
+
+
+def recomputed(analysis: Analysis, tables: dict[str, pd.DataFrame], items: pd.DataFrame,
+               by: Literal["year", "city"]) -> dict[str, pd.DataFrame]:
+    """The tables the registry marks as recomputed for one year's or city's part, made again from that
+    part's rows: the network, the map, the clusters of its own terms; for a city, its own code table (codes.csv
+    pools the cities of a year), tested over its own programs; a registered statistic by its ``compute``."""
+    comparison = Comparison.from_metadata(analysis.metadata)
+    entries = [o for o in registry.outputs() if getattr(o, by) == "recomputed"]
+    made: dict[str, pd.DataFrame] = {}
+    if any(o.stage == "network_and_ca" for o in entries):
+        made |= network_and_map(tables["terms.csv"], items, comparison)
+    if any(o.stage == "code_tests" for o in entries):
+        made["codes.csv"] = code_table(tables["item_codes.csv"], items, list(dict.fromkeys(analysis["codes"]["code"])),
+                                       comparison=comparison)
+    made |= {o.name: o.compute(Inputs(tables, items, comparison)) for o in entries if o.compute is not None}
+    return {o.name: made[o.name] for o in entries}
 
 
 def for_city(analysis: Analysis, city=None) -> Analysis:

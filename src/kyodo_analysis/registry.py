@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Literal
 
 import pandas as pd
@@ -60,6 +61,8 @@ class Output:
         return [column for column, dtype in self.columns.items() if dtype == "string"]
 
 
+REMADE = MappingProxyType({"year": "recomputed", "city": "recomputed"})  # the network, map and clusters of a part's own terms
+
 OUTPUTS: tuple[Output, ...] = (
     Output("items.csv", "clean",
            "item_id:s source_file:s source_line:i year:i city:s support_type:s program_no:i program:s aspect:s "
@@ -91,12 +94,12 @@ OUTPUTS: tuple[Output, ...] = (
     Output("candidate_compounds.csv", "counts", "candidate:s kind:s n:i n_items:i", year="whole"),
     Output("cooccurrence_nodes.csv", "network_and_ca",
            "node:s kind:s n_units:i community:i x:f y:f community_louvain:i degree_centrality:f betweenness:f",
-           year="recomputed"),
+           **REMADE),
     Output("cooccurrence_edges.csv", "network_and_ca",
-           "source:s target:s kind:s n_both:i jaccard:f dice:f simpson:f cosine:f mst:b item_ids:s", year="recomputed"),
-    Output("correspondence_terms.csv", "network_and_ca", "term:s n:i chi2:f dim1:f dim2:f", open_columns=True, year="recomputed"),
-    Output("correspondence_groups.csv", "network_and_ca", "group:s n:i dim1:f dim2:f", open_columns=True, year="recomputed"),
-    Output("correspondence_inertia.csv", "network_and_ca", "axis:s inertia:f share:f", year="recomputed"),
+           "source:s target:s kind:s n_both:i jaccard:f dice:f simpson:f cosine:f mst:b item_ids:s", **REMADE),
+    Output("correspondence_terms.csv", "network_and_ca", "term:s n:i chi2:f dim1:f dim2:f", open_columns=True, **REMADE),
+    Output("correspondence_groups.csv", "network_and_ca", "group:s n:i dim1:f dim2:f", open_columns=True, **REMADE),
+    Output("correspondence_inertia.csv", "network_and_ca", "axis:s inertia:f share:f", **REMADE),
     Output("program_changes.csv", "years",
            "city:s program_no:i program:s support_type:s status:s first_year:i last_year:i previous_name:s "
            "previous_no:i", year="whole"),
@@ -104,11 +107,11 @@ OUTPUTS: tuple[Output, ...] = (
            "city:s year:i support_type:s aspect:s term:s n:i n_items:i n_programs:i prev_year:i n_prev:i "
            "log_odds_vs_prev:f z_vs_prev:f", year="whole"),
     Output("clusters.csv", "network_and_ca",
-           "method:s term:s n_items:i cluster:i leaf_order:i min_items:i n_clusters:i", year="recomputed"),
+           "method:s term:s n_items:i cluster:i leaf_order:i min_items:i n_clusters:i", **REMADE),
     Output("cluster_merges.csv", "network_and_ca",
-           "method:s step:i left:i right:i left_label:s right_label:s height:f size:i", year="recomputed"),
-    Output("mds.csv", "network_and_ca", "term:s n_items:i dim1:f dim2:f cluster:i min_items:i", year="recomputed"),
-    Output("mds_axes.csv", "network_and_ca", "axis:s eigenvalue:f share:f", year="recomputed"),
+           "method:s step:i left:i right:i left_label:s right_label:s height:f size:i", **REMADE),
+    Output("mds.csv", "network_and_ca", "term:s n_items:i dim1:f dim2:f cluster:i min_items:i", **REMADE),
+    Output("mds_axes.csv", "network_and_ca", "axis:s eigenvalue:f share:f", **REMADE),
     Output("synonym_candidates.csv", "counts",
            "kind:s word:s variant:s reading:s n_items_word:i n_items_variant:i status:s synonyms_line:i "
            "items_word:s items_variant:s", year="whole"),
