@@ -127,3 +127,19 @@ def test_one_citys_part_holds_only_its_own_terms(tmp_path):
     pooled = {name for name, column in shown.items() if set(whole[name][column]) & others}
     assert pooled == {"correspondence_terms"}  # the pooled map holds B's terms…
     assert not any(set(zushi[name][column]) & others for name, column in shown.items())  # …Zushi's part none
+
+
+def test_a_group_named_like_the_pooled_rows_is_refused(tmp_path):
+    # keywords.csv marks its pooled rows 全体 in the group's column: a support type 全体 would give two rows
+    # that cannot be told apart, so the table is refused (status 2, the file and the program's line named)
+    from .conftest import cli
+
+    raw = bundled_raw_dir(tmp_path / "raw")
+    lines = RAW.read_text(encoding="utf-8").splitlines(keepends=True)
+    row = next(k for k, line in enumerate(lines) if "財政的支援" in line.split("\t")[0])
+    lines[row] = lines[row].replace("財政的支援", "全体", 1)
+    (raw / RAW.name).write_text("".join(lines), encoding="utf-8")
+    cli("manifest", "add", str(raw / RAW.name))
+    status, _, err = cli("analyze", "--raw-dir", str(raw), "--out", str(tmp_path / "out"))
+    assert status == 2 and f"{RAW.name}:{row + 1}" in err and "「全体」" in err, err
+    assert not (tmp_path / "out").exists()
