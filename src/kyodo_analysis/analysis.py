@@ -8,11 +8,11 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
+from typing import Literal, TypeVar
 
 import pandas as pd
 
-from . import __version__
+from . import __version__, registry
 from .cleaning import LOG_COLUMNS, Table, clean_table, item_columns, program_columns
 from .clusters import term_clusters
 from .coding import code_items, code_table, read_rules, unused_rule_words
@@ -21,32 +21,25 @@ from .evidence import code_evidence
 from .labels import HEADERS, column_labels
 from .manifest import Entry, ManifestRows, resolve_city, resolve_schema, resolve_year, sha256
 from .parallel import item_stages
+from .registry import METADATA, Inputs
 from .schema import Comparison, load_schema, merged_aspects
 from .settings import Settings
 from .spelling_variants import synonym_candidates
-from .stats import cooccurrence, correspondence, distinctive_terms, effect_vs_limitation, keywords, word_counts
+from .stats import ALL_GROUPS, cooccurrence, correspondence, distinctive_terms, effect_vs_limitation, keywords, word_counts
 from .tables import fits_excel, read_csv, read_parquet, write_tables
 from .terms import candidate_compounds, unknown_words
 from .tokens import dictionary_info
 from .wordlists import word_lists
-from .years import keyword_trends, known_years, program_changes
+from .years import keyword_trends, known_years, program_changes, trend_group
 
 T = TypeVar("T")
 
-# The eight tables of the data contract, then the supporting tables figures and notebooks read.
-MAIN_TABLES = ["items.csv", "programs.csv", "cleaning_log.csv", "tokens.csv", "terms.csv", "keywords.csv",
-               "distinctive_terms.csv", "codes.csv"]
-SUPPORT_TABLES = ["mentions.csv", "word_counts.csv", "distinctive_aspects.csv", "effect_vs_limitation.csv",
-                  "item_codes.csv", "unknown_words.csv",
-                  "candidate_compounds.csv", "cooccurrence_nodes.csv", "cooccurrence_edges.csv",
-                  "correspondence_terms.csv", "correspondence_groups.csv", "correspondence_inertia.csv",
-                  "program_changes.csv", "keyword_trends.csv",
-                  "clusters.csv", "cluster_merges.csv", "mds.csv", "mds_axes.csv", "synonym_candidates.csv",
-                  "code_evidence.csv"]
-# Token-level tables (one row per morpheme, term or mention: about 600,000 tokens per million characters)
-# are written as Parquet, and as CSV too while they fit in one Excel sheet (tables.fits_excel).
-TOKEN_TABLES = ["tokens.csv", "terms.csv", "mentions.csv"]
-METADATA = "metadata.json"
+# The file names of the registered outputs (registry.py declares each): the eight tables of the data
+# contract, then the supporting tables figures and notebooks read; the token-level tables (one row per
+# morpheme, term or mention) are written as Parquet, and as CSV too while they fit in one Excel sheet.
+MAIN_TABLES = registry.names(main=True)
+SUPPORT_TABLES = registry.names(main=False)
+TOKEN_TABLES = registry.names(token=True)
 
 
 @dataclass
@@ -118,6 +111,7 @@ def comparison_of(tables: Sequence[Table], by: str = "support_type") -> Comparis
             raise InputError(table.path, f"--by {by} はこの表のスキーマにない属性です。",
                              hint=f"使える名前: {known} ([attributes] に書いた名前)。")
         labels.setdefault(by, table.schema.names.get(by, ["区分"])[0])
+        refuse_pooled_name(table, by, labels[by])
         if by == "support_type":
             continue  # a blank support type is warned about when the table is cleaned
         missing = table.programs[table.programs[by].isna() | (table.programs[by].astype("string").str.strip() == "")]
@@ -131,6 +125,23 @@ def comparison_of(tables: Sequence[Table], by: str = "support_type") -> Comparis
                              f" ({len(missing)} 事業)。", line=None if by == "city" else int(first["source_line"]), hint=hint)
     attributes = {key: headers[0] for t in tables for key, headers in t.schema.attributes.items()}
     return Comparison(aspects, by, labels[by], attributes, column_labels([t.schema for t in tables]))
+
+
+def refuse_pooled_name(table: Table, by: str, label: str) -> None:
+    """Stop when a group is named 全体: the pooled rows of keywords.csv, word_counts.csv, keyword_trends.csv …
+    carry that value in the group's column, and the group's rows could not be told from them."""
+    for column in dict.fromkeys([by, trend_group(by)]):
+        if column not in table.programs.columns:
+            continue
+        clash = table.programs[(table.programs[column].astype("string") == ALL_GROUPS).fillna(False)]
+        if len(clash):
+            first = clash.iloc[0]
+            what = "市町村名" if column == "city" else f"「{label if column == by else HEADERS['support_type']}」"
+            raise InputError(table.path, f"NO {first['program_no']} ({first['program']}) の{what}が「{ALL_GROUPS}」です。"
+                             f"「{ALL_GROUPS}」はすべてのグループを合わせた集計の行の印なので、グループの名前には使えません。",
+                             line=None if column == "city" else int(first["source_line"]),
+                             hint=f"表 (市町村名ならマニフェスト) の「{ALL_GROUPS}」を別の名前 (例: {ALL_GROUPS}事業) に"
+                             "してください。")
 
 
 def analyze(paths: Sequence[str | Path], year: int | None = None, schema: str | Path | None = None,
@@ -193,12 +204,25 @@ def analyze_tables(cleaned: Sequence[Table], forced: str | Path | None = None, s
     tables.update(stage("network_and_ca", lambda: network_and_map(term_frame, frame, comparison)))
     tables.update(stage("years", lambda: {"program_changes.csv": program_changes(tables["programs.csv"], items),
                                           "keyword_trends.csv": keyword_trends(term_frame, items, comparison)}))
+    tables.update(registered_statistics(tables, frame, comparison, stage))
     vocabulary = set(term_frame["term"].tolist()) | set(mention_frame["word"].tolist())
     warnings = [w for t in cleaned for w in t.warnings] + unused_rule_words(rules, vocabulary, rules_file.source)
     metadata = analysis_metadata(cleaned, lists, rules_file, tables, comparison)
     if by == "city":
         metadata["compared"] = [{"city": t.city, "year": t.year, "file": t.path.name} for t in compared]
     return Analysis(tables, metadata, warnings)
+
+
+def registered_statistics(tables: dict[str, pd.DataFrame], items: pd.DataFrame, comparison: Comparison,
+                          stage: Stopwatch) -> dict[str, pd.DataFrame]:
+    """The statistics registered with a ``compute`` function, made from the tables of the built-in stages;
+    a table made without a registry entry, or an entry left without its table, is a programming error."""
+    made = {o.name: stage(o.stage, lambda o=o: o.compute(Inputs(tables, items, comparison)))
+            for o in registry.outputs() if o.compute is not None}
+    missing = set(registry.names()) ^ (set(tables) | set(made))
+    if missing:
+        raise RuntimeError(f"tables and registry.OUTPUTS disagree: {sorted(missing)}")
+    return made
 
 
 def compared_tables(cleaned: Sequence[Table], by: str, chosen: dict[str, int] | None = None) -> list[Table]:
@@ -313,9 +337,10 @@ def table_files(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     when it fits in an Excel sheet; every other table as CSV."""
     files = {}
     for name, frame in tables.items():
-        if name in TOKEN_TABLES:
+        token = registry.output(name).token
+        if token:
             files[parquet_name(name)] = frame
-        if name not in TOKEN_TABLES or fits_excel(len(frame)):
+        if not token or fits_excel(len(frame)):
             files[name] = frame
     return files
 
@@ -331,21 +356,31 @@ def stored_file(out_dir: Path, name: str) -> Path:
     """Where a table was written: a token-level table's Parquet file, else its CSV (also for outputs
     of versions that wrote no Parquet)."""
     parquet = out_dir / parquet_name(name)
-    return parquet if name in TOKEN_TABLES and parquet.exists() else out_dir / name
+    return parquet if registry.output(name).token and parquet.exists() else out_dir / name
 
 
-def read_table_file(path: Path) -> pd.DataFrame:
-    return read_parquet(path) if path.suffix == ".parquet" else read_csv(path)
+def read_table_file(path: Path, by: str = "support_type") -> pd.DataFrame:
+    """A table written by :func:`write_analysis`, its registered columns of their declared types; ``by``
+    (the compared group's column) is text too."""
+    name = path.name.removesuffix(".parquet") + ".csv" if path.suffix == ".parquet" else path.name
+    frame = read_parquet(path) if path.suffix == ".parquet" else read_csv(path, [*registry.output(name).text_columns, by])
+    return registry.with_declared_types(name, frame)
+
+
+def compared_by(metadata: dict) -> str:
+    """The compared group's column a run's metadata records (the support type for older runs)."""
+    comparison = metadata.get("comparison")
+    return comparison.get("by", "support_type") if isinstance(comparison, dict) else "support_type"
 
 
 def load_analysis(out_dir: str | Path) -> Analysis:
     """Read the processed tables back (for notebooks and reports) with their metadata: the token-level
     tables from Parquet, the others from CSV."""
     out_dir = Path(out_dir)
-    tables = {name: read_table_file(stored_file(out_dir, name)) for name in MAIN_TABLES + SUPPORT_TABLES
-              if stored_file(out_dir, name).exists()}
     metadata_path = out_dir / METADATA
     metadata = json.loads(metadata_path.read_text(encoding="utf-8")) if metadata_path.exists() else {}
+    tables = {name: read_table_file(stored_file(out_dir, name), compared_by(metadata)) for name in registry.names()
+              if stored_file(out_dir, name).exists()}
     return Analysis(tables, metadata)
 
 
@@ -410,20 +445,33 @@ def part(analysis: Analysis, column: str, value, whole: tuple[str, ...] = ()) ->
 
 def select_year(analysis: Analysis, year: int) -> Analysis:
     """One year's part of a multi-year analysis; the network and the map are recomputed for that year."""
-    tables, items, metadata = part(analysis, "year", year, whole=(
-        "program_changes.csv", "keyword_trends.csv", "unknown_words.csv", "candidate_compounds.csv",
-        "synonym_candidates.csv"))
-    tables.update(network_and_map(tables["terms.csv"], items, Comparison.from_metadata(analysis.metadata)))
+    tables, items, metadata = part(analysis, "year", year, whole=registry.kept_whole("year"))
+    tables.update(recomputed(analysis, tables, items, "year"))
     return Analysis(tables, metadata, analysis.warnings)
 
 
 def select_city(analysis: Analysis, city) -> Analysis:
     """One city's part of an analysis (for comparing its years); tables without a city are kept whole."""
-    tables, items, metadata = part(analysis, "city", city)
-    # codes.csv pools the cities of a year: the city's own code table, tested over its own programs
-    tables["codes.csv"] = code_table(tables["item_codes.csv"], items, list(dict.fromkeys(analysis["codes"]["code"])),
-                                     comparison=Comparison.from_metadata(analysis.metadata))
+    tables, items, metadata = part(analysis, "city", city, whole=registry.kept_whole("city"))
+    tables.update(recomputed(analysis, tables, items, "city"))
     return Analysis(tables, metadata, analysis.warnings)
+
+
+def recomputed(analysis: Analysis, tables: dict[str, pd.DataFrame], items: pd.DataFrame,
+               by: Literal["year", "city"]) -> dict[str, pd.DataFrame]:
+    """The tables the registry marks as recomputed for one year's or city's part, made again from that
+    part's rows: the network, the map, the clusters of its own terms; for a city, its own code table (codes.csv
+    pools the cities of a year), tested over its own programs; a registered statistic by its ``compute``."""
+    comparison = Comparison.from_metadata(analysis.metadata)
+    entries = [o for o in registry.outputs() if getattr(o, by) == "recomputed"]
+    made: dict[str, pd.DataFrame] = {}
+    if any(o.stage == "network_and_ca" for o in entries):
+        made |= network_and_map(tables["terms.csv"], items, comparison)
+    if any(o.stage == "code_tests" for o in entries):
+        made["codes.csv"] = code_table(tables["item_codes.csv"], items, list(dict.fromkeys(analysis["codes"]["code"])),
+                                       comparison=comparison)
+    made |= {o.name: o.compute(Inputs(tables, items, comparison)) for o in entries if o.compute is not None}
+    return {o.name: made[o.name] for o in entries}
 
 
 def for_city(analysis: Analysis, city=None) -> Analysis:

@@ -403,7 +403,8 @@ def processed_analysis(folder: Path) -> Analysis:
     later as a traceback."""
     import json
 
-    from .analysis import MAIN_TABLES, SUPPORT_TABLES, read_table_file, stored_file
+    from .analysis import compared_by, read_table_file, stored_file
+    from .registry import names
 
     path = folder / "metadata.json"
     if not path.is_file():
@@ -416,12 +417,12 @@ def processed_analysis(folder: Path) -> Analysis:
     except (ValueError, KeyError, TypeError):
         raise InputError(path, "metadata.json を読めません (JSON でないか、表の記録がありません)。", hint=REMAKE) from None
     tables = {}
-    for name in MAIN_TABLES + SUPPORT_TABLES:
+    for name in names():  # every registered table
         table = stored_file(folder, name)  # a token-level table from its Parquet file
         if not table.is_file():
             raise InputError(table, "処理済みの表がないか、ファイルではありません。", hint=REMAKE)
         try:
-            frame = read_table_file(table)
+            frame = read_table_file(table, compared_by(metadata))
         except (ValueError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as error:
             raise InputError(table, f"処理済みの表を読めません ({type(error).__name__})。", hint=REMAKE) from None
         spec = recorded.get(name)

@@ -19,6 +19,7 @@ from .errors import NotebookError
 from .evidence import code_item_ids, keyword_item_ids
 from .kwic import keyword_in_context
 from .labels import ACTION_JA, CATEGORY_JA, GENERIC_COLUMNS, HEADERS, STATUS_JA, UNKNOWN_YEAR, year_label
+from .registry import outputs
 from .schema import Comparison
 from .sentences import any_test_run, clopper_pearson, program_count
 from .spelling_variants import shown as shown_variants
@@ -228,7 +229,15 @@ def workbook_sheets(analysis: Analysis) -> dict[str, pd.DataFrame]:
             f"コード×{what}(観点別)": _aspect_ja(code_item_ids(analysis["codes"], analysis["item_codes"], items,
                                                              comparison.by), comparison),
             "コードの根拠": view_code_evidence(analysis["code_evidence"], items, comparison),
-            "表記ゆれの候補": shown_variants(analysis["synonym_candidates"])}
+            "表記ゆれの候補": shown_variants(analysis["synonym_candidates"]),
+            **registered_sheets(analysis, comparison)}
+
+
+def registered_sheets(analysis: Analysis, comparison: Comparison) -> dict[str, pd.DataFrame]:
+    """The sheets the registry declares (``Output.sheet``): the table as written, with Japanese headers."""
+    names = {**headers(comparison)}
+    return {o.sheet: analysis.tables[o.name].rename(columns={**names, **o.headers})
+            for o in outputs() if o.sheet and o.name in analysis.tables}
 
 
 def view_code_evidence(evidence: pd.DataFrame, items: pd.DataFrame, comparison: Comparison) -> pd.DataFrame:

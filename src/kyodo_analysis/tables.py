@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+from .registry import output
 
 
 def write_csv_reference(frame: pd.DataFrame, path: Path) -> None:
@@ -63,17 +66,22 @@ def rendered_fields(column: pd.Series) -> list[str]:
     return np.asarray(rendered, dtype=object)[codes].tolist()
 
 
-# Columns that hold text even when every value of a table happens to look like a number, or is empty.
-TEXT_COLUMNS = ["item_id", "source_file", "support_type", "program", "aspect", "text", "term", "word", "pos", "surface",
-                "base", "lemma", "lemma_reading", "pos1", "pos2", "pos3", "code", "previous_name", "status", "note",
-                "category", "action", "test", "correction", "candidate", "kind", "source", "target", "node", "group",
-                "matched", "example_item_id", "axis"]
-
-
-def read_csv(path: str | Path) -> pd.DataFrame:
-    """Read a processed table back with the dtypes it was written with (text columns stay text)."""
+def read_csv(path: str | Path, text: Iterable[str] | None = None) -> pd.DataFrame:
+    """Read a processed table back with the dtypes it was written with: the ``text`` columns stay text even
+    when every value looks like a number or is empty (by default the columns its registry entry declares
+    as text, and the support type)."""
+    if text is None:
+        text = [*registered_text(Path(path).name), "support_type"]
     return pd.read_csv(path, encoding="utf-8-sig", keep_default_na=False, na_values=[""],
-                       dtype_backend="numpy_nullable", dtype=dict.fromkeys(TEXT_COLUMNS, "string"))
+                       dtype_backend="numpy_nullable", dtype=dict.fromkeys(text, "string"))
+
+
+def registered_text(name: str) -> list[str]:
+    """The text columns the registry declares for the file ``name`` (none for an unregistered file)."""
+    try:
+        return output(name).text_columns
+    except KeyError:
+        return []
 
 
 EXCEL_ROWS = 1_048_576  # rows of one Excel sheet, the header included
