@@ -58,6 +58,20 @@ def test_the_made_up_cities_tables_are_read_back_as_declared_even_when_empty(tmp
     assert str(loaded["unknown_words"]["n"].dtype) == "Int64"
 
 
+def test_a_table_with_every_kind_of_row_is_read_back_as_declared(tmp_path):
+    """A table whose optional tables all have rows (spelling candidates with the line that accepts them,
+    unknown words): a column declared with the wrong type fails here (synonyms_line was declared Int64)."""
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "t.tsv").write_text(
+        "区分\tNO\t事業名\t仕組みとして効果があったこと\t仕組みとして限界があったこと\t今後、必要と考えること\n"
+        "財政的支援\t1\t補助\t・NPOと連携した\t・ＮＰＯの支援が足りない\t・コーディネータの役割\n"
+        "人的支援\t2\t人\t・コーディネーターを置く\t・ワークショツプの回数\t・ワークショップの拡充\n", encoding="utf-8")
+    result = analyze([raw / "t.tsv"])
+    assert {"NPO = ＮＰＯ", "ワークショップ = ワークショツプ"} <= set(result["synonym_candidates"]["synonyms_line"])
+    check_round_trip(result, tmp_path / "out")
+
+
 def tfidf(inputs: Inputs) -> pd.DataFrame:
     """tf-idf of each term in each compared group: its share of the group's terms × log(groups / groups using it)."""
     by = inputs.comparison.by

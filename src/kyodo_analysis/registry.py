@@ -97,8 +97,8 @@ OUTPUTS: tuple[Output, ...] = (
            **REMADE),
     Output("cooccurrence_edges.csv", "network_and_ca",
            "source:s target:s kind:s n_both:i jaccard:f dice:f simpson:f cosine:f mst:b item_ids:s", **REMADE),
-    Output("correspondence_terms.csv", "network_and_ca", "term:s n:i chi2:f dim1:f dim2:f", open_columns=True, **REMADE),
-    Output("correspondence_groups.csv", "network_and_ca", "group:s n:i dim1:f dim2:f", open_columns=True, **REMADE),
+    Output("correspondence_terms.csv", "network_and_ca", "term:s n:i chi2:f dim1:f", open_columns=True, **REMADE),
+    Output("correspondence_groups.csv", "network_and_ca", "group:s n:i dim1:f", open_columns=True, **REMADE),
     Output("correspondence_inertia.csv", "network_and_ca", "axis:s inertia:f share:f", **REMADE),
     Output("program_changes.csv", "years",
            "city:s program_no:i program:s support_type:s status:s first_year:i last_year:i previous_name:s "
@@ -113,7 +113,7 @@ OUTPUTS: tuple[Output, ...] = (
     Output("mds.csv", "network_and_ca", "term:s n_items:i dim1:f dim2:f cluster:i min_items:i", **REMADE),
     Output("mds_axes.csv", "network_and_ca", "axis:s eigenvalue:f share:f", **REMADE),
     Output("synonym_candidates.csv", "counts",
-           "kind:s word:s variant:s reading:s n_items_word:i n_items_variant:i status:s synonyms_line:i "
+           "kind:s word:s variant:s reading:s n_items_word:i n_items_variant:i status:s synonyms_line:s "
            "items_word:s items_variant:s", year="whole"),
     Output("code_evidence.csv", "codes",
            "item_id:s year:i program_no:i program:s aspect:s code:s word:s found_as:s term:s negated:b "
