@@ -1037,8 +1037,9 @@ def plot_network_changes(terms: pd.DataFrame, items: pd.DataFrame, metadata: dic
     layout = packed_layout(graph)
     nodes = pd.DataFrame({"node": list(graph.nodes), "x": [layout[n][0] for n in graph.nodes],
                           "y": [layout[n][1] for n in graph.nodes]})
-    position = spread_labels(nodes, size=(5.6, 4.6), font=10.0)  # room for the labels' boxes
-    fig, ax = new_figure(5.6)
+    # room for the labels' boxes: a taller canvas and more rounds than the one-year network (two years' terms)
+    position = spread_labels(nodes, size=(5.6, 5.8), font=10.0, rounds=2000)
+    fig, ax = new_figure(6.8)
     strength = changes[["jaccard_prev", "jaccard"]].max(axis=1)
     for row, weight in zip(changes.itertuples(index=False), strength, strict=True):
         (x1, y1), (x2, y2) = position[row.source], position[row.target]
