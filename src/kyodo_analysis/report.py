@@ -523,11 +523,40 @@ def _strip_ansi(text: str) -> str:
     return re.sub(r"\x1b\[[0-9;]*m", "", text)
 
 
+def _last_line(text: str) -> str:
+    lines = [line for line in _strip_ansi(text).strip().splitlines() if line.strip()]
+    return lines[-1] if lines else ""
+
+
+def run_kernel(nb, notebook: Path, timeout: int) -> None:
+    """Execute ``nb`` in a kernel started in the notebook's folder. The kernel's own log (not the cells'
+    output, which arrives as messages) goes to a temporary file: the race of ipykernel's sockets at shutdown
+    prints a harmless traceback there now and then, which is no message for a researcher; when the kernel
+    dies, its log's last line is the reason, and is shown."""
+    import tempfile
+
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError, DeadKernelError
+
+    # The kernel listens on loopback only; its start-up warning about unencrypted TCP is noise here.
+    client = NotebookClient(nb, timeout=timeout, kernel_name="python3", extra_arguments=["--log-level=ERROR"],
+                            resources={"metadata": {"path": str(notebook.parent)}})
+    with tempfile.TemporaryFile("w+", encoding="utf-8", errors="replace") as log:
+        try:
+            client.execute(stdout=log, stderr=log)
+        except CellExecutionError as error:
+            raise NotebookError(f"{notebook.name} の実行中にエラーが出ました: {_last_line(str(error))}") from None
+        except DeadKernelError:
+            log.seek(0)
+            reason = _last_line(log.read()) or "理由は記録されていません"
+            raise NotebookError(f"{notebook.name} の実行中にカーネルが止まりました ({reason})。"
+                                "メモリが足りない場合は、他のプログラムを閉じてからやり直してください。") from None
+
+
 def execute_notebook(notebook: str | Path, html_path: str | Path, parameters: dict, timeout: int = 600) -> Path:
     """Execute a notebook with its ``parameters`` cell overridden (papermill's convention: an
     ``injected-parameters`` cell after it) and render the executed copy to HTML."""
     import nbformat
-    from nbclient import NotebookClient
     from nbconvert import HTMLExporter
 
     notebook = Path(notebook)
@@ -538,16 +567,7 @@ def execute_notebook(notebook: str | Path, html_path: str | Path, parameters: di
     injected.metadata["tags"] = ["injected-parameters"]
     position = next((i + 1 for i, c in enumerate(nb.cells) if "parameters" in c.get("metadata", {}).get("tags", [])), 0)
     nb.cells.insert(position, injected)
-    from nbclient.exceptions import CellExecutionError
-
-    # The kernel listens on loopback only; its start-up warning about unencrypted TCP is noise here.
-    client = NotebookClient(nb, timeout=timeout, kernel_name="python3", extra_arguments=["--log-level=ERROR"],
-                            resources={"metadata": {"path": str(notebook.parent)}})
-    try:
-        client.execute()
-    except CellExecutionError as error:
-        last = [line for line in str(error).strip().splitlines() if line.strip()][-1]
-        raise NotebookError(f"{notebook.name} の実行中にエラーが出ました: {_strip_ansi(last)}") from None
+    run_kernel(nb, notebook, timeout)
     inert_outputs(nb)
     # Reviewers read the outputs only: no code, no parameters, no paths, no Python warnings (stderr).
     for cell in nb.cells:
