@@ -163,6 +163,23 @@ def test_bad_rule_and_list_files(tmp_path, capsys, raw_dir):
         assert status == 2 and "missing.txt" in err and "見つかりません" in err
 
 
+@pytest.mark.parametrize("option,content,line", [
+    ("--codes", "*団体\x01の成長\n団体\n", 1),  # a code name heads sheets and reports
+    ("--codes", "*団体の成長\n団体\n*場\t所\n施設\n", 3),  # a tab is no part of a one-line name
+    ("--stop", "事業\n\x1bこと\n", 2),
+    ("--synonyms", "子ども\tこども\n子供\x7f\tこども\n", 2),  # tabs separate, a DEL does not
+    ("--forced", "補助金\n\x0c市民活動\n", 2),
+])
+def test_control_characters_in_rule_and_list_files_are_refused_with_the_line(tmp_path, capsys, raw_dir, option,
+                                                                              content, line):
+    path = tmp_path / "list.txt"
+    path.write_text(content, encoding="utf-8")
+    out = tmp_path / "out"
+    status, err = status_and_error(capsys, "analyze", "--raw-dir", str(raw_dir), "--out", str(out), option, str(path))
+    assert status == 2 and f"list.txt:{line}" in err and "制御文字" in err and "Traceback" not in err
+    assert not out.exists()
+
+
 def degenerate_tables(tmp_path) -> dict[str, str]:
     return {
         "no_items": table(tmp_path, "財政的支援\t1\t助成\t\t\t", name="no_items.tsv"),

@@ -29,3 +29,73 @@ def test_a_kernel_that_dies_names_the_notebook_and_its_last_words(tmp_path):
     with pytest.raises(NotebookError, match=r"k\.ipynb .*カーネルが止まりました \(MemoryError: out of memory\)"):
         execute_notebook(path, tmp_path / "k.html", {}, timeout=60)
     assert not (tmp_path / "k.html").exists()
+
+
+RENDER = """
+import os, sys, time
+from pathlib import Path
+from kyodo_analysis.errors import NotebookError
+from kyodo_analysis.report import render_notebooks
+from tests.test_adversarial import alive
+
+folder = Path(sys.argv[1])
+jobs = [(folder / f"{name}.ipynb", folder / f"{name}.html", {}) for name in sys.argv[2:]]
+start = time.monotonic()
+try:
+    render_notebooks(jobs, workers=2)
+    print("OK")
+except NotebookError as error:
+    print("ERROR", error)
+seconds = round(time.monotonic() - start)
+time.sleep(2)
+
+
+def in_folder(pid):  # a kernel runs in its notebook's folder, and stays there if it outlives its parent
+    try:
+        return os.readlink(f"/proc/{pid}/cwd") == str(folder)
+    except OSError:
+        return False
+
+
+kernels = [p for p in map(int, filter(str.isdigit, os.listdir("/proc"))) if in_folder(p) and alive(p)]
+print("SECONDS", seconds, "KERNELS", len(kernels))
+"""
+
+
+def render(tmp_path, notebooks: dict[str, str]) -> tuple[str, str]:
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    for name, source in notebooks.items():
+        nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source)]), tmp_path / f"{name}.ipynb")
+    result = subprocess.run([sys.executable, "-c", RENDER, str(tmp_path), *notebooks], capture_output=True, text=True,
+                            timeout=300, cwd=root, env={**__import__("os").environ, "PYTHONPATH": str(root / "src")})
+    return result.stdout, result.stderr
+
+
+@pytest.mark.skipif(not __import__("sys").platform.startswith("linux"), reason="reads /proc")
+def test_a_failing_notebook_stops_the_others_at_once_and_leaves_no_kernel(tmp_path):
+    # two at a time: the slow one is running when the failing one fails, the third never starts
+    out, err = render(tmp_path, {"slow": "import time\ntime.sleep(600)", "fails": "1 / 0", "never": "print(1)"})
+    assert "ERROR fails.ipynb の実行中にエラーが出ました: ZeroDivisionError" in out, (out, err)
+    seconds = int(out.split("SECONDS ")[1].split()[0])
+    assert seconds < 60 and out.rstrip().endswith("KERNELS 0")
+    assert "Traceback" not in err and "Task exception" not in err, err
+    assert not (tmp_path / "never.html").exists() and not (tmp_path / "slow.html").exists()
+
+
+@pytest.mark.skipif(not __import__("sys").platform.startswith("linux"), reason="reads /proc")
+def test_a_notebook_process_that_is_killed_is_an_error_not_a_hang(tmp_path):
+    # the kernel kills the process that runs its notebook (as the out-of-memory killer might)
+    out, err = render(tmp_path, {"killed": "import os, signal\nos.kill(os.getppid(), signal.SIGKILL)",
+                                 "fine": "print(1)"})
+    assert "ERROR killed.ipynb を実行するプロセスが止まりました (終了コード -9)" in out, (out, err)
+    assert int(out.split("SECONDS ")[1].split()[0]) < 60 and out.rstrip().endswith("KERNELS 0")
+
+
+def test_notebooks_that_succeed_are_all_rendered(tmp_path):
+    out, err = render(tmp_path, {f"n{k}": f"print({k} * 11)" for k in range(3)})
+    assert out.startswith("OK"), (out, err)
+    assert all(f"{k * 11}" in (tmp_path / f"n{k}.html").read_text(encoding="utf-8") for k in range(3))

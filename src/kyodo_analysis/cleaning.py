@@ -5,7 +5,6 @@ Every physical line of the raw file ends up in the cleaning log, kept or dropped
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,18 +12,16 @@ from pathlib import Path
 import pandas as pd
 
 from .cells import split_items
-from .errors import InputError
+from .errors import InputError, control_character
 from .labels import NO_SUPPORT_TYPE
 from .readers import Record, read_records
 from .schema import Schema, load_schema
-
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def check_text(path: Path, line: int | None, what: str, text: str) -> str:
     """``text`` when it holds no control character (one can arrive through a reference such as ``&#x1;``):
     such a character breaks the workbook and hides in every report, so it is refused where it is read."""
-    found = _CONTROL.search(text)
+    found = control_character(text)
     if found:
         raise InputError(path, f"{what}に制御文字 U+{ord(found.group()):04X} があります: {text[:found.start()][-20:]}…",
                          line=line, hint="その文字 (文字参照 &#x1; などを含む) を消して保存し直してください。")

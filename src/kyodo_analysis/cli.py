@@ -8,7 +8,6 @@ import shlex
 import signal
 import sys
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import TypeVar
 
@@ -352,26 +351,9 @@ def report_stages(analysis: Analysis, args: argparse.Namespace, reports: Path, d
     jobs += [(notebooks / YEAR_NOTEBOOK, reports / YEAR_NOTEBOOK.replace(".ipynb", f"_{city}.html" if len(comparable) > 1
                                                                          else ".html"), {**parameters, "CITY": city})
              for city in comparable or [None]]
-    _stage("notebooks", lambda: render_notebooks(jobs))
+    from .report import render_notebooks
 
-
-def render_notebooks(jobs: list[tuple]) -> None:
-    """Execute the notebooks two at a time (each in its own kernel); on any error or signal the workers
-    are stopped, and each shuts its kernel down on the way out."""
-    from .plots import worker_context
-    from .report import execute_notebook, stop_on_sigterm
-
-    pool = ProcessPoolExecutor(max_workers=min(2, os.cpu_count() or 1), initializer=stop_on_sigterm,
-                               initargs=(os.getpid(),), mp_context=worker_context())
-    try:
-        for done in [pool.submit(execute_notebook, *job) for job in jobs]:
-            done.result()
-    except BaseException:
-        for process in list(getattr(pool, "_processes", {}).values()):
-            process.terminate()
-        pool.shutdown(wait=True, cancel_futures=True)
-        raise
-    pool.shutdown(wait=True)
+    _stage("notebooks", lambda: render_notebooks(jobs, workers=min(2, os.cpu_count() or 1)))
 
 
 def cmd_run(args: argparse.Namespace) -> int:

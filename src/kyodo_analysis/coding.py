@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .errors import InputError
+from .errors import InputError, control_character, printable
 from .schema import Comparison
 from .stats import clopper_pearson, program_keys, sort_for_reading
 from .terms import FORCED, NOUN, PREDICATES, UNKNOWN
@@ -146,6 +146,9 @@ def parse_rules(text: str, source: str = "<rules>") -> list[Rule]:
             code, code_line, body = line[1:].strip(), number, []
             if not code:
                 raise InputError(source, "コード名が空です。", line=number, hint="*の後にコード名を書いてください。")
+            if control_character(code, one_line=True):
+                raise InputError(source, f"コード名に制御文字があります: {printable(code)!r}", line=number,
+                                 hint="コード名は制御文字 (タブなど) を含まない1行の文字にしてください。")
             continue
         if code is None:
             raise InputError(source, "最初のコード名 (*コード名) より前に条件があります。", line=number,

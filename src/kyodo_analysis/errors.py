@@ -3,9 +3,26 @@
 from __future__ import annotations
 
 import errno
+import re
 from pathlib import Path
 
 CLOSE_IT = "Excel などで開いていれば閉じて、もう一度実行してください。"
+
+
+_CONTROL_IN_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CONTROL_IN_NAME = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def control_character(text: str, one_line: bool = False) -> re.Match | None:
+    """The first control character of ``text``, the one rule for every field read: it breaks a workbook and
+    hides in every report. Tab and line breaks are text in a cell or a file, not in a ``one_line`` name
+    (a label, a city, a code name)."""
+    return (_CONTROL_IN_NAME if one_line else _CONTROL_IN_TEXT).search(text)
+
+
+def printable(text: str) -> str:
+    """``text`` with every control character shown as ``?`` (to quote a refused value)."""
+    return _CONTROL_IN_NAME.sub("?", text)
 
 
 class InputError(Exception):

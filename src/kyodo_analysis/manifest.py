@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import InputError, os_error
+from .errors import InputError, control_character, os_error
 
 MANIFEST_NAME = "manifest.csv"
 MANIFEST_COLUMNS = ["file", "city", "title", "fiscal_year", "source", "sha256"]
@@ -81,14 +81,11 @@ def _year(path: Path, text: str, line: int) -> int | None:
     return int(text)
 
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-
-
 def _plain_text(path: Path, line: int | None, fields: dict[str, str | None]) -> None:
     """City and title are one line of text each (they head figures and reports): a control character is
     refused where it is entered."""
     for key in ("city", "title"):
-        found = _CONTROL.search(fields.get(key) or "")
+        found = control_character(fields.get(key) or "", one_line=True)
         if found:
             raise InputError(path, f"{key} に制御文字 U+{ord(found.group()):04X} があります。", line=line,
                              hint="市町村名と表題は改行や制御文字を含まない1行の文字にしてください。")

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import InputError, os_error
+from .errors import InputError, control_character, os_error
 
 TEXT_SUFFIXES = (".tsv", ".txt", ".csv")
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
@@ -25,7 +25,6 @@ SAVE_AS = {  # formats people send, and what to save them as
     ".pdf": "PDF は読めません。元の Excel ファイルを入手するか、" + _PASTE,
 }
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
 _BYTE_LINE_BREAK = re.compile(rb"\r\n|\r|\n")
 
 
@@ -79,7 +78,7 @@ def decode(path: Path, data: bytes) -> tuple[str, str]:
             furthest = max(furthest, (exc.start, line))
             continue
         text = text.removeprefix("\ufeff")
-        control = _CONTROL.search(text)
+        control = control_character(text)
         if control:
             raise InputError(path, f"テキストファイルではありません (制御文字 U+{ord(control.group()):04X} を"
                              "含みます)。",

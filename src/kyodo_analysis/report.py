@@ -450,17 +450,6 @@ def without_mathjax(page: str) -> str:
     return _MATHJAX.sub("", page)
 
 
-def stop_on_sigterm(run: int | None = None) -> None:
-    """In a notebook worker: SIGTERM exits normally, so the kernel it started is shut down too; and the
-    worker is sent SIGTERM when the run's process ``run`` ends, however it ends."""
-    import signal
-    import sys
-
-    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(143))
-    if run is not None:
-        end_with(run)
-
-
 def end_with(run: int) -> None:
     """In a worker process: send ourselves SIGTERM when the run's main process ends, however it ends (a
     SIGKILL included). A worker's parent is the fork server, which itself waits for its workers, so the
@@ -487,6 +476,78 @@ def end_with(run: int) -> None:
         time.sleep(10)
         os._exit(143)  # … unless that is stuck: then it ends anyway (its kernel notices its parent is gone)
     threading.Thread(target=watch, name="end-with-run", daemon=True).start()
+
+
+def _notebook_process(run: int, job: tuple, results) -> None:
+    """One notebook in its own process. Its outcome goes back through ``results`` (None, or the error);
+    its stderr goes nowhere, since a notebook stopped mid-way (by the run, or by nbclient's own SIGTERM
+    handler shutting its kernel down) complains on its way out, and that is not the run's error. SIGTERM
+    exits normally and arrives when the run's process ends, however it ends."""
+    import os
+    import signal
+    import sys
+
+    os.dup2(os.open(os.devnull, os.O_WRONLY), 2)
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(143))
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the run's to handle: it stops this process
+    end_with(run)
+    try:
+        execute_notebook(*job)
+        results.send(None)
+    except Exception as error:  # sent back whole (an OSError stays one), raised by the run
+        try:
+            results.send(error)
+        except Exception:  # an error that cannot be pickled: its description
+            results.send(NotebookError(f"{Path(job[0]).name}: {error!r}"))
+
+
+def render_notebooks(jobs: list[tuple], workers: int = 2) -> None:
+    """Execute the notebooks ``workers`` at a time, one process (and kernel) each. Processes of its own,
+    not a pool: a pool's worker catches the SIGTERM that should stop it and waits for the next task, and
+    its workers share a queue lock that one stopped worker can leave held — either hangs the run. On an
+    error, a signal or Ctrl-C, every running notebook is stopped (SIGTERM, then SIGKILL after 10 s)."""
+    import os
+    from multiprocessing.connection import wait
+
+    from .plots import worker_context
+
+    context, pending, running = worker_context(), list(jobs), {}
+    try:
+        while pending or running:
+            while pending and len(running) < max(workers, 1):
+                job = pending.pop(0)
+                receive, send = context.Pipe(duplex=False)
+                process = context.Process(target=_notebook_process, args=(os.getpid(), job, send), daemon=False)
+                process.start()
+                send.close()
+                running[process.sentinel] = (process, receive, Path(job[0]).name)
+            for sentinel in wait(list(running)):
+                process, receive, name = running.pop(sentinel)
+                process.join()
+                try:
+                    outcome = receive.recv()
+                except EOFError:  # ended without a word: killed
+                    outcome = NotebookError(f"{name} を実行するプロセスが止まりました (終了コード {process.exitcode})。"
+                                            "メモリが足りない場合は、他のプログラムを閉じてからやり直してください。")
+                receive.close()
+                if outcome is not None:
+                    raise outcome
+    finally:
+        _stop([process for process, _, _ in running.values()])
+
+
+def _stop(processes: list) -> None:
+    """Stop processes: SIGTERM (each shuts its kernel down), then SIGKILL for any still running after 10 s."""
+    import time
+
+    for process in processes:
+        process.terminate()
+    deadline = time.monotonic() + 10
+    for process in processes:
+        process.join(max(deadline - time.monotonic(), 0))
+        if process.is_alive():
+            process.kill()
+            process.join()
 
 
 _MARKDOWN_LIVE = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "[": "&#91;", "]": "&#93;"})

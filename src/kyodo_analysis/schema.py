@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
-from .errors import InputError
+from .errors import InputError, control_character, printable
 
 COLUMNS: tuple[str, ...] = ("support_type", "program_no", "program")
 ZUSHI_ASPECTS: tuple[str, ...] = ("effect", "limitation", "next_step")
@@ -35,7 +35,6 @@ GENERATED = RESERVED | frozenset({
     "x", "y", "z", "z_vs_prev", "matched"})
 MAX_LABEL = 100  # characters of a header text or a label: a heading, not a paragraph
 MAX_NESTING = 20  # brackets and braces opened before the first is closed: a schema needs three
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _KEY = re.compile(r"[a-z][a-z0-9_]{0,30}")
 _SPACE = re.compile(r"\s+")
 
@@ -241,9 +240,9 @@ def _texts(path: Path, what: str, value: object, allow_empty: bool = False) -> l
         raise InputError(path, f"{what} の値は見出し文字列のリストにしてください (今の値: {value!r:.60})。",
                          hint='例: program = ["事業名", "事業"]')
     for text in value:
-        if len(text) > MAX_LABEL or _CONTROL.search(text):
+        if len(text) > MAX_LABEL or control_character(text, one_line=True):
             problem = f"{len(text):,} 字あります (上限 {MAX_LABEL} 字)" if len(text) > MAX_LABEL else "制御文字があります"
-            raise InputError(path, f"{what} の値に{problem}: {_CONTROL.sub('?', text[:40])!r}",
+            raise InputError(path, f"{what} の値に{problem}: {printable(text[:40])!r}",
                              hint="見出しやラベルは表の見出しどおりの短い文字列で書いてください (改行・タブなどは使えません)。")
     return value
 

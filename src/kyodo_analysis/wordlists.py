@@ -13,7 +13,7 @@ from functools import cached_property
 from importlib import resources
 from pathlib import Path
 
-from .errors import InputError
+from .errors import InputError, control_character
 
 PACKAGED = "kyodo_analysis/resources/"
 NEGATED = "(否定)"
@@ -62,9 +62,19 @@ def decode_text(path: Path, data: bytes, what: str) -> str:
         except UnicodeDecodeError:
             continue
         if "\x00" not in text:
-            return text
+            return _plain(path, text, what)
     raise InputError(path, f"{what}の文字コードを判別できません (UTF-8 / UTF-16 / CP932 のどれでもありません)。",
                      hint="テキストエディタで UTF-8 として保存し直してください。")
+
+
+def _plain(path: Path, text: str, what: str) -> str:
+    """``text`` when it holds no control character (tabs and line breaks are text), else an InputError
+    naming the line."""
+    found = control_character(text)
+    if found:
+        raise InputError(path, f"{what}に制御文字 U+{ord(found.group()):04X} があります。",
+                         line=text[:found.start()].count("\n") + 1, hint="その文字を消して保存し直してください。")
+    return text
 
 
 def list_lines(text: str) -> list[tuple[int, str]]:
