@@ -451,9 +451,22 @@ def test_sheet_names_excel_refuses_are_derived_safely():
         "区分／分野［A］？×観点の項目数", "a" * 31, "A" * 29 + "_2", "x", "項目", "項目_2"]
 
 
-def test_control_characters_in_cells_are_refused_and_references_to_them_dropped(tmp_path, monkeypatch):
-    path = table(tmp_path, "財政的支援\t1\t助成\t・団体&#x1;が広がった\t・限界\t・今後")
-    assert clean_table(path).items["text"].tolist() == ["団体が広がった", "限界", "今後"]  # HTML's rule: no character
+@pytest.mark.parametrize("reference", ["&#x1;", "&#X1B;", "&#127;", "&#0000008;"])
+def test_a_reference_to_a_control_character_is_refused_with_its_line(tmp_path, reference):
+    path = table(tmp_path, "財政的支援\t1\t助成\t・団体が広がった\t・限界\t・今後",
+                 f"財政的支援\t2\t講座\t・団体{reference}が広がった\t・限界\t・今後")
+    with pytest.raises(InputError, match=r"制御文字 U\+00(01|1B|7F|08)") as raised:
+        clean_table(path)  # HTML's rule would drop it: five characters of a cell lost without a word
+    assert raised.value.line == 3
+
+
+def test_references_to_ordinary_characters_and_line_breaks_are_read():
+    from kyodo_analysis.cells import split_items
+
+    assert [p.text for p in split_items("・A&amp;B&#10;・C&#x3042;&#9;D")] == ["A&B", "Cあ\tD"]
+
+
+def test_control_characters_in_cells_are_refused(tmp_path, monkeypatch):
     from kyodo_analysis import cleaning
     from kyodo_analysis.readers import Record
 
@@ -724,6 +737,19 @@ def test_a_formula_without_its_value_is_an_error_naming_the_cell(tmp_path, capsy
     book.save(tmp_path / "formula.xlsx")
     status, err = status_and_error(capsys, "validate", str(tmp_path / "formula.xlsx"))
     assert status == 2 and cell.coordinate in err and "数式" in err
+
+
+def test_a_merged_range_beyond_any_table_is_refused_before_it_is_built(tmp_path, capsys):
+    import re
+
+    def merge(ref: str):
+        return lambda n, d: (re.sub(rb"<mergeCells.*?</mergeCells>", f'<mergeCells count="1"><mergeCell ref="{ref}"/>'
+                                    "</mergeCells>".encode(), d, flags=re.S) if n == "xl/worksheets/sheet1.xml" else d)
+    far = rezipped(tmp_path, "far.xlsx", merge("A200:XFD1048576"))  # openpyxl would build 1.7·10¹⁰ cells
+    status, err = status_and_error(capsys, "validate", far)
+    assert status == 2 and "far.xlsx" in err and "A200:XFD1048576" in err and "結合を解除" in err
+    near = rezipped(tmp_path, "near.xlsx", merge("A5:A6"))  # a 区分 merged down its group is read as before
+    assert main(["validate", near]) == 0
 
 
 def test_raw_paths_that_are_not_files_stop_at_once(tmp_path, capsys):

@@ -149,3 +149,35 @@ def test_no_figure_has_colliding_axis_labels(analysis):
 
     for name, plot, args in figure_specs(analysis):
         assert overlapping_tick_labels(plot(*args)) == [], name
+
+
+
+
+def test_a_figure_per_group_beyond_the_marks_it_can_tell_apart_is_a_note(analysis):
+    """21 groups would need a mark after ⑳ (names repeated), and a thousand panels took hours: each figure
+    drawn per group becomes a note pointing to the tables; up to 20 groups each gets its own mark."""
+    from kyodo_analysis import plots
+
+    items, programs, metadata = analysis["items"], analysis["programs"], analysis.metadata
+    sided = items["aspect"].isin(plots.Comparison.from_metadata(metadata).sides)  # the sides' items alone span the 21 groups
+    order = pd.Series(range(len(items)), index=items.index).where(sided).rank().fillna(0).astype(int)
+    many = items.assign(support_type=[f"区分{k % 21}" for k in order])
+    many_programs = pd.concat([programs.head(1).assign(support_type=f"区分{k}") for k in range(21)], ignore_index=True)
+    year = {"year": 2024}
+    figures = {
+        "items_by_aspect": plots.plot_items_by_aspect(many_programs, metadata),
+        "sides": plots.plot_effect_vs_limitation(analysis["keywords"], many, metadata),
+        "distinctive": plots.plot_distinctive_terms(analysis["distinctive_terms"], many, metadata),
+        "heatmap": plots.plot_code_heatmap(analysis["codes"], many, metadata),
+        "network": plots.plot_network(analysis["cooccurrence_nodes"], analysis["cooccurrence_edges"], many, metadata),
+        "correspondence": plots.plot_correspondence(analysis["correspondence_terms"], analysis["correspondence_groups"],
+                                                    analysis["correspondence_inertia"], many, metadata),
+        "items_by_year": plots.plot_items_by_year(many_programs.assign(**year), metadata),
+        "codes_by_year": plots.plot_codes_by_year(analysis["codes"].assign(**year), many, metadata),
+    }
+    for name, fig in figures.items():
+        texts = [t.get_text() for ax in fig.axes for t in ax.texts]
+        assert len(fig.axes) == 1 and any("21 あり" in t and "(20)" in t for t in texts), name
+        png_bytes(fig)
+    names, note = plots.group_names([f"区分{k}" for k in range(20)], 1, "区分")
+    assert "".join(names.values()) == plots.CIRCLED and "⑳ 区分19" in note

@@ -2,7 +2,9 @@
 
 What is removed from a cell, and nothing else:
 - markup: real HTML tags (``<li>``, ``<br>``, ``<ul style=…>`` …; block tags end an item; a one-letter
-  tag only in lower case), HTML comments, and character references that end in ``;`` (``&amp;`` → ``&``).
+  tag only in lower case), HTML comments, and character references that end in ``;`` (``&amp;`` → ``&``;
+  a reference to a control character, ``&#x1;``, becomes that character, which cleaning then refuses —
+  HTML's own rule would drop it without a trace).
   ``<NPO>``, ``<A>案``, ``&region=`` and ``<![CDATA[…]]>`` are text;
 - the bullet mark that opens an item: at the start of a line, or after whitespace when the cell is a list
   of items opened by the same kind of mark (``・A ・B``); ``金額は 〇 円`` keeps its 〇;
@@ -14,6 +16,8 @@ from __future__ import annotations
 import html
 import re
 from typing import NamedTuple
+
+from .errors import control_character
 
 BULLET_MARKS = "・･●○〇◆■◇□•◎▪▶"
 NOTE_MARK = "※"  # a note on the item above, not an item of its own
@@ -54,6 +58,11 @@ class Piece(NamedTuple):
 def _unmarked(match: re.Match) -> str:
     """What one piece of markup leaves in the text: a line break for a block tag, a character for a reference."""
     found = match.group(0)
+    if found.startswith("&#"):
+        digits = found[2:-1]
+        code = int(digits[1:], 16) if digits[:1] in "xX" else int(digits)
+        if code < 0x110000 and control_character(chr(code)):
+            return chr(code)
     if found.startswith("&"):
         return html.unescape(found)
     if found.startswith("<!"):

@@ -230,8 +230,20 @@ def group_names(order: list[str], ems: float, what: str, metadata: dict | None =
     names = {str(name): full.get(str(name), str(name)) for name in order}
     if all(_ems(label) <= 2 * ems for label in names.values()):
         return {name: label if _ems(label) <= ems else _halves(label) for name, label in names.items()}, ""
-    shown = {name: CIRCLED[k % len(CIRCLED)] for k, name in enumerate(names)}
+    shown = {name: CIRCLED[k] for k, name in enumerate(names)}  # figures of more groups are notes (crowded)
     return shown, f"{what}: " + "、".join(f"{shown[name]} {label}" for name, label in names.items()) + "。"
+
+
+MAX_FIGURE_GROUPS = len(CIRCLED)  # beyond ⑳ the marks would repeat; a thousand panels took hours to lay out
+
+
+def crowded(title: str, order: list, what: str, metadata: dict) -> Figure | None:
+    """A note in place of a figure drawn per group when it has more groups than marks to tell them apart
+    at 16 cm (every group is still in the tables); None when the figure can be drawn."""
+    if len(order) <= MAX_FIGURE_GROUPS:
+        return None
+    return plot_note(title, f"{what}が {len(order):,} あり、1 枚の図で見分けられる数 ({MAX_FIGURE_GROUPS}) を"
+                     "超えています。\n数はすべて表 (CSV と Excel の各シート) にあります。", metadata)
 
 
 def provenance(metadata: dict) -> str:
@@ -318,6 +330,10 @@ def plot_items_by_aspect(programs: pd.DataFrame, metadata: dict) -> Figure:
     comparison = Comparison.from_metadata(metadata)
     table = aspect_counts(programs, comparison)
     order = list(table.index)
+    labels = "・".join(comparison.label(a) for a in comparison.aspect_keys)
+    title = f"{comparison.by_label}ごとの項目数 ({labels})"
+    if (note := crowded(title, order, comparison.by_label, metadata)) is not None:
+        return note
     fig, ax = new_figure(3.0)
     x = np.arange(len(order))
     aspect_bars(ax, comparison, x, lambda aspect: table[f"n_{aspect}"].tolist())
@@ -332,8 +348,7 @@ def plot_items_by_aspect(programs: pd.DataFrame, metadata: dict) -> Figure:
     ax.set_ylim(0, max(0 if pd.isna(top) else top, 1) * 1.25 + 0.5)
     if table["n_items"].sum() == 0:
         ax.text(0.5, 0.5, "項目がありません", transform=ax.transAxes, ha="center", va="center", color="#555555")
-    labels = "・".join(comparison.label(a) for a in comparison.aspect_keys)
-    ax.set_title(f"{comparison.by_label}ごとの項目数 ({labels})")
+    ax.set_title(title)
     ax.legend(frameon=False, ncols=min(len(comparison.aspects), 3), loc="upper center", bbox_to_anchor=(0.5, -0.25))
     absent = "棒のない観点は、その表にない列です。" if table.isna().any().any() else ""
     add_footnote(fig, metadata, f"{named}項目 {int(table['n_items'].sum())} 件・事業 {int(table['programs'].sum())} 件。"
@@ -387,6 +402,9 @@ def plot_effect_vs_limitation(keywords: pd.DataFrame, items: pd.DataFrame, metad
         labels = f"「{comparison.side_label('negative')}」「{comparison.side_label('positive')}」"
         return plot_note(f"{comparison.by_label}ごとの{labels}の語", f"この表には{labels}の項目がありません", metadata)
     order = group_order(sided, by)
+    if (note := crowded(f"{comparison.by_label}ごとの「{comparison.side_label('negative')}」"
+                        f"「{comparison.side_label('positive')}」の語", order, comparison.by_label, metadata)) is not None:
+        return note
     left_out_groups = [g for g in group_order(items, by) if g not in order]
     ranked = {(g, s): ranked_terms(keywords, by, g, comparison.side(s), top, 2 * top) for g in order for s in sides}
     # a panel with no bar says why in three lines: its row is never lower than that
@@ -428,6 +446,8 @@ def plot_distinctive_terms(distinctive: pd.DataFrame, items: pd.DataFrame, metad
     what = "観点" if by == "aspect" else comparison.by_label
     if len(order) < 2:
         return plot_note(f"{what}ごとの特徴語", f"{what}が 1 つなので、ほかの{what}と比べる特徴語はありません", metadata)
+    if (note := crowded(f"{what}ごとの特徴語", order, what, metadata)) is not None:
+        return note
     chosen = {}
     for support in order:
         sub = distinctive[(distinctive[by] == support) & (distinctive["z"] >= threshold)]
@@ -518,6 +538,8 @@ def plot_code_heatmap(codes: pd.DataFrame, items: pd.DataFrame, metadata: dict, 
     title = f"コード × {what}: コードに当たる項目のある事業数 / その観点の項目がある事業数"
     if codes.empty:
         return plot_note(title, "コードの付いた項目がありません (図にするものがありません)", metadata)
+    if (note := crowded(title, order, what, metadata)) is not None:
+        return note
     code_order = list(dict.fromkeys(codes["code"]))
     panels = heatmap_panels(codes, comparison)
     columns = {a: [g for g in order if (codes.loc[codes["aspect"] == a, by] == g).any()] for a in panels}
@@ -581,9 +603,11 @@ def plot_network(nodes: pd.DataFrame, edges: pd.DataFrame, items: pd.DataFrame, 
     forest (``mst``) drawn heavier."""
     comparison = Comparison.from_metadata(metadata)
     order, what = group_order(items, comparison.by), comparison.by_label
+    title = f"共起ネットワーク (同じ項目に出てくる語; 色付きの札は{what})"
     if not (edges["kind"] == "term").any():
-        return plot_note(f"共起ネットワーク (同じ項目に出てくる語; 色付きの札は{what})",
-                         "2 項目以上で一緒に使われる語がないため、共起ネットワークはありません", metadata)
+        return plot_note(title, "2 項目以上で一緒に使われる語がないため、共起ネットワークはありません", metadata)
+    if (note := crowded(title, order, what, metadata)) is not None:
+        return note
     names, named = group_names(order, 10, what, metadata)
     position = spread_labels(nodes, size=(5.6, 4.6), font=8.0)
     fig, ax = new_figure(5.6)
@@ -610,7 +634,7 @@ def plot_network(nodes: pd.DataFrame, edges: pd.DataFrame, items: pd.DataFrame, 
                     bbox={"boxstyle": "round,pad=0.3", "facecolor": support_color(node.node, order), "edgecolor": "none"})
     ax.set_axis_off()
     ax.margins(0.06)
-    ax.set_title(f"共起ネットワーク (同じ項目に出てくる語; 色付きの札は{what})")
+    ax.set_title(title)
     term_edges = edges[edges["kind"] == "term"]
     cut = term_edges["jaccard"].min() if len(term_edges) else float("nan")
     add_footnote(fig, metadata,
@@ -634,6 +658,9 @@ def plot_correspondence(term_coords: pd.DataFrame, group_coords: pd.DataFrame, i
     """
     comparison = Comparison.from_metadata(metadata)
     order, what = group_order(items, comparison.by), comparison.by_label
+    title = f"対応分析: 語と{what} (対称マップ)"
+    if (note := crowded(title, order, what, metadata)) is not None:
+        return note
     fig, ax = new_figure(5.0)
     dims = [c for c in term_coords.columns if c.startswith("dim")]
     if len(term_coords) == 0 or len(group_coords) < 2:
@@ -674,7 +701,7 @@ def plot_correspondence(term_coords: pd.DataFrame, group_coords: pd.DataFrame, i
     if y_dim:
         ax.set_ylabel(f"第2軸 (慣性の {share[y_dim]:.1%})")
     ax.margins(0.15)
-    ax.set_title(f"対応分析: 語と{what} (対称マップ)")
+    ax.set_title(title)
     n_groups = len(group_coords)
     add_footnote(fig, metadata,
                  f"{named}χ² の大きい上位 {len(term_coords)} 語 (2回以上出現; 同値は切らずに含む)。"
@@ -786,6 +813,9 @@ def plot_items_by_year(programs: pd.DataFrame, metadata: dict) -> Figure:
     only the aspects these tables have, and no bar where a year's table lacks the column."""
     comparison = Comparison.from_metadata(metadata)
     order, years = group_order(programs, comparison.by), known_years(programs)
+    title = f"年度ごとの項目数 ({comparison.by_label} × 観点)"
+    if (note := crowded(title, order, comparison.by_label, metadata)) is not None:
+        return note
     fig, axes = new_figure(2.8, ncols=len(order), sharey=True)
     axes = np.atleast_1d(axes)
     aspects = tuple(a for a in comparison.aspect_keys if programs[f"n_{a}"].notna().any())
@@ -801,7 +831,7 @@ def plot_items_by_year(programs: pd.DataFrame, metadata: dict) -> Figure:
         ax.set_title(names[support], color=support_color(support, order), fontsize=9.5)
     axes[0].set_ylabel("項目数")
     axes[0].legend(frameon=False, fontsize=8, loc="upper left")  # in the headroom left above the bars
-    fig.suptitle(f"年度ごとの項目数 ({comparison.by_label} × 観点)", fontsize=10)
+    fig.suptitle(title, fontsize=10)
     add_footnote(fig, metadata, f"{named}その年度の表にない{comparison.by_label}は 0 件です。"
                  "件数は記述の多さであり、成果の大きさではありません。")
     return fig
@@ -848,6 +878,10 @@ def plot_codes_by_year(codes: pd.DataFrame, items: pd.DataFrame, metadata: dict)
     item of that aspect."""
     comparison = Comparison.from_metadata(metadata)
     by, order = comparison.by, group_order(items, comparison.by)
+    what = comparison.by_label
+    title = f"年度ごとのコード × {what} (コードの項目がある事業数 / その観点の項目がある事業数)"
+    if (note := crowded(title, order, what, metadata)) is not None:
+        return note
     aspects = comparison.sides
     years = known_years(codes[codes["year"].notna()])
     columns = [(s, y) for s in order for y in years]
@@ -872,8 +906,7 @@ def plot_codes_by_year(codes: pd.DataFrame, items: pd.DataFrame, metadata: dict)
         ax.spines[:].set_visible(False)
     names, named = group_names(order, 30 / max(len(columns), 1), comparison.by_label, metadata)
     ax.set_xticks(range(len(columns)), [f"{names[s]}\n{y}" for s, y in columns], fontsize=8)
-    what = comparison.by_label
-    fig.suptitle(f"年度ごとのコード × {what} (コードの項目がある事業数 / その観点の項目がある事業数)", fontsize=9.5)
+    fig.suptitle(title, fontsize=9.5)
     add_footnote(fig, metadata, f"{named}色はその割合 (記述であり検定ではありません)。"
                  f"— はその年度にその{what}の事業がないことを表します。"
                  "事業の追加・廃止で分母が変わるため、割合の変化は事業の入れ替わりも含みます。")

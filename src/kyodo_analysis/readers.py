@@ -161,6 +161,8 @@ def _check_shape(path: Path, cells: list[str], start: int, end: int, delimiter: 
 
 MAX_BYTES = 512 * 1024 * 1024  # a raw table larger than this is not a table a person wrote
 MAX_COLUMNS = 1_000  # a row with a value further right than this is not a review table
+MAX_MERGED_CELLS = 200_000  # openpyxl makes an object for every cell of a merged range; a table merges far fewer
+_MERGE_REF = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="([A-Z]{1,3})(\d{1,7}):([A-Z]{1,3})(\d{1,7})"')
 _RESAVE = "Excel で開いて「Excel ブック (*.xlsx)」として保存し直してください。"
 
 
@@ -178,6 +180,29 @@ def _workbook(path: Path, data_only: bool):
             AttributeError, ET.ParseError, SyntaxError) as error:  # lxml's XMLSyntaxError is a SyntaxError
         raise InputError(path, f"Excel ブックとして読めません (壊れているか、Excel の形式ではありません: "
                          f"{type(error).__name__})。", hint=_RESAVE) from None
+
+
+def _check_merged_ranges(path: Path) -> None:
+    """Refuse merged ranges no table has (``A1:XFD1048576``) before openpyxl builds a cell object for each
+    of their cells, which takes hours; a file that is not a workbook is left to ``_workbook`` to name."""
+    import zipfile
+
+    from openpyxl.utils.cell import column_index_from_string as column
+
+    try:
+        with zipfile.ZipFile(path) as book:
+            parts = [name for name in book.namelist() if name.startswith("xl/worksheets/") and name.endswith(".xml")]
+            for part in parts:
+                total = 0
+                for found in _MERGE_REF.finditer(book.read(part)):
+                    first, top, last, bottom = (group.decode() for group in found.groups())
+                    total += (column(last) - column(first) + 1) * (int(bottom) - int(top) + 1)
+                    if total > MAX_MERGED_CELLS:
+                        raise InputError(path, f"結合されたセル {first}{top}:{last}{bottom} などが {total:,} セルに"
+                                         "広がっています (表の外まで結合されています)。",
+                                         hint="Excel で表の外のセルの結合を解除してから保存し直してください。")
+    except (zipfile.BadZipFile, OSError, ValueError, KeyError):
+        return
 
 
 def _worksheet(path: Path, book, sheet: str | None):
@@ -202,6 +227,7 @@ def excel_records(path: Path, sheet: str | None = None) -> tuple[list[Record], s
     Only cells with a value are visited (a formatted cell at XFD1048576 costs nothing); a formula whose
     value the file does not hold (a workbook written by a script, never opened in Excel) is an error
     naming the cell, never a silent gap."""
+    _check_merged_ranges(path)
     ws = _worksheet(path, _workbook(path, data_only=True), sheet)
     values = {key: cell.value for key, cell in ws._cells.items() if cell.value is not None}
     widest = max((column for _, column in values), default=0)

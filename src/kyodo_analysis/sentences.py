@@ -280,17 +280,17 @@ def review_summary(analysis: Analysis) -> pd.DataFrame:
     coded = coded_items(analysis)
     code_order = [*dict.fromkeys(analysis["codes"]["code"]), NO_CODE]
     cells = dict(list(coded.groupby([comparison.by, "code", "aspect"], sort=False)))  # items in table order
+    present = {(group, code) for group, code, _ in cells}  # a thousand groups × codes are mostly empty
     rows = []
     for group in group_order(analysis["items"], comparison.by):
-        for code in code_order:
+        for code in (c for c in code_order if (group, c) in present):
             row = {comparison.by_label: group, "コード": code}
             for aspect in comparison.sides:
                 label, side = comparison.label(aspect), cells.get((group, code, aspect), coded.iloc[:0])
                 row[f"{label}の事業数"] = _programs(side)
                 row[f"{label}の項目数"] = len(side)
                 row[label] = quoted_items(side, comparison)
-            if any(row[f"{comparison.label(a)}の項目数"] for a in comparison.sides):
-                rows.append(row)
+            rows.append(row)
     return pd.DataFrame(rows)
 
 
