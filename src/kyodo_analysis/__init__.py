@@ -5,10 +5,9 @@ The verbs, each returning a tidy table: ``read_table`` (items) → ``tokenize`` 
 ``correspondence``; ``keyword_in_context`` traces a term back to its sentences; ``analyze`` runs them all.
 """
 
-__version__ = "0.1.0"
-
 import pandas as _pandas
 
+from ._version import __version__
 from .analysis import Analysis, analyze, check_facts, for_city, for_year, load_analysis, load_or_analyze, select_year
 from .cleaning import clean_table, read_table
 from .errors import InputError
@@ -26,7 +25,32 @@ from .years import keyword_trends, program_changes
 # wants Arrow strings can set the option back after importing the package.
 _pandas.set_option("mode.string_storage", "python")
 
-__all__ = ["Analysis", "Comparison", "InputError", "analyze", "check_facts", "clean_table", "cooccurrence",
-           "correspondence", "counts", "distinctive_terms", "extract_terms", "for_city", "for_year", "keyword_in_context",
-           "keyword_trends", "keywords", "load_analysis", "load_or_analyze", "load_schema", "mentions", "program_changes",
-           "read_table", "select_year", "tokenize", "word_counts", "word_lists"]
+__all__ = [
+           "Analysis",
+           "Comparison",
+           "InputError",
+           "__version__",
+           "analyze",
+           "check_facts",
+           "clean_table",
+           "cooccurrence",
+           "correspondence",
+           "counts",
+           "distinctive_terms",
+           "extract_terms",
+           "for_city",
+           "for_year",
+           "keyword_in_context",
+           "keyword_trends",
+           "keywords",
+           "load_analysis",
+           "load_or_analyze",
+           "load_schema",
+           "mentions",
+           "program_changes",
+           "read_table",
+           "select_year",
+           "tokenize",
+           "word_counts",
+           "word_lists",
+]

@@ -12,14 +12,15 @@ from typing import Literal, TypeVar
 
 import pandas as pd
 
-from . import __version__, registry
+from . import registry
+from ._version import __version__
 from .cleaning import LOG_COLUMNS, Table, clean_table, item_columns, program_columns
 from .clusters import term_clusters
 from .coding import code_items, code_table, read_rules, unused_rule_words
 from .errors import InputError
 from .evidence import code_evidence
 from .labels import HEADERS, column_labels
-from .manifest import Entry, ManifestRows, resolve_city, resolve_schema, resolve_year, sha256
+from .manifest import Entry, ManifestRows, resolve_city, resolve_schema, resolve_year, sha256, table_files
 from .parallel import item_stages
 from .registry import METADATA, Inputs
 from .schema import Comparison, load_schema, merged_aspects
@@ -30,7 +31,7 @@ from .tables import fits_excel, read_csv, read_parquet, write_tables
 from .terms import candidate_compounds, unknown_words
 from .tokens import dictionary_info
 from .wordlists import word_lists
-from .years import keyword_trends, known_years, program_changes, trend_group
+from .years import cities, keyword_trends, known_years, program_changes, rows_of, trend_group, year_cities
 
 T = TypeVar("T")
 
@@ -297,7 +298,7 @@ def analysis_metadata(cleaned: Sequence[Table], lists, rules_file, tables: dict[
         "word_lists": lists.sources,
         "synonyms": dict(sorted(lists.synonyms.items())),
         "coding_rules": {"source": rules_file.source, "sha256": rules_file.sha256},
-        "tables": {name: {"rows": len(frame), "columns": list(frame.columns)} for name, frame in table_files(tables).items()},
+        "tables": {name: {"rows": len(frame), "columns": list(frame.columns)} for name, frame in output_tables(tables).items()},
     }
 
 
@@ -332,7 +333,7 @@ def parquet_name(name: str) -> str:
     return name.removesuffix(".csv") + ".parquet"
 
 
-def table_files(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+def output_tables(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     """The files the tables are written to, by file name: a token-level table as Parquet, and as CSV
     when it fits in an Excel sheet; every other table as CSV."""
     files = {}
@@ -346,10 +347,10 @@ def table_files(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
 
 
 def write_analysis(analysis: Analysis, out_dir: str | Path) -> list[Path]:
-    """Write every table (:func:`table_files`), its numbers rounded to ``DECIMALS`` places, and
+    """Write every table (:func:`output_tables`), its numbers rounded to ``DECIMALS`` places, and
     ``metadata.json`` to ``out_dir`` (all or nothing)."""
     rounded = {name: frame.round(DECIMALS) for name, frame in analysis.tables.items()}
-    return write_tables(out_dir, {**table_files(rounded), METADATA: metadata_bytes(analysis.metadata)})
+    return write_tables(out_dir, {**output_tables(rounded), METADATA: metadata_bytes(analysis.metadata)})
 
 
 def stored_file(out_dir: Path, name: str) -> Path:
@@ -403,8 +404,6 @@ def load_or_analyze(processed_dir: str | Path, raw_dir: str | Path,
     analysis of every raw table in memory (nothing is written): an edited list or rule is analysed again,
     never shown from stale tables. ``settings``: None for the project's (``kyodo-analysis.toml``, found as
     the command line finds it: :meth:`Settings.for_project`), a settings file, or a run's settings."""
-    from .manifest import table_files
-
     settings = Settings.coerce(settings, raw_dir)
     paths = table_files(raw_dir)
     if is_current(processed_dir, settings.inputs_sha256(paths)):
@@ -425,8 +424,6 @@ def is_current(processed_dir: str | Path, key: str) -> bool:
 def part(analysis: Analysis, column: str, value, whole: tuple[str, ...] = ()) -> tuple[dict, pd.DataFrame, dict]:
     """The tables, items and metadata of one year or city: rows of ``column == value`` where a table has
     the column, else the rows of its items or files; the tables named in ``whole`` are kept whole."""
-    from .years import rows_of
-
     items = rows_of(analysis["items"], column, value).reset_index(drop=True)
     ids, files = set(items["item_id"]), set(rows_of(analysis["programs"], column, value)["source_file"])
     tables: dict[str, pd.DataFrame] = {}
@@ -477,8 +474,6 @@ def recomputed(analysis: Analysis, tables: dict[str, pd.DataFrame], items: pd.Da
 def for_city(analysis: Analysis, city=None) -> Analysis:
     """The part of an analysis whose years are compared: ``city``, or the first city whose tables span two
     years; the analysis itself when it holds one city."""
-    from .years import cities, year_cities
-
     found = cities(analysis["items"])
     if len(found) < 2 and city is None:
         return analysis

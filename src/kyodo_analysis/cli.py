@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shlex
 import signal
@@ -21,10 +22,16 @@ from .analysis import (
     analyze_with,
     clean_all,
     combined,
+    compared_by,
     comparison_of,
+    for_year,
+    page_years,
+    read_table_file,
+    stored_file,
     write_analysis,
 )
 from .cleaning import Table
+from .coding import code_items, read_rules
 from .errors import InputError, NotebookError, os_error
 from .kwic import keyword_in_context
 from .labels import year_label
@@ -43,10 +50,12 @@ from .manifest import (
 )
 from .outputs import Interrupted, check_folder, generation, generations, settle
 from .parallel import available_cores
+from .registry import names
+from .related import related_lines, related_words, shared_contexts, top_related
 from .sentences import program_label
 from .settings import KEYS, SETTINGS_FILE, Settings
 from .tables import write_tables
-from .terms import extract_terms
+from .terms import extract_terms, mentions, spellings
 from .tokens import tokenize
 from .wordlists import word_lists
 from .years import program_changes, program_report, year_cities
@@ -270,10 +279,6 @@ def cmd_kwic(args: argparse.Namespace) -> int:
 
 
 def cmd_related(args: argparse.Namespace) -> int:
-    from .coding import code_items, read_rules
-    from .related import related_lines, related_words, shared_contexts, top_related
-    from .terms import mentions, spellings
-
     tables = clean_all(raw_paths(args.raw_dir), schema_path=args.schema)
     items, comparison = combined(tables)["items.csv"], comparison_of(tables, args.by)
     lists = word_lists(args.forced, args.stop, args.synonyms)
@@ -319,7 +324,8 @@ def report_stages(analysis: Analysis, args: argparse.Namespace, reports: Path, d
     With several years, the support-type figures and notebooks 1.0–3.0 are made once per year
     (names end in _YYYY), and the year-over-year figures and notebook 4.0 compare them.
     """
-    from .analysis import for_year, page_years
+    # matplotlib, openpyxl and python-docx load only for the commands that draw or write reports (about a
+    # second): validate, kwic and manifest start without them
     from .plots import draw_figures, figure_specs, year_figure_specs
     from .report import write_workbook
     from .wordreport import write_summary
@@ -351,7 +357,7 @@ def report_stages(analysis: Analysis, args: argparse.Namespace, reports: Path, d
     jobs += [(notebooks / YEAR_NOTEBOOK, reports / YEAR_NOTEBOOK.replace(".ipynb", f"_{city}.html" if len(comparable) > 1
                                                                          else ".html"), {**parameters, "CITY": city})
              for city in comparable or [None]]
-    from .report import render_notebooks
+    from .report import render_notebooks  # nbclient: only when notebooks run
 
     _stage("notebooks", lambda: render_notebooks(jobs, workers=min(2, os.cpu_count() or 1)))
 
@@ -383,11 +389,6 @@ def processed_analysis(folder: Path) -> Analysis:
     """The processed tables of ``folder`` for ``report``, each checked against what ``metadata.json``
     records of it (its columns and number of rows): a damaged or hand-edited table is named, not met
     later as a traceback."""
-    import json
-
-    from .analysis import compared_by, read_table_file, stored_file
-    from .registry import names
-
     path = folder / "metadata.json"
     if not path.is_file():
         raise InputError(folder, "処理済みの表がありません。", hint="先に kyodo-analysis analyze か run を実行してください。")

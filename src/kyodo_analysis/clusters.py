@@ -19,6 +19,8 @@ import math
 import numpy as np
 import pandas as pd
 
+# scipy.cluster is imported where the trees are built (it costs the command line's start otherwise).
+
 METHODS = ("ward", "average", "complete")
 CLUSTER_COLUMNS = ["method", "term", "n_items", "cluster", "leaf_order", "min_items", "n_clusters"]
 MERGE_COLUMNS = ["method", "step", "left", "right", "left_label", "right_label", "height", "size"]

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import InputError, control_character, os_error
+from .readers import TABLE_SUFFIXES
+from .wordlists import decode_text
 
 MANIFEST_NAME = "manifest.csv"
 MANIFEST_COLUMNS = ["file", "city", "title", "fiscal_year", "source", "sha256"]
@@ -94,8 +96,6 @@ def _plain_text(path: Path, line: int | None, fields: dict[str, str | None]) -> 
 def read_manifest(raw_dir: str | Path) -> list[Entry] | None:
     """The manifest's rows, or None when the directory has no manifest. Every row names a file of the
     raw folder itself, once; a problem is an InputError naming the line."""
-    from .wordlists import decode_text
-
     path = Path(raw_dir) / MANIFEST_NAME
     if not path.exists():
         return None
@@ -127,8 +127,6 @@ def read_manifest(raw_dir: str | Path) -> list[Entry] | None:
 
 def table_files(raw_dir: str | Path) -> list[Path]:
     """The tables in a raw directory: the manifest's files, or every table file when there is none."""
-    from .readers import TABLE_SUFFIXES
-
     raw_dir = Path(raw_dir)
     if not raw_dir.is_dir():
         raise InputError(raw_dir, "生データのディレクトリがありません。", hint="--raw-dir を確認してください。")

@@ -33,6 +33,7 @@ import os
 import shutil
 import signal
 import tempfile
+import threading
 import uuid
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
@@ -91,8 +92,6 @@ def recorded(folder: Path) -> tuple[list[str] | None, list[str]]:
 def _signals_deferred() -> Iterator[None]:
     """Hold Ctrl-C and SIGTERM until the block is done: they are noted, then raised again right after it
     (by the handlers in place before; in any thread but the main one, nothing is held)."""
-    import threading
-
     if threading.current_thread() is not threading.main_thread():
         yield
         return

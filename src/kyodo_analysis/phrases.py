@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
+from .tokens import tokenize_text
+
 NEG, NEG_ZU = "NEG", "NEG_ZU"  # the matching keys of ない / 無い and of ず / ぬ / ん
 NEGATORS = {"ない": NEG, "無い": NEG, "ず": NEG_ZU}  # UniDic lemmas: 助動詞 ない, 形容詞 無い, 助動詞 ず (ぬ, ん)
 SECTIONS = ("function", "hedge", "not_negation", "kept_negation")
@@ -50,8 +52,6 @@ class Expressions:
 def entry_keys(entry: str, section: str) -> set[tuple[str, ...]]:
     """The key sequences of one entry (read alone, after a noun and before a verb; negation entries after
     a verb stem), for the dictionary may read an expression differently in different places."""
-    from .tokens import tokenize_text
-
     def keys(text: str) -> tuple[str, ...]:
         return tuple(match_key(t[2], t[4]) for t in tokenize_text(text))
 

@@ -6,11 +6,18 @@ from __future__ import annotations
 
 import codecs
 import csv
+import datetime as dt
 import re
+import stat
+import xml.etree.ElementTree as ET
+import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import InputError, control_character, os_error
+
+# openpyxl is imported where a workbook is read: a text table is read without it.
 
 TEXT_SUFFIXES = (".tsv", ".txt", ".csv")
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
@@ -168,10 +175,6 @@ _RESAVE = "Excel で開いて「Excel ブック (*.xlsx)」として保存し直
 
 def _workbook(path: Path, data_only: bool):
     """An openpyxl workbook, or an InputError for a damaged file (bad zip, XML, missing part)."""
-    import xml.etree.ElementTree as ET
-    import zipfile
-    import zlib
-
     from openpyxl import load_workbook
 
     try:
@@ -185,8 +188,6 @@ def _workbook(path: Path, data_only: bool):
 def _check_merged_ranges(path: Path) -> None:
     """Refuse merged ranges no table has (``A1:XFD1048576``) before openpyxl builds a cell object for each
     of their cells, which takes hours; a file that is not a workbook is left to ``_workbook`` to name."""
-    import zipfile
-
     from openpyxl.utils.cell import column_index_from_string as column
 
     try:
@@ -264,8 +265,6 @@ def _check_formulas(path: Path, title: str, values: dict) -> None:
 
 def _cell_text(value: object) -> str:
     """A cell's value as the text Excel shows: whole numbers without .0, dates as ISO dates."""
-    import datetime as dt
-
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
@@ -300,8 +299,6 @@ def read_records(path: Path, sheet: str | None = None) -> tuple[list[Record], st
 
 def _check_regular(path: Path) -> None:
     """Refuse what is not an ordinary file of a sensible size (a FIFO would wait forever, /dev/zero never end)."""
-    import stat
-
     info = path.stat()
     if not stat.S_ISREG(info.st_mode):
         raise InputError(path, "ふつうのファイルではありません (名前付きパイプ、デバイスなど)。",

@@ -21,6 +21,8 @@ import pandas as pd
 
 from .coding import item_words
 from .errors import InputError
+from .kwic import keyword_in_context
+from .labels import year_label
 from .stats import program_keys, top_with_ties
 
 RELATED_COLUMNS = ["year", "target", "word", "n_target", "n_word", "n_both", "n_items", "programs_both",
@@ -103,8 +105,6 @@ def top_related(related: pd.DataFrame, top: int = 15) -> tuple[pd.DataFrame, int
 def shared_contexts(related: pd.DataFrame, word: str, items: pd.DataFrame, token_frame: pd.DataFrame,
                     term_frame: pd.DataFrame, window: int = 20, by: str = "support_type") -> pd.DataFrame:
     """KWIC of ``word`` in the items it shares with the target (one row per occurrence)."""
-    from .kwic import keyword_in_context
-
     rows = related[related["word"] == word]
     if rows.empty:
         return keyword_in_context(word, items.iloc[:0], token_frame, term_frame.iloc[:0], window, by)
@@ -115,8 +115,6 @@ def shared_contexts(related: pd.DataFrame, word: str, items: pd.DataFrame, token
 
 def related_lines(top: pd.DataFrame, omitted: int) -> Iterable[str]:
     """The table as the command line prints it (one line per word)."""
-    from .labels import year_label
-
     for row in top.itertuples(index=False):
         yield (f"{year_label(row.year)} | {row.word} | 共起 {row.n_both}/{row.n_target} 項目 ({row.programs_both} 事業) | "
                f"P(w|対象) {row.p_word_given_target:.3f} | P(w) {row.p_word:.3f} | 差 {row.difference:+.3f} | "
@@ -134,8 +132,6 @@ RELATED_JA = {"year": "年度", "target": "対象", "word": "語", "n_target": "
 def related_table(analysis, target: str, code: bool = False, top: int = 15) -> pd.DataFrame:
     """Related words of ``target`` in an analysis (a word, or a code with ``code=True``), the first ``top``
     of each year (ties kept), with Japanese headers — what notebooks show."""
-    from .labels import year_label
-
     found = related_words(target, analysis["items"], analysis["terms"], analysis["mentions"],
                           analysis["item_codes"], code=code)
     shown, _ = top_related(found, top)

@@ -11,11 +11,13 @@ import re
 
 import pandas as pd
 
-from .analysis import Analysis, select_year
+from .analysis import Analysis, select_city, select_year
 from .labels import CATEGORY_JA, STATUS_JA, UNKNOWN_YEAR, year_label
 from .schema import Comparison
 from .stats import ALL_ASPECTS, ALL_GROUPS, group_order, largest, top_with_ties
 from .years import cities, compared_labels, known_years, of_city, trend_group_label, year_cities
+
+# scipy.stats (about a second to import) is imported where an interval is computed.
 
 NO_CODE = "コードなし"  # the row of the items no coding rule matched
 SUMMARY_ITEMS = 10  # items quoted per code and side; the counts beside them are always complete
@@ -415,8 +417,6 @@ def year_change_lines(analysis: Analysis) -> list[str]:
 def yearly_summary_lines(analysis: Analysis) -> list[str]:
     """For each city with two or more years, each year's summary sentences (what each group's items say),
     as Markdown lines (a page's list)."""
-    from .analysis import select_city
-
     lines = []
     for city in year_cities(analysis["items"]):
         part = select_city(analysis, city) if len(cities(analysis["items"])) > 1 else analysis

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import __version__
+from ._version import __version__
 from .errors import InputError
 from .manifest import MANIFEST_NAME, ManifestRows, resolve_schema, sha256
 from .schema import builtin_schema_path, check_nesting

@@ -24,6 +24,8 @@ from itertools import combinations
 
 import pandas as pd
 
+from .terms import PREDICATES, spellings
+
 CANDIDATE_COLUMNS = ["kind", "word", "variant", "reading", "n_items_word", "n_items_variant", "status",
                      "synonyms_line", "items_word", "items_variant"]
 CONTENT = ("名詞", "動詞", "形容詞", "形状詞", "副詞")  # parts of speech whose merged spellings are listed
@@ -89,8 +91,6 @@ def grouped_pairs(words: list[str], key) -> set[tuple[str, str]]:
 def lemma_merges(token_frame: pd.DataFrame, words: list[str]) -> dict[tuple[str, str, str], list[str]]:
     """(counted spelling, other spelling, reading) → the items written with the other spelling, for every
     spelling the lemma merge counts as another."""
-    from .terms import PREDICATES
-
     predicate = token_frame["pos1"].isin(PREDICATES).tolist()
     written = [b if p else s for s, b, p in zip(token_frame["surface"].tolist(), token_frame["base"].tolist(),
                                                  predicate, strict=True)]
@@ -107,8 +107,6 @@ def synonym_candidates(term_frame: pd.DataFrame, token_frame: pd.DataFrame, ment
                        ) -> pd.DataFrame:
     """``synonym_candidates.csv``: one row per candidate pair, the more widely used spelling as ``word`` (the
     representative of the suggested ``synonyms_line``), with the items of each spelling."""
-    from .terms import spellings
-
     items_of = mention_frame.groupby("word")["item_id"].agg(lambda s: sorted(set(s))).to_dict()
     vocabulary = sorted(items_of)
     readings = term_readings(term_frame, token_frame)

@@ -13,6 +13,9 @@ import pandas as pd
 
 from .schema import Comparison
 
+# scipy and networkx are imported in the functions that use them: together about a second to load, which
+# the command line's validate, kwic and manifest never need.
+
 UNIT_COLUMNS = {"item": "item_id", "program": "program_key"}
 
 

@@ -13,6 +13,8 @@ import pandas as pd
 
 from .registry import output
 
+# pyarrow is imported where Parquet is read or written: the CSV-only commands start without it.
+
 
 def write_csv_reference(frame: pd.DataFrame, path: Path) -> None:
     """A table as CSV: UTF-8 with BOM, LF line ends, no index (same input → same bytes): pandas' own

@@ -10,8 +10,10 @@ import importlib.metadata
 import re
 from functools import lru_cache
 
+import fugashi
 import numpy as np
 import pandas as pd
+import unidic_lite
 
 TOKEN_COLUMNS = ["item_id", "token_no", "surface", "base", "lemma", "lemma_reading", "pos1", "pos2", "pos3",
                  "is_unknown", "start"]
@@ -29,9 +31,6 @@ def tagger():
     A plain ``fugashi.Tagger()`` silently switches to the full ``unidic`` package whenever that is
     installed (and fails if it was never downloaded), so the dictionary directory is given explicitly.
     """
-    import fugashi
-    import unidic_lite
-
     d = unidic_lite.DICDIR
     return fugashi.GenericTagger(f'-r "{d}/mecabrc" -d "{d}"', wrapper=fugashi.UnidicFeatures26)
 
@@ -39,8 +38,6 @@ def tagger():
 @lru_cache(maxsize=1)
 def dictionary_info() -> dict[str, str]:
     """Name and versions of the dictionary and tokenizer, for table metadata and figure footnotes."""
-    import unidic_lite
-
     return {"dictionary": "unidic-lite", "dictionary_version": importlib.metadata.version("unidic-lite"),
             "unidic_version": str(unidic_lite.VERSION), "tokenizer": "fugashi",
             "tokenizer_version": importlib.metadata.version("fugashi")}

@@ -14,6 +14,7 @@ from importlib import resources
 from pathlib import Path
 
 from .errors import InputError, control_character
+from .tokens import tokenize_text
 
 PACKAGED = "kyodo_analysis/resources/"
 NEGATED = "(否定)"
@@ -110,8 +111,6 @@ class WordLists:
         """``lemma/reading`` of every one-word stop entry (こと → 事/コト, できる → 出来る/デキル, できる(否定) →
         出来る/デキル(否定)): the stop list applies to every spelling of a listed word, and only to that word
         (ほか → 他/ホカ leaves 他/タ of 他地区 alone)."""
-        from .tokens import tokenize_text
-
         lemmas = set()
         for entry in self.stop:
             word, negated = (entry[:-len(NEGATED)], NEGATED) if entry.endswith(NEGATED) else (entry, "")

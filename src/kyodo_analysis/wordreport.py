@@ -4,9 +4,15 @@ A4 document the planning team can edit."""
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pandas as pd
+from docx import Document
+from docx.enum.section import WD_ORIENT
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Cm, Pt
 
 from .analysis import Analysis, for_year, page_years
 from .labels import year_label
@@ -41,11 +47,6 @@ def figures_shown(comparison: Comparison) -> list[tuple[str, str]]:
 
 
 def _document():
-    from docx import Document
-    from docx.enum.section import WD_ORIENT
-    from docx.oxml.ns import qn
-    from docx.shared import Cm, Pt
-
     doc = Document()
     section = doc.sections[0]
     section.orientation = WD_ORIENT.PORTRAIT
@@ -61,10 +62,6 @@ def _document():
 
 def _table(doc, frame: pd.DataFrame, widths_cm: list[float] | None = None) -> None:
     """A Word table of a frame: header row repeated on every page, text as written."""
-    from docx.oxml import OxmlElement
-    from docx.oxml.ns import qn
-    from docx.shared import Cm, Pt
-
     table = doc.add_table(rows=1, cols=len(frame.columns), style="Table Grid")
     header = table.rows[0]
     flag = OxmlElement("w:tblHeader")
@@ -101,8 +98,6 @@ def _support_section(doc, summary: pd.DataFrame, comparison: Comparison, group: 
 
 
 def _figure(doc, path: Path, number: int, caption: str, metadata: dict) -> None:
-    from docx.shared import Cm
-
     doc.add_picture(str(path), width=Cm(16))
     doc.add_paragraph(f"図{number}　{caption}", style="Caption")
     doc.add_paragraph(source_note(metadata), style="Caption")
@@ -149,8 +144,6 @@ def write_summary(analysis: Analysis, figures: Path, path: str | Path, out_dir: 
 
 def _save(doc, path: Path) -> Path:
     """Save with fixed document dates and zip timestamps: the same tables give the same bytes."""
-    import datetime as dt
-
     core = doc.core_properties
     core.author = core.last_modified_by = "kyodo-analysis"
     core.created = core.modified = dt.datetime(2000, 1, 1)

@@ -10,8 +10,9 @@ from itertools import pairwise
 
 import pandas as pd
 
+from .labels import year_label
 from .schema import Comparison
-from .stats import ALL_ASPECTS, ALL_GROUPS, counts_by_level, sort_for_reading, weighted_log_odds
+from .stats import ALL_ASPECTS, ALL_GROUPS, counts_by_level, sort_for_reading, top_with_ties, weighted_log_odds
 
 CHANGE_COLUMNS = ["city", "program_no", "program", "support_type", "status", "first_year", "last_year", "previous_name",
                   "previous_no"]
@@ -218,8 +219,6 @@ def term_shifts(trends: pd.DataFrame, year: int, top: int = 10, threshold: float
     """The terms of ``year`` (all groups and aspects pooled) whose z against the previous year
     reaches +``threshold`` (rising) or −``threshold`` (falling), the largest change first, never cut
     inside a tie (up to ``2 × top``), and how many tied terms were left out."""
-    from .stats import top_with_ties
-
     pooled = pooled_changes(trends, by)
     pooled = pooled[pooled["year"] == year]
     pooled = pooled.assign(z_key=pooled["z_vs_prev"].round(6))
@@ -289,8 +288,6 @@ def table_sources(metadata: dict) -> pd.DataFrame:
 
 def group_label(city: str, year) -> str:
     """A compared city with its table's year: 「架空市A (2024年度)」 (cities are compared across years)."""
-    from .labels import year_label
-
     return f"{city} ({year_label(year)})"
 
 
