@@ -19,7 +19,7 @@ from kyodo_analysis.plots import (
     source_note,
     support_color,
 )
-from kyodo_analysis.schema import zushi_comparison
+from kyodo_analysis.schema import Comparison, zushi_comparison
 
 from .conftest import overlapping_tick_labels
 
@@ -159,7 +159,7 @@ def test_a_figure_per_group_beyond_the_marks_it_can_tell_apart_is_a_note(analysi
     from kyodo_analysis import plots
 
     items, programs, metadata = analysis["items"], analysis["programs"], analysis.metadata
-    sided = items["aspect"].isin(plots.Comparison.from_metadata(metadata).sides)  # the sides' items alone span the 21 groups
+    sided = items["aspect"].isin(Comparison.from_metadata(metadata).sides)  # the sides' items alone span the 21 groups
     order = pd.Series(range(len(items)), index=items.index).where(sided).rank().fillna(0).astype(int)
     many = items.assign(support_type=[f"区分{k % 21}" for k in order])
     many_programs = pd.concat([programs.head(1).assign(support_type=f"区分{k}") for k in range(21)], ignore_index=True)

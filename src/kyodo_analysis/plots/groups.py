@@ -1,0 +1,143 @@
+"""Figures comparing the groups by counts: items per group and aspect, and the codes × groups heatmap
+(shares of programs, marked only where the program-level test says so)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
+
+from ..coding import tests_run
+from ..schema import Comparison
+from ..stats import aspect_counts, group_order
+from .notes import add_footnote, crowded, group_names, plot_note
+from .style import aspect_color, new_figure, styled
+
+
+def aspect_bars(ax, comparison: Comparison, x: np.ndarray, values: Callable[[str], list], size: float | None = None,
+                aspects: tuple[str, ...] | None = None) -> None:
+    """One bar per aspect at each x, side by side, labelled with its count; a missing value (NA) gets no bar."""
+    aspects = comparison.aspect_keys if aspects is None else aspects
+    width = 0.8 / max(len(aspects), 1)
+    for k, aspect in enumerate(aspects):
+        heights = [np.nan if pd.isna(v) else float(v) for v in values(aspect)]
+        bars = ax.bar(x + (k - (len(aspects) - 1) / 2) * width, heights, width,
+                      color=aspect_color(comparison, aspect), label=comparison.label(aspect, long=True))
+        ax.bar_label(bars, labels=["" if np.isnan(h) else f"{h:.0f}" for h in heights], padding=1, fontsize=size)
+
+
+MIN_SLOTS = 3  # the fewest groups of bars the items-by-group figure is laid out for
+
+
+@styled
+def plot_items_by_aspect(programs: pd.DataFrame, metadata: dict) -> Figure:
+    """Items per group × aspect (from ``programs.csv``): how much each group reported, and of what kind.
+    An aspect the group's tables do not have gets no bar (not a zero)."""
+    comparison = Comparison.from_metadata(metadata)
+    table = aspect_counts(programs, comparison)
+    order = list(table.index)
+    labels = "・".join(comparison.label(a) for a in comparison.aspect_keys)
+    title = f"{comparison.by_label}ごとの項目数 ({labels})"
+    if (note := crowded(title, order, comparison.by_label, metadata)) is not None:
+        return note
+    fig, ax = new_figure(3.0)
+    x = np.arange(len(order))
+    aspect_bars(ax, comparison, x, lambda aspect: table[f"n_{aspect}"].tolist())
+    if len(x) < MIN_SLOTS:  # one or two groups keep the bar width of three, not stretched across the figure
+        middle = (len(x) - 1) / 2
+        ax.set_xlim(middle - MIN_SLOTS / 2, middle + MIN_SLOTS / 2)
+    names, named = group_names(order, 40 / max(len(order), MIN_SLOTS), comparison.by_label, metadata)
+    ax.set_xticks(x, [f"{names[g]}\n({n}事業)" for g, n in zip(order, table["programs"], strict=True)])
+    ax.set_ylabel("項目数")
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    top = table[[f"n_{a}" for a in comparison.aspect_keys]].max().max() if len(table) else 0
+    ax.set_ylim(0, max(0 if pd.isna(top) else top, 1) * 1.25 + 0.5)
+    if table["n_items"].sum() == 0:
+        ax.text(0.5, 0.5, "項目がありません", transform=ax.transAxes, ha="center", va="center", color="#555555")
+    ax.set_title(title)
+    ax.legend(frameon=False, ncols=min(len(comparison.aspects), 3), loc="upper center", bbox_to_anchor=(0.5, -0.25))
+    absent = "棒のない観点は、その表にない列です。" if table.isna().any().any() else ""
+    add_footnote(fig, metadata, f"{named}項目 {int(table['n_items'].sum())} 件・事業 {int(table['programs'].sum())} 件。"
+                 f"{absent}件数は記述の多さであり、成果の大きさではありません。")
+    return fig
+
+
+def heatmap_panels(codes: pd.DataFrame, comparison: Comparison) -> list[str]:
+    """The aspects drawn as panels: each aspect that two or more groups wrote in; when none does (tables
+    with different aspects, such as different cities) or more than four do, the aspects pooled (``all``)."""
+    panels = [a for a in comparison.aspect_keys if codes.loc[codes["aspect"] == a, comparison.by].nunique() >= 2]
+    return panels if 0 < len(panels) <= 4 else ["all"]
+
+
+def _heatmap_panel(ax, table: pd.DataFrame, by: str, code_order: list[str], columns: list[str], names: dict[str, str]):
+    """One aspect's code × group cells: programs with the code / programs, shaded by that share."""
+    pivot = {name: table.pivot_table(index="code", columns=by, values=name, aggfunc="first")
+             .reindex(index=code_order, columns=columns) for name in ("n_programs", "programs_total")}
+    share = (pivot["n_programs"] / pivot["programs_total"]).to_numpy(dtype=float)
+    image = ax.imshow(np.ma.masked_invalid(share), cmap="Blues", vmin=0, vmax=1, aspect="auto")
+    for i in range(len(code_order)):
+        for j in range(len(columns)):
+            done, total = pivot["n_programs"].iloc[i, j], pivot["programs_total"].iloc[i, j]
+            text = "—" if pd.isna(total) else f"{int(done)}/{int(total)}"
+            ax.text(j, i, text, ha="center", va="center", fontsize=8,
+                    color="white" if not np.isnan(share[i, j]) and share[i, j] > 0.6 else "black")
+    ax.set_xticks(range(len(columns)), [names[s] for s in columns], fontsize=8)
+    ax.tick_params(length=0)
+    ax.spines[:].set_visible(False)
+    return image
+
+
+def heatmap_note(codes: pd.DataFrame, comparison: Comparison, n_columns: int, marked: bool, alpha: float) -> str:
+    """What the heatmap's colours and marks mean, true for what was drawn: the tests' own labelling
+    counts and Holm only where tests were run; no word about marks that are not drawn."""
+    what = comparison.by_label
+    if n_columns < 2:
+        return f"{what}が 1 つなので比べるものはなく、色はコードの項目がある事業の割合 (記述) です。"
+    tested = codes[(codes["test"].astype("string") != "none") & codes["p_holm"].notna()]
+    if tested.empty:
+        return (f"検定なし: この事業数では{what}の違いを検定で示せません。"
+                "色は割合の記述で、多い・少ないの判定ではありません。")
+    tests = (f"{what}の差の検定は、{what}のラベルを事業に並べ替える検定 (単位は事業; {tests_run(tested, comparison.label)}) で、"
+             "検定した全コード×観点に Holm 補正。")
+    if marked:
+        return tests + f"* は補正後 p<{alpha} のコード。"
+    return tests + f"補正後 p<{alpha} のコードはなく、色は割合を表す記述で、多い・少ないの判定ではありません。"
+
+
+@styled
+def plot_code_heatmap(codes: pd.DataFrame, items: pd.DataFrame, metadata: dict, alpha: float = 0.05) -> Figure:
+    """Codes × group, one panel per aspect (see :func:`heatmap_panels`): how many of the group's programs
+    have an item with the code. Colour is that share (a description); a code × aspect is marked only
+    where the program-level test, Holm-adjusted, is below ``alpha``. A table with no code: a sentence."""
+    comparison = Comparison.from_metadata(metadata)
+    by, order, what = comparison.by, group_order(items, comparison.by), comparison.by_label
+    title = f"コード × {what}: コードに当たる項目のある事業数 / その観点の項目がある事業数"
+    if codes.empty:
+        return plot_note(title, "コードの付いた項目がありません (図にするものがありません)", metadata)
+    if (note := crowded(title, order, what, metadata)) is not None:
+        return note
+    code_order = list(dict.fromkeys(codes["code"]))
+    panels = heatmap_panels(codes, comparison)
+    columns = {a: [g for g in order if (codes.loc[codes["aspect"] == a, by] == g).any()] for a in panels}
+    n_columns = sum(len(c) for c in columns.values())
+    names, named = group_names(order, 30 / max(n_columns, 1), what, metadata)
+    fig, axes = new_figure(0.3 * len(code_order) + 1.3, ncols=len(panels), sharey=True,
+                           gridspec_kw={"width_ratios": [max(len(columns[a]), 1) for a in panels]})
+    axes = np.atleast_1d(axes)
+    marked: set[str] = set()
+    for ax, aspect in zip(axes, panels, strict=True):
+        table = codes[codes["aspect"] == aspect]
+        image = _heatmap_panel(ax, table, by, code_order, columns[aspect], names)
+        found = set(table.loc[table["p_holm"].fillna(1) < alpha, "code"])
+        marked |= found
+        ax.set_title(comparison.label(aspect) + (f" (*: {what}の差)" if found else ""))
+    axes[0].set_yticks(range(len(code_order)), [c + (" *" if c in marked else "") for c in code_order])
+    fig.colorbar(image, ax=axes, shrink=0.7, label="コードの項目がある事業の割合")
+    fig.suptitle(title, fontsize=9.5)
+    pooled = "観点ごとに比べられる列がないため、観点をまとめた「全体」を示します。" if panels == ["all"] and n_columns > 1 else ""
+    add_footnote(fig, metadata, named + pooled + heatmap_note(codes, comparison, max(len(c) for c in columns.values()),
+                                                              bool(marked), alpha))
+    return fig

@@ -1,0 +1,256 @@
+"""Maps of the terms: the co-occurrence network, the correspondence-analysis map, the dendrogram of the
+term clusters and the MDS map, with the label spreading they share so that no two labels overlap."""
+
+from __future__ import annotations
+
+import matplotlib
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from scipy.cluster.hierarchy import dendrogram
+
+from ..clusters import linkage_of
+from ..schema import Comparison
+from ..stats import group_order
+from .notes import add_footnote, crowded, group_names, plot_note
+from .style import FONT, new_figure, styled, support_color
+
+# Communities of the network: pale fills that no support-type colour resembles.
+COMMUNITY_COLORS = ["#fff2ae", "#e5e5e5", "#fbd3e9", "#e6f5d0", "#d4e6f1", "#fde0c5", "#f5f5dc", "#e8e0f0"]
+
+
+def spread_labels(nodes: pd.DataFrame, size: tuple[float, float], font: float,
+                  rounds: int = 200) -> dict[str, tuple[float, float]]:
+    """Node positions (from ``cooccurrence_nodes.csv``) nudged apart until their labels, ``font`` points
+    high and about one em per character wide on a ``size``-inch plot, no longer overlap (or ``rounds`` is
+    reached). Deterministic: the same layout gives the same picture."""
+    xy = nodes[["x", "y"]].to_numpy(dtype=float)
+    if len(xy) < 2:
+        return {n: (float(x), float(y)) for n, (x, y) in zip(nodes["node"], xy, strict=True)}
+    low, span = xy.min(axis=0), np.maximum(np.ptp(xy, axis=0), 1e-9)
+    inches = (xy - low) / span * np.array(size)
+    half = np.column_stack([[len(str(n)) * font / 72 / 2 + 0.03 for n in nodes["node"]],
+                            np.full(len(xy), font / 72 / 2 + 0.03)])
+    for _ in range(rounds):
+        gap = np.abs(inches[:, None, :] - inches[None, :, :]) - (half[:, None, :] + half[None, :, :])
+        overlap = (gap < 0).all(axis=2)
+        np.fill_diagonal(overlap, False)
+        if not overlap.any():
+            break
+        i, j = np.nonzero(np.triu(overlap))
+        push = -gap[i, j].max(axis=1) / 2 + 0.01  # the smaller of the two overlaps, shared by both labels
+        along_y = gap[i, j, 1] > gap[i, j, 0]
+        direction = np.sign(inches[i] - inches[j])
+        direction[direction == 0] = 1
+        step = np.zeros((len(i), 2))
+        step[along_y, 1], step[~along_y, 0] = push[along_y], push[~along_y]
+        np.add.at(inches, i, step * direction)
+        np.add.at(inches, j, -step * direction)
+    placed = inches / np.array(size) * span + low
+    return {n: (float(x), float(y)) for n, (x, y) in zip(nodes["node"], placed, strict=True)}
+
+
+def centrality_share(nodes: pd.DataFrame, node: str) -> float:
+    """A term's betweenness as a share of the largest in the network (0 when there is none)."""
+    values = nodes["betweenness"] if "betweenness" in nodes.columns else pd.Series(dtype=float)
+    top = values.max() if values.notna().any() else 0.0
+    value = values[nodes["node"] == node].iloc[0] if top else 0.0
+    return float(value / top) if top and not pd.isna(value) else 0.0
+
+
+@styled
+def plot_network(nodes: pd.DataFrame, edges: pd.DataFrame, items: pd.DataFrame, metadata: dict,
+                 shade: str = "community") -> Figure:
+    """Co-occurrence network of terms (Jaccard within items), communities shaded (or, with
+    ``shade="centrality"``, the terms' betweenness), the groups linked; the edges of the maximum spanning
+    forest (``mst``) drawn heavier."""
+    comparison = Comparison.from_metadata(metadata)
+    order, what = group_order(items, comparison.by), comparison.by_label
+    title = f"共起ネットワーク (同じ項目に出てくる語; 色付きの札は{what})"
+    if not (edges["kind"] == "term").any():
+        return plot_note(title, "2 項目以上で一緒に使われる語がないため、共起ネットワークはありません", metadata)
+    if (note := crowded(title, order, what, metadata)) is not None:
+        return note
+    names, named = group_names(order, 10, what, metadata)
+    position = spread_labels(nodes, size=(5.6, 4.6), font=8.0)
+    fig, ax = new_figure(5.6)
+    max_j = edges["jaccard"].max() if len(edges) else 1
+    for edge in edges.itertuples(index=False):
+        (x1, y1), (x2, y2) = position[edge.source], position[edge.target]
+        linked, spanning = edge.kind != "term", bool(getattr(edge, "mst", False))
+        ax.plot([x1, x2], [y1, y2], color=support_color(edge.source, order) if linked else
+                "#606060" if spanning else "#a0a0a0",
+                linewidth=(0.4 + 1.6 * edge.jaccard / max_j) * (1.8 if spanning else 1.0), alpha=0.6 if linked else 0.7,
+                linestyle="--" if linked else "-", zorder=1)
+    for node in nodes.itertuples(index=False):
+        x, y = position[node.node]
+        if node.kind == "term":
+            community = 0 if pd.isna(node.community) else int(node.community)
+            size = 40 + 30 * (0 if pd.isna(node.n_units) else int(node.n_units))
+            fill = COMMUNITY_COLORS[(community - 1) % len(COMMUNITY_COLORS)] if community else "#ffffff"
+            if shade == "centrality":
+                fill = matplotlib.colormaps["Blues"](0.1 + 0.6 * centrality_share(nodes, node.node))
+            ax.scatter(x, y, s=size, color=fill, edgecolors="#777777", linewidths=0.5, zorder=2)
+            ax.text(x, y, node.node, ha="center", va="center", fontsize=8, zorder=3)
+        else:
+            ax.text(x, y, names.get(node.node, node.node), ha="center", va="center", fontsize=8, color="white", zorder=4,
+                    bbox={"boxstyle": "round,pad=0.3", "facecolor": support_color(node.node, order), "edgecolor": "none"})
+    ax.set_axis_off()
+    ax.margins(0.06)
+    ax.set_title(title)
+    term_edges = edges[edges["kind"] == "term"]
+    cut = term_edges["jaccard"].min() if len(term_edges) else float("nan")
+    add_footnote(fig, metadata,
+                 f"{named}語どうしの線は Jaccard 係数 {cut:.3f} 以上の {len(term_edges)} 本すべて (上位60本目と同じ値の辺も含む; "
+                 "2項目以上に出る語)。円の大きさは項目数、"
+                 + ("円の濃さは媒介中心性。" if shade == "centrality"
+                    else "淡い色はコミュニティ (貪欲法によるモジュラリティ最大化)。")
+                 + f"破線は{what}と、その{what}で Jaccard の大きい語。"
+                 + ("太い濃い線は最大全域木 (Jaccard で) の辺。" if "mst" in edges.columns else "")
+                 + "配置は固定シード。")
+    return fig
+
+
+def _term_points(ax, term_coords: pd.DataFrame, x_dim: str, y_dim: str | None) -> None:
+    """The terms of the correspondence map, those at the same place (one profile: the terms of one group
+    only) drawn as one point labelled with all their names, four to a line."""
+    terms = term_coords.assign(px=term_coords[x_dim].round(3), py=term_coords[y_dim].round(3) if y_dim else 0.0)
+    points = (terms.sort_values(["n", "term"], ascending=[False, True])
+              .groupby(["px", "py"], sort=True).agg(terms=("term", list), n=("n", "sum")).reset_index())
+    ax.scatter(points["px"], points["py"], s=12 + 6 * points["n"], color="#9ecae1", edgecolors="#4a4a4a", linewidths=0.4)
+    for row in points.itertuples(index=False):
+        names = row.terms
+        lines = ["、".join(names[i:i + 4]) for i in range(0, len(names), 4)]
+        below = len(names) > 1 and row.py <= 0
+        ax.annotate("\n".join(lines), (row.px, row.py), xytext=(5, -6 if below else 5), textcoords="offset points",
+                    fontsize=8, va="top" if below else "bottom",
+                    bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none", "alpha": 0.8})
+
+
+def _group_points(ax, group_coords: pd.DataFrame, order: list[str], names: dict[str, str], x_dim: str,
+                  y_dim: str | None) -> None:
+    """The groups of the correspondence map: a square in the group's colour, labelled on its inner side."""
+    for row in group_coords.itertuples(index=False):
+        x, y = getattr(row, x_dim), getattr(row, y_dim) if y_dim else 0.0
+        color = support_color(row.group, order) if row.group in order else "#333333"
+        ax.scatter(x, y, s=60, marker="s", color=color, zorder=3)
+        inward_x, inward_y = -x, -y  # terms of this type only lie beyond the point: label it on the inner side
+        sideways = abs(inward_x) >= abs(inward_y)
+        offset = (8 * np.sign(inward_x), 0) if sideways else (0, 9 * np.sign(inward_y))
+        ax.annotate(names.get(row.group, row.group), (x, y), xytext=offset,
+                    textcoords="offset points", fontsize=8.5,
+                    ha=("left" if inward_x > 0 else "right") if sideways else "center",
+                    va="center" if sideways else ("bottom" if inward_y > 0 else "top"),
+                    color="white", zorder=4, bbox={"boxstyle": "round,pad=0.3", "facecolor": color, "edgecolor": "none"})
+
+
+@styled
+def plot_correspondence(term_coords: pd.DataFrame, group_coords: pd.DataFrame, inertia: pd.DataFrame,
+                        items: pd.DataFrame, metadata: dict) -> Figure:
+    """Correspondence-analysis map of terms and support types (first two axes, symmetric map).
+
+    Terms used by one support type only have the same profile, so they share one point (drawn once,
+    with all their names); that point lies beyond the type's own point, in its direction.
+    """
+    comparison = Comparison.from_metadata(metadata)
+    order, what = group_order(items, comparison.by), comparison.by_label
+    title = f"対応分析: 語と{what} (対称マップ)"
+    if (note := crowded(title, order, what, metadata)) is not None:
+        return note
+    fig, ax = new_figure(5.0)
+    dims = [c for c in term_coords.columns if c.startswith("dim")]
+    if len(term_coords) == 0 or len(group_coords) < 2:
+        ax.set_axis_off()
+        ax.text(0.5, 0.5, f"対応分析に必要な語か{what}が足りません (2つ以上必要)", ha="center", va="center",
+                transform=ax.transAxes)
+        add_footnote(fig, metadata)
+        return fig
+    x_dim, y_dim = dims[0], dims[1] if len(dims) > 1 else None
+    ax.axhline(0, color="#bbbbbb", linewidth=0.6)
+    ax.axvline(0, color="#bbbbbb", linewidth=0.6)
+    _term_points(ax, term_coords, x_dim, y_dim)
+    names, named = group_names(order, 10, what, metadata)
+    _group_points(ax, group_coords, order, names, x_dim, y_dim)
+    share = dict(zip(inertia["axis"], inertia["share"], strict=True))
+    ax.set_xlabel(f"第1軸 (慣性の {share[x_dim]:.1%})")
+    if y_dim:
+        ax.set_ylabel(f"第2軸 (慣性の {share[y_dim]:.1%})")
+    ax.margins(0.15)
+    ax.set_title(title)
+    n_groups = len(group_coords)
+    add_footnote(fig, metadata,
+                 f"{named}χ² の大きい上位 {len(term_coords)} 語 (2回以上出現; 同値は切らずに含む)。"
+                 f"一つの{what}にしか出ない語は同じ点にまとめて表示しており、その点は{what}の点そのものではなく、同じ方向のさらに外側にあります。"
+                 f"{what}が {n_groups} つなので、{n_groups - 1} 軸で慣性の 100% を説明します。"
+                 f"語と{what}の距離は直接には比べられず、同じ方向にあることが結びつきを表します。")
+    return fig
+
+
+CLUSTER_COLORS = ["#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#1f78b4"]
+METHOD_JA = {"ward": "Ward 法", "average": "群平均法", "complete": "最遠隣法"}
+
+
+def cluster_color(cluster: int) -> str:
+    return CLUSTER_COLORS[(int(cluster) - 1) % len(CLUSTER_COLORS)]
+
+
+@styled
+def plot_dendrogram(clusters: pd.DataFrame, merges: pd.DataFrame, metadata: dict, method: str = "ward") -> Figure:
+    """Dendrogram of the terms (one method of ``clusters.csv``): each cluster's links and labels in its
+    colour, the merge heights on the axis and the cut that gives the clusters dashed."""
+    rows = clusters[clusters["method"] == method].sort_values("term").reset_index(drop=True)
+    if len(rows) < 3:
+        return plot_note("語の階層的クラスター分析", "3語以上が必要です (最小出現項目数を満たす語が足りません)", metadata)
+    tree = linkage_of(merges, method)
+    n = len(rows)
+    cluster_of = dict(enumerate(rows["cluster"].astype(int)))
+    below: dict[int, set[int]] = {i: {cluster_of[i]} for i in range(n)}
+    for step, (left, right, _, _) in enumerate(tree):
+        below[n + step] = below[int(left)] | below[int(right)]
+    fig, ax = new_figure(0.9 + 0.17 * n)
+    labels = [f"{t} ({k})" for t, k in zip(rows["term"], rows["n_items"], strict=True)]
+    found = dendrogram(tree, labels=labels, orientation="right", ax=ax, leaf_font_size=FONT,
+                       link_color_func=lambda node: cluster_color(next(iter(below[node]))) if len(below[node]) == 1
+                       else "#999999")
+    by_label = dict(zip(labels, rows["cluster"].astype(int), strict=True))
+    for tick in ax.get_yticklabels():
+        tick.set_color(cluster_color(by_label[tick.get_text()]))
+    k = int(rows["n_clusters"].iloc[0])
+    heights = sorted(tree[:, 2])
+    if 1 < k <= n:
+        ax.axvline((heights[-k] + heights[-k + 1]) / 2, color="#555555", linestyle="--", linewidth=0.7)
+    ax.set_xlabel(f"結合の高さ (Jaccard 距離, {METHOD_JA.get(method, method)})")
+    ax.spines["left"].set_visible(False)
+    ax.set_title(f"語の階層的クラスター分析 ({METHOD_JA.get(method, method)}, {k} クラスター)")
+    del found
+    add_footnote(fig, metadata, f"{int(rows['min_items'].iloc[0])} 項目以上に出る {n} 語 (同数は切らずに含む; 括弧内は項目数)。"
+                 "距離は 1 − Jaccard 係数 (同じ項目に出るか)。破線で切った枝ごとに色分け。"
+                 "群平均法・最遠隣法の結果は clusters.csv、結合の高さは cluster_merges.csv。")
+    return fig
+
+
+@styled
+def plot_mds(mds: pd.DataFrame, axes: pd.DataFrame, metadata: dict) -> Figure:
+    """Classical MDS map of the terms (the Jaccard distances of the cluster analysis), coloured by Ward cluster."""
+    if len(mds) < 3:
+        return plot_note("語の多次元尺度構成法", "3語以上が必要です (最小出現項目数を満たす語が足りません)", metadata)
+    fig, ax = new_figure(4.8)
+    position = spread_labels(mds.rename(columns={"term": "node", "dim1": "x", "dim2": "y"}), size=(5.6, 3.9), font=8.0)
+    for row in mds.itertuples(index=False):
+        ax.scatter(row.dim1, row.dim2, s=6 + 4 * row.n_items, color=cluster_color(row.cluster), alpha=0.8,
+                   edgecolors="none", zorder=2)
+        x, y = position[row.term]
+        ax.annotate(row.term, (x, y), xytext=(0, 3), textcoords="offset points", ha="center", va="bottom", fontsize=8,
+                    color=cluster_color(row.cluster), zorder=3)
+    ax.axhline(0, color="#cccccc", linewidth=0.6, zorder=1)
+    ax.axvline(0, color="#cccccc", linewidth=0.6, zorder=1)
+    share = dict(zip(axes["axis"], axes["share"], strict=True))
+    ax.set_xlabel(f"次元1 (固有値の {share.get('dim1', 0):.1%})")
+    ax.set_ylabel(f"次元2 (固有値の {share.get('dim2', 0):.1%})")
+    ax.margins(0.1)
+    ax.set_title("語の多次元尺度構成法 (古典的 MDS; 色は Ward 法のクラスター)")
+    add_footnote(fig, metadata, f"{int(mds['min_items'].iloc[0])} 項目以上に出る {len(mds)} 語 (同数は切らずに含む)。"
+                 "距離は 1 − Jaccard 係数。Torgerson の古典的尺度構成法で、割合は正の固有値の和に対するもの。"
+                 "円の大きさは項目数。近い語ほど同じ項目に出ます (出る項目がまったく同じ語は同じ点)。"
+                 "語の札は重ならないよう少しずらしています。")
+    return fig

@@ -1,0 +1,109 @@
+"""The words around a figure: its footnote (what it shows, then the source table and dictionary) wrapped
+to the page, group names short enough for the figure (or circled numbers explained in the footnote), and
+the note that stands in for a figure that cannot be drawn."""
+
+from __future__ import annotations
+
+import textwrap
+import unicodedata
+
+from matplotlib.figure import Figure
+
+from ..years import compared_labels
+from .style import NOTE_FONT, WIDTH, new_figure, styled
+
+
+def source_note(metadata: dict) -> str:
+    """Footnote text: the source tables (city and title from the manifest, file, year) and the dictionary used."""
+    files = metadata.get("raw_files", [])
+    titles = list(dict.fromkeys(f"{f.get('city') or ''}「{f['title']}」" for f in files if f.get("title")))
+    parts = [f"{f['file']} ({f['year']}年度)" if f.get("year") else f"{f['file']} (年度不明)" for f in files]
+    note = f"出典: {' '.join(titles)} {', '.join(parts)}".replace("出典:  ", "出典: ")
+    info = metadata.get("dictionary")
+    if info:
+        note += (f" / 形態素解析: {info['dictionary']} {info['dictionary_version']} (UniDic {info['unidic_version']}),"
+                 f" {info['tokenizer']} {info['tokenizer_version']}")
+    return note
+
+
+def wrap_to(text: str, size: float, width: float = WIDTH) -> list[str]:
+    """``text`` cut into lines that fit ``width`` inches at ``size`` points (full-width characters count
+    1 em, others about 0.55 em), never inside a word of Latin letters or digits."""
+    room = width * 72 / size
+    lines, line, used = [], "", 0.0
+    for char in text:
+        used += 1.0 if unicodedata.east_asian_width(char) in "WFA" else 0.55
+        line += char
+        if used > room:
+            cut = len(line) - 1
+            while cut > 0 and line[cut - 1].isascii() and line[cut - 1] != " " and line[cut].isascii():
+                cut -= 1
+            cut = cut or len(line) - 1
+            lines.append(line[:cut].rstrip())
+            line = line[cut:].lstrip()
+            used = sum(1.0 if unicodedata.east_asian_width(c) in "WFA" else 0.55 for c in line)
+    return [*lines, line] if line else lines
+
+
+def add_footnote(fig: Figure, metadata: dict, extra: str = "") -> None:
+    """The footnote under a figure: what it shows (``extra``), then the source; wrapped to the page width."""
+    lines = [line for part in (extra, source_note(metadata)) if part for line in wrap_to(part, NOTE_FONT)]
+    fig.text(0.0, 0.0, "\n".join(lines), ha="left", va="top", fontsize=NOTE_FONT, color="#444444",
+             transform=fig.transFigure)
+
+
+CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
+
+
+def _ems(text: str) -> float:
+    """Width in ems: full-width characters 1, others about 0.55 (as :func:`wrap_to` counts)."""
+    return sum(1.0 if unicodedata.east_asian_width(c) in "WFA" else 0.55 for c in text)
+
+
+def _halves(name: str) -> str:
+    """A name over two lines of about equal width (財政的 / 支援), never inside a run of Latin letters or digits."""
+    cut = next(k for k in range(1, len(name) + 1) if _ems(name[:k]) >= _ems(name) / 2)
+    while 0 < cut < len(name) and name[cut - 1].isascii() and name[cut].isascii() and name[cut - 1] != " ":
+        cut += 1
+    return f"{name[:cut].rstrip()}\n{name[cut:].lstrip()}" if 0 < cut < len(name) else name
+
+
+def group_names(order: list[str], ems: float, what: str, metadata: dict | None = None) -> tuple[dict[str, str], str]:
+    """How each group is written where ``ems`` full-width characters fit on a line: as it is (a compared
+    city with its table's year, :func:`years.compared_labels`), or split into two halves, when every name
+    fits so; otherwise each group as a circled number (①, ②…) with the full names in a note for the
+    footnote (one style per figure, never a mix)."""
+    full = compared_labels(metadata or {})
+    names = {str(name): full.get(str(name), str(name)) for name in order}
+    if all(_ems(label) <= 2 * ems for label in names.values()):
+        return {name: label if _ems(label) <= ems else _halves(label) for name, label in names.items()}, ""
+    shown = {name: CIRCLED[k] for k, name in enumerate(names)}  # figures of more groups are notes (crowded)
+    return shown, f"{what}: " + "、".join(f"{shown[name]} {label}" for name, label in names.items()) + "。"
+
+
+MAX_FIGURE_GROUPS = len(CIRCLED)  # beyond ⑳ the marks would repeat; a thousand panels took hours to lay out
+
+
+def crowded(title: str, order: list, what: str, metadata: dict) -> Figure | None:
+    """A note in place of a figure drawn per group when it has more groups than marks to tell them apart
+    at 16 cm (every group is still in the tables); None when the figure can be drawn."""
+    if len(order) <= MAX_FIGURE_GROUPS:
+        return None
+    return plot_note(title, f"{what}が {len(order):,} あり、1 枚の図で見分けられる数 ({MAX_FIGURE_GROUPS}) を"
+                     "超えています。\n数はすべて表 (CSV と Excel の各シート) にあります。", metadata)
+
+
+@styled
+def plot_note(title: str, note: str, metadata: dict) -> Figure:
+    """A figure that says why the analysis it stands for cannot be drawn (e.g. a table with no items)."""
+    fig, ax = new_figure(1.2)
+    ax.set_axis_off()
+    ax.set_title(title)
+    ax.text(0.5, 0.5, note, transform=ax.transAxes, ha="center", va="center", color="#555555")
+    add_footnote(fig, metadata)
+    return fig
+
+
+def wrap(text: str, width: int = 40) -> str:
+    """Wrap Japanese text for table cells and labels (by character count)."""
+    return "\n".join(textwrap.wrap(text, width)) if text else text

@@ -1,0 +1,67 @@
+"""Figures out of the process: files (PNG at 200 dpi, SVG, PDF) with fixed dates and the provenance
+embedded, PNG bytes, and the image a notebook shows; each after the missing-glyph check, so the same
+figure always gives the same bytes."""
+
+from __future__ import annotations
+
+import io
+import sys
+from pathlib import Path
+
+from matplotlib.figure import Figure
+
+from .style import DPI, MISSING, WIDTH, glyphs_required, replace_missing_glyphs, style
+
+FORMATS = ("png", "svg", "pdf")
+
+
+def provenance(metadata: dict) -> str:
+    """What produced a figure: raw files with SHA-256, dictionary, word lists and coding rules."""
+    parts = [f"raw: {f['file']} sha256={f['sha256']}" for f in metadata.get("raw_files", [])]
+    info = metadata.get("dictionary")
+    if info:
+        parts.append(f"dictionary: {info['dictionary']} {info['dictionary_version']} (UniDic {info['unidic_version']})")
+    for name, entry in sorted(metadata.get("word_lists", {}).items()):
+        parts.append(f"{name}: {entry['source']} sha256={entry['sha256']}")
+    rules = metadata.get("coding_rules")
+    if rules:
+        parts.append(f"coding_rules: {rules['source']} sha256={rules['sha256']}")
+    return "; ".join(parts)
+
+
+def save_figure(fig: Figure, out_dir: str | Path, name: str, metadata: dict | None = None) -> list[Path]:
+    """Save PNG (200 dpi), SVG and PDF with fixed dates and the provenance embedded, failing on any
+    missing glyph. The same figure gives the same bytes."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    source = provenance(metadata or {})
+    missing = replace_missing_glyphs(fig)
+    if missing:
+        print(f"警告: 図 {name}: フォントにない文字 {' '.join(sorted(missing))} を {MISSING} で表しました。", file=sys.stderr)
+    paths = []
+    with style(), glyphs_required():
+        for fmt in FORMATS:
+            path = out_dir / f"{name}.{fmt}"
+            embedded = {"png": {"Software": None, "Description": source},
+                        "svg": {"Date": None, "Creator": None, "Description": source},
+                        "pdf": {"CreationDate": None, "ModDate": None, "Creator": None, "Producer": None,
+                                "Subject": source}}[fmt]
+            fig.savefig(path, format=fmt, dpi=DPI, metadata=embedded, bbox_inches="tight", pad_inches=0.15)
+            paths.append(path)
+    return paths
+
+
+def png_bytes(fig: Figure, dpi: int = 110) -> bytes:
+    """The figure as PNG bytes, with the same missing-glyph check as saving."""
+    buffer = io.BytesIO()
+    replace_missing_glyphs(fig)
+    with style(), glyphs_required():
+        fig.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None}, bbox_inches="tight", pad_inches=0.15)
+    return buffer.getvalue()
+
+
+def show(fig: Figure):
+    """Display a figure in a notebook as a PNG at its printed size (16 cm wide), after checking every glyph."""
+    from IPython.display import Image  # late: only notebooks show figures; the command line and figure workers never need IPython
+
+    return Image(data=png_bytes(fig, dpi=120), width=int(WIDTH * 96))
