@@ -1,0 +1,237 @@
+"""Japanese views of the tables: the one place that formats tables for people (Japanese headers, aspects
+and statuses, sorting for display, rounding), shared by the workbook, the notebooks and the Word summary.
+
+The same views feed the workbook sheets and the notebook tables, so a number in the workbook and in
+a rendered notebook always comes from the same code. The views only the notebooks show are in
+:mod:`.notebook_views`.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from ..analysis import Analysis
+from ..evidence import EVIDENCE_LABELS, code_item_ids, keyword_item_ids
+from ..labels import GENERIC_COLUMNS, HEADERS, STATUS_JA, UNKNOWN_YEAR, year_label
+from ..registry import outputs
+from ..schema import Comparison
+from ..sentences import any_test_run, clopper_pearson, program_count
+from ..spelling_variants import shown as shown_variants
+from ..stats import aspect_counts, group_order
+from ..years import cities, of_city, term_shifts
+
+
+def headers(comparison: Comparison, group_label: str | None = None) -> dict[str, str]:
+    """Japanese column headers: the shared ones, the compared group's label (``group_label`` when the
+    groups are something else, such as the aspects), the tables' own number and grouping headers and the
+    attributes' labels."""
+    group_label = group_label or comparison.by_label
+    number = comparison.columns.get("program_no", GENERIC_COLUMNS["program_no"])
+    aspects = {f"n_{a.key}": f"{a.label}の項目数" for a in comparison.aspects}
+    grouped = {k: v.replace("区分", group_label) for k, v in HEADERS.items() if k != "support_type"}
+    own = {"support_type": comparison.columns.get("support_type", GENERIC_COLUMNS["support_type"]),
+           "program_no": number, "previous_no": f"以前の{number}"}
+    sides = {}
+    if comparison.paired:  # effect_vs_limitation.csv's _effect / _limitation columns: the schema's two sides
+        for suffix, polarity in (("effect", "positive"), ("limitation", "negative")):
+            label = comparison.side_label(polarity)
+            sides |= {f"programs_{suffix}": f"{label}で使った事業", f"items_{suffix}": f"{label}の項目数"}
+    return {**HEADERS, **grouped, **own, **sides, **aspects, **comparison.attributes, comparison.by: comparison.by_label}
+
+
+def _aspect_ja(frame: pd.DataFrame, comparison: Comparison, group_label: str | None = None
+               ) -> pd.DataFrame:
+    """Aspects in Japanese and an unknown year shown as 年度不明 (for people, not for further computation),
+    with Japanese headers."""
+    frame = frame.copy()
+    if "aspect" in frame:
+        frame["aspect"] = frame["aspect"].map(comparison.label)
+    if "year" in frame:
+        frame["year"] = frame["year"].astype("object").where(frame["year"].notna(), UNKNOWN_YEAR)
+    return frame.rename(columns=headers(comparison, group_label))
+
+
+def view_items(items: pd.DataFrame, comparison: Comparison) -> pd.DataFrame:
+    """Items with Japanese headers and aspects (one row per bullet item), the text right after its identifiers."""
+    first = ["item_id", "year", "city", "support_type", "program_no", "program", "aspect", "item_no", "text"]
+    shown = [c for c in first if c != "city" or items["city"].nunique() > 1]
+    return _aspect_ja(items[[*shown, *(c for c in items.columns if c not in first)]], comparison)
+
+
+def view_programs(programs: pd.DataFrame, comparison: Comparison) -> pd.DataFrame:
+    return _aspect_ja(programs, comparison)
+
+
+def items_by_group(programs: pd.DataFrame, comparison: Comparison) -> pd.DataFrame:
+    """Items per group × aspect (from ``programs.csv``), with programs and totals, one block per year
+    (never summed across years). An aspect a group's tables do not have is blank, not 0."""
+    by = comparison.by
+    if len(programs) and programs["year"].nunique() > 1 and programs.groupby(by)["year"].nunique().max() == 1:
+        # groups compared across years (each city by its own table): one block, each group with its year
+        table = _counts_block(programs, comparison)
+        table.insert(0, "年度", [year_label(programs.loc[programs[by] == g, "year"].iloc[0]) if g != "計" else ""
+                                for g in table.index])
+        return table
+    blocks = []
+    for year, part in programs.groupby("year", dropna=False, sort=True) if len(programs) else [(None, programs)]:
+        table = _counts_block(part, comparison)
+        if programs["year"].nunique() > 1:
+            table.insert(0, "年度", year_label(year))
+        blocks.append(table)
+    return pd.concat(blocks)
+
+
+def _counts_block(programs: pd.DataFrame, comparison: Comparison) -> pd.DataFrame:
+    """One block of :func:`items_by_group`: programs and items per aspect of each group, and their total."""
+    table = aspect_counts(programs, comparison)
+    table.columns = ["事業数", *(comparison.label(a) for a in comparison.aspect_keys), "計"]
+    table.loc["計"] = table.sum(min_count=1)
+    table.index.name = comparison.by_label
+    return table
+
+
+def view_keywords(keywords: pd.DataFrame, comparison: Comparison) -> pd.DataFrame:
+    return _aspect_ja(keywords, comparison)
+
+
+def keyword_matrix(keywords: pd.DataFrame, items: pd.DataFrame, comparison: Comparison) -> pd.DataFrame:
+    """(Year ×) term × (group, aspect): occurrences, for pasting into a review document."""
+    by, order = comparison.by, group_order(items, comparison.by)
+    table = keywords.assign(year=keywords["year"].astype("object").where(keywords["year"].notna(), UNKNOWN_YEAR))
+    wide = table.pivot_table(index=["year", "term"], columns=[by, "aspect"], values="n", aggfunc="sum", fill_value=0)
+    columns = [(s, a) for s in order for a in comparison.aspect_keys if (s, a) in wide.columns]
+    wide = wide[columns]
+    wide.columns = [f"{s}・{comparison.label(a)}" for s, a in columns]
+    wide["計"] = wide.sum(axis=1)
+    wide = wide.reset_index().rename(columns={"year": "年度", "term": "語"})
+    return wide.sort_values(["年度", "計"], ascending=[True, False], kind="stable").reset_index(drop=True)
+
+
+def view_distinctive(distinctive: pd.DataFrame, threshold: float | None = None, *,
+                     comparison: Comparison) -> pd.DataFrame:
+    """Distinctive terms with Japanese headers (only those with z ≥ ``threshold`` when given); the groups
+    are called 観点 when they are the aspects (``distinctive_aspects.csv``)."""
+    table = distinctive if threshold is None else distinctive[distinctive["z"] >= threshold]
+    return _aspect_ja(table, comparison, "観点" if "aspect" in table else None).reset_index(drop=True)
+
+
+def view_effect_vs_limitation(paired: pd.DataFrame, min_programs: int = 1, *,
+                              comparison: Comparison) -> pd.DataFrame:
+    """Terms of the positive and negative aspects, counted in the same programs (paired), with Japanese
+    headers named after the schema's aspects."""
+    table = paired[paired["programs_effect"] + paired["programs_limitation"] >= min_programs]
+    return _aspect_ja(table, comparison).reset_index(drop=True)
+
+
+def with_intervals(codes: pd.DataFrame) -> pd.DataFrame:
+    """codes.csv with the exact (Clopper–Pearson) interval of n_programs / programs_total in ``ci_low`` and
+    ``ci_high``: the analysis' own columns when it wrote them, computed here otherwise."""
+    if {"ci_low", "ci_high"} <= set(codes.columns) or codes.empty:
+        return codes
+    bounds = [clopper_pearson(int(n), int(t)) for n, t in zip(codes["n_programs"], codes["programs_total"], strict=True)]
+    return codes.assign(ci_low=[b[0] for b in bounds], ci_high=[b[1] for b in bounds])
+
+
+def codes_crosstab(codes: pd.DataFrame, items: pd.DataFrame, aspect: str = "all", *,
+                   comparison: Comparison) -> pd.DataFrame:
+    """Code × group: "programs with the code / programs (95% CI); items coded / items", and the
+    program-level test with its Holm-adjusted p where one was run (no test columns where none was)."""
+    order = group_order(items, comparison.by)
+    table = with_intervals(codes[codes["aspect"] == aspect])
+    tested = any_test_run(table)
+    rows = []
+    for (year, code), group in table.groupby(["year", "code"], sort=False, dropna=False):
+        group = group.set_index(comparison.by)
+        row = {"年度": UNKNOWN_YEAR if pd.isna(year) else int(year), "コード": code}
+        for support in order:
+            if support in group.index:
+                r = group.loc[support]
+                row[support] = (program_count(r["n_programs"], r["programs_total"], r["ci_low"], r["ci_high"])
+                                + f"・{int(r['n_items'])} / {int(r['n_total'])} 項目")
+        if tested:
+            first = group.iloc[0]
+            row.update({"p値": first["p_value"], "p値(Holm補正)": first["p_holm"], "検定": first["test"],
+                        "補正": first["correction"]})
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def workbook_sheets(analysis: Analysis) -> dict[str, pd.DataFrame]:
+    """The sheets a reviewer would paste into the review document, with Japanese headers and the
+    schema's aspects and groups."""
+    items, comparison = analysis["items"], Comparison.from_metadata(analysis.metadata)
+    what = comparison.by_label
+    sheets = {
+        "項目": view_items(items, comparison),
+        "事業": view_programs(analysis["programs"], comparison),
+        f"{what}×観点の項目数": items_by_group(analysis["programs"], comparison).reset_index(),
+        f"語の集計({what}×観点)": view_keywords(keyword_item_ids(analysis["keywords"], analysis["terms"], items,
+                                                            comparison.by), comparison),
+        f"語×{what}・観点": keyword_matrix(analysis["keywords"], items, comparison),
+        "語(複合語の中も数える)": _aspect_ja(analysis["word_counts"], comparison),
+        "特徴語": view_distinctive(analysis["distinctive_terms"], comparison=comparison),
+    }
+    if comparison.paired:
+        positive, negative = comparison.side_label("positive"), comparison.side_label("negative")
+        sheets[f"{positive}と{negative}の語(同じ事業)"[:31]] = view_effect_vs_limitation(
+            analysis["effect_vs_limitation"], comparison=comparison)
+    return {**sheets,
+            "観点の特徴語": view_distinctive(analysis["distinctive_aspects"], comparison=comparison),
+            f"コード×{what}": codes_crosstab(analysis["codes"], items, comparison=comparison),
+            "事業の変化(年度)": view_program_changes(analysis["program_changes"], comparison),
+            "語の増減(年度)": term_changes(analysis["keyword_trends"], by=comparison.by),
+            f"コード×{what}(観点別)": _aspect_ja(code_item_ids(analysis["codes"], analysis["item_codes"], items,
+                                                             comparison.by), comparison),
+            "コードの根拠": view_code_evidence(analysis["code_evidence"], items, comparison),
+            "表記ゆれの候補": shown_variants(analysis["synonym_candidates"]),
+            **registered_sheets(analysis, comparison)}
+
+
+def registered_sheets(analysis: Analysis, comparison: Comparison) -> dict[str, pd.DataFrame]:
+    """The sheets the registry declares (``Output.sheet``): the table as written, with Japanese headers."""
+    names = {**headers(comparison)}
+    return {o.sheet: analysis.tables[o.name].rename(columns={**names, **o.headers})
+            for o in outputs() if o.sheet and o.name in analysis.tables}
+
+
+def view_code_evidence(evidence: pd.DataFrame, items: pd.DataFrame, comparison: Comparison) -> pd.DataFrame:
+    """``code_evidence.csv`` with each item's text, in Japanese: which words made an item count for a code."""
+    table = evidence.merge(items[["item_id", "text"]], on="item_id", how="left")
+    table = table.assign(found_as=table["found_as"].map(EVIDENCE_LABELS), negated=table["negated"].map({True: "否定", False: ""}))
+    return _aspect_ja(table.rename(columns={"word": "当たった語", "found_as": "当たり方", "term": "抽出語",
+                                            "negated": "否定", "condition": "条件"}), comparison)
+
+
+def view_program_changes(changes: pd.DataFrame, comparison: Comparison) -> pd.DataFrame:
+    """Program changes across years with Japanese headers (the tables' own number header) and statuses
+    (the city shown when there are several)."""
+    table = changes.copy()
+    table["status"] = table["status"].map(STATUS_JA)
+    table["previous_name"] = table["previous_name"].fillna("")
+    if table["city"].nunique() <= 1:
+        table = table.drop(columns="city")
+    return table.rename(columns=headers(comparison))
+
+
+def term_changes(trends: pd.DataFrame, top: int = 10, by: str = "support_type") -> pd.DataFrame:
+    """Per city and year after its first, the terms that rose or fell with |z| ≥ 1.96 against the city's
+    previous year (all groups pooled), never cut inside a tie; a row says so when none did. The city is
+    a column only when there are several."""
+    columns = ["市町村", "年度", "前年度", "増減", "語", "出現回数(前年度)", "出現回数", "z値"]
+    rows = []
+    for city in cities(trends):
+        own = of_city(trends, city)
+        for year in sorted(own.loc[own["z_vs_prev"].notna(), "year"].dropna().unique()):
+            previous = own.loc[own["year"] == year, "prev_year"].dropna()
+            previous = int(previous.iloc[0]) if len(previous) else None  # named on every row, the note's too
+            rising, falling, left_out = term_shifts(own, int(year), top, by=by)
+            for direction, part in (("増えた語", rising), ("減った語", falling)):
+                rows += [[city, r.year, r.prev_year, direction, r.term, r.n_prev, r.n, round(float(r.z_vs_prev), 2)]
+                         for r in part.itertuples(index=False)]
+            if rising.empty and falling.empty:
+                rows.append([city, year, previous, "なし", "|z| ≥ 1.96 で増減した語はありません", None, None, None])
+            elif left_out:
+                note = f"同数のため {left_out} 語を省きました (keyword_trends.csv に全語)"
+                rows.append([city, year, previous, "省略", note, None, None, None])
+    table = pd.DataFrame(rows, columns=columns)
+    return table if table["市町村"].nunique() > 1 else table.drop(columns="市町村")

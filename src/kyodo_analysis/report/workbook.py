@@ -1,0 +1,155 @@
+"""The Excel workbook (``kyodo_tables.xlsx``): the views of :func:`.views.workbook_sheets` made safe for
+Excel (characters it cannot store, cells and rows beyond its limits), formatted for printing, and
+written with fixed timestamps so the same tables give the same bytes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+import zipfile
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from ..analysis import Analysis
+from .views import workbook_sheets
+
+if TYPE_CHECKING:
+    from openpyxl.worksheet.worksheet import Worksheet
+
+WORKBOOK_EPOCH = dt.datetime(2000, 1, 1)
+
+
+def _display_width(value: object) -> int:
+    text = "" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)
+    return max((sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in line) for line in text.split("\n")),
+               default=0)
+
+
+EXCEL_CELL_LIMIT = 32_767
+EXCEL_ROW_LIMIT = 1_048_576
+_EXCEL_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def excel_safe(name: str, frame: pd.DataFrame) -> tuple[pd.DataFrame, list[dict]]:
+    """A sheet's frame as Excel can hold it, and a note per change: characters Excel cannot store shown
+    as [U+XXXX], text longer than a cell split over continuation columns, rows beyond Excel's limit cut."""
+    notes: list[dict] = []
+    frame = frame.copy()
+    frame.columns = [_EXCEL_ILLEGAL.sub(lambda m: f"[U+{ord(m.group()):04X}]", str(c))[:255] for c in frame.columns]
+    if len(frame) >= EXCEL_ROW_LIMIT:
+        notes.append({"シート": name, "内容": f"Excel の行数の上限のため、先頭の {EXCEL_ROW_LIMIT - 1:,} 行だけを載せました "
+                      f"(全 {len(frame):,} 行は分析の出力先の CSV にあります)。"})
+        frame = frame.head(EXCEL_ROW_LIMIT - 1)
+    for column in [c for c in frame.columns if frame[c].dtype == object or pd.api.types.is_string_dtype(frame[c])]:
+        values = frame[column].astype("object")
+        illegal = values.map(lambda v: isinstance(v, str) and _EXCEL_ILLEGAL.search(v) is not None)
+        if illegal.any():
+            values = values.map(lambda v: _EXCEL_ILLEGAL.sub(lambda m: f"[U+{ord(m.group()):04X}]", v)
+                                if isinstance(v, str) else v)
+            notes.append({"シート": name, "内容": f"列「{column}」の {int(illegal.sum())} セル: Excel に入らない文字を "
+                          "[U+XXXX] の形で示しました。"})
+        long = values.map(lambda v: isinstance(v, str) and len(v) > EXCEL_CELL_LIMIT)
+        frame[column] = values
+        if long.any():
+            parts = values.map(lambda v: [v[i:i + EXCEL_CELL_LIMIT] for i in range(0, len(v), EXCEL_CELL_LIMIT)]
+                               if isinstance(v, str) else [v])
+            frame[column] = parts.map(lambda p: p[0])
+            at = frame.columns.get_loc(column)
+            for k in range(1, int(parts.map(len).max())):
+                frame.insert(at + k, f"{column}(続き{k})", parts.map(lambda p, k=k: p[k] if k < len(p) else None))
+            notes.append({"シート": name, "内容": f"列「{column}」の {int(long.sum())} セルは 32,767 字を超えるため、"
+                          f"「{column}(続き…)」の列に分けて載せました。"})
+    return frame, notes
+
+
+def write_workbook(analysis: Analysis, path: str | Path) -> Path:
+    """``kyodo_tables.xlsx``: one sheet per table with Japanese headers, ready to print and paste."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp.xlsx")
+    sheets, notes = {}, []
+    for name, frame in workbook_sheets(analysis).items():  # every view first: an error never leaves a broken file
+        sheets[name], changed = excel_safe(name, frame)
+        notes += changed
+    sheets["注記"] = pd.DataFrame(notes or [{"シート": "", "内容": "変更したセルはありません。"}])
+    with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
+        for name, frame in zip(sheet_names(list(sheets)), sheets.values(), strict=True):
+            frame.to_excel(writer, sheet_name=name, index=False)
+            format_sheet(writer.sheets[name], frame)
+        writer.book.properties.creator = "kyodo-analysis"
+        writer.book.properties.created = WORKBOOK_EPOCH
+        writer.book.properties.modified = WORKBOOK_EPOCH
+    normalize_zip(tmp, path)
+    tmp.unlink()
+    return path
+
+
+PERCENT_COLUMNS = {"割合", "説明率"}
+_SHEET_FORBIDDEN = str.maketrans({"/": "／", "\\": "＼", "?": "？", "*": "＊", ":": "：", "[": "［", "]": "］"})
+
+
+def sheet_names(names: list[str]) -> list[str]:
+    """Names Excel accepts for the sheets, in order: the characters it forbids written full-width, control
+    characters dropped, at most 31 characters, no apostrophe at either end, and distinct (case folded)."""
+    safe: list[str] = []
+    for name in names:
+        name = _EXCEL_ILLEGAL.sub("", name.translate(_SHEET_FORBIDDEN)).replace("\x7f", "").strip("'") or "表"
+        base, k = name[:31].strip("'") or "表", 1
+        while base.casefold() in {n.casefold() for n in safe}:
+            k += 1
+            base = name[:31 - len(str(k)) - 1].strip("'") + f"_{k}"
+        safe.append(base)
+    return safe
+
+
+def format_sheet(sheet: Worksheet, frame: pd.DataFrame) -> None:
+    """Text stays text (never a formula), numbers formatted, long text wrapped with row heights, a filter
+    and a frozen header, and a print setup: landscape, one page wide, the header on every page."""
+    # late: openpyxl only when a workbook is written; every notebook kernel imports report and writes none
+    from openpyxl.styles import Alignment, Font
+
+    widths = []
+    for index, column in enumerate(frame.columns, start=1):
+        width = min(max([_display_width(column), *(_display_width(v) for v in frame[column])]) + 2, 60)
+        widths.append(width)
+        letter = sheet.cell(row=1, column=index).column_letter
+        sheet.column_dimensions[letter].width = width
+        sheet.cell(row=1, column=index).font = Font(bold=True)
+        number_format = "0%" if column in PERCENT_COLUMNS else "0.000" if pd.api.types.is_float_dtype(frame[column]) else None
+        header, *cells = sheet[letter]
+        for cell in [header, *cells]:  # the header too: a group, a label or a code can be a header
+            if isinstance(cell.value, str):
+                cell.data_type = "s"  # "=HYPERLINK(…)" in an item is text, not a live formula
+        for cell in cells:
+            if number_format and cell.value is not None and not isinstance(cell.value, str):
+                cell.number_format = number_format
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+    for row, values in enumerate(frame.itertuples(index=False), start=2):
+        lines = max([1, *(-(-_display_width(v) // max(w - 2, 1)) for v, w in zip(values, widths, strict=True))])
+        sheet.row_dimensions[row].height = 15 * min(lines, 27)
+    sheet.freeze_panes = "A2"
+    sheet.auto_filter.ref = sheet.dimensions
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.print_title_rows = "1:1"
+
+
+def normalize_zip(source: Path, target: Path) -> None:
+    """Rewrite an Office file (.xlsx, .docx) with fixed timestamps so the same tables give the same bytes."""
+    with zipfile.ZipFile(source) as zin, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in sorted(zin.infolist(), key=lambda i: i.filename):
+            data = zin.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                data = _fixed_dates(data)
+            fixed = zipfile.ZipInfo(info.filename, date_time=(2000, 1, 1, 0, 0, 0))
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            fixed.external_attr = 0o600 << 16
+            zout.writestr(fixed, data)
+
+
+def _fixed_dates(core_xml: bytes) -> bytes:
+    return re.sub(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(<)", rb"\g<1>2000-01-01T00:00:00Z\g<2>", core_xml)
