@@ -20,11 +20,11 @@ from kyodo_analysis.coding import (
     program_permutation_tests,
     smallest_p,
 )
+from kyodo_analysis.correspondence import correspondence
+from kyodo_analysis.network import cooccurrence
 from kyodo_analysis.schema import zushi_comparison
 from kyodo_analysis.stats import (
     clopper_pearson,
-    cooccurrence,
-    correspondence,
     counts,
     effect_vs_limitation,
     top_with_ties,
@@ -234,7 +234,7 @@ def test_the_largest_value_is_named_only_when_it_is_unique():
 @given(st.lists(st.tuples(st.integers(0, 12), st.sampled_from(["団体", "補助金", "市", "場", "Zen", "活動", "a", "b"])),
                 max_size=60))
 def test_jaccard_pairs_equal_the_readable_definition(rows):
-    from kyodo_analysis.stats import jaccard_pairs, jaccard_pairs_reference
+    from kyodo_analysis.network import jaccard_pairs, jaccard_pairs_reference
 
     incidence = pd.DataFrame(rows, columns=["unit", "term"]).drop_duplicates()
     incidence["unit"] = "item-" + incidence["unit"].astype(str)
@@ -243,7 +243,8 @@ def test_jaccard_pairs_equal_the_readable_definition(rows):
 
 
 def test_jaccard_pairs_of_the_bundled_table_equal_the_definition(bundled_analysis):
-    from kyodo_analysis.stats import jaccard_pairs, jaccard_pairs_reference, term_items
+    from kyodo_analysis.network import jaccard_pairs, jaccard_pairs_reference
+    from kyodo_analysis.stats import term_items
 
     joined = term_items(bundled_analysis["terms"], bundled_analysis["items"])
     incidence = joined[["item_id", "term"]].drop_duplicates().rename(columns={"item_id": "unit"})

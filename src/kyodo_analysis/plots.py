@@ -1059,7 +1059,7 @@ def plot_network_changes(terms: pd.DataFrame, items: pd.DataFrame, metadata: dic
     """The co-occurrence networks of the last two years in one picture, each edge coloured by its change."""
     import networkx as nx
 
-    from .stats import network_changes, packed_layout
+    from .network import network_changes, packed_layout
 
     changes = network_changes(terms, items)
     if changes.empty:
