@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kyodo_analysis.coding import (
+from kyodo_analysis.code_tests import (
     adjusted_residuals,
     all_labellings,
     chi2_statistic,
@@ -84,9 +84,9 @@ def test_program_permutation_test_by_hand():
 
 
 def test_program_permutation_test_falls_back_to_a_seeded_monte_carlo(monkeypatch):
-    import kyodo_analysis.coding as coding
+    import kyodo_analysis.code_tests as code_tests
 
-    monkeypatch.setattr(coding, "EXACT_LIMIT", 3)
+    monkeypatch.setattr(code_tests, "EXACT_LIMIT", 3)
     coded, totals, groups = np.array([2, 1, 0, 0]), np.array([2, 2, 2, 2]), np.array(list("aabb"))
     chi2, p, test = program_permutation_test(coded, totals, groups, seed=3)
     assert chi2 == pytest.approx(4.8) and p == pytest.approx(1 / 3, abs=0.02)
@@ -129,9 +129,9 @@ def test_the_smallest_attainable_p_equals_brute_force_over_every_coding_and_labe
 
 
 def test_the_smallest_p_of_a_monte_carlo_test_is_one_over_b_plus_one(monkeypatch):
-    import kyodo_analysis.coding as coding
+    import kyodo_analysis.code_tests as code_tests
 
-    monkeypatch.setattr(coding, "EXACT_LIMIT", 3)
+    monkeypatch.setattr(code_tests, "EXACT_LIMIT", 3)
     assert smallest_p([2, 2]) == pytest.approx(1 / 10000)
 
 

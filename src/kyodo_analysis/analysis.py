@@ -16,7 +16,8 @@ from . import registry
 from ._version import __version__
 from .cleaning import LOG_COLUMNS, Table, clean_table, item_columns, program_columns
 from .clusters import term_clusters
-from .coding import code_items, code_table, read_rules, unused_rule_words
+from .code_tests import code_table
+from .coding import code_items, read_rules, unused_rule_words
 from .correspondence import correspondence
 from .errors import InputError
 from .evidence import code_evidence

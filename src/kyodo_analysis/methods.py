@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 
 from .analysis import Analysis
-from .coding import NO_TEST
+from .code_tests import NO_TEST
 from .labels import year_label
 from .schema import Comparison
 from .stats import group_order

@@ -24,7 +24,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from .coding import tests_run
+from .code_tests import tests_run
 from .labels import STATUS_JA
 from .schema import Comparison
 from .stats import RANK_KEY, aspect_counts, group_order, largest, top_with_ties
