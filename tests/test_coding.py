@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from kyodo_analysis.coding import code_items, code_table, parse_rules, read_rules, unused_rule_words
+from kyodo_analysis.code_tests import code_table
+from kyodo_analysis.coding import code_items, parse_rules, read_rules, unused_rule_words
 from kyodo_analysis.errors import InputError
 from kyodo_analysis.schema import zushi_comparison
 from kyodo_analysis.terms import mentions

@@ -7,7 +7,7 @@ import re
 import numpy as np
 
 from kyodo_analysis.analysis import Analysis
-from kyodo_analysis.coding import NO_TEST
+from kyodo_analysis.code_tests import NO_TEST
 from kyodo_analysis.methods import methods_paragraph
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from kyodo_analysis.stats import cooccurrence
+from kyodo_analysis.network import cooccurrence
 
 # X in i1 i2 i3, Y in i2 i3, Z in i3 i4 (items of two programs of one support type)
 TERMS = {"X": ["i1", "i2", "i3"], "Y": ["i2", "i3"], "Z": ["i3", "i4"]}
@@ -66,7 +66,7 @@ def test_the_network_figure_can_shade_centrality(bundled_analysis):
 
 
 def test_edges_are_compared_between_the_last_two_years():
-    from kyodo_analysis.stats import network_changes
+    from kyodo_analysis.network import network_changes
 
     terms, items = tiny()
     later = items.assign(item_id=items["item_id"] + "b", year=2025)

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kyodo_analysis.coding import (
+from kyodo_analysis.code_tests import (
     adjusted_residuals,
     all_labellings,
     chi2_statistic,
@@ -20,11 +20,11 @@ from kyodo_analysis.coding import (
     program_permutation_tests,
     smallest_p,
 )
+from kyodo_analysis.correspondence import correspondence
+from kyodo_analysis.network import cooccurrence
 from kyodo_analysis.schema import zushi_comparison
 from kyodo_analysis.stats import (
     clopper_pearson,
-    cooccurrence,
-    correspondence,
     counts,
     effect_vs_limitation,
     top_with_ties,
@@ -84,9 +84,9 @@ def test_program_permutation_test_by_hand():
 
 
 def test_program_permutation_test_falls_back_to_a_seeded_monte_carlo(monkeypatch):
-    import kyodo_analysis.coding as coding
+    import kyodo_analysis.code_tests as code_tests
 
-    monkeypatch.setattr(coding, "EXACT_LIMIT", 3)
+    monkeypatch.setattr(code_tests, "EXACT_LIMIT", 3)
     coded, totals, groups = np.array([2, 1, 0, 0]), np.array([2, 2, 2, 2]), np.array(list("aabb"))
     chi2, p, test = program_permutation_test(coded, totals, groups, seed=3)
     assert chi2 == pytest.approx(4.8) and p == pytest.approx(1 / 3, abs=0.02)
@@ -129,9 +129,9 @@ def test_the_smallest_attainable_p_equals_brute_force_over_every_coding_and_labe
 
 
 def test_the_smallest_p_of_a_monte_carlo_test_is_one_over_b_plus_one(monkeypatch):
-    import kyodo_analysis.coding as coding
+    import kyodo_analysis.code_tests as code_tests
 
-    monkeypatch.setattr(coding, "EXACT_LIMIT", 3)
+    monkeypatch.setattr(code_tests, "EXACT_LIMIT", 3)
     assert smallest_p([2, 2]) == pytest.approx(1 / 10000)
 
 
@@ -234,7 +234,7 @@ def test_the_largest_value_is_named_only_when_it_is_unique():
 @given(st.lists(st.tuples(st.integers(0, 12), st.sampled_from(["団体", "補助金", "市", "場", "Zen", "活動", "a", "b"])),
                 max_size=60))
 def test_jaccard_pairs_equal_the_readable_definition(rows):
-    from kyodo_analysis.stats import jaccard_pairs, jaccard_pairs_reference
+    from kyodo_analysis.network import jaccard_pairs, jaccard_pairs_reference
 
     incidence = pd.DataFrame(rows, columns=["unit", "term"]).drop_duplicates()
     incidence["unit"] = "item-" + incidence["unit"].astype(str)
@@ -243,7 +243,8 @@ def test_jaccard_pairs_equal_the_readable_definition(rows):
 
 
 def test_jaccard_pairs_of_the_bundled_table_equal_the_definition(bundled_analysis):
-    from kyodo_analysis.stats import jaccard_pairs, jaccard_pairs_reference, term_items
+    from kyodo_analysis.network import jaccard_pairs, jaccard_pairs_reference
+    from kyodo_analysis.stats import term_items
 
     joined = term_items(bundled_analysis["terms"], bundled_analysis["items"])
     incidence = joined[["item_id", "term"]].drop_duplicates().rename(columns={"item_id": "unit"})

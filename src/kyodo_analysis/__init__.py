@@ -10,10 +10,12 @@ import pandas as _pandas
 from ._version import __version__
 from .analysis import Analysis, analyze, check_facts, for_city, for_year, load_analysis, load_or_analyze, select_year
 from .cleaning import clean_table, read_table
+from .correspondence import correspondence
 from .errors import InputError
 from .kwic import keyword_in_context
+from .network import cooccurrence
 from .schema import Comparison, load_schema
-from .stats import cooccurrence, correspondence, counts, distinctive_terms, keywords, word_counts
+from .stats import counts, distinctive_terms, keywords, word_counts
 from .terms import extract_terms, mentions
 from .tokens import tokenize
 from .wordlists import word_lists

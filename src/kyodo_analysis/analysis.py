@@ -16,17 +16,20 @@ from . import registry
 from ._version import __version__
 from .cleaning import LOG_COLUMNS, Table, clean_table, item_columns, program_columns
 from .clusters import term_clusters
-from .coding import code_items, code_table, read_rules, unused_rule_words
+from .code_tests import code_table
+from .coding import code_items, read_rules, unused_rule_words
+from .correspondence import correspondence
 from .errors import InputError
 from .evidence import code_evidence
 from .labels import HEADERS, column_labels
 from .manifest import Entry, ManifestRows, resolve_city, resolve_schema, resolve_year, sha256, table_files
+from .network import cooccurrence
 from .parallel import item_stages
 from .registry import METADATA, Inputs
 from .schema import Comparison, load_schema, merged_aspects
 from .settings import Settings
 from .spelling_variants import synonym_candidates
-from .stats import ALL_GROUPS, cooccurrence, correspondence, distinctive_terms, effect_vs_limitation, keywords, word_counts
+from .stats import ALL_GROUPS, distinctive_terms, effect_vs_limitation, keywords, word_counts
 from .tables import fits_excel, read_csv, read_parquet, write_tables
 from .terms import candidate_compounds, unknown_words
 from .tokens import dictionary_info

@@ -9,12 +9,12 @@ from __future__ import annotations
 import pandas as pd
 
 from .analysis import Analysis
-from .coding import NO_TEST
+from .code_tests import NO_TEST
 from .labels import year_label
 from .schema import Comparison
 from .stats import group_order
 
-NETWORK_TOP, CA_TOP = 60, 40  # the defaults of stats.cooccurrence and stats.correspondence
+NETWORK_TOP, CA_TOP = 60, 40  # the defaults of network.cooccurrence and correspondence.correspondence
 LIST_JA = {"forced_terms": "強制抽出", "stop_words": "使用しない語", "synonyms": "同義語",
            "function_expressions": "複合辞の表", "variants": "表記ゆれの表"}
 

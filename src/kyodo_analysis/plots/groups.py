@@ -10,7 +10,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from ..coding import tests_run
+from ..code_tests import tests_run
 from ..schema import Comparison
 from ..stats import aspect_counts, group_order
 from .notes import add_footnote, crowded, group_names, plot_note

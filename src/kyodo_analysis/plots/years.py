@@ -10,8 +10,9 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from ..labels import STATUS_JA
+from ..network import network_changes, packed_layout
 from ..schema import Comparison
-from ..stats import aspect_counts, group_order, largest, network_changes, packed_layout
+from ..stats import aspect_counts, group_order, largest
 from ..years import known_years, pooled_changes, term_shifts, trend_group_label
 from .groups import aspect_bars
 from .maps import spread_labels
