@@ -130,7 +130,7 @@ def inert_markdown(text: str) -> str:
 
 def inert_outputs(nb: NotebookNode) -> None:
     """The one escaping rule for displayed Markdown, applied to every output of an executed notebook
-    (tables are escaped by :func:`show_table`, plain text by nbconvert)."""
+    (tables are escaped by :func:`notebook_views.show_table`, plain text by nbconvert)."""
     for cell in nb.cells:
         for output in cell.get("outputs", []):
             data = output.get("data", {})

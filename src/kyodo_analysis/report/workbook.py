@@ -54,8 +54,8 @@ def excel_safe(name: str, frame: pd.DataFrame) -> tuple[pd.DataFrame, list[dict]
         long = values.map(lambda v: isinstance(v, str) and len(v) > EXCEL_CELL_LIMIT)
         frame[column] = values
         if long.any():
-            parts = values.map(lambda v: [v[i:i + EXCEL_CELL_LIMIT] for i in range(0, len(v), EXCEL_CELL_LIMIT)]
-                               if isinstance(v, str) else [v])
+            parts = values.map(lambda v: [v[i:i + EXCEL_CELL_LIMIT] for i in range(0, max(len(v), 1), EXCEL_CELL_LIMIT)]
+                               if isinstance(v, str) else [v])  # an empty cell is one empty part
             frame[column] = parts.map(lambda p: p[0])
             at = frame.columns.get_loc(column)
             for k in range(1, int(parts.map(len).max())):

@@ -1,0 +1,97 @@
+"""The package's import graph: imports at the top of modules, pointing down the flow, never in a cycle."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parents[1] / "src" / "kyodo_analysis"
+
+# Imports deliberately left in functions: libraries of about 0.1 s or more that only one stage needs, so
+# that validate, kwic and manifest start without them (each site says so in a comment), and the figure
+# workers' hand-back to the notebook runner's process guard.
+LATE = {
+    "kyodo_analysis.cli": {"kyodo_analysis.plots", "kyodo_analysis.report", "kyodo_analysis.wordreport"},
+    "kyodo_analysis.clusters": {"scipy.cluster.hierarchy", "scipy.spatial.distance"},
+    "kyodo_analysis.plots.drawing": {"kyodo_analysis.report"},
+    "kyodo_analysis.plots.rendering": {"IPython.display"},
+    "kyodo_analysis.report.notebooks": {"nbclient", "nbclient.exceptions", "nbconvert", "nbformat"},
+    "kyodo_analysis.report.workbook": {"openpyxl.styles"},
+    "kyodo_analysis.readers": {"openpyxl", "openpyxl.utils.cell"},
+    "kyodo_analysis.sentences": {"scipy.stats"},
+    "kyodo_analysis.stats": {"scipy.stats"},
+    "kyodo_analysis.tables": {"pyarrow", "pyarrow.parquet"},
+}
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def imported(node: ast.Import | ast.ImportFrom, name: str, is_package: bool) -> list[str]:
+    """The modules an import statement names, relative imports resolved (``from . import x`` → ``pkg.x``)."""
+    if isinstance(node, ast.Import):
+        return [alias.name for alias in node.names]
+    if node.level == 0:
+        return [node.module or ""]
+    base = name.split(".")[: len(name.split(".")) - node.level + (1 if is_package else 0)]
+    if node.module:
+        return [".".join([*base, node.module])]
+    return [".".join([*base, alias.name]) for alias in node.names]
+
+
+def graph() -> tuple[dict[str, set[str]], dict[str, set[str]]]:
+    """(module → package modules imported at its top level, module → anything imported inside a function)."""
+    modules = {module_name(p): p for p in PACKAGE.rglob("*.py")}
+    top: dict[str, set[str]] = {name: set() for name in modules}
+    late: dict[str, set[str]] = {}
+    for name, path in modules.items():
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        in_functions = {id(n) for f in ast.walk(tree) if isinstance(f, ast.FunctionDef | ast.AsyncFunctionDef)
+                        for n in ast.walk(f) if isinstance(n, ast.Import | ast.ImportFrom)}
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Import | ast.ImportFrom):
+                continue
+            for target in imported(node, name, path.name == "__init__.py"):
+                if id(node) in in_functions:
+                    late.setdefault(name, set()).add(target)
+                elif target in modules or target.rpartition(".")[0] in modules:  # `from . import __version__`
+                    found = target if target in modules else target.rpartition(".")[0]
+                    if found != name:
+                        top[name].add(found)
+    return top, late
+
+
+def cycle(top: dict[str, set[str]]) -> list[str]:
+    """One import cycle among top-level imports, or []."""
+    state: dict[str, int] = {}
+
+    def visit(node: str, path: list[str]) -> list[str]:
+        state[node] = 1
+        for nxt in sorted(top[node]):
+            if state.get(nxt) == 1:
+                return [*path[path.index(nxt):], nxt] if nxt in path else [node, nxt]
+            if nxt not in state and (found := visit(nxt, [*path, nxt])):
+                return found
+        state[node] = 2
+        return []
+    for start in sorted(top):
+        if start not in state and (found := visit(start, [start])):
+            return found
+    return []
+
+
+def test_no_import_cycle():
+    assert cycle(graph()[0]) == []
+
+
+def test_imports_inside_functions_are_only_the_listed_late_ones():
+    _, late = graph()
+    assert late == LATE
+
+
+def test_the_cycle_finder_finds_a_cycle():
+    assert cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
+    assert cycle({"p": {"p.x"}, "p.x": set()}) == []
+    assert cycle({"p": {"p.x"}, "p.x": {"p"}}) == ["p", "p.x", "p"]  # `from . import __version__` in a submodule
