@@ -8,11 +8,11 @@ import shutil
 
 import pytest
 
-from kyodo_analysis.analysis import for_city
 from kyodo_analysis.cleaning import clean_table
 from kyodo_analysis.plots import year_figure_specs
 from kyodo_analysis.schema import Comparison, load_schema
 from kyodo_analysis.sentences import years_sentence
+from kyodo_analysis.slices import for_city
 from kyodo_analysis.tables import read_csv
 
 from .conftest import FIXTURES, cli
@@ -269,8 +269,9 @@ def register_years(raw, years: dict[str, int]) -> None:
 
 
 def test_cities_of_different_years_are_compared_each_by_its_own_table(tmp_path):
-    from kyodo_analysis.analysis import analyze, for_year, page_years
+    from kyodo_analysis.analysis import analyze
     from kyodo_analysis.manifest import table_files
+    from kyodo_analysis.slices import for_year, page_years
     from kyodo_analysis.years import compared_labels
 
     raw = city_folder(tmp_path)
@@ -309,9 +310,10 @@ def test_cities_of_different_years_are_compared_each_by_its_own_table(tmp_path):
 
 
 def test_a_city_with_two_years_is_compared_by_its_latest_or_chosen_table_never_both(tmp_path):
-    from kyodo_analysis.analysis import analyze, for_year
+    from kyodo_analysis.analysis import analyze
     from kyodo_analysis.errors import InputError
     from kyodo_analysis.manifest import table_files
+    from kyodo_analysis.slices import for_year
 
     raw = city_folder(tmp_path, "ab")
     shutil.copy(CITIES / TABLES["a"][0], raw / "kasou_a_hyoka_2023.csv")

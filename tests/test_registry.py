@@ -123,7 +123,7 @@ def test_one_citys_part_holds_only_its_own_terms(tmp_path):
     # clusters from Zushi's terms (they used to be B's and Zushi's pooled, as the registry now declares)
     import shutil
 
-    from kyodo_analysis.analysis import for_city
+    from kyodo_analysis.slices import for_city
 
     from .conftest import NEW_YEAR_CSV, cli
 

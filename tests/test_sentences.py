@@ -12,10 +12,11 @@ import pandas as pd
 import pytest
 
 from kyodo_analysis import sentences as S
-from kyodo_analysis.analysis import Analysis, analyze, for_city, for_year
+from kyodo_analysis.analysis import Analysis, analyze
 from kyodo_analysis.manifest import table_files
 from kyodo_analysis.report import codes_crosstab, headers, view_distinctive, view_items, view_program_changes
 from kyodo_analysis.schema import Comparison, zushi_comparison
+from kyodo_analysis.slices import for_city, for_year
 
 from .conftest import NEW_YEAR_CSV, RAW, bundled_raw_dir, cli
 from .test_other_cities import TABLES, city_folder

@@ -7,15 +7,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from kyodo_analysis.curation import candidate_compounds, unknown_words
 from kyodo_analysis.terms import (
     NEGATED,
     TERM_COLUMNS,
     Token,
-    candidate_compounds,
     extract_terms,
     item_terms,
     mentions,
-    unknown_words,
 )
 from kyodo_analysis.tokens import tokenize
 from kyodo_analysis.wordlists import word_lists

@@ -8,13 +8,14 @@ The verbs, each returning a tidy table: ``read_table`` (items) → ``tokenize`` 
 import pandas as _pandas
 
 from ._version import __version__
-from .analysis import Analysis, analyze, check_facts, for_city, for_year, load_analysis, load_or_analyze, select_year
+from .analysis import Analysis, analyze, check_facts, load_analysis, load_or_analyze
 from .cleaning import clean_table, read_table
 from .correspondence import correspondence
 from .errors import InputError
 from .kwic import keyword_in_context
 from .network import cooccurrence
 from .schema import Comparison, load_schema
+from .slices import for_city, for_year, select_year
 from .stats import counts, distinctive_terms, keywords, word_counts
 from .terms import extract_terms, mentions
 from .tokens import tokenize

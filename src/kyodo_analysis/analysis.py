@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal, TypeVar
+from typing import TypeVar
 
 import pandas as pd
 
@@ -19,6 +19,7 @@ from .clusters import term_clusters
 from .code_tests import code_table
 from .coding import code_items, read_rules, unused_rule_words
 from .correspondence import correspondence
+from .curation import candidate_compounds, unknown_words
 from .errors import InputError
 from .evidence import code_evidence
 from .labels import HEADERS, column_labels
@@ -31,10 +32,9 @@ from .settings import Settings
 from .spelling_variants import synonym_candidates
 from .stats import ALL_GROUPS, distinctive_terms, effect_vs_limitation, keywords, word_counts
 from .tables import fits_excel, read_csv, read_parquet, write_tables
-from .terms import candidate_compounds, unknown_words
 from .tokens import dictionary_info
 from .wordlists import word_lists
-from .years import cities, keyword_trends, known_years, program_changes, rows_of, trend_group, year_cities
+from .years import keyword_trends, program_changes, trend_group
 
 T = TypeVar("T")
 
@@ -422,113 +422,6 @@ def is_current(processed_dir: str | Path, key: str) -> bool:
     metadata = json.loads(metadata_path.read_text(encoding="utf-8"))
     return metadata.get(INPUTS) == key and all(
         stored_file(Path(processed_dir), name).exists() for name in MAIN_TABLES + SUPPORT_TABLES)
-
-
-def part(analysis: Analysis, column: str, value, whole: tuple[str, ...] = ()) -> tuple[dict, pd.DataFrame, dict]:
-    """The tables, items and metadata of one year or city: rows of ``column == value`` where a table has
-    the column, else the rows of its items or files; the tables named in ``whole`` are kept whole."""
-    items = rows_of(analysis["items"], column, value).reset_index(drop=True)
-    ids, files = set(items["item_id"]), set(rows_of(analysis["programs"], column, value)["source_file"])
-    tables: dict[str, pd.DataFrame] = {}
-    for name, frame in analysis.tables.items():
-        if name not in whole and column in frame.columns:
-            frame = rows_of(frame, column, value)
-        elif name not in whole and "item_id" in frame.columns:
-            frame = frame[frame["item_id"].isin(ids)]
-        elif name not in whole and "source_file" in frame.columns:
-            frame = frame[frame["source_file"].isin(files)]
-        tables[name] = frame.reset_index(drop=True)
-    metadata = {**analysis.metadata,
-                "raw_files": [f for f in analysis.metadata.get("raw_files", []) if f["file"] in files]}
-    return tables, items, metadata
-
-
-def select_year(analysis: Analysis, year: int) -> Analysis:
-    """One year's part of a multi-year analysis; the network and the map are recomputed for that year."""
-    tables, items, metadata = part(analysis, "year", year, whole=registry.kept_whole("year"))
-    tables.update(recomputed(analysis, tables, items, "year"))
-    return Analysis(tables, metadata, analysis.warnings)
-
-
-def select_city(analysis: Analysis, city) -> Analysis:
-    """One city's part of an analysis (for comparing its years); tables without a city are kept whole."""
-    tables, items, metadata = part(analysis, "city", city, whole=registry.kept_whole("city"))
-    tables.update(recomputed(analysis, tables, items, "city"))
-    return Analysis(tables, metadata, analysis.warnings)
-
-
-def recomputed(analysis: Analysis, tables: dict[str, pd.DataFrame], items: pd.DataFrame,
-               by: Literal["year", "city"]) -> dict[str, pd.DataFrame]:
-    """The tables the registry marks as recomputed for one year's or city's part, made again from that
-    part's rows: the network, the map, the clusters of its own terms; for a city, its own code table (codes.csv
-    pools the cities of a year), tested over its own programs; a registered statistic by its ``compute``."""
-    comparison = Comparison.from_metadata(analysis.metadata)
-    entries = [o for o in registry.outputs() if getattr(o, by) == "recomputed"]
-    made: dict[str, pd.DataFrame] = {}
-    if any(o.stage == "network_and_ca" for o in entries):
-        made |= network_and_map(tables["terms.csv"], items, comparison)
-    if any(o.stage == "code_tests" for o in entries):
-        made["codes.csv"] = code_table(tables["item_codes.csv"], items, list(dict.fromkeys(analysis["codes"]["code"])),
-                                       comparison=comparison)
-    made |= {o.name: o.compute(Inputs(tables, items, comparison)) for o in entries if o.compute is not None}
-    return {o.name: made[o.name] for o in entries}
-
-
-def for_city(analysis: Analysis, city=None) -> Analysis:
-    """The part of an analysis whose years are compared: ``city``, or the first city whose tables span two
-    years; the analysis itself when it holds one city."""
-    found = cities(analysis["items"])
-    if len(found) < 2 and city is None:
-        return analysis
-    if city is None:
-        city = (year_cities(analysis["items"]) or found)[0]
-    if city not in found:
-        raise InputError(None, f"市町村「{city}」の表がありません (ある市町村: {', '.join(map(str, found))})。",
-                         hint="CITY を表のある市町村名にするか、None にしてください。")
-    return select_city(analysis, city)
-
-
-def compared_part(analysis: Analysis) -> Analysis:
-    """Comparing cities (``--by city``), the part of an analysis whose groups are compared: each city's
-    compared table (``metadata["compared"]``), without its other years' items; else the analysis itself."""
-    compared = analysis.metadata.get("compared")
-    files = {c["file"] for c in compared or []}
-    if not compared or files >= set(analysis["items"]["source_file"]):
-        return analysis
-    items = analysis["items"]
-    ids = set(items.loc[items["source_file"].isin(files), "item_id"])
-    tables = {}
-    for name, frame in analysis.tables.items():
-        if "source_file" in frame.columns:
-            frame = frame[frame["source_file"].isin(files)]
-        elif "item_id" in frame.columns:
-            frame = frame[frame["item_id"].isin(ids)]
-        tables[name] = frame.reset_index(drop=True)
-    metadata = {**analysis.metadata, "raw_files": [f for f in analysis.metadata.get("raw_files", []) if f["file"] in files]}
-    return Analysis(tables, metadata, analysis.warnings)
-
-
-def page_years(analysis: Analysis) -> list[int | None]:
-    """The years the per-year figures and pages are made for: each year when there are several, else one
-    page (``[None]``) — also when cities are compared, each with its own table's year."""
-    years = known_years(analysis["items"])
-    return years if len(years) > 1 and not analysis.metadata.get("compared") else [None]
-
-
-def for_year(analysis: Analysis, year: int | None = None) -> Analysis:
-    """The analysis of one year: ``year``, or the latest one when the tables span several years. Comparing
-    cities, the cities' compared tables (each its own year: :func:`compared_part`) unless ``year`` is given."""
-    if year is None and analysis.metadata.get("compared"):
-        return compared_part(analysis)
-    years = known_years(analysis["items"])
-    if year is None:
-        if len(years) < 2:
-            return analysis
-        year = years[-1]
-    if year not in years:
-        raise InputError(None, f"{year}年度の表がありません (ある年度: {', '.join(map(str, years)) or 'なし'})。",
-                         hint="YEAR を表のある年度にするか、None にしてください。")
-    return select_year(analysis, year)
 
 
 def check_facts(analysis: Analysis, expect: dict | None) -> bool:

@@ -24,8 +24,6 @@ from .analysis import (
     combined,
     compared_by,
     comparison_of,
-    for_year,
-    page_years,
     read_table_file,
     stored_file,
     write_analysis,
@@ -54,6 +52,7 @@ from .registry import names
 from .related import related_lines, related_words, shared_contexts, top_related
 from .sentences import program_label
 from .settings import KEYS, SETTINGS_FILE, Settings
+from .slices import for_year, page_years
 from .tables import write_tables
 from .terms import extract_terms, mentions, spellings
 from .tokens import tokenize

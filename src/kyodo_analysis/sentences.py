@@ -11,9 +11,10 @@ import re
 
 import pandas as pd
 
-from .analysis import Analysis, select_city, select_year
+from .analysis import Analysis
 from .labels import CATEGORY_JA, STATUS_JA, UNKNOWN_YEAR, year_label
 from .schema import Comparison
+from .slices import select_city, select_year
 from .stats import ALL_ASPECTS, ALL_GROUPS, group_order, largest, top_with_ties
 from .years import cities, compared_labels, known_years, of_city, trend_group_label, year_cities
 

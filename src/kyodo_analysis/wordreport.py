@@ -14,7 +14,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 
-from .analysis import Analysis, for_year, page_years
+from .analysis import Analysis
 from .labels import year_label
 from .methods import methods_paragraph
 from .plots import figure_names, source_note
@@ -30,6 +30,7 @@ from .sentences import (
     summary_sentences,
     year_change_lines,
 )
+from .slices import for_year, page_years
 from .stats import group_order
 
 FONT = "游ゴシック"  # what Japanese Word shows by default; the reviewer's Word substitutes if missing

@@ -11,8 +11,8 @@ from pathlib import Path
 
 from matplotlib.figure import Figure
 
-from ..analysis import select_city
 from ..schema import Comparison
+from ..slices import select_city
 from ..years import cities, year_cities
 from .group_terms import plot_distinctive_terms, plot_effect_vs_limitation
 from .groups import plot_code_heatmap, plot_items_by_aspect

@@ -1,0 +1,59 @@
+"""Reports for curating the word lists (2.0): words the dictionary does not know, and compounds worth a
+look (fused by the joiner, or terms standing side by side). They read the token and term tables; nothing
+they find changes a count until the researcher adds it to a list."""
+
+from __future__ import annotations
+
+from itertools import pairwise
+
+import pandas as pd
+
+from .terms import FORCED, NOUN, TERM_COLUMNS, TermRow
+from .wordlists import WordLists
+
+
+def unknown_words(token_frame: pd.DataFrame, term_frame: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Words the dictionary does not know, with how often and where they occur (to curate the lists).
+
+    A token inside a forced term (Wi and Fi of Wi-Fi) is already counted as that term: it is left out."""
+    unknown = token_frame[token_frame["is_unknown"] & ~token_frame["pos1"].isin(["補助記号", "記号"])
+                          & (token_frame["pos2"] != "数詞")]
+    if term_frame is not None:
+        covered = forced_tokens(term_frame)
+        keys = zip(unknown["item_id"].tolist(), unknown["token_no"].tolist(), strict=True)
+        unknown = unknown[pd.Series([key not in covered for key in keys], index=unknown.index, dtype=bool)]
+    report = (unknown.groupby("surface").agg(n=("item_id", "size"), n_items=("item_id", "nunique"),
+                                             example_item_id=("item_id", "min"))
+              .reset_index().sort_values(["n", "surface"], ascending=[False, True], kind="stable"))
+    return report.reset_index(drop=True)
+
+
+def forced_tokens(term_frame: pd.DataFrame) -> set[tuple[str, int]]:
+    """(item_id, token_no) of every token inside a forced term."""
+    forced = term_frame[term_frame["pos"] == FORCED]
+    return {(item_id, no) for item_id, first, last in zip(*(forced[c].tolist() for c in (
+        "item_id", "first_token_no", "last_token_no")), strict=True) for no in range(first, last + 1)}
+
+
+def candidate_compounds(term_frame: pd.DataFrame, lists: WordLists, min_count: int = 2) -> pd.DataFrame:
+    """Compounds worth a look: noun runs the joiner fused, and terms that stand side by side, not yet forced.
+
+    ``kind`` is ``joined`` for a multi-token compound the joiner built (check it is not over-joined,
+    e.g. 補助金交付終了後), ``adjacent`` for two terms next to each other (candidates for the forced list).
+    """
+    rows = []
+    joined = term_frame[term_frame["pos"].isin([NOUN, FORCED]) & ~term_frame["negated"]
+                        & (term_frame["last_token_no"] > term_frame["first_token_no"])]
+    for term, group in joined.groupby("term"):
+        rows.append((term, "joined", len(group), group["item_id"].nunique()))
+    pairs: dict[str, list[str]] = {}
+    in_order = map(TermRow._make, zip(*(term_frame[c].tolist() for c in TERM_COLUMNS), strict=True))
+    for prev, row in pairwise(in_order):  # terms of an item are in reading order
+        if (prev.item_id == row.item_id and prev.last_token_no + 1 == row.first_token_no
+                and not prev.negated and not row.negated and prev.pos != "動詞" and row.pos != "動詞"):
+            pairs.setdefault(prev.term + row.term, []).append(row.item_id)
+    for candidate, item_ids in pairs.items():
+        rows.append((candidate, "adjacent", len(item_ids), len(set(item_ids))))
+    report = pd.DataFrame(rows, columns=["candidate", "kind", "n", "n_items"])
+    report = report[(report["n"] >= min_count) & ~report["candidate"].isin(set(lists.forced))]
+    return report.sort_values(["n", "kind", "candidate"], ascending=[False, True, True], kind="stable").reset_index(drop=True)
