@@ -18,7 +18,6 @@ LATE = {
     "kyodo_analysis.report.notebooks": {"nbclient", "nbclient.exceptions", "nbconvert", "nbformat"},
     "kyodo_analysis.report.workbook": {"openpyxl.styles"},
     "kyodo_analysis.readers": {"openpyxl", "openpyxl.utils.cell"},
-    "kyodo_analysis.sentences": {"scipy.stats"},
     "kyodo_analysis.stats": {"scipy.stats"},
     "kyodo_analysis.tables": {"pyarrow", "pyarrow.parquet"},
 }

@@ -18,8 +18,6 @@ from .slices import select_city, select_year
 from .stats import ALL_ASPECTS, ALL_GROUPS, group_order, largest, top_with_ties
 from .years import cities, compared_labels, known_years, of_city, trend_group_label, year_cities
 
-# scipy.stats (about a second to import) is imported where an interval is computed.
-
 NO_CODE = "コードなし"  # the row of the items no coding rule matched
 SUMMARY_ITEMS = 10  # items quoted per code and side; the counts beside them are always complete
 QUOTED_IN_SENTENCE = 2  # items a summary sentence quotes for the code it names
@@ -55,18 +53,6 @@ def program_count(n: int, total: int, low: float | None = None, high: float | No
     """「2 / 3 事業 (95% CI 0.09–0.99)」: programs out of programs, with the exact interval when given."""
     interval = "" if low is None or pd.isna(low) else f" (95% CI {low:.2f}–{high:.2f})"
     return f"{int(n)} / {int(total)} 事業{interval}"
-
-
-def clopper_pearson(n: int, total: int, level: float = 0.95) -> tuple[float, float]:
-    """The exact (Clopper–Pearson) interval of n out of total."""
-    from scipy.stats import beta
-
-    if total <= 0:
-        return float("nan"), float("nan")
-    tail = (1 - level) / 2
-    low = 0.0 if n == 0 else float(beta.ppf(tail, n, total - n + 1))
-    high = 1.0 if n == total else float(beta.ppf(1 - tail, n + 1, total - n))
-    return low, high
 
 
 # ---------------------------------------------------------------- 1.0 cleaning

@@ -15,9 +15,9 @@ from ..evidence import EVIDENCE_LABELS, code_item_ids, keyword_item_ids
 from ..labels import GENERIC_COLUMNS, HEADERS, STATUS_JA, UNKNOWN_YEAR, year_label
 from ..registry import outputs
 from ..schema import Comparison
-from ..sentences import any_test_run, clopper_pearson, program_count
+from ..sentences import any_test_run, program_count
 from ..spelling_variants import shown as shown_variants
-from ..stats import aspect_counts, group_order
+from ..stats import aspect_counts, clopper_pearson, group_order
 from ..years import cities, of_city, term_shifts
 
 
@@ -128,8 +128,8 @@ def with_intervals(codes: pd.DataFrame) -> pd.DataFrame:
     ``ci_high``: the analysis' own columns when it wrote them, computed here otherwise."""
     if {"ci_low", "ci_high"} <= set(codes.columns) or codes.empty:
         return codes
-    bounds = [clopper_pearson(int(n), int(t)) for n, t in zip(codes["n_programs"], codes["programs_total"], strict=True)]
-    return codes.assign(ci_low=[b[0] for b in bounds], ci_high=[b[1] for b in bounds])
+    low, high = clopper_pearson(codes["n_programs"].to_numpy(dtype=float), codes["programs_total"].to_numpy(dtype=float))
+    return codes.assign(ci_low=low.tolist(), ci_high=high.tolist())
 
 
 def codes_crosstab(codes: pd.DataFrame, items: pd.DataFrame, aspect: str = "all", *,
