@@ -1,4 +1,4 @@
-"""The package's import graph: imports at the top of modules, pointing down the flow, never in a cycle."""
+"""The package's shape: imports at the top of modules, never in a cycle; functions short enough to read."""
 
 from __future__ import annotations
 
@@ -94,3 +94,11 @@ def test_the_cycle_finder_finds_a_cycle():
     assert cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
     assert cycle({"p": {"p.x"}, "p.x": set()}) == []
     assert cycle({"p": {"p.x"}, "p.x": {"p"}}) == ["p", "p.x", "p"]  # `from . import __version__` in a submodule
+
+
+def test_no_function_is_over_sixty_lines():
+    """Each function short enough to check by eye (docstring included)."""
+    long = [f"{path.relative_to(PACKAGE)}:{node.name} ({node.end_lineno - node.lineno + 1})"
+            for path in PACKAGE.rglob("*.py") for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.end_lineno - node.lineno + 1 > 60]
+    assert long == []

@@ -439,51 +439,53 @@ def manifest_parser(sub) -> None:
     p.set_defaults(func=cmd_manifest_add)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="kyodo-analysis",
-                                     description="逗子市「協働の成果等」表の計量テキスト分析")
-    sub = parser.add_subparsers(dest="command", required=True)
+def table_args(p: argparse.ArgumentParser) -> None:
+    """The options of the commands that read table files named on the command line."""
+    p.add_argument("raw", nargs="+", metavar="RAW", help="生データの表 (タブ区切りテキスト)")
+    p.add_argument("--year", type=int, help="年度 (西暦)。マニフェストやファイル名より優先")
+    p.add_argument("--schema", help="表の列を定義する TOML ファイル (省略時は manifest.csv の schema 列か組み込みスキーマ)")
+    p.add_argument("--sheet", help=".xlsx のシート名 (既定: 最初のシート)")
 
-    def table_args(p: argparse.ArgumentParser) -> None:
-        p.add_argument("raw", nargs="+", metavar="RAW", help="生データの表 (タブ区切りテキスト)")
-        p.add_argument("--year", type=int, help="年度 (西暦)。マニフェストやファイル名より優先")
-        p.add_argument("--schema", help="表の列を定義する TOML ファイル (省略時は manifest.csv の schema 列か組み込みスキーマ)")
-        p.add_argument("--sheet", help=".xlsx のシート名 (既定: 最初のシート)")
 
+def analysis_args(p: argparse.ArgumentParser) -> None:
+    """The options of the commands that analyse a raw folder (one set, read into one Settings)."""
+    p.add_argument("--raw-dir", default="data/raw", help="生データのディレクトリ (既定: data/raw)")
+    p.add_argument("--schema", help="表の列 (観点・属性・使わない列) を定義する TOML ファイル (全ての表に適用。"
+                   "省略時は manifest.csv の schema 列、なければ逗子市の組み込みスキーマ)")
+    p.add_argument("--by", help="比べるグループ: support_type (既定)、city、またはスキーマの [attributes] の名前")
+    p.add_argument("--forced", help="強制抽出する語のリスト (既定: パッケージ同梱の forced_terms.txt)")
+    p.add_argument("--stop", help="使用しない語のリスト (既定: パッケージ同梱の stop_words.txt)")
+    p.add_argument("--synonyms", help="同義語・表記ゆれのリスト (既定: パッケージ同梱の synonyms.txt)")
+    p.add_argument("--codes", help="KH Coder 形式のコーディングルール (既定: パッケージ同梱の codes.txt)")
+    p.add_argument("--settings", default=SETTINGS_FILE,
+                   help=f"プロジェクトの設定ファイル (既定: {SETTINGS_FILE}。あれば読み、コマンドラインの指定が優先)")
+
+
+def report_args(p: argparse.ArgumentParser) -> None:
+    """The options of the commands that write figures, the workbook, Word and HTML."""
+    p.add_argument("--out", default="data/processed", help="処理済みデータのディレクトリ (既定: data/processed)")
+    p.add_argument("--reports", default="reports", help="図・Excel・HTML の出力先 (既定: reports)")
+    p.add_argument("--notebooks", default="notebooks", help="ノートブックのディレクトリ (既定: notebooks)")
+
+
+def table_parsers(sub) -> None:
+    """``clean`` and ``validate``: one table file at a time."""
     p = sub.add_parser("clean", help="生データを整然データ (items/programs/cleaning_log.csv) にする")
     table_args(p)
     p.add_argument("--out", required=True, help="出力ディレクトリ")
     p.set_defaults(func=cmd_clean)
-
     p = sub.add_parser("validate", help="何も書き出さずに表を検査し、要約を表示する")
     table_args(p)
     p.set_defaults(func=cmd_validate)
 
-    def analysis_args(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--raw-dir", default="data/raw", help="生データのディレクトリ (既定: data/raw)")
-        p.add_argument("--schema", help="表の列 (観点・属性・使わない列) を定義する TOML ファイル (全ての表に適用。"
-                       "省略時は manifest.csv の schema 列、なければ逗子市の組み込みスキーマ)")
-        p.add_argument("--by", help="比べるグループ: support_type (既定)、city、またはスキーマの [attributes] の名前")
-        p.add_argument("--forced", help="強制抽出する語のリスト (既定: パッケージ同梱の forced_terms.txt)")
-        p.add_argument("--stop", help="使用しない語のリスト (既定: パッケージ同梱の stop_words.txt)")
-        p.add_argument("--synonyms", help="同義語・表記ゆれのリスト (既定: パッケージ同梱の synonyms.txt)")
-        p.add_argument("--codes", help="KH Coder 形式のコーディングルール (既定: パッケージ同梱の codes.txt)")
-        p.add_argument("--settings", default=SETTINGS_FILE,
-                       help=f"プロジェクトの設定ファイル (既定: {SETTINGS_FILE}。あれば読み、コマンドラインの指定が優先)")
 
-    p = sub.add_parser("analyze", help="整然データ化と計量テキスト分析の表をすべて書き出す")
-    analysis_args(p)
-    p.add_argument("--out", default="data/processed", help="出力ディレクトリ (既定: data/processed)")
-    p.set_defaults(func=cmd_analyze)
-
-    manifest_parser(sub)
-
+def lookup_parsers(sub) -> None:
+    """``kwic`` and ``related``: a word traced back to its items."""
     p = sub.add_parser("kwic", help="語が出てくる文脈 (KWIC) を表示する")
     p.add_argument("term", metavar="TERM", help="抽出語 (例: 補助金、進む)")
     p.add_argument("--window", type=int, default=20, help="前後に表示する文字数 (既定: 20)")
     analysis_args(p)
     p.set_defaults(func=cmd_kwic)
-
     p = sub.add_parser("related", help="語かコードと同じ項目に出てくる語 (関連語検索)")
     p.add_argument("target", metavar="TARGET", help="語 (抽出語か複合語の中の語。例: 補助金) か、--code のときはコード名")
     p.add_argument("--code", action="store_true", help="TARGET をコーディングルールのコード名として扱う")
@@ -493,16 +495,22 @@ def build_parser() -> argparse.ArgumentParser:
     analysis_args(p)
     p.set_defaults(func=cmd_related)
 
-    def report_args(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--out", default="data/processed", help="処理済みデータのディレクトリ (既定: data/processed)")
-        p.add_argument("--reports", default="reports", help="図・Excel・HTML の出力先 (既定: reports)")
-        p.add_argument("--notebooks", default="notebooks", help="ノートブックのディレクトリ (既定: notebooks)")
 
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="kyodo-analysis",
+                                     description="逗子市「協働の成果等」表の計量テキスト分析")
+    sub = parser.add_subparsers(dest="command", required=True)
+    table_parsers(sub)
+    p = sub.add_parser("analyze", help="整然データ化と計量テキスト分析の表をすべて書き出す")
+    analysis_args(p)
+    p.add_argument("--out", default="data/processed", help="出力ディレクトリ (既定: data/processed)")
+    p.set_defaults(func=cmd_analyze)
+    manifest_parser(sub)
+    lookup_parsers(sub)
     p = sub.add_parser("run", help="主処理: 整然データ化 → 分析 → 図 → Excel → ノートブックの HTML")
     analysis_args(p)
     report_args(p)
     p.set_defaults(func=cmd_run)
-
     p = sub.add_parser("report", help="既存の処理済みの表から、図 → Excel → ノートブックの HTML だけを作る")
     p.add_argument("--raw-dir", default="data/raw", help="生データのディレクトリ (ノートブックに渡します)")
     report_args(p)
