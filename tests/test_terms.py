@@ -363,3 +363,21 @@ def test_an_items_terms_do_not_depend_on_the_other_items(k, others, at):
     (terms, mentioned) = analysed(*table)
     assert terms[min(at, len(others))] == alone
     assert mentioned[min(at, len(others))] == analysed(POOL[k])[1][0]
+
+
+def test_one_pass_gives_the_terms_and_mentions_of_the_two_verbs(corpus):
+    """The pipeline's single pass (the rules run once per item) equals extract_terms then mentions, on the
+    bundled table and on every gold sentence, held-out ones included."""
+    from pathlib import Path
+
+    from kyodo_analysis.terms import terms_and_mentions
+
+    gold = Path(__file__).parent / "gold"
+    sentences = [line.split("\t")[2] for name in ("terms_gold.tsv", "terms_heldout.tsv")
+                 for line in (gold / name).read_text(encoding="utf-8").splitlines()[1:] if line.strip()]
+    items = pd.DataFrame({"item_id": [f"g{k}" for k in range(len(sentences))], "text": sentences})
+    for token_frame in (corpus[1], tokenize(items)):
+        term_frame, mention_frame = terms_and_mentions(token_frame)
+        pd.testing.assert_frame_equal(term_frame, extract_terms(token_frame))
+        pd.testing.assert_frame_equal(mention_frame, mentions(term_frame, token_frame))
+        assert len(mention_frame) > len(term_frame) > 0

@@ -54,7 +54,7 @@ from .sentences import program_label
 from .settings import KEYS, SETTINGS_FILE, Settings
 from .slices import for_year, page_years
 from .tables import write_tables
-from .terms import extract_terms, mentions, spellings
+from .terms import extract_terms, spellings, terms_and_mentions
 from .tokens import tokenize
 from .wordlists import word_lists
 from .years import program_changes, program_report, year_cities
@@ -283,8 +283,7 @@ def cmd_related(args: argparse.Namespace) -> int:
     lists = word_lists(args.forced, args.stop, args.synonyms)
     token_frame = tokenize(items)
     words = spellings(token_frame)
-    term_frame = extract_terms(token_frame, lists, words)
-    mention_frame = mentions(term_frame, token_frame, lists, words)
+    term_frame, mention_frame = terms_and_mentions(token_frame, lists, words)
     item_codes = code_items(read_rules(args.codes)[0], items, term_frame, mention_frame) if args.code else None
     related = related_words(args.target, items, term_frame, mention_frame, item_codes, code=args.code)
     if related.empty:

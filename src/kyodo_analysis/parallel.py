@@ -24,7 +24,7 @@ from typing import TypeVar
 
 import pandas as pd
 
-from .terms import extract_terms, mentions, spellings
+from .terms import spellings, terms_and_mentions
 from .tokens import tokenize
 from .wordlists import WordLists
 
@@ -48,8 +48,7 @@ def serial_item_stages(items: pd.DataFrame, lists: WordLists,
     """(tokens, terms, mentions) of every item, in this process: the reference."""
     token_frame = stage("tokens", lambda: tokenize(items))
     words = stage("terms", lambda: spellings(token_frame))
-    term_frame = stage("terms", lambda: extract_terms(token_frame, lists, words))
-    mention_frame = stage("mentions", lambda: mentions(term_frame, token_frame, lists, words))
+    term_frame, mention_frame = stage("terms", lambda: terms_and_mentions(token_frame, lists, words))
     return token_frame, term_frame, mention_frame
 
 
@@ -66,18 +65,11 @@ def item_stages(items: pd.DataFrame, lists: WordLists, stage: Stage = _untimed,
         token_frame = concatenated(token_parts)
         words = stage("terms", lambda: spellings(token_frame))
         word_parts = split_like(words, [len(part) for part in token_parts])
-        results = stage("terms", lambda: list(pool.map(terms_and_mentions, token_parts, word_parts,
-                                                       [lists] * len(token_parts))))
+        results = stage("terms", lambda: list(pool.map(terms_and_mentions, token_parts,
+                                                       [lists] * len(token_parts), word_parts)))
     term_frame = concatenated([terms for terms, _ in results])
     mention_frame = concatenated([found for _, found in results])
     return token_frame, term_frame, mention_frame
-
-
-def terms_and_mentions(token_frame: pd.DataFrame, words: list[str],
-                       lists: WordLists) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The terms and mentions of a chunk's tokens (in a worker)."""
-    term_frame = extract_terms(token_frame, lists, words)
-    return term_frame, mentions(term_frame, token_frame, lists, words)
 
 
 def available_cores() -> int:

@@ -568,17 +568,40 @@ def item_tokens(token_frame: pd.DataFrame, words: list[str]) -> Iterator[tuple[s
         yield item_id, numbers, tokens
 
 
+def term_table(rows: list[tuple]) -> pd.DataFrame:
+    frame = pd.DataFrame(rows, columns=TERM_COLUMNS)
+    return frame.astype({"item_id": "string", "term": "string", "pos": "string", "negated": bool,
+                         "first_token_no": "Int64", "last_token_no": "Int64"})
+
+
 def extract_terms(token_frame: pd.DataFrame, lists: WordLists | None = None,
                   words: list[str] | None = None) -> pd.DataFrame:
     """``terms.csv``: one row per term occurrence (``item_id, term, pos, negated, first_token_no, last_token_no``)."""
     lists = lists or word_lists()
     words = spellings(token_frame) if words is None else words
-    rows = [(item_id, t.term, t.pos, t.negated, numbers[t.first], numbers[t.last])
-            for item_id, numbers, tokens in item_tokens(token_frame, words)
-            for t in item_terms(tokens, lists)]
-    frame = pd.DataFrame(rows, columns=TERM_COLUMNS)
-    return frame.astype({"item_id": "string", "term": "string", "pos": "string", "negated": bool,
-                         "first_token_no": "Int64", "last_token_no": "Int64"})
+    return term_table([(item_id, t.term, t.pos, t.negated, numbers[t.first], numbers[t.last])
+                       for item_id, numbers, tokens in item_tokens(token_frame, words)
+                       for t in item_terms(tokens, lists)])
+
+
+def mention_rows(item_id: str, term: str, negated: bool, parts: tuple[str, ...]) -> list[tuple[str, str, str]]:
+    """The ``mentions.csv`` rows of one term: the term as its word, then each word inside it (see :func:`mentions`)."""
+    word = term[:-len(NEGATED)] if negated else term
+    return [(item_id, word, term), *((item_id, part, term) for part in parts if part != word)]
+
+
+def terms_and_mentions(token_frame: pd.DataFrame, lists: WordLists | None = None,
+                       words: list[str] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """:func:`extract_terms` and :func:`mentions` in one pass over the items (the rules run once per item,
+    not twice); the same two tables, held equal to the two verbs by a test."""
+    lists = lists or word_lists()
+    words = spellings(token_frame) if words is None else words
+    term_rows, mentioned = [], []
+    for item_id, numbers, tokens in item_tokens(token_frame, words):
+        for t in item_terms(tokens, lists):
+            term_rows.append((item_id, t.term, t.pos, t.negated, numbers[t.first], numbers[t.last]))
+            mentioned.extend(mention_rows(item_id, t.term, t.negated, t.parts))
+    return term_table(term_rows), pd.DataFrame(mentioned, columns=MENTION_COLUMNS).astype("string")
 
 
 def mentions(term_frame: pd.DataFrame, token_frame: pd.DataFrame, lists: WordLists | None = None,
@@ -593,10 +616,7 @@ def mentions(term_frame: pd.DataFrame, token_frame: pd.DataFrame, lists: WordLis
     parts = {(item_id, numbers[t.first], numbers[t.last]): t.parts
              for item_id, numbers, tokens in item_tokens(token_frame, words)
              for t in item_terms(tokens, lists)}
-    rows = []
-    for item_id, term, negated, first, last in zip(*(term_frame[c].tolist() for c in (
-            "item_id", "term", "negated", "first_token_no", "last_token_no")), strict=True):
-        word = term[:-len(NEGATED)] if negated else term
-        rows.append((item_id, word, term))
-        rows.extend((item_id, part, term) for part in parts.get((item_id, first, last), ()) if part != word)
+    rows = [row for item_id, term, negated, first, last in zip(*(term_frame[c].tolist() for c in (
+                "item_id", "term", "negated", "first_token_no", "last_token_no")), strict=True)
+            for row in mention_rows(item_id, term, negated, parts.get((item_id, first, last), ()))]
     return pd.DataFrame(rows, columns=MENTION_COLUMNS).astype("string")
