@@ -16,7 +16,6 @@ LATE = {
     "kyodo_analysis.plots.drawing": {"kyodo_analysis.report"},
     "kyodo_analysis.plots.rendering": {"IPython.display"},
     "kyodo_analysis.report.notebooks": {"nbclient", "nbclient.exceptions", "nbconvert", "nbformat"},
-    "kyodo_analysis.report.workbook": {"openpyxl.styles"},
     "kyodo_analysis.readers": {"openpyxl", "openpyxl.utils.cell"},
     "kyodo_analysis.stats": {"scipy.stats"},
     "kyodo_analysis.tables": {"pyarrow", "pyarrow.parquet"},

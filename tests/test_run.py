@@ -62,6 +62,15 @@ def test_workbook_has_japanese_sheets_headers_and_widths(run_output):
     assert items.column_dimensions["D"].width < 10  # NO is narrow
     assert items.freeze_panes == "A2" and items.auto_filter.ref == "A1:J67"
     assert items.page_setup.orientation == "landscape" and items.print_title_rows == "$1:$1"
+    assert items.page_setup.fitToWidth == 1 and items.sheet_properties.pageSetUpPr.fitToPage
+    assert all(c.font.b for c in items[1]) and not any(c.font.b for c in items[2])  # a bold header only
+    text = items.cell(row=2, column=8)
+    assert text.alignment.wrap_text and text.alignment.vertical == "top" and text.data_type == "s"
+    lines = -(-max(sum(2 if ord(ch) > 0x2000 else 1 for ch in line) for line in text.value.split("\n"))
+              // (items.column_dimensions["H"].width - 2))
+    assert items.row_dimensions[2].height == 15 * min(max(lines, 1), 27)  # as tall as its wrapped text
+    floats = [c for row in book["特徴語"].iter_rows(min_row=2) for c in row if isinstance(c.value, float)]
+    assert floats and {c.number_format for c in floats} == {"0.000"}
     assert [c.value for c in book["コード×区分"][1]][:3] == ["年度", "コード", "財政的支援"]
 
 

@@ -8,16 +8,22 @@ import datetime as dt
 import re
 import unicodedata
 import zipfile
+from copy import copy
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
 
 from ..analysis import Analysis
 from .views import workbook_sheets
 
 if TYPE_CHECKING:
-    from openpyxl.worksheet.worksheet import Worksheet
+    from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 WORKBOOK_EPOCH = dt.datetime(2000, 1, 1)
 
@@ -66,7 +72,9 @@ def excel_safe(name: str, frame: pd.DataFrame) -> tuple[pd.DataFrame, list[dict]
 
 
 def write_workbook(analysis: Analysis, path: str | Path) -> Path:
-    """``kyodo_tables.xlsx``: one sheet per table with Japanese headers, ready to print and paste."""
+    """``kyodo_tables.xlsx``: one sheet per table with Japanese headers, ready to print and paste. Written in
+    openpyxl's write-only mode, row by row: the ordinary mode keeps every cell as an object until the file
+    is saved, and styled each cell afterwards (twice the time and a third more memory at 10^6 characters)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp.xlsx")
@@ -75,13 +83,13 @@ def write_workbook(analysis: Analysis, path: str | Path) -> Path:
         sheets[name], changed = excel_safe(name, frame)
         notes += changed
     sheets["注記"] = pd.DataFrame(notes or [{"シート": "", "内容": "変更したセルはありません。"}])
-    with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
-        for name, frame in zip(sheet_names(list(sheets)), sheets.values(), strict=True):
-            frame.to_excel(writer, sheet_name=name, index=False)
-            format_sheet(writer.sheets[name], frame)
-        writer.book.properties.creator = "kyodo-analysis"
-        writer.book.properties.created = WORKBOOK_EPOCH
-        writer.book.properties.modified = WORKBOOK_EPOCH
+    book = Workbook(write_only=True)
+    for name, frame in zip(sheet_names(list(sheets)), sheets.values(), strict=True):
+        write_sheet(book.create_sheet(name), frame)
+    book.properties.creator = "kyodo-analysis"
+    book.properties.created = WORKBOOK_EPOCH
+    book.properties.modified = WORKBOOK_EPOCH
+    book.save(tmp)
     normalize_zip(tmp, path)
     tmp.unlink()
     return path
@@ -105,37 +113,75 @@ def sheet_names(names: list[str]) -> list[str]:
     return safe
 
 
-def format_sheet(sheet: Worksheet, frame: pd.DataFrame) -> None:
-    """Text stays text (never a formula), numbers formatted, long text wrapped with row heights, a filter
-    and a frozen header, and a print setup: landscape, one page wide, the header on every page."""
-    # late: openpyxl only when a workbook is written; every notebook kernel imports report and writes none
-    from openpyxl.styles import Alignment, Font
+def column_widths(frame: pd.DataFrame, cell_widths: pd.DataFrame) -> list[int]:
+    """Each column as wide as its widest line (full-width characters count two), at most 60."""
+    return [min(max([_display_width(column), *cell_widths[column]]) + 2, 60) for column in frame.columns]
 
-    widths = []
-    for index, column in enumerate(frame.columns, start=1):
-        width = min(max([_display_width(column), *(_display_width(v) for v in frame[column])]) + 2, 60)
-        widths.append(width)
-        letter = sheet.cell(row=1, column=index).column_letter
-        sheet.column_dimensions[letter].width = width
-        sheet.cell(row=1, column=index).font = Font(bold=True)
-        number_format = "0%" if column in PERCENT_COLUMNS else "0.000" if pd.api.types.is_float_dtype(frame[column]) else None
-        header, *cells = sheet[letter]
-        for cell in [header, *cells]:  # the header too: a group, a label or a code can be a header
-            if isinstance(cell.value, str):
-                cell.data_type = "s"  # "=HYPERLINK(…)" in an item is text, not a live formula
-        for cell in cells:
-            if number_format and cell.value is not None and not isinstance(cell.value, str):
-                cell.number_format = number_format
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
-    for row, values in enumerate(frame.itertuples(index=False), start=2):
-        lines = max([1, *(-(-_display_width(v) // max(w - 2, 1)) for v, w in zip(values, widths, strict=True))])
-        sheet.row_dimensions[row].height = 15 * min(lines, 27)
+
+def row_heights(cell_widths: pd.DataFrame, widths: list[int]) -> list[float]:
+    """Each data row as tall as its longest wrapped cell, 15 points a line, at most 27 lines."""
+    return [15 * min(max([1, *(-(-v // max(w - 2, 1)) for v, w in zip(values, widths, strict=True))]), 27)
+            for values in cell_widths.itertuples(index=False)]
+
+
+def _cell_value(value: object) -> object:
+    """A value as a cell holds it: missing values empty, numpy numbers as Python numbers."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _page_setup(sheet: WriteOnlyWorksheet, n_columns: int, n_rows: int) -> None:
+    """A bold frozen header with a filter; landscape, one page wide, the header on every printed page."""
     sheet.freeze_panes = "A2"
-    sheet.auto_filter.ref = sheet.dimensions
+    sheet.auto_filter.ref = f"A1:{get_column_letter(max(n_columns, 1))}{n_rows + 1}"
     sheet.page_setup.orientation = "landscape"
     sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
     sheet.sheet_properties.pageSetUpPr.fitToPage = True
     sheet.print_title_rows = "1:1"
+
+
+def _styles(sheet: WriteOnlyWorksheet) -> dict[str | None, object]:
+    """The cell styles a sheet uses, made once (setting a style on each cell looks it up in the workbook's
+    style lists every time): the bold header, and wrapped text per number format."""
+    made: dict[str | None, object] = {}
+    for key in ("header", None, "0%", "0.000"):
+        template = WriteOnlyCell(sheet)
+        if key == "header":
+            template.font = Font(bold=True)
+        else:
+            template.alignment = Alignment(wrap_text=True, vertical="top")
+            if key is not None:
+                template.number_format = key
+        made[key] = template._style
+    return made
+
+
+def write_sheet(sheet: WriteOnlyWorksheet, frame: pd.DataFrame) -> None:
+    """One sheet: text stays text (never a formula), numbers formatted, long text wrapped with row heights,
+    and the print setup of :func:`_page_setup`."""
+    cell_widths = frame.map(_display_width) if len(frame.columns) else frame
+    widths = column_widths(frame, cell_widths)
+    for index, width in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    for row, height in enumerate(row_heights(cell_widths, widths), start=2):
+        sheet.row_dimensions[row].height = height
+    _page_setup(sheet, len(frame.columns), len(frame))
+    styles = _styles(sheet)
+    formats = ["0%" if column in PERCENT_COLUMNS else "0.000" if pd.api.types.is_float_dtype(frame[column]) else None
+               for column in frame.columns]
+
+    def cell(value: object, style: str | None) -> WriteOnlyCell:
+        made = WriteOnlyCell(sheet, value=value)
+        made._style = copy(styles[None if isinstance(value, str) and style != "header" else style])
+        if isinstance(value, str):
+            made.data_type = "s"  # "=HYPERLINK(…)" in an item, a group or a header is text, not a live formula
+        return made
+
+    sheet.append([cell(str(column), "header") for column in frame.columns])
+    for values in frame.itertuples(index=False):
+        sheet.append([None if (v := _cell_value(value)) is None else cell(v, f)
+                      for value, f in zip(values, formats, strict=True)])
 
 
 def normalize_zip(source: Path, target: Path) -> None:
