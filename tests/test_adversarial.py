@@ -466,6 +466,13 @@ def test_references_to_ordinary_characters_and_line_breaks_are_read():
     assert [p.text for p in split_items("・A&amp;B&#10;・C&#x3042;&#9;D")] == ["A&B", "Cあ\tD"]
 
 
+def test_a_page_break_copied_from_a_pdf_is_refused_with_its_line(tmp_path, capsys):
+    path = table(tmp_path, "財政的支援\t1\t助成\t・団体が広がった\t・限界\t・今後",
+                 "財政的支援\t2\t講座\t・参加者が\x0c増えた\t・限界\t・今後")
+    status, err = status_and_error(capsys, "validate", path)
+    assert status == 2 and "t.tsv:3" in err and "制御文字 U+000C" in err and "参加者が…" in err
+
+
 def test_control_characters_in_cells_are_refused(tmp_path, monkeypatch):
     from kyodo_analysis import cleaning
     from kyodo_analysis.readers import Record

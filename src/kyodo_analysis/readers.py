@@ -59,6 +59,11 @@ def _empty(path: Path) -> InputError:
     return InputError(path, "ファイルが空です。", hint="表計算ソフトから表を書き出し直してください。")
 
 
+def _cell_before(text: str, at: int, most: int = 20) -> str:
+    """The text of the cell before position ``at``, at most its last ``most`` characters (to point at it)."""
+    return text[max(text.rfind("\t", 0, at), text.rfind("\n", 0, at), text.rfind(",", 0, at)) + 1:at][-most:]
+
+
 def decode(path: Path, data: bytes) -> tuple[str, str]:
     """The file's text and the encoding it was read with (BOM first, then UTF-8, then CP932)."""
     if not data.strip(b" \t\r\n\x0c" + codecs.BOM_UTF8) or data in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
@@ -87,10 +92,12 @@ def decode(path: Path, data: bytes) -> tuple[str, str]:
         text = text.removeprefix("\ufeff")
         control = control_character(text)
         if control:
-            raise InputError(path, f"テキストファイルではありません (制御文字 U+{ord(control.group()):04X} を"
-                             "含みます)。",
+            raise InputError(path, f"制御文字 U+{ord(control.group()):04X} があります: "
+                             f"{_cell_before(text, control.start())}… (テキストの表ではないか、PDF などから"
+                             "写した改ページなどの文字が残っています)。",
                              line=text[: control.start()].count("\n") + 1,
-                             hint="表計算ソフトで「テキスト (タブ区切り)」か「CSV UTF-8」として保存し直してください。")
+                             hint="その文字を消して、表計算ソフトで「テキスト (タブ区切り)」か「CSV UTF-8」として"
+                             "保存し直してください。")
         if not text.strip():
             raise _empty(path)
         return text, encoding
