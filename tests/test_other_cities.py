@@ -11,9 +11,9 @@ import pytest
 from kyodo_analysis.cleaning import clean_table
 from kyodo_analysis.plots import year_figure_specs
 from kyodo_analysis.schema import Comparison, load_schema
-from kyodo_analysis.sentences import years_sentence
 from kyodo_analysis.slices import for_city
 from kyodo_analysis.tables import read_csv
+from kyodo_analysis.year_sentences import years_sentence
 
 from .conftest import FIXTURES, cli
 

@@ -11,7 +11,9 @@ from dataclasses import replace
 import pandas as pd
 import pytest
 
+from kyodo_analysis import headings as H
 from kyodo_analysis import sentences as S
+from kyodo_analysis import year_sentences as Y
 from kyodo_analysis.analysis import Analysis, analyze
 from kyodo_analysis.manifest import table_files
 from kyodo_analysis.report import codes_crosstab, headers, view_distinctive, view_items, view_program_changes
@@ -60,9 +62,9 @@ def page_text(analysis: Analysis, whole: Analysis | None = None) -> str:
     texts = [S.cleaning_sentence(analysis), S.empty_cells_sentence(analysis), S.negation_sentence(analysis),
              S.compound_sentence(analysis), S.groups_sentence(analysis), S.distinctive_sentence(analysis),
              S.code_test_sentence(analysis), S.no_codes_sentence(analysis), *S.summary_sentences(analysis),
-             S.years_sentence(for_city(whole), whole), *S.year_change_lines(whole), S.document_title(whole),
-             S.document_intro("out"), *S.yearly_summary_lines(whole)]
-    texts += [S.notebook_text(key, analysis) for key in S.NOTEBOOK_TEXT if not key.endswith("_unpaired")]
+             Y.years_sentence(for_city(whole), whole), *Y.year_change_lines(whole), H.document_title(whole),
+             H.document_intro("out"), *Y.yearly_summary_lines(whole)]
+    texts += [H.notebook_text(key, analysis) for key in H.NOTEBOOK_TEXT if not key.endswith("_unpaired")]
     return "\n".join(texts)
 
 
@@ -136,9 +138,9 @@ def test_one_group_says_there_is_nothing_to_compare(cases):
                                            "以下は表全体の記述です。")
     assert S.distinctive_sentence(analysis) == "区分が 1 つなので、区分ごとの特徴語はありません。"
     assert S.code_test_sentence(analysis) == "区分が 1 つなので、区分の違いの検定はしません。表は記述です。"
-    correspondence = S.notebook_text("correspondence", analysis)
+    correspondence = H.notebook_text("correspondence", analysis)
     assert "2 つ以上の区分が必要" in correspondence and "100%" not in correspondence and "0 軸" not in correspondence
-    assert S.notebook_text("question", analysis).startswith("**問い**: 市の表の 評価・課題・改善案 の記述は、どう違うか。")
+    assert H.notebook_text("question", analysis).startswith("**問い**: 市の表の 評価・課題・改善案 の記述は、どう違うか。")
 
 
 def test_terms_of_one_group_only_are_described_by_programs_when_z_is_short():
@@ -164,7 +166,7 @@ def test_where_no_test_is_run_the_reason_is_said_once_from_the_group_sizes(cases
     assert S.code_test_sentence(untested) == ("8 事業 (3・2・3) では、どの区分の違いも検定では示せないため"
                                               " (補正後に取りうる最小の p は 0.118)、表は記述にとどめます。")
     table = codes_crosstab(codes, analysis["items"], comparison=Comparison.from_metadata(analysis.metadata))
-    assert "p値" not in table.columns and "Holm" not in S.notebook_text("codes", untested)
+    assert "p値" not in table.columns and "Holm" not in H.notebook_text("codes", untested)
     cell = table.loc[table["コード"] == table["コード"].iloc[0], "財政的支援"].iloc[0]
     assert re.fullmatch(r"\d / 3 事業 \(95% CI \d\.\d\d–\d\.\d\d\)・\d+ / 14 項目", cell)
 
@@ -178,14 +180,14 @@ def test_clopper_pearson_matches_the_published_interval():
 
 
 def test_the_year_change_names_programs_with_both_numbers(cases):
-    lines = S.year_change_lines(cases["years"])
+    lines = Y.year_change_lines(cases["years"])
     assert len(lines) == 1 and lines[0].startswith("逗子市の2024年度〜2025年度: 追加 1 事業 (NO 8 協働ポータルサイト (2025年度から))。"
                                                     "廃止 1 事業 (NO 3 協働事業提案制度 (2024年度まで))。")
     assert "番号変更 4 事業 (NO 4 市民協働コーディネーター → NO 3 市民協働コーディネーター、" in lines[0]
     assert "NO 5 市民協働推進員制度・市民協働推進会議 → NO 4 市民協働推進員制度" in lines[0]
-    yearly = S.yearly_summary_lines(cases["years"])
+    yearly = Y.yearly_summary_lines(cases["years"])
     assert yearly[0] == "**逗子市・2024年度**" and "**逗子市・2025年度**" in yearly
-    assert S.year_change_lines(cases["bundled"]) == [] and S.year_change_lines(cases["abc"]) == []
+    assert Y.year_change_lines(cases["bundled"]) == [] and Y.year_change_lines(cases["abc"]) == []
 
 
 def test_the_citys_own_labels_head_its_tables(cases):
@@ -208,7 +210,7 @@ def test_the_word_summary_names_the_table_and_the_year_change(tmp_path, cases):
     for case, title in (("b", "「協働の成果と課題」の計量テキスト分析"), ("years", "「これまでの取り組みに係る協働の成果等」")):
         path = write_summary(cases[case], tmp_path / "figures", tmp_path / f"{case}.docx", "out/tables")
         text = "\n".join(p.text for p in Document(str(path)).paragraphs)
-        assert text.startswith(title) and S.CODE_MEANING in text and "各文の数字は out/tables の表" in text
+        assert text.startswith(title) and H.CODE_MEANING in text and "各文の数字は out/tables の表" in text
         assert "data/processed" not in text and "何が" not in text
     assert "逗子" not in "\n".join(p.text for p in Document(str(tmp_path / "b.docx")).paragraphs)
     assert "番号変更 4 事業" in text and "年度の変化" in text

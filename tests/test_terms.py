@@ -11,12 +11,12 @@ from kyodo_analysis.curation import candidate_compounds, unknown_words
 from kyodo_analysis.terms import (
     NEGATED,
     TERM_COLUMNS,
-    Token,
     extract_terms,
     item_terms,
     mentions,
 )
 from kyodo_analysis.tokens import tokenize
+from kyodo_analysis.units import Token
 from kyodo_analysis.wordlists import word_lists
 
 

@@ -3,6 +3,9 @@
 Each function reads its numbers off the analysis' tables and says only what they carry; where there is
 nothing to say, it says so plainly, once. No sentence names a group, word or column of one city's table
 unless the table being described has it (the bundled table is one case among many).
+
+The sentences on years are in :mod:`year_sentences`; the pages' headings and explanations and the Word
+summary's title and reading note in :mod:`headings`.
 """
 
 from __future__ import annotations
@@ -12,18 +15,15 @@ import re
 import pandas as pd
 
 from .analysis import Analysis
-from .labels import CATEGORY_JA, STATUS_JA, UNKNOWN_YEAR, year_label
+from .labels import CATEGORY_JA
 from .schema import Comparison
-from .slices import select_city, select_year
 from .stats import ALL_ASPECTS, ALL_GROUPS, group_order, largest, top_with_ties
-from .years import cities, compared_labels, known_years, of_city, trend_group_label, year_cities
+from .years import compared_labels
 
 NO_CODE = "コードなし"  # the row of the items no coding rule matched
 SUMMARY_ITEMS = 10  # items quoted per code and side; the counts beside them are always complete
 QUOTED_IN_SENTENCE = 2  # items a summary sentence quotes for the code it names
 NEGATED_MARK = " (否定の述語を含む)"  # after a quoted item with a negated predicate: a code hit may sit inside it
-CODE_MEANING = ("「コード」は、項目に出てくる語の組み合わせ (コーディングルール) から付ける話題の見出しで、"
-                "項目が何について書いているかを表します。良し悪しの判定ではありません。")
 
 
 _MARKDOWN_MARKS = re.compile(r"([\\`*_#|~$])")
@@ -346,152 +346,3 @@ def summary_sentences(analysis: Analysis) -> list[str]:
         counted = f"{name[:-1]}・{len(own)} 事業)" if name != str(group) else f"{group} ({len(own)} 事業)"
         sentences.append(f"{counted}: " + "。".join(parts) + "。")
     return sentences
-
-
-# ---------------------------------------------------------------- years
-
-
-def years_sentence(analysis: Analysis, whole: Analysis | None = None) -> str:
-    """How many years the tables span, in words a reader expects (one year: no comparison). ``whole`` is
-    the analysis of every city when ``analysis`` is one city's part (years are compared within a city)."""
-    if whole is not None and len(cities(whole["items"])) > 1 and not year_cities(whole["items"]):
-        return "どの市町村の表も1つの年度だけなので、年度の比較はありません (年度は市町村ごとに比べます)。"
-    known = known_years(analysis["items"])
-    unknown = analysis["programs"].loc[analysis["programs"]["year"].isna(), "source_file"].unique().tolist()
-    named = analysis["items"]["city"].dropna().unique().tolist()
-    city = f"{named[0]}の" if len(named) == 1 else ""
-    if len(known) >= 2:
-        return f"{city}{known[0]}〜{known[-1]}年度の {len(known)} つの年度の表を比べます。"
-    if len(known) == 1:
-        return f"{city}表は{known[0]}年度だけなので、年度の比較はありません (年度は市町村ごとに比べます)。"
-    return (f"年度の分かる表がないため ({'、'.join(unknown)} は{UNKNOWN_YEAR})、年度の比較はありません。"
-            "年度は「kyodo-analysis manifest add ファイル --year 西暦」で登録できます。")
-
-
-def _change(row, comparison: Comparison) -> str:
-    """One program's change, by name with both numbers."""
-    now = program_label(row.program_no, row.program, comparison)
-    if row.status == "added":
-        return f"{now} ({year_label(row.first_year)}から)"
-    if row.status == "removed":
-        return f"{now} ({year_label(row.last_year)}まで)"
-    before = row.program if not isinstance(row.previous_name, str) or not row.previous_name else row.previous_name
-    old_no = row.program_no if pd.isna(row.previous_no) else int(row.previous_no)
-    return f"{program_label(old_no, before, comparison)} → {now}"
-
-
-def year_change_lines(analysis: Analysis) -> list[str]:
-    """For each city whose tables span two or more known years: the programs added, removed, renamed and
-    renumbered (by name, with both numbers) and how many were kept; nothing for a city with one year."""
-    comparison = Comparison.from_metadata(analysis.metadata)
-    changes, lines = analysis["program_changes"], []
-    for city in year_cities(analysis["items"]):
-        own = of_city(changes, city)
-        years = known_years(of_city(analysis["items"], city))
-        parts = []
-        for status in ("added", "removed", "renamed", "renumbered"):
-            rows = own[own["status"] == status]
-            if len(rows):
-                parts.append(f"{STATUS_JA[status]} {len(rows)} 事業 (" + "、".join(
-                    _change(r, comparison) for r in rows.itertuples(index=False)) + ")")
-        kept = int((own["status"] == "kept").sum())
-        body = ("。".join(parts) + f"。番号も名称も同じ事業は {kept} 事業です。" if parts
-                else "事業の追加・廃止・名称変更・番号変更はありません。")
-        lines.append(f"{city}の{year_label(years[0])}〜{year_label(years[-1])}: {body}")
-    return lines
-
-
-def yearly_summary_lines(analysis: Analysis) -> list[str]:
-    """For each city with two or more years, each year's summary sentences (what each group's items say),
-    as Markdown lines (a page's list)."""
-    lines = []
-    for city in year_cities(analysis["items"]):
-        part = select_city(analysis, city) if len(cities(analysis["items"])) > 1 else analysis
-        for year in known_years(part["items"]):
-            lines.append(f"**{md(str(city))}・{year_label(year)}**")
-            lines += [f"- {md(s)}" for s in summary_sentences(select_year(part, year))]
-    return lines
-
-
-# ---------------------------------------------------------------- notebook and report text named after the schema
-
-_UNIT = ("{by}は事業ごとに決まるので、比べる単位は事業です。まず「何事業のうち何事業」「何項目のうち何項目」を示し、"
-         "検定は事業を単位にしたものだけを使います。")
-NOTEBOOK_TEXT = {
-    "items": "## {by} × 観点の項目数\n\n項目の数は記述の多さであって、成果や問題の大きさではありません。",
-    "question": "**問い**: 市の表は、{per}何を{pos}として挙げ、何を{neg}として挙げたか。\n\n{groups_sentence}" + _UNIT,
-    "question_unpaired": "**問い**: 市の表の {aspects} の記述は、{per}どう違うか。\n\n{groups_sentence}" + _UNIT,
-    "sides": "## {pos}の語と{neg}の語\n\n右 (青) が「{pos_long}」、左 (赤) が「{neg_long}」に出てくる語で、"
-             "棒の長さはその語を含む項目の数です。下の表は、同じ事業が{pos}と{neg}の両方でその語を使ったかを数えたもの"
-             " (対応のある比較) です。",
-    "sides_unpaired": "## 観点ごとの特徴語\n\nスキーマが肯定・否定の観点を指定していないため、各観点 ({aspects}) を"
-                      "ほかの観点と比べた重み付き対数オッズ比 (Monroe ほか 2008 の一対残り) の z 値を示します。"
-                      "語の出現を数えた記述の目安です。",
-    "by_terms": "## {by}ごとの頻出語",
-    "distinctive": "## {by}ごとの特徴語\n\n各{by}を他の{by}と比べた重み付き対数オッズ比"
-                   " (Monroe ほか 2008 の一対残り) の z 値です。"
-                   "語の出現を数えた記述の目安です。",
-    "codes": "## コード × {by}\n\n" + CODE_MEANING + "コーディングルールは KH Coder 形式です。"
-             "表は「コードの項目がある事業数 / 事業数 (95% 信頼区間; Clopper–Pearson)・"
-             "コードの項目数 / 項目数」です。{test_text}",
-    "correspondence": "## 対応分析\n\n{correspondence_text}",
-    "summary": "## まとめ: 市の表が{by}ごとに{pos}として挙げたこと・{neg}として挙げたこと\n\n"
-               "市の表 (市が自ら評価した記述) の項目そのものを、コードごとに{pos}と{neg}を並べて示します。"
-               "文は表の数字から自動で作ったもので、数字が示すこと以上は述べていません。",
-    "summary_unpaired": "## まとめ: 市の表が{by}ごとに挙げたこと ({aspects})\n\n市の表 (市が自ら評価した記述) の項目そのものを、"
-                        "コードごとに観点を並べて示します。文は表の数字から自動で作ったもので、数字が示すこと以上は述べていません。",
-    "codes_by_year": "## 年度ごとのコード × {by}\n\n観点ごとに「コードの項目がある事業数 / その観点の項目がある事業数」を示します"
-                     " (下の図と同じ数え方)。分母が小さいので、1事業の違いで割合が大きく動きます。",
-    "term_changes": "## 増えた語・減った語\n\n前の年度と比べた重み付き対数オッズ比の z 値です (全{within}・全観点をまとめて)。"
-                    "事業が追加・廃止されると、その事業の語がそのまま増減に表れます。",
-    "year_changes": "## 年度の変化\n\n事業の追加・廃止・名称変更・番号変更 (事業は名称で対応づけ、番号は両方の年度の"
-                    "ものを示します) と、各年度の{by}ごとの記述です。",
-}
-
-
-def any_test_run(codes: pd.DataFrame) -> bool:
-    """Whether any program-level test of the codes was run (codes.csv's ``test`` is "none" where not)."""
-    return bool(len(codes)) and bool(((codes["test"].astype("string") != "none") & codes["p_holm"].notna()).any())
-
-
-def _correspondence_text(by: str, n_groups: int) -> str:
-    if n_groups < 2:
-        return f"対応分析には 2 つ以上の{by}が必要です。この表の{by}は {n_groups} つなので、図はありません。"
-    return (f"語と{by}を同じ平面に置いた対称マップです。一つの{by}にしか出ない語はその{by}の点より外側の"
-            f"同じ点に並び、語と{by}の点の距離は直接には比べられません。{by}が {n_groups} つなので、"
-            f"{n_groups - 1} 軸で慣性の 100% を説明します。")
-
-
-def notebook_text(key: str, analysis: Analysis) -> str:
-    """A notebook's heading and explanation, in the words of the analysis' schema and groups (the
-    ``_unpaired`` variant for a schema that marks no positive and negative aspects)."""
-    comparison = Comparison.from_metadata(analysis.metadata)
-    if not comparison.paired and f"{key}_unpaired" in NOTEBOOK_TEXT:
-        key = f"{key}_unpaired"
-    by, n_groups = comparison.by_label, len(group_order(analysis["items"], comparison.by))
-    test_text = (f"{by}の差の検定は、{by}のラベルを事業に並べ替える並べ替え検定で、"
-                 "検定したコード×観点に Holm 補正をかけています。" if any_test_run(analysis["codes"]) else "")
-    values = dict(
-        by=by, per=f"{by}ごとに" if n_groups > 1 else "", groups_sentence=groups_sentence(analysis),
-        aspects="・".join(comparison.label(a) for a in comparison.aspect_keys),
-        pos=comparison.side_label("positive"), neg=comparison.side_label("negative"),
-        pos_long=comparison.side_label("positive", long=True), neg_long=comparison.side_label("negative", long=True),
-        test_text=test_text, correspondence_text=_correspondence_text(by, n_groups),
-        within=trend_group_label(comparison))
-    return NOTEBOOK_TEXT[key].format(**{name: md(value) for name, value in values.items()})  # Markdown
-
-
-def document_title(analysis: Analysis) -> str:
-    """The Word summary's title: the tables' own titles (the manifest's), then what it sets side by side."""
-    comparison = Comparison.from_metadata(analysis.metadata)
-    titles = list(dict.fromkeys(f["title"] for f in analysis.metadata.get("raw_files", []) if f.get("title")))
-    source = "・".join(f"「{t}」" for t in titles) if titles else "市の表"
-    sides = "・".join(f"{comparison.label(a)}として挙げたこと" for a in comparison.sides)
-    return f"{source}の計量テキスト分析: 市の表が{comparison.by_label}ごとに{sides}"
-
-
-def document_intro(out_dir: str) -> str:
-    """The Word summary's reading note: the unit, where the numbers come from, and what a code is."""
-    return (f"比べる単位は事業です。各文の数字は {out_dir} の表 (programs.csv, item_codes.csv, codes.csv) から計算したもので、"
-            "表が示すこと以上は述べていません。項目は市の表 (市が自ら評価した記述) そのままです。" + CODE_MEANING)
-

@@ -15,23 +15,16 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 
 from .analysis import Analysis
+from .headings import NOTEBOOK_TEXT, document_intro, document_title
 from .labels import year_label
 from .methods import methods_paragraph
 from .plots import figure_names, source_note
 from .report import items_by_group, normalize_zip
 from .schema import Comparison
-from .sentences import (
-    NOTEBOOK_TEXT,
-    document_intro,
-    document_title,
-    group_name,
-    no_codes_sentence,
-    review_summary,
-    summary_sentences,
-    year_change_lines,
-)
+from .sentences import group_name, no_codes_sentence, review_summary, summary_sentences
 from .slices import for_year, page_years
 from .stats import group_order
+from .year_sentences import year_change_lines
 
 FONT = "游ゴシック"  # what Japanese Word shows by default; the reviewer's Word substitutes if missing
 

@@ -12,10 +12,11 @@ import pandas as pd
 
 from ..analysis import Analysis
 from ..evidence import EVIDENCE_LABELS, code_item_ids, keyword_item_ids
+from ..headings import any_test_run
 from ..labels import GENERIC_COLUMNS, HEADERS, STATUS_JA, UNKNOWN_YEAR, year_label
 from ..registry import outputs
 from ..schema import Comparison
-from ..sentences import any_test_run, program_count
+from ..sentences import program_count
 from ..spelling_variants import shown as shown_variants
 from ..stats import aspect_counts, clopper_pearson, group_order
 from ..years import cities, of_city, term_shifts

@@ -1,0 +1,100 @@
+"""The headings and explanations of the notebook pages and the Word summary's title and reading note,
+in the words of the analysis' schema and groups.
+
+:data:`NOTEBOOK_TEXT` holds the templates; :func:`notebook_text` fills them (the ``_unpaired`` variant
+for a schema that marks no positive and negative aspects). Kept apart from :mod:`sentences`, which says
+what the numbers show, because these texts say what a page is and how to read it.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from .analysis import Analysis
+from .schema import Comparison
+from .sentences import groups_sentence, md
+from .stats import group_order
+from .years import trend_group_label
+
+CODE_MEANING = ("「コード」は、項目に出てくる語の組み合わせ (コーディングルール) から付ける話題の見出しで、"
+                "項目が何について書いているかを表します。良し悪しの判定ではありません。")
+
+_UNIT = ("{by}は事業ごとに決まるので、比べる単位は事業です。まず「何事業のうち何事業」「何項目のうち何項目」を示し、"
+         "検定は事業を単位にしたものだけを使います。")
+NOTEBOOK_TEXT = {
+    "items": "## {by} × 観点の項目数\n\n項目の数は記述の多さであって、成果や問題の大きさではありません。",
+    "question": "**問い**: 市の表は、{per}何を{pos}として挙げ、何を{neg}として挙げたか。\n\n{groups_sentence}" + _UNIT,
+    "question_unpaired": "**問い**: 市の表の {aspects} の記述は、{per}どう違うか。\n\n{groups_sentence}" + _UNIT,
+    "sides": "## {pos}の語と{neg}の語\n\n右 (青) が「{pos_long}」、左 (赤) が「{neg_long}」に出てくる語で、"
+             "棒の長さはその語を含む項目の数です。下の表は、同じ事業が{pos}と{neg}の両方でその語を使ったかを数えたもの"
+             " (対応のある比較) です。",
+    "sides_unpaired": "## 観点ごとの特徴語\n\nスキーマが肯定・否定の観点を指定していないため、各観点 ({aspects}) を"
+                      "ほかの観点と比べた重み付き対数オッズ比 (Monroe ほか 2008 の一対残り) の z 値を示します。"
+                      "語の出現を数えた記述の目安です。",
+    "by_terms": "## {by}ごとの頻出語",
+    "distinctive": "## {by}ごとの特徴語\n\n各{by}を他の{by}と比べた重み付き対数オッズ比"
+                   " (Monroe ほか 2008 の一対残り) の z 値です。"
+                   "語の出現を数えた記述の目安です。",
+    "codes": "## コード × {by}\n\n" + CODE_MEANING + "コーディングルールは KH Coder 形式です。"
+             "表は「コードの項目がある事業数 / 事業数 (95% 信頼区間; Clopper–Pearson)・"
+             "コードの項目数 / 項目数」です。{test_text}",
+    "correspondence": "## 対応分析\n\n{correspondence_text}",
+    "summary": "## まとめ: 市の表が{by}ごとに{pos}として挙げたこと・{neg}として挙げたこと\n\n"
+               "市の表 (市が自ら評価した記述) の項目そのものを、コードごとに{pos}と{neg}を並べて示します。"
+               "文は表の数字から自動で作ったもので、数字が示すこと以上は述べていません。",
+    "summary_unpaired": "## まとめ: 市の表が{by}ごとに挙げたこと ({aspects})\n\n市の表 (市が自ら評価した記述) の項目そのものを、"
+                        "コードごとに観点を並べて示します。文は表の数字から自動で作ったもので、数字が示すこと以上は述べていません。",
+    "codes_by_year": "## 年度ごとのコード × {by}\n\n観点ごとに「コードの項目がある事業数 / その観点の項目がある事業数」を示します"
+                     " (下の図と同じ数え方)。分母が小さいので、1事業の違いで割合が大きく動きます。",
+    "term_changes": "## 増えた語・減った語\n\n前の年度と比べた重み付き対数オッズ比の z 値です (全{within}・全観点をまとめて)。"
+                    "事業が追加・廃止されると、その事業の語がそのまま増減に表れます。",
+    "year_changes": "## 年度の変化\n\n事業の追加・廃止・名称変更・番号変更 (事業は名称で対応づけ、番号は両方の年度の"
+                    "ものを示します) と、各年度の{by}ごとの記述です。",
+}
+
+
+def any_test_run(codes: pd.DataFrame) -> bool:
+    """Whether any program-level test of the codes was run (codes.csv's ``test`` is "none" where not)."""
+    return bool(len(codes)) and bool(((codes["test"].astype("string") != "none") & codes["p_holm"].notna()).any())
+
+
+def _correspondence_text(by: str, n_groups: int) -> str:
+    if n_groups < 2:
+        return f"対応分析には 2 つ以上の{by}が必要です。この表の{by}は {n_groups} つなので、図はありません。"
+    return (f"語と{by}を同じ平面に置いた対称マップです。一つの{by}にしか出ない語はその{by}の点より外側の"
+            f"同じ点に並び、語と{by}の点の距離は直接には比べられません。{by}が {n_groups} つなので、"
+            f"{n_groups - 1} 軸で慣性の 100% を説明します。")
+
+
+def notebook_text(key: str, analysis: Analysis) -> str:
+    """A notebook's heading and explanation, in the words of the analysis' schema and groups (the
+    ``_unpaired`` variant for a schema that marks no positive and negative aspects)."""
+    comparison = Comparison.from_metadata(analysis.metadata)
+    if not comparison.paired and f"{key}_unpaired" in NOTEBOOK_TEXT:
+        key = f"{key}_unpaired"
+    by, n_groups = comparison.by_label, len(group_order(analysis["items"], comparison.by))
+    test_text = (f"{by}の差の検定は、{by}のラベルを事業に並べ替える並べ替え検定で、"
+                 "検定したコード×観点に Holm 補正をかけています。" if any_test_run(analysis["codes"]) else "")
+    values = dict(
+        by=by, per=f"{by}ごとに" if n_groups > 1 else "", groups_sentence=groups_sentence(analysis),
+        aspects="・".join(comparison.label(a) for a in comparison.aspect_keys),
+        pos=comparison.side_label("positive"), neg=comparison.side_label("negative"),
+        pos_long=comparison.side_label("positive", long=True), neg_long=comparison.side_label("negative", long=True),
+        test_text=test_text, correspondence_text=_correspondence_text(by, n_groups),
+        within=trend_group_label(comparison))
+    return NOTEBOOK_TEXT[key].format(**{name: md(value) for name, value in values.items()})  # Markdown
+
+
+def document_title(analysis: Analysis) -> str:
+    """The Word summary's title: the tables' own titles (the manifest's), then what it sets side by side."""
+    comparison = Comparison.from_metadata(analysis.metadata)
+    titles = list(dict.fromkeys(f["title"] for f in analysis.metadata.get("raw_files", []) if f.get("title")))
+    source = "・".join(f"「{t}」" for t in titles) if titles else "市の表"
+    sides = "・".join(f"{comparison.label(a)}として挙げたこと" for a in comparison.sides)
+    return f"{source}の計量テキスト分析: 市の表が{comparison.by_label}ごとに{sides}"
+
+
+def document_intro(out_dir: str) -> str:
+    """The Word summary's reading note: the unit, where the numbers come from, and what a code is."""
+    return (f"比べる単位は事業です。各文の数字は {out_dir} の表 (programs.csv, item_codes.csv, codes.csv) から計算したもので、"
+            "表が示すこと以上は述べていません。項目は市の表 (市が自ら評価した記述) そのままです。" + CODE_MEANING)

@@ -1,0 +1,120 @@
+"""Negation: whether the sentence says a predicate or a noun did not happen or is absent.
+
+A term is ``X(否定)`` when a negator follows X, possibly after bridging tokens (活用されていない,
+対応しきれない); a noun with する / できる + negator; a noun with が / は / も / の, any adverbs, then
+ない, or ある / いる + negator (関心がまったくない, 担い手がいない); a hedge after it (十分とは言えない).
+Obligation, double negation, proposals and しか…ない are not negation; a hedge after a negation cancels
+it. The rules of :mod:`terms` ask these functions where a negation ends; kept apart because negation
+scope is one question of its own, checked against its own cases.
+"""
+
+from __future__ import annotations
+
+from .phrases import NEG, NEG_ZU, expression_end, expressions, match_key
+from .units import Token
+
+LIGHT_VERBS = frozenset({"為る", "出来る"})  # する / できる after a noun: 定着しない → 定着(否定)
+BRIDGE_AUXILIARIES = frozenset({"れる", "られる", "せる", "させる", "ます", "だ", "た", "です"})
+BRIDGE_PARTICLES = frozenset({"て", "で", "は", "も"})  # as 接続助詞 / 係助詞
+BRIDGE_VERBS = frozenset({"居る", "為る", "出来る", "仕舞う", "行く", "来る", "得る", "有る", "切る", "成る"})
+EXISTENCE_PARTICLES = frozenset({"が", "は", "も", "の"})  # 決定権がない, 関心のない
+EXISTENCE_VERBS = frozenset({"有る", "居る", "出来る", "為す"})  # 担い手がいない, 活動ができない, 共有がなされない
+ABSENT = "無し"  # 予算なし
+ONLY_REACH = 12  # tokens before a predicate searched for しか
+
+
+# ---------------------------------------------------------------- the tokens around a negator
+
+def is_negator(token: Token) -> bool:
+    return ((token.pos1 == "助動詞" and match_key(token.lemma, token.pos1) in (NEG, NEG_ZU))
+            or (token.pos1 == "形容詞" and token.pos2 == "非自立可能" and token.lemma == "無い"))
+
+
+def is_adverb(token: Token) -> bool:
+    """An adverb between が and ない: まったく, ほとんど, 事実上, あまり."""
+    return token.pos1 == "副詞" or (token.pos1 in ("名詞", "接尾辞") and token.pos3 == "副詞可能")
+
+
+def is_bridge(tokens: list[Token], k: int) -> bool:
+    """A token that may stand between a predicate and its negator (れる, ている, しきれ, ことが …)."""
+    token = tokens[k]
+    return ((token.pos1 == "助動詞" and token.lemma in BRIDGE_AUXILIARIES)
+            or (token.pos1 == "助詞" and token.lemma in BRIDGE_PARTICLES and token.pos2 in ("接続助詞", "係助詞"))
+            or (token.pos1 == "動詞" and token.pos2 == "非自立可能" and token.lemma in BRIDGE_VERBS)
+            or (token.pos1 == "名詞" and token.lemma == "事")
+            or (token.lemma in ("に", "く") and k + 1 < len(tokens) and tokens[k + 1].lemma == "成る")
+            or (token.pos1 == "助詞" and token.lemma == "が" and k > 0 and tokens[k - 1].lemma == "事"))
+
+
+# ---------------------------------------------------------------- negation
+
+def only_before(tokens: list[Token], i: int) -> bool:
+    """True when the particle しか stands before token ``i`` in its clause: after the last punctuation and
+    at most ``ONLY_REACH`` tokens back."""
+    for token in reversed(tokens[max(0, i - ONLY_REACH):i]):
+        if token.pos1 == "補助記号":
+            return False
+        if token.pos1 == "助詞" and token.lemma == "しか":
+            return True
+    return False
+
+
+def hedge_end(tokens: list[Token], k: int) -> int | None:
+    """The end of a negating hedge at ``k`` (とは言えない, わけではない, とは限らない)."""
+    return expression_end(tokens, k, expressions().hedge) if k < len(tokens) else None
+
+
+def negation_at(tokens: list[Token], k: int) -> tuple[bool, int]:
+    """(negated, end) for the negator at ``k``: obligation, double negation and proposals are not negation
+    (なければならない, なくはない, 〜ないか); a hedge after it cancels it (ないわけではない)."""
+    table = expressions()
+    cancelled = expression_end(tokens, k, table.not_negation)
+    kept = expression_end(tokens, k, table.kept_negation)
+    if cancelled is not None and (kept is None or cancelled >= kept):  # the longer wins: ないか < ないかもしれない
+        return False, cancelled
+    end = kept or k
+    after = end + 1
+    while after < len(tokens) and is_bridge(tokens, after) and tokens[after].pos1 == "助動詞":
+        after += 1  # なかった + わけではない
+    hedge = hedge_end(tokens, after)
+    if hedge is not None:
+        return False, hedge
+    return True, end
+
+
+def negation_after(tokens: list[Token], j: int, i: int) -> tuple[bool, int] | None:
+    """(negated, end) when a negator or hedge follows the predicate ending before ``j`` (after bridging
+    tokens), None when none does; ``i`` is the predicate, checked for a しか before it."""
+    k = j
+    while k < len(tokens) and is_bridge(tokens, k) and not is_negator(tokens[k]) and hedge_end(tokens, k) is None:
+        k += 1
+    hedge = hedge_end(tokens, k)
+    if hedge is not None:
+        return True, hedge
+    if k < len(tokens) and is_negator(tokens[k]) and not only_before(tokens, i):
+        return negation_at(tokens, k)
+    return None
+
+
+def noun_negation(tokens: list[Token], j: int) -> tuple[bool, int] | None:
+    """(negated, end) for the noun run ending before ``j``: する/できる + negation (定着しない), なし,
+    が/は/も/の + adverbs + ない or ある/いる + negation (関心がまったくない, 担い手がいない), or a hedge."""
+    if j >= len(tokens):
+        return None
+    token = tokens[j]
+    if token.pos1 == "動詞" and token.lemma in LIGHT_VERBS:
+        return negation_after(tokens, j + 1, j)
+    if token.lemma == ABSENT:
+        return True, j
+    if token.pos1 == "助詞" and token.lemma in EXISTENCE_PARTICLES and not only_before(tokens, j):
+        k = j + 1
+        while k < len(tokens) and (is_adverb(tokens[k]) or tokens[k].surface in ("、", "，")
+                                   or (tokens[k].lemma == "も" and is_adverb(tokens[k - 1]))):
+            k += 1  # 関心がまったくない, 会員は一人もいない
+        if k < len(tokens) and tokens[k].pos1 == "形容詞" and tokens[k].lemma == "無い":
+            return negation_at(tokens, k)
+        if k < len(tokens) and tokens[k].pos1 == "動詞" and tokens[k].lemma in EXISTENCE_VERBS | (
+                LIGHT_VERBS if token.lemma in ("は", "も") else frozenset()):  # 参加はしない
+            return negation_after(tokens, k + 1, k)
+    hedge = hedge_end(tokens, j)
+    return (True, hedge) if hedge is not None else None

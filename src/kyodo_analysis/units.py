@@ -1,0 +1,188 @@
+"""What the term rules read: the :class:`Token`, what a token is, and the units tokens are first read as.
+
+A token is one morpheme of unidic-lite (or a unit of several). The predicates here say what kind of
+token it is (noun-like, numeral, stop-listed, part of a compound); :func:`units` then reads the tokens,
+left to right, as units: forced terms, the field's spelling variants, katakana words the dictionary
+broke, 十分, and every other token alone. The rules that turn units into terms are in :mod:`terms`
+(its docstring lists them all); negation is in :mod:`negation`. Kept apart so that each module is one
+job a reader can check on its own.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import NamedTuple
+
+from .phrases import variants
+from .wordlists import NEGATED, WordLists
+
+ADVERBIAL = "副詞可能"  # the repaired 十分: an adjectival noun that never joins a compound (十分対応 → 十分 + 対応)
+CASE_PARTICLES = frozenset({"を", "が", "に", "へ", "から", "より", "で"})  # not と: 見守り体制と空き店舗
+KATAKANA = re.compile(r"[ァ-ヴー]+")
+SEPARATING_SUFFIXES = frozenset({"等", "毎", "当たり"})  # 講座等, 事業ごと, 団体あたり: not part of a compound
+STEM_ENDINGS = frozenset("いきぎしじちぢにひびぴみりえけげせぜてでねへべぺめれ")  # a verb's 連用形 (見守り, 受け入れ)
+
+
+class Token(NamedTuple):
+    """What the rules read of one morpheme (or of a unit of several)."""
+
+    surface: str
+    word: str  # the spelling it is counted by: nouns by surface, predicates by dictionary form
+    lemma: str
+    pos1: str
+    pos2: str
+    unknown: bool
+    gap: bool  # whitespace before it
+    pos3: str = ""
+    forced: bool = False
+    parts: tuple[str, ...] = ()  # the nouns inside a forced term (市民 and 団体 of 市民団体)
+    reading: str = ""  # the lemma's reading: 他 (ホカ, a formal noun) is not 他 (タ, "other")
+
+
+# ---------------------------------------------------------------- what a token is
+
+def is_noun_like(token: Token) -> bool:
+    return ((token.pos1 == "名詞" and token.pos2 != "数詞") or token.pos1 == "接頭辞"
+            or (token.pos1 == "接尾辞" and token.pos2 in ("名詞的", "形状詞的")))
+
+
+def is_numeral(token: Token) -> bool:
+    return token.pos1 == "名詞" and token.pos2 == "数詞"
+
+
+def is_stopped(token: Token, lists: WordLists) -> bool:
+    """A stop-listed word, by spelling or by lemma. A forced term never is, nor an affix inside a compound
+    (後 of 講座修了後, 所 of 事業所, 他 of 他地区) except the separating suffixes (等, ごと, あたり)."""
+    if token.forced or (token.pos1 in ("接頭辞", "接尾辞") and token.lemma not in SEPARATING_SUFFIXES):
+        return False
+    return bool({token.surface, token.word, token.lemma} & lists.stop
+                or f"{token.lemma}/{token.reading}" in lists.stop_lemmas)
+
+
+def in_run(tokens: list[Token], j: int) -> bool:
+    """A token a compound is made of: a noun-like token; an adjectival noun before a noun or suffix or after a
+    prefix (多様化, 新規団体, 不明確); a verb stem before a noun where no argument or adverb makes it a verb
+    (見守り体制, 空き店舗, 担い手づくり; not 事業を行い地域に), or after の, な or この (高齢者の見守りに)."""
+    token = tokens[j]
+    if is_noun_like(token):
+        return True
+    before_noun = j + 1 < len(tokens) and not tokens[j + 1].gap and is_noun_like(tokens[j + 1]) and (
+        tokens[j + 1].pos1 != "接頭辞")
+    if token.pos1 == "形状詞":
+        return token.pos2 != ADVERBIAL and (before_noun or (j > 0 and tokens[j - 1].pos1 == "接頭辞" and not token.gap))
+    if not is_verb_stem(token):
+        return False
+    before = tokens[j - 1] if j > 0 else None
+    attributive = before is not None and is_attributive(before)
+    if before_noun:  # 見守り体制; not 事業を行い地域に, 大きく変わり地域が (an argument or adverb makes it a verb)
+        return before is None or not (before.pos1 in ("形容詞", "副詞")
+                                      or (before.pos1 == "助詞" and before.lemma in CASE_PARTICLES))
+    return attributive and not (j + 1 < len(tokens) and (tokens[j + 1].pos1 == "助動詞"
+                                                         or tokens[j + 1].pos2 == "接続助詞"))
+
+
+def is_attributive(token: Token) -> bool:
+    """A token after which a verb stem can only be a noun: の, the な of an adjectival noun, この / その."""
+    return (token.lemma == "の" and token.pos1 == "助詞") or (token.surface == "な" and token.pos1 == "助動詞") or (
+        token.pos1 == "連体詞")
+
+
+def is_verb_stem(token: Token) -> bool:
+    """A verb written in its 連用形, the form a verb is used as a noun in (見守り, 受け入れ, 空き)."""
+    return (token.pos1 == "動詞" and token.pos2 == "一般" and token.surface != token.word
+            and token.surface[-1] in STEM_ENDINGS)
+
+
+def negation_stopped(word: str, token: Token, lists: WordLists) -> bool:
+    return word + NEGATED in lists.stop or f"{token.lemma}/{token.reading}{NEGATED}" in lists.stop_lemmas
+
+
+# ---------------------------------------------------------------- units
+
+def units(tokens: list[Token], lists: WordLists) -> tuple[list[Token], list[tuple[int, int]]]:
+    """The item's units and the token span of each (see the docstring of :mod:`terms`)."""
+    out: list[Token] = []
+    spans: list[tuple[int, int]] = []
+    i = 0
+    while i < len(tokens):
+        unit, end = (forced_unit(tokens, i, lists) or variant_unit(tokens, i) or katakana_unit(tokens, i)
+                     or juubun_unit(tokens, i) or (single_unit(tokens[i]), i))
+        out.append(unit)
+        spans.append((i, end))
+        i = end + 1
+    return out, spans
+
+
+def spelled(tokens: list[Token], i: int, words: frozenset[str], prefixes: frozenset[str],
+            written=lambda t: t.surface) -> int | None:
+    """The last token of the longest entry of ``words`` spelled by whole tokens from ``i`` (no whitespace)."""
+    text, found = "", None
+    for j in range(i, len(tokens)):
+        if j > i and tokens[j].gap:
+            break
+        text += written(tokens[j])
+        if text in words:
+            found = j
+        if text not in prefixes:
+            break
+    return found
+
+
+def forced_unit(tokens: list[Token], i: int, lists: WordLists) -> tuple[Token, int] | None:
+    """A forced term from ``i``: one noun unit (its inner nouns kept as parts)."""
+    if tokens[i].pos1 in ("助詞", "助動詞", "補助記号"):
+        return None
+    end = spelled(tokens, i, lists.forced_set, lists.forced_prefixes)
+    if end is None:
+        return None
+    text = "".join(t.surface for t in tokens[i:end + 1])
+    inner = tuple(t.word for t in tokens[i:end + 1] if t.pos1 == "名詞" and t.pos2 != "数詞")
+    return merged(tokens[i:end + 1], text, "名詞", forced=True, parts=inner if len(inner) > 1 else ()), end
+
+
+def variant_unit(tokens: list[Token], i: int) -> tuple[Token, int] | None:
+    """A field spelling variant written over several tokens (担 + 手 → 担い手)."""
+    table = variants()
+    end = spelled(tokens, i, frozenset(table), variant_prefixes())
+    if end is None or end == i or not all(is_noun_like(t) for t in tokens[i:end + 1]):
+        return None
+    return merged(tokens[i:end + 1], table["".join(t.surface for t in tokens[i:end + 1])], "名詞"), end
+
+
+@lru_cache(maxsize=1)
+def variant_prefixes() -> frozenset[str]:
+    return frozenset(word[:k] for word in variants() for k in range(1, len(word)))
+
+
+def katakana_unit(tokens: list[Token], i: int) -> tuple[Token, int] | None:
+    """A katakana word the dictionary broke into a particle or auxiliary (プロボ + ノ → プロボノ)."""
+    end = i
+    while end + 1 < len(tokens) and not tokens[end + 1].gap and KATAKANA.fullmatch(tokens[end + 1].surface):
+        end += 1
+    if (end == i or not KATAKANA.fullmatch(tokens[i].surface)
+            or all(is_noun_like(t) for t in tokens[i:end + 1])):
+        return None
+    return merged(tokens[i:end + 1], "".join(t.surface for t in tokens[i:end + 1]), "名詞"), end
+
+
+def juubun_unit(tokens: list[Token], i: int) -> tuple[Token, int] | None:
+    """十 + 分 (ten minutes) and the adverb 十分 read as the adjectival noun 十分 (enough): 十分とは言えない."""
+    if tokens[i].lemma == "十分" and tokens[i].pos1 == "副詞":
+        return tokens[i]._replace(pos1="形状詞", pos2=ADVERBIAL), i
+    if (i + 1 < len(tokens) and tokens[i].surface == "十" and tokens[i + 1].surface == "分"
+            and not tokens[i + 1].gap and (i == 0 or not is_numeral(tokens[i - 1]))
+            and (i + 2 >= len(tokens) or tokens[i + 2].surface != "間")):
+        return Token("十分", "十分", "十分", "形状詞", ADVERBIAL, False, tokens[i].gap), i + 1
+    return None
+
+
+def single_unit(token: Token) -> Token:
+    """One token as a unit, its spelling unified by the variant table (取組 → 取り組み)."""
+    word = variants().get(token.word)
+    return token._replace(word=word) if word else token
+
+
+def merged(tokens: list[Token], word: str, pos1: str, forced: bool = False, parts: tuple[str, ...] = ()) -> Token:
+    return Token(word, word, word, pos1, "普通名詞", all(t.unknown for t in tokens), tokens[0].gap,
+                 forced=forced, parts=parts)

@@ -1,0 +1,80 @@
+"""The sentences on years: how many years the tables span, what changed in the programs between them, and
+each year's summary.
+
+Read only when a city's tables span two or more known years (a page of one year says so in one sentence).
+Kept apart from :mod:`sentences`, whose summary sentences they repeat per year, so that each module is one
+kind of page a reader checks on its own.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from .analysis import Analysis
+from .labels import STATUS_JA, UNKNOWN_YEAR, year_label
+from .schema import Comparison
+from .sentences import md, program_label, summary_sentences
+from .slices import select_city, select_year
+from .years import cities, known_years, of_city, year_cities
+
+
+def years_sentence(analysis: Analysis, whole: Analysis | None = None) -> str:
+    """How many years the tables span, in words a reader expects (one year: no comparison). ``whole`` is
+    the analysis of every city when ``analysis`` is one city's part (years are compared within a city)."""
+    if whole is not None and len(cities(whole["items"])) > 1 and not year_cities(whole["items"]):
+        return "どの市町村の表も1つの年度だけなので、年度の比較はありません (年度は市町村ごとに比べます)。"
+    known = known_years(analysis["items"])
+    unknown = analysis["programs"].loc[analysis["programs"]["year"].isna(), "source_file"].unique().tolist()
+    named = analysis["items"]["city"].dropna().unique().tolist()
+    city = f"{named[0]}の" if len(named) == 1 else ""
+    if len(known) >= 2:
+        return f"{city}{known[0]}〜{known[-1]}年度の {len(known)} つの年度の表を比べます。"
+    if len(known) == 1:
+        return f"{city}表は{known[0]}年度だけなので、年度の比較はありません (年度は市町村ごとに比べます)。"
+    return (f"年度の分かる表がないため ({'、'.join(unknown)} は{UNKNOWN_YEAR})、年度の比較はありません。"
+            "年度は「kyodo-analysis manifest add ファイル --year 西暦」で登録できます。")
+
+
+def _change(row, comparison: Comparison) -> str:
+    """One program's change, by name with both numbers."""
+    now = program_label(row.program_no, row.program, comparison)
+    if row.status == "added":
+        return f"{now} ({year_label(row.first_year)}から)"
+    if row.status == "removed":
+        return f"{now} ({year_label(row.last_year)}まで)"
+    before = row.program if not isinstance(row.previous_name, str) or not row.previous_name else row.previous_name
+    old_no = row.program_no if pd.isna(row.previous_no) else int(row.previous_no)
+    return f"{program_label(old_no, before, comparison)} → {now}"
+
+
+def year_change_lines(analysis: Analysis) -> list[str]:
+    """For each city whose tables span two or more known years: the programs added, removed, renamed and
+    renumbered (by name, with both numbers) and how many were kept; nothing for a city with one year."""
+    comparison = Comparison.from_metadata(analysis.metadata)
+    changes, lines = analysis["program_changes"], []
+    for city in year_cities(analysis["items"]):
+        own = of_city(changes, city)
+        years = known_years(of_city(analysis["items"], city))
+        parts = []
+        for status in ("added", "removed", "renamed", "renumbered"):
+            rows = own[own["status"] == status]
+            if len(rows):
+                parts.append(f"{STATUS_JA[status]} {len(rows)} 事業 (" + "、".join(
+                    _change(r, comparison) for r in rows.itertuples(index=False)) + ")")
+        kept = int((own["status"] == "kept").sum())
+        body = ("。".join(parts) + f"。番号も名称も同じ事業は {kept} 事業です。" if parts
+                else "事業の追加・廃止・名称変更・番号変更はありません。")
+        lines.append(f"{city}の{year_label(years[0])}〜{year_label(years[-1])}: {body}")
+    return lines
+
+
+def yearly_summary_lines(analysis: Analysis) -> list[str]:
+    """For each city with two or more years, each year's summary sentences (what each group's items say),
+    as Markdown lines (a page's list)."""
+    lines = []
+    for city in year_cities(analysis["items"]):
+        part = select_city(analysis, city) if len(cities(analysis["items"])) > 1 else analysis
+        for year in known_years(part["items"]):
+            lines.append(f"**{md(str(city))}・{year_label(year)}**")
+            lines += [f"- {md(s)}" for s in summary_sentences(select_year(part, year))]
+    return lines
