@@ -68,9 +68,9 @@ def test_distinctive_terms_table(analyzed):
 
 def test_word_counts_include_words_inside_compounds(analyzed):
     words = read_csv(analyzed / "word_counts.csv")
-    pooled = words[(words["support_type"] == "全体") & (words["aspect"] == "all")].set_index("word")
+    pooled = words[words["all_groups"] & (words["aspect"] == "all")].set_index("word")
     assert pooled.loc["団体", ["n_items", "n_programs"]].tolist() == [8, 5]
-    by_type = words[(words["support_type"] != "全体") & (words["aspect"] == "all")]
+    by_type = words[~words["all_groups"] & (words["aspect"] == "all")]
     # 事業 and 施設 are not words of one support type once compounds are counted.
     assert set(by_type.loc[by_type["word"] == "事業", "support_type"]) == {"財政的支援", "場の提供"}
     assert set(by_type.loc[by_type["word"] == "施設", "support_type"]) == {"財政的支援", "場の提供"}

@@ -285,8 +285,8 @@ def test_cities_of_different_years_are_compared_each_by_its_own_table(tmp_path):
     assert codes["min_p_holm"].nunique() == 1  # the three cities are one family of tests, not one per year
     keywords = result["keywords"]
     assert dict(zip(keywords["city"], keywords["year"], strict=True)) == years
-    pooled = result["word_counts"][result["word_counts"]["city"] == "全体"]
-    assert len(pooled) and pooled["year"].isna().all()  # rows pooling cities of different years have no one year
+    pooled = result["word_counts"][result["word_counts"]["all_groups"]]
+    assert len(pooled) and pooled["year"].isna().all() and pooled["city"].isna().all()  # rows pooling cities of different years have no one year
     assert set(result["distinctive_terms"]["city"]) == set(years)
     assert set(result["correspondence_groups"]["group"]) == set(years)
     assert compared_labels(result.metadata) == {"架空市A": "架空市A (2024年度)", "架空市B": "架空市B (2023年度)",
@@ -378,22 +378,6 @@ def test_kwic_names_the_city_when_there_are_several(tmp_path):
     assert status == 0 and "架空市A | 2024年度 | 架空市A" not in lines and lines.startswith("2024年度 | 架空市A | ")
 
 
-def test_programs_per_aspect_count_programs_not_items(tmp_path):
-    from kyodo_analysis.analysis import analyze
-    from kyodo_analysis.manifest import table_files
-    from kyodo_analysis.years import programs_per_aspect
-
-    raw = city_folder(tmp_path, "bc")
-    result = analyze(table_files(raw))
-    table = programs_per_aspect(result["programs"], Comparison.from_metadata(result.metadata))
-    c = table[(table["city"] == "架空市C") & (table["support_type"] == "全体")].set_index("aspect")
-    assert c[["programs", "programs_total"]].to_dict("index") == {
-        "all": {"programs": 3, "programs_total": 3}, "evaluation": {"programs": 3, "programs_total": 3},
-        "improvement": {"programs": 3, "programs_total": 3}}
-    assert "result" not in set(c.index)  # an aspect C's table has no column for is no row, not 0
-
-
-@pytest.mark.parametrize("key, min_p", [("a", 0.2), ("b", 0.2), ("c", None)])
 def test_each_city_alone_is_described_and_never_tested(tmp_path, key, min_p):
     """5 programs in groups of 2 / 2 / 1: at best 1 of C(5, 1) = 5 labellings (the one coded program in the
     group of one) — already 0.2 before any correction; C's one group (区分なし) has nothing to test. The

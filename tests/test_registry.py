@@ -143,17 +143,21 @@ def test_one_citys_part_holds_only_its_own_terms(tmp_path):
     assert not any(set(zushi[name][column]) & others for name, column in shown.items())  # …Zushi's part none
 
 
-def test_a_group_named_like_the_pooled_rows_is_refused(tmp_path):
-    # keywords.csv marks its pooled rows 全体 in the group's column: a support type 全体 would give two rows
-    # that cannot be told apart, so the table is refused (status 2, the file and the program's line named)
-    from .conftest import cli
-
+def test_a_group_named_zenntai_is_told_apart_from_the_pooled_rows(tmp_path, bundled_analysis):
+    # Pooled rows are marked by the column all_groups (their group cell empty), never by a value: a support
+    # type literally named 全体 keeps its own rows, equal to those the same programs had under their old name.
     raw = bundled_raw_dir(tmp_path / "raw")
-    lines = RAW.read_text(encoding="utf-8").splitlines(keepends=True)
-    row = next(k for k, line in enumerate(lines) if "財政的支援" in line.split("\t")[0])
-    lines[row] = lines[row].replace("財政的支援", "全体", 1)
-    (raw / RAW.name).write_text("".join(lines), encoding="utf-8")
-    cli("manifest", "add", str(raw / RAW.name))
-    status, _, err = cli("analyze", "--raw-dir", str(raw), "--out", str(tmp_path / "out"))
-    assert status == 2 and f"{RAW.name}:{row + 1}" in err and "「全体」" in err, err
-    assert not (tmp_path / "out").exists()
+    text = RAW.read_text(encoding="utf-8")
+    assert text.count("財政的支援") == 1  # one cell, inherited by the programs below it
+    (raw / RAW.name).write_text(text.replace("財政的支援", "全体"), encoding="utf-8")
+    renamed = analyze([raw / RAW.name])
+    for name, column in (("word_counts", "word"), ("keyword_trends", "term")):
+        before, after = bundled_analysis[name], renamed[name]
+        assert before["all_groups"].sum() == after["all_groups"].sum() > 0
+        pooled = [t[t["all_groups"]].drop(columns="support_type").reset_index(drop=True) for t in (before, after)]
+        pd.testing.assert_frame_equal(*pooled)
+        assert after.loc[after["all_groups"], "support_type"].isna().all()
+        old = before[~before["all_groups"] & (before["support_type"] == "財政的支援")].reset_index(drop=True)
+        new = after[~after["all_groups"] & (after["support_type"] == "全体")].reset_index(drop=True)
+        assert len(new) > 0 and new[column].tolist() == old[column].tolist()
+        pd.testing.assert_frame_equal(new.drop(columns="support_type"), old.drop(columns="support_type"))

@@ -124,7 +124,7 @@ def test_every_table_carries_the_year_and_trends_compare_them(workflow):
                  "word_counts.csv", "effect_vs_limitation.csv"):
         assert set(read_csv(processed / name)["year"].dropna()) == {2024, 2025}, name
     trends = read_csv(processed / "keyword_trends.csv")
-    pooled = trends[(trends["support_type"] == "全体") & (trends["aspect"] == "all") & (trends["year"] == 2025)]
+    pooled = trends[trends["all_groups"] & (trends["aspect"] == "all") & (trends["year"] == 2025)]
     portal = pooled.set_index("term").loc["サイト"]
     assert (portal["n_prev"], portal["n"], portal["prev_year"]) == (0, 1, 2024) and portal["z_vs_prev"] > 0
     proposal = pooled.set_index("term").loc["提案件数"]  # only in the removed program 3
@@ -186,19 +186,12 @@ def test_the_year_notebook_says_so_with_one_year(tmp_path):
     assert "DATA_DIR" not in page and str(tmp_path) not in page  # no code, no parameters, no paths
 
 
-def test_year_pages_get_program_counts_per_aspect_and_each_tables_source(two_year_run):
+def test_year_pages_name_each_tables_source(two_year_run):
     from kyodo_analysis.analysis import load_analysis
-    from kyodo_analysis.schema import Comparison
-    from kyodo_analysis.years import programs_per_aspect, table_sources
+    from kyodo_analysis.years import table_sources
 
     base, _, _ = two_year_run
     analysis = load_analysis(base / "processed")
-    table = programs_per_aspect(analysis["programs"], Comparison.from_metadata(analysis.metadata))
-    pooled = table[table["support_type"] == "全体"].set_index(["year", "aspect"])["programs"].to_dict()
-    # Programs, not items: 2024 has 8 programs, program 6 without limitation and next-step items.
-    assert {k: v for k, v in pooled.items() if k[0] == 2024} == {
-        (2024, "all"): 8, (2024, "effect"): 8, (2024, "limitation"): 7, (2024, "next_step"): 7}
-    assert set(table.loc[table["year"] == 2025, "programs_total"]) <= {1, 2, 3, 8}
     sources = table_sources(analysis.metadata)
     assert sources[["city", "year", "file"]].values.tolist() == [["逗子市", 2024, RAW.name], ["逗子市", 2025, NEW_NAME]]
     assert sources["source"].tolist() == ["同梱の表 (テスト用の複製; 年度不明のまま)", "テスト用の架空データ"]

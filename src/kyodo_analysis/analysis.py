@@ -30,11 +30,11 @@ from .registry import METADATA, Inputs
 from .schema import Comparison, load_schema, merged_aspects
 from .settings import Settings
 from .spelling_variants import synonym_candidates
-from .stats import ALL_GROUPS, distinctive_terms, effect_vs_limitation, keywords, word_counts
+from .stats import distinctive_terms, effect_vs_limitation, keywords, word_counts
 from .tables import fits_excel, read_csv, read_parquet, write_tables
 from .tokens import dictionary_info
 from .wordlists import word_lists
-from .years import keyword_trends, program_changes, trend_group
+from .years import keyword_trends, program_changes
 
 T = TypeVar("T")
 
@@ -115,7 +115,6 @@ def comparison_of(tables: Sequence[Table], by: str = "support_type") -> Comparis
             raise InputError(table.path, f"--by {by} はこの表のスキーマにない属性です。",
                              hint=f"使える名前: {known} ([attributes] に書いた名前)。")
         labels.setdefault(by, table.schema.names.get(by, ["区分"])[0])
-        refuse_pooled_name(table, by, labels[by])
         if by == "support_type":
             continue  # a blank support type is warned about when the table is cleaned
         missing = table.programs[table.programs[by].isna() | (table.programs[by].astype("string").str.strip() == "")]
@@ -129,23 +128,6 @@ def comparison_of(tables: Sequence[Table], by: str = "support_type") -> Comparis
                              f" ({len(missing)} 事業)。", line=None if by == "city" else int(first["source_line"]), hint=hint)
     attributes = {key: headers[0] for t in tables for key, headers in t.schema.attributes.items()}
     return Comparison(aspects, by, labels[by], attributes, column_labels([t.schema for t in tables]))
-
-
-def refuse_pooled_name(table: Table, by: str, label: str) -> None:
-    """Stop when a group is named 全体: the pooled rows of keywords.csv, word_counts.csv, keyword_trends.csv …
-    carry that value in the group's column, and the group's rows could not be told from them."""
-    for column in dict.fromkeys([by, trend_group(by)]):
-        if column not in table.programs.columns:
-            continue
-        clash = table.programs[(table.programs[column].astype("string") == ALL_GROUPS).fillna(False)]
-        if len(clash):
-            first = clash.iloc[0]
-            what = "市町村名" if column == "city" else f"「{label if column == by else HEADERS['support_type']}」"
-            raise InputError(table.path, f"NO {first['program_no']} ({first['program']}) の{what}が「{ALL_GROUPS}」です。"
-                             f"「{ALL_GROUPS}」はすべてのグループを合わせた集計の行の印なので、グループの名前には使えません。",
-                             line=None if column == "city" else int(first["source_line"]),
-                             hint=f"表 (市町村名ならマニフェスト) の「{ALL_GROUPS}」を別の名前 (例: {ALL_GROUPS}事業) に"
-                             "してください。")
 
 
 def analyze(paths: Sequence[str | Path], year: int | None = None, schema: str | Path | None = None,

@@ -6,7 +6,7 @@ Figures, the workbook, the command line and the notebooks all take their words f
 
 from __future__ import annotations
 
-ALL_JA = "全体"
+ALL_JA = "全体"  # shown in the column marking the rows that pool every group (``all_groups``)
 NO_SUPPORT_TYPE = "区分なし"  # the group of a program whose table has no support type for it (never a blank)
 STATUS_JA = {"kept": "継続", "added": "追加", "removed": "廃止", "renamed": "名称変更", "renumbered": "番号変更"}
 UNKNOWN_YEAR = "年度不明"  # the one spelling of a table whose year is unknown, everywhere
@@ -18,7 +18,7 @@ HEADERS = {
     "item_id": "項目ID", "source_file": "ファイル", "source_line": "行", "year": "年度", "city": "市町村", "support_type": "区分",
     "program_no": "NO", "program": "事業名", "aspect": "観点", "item_no": "項目番号", "text": "本文",
     "n_effect": "効果の項目数", "n_limitation": "限界の項目数", "n_next_step": "今後の項目数", "n_items": "項目数",
-    "term": "語", "word": "語", "n": "出現回数", "n_programs": "事業数",
+    "all_groups": "全グループの計", "term": "語", "word": "語", "n": "出現回数", "n_programs": "事業数",
     "n_group": "出現回数(区分)", "n_rest": "出現回数(他の区分)", "programs_group": "事業数(区分)",
     "programs_rest": "事業数(他の区分)", "log_odds": "対数オッズ比", "z": "z値",
     "programs": "区分の事業数", "programs_effect": "効果で使った事業", "programs_limitation": "限界で使った事業",

@@ -83,7 +83,7 @@ OUTPUTS: tuple[Output, ...] = (
            "adjusted_residual:f chi2:f min_p:f p_value:f p_holm:f test:s n_labellings:i min_p_holm:f "
            "correction:s", main=True, grouped=True, city="recomputed"),
     Output("mentions.csv", "items", "item_id:s word:s term:s", token=True),
-    Output("word_counts.csv", "counts", "year:i aspect:s word:s n:i n_items:i n_programs:i", grouped=True),
+    Output("word_counts.csv", "counts", "year:i all_groups:b aspect:s word:s n:i n_items:i n_programs:i", grouped=True),
     Output("distinctive_aspects.csv", "keyness",
            "year:i aspect:s term:s n_group:i n_rest:i programs_group:i programs_rest:i log_odds:f z:f"),
     Output("effect_vs_limitation.csv", "keyness",
@@ -104,7 +104,7 @@ OUTPUTS: tuple[Output, ...] = (
            "city:s program_no:i program:s support_type:s status:s first_year:i last_year:i previous_name:s "
            "previous_no:i", year="whole"),
     Output("keyword_trends.csv", "years",
-           "city:s year:i support_type:s aspect:s term:s n:i n_items:i n_programs:i prev_year:i n_prev:i "
+           "city:s year:i all_groups:b support_type:s aspect:s term:s n:i n_items:i n_programs:i prev_year:i n_prev:i "
            "log_odds_vs_prev:f z_vs_prev:f", year="whole"),
     Output("clusters.csv", "network_and_ca",
            "method:s term:s n_items:i cluster:i leaf_order:i min_items:i n_clusters:i", **REMADE),

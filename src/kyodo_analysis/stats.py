@@ -86,8 +86,8 @@ def sort_for_reading(frame: pd.DataFrame, items: pd.DataFrame, columns: list[str
 
 RANK_KEY = ["n_programs", "n_items", "n"]  # how terms are ranked: programs, then items, then occurrences
 COUNT_COLUMNS = ["n", "n_items", "n_programs"]
-ALL_GROUPS = "全体"
 ALL_ASPECTS = "all"
+ALL_GROUPS = "all_groups"  # the column marking the rows that pool every group (the group's own cell is empty)
 
 
 def counts(frame: pd.DataFrame, items: pd.DataFrame, by: list[str] | tuple[str, ...] = (),
@@ -112,19 +112,21 @@ def counts(frame: pd.DataFrame, items: pd.DataFrame, by: list[str] | tuple[str, 
 
 def counts_by_level(frame: pd.DataFrame, items: pd.DataFrame, column: str = "term", *,
                     comparison: Comparison) -> pd.DataFrame:
-    """Counts per year at three levels: everything pooled (``全体`` / ``all``), each group (``by``) with
-    its aspects pooled (``all``), and each group × aspect."""
+    """Counts per year at three levels: everything pooled (``all_groups`` true, the group's cell empty,
+    aspect ``all``), each group (``by``) with its aspects pooled (``all``), and each group × aspect.
+    Pooled rows are marked by that column, never by a value a group could have."""
     by, aspects = comparison.by, comparison.aspect_keys
-    levels = [([], ALL_GROUPS, ALL_ASPECTS), ([by], None, ALL_ASPECTS), ([by, "aspect"], None, None)]
+    levels = [([], True, ALL_ASPECTS), ([by], False, ALL_ASPECTS), ([by, "aspect"], False, None)]
     parts = []
-    for level, (keys, group_fill, aspect_fill) in enumerate(levels):
+    for level, (keys, pooled, aspect_fill) in enumerate(levels):
         table = counts(frame, items, by=["year", *keys], column=column, aspects=aspects)
-        if group_fill is not None:
-            table[by] = group_fill
+        if pooled:
+            table[by] = pd.Series(pd.NA, index=table.index, dtype=items[by].dtype if by in items else "string")
         if aspect_fill is not None:
             table["aspect"] = aspect_fill
-        parts.append(table[["year", by, "aspect", column, *COUNT_COLUMNS]].assign(_level=level))
-    out = pd.concat(parts, ignore_index=True)
+        table[ALL_GROUPS] = pooled
+        parts.append(table[["year", ALL_GROUPS, by, "aspect", column, *COUNT_COLUMNS]].assign(_level=level))
+    out = pd.concat(parts, ignore_index=True).astype({ALL_GROUPS: "boolean"})
     for name in RANK_KEY:
         out[f"_neg_{name}"] = -out[name]
     out = sort_for_reading(out, items, ["year", "_level", by, "aspect", *(f"_neg_{name}" for name in RANK_KEY), column],

@@ -165,29 +165,30 @@ def keyword_trends(term_frame: pd.DataFrame, items: pd.DataFrame, comparison: Co
     """``keyword_trends.csv``: per city × year × group × aspect × term, counts and programs, and against
     the city's previous year the weighted log-odds of the term (positive z: rose; negative: fell).
 
-    Rows come at three levels: all groups and aspects pooled (``全体`` / ``all``), each group with aspects
-    pooled (``all``), and each group × aspect. A term used the previous year but not this year appears
-    with ``n = 0`` so that falling terms are listed too. Years are compared only within a city (and,
-    when the cities are the compared groups, in each city's support types: :func:`trend_group`).
+    Rows come at three levels: all groups and aspects pooled (``all_groups`` true, the group's cell empty;
+    aspect ``all``), each group with aspects pooled (``all``), and each group × aspect. A term used the
+    previous year but not this year appears with ``n = 0`` so that falling terms are listed too. Years are
+    compared only within a city (and, when the cities are the compared groups, in each city's support
+    types: :func:`trend_group`).
     """
     within = Comparison(comparison.aspects, trend_group(comparison.by), comparison.by_label, comparison.attributes)
     parts = [city_trends(term_frame, of_city(items, city), within).assign(city=city) for city in cities(items)]
-    columns = ["city", "year", within.by, *TREND_COLUMNS]
+    columns = ["city", "year", ALL_GROUPS, within.by, *TREND_COLUMNS]
     out = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
     return out[columns].astype({"city": "string"})
 
 
 def city_trends(term_frame: pd.DataFrame, items: pd.DataFrame, comparison: Comparison) -> pd.DataFrame:
     """The trends of one city's items (see :func:`keyword_trends`)."""
-    by, keys = comparison.by, ["year", comparison.by, "aspect", "term"]
+    by, keys = comparison.by, ["year", ALL_GROUPS, comparison.by, "aspect", "term"]
     table = counts_by_level(term_frame, items, comparison=comparison)  # counts join terms to these items only
     changes = []
     for previous, year in pairwise(known_years(items)):
         pair = table[table["year"].isin([previous, year])]
-        for (group, aspect), cell in pair.groupby([by, "aspect"], sort=False):
+        for (pooled, group, aspect), cell in pair.groupby([ALL_GROUPS, by, "aspect"], sort=False, dropna=False):
             scored = weighted_log_odds(cell.rename(columns={"year": "group"})[["group", "term", "n"]])
             scored = scored[scored["group"] == year]
-            changes.append(pd.DataFrame({"year": year, by: group, "aspect": aspect,
+            changes.append(pd.DataFrame({"year": year, ALL_GROUPS: pooled, by: group, "aspect": aspect,
                                          "term": scored["term"].values, "prev_year": previous,
                                          "n_prev": scored["n_rest"].values, "log_odds_vs_prev": scored["log_odds"].values,
                                          "z_vs_prev": scored["z"].values}))
@@ -195,8 +196,8 @@ def city_trends(term_frame: pd.DataFrame, items: pd.DataFrame, comparison: Compa
         table = table.merge(pd.concat(changes, ignore_index=True), on=keys, how="outer")
         for column in ("n", "n_items", "n_programs"):
             table[column] = table[column].fillna(0)
-    out = table.reindex(columns=["year", by, *TREND_COLUMNS])
-    out["_level"] = (out[by] != ALL_GROUPS).astype(int) + (out["aspect"] != ALL_ASPECTS).astype(int)
+    out = table.reindex(columns=["year", ALL_GROUPS, by, *TREND_COLUMNS])
+    out["_level"] = (~out[ALL_GROUPS]).astype(int) + (out["aspect"] != ALL_ASPECTS).astype(int)
     out["_neg_n"] = -out["n"]
     out = sort_for_reading(out, items, ["year", "_level", by, "aspect", "_neg_n", "term"], comparison.aspect_keys)
     out = out.drop(columns=["_level", "_neg_n"])
@@ -207,19 +208,18 @@ def city_trends(term_frame: pd.DataFrame, items: pd.DataFrame, comparison: Compa
     return out.reset_index(drop=True)
 
 
-def pooled_changes(trends: pd.DataFrame, by: str = "support_type") -> pd.DataFrame:
+def pooled_changes(trends: pd.DataFrame) -> pd.DataFrame:
     """The rows of ``keyword_trends.csv`` with all groups and aspects pooled that are compared with a
     previous year."""
-    return trends[(trends[trend_group(by)] == ALL_GROUPS) & (trends["aspect"] == ALL_ASPECTS)
-                  & trends["z_vs_prev"].notna()]
+    return trends[trends[ALL_GROUPS].fillna(False) & (trends["aspect"] == ALL_ASPECTS) & trends["z_vs_prev"].notna()]
 
 
-def term_shifts(trends: pd.DataFrame, year: int, top: int = 10, threshold: float = 1.96, by: str = "support_type"
+def term_shifts(trends: pd.DataFrame, year: int, top: int = 10, threshold: float = 1.96
                 ) -> tuple[pd.DataFrame, pd.DataFrame, int]:
     """The terms of ``year`` (all groups and aspects pooled) whose z against the previous year
     reaches +``threshold`` (rising) or −``threshold`` (falling), the largest change first, never cut
     inside a tie (up to ``2 × top``), and how many tied terms were left out."""
-    pooled = pooled_changes(trends, by)
+    pooled = pooled_changes(trends)
     pooled = pooled[pooled["year"] == year]
     pooled = pooled.assign(z_key=pooled["z_vs_prev"].round(6))
     rising = pooled[pooled["z_key"] >= threshold].sort_values(["z_key", "term"], ascending=[False, True])
@@ -252,31 +252,6 @@ def program_report(changes: pd.DataFrame, year: int | None = None) -> list[str]:
             described.append(text)
         lines.append(f"{label}: " + ", ".join(described))
     return lines
-
-
-ASPECT_PROGRAM_COLUMNS = ["city", "year", "aspect", "programs", "programs_total"]
-
-
-def programs_per_aspect(programs: pd.DataFrame, comparison: Comparison) -> pd.DataFrame:
-    """Per city × year × group × aspect: the programs with at least one item of that aspect (``programs``)
-    of the group's programs that year (``programs_total``); aspect ``all``: with any item. Groups are
-    :func:`trend_group`'s, and ``全体`` pools them. What a year comparison counts in programs, aspect by
-    aspect (items pooled over aspects count the same programs again). An aspect a table has no column
-    for is left out (no row), not counted as 0."""
-    group = trend_group(comparison.by)
-    rows = []
-    for (city, year), table in programs.groupby(["city", "year"], dropna=False, sort=False):
-        for name, part in [(ALL_GROUPS, table), *table.groupby(group, sort=False)]:
-            for aspect in (ALL_ASPECTS, *comparison.aspect_keys):
-                counts = part["n_items"] if aspect == ALL_ASPECTS else part.get(f"n_{aspect}")
-                if counts is None or counts.isna().all():
-                    continue
-                rows.append({"city": city, "year": year, group: name, "aspect": aspect,
-                             "programs": int((counts.fillna(0) > 0).sum()), "programs_total": len(part)})
-    columns = ["city", "year", group, *ASPECT_PROGRAM_COLUMNS[2:]]
-    out = pd.DataFrame(rows, columns=columns)
-    out = sort_for_reading(out, programs, ["city", "year", group, "aspect"], comparison.aspect_keys)
-    return out.astype({"year": "Int64", "programs": "Int64", "programs_total": "Int64"})
 
 
 def table_sources(metadata: dict) -> pd.DataFrame:

@@ -56,12 +56,11 @@ def plot_term_changes(trends: pd.DataFrame, metadata: dict, top: int = 10, thres
     and aspects pooled: :func:`pooled_changes`), never cut inside a tie; a sentence when none did, instead
     of drawing noise."""
     comparison = Comparison.from_metadata(metadata)
-    by = comparison.by
-    pooled = pooled_changes(trends, by)
+    pooled = pooled_changes(trends)
     year = int(pooled["year"].max())
     latest = pooled[pooled["year"] == year]
     previous = int(latest["prev_year"].iloc[0])
-    rising, falling, left_out = term_shifts(trends, year, top, threshold, by)
+    rising, falling, left_out = term_shifts(trends, year, top, threshold)
     rows = pd.concat([rising, falling[::-1]])[::-1]
     fig, ax = new_figure(0.2 * len(rows) + 1.2 if len(rows) else 1.4)
     ax.set_title(f"{previous}年度から{year}年度に増えた語・減った語 (|z| ≧ {threshold})", fontsize=10)

@@ -12,7 +12,7 @@ from ..analysis import Analysis
 from ..kwic import keyword_in_context
 from ..labels import ACTION_JA, CATEGORY_JA, year_label
 from ..schema import Comparison
-from ..stats import ALL_GROUPS, RANK_KEY, counts, group_order, top_with_ties
+from ..stats import ALL_ASPECTS, ALL_GROUPS, RANK_KEY, counts, group_order, top_with_ties
 from ..years import known_years
 from .views import _aspect_ja, view_distinctive, view_effect_vs_limitation
 
@@ -107,8 +107,8 @@ def cutting_examples(analysis: Analysis) -> pd.DataFrame:
 
 def top_words(analysis: Analysis, n: int = 15) -> pd.DataFrame:
     """The words mentioned by the most programs and items, compound parts included (``word_counts.csv``)."""
-    words, by = analysis["word_counts"], Comparison.from_metadata(analysis.metadata).by
-    pooled = words[(words[by] == ALL_GROUPS) & (words["aspect"] == "all")]
+    words = analysis["word_counts"]
+    pooled = words[words[ALL_GROUPS] & (words["aspect"] == ALL_ASPECTS)]
     pooled = pooled.sort_values(["year", *RANK_KEY, "word"], ascending=[True, False, False, False, True], kind="stable")
     kept, _ = top_with_ties(pooled, n, RANK_KEY, most=2 * n)
     shown = _aspect_ja(kept[["word", "n_programs", "n_items", "n"]], Comparison.from_metadata(analysis.metadata))

@@ -13,12 +13,12 @@ import pandas as pd
 from ..analysis import Analysis
 from ..evidence import EVIDENCE_LABELS, code_item_ids, keyword_item_ids
 from ..headings import any_test_run
-from ..labels import GENERIC_COLUMNS, HEADERS, STATUS_JA, UNKNOWN_YEAR, year_label
+from ..labels import ALL_JA, GENERIC_COLUMNS, HEADERS, STATUS_JA, UNKNOWN_YEAR, year_label
 from ..registry import outputs
 from ..schema import Comparison
 from ..sentences import program_count
 from ..spelling_variants import shown as shown_variants
-from ..stats import aspect_counts, clopper_pearson, group_order
+from ..stats import ALL_GROUPS, aspect_counts, clopper_pearson, group_order
 from ..years import cities, of_city, term_shifts
 
 
@@ -49,6 +49,8 @@ def _aspect_ja(frame: pd.DataFrame, comparison: Comparison, group_label: str | N
         frame["aspect"] = frame["aspect"].map(comparison.label)
     if "year" in frame:
         frame["year"] = frame["year"].astype("object").where(frame["year"].notna(), UNKNOWN_YEAR)
+    if ALL_GROUPS in frame:
+        frame[ALL_GROUPS] = frame[ALL_GROUPS].map({True: ALL_JA, False: ""})
     return frame.rename(columns=headers(comparison, group_label))
 
 
@@ -180,7 +182,7 @@ def workbook_sheets(analysis: Analysis) -> dict[str, pd.DataFrame]:
             "観点の特徴語": view_distinctive(analysis["distinctive_aspects"], comparison=comparison),
             f"コード×{what}": codes_crosstab(analysis["codes"], items, comparison=comparison),
             "事業の変化(年度)": view_program_changes(analysis["program_changes"], comparison),
-            "語の増減(年度)": term_changes(analysis["keyword_trends"], by=comparison.by),
+            "語の増減(年度)": term_changes(analysis["keyword_trends"]),
             f"コード×{what}(観点別)": _aspect_ja(code_item_ids(analysis["codes"], analysis["item_codes"], items,
                                                              comparison.by), comparison),
             "コードの根拠": view_code_evidence(analysis["code_evidence"], items, comparison),
@@ -214,7 +216,7 @@ def view_program_changes(changes: pd.DataFrame, comparison: Comparison) -> pd.Da
     return table.rename(columns=headers(comparison))
 
 
-def term_changes(trends: pd.DataFrame, top: int = 10, by: str = "support_type") -> pd.DataFrame:
+def term_changes(trends: pd.DataFrame, top: int = 10) -> pd.DataFrame:
     """Per city and year after its first, the terms that rose or fell with |z| ≥ 1.96 against the city's
     previous year (all groups pooled), never cut inside a tie; a row says so when none did. The city is
     a column only when there are several."""
@@ -225,7 +227,7 @@ def term_changes(trends: pd.DataFrame, top: int = 10, by: str = "support_type") 
         for year in sorted(own.loc[own["z_vs_prev"].notna(), "year"].dropna().unique()):
             previous = own.loc[own["year"] == year, "prev_year"].dropna()
             previous = int(previous.iloc[0]) if len(previous) else None  # named on every row, the note's too
-            rising, falling, left_out = term_shifts(own, int(year), top, by=by)
+            rising, falling, left_out = term_shifts(own, int(year), top)
             for direction, part in (("増えた語", rising), ("減った語", falling)):
                 rows += [[city, r.year, r.prev_year, direction, r.term, r.n_prev, r.n, round(float(r.z_vs_prev), 2)]
                          for r in part.itertuples(index=False)]
