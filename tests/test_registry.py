@@ -3,7 +3,12 @@ statistic with one entry becomes a full output (file, loader, report's reader, w
 
 from __future__ import annotations
 
+import ast
+import importlib
+import inspect
 import math
+import textwrap
+import types
 
 import numpy as np
 import openpyxl
@@ -16,8 +21,9 @@ from kyodo_analysis.cli import processed_analysis
 from kyodo_analysis.manifest import table_files
 from kyodo_analysis.registry import Inputs, Output
 from kyodo_analysis.report import write_workbook
+from kyodo_analysis.sentences import page_sources
 
-from .conftest import RAW, bundled_raw_dir
+from .conftest import RAW, ROOT, bundled_raw_dir
 from .test_other_cities import city_folder
 
 
@@ -84,7 +90,7 @@ def tfidf(inputs: Inputs) -> pd.DataFrame:
 
 
 TFIDF = Output("term_tfidf.csv", "tfidf", "term:s n:i tf_idf:f", grouped=True, compute=tfidf, sheet="語のtf-idf",
-               headers={"tf_idf": "tf-idf"})
+               headers={"tf_idf": "tf-idf"}, pages=("2.0-keywords",))
 
 
 @pytest.fixture
@@ -110,6 +116,7 @@ def test_one_registered_statistic_becomes_a_full_output(with_tfidf, tmp_path):
     sheet = openpyxl.load_workbook(write_workbook(load_analysis(out), tmp_path / "book.xlsx"))["語のtf-idf"]
     assert [c.value for c in sheet[1]] == ["区分", "語", "出現回数", "tf-idf"]
     assert sheet.max_row == len(loaded) + 1
+    assert "term_tfidf.csv" in page_sources("2.0-keywords", "out") and "term_tfidf" not in page_sources("1.0-cleaning", "out")
 
 
 def test_a_table_made_without_a_registry_entry_stops_the_run(monkeypatch, tmp_path):
@@ -161,3 +168,89 @@ def test_a_group_named_zenntai_is_told_apart_from_the_pooled_rows(tmp_path, bund
         new = after[~after["all_groups"] & (after["support_type"] == "全体")].reset_index(drop=True)
         assert len(new) > 0 and new[column].tolist() == old[column].tolist()
         pd.testing.assert_frame_equal(new.drop(columns="support_type"), old.drop(columns="support_type"))
+
+
+# ---------------------------------------------------------------- where each table is shown
+
+
+def drawn_from(specs, analysis) -> dict[str, set[str]]:
+    """Each figure of ``specs`` and the registered tables handed to its plot function (by identity)."""
+    return {name: {t for t in analysis.tables for arg in args if arg is analysis.tables[t]} for name, _, args in specs}
+
+
+def test_each_figure_declares_the_tables_it_is_drawn_from(bundled_analysis, two_year_run, tmp_path):
+    from kyodo_analysis.plots import figure_specs, year_figure_specs
+
+    unpaired = analyze(table_files(city_folder(tmp_path, "a")))  # no positive and negative aspects
+    two_years = load_analysis(two_year_run[0] / "processed")
+    checked = {}
+    for analysis, specs in ((bundled_analysis, figure_specs(bundled_analysis)), (unpaired, figure_specs(unpaired)),
+                            (two_years, year_figure_specs(two_years))):
+        by = analysis.metadata["comparison"]["by"]
+        for figure, tables in drawn_from(specs, analysis).items():
+            assert set(registry.figure_tables(figure, by)) == tables, figure
+            checked[figure] = tables
+    assert len(checked) == 14 and checked["cooccurrence_network"] == {"cooccurrence_nodes.csv", "cooccurrence_edges.csv",
+                                                                      "items.csv"}
+    declared = {f.format(by="support_type") for o in registry.outputs() for f in o.figures}
+    assert declared == set(checked)  # no figure declared that is not drawn
+
+
+NOTEBOOKS = ROOT / "notebooks"
+
+
+def test_each_page_declares_the_tables_its_numbers_come_from():
+    # What a page reads: the tables its cells subscript, and those read by the package functions it calls,
+    # followed into the functions they call (read statically, both branches of an if included). Loading,
+    # slicing and checking the analysis are not showing it.
+    import json
+
+    import kyodo_analysis as ka
+
+    setup = {ka.load_or_analyze, ka.for_year, ka.for_city, ka.check_facts}
+    pages = sorted(NOTEBOOKS.glob("*.ipynb"))
+    assert [p.stem for p in pages] == list(registry.ALL_PAGES)
+    for page in pages:
+        cells = [ast.parse("".join(c["source"])) for c in json.loads(page.read_text(encoding="utf-8"))["cells"]
+                 if c["cell_type"] == "code"]
+        scope = {"ka": ka}
+        for tree in cells:
+            for node in ast.walk(tree):
+                if isinstance(node, ast.ImportFrom):
+                    module = importlib.import_module(node.module)
+                    scope |= {a.asname or a.name: getattr(module, a.name) for a in node.names}
+        found, seen = set(), set(setup)
+        for tree in cells:
+            found |= subscripted(tree) | {t for f in called(tree, scope) for t in tables_read(f, seen)}
+        assert found == set(registry.page_tables(page.stem)), page.name
+        assert page.stem in "".join(ast.unparse(t) for t in cells)  # the page names itself for page_sources
+
+
+def subscripted(tree: ast.AST) -> set[str]:
+    """The registered tables a piece of code subscripts by a literal name (``analysis["codes"]``)."""
+    names = set(registry.names())
+    return {f"{n.slice.value.removesuffix('.csv')}.csv" for n in ast.walk(tree) if isinstance(n, ast.Subscript)
+            and isinstance(n.slice, ast.Constant) and isinstance(n.slice.value, str)
+            and f"{n.slice.value.removesuffix('.csv')}.csv" in names}
+
+
+def called(tree: ast.AST, scope: dict):
+    """The package's functions a piece of code calls (names and ``module.name`` resolved in ``scope``)."""
+    def resolve(node):
+        if isinstance(node, ast.Name):
+            return scope.get(node.id)
+        if isinstance(node, ast.Attribute) and isinstance(base := resolve(node.value), types.ModuleType):
+            return getattr(base, node.attr, None)
+        return None
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and inspect.isfunction(f := resolve(node.func)) and f.__module__.startswith("kyodo_analysis"):
+            yield inspect.unwrap(f)
+
+
+def tables_read(function, seen: set) -> set[str]:
+    """The registered tables ``function`` and the package functions it calls read by a literal name."""
+    if function in seen:
+        return set()
+    seen.add(function)
+    tree = ast.parse(textwrap.dedent(inspect.getsource(function)))
+    return subscripted(tree) | {t for f in called(tree, function.__globals__) for t in tables_read(f, seen)}

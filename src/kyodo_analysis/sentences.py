@@ -16,6 +16,7 @@ import pandas as pd
 
 from .analysis import Analysis
 from .labels import CATEGORY_JA
+from .registry import figure_tables, page_tables
 from .schema import Comparison
 from .stats import ALL_ASPECTS, ALL_GROUPS, group_order, largest, top_with_ties
 from .years import compared_labels
@@ -92,6 +93,22 @@ def outputs_sentence(out_dir: str) -> str:
     return (f"処理の結果は {out_dir} に CSV (items.csv ほか) として書かれています。Excel では同じ表を "
             "kyodo_tables.xlsx で開きます (CSV はデータとして正確に読むためのもので、ダブルクリックでは開きません)。"
             "処理は src/kyodo_analysis/cleaning.py にあります。")
+
+
+def sources_sentence(what: str, names: list[str], out_dir: str) -> str:
+    """Which processed tables ``what`` (a page, a figure) takes its numbers from, as the registry declares
+    them, so that a reader can check each number against its table."""
+    return f"{what}の数は、{out_dir} の {'・'.join(names)} から取っています。" if names else ""
+
+
+def page_sources(page: str, out_dir: str) -> str:
+    """The closing line of a notebook (``page``: its file name without .ipynb)."""
+    return sources_sentence("このページ", page_tables(page), out_dir)
+
+
+def figure_sources(figure: str, by: str, out_dir: str) -> str:
+    """The tables of a figure (its file name without a year's or city's suffix), for its caption."""
+    return sources_sentence("この図", figure_tables(figure, by), out_dir)
 
 
 # ---------------------------------------------------------------- 2.0 words

@@ -21,7 +21,7 @@ from .methods import methods_paragraph
 from .plots import figure_names, source_note
 from .report import items_by_group, normalize_zip
 from .schema import Comparison
-from .sentences import group_name, no_codes_sentence, review_summary, summary_sentences
+from .sentences import figure_sources, group_name, no_codes_sentence, review_summary, summary_sentences
 from .slices import for_year, page_years
 from .stats import group_order
 from .year_sentences import year_change_lines
@@ -91,10 +91,10 @@ def _support_section(doc, summary: pd.DataFrame, comparison: Comparison, group: 
     _table(doc, shown, [3.0, *[13.0 / len(labels)] * len(labels)])
 
 
-def _figure(doc, path: Path, number: int, caption: str, metadata: dict) -> None:
+def _figure(doc, path: Path, number: int, caption: str, metadata: dict, tables: str) -> None:
     doc.add_picture(str(path), width=Cm(16))
     doc.add_paragraph(f"図{number}　{caption}", style="Caption")
-    doc.add_paragraph(source_note(metadata), style="Caption")
+    doc.add_paragraph(" ".join(part for part in (tables, source_note(metadata)) if part), style="Caption")
 
 
 def write_summary(analysis: Analysis, figures: Path, path: str | Path, out_dir: str = "data/processed") -> Path:
@@ -129,7 +129,8 @@ def write_summary(analysis: Analysis, figures: Path, path: str | Path, out_dir: 
         for name, caption in figures_shown(comparison):
             if (figures / f"{name}{suffix}.png").exists():
                 number += 1
-                _figure(doc, figures / f"{name}{suffix}.png", number, caption, part.metadata)
+                _figure(doc, figures / f"{name}{suffix}.png", number, caption, part.metadata,
+                        figure_sources(name, comparison.by, out_dir))
     doc.add_heading("方法", level=1)
     for paragraph in methods:
         doc.add_paragraph(paragraph)

@@ -34,24 +34,29 @@ def figure_names(comparison: Comparison) -> list[str]:
 def sides_figure(analysis) -> Figure:
     """The positive aspect's terms beside the negative one's, or each aspect's distinctive terms when the
     schema marks no sides (the second figure of :func:`figure_specs`)."""
-    _, plot, args = figure_specs(analysis)[1]
+    plot, args = side_spec(analysis)
     return plot(*args)
 
 
+def side_spec(analysis) -> tuple[Callable, tuple]:
+    """(plot function, its arguments) of the second figure: the positive and negative aspects side by side
+    where the schema marks them; otherwise each aspect's distinctive terms against the other aspects."""
+    items, metadata = analysis["items"], analysis.metadata
+    if Comparison.from_metadata(metadata).paired:
+        return plot_effect_vs_limitation, (analysis["keywords"], items, metadata)
+    return plot_distinctive_terms, (analysis["distinctive_aspects"], items, metadata, 6, 1.96, "aspect")
+
+
 def figure_specs(analysis, suffix: str = "") -> list[tuple[str, Callable, tuple]]:
-    """(file name, plot function, its arguments) for every group figure of one analysis. The positive and
-    negative aspects are set side by side where the schema marks them; otherwise each aspect's
-    distinctive terms against the other aspects are shown."""
+    """(file name, plot function, its arguments) for every group figure of one analysis."""
     items, metadata = analysis["items"], analysis.metadata
     comparison = Comparison.from_metadata(metadata)
     names = [name + suffix for name in figure_names(comparison)]
     if items.empty:
         return [(name, plot_note, (name, "この表には項目がありません (図にするものがありません)", metadata)) for name in names]
-    side = ((plot_effect_vs_limitation, (analysis["keywords"], items, metadata)) if comparison.paired else
-            (plot_distinctive_terms, (analysis["distinctive_aspects"], items, metadata, 6, 1.96, "aspect")))
     return [
         (names[0], plot_items_by_aspect, (analysis["programs"], metadata)),
-        (names[1], *side),
+        (names[1], *side_spec(analysis)),
         (names[2], plot_distinctive_terms, (analysis["distinctive_terms"], items, metadata)),
         (names[3], plot_code_heatmap, (analysis["codes"], items, metadata)),
         (names[4], plot_network, (analysis["cooccurrence_nodes"], analysis["cooccurrence_edges"], items, metadata)),
