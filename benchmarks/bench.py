@@ -82,7 +82,8 @@ def floor(texts: list[str]) -> float:
 def whole_analyze(path: Path, out: Path, workers: int = 1) -> dict[str, float]:
     """clean → every table of ``analyze`` (the per-item stages in ``workers`` processes) → CSV and Parquet
     files written: seconds per stage."""
-    from kyodo_analysis.analysis import Stopwatch, analyze_tables, clean_all, write_analysis
+    from kyodo_analysis.analysis import Stopwatch, analyze_tables, clean_all
+    from kyodo_analysis.storage import write_analysis
 
     timings: dict[str, float] = {}
     stage = Stopwatch(timings)

@@ -9,9 +9,9 @@ import sys
 import pandas as pd
 import pytest
 
-from kyodo_analysis.analysis import MAIN_TABLES, load_analysis
 from kyodo_analysis.cli import main
 from kyodo_analysis.kwic import keyword_in_context
+from kyodo_analysis.storage import MAIN_TABLES, load_analysis
 from kyodo_analysis.tables import read_csv
 
 from .conftest import RAW, bundled_raw_dir

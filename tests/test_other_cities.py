@@ -235,8 +235,8 @@ def test_the_settings_file_can_name_the_schema_and_the_groups(tmp_path):
 
 
 def test_a_table_without_support_types_is_one_named_group_also_when_read_back(tmp_path):
-    from kyodo_analysis.analysis import load_analysis
     from kyodo_analysis.report import items_by_group
+    from kyodo_analysis.storage import load_analysis
 
     raw = city_folder(tmp_path, "c")
     status, _, err = cli("analyze", "--raw-dir", str(raw), "--out", str(tmp_path / "out"))

@@ -16,12 +16,14 @@ import pandas as pd
 import pytest
 
 from kyodo_analysis import registry
-from kyodo_analysis.analysis import analyze, load_analysis, parquet_name, read_table_file, write_analysis
-from kyodo_analysis.cli import processed_analysis
+from kyodo_analysis.analysis import analyze
 from kyodo_analysis.manifest import table_files
+from kyodo_analysis.pipeline import processed_analysis
 from kyodo_analysis.registry import Inputs, Output
 from kyodo_analysis.report import write_workbook
 from kyodo_analysis.sentences import page_sources
+from kyodo_analysis.storage import load_analysis, read_table_file, write_analysis
+from kyodo_analysis.tables import parquet_name
 
 from .conftest import RAW, ROOT, bundled_raw_dir
 from .test_other_cities import city_folder

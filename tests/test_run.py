@@ -7,9 +7,9 @@ import re
 import openpyxl
 import pytest
 
-from kyodo_analysis.analysis import MAIN_TABLES, SUPPORT_TABLES
 from kyodo_analysis.report import write_workbook
 from kyodo_analysis.schema import zushi_comparison
+from kyodo_analysis.storage import MAIN_TABLES, SUPPORT_TABLES
 
 from .conftest import ATTACK
 

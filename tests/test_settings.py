@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from kyodo_analysis import analysis
-from kyodo_analysis.analysis import load_analysis, load_or_analyze, write_analysis
+from kyodo_analysis import cache
+from kyodo_analysis.cache import load_or_analyze
+from kyodo_analysis.storage import load_analysis, write_analysis
 
 from .conftest import bundled_raw_dir, cli
 
@@ -31,12 +32,12 @@ def project(tmp_path, monkeypatch) -> Path:
 def analyzed_again(monkeypatch) -> list[bool]:
     """A list that gets an entry each time load_or_analyze analyses instead of reading the processed tables."""
     calls: list[bool] = []
-    original = analysis.analyze_with
+    original = cache.analyze_with
 
     def counting(*args, **kwargs):
         calls.append(True)
         return original(*args, **kwargs)
-    monkeypatch.setattr(analysis, "analyze_with", counting)
+    monkeypatch.setattr(cache, "analyze_with", counting)
     return calls
 
 

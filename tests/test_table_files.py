@@ -10,7 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kyodo_analysis import tables
-from kyodo_analysis.analysis import MAIN_TABLES, SUPPORT_TABLES, TOKEN_TABLES, analyze, load_analysis, write_analysis
+from kyodo_analysis.analysis import analyze
+from kyodo_analysis.storage import MAIN_TABLES, SUPPORT_TABLES, TOKEN_TABLES, load_analysis, write_analysis
 from kyodo_analysis.tables import read_csv, read_parquet
 
 from .conftest import RAW, bundled_raw_dir
@@ -93,7 +94,7 @@ def test_the_package_keeps_its_own_string_storage_with_pyarrow_installed(bundled
 
 
 def test_the_fast_csv_writer_gives_the_reference_bytes_for_every_table(bundled_twice, tmp_path):
-    from kyodo_analysis.analysis import DECIMALS
+    from kyodo_analysis.storage import DECIMALS
 
     analysis = load_analysis(bundled_twice[0])
     for name, frame in analysis.tables.items():

@@ -13,9 +13,10 @@ import shutil
 import pandas as pd
 import pytest
 
-from kyodo_analysis.analysis import analyze, write_analysis
+from kyodo_analysis.analysis import analyze
 from kyodo_analysis.cleaning import clean_table
 from kyodo_analysis.manifest import read_manifest, table_files
+from kyodo_analysis.storage import write_analysis
 from kyodo_analysis.tables import read_csv
 
 from .conftest import NEW_NAME, RAW, ROOT, bundled_raw_dir, cli
@@ -187,7 +188,7 @@ def test_the_year_notebook_says_so_with_one_year(tmp_path):
 
 
 def test_year_pages_name_each_tables_source(two_year_run):
-    from kyodo_analysis.analysis import load_analysis
+    from kyodo_analysis.storage import load_analysis
     from kyodo_analysis.years import table_sources
 
     base, _, _ = two_year_run
@@ -198,8 +199,8 @@ def test_year_pages_name_each_tables_source(two_year_run):
 
 
 def test_the_year_table_names_the_previous_year_on_every_row(two_year_run):
-    from kyodo_analysis.analysis import load_analysis
     from kyodo_analysis.report import term_changes
+    from kyodo_analysis.storage import load_analysis
 
     base, _, _ = two_year_run
     table = term_changes(load_analysis(base / "processed")["keyword_trends"])

@@ -8,7 +8,8 @@ The verbs, each returning a tidy table: ``read_table`` (items) → ``tokenize`` 
 import pandas as _pandas
 
 from ._version import __version__
-from .analysis import Analysis, analyze, check_facts, load_analysis, load_or_analyze
+from .analysis import Analysis, analyze
+from .cache import check_facts, load_or_analyze
 from .cleaning import clean_table, read_table
 from .correspondence import correspondence
 from .errors import InputError
@@ -17,6 +18,7 @@ from .network import cooccurrence
 from .schema import Comparison, load_schema
 from .slices import for_city, for_year, select_year
 from .stats import counts, distinctive_terms, keywords, word_counts
+from .storage import load_analysis
 from .terms import extract_terms, mentions
 from .tokens import tokenize
 from .wordlists import word_lists

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import shlex
 import time
 from collections.abc import Callable, Sequence
@@ -23,27 +22,19 @@ from .curation import candidate_compounds, unknown_words
 from .errors import InputError
 from .evidence import code_evidence
 from .labels import HEADERS, column_labels
-from .manifest import Entry, ManifestRows, resolve_city, resolve_schema, resolve_year, sha256, table_files
+from .manifest import Entry, ManifestRows, resolve_city, resolve_schema, resolve_year, sha256
 from .network import cooccurrence
 from .parallel import item_stages
-from .registry import METADATA, Inputs
+from .registry import Inputs
 from .schema import Comparison, load_schema, merged_aspects
-from .settings import Settings
 from .spelling_variants import synonym_candidates
 from .stats import distinctive_terms, effect_vs_limitation, keywords, word_counts
-from .tables import fits_excel, read_csv, read_parquet, write_tables
+from .tables import output_tables
 from .tokens import dictionary_info
 from .wordlists import word_lists
 from .years import keyword_trends, program_changes
 
 T = TypeVar("T")
-
-# The file names of the registered outputs (registry.py declares each): the eight tables of the data
-# contract, then the supporting tables figures and notebooks read; the token-level tables (one row per
-# morpheme, term or mention) are written as Parquet, and as CSV too while they fit in one Excel sheet.
-MAIN_TABLES = registry.names(main=True)
-SUPPORT_TABLES = registry.names(main=False)
-TOKEN_TABLES = registry.names(token=True)
 
 
 @dataclass
@@ -305,125 +296,3 @@ def network_and_map(term_frame: pd.DataFrame, items: pd.DataFrame, comparison: C
     return {"cooccurrence_nodes.csv": nodes, "cooccurrence_edges.csv": edges, "correspondence_terms.csv": ca_terms,
             "correspondence_groups.csv": ca_groups, "correspondence_inertia.csv": ca_inertia,
             **term_clusters(term_frame[term_frame["item_id"].isin(items["item_id"])])}
-
-
-def metadata_bytes(metadata: dict) -> bytes:
-    return (json.dumps(metadata, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode("utf-8")
-
-
-DECIMALS = 6  # the tables keep unrounded statistics; the files written round them, all alike
-
-
-def parquet_name(name: str) -> str:
-    return name.removesuffix(".csv") + ".parquet"
-
-
-def output_tables(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
-    """The files the tables are written to, by file name: a token-level table as Parquet, and as CSV
-    when it fits in an Excel sheet; every other table as CSV."""
-    files = {}
-    for name, frame in tables.items():
-        token = registry.output(name).token
-        if token:
-            files[parquet_name(name)] = frame
-        if not token or fits_excel(len(frame)):
-            files[name] = frame
-    return files
-
-
-def write_analysis(analysis: Analysis, out_dir: str | Path) -> list[Path]:
-    """Write every table (:func:`output_tables`), its numbers rounded to ``DECIMALS`` places, and
-    ``metadata.json`` to ``out_dir`` (all or nothing)."""
-    rounded = {name: frame.round(DECIMALS) for name, frame in analysis.tables.items()}
-    return write_tables(out_dir, {**output_tables(rounded), METADATA: metadata_bytes(analysis.metadata)})
-
-
-def stored_file(out_dir: Path, name: str) -> Path:
-    """Where a table was written: a token-level table's Parquet file, else its CSV (also for outputs
-    of versions that wrote no Parquet)."""
-    parquet = out_dir / parquet_name(name)
-    return parquet if registry.output(name).token and parquet.exists() else out_dir / name
-
-
-def read_table_file(path: Path, by: str = "support_type") -> pd.DataFrame:
-    """A table written by :func:`write_analysis`, its registered columns of their declared types; ``by``
-    (the compared group's column) is text too."""
-    name = path.name.removesuffix(".parquet") + ".csv" if path.suffix == ".parquet" else path.name
-    frame = read_parquet(path) if path.suffix == ".parquet" else read_csv(path, [*registry.output(name).text_columns, by])
-    return registry.with_declared_types(name, frame)
-
-
-def compared_by(metadata: dict) -> str:
-    """The compared group's column a run's metadata records (the support type for older runs)."""
-    comparison = metadata.get("comparison")
-    return comparison.get("by", "support_type") if isinstance(comparison, dict) else "support_type"
-
-
-def load_analysis(out_dir: str | Path) -> Analysis:
-    """Read the processed tables back (for notebooks and reports) with their metadata: the token-level
-    tables from Parquet, the others from CSV."""
-    out_dir = Path(out_dir)
-    metadata_path = out_dir / METADATA
-    metadata = json.loads(metadata_path.read_text(encoding="utf-8")) if metadata_path.exists() else {}
-    tables = {name: read_table_file(stored_file(out_dir, name), compared_by(metadata)) for name in registry.names()
-              if stored_file(out_dir, name).exists()}
-    return Analysis(tables, metadata)
-
-
-INPUTS = "inputs_sha256"  # metadata: the SHA-256 of everything the tables were made from (Settings.inputs_sha256)
-
-
-def analyze_with(paths: Sequence[str | Path], settings: Settings, workers: int = 1) -> Analysis:
-    """:func:`analyze` with the word lists, rules, schema and groups of ``settings``; the metadata records
-    the SHA-256 of the inputs, which :func:`load_or_analyze` compares."""
-    key = settings.inputs_sha256(paths)
-    result = analyze(paths, schema=settings.schema, **settings.analysis_options(), workers=workers)
-    result.metadata[INPUTS] = key
-    return result
-
-
-def load_or_analyze(processed_dir: str | Path, raw_dir: str | Path,
-                    settings: Settings | dict | str | Path | None = None) -> Analysis:
-    """The processed tables if they were made from the same inputs — raw files, manifest, schemas, word
-    lists, coding rules, settings, package and dictionary (:meth:`Settings.inputs_sha256`) — else a fresh
-    analysis of every raw table in memory (nothing is written): an edited list or rule is analysed again,
-    never shown from stale tables. ``settings``: None for the project's (``kyodo-analysis.toml``, found as
-    the command line finds it: :meth:`Settings.for_project`), a settings file, or a run's settings."""
-    settings = Settings.coerce(settings, raw_dir)
-    paths = table_files(raw_dir)
-    if is_current(processed_dir, settings.inputs_sha256(paths)):
-        return load_analysis(processed_dir)
-    return analyze_with(paths, settings)
-
-
-def is_current(processed_dir: str | Path, key: str) -> bool:
-    """Whether ``processed_dir`` holds every table, made from inputs whose SHA-256 is ``key``."""
-    metadata_path = Path(processed_dir) / METADATA
-    if not metadata_path.exists():
-        return False
-    metadata = json.loads(metadata_path.read_text(encoding="utf-8"))
-    return metadata.get(INPUTS) == key and all(
-        stored_file(Path(processed_dir), name).exists() for name in MAIN_TABLES + SUPPORT_TABLES)
-
-
-def check_facts(analysis: Analysis, expect: dict | None) -> bool:
-    """Assert the key facts of the bundled table (used inside the notebooks, so nbval checks more than
-    "it ran"). The facts are checked only when the analysed raw files are exactly the table they describe
-    (``expect["sha256"]``); with any other data this returns False and checks nothing but consistency."""
-    items, programs = analysis["items"], analysis["programs"]
-    assert programs["n_items"].sum() == len(items), "programs.csv の項目数の合計が items.csv の行数と一致しません"
-    assert set(analysis["terms"]["item_id"]) <= set(items["item_id"]), "terms.csv に items.csv にない項目があります"
-    files = [f["sha256"] for f in analysis.metadata.get("raw_files", [])]
-    if not expect or files != [expect.get("sha256")]:
-        return False
-    if "items" in expect:
-        assert len(items) == expect["items"], f"項目数が {len(items)} 件です (期待: {expect['items']})"
-    if "programs" in expect:
-        assert len(programs) == expect["programs"], f"事業数が {len(programs)} 件です (期待: {expect['programs']})"
-    if "support_types" in expect:
-        found = list(dict.fromkeys(programs["support_type"]))
-        assert found == expect["support_types"], f"区分が {found} です (期待: {expect['support_types']})"
-    if "items_by_support_type_and_aspect" in expect:
-        found = {f"{s}・{a}": int(n) for (s, a), n in items.groupby(["support_type", "aspect"]).size().items()}
-        assert found == expect["items_by_support_type_and_aspect"], f"区分×観点の項目数が違います: {found}"
-    return True

@@ -94,6 +94,23 @@ def fits_excel(rows: int) -> bool:
     return rows + 1 <= EXCEL_ROWS
 
 
+def parquet_name(name: str) -> str:
+    return name.removesuffix(".csv") + ".parquet"
+
+
+def output_tables(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """The files the tables are written to, by file name: a token-level table as Parquet, and as CSV
+    when it fits in an Excel sheet; every other table as CSV."""
+    files = {}
+    for name, frame in tables.items():
+        token = output(name).token
+        if token:
+            files[parquet_name(name)] = frame
+        if not token or fits_excel(len(frame)):
+            files[name] = frame
+    return files
+
+
 def write_parquet(frame: pd.DataFrame, path: Path) -> None:
     """A table as Parquet (pyarrow, snappy): the same rows and values as its CSV, read back in pandas,
     R (arrow), DuckDB or Polars — an empty text is missing, as in the CSV. No time stamp in the file:

@@ -1,0 +1,278 @@
+"""The commands that read tables and print or write what they find: ``clean``, ``validate``, ``manifest
+add``, ``analyze``, ``kwic`` and ``related``; and what every command shares (warnings, the raw and output
+folders)."""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+
+import pandas as pd
+
+from .analysis import clean_all, combined, comparison_of
+from .cache import analyze_with
+from .cleaning import Table
+from .coding import code_items, read_rules
+from .errors import InputError, os_error
+from .kwic import keyword_in_context
+from .labels import year_label
+from .manifest import (
+    ManifestRows,
+    add_to_manifest,
+    check_checksums,
+    check_year,
+    entry_for,
+    entry_warnings,
+    resolve_city,
+    resolve_year,
+    schema_for_new_row,
+    table_files,
+    year_from_name,
+)
+from .outputs import check_folder, generation
+from .parallel import available_cores
+from .related import related_lines, related_words, shared_contexts, top_related
+from .sentences import program_label
+from .storage import write_analysis
+from .tables import write_tables
+from .terms import extract_terms, spellings, terms_and_mentions
+from .tokens import tokenize
+from .wordlists import word_lists
+from .years import program_changes, program_report
+
+
+def summary_lines(table: Table) -> list[str]:
+    """What a table holds, for a person deciding whether to trust it."""
+    programs, items, aspects = table.programs, table.items, table.schema.aspects
+    city = f", 市町村 {table.city}" if table.city else ""
+    read_as = (f"Excel のシート {table.encoding.removeprefix('xlsx:')}" if table.encoding.startswith("xlsx:")
+               else f"文字コード {table.encoding}")
+    lines = [f"{table.path}: {read_as}, {year_label(table.year)}{city}, "
+             f"事業 {len(programs)} 件, 項目 {len(items)} 件 (スキーマ: {table.schema.source})"]
+    if "support_type" in table.schema.columns:
+        label = table.schema.columns["support_type"][0]
+        per_type = programs.groupby("support_type", sort=False).size()
+        lines.append(f"  {label}ごとの事業数: " + ", ".join(f"{k} {v}" for k, v in per_type.items()))
+        counts = items.groupby(["support_type", "aspect"], sort=False).size()
+        for support in per_type.index:
+            cells = ", ".join(f"{a.label} {counts.get((support, a.key), 0)}" for a in aspects)
+            lines.append(f"  {support} の項目数: {cells}")
+    lines.append("  観点ごとの項目数: " + ", ".join(
+        f"{a.label}({a.key}) {int((items['aspect'] == a.key).sum())}" for a in aspects))
+    for key, headers in table.schema.attributes.items():
+        values = programs[key].value_counts(dropna=False, sort=False)
+        lines.append(f"  {headers[0]}({key}): " + ", ".join(f"{'空欄' if pd.isna(v) else v} {n}" for v, n in values.items()))
+    empty = [f"NO {r.program_no} {a.label}" for r in programs.itertuples() for a in aspects
+             if not pd.isna(getattr(r, f"n_{a.key}")) and getattr(r, f"n_{a.key}") == 0]  # NA: the table has no such column
+    if empty:
+        lines.append("  空のセル: " + ", ".join(empty))
+    if table.synonyms:
+        lines.append("  別名で読んだ見出し: " + ", ".join(table.synonyms))
+    lines += [f"  警告: {w}" for w in table.warnings]
+    return lines
+
+
+def print_warnings(warnings: Iterable[str]) -> None:
+    for warning in warnings:
+        print(f"警告: {warning}", file=sys.stderr)
+
+
+def print_warning(warning: str) -> None:
+    print_warnings([warning])
+
+
+RAW_TEXT_TABLES = ("items.csv", "programs.csv", "cleaning_log.csv")
+
+
+def formula_warning(tables: dict[str, pd.DataFrame]) -> list[str]:
+    """A warning when text from the raw tables starts as an Excel formula would (= + - @): the CSVs keep
+    it exact for pandas and R, and Excel would evaluate it if the CSV were opened by double-clicking."""
+    found = {}
+    for name in RAW_TEXT_TABLES:
+        frame = tables.get(name)
+        for column in [] if frame is None else [c for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c])]:
+            text = frame[column].dropna().astype(str)
+            found[name] = found.get(name, 0) + int((text.str.len().gt(1) & text.str[0].isin(list("=+-@"))).sum())
+    shown = [f"{name} {n} セル" for name, n in found.items() if n]
+    if not shown:
+        return []
+    return [f"= + - @ で始まる文字のセルがあります ({', '.join(shown)})。CSV は pandas や R 用の正確なデータです。"
+            "Excel で見るときは reports/kyodo_tables.xlsx (文字は文字のまま) を開くか、Excel の「データ」→"
+            "「テキストまたは CSV から」で読み込んでください (ダブルクリックで開くと数式として扱われます)。"]
+
+
+def cmd_clean(args: argparse.Namespace) -> int:
+    check_year(args.year)
+    # An input's folder is a raw folder: never the output folder, nor holding it when it has a manifest.
+    folders = {Path(p).parent for p in args.raw}
+    check_folder(args.out)
+    if Path(args.out).resolve() in {f.resolve() for f in folders}:
+        output_folder(args.out, Path(args.out))
+    output_folder(args.out, *(f for f in folders if (f / "manifest.csv").exists()))
+    tables = clean_all(args.raw, args.year, args.schema, args.sheet)
+    print_warnings(w for t in tables for w in t.warnings)
+    frames = combined(tables)
+    print_warnings(formula_warning(frames))
+    with generation(args.out, warn=print_warning) as staging:
+        names = [p.name for p in write_tables(staging, frames)]
+    n_items = sum(len(t.items) for t in tables)
+    print(f"{len(tables)} 表, 項目 {n_items} 件 → " + ", ".join(str(Path(args.out) / n) for n in names))
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    check_year(args.year)
+    for table in clean_all(args.raw, args.year, args.schema, args.sheet):
+        print("\n".join(summary_lines(table) + comparison_lines(table, args.schema)))
+    return 0
+
+
+def comparison_lines(table: Table, schema: str | None) -> list[str]:
+    """How a table differs from the same city's earlier tables in the same directory (another city's table
+    is never its earlier year; tables without a city in the manifest are one unknown city)."""
+    if table.year is None:
+        return ["  前年度との比較: 年度が不明なので比較しません (--year か manifest.csv で年度を与えてください)"]
+    year = table.year
+    earlier: dict[int, list[Path]] = {}
+    yearless = []
+    rows = ManifestRows()
+    for path in table_files(table.path.parent):
+        if path.resolve() == table.path.resolve() or resolve_city(path, rows) != table.city:
+            continue
+        other = resolve_year(path, rows=rows)
+        if other is None:
+            yearless.append(path.name)
+        elif other < year:
+            earlier.setdefault(other, []).append(path)
+    lines = []
+    if yearless:
+        lines.append(f"  年度の分からない表があります: {', '.join(yearless)} (比べられません。"
+                     f"kyodo-analysis manifest add {shlex.quote(str(table.path.parent / yearless[0]))} --year 西暦 "
+                     "で年度を登録してください。"
+                     "登録しないと analyze と run は止まります)")
+    if not earlier:
+        whose = f"{table.city}の" if table.city else "同じ市町村の"
+        return [*lines, f"  前年度との比較: {whose}{year}年度より前の年度の分かる表が {table.path.parent} にありません"]
+    try:
+        previous = clean_all(sorted(p for paths in earlier.values() for p in paths), schema_path=schema)
+    except InputError as exc:
+        return [*lines, f"  前年度との比較: 前の年度の表を読めませんでした ({exc.message})"]
+    last = max(earlier)
+    frames = combined([t for t in previous if t.year == last] + [table])
+    lines.append(f"  {last}年度との比較 ({', '.join(p.name for p in earlier[last])}):")
+    seen = set(pd.concat([t.programs for t in previous])["support_type"])
+    new_types = [s for s in dict.fromkeys(table.programs["support_type"]) if s not in seen]
+    if new_types:
+        lines.append("    これまでにない区分: " + ", ".join(new_types))
+    changes = program_changes(frames["programs.csv"], frames["items.csv"])
+    found = program_report(changes, year)
+    lines += [f"    {line}" for line in found] or ["    事業の追加・削除・名称変更はありません"]
+    return lines
+
+
+def cmd_manifest_add(args: argparse.Namespace) -> int:
+    path = Path(args.file)
+    check_year(args.year, path)
+    if not path.is_file():
+        raise InputError(path, "ファイルがありません。", hint="先に表のファイルを data/raw/ に保存してください。")
+    # A file that does not clean never enters the manifest; a new row is read with the last row's schema.
+    known = entry_for(path) is not None
+    schema = args.schema or (None if known else schema_for_new_row(path, args.city))
+    table = clean_all([path], args.year if args.year is not None else year_from_name(path.stem), schema, args.sheet)[0]
+    entry, replaced = add_to_manifest(path, args.year, args.city, args.title, args.source, args.schema)
+    print(f"{path.parent / 'manifest.csv'}: {entry.file} を{'更新' if replaced else '追加'}しました "
+          f"({year_label(entry.fiscal_year or None)}, 事業 {len(table.programs)} 件, 項目 {len(table.items)} 件, "
+          f"sha256 {entry.sha256[:12]}…)")
+    print_warnings(entry_warnings(path, entry))
+    return 0
+
+
+def raw_paths(raw_dir: str | Path) -> list[Path]:
+    """The tables of a raw folder, each checked against the SHA-256 the manifest records for it."""
+    paths = table_files(raw_dir)
+    if not paths:
+        raise InputError(raw_dir, "表のファイルがありません。", hint="data/raw/ に表と manifest.csv を置いてください。")
+    check_checksums(raw_dir)
+    return paths
+
+
+PROJECT_RAW = Path("data/raw")
+
+
+def output_folder(out: str | Path, *raw_dirs: str | Path) -> Path:
+    """An output folder that is a folder (or will be) and is neither, nor inside, a raw folder — the
+    project's (data/raw) or any of the run's — compared as resolved paths (links followed): raw data is
+    never written to."""
+    out = check_folder(out)
+    try:
+        target = out.resolve()
+        for raw_dir in [PROJECT_RAW, *raw_dirs]:
+            raw = Path(raw_dir).resolve()
+            if target == raw or raw in target.parents:
+                raise InputError(out, f"出力先が生データのフォルダ ({raw_dir}) {'' if target == raw else 'の中'}です。"
+                                 "生データのフォルダには何も書き込みません。",
+                                 hint="--out / --reports には data/processed や reports のような別のフォルダを指定してください。")
+    except OSError as error:
+        raise os_error(out, error) from None
+    return out
+
+
+def cmd_analyze(args: argparse.Namespace) -> int:
+    output_folder(args.out, args.raw_dir)
+    result = analyze_with(raw_paths(args.raw_dir), args.project, workers=available_cores())
+    print_warnings([*result.warnings, *formula_warning(result.tables)])
+    with generation(args.out, warn=print_warning) as staging:
+        written = write_analysis(result, staging)
+    print(f"項目 {len(result['items'])} 件, 語 {len(result['terms'])} 件 → {args.out}/ ({len(written)} ファイル)")
+    return 0
+
+
+def cmd_kwic(args: argparse.Namespace) -> int:
+    tables = clean_all(raw_paths(args.raw_dir), schema_path=args.schema)
+    items, comparison = combined(tables)["items.csv"], comparison_of(tables, args.by)
+    token_frame = tokenize(items)
+    term_frame = extract_terms(token_frame, word_lists(args.forced, args.stop, args.synonyms))
+    lines = keyword_in_context(args.term, items, token_frame, term_frame, window=args.window, by=comparison.by)
+    if lines.empty:
+        containing = sorted({t for t in term_frame["term"].tolist() if args.term in t})
+        hint = f" この語を含む抽出語: {', '.join(containing[:20])}" if containing else ""
+        print(f"「{args.term}」は抽出語にありません (terms.csv の term と同じ表記で指定してください)。{hint}",
+              file=sys.stderr)
+        return 1
+    for row in lines.itertuples(index=False):
+        city = f"{row.city} | " if "city" in lines.columns and comparison.by != "city" else ""
+        print(f"{city}{year_label(row.year)} | {getattr(row, comparison.by)} | "
+              f"{program_label(row.program_no, row.program, comparison)} | "
+              f"{comparison.label(row.aspect)} | {row.left}【{row.term}】{row.right}")
+    print(f"{len(lines)} 件", file=sys.stderr)
+    return 0
+
+
+def cmd_related(args: argparse.Namespace) -> int:
+    tables = clean_all(raw_paths(args.raw_dir), schema_path=args.schema)
+    items, comparison = combined(tables)["items.csv"], comparison_of(tables, args.by)
+    lists = word_lists(args.forced, args.stop, args.synonyms)
+    token_frame = tokenize(items)
+    words = spellings(token_frame)
+    term_frame, mention_frame = terms_and_mentions(token_frame, lists, words)
+    item_codes = code_items(read_rules(args.codes)[0], items, term_frame, mention_frame) if args.code else None
+    related = related_words(args.target, items, term_frame, mention_frame, item_codes, code=args.code)
+    if related.empty:
+        what = "コード" if args.code else "語"
+        print(f"{what}「{args.target}」と同じ項目に出てくる語はありません"
+              " (抽出語・複合語の中の語・コード名と同じ表記で指定してください)。", file=sys.stderr)
+        return 1
+    top, omitted = top_related(related, args.top)
+    print("\n".join(related_lines(top, omitted)))
+    if args.with_word:
+        lines = shared_contexts(related, args.with_word, items, token_frame, term_frame, args.window, comparison.by)
+        print(f"\n「{args.target}」と「{args.with_word}」の両方がある項目の KWIC ({len(lines)} 件):")
+        for row in lines.itertuples(index=False):
+            print(f"{year_label(row.year)} | {getattr(row, comparison.by)} | "
+                  f"{program_label(row.program_no, row.program, comparison)} | "
+                  f"{comparison.label(row.aspect)} | {row.left}【{row.term}】{row.right}")
+    print(f"{len(related)} 語 (表示 {len(top)} 語)", file=sys.stderr)
+    return 0

@@ -1,0 +1,152 @@
+"""The main job: ``run`` (clean → analyze → figures → Excel → Word → notebooks' HTML, published as one
+generation) and ``report`` (the reports of processed tables already written)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import TypeVar
+
+import pandas as pd
+
+from .analysis import Analysis, Stopwatch, analyze_tables, clean_all
+from .cache import INPUTS
+from .commands import formula_warning, output_folder, print_warning, print_warnings, raw_paths
+from .errors import InputError
+from .outputs import generation, generations, settle
+from .parallel import available_cores
+from .registry import names
+from .slices import for_year, page_years
+from .storage import compared_by, read_table_file, stored_file, write_analysis
+from .years import year_cities
+
+T = TypeVar("T")
+
+
+def _stage(name: str, action: Callable[[], T]) -> T:
+    """Run one stage of the main job and print one progress line with its time."""
+    timings: dict[str, float] = {}
+    result = Stopwatch(timings)(name, action)
+    print(f"[{name}] {timings[name]:.1f} 秒", flush=True)
+    return result
+
+
+NOTEBOOKS = ["1.0-cleaning.ipynb", "2.0-keywords.ipynb", "3.0-support-types.ipynb", "5.0-summary.ipynb"]
+YEAR_NOTEBOOK = "4.0-year-over-year.ipynb"
+
+
+def shown_path(path: Path) -> str:
+    """A folder as the reader of a report knows it: relative to where the run was started when it lies
+    there (data/processed), else as it was given on the command line."""
+    resolved, here = Path(path).resolve(), Path.cwd().resolve()
+    return resolved.relative_to(here).as_posix() if resolved.is_relative_to(here) else Path(path).as_posix()
+
+
+def report_stages(analysis: Analysis, args: argparse.Namespace, reports: Path, data_dir: Path) -> None:
+    """figures → Excel workbook → every notebook executed (reading ``data_dir``) and rendered to HTML,
+    all into ``reports`` (a run's staging folder).
+
+    With several years, the support-type figures and notebooks 1.0–3.0 are made once per year
+    (names end in _YYYY), and the year-over-year figures and notebook 4.0 compare them.
+    """
+    # matplotlib, openpyxl and python-docx load only for the commands that draw or write reports (about a
+    # second): validate, kwic and manifest start without them
+    from .plots import draw_figures, figure_specs, year_figure_specs
+    from .report import write_workbook
+    from .wordreport import write_summary
+
+    notebooks = Path(args.notebooks)
+    missing = [n for n in [*NOTEBOOKS, YEAR_NOTEBOOK] if not (notebooks / n).exists()]
+    if missing:
+        raise InputError(notebooks, f"ノートブックがありません: {', '.join(missing)}",
+                         hint="リポジトリの最上位で実行するか、--notebooks で notebooks/ の場所を指定してください。")
+    per_year = page_years(analysis)
+
+    def figures() -> None:
+        specs = [spec for year in per_year for spec in figure_specs(
+            for_year(analysis, year), "" if year is None else f"_{year}")]
+        draw_figures(specs + year_figure_specs(analysis), reports / "figures", analysis.metadata, min(2, os.cpu_count() or 1))
+    _stage("figures", figures)
+    _stage("workbook", lambda: write_workbook(analysis, reports / "kyodo_tables.xlsx"))
+    _stage("word", lambda: write_summary(analysis, reports / "figures", reports / "kyodo_summary.docx",
+                                         shown_path(Path(args.out))))
+    # Paths relative to the notebooks' folder, where the kernel runs: no absolute path ends up in a report.
+    parameters = {"DATA_DIR": os.path.relpath(data_dir.resolve(), notebooks.resolve()),
+                  "RAW_DIR": os.path.relpath(Path(args.raw_dir).resolve(), notebooks.resolve()), "YEAR": None,
+                  "OUT_DIR": shown_path(Path(args.out)),  # the final folder, not the staging one
+                  # the run's settings (None for `report`: the project's), so the notebooks read its tables
+                  "SETTINGS": args.project.as_dict() if hasattr(args, "project") else None}
+    jobs = [(notebooks / name, reports / name.replace(".ipynb", ".html" if year is None else f"_{year}.html"),
+             {**parameters, "YEAR": year}) for year in per_year for name in NOTEBOOKS]
+    comparable = year_cities(analysis["items"])  # years are compared within a city: one page per such city
+    jobs += [(notebooks / YEAR_NOTEBOOK, reports / YEAR_NOTEBOOK.replace(".ipynb", f"_{city}.html" if len(comparable) > 1
+                                                                         else ".html"), {**parameters, "CITY": city})
+             for city in comparable or [None]]
+    from .report import render_notebooks  # nbclient: only when notebooks run
+
+    _stage("notebooks", lambda: render_notebooks(jobs, workers=min(2, os.cpu_count() or 1)))
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    output_folder(args.out, args.raw_dir)
+    output_folder(args.reports, args.raw_dir)
+    paths = raw_paths(args.raw_dir)
+    key = args.project.inputs_sha256(paths)
+    cleaned = _stage("clean", lambda: clean_all(paths, schema_path=args.project.schema))
+    print_warnings(w for t in cleaned for w in t.warnings)
+    # Tables and reports are one generation: published together, or not at all.
+    with generations(args.out, args.reports, warn=print_warning) as (processed, reports):
+        def analyze_and_write() -> Analysis:
+            result = analyze_tables(cleaned, **args.project.analysis_options(), workers=available_cores())
+            result.metadata[INPUTS] = key
+            write_analysis(result, processed)
+            return result
+        result = _stage("analyze", analyze_and_write)
+        print_warnings([*result.warnings[sum(len(t.warnings) for t in cleaned):], *formula_warning(result.tables)])
+        report_stages(result, args, reports, processed)
+    return 0
+
+
+REMAKE = "kyodo-analysis analyze (か run) で処理済みの表を作り直してください。"
+
+
+def processed_analysis(folder: Path) -> Analysis:
+    """The processed tables of ``folder`` for ``report``, each checked against what ``metadata.json``
+    records of it (its columns and number of rows): a damaged or hand-edited table is named, not met
+    later as a traceback."""
+    path = folder / "metadata.json"
+    if not path.is_file():
+        raise InputError(folder, "処理済みの表がありません。", hint="先に kyodo-analysis analyze か run を実行してください。")
+    try:
+        metadata = json.loads(path.read_text(encoding="utf-8"))
+        recorded = metadata["tables"]
+        if not isinstance(recorded, dict):
+            raise TypeError
+    except (ValueError, KeyError, TypeError):
+        raise InputError(path, "metadata.json を読めません (JSON でないか、表の記録がありません)。", hint=REMAKE) from None
+    tables = {}
+    for name in names():  # every registered table
+        table = stored_file(folder, name)  # a token-level table from its Parquet file
+        if not table.is_file():
+            raise InputError(table, "処理済みの表がないか、ファイルではありません。", hint=REMAKE)
+        try:
+            frame = read_table_file(table, compared_by(metadata))
+        except (ValueError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as error:
+            raise InputError(table, f"処理済みの表を読めません ({type(error).__name__})。", hint=REMAKE) from None
+        spec = recorded.get(name)
+        if not isinstance(spec, dict) or spec.get("columns") != list(frame.columns) or spec.get("rows") != len(frame):
+            raise InputError(table, "metadata.json の記録と列か行の数が違います (壊れたか、手で編集されています)。", hint=REMAKE)
+        tables[name] = frame
+    return Analysis(tables, metadata)
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    output_folder(args.reports, args.raw_dir)
+    print_warnings(settle(args.out))  # a run killed while publishing the tables: one whole generation first
+    analysis = processed_analysis(Path(args.out))
+    with generation(args.reports, warn=print_warning) as reports:
+        report_stages(analysis, args, reports, Path(args.out))
+    return 0
