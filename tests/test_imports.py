@@ -101,3 +101,10 @@ def test_no_function_is_over_sixty_lines():
             for path in PACKAGE.rglob("*.py") for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
             if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.end_lineno - node.lineno + 1 > 60]
     assert long == []
+
+
+def test_no_module_is_over_four_hundred_lines():
+    """One job per module: a module that grows past about 400 lines is split by stage."""
+    long = [f"{path.relative_to(PACKAGE)} ({n})" for path in PACKAGE.rglob("*.py")
+            if (n := len(path.read_text(encoding="utf-8").splitlines())) > 400]
+    assert long == []

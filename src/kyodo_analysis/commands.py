@@ -32,11 +32,11 @@ from .manifest import (
     table_files,
     year_from_name,
 )
-from .outputs import check_folder, generation
+from .outputs import check_folder, check_targets, generation
 from .parallel import available_cores
 from .related import related_lines, related_words, shared_contexts, top_related
 from .sentences import program_label
-from .storage import write_analysis
+from .storage import stored_names, write_analysis
 from .tables import write_tables
 from .terms import extract_terms, spellings, terms_and_mentions
 from .tokens import tokenize
@@ -221,7 +221,7 @@ def output_folder(out: str | Path, *raw_dirs: str | Path) -> Path:
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:
-    output_folder(args.out, args.raw_dir)
+    check_targets(output_folder(args.out, args.raw_dir), stored_names())  # before the work, as publishing would
     result = analyze_with(raw_paths(args.raw_dir), args.project, workers=available_cores())
     print_warnings([*result.warnings, *formula_warning(result.tables)])
     with generation(args.out, warn=print_warning) as staging:

@@ -35,7 +35,7 @@ import signal
 import tempfile
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path, PurePosixPath
 
 from .errors import CLOSE_IT, InputError, os_error
@@ -129,6 +129,21 @@ def _write_json(path: Path, data: dict) -> None:
     os.replace(tmp, path)
 
 
+def check_targets(folder: Path, names: Iterable[str]) -> None:
+    """Refuse the outputs ``names`` (paths relative to ``folder``; a folder's ends in ``/``) where a folder
+    stands in place of a file or a file in place of a folder — at publishing, and before a run begins, for
+    the names known then."""
+    for name in names:
+        target = folder / name
+        for parent in [*list(PurePosixPath(name).parents)[:-1], *([name.rstrip("/")] if name.endswith("/") else [])]:
+            if (folder / parent).exists() and not (folder / parent).is_dir():
+                raise InputError(folder / parent, "フォルダがあるべき場所がファイルです。",
+                                 hint="そのファイルを移すか消してから、もう一度実行してください。")
+        if not name.endswith("/") and target.is_dir() and not target.is_symlink():
+            raise InputError(target, "出力のファイルを書く場所がフォルダです。",
+                             hint="そのフォルダを移すか消してから、もう一度実行してください。")
+
+
 def _files(staging: Path) -> list[str]:
     return sorted(p.relative_to(staging).as_posix() for p in staging.rglob("*") if p.is_file() or p.is_symlink())
 
@@ -158,15 +173,7 @@ class _Plan:
     def check(self) -> None:
         """Everything that can be known before the first rename: targets that are folders, parents that
         are files, a folder that cannot be written."""
-        for name in self.new:
-            target = self.folder / name
-            for parent in list(PurePosixPath(name).parents)[:-1]:
-                if (self.folder / parent).exists() and not (self.folder / parent).is_dir():
-                    raise InputError(self.folder / parent, "フォルダがあるべき場所がファイルです。",
-                                     hint="そのファイルを移すか消してから、もう一度実行してください。")
-            if target.is_dir() and not target.is_symlink():
-                raise InputError(target, "出力のファイルを書く場所がフォルダです。",
-                                 hint="そのフォルダを移すか消してから、もう一度実行してください。")
+        check_targets(self.folder, self.new)
         if not os.access(self.folder, os.W_OK | os.X_OK):
             raise InputError(self.folder, "出力先のフォルダに書き込めません。",
                              hint="フォルダのアクセス権を確かめるか、--out / --reports に別のフォルダを指定してください。")

@@ -16,11 +16,11 @@ from .analysis import Analysis, Stopwatch, analyze_tables, clean_all
 from .cache import INPUTS
 from .commands import formula_warning, output_folder, print_warning, print_warnings, raw_paths
 from .errors import InputError
-from .outputs import generation, generations, settle
+from .outputs import check_targets, generation, generations, settle
 from .parallel import available_cores
 from .registry import names
 from .slices import for_year, page_years
-from .storage import compared_by, read_table_file, stored_file, write_analysis
+from .storage import compared_by, read_table_file, stored_file, stored_names, write_analysis
 from .years import year_cities
 
 T = TypeVar("T")
@@ -36,6 +36,15 @@ def _stage(name: str, action: Callable[[], T]) -> T:
 
 NOTEBOOKS = ["1.0-cleaning.ipynb", "2.0-keywords.ipynb", "3.0-support-types.ipynb", "5.0-summary.ipynb"]
 YEAR_NOTEBOOK = "4.0-year-over-year.ipynb"
+FIGURES, WORKBOOK, SUMMARY = "figures", "kyodo_tables.xlsx", "kyodo_summary.docx"  # in the reports folder
+
+
+def check_reports_folder(reports: Path) -> None:
+    """Before any work: the reports known in advance can be written where they go (no folder standing where
+    the workbook, the Word summary or a page goes; no file where the figures' folder goes). Publishing
+    checks every file again."""
+    pages = [name.replace(".ipynb", ".html") for name in [*NOTEBOOKS, YEAR_NOTEBOOK]]
+    check_targets(reports, [f"{FIGURES}/", WORKBOOK, SUMMARY, *pages])
 
 
 def shown_path(path: Path) -> str:
@@ -68,10 +77,10 @@ def report_stages(analysis: Analysis, args: argparse.Namespace, reports: Path, d
     def figures() -> None:
         specs = [spec for year in per_year for spec in figure_specs(
             for_year(analysis, year), "" if year is None else f"_{year}")]
-        draw_figures(specs + year_figure_specs(analysis), reports / "figures", analysis.metadata, min(2, os.cpu_count() or 1))
+        draw_figures(specs + year_figure_specs(analysis), reports / FIGURES, analysis.metadata, min(2, os.cpu_count() or 1))
     _stage("figures", figures)
-    _stage("workbook", lambda: write_workbook(analysis, reports / "kyodo_tables.xlsx"))
-    _stage("word", lambda: write_summary(analysis, reports / "figures", reports / "kyodo_summary.docx",
+    _stage("workbook", lambda: write_workbook(analysis, reports / WORKBOOK))
+    _stage("word", lambda: write_summary(analysis, reports / FIGURES, reports / SUMMARY,
                                          shown_path(Path(args.out))))
     # Paths relative to the notebooks' folder, where the kernel runs: no absolute path ends up in a report.
     parameters = {"DATA_DIR": os.path.relpath(data_dir.resolve(), notebooks.resolve()),
@@ -91,8 +100,8 @@ def report_stages(analysis: Analysis, args: argparse.Namespace, reports: Path, d
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    output_folder(args.out, args.raw_dir)
-    output_folder(args.reports, args.raw_dir)
+    check_targets(output_folder(args.out, args.raw_dir), stored_names())  # before the work, as publishing would
+    check_reports_folder(output_folder(args.reports, args.raw_dir))
     paths = raw_paths(args.raw_dir)
     key = args.project.inputs_sha256(paths)
     cleaned = _stage("clean", lambda: clean_all(paths, schema_path=args.project.schema))
@@ -144,7 +153,7 @@ def processed_analysis(folder: Path) -> Analysis:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    output_folder(args.reports, args.raw_dir)
+    check_reports_folder(output_folder(args.reports, args.raw_dir))
     print_warnings(settle(args.out))  # a run killed while publishing the tables: one whole generation first
     analysis = processed_analysis(Path(args.out))
     with generation(args.reports, warn=print_warning) as reports:

@@ -21,6 +21,11 @@ SUPPORT_TABLES = registry.names(main=False)
 TOKEN_TABLES = registry.names(token=True)
 
 
+def stored_names() -> list[str]:
+    """Every file a processed folder of this version can hold (token-level tables in both forms)."""
+    return [*registry.names(), *(parquet_name(name) for name in TOKEN_TABLES), METADATA]
+
+
 def metadata_bytes(metadata: dict) -> bytes:
     return (json.dumps(metadata, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode("utf-8")
 
