@@ -378,6 +378,7 @@ def test_kwic_names_the_city_when_there_are_several(tmp_path):
     assert status == 0 and "架空市A | 2024年度 | 架空市A" not in lines and lines.startswith("2024年度 | 架空市A | ")
 
 
+@pytest.mark.parametrize("key, min_p", [("a", 0.2), ("b", 0.2), ("c", None)])
 def test_each_city_alone_is_described_and_never_tested(tmp_path, key, min_p):
     """5 programs in groups of 2 / 2 / 1: at best 1 of C(5, 1) = 5 labellings (the one coded program in the
     group of one) — already 0.2 before any correction; C's one group (区分なし) has nothing to test. The
