@@ -70,6 +70,9 @@ CLEANING, KEYWORDS, GROUPS, YEARS, SUMMARY = "1.0-cleaning", "2.0-keywords", "3.
     "5.0-summary"  # the notebooks (pages), by file name without .ipynb
 ALL_PAGES = (CLEANING, KEYWORDS, GROUPS, YEARS, SUMMARY)
 SIDE_FIGURES = ("effect_vs_limitation_terms_by_{by}", "distinctive_terms_by_aspect")  # the schema decides which
+# The reports for curating the word lists cover every table analysed together, since the word lists are the
+# project's, shared by every year and city: a year's or a city's part keeps them whole, and says so.
+CURATION = MappingProxyType({"year": "whole", "city": "whole"})
 REMADE = MappingProxyType({"year": "recomputed", "city": "recomputed"})  # the network, map and clusters of a part's own terms
 
 OUTPUTS: tuple[Output, ...] = (
@@ -116,8 +119,8 @@ OUTPUTS: tuple[Output, ...] = (
            "year:i term:s programs:i programs_effect:i programs_limitation:i programs_both:i items_effect:i "
            "items_limitation:i", grouped=True, pages=(GROUPS,)),
     Output("item_codes.csv", "codes", "item_id:s code:s negated:b", pages=(KEYWORDS, GROUPS, SUMMARY)),
-    Output("unknown_words.csv", "counts", "surface:s n:i n_items:i example_item_id:s", year="whole", pages=(KEYWORDS,)),
-    Output("candidate_compounds.csv", "counts", "candidate:s kind:s n:i n_items:i", year="whole", pages=(KEYWORDS,)),
+    Output("unknown_words.csv", "counts", "surface:s n:i n_items:i example_item_id:s", **CURATION, pages=(KEYWORDS,)),
+    Output("candidate_compounds.csv", "counts", "candidate:s kind:s n:i n_items:i", **CURATION, pages=(KEYWORDS,)),
     Output("cooccurrence_nodes.csv", "network_and_ca",
            "node:s kind:s n_units:i community:i x:f y:f community_louvain:i degree_centrality:f betweenness:f",
            **REMADE, figures=("cooccurrence_network",), pages=(GROUPS,)),
@@ -151,7 +154,7 @@ OUTPUTS: tuple[Output, ...] = (
     Output("mds_axes.csv", "network_and_ca", "axis:s eigenvalue:f share:f", **REMADE, figures=("term_mds_map",)),
     Output("synonym_candidates.csv", "counts",
            "kind:s word:s variant:s reading:s n_items_word:i n_items_variant:i status:s synonyms_line:s "
-           "items_word:s items_variant:s", year="whole", pages=(KEYWORDS,)),
+           "items_word:s items_variant:s", **CURATION, pages=(KEYWORDS,)),
     Output("code_evidence.csv", "codes",
            "item_id:s year:i program_no:i program:s aspect:s code:s word:s found_as:s term:s negated:b "
            "condition:s"),
