@@ -1,14 +1,10 @@
 """The per-item stages on every core: tokens, terms and mentions of chunks of items in worker processes.
 
-An item's tokens are a function of that item alone, and so are its terms and mentions once the
-spelling each token is counted by is known. Items are cut into chunks of consecutive rows, each chunk
-goes to a worker process (one tagger each), and the results are concatenated in item order: the same
-tables as :func:`serial_item_stages`, which is the reference (tests hold the two equal). Token and term
-numbers are per item, so nothing needs renumbering.
-
-Today the spelling a token is counted by (:func:`terms.spellings`) is chosen over the whole table, so
-it runs once in this process between the two parallel phases: tokens, then terms and mentions. Should
-it become a function of the token alone, the two phases can become one.
+An item's tokens, terms and mentions are a function of that item alone (the spelling a token is counted
+by is a function of the token: :func:`terms.spellings`). Items are cut into chunks of consecutive rows,
+each chunk goes to a worker process (one tagger each) that makes all three of its tables, and the results
+are concatenated in item order: the same tables as :func:`serial_item_stages`, which is the reference
+(tests hold the two equal). Token and term numbers are per item, so nothing needs renumbering.
 """
 
 from __future__ import annotations
@@ -16,7 +12,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import contextmanager
 from itertools import pairwise
@@ -24,15 +20,15 @@ from typing import TypeVar
 
 import pandas as pd
 
-from .terms import spellings, terms_and_mentions
+from .terms import terms_and_mentions
 from .tokens import tokenize
 from .wordlists import WordLists
 
 T = TypeVar("T")
 # Below this many characters of item text, one process: starting the pool (a fork server importing pandas
-# and the package, then a dictionary per worker: ≈ 1.7 s) and handing the tokens over (≈ 37 MB pickled per
-# 10^6 characters, three times) cost more than two cores save on the per-item stages (≈ 3.3 s per 10^6
-# characters in one process): measured in benchmarks/README.md.
+# and the package, then a dictionary per worker: ≈ 1.7 s) and handing the tables back (tokens, terms and
+# mentions: ≈ 37 MB pickled per 10^6 characters for the tokens alone) cost more than two cores save on the
+# per-item stages: measured in benchmarks/README.md.
 SERIAL_BELOW = 2_000_000
 CHUNKS_PER_WORKER = 4  # chunks are of about equal text, several per worker, so no worker waits long at the end
 
@@ -47,29 +43,22 @@ def serial_item_stages(items: pd.DataFrame, lists: WordLists,
                        stage: Stage = _untimed) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """(tokens, terms, mentions) of every item, in this process: the reference."""
     token_frame = stage("tokens", lambda: tokenize(items))
-    words = stage("terms", lambda: spellings(token_frame))
-    term_frame, mention_frame = stage("terms", lambda: terms_and_mentions(token_frame, lists, words))
+    term_frame, mention_frame = stage("terms", lambda: terms_and_mentions(token_frame, lists))
     return token_frame, term_frame, mention_frame
 
 
 def item_stages(items: pd.DataFrame, lists: WordLists, stage: Stage = _untimed,
                 workers: int | None = None) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """(tokens, terms, mentions) of every item: on every core when the text is long enough
-    (``SERIAL_BELOW`` characters), else in this process. Same tables either way."""
+    (``SERIAL_BELOW`` characters), else in this process. Same tables either way. On every core the two
+    stages are one (``tokens_and_terms``): each worker takes its chunk from text to terms."""
     workers = workers or available_cores()
     if workers < 2 or items.empty or text_length(items) < SERIAL_BELOW:
         return serial_item_stages(items, lists, stage)
     chunks = item_chunks(items, workers * CHUNKS_PER_WORKER)
     with worker_pool(workers) as pool:
-        token_parts = stage("tokens", lambda: list(pool.map(tokenize, chunks)))
-        token_frame = concatenated(token_parts)
-        words = stage("terms", lambda: spellings(token_frame))
-        word_parts = split_like(words, [len(part) for part in token_parts])
-        results = stage("terms", lambda: list(pool.map(terms_and_mentions, token_parts,
-                                                       [lists] * len(token_parts), word_parts)))
-    term_frame = concatenated([terms for terms, _ in results])
-    mention_frame = concatenated([found for _, found in results])
-    return token_frame, term_frame, mention_frame
+        results = stage("tokens_and_terms", lambda: list(pool.map(serial_item_stages, chunks, [lists] * len(chunks))))
+    return tuple(concatenated([result[k] for result in results]) for k in range(3))
 
 
 def available_cores() -> int:
@@ -95,15 +84,6 @@ def item_chunks(items: pd.DataFrame, count: int) -> list[pd.DataFrame]:
     if not len(items):
         return []
     return [items.iloc[a:b].reset_index(drop=True) for a, b in pairwise(bounds)]
-
-
-def split_like(values: list, sizes: Sequence[int]) -> list[list]:
-    """``values`` cut into consecutive parts of ``sizes``."""
-    parts, at = [], 0
-    for size in sizes:
-        parts.append(values[at:at + size])
-        at += size
-    return parts
 
 
 def concatenated(parts: list[pd.DataFrame]) -> pd.DataFrame:
