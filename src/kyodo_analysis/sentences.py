@@ -16,9 +16,10 @@ import pandas as pd
 
 from .analysis import Analysis
 from .labels import CATEGORY_JA
-from .registry import figure_tables, page_tables
+from .registry import figure_tables, output, page_tables
 from .schema import Comparison
 from .stats import ALL_ASPECTS, ALL_GROUPS, group_order, largest, top_with_ties
+from .tables import parquet_name
 from .years import compared_labels
 
 NO_CODE = "コードなし"  # the row of the items no coding rule matched
@@ -97,8 +98,10 @@ def outputs_sentence(out_dir: str) -> str:
 
 def sources_sentence(what: str, names: list[str], out_dir: str) -> str:
     """Which processed tables ``what`` (a page, a figure) takes its numbers from, as the registry declares
-    them, so that a reader can check each number against its table."""
-    return f"{what}の数は、{out_dir} の {'・'.join(names)} から取っています。" if names else ""
+    them, so that a reader can check each number against its table (a token-level table by its Parquet
+    file, which every run writes)."""
+    files = [parquet_name(name) if output(name).token else name for name in names]
+    return f"{what}の数は、{'・'.join(files)} ({out_dir.rstrip('/')}/ にある処理済みの表) から取っています。" if files else ""
 
 
 def page_sources(page: str, out_dir: str) -> str:
