@@ -89,7 +89,7 @@ def recorded(folder: Path) -> tuple[list[str] | None, list[str]]:
 
 
 @contextlib.contextmanager
-def _signals_deferred() -> Iterator[None]:
+def signals_deferred() -> Iterator[None]:
     """Hold Ctrl-C and SIGTERM until the block is done: they are noted, then raised again right after it
     (by the handlers in place before; in any thread but the main one, nothing is held)."""
     if threading.current_thread() is not threading.main_thread():
@@ -286,7 +286,7 @@ def publish_all(pairs: list[tuple[Path, Path]]) -> list[str]:
             if (plan.folder / RECORD).exists():
                 plan.moved = sorted({*plan.moved, RECORD})
             plan.check()
-        with _signals_deferred():
+        with signals_deferred():
             try:
                 for plan in reversed(plans):  # the primary journal last: a secondary without it is rolled back
                     _write_json(plan.journal, plan.journal_data("swapping"))

@@ -20,6 +20,7 @@ from typing import TypeVar
 
 import pandas as pd
 
+from .outputs import signals_deferred
 from .terms import terms_and_mentions
 from .tokens import tokenize
 from .wordlists import WordLists
@@ -57,8 +58,17 @@ def item_stages(items: pd.DataFrame, lists: WordLists, stage: Stage = _untimed,
         return serial_item_stages(items, lists, stage)
     chunks = item_chunks(items, workers * CHUNKS_PER_WORKER)
     with worker_pool(workers) as pool:
-        results = stage("tokens_and_terms", lambda: list(pool.map(serial_item_stages, chunks, [lists] * len(chunks))))
+        results = stage("tokens_and_terms", lambda: chunk_results(pool, chunks, lists))
     return tuple(concatenated([result[k] for result in results]) for k in range(3))
+
+
+def chunk_results(pool: Executor, chunks: list[pd.DataFrame], lists: WordLists) -> list[tuple]:
+    """Each chunk's (tokens, terms, mentions), in order. The chunks are handed over with Ctrl-C and SIGTERM
+    held: a signal arriving while the pool starts its workers and their manager thread left workers that
+    the pool could no longer stop (seen in tests/test_parallel.py); held, it arrives once the pool is whole."""
+    with signals_deferred():
+        futures = [pool.submit(serial_item_stages, chunk, lists) for chunk in chunks]
+    return [future.result() for future in futures]
 
 
 def available_cores() -> int:

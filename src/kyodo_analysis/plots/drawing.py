@@ -11,6 +11,7 @@ from pathlib import Path
 
 from matplotlib.figure import Figure
 
+from ..outputs import signals_deferred
 from ..schema import Comparison
 from ..slices import select_city
 from ..years import cities, year_cities
@@ -110,7 +111,8 @@ def draw_figures(specs: list[tuple[str, Callable, tuple]], out_dir: str | Path, 
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=worker_context(), initializer=end_with,
                                initargs=(os.getpid(),))
     try:
-        futures = [pool.submit(_draw, name, plot, args, out_dir, metadata) for name, plot, args in specs]
+        with signals_deferred():  # the pool starts whole (as parallel.chunk_results explains)
+            futures = [pool.submit(_draw, name, plot, args, out_dir, metadata) for name, plot, args in specs]
         return [p for future in futures for p in future.result()]
     finally:  # on an error or Ctrl-C, the figures not yet begun are not drawn
         pool.shutdown(wait=True, cancel_futures=True)
