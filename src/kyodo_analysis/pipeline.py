@@ -18,7 +18,7 @@ from .commands import formula_warning, output_folder, print_warning, print_warni
 from .errors import InputError
 from .outputs import check_targets, generation, generations, settle
 from .parallel import available_cores
-from .registry import names
+from .registry import ALL_PAGES, YEARS, names
 from .slices import for_year, page_years
 from .storage import compared_by, read_table_file, stored_file, stored_names, write_analysis
 from .years import year_cities
@@ -34,9 +34,9 @@ def _stage(name: str, action: Callable[[], T]) -> T:
     return result
 
 
-NOTEBOOKS = ["1.0-cleaning.ipynb", "2.0-keywords.ipynb", "3.0-support-types.ipynb", "5.0-summary.ipynb"]
-YEAR_NOTEBOOK = "4.0-year-over-year.ipynb"
-FIGURES, WORKBOOK, SUMMARY = "figures", "kyodo_tables.xlsx", "kyodo_summary.docx"  # in the reports folder
+NOTEBOOKS = [f"{page}.ipynb" for page in ALL_PAGES if page != YEARS]  # one page per year (the pages: registry.py)
+YEAR_NOTEBOOK = f"{YEARS}.ipynb"  # one page per city whose years are compared
+FIGURES, WORKBOOK, WORD_SUMMARY = "figures", "kyodo_tables.xlsx", "kyodo_summary.docx"  # in the reports folder
 
 
 def check_reports_folder(reports: Path) -> None:
@@ -44,7 +44,7 @@ def check_reports_folder(reports: Path) -> None:
     the workbook, the Word summary or a page goes; no file where the figures' folder goes). Publishing
     checks every file again."""
     pages = [name.replace(".ipynb", ".html") for name in [*NOTEBOOKS, YEAR_NOTEBOOK]]
-    check_targets(reports, [f"{FIGURES}/", WORKBOOK, SUMMARY, *pages])
+    check_targets(reports, [f"{FIGURES}/", WORKBOOK, WORD_SUMMARY, *pages])
 
 
 def shown_path(path: Path) -> str:
@@ -80,7 +80,7 @@ def report_stages(analysis: Analysis, args: argparse.Namespace, reports: Path, d
         draw_figures(specs + year_figure_specs(analysis), reports / FIGURES, analysis.metadata, min(2, os.cpu_count() or 1))
     _stage("figures", figures)
     _stage("workbook", lambda: write_workbook(analysis, reports / WORKBOOK))
-    _stage("word", lambda: write_summary(analysis, reports / FIGURES, reports / SUMMARY,
+    _stage("word", lambda: write_summary(analysis, reports / FIGURES, reports / WORD_SUMMARY,
                                          shown_path(Path(args.out))))
     # Paths relative to the notebooks' folder, where the kernel runs: no absolute path ends up in a report.
     parameters = {"DATA_DIR": os.path.relpath(data_dir.resolve(), notebooks.resolve()),
