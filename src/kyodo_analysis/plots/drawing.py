@@ -92,10 +92,11 @@ def _draw(name: str, plot: Callable, args: tuple, out_dir: Path, metadata: dict)
 
 def worker_context() -> multiprocessing.context.BaseContext:
     """Worker processes forked from a single-threaded server that has already imported the package and
-    the notebook runner (nbclient, nbconvert: 1.5 s per notebook otherwise): forking this process, which
-    may have threads, can deadlock a child; a fresh interpreter per worker would import everything again."""
+    the notebook runner (:mod:`kyodo_analysis.report.runner_imports`: 1.5 s per notebook otherwise):
+    forking this process, which may have threads, can deadlock a child; a fresh interpreter per worker
+    would import everything again."""
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["kyodo_analysis.plots", "kyodo_analysis.report", "nbclient", "nbconvert"])
+    context.set_forkserver_preload(["kyodo_analysis.report.runner_imports", "kyodo_analysis.plots", "kyodo_analysis.report"])
     return context
 
 
