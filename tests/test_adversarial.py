@@ -546,24 +546,42 @@ def alive(pid: int) -> bool:
         return False
 
 
+KILLED = """
+import sys, time
+from pathlib import Path
+
+folder = Path(sys.argv[2])
+if sys.argv[1] == "figures":  # the run's figure stage: a pool of two workers, each busy with a figure
+    from kyodo_analysis.plots import draw_figures
+    draw_figures([("a", time.sleep, (600,)), ("b", time.sleep, (600,))], folder, {}, workers=2)
+else:  # its notebook stage: a worker process per notebook, each with its kernel
+    from kyodo_analysis.report import render_notebooks
+    render_notebooks([(folder / "slow.ipynb", folder / "slow.html", {})], workers=2)
+"""
+
+
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
-def test_a_killed_run_leaves_no_process_behind(tmp_path, raw_dir):
+@pytest.mark.parametrize("stage", ["figures", "notebooks"])
+def test_a_killed_run_leaves_no_process_behind(tmp_path, stage):
+    # The run's own functions for its two stages with helper processes, in a process killed as the
+    # out-of-memory killer does (no handler runs) while its helpers are busy: the fork server, its
+    # workers and the notebook's kernel must all end by themselves.
     import time
 
-    process = subprocess.Popen([sys.executable, "-m", "kyodo_analysis", "run", "--raw-dir", str(raw_dir), "--out",
-                                str(tmp_path / "processed"), "--reports", str(tmp_path / "reports"), "--notebooks",
-                                str(ROOT / "notebooks")], stdout=subprocess.PIPE, text=True,
+    import nbformat
+
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("import time\ntime.sleep(600)")]),
+                   tmp_path / "slow.ipynb")
+    process = subprocess.Popen([sys.executable, "-c", KILLED, stage, str(tmp_path)], cwd=ROOT,
                                env={**os.environ, "PYTHONPATH": str(ROOT / "src")})
     helpers: set[int] = set()
-    for line in process.stdout:  # the figures are drawn in worker processes; then the notebooks in theirs
-        if line.startswith("[word]"):
-            break
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and len(helpers) < 3:  # notebook workers and their kernels
+    while time.monotonic() < deadline and len(helpers) < 3:  # the fork server and two workers, or a worker and its kernel
         helpers |= descendants(process.pid)
         time.sleep(0.2)
-    assert helpers
-    process.kill()  # as the out-of-memory killer does: no handler runs
+    assert len(helpers) >= 3, helpers
+    time.sleep(1)  # the kernel or the figures under way
+    process.kill()
     process.wait()
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and any(alive(p) for p in helpers):
