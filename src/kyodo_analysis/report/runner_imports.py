@@ -3,8 +3,8 @@ workers' fork server, which imports this module by name (:func:`kyodo_analysis.p
 
 nbformat imports jsonschema, and jsonschema's format checkers import rfc3987-syntax when it is installed
 (jupyter-events, which JupyterLab needs, asks for it). That package builds about 38 Earley parsers as it
-is imported: 2–3 s of CPU in every process that imports nbformat, more than the rest of a notebook's run
-(python-jsonschema/jsonschema issues #1392 and #1428). It checks only the "iri" and "iri-reference"
+is imported: 0.9 s of CPU in every process that imports nbformat on this two-core machine (1.0 s
+against 0.1 s; python-jsonschema/jsonschema issues #1392 and #1428). It checks only the "iri" and "iri-reference"
 formats, which the notebook format's schema does not use. So this process imports it as absent:
 jsonschema then leaves those two formats unchecked, exactly as it does wherever rfc3987-syntax is not
 installed. The kernels, and any other process, are not affected."""
