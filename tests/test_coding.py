@@ -130,6 +130,18 @@ def test_default_rules_hit_the_items_read_by_hand(corpus):
     assert not item_codes.loc[item_codes["code"] == "否定の表現 (進む・つながる)", "negated"].any()
 
 
+def test_a_codes_items_do_not_depend_on_the_other_rules_in_the_file(corpus):
+    """Each code is found and marked negated only by its own words: alone, or beside every default rule
+    (whose words make other terms and clauses of the same items be read), it covers the same items."""
+    items, token_frame, term_frame = corpus
+    mention_frame = mentions(term_frame, token_frame)
+    rules, _ = read_rules()
+    together = code_items(rules, items, term_frame, mention_frame, token_frame)
+    for rule in rules:
+        alone = code_items([rule], items, term_frame, mention_frame, token_frame)
+        assert len(alone) and alone.equals(together[together["code"] == rule.code].reset_index(drop=True)), rule.code
+
+
 def test_default_code_names_are_topics_not_verdicts():
     rules, _ = read_rules()
     assert [r.code for r in rules] == ["財源・費用", "参加者・利用者", "活動の継続", "団体の運営・規模", "連携・協力", "行政内部",

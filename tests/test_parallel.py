@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 from kyodo_analysis import parallel
 from kyodo_analysis.analysis import clean_all, combined
 from kyodo_analysis.cleaning import clean_table
-from kyodo_analysis.parallel import item_chunks, item_stages, serial_item_stages
+from kyodo_analysis.coding import Rule, parse_rules, read_rules
+from kyodo_analysis.parallel import ITEM_TABLES, item_chunks, item_stages, serial_item_stages
 from kyodo_analysis.wordlists import WordLists, word_lists
 
 from .conftest import NEW_YEAR_CSV, RAW
@@ -28,10 +29,17 @@ def every_table_parallel(monkeypatch):
     monkeypatch.setattr(parallel, "SERIAL_BELOW", 0)
 
 
-def same_tables(items: pd.DataFrame, lists: WordLists | None = None) -> None:
-    lists = lists or word_lists()
-    for serial, pooled in zip(serial_item_stages(items, lists), item_stages(items, lists, workers=2), strict=True):
-        pd.testing.assert_frame_equal(serial, pooled)
+# codes reached by a negated form, by a word inside a compound, only through not, and by a negated scope
+RULES = parse_rules("*停滞\n進む(否定) or つながる(否定)\n*団体\n団体\n*補助金なし\nnot 補助金\n"
+                    "*参加\n参加 and not 市\n")
+
+
+def same_tables(items: pd.DataFrame, lists: WordLists | None = None, rules: list[Rule] | None = None) -> None:
+    lists, rules = lists or word_lists(), rules or read_rules()[0]
+    serial, pooled = serial_item_stages(items, lists, rules), item_stages(items, lists, rules, workers=2)
+    assert list(serial) == list(pooled) == list(ITEM_TABLES)
+    for name in ITEM_TABLES:
+        pd.testing.assert_frame_equal(serial[name], pooled[name], obj=name)
 
 
 def test_the_bundled_table_and_the_two_year_fixture_give_the_same_tables_in_two_processes(every_table_parallel, tmp_path):
@@ -39,12 +47,16 @@ def test_the_bundled_table_and_the_two_year_fixture_give_the_same_tables_in_two_
     items = combined([clean_table(RAW, year=2024), clean_table(tmp_path / "new.csv", year=2025)])["items.csv"]
     assert len(items) > 60
     same_tables(items)
-    same_tables(items, WordLists(forced=("補助金", "市民活動"), stop=frozenset({"事業"}), synonyms={"仕組み": "しくみ"}))
+    same_tables(items, WordLists(forced=("補助金", "市民活動"), stop=frozenset({"事業"}), synonyms={"仕組み": "しくみ"}),
+                RULES)
+    coded = serial_item_stages(items, word_lists(), RULES)["item_codes.csv"]
+    assert {"停滞", "団体", "補助金なし", "参加"} <= set(coded["code"]) and coded["negated"].any()
 
 
 def test_three_cities_and_a_synthetic_table_give_the_same_tables_in_two_processes(every_table_parallel, tmp_path):
     raw = city_folder(tmp_path)
     same_tables(combined(clean_all(sorted(raw.glob("kasou_*"))))["items.csv"])
+    same_tables(combined(clean_all(sorted(raw.glob("kasou_*"))))["items.csv"], rules=RULES)
     path = tmp_path / "synthetic.tsv"
     path.write_text(bench().synthetic_table(30_000), encoding="utf-8")
     same_tables(clean_table(path).items)
@@ -54,7 +66,7 @@ def test_items_without_text_and_an_empty_table_are_kept_apart_in_order(every_tab
     items = clean_table(RAW).items.head(9).copy()
     items.loc[[0, 4, 8], "text"] = pd.NA
     same_tables(items)
-    assert all(frame.empty for frame in item_stages(items.head(0), word_lists(), workers=2))
+    assert all(frame.empty for frame in item_stages(items.head(0), word_lists(), RULES, workers=2).values())
 
 
 def test_a_small_table_stays_in_this_process(monkeypatch):
@@ -62,7 +74,7 @@ def test_a_small_table_stays_in_this_process(monkeypatch):
         raise AssertionError("a pool was started for a small table")
 
     monkeypatch.setattr(parallel, "worker_pool", no_pool)
-    tokens, _, _ = item_stages(clean_table(RAW).items, word_lists(), workers=2)
+    tokens = item_stages(clean_table(RAW).items, word_lists(), RULES, workers=2)["tokens.csv"]
     assert len(tokens) > 1000  # the bundled table: ~7,000 characters, under SERIAL_BELOW
 
 
@@ -76,7 +88,7 @@ class Broken(dict):
 def test_an_error_in_a_worker_reaches_the_run_and_leaves_no_worker(every_table_parallel):
     items = clean_table(RAW).items
     with pytest.raises(ValueError, match="broken synonym list"):
-        item_stages(items, WordLists(forced=(), stop=frozenset(), synonyms=Broken()), workers=2)
+        item_stages(items, WordLists(forced=(), stop=frozenset(), synonyms=Broken()), RULES, workers=2)
     assert not multiprocessing.active_children()
 
 
@@ -110,7 +122,7 @@ if __name__ == "__main__":
     print("ready", flush=True)
     try:
         while True:
-            parallel.item_stages(items, word_lists(), workers=2)
+            parallel.item_stages(items, word_lists(), [], workers=2)
     except KeyboardInterrupt:  # the pool has ended by the time the interrupt reaches the caller
         sys.exit(130 if not multiprocessing.active_children() else 3)
 '''
@@ -199,5 +211,5 @@ def test_a_signal_while_the_chunks_are_handed_over_arrives_once_all_are():
             return future
 
     with pytest.raises(KeyboardInterrupt):
-        parallel.chunk_results(Pool(), ["a", "b", "c"], None)
+        parallel.chunk_results(Pool(), ["a", "b", "c"], None, [])
     assert submitted == ["a", "b", "c"]

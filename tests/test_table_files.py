@@ -42,6 +42,21 @@ def test_token_tables_are_parquet_and_csv_with_the_same_rows_and_types(bundled_t
     assert tokens["lemma_reading"].isna().any()  # an unknown word's empty reading is missing, as in the CSV
 
 
+def test_a_parquet_table_written_a_row_group_at_a_time_reads_back_whole(bundled_twice, tmp_path, monkeypatch):
+    """Row groups of 100 tokens: the same rows and types as the CSV, in as many groups as it takes; a group
+    whose text is all missing keeps the text type."""
+    import pyarrow.parquet as pq
+
+    tokens = read_csv(bundled_twice[0] / "tokens.csv")
+    tokens.loc[100:199, "lemma_reading"] = pd.NA
+    monkeypatch.setattr(tables, "PARQUET_ROWS", 100)
+    tables.write_parquet(tokens, tmp_path / "tokens.parquet")
+    pd.testing.assert_frame_equal(read_parquet(tmp_path / "tokens.parquet"), tokens)
+    assert pq.ParquetFile(tmp_path / "tokens.parquet").metadata.num_row_groups == -(-len(tokens) // 100) > 5
+    tables.write_parquet(tokens.head(0), tmp_path / "empty.parquet")
+    pd.testing.assert_frame_equal(read_parquet(tmp_path / "empty.parquet"), tokens.head(0))
+
+
 def test_two_runs_write_byte_identical_files_parquet_included(bundled_twice):
     first, second = bundled_twice
     names = sorted(p.name for p in first.iterdir())

@@ -16,15 +16,14 @@ from ._version import __version__
 from .cleaning import LOG_COLUMNS, Table, clean_table, item_columns, program_columns
 from .clusters import term_clusters
 from .code_tests import code_table
-from .coding import code_items, read_rules, unused_rule_words
+from .coding import read_rules, unused_rule_words
 from .correspondence import correspondence
 from .curation import candidate_compounds, unknown_words
 from .errors import InputError
-from .evidence import code_evidence
 from .labels import HEADERS, column_labels
 from .manifest import Entry, ManifestRows, resolve_city, resolve_schema, resolve_year, sha256
 from .network import cooccurrence
-from .parallel import item_stages
+from .parallel import ITEM_TABLES, item_stages
 from .registry import Inputs
 from .schema import Comparison, load_schema, merged_aspects
 from .spelling_variants import synonym_candidates
@@ -127,7 +126,7 @@ def analyze(paths: Sequence[str | Path], year: int | None = None, schema: str | 
             workers: int = 1) -> Analysis:
     """Clean every raw table, then tokens → terms → counts, keyness, codes, network and CA, comparing
     the groups of ``by`` (the support type, the city or any attribute of the schema); the per-item stages
-    in ``workers`` processes (:func:`parallel.item_stages`)."""
+    (tokens to codes) in ``workers`` processes (:func:`parallel.item_stages`)."""
     return analyze_tables(clean_all(paths, year, schema), forced=forced, stop=stop, synonyms=synonyms, codes=codes, by=by,
                           years=years, workers=workers)
 
@@ -151,7 +150,7 @@ def analyze_tables(cleaned: Sequence[Table], forced: str | Path | None = None, s
                    timings: dict[str, float] | None = None, by: str = "support_type",
                    years: dict[str, int] | None = None, workers: int = 1) -> Analysis:
     """The analysis of tables that were already cleaned (see :func:`analyze`); ``timings`` collects the
-    seconds each stage took. Tokens, terms and mentions are made in ``workers`` processes when the text
+    seconds each stage took. Tokens, terms, mentions and codes are made in ``workers`` processes when the text
     is long enough (the same tables; a script calling this with ``workers > 1`` needs the usual
     ``if __name__ == "__main__":`` guard of process pools). With ``by="city"`` the groups are each city's
     latest table (or the year ``years`` chooses for it): :func:`compared_tables`."""
@@ -162,11 +161,8 @@ def analyze_tables(cleaned: Sequence[Table], forced: str | Path | None = None, s
     rules, rules_file = read_rules(codes)
     tables = combined(cleaned)
     items = tables["items.csv"]
-    token_frame, term_frame, mention_frame = item_stages(items, lists, stage, workers)
-    item_codes = stage("codes", lambda: code_items(rules, items, term_frame, mention_frame, token_frame))
-    tables.update({"tokens.csv": token_frame, "terms.csv": term_frame, "mentions.csv": mention_frame,
-                   "item_codes.csv": item_codes,
-                   "code_evidence.csv": code_evidence(rules, item_codes, items, term_frame, mention_frame)})
+    tables.update(item_stages(items, lists, rules, stage, workers))
+    token_frame, term_frame, mention_frame, item_codes = (tables[name] for name in ITEM_TABLES[:4])
     frame, city_years = comparison_frame(items, compared, by)
     tables.update(stage("counts", lambda: {
         "keywords.csv": with_city_years(keywords(term_frame, frame, comparison), city_years),

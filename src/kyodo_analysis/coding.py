@@ -10,15 +10,20 @@ quoted strings, ``&``/``|``/``!``) is an error that names the line, never a sile
 from __future__ import annotations
 
 import re
+from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
+from itertools import chain, pairwise
 from pathlib import Path
+from typing import TypeVar
 
+import numpy as np
 import pandas as pd
 
 from .errors import InputError, control_character, printable
 from .terms import FORCED, NOUN, PREDICATES, UNKNOWN
 from .wordlists import PACKAGED, TextFile, read_text_file
 
+K = TypeVar("K", bound=Hashable)
 NEGATED = "(否定)"
 NOUN_TERMS = frozenset({NOUN, FORCED, UNKNOWN})
 MAX_DEPTH = 50  # nested parentheses or nots in one condition
@@ -212,15 +217,23 @@ def _evaluate(node: tuple, words: frozenset[str]) -> bool:
     return any(_evaluate(child, words) for child in node[1:])
 
 
-def item_words(term_frame: pd.DataFrame, mention_frame: pd.DataFrame) -> dict[str, frozenset[str]]:
+def item_words(term_frame: pd.DataFrame, mention_frame: pd.DataFrame,
+               only: set[str] | None = None) -> dict[str, frozenset[str]]:
     """What a rule's word can match in each item: its terms (進む(否定) included) and every word it
-    mentions, alone or inside a compound (mentions.csv)."""
-    words: dict[str, set[str]] = {}
-    for item_id, term in zip(term_frame["item_id"].tolist(), term_frame["term"].tolist(), strict=True):
-        words.setdefault(item_id, set()).add(term)
-    for item_id, word in zip(mention_frame["item_id"].tolist(), mention_frame["word"].tolist(), strict=True):
-        words.setdefault(item_id, set()).add(word)
+    mentions, alone or inside a compound (mentions.csv); only the words of ``only`` when it is given (the
+    rules' words: nothing else is asked)."""
+    pairs = chain(zip(term_frame["item_id"].tolist(), term_frame["term"].tolist(), strict=True),
+                  zip(mention_frame["item_id"].tolist(), mention_frame["word"].tolist(), strict=True))
+    words = grouped(pairs if only is None else ((item, word) for item, word in pairs if word in only))
     return {k: frozenset(v) for k, v in words.items()}
+
+
+def grouped(pairs: Iterable[tuple[K, str]]) -> dict[K, set[str]]:
+    """The values of each key, as a set."""
+    out: dict[K, set[str]] = {}
+    for key, value in pairs:
+        out.setdefault(key, set()).add(value)
+    return out
 
 
 ITEM_CODE_COLUMNS = ["item_id", "code", "negated"]
@@ -234,8 +247,12 @@ def code_items(rules: list[Rule], items: pd.DataFrame, term_frame: pd.DataFrame,
     a negated phrase (:func:`negated_scope`; 「ステップアップにつながらない」, 「参加する店舗が増えていない」):
     the item names the code's topic only to deny it. A rule word written in its negated form
     (進む(否定)) asks for the negation: its hits are not marked."""
-    words = item_words(term_frame, mention_frame)
-    scopes = word_scopes(term_frame, mention_frame, negated_scope(term_frame, token_frame))
+    named = {word for rule in rules for word in rule_words(rule.condition)}
+    words = item_words(term_frame, mention_frame, named)
+    naming = mention_frame["word"].isin(named)  # the terms asked about: those a rule names, or naming its word
+    asked = term_frame["term"].isin(named | set(mention_frame.loc[naming, "term"])).to_numpy()
+    scope = np.asarray(negated_scope(term_frame, token_frame, asked.tolist()), dtype=bool)[asked].tolist()
+    scopes = word_scopes(term_frame[asked], mention_frame[naming], scope)
     triggers = {rule.code: list(dict.fromkeys(positive_words(rule.condition))) for rule in rules}
     rows = []
     for item_id in items["item_id"]:
@@ -253,35 +270,37 @@ CLAUSE_ENDS = frozenset({"句点", "読点"})  # 補助記号 that end a clause
 CLAUSE_PARTICLES_KEPT = frozenset({"て", "で"})  # 接続助詞 that do not end one (〜ていない)
 
 
-def ends_clause(pos1: str, pos2: str, lemma: str) -> bool:
-    """A token after which a noun's predicate is no longer looked for: 、。 or a conjunctive particle other
-    than て/で (〜が、〜ので、〜たり)."""
-    return (pos1 == "補助記号" and pos2 in CLAUSE_ENDS) or (
-        pos1 == "助詞" and pos2 == "接続助詞" and lemma not in CLAUSE_PARTICLES_KEPT)
+def ends_clause(token_frame: pd.DataFrame) -> np.ndarray:
+    """Per token, whether a noun's predicate is no longer looked for after it: 、。 or a conjunctive
+    particle other than て/で (〜が、〜ので、〜たり)."""
+    pos1, pos2, lemma = (token_frame[c] for c in ("pos1", "pos2", "lemma"))
+    ends = ((pos1 == "補助記号") & pos2.isin(CLAUSE_ENDS)) | (
+        (pos1 == "助詞") & (pos2 == "接続助詞") & ~lemma.isin(CLAUSE_PARTICLES_KEPT))
+    return ends.fillna(False).to_numpy(dtype=bool)
 
 
-def negated_scope(term_frame: pd.DataFrame, token_frame: pd.DataFrame | None) -> list[bool]:
+def negated_scope(term_frame: pd.DataFrame, token_frame: pd.DataFrame | None,
+                  asked: list[bool] | None = None) -> list[bool]:
     """Per term occurrence (in ``term_frame``'s order), whether it stands in a negated phrase: the term is
     negated itself (進む(否定), 決定権(否定)), or it is a noun whose clause's next predicate is negated
     (ステップアップ in 「ステップアップにつながらない」; 参加 and 店舗 in 「参加する店舗が増えていない」;
-    not 拡大 in 「拡大したり、…進まない」). Without tokens, only the terms' own negation is known."""
+    not 拡大 in 「拡大したり、…進まない」). Without tokens, only the terms' own negation is known; the
+    clause is read only for the occurrences ``asked`` marks (all when it is not given)."""
     negated = term_frame["negated"].astype(bool).tolist()
     if token_frame is None or term_frame.empty:
         return negated
-    boundaries: dict[str, list[bool]] = {}
-    for item_id, pos1, pos2, lemma in zip(*(token_frame[c].tolist() for c in ("item_id", "pos1", "pos2", "lemma")),
-                                          strict=True):
-        boundaries.setdefault(item_id, []).append(ends_clause(pos1, pos2, str(lemma)))
-    by_item: dict[str, list[int]] = {}
-    for row, item_id in enumerate(term_frame["item_id"].tolist()):
-        by_item.setdefault(item_id, []).append(row)
+    item_ids = term_frame["item_id"].tolist()
     pos, first, last = (term_frame[c].tolist() for c in ("pos", "first_token_no", "last_token_no"))
+    read = [not negated[r] and (asked is None or asked[r]) and pos[r] in NOUN_TERMS for r in range(len(negated))]
+    by_item: dict[str, list[int]] = {item_ids[r]: [] for r in range(len(read)) if read[r]}
+    for row, item_id in enumerate(item_ids):
+        if item_id in by_item:
+            by_item[item_id].append(row)
+    boundaries = clause_boundaries(token_frame[token_frame["item_id"].isin(list(by_item))])
     scope = list(negated)
     for item_id, rows in by_item.items():
         starts, ends = {int(first[r]): r for r in rows}, boundaries.get(item_id, [])
-        for r in rows:
-            if negated[r] or pos[r] not in NOUN_TERMS:
-                continue
+        for r in (r for r in rows if read[r]):
             j = int(last[r]) + 1
             while j <= len(ends):
                 if j in starts and (negated[starts[j]] or pos[starts[j]] in PREDICATES):
@@ -291,6 +310,14 @@ def negated_scope(term_frame: pd.DataFrame, token_frame: pd.DataFrame | None) ->
                     break
                 j = int(last[starts[j]]) + 1 if j in starts else j + 1
     return scope
+
+
+def clause_boundaries(token_frame: pd.DataFrame) -> dict[str, list[bool]]:
+    """Per item, whether each of its tokens (in order; an item's tokens are contiguous) ends a clause
+    (:func:`ends_clause`)."""
+    ends, item_ids = ends_clause(token_frame), token_frame["item_id"].to_numpy(dtype=object)
+    starts = [0, *(np.flatnonzero(item_ids[1:] != item_ids[:-1]) + 1).tolist(), len(item_ids)]
+    return {item_ids[a]: ends[a:b].tolist() for a, b in pairwise(starts) if a < b}
 
 
 def word_scopes(term_frame: pd.DataFrame, mention_frame: pd.DataFrame, scope: list[bool]) -> dict[tuple, list[bool]]:

@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .coding import Rule, item_words, positive_words
+from .coding import Rule, grouped, item_words, positive_words
 from .stats import ALL_ASPECTS, term_items
 from .terms import NEGATED
 
 EVIDENCE_LABELS = {"term": "抽出語", "compound": "複合語の中", "not": "not の条件だけ"}
 EVIDENCE_COLUMNS = ["item_id", "year", "program_no", "program", "aspect", "code", "word", "found_as", "term",
                     "negated", "condition"]
+# declared, not inferred: a table whose rows are all "not" rows has no word, and its types must be those of any other
+EVIDENCE_TYPES = {**dict.fromkeys(EVIDENCE_COLUMNS, "str"), "year": "Int64", "program_no": "Int64", "negated": bool}
 
 
 def code_evidence(rules: list[Rule], item_codes: pd.DataFrame, items: pd.DataFrame, term_frame: pd.DataFrame,
@@ -20,25 +22,27 @@ def code_evidence(rules: list[Rule], item_codes: pd.DataFrame, items: pd.DataFra
     ``term`` (a counted term) or ``compound`` (inside the compound ``term``), ``negated`` when the word is
     a negated form (進む(否定)). An item coded only through ``not`` gets one row with no word."""
     conditions = {rule.code: rule for rule in rules}
+    triggers = {rule.code: list(dict.fromkeys(positive_words(rule.condition))) for rule in rules}
+    named = {word for words in triggers.values() for word in words}  # nothing else is looked up
+    term_frame, mention_frame = term_frame[term_frame["term"].isin(named)], mention_frame[mention_frame["word"].isin(named)]
     words = item_words(term_frame, mention_frame)
-    terms_of = term_frame.groupby("item_id")["term"].agg(set).to_dict()
-    holders = mention_frame.groupby(["item_id", "word"])["term"].agg(lambda s: " ".join(sorted(set(s)))).to_dict()
-    meta = items.set_index("item_id")
+    terms_of = grouped(zip(term_frame["item_id"].tolist(), term_frame["term"].tolist(), strict=True))
+    holders = grouped(zip(zip(mention_frame["item_id"].tolist(), mention_frame["word"].tolist(), strict=True),
+                          mention_frame["term"].tolist(), strict=True))
+    meta = dict(zip(items["item_id"].tolist(), items[EVIDENCE_COLUMNS[1:5]].itertuples(index=False, name=None),
+                    strict=True))
     rows = []
     for item_id, code in zip(item_codes["item_id"].tolist(), item_codes["code"].tolist(), strict=True):
-        rule = conditions[code]
-        info = meta.loc[item_id]
-        base = {"item_id": item_id, "year": info["year"], "program_no": info["program_no"], "program": info["program"],
-                "aspect": info["aspect"], "code": code, "condition": rule.text}
-        found = [w for w in dict.fromkeys(positive_words(rule.condition)) if w in words.get(item_id, frozenset())]
+        base = (item_id, *meta[item_id], code)
+        found = [w for w in triggers[code] if w in words.get(item_id, frozenset())]
         for word in found:
             as_term = word in terms_of.get(item_id, set())
-            rows.append({**base, "word": word, "found_as": "term" if as_term else "compound",
-                         "term": word if as_term else holders.get((item_id, word), ""), "negated": word.endswith(NEGATED)})
+            term = word if as_term else " ".join(sorted(holders.get((item_id, word), set())))
+            rows.append((*base, word, "term" if as_term else "compound", term, word.endswith(NEGATED),
+                         conditions[code].text))
         if not found:
-            rows.append({**base, "word": pd.NA, "found_as": "not", "term": pd.NA, "negated": False})
-    frame = pd.DataFrame(rows, columns=EVIDENCE_COLUMNS)
-    return frame.astype({"year": "Int64", "program_no": "Int64", "negated": bool})
+            rows.append((*base, pd.NA, "not", pd.NA, False, conditions[code].text))
+    return pd.DataFrame(rows, columns=EVIDENCE_COLUMNS).astype(EVIDENCE_TYPES)
 
 
 def keyword_item_ids(keywords: pd.DataFrame, term_frame: pd.DataFrame, items: pd.DataFrame, by: str) -> pd.DataFrame:

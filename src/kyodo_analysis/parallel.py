@@ -1,10 +1,11 @@
-"""The per-item stages on every core: tokens, terms and mentions of chunks of items in worker processes.
+"""The per-item stages on every core: tokens, terms, mentions and codes of chunks of items in worker processes.
 
 An item's tokens, terms and mentions are a function of that item alone (the spelling a token is counted
-by is a function of the token: :func:`terms.spellings`). Items are cut into chunks of consecutive rows,
-each chunk goes to a worker process (one tagger each) that makes all three of its tables, and the results
-are concatenated in item order: the same tables as :func:`serial_item_stages`, which is the reference
-(tests hold the two equal). Token and term numbers are per item, so nothing needs renumbering.
+by is a function of the token: :func:`terms.spellings`), and so are the codes it gets and the words that
+gave them (a rule's condition and the negation scope read one item's terms). Items are cut into chunks of
+consecutive rows, each chunk goes to a worker process (one tagger each) that makes all five of its tables,
+and the results are concatenated in item order: the same tables as :func:`serial_item_stages`, which is
+the reference (tests hold the two equal). Token and term numbers are per item, so nothing needs renumbering.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from typing import TypeVar
 
 import pandas as pd
 
+from .coding import Rule, code_items
+from .evidence import code_evidence
 from .outputs import signals_deferred
 from .terms import terms_and_mentions
 from .tokens import tokenize
@@ -40,34 +43,41 @@ def _untimed(name: str, action: Callable[[], T]) -> T:
     return action()
 
 
-def serial_item_stages(items: pd.DataFrame, lists: WordLists,
-                       stage: Stage = _untimed) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """(tokens, terms, mentions) of every item, in this process: the reference."""
+ITEM_TABLES = ("tokens.csv", "terms.csv", "mentions.csv", "item_codes.csv", "code_evidence.csv")
+
+
+def serial_item_stages(items: pd.DataFrame, lists: WordLists, rules: list[Rule],
+                       stage: Stage = _untimed) -> dict[str, pd.DataFrame]:
+    """The tables of every item (``ITEM_TABLES``), in this process: the reference."""
     token_frame = stage("tokens", lambda: tokenize(items))
     term_frame, mention_frame = stage("terms", lambda: terms_and_mentions(token_frame, lists))
-    return token_frame, term_frame, mention_frame
+    item_codes = stage("codes", lambda: code_items(rules, items, term_frame, mention_frame, token_frame))
+    evidence = stage("codes", lambda: code_evidence(rules, item_codes, items, term_frame, mention_frame))
+    return dict(zip(ITEM_TABLES, (token_frame, term_frame, mention_frame, item_codes, evidence), strict=True))
 
 
-def item_stages(items: pd.DataFrame, lists: WordLists, stage: Stage = _untimed,
-                workers: int | None = None) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """(tokens, terms, mentions) of every item: on every core when the text is long enough
-    (``SERIAL_BELOW`` characters), else in this process. Same tables either way. On every core the two
-    stages are one (``tokens_and_terms``): each worker takes its chunk from text to terms."""
+def item_stages(items: pd.DataFrame, lists: WordLists, rules: list[Rule], stage: Stage = _untimed,
+                workers: int | None = None) -> dict[str, pd.DataFrame]:
+    """The tables of every item (``ITEM_TABLES``): on every core when the text is long enough
+    (``SERIAL_BELOW`` characters), else in this process. Same tables either way. On every core the
+    stages are one (``item_stages``): each worker takes its chunk from text to codes."""
     workers = workers or available_cores()
     if workers < 2 or items.empty or text_length(items) < SERIAL_BELOW:
-        return serial_item_stages(items, lists, stage)
+        return serial_item_stages(items, lists, rules, stage)
     chunks = item_chunks(items, workers * CHUNKS_PER_WORKER)
     with worker_pool(workers) as pool:
-        results = stage("tokens_and_terms", lambda: chunk_results(pool, chunks, lists))
-    return tuple(concatenated([result[k] for result in results]) for k in range(3))
+        results = stage("item_stages", lambda: chunk_results(pool, chunks, lists, rules))
+    # each chunk's table is let go once the whole table is made: the chunks and the wholes are never all held at once
+    return {name: concatenated([result.pop(name) for result in results]) for name in ITEM_TABLES}
 
 
-def chunk_results(pool: Executor, chunks: list[pd.DataFrame], lists: WordLists) -> list[tuple]:
-    """Each chunk's (tokens, terms, mentions), in order. The chunks are handed over with Ctrl-C and SIGTERM
+def chunk_results(pool: Executor, chunks: list[pd.DataFrame], lists: WordLists,
+                  rules: list[Rule]) -> list[dict[str, pd.DataFrame]]:
+    """Each chunk's tables, in order. The chunks are handed over with Ctrl-C and SIGTERM
     held: a signal arriving while the pool starts its workers and their manager thread left workers that
     the pool could no longer stop (seen in tests/test_parallel.py); held, it arrives once the pool is whole."""
     with signals_deferred():
-        futures = [pool.submit(serial_item_stages, chunk, lists) for chunk in chunks]
+        futures = [pool.submit(serial_item_stages, chunk, lists, rules) for chunk in chunks]
     return [future.result() for future in futures]
 
 
@@ -97,8 +107,9 @@ def item_chunks(items: pd.DataFrame, count: int) -> list[pd.DataFrame]:
 
 
 def concatenated(parts: list[pd.DataFrame]) -> pd.DataFrame:
-    """The parts one under the other, numbered from 0 again."""
-    return pd.concat(parts, ignore_index=True)
+    """The parts one under the other, numbered from 0 again. Empty parts are left out: an empty table's
+    columns say nothing of their values' types, and must not change the whole's."""
+    return pd.concat([part for part in parts if len(part)] or parts[:1], ignore_index=True)
 
 
 def _ignore_interrupts() -> None:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 from collections.abc import Iterable
@@ -111,16 +112,28 @@ def output_tables(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     return files
 
 
+PARQUET_ROWS = 1_048_576  # rows per row group (pyarrow's default): converted and written one group at a time
+
+
 def write_parquet(frame: pd.DataFrame, path: Path) -> None:
     """A table as Parquet (pyarrow, snappy): the same rows and values as its CSV, read back in pandas,
     R (arrow), DuckDB or Polars — an empty text is missing, as in the CSV. No time stamp in the file:
-    the same table gives the same bytes."""
+    the same table gives the same bytes. Row groups are converted one at a time, so that a table of
+    millions of rows is never held twice in memory (once in pandas, once in Arrow)."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     text = [c for c in frame.columns if pd.api.types.is_string_dtype(frame[c].dtype)]
-    frame = frame.assign(**{c: frame[c].where(frame[c] != "") for c in text})
-    pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), path, compression="snappy")
+    schema = None
+    with contextlib.ExitStack() as stack:
+        for start in range(0, max(len(frame), 1), PARQUET_ROWS):
+            part = frame.iloc[start:start + PARQUET_ROWS]
+            part = part.assign(**{c: part[c].where(part[c] != "") for c in text})
+            table = pa.Table.from_pandas(part, schema=schema, preserve_index=False)
+            if schema is None:
+                schema = table.schema
+                writer = stack.enter_context(pq.ParquetWriter(path, schema, compression="snappy"))
+            writer.write_table(table, row_group_size=PARQUET_ROWS)
 
 
 def read_parquet(path: str | Path) -> pd.DataFrame:

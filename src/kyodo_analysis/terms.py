@@ -325,10 +325,13 @@ def terms_and_mentions(token_frame: pd.DataFrame, lists: WordLists | None = None
     lists = lists or word_lists()
     words = spellings(token_frame) if words is None else words
     term_rows, mentioned = [], []
+    one: dict[str, str] = {}  # each spelling held once, however often it occurs (a compound is joined anew each time)
     for item_id, numbers, tokens in item_tokens(token_frame, words):
         for t in item_terms(tokens, lists):
-            term_rows.append((item_id, t.term, t.pos, t.negated, numbers[t.first], numbers[t.last]))
-            mentioned.extend(mention_rows(item_id, t.term, t.negated, t.parts))
+            term = one.setdefault(t.term, t.term)
+            term_rows.append((item_id, term, t.pos, t.negated, numbers[t.first], numbers[t.last]))
+            mentioned.extend((item_id, one.setdefault(word, word), term)
+                             for _, word, _ in mention_rows(item_id, term, t.negated, t.parts))
     return term_table(term_rows), pd.DataFrame(mentioned, columns=MENTION_COLUMNS).astype("string")
 
 
