@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kyodo_analysis import parallel
-from kyodo_analysis.analysis import clean_all, combined
+from kyodo_analysis.analysis import analyze_tables, clean_all, combined
 from kyodo_analysis.cleaning import clean_table
 from kyodo_analysis.coding import Rule, parse_rules, read_rules
 from kyodo_analysis.parallel import ITEM_TABLES, item_chunks, item_stages, serial_item_stages
@@ -62,6 +62,19 @@ def test_three_cities_and_a_synthetic_table_give_the_same_tables_in_two_processe
     same_tables(clean_table(path).items)
 
 
+@pytest.mark.parametrize("by", ["support_type", "city"])
+def test_the_statistics_beside_the_counts_are_those_of_one_process(every_table_parallel, tmp_path, by):
+    """Keyness, code tests, network and map made in a worker beside the counts: every table, in the same
+    order, and the metadata, as one process makes them (three cities of two schemas, by type and by city)."""
+    cleaned = clean_all(sorted(city_folder(tmp_path).glob("kasou_*")))
+    timings = {}
+    alone, beside = analyze_tables(cleaned, by=by, workers=1), analyze_tables(cleaned, by=by, workers=2, timings=timings)
+    assert "beside" in timings and "keyness" not in timings  # the statistics were made in the worker
+    assert list(alone.tables) == list(beside.tables) and alone.metadata == beside.metadata
+    for name, table in alone.tables.items():
+        pd.testing.assert_frame_equal(table, beside.tables[name], obj=name)
+
+
 def test_items_without_text_and_an_empty_table_are_kept_apart_in_order(every_table_parallel):
     items = clean_table(RAW).items.head(9).copy()
     items.loc[[0, 4, 8], "text"] = pd.NA
@@ -90,6 +103,14 @@ def test_an_error_in_a_worker_reaches_the_run_and_leaves_no_worker(every_table_p
     with pytest.raises(ValueError, match="broken synonym list"):
         item_stages(items, WordLists(forced=(), stop=frozenset(), synonyms=Broken()), RULES, workers=2)
     assert not multiprocessing.active_children()
+
+
+def test_an_error_beside_reaches_the_caller_and_leaves_no_worker():
+    with pytest.raises(ValueError, match="invalid literal"), parallel.one_beside(True) as pool:
+        parallel.submitted(pool, int, "not a number").result()
+    assert not multiprocessing.active_children()
+    with parallel.one_beside(False) as pool:
+        assert pool is None  # the caller runs the statistics itself
 
 
 @settings(max_examples=60, deadline=None)

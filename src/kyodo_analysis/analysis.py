@@ -23,7 +23,7 @@ from .errors import InputError
 from .labels import HEADERS, column_labels
 from .manifest import Entry, ManifestRows, resolve_city, resolve_schema, resolve_year, sha256
 from .network import cooccurrence
-from .parallel import ITEM_TABLES, item_stages
+from .parallel import ITEM_TABLES, item_stages, on_every_core, one_beside, submitted
 from .registry import Inputs
 from .schema import Comparison, load_schema, merged_aspects
 from .spelling_variants import synonym_candidates
@@ -164,19 +164,22 @@ def analyze_tables(cleaned: Sequence[Table], forced: str | Path | None = None, s
     tables.update(item_stages(items, lists, rules, stage, workers))
     token_frame, term_frame, mention_frame, item_codes = (tables[name] for name in ITEM_TABLES[:4])
     frame, city_years = comparison_frame(items, compared, by)
-    tables.update(stage("counts", lambda: {
-        "keywords.csv": with_city_years(keywords(term_frame, frame, comparison), city_years),
-        "word_counts.csv": with_city_years(word_counts(mention_frame, frame, comparison), city_years),
-        "unknown_words.csv": unknown_words(token_frame, term_frame),
-        "candidate_compounds.csv": candidate_compounds(term_frame, lists),
-        "synonym_candidates.csv": synonym_candidates(term_frame, token_frame, mention_frame)}))
-    tables.update({name: with_city_years(table, city_years)
-                   for name, table in stage("keyness", lambda: keyness(term_frame, frame, comparison)).items()})
-    tables["codes.csv"] = with_city_years(stage("code_tests", lambda: code_table(
-        item_codes, frame, [r.code for r in rules], comparison=comparison)), city_years)
-    tables.update(stage("network_and_ca", lambda: network_and_map(term_frame, frame, comparison)))
-    tables.update(stage("years", lambda: {"program_changes.csv": program_changes(tables["programs.csv"], items),
-                                          "keyword_trends.csv": keyword_trends(term_frame, items, comparison)}))
+    codes_named = [r.code for r in rules]
+    with one_beside(on_every_core(items, workers)) as pool:
+        later = None if pool is None else submitted(pool, statistics_beside, term_frame, frame, item_codes, codes_named,
+                                                    comparison)
+        tables.update(stage("counts", lambda: {
+            "keywords.csv": keywords(term_frame, frame, comparison),
+            "word_counts.csv": word_counts(mention_frame, frame, comparison),
+            "unknown_words.csv": unknown_words(token_frame, term_frame),
+            "candidate_compounds.csv": candidate_compounds(term_frame, lists),
+            "synonym_candidates.csv": synonym_candidates(term_frame, token_frame, mention_frame)}))
+        years = stage("years", lambda: {"program_changes.csv": program_changes(tables["programs.csv"], items),
+                                        "keyword_trends.csv": keyword_trends(term_frame, items, comparison)})
+        tables.update(statistics_beside(term_frame, frame, item_codes, codes_named, comparison, stage) if later is None
+                      else stage("beside", later.result))
+    tables.update(years)
+    tables.update({name: with_city_years(tables[name], city_years) for name in COMPARED_BY_YEAR})
     tables.update(registered_statistics(tables, frame, comparison, stage))
     vocabulary = set(term_frame["term"].tolist()) | set(mention_frame["word"].tolist())
     warnings = [w for t in cleaned for w in t.warnings] + unused_rule_words(rules, vocabulary, rules_file.source)
@@ -184,6 +187,21 @@ def analyze_tables(cleaned: Sequence[Table], forced: str | Path | None = None, s
     if by == "city":
         metadata["compared"] = [{"city": t.city, "year": t.year, "file": t.path.name} for t in compared]
     return Analysis(tables, metadata, warnings)
+
+
+COMPARED_BY_YEAR = ("keywords.csv", "word_counts.csv", "distinctive_terms.csv", "distinctive_aspects.csv",
+                    "effect_vs_limitation.csv", "codes.csv")  # comparison tables: each city's rows get its year back
+
+
+def statistics_beside(term_frame: pd.DataFrame, items: pd.DataFrame, item_codes: pd.DataFrame, codes: list[str],
+                      comparison: Comparison, stage: Stopwatch | None = None) -> dict[str, pd.DataFrame]:
+    """Keyness, the code tests, the network and the map of the items compared: the statistics that read
+    only the terms and codes, run beside the counts in a worker process when the text is long (the same
+    tables; ``stage`` times each when they run in this process)."""
+    stage = stage or Stopwatch(None)
+    return {**stage("keyness", lambda: keyness(term_frame, items, comparison)),
+            "codes.csv": stage("code_tests", lambda: code_table(item_codes, items, codes, comparison=comparison)),
+            **stage("network_and_ca", lambda: network_and_map(term_frame, items, comparison))}
 
 
 def registered_statistics(tables: dict[str, pd.DataFrame], items: pd.DataFrame, comparison: Comparison,

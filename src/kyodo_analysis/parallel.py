@@ -14,7 +14,7 @@ import multiprocessing
 import os
 import signal
 from collections.abc import Callable, Iterator
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from itertools import pairwise
 from typing import TypeVar
@@ -62,7 +62,7 @@ def item_stages(items: pd.DataFrame, lists: WordLists, rules: list[Rule], stage:
     (``SERIAL_BELOW`` characters), else in this process. Same tables either way. On every core the
     stages are one (``item_stages``): each worker takes its chunk from text to codes."""
     workers = workers or available_cores()
-    if workers < 2 or items.empty or text_length(items) < SERIAL_BELOW:
+    if not on_every_core(items, workers):
         return serial_item_stages(items, lists, rules, stage)
     chunks = item_chunks(items, workers * CHUNKS_PER_WORKER)
     with worker_pool(workers) as pool:
@@ -79,6 +79,30 @@ def chunk_results(pool: Executor, chunks: list[pd.DataFrame], lists: WordLists,
     with signals_deferred():
         futures = [pool.submit(serial_item_stages, chunk, lists, rules) for chunk in chunks]
     return [future.result() for future in futures]
+
+
+@contextmanager
+def one_beside(apart: bool) -> Iterator[Executor | None]:
+    """A pool of one worker process for a stage that can run beside this process's own (``apart``), or None:
+    the caller then runs that stage itself. The workers' fork server is the one the per-item stages
+    started, so the worker starts in milliseconds."""
+    if not apart:
+        yield None
+        return
+    with worker_pool(1) as pool:
+        yield pool
+
+
+def submitted(pool: Executor, function: Callable[..., T], *args) -> Future:
+    """``function(*args)`` handed to ``pool``, with Ctrl-C and SIGTERM held while it is (see :func:`chunk_results`)."""
+    with signals_deferred():
+        return pool.submit(function, *args)
+
+
+def on_every_core(items: pd.DataFrame, workers: int) -> bool:
+    """Whether the analysis of ``items`` is worth worker processes: two cores or more, and at least
+    ``SERIAL_BELOW`` characters of text."""
+    return workers >= 2 and not items.empty and text_length(items) >= SERIAL_BELOW
 
 
 def available_cores() -> int:

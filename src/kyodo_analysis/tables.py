@@ -23,21 +23,22 @@ def write_csv_reference(frame: pd.DataFrame, path: Path) -> None:
     frame.to_csv(path, index=False, lineterminator="\n", encoding="utf-8-sig")
 
 
-ROWS_AT_ONCE = 50_000  # rows joined and written at a time: the file is streamed, never held whole in memory
+ROWS_AT_ONCE = 200_000  # rows rendered, joined and written at a time: never the whole file in memory
 
 
 def write_csv(frame: pd.DataFrame, path: Path) -> None:
     """The bytes of :func:`write_csv_reference`, with each column's fields rendered once per distinct
     value (a token table repeats a few thousand values over hundreds of thousands of rows), then joined
-    row by row."""
+    row by row; a block of rows at a time (a table of distinct numbers would otherwise hold every field
+    of every column rendered at once)."""
     if not len(frame.columns) or not len(frame):
         return write_csv_reference(frame, path)
-    columns = [rendered_fields(frame.iloc[:, k]) for k in range(frame.shape[1])]
     with open(path, "w", encoding="utf-8-sig", newline="") as handle:
         handle.write(frame.head(0).to_csv(index=False, lineterminator="\n"))
         for start in range(0, len(frame), ROWS_AT_ONCE):
-            block = (column[start:start + ROWS_AT_ONCE] for column in columns)
-            handle.write("".join(",".join(row) + "\n" for row in zip(*block, strict=True)))
+            block = frame.iloc[start:start + ROWS_AT_ONCE]
+            columns = [rendered_fields(block.iloc[:, k]) for k in range(block.shape[1])]
+            handle.write("".join(",".join(row) + "\n" for row in zip(*columns, strict=True)))
 
 
 def distinction(column: pd.Series) -> pd.Series | np.ndarray:
