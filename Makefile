@@ -19,7 +19,7 @@ run: $(STAMP)
 	$(BIN)/kyodo-analysis run
 
 test: $(STAMP)
-	$(BIN)/ruff check src tests
+	$(BIN)/ruff check src tests benchmarks notebooks
 	$(BIN)/python -m pytest
 
 clean-venv:
