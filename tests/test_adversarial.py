@@ -551,7 +551,11 @@ import sys, time
 from pathlib import Path
 
 folder = Path(sys.argv[2])
-if sys.argv[1] == "figures":  # the run's figure stage: a pool of two workers, each busy with a figure
+if sys.argv[1] == "analysis":  # the pool of the analysis (per-item stages, statistics beside): two busy workers
+    from kyodo_analysis.parallel import worker_pool
+    with worker_pool(2) as pool:
+        [future.result() for future in [pool.submit(time.sleep, 600) for _ in range(2)]]
+elif sys.argv[1] == "figures":  # the run's figure stage: a pool of two workers, each busy with a figure
     from kyodo_analysis.plots import draw_figures
     draw_figures([("a", time.sleep, (600,)), ("b", time.sleep, (600,))], folder, {}, workers=2)
 else:  # its notebook stage: a worker process per notebook, each with its kernel
@@ -561,9 +565,9 @@ else:  # its notebook stage: a worker process per notebook, each with its kernel
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
-@pytest.mark.parametrize("stage", ["figures", "notebooks"])
+@pytest.mark.parametrize("stage", ["analysis", "figures", "notebooks"])
 def test_a_killed_run_leaves_no_process_behind(tmp_path, stage):
-    # The run's own functions for its two stages with helper processes, in a process killed as the
+    # The run's own functions for its three stages with helper processes, in a process killed as the
     # out-of-memory killer does (no handler runs) while its helpers are busy: the fork server, its
     # workers and the notebook's kernel must all end by themselves.
     import time

@@ -8,12 +8,10 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parents[1] / "src" / "kyodo_analysis"
 
 # Imports deliberately left in functions: libraries of about 0.1 s or more that only one stage needs, so
-# that validate, kwic and manifest start without them (each site says so in a comment), and the figure
-# workers' hand-back to the notebook runner's process guard.
+# that validate, kwic and manifest start without them (each site says so in a comment).
 LATE = {
     "kyodo_analysis.clusters": {"scipy.cluster.hierarchy", "scipy.spatial.distance"},
     "kyodo_analysis.pipeline": {"kyodo_analysis.plots", "kyodo_analysis.report", "kyodo_analysis.wordreport"},
-    "kyodo_analysis.plots.drawing": {"kyodo_analysis.report"},
     "kyodo_analysis.plots.rendering": {"IPython.display"},
     "kyodo_analysis.report.notebooks": {"nbclient", "nbclient.exceptions", "nbconvert", "nbformat"},
     "kyodo_analysis.readers": {"openpyxl", "openpyxl.utils.cell"},

@@ -12,7 +12,10 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import select
 import signal
+import threading
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from contextlib import contextmanager
@@ -136,10 +139,34 @@ def concatenated(parts: list[pd.DataFrame]) -> pd.DataFrame:
     return pd.concat([part for part in parts if len(part)] or parts[:1], ignore_index=True)
 
 
-def _ignore_interrupts() -> None:
-    """In a worker: Ctrl-C (sent to the whole terminal's process group) is the run's to handle; the run
-    then stops the workers."""
+def end_with(run: int) -> None:
+    """In a worker process: send ourselves SIGTERM when the run's main process ends, however it ends (a
+    SIGKILL included). A worker's parent is the fork server, which itself waits for its workers, so the
+    run's process is watched directly (pidfd on Linux, else polled)."""
+
+    def watch() -> None:
+        try:
+            select.select([os.pidfd_open(run)], [], [])
+        except (OSError, AttributeError):
+            while True:
+                try:
+                    os.kill(run, 0)
+                except ProcessLookupError:
+                    break
+                except PermissionError:
+                    pass
+                time.sleep(1)
+        os.kill(os.getpid(), signal.SIGTERM)  # a notebook worker shuts its kernel down on the way out …
+        time.sleep(10)
+        os._exit(143)  # … unless that is stuck: then it ends anyway (its kernel notices its parent is gone)
+    threading.Thread(target=watch, name="end-with-run", daemon=True).start()
+
+
+def _worker_start(run: int) -> None:
+    """In a worker: Ctrl-C (sent to the whole terminal's process group) is the run's to handle, and the run
+    then stops the workers; a run that ends otherwise (killed) ends them too (:func:`end_with`)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    end_with(run)
 
 
 @contextmanager
@@ -153,7 +180,8 @@ def worker_pool(workers: int) -> Iterator[Executor]:
     may hold threads, can deadlock a child; a fresh interpreter per worker would import pandas again)."""
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["kyodo_analysis.parallel"])
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_ignore_interrupts)
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_worker_start,
+                               initargs=(os.getpid(),))
     try:
         yield pool
     finally:

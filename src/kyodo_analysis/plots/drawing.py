@@ -12,6 +12,7 @@ from pathlib import Path
 from matplotlib.figure import Figure
 
 from ..outputs import signals_deferred
+from ..parallel import end_with  # a killed run leaves no worker behind
 from ..schema import Comparison
 from ..slices import select_city
 from ..years import cities, year_cities
@@ -106,9 +107,6 @@ def draw_figures(specs: list[tuple[str, Callable, tuple]], out_dir: str | Path, 
     out_dir = Path(out_dir)
     if workers <= 1:
         return [p for name, plot, args in specs for p in _draw(name, plot, args, out_dir, metadata)]
-    # late: report imports plots (worker_context), so report at the top of plots would risk a cycle plots ↔ report
-    from ..report import end_with  # a killed run leaves no worker behind
-
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=worker_context(), initializer=end_with,
                                initargs=(os.getpid(),))
     try:

@@ -13,7 +13,7 @@ The API, as ``report.NAME``:
   ``view_distinctive``, ``top_words``, ``term_changes``, ``sides_table``, ``raw_lines``, ``kwic_table``,
   ``dropped_lines``, ``cutting_examples``, ``curation_tables``, ``codes_crosstab``, ``codes_by_year``;
 - the command line: ``write_workbook``, ``render_notebooks``; the Word summary: ``items_by_group``,
-  ``normalize_zip``; the figures' worker processes: ``end_with``;
+  ``normalize_zip``;
 - the tests, besides those: ``headers``, ``sheet_names``, ``execute_notebook``, ``inert_markdown``,
   ``SHOWN_ROWS`` and ``NotebookError`` (from :mod:`kyodo_analysis.errors`).
 """
@@ -36,7 +36,7 @@ from .notebook_views import (
     view_inertia,
     years,
 )
-from .notebooks import end_with, execute_notebook, inert_markdown, render_notebooks
+from .notebooks import execute_notebook, inert_markdown, render_notebooks
 from .views import (
     codes_crosstab,
     headers,
@@ -51,7 +51,7 @@ from .workbook import normalize_zip, sheet_names, write_workbook
 
 __all__ = [
     "SHOWN_ROWS", "NotebookError", "codes_by_year", "codes_crosstab", "curation_tables", "cutting_examples",
-    "dropped_lines", "end_with", "execute_notebook", "headers", "inert_markdown", "items_by_group", "kwic_table",
+    "dropped_lines", "execute_notebook", "headers", "inert_markdown", "items_by_group", "kwic_table",
     "normalize_zip", "raw_lines", "render_notebooks", "sheet_names", "show_table", "sides_table", "term_changes",
     "top_terms", "top_words", "view_distinctive", "view_inertia", "view_items", "view_program_changes",
     "view_programs", "write_workbook", "years",

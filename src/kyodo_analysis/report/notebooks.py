@@ -5,17 +5,16 @@ from __future__ import annotations
 
 import os
 import re
-import select
 import signal
 import sys
 import tempfile
-import threading
 import time
 from multiprocessing.connection import wait
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import NotebookError
+from ..parallel import end_with  # a notebook's worker ends with the run, as the analysis's workers do
 from ..plots import worker_context
 
 if TYPE_CHECKING:
@@ -31,29 +30,6 @@ _MATHJAX = re.compile(r"<!-- Load mathjax -->.*?</script>\s*<!-- MathJax configu
 def without_mathjax(page: str) -> str:
     """The rendered page without MathJax, so that "$…$" inside an item is shown as written, not typeset."""
     return _MATHJAX.sub("", page)
-
-
-def end_with(run: int) -> None:
-    """In a worker process: send ourselves SIGTERM when the run's main process ends, however it ends (a
-    SIGKILL included). A worker's parent is the fork server, which itself waits for its workers, so the
-    run's process is watched directly (pidfd on Linux, else polled)."""
-
-    def watch() -> None:
-        try:
-            select.select([os.pidfd_open(run)], [], [])
-        except (OSError, AttributeError):
-            while True:
-                try:
-                    os.kill(run, 0)
-                except ProcessLookupError:
-                    break
-                except PermissionError:
-                    pass
-                time.sleep(1)
-        os.kill(os.getpid(), signal.SIGTERM)  # a notebook worker shuts its kernel down on the way out …
-        time.sleep(10)
-        os._exit(143)  # … unless that is stuck: then it ends anyway (its kernel notices its parent is gone)
-    threading.Thread(target=watch, name="end-with-run", daemon=True).start()
 
 
 def _notebook_process(run: int, job: tuple, results: Connection) -> None:
