@@ -125,8 +125,9 @@ def analyze(paths: Sequence[str | Path], year: int | None = None, schema: str | 
             codes: str | Path | None = None, by: str = "support_type", years: dict[str, int] | None = None,
             workers: int = 1) -> Analysis:
     """Clean every raw table, then tokens → terms → counts, keyness, codes, network and CA, comparing
-    the groups of ``by`` (the support type, the city or any attribute of the schema); the per-item stages
-    (tokens to codes) in ``workers`` processes (:func:`parallel.item_stages`)."""
+    the groups of ``by`` (the support type, the city or any attribute of the schema); with ``workers`` > 1
+    and a long text, the per-item stages (tokens to codes, :func:`parallel.item_stages`) on every core and
+    :func:`statistics_beside` in a worker beside the counts."""
     return analyze_tables(clean_all(paths, year, schema), forced=forced, stop=stop, synonyms=synonyms, codes=codes, by=by,
                           years=years, workers=workers)
 
@@ -151,9 +152,10 @@ def analyze_tables(cleaned: Sequence[Table], forced: str | Path | None = None, s
                    years: dict[str, int] | None = None, workers: int = 1) -> Analysis:
     """The analysis of tables that were already cleaned (see :func:`analyze`); ``timings`` collects the
     seconds each stage took. Tokens, terms, mentions and codes are made in ``workers`` processes when the text
-    is long enough (the same tables; a script calling this with ``workers > 1`` needs the usual
-    ``if __name__ == "__main__":`` guard of process pools). With ``by="city"`` the groups are each city's
-    latest table (or the year ``years`` chooses for it): :func:`compared_tables`."""
+    is long enough, and the statistics beside the counts in one more (the same tables; a script calling this
+    with ``workers > 1`` needs the usual ``if __name__ == "__main__":`` guard of process pools). With
+    ``by="city"`` the groups are each city's latest table (or the year ``years`` chooses for it):
+    :func:`compared_tables`."""
     stage = Stopwatch(timings)
     comparison = comparison_of(cleaned, by)
     compared = compared_tables(cleaned, by, years)
