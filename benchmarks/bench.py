@@ -147,7 +147,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, help="processes for the per-item stages and the statistics beside the "
                         "counts (default: every core, as the command line)")
     args = parser.parse_args(argv)
-    from kyodo_analysis.parallel import available_cores
+    from kyodo_analysis.parallel import available_cores, release_freed_memory
 
     workers = args.workers or available_cores()
 
@@ -166,6 +166,7 @@ def main(argv: list[str] | None = None) -> int:
             _best(best, "floor", floor(texts))
             del texts
             gc.collect()
+            release_freed_memory()  # what the floor's texts and a smaller size left in this process's heap
             reset_peak()
             timings = whole_analyze(path, out / f"processed_{size}", workers)
             _best(best, "analyze_peak_mb", analyze_peak_mb())

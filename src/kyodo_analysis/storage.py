@@ -10,6 +10,7 @@ import pandas as pd
 
 from . import registry
 from .analysis import Analysis
+from .parallel import release_freed_memory
 from .registry import METADATA
 from .tables import output_tables, parquet_name, read_csv, read_parquet, write_tables
 
@@ -37,6 +38,7 @@ def write_analysis(analysis: Analysis, out_dir: str | Path) -> list[Path]:
     """Write every table (:func:`output_tables`), its numbers rounded to ``DECIMALS`` places, and
     ``metadata.json`` to ``out_dir`` (all or nothing)."""
     rounded = {name: frame.round(DECIMALS) for name, frame in analysis.tables.items()}
+    release_freed_memory()  # the statistics' working memory, before Arrow converts the token tables
     return write_tables(out_dir, {**output_tables(rounded), METADATA: metadata_bytes(analysis.metadata)})
 
 
