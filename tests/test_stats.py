@@ -250,3 +250,42 @@ def test_jaccard_pairs_of_the_bundled_table_equal_the_definition(bundled_analysi
     incidence = joined[["item_id", "term"]].drop_duplicates().rename(columns={"item_id": "unit"})
     fast, reference = jaccard_pairs(incidence), jaccard_pairs_reference(incidence)
     assert len(fast) > 1000 and fast.astype(object).values.tolist() == reference.astype(object).values.tolist()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["財政的支援", "人的支援", "場の提供", "b", "a", None]), st.integers(0, 9)),
+                max_size=40))
+def test_sets_of_equals_the_grouped_sets(rows):
+    """sets_of is the groupby one-liner: same keys (sorted, a missing key left out), same sets, same dtype."""
+    from kyodo_analysis.stats import sets_of
+
+    frame = pd.DataFrame(rows, columns=["group", "unit"]).astype({"group": "string"})
+    frame["unit"] = "item-" + frame["unit"].astype(str)
+    reference = frame.groupby("group")["unit"].agg(frozenset)
+    made = sets_of(frame, "group", "unit")
+    assert made.index.tolist() == reference.index.tolist() and made.tolist() == reference.tolist()
+    assert made.index.dtype == reference.index.dtype
+
+
+def test_sets_of_a_small_frame():
+    from kyodo_analysis.stats import sets_of
+
+    frame = pd.DataFrame({"term": ["市", "団体", "市", None, "市"], "item_id": ["i2", "i1", "i1", "i3", "i2"]})
+    assert sets_of(frame, "term", "item_id").to_dict() == {"団体": frozenset({"i1"}), "市": frozenset({"i1", "i2"})}
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 8), st.sampled_from(["c1", "c2", "c3", "other"])), max_size=30),
+       st.permutations(range(6)), st.lists(st.sampled_from(["c1", "c2", "c3", "c4"]), unique=True))
+def test_coded_items_equal_the_cross_table(pairs, order, codes):
+    """coded_items against its definition, pd.crosstab reindexed: items beyond the list (ids 6–8), codes no
+    rule asked for (other), codes nobody has (c4) and an empty list of codes included."""
+    from kyodo_analysis.code_tests import coded_items
+
+    item_codes = pd.DataFrame([(f"i{n}", c) for n, c in pairs], columns=["item_id", "code"], dtype="string")
+    item_ids = pd.Series([f"i{n}" for n in order], dtype="string")
+    reference = pd.crosstab(item_codes["item_id"], item_codes["code"]).reindex(
+        index=item_ids, columns=codes, fill_value=0) > 0
+    made = coded_items(item_codes, item_ids, codes)
+    assert made.to_numpy().tolist() == reference.to_numpy().tolist()
+    assert made.index.tolist() == item_ids.tolist() and made.columns.tolist() == codes

@@ -19,6 +19,8 @@ import math
 import numpy as np
 import pandas as pd
 
+from .stats import sets_of
+
 # scipy.cluster is imported where the trees are built (it costs the command line's start otherwise).
 
 METHODS = ("ward", "average", "complete")
@@ -33,7 +35,7 @@ MAX_TERMS = 50
 def chosen_terms(term_frame: pd.DataFrame, min_items: int = MIN_ITEMS, max_terms: int = MAX_TERMS
                  ) -> tuple[pd.Series, int]:
     """Each chosen term's set of items (sorted by the term's text) and the minimum number of items used."""
-    sets = term_frame[["item_id", "term"]].drop_duplicates().groupby("term", sort=True)["item_id"].agg(frozenset)
+    sets = sets_of(term_frame, "term", "item_id")
     sizes = sets.map(len)
     threshold = max(min_items, 1)
     while (sizes >= threshold).sum() > max_terms:
@@ -48,8 +50,9 @@ def jaccard_distances(sets: pd.Series) -> np.ndarray:
     out = np.zeros((n, n))
     for i in range(n):
         for j in range(i + 1, n):
-            union = len(values[i] | values[j])
-            out[i, j] = out[j, i] = 1.0 - len(values[i] & values[j]) / union if union else 0.0
+            both = len(values[i] & values[j])
+            union = len(values[i]) + len(values[j]) - both  # |A ∪ B|, without building it
+            out[i, j] = out[j, i] = 1.0 - both / union if union else 0.0
     return out
 
 

@@ -222,8 +222,7 @@ def code_table(item_codes: pd.DataFrame, items: pd.DataFrame, codes: list[str], 
     otherwise each test (:func:`program_permutation_tests`, on whether a program has the code: the unit
     is the program) is Holm-adjusted over the family, on unrounded p."""
     by, aspects = comparison.by, ("all", *comparison.aspect_keys)
-    coded = pd.crosstab(item_codes["item_id"], item_codes["code"]).reindex(
-        index=items["item_id"], columns=codes, fill_value=0) > 0  # item × code
+    coded = coded_items(item_codes, items["item_id"], codes)
     frame = items[["item_id", "year", by, "aspect"]].assign(program_key=program_keys(items))
     frame = pd.concat([frame.reset_index(drop=True), coded.reset_index(drop=True)], axis=1)
     rows = []
@@ -237,6 +236,19 @@ def code_table(item_codes: pd.DataFrame, items: pd.DataFrame, codes: list[str], 
     out = sort_for_reading(out, items, ["year", "_code", "aspect", by], aspects).drop(columns=["_code"])
     out = out.astype({c: "Int64" for c in ("year", "n_items", "n_total", "n_programs", "programs_total", "n_labellings")})
     return out.astype({c: "Float64" for c in ("ci_low", "ci_high", "min_p", "p_value", "p_holm", "min_p_holm")})
+
+
+def coded_items(item_codes: pd.DataFrame, item_ids: pd.Series, codes: list[str]) -> pd.DataFrame:
+    """Item × code, True where ``item_codes`` has the pair: one row per id of ``item_ids`` (in its order), one
+    column per code of ``codes`` (pairs of other items or codes left out). The same table as
+    ``pd.crosstab(item_id, code).reindex(index=item_ids, columns=codes, fill_value=0) > 0``, set cell by cell
+    from integer positions (the cross-table's counting ran in Python: 1.4 s at 3·10^6 characters)."""
+    row = pd.Index(item_ids).get_indexer(item_codes["item_id"])
+    column = pd.Index(codes, dtype=object).get_indexer(item_codes["code"])
+    known = (row >= 0) & (column >= 0)
+    cells = np.zeros((len(item_ids), len(codes)), dtype=bool)
+    cells[row[known], column[known]] = True
+    return pd.DataFrame(cells, index=pd.Index(item_ids, name="item_id"), columns=pd.Index(codes, name="code"))
 
 
 def family_minimum(cells: list[_Cell]) -> tuple[int, float | None]:
@@ -274,7 +286,7 @@ def _family_rows(cells: list[_Cell], codes: list[str], year, by: str, seed: int,
 def _describe(cell: _Cell, code: str, by: str) -> list[dict]:
     """Per group: items and programs with the code, the programs' Clopper–Pearson interval, the item
     table's adjusted residual (descriptive) and the program table's χ² (the test's statistic)."""
-    groups = list(dict.fromkeys(cell.items[by]))
+    groups = cell.items[by].unique().tolist()  # in the order of first appearance
     items = cell.items.groupby(by, sort=False)[code].agg(["sum", "size"]).loc[groups]
     programs = cell.programs.groupby("group", sort=False)[code].agg(["sum", "size"]).loc[groups]
     residuals = adjusted_residuals(np.vstack([items["sum"], items["size"] - items["sum"]]))[0]

@@ -14,7 +14,7 @@ import pandas as pd
 from networkx.algorithms.community import greedy_modularity_communities, louvain_communities
 from scipy import sparse
 
-from .stats import UNIT_COLUMNS, term_items, top_with_ties
+from .stats import UNIT_COLUMNS, sets_of, term_items, top_with_ties
 
 
 def cooccurrence(term_frame: pd.DataFrame, items: pd.DataFrame, unit: str = "item", top_n: int = 60,
@@ -39,9 +39,9 @@ def cooccurrence(term_frame: pd.DataFrame, items: pd.DataFrame, unit: str = "ite
     if len(edge_frame) > top_n:
         edge_frame = edge_frame[edge_frame["jaccard"] >= edge_frame["jaccard"].iloc[top_n - 1] - 1e-12]
     in_network = sorted(set(edge_frame["source"]) | set(edge_frame["target"]))
-    sets = incidence[incidence["term"].isin(in_network)].groupby("term")["unit"].agg(lambda s: frozenset(s))
+    sets = sets_of(incidence[incidence["term"].isin(in_network)], "term", "unit")
     if link_to is not None:
-        group_sets = joined.groupby(link_to)[unit_column].agg(lambda s: frozenset(s))
+        group_sets = sets_of(joined, link_to, unit_column)
         edge_frame = pd.concat([edge_frame, *(_links(group, members, sets, in_network, link_to, link_top)
                                               for group, members in group_sets.items())], ignore_index=True)
     graph = nx.Graph()
@@ -145,8 +145,9 @@ def jaccard_pairs(incidence: pd.DataFrame) -> pd.DataFrame:
 
 def _links(group: str, members: frozenset, sets: pd.Series, terms: list[str], kind: str, top: int) -> pd.DataFrame:
     """Edges from a group (a support type) to its ``top`` terms by Jaccard, a tie at the cut kept up to 2 × top."""
-    scored = pd.DataFrame([(group, t, kind, len(sets[t] & members), len(sets[t] & members) / len(sets[t] | members))
-                           for t in terms if sets[t] & members], columns=["source", "target", "kind", "n_both", "jaccard"])
+    shared = {t: len(sets[t] & members) for t in terms}  # |A ∩ B|; |A ∪ B| = |A| + |B| − |A ∩ B|
+    scored = pd.DataFrame([(group, t, kind, n, n / (len(sets[t]) + len(members) - n)) for t, n in shared.items() if n],
+                          columns=["source", "target", "kind", "n_both", "jaccard"])
     scored = scored.sort_values(["jaccard", "target"], ascending=[False, True], kind="stable")
     return top_with_ties(scored, top, ["jaccard"], most=2 * top)[0]
 

@@ -24,6 +24,7 @@ from itertools import combinations
 
 import pandas as pd
 
+from .stats import sets_of
 from .terms import PREDICATES, spellings
 
 CANDIDATE_COLUMNS = ["kind", "word", "variant", "reading", "n_items_word", "n_items_variant", "status",
@@ -107,7 +108,7 @@ def synonym_candidates(term_frame: pd.DataFrame, token_frame: pd.DataFrame, ment
                        ) -> pd.DataFrame:
     """``synonym_candidates.csv``: one row per candidate pair, the more widely used spelling as ``word`` (the
     representative of the suggested ``synonyms_line``), with the items of each spelling."""
-    items_of = mention_frame.groupby("word")["item_id"].agg(lambda s: sorted(set(s))).to_dict()
+    items_of = {word: sorted(ids) for word, ids in sets_of(mention_frame, "word", "item_id").items()}
     vocabulary = sorted(items_of)
     readings = term_readings(term_frame, token_frame)
     found: dict[tuple[str, str], tuple[str, str]] = {}

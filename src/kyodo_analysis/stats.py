@@ -64,6 +64,19 @@ def term_items(term_frame: pd.DataFrame, items: pd.DataFrame, by: str = "support
     return term_frame.merge(meta, on="item_id", how="inner", validate="many_to_one")
 
 
+def sets_of(frame: pd.DataFrame, key: str, value: str) -> pd.Series:
+    """Each ``key``'s set of ``value``s (a frozenset per key, keys sorted; rows without a key left out): the
+    same as ``frame.groupby(key)[value].agg(frozenset)``, made from the rows sorted by key because that
+    groupby iterates a pandas string column one element at a time, slow on large tables."""
+    keyed = frame[frame[key].notna()]
+    codes, keys = pd.factorize(keyed[key], sort=True)
+    order = np.argsort(codes, kind="stable")
+    values = keyed[value].to_numpy(dtype=object)[order]
+    starts = np.searchsorted(codes[order], np.arange(1, len(keys)))  # where each key's rows begin
+    sets = [frozenset(part) for part in np.split(values, starts)] if len(keys) else []
+    return pd.Series(sets, index=pd.Index(keys, dtype=frame[key].dtype, name=key), name=value, dtype=object)
+
+
 def sort_for_reading(frame: pd.DataFrame, items: pd.DataFrame, columns: list[str],
                      aspects: tuple[str, ...] | list[str] = ()) -> pd.DataFrame:
     """Sort by the given columns in the order a reader expects: groups as the table lists them, aspects in
