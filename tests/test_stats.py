@@ -289,3 +289,57 @@ def test_coded_items_equal_the_cross_table(pairs, order, codes):
     made = coded_items(item_codes, item_ids, codes)
     assert made.to_numpy().tolist() == reference.to_numpy().tolist()
     assert made.index.tolist() == item_ids.tolist() and made.columns.tolist() == codes
+
+
+def counts_reference(frame: pd.DataFrame, items: pd.DataFrame, by: list[str], column: str = "term") -> pd.DataFrame:
+    """The definition of :func:`counts` before it counted integers: join each row to its item, then count rows,
+    distinct item ids and distinct program keys per group × term."""
+    from kyodo_analysis.stats import COUNT_COLUMNS, program_keys
+
+    meta = items[["item_id", *by]].assign(program_key=program_keys(items))
+    joined = frame[["item_id", column]].merge(meta, on="item_id", how="inner", validate="many_to_one")
+    out = (joined.groupby([*by, column], dropna=False, sort=False)
+           .agg(n=("item_id", "size"), n_items=("item_id", "nunique"), n_programs=("program_key", "nunique"))
+           .reset_index())
+    return out.sort_values([*by, column], kind="stable", na_position="first")[[*by, column, *COUNT_COLUMNS]]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["A", "B", None]), st.integers(1, 2), st.sampled_from(["t.tsv", "u.xlsx"]),
+                          st.sampled_from([2018, 2025]), st.sampled_from(["effect", "limitation"])), min_size=1,
+                max_size=12),
+       st.lists(st.tuples(st.integers(0, 14), st.sampled_from(["団体", "市", "場"])), max_size=40),
+       st.sampled_from([["support_type"], ["year", "support_type", "aspect"]]))
+def test_counts_equal_their_definition(item_rows, term_rows, by):
+    """Counting integers (an item's row, a program's number) gives the counts of the join on strings: groups
+    missing (None), programs of the same NO in two files, and terms of items not compared (ids past the list)."""
+    items = pd.DataFrame(item_rows, columns=["support_type", "program_no", "source_file", "year", "aspect"])
+    items.insert(0, "item_id", [f"i{k}" for k in range(len(items))])
+    items = items.astype({"support_type": "string", "item_id": "string"})
+    frame = pd.DataFrame([(f"i{k}", t) for k, t in term_rows], columns=["item_id", "term"], dtype="string")
+    made = counts(frame, items, by=by)
+    made = made.sort_values([*by, "term"], kind="stable", na_position="first")
+    reference = counts_reference(frame, items, by)
+    assert made.astype(object).values.tolist() == reference.astype(object).values.tolist()
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["A", "B", None]), st.integers(1, 3), st.sampled_from(["effect", "limitation"])),
+                max_size=8),
+       st.lists(st.tuples(st.integers(0, 10), st.sampled_from(["団体", "市"])), max_size=25),
+       st.sampled_from(["support_type", "aspect"]))
+def test_term_items_equal_the_merge(item_rows, term_rows, by):
+    """term_items joins by position what the merge on item ids joined: same rows in the same order, same
+    columns and dtypes (terms of ids past the items dropped; ``by`` already among the columns)."""
+    from kyodo_analysis.stats import program_keys, term_items
+
+    items = pd.DataFrame(item_rows, columns=["support_type", "program_no", "aspect"], dtype=object)
+    items.insert(0, "item_id", [f"i{k}" for k in range(len(items))])
+    items = items.assign(source_file="t.tsv", year=pd.array([2018] * len(items), dtype="Int64"),
+                         program=[f"p{n}" for n in items["program_no"]]).astype(
+        {"item_id": "string", "support_type": "string", "program_no": "Int64"})
+    term_frame = pd.DataFrame([(f"i{k}", t, k % 2 == 0) for k, t in term_rows], columns=["item_id", "term", "negated"])
+    term_frame = term_frame.astype({"item_id": "string", "term": "string"})
+    columns = list(dict.fromkeys(["item_id", "source_file", "year", by, "program_no", "program", "aspect"]))
+    reference = term_frame.merge(items[columns].assign(program_key=program_keys(items)), on="item_id", how="inner")
+    pd.testing.assert_frame_equal(term_items(term_frame, items, by), reference)

@@ -127,7 +127,7 @@ def analyze(paths: Sequence[str | Path], year: int | None = None, schema: str | 
     """Clean every raw table, then tokens → terms → counts, keyness, codes, network and CA, comparing
     the groups of ``by`` (the support type, the city or any attribute of the schema); with ``workers`` > 1
     and a long text, the per-item stages (tokens to codes, :func:`parallel.item_stages`) on every core and
-    :func:`statistics_beside` in a worker beside the counts."""
+    :func:`statistics_beside` in a worker beside the counts and keyness."""
     return analyze_tables(clean_all(paths, year, schema), forced=forced, stop=stop, synonyms=synonyms, codes=codes, by=by,
                           years=years, workers=workers)
 
@@ -178,6 +178,7 @@ def analyze_tables(cleaned: Sequence[Table], forced: str | Path | None = None, s
             "synonym_candidates.csv": synonym_candidates(term_frame, token_frame, mention_frame)}))
         years = stage("years", lambda: {"program_changes.csv": program_changes(tables["programs.csv"], items),
                                         "keyword_trends.csv": keyword_trends(term_frame, items, comparison)})
+        tables.update(stage("keyness", lambda: keyness(term_frame, frame, comparison)))
         tables.update(statistics_beside(term_frame, frame, item_codes, codes_named, comparison, stage) if later is None
                       else stage("beside", later.result))
     tables.update(years)
@@ -197,12 +198,11 @@ COMPARED_BY_YEAR = ("keywords.csv", "word_counts.csv", "distinctive_terms.csv", 
 
 def statistics_beside(term_frame: pd.DataFrame, items: pd.DataFrame, item_codes: pd.DataFrame, codes: list[str],
                       comparison: Comparison, stage: Stopwatch | None = None) -> dict[str, pd.DataFrame]:
-    """Keyness, the code tests, the network and the map of the items compared: the statistics that read
-    only the terms and codes, run beside the counts in a worker process when the text is long (the same
+    """The code tests, the network and the map of the items compared: statistics that read only the terms
+    and codes, run in a worker process beside the counts and keyness when the text is long (the same
     tables; ``stage`` times each when they run in this process)."""
     stage = stage or Stopwatch(None)
-    return {**stage("keyness", lambda: keyness(term_frame, items, comparison)),
-            "codes.csv": stage("code_tests", lambda: code_table(item_codes, items, codes, comparison=comparison)),
+    return {"codes.csv": stage("code_tests", lambda: code_table(item_codes, items, codes, comparison=comparison)),
             **stage("network_and_ca", lambda: network_and_map(term_frame, items, comparison))}
 
 

@@ -25,7 +25,7 @@ from itertools import combinations
 import pandas as pd
 
 from .stats import sets_of
-from .terms import PREDICATES, spellings
+from .terms import spellings, written_forms
 
 CANDIDATE_COLUMNS = ["kind", "word", "variant", "reading", "n_items_word", "n_items_variant", "status",
                      "synonyms_line", "items_word", "items_variant"]
@@ -89,17 +89,14 @@ def grouped_pairs(words: list[str], key) -> set[tuple[str, str]]:
     return {pair for members in groups.values() for pair in combinations(members, 2)}
 
 
-def lemma_merges(token_frame: pd.DataFrame, words: list[str]) -> dict[tuple[str, str, str], list[str]]:
+def lemma_merges(token_frame: pd.DataFrame) -> dict[tuple[str, str, str], list[str]]:
     """(counted spelling, other spelling, reading) → the items written with the other spelling, for every
-    spelling the lemma merge counts as another."""
-    predicate = token_frame["pos1"].isin(PREDICATES).tolist()
-    written = [b if p else s for s, b, p in zip(token_frame["surface"].tolist(), token_frame["base"].tolist(),
-                                                 predicate, strict=True)]
+    spelling of a content word (``CONTENT``) the lemma merge counts as another."""
+    content = token_frame[token_frame["pos1"].isin(CONTENT)]  # a token's spelling is its own: the others need none
     merged: dict[tuple[str, str, str], set[str]] = {}
-    content = token_frame["pos1"].isin(CONTENT).tolist()
-    for item_id, w, s, r, keep in zip(token_frame["item_id"].tolist(), words, written,
-                                      token_frame["lemma_reading"].tolist(), content, strict=True):
-        if keep and isinstance(s, str) and isinstance(w, str) and w != s:
+    for item_id, w, s, r in zip(content["item_id"].tolist(), spellings(content), written_forms(content),
+                                content["lemma_reading"].tolist(), strict=True):
+        if isinstance(s, str) and isinstance(w, str) and w != s:
             merged.setdefault((w, s, r if isinstance(r, str) else ""), set()).add(item_id)
     return {key: sorted(ids) for key, ids in sorted(merged.items())}
 
@@ -119,7 +116,7 @@ def synonym_candidates(term_frame: pd.DataFrame, token_frame: pd.DataFrame, ment
     for a, b in grouped_pairs(list(readings), readings.get):
         found.setdefault((a, b), ("reading", readings[a]))
     rows = [candidate_row(kind, a, b, reading, items_of, "candidate") for (a, b), (kind, reading) in found.items()]
-    merged = lemma_merges(token_frame, spellings(token_frame)) if len(token_frame) else {}
+    merged = lemma_merges(token_frame) if len(token_frame) else {}
     rows += [candidate_row("lemma", counted, other, reading, {**items_of, other: ids}, "merged", fixed=True)
              for (counted, other, reading), ids in merged.items()]
     frame = pd.DataFrame(rows, columns=CANDIDATE_COLUMNS)

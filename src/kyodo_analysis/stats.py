@@ -58,10 +58,20 @@ def aspect_counts(programs: pd.DataFrame, comparison: Comparison) -> pd.DataFram
 
 def term_items(term_frame: pd.DataFrame, items: pd.DataFrame, by: str = "support_type") -> pd.DataFrame:
     """Terms with the item's year, group (``by``), program and aspect attached (one row per occurrence)."""
-    columns = list(dict.fromkeys(["item_id", "source_file", "year", by, "program_no", "program", "aspect"]))
-    meta = items[columns].copy()
-    meta["program_key"] = program_keys(items)
-    return term_frame.merge(meta, on="item_id", how="inner", validate="many_to_one")
+    columns = list(dict.fromkeys(["source_file", "year", by, "program_no", "program", "aspect"]))
+    joined, rows = joined_to_items(term_frame, items, columns)
+    return joined.assign(program_key=program_keys(items).iloc[rows].reset_index(drop=True))
+
+
+def joined_to_items(frame: pd.DataFrame, items: pd.DataFrame, columns: list[str]) -> tuple[pd.DataFrame, np.ndarray]:
+    """The rows of ``frame`` whose ``item_id`` is in ``items``, in their order, with the item's ``columns``
+    beside them — ``frame.merge(items[["item_id", *columns]], on="item_id", how="inner")`` (one item per id)
+    — and each row's item as its row number in ``items``. The join is by position (``Index.get_indexer``):
+    merging on strings was a fifth of the counts' time at scale."""
+    position = pd.Index(items["item_id"]).get_indexer(frame["item_id"])  # -1: not an item compared; ids unique
+    rows = position[position >= 0]
+    taken = items[columns].iloc[rows].reset_index(drop=True)
+    return pd.concat([frame[position >= 0].reset_index(drop=True), taken], axis=1), rows
 
 
 def sets_of(frame: pd.DataFrame, key: str, value: str) -> pd.Series:
@@ -110,10 +120,9 @@ def counts(frame: pd.DataFrame, items: pd.DataFrame, by: list[str] | tuple[str, 
     Rows are listed by group, then by the ranking key (programs, items, occurrences; descending),
     then by the term's text for a stable listing order."""
     by = list(by)
-    meta = items[["item_id", *by]].assign(program_key=program_keys(items))
-    joined = frame[["item_id", column]].merge(meta, on="item_id", how="inner", validate="many_to_one")
+    joined = with_item_numbers(frame[["item_id", column]], items, by)
     out = (joined.groupby([*by, column], dropna=False, sort=False)
-           .agg(n=("item_id", "size"), n_items=("item_id", "nunique"), n_programs=("program_key", "nunique"))
+           .agg(n=("_item", "size"), n_items=("_item", "nunique"), n_programs=("_program", "nunique"))
            .reset_index())
     out[column] = out[column].astype("string")
     for name in RANK_KEY:
@@ -121,6 +130,14 @@ def counts(frame: pd.DataFrame, items: pd.DataFrame, by: list[str] | tuple[str, 
     out = sort_for_reading(out, items, [*by, *(f"_neg_{name}" for name in RANK_KEY), column], aspects)
     out = out.drop(columns=[f"_neg_{name}" for name in RANK_KEY])
     return out[[*by, column, *COUNT_COLUMNS]].astype({name: "Int64" for name in COUNT_COLUMNS})
+
+
+def with_item_numbers(frame: pd.DataFrame, items: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+    """The rows of ``frame`` joined to their item's ``by`` columns (:func:`joined_to_items`), with two integers
+    to count by: ``_item`` (its row in ``items``) and ``_program`` (one number per program key,
+    :func:`program_keys`) — counting distinct integers, not strings."""
+    joined, rows = joined_to_items(frame, items, by)
+    return joined.assign(_item=rows, _program=pd.factorize(program_keys(items))[0][rows])
 
 
 def counts_by_level(frame: pd.DataFrame, items: pd.DataFrame, column: str = "term", *,

@@ -273,10 +273,15 @@ def spellings(token_frame: pd.DataFrame) -> list[str]:
     form (``orthBase``), anything else by its surface; a spelling of ``resources/variants.txt`` by the one
     it lists first (取組 → 取り組み, こども → 子ども)."""
     table = variants()
+    return [table.get(w, w) for w in written_forms(token_frame)]
+
+
+def written_forms(token_frame: pd.DataFrame) -> list[str]:
+    """Each token as :func:`spellings` reads it before the variant table: a predicate by its dictionary form,
+    anything else by its surface."""
     predicate = token_frame["pos1"].isin(PREDICATES).tolist()
-    written = [b if p else s for s, b, p in zip(token_frame["surface"].tolist(), token_frame["base"].tolist(),
-                                                 predicate, strict=True)]
-    return [table.get(w, w) for w in written]
+    return [b if p else s for s, b, p in zip(token_frame["surface"].tolist(), token_frame["base"].tolist(),
+                                             predicate, strict=True)]
 
 
 def item_tokens(token_frame: pd.DataFrame, words: list[str]) -> Iterator[tuple[str, list[int], list[Token]]]:
