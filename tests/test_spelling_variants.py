@@ -50,3 +50,30 @@ def test_the_bundled_table_lists_its_merged_spellings(bundled_analysis):
     merged = found[found["kind"] == "lemma"].set_index("variant")
     assert merged.loc["しくみ", "word"] == "仕組み"
     assert set(found["status"]) <= {"candidate", "merged"}
+
+
+def test_term_readings_equal_the_lookup_by_item_and_token_number(bundled_analysis):
+    """Readings found by row position are those looked up by (item, token number), the first occurrence
+    whose tokens all have a reading — on the bundled table's terms and tokens."""
+    from kyodo_analysis.spelling_variants import term_readings
+
+    token_frame, term_frame = bundled_analysis["tokens"], bundled_analysis["terms"]
+    tokens = token_frame.set_index(["item_id", "token_no"])["lemma_reading"]
+    reference: dict[str, str] = {}
+    for row in term_frame[~term_frame["negated"]].itertuples():
+        parts = [tokens.get((row.item_id, no)) for no in range(row.first_token_no, row.last_token_no + 1)]
+        if row.term not in reference and all(isinstance(p, str) and p for p in parts):
+            reference[row.term] = "".join(parts)
+    assert len(reference) > 150 and term_readings(term_frame, token_frame) == reference
+
+
+def test_a_token_table_not_numbered_from_one_per_item_is_refused():
+    import pytest
+
+    from kyodo_analysis.spelling_variants import first_rows
+
+    tokens = pd.DataFrame({"item_id": ["a", "a", "b", "b"], "token_no": [1, 2, 1, 2]})
+    assert first_rows(tokens) == {"a": 0, "b": 2}
+    for numbers, ids in (([1, 2, 2, 3], ["a", "a", "b", "b"]), ([1, 2, 1, 1], ["a", "a", "b", "a"])):
+        with pytest.raises(ValueError, match="numbered from 1"):
+            first_rows(pd.DataFrame({"item_id": ids, "token_no": numbers}))

@@ -22,6 +22,7 @@ import re
 import unicodedata
 from itertools import combinations
 
+import numpy as np
 import pandas as pd
 
 from .stats import sets_of
@@ -36,17 +37,30 @@ _SMALL = str.maketrans("ァィゥェォッャュョヮヵヶ", "アイウエオ�
 
 
 def term_readings(term_frame: pd.DataFrame, token_frame: pd.DataFrame) -> dict[str, str]:
-    """Each (non-negated) term's reading: its tokens' lemma readings joined (the first occurrence's)."""
+    """Each (non-negated) term's reading: its tokens' lemma readings joined (the first occurrence whose
+    tokens all have one). Token ``no`` of an item is found by position: an item's tokens are contiguous rows
+    numbered from 1 (:func:`tokens.tokens`)."""
+    reading = token_frame["lemma_reading"].tolist()
+    row_of = first_rows(token_frame)
     readings: dict[str, str] = {}
-    tokens = token_frame.set_index(["item_id", "token_no"])["lemma_reading"]
     for item_id, term, negated, first, last in zip(*(term_frame[c].tolist() for c in (
             "item_id", "term", "negated", "first_token_no", "last_token_no")), strict=True):
-        if negated or term in readings:
+        if negated or term in readings or item_id not in row_of:
             continue
-        parts = [tokens.get((item_id, no)) for no in range(int(first), int(last) + 1)]
+        parts = [reading[row_of[item_id] + no - 1] for no in range(int(first), int(last) + 1)]
         if all(isinstance(p, str) and p for p in parts):
             readings[term] = "".join(parts)
     return readings
+
+
+def first_rows(token_frame: pd.DataFrame) -> dict[str, int]:
+    """Each item's first row in the token table, whose rows are numbered 1, 2, … within each item (checked)."""
+    ids = token_frame["item_id"].to_numpy(dtype=object)
+    starts = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]]) if len(ids) else np.array([], dtype=int)
+    numbers = np.arange(len(ids)) - np.repeat(starts, np.diff(np.r_[starts, len(ids)])) + 1
+    if not np.array_equal(numbers, token_frame["token_no"].to_numpy(dtype=np.int64)) or len(set(ids[starts])) < len(starts):
+        raise ValueError("a token table's rows must be its items' tokens, each item's contiguous and numbered from 1")
+    return dict(zip(ids[starts].tolist(), starts.tolist(), strict=True))
 
 
 def katakana_key(word: str) -> str:
