@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from .stats import sets_of
-from .terms import spellings, written_forms
+from .terms import respelled, written_forms
 
 CANDIDATE_COLUMNS = ["kind", "word", "variant", "reading", "n_items_word", "n_items_variant", "status",
                      "synonyms_line", "items_word", "items_variant"]
@@ -107,8 +107,9 @@ def lemma_merges(token_frame: pd.DataFrame) -> dict[tuple[str, str, str], list[s
     """(counted spelling, other spelling, reading) → the items written with the other spelling, for every
     spelling of a content word (``CONTENT``) the lemma merge counts as another."""
     content = token_frame[token_frame["pos1"].isin(CONTENT)]  # a token's spelling is its own: the others need none
+    written = written_forms(content)
     merged: dict[tuple[str, str, str], set[str]] = {}
-    for item_id, w, s, r in zip(content["item_id"].tolist(), spellings(content), written_forms(content),
+    for item_id, w, s, r in zip(content["item_id"].tolist(), respelled(written), written,
                                 content["lemma_reading"].tolist(), strict=True):
         if isinstance(s, str) and isinstance(w, str) and w != s:
             merged.setdefault((w, s, r if isinstance(r, str) else ""), set()).add(item_id)

@@ -272,8 +272,14 @@ def spellings(token_frame: pd.DataFrame) -> list[str]:
     """The spelling each token is counted by, a function of the token alone: a predicate by its dictionary
     form (``orthBase``), anything else by its surface; a spelling of ``resources/variants.txt`` by the one
     it lists first (取組 → 取り組み, こども → 子ども)."""
+    return respelled(written_forms(token_frame))
+
+
+def respelled(written: list[str]) -> list[str]:
+    """Written forms (:func:`written_forms`) with a spelling of ``resources/variants.txt`` replaced by the one
+    it lists first."""
     table = variants()
-    return [table.get(w, w) for w in written_forms(token_frame)]
+    return [table.get(w, w) for w in written]
 
 
 def written_forms(token_frame: pd.DataFrame) -> list[str]:
