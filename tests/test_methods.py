@@ -72,3 +72,14 @@ def test_the_word_summary_ends_with_the_methods_paragraph(bundled_analysis, tmp_
     path = write_summary(bundled_analysis, tmp_path / "figures", tmp_path / "summary.docx")
     paragraphs = [p.text for p in Document(path).paragraphs]
     assert paragraphs[-2:] == ["方法", methods_paragraph(bundled_analysis)]
+
+
+def test_a_network_of_fewer_edges_than_the_cut_is_not_said_to_be_cut(bundled_analysis):
+    """Under 60 co-occurring pairs no cut is made: the paragraph does not name a 60th edge (架空B市: 2 edges)."""
+    tables = dict(bundled_analysis.tables)
+    edges = tables["cooccurrence_edges.csv"]
+    tables["cooccurrence_edges.csv"] = edges[edges["kind"] == "term"].head(2)
+    text = methods_paragraph(Analysis(tables, bundled_analysis.metadata))
+    cut = tables["cooccurrence_edges.csv"]["jaccard"].min()
+    assert f"辺 (共起する語の組) が 60 本に満たないため、2 本 (係数 {cut:.3f} 以上) をすべて残した。" in text
+    assert "本目の係数" not in text

@@ -91,7 +91,11 @@ def methods_paragraph(analysis: Analysis) -> str:
         f"比べるグループは{f['by_label']} ({f['groups']} 群) で、比べる単位は事業とした。"
         "語の順位は事業数、項目数、出現回数の順で、上位を選ぶときは同数の途中で切っていない。",
     ]
-    if f["edge_cut"] is not None:
+    if f["edge_cut"] is not None and f["edges"] < NETWORK_TOP:  # no cut was made: every co-occurring pair is drawn
+        parts.append("共起ネットワークは2項目以上に出る語の Jaccard 係数で描き、"
+                     f"辺 (共起する語の組) が {NETWORK_TOP} 本に満たないため、"
+                     f"{f['edges']} 本 (係数 {f['edge_cut']:.3f} 以上) をすべて残した。")
+    elif f["edge_cut"] is not None:
         parts.append(f"共起ネットワークは2項目以上に出る語の Jaccard 係数で描き、上位 {NETWORK_TOP} 本目の係数"
                      f" {f['edge_cut']:.3f} 以上の {f['edges']} 本をすべて残した。")
     if f["clusters"] is not None:
