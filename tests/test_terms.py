@@ -381,3 +381,105 @@ def test_one_pass_gives_the_terms_and_mentions_of_the_two_verbs(corpus):
         pd.testing.assert_frame_equal(term_frame, extract_terms(token_frame))
         pd.testing.assert_frame_equal(mention_frame, mentions(term_frame, token_frame))
         assert len(mention_frame) > len(term_frame) > 0
+
+
+# ---------------------------------------------------------------- the gates of the readers, held to the plain chains
+
+def gold_sentences() -> list[str]:
+    from pathlib import Path
+
+    gold = Path(__file__).parent / "gold"
+    return [line.split("\t")[2] for name in ("terms_gold.tsv", "terms_heldout.tsv")
+            for line in (gold / name).read_text(encoding="utf-8").splitlines()[1:] if line.strip()]
+
+
+def tokens_of(items: pd.DataFrame) -> list[Token]:
+    """The tokens of ``items``, as the term rules read them."""
+    from kyodo_analysis.terms import item_tokens, spellings
+
+    token_frame = tokenize(items)
+    return [t for _, _, tokens in item_tokens(token_frame, spellings(token_frame)) for t in tokens]
+
+
+def real_sequences() -> list[list[Token]]:
+    """The tokens of each gold sentence, of POOL and of sentences with units of several tokens (forced terms,
+    spelling variants, katakana broken by the dictionary, 十分 / 十 + 分), as the term rules read them."""
+    from kyodo_analysis.terms import item_tokens, spellings
+
+    texts = [*gold_sentences(), *POOL, *UNIT_SENTENCES]
+    token_frame = tokenize(pd.DataFrame({"item_id": [f"t{k}" for k in range(len(texts))], "text": texts}))
+    return [tokens for _, _, tokens in item_tokens(token_frame, spellings(token_frame))]
+
+
+UNIT_SENTENCES = ["担い手と担手、プロボノとボランテイア。補助金交付団体の居場所。", "十分とは言えない。十分対応した。"]
+REAL_SEQUENCES = real_sequences()
+# a run of a real sentence's tokens (start, length), its first token's whitespace flag turned as drawn
+pieces_strategy = st.lists(st.tuples(st.integers(0, len(REAL_SEQUENCES) - 1), st.integers(0, 60),
+                                     st.integers(1, 8), st.booleans()), max_size=6)
+
+
+def spliced(pieces: list[tuple[int, int, int, bool]]) -> list[Token]:
+    tokens = []
+    for k, start, length, gap in pieces:
+        run = REAL_SEQUENCES[k][start % len(REAL_SEQUENCES[k]):][:length]
+        tokens += [run[0]._replace(gap=gap), *run[1:]]
+    return tokens
+
+
+def units_reference(tokens: list[Token], lists) -> tuple[list[Token], list[tuple[int, int]]]:
+    """:func:`units.units` without its gate: every reader tried at every token."""
+    from kyodo_analysis.units import forced_unit, juubun_unit, katakana_unit, single_unit, variant_unit
+
+    out, spans, i = [], [], 0
+    while i < len(tokens):
+        unit, end = (forced_unit(tokens, i, lists) or variant_unit(tokens, i) or katakana_unit(tokens, i)
+                     or juubun_unit(tokens, i) or (single_unit(tokens[i]), i))
+        out.append(unit)
+        spans.append((i, end))
+        i = end + 1
+    return out, spans
+
+
+def function_end_reference(tokens: list[Token], i: int) -> int | None:
+    """:func:`terms.function_end` without its gate: every section's trie read from ``i``."""
+    from kyodo_analysis.phrases import expression_end, expressions
+
+    for section in expressions().sections:
+        end = expression_end(tokens, i, section)
+        if end is not None:
+            return end
+    return None
+
+
+def assert_gates_equal_references(tokens: list[Token]) -> None:
+    from kyodo_analysis.terms import function_end
+    from kyodo_analysis.units import units
+
+    lists = word_lists()
+    assert units(tokens, lists) == units_reference(tokens, lists)
+    assert [function_end(tokens, i) for i in range(len(tokens))] == [
+        function_end_reference(tokens, i) for i in range(len(tokens))]
+
+
+@settings(max_examples=300, deadline=None)
+@given(pieces_strategy)
+def test_the_gated_readers_equal_reading_every_token(pieces):
+    """``units`` reads further only at a token a unit of several can begin with, and ``function_end`` only at
+    a token an expression can begin with: the same units and ends as trying every reader at every token, on
+    runs of real sentences spliced together."""
+    assert_gates_equal_references(spliced(pieces))
+
+
+def test_the_gated_readers_equal_reading_every_token_of_every_sentence():
+    for tokens in REAL_SEQUENCES:
+        assert_gates_equal_references(tokens)
+
+
+def test_the_sentences_drawn_from_hold_every_kind_of_unit():
+    """The tokens the gates are tested on hold what they must let through."""
+    from kyodo_analysis.units import units
+
+    read = [(u.word, u.pos1, span) for tokens in REAL_SEQUENCES[-2:]
+            for u, span in zip(*units(tokens, word_lists()), strict=True) if span[1] > span[0] or u.word == "十分"]
+    assert read == [("担い手", "名詞", (2, 3)), ("プロボノ", "名詞", (5, 6)), ("補助金", "名詞", (10, 11)),
+                    ("居場所", "名詞", (15, 16)), ("十分", "形状詞", (0, 1)), ("十分", "形状詞", (7, 7))]

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from importlib import resources
 
 from .tokens import tokenize_text
@@ -47,6 +47,15 @@ class Expressions:
     hedge: Table
     not_negation: Table
     kept_negation: Table
+
+    @property
+    def sections(self) -> tuple[Table, ...]:
+        return self.function, self.hedge, self.not_negation, self.kept_negation
+
+    @cached_property
+    def starts(self) -> frozenset[str]:
+        """The keys an entry of any section begins with: a token whose key is not one begins no expression."""
+        return frozenset(key for section in self.sections for key in section)
 
 
 def entry_keys(entry: str, section: str) -> set[tuple[str, ...]]:

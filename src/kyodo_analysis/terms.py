@@ -50,7 +50,7 @@ from typing import NamedTuple
 import pandas as pd
 
 from .negation import LIGHT_VERBS, negation_after, noun_negation
-from .phrases import expression_end, expressions, variants
+from .phrases import expression_end, expressions, match_key, variants
 from .units import ADVERBIAL, Token, in_run, is_noun_like, is_numeral, is_stopped, negation_stopped, units
 from .wordlists import NEGATED, WordLists, word_lists
 
@@ -107,7 +107,9 @@ def quoted_name(tokens: list[Token], i: int) -> tuple[Term, int] | None:
 def function_end(tokens: list[Token], i: int) -> int | None:
     """Rule 2: the last unit of a function expression, hedge or negation tail starting at ``i``."""
     table = expressions()
-    for section in (table.function, table.hedge, table.not_negation, table.kept_negation):
+    if match_key(tokens[i].lemma, tokens[i].pos1) not in table.starts:
+        return None
+    for section in table.sections:
         end = expression_end(tokens, i, section)
         if end is not None:
             return end

@@ -105,9 +105,15 @@ def units(tokens: list[Token], lists: WordLists) -> tuple[list[Token], list[tupl
     out: list[Token] = []
     spans: list[tuple[int, int]] = []
     i = 0
+    forced, spelled_apart = lists.forced_beginnings, variant_beginnings()
     while i < len(tokens):
-        unit, end = (forced_unit(tokens, i, lists) or variant_unit(tokens, i) or katakana_unit(tokens, i)
-                     or juubun_unit(tokens, i) or (single_unit(tokens[i]), i))
+        token = tokens[i]
+        if (token.surface in forced or token.surface in spelled_apart or KATAKANA.fullmatch(token.surface)
+                or token.lemma == "十分" or token.surface == "十"):
+            unit, end = (forced_unit(tokens, i, lists) or variant_unit(tokens, i) or katakana_unit(tokens, i)
+                         or juubun_unit(tokens, i) or (single_unit(token), i))
+        else:  # a token that begins no unit of several (the case of most): a unit of its own
+            unit, end = single_unit(token), i
         out.append(unit)
         spans.append((i, end))
         i = end + 1
@@ -144,15 +150,26 @@ def forced_unit(tokens: list[Token], i: int, lists: WordLists) -> tuple[Token, i
 def variant_unit(tokens: list[Token], i: int) -> tuple[Token, int] | None:
     """A field spelling variant written over several tokens (担 + 手 → 担い手)."""
     table = variants()
-    end = spelled(tokens, i, frozenset(table), variant_prefixes())
+    end = spelled(tokens, i, variant_words(), variant_prefixes())
     if end is None or end == i or not all(is_noun_like(t) for t in tokens[i:end + 1]):
         return None
     return merged(tokens[i:end + 1], table["".join(t.surface for t in tokens[i:end + 1])], "名詞"), end
 
 
 @lru_cache(maxsize=1)
+def variant_words() -> frozenset[str]:
+    return frozenset(variants())
+
+
+@lru_cache(maxsize=1)
 def variant_prefixes() -> frozenset[str]:
     return frozenset(word[:k] for word in variants() for k in range(1, len(word)))
+
+
+@lru_cache(maxsize=1)
+def variant_beginnings() -> frozenset[str]:
+    """What a spelling variant of several tokens can begin with: a variant, or a proper beginning of one."""
+    return variant_words() | variant_prefixes()
 
 
 def katakana_unit(tokens: list[Token], i: int) -> tuple[Token, int] | None:

@@ -107,6 +107,11 @@ class WordLists:
         return frozenset(word[:k] for word in self.forced for k in range(1, len(word)))
 
     @cached_property
+    def forced_beginnings(self) -> frozenset[str]:
+        """What a forced term can begin with: a forced term, or a proper beginning of one."""
+        return self.forced_set | self.forced_prefixes
+
+    @cached_property
     def stop_lemmas(self) -> frozenset[str]:
         """``lemma/reading`` of every one-word stop entry (こと → 事/コト, できる → 出来る/デキル, できる(否定) →
         出来る/デキル(否定)): the stop list applies to every spelling of a listed word, and only to that word
