@@ -483,3 +483,45 @@ def test_the_sentences_drawn_from_hold_every_kind_of_unit():
             for u, span in zip(*units(tokens, word_lists()), strict=True) if span[1] > span[0] or u.word == "十分"]
     assert read == [("担い手", "名詞", (2, 3)), ("プロボノ", "名詞", (5, 6)), ("補助金", "名詞", (10, 11)),
                     ("居場所", "名詞", (15, 16)), ("十分", "形状詞", (0, 1)), ("十分", "形状詞", (7, 7))]
+
+
+def candidate_compounds_reference(term_frame: pd.DataFrame, lists, min_count: int = 2) -> pd.DataFrame:
+    """:func:`curation.candidate_compounds` as first written: one group of rows per fused term, then every
+    pair of rows in reading order."""
+    from itertools import pairwise
+
+    from kyodo_analysis.terms import FORCED, NOUN
+
+    joined = term_frame[term_frame["pos"].isin([NOUN, FORCED]) & ~term_frame["negated"]
+                        & (term_frame["last_token_no"] > term_frame["first_token_no"])]
+    rows = [(term, "joined", len(group), group["item_id"].nunique()) for term, group in joined.groupby("term")]
+    pairs: dict[str, list[str]] = {}
+    in_order = list(zip(*(term_frame[c].tolist() for c in TERM_COLUMNS), strict=True))
+    for prev, row in pairwise(in_order):
+        if (prev[0] == row[0] and prev[5] + 1 == row[4] and not prev[3] and not row[3]
+                and prev[2] != "動詞" and row[2] != "動詞"):
+            pairs.setdefault(prev[1] + row[1], []).append(row[0])
+    rows += [(candidate, "adjacent", len(ids), len(set(ids))) for candidate, ids in pairs.items()]
+    report = pd.DataFrame(rows, columns=["candidate", "kind", "n", "n_items"])
+    report = report[(report["n"] >= min_count) & ~report["candidate"].isin(set(lists.forced))]
+    return report.sort_values(["n", "kind", "candidate"], ascending=[False, True, True], kind="stable").reset_index(drop=True)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 3), st.sampled_from(["団体", "補助", "金", "市民", "進む(否定)"]),
+                          st.sampled_from(["名詞", "強制抽出", "動詞", "未知語"]), st.booleans(), st.integers(0, 2),
+                          st.integers(0, 1)), max_size=30))
+def test_candidate_compounds_equal_their_first_definition(rows):
+    """Adjacent terms found on whole columns give the report of reading every pair of rows."""
+    from kyodo_analysis.curation import candidate_compounds
+
+    table, at = [], {}
+    for item, term, pos, negated, skip, width in sorted(rows, key=lambda r: r[0]):  # an item's terms in reading order
+        first = at.get(item, 0) + 1 + skip
+        table.append((f"i{item}", term, pos, negated, first, first + width))
+        at[item] = first + width
+    term_frame = pd.DataFrame(table, columns=TERM_COLUMNS).astype(
+        {"item_id": "string", "term": "string", "pos": "string", "negated": bool,
+         "first_token_no": "Int64", "last_token_no": "Int64"})
+    lists = word_lists()
+    pd.testing.assert_frame_equal(candidate_compounds(term_frame, lists, 1), candidate_compounds_reference(term_frame, lists, 1))

@@ -4,11 +4,10 @@ they find changes a count until the researcher adds it to a list."""
 
 from __future__ import annotations
 
-from itertools import pairwise
-
+import numpy as np
 import pandas as pd
 
-from .terms import FORCED, NOUN, TERM_COLUMNS, TermRow
+from .terms import FORCED, NOUN
 from .wordlists import WordLists
 
 
@@ -41,19 +40,26 @@ def candidate_compounds(term_frame: pd.DataFrame, lists: WordLists, min_count: i
     ``kind`` is ``joined`` for a multi-token compound the joiner built (check it is not over-joined,
     e.g. 補助金交付終了後), ``adjacent`` for two terms next to each other (candidates for the forced list).
     """
-    rows = []
     joined = term_frame[term_frame["pos"].isin([NOUN, FORCED]) & ~term_frame["negated"]
                         & (term_frame["last_token_no"] > term_frame["first_token_no"])]
-    for term, group in joined.groupby("term"):
-        rows.append((term, "joined", len(group), group["item_id"].nunique()))
+    fused = joined.groupby("term").agg(n=("item_id", "size"), n_items=("item_id", "nunique"))
+    rows = [(term, "joined", n, n_items) for term, n, n_items in fused.itertuples(name=None)]
     pairs: dict[str, list[str]] = {}
-    in_order = map(TermRow._make, zip(*(term_frame[c].tolist() for c in TERM_COLUMNS), strict=True))
-    for prev, row in pairwise(in_order):  # terms of an item are in reading order
-        if (prev.item_id == row.item_id and prev.last_token_no + 1 == row.first_token_no
-                and not prev.negated and not row.negated and prev.pos != "動詞" and row.pos != "動詞"):
-            pairs.setdefault(prev.term + row.term, []).append(row.item_id)
+    item_id, term = (term_frame[c].to_numpy(dtype=object) for c in ("item_id", "term"))
+    for k in adjacent_terms(term_frame):
+        pairs.setdefault(term[k] + term[k + 1], []).append(item_id[k + 1])
     for candidate, item_ids in pairs.items():
         rows.append((candidate, "adjacent", len(item_ids), len(set(item_ids))))
     report = pd.DataFrame(rows, columns=["candidate", "kind", "n", "n_items"])
     report = report[(report["n"] >= min_count) & ~report["candidate"].isin(set(lists.forced))]
     return report.sort_values(["n", "kind", "candidate"], ascending=[False, True, True], kind="stable").reset_index(drop=True)
+
+
+def adjacent_terms(term_frame: pd.DataFrame) -> list[int]:
+    """The rows whose term is followed, in the same item, by a term starting at the next token, neither of
+    them negated nor a verb (the terms of an item are in reading order)."""
+    item_id, pos = (term_frame[c].to_numpy(dtype=object) for c in ("item_id", "pos"))
+    first, last = (term_frame[c].to_numpy(dtype=np.int64) for c in ("first_token_no", "last_token_no"))
+    plain = ~term_frame["negated"].to_numpy(dtype=bool) & (pos != "動詞")
+    follows = (item_id[1:] == item_id[:-1]) & (last[:-1] + 1 == first[1:]) & plain[:-1] & plain[1:]
+    return np.flatnonzero(follows).tolist()

@@ -25,6 +25,7 @@ from itertools import combinations
 import numpy as np
 import pandas as pd
 
+from .phrases import variants
 from .stats import sets_of
 from .terms import respelled, written_forms
 
@@ -107,10 +108,12 @@ def lemma_merges(token_frame: pd.DataFrame) -> dict[tuple[str, str, str], list[s
     """(counted spelling, other spelling, reading) → the items written with the other spelling, for every
     spelling of a content word (``CONTENT``) the lemma merge counts as another."""
     content = token_frame[token_frame["pos1"].isin(CONTENT)]  # a token's spelling is its own: the others need none
-    written = written_forms(content)
+    written = pd.Series(written_forms(content), dtype=object)
+    listed = written.isin(variants().keys()).to_numpy()  # only a listed spelling can be counted as another
+    written = written[listed].tolist()
     merged: dict[tuple[str, str, str], set[str]] = {}
-    for item_id, w, s, r in zip(content["item_id"].tolist(), respelled(written), written,
-                                content["lemma_reading"].tolist(), strict=True):
+    for item_id, w, s, r in zip(content["item_id"][listed].tolist(), respelled(written), written,
+                                content["lemma_reading"][listed].tolist(), strict=True):
         if isinstance(s, str) and isinstance(w, str) and w != s:
             merged.setdefault((w, s, r if isinstance(r, str) else ""), set()).add(item_id)
     return {key: sorted(ids) for key, ids in sorted(merged.items())}

@@ -47,6 +47,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import NamedTuple
 
+import numpy as np
 import pandas as pd
 
 from .negation import LIGHT_VERBS, negation_after, noun_negation
@@ -61,17 +62,6 @@ PREDICATES = ("動詞", "形容詞", "形状詞")
 ERA_LETTERS = frozenset("RHSMTrhsmtＲＨＳＭＴ")  # R3, H25: 令和 / 平成 / 昭和 / 明治 / 大正 + year
 OPEN_QUOTES, CLOSE_QUOTES = frozenset("「『"), frozenset("」』")
 NAME_MAX_CHARS = 20
-
-
-class TermRow(NamedTuple):
-    """One row of ``terms.csv``."""
-
-    item_id: str
-    term: str
-    pos: str
-    negated: bool
-    first_token_no: int
-    last_token_no: int
 
 
 class Term(NamedTuple):
@@ -287,9 +277,9 @@ def respelled(written: list[str]) -> list[str]:
 def written_forms(token_frame: pd.DataFrame) -> list[str]:
     """Each token as :func:`spellings` reads it before the variant table: a predicate by its dictionary form,
     anything else by its surface."""
-    predicate = token_frame["pos1"].isin(PREDICATES).tolist()
-    return [b if p else s for s, b, p in zip(token_frame["surface"].tolist(), token_frame["base"].tolist(),
-                                             predicate, strict=True)]
+    predicate = token_frame["pos1"].isin(PREDICATES).to_numpy(dtype=bool)
+    return np.where(predicate, token_frame["base"].to_numpy(dtype=object),
+                    token_frame["surface"].to_numpy(dtype=object)).tolist()
 
 
 def item_tokens(token_frame: pd.DataFrame, words: list[str]) -> Iterator[tuple[str, list[int], list[Token]]]:
