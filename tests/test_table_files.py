@@ -126,13 +126,15 @@ TEXT = st.one_of(st.none(), st.just(""), st.text(alphabet='a,"\n\r ;あ\t\'x補'
 @given(rows=st.lists(st.tuples(TEXT, st.one_of(st.none(), st.integers(-3, 10**12)), st.booleans(),
                                st.one_of(st.none(), st.floats(allow_nan=False, allow_infinity=False, width=32)), TEXT),
                      max_size=25),
-       rows_at_once=st.integers(1, 7))
-def test_the_fast_csv_writer_quotes_and_leaves_empty_as_pandas_does(rows, rows_at_once, tmp_path_factory):
+       rows_at_once=st.integers(1, 7), piece_chars=st.integers(1, 40))
+def test_the_fast_csv_writer_quotes_and_leaves_empty_as_pandas_does(rows, rows_at_once, piece_chars, tmp_path_factory):
+    """Byte for byte pandas' CSV, however the rows are cut into blocks and the lines into pieces."""
     folder = tmp_path_factory.mktemp("csv")
     frame = pd.DataFrame(rows, columns=["text", "count", "flag", "value", "note"]).astype(
         {"text": "string", "count": "Int64", "flag": bool, "value": "Float64"})
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(tables, "ROWS_AT_ONCE", rows_at_once)
+        patch.setattr(tables, "PIECE_CHARS", piece_chars)
         tables.write_csv(frame, folder / "fast.csv")
     tables.write_csv_reference(frame, folder / "reference.csv")
     assert (folder / "fast.csv").read_bytes() == (folder / "reference.csv").read_bytes()

@@ -107,13 +107,13 @@ def grouped_pairs(words: list[str], key) -> set[tuple[str, str]]:
 def lemma_merges(token_frame: pd.DataFrame) -> dict[tuple[str, str, str], list[str]]:
     """(counted spelling, other spelling, reading) → the items written with the other spelling, for every
     spelling of a content word (``CONTENT``) the lemma merge counts as another."""
-    content = token_frame[token_frame["pos1"].isin(CONTENT)]  # a token's spelling is its own: the others need none
-    written = pd.Series(written_forms(content), dtype=object)
-    listed = written.isin(variants().keys()).to_numpy()  # only a listed spelling can be counted as another
-    written = written[listed].tolist()
+    content = token_frame["pos1"].isin(CONTENT).to_numpy(dtype=bool)  # a token's spelling is its own: the others need none
+    listed = pd.Series(written_forms(token_frame), dtype=object).isin(variants().keys()).to_numpy()  # only a listed
+    respelt = token_frame[content & listed]  # spelling can be counted as another: the few rows read, not a copy of all
+    written = written_forms(respelt)
     merged: dict[tuple[str, str, str], set[str]] = {}
-    for item_id, w, s, r in zip(content["item_id"][listed].tolist(), respelled(written), written,
-                                content["lemma_reading"][listed].tolist(), strict=True):
+    for item_id, w, s, r in zip(respelt["item_id"].tolist(), respelled(written), written,
+                                respelt["lemma_reading"].tolist(), strict=True):
         if isinstance(s, str) and isinstance(w, str) and w != s:
             merged.setdefault((w, s, r if isinstance(r, str) else ""), set()).add(item_id)
     return {key: sorted(ids) for key, ids in sorted(merged.items())}

@@ -8,6 +8,7 @@ import csv
 import io
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TextIO
 
 import numpy as np
 import pandas as pd
@@ -38,7 +39,25 @@ def write_csv(frame: pd.DataFrame, path: Path) -> None:
         for start in range(0, len(frame), ROWS_AT_ONCE):
             block = frame.iloc[start:start + ROWS_AT_ONCE]
             columns = [rendered_fields(block.iloc[:, k]) for k in range(block.shape[1])]
-            handle.write("".join(",".join(row) + "\n" for row in zip(*columns, strict=True)))
+            written_in_pieces(handle, (",".join(row) + "\n" for row in zip(*columns, strict=True)))
+
+
+PIECE_CHARS = 1 << 20  # characters joined before they are written (and encoded): a block of long cells is never whole
+
+
+def written_in_pieces(handle: TextIO, lines: Iterable[str]) -> None:
+    """Write ``lines`` joined into pieces of about ``PIECE_CHARS`` characters: one write per piece, not per
+    line, and a block of rows whose cells run to megabytes (the item ids of a common pair) held only a
+    piece at a time."""
+    piece: list[str] = []
+    size = 0
+    for line in lines:
+        piece.append(line)
+        size += len(line)
+        if size >= PIECE_CHARS:
+            handle.write("".join(piece))
+            piece, size = [], 0
+    handle.write("".join(piece))
 
 
 def distinction(column: pd.Series) -> pd.Series | np.ndarray:
