@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kyodo_analysis.code_tests import code_table
 from kyodo_analysis.coding import code_items, parse_rules, read_rules, unused_rule_words
@@ -269,3 +272,24 @@ def test_a_table_with_one_group_is_described_and_never_tested(bundled, coded):
     assert set(table["test"]) == {"none"} and table["min_p_holm"].isna().all() and table["min_p"].isna().all()
     row = table[(table["code"] == "場 or 人") & (table["aspect"] == "all")].iloc[0]
     assert (row["n_programs"], row["programs_total"]) == (3, 8)
+
+
+CONDITION_WORDS = ["団体", "補助", "進む(否定)", "場"]
+conditions = st.recursive(
+    st.sampled_from(CONDITION_WORDS).map(lambda w: ("word", w)),
+    lambda children: st.one_of(children.map(lambda c: ("not", c)),
+                               st.tuples(st.sampled_from(["and", "or"]), st.lists(children, min_size=2, max_size=3)).map(
+                                   lambda t: (t[0], *t[1]))),
+    max_leaves=8)
+
+
+@settings(max_examples=200, deadline=None)
+@given(conditions, st.lists(st.frozensets(st.sampled_from([*CONDITION_WORDS, "他"])), max_size=12))
+def test_a_condition_read_on_every_item_at_once_is_its_definition_item_by_item(condition, item_words):
+    """``matching`` (boolean vectors over the items) gives, for every item, what ``satisfies`` gives for it alone."""
+    from kyodo_analysis.coding import matching, satisfies, word_vectors
+
+    item_ids = [f"i{k}" for k in range(len(item_words))]
+    words = dict(zip(item_ids, item_words, strict=True))
+    found = matching(condition, word_vectors(words, item_ids), np.zeros(len(item_ids), dtype=bool))
+    assert found.tolist() == [satisfies(condition, w) for w in item_words]

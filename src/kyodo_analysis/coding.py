@@ -206,15 +206,38 @@ def positive_words(node: tuple, positive: bool = True) -> list[str]:
     return [word for child in node[1:] for word in positive_words(child, positive)]
 
 
-def _evaluate(node: tuple, words: frozenset[str]) -> bool:
+def satisfies(node: tuple, words: frozenset[str]) -> bool:
+    """Whether an item whose words are ``words`` satisfies the condition ``node``: the definition, one item
+    at a time (:func:`matching` reads every item at once; a property test holds the two equal)."""
     kind = node[0]
     if kind == "word":
         return node[1] in words
     if kind == "not":
-        return not _evaluate(node[1], words)
+        return not satisfies(node[1], words)
     if kind == "and":
-        return all(_evaluate(child, words) for child in node[1:])
-    return any(_evaluate(child, words) for child in node[1:])
+        return all(satisfies(child, words) for child in node[1:])
+    return any(satisfies(child, words) for child in node[1:])
+
+
+def matching(node: tuple, has: dict[str, np.ndarray], none: np.ndarray) -> np.ndarray:
+    """Per item, whether it satisfies ``node`` (:func:`satisfies`), every item at once: each word is a boolean
+    vector over the items (``has``; ``none`` for a word no item has), and and / or / not act on the vectors."""
+    kind = node[0]
+    if kind == "word":
+        return has.get(node[1], none)
+    if kind == "not":
+        return ~matching(node[1], has, none)
+    parts = [matching(child, has, none) for child in node[1:]]
+    return np.logical_and.reduce(parts) if kind == "and" else np.logical_or.reduce(parts)
+
+
+def word_vectors(words: dict[str, frozenset[str]], item_ids: list[str]) -> dict[str, np.ndarray]:
+    """Each word's boolean vector over the items (``item_ids``' order): which items have it (``words``)."""
+    vectors: dict[str, np.ndarray] = {}
+    for k, item_id in enumerate(item_ids):
+        for word in words.get(item_id, ()):
+            vectors.setdefault(word, np.zeros(len(item_ids), dtype=bool))[k] = True
+    return vectors
 
 
 def item_words(term_frame: pd.DataFrame, mention_frame: pd.DataFrame,
@@ -222,9 +245,10 @@ def item_words(term_frame: pd.DataFrame, mention_frame: pd.DataFrame,
     """What a rule's word can match in each item: its terms (進む(否定) included) and every word it
     mentions, alone or inside a compound (mentions.csv); only the words of ``only`` when it is given (the
     rules' words: nothing else is asked)."""
-    pairs = chain(zip(term_frame["item_id"].tolist(), term_frame["term"].tolist(), strict=True),
-                  zip(mention_frame["item_id"].tolist(), mention_frame["word"].tolist(), strict=True))
-    words = grouped(pairs if only is None else ((item, word) for item, word in pairs if word in only))
+    if only is not None:
+        term_frame, mention_frame = term_frame[term_frame["term"].isin(only)], mention_frame[mention_frame["word"].isin(only)]
+    words = grouped(chain(zip(term_frame["item_id"].tolist(), term_frame["term"].tolist(), strict=True),
+                          zip(mention_frame["item_id"].tolist(), mention_frame["word"].tolist(), strict=True)))
     return {k: frozenset(v) for k, v in words.items()}
 
 
@@ -254,15 +278,17 @@ def code_items(rules: list[Rule], items: pd.DataFrame, term_frame: pd.DataFrame,
     scope = np.asarray(negated_scope(term_frame, token_frame, asked.tolist()), dtype=bool)[asked].tolist()
     scopes = word_scopes(term_frame[asked], mention_frame[naming], scope)
     triggers = {rule.code: list(dict.fromkeys(positive_words(rule.condition))) for rule in rules}
+    item_ids = items["item_id"].tolist()
+    has, none = word_vectors(words, item_ids), np.zeros(len(item_ids), dtype=bool)
+    coded = (np.column_stack([matching(rule.condition, has, none) for rule in rules]) if rules
+             else np.zeros((len(item_ids), 0), dtype=bool))  # items × rules
     rows = []
-    for item_id in items["item_id"]:
-        found = words.get(item_id, frozenset())
-        for rule in rules:
-            if _evaluate(rule.condition, found):
-                hit = [w for w in triggers[rule.code] if w in found]
-                denied = bool(hit) and not any(w.endswith(NEGATED) for w in hit) and all(
-                    all(scopes.get((item_id, w), [False])) for w in hit)
-                rows.append((item_id, rule.code, denied))
+    for k, r in zip(*np.nonzero(coded), strict=True):  # item by item, each item's codes in the rules' order
+        item_id, code = item_ids[k], rules[r].code
+        hit = [w for w in triggers[code] if w in words.get(item_id, frozenset())]
+        denied = bool(hit) and not any(w.endswith(NEGATED) for w in hit) and all(
+            all(scopes.get((item_id, w), [False])) for w in hit)
+        rows.append((item_id, code, denied))
     return pd.DataFrame(rows, columns=ITEM_CODE_COLUMNS).astype({"item_id": "string", "code": "string", "negated": bool})
 
 
