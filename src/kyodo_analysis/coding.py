@@ -21,6 +21,7 @@ import pandas as pd
 
 from .errors import InputError, control_character, printable
 from .terms import FORCED, NOUN, PREDICATES, UNKNOWN
+from .tokens import item_starts
 from .wordlists import PACKAGED, TextFile, read_text_file
 
 K = TypeVar("K", bound=Hashable)
@@ -246,10 +247,16 @@ def item_words(term_frame: pd.DataFrame, mention_frame: pd.DataFrame,
     mentions, alone or inside a compound (mentions.csv); only the words of ``only`` when it is given (the
     rules' words: nothing else is asked)."""
     if only is not None:
-        term_frame, mention_frame = term_frame[term_frame["term"].isin(only)], mention_frame[mention_frame["word"].isin(only)]
+        term_frame, mention_frame = naming_rows(term_frame, mention_frame, only)
     words = grouped(chain(zip(term_frame["item_id"].tolist(), term_frame["term"].tolist(), strict=True),
                           zip(mention_frame["item_id"].tolist(), mention_frame["word"].tolist(), strict=True)))
     return {k: frozenset(v) for k, v in words.items()}
+
+
+def naming_rows(term_frame: pd.DataFrame, mention_frame: pd.DataFrame,
+                words: set[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The term occurrences that are one of ``words``, and the mentions of one of them."""
+    return term_frame[term_frame["term"].isin(words)], mention_frame[mention_frame["word"].isin(words)]
 
 
 def grouped(pairs: Iterable[tuple[K, str]]) -> dict[K, set[str]]:
@@ -342,8 +349,8 @@ def clause_boundaries(token_frame: pd.DataFrame) -> dict[str, list[bool]]:
     """Per item, whether each of its tokens (in order; an item's tokens are contiguous) ends a clause
     (:func:`ends_clause`)."""
     ends, item_ids = ends_clause(token_frame), token_frame["item_id"].to_numpy(dtype=object)
-    starts = [0, *(np.flatnonzero(item_ids[1:] != item_ids[:-1]) + 1).tolist(), len(item_ids)]
-    return {item_ids[a]: ends[a:b].tolist() for a, b in pairwise(starts) if a < b}
+    starts = [*item_starts(item_ids).tolist(), len(item_ids)]
+    return {item_ids[a]: ends[a:b].tolist() for a, b in pairwise(starts)}
 
 
 def word_scopes(term_frame: pd.DataFrame, mention_frame: pd.DataFrame, scope: list[bool]) -> dict[tuple, list[bool]]:

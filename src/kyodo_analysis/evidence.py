@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .coding import Rule, grouped, item_words, positive_words
+from .coding import Rule, grouped, item_words, naming_rows, positive_words
 from .stats import ALL_ASPECTS, term_items
 from .terms import NEGATED
 
@@ -24,7 +24,7 @@ def code_evidence(rules: list[Rule], item_codes: pd.DataFrame, items: pd.DataFra
     conditions = {rule.code: rule for rule in rules}
     triggers = {rule.code: list(dict.fromkeys(positive_words(rule.condition))) for rule in rules}
     named = {word for words in triggers.values() for word in words}  # nothing else is looked up
-    term_frame, mention_frame = term_frame[term_frame["term"].isin(named)], mention_frame[mention_frame["word"].isin(named)]
+    term_frame, mention_frame = naming_rows(term_frame, mention_frame, named)
     words = item_words(term_frame, mention_frame)
     terms_of = grouped(zip(term_frame["item_id"].tolist(), term_frame["term"].tolist(), strict=True))
     holders = grouped(zip(zip(mention_frame["item_id"].tolist(), mention_frame["word"].tolist(), strict=True),

@@ -72,10 +72,7 @@ def item_stages(items: pd.DataFrame, lists: WordLists, rules: list[Rule], stage:
     with worker_pool(workers) as pool:
         results = stage("item_stages", lambda: chunk_results(pool, chunks, lists, rules))
     # each chunk's table is let go once the whole table is made: the chunks and the wholes are never all held at once
-    tables = {name: concatenated([result.pop(name) for result in results]) for name in ITEM_TABLES}
-    del results
-    release_freed_memory()
-    return tables
+    return {name: concatenated([result.pop(name) for result in results]) for name in ITEM_TABLES}
 
 
 def release_freed_memory() -> None:

@@ -28,6 +28,7 @@ import pandas as pd
 from .phrases import variants
 from .stats import sets_of
 from .terms import respelled, written_forms
+from .tokens import item_starts
 
 CANDIDATE_COLUMNS = ["kind", "word", "variant", "reading", "n_items_word", "n_items_variant", "status",
                      "synonyms_line", "items_word", "items_variant"]
@@ -57,7 +58,7 @@ def term_readings(term_frame: pd.DataFrame, token_frame: pd.DataFrame) -> dict[s
 def first_rows(token_frame: pd.DataFrame) -> dict[str, int]:
     """Each item's first row in the token table, whose rows are numbered 1, 2, … within each item (checked)."""
     ids = token_frame["item_id"].to_numpy(dtype=object)
-    starts = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]]) if len(ids) else np.array([], dtype=int)
+    starts = item_starts(ids)
     numbers = np.arange(len(ids)) - np.repeat(starts, np.diff(np.r_[starts, len(ids)])) + 1
     if not np.array_equal(numbers, token_frame["token_no"].to_numpy(dtype=np.int64)) or len(set(ids[starts])) < len(starts):
         raise ValueError("a token table's rows must be its items' tokens, each item's contiguous and numbered from 1")
@@ -107,10 +108,11 @@ def grouped_pairs(words: list[str], key) -> set[tuple[str, str]]:
 def lemma_merges(token_frame: pd.DataFrame) -> dict[tuple[str, str, str], list[str]]:
     """(counted spelling, other spelling, reading) → the items written with the other spelling, for every
     spelling of a content word (``CONTENT``) the lemma merge counts as another."""
-    content = token_frame["pos1"].isin(CONTENT).to_numpy(dtype=bool)  # a token's spelling is its own: the others need none
-    listed = pd.Series(written_forms(token_frame), dtype=object).isin(variants().keys()).to_numpy()  # only a listed
-    respelt = token_frame[content & listed]  # spelling can be counted as another: the few rows read, not a copy of all
-    written = written_forms(respelt)
+    written = pd.Series(written_forms(token_frame), dtype=object)
+    # a content word (CONTENT) written in a spelling the variant table lists: only such a token can be counted as
+    # another spelling; the few rows are read, not a copy of every token
+    read = (token_frame["pos1"].isin(CONTENT) & written.isin(variants().keys()).to_numpy()).to_numpy(dtype=bool)
+    respelt, written = token_frame[read], written[read].tolist()
     merged: dict[tuple[str, str, str], set[str]] = {}
     for item_id, w, s, r in zip(respelt["item_id"].tolist(), respelled(written), written,
                                 respelt["lemma_reading"].tolist(), strict=True):

@@ -139,3 +139,9 @@ def tokenize(items: pd.DataFrame) -> pd.DataFrame:
                           **{c: by_token[:, k] for k, c in enumerate(TYPE_COLUMNS)},
                           "start": pd.array(starts, dtype="Int64")})
     return frame.astype({"is_unknown": bool, **{c: "string" for c in TYPE_COLUMNS[:-1]}})
+
+
+def item_starts(item_ids: np.ndarray) -> np.ndarray:
+    """The row where each item's run of rows begins, in a table whose items' rows are contiguous (the token
+    table; its terms): the first row, and every row whose item differs from the row before."""
+    return np.flatnonzero(np.r_[True, item_ids[1:] != item_ids[:-1]]) if len(item_ids) else np.zeros(0, dtype=np.intp)
