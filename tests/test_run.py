@@ -142,6 +142,8 @@ def test_long_tables_and_cells_show_their_top_and_say_how_much_is_left_out():
     assert "全 150 行のうち先頭の 100 行" in html and "残りの 50 行" in html and SHOWN_ROWS == 100
     assert html.count("<tr>") == 101 and "語99<" in html and "語100<" not in html  # the header row and 100 rows
     assert "先頭の" not in show_table(pd.DataFrame({"語": ["a", "b"]})).to_html()
+    assert "当てはまる行はありません" in show_table(pd.DataFrame({"語": []})).to_html()
+    assert "当てはまる行はありません" not in show_table(pd.DataFrame({"語": ["a"]})).to_html()
     side = pd.DataFrame({"program_no": range(1, 13), "program": "事業", "text": [f"項目{k}" for k in range(1, 13)]})
     lines = quoted_items(side, zushi_comparison()).split("\n")
     assert lines[0] == "NO 1 事業: 項目1" and lines[9] == "NO 10 事業: 項目10"

@@ -137,7 +137,8 @@ SHOWN_ROWS = 100  # a rendered table shows at most this many rows, in the table'
 def show_table(frame: pd.DataFrame, limit: int = SHOWN_ROWS):
     """A table for a rendered notebook: text escaped, left-aligned, line breaks kept, no index, headers on
     one line, numbers to three decimals. A table longer than ``limit`` rows shows its first rows (in the
-    order of its ranking) and says how many it leaves out; the CSV and the workbook have them all."""
+    order of its ranking) and says how many it leaves out; the CSV and the workbook have them all. An empty
+    table says that it is empty."""
     total = len(frame)
     frame = frame.head(limit).reset_index(drop=True)
     floats = [c for c in frame.columns if pd.api.types.is_float_dtype(frame[c])]
@@ -152,6 +153,8 @@ def show_table(frame: pd.DataFrame, limit: int = SHOWN_ROWS):
     if total > limit:
         styler = styler.set_caption(f"全 {total:,} 行のうち先頭の {limit} 行 (表の並び順)。残りの {total - limit:,} 行は"
                                     " 分析の出力先の CSV と Excel の表にあります。")
+    elif not total:  # a header alone reads as a page that failed to fill it
+        styler = styler.set_caption("この表に当てはまる行はありません。")
     return styler.set_table_styles([
         {"selector": "th", "props": "text-align: left; white-space: nowrap; vertical-align: bottom;"},
         {"selector": "td", "props": "text-align: left; white-space: pre-wrap; vertical-align: top; min-width: 4em;"},
