@@ -525,3 +525,24 @@ def test_candidate_compounds_equal_their_first_definition(rows):
          "first_token_no": "Int64", "last_token_no": "Int64"})
     lists = word_lists()
     pd.testing.assert_frame_equal(candidate_compounds(term_frame, lists, 1), candidate_compounds_reference(term_frame, lists, 1))
+
+
+def test_the_tokens_the_rules_read_equal_tokens_made_row_by_row():
+    """:func:`item_tokens` makes each distinct token once and shares it; the tokens equal those made anew for
+    every row (whitespace before a token, an empty reading read back as missing, each item's first token)."""
+    from kyodo_analysis.terms import item_tokens, spellings
+
+    texts = [*gold_sentences(), *POOL, *UNIT_SENTENCES, "補助金 補助金\t補助金。 補助金", "補助金"]
+    token_frame = tokenize(pd.DataFrame({"item_id": [f"t{k % 7}-{k}" for k in range(len(texts))], "text": texts}))
+    token_frame.loc[token_frame["lemma_reading"] == "", "lemma_reading"] = pd.NA
+    words = spellings(token_frame)
+    expected, end, previous = [], 0, None
+    for row, word in zip(token_frame.itertuples(index=False), words, strict=True):
+        end = row.start if row.item_id != previous else end
+        expected.append(Token(row.surface, word, row.lemma, row.pos1, row.pos2, bool(row.is_unknown), row.start > end,
+                              row.pos3, reading=row.lemma_reading))
+        previous, end = row.item_id, row.start + len(row.surface)
+    read = list(item_tokens(token_frame, words))
+    assert [t for _, _, tokens in read for t in tokens] == expected
+    assert [item for item, _, _ in read] == list(dict.fromkeys(token_frame["item_id"]))
+    assert sum(t.gap for t in expected) >= 3 and token_frame["lemma_reading"].isna().any()
