@@ -140,7 +140,18 @@ def test_one_group_says_there_is_nothing_to_compare(cases):
     assert S.code_test_sentence(analysis) == "区分が 1 つなので、区分の違いの検定はしません。表は記述です。"
     correspondence = H.notebook_text("correspondence", analysis)
     assert "2 つ以上の区分が必要" in correspondence and "100%" not in correspondence and "0 軸" not in correspondence
-    assert H.notebook_text("question", analysis).startswith("**問い**: 市の表の 評価・課題・改善案 の記述は、どう違うか。")
+    assert H.notebook_text("question", analysis).startswith("**問い**: 市の表の 評価、課題・改善案 の記述は、どう違うか。")  # two aspects, the second with 「・」 in its label
+
+
+def test_a_list_of_labels_is_counted_right_when_a_label_holds_a_middle_dot(cases):
+    from kyodo_analysis.labels import listed
+
+    assert listed(["効果", "限界", "今後"]) == "効果・限界・今後"
+    assert listed(["評価", "課題・改善案"]) == "評価、課題・改善案"
+    assert listed([]) == ""
+    title = H.document_title(cases["c"])  # 架空市C: 評価 and 課題・改善案, no positive or negative side
+    assert title.endswith("評価として挙げたことと課題・改善案として挙げたこと"), title
+    assert H.document_title(cases["bundled"]).endswith("区分ごとに効果として挙げたことと限界として挙げたこと")
 
 
 def test_terms_of_one_group_only_are_described_by_programs_when_z_is_short():

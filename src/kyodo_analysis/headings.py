@@ -11,6 +11,7 @@ from __future__ import annotations
 import pandas as pd
 
 from .analysis import Analysis
+from .labels import listed
 from .schema import Comparison
 from .sentences import groups_sentence, md
 from .stats import group_order
@@ -39,7 +40,7 @@ NOTEBOOK_TEXT = {
              "表は「コードの項目がある事業数 / 事業数 (95% 信頼区間; Clopper–Pearson)・"
              "コードの項目数 / 項目数」です。{test_text}",
     "correspondence": "## 対応分析\n\n{correspondence_text}",
-    "summary": "## まとめ: 市の表が{by}ごとに{pos}として挙げたこと・{neg}として挙げたこと\n\n"
+    "summary": "## まとめ: 市の表が{by}ごとに{pos}として挙げたことと{neg}として挙げたこと\n\n"
                "市の表 (市が自ら評価した記述) の項目そのものを、コードごとに{pos}と{neg}を並べて示します。"
                "文は表の数字から自動で作ったもので、数字が示すこと以上は述べていません。",
     "summary_unpaired": "## まとめ: 市の表が{by}ごとに挙げたこと ({aspects})\n\n市の表 (市が自ら評価した記述) の項目そのものを、"
@@ -77,7 +78,7 @@ def notebook_text(key: str, analysis: Analysis) -> str:
                  "検定したコード×観点に Holm 補正をかけています。" if any_test_run(analysis["codes"]) else "")
     values = dict(
         by=by, per=f"{by}ごとに" if n_groups > 1 else "", groups_sentence=groups_sentence(analysis),
-        aspects="・".join(comparison.label(a) for a in comparison.aspect_keys),
+        aspects=listed(comparison.label(a) for a in comparison.aspect_keys),
         pos=comparison.side_label("positive"), neg=comparison.side_label("negative"),
         pos_long=comparison.side_label("positive", long=True), neg_long=comparison.side_label("negative", long=True),
         test_text=test_text, correspondence_text=_correspondence_text(by, n_groups),
@@ -90,7 +91,7 @@ def document_title(analysis: Analysis) -> str:
     comparison = Comparison.from_metadata(analysis.metadata)
     titles = list(dict.fromkeys(f["title"] for f in analysis.metadata.get("raw_files", []) if f.get("title")))
     source = "・".join(f"「{t}」" for t in titles) if titles else "市の表"
-    sides = "・".join(f"{comparison.label(a)}として挙げたこと" for a in comparison.sides)
+    sides = "と".join(f"{comparison.label(a)}として挙げたこと" for a in comparison.sides)
     return f"{source}の計量テキスト分析: 市の表が{comparison.by_label}ごとに{sides}"
 
 

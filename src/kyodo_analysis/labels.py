@@ -39,6 +39,13 @@ def year_label(year: object) -> str:
         return UNKNOWN_YEAR
 
 
+def listed(labels) -> str:
+    """Labels as a Japanese list: 効果・限界・今後, or, when a label itself holds 「・」, 評価、課題・改善案 —
+    so that a reader counts two aspects where the table has two."""
+    labels = [str(label) for label in labels]
+    return ("、" if any("・" in label for label in labels) else "・").join(labels)
+
+
 GENERIC_COLUMNS = {"program_no": "番号", "support_type": "区分"}  # when tables name a column differently
 
 

@@ -17,6 +17,7 @@ from importlib import resources
 from pathlib import Path
 
 from .errors import InputError, control_character, printable
+from .labels import listed
 
 COLUMNS: tuple[str, ...] = ("support_type", "program_no", "program")
 ZUSHI_ASPECTS: tuple[str, ...] = ("effect", "limitation", "next_step")
@@ -280,7 +281,7 @@ class Comparison:
 
     def side_label(self, polarity: str, long: bool = False) -> str:
         """The label of the positive (or negative) side: 効果, or 効果・成果 for several schemas' aspects."""
-        return "・".join(self.label(key, long) for key in self.side(polarity))
+        return listed(self.label(key, long) for key in self.side(polarity))
 
     def label(self, aspect: str, long: bool = False) -> str:
         """The aspect's Japanese label (全体 for the pooled rows)."""

@@ -11,6 +11,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from ..code_tests import tests_run
+from ..labels import listed
 from ..schema import Comparison
 from ..stats import aspect_counts, group_order
 from .notes import add_footnote, crowded, group_names, plot_note
@@ -39,7 +40,7 @@ def plot_items_by_aspect(programs: pd.DataFrame, metadata: dict) -> Figure:
     comparison = Comparison.from_metadata(metadata)
     table = aspect_counts(programs, comparison)
     order = list(table.index)
-    labels = "・".join(comparison.label(a) for a in comparison.aspect_keys)
+    labels = listed(comparison.label(a) for a in comparison.aspect_keys)
     title = f"{comparison.by_label}ごとの項目数 ({labels})"
     if (note := crowded(title, order, comparison.by_label, metadata)) is not None:
         return note
