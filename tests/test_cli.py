@@ -42,3 +42,16 @@ def test_validate_prints_a_summary_and_writes_nothing(tmp_path, capsys, raw_dir)
     assert "空のセル: NO 6 限界, NO 6 今後" in out
     assert "年度不明" in out
     assert sorted(p.name for p in raw_dir.iterdir()) == before
+
+
+def test_the_command_line_module_run_as_a_script_is_the_command(tmp_path):
+    import subprocess
+    import sys
+
+    for module in ("kyodo_analysis", "kyodo_analysis.cli"):
+        result = subprocess.run([sys.executable, "-m", module, "validate", str(RAW)], capture_output=True, text=True,
+                                cwd=tmp_path)
+        assert result.returncode == 0 and "項目 36 件" in result.stdout, (module, result.stderr)
+        result = subprocess.run([sys.executable, "-m", module, "validate", str(tmp_path / "none.tsv")],
+                                capture_output=True, text=True, cwd=tmp_path)
+        assert result.returncode == 2 and "none.tsv" in result.stderr, module

@@ -151,3 +151,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"kyodo-analysis: エラー: {exc}\n  対処: notebooks/ のノートブックを開いて、そのセルを確かめてください。",
               file=sys.stderr)
         return 1
+
+
+if __name__ == "__main__":  # python -m kyodo_analysis.cli runs the same command as python -m kyodo_analysis
+    sys.exit(main())
