@@ -87,6 +87,27 @@ def test_a_token_table_past_excels_rows_is_parquet_only_and_still_loads(bundled_
         pd.testing.assert_frame_equal(reloaded[name], analysis[name])
 
 
+def test_report_reads_back_a_run_whose_token_table_is_parquet_only(bundled_twice, tmp_path, monkeypatch, raw_dir):
+    """``report`` re-reads a run's tables, each checked against what metadata.json records of the file read: a
+    token table past Excel's rows is recorded and read as Parquet only. (It was refused as damaged, looked up
+    by its CSV's name: every run of more than about 1.7·10^6 characters.)"""
+    from kyodo_analysis.pipeline import processed_analysis
+
+    from .conftest import cli
+
+    out, usual = tmp_path / "out", load_analysis(bundled_twice[0])  # a run whose tables all fit in Excel
+    monkeypatch.setattr(tables, "EXCEL_ROWS", len(usual["mentions"]) + 1)  # tokens do not fit, mentions do
+    status, _, err = cli("analyze", "--raw-dir", str(raw_dir), "--out", str(out))
+    assert status == 0, err
+    assert not (out / "tokens.csv").exists() and (out / "tokens.parquet").exists() and (out / "mentions.csv").exists()
+    reread = processed_analysis(out)
+    for name in ("tokens", "terms", "mentions", "keywords"):
+        pd.testing.assert_frame_equal(reread[name], usual[name])
+    status, _, err = cli("report", "--raw-dir", str(raw_dir), "--out", str(out), "--reports", str(tmp_path / "r"),
+                         "--notebooks", str(tmp_path / "none"))  # past reading the tables, stopped at the notebooks
+    assert status == 2 and "ノートブックがありません" in err and "metadata.json" not in err, err
+
+
 def test_loading_reads_parquet_where_it_read_csv_and_older_csv_only_outputs(bundled_twice, tmp_path):
     first, _ = bundled_twice
     loaded = load_analysis(first)

@@ -145,7 +145,7 @@ def processed_analysis(folder: Path) -> Analysis:
             frame = read_table_file(table, compared_by(metadata))
         except (ValueError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as error:
             raise InputError(table, f"処理済みの表を読めません ({type(error).__name__})。", hint=REMAKE) from None
-        spec = recorded.get(name)
+        spec = recorded.get(table.name)  # the file read: tokens.parquet where tokens.csv was too long for Excel
         if not isinstance(spec, dict) or spec.get("columns") != list(frame.columns) or spec.get("rows") != len(frame):
             raise InputError(table, "metadata.json の記録と列か行の数が違います (壊れたか、手で編集されています)。", hint=REMAKE)
         tables[name] = frame
