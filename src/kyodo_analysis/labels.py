@@ -6,6 +6,8 @@ Figures, the workbook, the command line and the notebooks all take their words f
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 ALL_JA = "全体"  # shown in the column marking the rows that pool every group (``all_groups``)
 NO_SUPPORT_TYPE = "区分なし"  # the group of a program whose table has no support type for it (never a blank)
 STATUS_JA = {"kept": "継続", "added": "追加", "removed": "廃止", "renamed": "名称変更", "renumbered": "番号変更"}
@@ -39,7 +41,7 @@ def year_label(year: object) -> str:
         return UNKNOWN_YEAR
 
 
-def listed(labels) -> str:
+def listed(labels: Iterable[object]) -> str:
     """Labels as a Japanese list: 効果・限界・今後, or, when a label itself holds 「・」, 評価、課題・改善案 —
     so that a reader counts two aspects where the table has two."""
     labels = [str(label) for label in labels]
