@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kyodo_analysis import tables
+from kyodo_analysis.report import workbook
 from kyodo_analysis.analysis import analyze
 from kyodo_analysis.storage import MAIN_TABLES, SUPPORT_TABLES, TOKEN_TABLES, load_analysis, write_analysis
 from kyodo_analysis.tables import read_csv, read_parquet
@@ -159,3 +160,20 @@ def test_the_fast_csv_writer_quotes_and_leaves_empty_as_pandas_does(rows, rows_a
         tables.write_csv(frame, folder / "fast.csv")
     tables.write_csv_reference(frame, folder / "reference.csv")
     assert (folder / "fast.csv").read_bytes() == (folder / "reference.csv").read_bytes()
+
+
+
+CELL = st.one_of(TEXT, st.booleans(), st.integers(-2, 2), st.floats(-2, 2, width=16), st.just(float("nan")),
+                 st.text(alphabet="ａＡ１あア\u3000é\n", max_size=4))
+
+
+@settings(max_examples=80, deadline=None)
+@given(rows=st.lists(st.tuples(CELL, CELL, TEXT, st.one_of(st.none(), st.integers(0, 10**6))), max_size=20))
+def test_cell_widths_measured_once_per_value_equal_each_cell_measured(rows):
+    """The workbook's widths and heights read each distinct value once; equal to measuring every cell, also
+    where a column mixes values that compare equal but read otherwise (True, 1, 1.0; 0.0, -0.0)."""
+    frame = pd.DataFrame(rows, columns=["mixed", "more", "text", "count"], dtype=object).astype(
+        {"text": "string", "count": "Int64"})
+    pd.testing.assert_frame_equal(workbook.cell_widths(frame), frame.map(workbook._display_width))
+    equal_keys = pd.DataFrame({"x": [True, 1, 1.0, "1", 0.0, -0.0]}, dtype=object)
+    assert workbook.cell_widths(equal_keys)["x"].tolist() == [4, 1, 3, 1, 3, 4]

@@ -28,10 +28,32 @@ if TYPE_CHECKING:
 WORKBOOK_EPOCH = dt.datetime(2000, 1, 1)
 
 
-def _display_width(value: object) -> int:
-    text = "" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)
+def _cell_text(value: object) -> str:
+    return "" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)
+
+
+def _text_width(text: str) -> int:
+    """A text's width in Excel's units: its widest line, a full-width character counting two."""
     return max((sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in line) for line in text.split("\n")),
                default=0)
+
+
+def _display_width(value: object) -> int:
+    return _text_width(_cell_text(value))
+
+
+def cell_widths(frame: pd.DataFrame) -> pd.DataFrame:
+    """:func:`_display_width` of every cell, each distinct text measured once (a token sheet repeats a few
+    thousand texts over a million rows)."""
+    known: dict[str, int] = {}
+
+    def width(value: object) -> int:
+        text = _cell_text(value)
+        if text not in known:
+            known[text] = _text_width(text)
+        return known[text]
+
+    return frame.map(width)
 
 
 EXCEL_CELL_LIMIT = 32_767
@@ -113,15 +135,15 @@ def sheet_names(names: list[str]) -> list[str]:
     return safe
 
 
-def column_widths(frame: pd.DataFrame, cell_widths: pd.DataFrame) -> list[int]:
+def column_widths(frame: pd.DataFrame, measured: pd.DataFrame) -> list[int]:
     """Each column as wide as its widest line (full-width characters count two), at most 60."""
-    return [min(max([_display_width(column), *cell_widths[column]]) + 2, 60) for column in frame.columns]
+    return [min(max([_display_width(column), *measured[column]]) + 2, 60) for column in frame.columns]
 
 
-def row_heights(cell_widths: pd.DataFrame, widths: list[int]) -> list[float]:
+def row_heights(measured: pd.DataFrame, widths: list[int]) -> list[float]:
     """Each data row as tall as its longest wrapped cell, 15 points a line, at most 27 lines."""
     return [15 * min(max([1, *(-(-v // max(w - 2, 1)) for v, w in zip(values, widths, strict=True))]), 27)
-            for values in cell_widths.itertuples(index=False)]
+            for values in measured.itertuples(index=False)]
 
 
 def _cell_value(value: object) -> object:
@@ -160,11 +182,11 @@ def _styles(sheet: WriteOnlyWorksheet) -> dict[str | None, object]:
 def write_sheet(sheet: WriteOnlyWorksheet, frame: pd.DataFrame) -> None:
     """One sheet: text stays text (never a formula), numbers formatted, long text wrapped with row heights,
     and the print setup of :func:`_page_setup`."""
-    cell_widths = frame.map(_display_width) if len(frame.columns) else frame
-    widths = column_widths(frame, cell_widths)
+    measured = cell_widths(frame) if len(frame.columns) else frame
+    widths = column_widths(frame, measured)
     for index, width in enumerate(widths, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width
-    for row, height in enumerate(row_heights(cell_widths, widths), start=2):
+    for row, height in enumerate(row_heights(measured, widths), start=2):
         sheet.row_dimensions[row].height = height
     _page_setup(sheet, len(frame.columns), len(frame))
     styles = _styles(sheet)
