@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 
 import pandas as pd
 import pytest
@@ -10,8 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kyodo_analysis import tables
-from kyodo_analysis.report import workbook
 from kyodo_analysis.analysis import analyze
+from kyodo_analysis.report import workbook
 from kyodo_analysis.storage import MAIN_TABLES, SUPPORT_TABLES, TOKEN_TABLES, load_analysis, write_analysis
 from kyodo_analysis.tables import read_csv, read_parquet
 
@@ -123,11 +125,28 @@ def test_loading_reads_parquet_where_it_read_csv_and_older_csv_only_outputs(bund
 
 
 def test_the_package_keeps_its_own_string_storage_with_pyarrow_installed(bundled_twice):
+    """Tables made and tables read back hold text as Python objects (:mod:`kyodo_analysis.dtypes`)."""
     pytest.importorskip("pyarrow")
     loaded = load_analysis(bundled_twice[0])
-    for name in ("tokens", "terms", "keywords"):
-        storages = {frame.dtype.storage for _, frame in loaded[name].items() if isinstance(frame.dtype, pd.StringDtype)}
-        assert storages == {"python"}, name
+    setting = pd.get_option("mode.string_storage")
+    made = analyze([bundled_raw_dir(bundled_twice[0].parent / "raw_again") / RAW.name])
+    assert pd.get_option("mode.string_storage") == setting  # the analysis's own setting ends with it
+    for analysis in (loaded, made):
+        for name, table in analysis.tables.items():
+            storages = {dtype.storage for dtype in table.dtypes if isinstance(dtype, pd.StringDtype)}
+            assert storages <= {"python"}, name
+    assert {loaded["tokens"][c].dtype.storage for c in ("item_id", "surface", "lemma")} == {"python"}
+
+
+def test_importing_the_package_leaves_pandas_as_it_was(bundled_twice):
+    """A researcher's own reads after ``import kyodo_analysis`` are pandas' own (Arrow text with pyarrow)."""
+    pytest.importorskip("pyarrow")
+    script = ("import pandas as pd; before = pd.get_option('mode.string_storage'); import kyodo_analysis; "
+              "assert pd.get_option('mode.string_storage') == before, pd.get_option('mode.string_storage'); "
+              f"tokens = pd.read_parquet({str(bundled_twice[0] / 'tokens.parquet')!r}); "
+              "print(tokens['surface'].dtype.storage, pd.Series(['あ']).dtype.storage)")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["pyarrow", "pyarrow"]
 
 
 def test_the_fast_csv_writer_gives_the_reference_bytes_for_every_table(bundled_twice, tmp_path):

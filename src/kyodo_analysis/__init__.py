@@ -5,8 +5,6 @@ The verbs, each returning a tidy table: ``read_table`` (items) → ``tokenize`` 
 ``correspondence``; ``keyword_in_context`` traces a term back to its sentences; ``analyze`` runs them all.
 """
 
-import pandas as _pandas
-
 from ._version import __version__
 from .analysis import Analysis, analyze
 from .cache import check_facts, load_or_analyze
@@ -23,12 +21,6 @@ from .terms import extract_terms, mentions
 from .tokens import tokenize
 from .wordlists import word_lists
 from .years import keyword_trends, program_changes
-
-# The package's one string storage: pandas' own (Python objects), whether or not pyarrow is installed.
-# pandas 3 would otherwise store every string column in Arrow once pyarrow is present (it is, for the
-# Parquet files), which slows the per-token stages and changes the dtypes the tables carry. A caller who
-# wants Arrow strings can set the option back after importing the package.
-_pandas.set_option("mode.string_storage", "python")
 
 __all__ = [
            "Analysis",

@@ -19,6 +19,7 @@ from .code_tests import code_table
 from .coding import read_rules, unused_rule_words
 from .correspondence import correspondence
 from .curation import candidate_compounds, unknown_words
+from .dtypes import python_strings, with_text_dtype
 from .errors import InputError
 from .labels import HEADERS, column_labels
 from .manifest import Entry, ManifestRows, resolve_city, resolve_schema, resolve_year, sha256
@@ -43,6 +44,11 @@ class Analysis:
     tables: dict[str, pd.DataFrame]
     metadata: dict = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        """Every table's text in the package's one storage (:mod:`.dtypes`), however it was made."""
+        self.tables = {name: with_text_dtype(table) if isinstance(table, pd.DataFrame) else table
+                       for name, table in self.tables.items()}
 
     def __getitem__(self, name: str) -> pd.DataFrame:
         return self.tables[name if name.endswith(".csv") else f"{name}.csv"]
@@ -146,6 +152,7 @@ class Stopwatch:
         return result
 
 
+@python_strings()
 def analyze_tables(cleaned: Sequence[Table], forced: str | Path | None = None, stop: str | Path | None = None,
                    synonyms: str | Path | None = None, codes: str | Path | None = None,
                    timings: dict[str, float] | None = None, by: str = "support_type",
@@ -196,6 +203,7 @@ COMPARED_BY_YEAR = ("keywords.csv", "word_counts.csv", "distinctive_terms.csv", 
                     "effect_vs_limitation.csv", "codes.csv")  # comparison tables: each city's rows get its year back
 
 
+@python_strings()
 def statistics_beside(term_frame: pd.DataFrame, items: pd.DataFrame, item_codes: pd.DataFrame, codes: list[str],
                       comparison: Comparison, stage: Stopwatch | None = None) -> dict[str, pd.DataFrame]:
     """The code tests, the network and the map of the items compared: statistics that read only the terms

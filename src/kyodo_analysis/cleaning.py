@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from .cells import split_items
+from .dtypes import TEXT
 from .errors import InputError, control_character
 from .labels import NO_SUPPORT_TYPE
 from .readers import Record, read_records
@@ -125,12 +126,12 @@ def tidy_frames(path: Path, year: int | None, city: str | None, cleaner: _Cleane
         log_rows += log
         program_rows.append({**meta, "source_line": program.record.first_line,
                              **{f"n_{a}": counts.get(a) for a in aspects}, "n_items": sum(counts.values())})
-    log = pd.DataFrame(log_rows, columns=LOG_COLUMNS[1:]).assign(order=range(len(log_rows)))
+    log = pd.DataFrame(log_rows, columns=LOG_COLUMNS[1:], dtype=object).assign(order=range(len(log_rows)))
     log = log.sort_values(["line", "order"], kind="stable").drop(columns="order").reset_index(drop=True)
     log.insert(0, "source_file", path.name)
     items, programs = item_columns(attributes), program_columns(aspects, attributes)
-    return (_typed(pd.DataFrame(item_rows, columns=items), items),
-            _typed(pd.DataFrame(program_rows, columns=programs), programs), _typed(log, LOG_COLUMNS))
+    return (_typed(pd.DataFrame(item_rows, columns=items, dtype=object), items),
+            _typed(pd.DataFrame(program_rows, columns=programs, dtype=object), programs), _typed(log, LOG_COLUMNS))
 
 
 class _Cleaner:
@@ -325,7 +326,7 @@ def _typed(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     frame = frame.copy()
     for column in columns:
         integer = column in _INT_COLUMNS or (column.startswith("n_") and column in frame)
-        frame[column] = frame[column].astype("Int64" if integer else "string")
+        frame[column] = frame[column].astype("Int64" if integer else TEXT)
     return frame[columns]
 
 

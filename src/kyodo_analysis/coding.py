@@ -19,6 +19,7 @@ from typing import TypeVar
 import numpy as np
 import pandas as pd
 
+from .dtypes import TEXT, frame_of
 from .errors import InputError, control_character, printable
 from .terms import FORCED, NOUN, PREDICATES, UNKNOWN
 from .tokens import item_starts
@@ -296,7 +297,7 @@ def code_items(rules: list[Rule], items: pd.DataFrame, term_frame: pd.DataFrame,
         denied = bool(hit) and not any(w.endswith(NEGATED) for w in hit) and all(
             all(scopes.get((item_id, w), [False])) for w in hit)
         rows.append((item_id, code, denied))
-    return pd.DataFrame(rows, columns=ITEM_CODE_COLUMNS).astype({"item_id": "string", "code": "string", "negated": bool})
+    return frame_of(rows, ITEM_CODE_COLUMNS, {"item_id": TEXT, "code": TEXT, "negated": bool})
 
 
 CLAUSE_ENDS = frozenset({"句点", "読点"})  # 補助記号 that end a clause

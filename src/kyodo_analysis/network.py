@@ -14,6 +14,7 @@ import pandas as pd
 from networkx.algorithms.community import greedy_modularity_communities, louvain_communities
 from scipy import sparse
 
+from .dtypes import TEXT
 from .stats import UNIT_COLUMNS, sets_of, term_items, top_with_ties
 
 
@@ -83,7 +84,7 @@ def edge_measures(edges: pd.DataFrame, units: dict, spanning: set[tuple[str, str
     extra = pd.DataFrame(rows, columns=EDGE_MEASURES, index=edges.index)
     edges = edges.assign(jaccard=edges["jaccard"].round(6), n_both=edges["n_both"].astype("Int64"))
     return pd.concat([edges, extra.astype({"dice": float, "simpson": float, "cosine": float, "mst": bool,
-                                           "item_ids": "string"})], axis=1)
+                                           "item_ids": TEXT})], axis=1)
 
 
 def spanning_edges(term_graph) -> set[tuple[str, str]]:

@@ -26,6 +26,7 @@ from typing import TypeVar
 import pandas as pd
 
 from .coding import Rule, code_items
+from .dtypes import python_strings
 from .evidence import code_evidence
 from .outputs import signals_deferred
 from .terms import terms_and_mentions
@@ -50,6 +51,7 @@ def _untimed(name: str, action: Callable[[], T]) -> T:
 ITEM_TABLES = ("tokens.csv", "terms.csv", "mentions.csv", "item_codes.csv", "code_evidence.csv")
 
 
+@python_strings()
 def serial_item_stages(items: pd.DataFrame, lists: WordLists, rules: list[Rule],
                        stage: Stage = _untimed) -> dict[str, pd.DataFrame]:
     """The tables of every item (``ITEM_TABLES``), in this process: the reference."""
@@ -60,6 +62,7 @@ def serial_item_stages(items: pd.DataFrame, lists: WordLists, rules: list[Rule],
     return dict(zip(ITEM_TABLES, (token_frame, term_frame, mention_frame, item_codes, evidence), strict=True))
 
 
+@python_strings()
 def item_stages(items: pd.DataFrame, lists: WordLists, rules: list[Rule], stage: Stage = _untimed,
                 workers: int | None = None) -> dict[str, pd.DataFrame]:
     """The tables of every item (``ITEM_TABLES``): on every core when the text is long enough

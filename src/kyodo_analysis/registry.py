@@ -15,7 +15,9 @@ from typing import Literal
 
 import pandas as pd
 
-DTYPES = {"s": "string", "i": "Int64", "f": "Float64", "b": "boolean"}
+from .dtypes import TEXT
+
+DTYPES = {"s": TEXT, "i": "Int64", "f": "Float64", "b": "boolean"}
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .dtypes import TEXT
 from .schema import Comparison
 
 # scipy.stats is imported where an interval is computed: about a second to load, which the command line's
@@ -132,7 +133,7 @@ def counted(joined: pd.DataFrame, items: pd.DataFrame, by: list[str], column: st
     group = grouped.ngroup().to_numpy()  # each row's group: its row in ``out``
     out["n_items"] = distinct_per_group(group, joined["_item"].to_numpy(), len(out))
     out["n_programs"] = distinct_per_group(group, joined["_program"].to_numpy(), len(out))
-    out[column] = out[column].astype("string")
+    out[column] = out[column].astype(TEXT)
     for name in RANK_KEY:
         out[f"_neg_{name}"] = -out[name]
     out = sort_for_reading(out, items, [*by, *(f"_neg_{name}" for name in RANK_KEY), column], aspects)
@@ -170,7 +171,7 @@ def counts_by_level(frame: pd.DataFrame, items: pd.DataFrame, column: str = "ter
     for level, (keys, pooled, aspect_fill) in enumerate(levels):
         table = counted(joined, items, ["year", *keys], column, aspects)
         if pooled:
-            table[by] = pd.Series(pd.NA, index=table.index, dtype=items[by].dtype if by in items else "string")
+            table[by] = pd.Series(pd.NA, index=table.index, dtype=items[by].dtype if by in items else TEXT)
         if aspect_fill is not None:
             table["aspect"] = aspect_fill
         table[ALL_GROUPS] = pooled
@@ -315,4 +316,4 @@ def effect_vs_limitation(term_frame: pd.DataFrame, items: pd.DataFrame, comparis
     out["_items"] = -(out["items_effect"] + out["items_limitation"])
     out = sort_for_reading(out, items, ["year", by, "_key", "_items", "term"])
     out = out[["year", by, *PAIRED_COLUMNS]]
-    return out.astype({c: "Int64" for c in ["year", *PAIRED_COLUMNS] if c != "term"} | {"term": "string"})
+    return out.astype({c: "Int64" for c in ["year", *PAIRED_COLUMNS] if c != "term"} | {"term": TEXT})

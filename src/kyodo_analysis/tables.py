@@ -13,6 +13,7 @@ from typing import TextIO
 import numpy as np
 import pandas as pd
 
+from .dtypes import TEXT, with_text_dtype
 from .registry import output
 
 # pyarrow is imported where Parquet is read or written: the CSV-only commands start without it.
@@ -95,8 +96,8 @@ def read_csv(path: str | Path, text: Iterable[str] | None = None) -> pd.DataFram
     as text, and the support type)."""
     if text is None:
         text = [*registered_text(Path(path).name), "support_type"]
-    return pd.read_csv(path, encoding="utf-8-sig", keep_default_na=False, na_values=[""],
-                       dtype_backend="numpy_nullable", dtype=dict.fromkeys(text, "string"))
+    return with_text_dtype(pd.read_csv(path, encoding="utf-8-sig", keep_default_na=False, na_values=[""],
+                                       dtype_backend="numpy_nullable", dtype=dict.fromkeys(text, TEXT)))
 
 
 def registered_text(name: str) -> list[str]:
@@ -160,7 +161,7 @@ def write_parquet(frame: pd.DataFrame, path: Path) -> None:
 
 def read_parquet(path: str | Path) -> pd.DataFrame:
     """Read a Parquet table back with the dtypes :func:`read_csv` gives (string, Int64, boolean)."""
-    return pd.read_parquet(path, dtype_backend="numpy_nullable")
+    return with_text_dtype(pd.read_parquet(path, dtype_backend="numpy_nullable"))
 
 
 def write_tables(out_dir: str | Path, tables: dict[str, pd.DataFrame | bytes]) -> list[Path]:

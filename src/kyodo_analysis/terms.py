@@ -50,6 +50,7 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
+from .dtypes import TEXT, frame_of
 from .negation import LIGHT_VERBS, negation_after, noun_negation
 from .phrases import expression_end, expressions, match_key, variants
 from .units import ADVERBIAL, Token, in_run, is_noun_like, is_numeral, is_stopped, negation_stopped, units
@@ -308,9 +309,8 @@ def item_tokens(token_frame: pd.DataFrame, words: list[str]) -> Iterator[tuple[s
 
 
 def term_table(rows: list[tuple]) -> pd.DataFrame:
-    frame = pd.DataFrame(rows, columns=TERM_COLUMNS)
-    return frame.astype({"item_id": "string", "term": "string", "pos": "string", "negated": bool,
-                         "first_token_no": "Int64", "last_token_no": "Int64"})
+    return frame_of(rows, TERM_COLUMNS, {"item_id": TEXT, "term": TEXT, "pos": TEXT, "negated": bool,
+                                         "first_token_no": "Int64", "last_token_no": "Int64"})
 
 
 def extract_terms(token_frame: pd.DataFrame, lists: WordLists | None = None,
@@ -343,7 +343,7 @@ def terms_and_mentions(token_frame: pd.DataFrame, lists: WordLists | None = None
             term_rows.append((item_id, term, t.pos, t.negated, numbers[t.first], numbers[t.last]))
             mentioned.extend((item_id, one.setdefault(word, word), term)
                              for _, word, _ in mention_rows(item_id, term, t.negated, t.parts))
-    return term_table(term_rows), pd.DataFrame(mentioned, columns=MENTION_COLUMNS).astype("string")
+    return term_table(term_rows), frame_of(mentioned, MENTION_COLUMNS, TEXT)
 
 
 def mentions(term_frame: pd.DataFrame, token_frame: pd.DataFrame, lists: WordLists | None = None,
@@ -361,4 +361,4 @@ def mentions(term_frame: pd.DataFrame, token_frame: pd.DataFrame, lists: WordLis
     rows = [row for item_id, term, negated, first, last in zip(*(term_frame[c].tolist() for c in (
                 "item_id", "term", "negated", "first_token_no", "last_token_no")), strict=True)
             for row in mention_rows(item_id, term, negated, parts.get((item_id, first, last), ()))]
-    return pd.DataFrame(rows, columns=MENTION_COLUMNS).astype("string")
+    return frame_of(rows, MENTION_COLUMNS, TEXT)

@@ -15,6 +15,8 @@ import numpy as np
 import pandas as pd
 import unidic_lite
 
+from .dtypes import TEXT
+
 TOKEN_COLUMNS = ["item_id", "token_no", "surface", "base", "lemma", "lemma_reading", "pos1", "pos2", "pos3",
                  "is_unknown", "start"]
 TYPE_COLUMNS = TOKEN_COLUMNS[2:-1]  # what a token's type decodes to (token_type)
@@ -133,12 +135,12 @@ def tokenize(items: pd.DataFrame) -> pd.DataFrame:
         token_nos += range(1, len(positions) + 1)
         numbers += (number for number, _ in positions)
         starts += (start for _, start in positions)
-    by_token = types.table()[np.asarray(numbers, dtype=np.intp)]
-    frame = pd.DataFrame({"item_id": pd.array(item_ids, dtype="string"),
-                          "token_no": pd.array(token_nos, dtype="Int64"),
-                          **{c: by_token[:, k] for k, c in enumerate(TYPE_COLUMNS)},
-                          "start": pd.array(starts, dtype="Int64")})
-    return frame.astype({"is_unknown": bool, **{c: "string" for c in TYPE_COLUMNS[:-1]}})
+    by_type, numbers = types.table(), np.asarray(numbers, dtype=np.intp)
+    return pd.DataFrame({"item_id": pd.array(item_ids, dtype=TEXT),
+                         "token_no": pd.array(token_nos, dtype="Int64"),
+                         **{c: pd.array(by_type[numbers, k], dtype=bool if c == "is_unknown" else TEXT)
+                            for k, c in enumerate(TYPE_COLUMNS)},
+                         "start": pd.array(starts, dtype="Int64")}, copy=False)
 
 
 def item_starts(item_ids: np.ndarray) -> np.ndarray:

@@ -10,6 +10,7 @@ from itertools import pairwise
 
 import pandas as pd
 
+from .dtypes import TEXT
 from .labels import year_label
 from .schema import Comparison
 from .stats import ALL_ASPECTS, ALL_GROUPS, counts_by_level, sort_for_reading, top_with_ties, weighted_log_odds
@@ -82,7 +83,7 @@ def program_changes(programs: pd.DataFrame, items: pd.DataFrame, similarity: flo
              for city in cities(programs)]
     out = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=CHANGE_COLUMNS)
     return out[CHANGE_COLUMNS].astype({c: "Int64" for c in ("program_no", "first_year", "last_year", "previous_no")}
-                                      | {"city": "string"})
+                                      | {"city": TEXT})
 
 
 def city_changes(programs: pd.DataFrame, items: pd.DataFrame, similarity: float = RENAME_SIMILARITY) -> pd.DataFrame:
@@ -175,7 +176,7 @@ def keyword_trends(term_frame: pd.DataFrame, items: pd.DataFrame, comparison: Co
     parts = [city_trends(term_frame, of_city(items, city), within).assign(city=city) for city in cities(items)]
     columns = ["city", "year", ALL_GROUPS, within.by, *TREND_COLUMNS]
     out = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
-    return out[columns].astype({"city": "string"})
+    return out[columns].astype({"city": TEXT})
 
 
 def city_trends(term_frame: pd.DataFrame, items: pd.DataFrame, comparison: Comparison) -> pd.DataFrame:
