@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from .cells import split_items
-from .dtypes import TEXT
+from .dtypes import TEXT, frame_of
 from .errors import InputError, control_character
 from .labels import NO_SUPPORT_TYPE
 from .readers import Record, read_records
@@ -130,8 +130,8 @@ def tidy_frames(path: Path, year: int | None, city: str | None, cleaner: _Cleane
     log = log.sort_values(["line", "order"], kind="stable").drop(columns="order").reset_index(drop=True)
     log.insert(0, "source_file", path.name)
     items, programs = item_columns(attributes), program_columns(aspects, attributes)
-    return (_typed(pd.DataFrame(item_rows, columns=items, dtype=object), items),
-            _typed(pd.DataFrame(program_rows, columns=programs, dtype=object), programs), _typed(log, LOG_COLUMNS))
+    return (frame_of(item_rows, items, column_dtypes(items)), frame_of(program_rows, programs, column_dtypes(programs)),
+            log[LOG_COLUMNS].astype(column_dtypes(LOG_COLUMNS)))
 
 
 class _Cleaner:
@@ -321,13 +321,9 @@ def _missing_columns(path: Path, schema: Schema, first_row: Record | None) -> In
 _INT_COLUMNS = {"source_line", "year", "program_no", "item_no", "line", "n_items"}
 
 
-def _typed(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
-    """Stable dtypes for the CSV contract: nullable integers (counts n_…), strings elsewhere."""
-    frame = frame.copy()
-    for column in columns:
-        integer = column in _INT_COLUMNS or (column.startswith("n_") and column in frame)
-        frame[column] = frame[column].astype("Int64" if integer else TEXT)
-    return frame[columns]
+def column_dtypes(columns: list[str]) -> dict[str, object]:
+    """Stable dtypes for the CSV contract: nullable integers (counts n_…), text elsewhere."""
+    return {c: "Int64" if c in _INT_COLUMNS or c.startswith("n_") else TEXT for c in columns}
 
 
 def read_table(path: str | Path, year: int | None = None, schema: str | Path | Schema | None = None) -> pd.DataFrame:
