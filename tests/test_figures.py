@@ -13,6 +13,7 @@ from kyodo_analysis.plots import (
     MissingGlyphError,
     aspect_color,
     make_figures,
+    plot_effect_vs_limitation,
     plot_items_by_aspect,
     png_bytes,
     save_figure,
@@ -127,6 +128,19 @@ def test_one_group_keeps_the_bar_width_of_three(analysis):
     assert len(bars) == 3 and all(p.get_width() == pytest.approx(0.8 / 3) for p in bars)
     assert [t.get_text() for t in lone.axes[0].get_xticklabels()] == ["場の提供\n(3事業)"]
     assert overlapping_tick_labels(lone) == []
+
+
+def test_a_title_compares_by_group_only_where_there_are_groups_to_compare(analysis):
+    """「区分ごとの」 heads a figure of two or more groups; a figure of one group does not claim a comparison."""
+    programs, items = analysis["programs"], analysis["items"]
+    assert plot_items_by_aspect(programs, analysis.metadata).axes[0].get_title() == "区分ごとの項目数 (効果・限界・今後)"
+    lone = plot_items_by_aspect(programs[programs["support_type"] == "場の提供"], analysis.metadata)
+    assert lone.axes[0].get_title() == "項目数 (効果・限界・今後)"
+    one = items[items["support_type"] == "場の提供"]
+    sides = plot_effect_vs_limitation(analysis["keywords"], one, analysis.metadata)
+    assert sides.get_suptitle() == "「限界」の語 (左) と「効果」の語 (右)"
+    both = plot_effect_vs_limitation(analysis["keywords"], items, analysis.metadata)
+    assert both.get_suptitle() == "区分ごとの「限界」の語 (左) と「効果」の語 (右)"
 
 
 def test_year_panels_keep_their_width_and_their_labels_apart(analysis):

@@ -118,7 +118,7 @@ def test_the_word_summary_names_each_support_type_with_its_items(tmp_path, bundl
     figures = tmp_path / "figures"
     figures.mkdir()
     for name, plot, args in figure_specs(bundled_analysis):
-        if name in dict(figures_shown(zushi_comparison())):
+        if name in dict(figures_shown(zushi_comparison(), 3)):
             (figures / f"{name}.png").write_bytes(png_bytes(plot(*args), dpi=100))
     first = write_summary(bundled_analysis, figures, tmp_path / "a.docx")
     assert write_summary(bundled_analysis, figures, tmp_path / "b.docx").read_bytes() == first.read_bytes()

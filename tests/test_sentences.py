@@ -154,6 +154,23 @@ def test_a_list_of_labels_is_counted_right_when_a_label_holds_a_middle_dot(cases
     assert H.document_title(cases["bundled"]).endswith("区分ごとに効果として挙げたことと限界として挙げたこと")
 
 
+def test_a_heading_compares_by_group_only_where_there_are_groups_to_compare(cases):
+    """「区分ごとに」 in a title or heading claims groups set side by side: said of two or more groups, never of
+    one (a table with no group column, or one support type alone)."""
+    bundled = cases["bundled"]
+    items = bundled["items"]
+    alone = replace(bundled, tables={**bundled.tables, "items.csv": items[items["support_type"] == "場の提供"]})
+    assert H.document_title(alone).endswith("の計量テキスト分析: 市の表が効果として挙げたことと限界として挙げたこと")
+    assert H.notebook_text("summary", alone).startswith("## まとめ: 市の表が効果として挙げたことと限界として挙げたこと\n")
+    assert H.notebook_text("summary", bundled).startswith("## まとめ: 市の表が区分ごとに効果として挙げたことと")
+    assert (H.notebook_text("by_terms", alone), H.notebook_text("by_terms", bundled)) == ("## 頻出語", "## 区分ごとの頻出語")
+    unpaired = cases["c"]  # 架空市C: no group column, so one group, 区分なし
+    assert H.document_title(unpaired) == ("「担当課評価」の計量テキスト分析: 市の表が評価として挙げたことと"
+                                          "課題・改善案として挙げたこと")
+    assert H.notebook_text("summary", unpaired).startswith("## まとめ: 市の表が挙げたこと (評価、課題・改善案)\n")
+    assert "区分ごと" not in H.notebook_text("question", unpaired)
+
+
 def test_terms_of_one_group_only_are_described_by_programs_when_z_is_short():
     distinctive = pd.DataFrame({"support_type": ["甲", "甲", "甲", "乙"], "term": ["補助金", "事業", "一度", "施設"],
                                 "n_group": [6, 3, 1, 5], "n_rest": [0, 1, 0, 0], "programs_group": [3, 2, 1, 2],

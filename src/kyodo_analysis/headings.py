@@ -11,7 +11,7 @@ from __future__ import annotations
 import pandas as pd
 
 from .analysis import Analysis
-from .labels import listed
+from .labels import listed, per_group
 from .schema import Comparison
 from .sentences import groups_sentence, md
 from .stats import group_order
@@ -32,7 +32,7 @@ NOTEBOOK_TEXT = {
     "sides_unpaired": "## 観点ごとの特徴語\n\nスキーマが肯定・否定の観点を指定していないため、各観点 ({aspects}) を"
                       "ほかの観点と比べた重み付き対数オッズ比 (Monroe ほか 2008 の一対残り) の z 値を示します。"
                       "語の出現を数えた記述の目安です。",
-    "by_terms": "## {by}ごとの頻出語",
+    "by_terms": "## {per_of}頻出語",
     "distinctive": "## {by}ごとの特徴語\n\n各{by}を他の{by}と比べた重み付き対数オッズ比"
                    " (Monroe ほか 2008 の一対残り) の z 値です。"
                    "語の出現を数えた記述の目安です。",
@@ -40,10 +40,10 @@ NOTEBOOK_TEXT = {
              "表は「コードの項目がある事業数 / 事業数 (95% 信頼区間; Clopper–Pearson)・"
              "コードの項目数 / 項目数」です。{test_text}",
     "correspondence": "## 対応分析\n\n{correspondence_text}",
-    "summary": "## まとめ: 市の表が{by}ごとに{pos}として挙げたことと{neg}として挙げたこと\n\n"
+    "summary": "## まとめ: 市の表が{per}{pos}として挙げたことと{neg}として挙げたこと\n\n"
                "市の表 (市が自ら評価した記述) の項目そのものを、コードごとに{pos}と{neg}を並べて示します。"
                "文は表の数字から自動で作ったもので、数字が示すこと以上は述べていません。",
-    "summary_unpaired": "## まとめ: 市の表が{by}ごとに挙げたこと ({aspects})\n\n市の表 (市が自ら評価した記述) の項目そのものを、"
+    "summary_unpaired": "## まとめ: 市の表が{per}挙げたこと ({aspects})\n\n市の表 (市が自ら評価した記述) の項目そのものを、"
                         "コードごとに観点を並べて示します。文は表の数字から自動で作ったもので、数字が示すこと以上は述べていません。",
     "codes_by_year": "## 年度ごとのコード × {by}\n\n観点ごとに「コードの項目がある事業数 / その観点の項目がある事業数」を示します"
                      " (下の図と同じ数え方)。分母が小さいので、1事業の違いで割合が大きく動きます。",
@@ -77,7 +77,7 @@ def notebook_text(key: str, analysis: Analysis) -> str:
     test_text = (f"{by}の差の検定は、{by}のラベルを事業に並べ替える並べ替え検定で、"
                  "検定したコード×観点に Holm 補正をかけています。" if any_test_run(analysis["codes"]) else "")
     values = dict(
-        by=by, per=f"{by}ごとに" if n_groups > 1 else "", groups_sentence=groups_sentence(analysis),
+        by=by, per=per_group(by, n_groups), per_of=per_group(by, n_groups, "の"), groups_sentence=groups_sentence(analysis),
         aspects=listed(comparison.label(a) for a in comparison.aspect_keys),
         pos=comparison.side_label("positive"), neg=comparison.side_label("negative"),
         pos_long=comparison.side_label("positive", long=True), neg_long=comparison.side_label("negative", long=True),
@@ -92,7 +92,8 @@ def document_title(analysis: Analysis) -> str:
     titles = list(dict.fromkeys(f["title"] for f in analysis.metadata.get("raw_files", []) if f.get("title")))
     source = "・".join(f"「{t}」" for t in titles) if titles else "市の表"
     sides = "と".join(f"{comparison.label(a)}として挙げたこと" for a in comparison.sides)
-    return f"{source}の計量テキスト分析: 市の表が{comparison.by_label}ごとに{sides}"
+    per = per_group(comparison.by_label, len(group_order(analysis["items"], comparison.by)))
+    return f"{source}の計量テキスト分析: 市の表が{per}{sides}"
 
 
 def document_intro(out_dir: str) -> str:

@@ -48,6 +48,12 @@ def listed(labels: Iterable[object]) -> str:
     return ("、" if any("・" in label for label in labels) else "・").join(labels)
 
 
+def per_group(by_label: str, groups: int, particle: str = "に") -> str:
+    """「区分ごとに」 (or, with ``particle="の"``, 「区分ごとの」) where there are two or more groups to set side by
+    side; nothing where there is one: a title never says it compares by a column that holds one group."""
+    return f"{by_label}ごと{particle}" if groups > 1 else ""
+
+
 GENERIC_COLUMNS = {"program_no": "番号", "support_type": "区分"}  # when tables name a column differently
 
 

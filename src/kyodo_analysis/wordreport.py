@@ -16,7 +16,7 @@ from docx.shared import Cm, Pt
 
 from .analysis import Analysis
 from .headings import NOTEBOOK_TEXT, document_intro, document_title
-from .labels import year_label
+from .labels import per_group, year_label
 from .methods import methods_paragraph
 from .plots import figure_names, source_note
 from .report import items_by_group, normalize_zip
@@ -29,12 +29,12 @@ from .year_sentences import year_change_lines
 FONT = "游ゴシック"  # what Japanese Word shows by default; the reviewer's Word substitutes if missing
 
 
-def figures_shown(comparison: Comparison) -> list[tuple[str, str]]:
-    """(figure file name, caption) of the two figures the summary shows."""
+def figures_shown(comparison: Comparison, groups: int) -> list[tuple[str, str]]:
+    """(figure file name, caption) of the two figures the summary shows, for ``groups`` groups."""
     names, what = figure_names(comparison), comparison.by_label
     if comparison.paired:
         positive, negative = comparison.side_label("positive"), comparison.side_label("negative")
-        side = f"{what}ごとの「{negative}」の語 (左) と「{positive}」の語 (右)"
+        side = f"{per_group(what, groups, 'の')}「{negative}」の語 (左) と「{positive}」の語 (右)"
     else:
         side = "観点ごとの特徴語 (その観点 対 他の観点)"
     return [(names[1], side), (names[3], f"コード × {what} (コードに当たる項目のある事業数 / 事業数)")]
@@ -124,9 +124,10 @@ def write_summary(analysis: Analysis, figures: Path, path: str | Path, out_dir: 
         summary = review_summary(part)
         if no_codes_sentence(part):
             doc.add_paragraph(no_codes_sentence(part))
-        for group, sentence in zip(group_order(part["items"], comparison.by), summary_sentences(part), strict=True):
+        groups = group_order(part["items"], comparison.by)
+        for group, sentence in zip(groups, summary_sentences(part), strict=True):
             _support_section(doc, summary, comparison, group, sentence, group_name(group, part))
-        for name, caption in figures_shown(comparison):
+        for name, caption in figures_shown(comparison, len(groups)):
             if (figures / f"{name}{suffix}.png").exists():
                 number += 1
                 _figure(doc, figures / f"{name}{suffix}.png", number, caption, part.metadata,

@@ -8,6 +8,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
+from ..labels import per_group
 from ..schema import Comparison
 from ..stats import RANK_KEY, group_order, largest, top_with_ties
 from .notes import add_footnote, crowded, group_names, plot_note
@@ -84,7 +85,7 @@ def plot_effect_vs_limitation(keywords: pd.DataFrame, items: pd.DataFrame, metad
             ax.set_title(f"{names[group]}: {comparison.side_label(side)}{note}", color=support_color(group, order))
     for ax in axes[-1]:
         ax.set_xlabel("その語を含む項目数")
-    fig.suptitle(f"{comparison.by_label}ごとの「{comparison.side_label('negative')}」の語 (左) と"
+    fig.suptitle(f"{per_group(comparison.by_label, len(order), 'の')}「{comparison.side_label('negative')}」の語 (左) と"
                  f"「{comparison.side_label('positive')}」の語 (右)", fontsize=10)
     skipped = (f"「{comparison.side_label('positive')}」「{comparison.side_label('negative')}」の項目がない{comparison.by_label}"
                f" ({'、'.join(left_out_groups)}) は省きました。" if left_out_groups else "")

@@ -11,7 +11,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from ..code_tests import tests_run
-from ..labels import listed
+from ..labels import listed, per_group
 from ..schema import Comparison
 from ..stats import aspect_counts, group_order
 from .notes import add_footnote, crowded, group_names, plot_note
@@ -41,7 +41,7 @@ def plot_items_by_aspect(programs: pd.DataFrame, metadata: dict) -> Figure:
     table = aspect_counts(programs, comparison)
     order = list(table.index)
     labels = listed(comparison.label(a) for a in comparison.aspect_keys)
-    title = f"{comparison.by_label}ごとの項目数 ({labels})"
+    title = f"{per_group(comparison.by_label, len(order), 'の')}項目数 ({labels})"
     if (note := crowded(title, order, comparison.by_label, metadata)) is not None:
         return note
     fig, ax = new_figure(3.0)
