@@ -69,6 +69,63 @@ def test_figures_are_byte_identical_on_rerun(analysis):
     assert drawn() == drawn()
 
 
+def drawn_boxes(fig, texts) -> list:
+    """The display boxes of ``texts`` as drawn (Agg, in the figures' style): the text alone, not the line that
+    ties a label to its point."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.text import Text
+
+    from kyodo_analysis.plots import style
+
+    canvas = FigureCanvasAgg(fig)
+    with style():
+        canvas.draw()
+    renderer = canvas.get_renderer()
+    return [Text.get_window_extent(t, renderer) for t in texts]
+
+
+def test_no_label_of_the_correspondence_map_covers_another_or_leaves_the_axes(analysis):
+    """The bundled map (three groups, two axes): every term label and group name drawn apart from every
+    other, inside the axes, and each point's names shown once."""
+    from kyodo_analysis.plots import plot_correspondence
+
+    terms = analysis["correspondence_terms"]
+    fig = plot_correspondence(terms, analysis["correspondence_groups"], analysis["correspondence_inertia"],
+                              analysis["items"], analysis.metadata)
+    ax = fig.axes[0]
+    labels = list(ax.texts)
+    boxes = drawn_boxes(fig, labels)
+    inside = ax.get_window_extent()
+    overlapping = [(labels[i].get_text(), labels[j].get_text()) for i in range(len(boxes))
+                   for j in range(i + 1, len(boxes)) if boxes[i].overlaps(boxes[j])]
+    assert overlapping == []
+    assert [t.get_text() for t, b in zip(labels, boxes, strict=True) if not inside.contains(b.x0, b.y0)
+            or not inside.contains(b.x1, b.y1)] == []
+    shown = [name for t in labels for line in t.get_text().split("\n") for name in line.split("、")]
+    assert sorted(shown) == sorted([*terms["term"], *analysis["correspondence_groups"]["group"]])
+
+
+def test_a_correspondence_map_of_two_groups_is_one_axis_with_a_row_per_point(analysis):
+    """Two groups give one axis: the terms in rows along it (no second axis drawn as if it meant something),
+    their labels apart, each group a line named above the axes."""
+    from kyodo_analysis.correspondence import correspondence
+    from kyodo_analysis.plots import plot_correspondence
+
+    items = analysis["items"].assign(support_type=analysis["items"]["support_type"].replace({"場の提供": "人的支援"}))
+    terms, groups, inertia = correspondence(analysis["terms"], items)
+    assert [c for c in terms.columns if c.startswith("dim")] == ["dim1"]
+    fig = plot_correspondence(terms, groups, inertia, items, analysis.metadata)
+    ax = fig.axes[0]
+    assert ax.get_title() == "対応分析: 語と区分 (1 軸)" and ax.get_ylabel() == ""
+    rows = [t.get_text() for t in ax.get_yticklabels()]
+    assert sorted(name for row in rows for line in row.split("\n") for name in line.split("、")) == sorted(terms["term"])
+    assert overlapping_tick_labels(fig) == []
+    assert sorted(t.get_text() for t in ax.texts) == ["人的支援", "財政的支援"]
+    first = terms.set_index("term")["dim1"]
+    order = [first[row.split("\n")[0].split("、")[0]] for row in rows]
+    assert order == sorted(order)  # the rows in the order of the axis
+
+
 def test_a_missing_glyph_is_drawn_as_geta_and_reported(analysis, tmp_path, capsys):
     programs = analysis["programs"].copy()
     programs["support_type"] = programs["support_type"].replace({"人的支援": "人的支援😀"})

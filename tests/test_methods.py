@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import numpy as np
+import pandas as pd
 
 from kyodo_analysis.analysis import Analysis
 from kyodo_analysis.code_tests import NO_TEST
@@ -30,7 +31,7 @@ def expected_numbers(a) -> set[str]:
     return no_test | {str(len(a["programs"])), str(len(a["items"])), str(len(a["tokens"])), str(terms["term"].nunique()),
             str(len(terms)), str(a["codes"]["code"].nunique()), str(len(a.metadata["synonyms"])),
             str(a["items"]["support_type"].nunique()), str(len(term_edges)), f"{term_edges['jaccard'].min():.3f}",
-            str(len(a["correspondence_terms"])), *shares, *contributions, str(clusters["min_items"].iloc[0]),
+            str(len(a["correspondence_terms"])), *shares, *contributions, f"{inertia['share'][:2].sum():.0%}", str(clusters["min_items"].iloc[0]),
             str(clusters["term"].nunique()), str(clusters["n_clusters"].iloc[0]),
             str(tested.loc[tested["p_holm"] < 0.05, "code"].nunique()), *in_tests,
             info["tokenizer_version"], info["dictionary_version"], info["unidic_version"],
@@ -43,11 +44,27 @@ def test_every_number_of_the_paragraph_comes_from_the_tables(bundled_analysis):
     assert stated and set(stated) <= expected_numbers(bundled_analysis), set(stated) - expected_numbers(bundled_analysis)
     for fact in ("8 事業・36 項目", "区分 (3 群)", "上位 60 本目の係数 0.333 以上の 68 本", "3 項目以上に出る 19 語",
                  "README「数える語の規則」", "fugashi 1.5.2", "unidic-lite 1.0.8 (UniDic 2.1.2)",
-                 "33 個のコード × 観点の検定に Holm", "最小の p は 0.943 で 0.05 に届かない",
+                 "33 個のコード × 観点を検定したとしても、Holm の補正後", "得られうる最小の p は 0.943 で 0.05 に届かない",
                  "kyodo_seika_zushi.tsv, 年度不明"):
         assert fact in text, fact
     assert np.isclose(bundled_analysis["correspondence_inertia"]["share"].sum(), 1.0)
     assert "慣性の説明率は 第1軸" in text
+    assert "軸は 2 本だけなので、説明率の合計が 100% になるのはこの表の形による" in text  # three groups: two axes, all of it
+
+
+def test_analyses_not_made_are_said_not_made(bundled_analysis):
+    """No cluster analysis below three terms; a correspondence analysis of more than two axes does not call its
+    first two the whole."""
+    from kyodo_analysis.clusters import CLUSTER_COLUMNS
+
+    tables = dict(bundled_analysis.tables)
+    tables["clusters.csv"] = tables["clusters.csv"].iloc[0:0][CLUSTER_COLUMNS]
+    inertia = tables["correspondence_inertia.csv"]
+    tables["correspondence_inertia.csv"] = pd.concat([inertia, inertia.tail(1).assign(axis="dim3")], ignore_index=True)
+    tables["correspondence_groups.csv"] = tables["correspondence_groups.csv"].assign(dim3=0.1)  # four groups' third axis
+    text = methods_paragraph(Analysis(tables, bundled_analysis.metadata))
+    assert "語の階層的クラスター分析と多次元尺度構成法は、3 項目以上に出る語が 3 語に満たないため行っていない。" in text
+    assert "軸は" not in text and "100%" not in text
 
 
 def test_without_a_test_the_paragraph_says_why(bundled_analysis):
@@ -61,6 +78,7 @@ def test_without_a_test_the_paragraph_says_why(bundled_analysis):
 def test_a_family_that_cannot_reach_significance_is_described_not_tested(bundled_analysis):
     text = methods_paragraph(bundled_analysis)  # 8 programs (3/2/3; 7 in two aspects), 33 tests: best Holm p 33·6/210
     assert "最小の p は 0.943 で 0.05 に届かないため、事業数と正確な 95% 信頼区間 (Clopper–Pearson) で記述した。" in text
+    assert "行っていない。33 個のコード × 観点を検定したとしても" in text  # what was not run is said as not run
     assert "補正後 p < 0.05" not in text
 
 

@@ -29,6 +29,7 @@ MERGE_COLUMNS = ["method", "step", "left", "right", "left_label", "right_label",
 MDS_COLUMNS = ["term", "n_items", "dim1", "dim2", "cluster", "min_items"]
 MDS_AXES_COLUMNS = ["axis", "eigenvalue", "share"]
 MIN_ITEMS = 3
+MIN_TERMS = 3  # the fewest terms a tree (and a map of distances) is made of
 MAX_TERMS = 50
 
 
@@ -90,7 +91,7 @@ def term_clusters(term_frame: pd.DataFrame, min_items: int = MIN_ITEMS, max_term
     sets, threshold = chosen_terms(term_frame, min_items, max_terms)
     empty = {"clusters.csv": pd.DataFrame(columns=CLUSTER_COLUMNS), "cluster_merges.csv": pd.DataFrame(columns=MERGE_COLUMNS),
              "mds.csv": pd.DataFrame(columns=MDS_COLUMNS), "mds_axes.csv": pd.DataFrame(columns=MDS_AXES_COLUMNS)}
-    if len(sets) < 3:
+    if len(sets) < MIN_TERMS:
         return empty  # fewer than three terms: nothing to group
     terms, sizes = list(sets.index), [len(s) for s in sets]
     distances = jaccard_distances(sets)

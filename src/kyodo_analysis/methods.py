@@ -9,6 +9,7 @@ from __future__ import annotations
 import pandas as pd
 
 from .analysis import Analysis
+from .clusters import MIN_ITEMS, MIN_TERMS
 from .code_tests import NO_TEST
 from .labels import year_label
 from .schema import Comparison
@@ -102,11 +103,17 @@ def methods_paragraph(analysis: Analysis) -> str:
         parts.append(f"語の階層的クラスター分析と多次元尺度構成法は、{f['cluster_min']} 項目以上に出る {f['cluster_terms']} 語の"
                      " Jaccard 距離に対して行い (Ward 法・群平均法・最遠隣法、古典的尺度構成法)、"
                      f"樹形図を {f['clusters']} クラスターに分けた。")
+    else:
+        parts.append(f"語の階層的クラスター分析と多次元尺度構成法は、{MIN_ITEMS} 項目以上に出る語が {MIN_TERMS} 語に満たないため"
+                     "行っていない。")
     if f["ca_axes"]:
         axes = "、".join(f"第{k}軸 {share:.1%} (寄与の最も大きい{f['by_label']}: {group} {contribution:.1%})"
                          for k, (_, share, group, contribution) in enumerate(f["ca_axes"][:2], start=1))
         parts.append(f"対応分析は χ² の大きい上位 {CA_TOP} 語 (同数を含め {f['ca_terms']} 語) と{f['by_label']}の"
                      f"クロス表に対して行い、慣性の説明率は {axes} であった。")
+        if len(f["ca_axes"]) <= 2:  # the axes shown are all there are
+            parts.append(f"軸は {len(f['ca_axes'])} 本だけなので、説明率の合計が 100% になるのはこの表の形によるもので、"
+                         "当てはまりの良さを表すものではない。")
     else:
         parts.append(f"対応分析は、語か{f['by_label']}が2つに満たないため行っていない。")
     parts.append(test_sentence(f))
@@ -116,8 +123,8 @@ def methods_paragraph(analysis: Analysis) -> str:
 def test_sentence(f: dict) -> str:
     """Which tests were run (and the correction), or why none could be."""
     if not f["tests"] and f["min_p_holm"] is not None:
-        return (f"コードと{f['by_label']}の関連の検定は行っていない。{f['family']} 個のコード × 観点の検定に Holm の補正を"
-                f"かけると、事業を単位にした並べ替えで得られる最小の p は {f['min_p_holm']:.3f} で 0.05 に届かないため、"
+        return (f"コードと{f['by_label']}の関連の検定は行っていない。{f['family']} 個のコード × 観点を検定したとしても、"
+                f"Holm の補正後に事業を単位にした並べ替えで得られうる最小の p は {f['min_p_holm']:.3f} で 0.05 に届かないため、"
                 "事業数と正確な 95% 信頼区間 (Clopper–Pearson) で記述した。")
     if not f["tests"]:
         return f"コードと{f['by_label']}の検定は、{f['by_label']}が1つしかないか全事業が同じ値のため、行っていない。"

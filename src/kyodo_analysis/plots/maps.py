@@ -6,10 +6,12 @@ from __future__ import annotations
 import matplotlib
 import numpy as np
 import pandas as pd
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.transforms import Bbox
 from scipy.cluster.hierarchy import dendrogram
 
-from ..clusters import linkage_of
+from ..clusters import MIN_TERMS, linkage_of
 from ..schema import Comparison
 from ..stats import group_order
 from .notes import add_footnote, crowded, group_names, plot_note
@@ -111,20 +113,104 @@ def plot_network(nodes: pd.DataFrame, edges: pd.DataFrame, items: pd.DataFrame, 
     return fig
 
 
-def _term_points(ax, term_coords: pd.DataFrame, x_dim: str, y_dim: str | None) -> None:
-    """The terms of the correspondence map, those at the same place (one profile: the terms of one group
-    only) drawn as one point labelled with all their names, four to a line."""
+def term_points(term_coords: pd.DataFrame, x_dim: str, y_dim: str | None) -> pd.DataFrame:
+    """The places of the correspondence map's terms: terms at the same place (one profile: the terms of one
+    group only) are one point with all their names (largest first), ``n`` their occurrences together."""
     terms = term_coords.assign(px=term_coords[x_dim].round(3), py=term_coords[y_dim].round(3) if y_dim else 0.0)
-    points = (terms.sort_values(["n", "term"], ascending=[False, True])
-              .groupby(["px", "py"], sort=True).agg(terms=("term", list), n=("n", "sum")).reset_index())
-    ax.scatter(points["px"], points["py"], s=12 + 6 * points["n"], color="#9ecae1", edgecolors="#4a4a4a", linewidths=0.4)
-    for row in points.itertuples(index=False):
-        names = row.terms
-        lines = ["、".join(names[i:i + 4]) for i in range(0, len(names), 4)]
-        below = len(names) > 1 and row.py <= 0
-        ax.annotate("\n".join(lines), (row.px, row.py), xytext=(5, -6 if below else 5), textcoords="offset points",
-                    fontsize=8, va="top" if below else "bottom",
-                    bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none", "alpha": 0.8})
+    return (terms.sort_values(["n", "term"], ascending=[False, True])
+            .groupby(["px", "py"], sort=True).agg(terms=("term", list), n=("n", "sum")).reset_index())
+
+
+def point_label(names: list[str]) -> str:
+    """A point's names, four to a line."""
+    return "\n".join("、".join(names[i:i + 4]) for i in range(0, len(names), 4))
+
+
+def marker_size(n: int) -> float:
+    return 12 + 6 * n
+
+
+# where a label may sit beside its point (offset in points, alignment), nearest first; then the same, further out
+LABEL_PLACES = [(5, 5, "left", "bottom"), (5, -5, "left", "top"), (-5, 5, "right", "bottom"), (-5, -5, "right", "top"),
+                (0, 8, "center", "bottom"), (0, -8, "center", "top"), (8, 0, "left", "center"), (-8, 0, "right", "center")]
+LABEL_REACH = (1, 2.5, 4.5)
+GROUP_MARKER = 60  # the groups' squares, points²
+
+
+def _term_points(ax, term_coords: pd.DataFrame, x_dim: str, y_dim: str, groups: list[tuple[float, float]]) -> None:
+    """The terms of the two-axis map, each point labelled where the label overlaps no other label, point or
+    group (at ``groups``, already drawn with their names) and stays inside the axes (:func:`place_labels`)."""
+    points = term_points(term_coords, x_dim, y_dim)
+    ax.scatter(points["px"], points["py"], s=marker_size(points["n"]), color="#9ecae1", edgecolors="#4a4a4a",
+               linewidths=0.4)
+    markers = {(row.px, row.py): marker_size(row.n) for row in points.itertuples(index=False)}
+    markers.update({xy: GROUP_MARKER for xy in groups})
+    order = points.sort_values(["n", "px", "py"], ascending=[False, True, True], kind="stable")
+    place_labels(ax, [(row.px, row.py, point_label(row.terms)) for row in order.itertuples(index=False)], markers)
+
+
+def _overlap(a, b) -> float:
+    """The area two display boxes share (0 when apart)."""
+    width = min(a.x1, b.x1) - max(a.x0, b.x0)
+    height = min(a.y1, b.y1) - max(a.y0, b.y0)
+    return max(width, 0) * max(height, 0)
+
+
+def _marker_box(ax, x: float, y: float, size: float):
+    """The display box of a scatter marker of ``size`` points² at (x, y)."""
+    cx, cy = ax.transData.transform((x, y))
+    r = np.sqrt(size) / 2 * ax.figure.dpi / 72
+    return Bbox.from_extents(cx - r, cy - r, cx + r, cy + r)
+
+
+def _label_at(ax, xy: tuple[float, float], text: str, place: tuple, reach: float, leader: bool = False):
+    """A point's label at ``place`` × ``reach``; with ``leader``, a thin line from the label to its point."""
+    dx, dy, ha, va = place
+    line = {"arrowstyle": "-", "color": "#888888", "linewidth": 0.5, "shrinkA": 0, "shrinkB": 3} if leader else None
+    label = ax.annotate(text, xy, xytext=(dx * reach, dy * reach), textcoords="offset points", fontsize=8, ha=ha, va=va,
+                        annotation_clip=False, arrowprops=line,
+                        bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none", "alpha": 0.8})
+    label.set_in_layout(False)  # the axes keep the place they were given when the labels were placed
+    return label
+
+
+def place_labels(ax, labels: list[tuple[float, float, str]], markers: dict[tuple[float, float], float]) -> None:
+    """Label each point (in the order given: the largest first) at the first place of ``LABEL_PLACES`` ×
+    ``LABEL_REACH`` whose box overlaps no label placed before it, no text already in the axes (the groups'
+    names), no marker but its own (``markers``: size in points² by place) and stays inside the axes; where
+    no place is free, at the one that overlaps least. A label set further out than the nearest places is
+    tied to its point by a thin line. The limits and the figure's layout are fixed first
+    and the labels kept out of the layout, so the places found are the places drawn. Deterministic."""
+    fig = ax.figure
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    ax.autoscale_view()
+    ax.set_xlim(ax.get_xlim())
+    ax.set_ylim(ax.get_ylim())
+    fig.draw_without_rendering()
+    inside = ax.get_window_extent(renderer)
+    taken = [t.get_window_extent(renderer) for t in ax.texts]
+    for x, y, text in labels:
+        obstacles = taken + [_marker_box(ax, *xy, size) for xy, size in markers.items() if xy != (x, y)]
+        best = None
+        for reach in LABEL_REACH:
+            for place in LABEL_PLACES:
+                label = _label_at(ax, (x, y), text, place, reach)
+                box = label.get_window_extent(renderer).padded(1)
+                cost = box.width * box.height - _overlap(box, inside) + sum(_overlap(box, o) for o in obstacles)
+                if best is not None and cost >= best[0]:
+                    label.remove()
+                    continue
+                if best is not None:
+                    best[1].remove()
+                best = (cost, label, box, place, reach)
+                if cost == 0:
+                    break
+            if best[0] == 0:
+                break
+        if best[4] > 1:  # a label set further out is tied to its point by a line
+            best[1].remove()
+            _label_at(ax, (x, y), text, best[3], best[4], leader=True)
+        taken.append(best[2])
 
 
 def _group_points(ax, group_coords: pd.DataFrame, order: list[str], names: dict[str, str], x_dim: str,
@@ -133,7 +219,7 @@ def _group_points(ax, group_coords: pd.DataFrame, order: list[str], names: dict[
     for row in group_coords.itertuples(index=False):
         x, y = getattr(row, x_dim), getattr(row, y_dim) if y_dim else 0.0
         color = support_color(row.group, order) if row.group in order else "#333333"
-        ax.scatter(x, y, s=60, marker="s", color=color, zorder=3)
+        ax.scatter(x, y, s=GROUP_MARKER, marker="s", color=color, zorder=3)
         inward_x, inward_y = -x, -y  # terms of this type only lie beyond the point: label it on the inner side
         sideways = abs(inward_x) >= abs(inward_y)
         offset = (8 * np.sign(inward_x), 0) if sideways else (0, 9 * np.sign(inward_y))
@@ -147,46 +233,85 @@ def _group_points(ax, group_coords: pd.DataFrame, order: list[str], names: dict[
 @styled
 def plot_correspondence(term_coords: pd.DataFrame, group_coords: pd.DataFrame, inertia: pd.DataFrame,
                         items: pd.DataFrame, metadata: dict) -> Figure:
-    """Correspondence-analysis map of terms and support types (first two axes, symmetric map).
+    """Correspondence-analysis map of terms and groups: the first two axes as a symmetric map, or, where
+    there is one axis (two groups), the terms in rows along it (:func:`_one_axis`).
 
-    Terms used by one support type only have the same profile, so they share one point (drawn once,
-    with all their names); that point lies beyond the type's own point, in its direction.
+    Terms used by one group only have the same profile, so they share one point (drawn once, with all
+    their names); that point lies beyond the group's own point, in its direction.
     """
     comparison = Comparison.from_metadata(metadata)
     order, what = group_order(items, comparison.by), comparison.by_label
-    title = f"対応分析: 語と{what} (対称マップ)"
+    dims = [c for c in term_coords.columns if c.startswith("dim")]
+    title = f"対応分析: 語と{what} " + ("(対称マップ)" if len(dims) > 1 else "(1 軸)")
     if (note := crowded(title, order, what, metadata)) is not None:
         return note
-    fig, ax = new_figure(5.0)
-    dims = [c for c in term_coords.columns if c.startswith("dim")]
     if len(term_coords) == 0 or len(group_coords) < 2:
+        fig, ax = new_figure(5.0)
         ax.set_axis_off()
         ax.text(0.5, 0.5, f"対応分析に必要な語か{what}が足りません (2つ以上必要)", ha="center", va="center",
                 transform=ax.transAxes)
         add_footnote(fig, metadata)
         return fig
-    x_dim, y_dim = dims[0], dims[1] if len(dims) > 1 else None
+    names, named = group_names(order, 10, what, metadata)
+    share = dict(zip(inertia["axis"], inertia["share"], strict=True))
+    n_groups = len(group_coords)
+    note = (f"{named}χ² の大きい上位 {len(term_coords)} 語 (2回以上出現; 同値は切らずに含む)。"
+            f"一つの{what}にしか出ない語は同じ点にまとめて表示しており、その点は{what}の点そのものではなく、同じ方向のさらに外側にあります。"
+            f"{what}が {n_groups} つなので、{n_groups - 1} 軸で慣性の 100% を説明します。"
+            f"語と{what}の距離は直接には比べられず、同じ方向にあることが結びつきを表します。")
+    if len(dims) < 2:
+        return _one_axis(term_coords, group_coords, order, names, dims[0], share, title,
+                         note + "語の点は第1軸の座標の順に 1 行ずつ並べており、縦の位置に意味はありません。", metadata)
+    x_dim, y_dim = dims[0], dims[1]
+    fig, ax = new_figure(5.0)
     ax.axhline(0, color="#bbbbbb", linewidth=0.6)
     ax.axvline(0, color="#bbbbbb", linewidth=0.6)
-    _term_points(ax, term_coords, x_dim, y_dim)
-    names, named = group_names(order, 10, what, metadata)
-    _group_points(ax, group_coords, order, names, x_dim, y_dim)
-    share = dict(zip(inertia["axis"], inertia["share"], strict=True))
     ax.set_xlabel(f"第1軸 (慣性の {share[x_dim]:.1%})")
-    if y_dim:
-        ax.set_ylabel(f"第2軸 (慣性の {share[y_dim]:.1%})")
+    ax.set_ylabel(f"第2軸 (慣性の {share[y_dim]:.1%})")
     ax.margins(0.15)
     ax.set_title(title)
-    n_groups = len(group_coords)
-    add_footnote(fig, metadata,
-                 f"{named}χ² の大きい上位 {len(term_coords)} 語 (2回以上出現; 同値は切らずに含む)。"
-                 f"一つの{what}にしか出ない語は同じ点にまとめて表示しており、その点は{what}の点そのものではなく、同じ方向のさらに外側にあります。"
-                 f"{what}が {n_groups} つなので、{n_groups - 1} 軸で慣性の 100% を説明します。"
-                 f"語と{what}の距離は直接には比べられず、同じ方向にあることが結びつきを表します。")
+    add_footnote(fig, metadata, note)
+    _group_points(ax, group_coords, order, names, x_dim, y_dim)
+    _term_points(ax, term_coords, x_dim, y_dim, [(getattr(g, x_dim), getattr(g, y_dim))
+                                                 for g in group_coords.itertuples(index=False)])
+    return fig
+
+
+LINE_INCHES = 0.15  # one line of an 8-point label, with its spacing
+
+
+def _one_axis(term_coords: pd.DataFrame, group_coords: pd.DataFrame, order: list[str], names: dict[str, str],
+              x_dim: str, share: dict, title: str, note: str, metadata: dict) -> Figure:
+    """The map of one axis (two groups): each point of terms on its own row, in the order of its coordinate,
+    its names as the row's label; each group a dashed line at its coordinate, named above the axes."""
+    points = term_points(term_coords, x_dim, None).sort_values("px", kind="stable").reset_index(drop=True)
+    labels = [point_label(names_) for names_ in points["terms"]]
+    lines = np.array([label.count("\n") + 1 for label in labels])
+    rows = -(np.cumsum(lines) - lines / 2)  # each row as high as its label, the lowest coordinate on top
+    fig, ax = new_figure(1.7 + LINE_INCHES * lines.sum())
+    ax.scatter(points["px"], rows, s=marker_size(points["n"]), color="#9ecae1", edgecolors="#4a4a4a",
+               linewidths=0.4, zorder=3)
+    ax.set_yticks(rows, labels, fontsize=8)
+    ax.set_ylim(-lines.sum() - 0.5, 0.5)
+    ax.tick_params(axis="y", length=0)
+    ax.grid(axis="y", color="#eeeeee", linewidth=0.6)
+    ax.axvline(0, color="#bbbbbb", linewidth=0.6)
+    for row in group_coords.itertuples(index=False):
+        x = getattr(row, x_dim)
+        color = support_color(row.group, order) if row.group in order else "#333333"
+        ax.axvline(x, color=color, linestyle="--", linewidth=1.2, zorder=2)
+        ax.annotate(names.get(row.group, row.group), (x, 1), xycoords=("data", "axes fraction"), xytext=(0, 3),
+                    textcoords="offset points", ha="right" if x < 0 else "left", va="bottom", fontsize=8.5,
+                    color="white", bbox={"boxstyle": "round,pad=0.3", "facecolor": color, "edgecolor": "none"})
+    ax.margins(x=0.1)
+    ax.set_xlabel(f"第1軸 (慣性の {share[x_dim]:.1%})")
+    ax.set_title(title, pad=22)
+    add_footnote(fig, metadata, note)
     return fig
 
 
 CLUSTER_COLORS = ["#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#1f78b4"]
+TOO_FEW_TERMS = f"{MIN_TERMS}語以上が必要です (最小出現項目数を満たす語が足りません)"
 METHOD_JA = {"ward": "Ward 法", "average": "群平均法", "complete": "最遠隣法"}
 
 
@@ -199,8 +324,8 @@ def plot_dendrogram(clusters: pd.DataFrame, merges: pd.DataFrame, metadata: dict
     """Dendrogram of the terms (one method of ``clusters.csv``): each cluster's links and labels in its
     colour, the merge heights on the axis and the cut that gives the clusters dashed."""
     rows = clusters[clusters["method"] == method].sort_values("term").reset_index(drop=True)
-    if len(rows) < 3:
-        return plot_note("語の階層的クラスター分析", "3語以上が必要です (最小出現項目数を満たす語が足りません)", metadata)
+    if len(rows) < MIN_TERMS:
+        return plot_note("語の階層的クラスター分析", TOO_FEW_TERMS, metadata)
     tree = linkage_of(merges, method)
     n = len(rows)
     cluster_of = dict(enumerate(rows["cluster"].astype(int)))
@@ -232,8 +357,8 @@ def plot_dendrogram(clusters: pd.DataFrame, merges: pd.DataFrame, metadata: dict
 @styled
 def plot_mds(mds: pd.DataFrame, axes: pd.DataFrame, metadata: dict) -> Figure:
     """Classical MDS map of the terms (the Jaccard distances of the cluster analysis), coloured by Ward cluster."""
-    if len(mds) < 3:
-        return plot_note("語の多次元尺度構成法", "3語以上が必要です (最小出現項目数を満たす語が足りません)", metadata)
+    if len(mds) < MIN_TERMS:
+        return plot_note("語の多次元尺度構成法", TOO_FEW_TERMS, metadata)
     fig, ax = new_figure(4.8)
     position = spread_labels(mds.rename(columns={"term": "node", "dim1": "x", "dim2": "y"}), size=(5.6, 3.9), font=8.0)
     for row in mds.itertuples(index=False):
