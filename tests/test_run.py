@@ -111,14 +111,14 @@ def test_workbook_stores_text_as_text_and_notes_what_excel_cannot_hold(tmp_path,
 def test_the_word_summary_names_each_support_type_with_its_items(tmp_path, bundled_analysis):
     from docx import Document
 
-    from kyodo_analysis.plots import figure_specs, png_bytes
+    from kyodo_analysis.plots import figure_specs, plot_code_heatmap, png_bytes
     from kyodo_analysis.schema import zushi_comparison
     from kyodo_analysis.wordreport import figures_shown, write_summary
 
     figures = tmp_path / "figures"
     figures.mkdir()
     for name, plot, args in figure_specs(bundled_analysis):
-        if name in dict(figures_shown(zushi_comparison(), 3)):
+        if name in dict(figures_shown(zushi_comparison(), 3, False)):
             (figures / f"{name}.png").write_bytes(png_bytes(plot(*args), dpi=100))
     first = write_summary(bundled_analysis, figures, tmp_path / "a.docx")
     assert write_summary(bundled_analysis, figures, tmp_path / "b.docx").read_bytes() == first.read_bytes()
@@ -128,6 +128,9 @@ def test_the_word_summary_names_each_support_type_with_its_items(tmp_path, bundl
         assert f"{support} (" in text
     cells = "\n".join(c.text for t in doc.tables for row in t.rows for c in row.cells)
     assert "NO 5 市民協働推進員制度・市民協働推進会議: 課内の別の職員(特に上司)への啓発が進まない。" in cells
+    heatmap = plot_code_heatmap(bundled_analysis["codes"], bundled_analysis["items"], bundled_analysis.metadata)
+    assert f"図2　{heatmap.get_suptitle()}" in text  # the caption says what the figure's cells count, in its words
+    assert heatmap.get_suptitle() == "コード × 区分: コードに当たる項目のある事業数 / その観点の項目がある事業数"
     assert [round(shape.width.cm, 1) for shape in doc.inline_shapes] == [16.0, 16.0]
     assert "図1" in text and "出典:" in text
 

@@ -14,7 +14,7 @@ from .analysis import Analysis
 from .labels import listed, per_group
 from .schema import Comparison
 from .sentences import groups_sentence, md
-from .stats import group_order
+from .stats import SIDES_MIN_PROGRAMS, Z_SHOWN, group_order
 from .years import trend_group_label
 
 CODE_MEANING = ("「コード」は、項目に出てくる語の組み合わせ (コーディングルール) から付ける話題の見出しで、"
@@ -27,11 +27,13 @@ NOTEBOOK_TEXT = {
     "question": "**問い**: 市の表は、{per}何を{pos}として挙げ、何を{neg}として挙げたか。\n\n{groups_sentence}" + _UNIT,
     "question_unpaired": "**問い**: 市の表の {aspects} の記述は、{per}どう違うか。\n\n{groups_sentence}" + _UNIT,
     "sides": "## {pos}の語と{neg}の語\n\n右 (青) が「{pos_long}」、左 (赤) が「{neg_long}」に出てくる語で、"
-             "棒の長さはその語を含む項目の数です。下の表は、同じ事業が{pos}と{neg}の両方でその語を使ったかを数えたもの"
-             " (対応のある比較) です。",
+             "棒の長さはその語を含む項目の数です。下の表は、{pos}で使った事業と{neg}で使った事業を合わせて"
+             " {min_programs} 以上の語について、同じ事業が両方でその語を使ったかを数えたもの (事業を対にした数え方で、"
+             "検定ではありません) です。",
     "sides_unpaired": "## 観点ごとの特徴語\n\nスキーマが肯定・否定の観点を指定していないため、各観点 ({aspects}) を"
                       "ほかの観点と比べた重み付き対数オッズ比 (Monroe ほか 2008 の一対残り) の z 値を示します。"
-                      "語の出現を数えた記述の目安です。",
+                      "語の出現を数えた記述の目安です。下の表は z ≧ {z} の語です (すべての語は distinctive_aspects.csv に"
+                      "あります)。",
     "by_terms": "## {per_of}頻出語",
     "distinctive": "## {by}ごとの特徴語\n\n各{by}を他の{by}と比べた重み付き対数オッズ比"
                    " (Monroe ほか 2008 の一対残り) の z 値です。"
@@ -82,6 +84,7 @@ def notebook_text(key: str, analysis: Analysis) -> str:
         pos=comparison.side_label("positive"), neg=comparison.side_label("negative"),
         pos_long=comparison.side_label("positive", long=True), neg_long=comparison.side_label("negative", long=True),
         test_text=test_text, correspondence_text=_correspondence_text(by, n_groups),
+        min_programs=str(SIDES_MIN_PROGRAMS), z=str(Z_SHOWN),
         within=trend_group_label(comparison))
     return NOTEBOOK_TEXT[key].format(**{name: md(value) for name, value in values.items()})  # Markdown
 

@@ -19,6 +19,7 @@ from .headings import NOTEBOOK_TEXT, document_intro, document_title
 from .labels import per_group, year_label
 from .methods import methods_paragraph
 from .plots import figure_names, source_note
+from .plots.groups import heatmap_panels, heatmap_title
 from .report import items_by_group, normalize_zip
 from .schema import Comparison
 from .sentences import figure_sources, group_name, no_codes_sentence, review_summary, summary_sentences
@@ -29,15 +30,16 @@ from .year_sentences import year_change_lines
 FONT = "游ゴシック"  # what Japanese Word shows by default; the reviewer's Word substitutes if missing
 
 
-def figures_shown(comparison: Comparison, groups: int) -> list[tuple[str, str]]:
-    """(figure file name, caption) of the two figures the summary shows, for ``groups`` groups."""
+def figures_shown(comparison: Comparison, groups: int, pooled: bool) -> list[tuple[str, str]]:
+    """(figure file name, caption) of the two figures the summary shows, for ``groups`` groups (``pooled``:
+    the code heatmap shows the aspects pooled, :func:`plots.groups.heatmap_panels`)."""
     names, what = figure_names(comparison), comparison.by_label
     if comparison.paired:
         positive, negative = comparison.side_label("positive"), comparison.side_label("negative")
         side = f"{per_group(what, groups, 'の')}「{negative}」の語 (左) と「{positive}」の語 (右)"
     else:
         side = "観点ごとの特徴語 (その観点 対 他の観点)"
-    return [(names[1], side), (names[3], f"コード × {what} (コードに当たる項目のある事業数 / 事業数)")]
+    return [(names[1], side), (names[3], heatmap_title(what, pooled))]
 
 
 def _document():
@@ -127,7 +129,7 @@ def write_summary(analysis: Analysis, figures: Path, path: str | Path, out_dir: 
         groups = group_order(part["items"], comparison.by)
         for group, sentence in zip(groups, summary_sentences(part), strict=True):
             _support_section(doc, summary, comparison, group, sentence, group_name(group, part))
-        for name, caption in figures_shown(comparison, len(groups)):
+        for name, caption in figures_shown(comparison, len(groups), heatmap_panels(part["codes"], comparison) == ["all"]):
             if (figures / f"{name}{suffix}.png").exists():
                 number += 1
                 _figure(doc, figures / f"{name}{suffix}.png", number, caption, part.metadata,

@@ -91,6 +91,13 @@ def _heatmap_panel(ax, table: pd.DataFrame, by: str, code_order: list[str], colu
     return image
 
 
+def heatmap_title(what: str, pooled: bool) -> str:
+    """What each cell of the code heatmap counts, for its title and the Word summary's caption: the programs
+    with an item of the code over the programs with an item of that aspect (``pooled``: with any item)."""
+    base = "項目がある事業数" if pooled else "その観点の項目がある事業数"
+    return f"コード × {what}: コードに当たる項目のある事業数 / {base}"
+
+
 def heatmap_note(codes: pd.DataFrame, comparison: Comparison, n_columns: int, marked: bool, alpha: float) -> str:
     """What the heatmap's colours and marks mean, true for what was drawn: the tests' own labelling
     counts and Holm only where tests were run; no word about marks that are not drawn."""
@@ -115,13 +122,13 @@ def plot_code_heatmap(codes: pd.DataFrame, items: pd.DataFrame, metadata: dict, 
     where the program-level test, Holm-adjusted, is below ``alpha``. A table with no code: a sentence."""
     comparison = Comparison.from_metadata(metadata)
     by, order, what = comparison.by, group_order(items, comparison.by), comparison.by_label
-    title = f"コード × {what}: コードに当たる項目のある事業数 / その観点の項目がある事業数"
+    panels = heatmap_panels(codes, comparison)
+    title = heatmap_title(what, panels == ["all"])
     if codes.empty:
         return plot_note(title, "コードの付いた項目がありません (図にするものがありません)", metadata)
     if (note := crowded(title, order, what, metadata)) is not None:
         return note
     code_order = list(dict.fromkeys(codes["code"]))
-    panels = heatmap_panels(codes, comparison)
     columns = {a: [g for g in order if (codes.loc[codes["aspect"] == a, by] == g).any()] for a in panels}
     n_columns = sum(len(c) for c in columns.values())
     names, named = group_names(order, 30 / max(n_columns, 1), what, metadata)

@@ -12,7 +12,7 @@ from ..analysis import Analysis
 from ..kwic import keyword_in_context
 from ..labels import ACTION_JA, CATEGORY_JA, year_label
 from ..schema import Comparison
-from ..stats import ALL_ASPECTS, ALL_GROUPS, RANK_KEY, counts, group_order, top_with_ties
+from ..stats import ALL_ASPECTS, ALL_GROUPS, RANK_KEY, SIDES_MIN_PROGRAMS, Z_SHOWN, counts, group_order, top_with_ties
 from ..years import known_years
 from .views import _aspect_ja, view_distinctive, view_effect_vs_limitation
 
@@ -161,10 +161,10 @@ def show_table(frame: pd.DataFrame, limit: int = SHOWN_ROWS):
     ])
 
 
-def sides_table(analysis: Analysis, min_programs: int = 2) -> pd.DataFrame:
+def sides_table(analysis: Analysis, min_programs: int = SIDES_MIN_PROGRAMS) -> pd.DataFrame:
     """The positive and negative aspects' terms in the same programs, or (for a schema without sides)
-    each aspect's distinctive terms with z ≥ 1.96."""
+    each aspect's distinctive terms with z ≥ ``Z_SHOWN`` (the page's heading says which: ``headings``)."""
     comparison = Comparison.from_metadata(analysis.metadata)
     if comparison.paired:
         return view_effect_vs_limitation(analysis["effect_vs_limitation"], min_programs, comparison=comparison)
-    return view_distinctive(analysis["distinctive_aspects"], 1.96, comparison=comparison)
+    return view_distinctive(analysis["distinctive_aspects"], Z_SHOWN, comparison=comparison)
