@@ -120,7 +120,7 @@ def test_years_are_compared_within_a_city(tmp_path):
         assert status == 0, err
     result = analyze(table_files(raw))
     changes = result["program_changes"]
-    assert changes.loc[changes["city"] == "架空市B", "status"].unique().tolist() == ["kept"]
+    assert changes.loc[changes["city"] == "架空市B", "status"].unique().tolist() == ["not_compared"]  # one year: none kept
     zushi = changes[changes["city"] == "逗子市"]
     assert len(zushi) == 9 and (zushi["first_year"].min(), zushi["last_year"].max()) == (2024, 2025)
     trends = result["keyword_trends"]

@@ -137,6 +137,8 @@ def test_one_group_says_there_is_nothing_to_compare(cases):
     assert S.groups_sentence(analysis) == ("この表の区分は 1 つだけ (「区分なし」) なので、区分どうしの比較はなく、"
                                            "以下は表全体の記述です。")
     assert S.distinctive_sentence(analysis) == "区分が 1 つなので、区分ごとの特徴語はありません。"
+    assert analysis["distinctive_terms"].empty  # no row of z = 0 against nothing: the table agrees with the sentence
+    assert len(analysis["distinctive_aspects"]) > 0  # two aspects: each set against the other
     assert S.code_test_sentence(analysis) == "区分が 1 つなので、区分の違いの検定はしません。表は記述です。"
     correspondence = H.notebook_text("correspondence", analysis)
     assert "2 つ以上の区分が必要" in correspondence and "100%" not in correspondence and "0 軸" not in correspondence
@@ -295,3 +297,31 @@ def test_the_year_table_counts_programs_per_aspect_as_the_year_figure_does(cases
 def test_full_cells_are_counted_over_the_aspects_each_table_has(cases):
     assert S.empty_cells_sentence(cases["abc"]) == "どの事業も、その表にある観点のすべてに記入があります。"
     assert S.negation_sentence(cases["b"]) == "否定の語を含む項目はありません。"
+
+
+def test_the_heatmap_title_says_what_its_cells_count_whether_aspects_are_apart_or_pooled(cases):
+    """Per aspect (the bundled table) a cell is over the programs with an item of that aspect; pooled (架空市C:
+    one group, no aspect two groups wrote in) over the programs with any item: the title says which."""
+    from kyodo_analysis.plots import plot_code_heatmap
+
+    def drawn(analysis: Analysis):
+        fig = plot_code_heatmap(analysis["codes"], analysis["items"], analysis.metadata)
+        return fig.get_suptitle(), [ax.get_title() for ax in fig.axes if ax.get_title()]
+
+    assert drawn(cases["bundled"]) == ("コード × 区分: コードに当たる項目のある事業数 / その観点の項目がある事業数",
+                                       ["効果", "限界", "今後"])
+    assert drawn(cases["c"]) == ("コード × 区分: コードに当たる項目のある事業数 / 項目がある事業数", ["全体"])
+
+
+def test_the_sides_heading_says_which_terms_its_table_lists(cases):
+    """The table under the sides heading is filtered (the programs of both sides adding up to 2, or z ≧ 1.96
+    for a schema without sides): the heading says so, so that an empty table reads as what it is."""
+    from kyodo_analysis.report import sides_table
+
+    paired, unpaired = H.notebook_text("sides", cases["bundled"]), H.notebook_text("sides", cases["c"])
+    assert "効果で使った事業と限界で使った事業を合わせて 2 以上の語" in paired and "検定ではありません" in paired
+    assert "下の表は z ≧ 1.96 の語です" in unpaired
+    listed = sides_table(cases["bundled"])
+    assert len(listed) and ((listed["効果で使った事業"] + listed["限界で使った事業"]) >= 2).all()
+    c = cases["c"]["distinctive_aspects"]
+    assert len(sides_table(cases["c"])) == int((c["z"] >= 1.96).sum()) < len(c)

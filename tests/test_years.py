@@ -187,6 +187,17 @@ def test_the_year_notebook_says_so_with_one_year(tmp_path):
     assert "DATA_DIR" not in page and str(tmp_path) not in page  # no code, no parameters, no paths
 
 
+def test_a_program_of_one_year_is_not_called_kept(bundled_analysis):
+    """A city with one known year (or none: the bundled table) has nothing to follow its programs across: each
+    is ``not_compared`` (比較なし in the workbook), never 継続 (two years: test_programs_are_followed_by_name)."""
+    from kyodo_analysis.report import view_program_changes
+    from kyodo_analysis.schema import zushi_comparison
+
+    alone = bundled_analysis["program_changes"]
+    assert len(alone) == 8 and set(alone["status"]) == {"not_compared"} and alone["first_year"].isna().all()
+    assert set(view_program_changes(alone, zushi_comparison())["変化"]) == {"比較なし (年度が1つ)"}
+
+
 def test_year_pages_name_each_tables_source(two_year_run):
     from kyodo_analysis.storage import load_analysis
     from kyodo_analysis.years import table_sources

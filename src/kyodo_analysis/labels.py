@@ -10,7 +10,8 @@ from collections.abc import Iterable
 
 ALL_JA = "全体"  # shown in the column marking the rows that pool every group (``all_groups``)
 NO_SUPPORT_TYPE = "区分なし"  # the group of a program whose table has no support type for it (never a blank)
-STATUS_JA = {"kept": "継続", "added": "追加", "removed": "廃止", "renamed": "名称変更", "renumbered": "番号変更"}
+STATUS_JA = {"kept": "継続", "added": "追加", "removed": "廃止", "renamed": "名称変更", "renumbered": "番号変更",
+             "not_compared": "比較なし (年度が1つ)"}
 UNKNOWN_YEAR = "年度不明"  # the one spelling of a table whose year is unknown, everywhere
 CATEGORY_JA = {"title": "表題", "blank": "空行", "header": "見出し", "guidance": "記入例", "data": "データ",
                "continuation": "前の事業の続き", "space_removed": "空白の削除"}

@@ -266,11 +266,14 @@ def distinctive_terms(term_frame: pd.DataFrame, items: pd.DataFrame, by: str = "
     """``distinctive_terms.csv``: each group of ``by`` (the support type, an attribute, the city, or the
     aspect) against the other groups, per year — Monroe et al.'s one-vs-rest weighted log-odds (a
     descriptive score over term occurrences, not a test: items of one program are not independent) with
-    the raw counts and programs beside it."""
+    the raw counts and programs beside it. A year with one group has no rows: there is nothing to set
+    it against (its z would be 0 for every term, a number that says nothing)."""
     joined = term_items(term_frame, items, by)
     columns = ["year", by, *DISTINCTIVE_COLUMNS]
     parts = []
     for year, data in joined.groupby("year", dropna=False, sort=True):
+        if data[by].nunique() < 2:
+            continue
         group_counts = data.groupby([by, "term"], sort=False).size().rename("n").reset_index()
         scored = weighted_log_odds(group_counts.rename(columns={by: "group"}))
         programs = data.groupby([by, "term"])["program_key"].nunique()
@@ -278,7 +281,7 @@ def distinctive_terms(term_frame: pd.DataFrame, items: pd.DataFrame, by: str = "
         scored["programs_group"] = [programs.get((g, t), 0) for g, t in zip(scored["group"], scored["term"], strict=True)]
         scored["programs_rest"] = total.reindex(scored["term"]).to_numpy() - scored["programs_group"]
         parts.append(scored.rename(columns={"group": by}).assign(year=year))
-    out = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
+    out = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns).astype({by: TEXT, "term": TEXT})
     out = out[columns]
     out["_neg_z"] = -out["z"]
     out = sort_for_reading(out, items, ["year", by, "_neg_z", "term"], aspects).drop(columns="_neg_z")

@@ -94,11 +94,12 @@ def city_changes(programs: pd.DataFrame, items: pd.DataFrame, similarity: float 
     mostly the same (difflib ratio ≥ ``similarity``, the most similar pair first); only the rest are
     removed or added. ``status``: ``removed`` if missing from the latest year, ``added`` if missing from
     the first, else ``renamed`` if the name ever changed, ``renumbered`` if only the NO changed, else
-    ``kept``. Tables without a known year cannot be ordered and are listed as ``kept`` with no year.
+    ``kept``; ``not_compared`` when the city has fewer than two known years (nothing to follow a program
+    across: a program of one table is neither kept nor added), a table without a known year with no year.
     """
     years = known_years(programs)
     texts = _program_texts(items) if len(years) >= 2 else {}  # texts are compared only between two years
-    rows = [{"program_no": p.program_no, "program": p.program, "support_type": p.support_type, "status": "kept",
+    rows = [{"program_no": p.program_no, "program": p.program, "support_type": p.support_type, "status": NOT_COMPARED,
              "first_year": None, "last_year": None, "previous_name": "", "previous_no": None}
             for p in programs[programs["year"].isna()].itertuples(index=False)]
     chains: list[_Chain] = []
@@ -141,7 +142,12 @@ def _match_programs(active: list[_Chain], current: list, text_of: dict[int, str]
     return pairs
 
 
+NOT_COMPARED = "not_compared"
+
+
 def _status(chain: _Chain, years: list[int]) -> str:
+    if len(years) < 2:
+        return NOT_COMPARED
     if chain.last_year < years[-1]:
         return "removed"
     if chain.first_year > years[0]:

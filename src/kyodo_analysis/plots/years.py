@@ -125,7 +125,8 @@ def plot_codes_by_year(codes: pd.DataFrame, items: pd.DataFrame, metadata: dict)
     return fig
 
 
-STATUS_COLORS = {"kept": "#7b7b7b", "added": "#1a9641", "removed": "#d7191c", "renamed": "#2b83ba", "renumbered": "#7b7b7b"}
+STATUS_COLORS = {"kept": "#7b7b7b", "added": "#1a9641", "removed": "#d7191c", "renamed": "#2b83ba", "renumbered": "#7b7b7b",
+                 "not_compared": "#7b7b7b"}
 
 
 @styled
