@@ -397,3 +397,25 @@ def test_each_city_alone_is_described_and_never_tested(tmp_path, key, min_p):
             & (codes["n_programs"] / codes["programs_total"] <= codes["ci_high"])).all()
     unused = [w for w in result.warnings if "どの項目にも出てきません" in w]
     assert len(unused) == 1 and "同梱のルールは逗子市の表を読んで書いた出発点です" in unused[0]
+
+
+def test_a_page_of_one_group_shows_no_figure_or_table_that_would_compare_groups(tmp_path):
+    """架空市C has no group column: the page says there is nothing to compare, and then shows nothing that
+    would (no note image after 「図はありません」, no empty inertia table); the network, which compares
+    nothing, is still drawn."""
+    from kyodo_analysis.report import execute_notebook
+
+    from .conftest import ROOT
+
+    raw = city_folder(tmp_path, "c")
+    page = execute_notebook(ROOT / "notebooks" / "3.0-support-types.ipynb", tmp_path / "3.0.html",
+                            {"DATA_DIR": str(tmp_path / "none"), "RAW_DIR": str(raw)}).read_text(encoding="utf-8")
+
+    def section(title: str) -> str:
+        start = page.index(f'{title}<a class="anchor-link"')
+        return page[start:page.find("<h2", start)]
+
+    assert "区分が 1 つなので、区分ごとの特徴語はありません。" in section("区分ごとの特徴語")
+    assert "図はありません" in section("対応分析")
+    assert [section(t).count("<img") for t in ("区分ごとの特徴語", "対応分析", "共起ネットワーク")] == [0, 0, 1]
+    assert "<table" not in section("対応分析") and "当てはまる行はありません" not in section("対応分析")

@@ -325,3 +325,19 @@ def test_the_sides_heading_says_which_terms_its_table_lists(cases):
     assert len(listed) and ((listed["効果で使った事業"] + listed["限界で使った事業"]) >= 2).all()
     c = cases["c"]["distinctive_aspects"]
     assert len(sides_table(cases["c"])) == int((c["z"] >= 1.96).sum()) < len(c)
+
+
+def test_the_methods_say_how_many_rule_words_the_table_never_uses(cases):
+    """架空市C coded with the packaged rules: the paragraph says how many of the rules' words occur in none of
+    its items (a code that cannot be found is no finding); the bundled table uses every one, and says nothing."""
+    from kyodo_analysis.coding import read_rules, words_of_rules
+    from kyodo_analysis.methods import methods_paragraph
+
+    words = len(words_of_rules(read_rules(None)[0]))
+    c = cases["c"]
+    vocabulary = set(c["terms"]["term"]) | set(c["mentions"]["word"])
+    absent = sum(word not in vocabulary for _, word in words_of_rules(read_rules(None)[0]))
+    assert c.metadata["coding_rules"]["words"] == words and c.metadata["coding_rules"]["absent_words"] == absent > 0
+    assert f"ルールが名指す {words} 語のうち {absent} 語は、この表のどの項目にも出てこない。" in methods_paragraph(c)
+    assert cases["bundled"].metadata["coding_rules"]["absent_words"] == 0
+    assert "ルールが名指す" not in methods_paragraph(cases["bundled"])

@@ -16,7 +16,7 @@ from ._version import __version__
 from .cleaning import LOG_COLUMNS, Table, clean_table, item_columns, program_columns
 from .clusters import term_clusters
 from .code_tests import code_table
-from .coding import read_rules, unused_rule_words
+from .coding import absent_rule_words, read_rules, unused_rule_words, words_of_rules
 from .correspondence import correspondence
 from .curation import candidate_compounds, unknown_words
 from .dtypes import python_strings, with_text_dtype
@@ -193,7 +193,9 @@ def analyze_tables(cleaned: Sequence[Table], forced: str | Path | None = None, s
     tables.update(registered_statistics(tables, frame, comparison, stage))
     vocabulary = set(term_frame["term"].tolist()) | set(mention_frame["word"].tolist())
     warnings = [w for t in cleaned for w in t.warnings] + unused_rule_words(rules, vocabulary, rules_file.source)
-    metadata = analysis_metadata(cleaned, lists, rules_file, tables, comparison)
+    rules_used = {"source": rules_file.source, "sha256": rules_file.sha256, "words": len(words_of_rules(rules)),
+                  "absent_words": len(absent_rule_words(rules, vocabulary))}
+    metadata = analysis_metadata(cleaned, lists, rules_used, tables, comparison)
     if by == "city":
         metadata["compared"] = [{"city": t.city, "year": t.year, "file": t.path.name} for t in compared]
     return Analysis(tables, metadata, warnings)
@@ -283,10 +285,11 @@ def keyness(term_frame: pd.DataFrame, items: pd.DataFrame, comparison: Compariso
             "effect_vs_limitation.csv": effect_vs_limitation(term_frame, items, comparison)}
 
 
-def analysis_metadata(cleaned: Sequence[Table], lists, rules_file, tables: dict[str, pd.DataFrame],
+def analysis_metadata(cleaned: Sequence[Table], lists, rules: dict, tables: dict[str, pd.DataFrame],
                       comparison: Comparison) -> dict:
     """What produced the tables: package, raw files and their schemas, what was compared, dictionary, word
-    lists, coding rules; each table's shape."""
+    lists, coding rules (``rules``: the file's source and checksum, how many words the rules name and how
+    many of those occur in no item); each table's shape."""
     rows = ManifestRows()
     return {
         "package": {"name": "kyodo-analysis", "version": __version__},
@@ -297,7 +300,7 @@ def analysis_metadata(cleaned: Sequence[Table], lists, rules_file, tables: dict[
         "dictionary": dictionary_info(),
         "word_lists": lists.sources,
         "synonyms": dict(sorted(lists.synonyms.items())),
-        "coding_rules": {"source": rules_file.source, "sha256": rules_file.sha256},
+        "coding_rules": rules,
         "tables": {name: {"rows": len(frame), "columns": list(frame.columns)} for name, frame in output_tables(tables).items()},
     }
 

@@ -183,11 +183,21 @@ def rule_words(node: tuple) -> list[str]:
 UNUSED_SHOWN = 10  # rule words a warning lists before 「ほか N 語」
 
 
+def words_of_rules(rules: list[Rule]) -> list[tuple[str, str]]:
+    """(code, word) of every word the rules name, each once per rule, in the rules' order."""
+    return [(rule.code, word) for rule in rules for word in dict.fromkeys(rule_words(rule.condition))]
+
+
+def absent_rule_words(rules: list[Rule], vocabulary: set[str]) -> list[tuple[str, str]]:
+    """(code, word) of the rule words that occur nowhere in the tables' terms and words."""
+    return [(code, word) for code, word in words_of_rules(rules) if word not in vocabulary]
+
+
 def unused_rule_words(rules: list[Rule], vocabulary: set[str], source: str = "") -> list[str]:
     """One warning for the rule words that occur nowhere in the tables (a typo or a changed term gives zero
     silently), naming how many and the first few; nothing when every word occurs."""
-    words = [(rule.code, word) for rule in rules for word in dict.fromkeys(rule_words(rule.condition))]
-    unused = [f"「{code}」の {word}" for code, word in words if word not in vocabulary]
+    words = words_of_rules(rules)
+    unused = [f"「{code}」の {word}" for code, word in absent_rule_words(rules, vocabulary)]
     if not unused:
         return []
     shown = "、".join(unused[:UNUSED_SHOWN]) + (f" ほか {len(unused) - UNUSED_SHOWN} 語" if len(unused) > UNUSED_SHOWN else "")

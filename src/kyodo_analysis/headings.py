@@ -69,13 +69,19 @@ def _correspondence_text(by: str, n_groups: int) -> str:
             f"{n_groups - 1} 軸で慣性の 100% を説明します。")
 
 
+def group_count(analysis: Analysis) -> int:
+    """How many groups the analysis sets side by side: the one count its headings, and the pages' choice of
+    figures, go by (one group: nothing to compare, no figure that compares)."""
+    return len(group_order(analysis["items"], Comparison.from_metadata(analysis.metadata).by))
+
+
 def notebook_text(key: str, analysis: Analysis) -> str:
     """A notebook's heading and explanation, in the words of the analysis' schema and groups (the
     ``_unpaired`` variant for a schema that marks no positive and negative aspects)."""
     comparison = Comparison.from_metadata(analysis.metadata)
     if not comparison.paired and f"{key}_unpaired" in NOTEBOOK_TEXT:
         key = f"{key}_unpaired"
-    by, n_groups = comparison.by_label, len(group_order(analysis["items"], comparison.by))
+    by, n_groups = comparison.by_label, group_count(analysis)
     test_text = (f"{by}の差の検定は、{by}のラベルを事業に並べ替える並べ替え検定で、"
                  "検定したコード×観点に Holm 補正をかけています。" if any_test_run(analysis["codes"]) else "")
     values = dict(
@@ -95,7 +101,7 @@ def document_title(analysis: Analysis) -> str:
     titles = list(dict.fromkeys(f["title"] for f in analysis.metadata.get("raw_files", []) if f.get("title")))
     source = "・".join(f"「{t}」" for t in titles) if titles else "市の表"
     sides = "と".join(f"{comparison.label(a)}として挙げたこと" for a in comparison.sides)
-    per = per_group(comparison.by_label, len(group_order(analysis["items"], comparison.by)))
+    per = per_group(comparison.by_label, group_count(analysis))
     return f"{source}の計量テキスト分析: 市の表が{per}{sides}"
 
 

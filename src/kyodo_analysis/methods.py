@@ -62,6 +62,8 @@ def methods_facts(analysis: Analysis) -> dict:
         "word_lists": {name: entry.get("source", "") for name, entry in sorted(metadata.get("word_lists", {}).items())},
         "synonyms": len(metadata.get("synonyms", {})),
         "rules": (metadata.get("coding_rules") or {}).get("source", ""), "codes": int(codes["code"].nunique()),
+        "rule_words": (metadata.get("coding_rules") or {}).get("words"),
+        "absent_rule_words": (metadata.get("coding_rules") or {}).get("absent_words") or 0,
         "edges": len(term_edges), "edge_cut": float(term_edges["jaccard"].min()) if len(term_edges) else None,
         "ca_terms": len(analysis["correspondence_terms"]),
         "ca_axes": ca_contributions(analysis["correspondence_groups"], analysis["correspondence_inertia"]),
@@ -92,6 +94,9 @@ def methods_paragraph(analysis: Analysis) -> str:
         f"比べるグループは{f['by_label']} ({f['groups']} 群) で、比べる単位は事業とした。"
         "語の順位は事業数、項目数、出現回数の順で、上位を選ぶときは同数の途中で切っていない。",
     ]
+    if f["absent_rule_words"]:  # rules written for other tables: a code that cannot be found is not a finding
+        parts.insert(4, f"ルールが名指す {f['rule_words']} 語のうち {f['absent_rule_words']} 語は、"
+                        "この表のどの項目にも出てこない。")
     if f["edge_cut"] is not None and f["edges"] < NETWORK_TOP:  # no cut was made: every co-occurring pair is drawn
         parts.append("共起ネットワークは2項目以上に出る語の Jaccard 係数で描き、"
                      f"辺 (共起する語の組) が {NETWORK_TOP} 本に満たないため、"
