@@ -5,6 +5,7 @@ from __future__ import annotations
 import struct
 import warnings
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -84,6 +85,13 @@ def drawn_boxes(fig, texts) -> list:
     return [Text.get_window_extent(t, renderer) for t in texts]
 
 
+def point_names(terms: pd.DataFrame) -> list[str]:
+    """The labels the correspondence map writes beside its term points."""
+    from kyodo_analysis.plots.maps import point_label, term_points
+
+    return [point_label(names) for names in term_points(terms, "dim1", "dim2")["terms"]]
+
+
 def test_no_label_of_the_correspondence_map_covers_another_or_leaves_the_axes(analysis):
     """The bundled map (three groups, two axes): every term label and group name drawn apart from every
     other, inside the axes, and each point's names shown once."""
@@ -103,6 +111,16 @@ def test_no_label_of_the_correspondence_map_covers_another_or_leaves_the_axes(an
             or not inside.contains(b.x1, b.y1)] == []
     shown = [name for t in labels for line in t.get_text().split("\n") for name in line.split("、")]
     assert sorted(shown) == sorted([*terms["term"], *analysis["correspondence_groups"]["group"]])
+    points = [ax.transData.transform(xy) for xy in {t.xy for t in labels if t.get_text() in set(point_names(terms))}]
+    checked = 0
+    for label, box in zip(labels, boxes, strict=True):  # a label with no line is nearest its own point
+        if label.get_text() not in point_names(terms) or label.arrow_patch is not None:
+            continue
+        checked += 1
+        own = ax.transData.transform(label.xy)
+        nearest = min(points, key=lambda p: np.hypot(max(box.x0 - p[0], 0, p[0] - box.x1), max(box.y0 - p[1], 0, p[1] - box.y1)))
+        assert tuple(nearest) == tuple(own), label.get_text()
+    assert checked >= 5
 
 
 def test_a_correspondence_map_of_two_groups_is_one_axis_with_a_row_per_point(analysis):

@@ -178,9 +178,10 @@ def place_labels(ax, labels: list[tuple[float, float, str]], markers: dict[tuple
     """Label each point (in the order given: the largest first) at the first place of ``LABEL_PLACES`` ×
     ``LABEL_REACH`` whose box overlaps no label placed before it, no text already in the axes (the groups'
     names), no marker but its own (``markers``: size in points² by place) and stays inside the axes; where
-    no place is free, at the one that overlaps least. A label set further out than the nearest places is
-    tied to its point by a thin line. The limits and the figure's layout are fixed first
-    and the labels kept out of the layout, so the places found are the places drawn. Deterministic."""
+    no place is free, at the one that overlaps least. A label set further out than the nearest places, or
+    about as near another point as its own, is tied to its point by a thin line. The limits and the
+    figure's layout are fixed first and the labels kept out of the layout, so the places found are the
+    places drawn. Deterministic."""
     fig = ax.figure
     renderer = FigureCanvasAgg(fig).get_renderer()
     ax.autoscale_view()
@@ -207,10 +208,23 @@ def place_labels(ax, labels: list[tuple[float, float, str]], markers: dict[tuple
                     break
             if best[0] == 0:
                 break
-        if best[4] > 1:  # a label set further out is tied to its point by a line
+        if best[4] > 1 or _nearer_point(ax, best[2], (x, y), markers):  # tied to its point by a line
             best[1].remove()
             _label_at(ax, (x, y), text, best[3], best[4], leader=True)
         taken.append(best[2])
+
+
+AMBIGUOUS = 8  # points: another point this much nearer a label than its own, or less, could be read as its owner
+
+
+def _nearer_point(ax, box, own: tuple[float, float], markers: dict[tuple[float, float], float]) -> bool:
+    """Whether another point lies about as near the label's box as its own, or nearer (``AMBIGUOUS``): a reader
+    could take the label for that point's."""
+    def distance(xy: tuple[float, float]) -> float:
+        px, py = ax.transData.transform(xy)
+        return float(np.hypot(max(box.x0 - px, 0, px - box.x1), max(box.y0 - py, 0, py - box.y1)))
+    mine = distance(own) + AMBIGUOUS * ax.figure.dpi / 72
+    return any(distance(xy) < mine for xy in markers if xy != own)
 
 
 def _group_points(ax, group_coords: pd.DataFrame, order: list[str], names: dict[str, str], x_dim: str,
