@@ -341,3 +341,16 @@ def test_the_methods_say_how_many_rule_words_the_table_never_uses(cases):
     assert f"ルールが名指す {words} 語のうち {absent} 語は、この表のどの項目にも出てこない。" in methods_paragraph(c)
     assert cases["bundled"].metadata["coding_rules"]["absent_words"] == 0
     assert "ルールが名指す" not in methods_paragraph(cases["bundled"])
+
+
+def test_an_empty_sheet_of_the_workbook_is_noted_as_empty(cases, tmp_path):
+    """架空市C's 特徴語 sheet has its header alone (one group: nothing to set apart): the 注記 sheet says the
+    table has no rows, so that it does not read as a broken export; a sheet with rows gets no such note."""
+    from openpyxl import load_workbook
+
+    from kyodo_analysis.report.workbook import EMPTY_SHEET, write_workbook
+
+    book = load_workbook(write_workbook(cases["c"], tmp_path / "c.xlsx"), read_only=True)
+    assert [row for row in book["特徴語"].iter_rows(values_only=True)][1:] == []
+    notes = [row for row in book["注記"].iter_rows(min_row=2, values_only=True)]
+    assert ("特徴語", EMPTY_SHEET) in notes and ("観点の特徴語", EMPTY_SHEET) not in notes

@@ -93,6 +93,9 @@ def excel_safe(name: str, frame: pd.DataFrame) -> tuple[pd.DataFrame, list[dict]
     return frame, notes
 
 
+EMPTY_SHEET = "この表に当てはまる行はありません (見出しだけのシートは、壊れたのではなく、数える行がなかったものです)。"
+
+
 def write_workbook(analysis: Analysis, path: str | Path) -> Path:
     """``kyodo_tables.xlsx``: one sheet per table with Japanese headers, ready to print and paste. Written in
     openpyxl's write-only mode, row by row: the ordinary mode keeps every cell as an object until the file
@@ -103,7 +106,7 @@ def write_workbook(analysis: Analysis, path: str | Path) -> Path:
     sheets, notes = {}, []
     for name, frame in workbook_sheets(analysis).items():  # every view first: an error never leaves a broken file
         sheets[name], changed = excel_safe(name, frame)
-        notes += changed
+        notes += changed + ([{"シート": name, "内容": EMPTY_SHEET}] if frame.empty else [])
     sheets["注記"] = pd.DataFrame(notes or [{"シート": "", "内容": "変更したセルはありません。"}])
     book = Workbook(write_only=True)
     for name, frame in zip(sheet_names(list(sheets)), sheets.values(), strict=True):
