@@ -90,13 +90,11 @@ def methods_paragraph(analysis: Analysis) -> str:
         "数える語 (抽出語) は README「数える語の規則」の規則 (機能的な言い回しの除外、強制抽出、名詞の連続の結合、述語の基本形、"
         "否定の区別、表記ゆれの固定の表による表記の統一) によって決め、"
         f"{f['term_types']} 語 (異なり)・{f['term_tokens']} 語 (延べ) を得た。",
-        f"語リストは {lists} (同義語 {f['synonyms']} 組)、コーディングルールは {f['rules']} ({f['codes']} コード) を用いた。",
+        f"語リストは {lists} (同義語 {f['synonyms']} 組)、コーディングルールは {f['rules']} ({f['codes']} コード) を用いた。"
+        + absent_words_sentence(f),
         f"比べるグループは{f['by_label']} ({f['groups']} 群) で、比べる単位は事業とした。"
         "語の順位は事業数、項目数、出現回数の順で、上位を選ぶときは同数の途中で切っていない。",
     ]
-    if f["absent_rule_words"]:  # rules written for other tables: a code that cannot be found is not a finding
-        parts.insert(4, f"ルールが名指す {f['rule_words']} 語のうち {f['absent_rule_words']} 語は、"
-                        "この表のどの項目にも出てこない。")
     if f["edge_cut"] is not None and f["edges"] < NETWORK_TOP:  # no cut was made: every co-occurring pair is drawn
         parts.append("共起ネットワークは2項目以上に出る語の Jaccard 係数で描き、"
                      f"辺 (共起する語の組) が {NETWORK_TOP} 本に満たないため、"
@@ -123,6 +121,14 @@ def methods_paragraph(analysis: Analysis) -> str:
         parts.append(f"対応分析は、語か{f['by_label']}が2つに満たないため行っていない。")
     parts.append(test_sentence(f))
     return "".join(parts)
+
+
+def absent_words_sentence(f: dict) -> str:
+    """How many of the rules' words occur in no item, when any does (rules written for another table: a code
+    that cannot be found is no finding)."""
+    if not f["absent_rule_words"]:
+        return ""
+    return f"ルールが名指す {f['rule_words']} 語のうち {f['absent_rule_words']} 語は、この表のどの項目にも出てこない。"
 
 
 def test_sentence(f: dict) -> str:
