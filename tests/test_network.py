@@ -80,3 +80,18 @@ def test_edges_are_compared_between_the_last_two_years():
     assert found == {("X", "Y"): "weaker", ("X", "Z"): "same", ("Y", "Z"): "same", ("W", "Z"): "new"}
     assert set(both["prev_year"]) == {2024} and set(both["year"]) == {2025}
     assert network_changes(terms, items.assign(year=2024)).empty
+
+
+def test_an_edge_below_one_years_cut_is_not_called_new_while_its_items_still_share_it():
+    """Each year's network is cut at its own strongest edges (top_n = 1 here): C–D is drawn only the later
+    year, but two items had C and one of them D the year before (1/2): it grew stronger, it did not appear.
+    A–B shares no item the later year: gone."""
+    from kyodo_analysis.network import network_changes
+
+    rows = [("p1", "A"), ("p1", "B"), ("p2", "A"), ("p2", "B"), ("p3", "C"), ("p3", "D"), ("p4", "C"), ("q1", "C"), ("q1", "D")]
+    terms = pd.DataFrame(rows, columns=["item_id", "term"])
+    items = pd.DataFrame({"item_id": ["p1", "p2", "p3", "p4", "q1"], "year": [2024] * 4 + [2025],
+                          "support_type": "甲", "source_file": "f", "program_no": 1, "program": "p", "aspect": "effect"})
+    both = network_changes(terms, items, top_n=1, min_units=1)
+    assert [(r.source, r.target, r.jaccard_prev, r.jaccard, r.change) for r in both.itertuples(index=False)] == [
+        ("A", "B", 1.0, 0.0, "gone"), ("C", "D", 0.5, 1.0, "stronger")]

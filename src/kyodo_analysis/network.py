@@ -209,23 +209,38 @@ CHANGE_COLUMNS = ["source", "target", "prev_year", "year", "jaccard_prev", "jacc
 
 
 def network_changes(term_frame: pd.DataFrame, items: pd.DataFrame, top_n: int = 60, min_units: int = 2) -> pd.DataFrame:
-    """The term edges of the last two years' co-occurrence networks (each cut as :func:`cooccurrence`
-    cuts it) side by side: ``change`` is ``new`` (only in the last year's network), ``gone`` (only in
-    the year before), ``stronger`` / ``weaker`` / ``same`` (Jaccard in both). Empty with fewer than two years.
-    Call it with one city's items: years are compared within a city."""
+    """The term edges drawn in either of the last two years' co-occurrence networks (each cut as
+    :func:`cooccurrence` cuts it), with the pair's Jaccard in each year counted over all that year's items
+    (:func:`pair_jaccard`; 0 where no item has both). ``change`` is ``new`` (no item had the pair the year
+    before), ``gone`` (none has it the last year), else ``stronger`` / ``weaker`` / ``same``: an edge drawn
+    in one year only, because the other year's cut or its terms' counts left it out, is not called new or
+    gone while its items still share the pair. Empty with fewer than two years. Call it with one city's
+    items: years are compared within a city."""
     years = sorted(int(y) for y in items["year"].dropna().unique())
     if len(years) < 2:
         return pd.DataFrame(columns=CHANGE_COLUMNS)
     prev, last = years[-2:]
-    frames = []
+    drawn: set[tuple[str, str]] = set()
+    units = {}
     for year in (prev, last):
         part = items[items["year"] == year]
-        _, edges = cooccurrence(term_frame[term_frame["item_id"].isin(part["item_id"])], part, top_n=top_n,
-                                min_units=min_units)
-        frames.append(edges.loc[edges["kind"] == "term", ["source", "target", "jaccard"]])
-    both = frames[0].merge(frames[1], on=["source", "target"], how="outer", suffixes=("_prev", ""))
+        terms = term_frame[term_frame["item_id"].isin(part["item_id"])]
+        _, edges = cooccurrence(terms, part, top_n=top_n, min_units=min_units)
+        drawn |= set(edges.loc[edges["kind"] == "term", ["source", "target"]].itertuples(index=False, name=None))
+        units[year] = sets_of(terms[["item_id", "term"]].drop_duplicates(), "term", "item_id")
+    pairs = sorted(drawn)
+    both = pd.DataFrame(pairs, columns=["source", "target"]).assign(
+        jaccard_prev=[pair_jaccard(units[prev], *pair) for pair in pairs],
+        jaccard=[pair_jaccard(units[last], *pair) for pair in pairs])
     before, after = both["jaccard_prev"], both["jaccard"]
-    both["change"] = np.select([before.isna(), after.isna(), after > before + 1e-9, after < before - 1e-9],
+    both["change"] = np.select([before == 0, after == 0, after > before + 1e-9, after < before - 1e-9],
                                ["new", "gone", "stronger", "weaker"], "same")
-    both = both.assign(prev_year=prev, year=last)[CHANGE_COLUMNS]
-    return both.sort_values(["source", "target"], kind="stable").reset_index(drop=True)
+    return both.assign(prev_year=prev, year=last)[CHANGE_COLUMNS].reset_index(drop=True)
+
+
+def pair_jaccard(units: pd.Series, a: str, b: str) -> float:
+    """|A ∩ B| / |A ∪ B| of the units (items) two terms are used in (``units``: each term's set), 0 where they
+    share none or neither is used."""
+    first, second = units.get(a, frozenset()), units.get(b, frozenset())
+    union = len(first | second)
+    return len(first & second) / union if union else 0.0
