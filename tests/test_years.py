@@ -198,6 +198,23 @@ def test_a_program_of_one_year_is_not_called_kept(bundled_analysis):
     assert set(view_program_changes(alone, zushi_comparison())["変化"]) == {"比較なし (年度が1つ)"}
 
 
+def test_the_network_and_map_tables_hold_each_year_apart(workflow):
+    """Two years are never one network, one map or one tree: each table of those stages has a year column, and
+    a year's rows are what that year's page draws (select_year recomputes them from its own items)."""
+    from kyodo_analysis.slices import select_year
+    from kyodo_analysis.storage import load_analysis
+
+    base, _ = workflow
+    whole = load_analysis(base / "processed")
+    for name in ("cooccurrence_edges", "correspondence_inertia", "correspondence_groups", "clusters", "mds_axes"):
+        table = whole[name]
+        assert table.columns[0] == "year" and set(table["year"]) == {2024, 2025}, name
+        for year in (2024, 2025):
+            own = table[table["year"] == year].dropna(axis=1, how="all").reset_index(drop=True)
+            pd.testing.assert_frame_equal(own, select_year(whole, year)[name].reset_index(drop=True),
+                                          check_dtype=False, obj=f"{name} {year}")
+
+
 def test_year_pages_name_each_tables_source(two_year_run):
     from kyodo_analysis.storage import load_analysis
     from kyodo_analysis.years import table_sources

@@ -213,7 +213,7 @@ def statistics_beside(term_frame: pd.DataFrame, items: pd.DataFrame, item_codes:
     tables; ``stage`` times each when they run in this process)."""
     stage = stage or Stopwatch(None)
     return {"codes.csv": stage("code_tests", lambda: code_table(item_codes, items, codes, comparison=comparison)),
-            **stage("network_and_ca", lambda: network_and_map(term_frame, items, comparison))}
+            **stage("network_and_ca", lambda: network_and_map_by_year(term_frame, items, comparison))}
 
 
 def registered_statistics(tables: dict[str, pd.DataFrame], items: pd.DataFrame, comparison: Comparison,
@@ -313,6 +313,23 @@ def title_of(entry: Entry | None) -> str | None:
 def source_of(entry: Entry | None) -> str | None:
     """Where the table came from, as its manifest row records it."""
     return entry.source.strip() or None if entry is not None else None
+
+
+def network_and_map_by_year(term_frame: pd.DataFrame, items: pd.DataFrame, comparison: Comparison
+                            ) -> dict[str, pd.DataFrame]:
+    """:func:`network_and_map` of each year's items apart, its year in each table's first column: the tables
+    of two years are never one network or one map (items of no known year, or cities of different years
+    compared, are one part with an empty year)."""
+    parts = [(year, part) for year, part in items.groupby("year", dropna=False, sort=True)] or [(pd.NA, items)]
+    made = [(year, network_and_map(term_frame, part, comparison)) for year, part in parts]
+    return {name: pd.concat([with_year(tables[name], year) for year, tables in made], ignore_index=True)
+            for name in made[0][1]}
+
+
+def with_year(table: pd.DataFrame, year) -> pd.DataFrame:
+    """``table`` with ``year`` (an integer, or missing) as its first column."""
+    return pd.concat([pd.DataFrame({"year": pd.array([None if pd.isna(year) else int(year)] * len(table), dtype="Int64")}),
+                      table.reset_index(drop=True)], axis=1)
 
 
 def network_and_map(term_frame: pd.DataFrame, items: pd.DataFrame, comparison: Comparison) -> dict[str, pd.DataFrame]:

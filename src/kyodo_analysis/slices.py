@@ -8,7 +8,7 @@ from typing import Literal
 import pandas as pd
 
 from . import registry
-from .analysis import Analysis, network_and_map
+from .analysis import Analysis, network_and_map_by_year
 from .code_tests import code_table
 from .errors import InputError
 from .registry import Inputs
@@ -58,7 +58,7 @@ def recomputed(analysis: Analysis, tables: dict[str, pd.DataFrame], items: pd.Da
     entries = [o for o in registry.outputs() if getattr(o, by) == "recomputed"]
     made: dict[str, pd.DataFrame] = {}
     if any(o.stage == "network_and_ca" for o in entries):
-        made |= network_and_map(tables["terms.csv"], items, comparison)
+        made |= network_and_map_by_year(tables["terms.csv"], items, comparison)
     if any(o.stage == "code_tests" for o in entries):
         made["codes.csv"] = code_table(tables["item_codes.csv"], items, list(dict.fromkeys(analysis["codes"]["code"])),
                                        comparison=comparison)
