@@ -202,3 +202,29 @@ def test_validate_a_table_with_only_some_aspect_columns(tmp_path, capsys):
     assert main(["validate", str(path)]) == 0
     out = capsys.readouterr().out
     assert "効果 1, 限界 0, 今後 0" in out and "見出しにない列" in out
+
+
+def test_a_file_name_with_spaces_gives_item_ids_a_list_can_hold(tmp_path):
+    """Item ids are listed space-separated (item_ids); a file named as an official would name it
+    (「令和7年度 協働の成果等.tsv」, full-width space too) gives ids with _ for each space, every list splits
+    back into real ids, and a second file that would give the same ids is refused."""
+    import shutil
+
+    from kyodo_analysis.analysis import analyze, clean_all
+    from kyodo_analysis.errors import InputError
+
+    from .conftest import RAW
+
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    named = raw / "令和7年度 協働の成果等\u3000逗子市.tsv"
+    shutil.copy(RAW, named)
+    analysis = analyze([named])
+    ids = set(analysis["items"]["item_id"])
+    assert all(" " not in i and "\u3000" not in i for i in ids)
+    assert next(iter(sorted(ids))).startswith("令和7年度_協働の成果等_逗子市-01-")
+    listed = {i for cell in analysis["cooccurrence_edges"]["item_ids"].dropna() for i in cell.split(" ")}
+    assert listed and listed <= ids
+    shutil.copy(RAW, raw / "令和7年度_協働の成果等_逗子市.tsv")
+    with pytest.raises(InputError, match="空白を _ とみなして"):
+        clean_all([named, raw / "令和7年度_協働の成果等_逗子市.tsv"])

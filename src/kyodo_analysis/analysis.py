@@ -13,7 +13,7 @@ import pandas as pd
 
 from . import registry
 from ._version import __version__
-from .cleaning import LOG_COLUMNS, Table, clean_table, item_columns, program_columns
+from .cleaning import LOG_COLUMNS, Table, clean_table, item_columns, item_prefix, program_columns
 from .clusters import term_clusters
 from .code_tests import code_table
 from .coding import absent_rule_words, read_rules, unused_rule_words, words_of_rules
@@ -61,11 +61,12 @@ def clean_all(paths: Sequence[str | Path], year: int | None = None, schema_path:
     Several tables are analysed together only when each has a known year: years are never mixed."""
     stems: dict[str, Path] = {}
     for path in map(Path, paths):
-        if path.stem in stems and stems[path.stem] != path:
-            raise InputError(path, f"{stems[path.stem].name} と名前 (拡張子を除く) が同じです。"
+        stem = item_prefix(path)
+        if stem in stems and stems[stem] != path:
+            raise InputError(path, f"{stems[stem].name} と名前 (拡張子を除き、空白を _ とみなして) が同じです。"
                              "項目IDが重なるため、一緒には分析できません。",
                              hint="どちらかのファイル名を変え、manifest add で登録し直してください。")
-        stems[path.stem] = path
+        stems[stem] = path
     rows = ManifestRows()
     tables = [clean_table(path, year=resolve_year(path, year, rows), schema=load_schema(resolve_schema(path, schema_path, rows)),
                           sheet=sheet, city=resolve_city(path, rows)) for path in map(Path, paths)]

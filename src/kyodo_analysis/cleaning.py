@@ -91,6 +91,13 @@ class Table:
     synonyms: tuple[str, ...]
 
 
+def item_prefix(path: Path) -> str:
+    """The start of the table's item ids: its file name without the extension, each run of whitespace written
+    as ``_`` (令和7年度 協働の成果等 → 令和7年度_協働の成果等). Lists of item ids (``item_ids``) are separated by
+    spaces, so an id never holds one."""
+    return "_".join(path.stem.split())
+
+
 def program_items(path: Path, program: _Program, present: list[str], separate_notes: bool = False
                   ) -> tuple[list[dict], list[dict], dict[str, int]]:
     """One program's items (each aspect cell split into its items), their log rows and counts per aspect."""
@@ -101,7 +108,7 @@ def program_items(path: Path, program: _Program, present: list[str], separate_no
             for piece in split_items(cell, separate_notes):
                 item_no += 1
                 check_text(path, line, f"NO {program.no} の項目", piece.text)
-                items.append({"item_id": f"{path.stem}-{program.no:02d}-{aspect}-{item_no:02d}", "source_line": line,
+                items.append({"item_id": f"{item_prefix(path)}-{program.no:02d}-{aspect}-{item_no:02d}", "source_line": line,
                               "aspect": aspect, "item_no": item_no, "text": piece.text})
                 if piece.removed_spaces:
                     note = f"{aspect} 項目{item_no}: 日本語の文字の間の空白を削除 (PDF 由来): {piece.removed_spaces}"
