@@ -833,6 +833,39 @@ def test_a_full_disk_leaves_the_previous_outputs(tmp_path, capsys, monkeypatch, 
     assert files_of(out) == before
 
 
+@pytest.mark.parametrize("command", ["run", "report"])
+def test_one_folder_for_tables_and_reports_is_refused_as_such(tmp_path, capsys, raw_dir, command):
+    """--out and --reports the same folder read as another run holding it (a lock): it is said as it is."""
+    same = tmp_path / "same"
+    status, err = status_and_error(capsys, command, "--raw-dir", str(raw_dir), "--out", str(same), "--reports",
+                                   str(tmp_path / "x" / ".." / "same"), "--notebooks", str(ROOT / "notebooks"))
+    assert status == 2 and "--out と --reports が同じフォルダです" in err and "別の kyodo-analysis" not in err
+    assert not same.exists()
+
+
+@pytest.mark.parametrize("named", [True, False])
+def test_a_failed_write_is_named_as_the_output_not_the_hidden_staging_folder(tmp_path, capsys, monkeypatch, raw_dir,
+                                                                              named):
+    """A write fails inside the run's hidden staging folder: the message names the output file it was for
+    (out/keywords.csv), or, where the system names no file (a real full disk fails a write() so), the output
+    folder — never the .staging-… folder the user never sees."""
+    import errno
+
+    from kyodo_analysis import tables
+
+    real = tables.write_csv
+
+    def write_csv(frame, path):
+        if Path(path).name == "keywords.csv":
+            raise OSError(errno.ENOSPC, "No space left on device", *([str(path)] if named else []))
+        return real(frame, path)
+    monkeypatch.setattr(tables, "write_csv", write_csv)
+    out = tmp_path / "out"
+    status, err = status_and_error(capsys, "analyze", "--raw-dir", str(raw_dir), "--out", str(out))
+    assert status == 2 and "ディスクの空きがありません" in err and ".staging" not in err
+    assert f"{out / 'keywords.csv' if named else out}: " in err
+
+
 @pytest.mark.parametrize("damage", ["metadata_not_json", "items_missing", "keywords_garbage"])
 def test_report_on_damaged_tables_stops_naming_the_file(tmp_path, capsys, raw_dir, damage):
     out = tmp_path / "out"

@@ -293,3 +293,11 @@ def test_a_condition_read_on_every_item_at_once_is_its_definition_item_by_item(c
     words = dict(zip(item_ids, item_words, strict=True))
     found = matching(condition, word_vectors(words, item_ids), np.zeros(len(item_ids), dtype=bool))
     assert found.tolist() == [satisfies(condition, w) for w in item_words]
+
+
+def test_a_code_named_twice_is_an_error_naming_both_lines():
+    """Two rules under one code name crashed the code table (a traceback); it is a rules-file error."""
+    with pytest.raises(InputError) as raised:
+        parse_rules("*財源\n予算\n*連携\n協力\n* 財源\n寄付\n", source="dup.txt")
+    assert raised.value.line == 5 and "コード「財源」は 1 行目にもあります" in str(raised.value)
+    assert "or でつなげます" in raised.value.hint

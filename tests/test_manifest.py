@@ -63,3 +63,24 @@ def test_a_city_name_close_to_another_rows_and_a_year_against_the_file_name_are_
     assert "年度を 2024 で登録しましたが、ファイル名からは 2025 年度と読めます" in err
     assert main(["manifest", "add", str(new), "--year", "2025", "--city", "逗子市"]) == 0
     assert "警告" not in capsys.readouterr().err  # the same city, the file name's year: nothing to say
+
+
+def test_a_table_beside_the_registered_ones_but_not_registered_stops_the_run(raw_dir, tmp_path, capsys):
+    """A new year's file dropped into data/raw without `manifest add` was left out without a word: the run
+    stops, names it and says how to register it. Excel's lock file (~$…) is no table."""
+    (raw_dir / "~$kyodo_R7.xlsx").write_bytes(b"lock")
+    assert main(["analyze", "--raw-dir", str(raw_dir), "--out", str(tmp_path / "a")]) == 0
+    shutil.copy(RAW, raw_dir / "kyodo_R7.tsv")
+    assert main(["analyze", "--raw-dir", str(raw_dir), "--out", str(tmp_path / "b")]) == 2
+    err = capsys.readouterr().err
+    assert "kyodo_R7.tsv は生データのフォルダにありますが、マニフェストにありません" in err and "manifest add" in err
+    assert not (tmp_path / "b").exists()
+
+
+def test_a_checksum_written_in_capitals_is_the_same_checksum(raw_dir, tmp_path):
+    """PowerShell's Get-FileHash prints SHA-256 in capitals; pasted into the manifest it is the same value."""
+    manifest = raw_dir / "manifest.csv"
+    digest = hashlib.sha256(RAW.read_bytes()).hexdigest()
+    manifest.write_text(manifest.read_text(encoding="utf-8-sig").replace(digest, digest.upper()), encoding="utf-8-sig")
+    assert digest.upper() in manifest.read_text(encoding="utf-8-sig")
+    assert main(["analyze", "--raw-dir", str(raw_dir), "--out", str(tmp_path / "a")]) == 0

@@ -152,6 +152,10 @@ def parse_rules(text: str, source: str = "<rules>") -> list[Rule]:
             if control_character(code, one_line=True):
                 raise InputError(source, f"コード名に制御文字があります: {printable(code)!r}", line=number,
                                  hint="コード名は制御文字 (タブなど) を含まない1行の文字にしてください。")
+            first = next((r.line for r in rules if r.code == code), None)
+            if first is not None:
+                raise InputError(source, f"コード「{code}」は {first} 行目にもあります。", line=number,
+                                 hint="コード名は1つに1回だけ書いてください。条件を足すなら、前の行の条件に or でつなげます。")
             continue
         if code is None:
             raise InputError(source, "最初のコード名 (*コード名) より前に条件があります。", line=number,

@@ -46,9 +46,14 @@ class InputError(Exception):
         return text
 
 
-def os_error(path: str | Path, error: OSError) -> InputError:
-    """An operating-system error as a message naming the file and what to do."""
+def os_error(path: str | Path, error: OSError, moved: dict[Path, Path] | None = None) -> InputError:
+    """An operating-system error as a message naming the file (or, where the system names none, ``path``)
+    and what to do. ``moved``: folders written under another name than the user's (a run's hidden staging
+    folder → its output folder), a file in one named as in the other."""
     name = getattr(error, "filename", None) or path
+    for hidden, shown in (moved or {}).items():
+        if Path(name).is_relative_to(hidden):
+            name = shown / Path(name).relative_to(hidden)
     what = {errno.ENOSPC: ("ディスクの空きがありません。", "空きを作ってから、もう一度実行してください。"),
             errno.EDQUOT: ("ディスクの割り当てを超えました。", "空きを作ってから、もう一度実行してください。"),
             errno.EFBIG: ("ファイルの大きさの上限を超えました。", "ファイルの大きさの制限 (ulimit -f) を確かめてください。"),

@@ -121,7 +121,7 @@ def read_manifest(raw_dir: str | Path) -> list[Entry] | None:
         extra = {k: v for k, v in row.items() if k not in MANIFEST_COLUMNS}
         _plain_text(path, line, row)
         entries.append(Entry(name, row["city"], row["title"], _year(path, row["fiscal_year"], line), row["source"],
-                             row["sha256"].strip(), extra))
+                             row["sha256"].strip().lower(), extra))  # Get-FileHash prints it in capitals
     return entries
 
 
@@ -137,9 +137,20 @@ def table_files(raw_dir: str | Path) -> list[Path]:
 
 
 def check_checksums(raw_dir: str | Path) -> None:
-    """Every file of the manifest exists and has the SHA-256 recorded there (raw data is never edited)."""
+    """Every file of the manifest exists and has the SHA-256 recorded there (raw data is never edited), and
+    every table file of the folder is in the manifest: a table put beside the others and not registered
+    would otherwise be left out of the analysis without a word."""
     raw_dir = Path(raw_dir)
-    for entry in read_manifest(raw_dir) or []:
+    entries = read_manifest(raw_dir)
+    listed = {e.file for e in entries or []}
+    unlisted = sorted(p for p in raw_dir.iterdir() if p.is_file() and p.suffix.lower() in TABLE_SUFFIXES
+                      and p.name not in {*listed, MANIFEST_NAME} and not p.name.startswith(("~$", ".")))  # ~$: Excel's lock
+    if entries is not None and unlisted:
+        raise InputError(raw_dir / MANIFEST_NAME, f"{unlisted[0].name} は生データのフォルダにありますが、マニフェストに"
+                         "ありません (登録されていない表は分析されません)。",
+                         hint=f"分析するなら `kyodo-analysis manifest add {shlex.quote(str(unlisted[0]))}` で登録し、"
+                         "しないなら生データのフォルダの外に移してください。")
+    for entry in entries or []:
         path = raw_dir / entry.file
         if not path.is_file():
             raise InputError(raw_dir / MANIFEST_NAME, f"{entry.file} がマニフェストにありますが、ファイルがありません。",

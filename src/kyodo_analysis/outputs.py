@@ -2,10 +2,9 @@
 transaction replaces the previous run's outputs as a whole; files a researcher put in the folder are
 never touched.
 
-Each output folder keeps a record (``.kyodo-outputs.json``) of the files the last run published: plain
-names inside the folder. Anything else in a record (``../x``, an absolute path, a link leaving the
-folder) is ignored with a warning, and a folder without a valid record loses nothing: the new files are
-written beside the old ones, and the run names the earlier outputs it left.
+Each output folder keeps a record (``.kyodo-outputs.json``) of the files the last run published: plain names inside the folder.
+Anything else in a record (``../x``, an absolute path, a link leaving the folder) is ignored with a warning, and a folder without
+a valid record loses nothing: the new files are written beside the old ones, and the run names the earlier outputs it left.
 
 Publishing is all or nothing across every folder of a run (``data/processed`` and ``reports``):
 
@@ -387,6 +386,8 @@ def _generations(paths: list[Path], warn) -> Iterator[list[Path]]:
             yield stagings
             for message in publish_all(list(zip(stagings, paths, strict=True))):
                 warn(message)
+        except OSError as error:  # a write into a hidden staging folder: named as the output it was for
+            raise os_error(", ".join(map(str, paths)), error, dict(zip(stagings, paths, strict=True))) from None
         finally:
             for staging in stagings:
                 shutil.rmtree(staging, ignore_errors=True)

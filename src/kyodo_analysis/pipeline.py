@@ -39,6 +39,15 @@ YEAR_NOTEBOOK = f"{YEARS}.ipynb"  # one page per city whose years are compared
 FIGURES, WORKBOOK, WORD_SUMMARY = "figures", "kyodo_tables.xlsx", "kyodo_summary.docx"  # in the reports folder
 
 
+def check_apart(out: str | Path, reports: str | Path) -> None:
+    """``--out`` and ``--reports`` are two folders (compared as resolved paths): a run publishes each whole,
+    and one folder given twice read as another run holding it."""
+    if Path(out).resolve() == Path(reports).resolve():
+        raise InputError(reports, "--out と --reports が同じフォルダです。",
+                         hint="処理済みの表 (--out, 既定 data/processed) と図・ページ (--reports, 既定 reports) は"
+                         "別のフォルダにしてください。")
+
+
 def check_reports_folder(reports: Path) -> None:
     """Before any work: the reports known in advance can be written where they go (no folder standing where
     the workbook, the Word summary or a page goes; no file where the figures' folder goes). Publishing
@@ -100,6 +109,7 @@ def report_stages(analysis: Analysis, args: argparse.Namespace, reports: Path, d
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    check_apart(args.out, args.reports)
     check_targets(output_folder(args.out, args.raw_dir), stored_names())  # before the work, as publishing would
     check_reports_folder(output_folder(args.reports, args.raw_dir))
     paths = raw_paths(args.raw_dir)
@@ -153,6 +163,7 @@ def processed_analysis(folder: Path) -> Analysis:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+    check_apart(args.out, args.reports)
     check_reports_folder(output_folder(args.reports, args.raw_dir))
     print_warnings(settle(args.out))  # a run killed while publishing the tables: one whole generation first
     analysis = processed_analysis(Path(args.out))
