@@ -26,6 +26,9 @@ def bad_files(tmp_path: Path) -> dict[str, tuple[bytes, int | None, str]]:
         "no_not_a_number": (HEADER.encode() + "財政的支援\t一\t補助金\t・a\t\t\n".encode(), 2, "NO が数字ではありません: 一"),
         "duplicate_no": (HEADER.encode() + ROW.encode() + "\t1\t別事業\t・a\t\t\n".encode(), 3, "NO 1 が2回"),
         "unclosed_quote": (HEADER.encode() + 'a\t1\tb\t"・x\n・y\n'.encode(), 2, "引用符"),
+        "one_header_twice": (HEADER.rstrip("\n").encode() + "\t仕組みとして効果があったこと\n".encode()
+                             + ROW.rstrip("\n").encode() + "\t・もう一つ\n".encode(), 2,
+                             "7 列目「仕組みとして効果があったこと」と 4 列目「仕組みとして効果があったこと」は、どちらもスキーマの同じ列"),
     }
 
 

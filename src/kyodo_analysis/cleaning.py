@@ -150,6 +150,7 @@ class _Cleaner:
         self.columns: dict[str, int] | None = None
         self.width = 0
         self.unused: dict[int, str] = {}  # columns of the header row not recognised (index → header text)
+        self.headers: dict[int, str] = {}  # every column's header text
         self.log: list[dict] = []
         self.warnings: list[str] = []
         self.synonyms: list[str] = []
@@ -208,10 +209,23 @@ class _Cleaner:
             self.warn(record.first_line, f"見出しにない列: {', '.join(missing)} (空として扱います)")
         self.columns = header
         self.width = max(len(record.cells), max(header.values()) + 1)
-        self.unused = {i: record.cell(i).strip() for i in range(self.width)
+        self.headers = {i: record.cell(i).strip() for i in range(self.width)}
+        self.unused = {i: text for i, text in self.headers.items()
                        if i not in header.values() and not self.schema.ignores(record.cell(i))}
         self.after_header = True
         self.note(record, "dropped", "header", "見出し行")
+
+    def check_twice(self, record: Record, index: int, header: str) -> None:
+        """A column with values whose header names a column the table already has (効果 and 成果 both headers of
+        one aspect, or one header written twice): said as two columns for one, not as an unknown column."""
+        column = self.schema.column_for(header)
+        if column is None or self.columns is None or column not in self.columns:
+            return
+        first = self.columns[column]
+        raise InputError(self.path, f"{index + 1} 列目「{header}」と {first + 1} 列目「{self.headers.get(first, '')}」"
+                         f"は、どちらもスキーマの同じ列 ({column}) の見出しです: 同じ列が2つあります。", line=record.first_line,
+                         hint="使う列の見出しだけをスキーマに残すか、もう一方を ignore に書いてください"
+                         " (README「見出しの違う表」)。")
 
     def check_continued(self, record: Record, program: _Program, attributes: dict[str, str | None]) -> None:
         """A continuation row (merged cells) may repeat its program's attributes, never change them."""
@@ -247,6 +261,7 @@ class _Cleaner:
         for index, header in self.unused.items():
             if record.cell(index).strip():
                 shown = f"「{header}」" if header else "(見出しなし)"
+                self.check_twice(record, index, header)
                 raise InputError(self.path, f"{index + 1} 列目 {shown} は知らない列ですが、値があります: "
                                  f"{record.cell(index).strip()[:30]}", line=record.first_line,
                                  hint=f"この列を分析に使うなら --schema の TOML で {shown} を観点などに割り当て、使わないなら"
