@@ -138,6 +138,8 @@ def test_outputs_never_go_into_the_raw_folder_or_over_a_file(tmp_path, capsys, r
     ('[columns]\nprogram = 3\neffect = ["成果"]\n', "見出し文字列のリスト"),
     ('[columns]\nprogram = ["事業名"]\neffect = [""]\n', "見出し文字列のリスト"),
     ("[columns\n", "TOML"),
+    ('[columns]\nprogram = ["事業名"]\n[aspects]\neffect = { headers = ["仕組みとして効果があったこと"] }\n'
+     'limitation = { headers = ["仕組みとして 効果があったこと"] }\n', "見出し「仕組みとして 効果があったこと」が effect と limitation の両方"),
 ])
 def test_bad_schemas(tmp_path, capsys, content, phrase):
     schema = tmp_path / "s.toml"

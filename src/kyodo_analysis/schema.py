@@ -167,7 +167,22 @@ def parse_schema(path: Path, data: dict, source: str) -> Schema:
     if notes not in ("attach", "separate"):
         raise InputError(path, f"notes の値は \"attach\" か \"separate\" です (今の値: {notes!r:.40})。",
                          hint='※ の行を上の項目の一部にするなら notes = "attach" (既定)、独立した項目にするなら "separate"。')
-    return Schema(parsed, tuple(aspects), attributes, tuple(known), source, tuple(ignore), notes == "separate")
+    schema = Schema(parsed, tuple(aspects), attributes, tuple(known), source, tuple(ignore), notes == "separate")
+    _check_headers(path, schema.names)
+    return schema
+
+
+def _check_headers(path: Path, names: dict[str, list[str]]) -> None:
+    """One header text names one column: the same text under two (compared as the table's headers are) would
+    read one table column as whichever came first."""
+    seen: dict[str, str] = {}
+    for column, headers in names.items():
+        for header in headers:
+            other = seen.setdefault(normalize_header(header), column)
+            if other != column:
+                raise InputError(path, f"見出し「{header}」が {other} と {column} の両方にあります。",
+                                 hint="一つの見出しは一つの列 ([columns]・[aspects]・[attributes] のどれか一つ) に"
+                                 "だけ書いてください。")
 
 
 def _table(path: Path, data: dict, name: str) -> dict:
