@@ -101,6 +101,22 @@ def test_the_synonym_list_merges_words_before_counting(tmp_path):
     assert lists.sources["synonyms"]["source"] == str(synonyms)
 
 
+@pytest.mark.parametrize("text,line,word", [
+    ("団体 = 市民\n市民 = 団体\n", 2, "市民"),  # each the other's variant: the two words would swap
+    ("市民 = 市民団体\n団体 = 市民\n", 2, "市民"),  # a representative made a variant: a chain
+    ("団体 = 団体\n", 1, "団体"),
+])
+def test_a_word_both_representative_and_variant_is_refused(text, line, word):
+    from kyodo_analysis.errors import InputError
+    from kyodo_analysis.wordlists import TextFile, parse_synonyms
+
+    with pytest.raises(InputError) as raised:
+        parse_synonyms(TextFile(text, "synonyms.txt", ""))
+    assert raised.value.line == line and f"「{word}」が代表語" in raised.value.message
+    assert parse_synonyms(TextFile("団体 = 市民団体, 団体等\n広報 = PR\n", "s", "")) == {
+        "市民団体": "団体", "団体等": "団体", "PR": "広報"}
+
+
 def test_words_inside_compounds_are_mentions():
     _, (words,) = analysed("申請団体と市民団体が施設予約をした")
     assert words == ["申請団体", "申請", "団体", "市民団体", "市民", "団体", "施設予約", "施設", "予約"]

@@ -132,6 +132,7 @@ class WordLists:
 def parse_synonyms(file: TextFile) -> dict[str, str]:
     """``代表語 = 別表記, 別表記`` per line → {variant: representative}; a variant may belong to one word only."""
     mapping: dict[str, str] = {}
+    heads: dict[str, int] = {}  # each representative and the line it was first written on
     for number, content in list_lines(file.text):
         head, sep, rest = content.partition("=")
         variants = [v.strip() for v in rest.replace("、", ",").split(",") if v.strip()]
@@ -139,11 +140,18 @@ def parse_synonyms(file: TextFile) -> dict[str, str]:
             raise InputError(file.source, f"同義語の行を読めません: {content}", line=number,
                              hint="「代表語 = 別表記, 別表記」の形で書いてください (例: 仕組み = しくみ, システム)。")
         head = head.strip()
+        heads.setdefault(head, number)
         for variant in variants:
             if mapping.get(variant, head) != head:
                 raise InputError(file.source, f"「{variant}」が2つの代表語 ({mapping[variant]}, {head}) に書かれています。",
                                  line=number, hint="1つの語は1つの代表語にだけまとめてください。")
             mapping[variant] = head
+        for word in (head, *variants):
+            if word in mapping and word in heads:  # 団体 = 市民 and 市民 = 団体: which is counted as which?
+                raise InputError(file.source, f"「{word}」が代表語 ({heads[word]} 行目) と「{mapping[word]}」の別表記の"
+                                 "両方になっています。", line=number,
+                                 hint="代表語を別表記にせず、1つの代表語に別表記をまとめてください"
+                                 " (例: 団体 = 市民団体, 団体等)。")
     return mapping
 
 
