@@ -354,3 +354,18 @@ def test_an_empty_sheet_of_the_workbook_is_noted_as_empty(cases, tmp_path):
     assert [row for row in book["特徴語"].iter_rows(values_only=True)][1:] == []
     notes = [row for row in book["注記"].iter_rows(min_row=2, values_only=True)]
     assert ("特徴語", EMPTY_SHEET) in notes and ("観点の特徴語", EMPTY_SHEET) not in notes
+
+
+def test_the_methods_say_every_word_was_taken_when_fewer_than_the_top_were_there(cases):
+    """The 2025 table of the two-year case has fewer than 40 words used twice: the correspondence analysis took
+    them all, and the paragraph says so instead of 「上位 40 語 (同数を含め 27 語)」 (no tie made it fewer)."""
+    from kyodo_analysis.methods import methods_paragraph
+    from kyodo_analysis.slices import for_year
+
+    part = for_year(cases["years"], 2025)
+    n = len(part["correspondence_terms"])
+    terms = part["terms"]["term"].value_counts()
+    assert n == int((terms >= 2).sum()) < 40
+    text = methods_paragraph(part)
+    assert f"対応分析は 2回以上出現する語すべて ({n} 語) と区分の" in text and "上位 40 語" not in text
+    assert "χ² の大きい上位 40 語 (同数を含め 47 語)" in methods_paragraph(cases["bundled"])

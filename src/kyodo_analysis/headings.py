@@ -43,9 +43,9 @@ NOTEBOOK_TEXT = {
              "コードの項目数 / 項目数」です。{test_text}",
     "correspondence": "## 対応分析\n\n{correspondence_text}",
     "summary": "## まとめ: 市の表が{per}{pos}として挙げたことと{neg}として挙げたこと\n\n"
-               "市の表 (市が自ら評価した記述) の項目そのものを、コードごとに{pos}と{neg}を並べて示します。"
+               "市の表の項目そのものを、コードごとに{pos}と{neg}を並べて示します。"
                "文は表の数字から自動で作ったもので、数字が示すこと以上は述べていません。",
-    "summary_unpaired": "## まとめ: 市の表が{per}挙げたこと ({aspects})\n\n市の表 (市が自ら評価した記述) の項目そのものを、"
+    "summary_unpaired": "## まとめ: 市の表が{per}挙げたこと ({aspects})\n\n市の表の項目そのものを、"
                         "コードごとに観点を並べて示します。文は表の数字から自動で作ったもので、数字が示すこと以上は述べていません。",
     "codes_by_year": "## 年度ごとのコード × {by}\n\n観点ごとに「コードの項目がある事業数 / その観点の項目がある事業数」を示します"
                      " (下の図と同じ数え方)。分母が小さいので、1事業の違いで割合が大きく動きます。",
@@ -108,4 +108,4 @@ def document_title(analysis: Analysis) -> str:
 def document_intro(out_dir: str) -> str:
     """The Word summary's reading note: the unit, where the numbers come from, and what a code is."""
     return (f"比べる単位は事業です。各文の数字は {out_dir} の表 (programs.csv, item_codes.csv, codes.csv) から計算したもので、"
-            "表が示すこと以上は述べていません。項目は市の表 (市が自ら評価した記述) そのままです。" + CODE_MEANING)
+            "表が示すこと以上は述べていません。項目は市の表の記述そのままです。" + CODE_MEANING)

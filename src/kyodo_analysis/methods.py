@@ -15,7 +15,7 @@ from .labels import year_label
 from .schema import Comparison
 from .stats import group_order
 
-NETWORK_TOP, CA_TOP = 60, 40  # the defaults of network.cooccurrence and correspondence.correspondence
+NETWORK_TOP, CA_TOP, CA_MIN_COUNT = 60, 40, 2  # the defaults of network.cooccurrence and correspondence.correspondence
 LIST_JA = {"forced_terms": "強制抽出", "stop_words": "使用しない語", "synonyms": "同義語",
            "function_expressions": "複合辞の表", "variants": "表記ゆれの表"}
 
@@ -66,6 +66,7 @@ def methods_facts(analysis: Analysis) -> dict:
         "absent_rule_words": (metadata.get("coding_rules") or {}).get("absent_words") or 0,
         "edges": len(term_edges), "edge_cut": float(term_edges["jaccard"].min()) if len(term_edges) else None,
         "ca_terms": len(analysis["correspondence_terms"]),
+        "ca_candidates": int((terms.loc[terms["item_id"].isin(items["item_id"]), "term"].value_counts() >= CA_MIN_COUNT).sum()),
         "ca_axes": ca_contributions(analysis["correspondence_groups"], analysis["correspondence_inertia"]),
         "cluster_terms": int(clusters["term"].nunique()),
         "cluster_min": int(clusters["min_items"].iloc[0]) if len(clusters) else None,
@@ -112,7 +113,9 @@ def methods_paragraph(analysis: Analysis) -> str:
     if f["ca_axes"]:
         axes = "、".join(f"第{k}軸 {share:.1%} (寄与の最も大きい{f['by_label']}: {group} {contribution:.1%})"
                          for k, (_, share, group, contribution) in enumerate(f["ca_axes"][:2], start=1))
-        parts.append(f"対応分析は χ² の大きい上位 {CA_TOP} 語 (同数を含め {f['ca_terms']} 語) と{f['by_label']}の"
+        chosen = (f"{CA_MIN_COUNT}回以上出現する語すべて ({f['ca_terms']} 語)" if f["ca_candidates"] <= CA_TOP
+                  else f"χ² の大きい上位 {CA_TOP} 語 (同数を含め {f['ca_terms']} 語)")
+        parts.append(f"対応分析は {chosen} と{f['by_label']}の"
                      f"クロス表に対して行い、慣性の説明率は {axes} であった。")
         if len(f["ca_axes"]) <= 2:  # the axes shown are all there are
             parts.append(f"軸は {len(f['ca_axes'])} 本だけなので、説明率の合計が 100% になるのはこの表の形によるもので、"
