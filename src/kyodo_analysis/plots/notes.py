@@ -68,6 +68,12 @@ def _halves(name: str) -> str:
     return f"{name[:cut].rstrip()}\n{name[cut:].lstrip()}" if 0 < cut < len(name) else name
 
 
+def _fits(label: str, ems: float) -> bool:
+    """Whether ``label`` fits a line of ``ems``, or two: its longer half (:func:`_halves`) no wider than one
+    (財政的支援 in 2.5 ems: 財政的 is 3, so it does not)."""
+    return max(_ems(line) for line in _halves(label).split("\n")) <= ems if _ems(label) > ems else True
+
+
 def group_names(order: list[str], ems: float, what: str, metadata: dict | None = None) -> tuple[dict[str, str], str]:
     """How each group is written where ``ems`` full-width characters fit on a line: as it is (a compared
     city with its table's year, :func:`years.compared_labels`), or split into two halves, when every name
@@ -75,7 +81,7 @@ def group_names(order: list[str], ems: float, what: str, metadata: dict | None =
     footnote (one style per figure, never a mix)."""
     full = compared_labels(metadata or {})
     names = {str(name): full.get(str(name), str(name)) for name in order}
-    if all(_ems(label) <= 2 * ems for label in names.values()):
+    if all(_fits(label, ems) for label in names.values()):
         return {name: label if _ems(label) <= ems else _halves(label) for name, label in names.items()}, ""
     shown = {name: CIRCLED[k] for k, name in enumerate(names)}  # figures of more groups are notes (crowded)
     return shown, f"{what}: " + "、".join(f"{shown[name]} {label}" for name, label in names.items()) + "。"
