@@ -229,7 +229,7 @@ def test_the_citys_own_labels_head_its_tables(cases):
     aspects = view_distinctive(cases["bundled"]["distinctive_aspects"], comparison=zushi_comparison())
     assert "出現回数(観点)" in aspects.columns and "出現回数(区分)" not in aspects.columns
     changes = view_program_changes(cases["years"]["program_changes"], Comparison.from_metadata(cases["years"].metadata))
-    assert "以前のNO" in changes.columns
+    assert "以前のNO" in changes.columns and "NO (最後の年度)" in changes.columns  # a removed program's NO is its last
 
 
 def test_the_word_summary_names_the_table_and_the_year_change(tmp_path, cases):

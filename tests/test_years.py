@@ -198,6 +198,19 @@ def test_a_program_of_one_year_is_not_called_kept(bundled_analysis):
     assert set(view_program_changes(alone, zushi_comparison())["変化"]) == {"比較なし (年度が1つ)"}
 
 
+def test_a_removed_program_is_labelled_with_the_year_its_number_belongs_to(workflow):
+    """The program-changes figure labels every program in the last year's column: a removed program's NO is
+    its number in the year it was last there (2024), not the number another program has now."""
+    from kyodo_analysis.plots import plot_program_changes
+    from kyodo_analysis.storage import load_analysis
+
+    base, _ = workflow
+    whole = load_analysis(base / "processed")
+    texts = [t.get_text() for t in plot_program_changes(whole["program_changes"], whole.metadata).axes[0].texts]
+    assert "2024年度の NO 3 協働事業提案制度 [廃止]" in texts
+    assert not [t for t in texts if "年度の NO" in t and "[廃止]" not in t]
+
+
 def test_the_network_and_map_tables_hold_each_year_apart(workflow):
     """Two years are never one network, one map or one tree: each table of those stages has a year column, and
     a year's rows are what that year's page draws (select_year recomputes them from its own items)."""

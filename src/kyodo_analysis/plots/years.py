@@ -144,7 +144,8 @@ def plot_program_changes(changes: pd.DataFrame, metadata: dict) -> Figure:
         before = [f"旧 {number} {int(row.previous_no)}"] if not pd.isna(row.previous_no) else []
         if isinstance(row.previous_name, str) and row.previous_name:
             before.append(f"旧名: {row.previous_name}")
-        label = f"{number} {row.program_no} {row.program} [{STATUS_JA[row.status]}]"
+        last = f"{int(row.last_year)}年度の " if row.status == "removed" else ""  # its number then, not this year's
+        label = f"{last}{number} {row.program_no} {row.program} [{STATUS_JA[row.status]}]"
         ax.text(years[-1] + 0.12, y, label + ("\n" + "、".join(before) if before else ""), va="center",
                 fontsize=8, color=color, linespacing=1.1)
     ax.set_xticks(years, [f"{y}年度" for y in years])

@@ -213,7 +213,8 @@ def view_program_changes(changes: pd.DataFrame, comparison: Comparison) -> pd.Da
     table["previous_name"] = table["previous_name"].fillna("")
     if table["city"].nunique() <= 1:
         table = table.drop(columns="city")
-    return table.rename(columns=headers(comparison))
+    named = headers(comparison)
+    return table.rename(columns=named | {"program_no": f"{named['program_no']} (最後の年度)"})  # a removed one's last
 
 
 def term_changes(trends: pd.DataFrame, top: int = 10) -> pd.DataFrame:
