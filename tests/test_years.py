@@ -219,13 +219,13 @@ def test_the_network_and_map_tables_hold_each_year_apart(workflow):
 
     base, _ = workflow
     whole = load_analysis(base / "processed")
+    parts = {year: select_year(whole, year) for year in (2024, 2025)}
     for name in ("cooccurrence_edges", "correspondence_inertia", "correspondence_groups", "clusters", "mds_axes"):
         table = whole[name]
         assert table.columns[0] == "year" and set(table["year"]) == {2024, 2025}, name
-        for year in (2024, 2025):
+        for year, part in parts.items():
             own = table[table["year"] == year].dropna(axis=1, how="all").reset_index(drop=True)
-            pd.testing.assert_frame_equal(own, select_year(whole, year)[name].reset_index(drop=True),
-                                          check_dtype=False, obj=f"{name} {year}")
+            pd.testing.assert_frame_equal(own, part[name].reset_index(drop=True), check_dtype=False, obj=f"{name} {year}")
 
 
 def test_year_pages_name_each_tables_source(two_year_run):
