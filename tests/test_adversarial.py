@@ -92,6 +92,7 @@ def test_exotic_numbers_are_not_a_no(tmp_path, capsys, no):
     ("file,city,title,fiscal_year,source,sha256\nt.tsv,市,表,,s\n", "列の数"),
     ("file,city,title,fiscal_year,source,sha256\n../../etc/passwd,市,表,,s,x\n", "ファイル名だけ"),
     ("file,city\nt.tsv,市\n", "列がありません"),
+    ("file,city,title,fiscal_year,source,sha256,memo,memo\nt.tsv,市,表,,s,x,a,b\n", "見出し「memo」の列が2つ"),
 ])
 def test_bad_manifests_stop_with_the_line(tmp_path, capsys, manifest, phrase):
     raw = tmp_path / "raw"
@@ -101,6 +102,14 @@ def test_bad_manifests_stop_with_the_line(tmp_path, capsys, manifest, phrase):
     status, err = status_and_error(capsys, "analyze", "--raw-dir", str(raw), "--out", str(tmp_path / "out"))
     assert status == 2 and phrase in err and "manifest.csv" in err
     assert not (tmp_path / "out").exists()
+
+
+def test_blank_rows_excel_leaves_in_the_manifest_are_no_rows(tmp_path, capsys, raw_dir):
+    """Excel saves the empty rows under a table as ,,,,,, lines: nothing is in them, and nothing is refused."""
+    manifest = raw_dir / "manifest.csv"
+    manifest.write_text(manifest.read_text(encoding="utf-8-sig").rstrip("\n") + "\n,,,,,,\n, ,,,,,\n", encoding="utf-8-sig")
+    status, err = status_and_error(capsys, "analyze", "--raw-dir", str(raw_dir), "--out", str(tmp_path / "out"))
+    assert status == 0, err
 
 
 def test_a_cp932_manifest_with_extra_columns_is_read_and_kept(tmp_path, capsys):

@@ -105,10 +105,16 @@ def read_manifest(raw_dir: str | Path) -> list[Entry] | None:
     missing = [c for c in MANIFEST_COLUMNS if c not in (reader.fieldnames or [])]
     if missing:
         raise _manifest_error(path, f"マニフェストに列がありません: {', '.join(missing)}", line=1)
+    twice = [c for c in dict.fromkeys(reader.fieldnames) if reader.fieldnames.count(c) > 1]
+    if twice:  # a second column of one name would be lost when the manifest is written again
+        raise _manifest_error(path, f"見出し「{twice[0]}」の列が2つあります。", line=1)
     entries: list[Entry] = []
     seen: dict[str, int] = {}
     for row in reader:
         line = reader.line_num
+        values = [v for k, v in row.items() if k is not None] + list(row.get(None) or [])
+        if not any((value or "").strip() for value in values):
+            continue  # a blank row Excel leaves (,,,,,,): nothing to read, however many commas
         if None in row or None in row.values():
             raise _manifest_error(path, "列の数が見出しと違う行です。", line)
         name = row["file"].strip()
