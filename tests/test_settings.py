@@ -111,3 +111,21 @@ def test_no_comparison_falls_back_to_zushis_schema(bundled):
         view_items(bundled.items)  # type: ignore[call-arg]
     with pytest.raises(TypeError):
         keywords(bundled.items, bundled.items)  # type: ignore[call-arg]
+
+
+@pytest.mark.parametrize("text,phrase,hint", [
+    ("[analysis]\nby = 3\n", "by には比べる列の名前を文字列で", 'by = "support_type"'),
+    ('[analysis]\nstop = ["a", "b"]\n', "stop にはファイルのパスを文字列で", 'stop = "references/stop.txt"'),
+    ("[analysis.years]\n逗子市 = 2018\n", "TOML として読めません", '"逗子市" = 2024'),
+])
+def test_a_settings_mistake_says_what_to_write(tmp_path, text, phrase, hint):
+    """Each refused settings value says what the key holds and how to write it (a column name is no path;
+    an unquoted Japanese key is TOML's error, answered with the quotes it needs)."""
+    from kyodo_analysis.errors import InputError
+    from kyodo_analysis.settings import read_settings
+
+    path = tmp_path / "kyodo-analysis.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(InputError) as raised:
+        read_settings(path)
+    assert raised.value.path == str(path) and phrase in raised.value.message and hint in raised.value.hint

@@ -36,7 +36,8 @@ def read_settings(path: str | Path, required: bool = False) -> dict[str, str | d
         return {}
     if path.is_dir():
         raise InputError(path, "設定ファイルのパスがフォルダです。", hint="--settings には TOML ファイルを指定してください。")
-    hint = 'UTF-8 で保存し、[analysis] の下に forced = "references/forced_terms.txt" のように書きます。'
+    hint = ('UTF-8 で保存し、[analysis] の下に forced = "references/forced_terms.txt" のように書きます。'
+            '日本語の名前 (市町村名など) は "逗子市" = 2024 のように引用符で囲みます。')
     try:
         text = path.read_text(encoding="utf-8-sig")
         check_nesting(path, text, hint)
@@ -55,7 +56,10 @@ def read_settings(path: str | Path, required: bool = False) -> dict[str, str | d
             settings[key] = city_years(path, value)
             continue
         if not isinstance(value, str) or not value.strip():
-            raise InputError(path, f"{key} にはファイルのパスを文字列で書いてください (今の値: {value!r:.40})。")
+            what, example = (("比べる列の名前", "support_type") if key in NOT_PATHS
+                             else ("ファイルのパス", f"references/{key}.txt"))
+            raise InputError(path, f"{key} には{what}を文字列で書いてください (今の値: {value!r:.40})。",
+                             hint=f'[analysis] の下に {key} = "{example}" のように、引用符で囲んで1つだけ書きます。')
         if key in NOT_PATHS:
             settings[key] = value.strip()
             continue
