@@ -768,6 +768,23 @@ def test_chart_sheets_and_far_cells(tmp_path, capsys):
     assert status == 2 and "XFD5" in err and "16,384 列" in err
 
 
+def test_a_workbook_whose_first_sheet_is_not_the_table_names_the_sheet_read_and_the_option(tmp_path, capsys):
+    """Without --sheet the first sheet is read: when it is a memo or empty, the message names that sheet and
+    --sheet (it said only 「見出しらしい行がありません」, or that the file was empty)."""
+    from openpyxl import load_workbook
+
+    for first, phrase in (("メモ", "必要な列が見つかりません (読んだのはシート「メモ」)"), ("", "シート「メモ」が空です")):
+        book = load_workbook(XLSX)
+        memo = book.create_sheet("メモ", 0)
+        if first:
+            memo["A1"] = "この表は協働推進課から受領した"
+        book.save(tmp_path / "memo_first.xlsx")
+        status, err = status_and_error(capsys, "validate", str(tmp_path / "memo_first.xlsx"))
+        assert status == 2 and phrase in err and "--sheet" in err, err
+        assert status_and_error(capsys, "validate", str(tmp_path / "memo_first.xlsx"), "--sheet",
+                                load_workbook(XLSX).sheetnames[0])[0] == 0
+
+
 def test_a_formula_without_its_value_is_an_error_naming_the_cell(tmp_path, capsys):
     from openpyxl import load_workbook
 

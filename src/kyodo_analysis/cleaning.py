@@ -321,7 +321,7 @@ def clean_table(path: str | Path, year: int | None = None, schema: Schema | None
     for record in records:
         cleaner.feed(record)
     if cleaner.columns is None:
-        raise _missing_columns(path, schema, cleaner.first_table_row)
+        raise _missing_columns(path, schema, cleaner.first_table_row, encoding)
     items, programs, log = tidy_frames(path, year, city, cleaner)
     for column in ["support_type", *schema.attributes]:
         for known, other in nfkc_twins(programs[column].dropna().tolist()):
@@ -331,13 +331,17 @@ def clean_table(path: str | Path, year: int | None = None, schema: Schema | None
                  tuple(cleaner.synonyms))
 
 
-def _missing_columns(path: Path, schema: Schema, first_row: Record | None) -> InputError:
+def _missing_columns(path: Path, schema: Schema, first_row: Record | None, encoding: str) -> InputError:
     found = first_row.cells if first_row else []
     shown = " / ".join(c.strip() for c in found if c.strip()) or "(見出しらしい行がありません)"
     aspects = " / ".join(a.headers[0] for a in schema.aspects)
-    return InputError(path, f"必要な列が見つかりません: 「{schema.columns['program'][0]}」と、「{aspects}」の少なくとも一つ。"
-                      f"見つかった見出し: {shown}", line=first_row.first_line if first_row else None,
-                      hint="見出し行を確認するか、--schema で見出しの別名を指定してください。")
+    sheet = encoding.removeprefix("xlsx:") if encoding.startswith("xlsx:") else None
+    read = f" (読んだのはシート「{sheet}」)" if sheet is not None else ""
+    return InputError(path, f"必要な列が見つかりません{read}: 「{schema.columns['program'][0]}」と、"
+                      f"「{aspects}」の少なくとも一つ。見つかった見出し: {shown}",
+                      line=first_row.first_line if first_row else None,
+                      hint="見出し行を確認するか、--schema で見出しの別名を指定してください。"
+                      + ("表がほかのシートにあれば、--sheet にそのシート名を指定してください。" if sheet is not None else ""))
 
 
 _INT_COLUMNS = {"source_line", "year", "program_no", "item_no", "line", "n_items"}

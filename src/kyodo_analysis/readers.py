@@ -255,7 +255,8 @@ def excel_records(path: Path, sheet: str | None = None) -> tuple[list[Record], s
             cells.pop()
         records.append(Record(number, number, cells, ["\t".join(cells)]))
     if not any(c.strip() for r in records for c in r.cells):
-        raise _empty(path)
+        raise InputError(path, f"シート「{ws.title}」が空です。",
+                         hint="表のあるシートの名前を --sheet に指定するか、表計算ソフトから表を書き出し直してください。")
     return records, f"xlsx:{ws.title}"
 
 
