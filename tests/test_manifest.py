@@ -84,3 +84,15 @@ def test_a_checksum_written_in_capitals_is_the_same_checksum(raw_dir, tmp_path):
     manifest.write_text(manifest.read_text(encoding="utf-8-sig").replace(digest, digest.upper()), encoding="utf-8-sig")
     assert digest.upper() in manifest.read_text(encoding="utf-8-sig")
     assert main(["analyze", "--raw-dir", str(raw_dir), "--out", str(tmp_path / "a")]) == 0
+
+
+def test_year_on_the_command_line_reads_as_file_names_do(raw_dir, capsys):
+    """--year R7 / 令和7年度 / 2025 are one year; anything else is refused in Japanese, with status 2."""
+    from kyodo_analysis.cli import fiscal_year
+
+    assert [fiscal_year(t) for t in ("2025", "R7", "令和7年度", "2025年度")] == [2025] * 4
+    table = str(raw_dir / RAW.name)
+    assert main(["validate", table, "--year", "R7"]) == 0 and "2025年度" in capsys.readouterr().out
+    with pytest.raises(SystemExit) as stopped:
+        main(["validate", table, "--year", "来年"])
+    assert stopped.value.code == 2 and "年度として読めません: '来年'" in capsys.readouterr().err

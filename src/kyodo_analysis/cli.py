@@ -9,9 +9,19 @@ from collections.abc import Sequence
 
 from .commands import cmd_analyze, cmd_clean, cmd_kwic, cmd_manifest_add, cmd_related, cmd_validate
 from .errors import InputError, NotebookError, os_error
+from .manifest import year_from_name
 from .outputs import Interrupted
 from .pipeline import cmd_report, cmd_run
 from .settings import KEYS, SETTINGS_FILE, Settings
+
+
+def fiscal_year(text: str) -> int:
+    """``--year``: 2025, or as file names write it (R7, 令和7年度, 2025年度), the same reading
+    (:func:`manifest.year_from_name`)."""
+    year = int(text) if text.strip().isdigit() else year_from_name(text)
+    if year is None:
+        raise argparse.ArgumentTypeError(f"年度として読めません: {text!r:.40} (2025、R7、令和7年度 のように書いてください)")
+    return year
 
 
 def manifest_parser(sub) -> None:
@@ -20,7 +30,7 @@ def manifest_parser(sub) -> None:
     manifest_sub = p.add_subparsers(dest="manifest_command", required=True)
     p = manifest_sub.add_parser("add", help="表をマニフェストに追加・更新する (指定した項目だけ変え、SHA-256 は自動で記入)")
     p.add_argument("file", metavar="FILE", help="data/raw/ に置いた表のファイル")
-    p.add_argument("--year", type=int, help="年度 (西暦)。省略時は登録済みの値、なければファイル名 (R7, 令和7年度, 2025 など)")
+    p.add_argument("--year", type=fiscal_year, help="年度 (2025, R7, 令和7年度)。省略時は登録済みの値、なければファイル名から")
     p.add_argument("--city", help="市町村名 (省略時は登録済みの値か前の行と同じ)")
     p.add_argument("--title", help="表題 (省略時は登録済みの値か前の行と同じ)")
     p.add_argument("--source", help="入手元・書き出し方法などのメモ")
@@ -33,7 +43,7 @@ def manifest_parser(sub) -> None:
 def table_args(p: argparse.ArgumentParser) -> None:
     """The options of the commands that read table files named on the command line."""
     p.add_argument("raw", nargs="+", metavar="RAW", help="生データの表 (タブ区切りテキスト)")
-    p.add_argument("--year", type=int, help="年度 (西暦)。マニフェストやファイル名より優先")
+    p.add_argument("--year", type=fiscal_year, help="年度 (2025, R7, 令和7年度)。マニフェストやファイル名より優先")
     p.add_argument("--schema", help="表の列を定義する TOML ファイル (省略時は manifest.csv の schema 列か組み込みスキーマ)")
     p.add_argument("--sheet", help=".xlsx のシート名 (既定: 最初のシート)")
 
