@@ -373,3 +373,21 @@ def test_the_methods_say_every_word_was_taken_when_fewer_than_the_top_were_there
     text = methods_paragraph(part)
     assert f"対応分析は 2回以上出現する語すべて ({n} 語) と区分の" in text and "上位 40 語" not in text
     assert "χ² の大きい上位 40 語 (同数を含め 47 語)" in methods_paragraph(cases["bundled"])
+
+
+def test_the_codes_by_year_footnote_explains_only_what_is_drawn(cases):
+    """The two-year case: 情報的支援 has no program in 2024 (— drawn, and explained), and 今後, not drawn, is
+    said to be in codes.csv; one year of the bundled table draws no —, and its footnote does not explain one."""
+    from kyodo_analysis.plots import plot_codes_by_year
+
+    def drawn(analysis, codes, items):  # the footnote with its wrapping undone (spaces too), and the cells
+        fig = plot_codes_by_year(codes, items, analysis.metadata)
+        return "".join("".join(t.get_text() for t in fig.texts).split()), [t.get_text() for ax in fig.axes for t in ax.texts]
+
+    years = cases["years"]
+    note, cells = drawn(years, years["codes"], years["items"])
+    assert "—" in cells and "—はその年度にその区分の事業がないことを表します" in note
+    assert "観点は効果・限界だけを示します(今後はcodes.csvにあります)" in note
+    bundled = cases["bundled"]
+    note, cells = drawn(bundled, bundled["codes"].assign(year=2024), bundled["items"].assign(year=2024))
+    assert "—" not in cells and "—は" not in note

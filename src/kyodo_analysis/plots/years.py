@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from ..labels import STATUS_JA
+from ..labels import STATUS_JA, listed
 from ..network import network_changes, packed_layout
 from ..schema import Comparison
 from ..stats import aspect_counts, group_order, largest
@@ -99,6 +99,7 @@ def plot_codes_by_year(codes: pd.DataFrame, items: pd.DataFrame, metadata: dict)
     columns = [(s, y) for s in order for y in years]
     code_order = list(dict.fromkeys(codes["code"]))
     fig, axes = new_figure(len(aspects) * (0.27 * len(code_order) + 0.9), nrows=len(aspects), sharex=True)
+    absent = False  # whether any cell says its group had no program that year
     for ax, aspect in zip(np.atleast_1d(axes).ravel(), aspects, strict=True):
         indexed = codes[(codes["aspect"] == aspect) & codes["year"].notna()].set_index(["code", by, "year"])
         share = np.full((len(code_order), len(columns)), np.nan)
@@ -111,6 +112,7 @@ def plot_codes_by_year(codes: pd.DataFrame, items: pd.DataFrame, metadata: dict)
                             fontsize=8, color="white" if share[i, j] > 0.6 else "black")
                 else:
                     ax.text(j, i, "—", ha="center", va="center", fontsize=8)
+                    absent = True
         ax.imshow(np.ma.masked_invalid(share), cmap="Blues", vmin=0, vmax=1, aspect="auto")
         ax.set_yticks(range(len(code_order)), code_order, fontsize=8)
         ax.set_title(comparison.label(aspect, long=True), fontsize=9)
@@ -119,9 +121,12 @@ def plot_codes_by_year(codes: pd.DataFrame, items: pd.DataFrame, metadata: dict)
     names, named = group_names(order, 30 / max(len(columns), 1), comparison.by_label, metadata)
     ax.set_xticks(range(len(columns)), [f"{names[s]}\n{y}" for s, y in columns], fontsize=8)
     fig.suptitle(title, fontsize=9.5)
+    others = [comparison.label(a) for a in comparison.aspect_keys if a not in aspects]
     add_footnote(fig, metadata, f"{named}色はその割合 (記述であり検定ではありません)。"
-                 f"— はその年度にその{what}の事業がないことを表します。"
-                 "事業の追加・廃止で分母が変わるため、割合の変化は事業の入れ替わりも含みます。")
+                 + (f"— はその年度にその{what}の事業がないことを表します。" if absent else "")
+                 + (f"観点は{listed([comparison.label(a) for a in aspects])}だけを示します"
+                    f" ({listed(others)}は codes.csv にあります)。" if others else "")
+                 + "事業の追加・廃止で分母が変わるため、割合の変化は事業の入れ替わりも含みます。")
     return fig
 
 
