@@ -18,7 +18,10 @@ from .settings import KEYS, SETTINGS_FILE, Settings
 def fiscal_year(text: str) -> int:
     """``--year``: 2025, or as file names write it (R7, 令和7年度, 2025年度), the same reading
     (:func:`manifest.year_from_name`)."""
-    year = int(text) if text.strip().isdigit() else year_from_name(text)
+    try:
+        return int(text)  # any integer: its range is checked where the year is used (manifest.check_year)
+    except ValueError:
+        year = year_from_name(text)
     if year is None:
         raise argparse.ArgumentTypeError(f"年度として読めません: {text!r:.40} (2025、R7、令和7年度 のように書いてください)")
     return year
