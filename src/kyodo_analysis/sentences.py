@@ -18,7 +18,7 @@ from .analysis import Analysis
 from .labels import CATEGORY_JA
 from .registry import figure_tables, output, page_tables
 from .schema import Comparison
-from .stats import ALL_ASPECTS, ALL_GROUPS, group_order, largest, top_with_ties
+from .stats import ALL_ASPECTS, ALL_GROUPS, Z_SHOWN, group_order, largest, top_with_ties
 from .tables import parquet_name
 from .years import compared_labels
 
@@ -199,7 +199,7 @@ def word_spread(word_counts: pd.DataFrame, by: str) -> pd.DataFrame:
                          "programs_group": per_group["n_programs"], "programs_rest": total - per_group["n_programs"]})
 
 
-def distinctive_sentence(analysis: Analysis, threshold: float = 1.96) -> str:
+def distinctive_sentence(analysis: Analysis, threshold: float = Z_SHOWN) -> str:
     """Whether any term reaches z ≥ threshold; when none does, the terms found in one group only, by their
     program counts, and why z does not reach the threshold."""
     comparison = Comparison.from_metadata(analysis.metadata)

@@ -108,7 +108,7 @@ def sort_for_reading(frame: pd.DataFrame, items: pd.DataFrame, columns: list[str
     return frame.drop(columns=[k for k in keys if k.startswith("__")]).reset_index(drop=True)
 
 
-Z_SHOWN = 1.96  # the z (weighted log-odds) from which a page's table lists a distinctive term
+Z_SHOWN = 1.96  # the z (weighted log-odds) from which a table, figure or sentence lists a term as distinctive, risen or fallen
 SIDES_MIN_PROGRAMS = 2  # a term is listed beside both sides when the programs using it on either add up to this
 RANK_KEY = ["n_programs", "n_items", "n"]  # how terms are ranked: programs, then items, then occurrences
 COUNT_COLUMNS = ["n", "n_items", "n_programs"]

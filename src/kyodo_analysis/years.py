@@ -13,7 +13,7 @@ import pandas as pd
 from .dtypes import TEXT
 from .labels import year_label
 from .schema import Comparison
-from .stats import ALL_ASPECTS, ALL_GROUPS, counts_by_level, sort_for_reading, top_with_ties, weighted_log_odds
+from .stats import ALL_ASPECTS, ALL_GROUPS, Z_SHOWN, counts_by_level, sort_for_reading, top_with_ties, weighted_log_odds
 
 CHANGE_COLUMNS = ["city", "program_no", "program", "support_type", "status", "first_year", "last_year", "previous_name",
                   "previous_no"]
@@ -221,7 +221,7 @@ def pooled_changes(trends: pd.DataFrame) -> pd.DataFrame:
     return trends[trends[ALL_GROUPS].fillna(False) & (trends["aspect"] == ALL_ASPECTS) & trends["z_vs_prev"].notna()]
 
 
-def term_shifts(trends: pd.DataFrame, year: int, top: int = 10, threshold: float = 1.96
+def term_shifts(trends: pd.DataFrame, year: int, top: int = 10, threshold: float = Z_SHOWN
                 ) -> tuple[pd.DataFrame, pd.DataFrame, int]:
     """The terms of ``year`` (all groups and aspects pooled) whose z against the previous year
     reaches +``threshold`` (rising) or −``threshold`` (falling), the largest change first, never cut

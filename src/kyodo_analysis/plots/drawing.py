@@ -15,6 +15,7 @@ from ..outputs import signals_deferred
 from ..parallel import end_with  # a killed run leaves no worker behind
 from ..schema import Comparison
 from ..slices import select_city
+from ..stats import Z_SHOWN
 from ..years import cities, year_cities
 from .group_terms import plot_distinctive_terms, plot_effect_vs_limitation
 from .groups import plot_code_heatmap, plot_items_by_aspect
@@ -46,7 +47,7 @@ def side_spec(analysis) -> tuple[Callable, tuple]:
     items, metadata = analysis["items"], analysis.metadata
     if Comparison.from_metadata(metadata).paired:
         return plot_effect_vs_limitation, (analysis["keywords"], items, metadata)
-    return plot_distinctive_terms, (analysis["distinctive_aspects"], items, metadata, 6, 1.96, "aspect")
+    return plot_distinctive_terms, (analysis["distinctive_aspects"], items, metadata, 6, Z_SHOWN, "aspect")
 
 
 def figure_specs(analysis, suffix: str = "") -> list[tuple[str, Callable, tuple]]:

@@ -10,7 +10,7 @@ from matplotlib.ticker import MaxNLocator
 
 from ..labels import per_group
 from ..schema import Comparison
-from ..stats import RANK_KEY, group_order, largest, top_with_ties
+from ..stats import RANK_KEY, Z_SHOWN, group_order, largest, top_with_ties
 from .notes import add_footnote, crowded, group_names, plot_note
 from .style import aspect_color, new_figure, polarity_color, styled, support_color
 
@@ -97,7 +97,7 @@ def plot_effect_vs_limitation(keywords: pd.DataFrame, items: pd.DataFrame, metad
 
 @styled
 def plot_distinctive_terms(distinctive: pd.DataFrame, items: pd.DataFrame, metadata: dict, top: int = 6,
-                           threshold: float = 1.96, by: str | None = None) -> Figure:
+                           threshold: float = Z_SHOWN, by: str | None = None) -> Figure:
     """Per group (the comparison's groups, or each aspect with ``by="aspect"``), the terms whose z
     (Monroe et al.'s one-vs-rest log-odds) reaches ``threshold``; a panel says so when none does,
     naming the largest z, instead of drawing noise."""

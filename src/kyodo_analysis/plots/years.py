@@ -12,7 +12,7 @@ from matplotlib.figure import Figure
 from ..labels import STATUS_JA, listed
 from ..network import network_changes, packed_layout
 from ..schema import Comparison
-from ..stats import aspect_counts, group_order, largest
+from ..stats import Z_SHOWN, aspect_counts, group_order, largest
 from ..years import known_years, pooled_changes, term_shifts, trend_group_label
 from .groups import aspect_bars
 from .maps import spread_labels
@@ -51,7 +51,7 @@ def plot_items_by_year(programs: pd.DataFrame, metadata: dict) -> Figure:
 
 
 @styled
-def plot_term_changes(trends: pd.DataFrame, metadata: dict, top: int = 10, threshold: float = 1.96) -> Figure:
+def plot_term_changes(trends: pd.DataFrame, metadata: dict, top: int = 10, threshold: float = Z_SHOWN) -> Figure:
     """Terms that rose and fell from the previous year to the latest with |z| ≥ ``threshold`` (all groups
     and aspects pooled: :func:`pooled_changes`), never cut inside a tie; a sentence when none did, instead
     of drawing noise."""

@@ -18,7 +18,7 @@ from ..registry import outputs
 from ..schema import Comparison
 from ..sentences import program_count
 from ..spelling_variants import shown as shown_variants
-from ..stats import ALL_GROUPS, aspect_counts, clopper_pearson, group_order
+from ..stats import ALL_GROUPS, Z_SHOWN, aspect_counts, clopper_pearson, group_order
 from ..years import cities, of_city, term_shifts
 
 
@@ -218,7 +218,7 @@ def view_program_changes(changes: pd.DataFrame, comparison: Comparison) -> pd.Da
 
 
 def term_changes(trends: pd.DataFrame, top: int = 10) -> pd.DataFrame:
-    """Per city and year after its first, the terms that rose or fell with |z| ≥ 1.96 against the city's
+    """Per city and year after its first, the terms that rose or fell with |z| ≥ ``Z_SHOWN`` against the city's
     previous year (all groups pooled), never cut inside a tie; a row says so when none did. The city is
     a column only when there are several."""
     columns = ["市町村", "年度", "前年度", "増減", "語", "出現回数(前年度)", "出現回数", "z値"]
@@ -233,7 +233,7 @@ def term_changes(trends: pd.DataFrame, top: int = 10) -> pd.DataFrame:
                 rows += [[city, r.year, r.prev_year, direction, r.term, r.n_prev, r.n, round(float(r.z_vs_prev), 2)]
                          for r in part.itertuples(index=False)]
             if rising.empty and falling.empty:
-                rows.append([city, year, previous, "なし", "|z| ≥ 1.96 で増減した語はありません", None, None, None])
+                rows.append([city, year, previous, "なし", f"|z| ≥ {Z_SHOWN} で増減した語はありません", None, None, None])
             elif left_out:
                 note = f"同数のため {left_out} 語を省きました (keyword_trends.csv に全語)"
                 rows.append([city, year, previous, "省略", note, None, None, None])
