@@ -11,9 +11,11 @@ import pandas as pd
 
 from .stats import sort_for_reading, term_items, top_with_ties
 
+CA_TOP, CA_MIN_COUNT = 40, 2  # terms kept (largest χ² first) and the occurrences a term needs
+
 
 def correspondence(term_frame: pd.DataFrame, items: pd.DataFrame, by: str | list[str] = "support_type",
-                   top_n: int = 40, min_count: int = 2, aspects: tuple[str, ...] = ()
+                   top_n: int = CA_TOP, min_count: int = CA_MIN_COUNT, aspects: tuple[str, ...] = ()
                    ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Correspondence analysis of terms × groups (support type, or support type·aspect).
 

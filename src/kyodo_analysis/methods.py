@@ -11,11 +11,12 @@ import pandas as pd
 from .analysis import Analysis
 from .clusters import MIN_ITEMS, MIN_TERMS
 from .code_tests import NO_TEST
+from .correspondence import CA_MIN_COUNT, CA_TOP
 from .labels import year_label
+from .network import NETWORK_TOP
 from .schema import Comparison
 from .stats import group_order
 
-NETWORK_TOP, CA_TOP, CA_MIN_COUNT = 60, 40, 2  # the defaults of network.cooccurrence and correspondence.correspondence
 LIST_JA = {"forced_terms": "強制抽出", "stop_words": "使用しない語", "synonyms": "同義語",
            "function_expressions": "複合辞の表", "variants": "表記ゆれの表"}
 

@@ -17,8 +17,10 @@ from scipy import sparse
 from .dtypes import TEXT
 from .stats import UNIT_COLUMNS, sets_of, term_items, top_with_ties
 
+NETWORK_TOP = 60  # edges kept, KH Coder's default: every edge at or above the 60th strongest
 
-def cooccurrence(term_frame: pd.DataFrame, items: pd.DataFrame, unit: str = "item", top_n: int = 60,
+
+def cooccurrence(term_frame: pd.DataFrame, items: pd.DataFrame, unit: str = "item", top_n: int = NETWORK_TOP,
                  min_units: int = 2, link_to: str | None = None, link_top: int = 5,
                  seed: int = 2018) -> tuple[pd.DataFrame, pd.DataFrame]:
     """KH Coder's co-occurrence network: Jaccard between terms over units (items or programs).
@@ -208,7 +210,7 @@ def packed_layout(graph, seed: int = 2018) -> dict[str, tuple[float, float]]:
 CHANGE_COLUMNS = ["source", "target", "prev_year", "year", "jaccard_prev", "jaccard", "change"]
 
 
-def network_changes(term_frame: pd.DataFrame, items: pd.DataFrame, top_n: int = 60, min_units: int = 2) -> pd.DataFrame:
+def network_changes(term_frame: pd.DataFrame, items: pd.DataFrame, top_n: int = NETWORK_TOP, min_units: int = 2) -> pd.DataFrame:
     """The term edges drawn in either of the last two years' co-occurrence networks (each cut as
     :func:`cooccurrence` cuts it), with the pair's Jaccard in each year counted over all that year's items
     (:func:`pair_jaccard`; 0 where no item has both). ``change`` is ``new`` (no item had the pair the year
