@@ -139,6 +139,11 @@ def table_files(raw_dir: str | Path) -> list[Path]:
     entries = read_manifest(raw_dir)
     if entries is not None:
         return [raw_dir / e.file for e in entries]
+    return tables_in(raw_dir)
+
+
+def tables_in(raw_dir: Path) -> list[Path]:
+    """The files of a folder that are tables by their suffix (.tsv, .csv, .xlsx …), sorted."""
     return sorted(p for p in raw_dir.iterdir() if p.suffix.lower() in TABLE_SUFFIXES and p.is_file())
 
 
@@ -149,8 +154,8 @@ def check_checksums(raw_dir: str | Path) -> None:
     raw_dir = Path(raw_dir)
     entries = read_manifest(raw_dir)
     listed = {e.file for e in entries or []}
-    unlisted = sorted(p for p in raw_dir.iterdir() if p.is_file() and p.suffix.lower() in TABLE_SUFFIXES
-                      and p.name not in {*listed, MANIFEST_NAME} and not p.name.startswith(("~$", ".")))  # ~$: Excel's lock
+    unlisted = [p for p in tables_in(raw_dir)
+                if p.name not in {*listed, MANIFEST_NAME} and not p.name.startswith(("~$", "."))]  # ~$: Excel's lock
     if entries is not None and unlisted:
         raise InputError(raw_dir / MANIFEST_NAME, f"{unlisted[0].name} は生データのフォルダにありますが、マニフェストに"
                          "ありません (登録されていない表は分析されません)。",

@@ -123,7 +123,7 @@ def jaccard_pairs_reference(incidence: pd.DataFrame) -> pd.DataFrame:
     = |A ∩ B| / |A ∪ B|, where A and B are the sets of units each term is used in."""
     sets = incidence.groupby("term")["unit"].agg(lambda s: frozenset(s)).sort_index()
     names = list(sets.index)
-    pairs = [(a, b, len(sets[a] & sets[b]), len(sets[a] & sets[b]) / len(sets[a] | sets[b]))
+    pairs = [(a, b, len(sets[a] & sets[b]), pair_jaccard(sets, a, b))
              for k, a in enumerate(names) for b in names[k + 1:] if sets[a] & sets[b]]
     return pd.DataFrame(pairs, columns=PAIR_COLUMNS)
 

@@ -71,7 +71,7 @@ def _halves(name: str) -> str:
 def _fits(label: str, ems: float) -> bool:
     """Whether ``label`` fits a line of ``ems``, or two: its longer half (:func:`_halves`) no wider than one
     (財政的支援 in 2.5 ems: 財政的 is 3, so it does not)."""
-    return max(_ems(line) for line in _halves(label).split("\n")) <= ems if _ems(label) > ems else True
+    return _ems(label) <= ems or max(_ems(line) for line in _halves(label).split("\n")) <= ems
 
 
 def group_names(order: list[str], ems: float, what: str, metadata: dict | None = None) -> tuple[dict[str, str], str]:
