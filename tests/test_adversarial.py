@@ -514,6 +514,21 @@ def test_group_names_equal_after_nfkc_are_reported(tmp_path):
     assert any("人的支援" in w and "\u2f08的支援" in w and "NFKC" in w for w in warnings)
 
 
+def test_a_line_break_inside_a_group_name_is_reported_within_and_across_tables(tmp_path):
+    from kyodo_analysis.analysis import clean_all
+
+    within = table(tmp_path, '財政的支援\t1\t補助\t・a\t・b\t・c', '"財政的\n支援"\t2\t助成\t・a\t・b\t・c')
+    assert any("「財政的支援」と「財政的⏎支援」" in w and "別のグループ" in w for w in clean_table(within).warnings)
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    first = table(raw, "財政的支援\t1\t補助\t・a\t・b\t・c", name="y2018.tsv")
+    second = table(raw, '"財政的\n支援"\t1\t補助\t・a\t・b\t・c', name="y2025.tsv")
+    for path, year in ((first, "2018"), (second, "2025")):
+        assert main(["manifest", "add", path, "--year", year, "--city", "架空市", "--title", "成果"]) == 0
+    warned = [t.warnings for t in clean_all([first, second])]
+    assert warned[0] == () and any("y2025.tsv" in w and "財政的⏎支援" in w for w in warned[1])
+
+
 def test_a_raw_folder_that_cannot_be_written_keeps_its_manifest(tmp_path, capsys, monkeypatch, raw_dir):
     import errno
 
@@ -740,6 +755,19 @@ def test_a_damaged_workbook_stops_naming_it(tmp_path, capsys, case):
     path = damaged_workbooks(tmp_path)[case]
     status, err = status_and_error(capsys, "validate", path)
     assert status == 2 and Path(path).name in err and "保存し直して" in err
+
+
+@pytest.mark.parametrize(("content", "said"), [
+    (b"", "ファイルが空です"),
+    # what Excel writes for a workbook with a password to open: a Compound File (MS-CFB), not a zip
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504, "パスワードで保護されたブック"),
+])
+def test_an_empty_or_password_protected_workbook_says_which(tmp_path, capsys, content, said):
+    path = tmp_path / "令和7年度.xlsx"
+    path.write_bytes(content)
+    status, err = status_and_error(capsys, "validate", str(path))
+    assert status == 2 and "令和7年度.xlsx" in err and said in err and "Traceback" not in err
+    assert "壊れているか" not in err
 
 
 def test_chart_sheets_and_far_cells(tmp_path, capsys):

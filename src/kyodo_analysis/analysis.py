@@ -13,7 +13,7 @@ import pandas as pd
 
 from . import registry
 from ._version import __version__
-from .cleaning import LOG_COLUMNS, Table, clean_table, item_columns, item_prefix, program_columns
+from .cleaning import LOG_COLUMNS, Table, clean_table, item_columns, item_prefix, program_columns, with_twins_across
 from .clusters import term_clusters
 from .code_tests import code_table
 from .coding import absent_rule_words, read_rules, unused_rule_words, words_of_rules
@@ -71,7 +71,7 @@ def clean_all(paths: Sequence[str | Path], year: int | None = None, schema_path:
     tables = [clean_table(path, year=resolve_year(path, year, rows), schema=load_schema(resolve_schema(path, schema_path, rows)),
                           sheet=sheet, city=resolve_city(path, rows)) for path in map(Path, paths)]
     check_years(tables)
-    return tables
+    return with_twins_across(tables)
 
 
 def check_years(tables: Sequence[Table]) -> None:

@@ -5,6 +5,7 @@ Every physical line of the raw file ends up in the cleaning log, kept or dropped
 
 from __future__ import annotations
 
+import dataclasses
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,15 +30,28 @@ def check_text(path: Path, line: int | None, what: str, text: str) -> str:
     return text
 
 
-def nfkc_twins(values: list[str]) -> list[tuple[str, str]]:
-    """Pairs of distinct values that are the same text after NFKC (人的支援 written with the Kangxi radical ⼈)."""
+def label_key(value: str) -> str:
+    """A name or label compared by what a reader sees: width folded (NFKC), spaces and line breaks removed
+    (Excel's Alt+Enter inside a cell; 場の 提供)."""
+    return "".join(unicodedata.normalize("NFKC", value).split())
+
+
+def label_twins(values: list[str]) -> list[tuple[str, str]]:
+    """Pairs of distinct values that are the same label by :func:`label_key` (人的支援 written with the Kangxi
+    radical ⼈; 財政的支援 with a line break inside the cell)."""
     first: dict[str, str] = {}
     twins = []
     for value in dict.fromkeys(values):
-        known = first.setdefault(unicodedata.normalize("NFKC", value), value)
+        known = first.setdefault(label_key(value), value)
         if known != value:
             twins.append((known, value))
     return twins
+
+
+def twin_warning(path: Path, known: str, other: str) -> str:
+    shown = [value.replace("\n", "⏎") for value in (known, other)]
+    return (f"{path}: 「{shown[0]}」と「{shown[1]}」は文字の形 (NFKC) と空白・改行を揃えると同じです。別のグループとして"
+            f"数えます (同じなら表の「{shown[1]}」を「{shown[0]}」に直してください)。")
 
 
 PROGRAM_KEYS = ["source_file", "source_line", "year", "city", "support_type", "program_no", "program"]
@@ -324,11 +338,23 @@ def clean_table(path: str | Path, year: int | None = None, schema: Schema | None
         raise _missing_columns(path, schema, cleaner.first_table_row, encoding)
     items, programs, log = tidy_frames(path, year, city, cleaner)
     for column in ["support_type", *schema.attributes]:
-        for known, other in nfkc_twins(programs[column].dropna().tolist()):
-            cleaner.warnings.append(f"{path}: 「{known}」と「{other}」は文字の形 (NFKC) を揃えると同じです。別のグループとして"
-                                    f"数えます (同じなら表の「{other}」を「{known}」に直してください)。")
+        for known, other in label_twins(programs[column].dropna().tolist()):
+            cleaner.warnings.append(twin_warning(path, known, other))
     return Table(path, encoding, year, city, schema, items, programs, log, tuple(cleaner.warnings),
                  tuple(cleaner.synonyms))
+
+
+def with_twins_across(tables: list[Table]) -> list[Table]:
+    """The tables, each warned of a support type another table spells otherwise (財政的⏎支援 one year,
+    財政的支援 the next): they are counted as different groups, so the reader is told where."""
+    own = [list(dict.fromkeys(t.programs["support_type"].dropna())) for t in tables]
+    twins = [(known, other) for known, other in label_twins([v for values in own for v in values])
+             if not any(known in values and other in values for values in own)]  # a table's own: warned already
+    out = []
+    for table, values in zip(tables, own, strict=True):
+        added = tuple(twin_warning(table.path, known, other) for known, other in twins if other in values)
+        out.append(dataclasses.replace(table, warnings=table.warnings + added) if added else table)
+    return out
 
 
 def _missing_columns(path: Path, schema: Schema, first_row: Record | None, encoding: str) -> InputError:

@@ -177,6 +177,7 @@ MAX_BYTES = 512 * 1024 * 1024  # a raw table larger than this is not a table a p
 MAX_COLUMNS = 1_000  # a row with a value further right than this is not a review table
 MAX_MERGED_CELLS = 200_000  # openpyxl makes an object for every cell of a merged range; a table merges far fewer
 _MERGE_REF = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="([A-Z]{1,3})(\d{1,7}):([A-Z]{1,3})(\d{1,7})"')
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the first bytes of a Compound File (MS-CFB)
 _RESAVE = "Excel で開いて「Excel ブック (*.xlsx)」として保存し直してください。"
 
 
@@ -184,6 +185,14 @@ def _workbook(path: Path, data_only: bool):
     """An openpyxl workbook, or an InputError for a damaged file (bad zip, XML, missing part)."""
     from openpyxl import load_workbook
 
+    with path.open("rb") as handle:
+        start = handle.read(len(OLE_MAGIC))
+    if not start:
+        raise _empty(path)
+    if start == OLE_MAGIC:  # an encrypted .xlsx is an OLE container, not a zip (so is an .xls renamed)
+        raise InputError(path, "パスワードで保護されたブックか、古い Excel 97-2003 形式 (.xls) のファイルです。",
+                         hint="Excel で開いてパスワードを外し (ファイル → 情報 → ブックの保護)、"
+                         "「Excel ブック (*.xlsx)」として保存し直してください。")
     try:
         return load_workbook(path, data_only=data_only)
     except (zipfile.BadZipFile, zlib.error, EOFError, OSError, KeyError, ValueError, TypeError, IndexError,

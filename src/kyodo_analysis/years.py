@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 from itertools import pairwise
 
 import pandas as pd
 
+from .cleaning import label_key
 from .dtypes import TEXT
 from .labels import year_label
 from .schema import Comparison
@@ -20,11 +19,6 @@ CHANGE_COLUMNS = ["city", "program_no", "program", "support_type", "status", "fi
 TREND_COLUMNS = ["aspect", "term", "n", "n_items", "n_programs", "prev_year", "n_prev", "log_odds_vs_prev",
                  "z_vs_prev"]
 RENAME_SIMILARITY = 0.5
-
-
-def normalize_name(name: str) -> str:
-    """A program name compared across years: width folded (NFKC) and spaces removed."""
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", name))
 
 
 def known_years(items_or_programs: pd.DataFrame) -> list[int]:
@@ -50,7 +44,7 @@ class _Chain:
 
     def extend(self, program, year: int, text: str) -> None:
         """The program continues in ``year`` as ``program`` (maybe renamed or renumbered)."""
-        if normalize_name(program.program) != normalize_name(self.name):
+        if label_key(program.program) != label_key(self.name):
             self.previous_name = self.name
         if program.program_no != self.no:
             self.previous_no = self.no
@@ -126,8 +120,8 @@ def city_changes(programs: pd.DataFrame, items: pd.DataFrame, similarity: float 
 
 def _match_programs(active: list[_Chain], current: list, text_of: dict[int, str], similarity: float) -> list[tuple]:
     """(chain, program) pairs: first by normalised name, then the most similar texts above ``similarity``."""
-    by_name = {normalize_name(p.program): p for p in current}
-    pairs = [(chain, by_name[normalize_name(chain.name)]) for chain in active if normalize_name(chain.name) in by_name]
+    by_name = {label_key(p.program): p for p in current}
+    pairs = [(chain, by_name[label_key(chain.name)]) for chain in active if label_key(chain.name) in by_name]
     left = [chain for chain in active if all(chain is not c for c, _ in pairs)]
     taken = {id(p) for _, p in pairs}
     candidates = sorted(((SequenceMatcher(None, chain.text, text_of[id(p)], autojunk=False).ratio(), k, j)
