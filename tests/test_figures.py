@@ -66,7 +66,7 @@ def test_figures_are_byte_identical_on_rerun(analysis):
     def drawn() -> list[bytes]:
         return [png_bytes(plot_network(analysis["cooccurrence_nodes"], analysis["cooccurrence_edges"], items, metadata)),
                 png_bytes(plot_correspondence(analysis["correspondence_terms"], analysis["correspondence_groups"],
-                                              analysis["correspondence_inertia"], items, metadata))]
+                                              analysis["correspondence_inertia"], items, metadata, 99))]
     assert drawn() == drawn()
 
 
@@ -99,7 +99,7 @@ def test_no_label_of_the_correspondence_map_covers_another_or_leaves_the_axes(an
 
     terms = analysis["correspondence_terms"]
     fig = plot_correspondence(terms, analysis["correspondence_groups"], analysis["correspondence_inertia"],
-                              analysis["items"], analysis.metadata)
+                              analysis["items"], analysis.metadata, 99)
     ax = fig.axes[0]
     labels = list(ax.texts)
     boxes = drawn_boxes(fig, labels)
@@ -132,7 +132,7 @@ def test_a_correspondence_map_of_two_groups_is_one_axis_with_a_row_per_point(ana
     items = analysis["items"].assign(support_type=analysis["items"]["support_type"].replace({"場の提供": "人的支援"}))
     terms, groups, inertia = correspondence(analysis["terms"], items)
     assert [c for c in terms.columns if c.startswith("dim")] == ["dim1"]
-    fig = plot_correspondence(terms, groups, inertia, items, analysis.metadata)
+    fig = plot_correspondence(terms, groups, inertia, items, analysis.metadata, 99)
     ax = fig.axes[0]
     assert ax.get_title() == "対応分析: 語と区分 (1 軸)" and ax.get_ylabel() == ""
     rows = [t.get_text() for t in ax.get_yticklabels()]
@@ -260,7 +260,7 @@ def test_a_figure_per_group_beyond_the_marks_it_can_tell_apart_is_a_note(analysi
         "heatmap": plots.plot_code_heatmap(analysis["codes"], many, metadata),
         "network": plots.plot_network(analysis["cooccurrence_nodes"], analysis["cooccurrence_edges"], many, metadata),
         "correspondence": plots.plot_correspondence(analysis["correspondence_terms"], analysis["correspondence_groups"],
-                                                    analysis["correspondence_inertia"], many, metadata),
+                                                    analysis["correspondence_inertia"], many, metadata, 99),
         "items_by_year": plots.plot_items_by_year(many_programs.assign(**year), metadata),
         "codes_by_year": plots.plot_codes_by_year(analysis["codes"].assign(**year), many, metadata),
     }

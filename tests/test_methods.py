@@ -31,7 +31,7 @@ def expected_numbers(a) -> set[str]:
     return no_test | {str(len(a["programs"])), str(len(a["items"])), str(len(a["tokens"])), str(terms["term"].nunique()),
             str(len(terms)), str(a["codes"]["code"].nunique()), str(len(a.metadata["synonyms"])),
             str(a["items"]["support_type"].nunique()), str(len(term_edges)), f"{term_edges['jaccard'].min():.3f}",
-            str(len(a["correspondence_terms"])), *shares, *contributions, f"{inertia['share'][:2].sum():.0%}", str(clusters["min_items"].iloc[0]),
+            str(len(a["correspondence_terms"])), str(int((terms["term"].value_counts() >= 2).sum())), *shares, *contributions, f"{inertia['share'][:2].sum():.0%}", str(clusters["min_items"].iloc[0]),
             str(clusters["term"].nunique()), str(clusters["n_clusters"].iloc[0]),
             str(tested.loc[tested["p_holm"] < 0.05, "code"].nunique()), *in_tests,
             info["tokenizer_version"], info["dictionary_version"], info["unidic_version"],

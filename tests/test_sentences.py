@@ -372,7 +372,23 @@ def test_the_methods_say_every_word_was_taken_when_fewer_than_the_top_were_there
     assert n == int((terms >= 2).sum()) < 40
     text = methods_paragraph(part)
     assert f"対応分析は 2回以上出現する語すべて ({n} 語) と区分の" in text and "上位 40 語" not in text
-    assert "χ² の大きい上位 40 語 (同数を含め 47 語)" in methods_paragraph(cases["bundled"])
+    assert "χ² の大きい上位 40 語 (同数を含め 47 語; 2回以上出現する " in methods_paragraph(cases["bundled"])
+
+
+def test_the_correspondence_map_says_how_its_words_were_chosen_as_the_methods_do(cases):
+    """The map's footnote and the methods paragraph give one account: 「すべて」 where every word used twice
+    was taken (2025 of the two-year case), the top 40 by χ² out of how many where there were more (bundled)."""
+    from kyodo_analysis.correspondence import chosen_terms
+    from kyodo_analysis.methods import methods_paragraph
+    from kyodo_analysis.plots import figure_specs
+    from kyodo_analysis.slices import for_year
+
+    for part, every in ((for_year(cases["years"], 2025), True), (cases["bundled"], False)):
+        _, plot, args = next(spec for spec in figure_specs(part) if spec[0].startswith("correspondence"))
+        footnote = " ".join(t.get_text() for t in plot(*args).texts).replace("\n", "")
+        phrase = chosen_terms(len(part["correspondence_terms"]), args[-1])
+        assert phrase in footnote and phrase in methods_paragraph(part)
+        assert ("すべて" in phrase) == every and ("上位" in footnote) != every
 
 
 def test_the_codes_by_year_footnote_explains_only_what_is_drawn(cases):

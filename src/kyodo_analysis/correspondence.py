@@ -14,6 +14,20 @@ from .stats import sort_for_reading, term_items, top_with_ties
 CA_TOP, CA_MIN_COUNT = 40, 2  # terms kept (largest χ² first) and the occurrences a term needs
 
 
+def candidate_count(term_frame: pd.DataFrame, items: pd.DataFrame, min_count: int = CA_MIN_COUNT) -> int:
+    """How many terms of these items could enter the map: those used at least ``min_count`` times."""
+    used = term_frame.loc[term_frame["item_id"].isin(items["item_id"]), "term"].value_counts()
+    return int((used >= min_count).sum())
+
+
+def chosen_terms(kept: int, candidates: int) -> str:
+    """How the map's terms were chosen, in words (the methods paragraph and the map's footnote): every term
+    that qualified, or the ``CA_TOP`` largest χ² with the terms tied at the cut."""
+    if candidates <= CA_TOP:
+        return f"{CA_MIN_COUNT}回以上出現する語すべて ({kept} 語)"
+    return f"χ² の大きい上位 {CA_TOP} 語 (同数を含め {kept} 語; {CA_MIN_COUNT}回以上出現する {candidates} 語から)"
+
+
 def correspondence(term_frame: pd.DataFrame, items: pd.DataFrame, by: str | list[str] = "support_type",
                    top_n: int = CA_TOP, min_count: int = CA_MIN_COUNT, aspects: tuple[str, ...] = ()
                    ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:

@@ -11,7 +11,7 @@ import pandas as pd
 from .analysis import Analysis
 from .clusters import MIN_ITEMS, MIN_TERMS
 from .code_tests import NO_TEST
-from .correspondence import CA_MIN_COUNT, CA_TOP
+from .correspondence import candidate_count, chosen_terms
 from .labels import year_label
 from .network import NETWORK_TOP
 from .schema import Comparison
@@ -67,7 +67,7 @@ def methods_facts(analysis: Analysis) -> dict:
         "absent_rule_words": (metadata.get("coding_rules") or {}).get("absent_words") or 0,
         "edges": len(term_edges), "edge_cut": float(term_edges["jaccard"].min()) if len(term_edges) else None,
         "ca_terms": len(analysis["correspondence_terms"]),
-        "ca_candidates": int((terms.loc[terms["item_id"].isin(items["item_id"]), "term"].value_counts() >= CA_MIN_COUNT).sum()),
+        "ca_candidates": candidate_count(terms, items),
         "ca_axes": ca_contributions(analysis["correspondence_groups"], analysis["correspondence_inertia"]),
         "cluster_terms": int(clusters["term"].nunique()),
         "cluster_min": int(clusters["min_items"].iloc[0]) if len(clusters) else None,
@@ -114,9 +114,7 @@ def methods_paragraph(analysis: Analysis) -> str:
     if f["ca_axes"]:
         axes = "、".join(f"第{k}軸 {share:.1%} (寄与の最も大きい{f['by_label']}: {group} {contribution:.1%})"
                          for k, (_, share, group, contribution) in enumerate(f["ca_axes"][:2], start=1))
-        chosen = (f"{CA_MIN_COUNT}回以上出現する語すべて ({f['ca_terms']} 語)" if f["ca_candidates"] <= CA_TOP
-                  else f"χ² の大きい上位 {CA_TOP} 語 (同数を含め {f['ca_terms']} 語)")
-        parts.append(f"対応分析は {chosen} と{f['by_label']}の"
+        parts.append(f"対応分析は {chosen_terms(f['ca_terms'], f['ca_candidates'])} と{f['by_label']}の"
                      f"クロス表に対して行い、慣性の説明率は {axes} であった。")
         if len(f["ca_axes"]) <= 2:  # the axes shown are all there are
             parts.append(f"軸は {len(f['ca_axes'])} 本だけなので、説明率の合計が 100% になるのはこの表の形によるもので、"

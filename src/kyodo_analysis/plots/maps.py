@@ -12,6 +12,7 @@ from matplotlib.transforms import Bbox
 from scipy.cluster.hierarchy import dendrogram
 
 from ..clusters import MIN_TERMS, linkage_of
+from ..correspondence import chosen_terms
 from ..schema import Comparison
 from ..stats import group_order
 from .notes import add_footnote, crowded, group_names, plot_note
@@ -246,9 +247,10 @@ def _group_points(ax, group_coords: pd.DataFrame, order: list[str], names: dict[
 
 @styled
 def plot_correspondence(term_coords: pd.DataFrame, group_coords: pd.DataFrame, inertia: pd.DataFrame,
-                        items: pd.DataFrame, metadata: dict) -> Figure:
+                        items: pd.DataFrame, metadata: dict, candidates: int) -> Figure:
     """Correspondence-analysis map of terms and groups: the first two axes as a symmetric map, or, where
-    there is one axis (two groups), the terms in rows along it (:func:`_one_axis`).
+    there is one axis (two groups), the terms in rows along it (:func:`_one_axis`). ``candidates``: the
+    terms that qualified (:func:`correspondence.candidate_count`), for the footnote's account of the choice.
 
     Terms used by one group only have the same profile, so they share one point (drawn once, with all
     their names); that point lies beyond the group's own point, in its direction.
@@ -269,7 +271,7 @@ def plot_correspondence(term_coords: pd.DataFrame, group_coords: pd.DataFrame, i
     names, named = group_names(order, 10, what, metadata)
     share = dict(zip(inertia["axis"], inertia["share"], strict=True))
     n_groups = len(group_coords)
-    note = (f"{named}χ² の大きい上位 {len(term_coords)} 語 (2回以上出現; 同値は切らずに含む)。"
+    note = (f"{named}語は{chosen_terms(len(term_coords), candidates)}。"
             f"一つの{what}にしか出ない語は同じ点にまとめて表示しており、その点は{what}の点そのものではなく、同じ方向のさらに外側にあります。"
             f"{what}が {n_groups} つなので、{n_groups - 1} 軸で慣性の 100% を説明します。"
             f"語と{what}の距離は直接には比べられず、同じ方向にあることが結びつきを表します。")
