@@ -231,6 +231,13 @@ def test_year_panels_keep_their_width_and_their_labels_apart(analysis):
     for ax in fig.axes:
         left, right = ax.get_xlim()
         assert right - left < 2.5  # two years, not laid out for three
+    # 情報的支援 had no program in 2018: 「—」 there, explained, and no bar counted 0; the others no 「—」
+    marks = {ax.get_title(): [t.get_text() for t in ax.texts if t.get_text() == "—"] for ax in fig.axes}
+    assert marks == {**{ax.get_title(): [] for ax in fig.axes[:-1]}, fig.axes[-1].get_title(): ["—"]}
+    assert "0" not in [t.get_text() for t in fig.axes[-1].texts]  # the bars' count labels: none of 0
+    assert "— はその年度にその区分の事業がないことを表します" in "".join(t.get_text() for t in fig.texts).replace("\n", "")
+    alone = plot_items_by_year(both[both["support_type"] != "情報的支援"], analysis.metadata)
+    assert "—" not in [t.get_text() for ax in alone.axes for t in ax.texts] and "— は" not in "".join(t.get_text() for t in alone.texts)
 
 
 def test_no_figure_has_colliding_axis_labels(analysis):

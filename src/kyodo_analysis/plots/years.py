@@ -23,7 +23,8 @@ from .style import new_figure, polarity_color, styled, support_color
 @styled
 def plot_items_by_year(programs: pd.DataFrame, metadata: dict) -> Figure:
     """Items per group × aspect (from ``programs.csv``), one panel per group, one group of bars per year;
-    only the aspects these tables have, and no bar where a year's table lacks the column."""
+    only the aspects these tables have, and no bar where a year's table lacks the column. A group with no
+    program in a year gets 「—」 there, not bars of 0 (as in :func:`plot_codes_by_year`)."""
     comparison = Comparison.from_metadata(metadata)
     order, years = group_order(programs, comparison.by), known_years(programs)
     title = f"年度ごとの項目数 ({comparison.by_label} × 観点)"
@@ -35,18 +36,24 @@ def plot_items_by_year(programs: pd.DataFrame, metadata: dict) -> Figure:
     per_year = {year: aspect_counts(programs[programs["year"] == year], comparison) for year in years}
     top = max([int(v) for t in per_year.values() for a in aspects for v in t[f"n_{a}"].dropna()], default=1)
     names, named = group_names(order, 45 / max(len(order), 1), comparison.by_label, metadata)
+    absent = False
     for ax, support in zip(axes, order, strict=True):
         x = np.arange(len(years))
         aspect_bars(ax, comparison, x, lambda aspect, g=support: [
-            per_year[year][f"n_{aspect}"].get(g, 0) for year in years], 8, aspects)
+            per_year[year][f"n_{aspect}"].get(g, np.nan) for year in years], 8, aspects)
+        for k, year in enumerate(years):
+            if support not in per_year[year].index:
+                absent = True
+                ax.text(k, 0, "—", ha="center", va="bottom", fontsize=12, color="#555555")
         ax.set_xticks(x, [f"{y}年度" for y in years])
+        ax.set_xlim(-0.5, len(years) - 0.5)  # a year without bars keeps its place
         ax.set_ylim(0, top * (1.3 + 0.12 * len(aspects)) + 0.5)
         ax.set_title(names[support], color=support_color(support, order), fontsize=9.5)
     axes[0].set_ylabel("項目数")
     axes[0].legend(frameon=False, fontsize=8, loc="upper left")  # in the headroom left above the bars
     fig.suptitle(title, fontsize=10)
-    add_footnote(fig, metadata, f"{named}その年度の表にない{comparison.by_label}は 0 件です。"
-                 "件数は記述の多さであり、成果の大きさではありません。")
+    add_footnote(fig, metadata, f"{named}" + (f"— はその年度にその{comparison.by_label}の事業がないことを表します。"
+                                             if absent else "") + "件数は記述の多さであり、成果の大きさではありません。")
     return fig
 
 
