@@ -156,6 +156,20 @@ def test_a_list_of_labels_is_counted_right_when_a_label_holds_a_middle_dot(cases
     assert H.document_title(cases["bundled"]).endswith("区分ごとに効果として挙げたことと限界として挙げたこと")
 
 
+def test_the_codes_by_year_heading_names_the_aspects_its_table_leaves_out(cases):
+    """Page 4.0's table of codes by year, like its figure, shows the two sides only: the heading says so and
+    names the aspect left out (今後, in codes.csv); 架空市C's two aspects are both shown, and nothing is said."""
+    from kyodo_analysis.report import codes_by_year
+    from kyodo_analysis.schema import Comparison
+
+    bundled = cases["bundled"]
+    comparison = Comparison.from_metadata(bundled.metadata)
+    shown = set(codes_by_year(bundled["codes"].assign(year=2024), bundled["items"].assign(year=2024), comparison)["観点"])
+    assert shown == {"効果", "限界"}
+    assert H.notebook_text("codes_by_year", bundled).endswith("観点は効果・限界だけを示します (今後は codes.csv にあります)。")
+    assert "だけを示します" not in H.notebook_text("codes_by_year", cases["c"])
+
+
 def test_a_heading_compares_by_group_only_where_there_are_groups_to_compare(cases):
     """「区分ごとに」 in a title or heading claims groups set side by side: said of two or more groups, never of
     one (a table with no group column, or one support type alone)."""
@@ -290,6 +304,7 @@ def test_markdown_shows_a_sentence_as_written():
 
 def test_the_year_table_counts_programs_per_aspect_as_the_year_figure_does(cases):
     from kyodo_analysis.report import codes_by_year
+    from kyodo_analysis.schema import Comparison
 
     analysis = cases["years"]
     table = codes_by_year(analysis["codes"], analysis["items"], Comparison.from_metadata(analysis.metadata))

@@ -11,7 +11,7 @@ from __future__ import annotations
 import pandas as pd
 
 from .analysis import Analysis
-from .labels import listed, per_group
+from .labels import listed, per_group, sides_only
 from .schema import Comparison
 from .sentences import groups_sentence, md
 from .stats import SIDES_MIN_PROGRAMS, Z_SHOWN, group_order
@@ -48,7 +48,7 @@ NOTEBOOK_TEXT = {
     "summary_unpaired": "## まとめ: 市の表が{per}挙げたこと ({aspects})\n\n市の表の項目そのものを、"
                         "コードごとに観点を並べて示します。文は表の数字から自動で作ったもので、数字が示すこと以上は述べていません。",
     "codes_by_year": "## 年度ごとのコード × {by}\n\n観点ごとに「コードの項目がある事業数 / その観点の項目がある事業数」を示します"
-                     " (下の図と同じ数え方)。分母が小さいので、1事業の違いで割合が大きく動きます。",
+                     " (下の図と同じ数え方)。分母が小さいので、1事業の違いで割合が大きく動きます。{sides_only}",
     "term_changes": "## 増えた語・減った語\n\n前の年度と比べた重み付き対数オッズ比の z 値です (全{within}・全観点をまとめて)。"
                     "事業が追加・廃止されると、その事業の語がそのまま増減に表れます。",
     "year_changes": "## 年度の変化\n\n事業の追加・廃止・名称変更・番号変更 (事業は名称で対応づけ、番号は両方の年度の"
@@ -91,7 +91,7 @@ def notebook_text(key: str, analysis: Analysis) -> str:
         pos_long=comparison.side_label("positive", long=True), neg_long=comparison.side_label("negative", long=True),
         test_text=test_text, correspondence_text=_correspondence_text(by, n_groups),
         min_programs=str(SIDES_MIN_PROGRAMS), z=str(Z_SHOWN),
-        within=trend_group_label(comparison))
+        within=trend_group_label(comparison), sides_only=sides_only(comparison))
     return NOTEBOOK_TEXT[key].format(**{name: md(value) for name, value in values.items()})  # Markdown
 
 

@@ -7,6 +7,10 @@ Figures, the workbook, the command line and the notebooks all take their words f
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .schema import Comparison
 
 ALL_JA = "全体"  # shown in the column marking the rows that pool every group (``all_groups``)
 NO_SUPPORT_TYPE = "区分なし"  # the group of a program whose table has no support type for it (never a blank)
@@ -47,6 +51,16 @@ def listed(labels: Iterable[object]) -> str:
     so that a reader counts two aspects where the table has two."""
     labels = [str(label) for label in labels]
     return ("、" if any("・" in label for label in labels) else "・").join(labels)
+
+
+def sides_only(comparison: Comparison) -> str:
+    """「観点は効果・限界だけを示します (今後は codes.csv にあります)。」 for a view of the codes by year that shows
+    the two sides only, naming what it leaves out; nothing when the sides are every aspect."""
+    others = [comparison.label(a) for a in comparison.aspect_keys if a not in comparison.sides]
+    if not others:
+        return ""
+    shown = listed(comparison.label(a) for a in comparison.sides)
+    return f"観点は{shown}だけを示します ({listed(others)}は codes.csv にあります)。"
 
 
 def per_group(by_label: str, groups: int, particle: str = "に") -> str:

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from ..labels import STATUS_JA, listed
+from ..labels import STATUS_JA, sides_only
 from ..network import network_changes, packed_layout
 from ..schema import Comparison
 from ..stats import Z_SHOWN, aspect_counts, group_order, largest
@@ -128,11 +128,8 @@ def plot_codes_by_year(codes: pd.DataFrame, items: pd.DataFrame, metadata: dict)
     names, named = group_names(order, 30 / max(len(columns), 1), comparison.by_label, metadata)
     ax.set_xticks(range(len(columns)), [f"{names[s]}\n{y}" for s, y in columns], fontsize=8)
     fig.suptitle(title, fontsize=9.5)
-    others = [comparison.label(a) for a in comparison.aspect_keys if a not in aspects]
     add_footnote(fig, metadata, f"{named}色はその割合 (記述であり検定ではありません)。"
-                 + (f"— はその年度にその{what}の事業がないことを表します。" if absent else "")
-                 + (f"観点は{listed([comparison.label(a) for a in aspects])}だけを示します"
-                    f" ({listed(others)}は codes.csv にあります)。" if others else "")
+                 + (f"— はその年度にその{what}の事業がないことを表します。" if absent else "") + sides_only(comparison)
                  + "事業の追加・廃止で分母が変わるため、割合の変化は事業の入れ替わりも含みます。")
     return fig
 
