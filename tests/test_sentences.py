@@ -156,6 +156,16 @@ def test_a_list_of_labels_is_counted_right_when_a_label_holds_a_middle_dot(cases
     assert H.document_title(cases["bundled"]).endswith("区分ごとに効果として挙げたことと限界として挙げたこと")
 
 
+def test_the_cleaning_page_names_the_columns_the_schema_left_out(cases):
+    """架空市C's schema ignores its 備考 column: page 1.0's account of the cleaning says which column of which
+    file was left out, and metadata.json records it; the bundled table leaves none out, and nothing is said."""
+    c = cases["c"]
+    assert [f["ignored_columns"] for f in c.metadata["raw_files"]] == [["備考"]]
+    assert S.cleaning_sentence(c).endswith("スキーマの ignore に書かれた列「備考」 (kasou_c_tanto_2024.tsv) の値は分析に"
+                                           "入れていません (cleaning_log.csv の元の行に残っています)。")
+    assert "ignore" not in S.cleaning_sentence(cases["bundled"])
+
+
 def test_the_codes_by_year_heading_names_the_aspects_its_table_leaves_out(cases):
     """Page 4.0's table of codes by year, like its figure, shows the two sides only: the heading says so and
     names the aspect left out (今後, in codes.csv); 架空市C's two aspects are both shown, and nothing is said."""

@@ -296,7 +296,7 @@ def analysis_metadata(cleaned: Sequence[Table], lists, rules: dict, tables: dict
         "package": {"name": "kyodo-analysis", "version": __version__},
         "raw_files": [{"file": t.path.name, "sha256": sha256(t.path), "encoding": t.encoding, "year": t.year,
                        "city": t.city, "title": title_of(rows(t.path)), "source": source_of(rows(t.path)),
-                       "schema": t.schema.source} for t in cleaned],
+                       "schema": t.schema.source, "ignored_columns": list(t.ignored_columns)} for t in cleaned],
         "comparison": comparison.as_dict(),
         "dictionary": dictionary_info(),
         "word_lists": lists.sources,

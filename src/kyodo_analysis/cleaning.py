@@ -103,6 +103,7 @@ class Table:
     log: pd.DataFrame
     warnings: tuple[str, ...]
     synonyms: tuple[str, ...]
+    ignored_columns: tuple[str, ...] = ()  # header texts of the columns the schema's ignore left out
 
 
 def item_prefix(path: Path) -> str:
@@ -168,6 +169,7 @@ class _Cleaner:
         self.log: list[dict] = []
         self.warnings: list[str] = []
         self.synonyms: list[str] = []
+        self.ignored: dict[str, None] = {}  # header texts of the columns the schema's ignore leaves out, in order
         self.programs: list[_Program] = []
         self.seen_no: dict[int, int] = {}
         self.support_type = ""
@@ -226,6 +228,8 @@ class _Cleaner:
         self.headers = {i: record.cell(i).strip() for i in range(self.width)}
         self.unused = {i: text for i, text in self.headers.items()
                        if i not in header.values() and not self.schema.ignores(record.cell(i))}
+        self.ignored.update(dict.fromkeys(text for i, text in self.headers.items()
+                                          if text and i not in header.values() and self.schema.ignores(text)))
         self.after_header = True
         self.note(record, "dropped", "header", "見出し行")
 
@@ -341,7 +345,7 @@ def clean_table(path: str | Path, year: int | None = None, schema: Schema | None
         for known, other in label_twins(programs[column].dropna().tolist()):
             cleaner.warnings.append(twin_warning(path, known, other))
     return Table(path, encoding, year, city, schema, items, programs, log, tuple(cleaner.warnings),
-                 tuple(cleaner.synonyms))
+                 tuple(cleaner.synonyms), tuple(cleaner.ignored))
 
 
 def with_twins_across(tables: list[Table]) -> list[Table]:

@@ -68,7 +68,19 @@ def cleaning_sentence(analysis: Analysis) -> str:
     reasons = "、".join(f"{CATEGORY_JA.get(c, c)} {n}" for c, n in dropped.items())
     items, programs = analysis["items"], analysis["programs"]
     return (f"生データ {len(lines)} 行のうち {int((lines['action'] == 'kept').sum())} 行から {len(programs)} 事業・"
-            f"{len(items)} 項目を取り出し、{int(dropped.sum())} 行を捨てました" + (f" ({reasons})。" if reasons else "。"))
+            f"{len(items)} 項目を取り出し、{int(dropped.sum())} 行を捨てました" + (f" ({reasons})。" if reasons else "。")
+            + ignored_sentence(analysis.metadata))
+
+
+def ignored_sentence(metadata: dict) -> str:
+    """The columns the schema's ``ignore`` left out of the analysis, by file: their values are in no table but
+    the raw lines (``cleaning_log.csv``)."""
+    files = [(f["file"], f.get("ignored_columns") or []) for f in metadata.get("raw_files", [])]
+    parts = [f"{listed(columns)} ({file})" for file, columns in files if columns]
+    if not parts:
+        return ""
+    return (f"スキーマの ignore に書かれた列{'、'.join(parts)} の値は分析に入れていません"
+            " (cleaning_log.csv の元の行に残っています)。")
 
 
 def empty_cells_sentence(analysis: Analysis) -> str:
