@@ -71,8 +71,11 @@ def test_without_a_test_the_paragraph_says_why(bundled_analysis):
     tables = dict(bundled_analysis.tables)
     tables["codes.csv"] = tables["codes.csv"].assign(test=NO_TEST, p_value=np.nan, p_holm=np.nan, min_p_holm=np.nan)
     text = methods_paragraph(Analysis(tables, bundled_analysis.metadata))
-    assert "コードと区分の検定は、区分が1つしかないか全事業が同じ値のため、行っていない。" in text
+    assert "検定できるコード × 観点がないため、コードと区分の検定は行っていない。" in text
     assert "Holm" not in text
+    tables["items.csv"] = tables["items.csv"].assign(support_type="場の提供")  # one group: nothing to compare
+    text = methods_paragraph(Analysis(tables, bundled_analysis.metadata))
+    assert "区分が1つしかないため、コードと区分の検定は行っていない。" in text and "検定できるコード" not in text
 
 
 def test_a_family_that_cannot_reach_significance_is_described_not_tested(bundled_analysis):

@@ -62,6 +62,11 @@ def test_the_network_figure_can_shade_centrality(bundled_analysis):
     a = bundled_analysis
     fig = plot_network(a["cooccurrence_nodes"], a["cooccurrence_edges"], a["items"], a.metadata, shade="centrality")
     assert any("媒介中心性" in t.get_text() for t in fig.texts)
+    # 場の提供 is linked to 4 terms: a tie of more than 10 at the 5th place draws no line, and the footnote says so
+    links = a["cooccurrence_edges"][a["cooccurrence_edges"]["kind"] == "support_type"]["source"].value_counts()
+    assert links["場の提供"] == 4
+    assert any("上位5語 (5位の同数は10語まで含め、それを超える同数は線を引かない)" in t.get_text().replace("\n", "")
+               for t in fig.texts)
     assert a["cooccurrence_edges"]["mst"].sum() > 0
 
 

@@ -101,6 +101,17 @@ def test_the_command_lists_related_words_of_the_bundled_table_and_their_shared_i
 def test_notebooks_get_the_table_with_japanese_headers(bundled_analysis):
     from kyodo_analysis.related import related_table
 
-    table = related_table(bundled_analysis, "補助金", top=1)
+    table, left_out = related_table(bundled_analysis, "補助金", top=1)
     assert table.iloc[0][["年度", "語", "共起する項目数", "対象の項目数"]].tolist() == ["年度不明", "活動", 3, 5]
-    assert related_table(bundled_analysis, "財源・費用", code=True, top=1).iloc[0]["語"] == "検討"
+    assert left_out == ""
+    assert related_table(bundled_analysis, "財源・費用", code=True, top=1)[0].iloc[0]["語"] == "検討"
+
+
+def test_notebooks_say_how_many_tied_words_the_table_left_out(bundled_analysis):
+    """利用: 8 words above a tie of 30 at the 15th place (more than twice 15 with them), so the 30 are left out
+    and the page says so."""
+    from kyodo_analysis.related import related_table
+
+    table, left_out = related_table(bundled_analysis, "利用")
+    assert len(table) == 8
+    assert "同じ値に並ぶ 30 語" in left_out and "top=" in left_out

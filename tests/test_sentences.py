@@ -137,6 +137,8 @@ def test_one_group_says_there_is_nothing_to_compare(cases):
     assert S.groups_sentence(analysis) == ("この表の区分は 1 つだけ (「区分なし」) なので、区分どうしの比較はなく、"
                                            "以下は表全体の記述です。")
     assert S.distinctive_sentence(analysis) == "区分が 1 つなので、区分ごとの特徴語はありません。"
+    assert H.notebook_text("distinctive", analysis) == "## 区分ごとの特徴語"  # no 「各区分を他の区分と比べた」 before it
+    assert "各区分を他の区分と比べた" in H.notebook_text("distinctive", cases["bundled"])
     assert analysis["distinctive_terms"].empty  # no row of z = 0 against nothing: the table agrees with the sentence
     assert len(analysis["distinctive_aspects"]) > 0  # two aspects: each set against the other
     assert S.code_test_sentence(analysis) == "区分が 1 つなので、区分の違いの検定はしません。表は記述です。"
@@ -221,6 +223,7 @@ def test_where_no_test_is_run_the_reason_is_said_once_from_the_group_sizes(cases
                                               " (補正後に取りうる最小の p は 0.118)、表は記述にとどめます。")
     table = codes_crosstab(codes, analysis["items"], comparison=Comparison.from_metadata(analysis.metadata))
     assert "p値" not in table.columns and "Holm" not in H.notebook_text("codes", untested)
+    assert set(table["観点"]) == {"全体"} and "観点はすべて合わせて数えます" in H.notebook_text("codes", untested)
     cell = table.loc[table["コード"] == table["コード"].iloc[0], "財政的支援"].iloc[0]
     assert re.fullmatch(r"\d / 3 事業 \(95% CI \d\.\d\d–\d\.\d\d\)・\d+ / 14 項目", cell)
 
@@ -432,3 +435,18 @@ def test_the_codes_by_year_footnote_explains_only_what_is_drawn(cases):
     bundled = cases["bundled"]
     note, cells = drawn(bundled, bundled["codes"].assign(year=2024), bundled["items"].assign(year=2024))
     assert "—" not in cells and "—は" not in note
+
+
+def test_a_word_of_one_group_only_reaches_z_by_its_count_as_the_sentence_says():
+    """The distinctive sentence explains a short z by the word's count: with the prior α_w = its count, z of a
+    word used in one group only grows with that count (about as its square root)."""
+    from kyodo_analysis.stats import weighted_log_odds
+
+    def z_of(y: int) -> float:
+        counts = pd.DataFrame({"group": ["甲", "乙", "甲"], "term": ["他", "他", "語"], "n": [60, 60, y]})
+        found = weighted_log_odds(counts)
+        return float(found.loc[(found["group"] == "甲") & (found["term"] == "語"), "z"].iloc[0])
+
+    z = [z_of(y) for y in (1, 2, 4, 8, 16)]
+    assert z == sorted(z) and z[0] < 1.96 < z[-1]
+    assert z[4] / z[2] == pytest.approx(2, rel=0.15)  # four times the count, about twice the z

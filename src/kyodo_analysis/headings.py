@@ -35,12 +35,14 @@ NOTEBOOK_TEXT = {
                       "語の出現を数えた記述の目安です。下の表は z ≧ {z} の語です (すべての語は distinctive_aspects.csv に"
                       "あります)。",
     "by_terms": "## {per_of}頻出語",
+    "distinctive_single": "## {by}ごとの特徴語",  # one group: the sentence below says there is nothing to compare
     "distinctive": "## {by}ごとの特徴語\n\n各{by}を他の{by}と比べた重み付き対数オッズ比"
                    " (Monroe ほか 2008 の一対残り) の z 値です。"
                    "語の出現を数えた記述の目安です。",
     "codes": "## コード × {by}\n\n" + CODE_MEANING + "コーディングルールは KH Coder 形式です。"
              "表は「コードの項目がある事業数 / 事業数 (95% 信頼区間; Clopper–Pearson)・"
-             "コードの項目数 / 項目数」です。{test_text}",
+             "コードの項目数 / 項目数」で、観点はすべて合わせて数えます (観点の列の「全体」; 観点ごとの数は"
+             "ワークブックの「コード×{by}(観点別)」シート)。{test_text}",
     "correspondence": "## 対応分析\n\n{correspondence_text}",
     "summary": "## まとめ: 市の表が{per}{pos}として挙げたことと{neg}として挙げたこと\n\n"
                "市の表の項目そのものを、コードごとに{pos}と{neg}を並べて示します。"
@@ -77,11 +79,14 @@ def group_count(analysis: Analysis) -> int:
 
 def notebook_text(key: str, analysis: Analysis) -> str:
     """A notebook's heading and explanation, in the words of the analysis' schema and groups (the
-    ``_unpaired`` variant for a schema that marks no positive and negative aspects)."""
+    ``_unpaired`` variant for a schema that marks no positive and negative aspects, the ``_single`` one
+    where there is one group and so nothing to compare)."""
     comparison = Comparison.from_metadata(analysis.metadata)
+    by, n_groups = comparison.by_label, group_count(analysis)
     if not comparison.paired and f"{key}_unpaired" in NOTEBOOK_TEXT:
         key = f"{key}_unpaired"
-    by, n_groups = comparison.by_label, group_count(analysis)
+    if n_groups < 2 and f"{key}_single" in NOTEBOOK_TEXT:
+        key = f"{key}_single"
     test_text = (f"{by}の差の検定は、{by}のラベルを事業に並べ替える並べ替え検定で、"
                  "検定したコード×観点に Holm 補正をかけています。" if any_test_run(analysis["codes"]) else "")
     values = dict(

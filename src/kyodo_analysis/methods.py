@@ -139,7 +139,9 @@ def test_sentence(f: dict) -> str:
         return (f"コードと{f['by_label']}の関連の検定は行っていない。{f['family']} 個のコード × 観点を検定したとしても、"
                 f"Holm の補正後に事業を単位にした並べ替えで得られうる最小の p は {f['min_p_holm']:.3f} で 0.05 に届かないため、"
                 "事業数と正確な 95% 信頼区間 (Clopper–Pearson) で記述した。")
+    if not f["tests"] and f["groups"] < 2:
+        return f"{f['by_label']}が1つしかないため、コードと{f['by_label']}の検定は行っていない。"
     if not f["tests"]:
-        return f"コードと{f['by_label']}の検定は、{f['by_label']}が1つしかないか全事業が同じ値のため、行っていない。"
+        return f"検定できるコード × 観点がないため、コードと{f['by_label']}の検定は行っていない。"
     return (f"コードの有無と{f['by_label']}の関連は、{'、'.join(f['tests'])} で調べ、"
             f"{'、'.join(f['corrections'])} の補正をかけた。補正後 p < 0.05 のコードは {f['significant']} 個であった。")

@@ -18,10 +18,11 @@ from .dtypes import TEXT
 from .stats import UNIT_COLUMNS, sets_of, term_items, top_with_ties
 
 NETWORK_TOP = 60  # edges kept, KH Coder's default: every edge at or above the 60th strongest
+LINK_TOP = 5  # terms each group is linked to (a tie at the cut kept up to twice this, else cut above it)
 
 
 def cooccurrence(term_frame: pd.DataFrame, items: pd.DataFrame, unit: str = "item", top_n: int = NETWORK_TOP,
-                 min_units: int = 2, link_to: str | None = None, link_top: int = 5,
+                 min_units: int = 2, link_to: str | None = None, link_top: int = LINK_TOP,
                  seed: int = 2018) -> tuple[pd.DataFrame, pd.DataFrame]:
     """KH Coder's co-occurrence network: Jaccard between terms over units (items or programs).
 

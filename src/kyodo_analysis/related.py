@@ -120,7 +120,13 @@ def related_lines(top: pd.DataFrame, omitted: int) -> Iterable[str]:
                f"P(w|対象) {row.p_word_given_target:.3f} | P(w) {row.p_word:.3f} | 差 {row.difference:+.3f} | "
                f"リフト {row.lift:.2f} | Jaccard {row.jaccard:.3f} | Dice {row.dice:.3f} | {row.item_ids}")
     if omitted:
-        yield f"(最後の順位と同じ値の {omitted} 語は、同数の途中で切らないため省きました。--top を大きくすると表示します)"
+        yield left_out_sentence(omitted, "--top")
+
+
+def left_out_sentence(omitted: int, option: str) -> str:
+    """How many tied words the list left out (in all years), and how to see them (``option``)."""
+    return (f"(表示の上限の位置で同じ値に並ぶ {omitted} 語は、同数の途中で切らないためすべて省きました。"
+            f"{option} を大きくすると表示します)")
 
 
 RELATED_JA = {"year": "年度", "target": "対象", "word": "語", "n_target": "対象の項目数", "n_word": "語の項目数",
@@ -129,10 +135,12 @@ RELATED_JA = {"year": "年度", "target": "対象", "word": "語", "n_target": "
               "jaccard": "Jaccard", "dice": "Dice", "item_ids": "共起する項目ID"}
 
 
-def related_table(analysis, target: str, code: bool = False, top: int = 15) -> pd.DataFrame:
+def related_table(analysis, target: str, code: bool = False, top: int = 15) -> tuple[pd.DataFrame, str]:
     """Related words of ``target`` in an analysis (a word, or a code with ``code=True``), the first ``top``
-    of each year (ties kept), with Japanese headers — what notebooks show."""
+    of each year (ties kept), with Japanese headers; and the sentence saying how many tied words were left
+    out ("" if none) — what notebooks show."""
     found = related_words(target, analysis["items"], analysis["terms"], analysis["mentions"],
                           analysis["item_codes"], code=code)
-    shown, _ = top_related(found, top)
-    return shown.assign(year=shown["year"].map(year_label)).rename(columns=RELATED_JA)
+    shown, omitted = top_related(found, top)
+    note = left_out_sentence(omitted, "related_table の top=") if omitted else ""
+    return shown.assign(year=shown["year"].map(year_label)).rename(columns=RELATED_JA), note

@@ -228,8 +228,8 @@ def distinctive_sentence(analysis: Analysis, threshold: float = Z_SHOWN) -> str:
     if not only:
         return sentence + f"2 事業以上で使われ、一つの{what}にだけ出てくる語もありません。"
     return (sentence + f"ただし次の語 (複合語の中も含めて数えます) は一つの{what}にだけ出てきます: " + "、".join(only) + "。"
-            "事業の数が少ないと、一つの区分にしか出ない語でも z はこの値に届きません (事前分布が語の全体の頻度に寄せるため)。"
-            .replace("一つの区分", f"一つの{what}"))
+            f"一つの{what}にしか出ない語でも、出現回数が少なければ z はこの値に届きません "
+            "(z は出現回数が多いほど大きく、事前分布が語の全体の頻度に寄せるため)。")
 
 
 def code_test_sentence(analysis: Analysis, alpha: float = 0.05) -> str:

@@ -13,6 +13,7 @@ from scipy.cluster.hierarchy import dendrogram
 
 from ..clusters import MIN_TERMS, linkage_of
 from ..correspondence import chosen_terms
+from ..network import LINK_TOP, NETWORK_TOP
 from ..schema import Comparison
 from ..stats import group_order
 from .notes import add_footnote, crowded, group_names, plot_note
@@ -104,11 +105,12 @@ def plot_network(nodes: pd.DataFrame, edges: pd.DataFrame, items: pd.DataFrame, 
     term_edges = edges[edges["kind"] == "term"]
     cut = term_edges["jaccard"].min() if len(term_edges) else float("nan")
     add_footnote(fig, metadata,
-                 f"{named}語どうしの線は Jaccard 係数 {cut:.3f} 以上の {len(term_edges)} 本すべて (上位60本目と同じ値の辺も含む; "
-                 "2項目以上に出る語)。円の大きさは項目数、"
+                 f"{named}語どうしの線は Jaccard 係数 {cut:.3f} 以上の {len(term_edges)} 本すべて "
+                 f"(上位{NETWORK_TOP}本目と同じ値の辺も含む; 2項目以上に出る語)。円の大きさは項目数、"
                  + ("円の濃さは媒介中心性。" if shade == "centrality"
                     else "淡い色はコミュニティ (貪欲法によるモジュラリティ最大化)。")
-                 + f"破線は{what}と、その{what}で Jaccard の大きい語。"
+                 + f"破線は{what}と、その{what}で Jaccard の大きい上位{LINK_TOP}語 "
+                 f"({LINK_TOP}位の同数は{2 * LINK_TOP}語まで含め、それを超える同数は線を引かない)。"
                  + ("太い濃い線は最大全域木 (Jaccard で) の辺。" if "mst" in edges.columns else "")
                  + "配置は固定シード。")
     return fig

@@ -10,7 +10,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from ..labels import STATUS_JA, sides_only
-from ..network import network_changes, packed_layout
+from ..network import NETWORK_TOP, network_changes, packed_layout
 from ..schema import Comparison
 from ..stats import Z_SHOWN, aspect_counts, group_order, largest
 from ..years import known_years, pooled_changes, term_shifts, trend_group_label
@@ -205,7 +205,7 @@ def plot_network_changes(terms: pd.DataFrame, items: pd.DataFrame, metadata: dic
     prev, last = int(changes["prev_year"].iloc[0]), int(changes["year"].iloc[0])
     ax.set_title(f"共起ネットワークの変化 ({prev}→{last}年度)")
     add_footnote(fig, metadata, f"{prev}年度と{last}年度のそれぞれの共起ネットワーク (2項目以上に出る語の Jaccard 係数、"
-                 "上位60本目の値以上の辺) に描かれた辺を重ね、色で係数の変化を示します。係数は両年度とも、その年度の"
+                 f"上位{NETWORK_TOP}本目の値以上の辺) に描かれた辺を重ね、色で係数の変化を示します。係数は両年度とも、その年度の"
                  f"全項目で数えたもの (網に描かれなかった年度も)。「新しく現れた」は{prev}年度にはどの項目にもなかった組、"
                  f"「消えた」(破線) は{last}年度にはどの項目にもない組です。線の太さは2年度のうち大きいほうの係数。")
     return fig

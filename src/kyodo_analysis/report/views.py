@@ -137,15 +137,16 @@ def with_intervals(codes: pd.DataFrame) -> pd.DataFrame:
 
 def codes_crosstab(codes: pd.DataFrame, items: pd.DataFrame, aspect: str = "all", *,
                    comparison: Comparison) -> pd.DataFrame:
-    """Code × group: "programs with the code / programs (95% CI); items coded / items", and the
-    program-level test with its Holm-adjusted p where one was run (no test columns where none was)."""
+    """Code × group: "programs with the code / programs (95% CI); items coded / items" in ``aspect`` (by
+    default every aspect pooled, said in the 観点 column), and the program-level test with its Holm-adjusted
+    p where one was run (no test columns where none was)."""
     order = group_order(items, comparison.by)
     table = with_intervals(codes[codes["aspect"] == aspect])
     tested = any_test_run(table)
     rows = []
     for (year, code), group in table.groupby(["year", "code"], sort=False, dropna=False):
         group = group.set_index(comparison.by)
-        row = {"年度": UNKNOWN_YEAR if pd.isna(year) else int(year), "コード": code}
+        row = {"年度": UNKNOWN_YEAR if pd.isna(year) else int(year), "コード": code, "観点": comparison.label(aspect)}
         for support in order:
             if support in group.index:
                 r = group.loc[support]
