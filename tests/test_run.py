@@ -71,7 +71,8 @@ def test_workbook_has_japanese_sheets_headers_and_widths(run_output):
     assert items.row_dimensions[2].height == 15 * min(max(lines, 1), 27)  # as tall as its wrapped text
     floats = [c for row in book["特徴語"].iter_rows(min_row=2) for c in row if isinstance(c.value, float)]
     assert floats and {c.number_format for c in floats} == {"0.000"}
-    assert [c.value for c in book["コード×区分"][1]][:3] == ["年度", "コード", "財政的支援"]
+    assert [c.value for c in book["コード×区分"][1]][:4] == ["年度", "コード", "観点", "財政的支援"]
+    assert {row[2].value for row in book["コード×区分"].iter_rows(min_row=2)} == {"全体"}  # every aspect pooled
 
 
 def test_workbook_is_byte_identical_on_rerun(tmp_path, bundled_analysis):
