@@ -120,10 +120,10 @@ def related_lines(top: pd.DataFrame, omitted: int) -> Iterable[str]:
                f"P(w|対象) {row.p_word_given_target:.3f} | P(w) {row.p_word:.3f} | 差 {row.difference:+.3f} | "
                f"リフト {row.lift:.2f} | Jaccard {row.jaccard:.3f} | Dice {row.dice:.3f} | {row.item_ids}")
     if omitted:
-        yield left_out_sentence(omitted, "--top")
+        yield related_left_out(omitted, "--top")
 
 
-def left_out_sentence(omitted: int, option: str) -> str:
+def related_left_out(omitted: int, option: str) -> str:
     """How many tied words the list left out (in all years), and how to see them (``option``)."""
     return (f"(表示の上限の位置で同じ値に並ぶ {omitted} 語は、同数の途中で切らないためすべて省きました。"
             f"{option} を大きくすると表示します)")
@@ -142,5 +142,5 @@ def related_table(analysis, target: str, code: bool = False, top: int = 15) -> t
     found = related_words(target, analysis["items"], analysis["terms"], analysis["mentions"],
                           analysis["item_codes"], code=code)
     shown, omitted = top_related(found, top)
-    note = left_out_sentence(omitted, "related_table の top=") if omitted else ""
+    note = related_left_out(omitted, "related_table の top=") if omitted else ""
     return shown.assign(year=shown["year"].map(year_label)).rename(columns=RELATED_JA), note
