@@ -450,3 +450,18 @@ def test_a_word_of_one_group_only_reaches_z_by_its_count_as_the_sentence_says():
     z = [z_of(y) for y in (1, 2, 4, 8, 16)]
     assert z == sorted(z) and z[0] < 1.96 < z[-1]
     assert z[4] / z[2] == pytest.approx(2, rel=0.15)  # four times the count, about twice the z
+
+
+def test_the_notebooks_fixed_text_names_no_column_or_group_of_one_table():
+    """A notebook's Markdown cells are the same for every city: the column's and groups' names come from the
+    schema through the code cells, never from the fixed text (「区分」 is Zushi's column)."""
+    import json
+    from pathlib import Path
+
+    notebooks = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.ipynb"))
+    fixed = {f"{path.name}:{k}": "".join(cell["source"])
+             for path in notebooks for k, cell in enumerate(json.loads(path.read_text(encoding="utf-8"))["cells"])
+             if cell["cell_type"] == "markdown"}
+    assert len(notebooks) == 5 and len(fixed) >= 5
+    assert {name: [w for w in [*ZUSHI_WORDS, "区分"] if w in text] for name, text in fixed.items()
+            if any(w in text for w in [*ZUSHI_WORDS, "区分"])} == {}
