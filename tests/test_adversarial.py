@@ -813,6 +813,36 @@ def test_a_workbook_whose_first_sheet_is_not_the_table_names_the_sheet_read_and_
                                 load_workbook(XLSX).sheetnames[0])[0] == 0
 
 
+def test_the_sheet_manifest_add_read_is_the_sheet_analyze_reads(tmp_path, capsys):
+    """`manifest add --sheet` records the sheet, and analyze and run read it (they read the first sheet, a
+    year-old copy here, and wrote its items without a word)."""
+    from openpyxl import load_workbook
+
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    book = load_workbook(XLSX)
+    old = book.copy_worksheet(book.active)
+    old.title = "前年度"
+    cell = next(c for row in old.iter_rows() for c in row if isinstance(c.value, str) and c.value.startswith("・"))
+    cell.value = "・前年度の表にだけある項目"
+    book.move_sheet(old, -1)  # the copy first, the table second
+    book.save(raw / "r7.xlsx")
+    sheet = load_workbook(XLSX).sheetnames[0]
+    assert cli("manifest", "add", str(raw / "r7.xlsx"), "--sheet", sheet, "--year", "2025", "--city", "逗子市",
+               "--title", "表")[0] == 0
+    assert (raw / "manifest.csv").read_text(encoding="utf-8-sig").splitlines()[1].endswith(f",{sheet}")
+    analysis = analyze(sorted(raw.glob("*.xlsx")))
+    assert analysis.metadata["raw_files"][0]["encoding"] == f"xlsx:{sheet}"
+    assert len(analysis["items"]) == len(clean_table(XLSX).items) and not analysis["items"]["text"].str.contains("前年度").any()
+    assert cli("manifest", "add", str(raw / "r7.xlsx"), "--source", "受領")[0] == 0  # kept when not given
+    assert (raw / "manifest.csv").read_text(encoding="utf-8-sig").splitlines()[1].endswith(f",{sheet}")
+
+
+def test_a_sheet_given_for_text_tables_only_is_an_error_not_ignored(capsys):
+    status, err = status_and_error(capsys, "validate", str(RAW), "--sheet", "Sheet1")
+    assert status == 2 and "--sheet Sheet1" in err and ".xlsx がありません" in err
+
+
 def test_a_formula_without_its_value_is_an_error_naming_the_cell(tmp_path, capsys):
     from openpyxl import load_workbook
 

@@ -22,9 +22,10 @@ from .curation import candidate_compounds, unknown_words
 from .dtypes import python_strings, with_text_dtype
 from .errors import InputError
 from .labels import HEADERS, column_labels
-from .manifest import Entry, ManifestRows, resolve_city, resolve_schema, resolve_year, sha256
+from .manifest import Entry, ManifestRows, resolve_city, resolve_schema, resolve_sheet, resolve_year, sha256
 from .network import cooccurrence
 from .parallel import ITEM_TABLES, item_stages, on_every_core, one_beside, submitted
+from .readers import EXCEL_SUFFIXES
 from .registry import Inputs
 from .schema import Comparison, load_schema, merged_aspects
 from .spelling_variants import synonym_candidates
@@ -54,11 +55,21 @@ class Analysis:
         return self.tables[name if name.endswith(".csv") else f"{name}.csv"]
 
 
+def check_sheet(paths: Sequence[str | Path], sheet: str | None) -> None:
+    """--sheet names a workbook's sheet: given with no workbook among the files, it would be ignored."""
+    if sheet is not None and not any(Path(p).suffix.lower() in EXCEL_SUFFIXES for p in paths):
+        raise InputError(paths[0] if len(paths) == 1 else None,
+                         f"--sheet {sheet} は .xlsx の表のシートを選ぶものですが、指定したファイルに .xlsx がありません。",
+                         hint="テキストや CSV の表には --sheet を付けずに実行してください。")
+
+
 def clean_all(paths: Sequence[str | Path], year: int | None = None, schema_path: str | Path | None = None,
               sheet: str | None = None) -> list[Table]:
     """Clean every table before anything is written, so that one bad file stops the whole run. Each
     table is read with ``schema_path`` or the schema its manifest row names, and gets the manifest's city.
-    Several tables are analysed together only when each has a known year: years are never mixed."""
+    Several tables are analysed together only when each has a known year: years are never mixed. A
+    workbook is read at ``sheet``, else at the sheet its manifest row names, else at its first sheet."""
+    check_sheet(paths, sheet)
     stems: dict[str, Path] = {}
     for path in map(Path, paths):
         stem = item_prefix(path)
@@ -69,7 +80,7 @@ def clean_all(paths: Sequence[str | Path], year: int | None = None, schema_path:
         stems[stem] = path
     rows = ManifestRows()
     tables = [clean_table(path, year=resolve_year(path, year, rows), schema=load_schema(resolve_schema(path, schema_path, rows)),
-                          sheet=sheet, city=resolve_city(path, rows)) for path in map(Path, paths)]
+                          sheet=resolve_sheet(path, sheet, rows), city=resolve_city(path, rows)) for path in map(Path, paths)]
     check_years(tables)
     return with_twins_across(tables)
 

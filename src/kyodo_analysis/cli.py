@@ -37,7 +37,8 @@ def manifest_parser(sub) -> None:
     p.add_argument("--city", help="市町村名 (省略時は登録済みの値か前の行と同じ)")
     p.add_argument("--title", help="表題 (省略時は登録済みの値か前の行と同じ)")
     p.add_argument("--source", help="入手元・書き出し方法などのメモ")
-    p.add_argument("--sheet", help=".xlsx のシート名 (既定: 最初のシート)")
+    p.add_argument("--sheet", help=".xlsx のシート名 (既定: 最初のシート)"
+                   " (manifest.csv の sheet 列に記録し、analyze と run が使う)")
     p.add_argument("--schema", help="この表の列を定義する TOML ファイル"
                    " (manifest.csv の schema 列に記録し、analyze と run が使う)")
     p.set_defaults(func=cmd_manifest_add)

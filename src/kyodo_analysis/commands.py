@@ -182,7 +182,7 @@ def cmd_manifest_add(args: argparse.Namespace) -> int:
     known = entry_for(path) is not None
     schema = args.schema or (None if known else schema_for_new_row(path, args.city))
     table = clean_all([path], args.year if args.year is not None else year_from_name(path.stem), schema, args.sheet)[0]
-    entry, replaced = add_to_manifest(path, args.year, args.city, args.title, args.source, args.schema)
+    entry, replaced = add_to_manifest(path, args.year, args.city, args.title, args.source, args.schema, args.sheet)
     print(f"{path.parent / 'manifest.csv'}: {entry.file} を{'更新' if replaced else '追加'}しました "
           f"({year_label(entry.fiscal_year or None)}, 事業 {len(table.programs)} 件, 項目 {len(table.items)} 件, "
           f"sha256 {entry.sha256[:12]}…)")

@@ -230,6 +230,16 @@ def resolve_schema(path: Path, schema: str | Path | None = None, rows: Rows = en
     return path.parent / named if named else None
 
 
+def resolve_sheet(path: Path, sheet: str | None = None, rows: Rows = entry_for) -> str | None:
+    """--sheet wins; else the manifest's optional ``sheet`` column (the sheet ``manifest add --sheet``
+    read, so that ``analyze`` and ``run`` read the same one); else None (the first sheet)."""
+    if sheet is not None:
+        return sheet
+    entry = rows(path)
+    named = entry.extra.get("sheet", "") if entry is not None else ""
+    return named or None
+
+
 def write_manifest(raw_dir: str | Path, entries: list[Entry]) -> Path:
     """Write the manifest (UTF-8 with BOM for Excel, LF line ends) with the researcher's own columns kept,
     replacing it only when complete."""
@@ -251,11 +261,12 @@ def write_manifest(raw_dir: str | Path, entries: list[Entry]) -> Path:
 
 
 def add_to_manifest(path: str | Path, year: int | None, city: str | None = None, title: str | None = None,
-                    source: str | None = None, schema: str | Path | None = None) -> tuple[Entry, bool]:
+                    source: str | None = None, schema: str | Path | None = None,
+                    sheet: str | None = None) -> tuple[Entry, bool]:
     """Add a raw file's row to the manifest beside it, or update it: only the fields given change (and
     the SHA-256, computed here). A new row takes city and title from the last row and its year, when
     not given, from the file name. ``schema`` is kept in the optional ``schema`` column, relative to
-    the raw folder.
+    the raw folder; ``sheet`` (a workbook's sheet) in the optional ``sheet`` column.
 
     Returns the entry and whether it replaced an existing row."""
     path = Path(path)
@@ -276,6 +287,8 @@ def add_to_manifest(path: str | Path, year: int | None, city: str | None = None,
         schema = schema_for_new_row(path, city)
     if schema is not None:
         extra["schema"] = Path(os.path.relpath(Path(schema).resolve(), path.parent.resolve())).as_posix()
+    if sheet is not None:
+        extra["sheet"] = sheet
     entry = Entry(path.name, city, title, year, source if source is not None else (old.source if old else ""),
                   sha256(path), extra)
     entries = [entry if e.file == path.name else e for e in entries] if old else [*entries, entry]
