@@ -419,3 +419,27 @@ def test_a_page_of_one_group_shows_no_figure_or_table_that_would_compare_groups(
     assert "図はありません" in section("対応分析")
     assert [section(t).count("<img") for t in ("区分ごとの特徴語", "対応分析", "共起ネットワーク")] == [0, 0, 1]
     assert "<table" not in section("対応分析") and "当てはまる行はありません" not in section("対応分析")
+
+
+def test_cities_of_one_year_counted_together_by_group_are_said_to_be_never_silently(tmp_path):
+    """Three cities' 2024 tables grouped by their groups are one comparison (a group's programs come from
+    every city): the run warns, naming the cities, and the pages say so; compared by city, neither."""
+    from kyodo_analysis import for_year, sentences
+    from kyodo_analysis.analysis import analyze
+    from kyodo_analysis.manifest import table_files
+
+    raw = city_folder(tmp_path, "abc")
+    pooled = analyze(table_files(raw))
+    warned = [w for w in pooled.warnings if "つの市町村" in w]
+    assert len(warned) == 1 and "2024年度には 3 つの市町村 (架空市A、架空市B、架空市C) の表があり" in warned[0]
+    assert "--by city" in warned[0] and "--raw-dir" in warned[0]
+    assert sentences.groups_sentence(for_year(pooled, 2024)).endswith(
+        "2024年度は架空市A・架空市B・架空市Cの表の事業をまとめて数えます (市町村の違いは区別しません)。")
+    by_city = analyze(table_files(raw), by="city")
+    assert not [w for w in by_city.warnings if "つの市町村" in w]
+    assert "まとめて数えます" not in sentences.groups_sentence(by_city)
+    status, _, err = cli("manifest", "add", str(raw / TABLES["b"][0]), "--year", "2023")
+    assert status == 0, err
+    apart = analyze(table_files(raw))  # B of another year: 2024 holds A and C only, 2023 B alone
+    warned = [w for w in apart.warnings if "つの市町村" in w]
+    assert len(warned) == 1 and warned[0].startswith("2024年度には 2 つの市町村 (架空市A、架空市C) の表があり")

@@ -33,7 +33,7 @@ from .stats import distinctive_terms, effect_vs_limitation, keywords, word_count
 from .tables import output_tables
 from .tokens import dictionary_info
 from .wordlists import word_lists
-from .years import keyword_trends, program_changes
+from .years import cities_together_warning, keyword_trends, program_changes
 
 T = TypeVar("T")
 
@@ -204,7 +204,8 @@ def analyze_tables(cleaned: Sequence[Table], forced: str | Path | None = None, s
     tables.update({name: with_city_years(tables[name], city_years) for name in COMPARED_BY_YEAR})
     tables.update(registered_statistics(tables, frame, comparison, stage))
     vocabulary = set(term_frame["term"].tolist()) | set(mention_frame["word"].tolist())
-    warnings = [w for t in cleaned for w in t.warnings] + unused_rule_words(rules, vocabulary, rules_file.source)
+    warnings = ([w for t in cleaned for w in t.warnings] + cities_together_warning(items, comparison)
+                + unused_rule_words(rules, vocabulary, rules_file.source))
     rules_used = {"source": rules_file.source, "sha256": rules_file.sha256, "words": len(words_of_rules(rules)),
                   "absent_words": len(absent_rule_words(rules, vocabulary))}
     metadata = analysis_metadata(cleaned, lists, rules_used, tables, comparison)

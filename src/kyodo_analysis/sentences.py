@@ -15,12 +15,12 @@ import re
 import pandas as pd
 
 from .analysis import Analysis
-from .labels import CATEGORY_JA
+from .labels import CATEGORY_JA, year_label
 from .registry import figure_tables, output, page_tables
 from .schema import Comparison
 from .stats import ALL_ASPECTS, ALL_GROUPS, Z_SHOWN, group_order, largest, top_with_ties
 from .tables import parquet_name
-from .years import compared_labels
+from .years import cities_together, compared_labels
 
 NO_CODE = "コードなし"  # the row of the items no coding rule matched
 SUMMARY_ITEMS = 10  # items quoted per code and side; the counts beside them are always complete
@@ -177,11 +177,14 @@ def groups_sentence(analysis: Analysis) -> str:
     """What the page compares, named from this table: the grouping column and its groups."""
     comparison = Comparison.from_metadata(analysis.metadata)
     groups = group_order(analysis["items"], comparison.by)
+    together = "".join(f"{year_label(year)}は{'・'.join(named)}の表の事業をまとめて数えます (市町村の違いは区別しません)。"
+                       for year, named in cities_together(analysis["items"], comparison.by).items())
     if len(groups) < 2:
         named = f" (「{groups[0]}」)" if groups else ""
         return (f"この表の{comparison.by_label}は 1 つだけ{named} なので、{comparison.by_label}どうしの比較はなく、"
-                "以下は表全体の記述です。")
-    return f"{comparison.by_label}ごとに比べます: {listed([group_name(g, analysis) for g in groups])} の {len(groups)} つ。"
+                "以下は表全体の記述です。" + together)
+    shown = listed([group_name(g, analysis) for g in groups])
+    return f"{comparison.by_label}ごとに比べます: {shown} の {len(groups)} つ。" + together
 
 
 def one_group_terms(distinctive: pd.DataFrame, programs: pd.DataFrame, by: str, top: int = 5) -> list[str]:

@@ -66,6 +66,29 @@ def of_city(frame: pd.DataFrame, city) -> pd.DataFrame:
     return rows_of(frame, "city", city)
 
 
+def cities_together(items: pd.DataFrame, by: str) -> dict[object, list[str]]:
+    """Per year, the cities whose programs a grouping other than the city counts together (their 財政的支援
+    programs are one group, and one family of tests), where a year has two or more: what the run warns of
+    and the pages say."""
+    if by == "city" or not len(items):
+        return {}
+    together = {}
+    for year, part in items.groupby("year", dropna=False, sort=True):
+        named = [str(c) if not pd.isna(c) else "市町村名なし" for c in cities(part)]
+        if len(named) >= 2:
+            together[year] = named
+    return together
+
+
+def cities_together_warning(items: pd.DataFrame, comparison: Comparison) -> list[str]:
+    """The run's warning that tables of several cities of one year are counted as one (never silently)."""
+    what = comparison.by_label
+    return [f"{year_label(year)}には {len(named)} つの市町村 ({'、'.join(named)}) の表があり、{what}ごとにまとめて数えます"
+            f" (市町村をまたいで同じ{what}の事業を1つのグループとして数えます)。市町村ごとに分析するなら、"
+            "その市町村の表だけを置いたフォルダを --raw-dir に、市町村を比べるなら --by city を指定してください。"
+            for year, named in cities_together(items, comparison.by).items()]
+
+
 def year_cities(items: pd.DataFrame) -> list:
     """The cities whose tables span two or more known years (years are compared only within a city)."""
     return [city for city in cities(items) if len(known_years(of_city(items, city))) >= 2]
