@@ -56,7 +56,10 @@ def test_year_precedence(tmp_path):
 def test_a_city_name_close_to_another_rows_and_a_year_against_the_file_name_are_warned(raw_dir, capsys):
     new = raw_dir / "kyodo_seika_2025.tsv"
     shutil.copy(RAW, new)
-    assert main(["manifest", "add", str(new), "--year", "2024", "--city", "逗子"]) == 0
+    assert main(["manifest", "add", str(new), "--year", "2024", "--city", "逗子"]) == 2  # a new city: its own title
+    err = capsys.readouterr().err
+    assert "逗子の表はまだマニフェストにないので、表題が必要です" in err and "同じ市町村なら --city 逗子市 を" in err
+    assert main(["manifest", "add", str(new), "--year", "2024", "--city", "逗子", "--title", "協働の成果等"]) == 0
     err = capsys.readouterr().err
     assert "市町村名「逗子」は、マニフェストの「逗子市」と似ていますが、別の市町村として扱います" in err
     assert "--city 逗子市" in err
@@ -96,3 +99,22 @@ def test_year_on_the_command_line_reads_as_file_names_do(raw_dir, capsys):
     with pytest.raises(SystemExit) as stopped:
         main(["validate", table, "--year", "来年"])
     assert stopped.value.code == 2 and "年度として読めません: '来年'" in capsys.readouterr().err
+
+
+def test_a_new_file_takes_its_own_citys_title_and_with_several_cities_asks_for_the_city(raw_dir, capsys):
+    """With two cities registered, a new year's file took the *last row's* city and title (another city's)
+    without a word: now the city is asked for, and given, its own last row's title is taken."""
+    from kyodo_analysis.manifest import read_manifest
+
+    zushi_title = read_manifest(raw_dir)[0].title
+    shutil.copy(RAW, raw_dir / "hayama_2024.tsv")
+    assert main(["manifest", "add", str(raw_dir / "hayama_2024.tsv"), "--city", "葉山町", "--title", "葉山の表"]) == 0
+    shutil.copy(RAW, raw_dir / "zushi_2026.tsv")
+    capsys.readouterr()
+    assert main(["manifest", "add", str(raw_dir / "zushi_2026.tsv"), "--year", "2026"]) == 2
+    err = capsys.readouterr().err
+    assert "2 つの市町村 (逗子市、葉山町)" in err and "--city" in err and "Traceback" not in err
+    assert [e.file for e in read_manifest(raw_dir)][-1] == "hayama_2024.tsv"  # nothing written
+    assert main(["manifest", "add", str(raw_dir / "zushi_2026.tsv"), "--year", "2026", "--city", "逗子市"]) == 0
+    added = read_manifest(raw_dir)[-1]
+    assert (added.file, added.city, added.title) == ("zushi_2026.tsv", "逗子市", zushi_title)

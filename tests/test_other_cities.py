@@ -116,7 +116,7 @@ def test_years_are_compared_within_a_city(tmp_path):
     shutil.copy(RAW, raw / RAW.name)
     shutil.copy(NEW_YEAR_CSV, raw / "zushi_2025.csv")
     for name, year in ((RAW.name, "2024"), ("zushi_2025.csv", "2025")):
-        status, _, err = cli("manifest", "add", str(raw / name), "--year", year, "--city", "逗子市")
+        status, _, err = cli("manifest", "add", str(raw / name), "--year", year, "--city", "逗子市", "--title", "協働の成果等")
         assert status == 0, err
     result = analyze(table_files(raw))
     changes = result["program_changes"]

@@ -140,7 +140,7 @@ def test_one_citys_part_holds_only_its_own_terms(tmp_path):
     shutil.copy(RAW, raw / RAW.name)
     shutil.copy(NEW_YEAR_CSV, raw / "zushi_2025.csv")
     for name, year in ((RAW.name, "2024"), ("zushi_2025.csv", "2025")):
-        assert cli("manifest", "add", str(raw / name), "--year", year, "--city", "逗子市")[0] == 0
+        assert cli("manifest", "add", str(raw / name), "--year", year, "--city", "逗子市", "--title", "協働の成果等")[0] == 0
     whole = analyze(table_files(raw))
     zushi = for_city(whole, "逗子市")
     own = set(zushi["terms"]["term"])

@@ -210,13 +210,25 @@ def resolve_city(path: Path, rows: Rows = entry_for) -> str | None:
     return entry.city.strip() or None if entry is not None else None
 
 
-def schema_for_new_row(path: Path, city: str | None = None) -> Path | None:
-    """The schema a file not yet in the manifest is read with: the last row's, as city and title are —
-    unless the new row names another city (whose table has its own shape)."""
+def base_row(path: Path, city: str | None = None) -> Entry | None:
+    """The row a file not yet in the manifest takes what it is not told from (city, title, schema): the
+    last row of its city (``city``, or the manifest's only city). None when that city has no row yet. With
+    several cities and no ``city``, the city is asked for, never guessed from the last row."""
     entries = read_manifest(path.parent) or []
-    if not entries or (city is not None and city != entries[-1].city):
-        return None
-    named = entries[-1].extra.get("schema", "").strip()
+    named = list(dict.fromkeys(e.city for e in entries))
+    if city is None and len(named) > 1:
+        raise InputError(path, f"マニフェストには {len(named)} つの市町村 ({'、'.join(named)}) の表があるため、"
+                         "この表の市町村を決められません。",
+                         hint=f"--city {named[-1]} のように、この表の市町村を指定してください。")
+    same = [e for e in entries if city is None or e.city == city]
+    return same[-1] if same else None
+
+
+def schema_for_new_row(path: Path, city: str | None = None) -> Path | None:
+    """The schema a file not yet in the manifest is read with: its city's last row's, as its title is (a
+    new city's table has its own shape: the built-in schema unless --schema names one)."""
+    base = base_row(path, city)
+    named = base.extra.get("schema", "").strip() if base is not None else ""
     return path.parent / named if named else None
 
 
@@ -264,9 +276,10 @@ def add_to_manifest(path: str | Path, year: int | None, city: str | None = None,
                     source: str | None = None, schema: str | Path | None = None,
                     sheet: str | None = None) -> tuple[Entry, bool]:
     """Add a raw file's row to the manifest beside it, or update it: only the fields given change (and
-    the SHA-256, computed here). A new row takes city and title from the last row and its year, when
-    not given, from the file name. ``schema`` is kept in the optional ``schema`` column, relative to
-    the raw folder; ``sheet`` (a workbook's sheet) in the optional ``sheet`` column.
+    the SHA-256, computed here). A new row takes city, title and schema from its city's last row
+    (:func:`base_row`: a new city gives its title) and its year, when not given, from the file name.
+    ``schema`` is kept in the optional ``schema`` column, relative to the raw folder; ``sheet`` (a
+    workbook's sheet) in the optional ``sheet`` column.
 
     Returns the entry and whether it replaced an existing row."""
     path = Path(path)
@@ -274,12 +287,17 @@ def add_to_manifest(path: str | Path, year: int | None, city: str | None = None,
     _plain_text(path, None, {"city": city, "title": title})
     entries = read_manifest(path.parent) or []
     old = next((e for e in entries if e.file == path.name), None)
-    base = old or (Entry(path.name, entries[-1].city, entries[-1].title, None, "", "") if entries else None)
+    base = old or base_row(path, city)
     city = city if city is not None else (base.city if base else "")
     title = title if title is not None else (base.title if base else "")
-    if not city or not title:
+    if not entries and not (city and title):
         raise InputError(path, "マニフェストの最初の行なので、市町村名と表題が必要です。",
                          hint='--city 逗子市 --title "これまでの取り組みに係る協働の成果等" のように指定してください。')
+    if not title:
+        close = [e.city for e in entries if _close_names(e.city, city)]
+        raise InputError(path, f"{city}の表はまだマニフェストにないので、表題が必要です (ほかの市町村の表題は引き継ぎません)。",
+                         hint=(f"同じ市町村なら --city {close[-1]} を、別の市町村なら" if close else "")
+                         + '--title "この表の表題" を付けてください。')
     if year is None:
         year = old.fiscal_year if old else year_from_name(path.stem)
     extra = dict(old.extra) if old else {}
