@@ -210,11 +210,10 @@ def resolve_city(path: Path, rows: Rows = entry_for) -> str | None:
     return entry.city.strip() or None if entry is not None else None
 
 
-def base_row(path: Path, city: str | None = None) -> Entry | None:
-    """The row a file not yet in the manifest takes what it is not told from (city, title, schema): the
-    last row of its city (``city``, or the manifest's only city). None when that city has no row yet. With
-    several cities and no ``city``, the city is asked for, never guessed from the last row."""
-    entries = read_manifest(path.parent) or []
+def base_row(path: Path, entries: list[Entry], city: str | None = None) -> Entry | None:
+    """The row of ``entries`` a file not yet in the manifest takes what it is not told from (city, title,
+    schema): the last row of its city (``city``, or the manifest's only city). None when that city has no
+    row yet. With several cities and no ``city``, the city is asked for, never guessed from the last row."""
     named = list(dict.fromkeys(e.city for e in entries))
     if city is None and len(named) > 1:
         raise InputError(path, f"マニフェストには {len(named)} つの市町村 ({'、'.join(named)}) の表があるため、"
@@ -227,19 +226,19 @@ def base_row(path: Path, city: str | None = None) -> Entry | None:
 def schema_for_new_row(path: Path, city: str | None = None) -> Path | None:
     """The schema a file not yet in the manifest is read with: its city's last row's, as its title is (a
     new city's table has its own shape: the built-in schema unless --schema names one)."""
-    base = base_row(path, city)
-    named = base.extra.get("schema", "").strip() if base is not None else ""
+    return row_schema(path, base_row(path, read_manifest(path.parent) or [], city))
+
+
+def row_schema(path: Path, entry: Entry | None) -> Path | None:
+    """The schema a manifest row names in its optional ``schema`` column (relative to the raw folder)."""
+    named = entry.extra.get("schema", "").strip() if entry is not None else ""
     return path.parent / named if named else None
 
 
 def resolve_schema(path: Path, schema: str | Path | None = None, rows: Rows = entry_for) -> Path | None:
     """--schema wins; else the manifest's optional ``schema`` column (a TOML file, relative to the raw
     folder); else None (the built-in schema)."""
-    if schema is not None:
-        return Path(schema)
-    entry = rows(path)
-    named = entry.extra.get("schema", "").strip() if entry is not None else ""
-    return path.parent / named if named else None
+    return Path(schema) if schema is not None else row_schema(path, rows(path))
 
 
 def resolve_sheet(path: Path, sheet: str | None = None, rows: Rows = entry_for) -> str | None:
@@ -287,7 +286,7 @@ def add_to_manifest(path: str | Path, year: int | None, city: str | None = None,
     _plain_text(path, None, {"city": city, "title": title})
     entries = read_manifest(path.parent) or []
     old = next((e for e in entries if e.file == path.name), None)
-    base = old or base_row(path, city)
+    base = old or base_row(path, entries, city)
     city = city if city is not None else (base.city if base else "")
     title = title if title is not None else (base.title if base else "")
     if not entries and not (city and title):
@@ -301,8 +300,8 @@ def add_to_manifest(path: str | Path, year: int | None, city: str | None = None,
     if year is None:
         year = old.fiscal_year if old else year_from_name(path.stem)
     extra = dict(old.extra) if old else {}
-    if schema is None and old is None and base is not None:
-        schema = schema_for_new_row(path, city)
+    if schema is None and old is None:
+        schema = row_schema(path, base)
     if schema is not None:
         extra["schema"] = Path(os.path.relpath(Path(schema).resolve(), path.parent.resolve())).as_posix()
     if sheet is not None:

@@ -67,9 +67,9 @@ def of_city(frame: pd.DataFrame, city) -> pd.DataFrame:
 
 
 def cities_together(items: pd.DataFrame, by: str) -> dict[object, list[str]]:
-    """Per year, the cities whose programs a grouping other than the city counts together (their 財政的支援
-    programs are one group, and one family of tests), where a year has two or more: what the run warns of
-    and the pages say."""
+    """Per year, the cities whose programs a grouping other than the city counts together (one group of
+    財政的支援 programs from every city), where a year has two or more: what the run warns of and the pages
+    say."""
     if by == "city" or not len(items):
         return {}
     together = {}
