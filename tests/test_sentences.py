@@ -32,7 +32,8 @@ LONG = {"財政的支援": "施策1-1 市民活動団体の自立と継続的な
 @pytest.fixture(scope="module")
 def cases(tmp_path_factory, bundled_analysis) -> dict[str, Analysis]:
     """The analyses every test reads: the bundled table, each made-up city alone, the three together by
-    city (one of another year), Zushi's two years, and the bundled table with long group names."""
+    city (one of another year), Zushi's two years, the bundled table with long group names, and 架空市A's
+    table of 2024 beside Zushi's of 2025 (two schemas, one per year)."""
     base = tmp_path_factory.mktemp("sentences")
     found = {"bundled": bundled_analysis}
     for key in "abc":
@@ -53,6 +54,10 @@ def cases(tmp_path_factory, bundled_analysis) -> dict[str, Analysis]:
     (raw / "long.tsv").write_text(text, encoding="utf-8")
     cli("manifest", "add", str(raw / "long.tsv"), "--city", "架空市L", "--title", "施策評価表", "--year", "2024")
     found["long"] = analyze(table_files(raw))
+    raw = city_folder(base / "mixed", "a")  # 架空市A 2024 beside Zushi's table of 2025, each with its schema
+    shutil.copy(RAW, raw / RAW.name)
+    cli("manifest", "add", str(raw / RAW.name), "--city", "逗子市", "--title", "協働の成果等", "--year", "2025")
+    found["mixed"] = analyze(table_files(raw))
     return found
 
 
@@ -74,6 +79,34 @@ def test_no_word_of_zushi_on_another_citys_page(cases, case):
     text = page_text(for_year(whole), whole)
     assert [w for w in ZUSHI_WORDS if w in text] == []
     assert "どのコードにも当たりません" not in text and "何が" not in text and "それぞれ" not in text
+
+
+def test_a_year_holding_one_citys_table_reads_as_that_table_alone_beside_another_schema(cases):
+    """架空市A (2024: 分野, 番号, 理由・意見) and Zushi (2025: 区分, NO, 効果・限界・今後) in one folder: the 2024
+    part compares what A's table holds, so its every sentence is that of A's table analysed alone — before,
+    it took the first schema's words (区分) and the other city's aspects, empty, as its own."""
+    mixed, alone = cases["mixed"], cases["a"]
+    part = for_year(mixed, 2024)
+    assert Comparison.from_metadata(part.metadata) == Comparison.from_metadata(alone.metadata)
+    assert set(part["codes"]["aspect"]) == set(alone["codes"]["aspect"]) == {"reason", "comment", "all"}
+    assert page_text(part) == page_text(alone)
+    zushi = for_year(mixed, 2025)
+    assert Comparison.from_metadata(zushi.metadata) == zushi_comparison()
+    bundled = page_text(cases["bundled"]).replace("「これまでの取り組みに係る協働の成果等」", "「協働の成果等」").split("\n")
+    assert [line for line in page_text(zushi).split("\n") if line not in bundled] == [
+        "逗子市の表は2025年度だけなので、年度の比較はありません (年度は市町村ごとに比べます)。"]  # the bundled has no year
+
+
+def test_the_word_title_says_only_what_every_chapter_compares(cases):
+    """One city's effects beside another's ratings: no one clause is true of both, so the title names the tables
+    only; each chapter's heading names its city."""
+    from kyodo_analysis.wordreport import chapter_heading
+
+    mixed = cases["mixed"]
+    assert H.document_title(mixed) == "「協働事業評価シート」・「協働の成果等」の計量テキスト分析"
+    assert chapter_heading(2024, for_year(mixed, 2024), mixed) == "2024年度 (架空市A)"
+    assert chapter_heading(2025, for_year(cases["years"], 2025), cases["years"]) == "2025年度"  # one city: no name
+    assert H.document_title(cases["years"]).endswith(": 市の表が区分ごとに効果として挙げたことと限界として挙げたこと")
 
 
 def test_the_bundled_page_says_what_its_items_are_about_by_programs(cases):

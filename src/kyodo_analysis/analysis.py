@@ -21,7 +21,7 @@ from .correspondence import correspondence
 from .curation import candidate_compounds, unknown_words
 from .dtypes import python_strings, with_text_dtype
 from .errors import InputError
-from .labels import HEADERS, column_labels
+from .labels import HEADERS
 from .manifest import Entry, ManifestRows, resolve_city, resolve_schema, resolve_sheet, resolve_year, sha256
 from .network import cooccurrence
 from .parallel import ITEM_TABLES, item_stages, on_every_core, one_beside, submitted
@@ -115,27 +115,36 @@ def combined(tables: Sequence[Table]) -> dict[str, pd.DataFrame]:
 def comparison_of(tables: Sequence[Table], by: str = "support_type") -> Comparison:
     """What the analysis compares: the tables' aspects and the groups of ``by`` — the support type, the
     city (from the manifest) or an attribute every table's schema has. Every program needs a value."""
-    aspects = merged_aspects([t.schema for t in tables])
-    labels = {"city": HEADERS["city"]}
+    merged_aspects([t.schema for t in tables])  # one key, one label and side in every schema
     for table in tables:
         if by not in ("support_type", "city") and by not in table.schema.attributes:
             known = ", ".join(["support_type", "city", *table.schema.attributes])
             raise InputError(table.path, f"--by {by} はこの表のスキーマにない属性です。",
                              hint=f"使える名前: {known} ([attributes] に書いた名前)。")
-        labels.setdefault(by, table.schema.names.get(by, ["区分"])[0])
         if by == "support_type":
             continue  # a blank support type is warned about when the table is cleaned
         missing = table.programs[table.programs[by].isna() | (table.programs[by].astype("string").str.strip() == "")]
         if len(missing):
             first = missing.iloc[0]
-            what = "市町村名" if by == "city" else f"「{labels[by]}」"
+            what = "市町村名" if by == "city" else f"「{by_label(table, by)}」"
             hint = ("manifest.csv に市町村名を登録してください: "
                     f"kyodo-analysis manifest add {shlex.quote(str(table.path))} --city 市町村名"
                     if by == "city" else f"--by {by} で比べるには、すべての事業に{what}が必要です。表を確認してください。")
             raise InputError(table.path, f"NO {first['program_no']} ({first['program']}) に{what}がありません"
                              f" ({len(missing)} 事業)。", line=None if by == "city" else int(first["source_line"]), hint=hint)
-    attributes = {key: headers[0] for t in tables for key, headers in t.schema.attributes.items()}
-    return Comparison(aspects, by, labels[by], attributes, column_labels([t.schema for t in tables]))
+    return Comparison.combined([own_comparison(t, by) for t in tables])
+
+
+def by_label(table: Table, by: str) -> str:
+    """What a table calls the groups of ``by``: 市町村, or its schema's first header of the column (区分 when
+    the schema has no such column)."""
+    return HEADERS["city"] if by == "city" else table.schema.names.get(by, ["区分"])[0]
+
+
+def own_comparison(table: Table, by: str) -> Comparison:
+    """One table's own comparison (kept for each file in ``metadata.json``): what its part of an analysis,
+    one year's or one city's, compares."""
+    return Comparison.of_schema(table.schema, by, by_label(table, by))
 
 
 def analyze(paths: Sequence[str | Path], year: int | None = None, schema: str | Path | None = None,
@@ -308,7 +317,8 @@ def analysis_metadata(cleaned: Sequence[Table], lists, rules: dict, tables: dict
         "package": {"name": "kyodo-analysis", "version": __version__},
         "raw_files": [{"file": t.path.name, "sha256": sha256(t.path), "encoding": t.encoding, "year": t.year,
                        "city": t.city, "title": title_of(rows(t.path)), "source": source_of(rows(t.path)),
-                       "schema": t.schema.source, "ignored_columns": list(t.ignored_columns)} for t in cleaned],
+                       "schema": t.schema.source, "ignored_columns": list(t.ignored_columns),
+                       "comparison": own_comparison(t, comparison.by).as_dict()} for t in cleaned],
         "comparison": comparison.as_dict(),
         "dictionary": dictionary_info(),
         "word_lists": lists.sources,

@@ -14,6 +14,7 @@ from .analysis import Analysis
 from .labels import listed, per_group, sides_only
 from .schema import Comparison
 from .sentences import groups_sentence, md
+from .slices import for_year, page_years
 from .stats import SIDES_MIN_PROGRAMS, Z_SHOWN, group_order
 from .years import trend_group_label
 
@@ -101,13 +102,20 @@ def notebook_text(key: str, analysis: Analysis) -> str:
 
 
 def document_title(analysis: Analysis) -> str:
-    """The Word summary's title: the tables' own titles (the manifest's), then what it sets side by side."""
-    comparison = Comparison.from_metadata(analysis.metadata)
+    """The Word summary's title: the tables' own titles (the manifest's), then what it sets side by side —
+    said only when every chapter (a year's tables each: :func:`slices.for_year`) sets the same things side
+    by side (one city's table of effects beside another's of ratings: no one clause is true of both)."""
     titles = list(dict.fromkeys(f["title"] for f in analysis.metadata.get("raw_files", []) if f.get("title")))
     source = "・".join(f"「{t}」" for t in titles) if titles else "市の表"
+    compared = {compared_clause(for_year(analysis, year)) for year in page_years(analysis)}
+    return f"{source}の計量テキスト分析" + (f": {compared.pop()}" if len(compared) == 1 else "")
+
+
+def compared_clause(analysis: Analysis) -> str:
+    """What one analysis sets side by side, as the title says it: 市の表が区分ごとに効果として挙げたことと…"""
+    comparison = Comparison.from_metadata(analysis.metadata)
     sides = "と".join(f"{comparison.label(a)}として挙げたこと" for a in comparison.sides)
-    per = per_group(comparison.by_label, group_count(analysis))
-    return f"{source}の計量テキスト分析: 市の表が{per}{sides}"
+    return f"市の表が{per_group(comparison.by_label, group_count(analysis))}{sides}"
 
 
 def document_intro(out_dir: str) -> str:

@@ -70,15 +70,3 @@ def per_group(by_label: str, groups: int, particle: str = "に") -> str:
 
 
 GENERIC_COLUMNS = {"program_no": "番号", "support_type": "区分"}  # when tables name a column differently
-
-
-def column_labels(schemas) -> dict[str, str]:
-    """The number and grouping columns' headers as the tables call them (事務事業コード, 分野…): the
-    schemas' first header text when every schema that has the column agrees, a neutral word when they
-    differ; a column no schema has is absent (the programs are then numbered in table order)."""
-    labels = {}
-    for key, generic in GENERIC_COLUMNS.items():
-        own = {s.columns[key][0] for s in schemas if s.columns.get(key)}
-        if own:
-            labels[key] = own.pop() if len(own) == 1 else generic
-    return labels

@@ -17,7 +17,7 @@ from importlib import resources
 from pathlib import Path
 
 from .errors import InputError, control_character, printable
-from .labels import listed
+from .labels import GENERIC_COLUMNS, listed
 
 COLUMNS: tuple[str, ...] = ("support_type", "program_no", "program")
 ZUSHI_ASPECTS: tuple[str, ...] = ("effect", "limitation", "next_step")
@@ -317,10 +317,41 @@ class Comparison:
         if not recorded:
             raise InputError(METADATA_NAME, "処理済みの表に、比べるグループと観点の記録 (comparison) がありません。",
                              hint="kyodo-analysis analyze (か run) で処理済みの表を作り直してください。")
+        return cls.from_dict(recorded)
+
+    @classmethod
+    def from_dict(cls, recorded: dict) -> Comparison:
+        """A comparison from its :meth:`as_dict` (as ``metadata.json`` keeps it)."""
         aspects = tuple(Aspect(a["key"], (a["header"],), a["label"], a["long_label"], a.get("polarity"))
                         for a in recorded["aspects"])
         return cls(aspects, recorded["by"], recorded["by_label"], dict(recorded.get("attributes", {})),
                    dict(recorded.get("columns", {"program_no": "NO", "support_type": "区分"})))
+
+    @classmethod
+    def of_schema(cls, schema: Schema, by: str, by_label: str) -> Comparison:
+        """One table's comparison: its schema's aspects, attributes and own headers of the number and
+        grouping columns (a column the schema lacks is absent: the programs are numbered in table order)."""
+        return cls(schema.aspects, by, by_label, {key: headers[0] for key, headers in schema.attributes.items()},
+                   {key: schema.columns[key][0] for key in GENERIC_COLUMNS if schema.columns.get(key)})
+
+    @classmethod
+    def combined(cls, parts: list[Comparison]) -> Comparison:
+        """The comparison of tables analysed together, from each table's own (:meth:`of_schema`): the aspects in
+        order of first appearance (the first table's labels), the first table's name for the groups, every
+        table's attributes, and a number or grouping column's header where the tables agree on it, else a
+        neutral word (分野 and 区分 → 区分). A year's or a city's part of an analysis is the combination of its
+        own tables', so its pages speak of its own aspects and columns only."""
+        aspects: dict[str, Aspect] = {}
+        for part in parts:
+            for aspect in part.aspects:
+                aspects.setdefault(aspect.key, aspect)
+        columns = {}
+        for key, generic in GENERIC_COLUMNS.items():
+            own = {part.columns[key] for part in parts if part.columns.get(key)}
+            if own:
+                columns[key] = own.pop() if len(own) == 1 else generic
+        attributes = {key: label for part in parts for key, label in part.attributes.items()}
+        return cls(tuple(aspects.values()), parts[0].by, parts[0].by_label, attributes, columns)
 
 
 def merged_aspects(schemas: list[Schema]) -> tuple[Aspect, ...]:

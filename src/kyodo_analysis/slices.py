@@ -18,9 +18,11 @@ from .years import cities, known_years, rows_of, year_cities
 
 def part(analysis: Analysis, column: str, value, whole: tuple[str, ...] = ()) -> tuple[dict, pd.DataFrame, dict]:
     """The tables, items and metadata of one year or city: rows of ``column == value`` where a table has
-    the column, else the rows of its items or files; the tables named in ``whole`` are kept whole."""
+    the column, else the rows of its items or files; the tables named in ``whole`` are kept whole. The
+    part compares what its own tables hold (:func:`part_metadata`)."""
     items = rows_of(analysis["items"], column, value).reset_index(drop=True)
     ids, files = set(items["item_id"]), set(rows_of(analysis["programs"], column, value)["source_file"])
+    metadata = part_metadata(analysis.metadata, files)
     tables: dict[str, pd.DataFrame] = {}
     for name, frame in analysis.tables.items():
         if name not in whole and column in frame.columns:
@@ -29,32 +31,49 @@ def part(analysis: Analysis, column: str, value, whole: tuple[str, ...] = ()) ->
             frame = frame[frame["item_id"].isin(ids)]
         elif name not in whole and "source_file" in frame.columns:
             frame = frame[frame["source_file"].isin(files)]
-        tables[name] = frame.reset_index(drop=True)
-    metadata = {**analysis.metadata,
-                "raw_files": [f for f in analysis.metadata.get("raw_files", []) if f["file"] in files]}
+        tables[name] = (frame if name in whole else own_aspects(frame, metadata)).reset_index(drop=True)
     return tables, items, metadata
+
+
+def part_metadata(metadata: dict, files: set[str]) -> dict:
+    """The metadata of the part of an analysis made of ``files``: their entries of ``raw_files``, and the
+    combination of their own comparisons (:meth:`Comparison.combined`), so that a year holding one city's
+    table speaks of that table's aspects and columns, not of another city's schema analysed beside it."""
+    raw_files = [f for f in metadata.get("raw_files", []) if f["file"] in files]
+    own = [Comparison.from_dict(f["comparison"]) for f in raw_files if f.get("comparison")]
+    narrowed = {"comparison": Comparison.combined(own).as_dict()} if own and len(own) == len(raw_files) else {}
+    return {**metadata, "raw_files": raw_files, **narrowed}
+
+
+def own_aspects(frame: pd.DataFrame, metadata: dict) -> pd.DataFrame:
+    """The rows of the part's own aspects (and the pooled ``all``): the rows another schema's aspects
+    leave empty in this part are not the part's."""
+    if "aspect" not in frame.columns or "comparison" not in metadata:
+        return frame
+    kept = {*Comparison.from_metadata(metadata).aspect_keys, "all"}
+    return frame[frame["aspect"].isin(kept)]
 
 
 def select_year(analysis: Analysis, year: int) -> Analysis:
     """One year's part of a multi-year analysis; the network and the map are recomputed for that year."""
     tables, items, metadata = part(analysis, "year", year, whole=registry.kept_whole("year"))
-    tables.update(recomputed(analysis, tables, items, "year"))
+    tables.update(recomputed(analysis, tables, items, "year", Comparison.from_metadata(metadata)))
     return Analysis(tables, metadata, analysis.warnings)
 
 
 def select_city(analysis: Analysis, city) -> Analysis:
     """One city's part of an analysis (for comparing its years); tables without a city are kept whole."""
     tables, items, metadata = part(analysis, "city", city, whole=registry.kept_whole("city"))
-    tables.update(recomputed(analysis, tables, items, "city"))
+    tables.update(recomputed(analysis, tables, items, "city", Comparison.from_metadata(metadata)))
     return Analysis(tables, metadata, analysis.warnings)
 
 
 def recomputed(analysis: Analysis, tables: dict[str, pd.DataFrame], items: pd.DataFrame,
-               by: Literal["year", "city"]) -> dict[str, pd.DataFrame]:
+               by: Literal["year", "city"], comparison: Comparison) -> dict[str, pd.DataFrame]:
     """The tables the registry marks as recomputed for one year's or city's part, made again from that
     part's rows: the network, the map, the clusters of its own terms; for a city, its own code table (codes.csv
-    pools the cities of a year), tested over its own programs; a registered statistic by its ``compute``."""
-    comparison = Comparison.from_metadata(analysis.metadata)
+    pools the cities of a year), tested over its own programs; a registered statistic by its ``compute``.
+    ``comparison`` is the part's own (:func:`part_metadata`)."""
     entries = [o for o in registry.outputs() if getattr(o, by) == "recomputed"]
     made: dict[str, pd.DataFrame] = {}
     if any(o.stage == "network_and_ca" for o in entries):
@@ -89,14 +108,14 @@ def compared_part(analysis: Analysis) -> Analysis:
         return analysis
     items = analysis["items"]
     ids = set(items.loc[items["source_file"].isin(files), "item_id"])
+    metadata, whole = part_metadata(analysis.metadata, files), registry.kept_whole("year")
     tables = {}
     for name, frame in analysis.tables.items():
         if "source_file" in frame.columns:
             frame = frame[frame["source_file"].isin(files)]
         elif "item_id" in frame.columns:
             frame = frame[frame["item_id"].isin(ids)]
-        tables[name] = frame.reset_index(drop=True)
-    metadata = {**analysis.metadata, "raw_files": [f for f in analysis.metadata.get("raw_files", []) if f["file"] in files]}
+        tables[name] = (frame if name in whole else own_aspects(frame, metadata)).reset_index(drop=True)
     return Analysis(tables, metadata, analysis.warnings)
 
 

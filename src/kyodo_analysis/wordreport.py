@@ -102,42 +102,61 @@ def _figure(doc, path: Path, number: int, caption: str, metadata: dict, tables: 
 def write_summary(analysis: Analysis, figures: Path, path: str | Path, out_dir: str = "data/processed") -> Path:
     """``kyodo_summary.docx``: the tables' titles, what changed between years (for a city with several),
     then one chapter per year (or the one table): each group's summary and the city's items by code, then
-    the figures with captions and sources. ``out_dir`` is where the run wrote its tables, as it was told."""
+    the figures with captions and sources. ``out_dir`` is where the run wrote its tables, as it was told.
+    Each chapter speaks of its own tables' aspects and groups (:func:`slices.part_metadata`)."""
     doc = _document()
-    comparison = Comparison.from_metadata(analysis.metadata)
+    parts = [(year, for_year(analysis, year)) for year in page_years(analysis)]
     doc.add_heading(document_title(analysis), level=1)
     doc.add_paragraph(source_note(analysis.metadata))
     doc.add_paragraph(document_intro(out_dir))
     changes = year_change_lines(analysis)
     if changes:
         doc.add_heading("年度の変化", level=1)
-        doc.add_paragraph(NOTEBOOK_TEXT["year_changes"].split("\n\n", 1)[1].format(by=comparison.by_label))
+        by_label = Comparison.from_metadata(analysis.metadata).by_label
+        doc.add_paragraph(NOTEBOOK_TEXT["year_changes"].split("\n\n", 1)[1].format(by=by_label))
         for line in changes:
             doc.add_paragraph(line, style="List Bullet")
     number, methods = 0, []
-    for year in page_years(analysis):  # one chapter per year; cities compared across years: one chapter
-        part = for_year(analysis, year)
+    for year, part in parts:  # one chapter per year; cities compared across years: one chapter
         methods.append(("" if year is None else f"{year_label(year)}: ") + methods_paragraph(part))
-        suffix = "" if year is None else f"_{year}"
         if year is not None:
-            doc.add_heading(year_label(year), level=1)
-        counts = items_by_group(part["programs"], comparison).reset_index()
-        _table(doc, counts.astype(str))
-        summary = review_summary(part)
-        if no_codes_sentence(part):
-            doc.add_paragraph(no_codes_sentence(part))
-        groups = group_order(part["items"], comparison.by)
-        for group, sentence in zip(groups, summary_sentences(part), strict=True):
-            _support_section(doc, summary, comparison, group, sentence, group_name(group, part))
-        for name, caption in figures_shown(comparison, len(groups), heatmap_panels(part["codes"], comparison) == ["all"]):
-            if (figures / f"{name}{suffix}.png").exists():
-                number += 1
-                _figure(doc, figures / f"{name}{suffix}.png", number, caption, part.metadata,
-                        figure_sources(name, comparison.by, out_dir))
+            doc.add_heading(chapter_heading(year, part, analysis), level=1)
+        number = _chapter(doc, part, figures, "" if year is None else f"_{year}", out_dir, number)
     doc.add_heading("方法", level=1)
     for paragraph in methods:
         doc.add_paragraph(paragraph)
     return _save(doc, Path(path))
+
+
+def chapter_heading(year: int, part: Analysis, analysis: Analysis) -> str:
+    """A year's chapter heading: 2024年度, with the cities whose tables it holds when the document holds
+    several cities' tables (2024年度 (架空市A))."""
+    own, every = cities_of(part.metadata), cities_of(analysis.metadata)
+    return f"{year_label(year)} ({'・'.join(own)})" if len(every) > 1 and own else year_label(year)
+
+
+def cities_of(metadata: dict) -> list[str]:
+    """The cities of an analysis' raw files, in file order."""
+    return list(dict.fromkeys(f["city"] for f in metadata.get("raw_files", []) if f.get("city")))
+
+
+def _chapter(doc, part: Analysis, figures: Path, suffix: str, out_dir: str, number: int) -> int:
+    """One year's (or the one table's) chapter: the counts by group, each group's summary, then the figures;
+    returns the number of the last figure."""
+    comparison = Comparison.from_metadata(part.metadata)
+    _table(doc, items_by_group(part["programs"], comparison).reset_index().astype(str))
+    summary = review_summary(part)
+    if no_codes_sentence(part):
+        doc.add_paragraph(no_codes_sentence(part))
+    groups = group_order(part["items"], comparison.by)
+    for group, sentence in zip(groups, summary_sentences(part), strict=True):
+        _support_section(doc, summary, comparison, group, sentence, group_name(group, part))
+    for name, caption in figures_shown(comparison, len(groups), heatmap_panels(part["codes"], comparison) == ["all"]):
+        if (figures / f"{name}{suffix}.png").exists():
+            number += 1
+            _figure(doc, figures / f"{name}{suffix}.png", number, caption, part.metadata,
+                    figure_sources(name, comparison.by, out_dir))
+    return number
 
 
 def _save(doc, path: Path) -> Path:
