@@ -51,6 +51,23 @@ def test_a_reworded_aspect_header_stops_with_its_name(tmp_path, capsys, command)
     assert not (tmp_path / "out").exists()
 
 
+def test_a_misspelt_header_is_named_at_its_line_with_the_header_it_resembles(tmp_path, capsys):
+    """あつた for あった: the error points to the header row (line 5, not the first row holding a value) and to the
+    schema's header the table lacks that it most resembles; a header like none gets no such guess."""
+    text = RAW.read_text(encoding="utf-8")
+    header_line = text.split("\n").index(next(line for line in text.split("\n") if line.startswith("区分\t"))) + 1
+    misspelt = tmp_path / "misspelt.tsv"
+    misspelt.write_text(text.replace("効果があったこと", "効果があつたこと"), encoding="utf-8")
+    status, err = status_and_error(capsys, "clean", str(misspelt), "--out", str(tmp_path / "out"))
+    assert status == 2 and f"misspelt.tsv:{header_line}: 見出しの 4 列目 「仕組みとして効果があつたこと」 は知らない列" in err
+    assert "「仕組みとして効果があったこと」(effect) の書き間違いなら" in err and f"{header_line + 1} 行目に値があります" in err
+    other = tmp_path / "other.tsv"
+    other.write_text(text.replace("仕組みとして効果があったこと", "担当課メモ"), encoding="utf-8")
+    status, err = status_and_error(capsys, "clean", str(other), "--out", str(tmp_path / "out"))
+    assert status == 2 and "「担当課メモ」 は知らない列" in err and "書き間違い" not in err
+    assert not (tmp_path / "out").exists()
+
+
 def test_a_schema_can_map_or_ignore_a_column(tmp_path, capsys):
     text = RAW.read_text(encoding="utf-8").replace("仕組みとして効果があったこと", "成果").replace(
         "仕組みとして限界があったこと", "課題")

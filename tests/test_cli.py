@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+
 from kyodo_analysis.cli import main
 from kyodo_analysis.tables import read_csv
 
-from .conftest import RAW
+from .conftest import RAW, cli
 from .test_cleaning_bundled import ITEM_COLUMNS
 
 TABLES = ["items.csv", "programs.csv", "cleaning_log.csv"]
@@ -55,3 +57,13 @@ def test_the_command_line_module_run_as_a_script_is_the_command(tmp_path):
         result = subprocess.run([sys.executable, "-m", module, "validate", str(tmp_path / "none.tsv")],
                                 capture_output=True, text=True, cwd=tmp_path)
         assert result.returncode == 2 and "none.tsv" in result.stderr, module
+
+
+@pytest.mark.parametrize("command", ["run", "report"])
+def test_run_outside_the_repository_stops_for_its_notebooks_before_any_work(tmp_path, raw_dir, command):
+    """Started where there is no notebooks/ folder, run (and report) say so before cleaning or analysing:
+    nothing printed of a stage, nothing written."""
+    status, out, err = cli(command, "--raw-dir", str(raw_dir), "--out", str(tmp_path / "out"),
+                           "--reports", str(tmp_path / "r"), "--notebooks", str(tmp_path / "notebooks"))
+    assert status == 2 and "ノートブックがありません" in err and "--notebooks" in err, err
+    assert "[clean]" not in out and not (tmp_path / "out").exists() and not (tmp_path / "r").exists()

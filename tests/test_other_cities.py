@@ -72,6 +72,18 @@ def test_a_separate_notes_schema_makes_a_note_its_own_item(tmp_path):
     assert items.loc[items["program_no"] == 3, "text"].tolist()[:2] == ["読み聞かせの回数が増えた", "※利用者の声を集めた"]
 
 
+def test_a_group_the_schema_does_not_know_is_warned_of_in_the_tables_own_words(tmp_path):
+    """[support_types] known lists the groups a table is expected to hold; another value is kept and warned of,
+    named as the table names the column (分野 for 架空市A, 区分 only for a table that says 区分)."""
+    schema = tmp_path / "s.toml"
+    schema.write_text((CITIES / "schema_a.toml").read_text(encoding="utf-8") + '\n[support_types]\nknown = ["福祉", "環境"]\n',
+                      encoding="utf-8")
+    table = clean_table(CITIES / TABLES["a"][0], schema=load_schema(schema))
+    assert [w for w in table.warnings if "これまでにない" in w] == [
+        "kasou_a_hyoka_2024.csv:13: これまでにない分野です (そのまま使います): まちづくり"]
+    assert table.programs["support_type"].tolist()[-1] == "まちづくり"
+
+
 def test_analyze_by_an_attribute_compares_its_values(tmp_path):
     raw = city_folder(tmp_path, "a")
     out = tmp_path / "processed"
@@ -167,6 +179,25 @@ def test_a_bad_schema_is_refused_with_its_file_and_what_to_write(tmp_path, text,
     (tmp_path / "t.tsv").write_text("事業名\t理由\nA\t・よい\n", encoding="utf-8")
     status, out, err = cli("validate", str(tmp_path / "t.tsv"), "--schema", str(schema))
     assert status == 2 and message in err and "s.toml" in err and "Traceback" not in err and out == ""
+
+
+@pytest.mark.parametrize("text, message", [
+    ('[columns]\nprogram = ["事業名"\nsupport_type = ["分野"]\n\n[aspects]\nreason = ["理由"]\n',
+     "s.toml:3: スキーマファイルを TOML として読めません: [ ] の閉じ括弧 ] がありません (3 行目 1 文字目で気づきました。"),
+    ('[columns\nprogram = ["事業名"]\n', "s.toml:1: スキーマファイルを TOML として読めません: 表の見出し [ ] の閉じ括弧 ]"),
+    ('[columns]\nprogram = ["事業名]\n', "s.toml:2: スキーマファイルを TOML として読めません: 文字列の中に改行などの使えない文字"),
+    ('[columns]\nprogram = 事業名\n', "値が読めません (文字列は \"…\" で囲みます)"),
+    ('[columns]\nprogram = ["事業名"]\n[columns]\n', "同じ表の見出しが2回あります"),
+])
+def test_a_schema_that_is_not_toml_is_named_at_the_line_the_parser_stopped_in_japanese(tmp_path, text, message):
+    """A lost bracket is noticed on a later line than the one it was lost on: the error gives the line it was
+    noticed at, says so, and says what is wrong in Japanese (the parser's own words come last)."""
+    schema = tmp_path / "s.toml"
+    schema.write_text(text, encoding="utf-8")
+    (tmp_path / "t.tsv").write_text("事業名\t理由\nA\t・よい\n", encoding="utf-8")
+    status, out, err = cli("validate", str(tmp_path / "t.tsv"), "--schema", str(schema))
+    assert status == 2 and message in err and "Traceback" not in err and out == ""
+    assert "前の行にあることがあります" in err
 
 
 def test_three_cities_with_their_own_schemas_run_end_to_end_and_compare_by_city(tmp_path):

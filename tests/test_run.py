@@ -73,6 +73,8 @@ def test_workbook_has_japanese_sheets_headers_and_widths(run_output):
     assert floats and {c.number_format for c in floats} == {"0.000"}
     assert [c.value for c in book["コード×区分"][1]][:4] == ["年度", "コード", "観点", "財政的支援"]
     assert {row[2].value for row in book["コード×区分"].iter_rows(min_row=2)} == {"全体"}  # every aspect pooled
+    english = {sheet.title: [c.value for c in sheet[1] if re.fullmatch(r"[a-z0-9_]+", str(c.value))] for sheet in book}
+    assert {title: names for title, names in english.items() if names} == {}  # every header in Japanese (ci_low was not)
 
 
 def test_workbook_is_byte_identical_on_rerun(tmp_path, bundled_analysis):

@@ -20,7 +20,7 @@ from kyodo_analysis.report import codes_crosstab, headers, view_distinctive, vie
 from kyodo_analysis.schema import Comparison, zushi_comparison
 from kyodo_analysis.slices import for_city, for_year
 
-from .conftest import NEW_YEAR_CSV, RAW, bundled_raw_dir, cli
+from .conftest import FIXTURES, NEW_YEAR_CSV, RAW, bundled_raw_dir, cli
 from .test_other_cities import TABLES, city_folder
 
 ZUSHI_WORDS = ["逗子", "申請団体", "財政的支援", "人的支援", "場の提供", "協働の成果等", "限界", "NO "]
@@ -68,7 +68,7 @@ def page_text(analysis: Analysis, whole: Analysis | None = None) -> str:
              S.compound_sentence(analysis), S.groups_sentence(analysis), S.distinctive_sentence(analysis),
              S.code_test_sentence(analysis), S.no_codes_sentence(analysis), *S.summary_sentences(analysis),
              Y.years_sentence(for_city(whole), whole), *Y.year_change_lines(whole), H.document_title(whole),
-             H.document_intro("out"), *Y.yearly_summary_lines(whole)]
+             H.document_intro("out", whole.metadata), *Y.yearly_summary_lines(whole)]
     texts += [H.notebook_text(key, analysis) for key in H.NOTEBOOK_TEXT if not key.endswith("_unpaired")]
     return "\n".join(texts)
 
@@ -107,6 +107,26 @@ def test_the_word_title_says_only_what_every_chapter_compares(cases):
     assert chapter_heading(2024, for_year(mixed, 2024), mixed) == "2024年度 (架空市A)"
     assert chapter_heading(2025, for_year(cases["years"], 2025), cases["years"]) == "2025年度"  # one city: no name
     assert H.document_title(cases["years"]).endswith(": 市の表が区分ごとに効果として挙げたことと限界として挙げたこと")
+
+
+def test_a_towns_table_is_called_a_towns_table_never_a_citys(tmp_path, cases):
+    """The pages call the tables 市の表 for a city's, 町の表 for a town's and 市町村の表 for several kinds."""
+    from kyodo_analysis.labels import table_noun
+
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    shutil.copy(FIXTURES / "other_cities" / TABLES["a"][0], raw / TABLES["a"][0])
+    status, _, err = cli("manifest", "add", str(raw / TABLES["a"][0]), "--city", "みなと町", "--title", "協働事業評価シート",
+                         "--schema", str(FIXTURES / "other_cities" / "schema_a.toml"))
+    assert status == 0, err
+    town = analyze(table_files(raw))
+    text = page_text(town)
+    assert "市の表" not in text and "町の表が分野ごとに挙げたこと (理由・意見)" in text
+    assert [table_noun(a.metadata) for a in (cases["a"], cases["abc"], town)] == ["市の表", "市の表", "町の表"]
+    both = {"raw_files": [{"city": "逗子市"}, {"city": "みなと町"}]}
+    assert [table_noun(m) for m in (both, {"raw_files": [{"city": None}]}, {})] == ["市町村の表"] * 3
+    assert [table_noun({"raw_files": [{"city": c}]}) for c in ("十日町市", "町田市", "東村山市", "北区", "檜枝岐村")] == [
+        "市の表", "市の表", "市の表", "区の表", "村の表"]
 
 
 def test_the_bundled_page_says_what_its_items_are_about_by_programs(cases):

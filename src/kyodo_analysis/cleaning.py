@@ -15,9 +15,10 @@ import pandas as pd
 from .cells import split_items
 from .dtypes import TEXT, frame_of
 from .errors import InputError, control_character
-from .labels import NO_SUPPORT_TYPE
+from .labels import GENERIC_COLUMNS, NO_SUPPORT_TYPE
 from .readers import Record, read_records
 from .schema import Schema, load_schema
+from .table_headers import missing_columns, unknown_column
 
 
 def check_text(path: Path, line: int | None, what: str, text: str) -> str:
@@ -166,6 +167,7 @@ class _Cleaner:
         self.width = 0
         self.unused: dict[int, str] = {}  # columns of the header row not recognised (index → header text)
         self.headers: dict[int, str] = {}  # every column's header text
+        self.header_line = 0  # the line of the header row read last
         self.log: list[dict] = []
         self.warnings: list[str] = []
         self.synonyms: list[str] = []
@@ -226,6 +228,7 @@ class _Cleaner:
         self.columns = header
         self.width = max(len(record.cells), max(header.values()) + 1)
         self.headers = {i: record.cell(i).strip() for i in range(self.width)}
+        self.header_line = record.first_line
         self.unused = {i: text for i, text in self.headers.items()
                        if i not in header.values() and not self.schema.ignores(record.cell(i))}
         self.ignored.update(dict.fromkeys(text for i, text in self.headers.items()
@@ -258,13 +261,15 @@ class _Cleaner:
         """The row's support type, or the one above it (written once per group, or in a merged cell)."""
         assert self.columns is not None
         support = record.cell(self.columns.get("support_type")).strip()
+        label, number = (self.schema.names.get(key, [GENERIC_COLUMNS[key]])[0] for key in ("support_type", "program_no"))
         if support:
             known = self.schema.known_support_types
             if known and unicodedata.normalize("NFKC", support) not in known:
-                self.warn(record.first_line, f"これまでにない区分です (そのまま使います): {support}")
+                self.warn(record.first_line, f"これまでにない{label}です (そのまま使います): {support}")
             self.support_type = support
         elif "support_type" in self.columns and not self.support_type:
-            self.warn(record.first_line, f"NO {no} の区分が空で、上の行からも引き継げません (「{NO_SUPPORT_TYPE}」とします)")
+            self.warn(record.first_line, f"{number} {no} の{label}が空で、上の行からも引き継げません"
+                      f" (「{NO_SUPPORT_TYPE}」とします)")
 
     def take_row(self, record: Record) -> None:
         assert self.columns is not None
@@ -278,12 +283,9 @@ class _Cleaner:
                              hint="セル内のタブや、閉じられていない引用符がないか確認してください。")
         for index, header in self.unused.items():
             if record.cell(index).strip():
-                shown = f"「{header}」" if header else "(見出しなし)"
                 self.check_twice(record, index, header)
-                raise InputError(self.path, f"{index + 1} 列目 {shown} は知らない列ですが、値があります: "
-                                 f"{record.cell(index).strip()[:30]}", line=record.first_line,
-                                 hint=f"この列を分析に使うなら --schema の TOML で {shown} を観点などに割り当て、使わないなら"
-                                 f" ignore = [\"{header or '列の見出し'}\"] と書いてください (README「見出しの違う表」)。")
+                lacking = [c for c in self.schema.names if c not in col]
+                raise unknown_column(self.path, self.schema, header, self.header_line, lacking, record, index)
         name = record.cell(col.get("program")).strip()
         no_text = record.cell(col.get("program_no")).strip()
         aspect_cells = {a: record.cell(col.get(a)) for a in self.schema.aspect_keys if a in col}
@@ -339,7 +341,7 @@ def clean_table(path: str | Path, year: int | None = None, schema: Schema | None
     for record in records:
         cleaner.feed(record)
     if cleaner.columns is None:
-        raise _missing_columns(path, schema, cleaner.first_table_row, encoding)
+        raise missing_columns(path, schema, cleaner.first_table_row, encoding)
     items, programs, log = tidy_frames(path, year, city, cleaner)
     for column in ["support_type", *schema.attributes]:
         for known, other in label_twins(programs[column].dropna().tolist()):
@@ -359,19 +361,6 @@ def with_twins_across(tables: list[Table]) -> list[Table]:
         added = tuple(twin_warning(table.path, known, other) for known, other in twins if other in values)
         out.append(dataclasses.replace(table, warnings=table.warnings + added) if added else table)
     return out
-
-
-def _missing_columns(path: Path, schema: Schema, first_row: Record | None, encoding: str) -> InputError:
-    found = first_row.cells if first_row else []
-    shown = " / ".join(c.strip() for c in found if c.strip()) or "(見出しらしい行がありません)"
-    aspects = " / ".join(a.headers[0] for a in schema.aspects)
-    sheet = encoding.removeprefix("xlsx:") if encoding.startswith("xlsx:") else None
-    read = f" (読んだのはシート「{sheet}」)" if sheet is not None else ""
-    return InputError(path, f"必要な列が見つかりません{read}: 「{schema.columns['program'][0]}」と、"
-                      f"「{aspects}」の少なくとも一つ。見つかった見出し: {shown}",
-                      line=first_row.first_line if first_row else None,
-                      hint="見出し行を確認するか、--schema で見出しの別名を指定してください。"
-                      + ("表がほかのシートにあれば、--sheet にそのシート名を指定してください。" if sheet is not None else ""))
 
 
 _INT_COLUMNS = {"source_line", "year", "program_no", "item_no", "line", "n_items"}

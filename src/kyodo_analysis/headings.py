@@ -11,7 +11,7 @@ from __future__ import annotations
 import pandas as pd
 
 from .analysis import Analysis
-from .labels import listed, per_group, sides_only
+from .labels import listed, per_group, sides_only, table_noun
 from .schema import Comparison
 from .sentences import groups_sentence, md
 from .slices import for_year, page_years
@@ -25,8 +25,8 @@ _UNIT = ("{by}は事業ごとに決まるので、比べる単位は事業です
          "検定は事業を単位にしたものだけを使います。")
 NOTEBOOK_TEXT = {
     "items": "## {by} × 観点の項目数\n\n項目の数は記述の多さであって、成果や問題の大きさではありません。",
-    "question": "**問い**: 市の表は、{per}何を{pos}として挙げ、何を{neg}として挙げたか。\n\n{groups_sentence}" + _UNIT,
-    "question_unpaired": "**問い**: 市の表の {aspects} の記述は、{per}どう違うか。\n\n{groups_sentence}" + _UNIT,
+    "question": "**問い**: {table}は、{per}何を{pos}として挙げ、何を{neg}として挙げたか。\n\n{groups_sentence}" + _UNIT,
+    "question_unpaired": "**問い**: {table}の {aspects} の記述は、{per}どう違うか。\n\n{groups_sentence}" + _UNIT,
     "sides": "## {pos}の語と{neg}の語\n\n右 (青) が「{pos_long}」、左 (赤) が「{neg_long}」に出てくる語で、"
              "棒の長さはその語を含む項目の数です。下の表は、{pos}で使った事業と{neg}で使った事業を合わせて"
              " {min_programs} 以上の語について、同じ事業が両方でその語を使ったかを数えたもの (事業を対にした数え方で、"
@@ -45,10 +45,10 @@ NOTEBOOK_TEXT = {
              "コードの項目数 / 項目数」で、観点はすべて合わせて数えます (観点の列の「全体」; 観点ごとの数は"
              "ワークブックの「コード×{by}(観点別)」シート)。{test_text}",
     "correspondence": "## 対応分析\n\n{correspondence_text}",
-    "summary": "## まとめ: 市の表が{per}{pos}として挙げたことと{neg}として挙げたこと\n\n"
-               "市の表の項目そのものを、コードごとに{pos}と{neg}を並べて示します。"
+    "summary": "## まとめ: {table}が{per}{pos}として挙げたことと{neg}として挙げたこと\n\n"
+               "{table}の項目そのものを、コードごとに{pos}と{neg}を並べて示します。"
                "文は表の数字から自動で作ったもので、数字が示すこと以上は述べていません。",
-    "summary_unpaired": "## まとめ: 市の表が{per}挙げたこと ({aspects})\n\n市の表の項目そのものを、"
+    "summary_unpaired": "## まとめ: {table}が{per}挙げたこと ({aspects})\n\n{table}の項目そのものを、"
                         "コードごとに観点を並べて示します。文は表の数字から自動で作ったもので、数字が示すこと以上は述べていません。",
     "codes_by_year": "## 年度ごとのコード × {by}\n\n観点ごとに「コードの項目がある事業数 / その観点の項目がある事業数」を示します"
                      " (下の図と同じ数え方)。分母が小さいので、1事業の違いで割合が大きく動きます。{sides_only}",
@@ -97,7 +97,7 @@ def notebook_text(key: str, analysis: Analysis) -> str:
         pos_long=comparison.side_label("positive", long=True), neg_long=comparison.side_label("negative", long=True),
         test_text=test_text, correspondence_text=_correspondence_text(by, n_groups),
         min_programs=str(SIDES_MIN_PROGRAMS), z=str(Z_SHOWN),
-        within=trend_group_label(comparison), sides_only=sides_only(comparison))
+        within=trend_group_label(comparison), sides_only=sides_only(comparison), table=table_noun(analysis.metadata))
     return NOTEBOOK_TEXT[key].format(**{name: md(value) for name, value in values.items()})  # Markdown
 
 
@@ -106,7 +106,7 @@ def document_title(analysis: Analysis) -> str:
     said only when every chapter (a year's tables each: :func:`slices.for_year`) sets the same things side
     by side (one city's table of effects beside another's of ratings: no one clause is true of both)."""
     titles = list(dict.fromkeys(f["title"] for f in analysis.metadata.get("raw_files", []) if f.get("title")))
-    source = "・".join(f"「{t}」" for t in titles) if titles else "市の表"
+    source = "・".join(f"「{t}」" for t in titles) if titles else table_noun(analysis.metadata)
     compared = {compared_clause(for_year(analysis, year)) for year in page_years(analysis)}
     return f"{source}の計量テキスト分析" + (f": {compared.pop()}" if len(compared) == 1 else "")
 
@@ -115,10 +115,10 @@ def compared_clause(analysis: Analysis) -> str:
     """What one analysis sets side by side, as the title says it: 市の表が区分ごとに効果として挙げたことと…"""
     comparison = Comparison.from_metadata(analysis.metadata)
     sides = "と".join(f"{comparison.label(a)}として挙げたこと" for a in comparison.sides)
-    return f"市の表が{per_group(comparison.by_label, group_count(analysis))}{sides}"
+    return f"{table_noun(analysis.metadata)}が{per_group(comparison.by_label, group_count(analysis))}{sides}"
 
 
-def document_intro(out_dir: str) -> str:
+def document_intro(out_dir: str, metadata: dict) -> str:
     """The Word summary's reading note: the unit, where the numbers come from, and what a code is."""
     return (f"比べる単位は事業です。各文の数字は {out_dir} の表 (programs.csv, item_codes.csv, codes.csv) から計算したもので、"
-            "表が示すこと以上は述べていません。項目は市の表の記述そのままです。" + CODE_MEANING)
+            f"表が示すこと以上は述べていません。項目は{table_noun(metadata)}の記述そのままです。" + CODE_MEANING)

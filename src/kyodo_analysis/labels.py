@@ -32,7 +32,8 @@ HEADERS = {
     "programs_both": "両方で使った事業", "items_effect": "効果の項目数", "items_limitation": "限界の項目数",
     "code": "コード", "n_total": "区分の項目数", "share": "割合", "programs_total": "区分の事業数(観点の項目あり)",
     "adjusted_residual": "調整済み残差(項目単位・記述用)", "chi2": "χ²", "p_value": "p値", "p_holm": "p値(Holm補正)",
-    "test": "検定", "correction": "多重比較の補正",
+    "test": "検定", "correction": "多重比較の補正", "ci_low": "95%信頼区間(下限)", "ci_high": "95%信頼区間(上限)",
+    "min_p": "取りうる最小のp値", "n_labellings": "並べ替えの数", "min_p_holm": "Holm補正後に取りうる最小のp値",
     "status": "変化", "first_year": "最初の年度", "last_year": "最後の年度", "previous_name": "以前の名称",
     "previous_no": "以前のNO", "item_ids": "項目ID (この数のもとの項目)",
 }
@@ -67,6 +68,21 @@ def per_group(by_label: str, groups: int, particle: str = "に") -> str:
     """「区分ごとに」 (or, with ``particle="の"``, 「区分ごとの」) where there are two or more groups to set side by
     side; nothing where there is one: a title never says it compares by a column that holds one group."""
     return f"{by_label}ごと{particle}" if groups > 1 else ""
+
+
+MUNICIPALITIES = "市町村区"  # the last of these in a municipality's name says its kind (町田市: 市; 十日町市: 市)
+
+
+def cities_of(metadata: dict) -> list[str]:
+    """The cities of an analysis' raw files (the manifest's ``city``), in file order."""
+    return list(dict.fromkeys(f["city"] for f in metadata.get("raw_files", []) if f.get("city")))
+
+
+def table_noun(metadata: dict) -> str:
+    """What the pages call the tables analysed: 市の表 for cities' tables, 町の表 for towns' (村, 区 alike), and
+    市町村の表 for tables of several kinds or of no registered city — a town's table is never 「市の表」."""
+    kinds = {next((c for c in reversed(city) if c in MUNICIPALITIES), None) for city in cities_of(metadata)}
+    return f"{kinds.pop()}の表" if len(kinds) == 1 and None not in kinds else "市町村の表"
 
 
 GENERIC_COLUMNS = {"program_no": "番号", "support_type": "区分"}  # when tables name a column differently

@@ -56,6 +56,15 @@ def check_reports_folder(reports: Path) -> None:
     check_targets(reports, [f"{FIGURES}/", WORKBOOK, WORD_SUMMARY, *pages])
 
 
+def check_notebooks(notebooks: Path) -> None:
+    """Before any work: every page's notebook is where ``--notebooks`` says (a run started outside the
+    repository stops here, not after cleaning and analysing)."""
+    missing = [n for n in [*NOTEBOOKS, YEAR_NOTEBOOK] if not (notebooks / n).is_file()]
+    if missing:
+        raise InputError(notebooks, f"ノートブックがありません: {', '.join(missing)}",
+                         hint="リポジトリの最上位で実行するか、--notebooks で notebooks/ の場所を指定してください。")
+
+
 def shown_path(path: Path) -> str:
     """A folder as the reader of a report knows it: relative to where the run was started when it lies
     there (data/processed), else as it was given on the command line."""
@@ -77,10 +86,6 @@ def report_stages(analysis: Analysis, args: argparse.Namespace, reports: Path, d
     from .wordreport import write_summary
 
     notebooks = Path(args.notebooks)
-    missing = [n for n in [*NOTEBOOKS, YEAR_NOTEBOOK] if not (notebooks / n).exists()]
-    if missing:
-        raise InputError(notebooks, f"ノートブックがありません: {', '.join(missing)}",
-                         hint="リポジトリの最上位で実行するか、--notebooks で notebooks/ の場所を指定してください。")
     per_year = page_years(analysis)
 
     def figures() -> None:
@@ -112,6 +117,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     check_apart(args.out, args.reports)
     check_targets(output_folder(args.out, args.raw_dir), stored_names())  # before the work, as publishing would
     check_reports_folder(output_folder(args.reports, args.raw_dir))
+    check_notebooks(Path(args.notebooks))
     paths = raw_paths(args.raw_dir)
     key = args.project.inputs_sha256(paths)
     cleaned = _stage("clean", lambda: clean_all(paths, schema_path=args.project.schema))
@@ -165,6 +171,7 @@ def processed_analysis(folder: Path) -> Analysis:
 def cmd_report(args: argparse.Namespace) -> int:
     check_apart(args.out, args.reports)
     check_reports_folder(output_folder(args.reports, args.raw_dir))
+    check_notebooks(Path(args.notebooks))
     print_warnings(settle(args.out))  # a run killed while publishing the tables: one whole generation first
     analysis = processed_analysis(Path(args.out))
     with generation(args.reports, warn=print_warning) as reports:

@@ -9,15 +9,17 @@ columns such as a rating, kept as they are). Zushi's built-in schema is one such
 
 from __future__ import annotations
 
+import difflib
 import re
-import tomllib
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
 from .errors import InputError, control_character, printable
 from .labels import GENERIC_COLUMNS, listed
+from .toml_files import read_toml
 
 COLUMNS: tuple[str, ...] = ("support_type", "program_no", "program")
 ZUSHI_ASPECTS: tuple[str, ...] = ("effect", "limitation", "next_step")
@@ -34,8 +36,8 @@ GENERATED = RESERVED | frozenset({
     "pos3", "prev_year", "previous_name", "previous_no", "programs", "programs_both", "programs_group",
     "programs_rest", "programs_total", "share", "source", "start", "status", "surface", "target", "test", "token_no",
     "x", "y", "z", "z_vs_prev", "matched"})
+NEAR_HEADER = 0.75  # difflib ratio from which an unknown header is pointed to a known one as a likely misspelling
 MAX_LABEL = 100  # characters of a header text or a label: a heading, not a paragraph
-MAX_NESTING = 20  # brackets and braces opened before the first is closed: a schema needs three
 _KEY = re.compile(r"[a-z][a-z0-9_]{0,30}")
 _SPACE = re.compile(r"\s+")
 
@@ -98,6 +100,13 @@ class Schema:
             return None
         return self._lookup.get(normalize_header(header_text))
 
+    def near_header(self, header_text: str, among: Iterable[str]) -> tuple[str, str] | None:
+        """The header text of the columns ``among`` closest to ``header_text`` (あつた for あった, a dropped 、),
+        with its column; None when no header is that close (difflib's ratio ≥ 0.75, compared as headers are)."""
+        known = {normalize_header(h): (h, key) for key in among for h in self.names.get(key, [])}
+        close = difflib.get_close_matches(normalize_header(header_text), list(known), n=1, cutoff=NEAR_HEADER)
+        return known[close[0]] if close else None
+
     def ignores(self, header_text: str) -> bool:
         """True for a column the schema says to leave out (compared as headers are)."""
         return normalize_header(header_text) in {normalize_header(h) for h in self.ignore}
@@ -121,14 +130,9 @@ def load_schema(path: str | Path | None) -> Schema:
     if path.is_dir():
         raise InputError(path, "スキーマのパスがフォルダです。", hint="--schema には TOML ファイルを指定してください。")
     try:
-        text = path.read_text(encoding="utf-8-sig")
-        check_nesting(path, text, _HINT)
-        data = tomllib.loads(text)
+        data = read_toml(path, "スキーマファイル", _HINT)
     except FileNotFoundError:
         raise InputError(path, "スキーマファイルが見つかりません。", hint="--schema のパスを確認してください。") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError, RecursionError) as exc:
-        raise InputError(path, f"スキーマファイルを TOML として読めません: {type(exc).__name__} {str(exc)[:200]}",
-                         hint=_HINT) from None
     return parse_schema(path, data, "built-in (逗子市)" if builtin else str(path))
 
 
@@ -202,16 +206,6 @@ def _key(path: Path, table: str, key: str) -> str:
                          hint="半角英小文字で始まる英数字と _ の名前 (例: reason, rating) にし、出力の列の名前"
                          f" ({', '.join(sorted(RESERVED))}、n_ で始まる名前など) は避けてください。")
     return key
-
-
-def check_nesting(path: Path, text: str, hint: str) -> None:
-    """Refuse TOML nested deeper than any settings file needs, before the parser recurses into it."""
-    depth = deepest = 0
-    for char in re.sub(r'"(?:[^"\\\n]|\\.)*"|\'[^\'\n]*\'|#[^\n]*', "", text):
-        depth += (char in "[{") - (char in "]}")
-        deepest = max(deepest, depth)
-    if deepest > MAX_NESTING:
-        raise InputError(path, f"括弧の入れ子が深すぎます ({deepest:,} 段。上限 {MAX_NESTING})。", hint=hint)
 
 
 def _check_keys(path: Path, aspects: list[str], attributes: list[str]) -> None:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,8 +13,9 @@ from pathlib import Path
 from ._version import __version__
 from .errors import InputError
 from .manifest import MANIFEST_NAME, ManifestRows, resolve_schema, sha256
-from .schema import builtin_schema_path, check_nesting
+from .schema import builtin_schema_path
 from .tokens import dictionary_info
+from .toml_files import read_toml
 from .wordlists import read_text_file, word_lists
 
 KEYS = {"forced": "強制抽出のリスト", "stop": "使用しない語のリスト", "synonyms": "同義語のリスト",
@@ -38,13 +38,7 @@ def read_settings(path: str | Path, required: bool = False) -> dict[str, str | d
         raise InputError(path, "設定ファイルのパスがフォルダです。", hint="--settings には TOML ファイルを指定してください。")
     hint = ('UTF-8 で保存し、[analysis] の下に forced = "references/forced_terms.txt" のように書きます。'
             '日本語の名前 (市町村名など) は "逗子市" = 2024 のように引用符で囲みます。')
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-        check_nesting(path, text, hint)
-        data = tomllib.loads(text)
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError, RecursionError) as exc:
-        raise InputError(path, f"設定ファイルを TOML として読めません: {type(exc).__name__} {str(exc)[:200]}",
-                         hint=hint) from None
+    data = read_toml(path, "設定ファイル", hint)
     analysis = data.get("analysis", {})
     unknown = sorted(set(data) - {"analysis"}) + sorted(set(analysis) - set(KEYS) if isinstance(analysis, dict) else [])
     if not isinstance(analysis, dict) or unknown:

@@ -16,7 +16,7 @@ from docx.shared import Cm, Pt
 
 from .analysis import Analysis
 from .headings import NOTEBOOK_TEXT, document_intro, document_title
-from .labels import per_group, year_label
+from .labels import cities_of, per_group, table_noun, year_label
 from .methods import methods_paragraph
 from .plots import figure_names, source_note
 from .plots.groups import heatmap_panels, heatmap_title
@@ -78,8 +78,9 @@ def _table(doc, frame: pd.DataFrame, widths_cm: list[float] | None = None) -> No
 
 
 def _support_section(doc, summary: pd.DataFrame, comparison: Comparison, group: str, sentence: str,
-                     heading: str) -> None:
-    """One group's sentence and its rows of :func:`review_summary`: the city's items by code."""
+                     heading: str, table: str) -> None:
+    """One group's sentence and its rows of :func:`review_summary`: the city's items by code (``table``: what
+    the tables are called, :func:`labels.table_noun`)."""
     doc.add_heading(heading, level=2)
     doc.add_paragraph(sentence)
     rows = summary[summary[comparison.by_label] == group] if len(summary) else summary
@@ -87,7 +88,7 @@ def _support_section(doc, summary: pd.DataFrame, comparison: Comparison, group: 
         return  # the sentence says why (no such columns, or no items)
     labels = [comparison.label(a) for a in comparison.sides]
     shown = pd.DataFrame({"コード": rows["コード"], **{
-        f"{label} (市の表の記述)": [f"{p}事業・{n}項目\n{t}" if n else "—" for p, n, t in
+        f"{label} ({table}の記述)": [f"{p}事業・{n}項目\n{t}" if n else "—" for p, n, t in
                                zip(rows[f"{label}の事業数"], rows[f"{label}の項目数"], rows[label], strict=True)]
         for label in labels}})
     _table(doc, shown, [3.0, *[13.0 / len(labels)] * len(labels)])
@@ -108,7 +109,7 @@ def write_summary(analysis: Analysis, figures: Path, path: str | Path, out_dir: 
     parts = [(year, for_year(analysis, year)) for year in page_years(analysis)]
     doc.add_heading(document_title(analysis), level=1)
     doc.add_paragraph(source_note(analysis.metadata))
-    doc.add_paragraph(document_intro(out_dir))
+    doc.add_paragraph(document_intro(out_dir, analysis.metadata))
     changes = year_change_lines(analysis)
     if changes:
         doc.add_heading("年度の変化", level=1)
@@ -135,11 +136,6 @@ def chapter_heading(year: int, part: Analysis, analysis: Analysis) -> str:
     return f"{year_label(year)} ({'・'.join(own)})" if len(every) > 1 and own else year_label(year)
 
 
-def cities_of(metadata: dict) -> list[str]:
-    """The cities of an analysis' raw files, in file order."""
-    return list(dict.fromkeys(f["city"] for f in metadata.get("raw_files", []) if f.get("city")))
-
-
 def _chapter(doc, part: Analysis, figures: Path, suffix: str, out_dir: str, number: int) -> int:
     """One year's (or the one table's) chapter: the counts by group, each group's summary, then the figures;
     returns the number of the last figure."""
@@ -150,7 +146,7 @@ def _chapter(doc, part: Analysis, figures: Path, suffix: str, out_dir: str, numb
         doc.add_paragraph(no_codes_sentence(part))
     groups = group_order(part["items"], comparison.by)
     for group, sentence in zip(groups, summary_sentences(part), strict=True):
-        _support_section(doc, summary, comparison, group, sentence, group_name(group, part))
+        _support_section(doc, summary, comparison, group, sentence, group_name(group, part), table_noun(part.metadata))
     for name, caption in figures_shown(comparison, len(groups), heatmap_panels(part["codes"], comparison) == ["all"]):
         if (figures / f"{name}{suffix}.png").exists():
             number += 1

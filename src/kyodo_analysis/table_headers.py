@@ -1,0 +1,42 @@
+"""What is wrong with a table's header row, said so that a researcher can fix it: the columns a table
+must have and does not, and a column with values whose header the schema does not know."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .errors import InputError
+from .readers import Record
+from .schema import Schema
+
+
+def missing_columns(path: Path, schema: Schema, first_row: Record | None, encoding: str) -> InputError:
+    """No header row names the program column and one aspect: the headers found in the first row of the
+    table, and the sheet read when it is a workbook."""
+    found = first_row.cells if first_row else []
+    shown = " / ".join(c.strip() for c in found if c.strip()) or "(見出しらしい行がありません)"
+    aspects = " / ".join(a.headers[0] for a in schema.aspects)
+    sheet = encoding.removeprefix("xlsx:") if encoding.startswith("xlsx:") else None
+    read = f" (読んだのはシート「{sheet}」)" if sheet is not None else ""
+    return InputError(path, f"必要な列が見つかりません{read}: 「{schema.columns['program'][0]}」と、"
+                      f"「{aspects}」の少なくとも一つ。見つかった見出し: {shown}",
+                      line=first_row.first_line if first_row else None,
+                      hint="見出し行を確認するか、--schema で見出しの別名を指定してください。"
+                      + ("表がほかのシートにあれば、--sheet にそのシート名を指定してください。" if sheet is not None else ""))
+
+
+def unknown_column(path: Path, schema: Schema, header: str, header_line: int, lacking: list[str], record: Record,
+                   index: int) -> InputError:
+    """Column ``index`` (headed ``header`` on ``header_line``) is not in the schema but holds a value in
+    ``record``: named at the header's line, and pointed to the header it most resembles among the columns the
+    table lacks (a misspelling, あつた for あった), which the schema can take as another name — the raw table
+    is never edited."""
+    shown = f"「{header}」" if header else "(見出しなし)"
+    near = schema.near_header(header, lacking) if header else None
+    rest = (f"分析に使うなら --schema の TOML で {shown} を観点などに割り当て、使わないなら"
+            f" ignore = [\"{header or '列の見出し'}\"] と書いてください (README「見出しの違う表」)。")
+    hint = (f"{shown} が「{near[0]}」({near[1]}) の書き間違いなら、生データは直さずに、スキーマの TOML (組み込みの逗子市の"
+            f"スキーマなら、その写し) の {near[1]} の見出しに「{header}」を加えて --schema で渡してください。別の列で、{rest}"
+            if near else f"この列を{rest}")
+    return InputError(path, f"見出しの {index + 1} 列目 {shown} は知らない列ですが、{record.first_line} 行目に値があり"
+                      f"ます: {record.cell(index).strip()[:30]}", line=header_line, hint=hint)

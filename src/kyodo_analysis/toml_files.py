@@ -1,0 +1,62 @@
+"""Reading the project's TOML files (settings and schemas): a syntax error in Japanese, at the line where it was
+noticed, and nesting too deep for any such file refused before the parser recurses into it."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+
+from .errors import InputError
+
+MAX_NESTING = 20  # brackets and braces opened before the first is closed: a schema needs three
+
+TOML_ERRORS = {  # the start of tomllib's message → what it means, said to a researcher
+    "Expected ']' at the end of a table declaration": "表の見出し [ ] の閉じ括弧 ] がありません",
+    "Unclosed array": "[ ] の閉じ括弧 ] がありません",
+    "Unclosed inline table": "{ } の閉じ括弧 } がありません",
+    "Illegal character": "文字列の中に改行などの使えない文字があります (引用符の閉じ忘れかもしれません)",
+    "Unterminated string": "引用符が閉じられていません",
+    "Expected '\"'": "引用符が閉じられていません",
+    'Expected "\'"': "引用符が閉じられていません",
+    "Invalid value": "値が読めません (文字列は \"…\" で囲みます)",
+    "Cannot declare": "同じ表の見出しが2回あります",
+    "Cannot overwrite a value": "同じ名前が2回書かれています",
+    "Expected '=' after a key": "名前の後に = がありません",
+    "Expected newline or end of document after a statement": "1つの行に2つの項目があります (項目ごとに改行します)",
+    "Invalid statement": "TOML の行として読めません (日本語の名前は \"逗子市\" = 2024 のように引用符で囲みます)",
+    "Invalid initial character for a key part": "名前が読めません (日本語の名前は引用符で囲みます)",
+}
+_TOML_WHERE = re.compile(r"^(?P<message>.*?) \((?:at line (?P<line>\d+), column (?P<column>\d+)|at end of document)\)$", re.S)
+
+
+def read_toml(path: Path, what: str, hint: str) -> dict:
+    """A TOML file (UTF-8, BOM or not) as a dict; a syntax error is an InputError in Japanese at the line where the
+    parser noticed it — said to be the place it was noticed, since a lost bracket or quote lies on an earlier line."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        raise InputError(path, f"{what}を UTF-8 として読めません。", hint=hint) from None
+    check_nesting(path, text, hint)
+    try:
+        return tomllib.loads(text)
+    except RecursionError:
+        raise InputError(path, f"{what}の入れ子が深すぎます。", hint=hint) from None
+    except tomllib.TOMLDecodeError as exc:
+        found = _TOML_WHERE.match(str(exc))
+        said = found["message"] if found else str(exc)
+        meaning = next((ja for start, ja in TOML_ERRORS.items() if said.startswith(start)), "TOML の書き方の誤りです")
+        line = int(found["line"]) if found and found["line"] else None
+        where = f"{line} 行目 {found['column']} 文字目" if line is not None else "ファイルの終わり"
+        raise InputError(path, f"{what}を TOML として読めません: {meaning} ({where}で気づきました。括弧や引用符の閉じ忘れは、"
+                         f"それより前の行にあることがあります。読み取り部の言葉: {said[:120]})", line=line, hint=hint) from None
+
+
+def check_nesting(path: Path, text: str, hint: str) -> None:
+    """Refuse TOML nested deeper than any settings file needs, before the parser recurses into it."""
+    depth = deepest = 0
+    for char in re.sub(r'"(?:[^"\\\n]|\\.)*"|\'[^\'\n]*\'|#[^\n]*', "", text):
+        depth += (char in "[{") - (char in "]}")
+        deepest = max(deepest, depth)
+    if deepest > MAX_NESTING:
+        raise InputError(path, f"括弧の入れ子が深すぎます ({deepest:,} 段。上限 {MAX_NESTING})。", hint=hint)
