@@ -16,7 +16,8 @@ as in the text and predicates by their dictionary form (``orthBase``).
    is one term.
 2. **Function expression** (:func:`expression_end`) — 複合辞 and idioms of
    ``resources/function_expressions.txt`` (に関して, を通じて, にもかかわらず, やむを得ず,
-   かもしれない, 絶えず …), matched by lemma sequence, give no term.
+   かもしれない, 絶えず …), matched by lemma sequence, give no term; an expression whose last verb takes
+   a passive or causative auxiliary is that verb as a predicate (:func:`voiced`: に限られた → 限る).
 3. **Number** (:func:`number_end`) — numerals, an era letter before them (R3, H25) and the one
    counter after them (年度, 月, 円, 回, 団体 in 120団体) give no term and no mention.
 4. **Noun run** (:func:`noun_run`, :func:`in_run`) — prefixes, nouns, noun-like suffixes and forced
@@ -53,7 +54,7 @@ import pandas as pd
 from .dtypes import TEXT, frame_of
 from .negation import LIGHT_VERBS, negation_after, noun_negation
 from .phrases import expression_end, expressions, match_key, variants
-from .units import ADVERBIAL, Token, in_run, is_noun_like, is_numeral, is_stopped, negation_stopped, units
+from .units import ADVERBIAL, DATE_WORDS, Token, in_run, is_noun_like, is_numeral, is_stopped, negation_stopped, units
 from .wordlists import NEGATED, WordLists, word_lists
 
 TERM_COLUMNS = ["item_id", "term", "pos", "negated", "first_token_no", "last_token_no"]
@@ -96,15 +97,30 @@ def quoted_name(tokens: list[Token], i: int) -> tuple[Term, int] | None:
 
 
 def function_end(tokens: list[Token], i: int) -> int | None:
-    """Rule 2: the last unit of a function expression, hedge or negation tail starting at ``i``."""
-    table = expressions()
-    if match_key(tokens[i].lemma, tokens[i].pos1) not in table.starts:
+    """Rule 2: the last unit of a function expression, hedge or negation tail starting at ``i`` (read only at a
+    token some expression begins with: :func:`expression_at` is the rule)."""
+    if match_key(tokens[i].lemma, tokens[i].pos1) not in expressions().starts:
         return None
-    for section in table.sections:
+    return expression_at(tokens, i)
+
+
+def expression_at(tokens: list[Token], i: int) -> int | None:
+    """The last unit of the first section's expression spelled from ``i``, unless its last verb is voiced."""
+    for section in expressions().sections:
         end = expression_end(tokens, i, section)
-        if end is not None:
+        if end is not None and not voiced(tokens, end):
             return end
     return None
+
+
+VOICE = frozenset({"れる", "られる", "せる", "させる"})  # passive and causative auxiliaries
+
+
+def voiced(tokens: list[Token], end: int) -> bool:
+    """An expression's last verb with a passive or causative auxiliary after it is that verb used as a
+    predicate, not the fixed expression: 月1回に限られた → 限る (に限り is an expression)."""
+    return (tokens[end].pos1 == "動詞" and end + 1 < len(tokens) and tokens[end + 1].pos1 == "助動詞"
+            and tokens[end + 1].lemma in VOICE)
 
 
 def number_end(tokens: list[Token], i: int) -> int | None:
@@ -181,8 +197,10 @@ def adverbial_start(tokens: list[Token], i: int, j: int) -> bool:
 
 
 def counter_suffix(tokens: list[Token], i: int, j: int) -> bool:
-    """A counter noun used as a suffix inside a compound (災害時, 利用時): stop-listed alone, part of it here."""
-    return j > i and tokens[j].pos3 == "助数詞可能" and tokens[j - 1].pos1 in ("名詞", "接尾辞") and not tokens[j].gap
+    """A counter noun used as a suffix inside a compound (災害時, 利用時), or a date or count word that is no term
+    only alone (開催日, 土曜日; rule 3: :data:`units.DATE_WORDS`): stop-listed alone, part of the compound here."""
+    return (j > i and (tokens[j].pos3 == "助数詞可能" or tokens[j].lemma in DATE_WORDS)
+            and tokens[j - 1].pos1 in ("名詞", "接尾辞") and not tokens[j].gap)
 
 
 def compound_parts(run: list[Token]) -> tuple[str, ...]:

@@ -20,6 +20,7 @@ from .wordlists import NEGATED, WordLists
 ADVERBIAL = "副詞可能"  # the repaired 十分: an adjectival noun that never joins a compound (十分対応 → 十分 + 対応)
 CASE_PARTICLES = frozenset({"を", "が", "に", "へ", "から", "より", "で"})  # not と: 見守り体制と空き店舗
 KATAKANA = re.compile(r"[ァ-ヴー]+")
+DATE_WORDS = frozenset({"年度", "年", "月", "日", "円", "件", "人", "回"})  # no term alone (README rule 3); 開催日 is one
 SEPARATING_SUFFIXES = frozenset({"等", "毎", "当たり"})  # 講座等, 事業ごと, 団体あたり: not part of a compound
 STEM_ENDINGS = frozenset("いきぎしじちぢにひびぴみりえけげせぜてでねへべぺめれ")  # a verb's 連用形 (見守り, 受け入れ)
 
