@@ -101,13 +101,14 @@ def notebook_text(key: str, analysis: Analysis) -> str:
     return NOTEBOOK_TEXT[key].format(**{name: md(value) for name, value in values.items()})  # Markdown
 
 
-def document_title(analysis: Analysis) -> str:
+def document_title(analysis: Analysis, parts: list[Analysis] | None = None) -> str:
     """The Word summary's title: the tables' own titles (the manifest's), then what it sets side by side —
-    said only when every chapter (a year's tables each: :func:`slices.for_year`) sets the same things side
-    by side (one city's table of effects beside another's of ratings: no one clause is true of both)."""
+    said only when every chapter (``parts``, by default a year's tables each: :func:`slices.for_year`) sets the
+    same things side by side (one city's table of effects beside another's of ratings: no one clause is true of both)."""
     titles = list(dict.fromkeys(f["title"] for f in analysis.metadata.get("raw_files", []) if f.get("title")))
     source = "・".join(f"「{t}」" for t in titles) if titles else table_noun(analysis.metadata)
-    compared = {compared_clause(for_year(analysis, year)) for year in page_years(analysis)}
+    parts = parts if parts is not None else [for_year(analysis, year) for year in page_years(analysis)]
+    compared = {compared_clause(part) for part in parts}
     return f"{source}の計量テキスト分析" + (f": {compared.pop()}" if len(compared) == 1 else "")
 
 
