@@ -12,10 +12,12 @@ import pandas as pd
 import pytest
 
 from kyodo_analysis import headings as H
+from kyodo_analysis import registry
 from kyodo_analysis import sentences as S
 from kyodo_analysis import year_sentences as Y
 from kyodo_analysis.analysis import Analysis, analyze
 from kyodo_analysis.manifest import table_files
+from kyodo_analysis.methods import methods_paragraph
 from kyodo_analysis.report import codes_crosstab, headers, view_distinctive, view_items, view_program_changes
 from kyodo_analysis.schema import Comparison, zushi_comparison
 from kyodo_analysis.slices import for_city, for_year
@@ -90,6 +92,14 @@ def test_a_year_holding_one_citys_table_reads_as_that_table_alone_beside_another
     assert Comparison.from_metadata(part.metadata) == Comparison.from_metadata(alone.metadata)
     assert set(part["codes"]["aspect"]) == set(alone["codes"]["aspect"]) == {"reason", "comment", "all"}
     assert page_text(part) == page_text(alone)
+    kept = set(registry.kept_whole("year"))  # the years compared within a city: program_changes, keyword_trends
+    for name, table in alone.tables.items():
+        if name not in kept:
+            pd.testing.assert_frame_equal(part.tables[name].reset_index(drop=True), table.reset_index(drop=True),
+                                          check_dtype=False, check_column_type=False, check_index_type=False, obj=name)
+    assert methods_paragraph(part) == methods_paragraph(alone) and "出てこない" in methods_paragraph(alone)
+    rules = [w for w in mixed.warnings if "コーディングルール" in w]  # Zushi's items hold every word; A's do not
+    assert len(rules) == 1 and rules[0].startswith("架空市Aの表では、コーディングルールの"), rules
     zushi = for_year(mixed, 2025)
     assert Comparison.from_metadata(zushi.metadata) == zushi_comparison()
     bundled = page_text(cases["bundled"]).replace("「これまでの取り組みに係る協働の成果等」", "「協働の成果等」").split("\n")

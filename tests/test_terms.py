@@ -181,7 +181,7 @@ def test_curation_reports(corpus):
     assert unknown["surface"].tolist() == ["Zen", "CoCoLo"]  # Wi, Fi (Wi-Fi) and ファシリテート are forced terms
     assert {"Wi", "Fi", "ファシリテート"} <= set(unknown_words(token_frame)["surface"])
     assert "1" not in set(unknown["surface"])  # numbers are not unknown words to curate
-    candidates = candidate_compounds(term_frame, word_lists(), min_count=2)
+    candidates = candidate_compounds(term_frame, word_lists().forced, min_count=2)
     assert {"利用者", "安定的", "施設予約"} <= set(candidates["candidate"])  # compounds the joiner built, to check
     assert not set(candidates["candidate"]) & set(word_lists().forced)
 
@@ -541,7 +541,8 @@ def test_candidate_compounds_equal_their_first_definition(rows):
         {"item_id": "string", "term": "string", "pos": "string", "negated": bool,
          "first_token_no": "Int64", "last_token_no": "Int64"})
     lists = word_lists()
-    pd.testing.assert_frame_equal(candidate_compounds(term_frame, lists, 1), candidate_compounds_reference(term_frame, lists, 1))
+    pd.testing.assert_frame_equal(candidate_compounds(term_frame, lists.forced, 1),
+                                  candidate_compounds_reference(term_frame, lists, 1))
 
 
 def test_the_tokens_the_rules_read_equal_tokens_made_row_by_row():

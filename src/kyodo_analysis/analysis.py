@@ -16,9 +16,9 @@ from ._version import __version__
 from .cleaning import LOG_COLUMNS, Table, clean_table, item_columns, item_prefix, program_columns, with_twins_across
 from .clusters import term_clusters
 from .code_tests import code_table
-from .coding import absent_rule_words, read_rules, unused_rule_words, words_of_rules
+from .coding import absent_rule_words, read_rules, words_of_rules
 from .correspondence import correspondence
-from .curation import candidate_compounds, unknown_words
+from .curation import candidate_compounds, rule_warnings, unknown_words, vocabularies
 from .dtypes import python_strings, with_text_dtype
 from .errors import InputError
 from .labels import HEADERS
@@ -202,7 +202,7 @@ def analyze_tables(cleaned: Sequence[Table], forced: str | Path | None = None, s
             "keywords.csv": keywords(term_frame, frame, comparison),
             "word_counts.csv": word_counts(mention_frame, frame, comparison),
             "unknown_words.csv": unknown_words(token_frame, term_frame),
-            "candidate_compounds.csv": candidate_compounds(term_frame, lists),
+            "candidate_compounds.csv": candidate_compounds(term_frame, lists.forced),
             "synonym_candidates.csv": synonym_candidates(term_frame, token_frame, mention_frame)}))
         years = stage("years", lambda: {"program_changes.csv": program_changes(tables["programs.csv"], items),
                                         "keyword_trends.csv": keyword_trends(term_frame, items, comparison)})
@@ -212,12 +212,14 @@ def analyze_tables(cleaned: Sequence[Table], forced: str | Path | None = None, s
     tables.update(years)
     tables.update({name: with_city_years(tables[name], city_years) for name in COMPARED_BY_YEAR})
     tables.update(registered_statistics(tables, frame, comparison, stage))
-    vocabulary = set(term_frame["term"].tolist()) | set(mention_frame["word"].tolist())
+    words = vocabularies(items, term_frame, mention_frame)
     warnings = ([w for t in cleaned for w in t.warnings] + cities_together_warning(items, comparison)
-                + unused_rule_words(rules, vocabulary, rules_file.source))
+                + rule_warnings(rules, rules_file.source, words, {t.path.name: t.city for t in cleaned}))
     rules_used = {"source": rules_file.source, "sha256": rules_file.sha256, "words": len(words_of_rules(rules)),
-                  "absent_words": len(absent_rule_words(rules, vocabulary))}
+                  "absent_words": len(absent_rule_words(rules, set().union(*words.values())))}
     metadata = analysis_metadata(cleaned, lists, rules_used, tables, comparison)
+    for entry in metadata["raw_files"]:  # which rule words each file lacks: a part's methods count its own
+        entry["absent_rule_words"] = [list(pair) for pair in absent_rule_words(rules, words.get(entry["file"], set()))]
     if by == "city":
         metadata["compared"] = [{"city": t.city, "year": t.year, "file": t.path.name} for t in compared]
     return Analysis(tables, metadata, warnings)

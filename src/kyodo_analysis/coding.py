@@ -197,9 +197,10 @@ def absent_rule_words(rules: list[Rule], vocabulary: set[str]) -> list[tuple[str
     return [(code, word) for code, word in words_of_rules(rules) if word not in vocabulary]
 
 
-def unused_rule_words(rules: list[Rule], vocabulary: set[str], source: str = "") -> list[str]:
+def unused_rule_words(rules: list[Rule], vocabulary: set[str], source: str = "", where: str = "") -> list[str]:
     """One warning for the rule words that occur nowhere in the tables (a typo or a changed term gives zero
-    silently), naming how many and the first few; nothing when every word occurs."""
+    silently), naming how many and the first few; nothing when every word occurs. ``where`` names the
+    tables when it is one city's (みなと町の表では、)."""
     words = words_of_rules(rules)
     unused = [f"「{code}」の {word}" for code, word in absent_rule_words(rules, vocabulary)]
     if not unused:
@@ -210,7 +211,7 @@ def unused_rule_words(rules: list[Rule], vocabulary: set[str], source: str = "")
                   "kyodo-analysis.toml の codes で指定してください")
     else:
         advice = "綴りを確かめてください"
-    return [f"コーディングルールの {len(words)} 語のうち {len(unused)} 語はどの項目にも出てきません ({shown})。{advice}。"]
+    return [f"{where}コーディングルールの {len(words)} 語のうち {len(unused)} 語はどの項目にも出てきません ({shown})。{advice}。"]
 
 
 def positive_words(node: tuple, positive: bool = True) -> list[str]:

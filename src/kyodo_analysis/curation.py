@@ -4,11 +4,13 @@ they find changes a count until the researcher adds it to a list."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 import numpy as np
 import pandas as pd
 
+from .coding import Rule, unused_rule_words
 from .terms import FORCED, NOUN
-from .wordlists import WordLists
 
 
 def unknown_words(token_frame: pd.DataFrame, term_frame: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -34,8 +36,9 @@ def forced_tokens(term_frame: pd.DataFrame) -> set[tuple[str, int]]:
         "item_id", "first_token_no", "last_token_no")), strict=True) for no in range(first, last + 1)}
 
 
-def candidate_compounds(term_frame: pd.DataFrame, lists: WordLists, min_count: int = 2) -> pd.DataFrame:
-    """Compounds worth a look: noun runs the joiner fused, and terms that stand side by side, not yet forced.
+def candidate_compounds(term_frame: pd.DataFrame, forced: Collection[str], min_count: int = 2) -> pd.DataFrame:
+    """Compounds worth a look: noun runs the joiner fused, and terms that stand side by side, not yet forced
+    (``forced``: the forced-term list's words).
 
     ``kind`` is ``joined`` for a multi-token compound the joiner built (check it is not over-joined,
     e.g. 補助金交付終了後), ``adjacent`` for two terms next to each other (candidates for the forced list).
@@ -51,7 +54,7 @@ def candidate_compounds(term_frame: pd.DataFrame, lists: WordLists, min_count: i
     for candidate, item_ids in pairs.items():
         rows.append((candidate, "adjacent", len(item_ids), len(set(item_ids))))
     report = pd.DataFrame(rows, columns=["candidate", "kind", "n", "n_items"])
-    report = report[(report["n"] >= min_count) & ~report["candidate"].isin(set(lists.forced))]
+    report = report[(report["n"] >= min_count) & ~report["candidate"].isin(set(forced))]
     return report.sort_values(["n", "kind", "candidate"], ascending=[False, True, True], kind="stable").reset_index(drop=True)
 
 
@@ -63,3 +66,33 @@ def adjacent_terms(term_frame: pd.DataFrame) -> list[int]:
     plain = ~term_frame["negated"].to_numpy(dtype=bool) & (pos != "動詞")
     follows = (item_id[1:] == item_id[:-1]) & (last[:-1] + 1 == first[1:]) & plain[:-1] & plain[1:]
     return np.flatnonzero(follows).tolist()
+
+
+def vocabularies(items: pd.DataFrame, term_frame: pd.DataFrame, mention_frame: pd.DataFrame) -> dict[str, set[str]]:
+    """Each raw file's vocabulary: the terms of its items and the words they mention (what a coding rule's
+    word can match), by file in file order."""
+    files = list(dict.fromkeys(items["source_file"].tolist()))
+    found: dict[str, set[str]] = {file: set() for file in files}
+    file_of = pd.Series(items["source_file"].to_numpy(), index=items["item_id"].to_numpy())
+    for frame, column in ((term_frame, "term"), (mention_frame, "word")):
+        if len(files) == 1:  # one file: every word is its own (the same sets, without the lookup)
+            found[files[0]].update(frame[column].unique().tolist())
+            continue
+        pairs = pd.DataFrame({"file": frame["item_id"].map(file_of).to_numpy(), "word": frame[column].to_numpy()})
+        for file, group in pairs.drop_duplicates().groupby("file", sort=False):
+            found[file].update(group["word"].tolist())
+    return found
+
+
+def rule_warnings(rules: list[Rule], source: str, words: dict[str, set[str]], cities: dict[str, str | None]
+                  ) -> list[str]:
+    """The warning of rule words no item holds: for the whole run, or, when the files are of several cities,
+    for each city on its own — another city's items holding a word say nothing of whether this city's do
+    (a town coded with Zushi's packaged rules is told so, though Zushi's table beside it holds every word)."""
+    if len(set(cities.values())) < 2:
+        return unused_rule_words(rules, set().union(*words.values()), source)
+    by_city: dict[str | None, set[str]] = {}
+    for file, vocabulary in words.items():
+        by_city.setdefault(cities[file], set()).update(vocabulary)
+    return [w for city, vocabulary in by_city.items()
+            for w in unused_rule_words(rules, vocabulary, source, where=f"{city or '市町村名のない'}の表では、")]

@@ -74,7 +74,7 @@ ALL_PAGES = (CLEANING, KEYWORDS, GROUPS, YEARS, SUMMARY)
 SIDE_FIGURES = ("effect_vs_limitation_terms_by_{by}", "distinctive_terms_by_aspect")  # the schema decides which
 # The reports for curating the word lists cover every table analysed together, since the word lists are the
 # project's, shared by every year and city: a year's or a city's part keeps them whole, and says so.
-CURATION = MappingProxyType({"year": "whole", "city": "whole"})
+CURATION = MappingProxyType({"year": "recomputed", "city": "recomputed"})  # a part's own words (its page's)
 REMADE = MappingProxyType({"year": "recomputed", "city": "recomputed"})  # the network, map and clusters of a part's own terms
 
 OUTPUTS: tuple[Output, ...] = (

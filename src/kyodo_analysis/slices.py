@@ -10,9 +10,11 @@ import pandas as pd
 from . import registry
 from .analysis import Analysis, network_and_map_by_year
 from .code_tests import code_table
+from .curation import candidate_compounds, unknown_words
 from .errors import InputError
 from .registry import Inputs
 from .schema import Comparison
+from .spelling_variants import synonym_candidates
 from .years import cities, known_years, rows_of, year_cities
 
 
@@ -31,8 +33,8 @@ def part(analysis: Analysis, column: str, value, whole: tuple[str, ...] = ()) ->
             frame = frame[frame["item_id"].isin(ids)]
         elif name not in whole and "source_file" in frame.columns:
             frame = frame[frame["source_file"].isin(files)]
-        tables[name] = (frame if name in whole else own_aspects(frame, metadata)).reset_index(drop=True)
-    return tables, items, metadata
+        tables[name] = (frame if name in whole else own_aspects(frame, metadata, analysis.metadata)).reset_index(drop=True)
+    return tables, tables["items.csv"], metadata
 
 
 def part_metadata(metadata: dict, files: set[str]) -> dict:
@@ -42,16 +44,23 @@ def part_metadata(metadata: dict, files: set[str]) -> dict:
     raw_files = [f for f in metadata.get("raw_files", []) if f["file"] in files]
     own = [Comparison.from_dict(f["comparison"]) for f in raw_files if f.get("comparison")]
     narrowed = {"comparison": Comparison.combined(own).as_dict()} if own and len(own) == len(raw_files) else {}
+    absent = [{tuple(pair) for pair in f["absent_rule_words"]} for f in raw_files if "absent_rule_words" in f]
+    if absent and len(absent) == len(raw_files) and metadata.get("coding_rules"):  # a rule word no item of the part holds
+        narrowed["coding_rules"] = {**metadata["coding_rules"], "absent_words": len(set.intersection(*absent))}
     return {**metadata, "raw_files": raw_files, **narrowed}
 
 
-def own_aspects(frame: pd.DataFrame, metadata: dict) -> pd.DataFrame:
-    """The rows of the part's own aspects (and the pooled ``all``): the rows another schema's aspects
-    leave empty in this part are not the part's."""
-    if "aspect" not in frame.columns or "comparison" not in metadata:
+def own_aspects(frame: pd.DataFrame, metadata: dict, whole: dict) -> pd.DataFrame:
+    """The rows of the part's own aspects (and the pooled ``all``), without the columns of the aspects and
+    attributes only other tables' schemas have (``whole``: the analysis' metadata): what another schema
+    leaves empty in this part is not the part's."""
+    if "comparison" not in metadata:
         return frame
-    kept = {*Comparison.from_metadata(metadata).aspect_keys, "all"}
-    return frame[frame["aspect"].isin(kept)]
+    own, every = Comparison.from_metadata(metadata), Comparison.from_metadata(whole)
+    others = [*(f"n_{key}" for key in every.aspect_keys if key not in own.aspect_keys),
+              *(key for key in every.attributes if key not in own.attributes)]
+    frame = frame.drop(columns=[c for c in others if c in frame.columns])
+    return frame[frame["aspect"].isin({*own.aspect_keys, "all"})] if "aspect" in frame.columns else frame
 
 
 def select_year(analysis: Analysis, year: int) -> Analysis:
@@ -81,18 +90,33 @@ def recomputed(analysis: Analysis, tables: dict[str, pd.DataFrame], items: pd.Da
     if any(o.stage == "code_tests" for o in entries):
         made["codes.csv"] = code_table(tables["item_codes.csv"], items, list(dict.fromkeys(analysis["codes"]["code"])),
                                        comparison=comparison)
+    if any(o.stage == "counts" for o in entries):
+        made |= curation_of_part(tables, analysis)
     made |= {o.name: o.compute(Inputs(tables, items, comparison)) for o in entries if o.compute is not None}
     return {o.name: made[o.name] for o in entries}
 
 
+def curation_of_part(tables: dict[str, pd.DataFrame], analysis: Analysis) -> dict[str, pd.DataFrame]:
+    """The word-list reports of a part, from its own tokens, terms and mentions: what analysing its tables alone
+    gives. A compound candidate of the part is one of the whole ``analysis``' candidates: the part counts at
+    most as often, and the whole run's table already left out the words of the forced list."""
+    terms, token_frame, mentions = tables["terms.csv"], tables["tokens.csv"], tables["mentions.csv"]
+    candidates = candidate_compounds(terms, ())
+    known = set(analysis["candidate_compounds"]["candidate"])
+    return {"unknown_words.csv": unknown_words(token_frame, terms),
+            "candidate_compounds.csv": candidates[candidates["candidate"].isin(known)].reset_index(drop=True),
+            "synonym_candidates.csv": synonym_candidates(terms, token_frame, mentions)}
+
+
 def for_city(analysis: Analysis, city=None) -> Analysis:
     """The part of an analysis whose years are compared: ``city``, or the first city whose tables span two
-    years; the analysis itself when it holds one city."""
+    years; the analysis itself when it holds one city, or when no city's tables span two years (the page then
+    says so of every city, and names every table as its source)."""
     found = cities(analysis["items"])
-    if len(found) < 2 and city is None:
+    if city is None and (len(found) < 2 or not year_cities(analysis["items"])):
         return analysis
     if city is None:
-        city = (year_cities(analysis["items"]) or found)[0]
+        city = year_cities(analysis["items"])[0]
     if city not in found:
         raise InputError(None, f"市町村「{city}」の表がありません (ある市町村: {', '.join(map(str, found))})。",
                          hint="CITY を表のある市町村名にするか、None にしてください。")
@@ -115,7 +139,7 @@ def compared_part(analysis: Analysis) -> Analysis:
             frame = frame[frame["source_file"].isin(files)]
         elif "item_id" in frame.columns:
             frame = frame[frame["item_id"].isin(ids)]
-        tables[name] = (frame if name in whole else own_aspects(frame, metadata)).reset_index(drop=True)
+        tables[name] = (frame if name in whole else own_aspects(frame, metadata, analysis.metadata)).reset_index(drop=True)
     return Analysis(tables, metadata, analysis.warnings)
 
 
