@@ -68,6 +68,19 @@ def test_a_misspelt_header_is_named_at_its_line_with_the_header_it_resembles(tmp
     assert not (tmp_path / "out").exists()
 
 
+def test_a_misspelt_program_header_is_pointed_to_the_one_it_resembles(tmp_path, capsys):
+    """事業各 for 事業名: no program column, so the table has no header row the schema knows; the error lists
+    the headers found and says which one is one character away from the program's."""
+    from kyodo_analysis.schema import one_edit_apart
+
+    path = tmp_path / "t.tsv"
+    path.write_text(RAW.read_text(encoding="utf-8").replace("事業名", "事業各"), encoding="utf-8")
+    status, err = status_and_error(capsys, "validate", str(path))
+    assert status == 2 and "必要な列が見つかりません" in err and "「事業各」は「事業名」(program) の書き間違い" in err
+    assert [one_edit_apart("事業名", b) for b in ("事業各", "事業", "事業名称", "事業名", "名事業", "事")] == [
+        True, True, True, False, False, False]
+
+
 def test_a_schema_can_map_or_ignore_a_column(tmp_path, capsys):
     text = RAW.read_text(encoding="utf-8").replace("仕組みとして効果があったこと", "成果").replace(
         "仕組みとして限界があったこと", "課題")

@@ -198,6 +198,7 @@ def test_a_schema_that_is_not_toml_is_named_at_the_line_the_parser_stopped_in_ja
     status, out, err = cli("validate", str(tmp_path / "t.tsv"), "--schema", str(schema))
     assert status == 2 and message in err and "Traceback" not in err and out == ""
     assert "前の行にあることがあります" in err
+    assert ("が対になっているか確かめてください" in err) == ("括弧" in message or "引用符" in message or "改行" in message)
 
 
 def test_three_cities_with_their_own_schemas_run_end_to_end_and_compare_by_city(tmp_path):

@@ -101,10 +101,13 @@ class Schema:
         return self._lookup.get(normalize_header(header_text))
 
     def near_header(self, header_text: str, among: Iterable[str]) -> tuple[str, str] | None:
-        """The header text of the columns ``among`` closest to ``header_text`` (あつた for あった, a dropped 、),
-        with its column; None when no header is that close (difflib's ratio ≥ 0.75, compared as headers are)."""
+        """The header text of the columns ``among`` closest to ``header_text`` (あつた for あった, 事業各 for 事業名),
+        with its column; None when none is that close: difflib's ratio ≥ 0.75, or one character changed, added
+        or dropped in a header of three or more (compared as headers are)."""
         known = {normalize_header(h): (h, key) for key in among for h in self.names.get(key, [])}
-        close = difflib.get_close_matches(normalize_header(header_text), list(known), n=1, cutoff=NEAR_HEADER)
+        text = normalize_header(header_text)
+        close = difflib.get_close_matches(text, list(known), n=1, cutoff=NEAR_HEADER) or [
+            k for k in known if min(len(k), len(text)) >= 3 and one_edit_apart(k, text)][:1]
         return known[close[0]] if close else None
 
     def ignores(self, header_text: str) -> bool:
@@ -117,6 +120,14 @@ class Schema:
 
     def attribute_label(self, key: str) -> str:
         return self.attributes[key][0]
+
+
+def one_edit_apart(a: str, b: str) -> bool:
+    """True when ``b`` is ``a`` with one character changed, added or dropped."""
+    if abs(len(a) - len(b)) > 1 or a == b:
+        return False
+    start = next((k for k, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))
+    return a[start + (len(a) >= len(b)):] == b[start + (len(b) >= len(a)):]
 
 
 def builtin_schema_path() -> Path:

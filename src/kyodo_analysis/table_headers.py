@@ -18,10 +18,14 @@ def missing_columns(path: Path, schema: Schema, first_row: Record | None, encodi
     aspects = " / ".join(a.headers[0] for a in schema.aspects)
     sheet = encoding.removeprefix("xlsx:") if encoding.startswith("xlsx:") else None
     read = f" (読んだのはシート「{sheet}」)" if sheet is not None else ""
+    near = [(cell.strip(), *close) for cell in found if cell.strip() and schema.column_for(cell) is None
+            for close in [schema.near_header(cell, schema.names)] if close]
+    guess = "".join(f"「{cell}」は「{header}」({key}) の書き間違いかもしれません: 生データは直さずに、スキーマの TOML の "
+                    f"{key} の見出しに「{cell}」を加えて --schema で渡せます。" for cell, header, key in near[:2])
     return InputError(path, f"必要な列が見つかりません{read}: 「{schema.columns['program'][0]}」と、"
                       f"「{aspects}」の少なくとも一つ。見つかった見出し: {shown}",
                       line=first_row.first_line if first_row else None,
-                      hint="見出し行を確認するか、--schema で見出しの別名を指定してください。"
+                      hint=guess + "見出し行を確認するか、--schema で見出しの別名を指定してください。"
                       + ("表がほかのシートにあれば、--sheet にそのシート名を指定してください。" if sheet is not None else ""))
 
 

@@ -48,8 +48,11 @@ def read_toml(path: Path, what: str, hint: str) -> dict:
         meaning = next((ja for start, ja in TOML_ERRORS.items() if said.startswith(start)), "TOML の書き方の誤りです")
         line = int(found["line"]) if found and found["line"] else None
         where = f"{line} 行目 {found['column']} 文字目" if line is not None else "ファイルの終わり"
+        pairs = ("気づいた行とその前の行で、[ と ]、{ と }、引用符 \" と \" が対になっているか確かめてください。"
+                 if "括弧" in meaning or "引用符" in meaning else "")
         raise InputError(path, f"{what}を TOML として読めません: {meaning} ({where}で気づきました。括弧や引用符の閉じ忘れは、"
-                         f"それより前の行にあることがあります。読み取り部の言葉: {said[:120]})", line=line, hint=hint) from None
+                         f"それより前の行にあることがあります。読み取り部の言葉: {said[:120]})", line=line,
+                         hint=pairs + hint) from None
 
 
 def check_nesting(path: Path, text: str, hint: str) -> None:
