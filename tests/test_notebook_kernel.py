@@ -31,6 +31,34 @@ def test_a_kernel_that_dies_names_the_notebook_and_its_last_words(tmp_path):
     assert not (tmp_path / "k.html").exists()
 
 
+def test_a_kernel_that_never_answers_at_start_up_is_started_again(tmp_path, monkeypatch):
+    """Kernels started at once can race for a port, and one then never answers (jupyter_client#154): the
+    notebook is started again, since no cell ran; a kernel that never answers KERNEL_STARTS times is an error
+    naming the notebook, and a failure after a cell ran is never retried."""
+    import nbclient
+
+    from kyodo_analysis.report import notebooks
+
+    real, starts = nbclient.NotebookClient, []
+
+    class Flaky(real):
+        def execute(self, **kwargs):
+            starts.append(1)
+            if len(starts) <= silent:
+                raise RuntimeError("Kernel didn't respond in 60 seconds")
+            return super().execute(**kwargs)
+
+    monkeypatch.setattr(nbclient, "NotebookClient", Flaky)
+    path = _notebook(tmp_path, "print('ok')")
+    silent = 1
+    assert "ok" in execute_notebook(path, tmp_path / "k.html", {}).read_text(encoding="utf-8") and len(starts) == 2
+    starts.clear()
+    silent = notebooks.KERNEL_STARTS
+    with pytest.raises(NotebookError, match=r"k\.ipynb のカーネルが 3 回とも起動の応答をしませんでした"):
+        execute_notebook(path, tmp_path / "k2.html", {})
+    assert len(starts) == 3 and not (tmp_path / "k2.html").exists()
+
+
 RENDER = """
 import os, sys, time
 from pathlib import Path

@@ -132,28 +132,42 @@ def _last_line(text: str) -> str:
     return lines[-1] if lines else ""
 
 
+KERNEL_STARTS = 3  # tries to start a kernel that never answers: kernels started at once can race for a port
+_NO_ANSWER = ("Kernel didn't respond", "Kernel died before replying")  # nbclient's words for a start that failed
+
+
 def run_kernel(nb: NotebookNode, notebook: Path, timeout: int) -> None:
     """Execute ``nb`` in a kernel started in the notebook's folder. The kernel's own log (not the cells'
     output, which arrives as messages) goes to a temporary file: the race of ipykernel's sockets at shutdown
     prints a harmless traceback there now and then, which is no message for a researcher; when the kernel
-    dies, its log's last line is the reason, and is shown."""
+    dies, its log's last line is the reason, and is shown. A kernel that never answered at start-up (two
+    kernels started at once can be given one port: jupyter_client#154) is started again, up to
+    :data:`KERNEL_STARTS` times in all; no cell has run then, so nothing runs twice."""
     # late: nbclient (and jupyter_client, zmq) only when a notebook is executed, not wherever report is imported
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError, DeadKernelError
 
-    # The kernel listens on loopback only; its start-up warning about unencrypted TCP is noise here.
-    client = NotebookClient(nb, timeout=timeout, kernel_name="python3", extra_arguments=["--log-level=ERROR"],
-                            resources={"metadata": {"path": str(notebook.parent)}})
-    with tempfile.TemporaryFile("w+", encoding="utf-8", errors="replace") as log:
-        try:
-            client.execute(stdout=log, stderr=log)
-        except CellExecutionError as error:
-            raise NotebookError(f"{notebook.name} の実行中にエラーが出ました: {_last_line(str(error))}") from None
-        except DeadKernelError:
-            log.seek(0)
-            reason = _last_line(log.read()) or "理由は記録されていません"
-            raise NotebookError(f"{notebook.name} の実行中にカーネルが止まりました ({reason})。"
-                                "メモリが足りない場合は、他のプログラムを閉じてからやり直してください。") from None
+    for attempt in range(1, KERNEL_STARTS + 1):
+        # The kernel listens on loopback only; its start-up warning about unencrypted TCP is noise here.
+        client = NotebookClient(nb, timeout=timeout, kernel_name="python3", extra_arguments=["--log-level=ERROR"],
+                                resources={"metadata": {"path": str(notebook.parent)}})
+        with tempfile.TemporaryFile("w+", encoding="utf-8", errors="replace") as log:
+            try:
+                client.execute(stdout=log, stderr=log)
+                return
+            except CellExecutionError as error:
+                raise NotebookError(f"{notebook.name} の実行中にエラーが出ました: {_last_line(str(error))}") from None
+            except DeadKernelError:
+                log.seek(0)
+                reason = _last_line(log.read()) or "理由は記録されていません"
+                raise NotebookError(f"{notebook.name} の実行中にカーネルが止まりました ({reason})。"
+                                    "メモリが足りない場合は、他のプログラムを閉じてからやり直してください。") from None
+            except RuntimeError as error:
+                if client.code_cells_executed or not str(error).startswith(_NO_ANSWER):
+                    raise
+                if attempt == KERNEL_STARTS:
+                    raise NotebookError(f"{notebook.name} のカーネルが {KERNEL_STARTS} 回とも起動の応答をしませんでした "
+                                        f"({error})。ほかの処理で混んでいないか確かめて、やり直してください。") from None
 
 
 def execute_notebook(notebook: str | Path, html_path: str | Path, parameters: dict, timeout: int = 600) -> Path:
