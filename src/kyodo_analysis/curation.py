@@ -1,6 +1,7 @@
 """Reports for curating the word lists (2.0): words the dictionary does not know, and compounds worth a
-look (fused by the joiner, or terms standing side by side). They read the token and term tables; nothing
-they find changes a count until the researcher adds it to a list."""
+look (fused by the joiner, or terms standing side by side); and for the coding rules, their words that no
+item holds, counted per file and warned of per city. They read the token and term tables; nothing they
+find changes a count until the researcher edits a list."""
 
 from __future__ import annotations
 
