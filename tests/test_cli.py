@@ -67,3 +67,18 @@ def test_run_outside_the_repository_stops_for_its_notebooks_before_any_work(tmp_
                            "--reports", str(tmp_path / "r"), "--notebooks", str(tmp_path / "notebooks"))
     assert status == 2 and "ノートブックがありません" in err and "--notebooks" in err, err
     assert "[clean]" not in out and not (tmp_path / "out").exists() and not (tmp_path / "r").exists()
+
+
+def test_a_notebook_that_fails_says_the_run_published_nothing(tmp_path, raw_dir, monkeypatch):
+    """A notebook's error is the package's, not the input's (status 1): the message names the notebook, says
+    where to look, and that this run's tables and figures were not published, the previous ones kept."""
+    from kyodo_analysis import pipeline
+    from kyodo_analysis.errors import NotebookError
+
+    def failing(*args, **kwargs):
+        raise NotebookError("1.0-cleaning.ipynb の実行中にエラーが出ました: ValueError: boom")
+
+    monkeypatch.setattr(pipeline, "report_stages", failing)
+    status, _, err = cli("run", "--raw-dir", str(raw_dir), "--out", str(tmp_path / "out"), "--reports", str(tmp_path / "r"))
+    assert status == 1 and "1.0-cleaning.ipynb の実行中にエラーが出ました" in err and "前回の出力はそのまま残っています" in err
+    assert not (tmp_path / "out").exists() and not (tmp_path / "r").exists()

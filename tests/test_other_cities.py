@@ -300,6 +300,22 @@ def register_years(raw, years: dict[str, int]) -> None:
         assert status == 0, err
 
 
+def test_the_year_page_never_compares_years_of_different_cities(tmp_path):
+    """Three cities of one year each, every year another: the year page's part (for_city, as 4.0 reads it)
+    holds one city and so one year — the whole analysis holds three years, and the page would set them side by
+    side as if one city's (and drew an empty chart: a crash once)."""
+    from kyodo_analysis.analysis import analyze
+    from kyodo_analysis.manifest import table_files
+    from kyodo_analysis.report import years
+
+    raw = city_folder(tmp_path)
+    register_years(raw, {"b": 2023, "c": 2022})
+    whole = analyze(table_files(raw))
+    part = for_city(whole)
+    assert len(years(whole)) == 3 and len(years(part)) == 1 and set(part["items"]["city"]) == {"架空市A"}
+    assert years_sentence(part, whole).startswith("どの市町村の表も1つの年度だけなので")
+
+
 def test_cities_of_different_years_are_compared_each_by_its_own_table(tmp_path):
     from kyodo_analysis.analysis import analyze
     from kyodo_analysis.manifest import table_files

@@ -107,6 +107,23 @@ def test_a_year_holding_one_citys_table_reads_as_that_table_alone_beside_another
         "逗子市の表は2025年度だけなので、年度の比較はありません (年度は市町村ごとに比べます)。"]  # the bundled has no year
 
 
+def test_a_parts_table_keeps_its_own_aspects_in_its_schemas_order():
+    """Zushi's table first in the manifest puts 今後 (next_step, shared) before 成果 and 課題 in the whole run's
+    columns; the part of a table of 成果・課題・今後 lists them in that order, and drops Zushi's own."""
+    from kyodo_analysis.schema import Aspect
+    from kyodo_analysis.slices import own_aspects
+
+    def comparison(*keys):
+        return Comparison(tuple(Aspect(k, (k,), k, k) for k in keys)).as_dict()
+
+    whole = {"comparison": comparison("effect", "limitation", "next_step", "result", "issue")}
+    part = {"comparison": comparison("result", "issue", "next_step")}
+    frame = pd.DataFrame([[1, 2, 3, 4, 5, 6, 7]], columns=["program", "n_effect", "n_limitation", "n_next_step",
+                                                           "n_result", "n_issue", "n_items"])
+    assert list(own_aspects(frame, part, whole).columns) == ["program", "n_result", "n_issue", "n_next_step", "n_items"]
+    assert own_aspects(frame, part, whole)[["n_result", "n_next_step"]].values.tolist() == [[5, 4]]
+
+
 def test_the_word_title_says_only_what_every_chapter_compares(cases):
     """One city's effects beside another's ratings: no one clause is true of both, so the title names the tables
     only; each chapter's heading names its city."""

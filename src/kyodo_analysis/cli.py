@@ -162,8 +162,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"kyodo-analysis: エラー: {exc.format()}", file=sys.stderr)
         return 2
     except NotebookError as exc:
-        print(f"kyodo-analysis: エラー: {exc}\n  対処: notebooks/ のノートブックを開いて、そのセルを確かめてください。",
-              file=sys.stderr)
+        print(f"kyodo-analysis: エラー: {exc}\n  対処: notebooks/ のノートブックを開いて、そのセルを確かめてください"
+              " (この実行の表と図は公開していません。前回の出力はそのまま残っています)。", file=sys.stderr)
         return 1
 
 

@@ -52,14 +52,16 @@ def part_metadata(metadata: dict, files: set[str]) -> dict:
 
 def own_aspects(frame: pd.DataFrame, metadata: dict, whole: dict) -> pd.DataFrame:
     """The rows of the part's own aspects (and the pooled ``all``), without the columns of the aspects and
-    attributes only other tables' schemas have (``whole``: the analysis' metadata): what another schema
-    leaves empty in this part is not the part's."""
+    attributes only other tables' schemas have (``whole``: the analysis' metadata), and its aspects' counts in
+    its own schema's order: what another schema leaves empty in this part is not the part's."""
     if "comparison" not in metadata:
         return frame
     own, every = Comparison.from_metadata(metadata), Comparison.from_metadata(whole)
     others = [*(f"n_{key}" for key in every.aspect_keys if key not in own.aspect_keys),
               *(key for key in every.attributes if key not in own.attributes)]
     frame = frame.drop(columns=[c for c in others if c in frame.columns])
+    counts = iter([f"n_{key}" for key in own.aspect_keys if f"n_{key}" in frame.columns])  # in the part's schema's order
+    frame = frame[[next(counts) if c.startswith("n_") and c[2:] in own.aspect_keys else c for c in frame.columns]]
     return frame[frame["aspect"].isin({*own.aspect_keys, "all"})] if "aspect" in frame.columns else frame
 
 
@@ -110,13 +112,13 @@ def curation_of_part(tables: dict[str, pd.DataFrame], analysis: Analysis) -> dic
 
 def for_city(analysis: Analysis, city=None) -> Analysis:
     """The part of an analysis whose years are compared: ``city``, or the first city whose tables span two
-    years; the analysis itself when it holds one city, or when no city's tables span two years (the page then
-    says so of every city, and names every table as its source)."""
+    years (else the first city: never the tables of several cities, whose years are not compared); the
+    analysis itself when it holds one city."""
     found = cities(analysis["items"])
-    if city is None and (len(found) < 2 or not year_cities(analysis["items"])):
+    if len(found) < 2 and city is None:
         return analysis
     if city is None:
-        city = year_cities(analysis["items"])[0]
+        city = (year_cities(analysis["items"]) or found)[0]
     if city not in found:
         raise InputError(None, f"市町村「{city}」の表がありません (ある市町村: {', '.join(map(str, found))})。",
                          hint="CITY を表のある市町村名にするか、None にしてください。")
