@@ -69,6 +69,13 @@ def test_run_outside_the_repository_stops_for_its_notebooks_before_any_work(tmp_
     assert "[clean]" not in out and not (tmp_path / "out").exists() and not (tmp_path / "r").exists()
 
 
+def test_run_started_outside_the_repository_is_told_of_both_folders(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    status, _, err = cli("run")
+    assert status == 2 and f"ノートブックがありません ({tmp_path / 'notebooks'})" in err
+    assert f"生データのフォルダ data/raw ({tmp_path / 'data' / 'raw'}) もありません" in err and "--raw-dir" in err
+
+
 def test_a_notebook_that_fails_says_the_run_published_nothing(tmp_path, raw_dir, monkeypatch):
     """A notebook's error is the package's, not the input's (status 1): the message names the notebook, says
     where to look, and that this run's tables and figures were not published, the previous ones kept."""

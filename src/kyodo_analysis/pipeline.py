@@ -56,13 +56,16 @@ def check_reports_folder(reports: Path) -> None:
     check_targets(reports, [f"{FIGURES}/", WORKBOOK, WORD_SUMMARY, *pages])
 
 
-def check_notebooks(notebooks: Path) -> None:
+def check_notebooks(notebooks: Path, raw_dir: Path) -> None:
     """Before any work: every page's notebook is where ``--notebooks`` says (a run started outside the
-    repository stops here, not after cleaning and analysing)."""
+    repository stops here, not after cleaning and analysing, and is told when the raw folder is missing too)."""
     missing = [n for n in [*NOTEBOOKS, YEAR_NOTEBOOK] if not (notebooks / n).is_file()]
     if missing:
-        raise InputError(notebooks, f"ノートブックがありません: {', '.join(missing)}",
-                         hint="リポジトリの最上位で実行するか、--notebooks で notebooks/ の場所を指定してください。")
+        also = (f" 生データのフォルダ {raw_dir} ({raw_dir.resolve()}) もありません: リポジトリの外で実行していませんか。"
+                if not raw_dir.is_dir() else "")
+        raise InputError(notebooks, f"ノートブックがありません ({notebooks.resolve()}): {', '.join(missing)}。{also}",
+                         hint="リポジトリの最上位で実行するか、--notebooks で notebooks/ の場所 (と --raw-dir で生データの"
+                         "フォルダ) を指定してください。")
 
 
 def shown_path(path: Path) -> str:
@@ -117,7 +120,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     check_apart(args.out, args.reports)
     check_targets(output_folder(args.out, args.raw_dir), stored_names())  # before the work, as publishing would
     check_reports_folder(output_folder(args.reports, args.raw_dir))
-    check_notebooks(Path(args.notebooks))
+    check_notebooks(Path(args.notebooks), Path(args.raw_dir))
     paths = raw_paths(args.raw_dir)
     key = args.project.inputs_sha256(paths)
     cleaned = _stage("clean", lambda: clean_all(paths, schema_path=args.project.schema))
@@ -171,7 +174,7 @@ def processed_analysis(folder: Path) -> Analysis:
 def cmd_report(args: argparse.Namespace) -> int:
     check_apart(args.out, args.reports)
     check_reports_folder(output_folder(args.reports, args.raw_dir))
-    check_notebooks(Path(args.notebooks))
+    check_notebooks(Path(args.notebooks), Path(args.raw_dir))
     print_warnings(settle(args.out))  # a run killed while publishing the tables: one whole generation first
     analysis = processed_analysis(Path(args.out))
     with generation(args.reports, warn=print_warning) as reports:
