@@ -107,6 +107,28 @@ def test_a_year_holding_one_citys_table_reads_as_that_table_alone_beside_another
         "逗子市の表は2025年度だけなので、年度の比較はありません (年度は市町村ごとに比べます)。"]  # the bundled has no year
 
 
+def test_a_citys_year_changes_name_its_programs_by_its_own_number_column(tmp_path):
+    """架空市B numbers its programs under 「No.」, Zushi under 「NO」: analysed together, the tables' shared word is
+    番号, but B's year changes name B's programs as B's table does, and the groups' name follows the same rule."""
+    from kyodo_analysis.schema import Aspect
+
+    raw = city_folder(tmp_path, "b")
+    lines = (raw / TABLES["b"][0]).read_text(encoding="utf-8").split("\n")
+    kept = [line for line in lines if not line.startswith("場の支援\t5\t")]  # one program fewer the year before
+    assert len(kept) == len(lines) - 1
+    (raw / "kasou_b_seika_2023.tsv").write_text("\n".join(kept), encoding="utf-8")
+    cli("manifest", "add", str(raw / "kasou_b_seika_2023.tsv"), "--city", "架空市B", "--year", "2023")
+    shutil.copy(RAW, raw / RAW.name)
+    cli("manifest", "add", str(raw / RAW.name), "--city", "逗子市", "--title", "協働の成果等", "--year", "2025")
+    whole = analyze(table_files(raw))
+    assert Comparison.from_metadata(whole.metadata).columns["program_no"] == "番号"
+    assert [line for line in Y.year_change_lines(whole) if line.startswith("架空市B")] == [
+        "架空市Bの2023年度〜2024年度: 追加 1 事業 (No. 5 市民活動センター運営 (2024年度から))。番号も名称も同じ事業は 4 事業です。"]
+    one = (Aspect("a", ("a",), "a", "a"),)
+    assert [Comparison.combined([Comparison(one, by_label=a), Comparison(one, by_label=b)]).by_label
+            for a, b in (("分野", "区分"), ("分野", "分野"))] == ["区分", "分野"]
+
+
 def test_a_parts_table_keeps_its_own_aspects_in_its_schemas_order():
     """Zushi's table first in the manifest puts 今後 (next_step, shared) before 成果 and 課題 in the whole run's
     columns; the part of a table of 成果・課題・今後 lists them in that order, and drops Zushi's own."""

@@ -342,10 +342,10 @@ class Comparison:
     @classmethod
     def combined(cls, parts: list[Comparison]) -> Comparison:
         """The comparison of tables analysed together, from each table's own (:meth:`of_schema`): the aspects in
-        order of first appearance (the first table's labels), the first table's name for the groups, every
-        table's attributes, and a number or grouping column's header where the tables agree on it, else a
-        neutral word (分野 and 区分 → 区分). A year's or a city's part of an analysis is the combination of its
-        own tables', so its pages speak of its own aspects and columns only."""
+        order of first appearance (the first table's labels), every table's attributes, and the name of the
+        groups and the number and grouping columns' headers where the tables agree on them, else a neutral
+        word (分野 and 区分 → 区分; an attribute's first table's name). A year's or a city's part of an
+        analysis is the combination of its own tables', so its pages speak of its own aspects and columns only."""
         aspects: dict[str, Aspect] = {}
         for part in parts:
             for aspect in part.aspects:
@@ -356,7 +356,9 @@ class Comparison:
             if own:
                 columns[key] = own.pop() if len(own) == 1 else generic
         attributes = {key: label for part in parts for key, label in part.attributes.items()}
-        return cls(tuple(aspects.values()), parts[0].by, parts[0].by_label, attributes, columns)
+        names = {part.by_label for part in parts}  # 分野 and 区分 → 区分, as for the columns
+        by_label = names.pop() if len(names) == 1 else GENERIC_COLUMNS.get(parts[0].by, parts[0].by_label)
+        return cls(tuple(aspects.values()), parts[0].by, by_label, attributes, columns)
 
 
 def merged_aspects(schemas: list[Schema]) -> tuple[Aspect, ...]:

@@ -14,7 +14,7 @@ from .analysis import Analysis
 from .labels import STATUS_JA, UNKNOWN_YEAR, year_label
 from .schema import Comparison
 from .sentences import md, program_label, summary_sentences
-from .slices import select_city, select_year
+from .slices import part_metadata, select_city, select_year
 from .years import cities, known_years, of_city, year_cities
 
 
@@ -50,11 +50,12 @@ def _change(row, comparison: Comparison) -> str:
 def year_change_lines(analysis: Analysis) -> list[str]:
     """For each city whose tables span two or more known years: the programs added, removed, renamed and
     renumbered (by name, with both numbers) and how many were kept; nothing for a city with one year."""
-    comparison = Comparison.from_metadata(analysis.metadata)
     changes, lines = analysis["program_changes"], []
     for city in year_cities(analysis["items"]):
         own = of_city(changes, city)
         years = known_years(of_city(analysis["items"], city))
+        files = set(of_city(analysis["items"], city)["source_file"])  # the city's own words (its NO or 番号)
+        comparison = Comparison.from_metadata(part_metadata(analysis.metadata, files))
         parts = []
         for status in ("added", "removed", "renamed", "renumbered"):
             rows = own[own["status"] == status]
