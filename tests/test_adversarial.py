@@ -839,6 +839,7 @@ def test_a_workbook_whose_first_sheet_is_not_the_table_names_the_sheet_read_and_
         book.save(tmp_path / "memo_first.xlsx")
         status, err = status_and_error(capsys, "validate", str(tmp_path / "memo_first.xlsx"))
         assert status == 2 and phrase in err and "--sheet" in err, err
+        assert f"(このブックのシート: メモ, {load_workbook(XLSX).sheetnames[0]})" in err, err  # the sheets to choose from
         assert status_and_error(capsys, "validate", str(tmp_path / "memo_first.xlsx"), "--sheet",
                                 load_workbook(XLSX).sheetnames[0])[0] == 0
 

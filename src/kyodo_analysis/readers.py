@@ -222,6 +222,11 @@ def _check_merged_ranges(path: Path) -> None:
         return
 
 
+def sheet_names(path: Path) -> list[str]:
+    """The names of a workbook's worksheets, in the workbook's order (to say where else a table may be)."""
+    return [ws.title for ws in _workbook(path, data_only=True).worksheets]
+
+
 def _worksheet(path: Path, book, sheet: str | None):
     """The sheet to read: the named one, or the first worksheet; a chart sheet is refused."""
     if sheet is not None and sheet not in book.sheetnames:
@@ -265,7 +270,8 @@ def excel_records(path: Path, sheet: str | None = None) -> tuple[list[Record], s
         records.append(Record(number, number, cells, ["\t".join(cells)]))
     if not any(c.strip() for r in records for c in r.cells):
         raise InputError(path, f"シート「{ws.title}」が空です。",
-                         hint="表のあるシートの名前を --sheet に指定するか、表計算ソフトから表を書き出し直してください。")
+                         hint="表のあるシートの名前を --sheet に指定するか、表計算ソフトから表を書き出し直してください"
+                         f" (このブックのシート: {', '.join(w.title for w in ws.parent.worksheets)})。")
     return records, f"xlsx:{ws.title}"
 
 

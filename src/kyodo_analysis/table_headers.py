@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .errors import InputError
-from .readers import Record
+from .readers import Record, sheet_names
 from .schema import Schema
 
 
@@ -26,7 +26,8 @@ def missing_columns(path: Path, schema: Schema, first_row: Record | None, encodi
                       f"「{aspects}」の少なくとも一つ。見つかった見出し: {shown}",
                       line=first_row.first_line if first_row else None,
                       hint=guess + "見出し行を確認するか、--schema で見出しの別名を指定してください。"
-                      + ("表がほかのシートにあれば、--sheet にそのシート名を指定してください。" if sheet is not None else ""))
+                      + (f"表がほかのシートにあれば、--sheet にそのシート名を指定してください (このブックのシート: "
+                         f"{', '.join(sheet_names(path))})。" if sheet is not None else ""))
 
 
 def unknown_column(path: Path, schema: Schema, header: str, header_line: int, lacking: list[str], record: Record,
