@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import shutil
 
+import pandas as pd
 import pytest
 
 from kyodo_analysis.cleaning import clean_table
@@ -376,7 +377,12 @@ def test_a_city_with_two_years_is_compared_by_its_latest_or_chosen_table_never_b
         "架空市A": 5, "架空市B": 5}
     assert set(result["items"]["year"]) == {2023, 2024}  # … but stays in the tidy tables and the year tables
     assert set(result["program_changes"].loc[result["program_changes"]["city"] == "架空市A", "first_year"]) == {2023}
-    assert set(for_year(result)["items"]["source_file"]) == {TABLES["a"][0], TABLES["b"][0]}
+    page = for_year(result)
+    assert set(page["items"]["source_file"]) == {TABLES["a"][0], TABLES["b"][0]}
+    alone = analyze([raw / TABLES["a"][0], raw / TABLES["b"][0]], by="city")  # the page's words are its tables'
+    for name in ("unknown_words", "candidate_compounds", "synonym_candidates"):
+        pd.testing.assert_frame_equal(page[name], alone[name], check_dtype=False, check_column_type=False, obj=name)
+    assert page["candidate_compounds"]["n"].sum() < result["candidate_compounds"]["n"].sum()  # 2023's are not
     chosen = analyze(table_files(raw), by="city", years={"架空市A": 2023})
     assert dict(zip(chosen["codes"]["city"], chosen["codes"]["year"], strict=True)) == {"架空市A": 2023, "架空市B": 2024}
     with pytest.raises(InputError, match="架空市A = 2020"):

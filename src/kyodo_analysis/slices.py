@@ -142,6 +142,7 @@ def compared_part(analysis: Analysis) -> Analysis:
         elif "item_id" in frame.columns:
             frame = frame[frame["item_id"].isin(ids)]
         tables[name] = (frame if name in whole else own_aspects(frame, metadata, analysis.metadata)).reset_index(drop=True)
+    tables.update(curation_of_part(tables, analysis))  # the compared tables' own words, as a year's part has
     return Analysis(tables, metadata, analysis.warnings)
 
 
