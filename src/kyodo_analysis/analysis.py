@@ -16,7 +16,7 @@ from ._version import __version__
 from .cleaning import LOG_COLUMNS, Table, clean_table, item_columns, item_prefix, program_columns, with_twins_across
 from .clusters import term_clusters
 from .code_tests import code_table
-from .coding import absent_rule_words, read_rules, words_of_rules
+from .coding import absent_everywhere, absent_rule_words, read_rules, words_of_rules
 from .correspondence import correspondence
 from .curation import candidate_compounds, rule_warnings, unknown_words, vocabularies
 from .dtypes import python_strings, with_text_dtype
@@ -215,11 +215,10 @@ def analyze_tables(cleaned: Sequence[Table], forced: str | Path | None = None, s
     words = vocabularies(items, term_frame, mention_frame)
     warnings = ([w for t in cleaned for w in t.warnings] + cities_together_warning(items, comparison)
                 + rule_warnings(rules, rules_file.source, words, {t.path.name: t.city for t in cleaned}))
+    absent = {t.path.name: absent_rule_words(rules, words.get(t.path.name, set())) for t in cleaned}
     rules_used = {"source": rules_file.source, "sha256": rules_file.sha256, "words": len(words_of_rules(rules)),
-                  "absent_words": len(absent_rule_words(rules, set().union(*words.values())))}
-    metadata = analysis_metadata(cleaned, lists, rules_used, tables, comparison)
-    for entry in metadata["raw_files"]:  # which rule words each file lacks: a part's methods count its own
-        entry["absent_rule_words"] = [list(pair) for pair in absent_rule_words(rules, words.get(entry["file"], set()))]
+                  "absent_words": len(absent_everywhere(absent.values()))}
+    metadata = analysis_metadata(cleaned, lists, rules_used, tables, comparison, absent)
     if by == "city":
         metadata["compared"] = [{"city": t.city, "year": t.year, "file": t.path.name} for t in compared]
     return Analysis(tables, metadata, warnings)
@@ -310,17 +309,18 @@ def keyness(term_frame: pd.DataFrame, items: pd.DataFrame, comparison: Compariso
 
 
 def analysis_metadata(cleaned: Sequence[Table], lists, rules: dict, tables: dict[str, pd.DataFrame],
-                      comparison: Comparison) -> dict:
+                      comparison: Comparison, absent: dict[str, list[tuple[str, str]]]) -> dict:
     """What produced the tables: package, raw files and their schemas, what was compared, dictionary, word
     lists, coding rules (``rules``: the file's source and checksum, how many words the rules name and how
-    many of those occur in no item); each table's shape."""
+    many of those occur in no item; ``absent``: the rule words each file's items lack); each table's shape."""
     rows = ManifestRows()
     return {
         "package": {"name": "kyodo-analysis", "version": __version__},
         "raw_files": [{"file": t.path.name, "sha256": sha256(t.path), "encoding": t.encoding, "year": t.year,
                        "city": t.city, "title": title_of(rows(t.path)), "source": source_of(rows(t.path)),
                        "schema": t.schema.source, "ignored_columns": list(t.ignored_columns),
-                       "comparison": own_comparison(t, comparison.by).as_dict()} for t in cleaned],
+                       "comparison": own_comparison(t, comparison.by).as_dict(),  # what a part of the tables compares
+                       "absent_rule_words": [list(pair) for pair in absent[t.path.name]]} for t in cleaned],
         "comparison": comparison.as_dict(),
         "dictionary": dictionary_info(),
         "word_lists": lists.sources,

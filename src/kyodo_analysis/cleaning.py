@@ -261,15 +261,18 @@ class _Cleaner:
         """The row's support type, or the one above it (written once per group, or in a merged cell)."""
         assert self.columns is not None
         support = record.cell(self.columns.get("support_type")).strip()
-        label, number = (self.schema.names.get(key, [GENERIC_COLUMNS[key]])[0] for key in ("support_type", "program_no"))
         if support:
             known = self.schema.known_support_types
             if known and unicodedata.normalize("NFKC", support) not in known:
-                self.warn(record.first_line, f"これまでにない{label}です (そのまま使います): {support}")
+                self.warn(record.first_line, f"これまでにない{self.header('support_type')}です (そのまま使います): {support}")
             self.support_type = support
         elif "support_type" in self.columns and not self.support_type:
-            self.warn(record.first_line, f"{number} {no} の{label}が空で、上の行からも引き継げません"
-                      f" (「{NO_SUPPORT_TYPE}」とします)")
+            self.warn(record.first_line, f"{self.header('program_no')} {no} の{self.header('support_type')}が空で、"
+                      f"上の行からも引き継げません (「{NO_SUPPORT_TYPE}」とします)")
+
+    def header(self, column: str) -> str:
+        """What the table calls a number or grouping column (分野, 番号), for a warning in its own words."""
+        return self.schema.columns.get(column, [GENERIC_COLUMNS[column]])[0]
 
     def take_row(self, record: Record) -> None:
         assert self.columns is not None

@@ -10,7 +10,7 @@ quoted strings, ``&``/``|``/``!``) is an error that names the line, never a sile
 from __future__ import annotations
 
 import re
-from collections.abc import Hashable, Iterable
+from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from itertools import chain, pairwise
 from pathlib import Path
@@ -195,6 +195,13 @@ def words_of_rules(rules: list[Rule]) -> list[tuple[str, str]]:
 def absent_rule_words(rules: list[Rule], vocabulary: set[str]) -> list[tuple[str, str]]:
     """(code, word) of the rule words that occur nowhere in the tables' terms and words."""
     return [(code, word) for code, word in words_of_rules(rules) if word not in vocabulary]
+
+
+def absent_everywhere(per_file: Iterable[Iterable[Sequence[str]]]) -> set[tuple[str, ...]]:
+    """The (code, word) pairs absent from every file's items, given each file's absent pairs (as
+    ``metadata.json`` keeps them): what is absent from the tables together, or from a part of them."""
+    found = [{tuple(pair) for pair in pairs} for pairs in per_file]
+    return set.intersection(*found) if found else set()
 
 
 def unused_rule_words(rules: list[Rule], vocabulary: set[str], source: str = "", where: str = "") -> list[str]:

@@ -350,15 +350,16 @@ class Comparison:
         for part in parts:
             for aspect in part.aspects:
                 aspects.setdefault(aspect.key, aspect)
-        columns = {}
-        for key, generic in GENERIC_COLUMNS.items():
-            own = {part.columns[key] for part in parts if part.columns.get(key)}
-            if own:
-                columns[key] = own.pop() if len(own) == 1 else generic
+        columns = {key: agreed([part.columns[key] for part in parts if part.columns.get(key)], generic)
+                   for key, generic in GENERIC_COLUMNS.items() if any(part.columns.get(key) for part in parts)}
         attributes = {key: label for part in parts for key, label in part.attributes.items()}
-        names = {part.by_label for part in parts}  # 分野 and 区分 → 区分, as for the columns
-        by_label = names.pop() if len(names) == 1 else GENERIC_COLUMNS.get(parts[0].by, parts[0].by_label)
+        by_label = agreed([part.by_label for part in parts], GENERIC_COLUMNS.get(parts[0].by, parts[0].by_label))
         return cls(tuple(aspects.values()), parts[0].by, by_label, attributes, columns)
+
+
+def agreed(names: list[str], neutral: str) -> str:
+    """The one name the tables agree on, else the neutral word (分野 and 区分 → 区分)."""
+    return names[0] if len(set(names)) == 1 else neutral
 
 
 def merged_aspects(schemas: list[Schema]) -> tuple[Aspect, ...]:

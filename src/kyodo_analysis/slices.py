@@ -10,6 +10,7 @@ import pandas as pd
 from . import registry
 from .analysis import Analysis, network_and_map_by_year
 from .code_tests import code_table
+from .coding import absent_everywhere
 from .curation import candidate_compounds, unknown_words
 from .errors import InputError
 from .registry import Inputs
@@ -25,6 +26,7 @@ def part(analysis: Analysis, column: str, value, whole: tuple[str, ...] = ()) ->
     items = rows_of(analysis["items"], column, value).reset_index(drop=True)
     ids, files = set(items["item_id"]), set(rows_of(analysis["programs"], column, value)["source_file"])
     metadata = part_metadata(analysis.metadata, files)
+    read = comparisons(metadata, analysis.metadata)
     tables: dict[str, pd.DataFrame] = {}
     for name, frame in analysis.tables.items():
         if name not in whole and column in frame.columns:
@@ -33,7 +35,7 @@ def part(analysis: Analysis, column: str, value, whole: tuple[str, ...] = ()) ->
             frame = frame[frame["item_id"].isin(ids)]
         elif name not in whole and "source_file" in frame.columns:
             frame = frame[frame["source_file"].isin(files)]
-        tables[name] = (frame if name in whole else own_aspects(frame, metadata, analysis.metadata)).reset_index(drop=True)
+        tables[name] = (frame if name in whole else kept_aspects(frame, *read)).reset_index(drop=True)
     return tables, tables["items.csv"], metadata
 
 
@@ -44,9 +46,9 @@ def part_metadata(metadata: dict, files: set[str]) -> dict:
     raw_files = [f for f in metadata.get("raw_files", []) if f["file"] in files]
     own = [Comparison.from_dict(f["comparison"]) for f in raw_files if f.get("comparison")]
     narrowed = {"comparison": Comparison.combined(own).as_dict()} if own and len(own) == len(raw_files) else {}
-    absent = [{tuple(pair) for pair in f["absent_rule_words"]} for f in raw_files if "absent_rule_words" in f]
-    if absent and len(absent) == len(raw_files) and metadata.get("coding_rules"):  # a rule word no item of the part holds
-        narrowed["coding_rules"] = {**metadata["coding_rules"], "absent_words": len(set.intersection(*absent))}
+    if raw_files and all("absent_rule_words" in f for f in raw_files) and metadata.get("coding_rules"):
+        absent = absent_everywhere(f["absent_rule_words"] for f in raw_files)  # a rule word no item of the part holds
+        narrowed["coding_rules"] = {**metadata["coding_rules"], "absent_words": len(absent)}
     return {**metadata, "raw_files": raw_files, **narrowed}
 
 
@@ -54,9 +56,19 @@ def own_aspects(frame: pd.DataFrame, metadata: dict, whole: dict) -> pd.DataFram
     """The rows of the part's own aspects (and the pooled ``all``), without the columns of the aspects and
     attributes only other tables' schemas have (``whole``: the analysis' metadata), and its aspects' counts in
     its own schema's order: what another schema leaves empty in this part is not the part's."""
-    if "comparison" not in metadata:
+    return kept_aspects(frame, *comparisons(metadata, whole))
+
+
+def comparisons(metadata: dict, whole: dict) -> tuple[Comparison, Comparison] | tuple[()]:
+    """The part's comparison and the whole analysis', read once for all of a part's tables (none for
+    metadata of a version that kept no comparison per file)."""
+    return (Comparison.from_metadata(metadata), Comparison.from_metadata(whole)) if "comparison" in metadata else ()
+
+
+def kept_aspects(frame: pd.DataFrame, own: Comparison | None = None, every: Comparison | None = None) -> pd.DataFrame:
+    """:func:`own_aspects` with the part's (``own``) and the whole's (``every``) comparisons already read."""
+    if own is None or every is None:
         return frame
-    own, every = Comparison.from_metadata(metadata), Comparison.from_metadata(whole)
     others = [*(f"n_{key}" for key in every.aspect_keys if key not in own.aspect_keys),
               *(key for key in every.attributes if key not in own.attributes)]
     frame = frame.drop(columns=[c for c in others if c in frame.columns])
@@ -135,13 +147,14 @@ def compared_part(analysis: Analysis) -> Analysis:
     items = analysis["items"]
     ids = set(items.loc[items["source_file"].isin(files), "item_id"])
     metadata, whole = part_metadata(analysis.metadata, files), registry.kept_whole("year")
+    read = comparisons(metadata, analysis.metadata)
     tables = {}
     for name, frame in analysis.tables.items():
         if "source_file" in frame.columns:
             frame = frame[frame["source_file"].isin(files)]
         elif "item_id" in frame.columns:
             frame = frame[frame["item_id"].isin(ids)]
-        tables[name] = (frame if name in whole else own_aspects(frame, metadata, analysis.metadata)).reset_index(drop=True)
+        tables[name] = (frame if name in whole else kept_aspects(frame, *read)).reset_index(drop=True)
     tables.update(curation_of_part(tables, analysis))  # the compared tables' own words, as a year's part has
     return Analysis(tables, metadata, analysis.warnings)
 
