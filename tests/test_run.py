@@ -50,6 +50,33 @@ def test_item_text_is_escaped_in_every_html(run_output):
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in (base / "reports" / "1.0-cleaning_2025.html").read_text(encoding="utf-8")
 
 
+def test_every_figure_on_a_page_has_its_titles_as_alternative_text(run_output):
+    """Not nbconvert's "No description has been provided for this image": what a screen reader says."""
+    from bs4 import BeautifulSoup
+
+    base, _ = run_output
+    alts = {html.name: [img.get("alt") for img in BeautifulSoup(html.read_text(encoding="utf-8"), "html.parser").find_all("img")]
+            for html in sorted((base / "reports").glob("*.html"))}
+    assert sum(map(len, alts.values())) >= 10, alts
+    assert all(alt and alt.startswith("図: ") and len(alt) > 8 for page in alts.values() for alt in page), alts
+    assert "図: 区分ごとの項目数 (効果・限界・今後)" in alts["1.0-cleaning_2024.html"]
+
+
+def test_a_figures_alternative_text_is_its_title_or_its_panels_titles():
+    from matplotlib.figure import Figure
+
+    from kyodo_analysis.plots.rendering import figure_title
+
+    fig = Figure()
+    left, right = fig.subplots(1, 2)
+    left.set_title("財政的支援:\n効果")
+    right.set_title("人的支援")
+    assert figure_title(fig) == "財政的支援: 効果、人的支援"
+    fig.suptitle("区分ごとの語")
+    assert figure_title(fig) == "区分ごとの語"
+    assert figure_title(Figure()) == "図"
+
+
 def test_workbook_has_japanese_sheets_headers_and_widths(run_output):
     base, _ = run_output
     book = openpyxl.load_workbook(base / "reports" / "kyodo_tables.xlsx")
@@ -135,6 +162,8 @@ def test_the_word_summary_names_each_support_type_with_its_items(tmp_path, bundl
     assert f"図2　{heatmap.get_suptitle()}" in text  # the caption says what the figure's cells count, in its words
     assert heatmap.get_suptitle() == "コード × 区分: コードに当たる項目のある事業数 / その観点の項目がある事業数"
     assert [round(shape.width.cm, 1) for shape in doc.inline_shapes] == [16.0, 16.0]
+    captions = [p.text for p in doc.paragraphs if p.style.name == "Caption" and p.text.startswith("図")]
+    assert [shape._inline.docPr.get("descr") for shape in doc.inline_shapes] == captions  # Word's alternative text
     assert "図1" in text and "出典:" in text
 
 

@@ -95,7 +95,8 @@ def _support_section(doc, summary: pd.DataFrame, comparison: Comparison, group: 
 
 
 def _figure(doc, path: Path, number: int, caption: str, metadata: dict, tables: str) -> None:
-    doc.add_picture(str(path), width=Cm(16))
+    picture = doc.add_picture(str(path), width=Cm(16))
+    picture._inline.docPr.set("descr", f"図{number}　{caption}")  # Word's alternative text (python-docx has no setter)
     doc.add_paragraph(f"図{number}　{caption}", style="Caption")
     doc.add_paragraph(" ".join(part for part in (tables, source_note(metadata)) if part), style="Caption")
 

@@ -60,8 +60,17 @@ def png_bytes(fig: Figure, dpi: int = 110) -> bytes:
     return buffer.getvalue()
 
 
+def figure_title(fig: Figure) -> str:
+    """What a figure shows, as its titles say: the figure's title, else its panels' titles (the text a
+    screen reader gives for the figure on a rendered page)."""
+    titles = [fig.get_suptitle()] if fig.get_suptitle() else [ax.get_title() for ax in fig.axes if ax.get_title()]
+    return "、".join(" ".join(title.split()) for title in titles) or "図"
+
+
 def show(fig: Figure):
-    """Display a figure in a notebook as a PNG at its printed size (16 cm wide), after checking every glyph."""
+    """Display a figure in a notebook as a PNG at its printed size (16 cm wide), after checking every glyph,
+    with its titles as the alternative text (kept on the rendered page: ``resources/page.html.j2``)."""
     from IPython.display import Image  # late: only notebooks show figures; the command line and figure workers never need IPython
 
-    return Image(data=png_bytes(fig, dpi=120), width=int(WIDTH * 96))
+    data = png_bytes(fig, dpi=120)
+    return Image(data=data, width=int(WIDTH * 96), alt=f"図: {figure_title(fig)}")
