@@ -184,6 +184,7 @@ def test_the_year_notebook_says_so_with_one_year(tmp_path):
     assert "年度の分かる表がないため (kyodo_seika_zushi.tsv は年度不明)、年度の比較はありません。" in page
     assert "manifest add" in page  # it says how to give the table a year
     assert "<h2" not in page  # no empty sections
+    assert "このページの数は" not in page  # no numbers shown, so no sources for them
     assert "DATA_DIR" not in page and str(tmp_path) not in page  # no code, no parameters, no paths
 
 
