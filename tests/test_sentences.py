@@ -107,6 +107,19 @@ def test_a_year_holding_one_citys_table_reads_as_that_table_alone_beside_another
         "逗子市の表は2025年度だけなので、年度の比較はありません (年度は市町村ごとに比べます)。"]  # the bundled has no year
 
 
+def test_rule_words_are_warned_of_per_city_in_plain_words():
+    """A city's tables, and the tables with no city, each get their own warning, in a sentence that reads."""
+    from kyodo_analysis.coding import parse_rules
+    from kyodo_analysis.curation import rule_warnings
+
+    rules = parse_rules("*担い手\n人材 or 後継者\n")
+    words = {"a.csv": {"人材"}, "b.csv": {"後継者"}, "c.csv": set()}
+    warnings = rule_warnings(rules, "codes.txt", words, {"a.csv": "みなと町", "b.csv": None, "c.csv": None})
+    assert [w.split("コーディングルール")[0] for w in warnings] == ["みなと町の表では、", "市町村名のない表では、"]
+    assert "「担い手」の 後継者" in warnings[0] and "「担い手」の 人材" in warnings[1]  # b holds 後継者, c nothing
+    assert rule_warnings(rules, "codes.txt", words, {"a.csv": "x", "b.csv": "x", "c.csv": "x"}) == []  # one city: all
+
+
 def test_a_citys_year_changes_name_its_programs_by_its_own_number_column(tmp_path):
     """架空市B numbers its programs under 「No.」, Zushi under 「NO」: analysed together, the tables' shared word is
     番号, but B's year changes name B's programs as B's table does, and the groups' name follows the same rule."""

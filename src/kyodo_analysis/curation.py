@@ -95,5 +95,5 @@ def rule_warnings(rules: list[Rule], source: str, words: dict[str, set[str]], ci
     by_city: dict[str | None, set[str]] = {}
     for file, vocabulary in words.items():
         by_city.setdefault(cities[file], set()).update(vocabulary)
-    return [w for city, vocabulary in by_city.items()
-            for w in unused_rule_words(rules, vocabulary, source, where=f"{city or '市町村名のない'}の表では、")]
+    return [w for city, vocabulary in by_city.items() for w in unused_rule_words(
+        rules, vocabulary, source, where=f"{city}の表では、" if city else "市町村名のない表では、")]
