@@ -96,6 +96,50 @@ def negation_after(tokens: list[Token], j: int, i: int) -> tuple[bool, int] | No
     return None
 
 
+def is_quantifier(tokens: list[Token], k: int) -> bool:
+    """An adverb, or 誰 / 何 before も, between が and ない (まったく, 一人も, 誰も), or a comma."""
+    token = tokens[k]
+    return (is_adverb(token) or token.surface in ("、", "，")
+            or (token.pos1 == "代名詞" and k + 1 < len(tokens) and tokens[k + 1].lemma == "も")
+            or (token.lemma == "も" and (is_adverb(tokens[k - 1]) or tokens[k - 1].pos1 == "代名詞")))
+
+
+def place_end(tokens: list[Token], k: int) -> int | None:
+    """The token after a place at ``k``: nouns, then に, then は / も if any (地域に, 地区内には); None if
+    there is none."""
+    n = k
+    while n < len(tokens) and tokens[n].pos1 in ("名詞", "接尾辞", "接頭辞") and tokens[n].lemma != ABSENT:
+        n += 1
+    if n == k or n >= len(tokens) or not (tokens[n].lemma == "に" and tokens[n].pos2 == "格助詞"):
+        return None
+    n += 1
+    return n + 1 if n < len(tokens) and tokens[n].lemma in ("は", "も") and tokens[n].pos2 == "係助詞" else n
+
+
+def existence_start(tokens: list[Token], k: int) -> tuple[int, int | None]:
+    """Where ない / いる may stand after X が at ``k``, and where the place passed on the way starts (None if
+    none): past adverbs and quantifiers (関心がまったくない, 会員は一人もいない, 若手が誰もいない) and one
+    place (ボランティアが地域にいない, 若手が地区内に一人もいない)."""
+    place = None
+    while k < len(tokens):
+        if is_quantifier(tokens, k):
+            k += 1
+        elif place is None and place_end(tokens, k) is not None:
+            place, k = k, place_end(tokens, k)
+        else:
+            break
+    return k, place
+
+
+def place_within(tokens: list[Token], j: int) -> int | None:
+    """The start of the place that :func:`noun_negation` read past after the particle at ``j`` (地域 in
+    ボランティアが地域にいない): the place is read again for its own terms."""
+    token = tokens[j] if j < len(tokens) else None
+    if token is None or not (token.pos1 == "助詞" and token.lemma in EXISTENCE_PARTICLES):
+        return None
+    return existence_start(tokens, j + 1)[1]
+
+
 def noun_negation(tokens: list[Token], j: int) -> tuple[bool, int] | None:
     """(negated, end) for the noun run ending before ``j``: する/できる + negation (定着しない), なし,
     が/は/も/の + adverbs + ない or ある/いる + negation (関心がまったくない, 担い手がいない), or a hedge."""
@@ -107,10 +151,7 @@ def noun_negation(tokens: list[Token], j: int) -> tuple[bool, int] | None:
     if token.lemma == ABSENT:
         return True, j
     if token.pos1 == "助詞" and token.lemma in EXISTENCE_PARTICLES and not only_before(tokens, j):
-        k = j + 1
-        while k < len(tokens) and (is_adverb(tokens[k]) or tokens[k].surface in ("、", "，")
-                                   or (tokens[k].lemma == "も" and is_adverb(tokens[k - 1]))):
-            k += 1  # 関心がまったくない, 会員は一人もいない
+        k = existence_start(tokens, j + 1)[0]
         if k < len(tokens) and tokens[k].pos1 == "形容詞" and tokens[k].lemma == "無い":
             return negation_at(tokens, k)
         if k < len(tokens) and tokens[k].pos1 == "動詞" and tokens[k].lemma in EXISTENCE_VERBS | (
