@@ -32,6 +32,10 @@ def test_each_coded_item_lists_the_words_that_made_it_count():
     assert rows[3] == ("i1", "組み合わせ", "申請", "compound", "申請団体", False)
     assert len(rows) == 4  # i2 has 補助金: no code
     assert found["condition"].tolist()[0] == "進む(否定) or 団体"
+    rules = parse_rules("*進み\n進む\n")  # the plain word, found as the item's negated term: not a compound
+    negated = code_evidence(rules, code_items(rules, items, terms, mention_frame), items, terms, mention_frame)
+    assert [tuple(r) for r in negated[["item_id", "word", "found_as", "term", "negated"]].itertuples(index=False)] == [
+        ("i1", "進む", "negated", "進む(否定)", True)]
 
 
 def test_the_bundled_counts_match_the_items_listed_beside_them(bundled_analysis):

@@ -204,6 +204,17 @@ def test_the_bundled_page_says_what_its_items_are_about_by_programs(cases):
     assert "団体" in S.compound_sentence(analysis) or "センター" in S.compound_sentence(analysis)
 
 
+def test_the_word_counts_sentence_says_what_word_counts_holds(bundled_analysis):
+    """word_counts.csv counts the items that touch a word in a compound or in its negated form, as the 2.0
+    page says; keywords.csv keeps the negated form apart (つながる and つながる(否定))."""
+    a = bundled_analysis
+    whole = a["word_counts"][a["word_counts"]["all_groups"] & (a["word_counts"]["aspect"] == "all")].set_index("word")
+    terms = a["terms"]
+    plain, negated = (set(terms.loc[terms["term"] == t, "item_id"]) for t in ("つながる", "つながる(否定)"))
+    assert negated and int(whole.loc["つながる", "n_items"]) == len(plain | negated)
+    assert "否定の形" in S.compound_sentence(a) and "複合語の中" in S.compound_sentence(a)
+
+
 def side(rows: list[tuple[int, str]]) -> pd.DataFrame:
     """Items of one side: (program, code) per row, one item per row."""
     return pd.DataFrame({"source_file": "t.tsv", "program_no": [p for p, _ in rows], "code": [c for _, c in rows],

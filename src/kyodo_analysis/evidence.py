@@ -9,7 +9,7 @@ from .coding import Rule, grouped, item_words, naming_rows, positive_words
 from .stats import ALL_ASPECTS, term_items
 from .terms import NEGATED
 
-EVIDENCE_LABELS = {"term": "抽出語", "compound": "複合語の中", "not": "not の条件だけ"}
+EVIDENCE_LABELS = {"term": "抽出語", "compound": "複合語の中", "negated": "否定の形", "not": "not の条件だけ"}
 EVIDENCE_COLUMNS = ["item_id", "year", "program_no", "program", "aspect", "code", "word", "found_as", "term",
                     "negated", "condition"]
 # declared, not inferred: a table whose rows are all "not" rows has no word, and its types must be those of any other
@@ -19,8 +19,9 @@ EVIDENCE_TYPES = {**dict.fromkeys(EVIDENCE_COLUMNS, "str"), "year": "Int64", "pr
 def code_evidence(rules: list[Rule], item_codes: pd.DataFrame, items: pd.DataFrame, term_frame: pd.DataFrame,
                   mention_frame: pd.DataFrame) -> pd.DataFrame:
     """``code_evidence.csv``: one row per coded item × code × rule word found in the item — ``found_as``
-    ``term`` (a counted term) or ``compound`` (inside the compound ``term``), ``negated`` when the word is
-    a negated form (進む(否定)). An item coded only through ``not`` gets one row with no word."""
+    ``term`` (a counted term), ``negated`` (the word's negated form is the term: 増える in 増える(否定)) or
+    ``compound`` (inside the compound ``term``); ``negated`` when what was found is a negated form (進む(否定)).
+    An item coded only through ``not`` gets one row with no word."""
     conditions = {rule.code: rule for rule in rules}
     triggers = {rule.code: list(dict.fromkeys(positive_words(rule.condition))) for rule in rules}
     named = {word for words in triggers.values() for word in words}  # nothing else is looked up
@@ -36,13 +37,21 @@ def code_evidence(rules: list[Rule], item_codes: pd.DataFrame, items: pd.DataFra
         base = (item_id, *meta[item_id], code)
         found = [w for w in triggers[code] if w in words.get(item_id, frozenset())]
         for word in found:
-            as_term = word in terms_of.get(item_id, set())
-            term = word if as_term else " ".join(sorted(holders.get((item_id, word), set())))
-            rows.append((*base, word, "term" if as_term else "compound", term, word.endswith(NEGATED),
+            held = {word} if word in terms_of.get(item_id, set()) else holders.get((item_id, word), set())
+            how = found_as(word, held)
+            rows.append((*base, word, how, " ".join(sorted(held)), word.endswith(NEGATED) or how == "negated",
                          conditions[code].text))
         if not found:
             rows.append((*base, pd.NA, "not", pd.NA, False, conditions[code].text))
     return pd.DataFrame(rows, columns=EVIDENCE_COLUMNS).astype(EVIDENCE_TYPES)
+
+
+def found_as(word: str, held: set[str]) -> str:
+    """How a rule's word was found, from the terms that hold it: the term itself, its negated form only
+    (増える in 増えていない), or inside a compound."""
+    if held == {word}:
+        return "term"
+    return "negated" if held == {word + NEGATED} else "compound"
 
 
 def keyword_item_ids(keywords: pd.DataFrame, term_frame: pd.DataFrame, items: pd.DataFrame, by: str) -> pd.DataFrame:

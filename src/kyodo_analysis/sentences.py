@@ -146,8 +146,8 @@ def compound_sentence(analysis: Analysis) -> str:
     most compound terms), or plainly that the table has none."""
     mentions = analysis["mentions"]
     inside = mentions[mentions["word"] != mentions["term"]]
-    base = ("word_counts.csv は、複合語の中も含めて、その語に触れている項目と事業を数えます"
-            " (keywords.csv は抽出語そのものの数)。")
+    base = ("word_counts.csv は、複合語の中と否定の形 (増えていない → 増える) も含めて、その語に触れている項目と事業を"
+            "数えます (keywords.csv は抽出語そのものの数で、否定の形は 増える(否定) のように分けて数えます)。")
     if inside.empty:
         return base + "この表には、複合語の中に出てくる語はありません。"
     compounds = inside.drop_duplicates(["word", "term"]).groupby("word", sort=True)["term"].agg(list)
