@@ -29,6 +29,7 @@ def test_katakana_width_and_lemma_variants_are_listed_with_their_items():
     assert (kana.items_word, kana.items_variant, kana.synonyms_line) == ("x-00", "x-01", "ワークショップ = ワークショツプ")
     lemma = rows["lemma", "仕組み", "しくみ"]  # already one word (UniDic's lemma): shown, nothing to accept
     assert (lemma.status, lemma.synonyms_line, lemma.reading, lemma.items_variant) == ("merged", "", "シクミ", "x-06")
+    assert (lemma.items_word, lemma.n_items_word) == ("x-07 x-08", 2)  # where 仕組み is written, not x-06's しくみ
     # one UniDic lemma, but terms no longer pick a spelling by frequency: both spellings stay, offered as a candidate
     assert rows["katakana", "コーディネータ", "コーディネーター"].status == "candidate"
     assert found["kind"].drop_duplicates().tolist() == ["width", "katakana", "lemma"]
@@ -49,6 +50,8 @@ def test_the_bundled_table_lists_its_merged_spellings(bundled_analysis):
     found = bundled_analysis["synonym_candidates"]
     merged = found[found["kind"] == "lemma"].set_index("variant")
     assert merged.loc["しくみ", "word"] == "仕組み"
+    assert merged.loc["しくみ", "items_word"] == "kyodo_seika_zushi-08-limitation-01"  # 03-next_step-01 says しくみ
+    assert merged.loc["しくみ", "items_variant"] == "kyodo_seika_zushi-03-next_step-01"
     assert set(found["status"]) <= {"candidate", "merged"}
 
 

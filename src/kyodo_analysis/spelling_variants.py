@@ -25,6 +25,7 @@ from itertools import combinations
 import numpy as np
 import pandas as pd
 
+from .coding import grouped
 from .phrases import variants
 from .stats import sets_of
 from .terms import respelled, written_forms
@@ -121,10 +122,21 @@ def lemma_merges(token_frame: pd.DataFrame) -> dict[tuple[str, str, str], list[s
     return {key: sorted(ids) for key, ids in sorted(merged.items())}
 
 
+def written_items(token_frame: pd.DataFrame, words: set[str]) -> dict[str, list[str]]:
+    """The items in which each of ``words`` is written as it is, by a content word's token (仕組み, not the
+    しくみ counted as 仕組み): the items of a merged lemma's own spelling."""
+    if not words:
+        return {}
+    written = pd.Series(written_forms(token_frame), dtype=object, index=token_frame.index)
+    read = token_frame["pos1"].isin(CONTENT) & written.isin(words)
+    pairs = zip(written[read].tolist(), token_frame.loc[read, "item_id"].tolist(), strict=True)
+    return {word: sorted(ids) for word, ids in grouped(pairs).items()}
+
+
 def synonym_candidates(term_frame: pd.DataFrame, token_frame: pd.DataFrame, mention_frame: pd.DataFrame
                        ) -> pd.DataFrame:
     """``synonym_candidates.csv``: one row per candidate pair, the more widely used spelling as ``word`` (the
-    representative of the suggested ``synonyms_line``), with the items of each spelling."""
+    representative of the suggested ``synonyms_line``), with the items where each spelling is written."""
     items_of = {word: sorted(ids) for word, ids in sets_of(mention_frame, "word", "item_id").items()}
     vocabulary = sorted(items_of)
     readings = term_readings(term_frame, token_frame)
@@ -137,8 +149,9 @@ def synonym_candidates(term_frame: pd.DataFrame, token_frame: pd.DataFrame, ment
         found.setdefault((a, b), ("reading", readings[a]))
     rows = [candidate_row(kind, a, b, reading, items_of, "candidate") for (a, b), (kind, reading) in found.items()]
     merged = lemma_merges(token_frame) if len(token_frame) else {}
-    rows += [candidate_row("lemma", counted, other, reading, {**items_of, other: ids}, "merged", fixed=True)
-             for (counted, other, reading), ids in merged.items()]
+    own = written_items(token_frame, {counted for counted, _, _ in merged})
+    rows += [candidate_row("lemma", counted, other, reading, {counted: own.get(counted, []), other: ids}, "merged",
+                           fixed=True) for (counted, other, reading), ids in merged.items()]
     frame = pd.DataFrame(rows, columns=CANDIDATE_COLUMNS)
     frame["_kind"] = frame["kind"].map({k: i for i, k in enumerate(KIND_ORDER)})
     frame = frame.sort_values(["_kind", "word", "variant"], kind="stable").drop(columns="_kind")
