@@ -20,7 +20,7 @@ from kyodo_analysis.errors import InputError
 from kyodo_analysis.outputs import Interrupted, generation, generations
 from kyodo_analysis.plots import figure_specs, png_bytes, replace_missing_glyphs
 
-from .conftest import RAW, ROOT, bundled_raw_dir, cli
+from .conftest import NEW_YEAR_CSV, RAW, ROOT, bundled_raw_dir, cli
 
 HEADER = "区分\tNO\t事業名\t仕組みとして効果があったこと\t仕組みとして限界があったこと\t今後、必要と考えること"
 
@@ -61,6 +61,12 @@ def test_a_misspelt_header_is_named_at_its_line_with_the_header_it_resembles(tmp
     status, err = status_and_error(capsys, "clean", str(misspelt), "--out", str(tmp_path / "out"))
     assert status == 2 and f"misspelt.tsv:{header_line}: 見出しの 4 列目 「仕組みとして効果があつたこと」 は知らない列" in err
     assert "「仕組みとして効果があったこと」(effect) の書き間違いなら" in err and f"{header_line + 1} 行目に値があります" in err
+    short = tmp_path / "short.csv"  # a cell of two short items: its line break is shown as ⏎, not breaking the message
+    short.write_text("区分,NO,事業名,仕組みとして効果があつたこと,仕組みとして限界があったこと\n"
+                     "財政的支援,1,事業,\"・会員が増えた\n・広がった\",・少ない\n",
+                     encoding="utf-8-sig")
+    status, err = status_and_error(capsys, "clean", str(short), "--out", str(tmp_path / "out"))
+    assert status == 2 and "2 行目に値があります: ・会員が増えた⏎・広がった\n  対処:" in err, err
     other = tmp_path / "other.tsv"
     other.write_text(text.replace("仕組みとして効果があったこと", "担当課メモ"), encoding="utf-8")
     status, err = status_and_error(capsys, "clean", str(other), "--out", str(tmp_path / "out"))
@@ -785,6 +791,15 @@ def test_a_damaged_workbook_stops_naming_it(tmp_path, capsys, case):
     path = damaged_workbooks(tmp_path)[case]
     status, err = status_and_error(capsys, "validate", path)
     assert status == 2 and Path(path).name in err and "保存し直して" in err
+
+
+def test_a_text_table_named_xlsx_is_told_to_be_renamed(tmp_path, capsys):
+    """A CSV saved (or renamed) as .xlsx: said to be text, with the name to give it — not "damaged"."""
+    path = tmp_path / "令和7年度.xlsx"
+    path.write_bytes(NEW_YEAR_CSV.read_bytes())  # Excel's CP932 CSV
+    status, err = status_and_error(capsys, "validate", str(path))
+    assert status == 2 and "中身は Excel ブックではなく文字の表 (CSV かタブ区切り) です" in err and ".csv に" in err
+    assert "壊れているか" not in err and "Traceback" not in err and "BadZipFile" not in err
 
 
 @pytest.mark.parametrize(("content", "said"), [

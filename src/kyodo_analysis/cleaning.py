@@ -14,7 +14,7 @@ import pandas as pd
 
 from .cells import split_items
 from .dtypes import TEXT, frame_of
-from .errors import InputError, control_character
+from .errors import InputError, control_character, one_line
 from .labels import GENERIC_COLUMNS, NO_SUPPORT_TYPE
 from .readers import Record, read_records
 from .schema import Schema, load_schema
@@ -50,7 +50,7 @@ def label_twins(values: list[str]) -> list[tuple[str, str]]:
 
 
 def twin_warning(path: Path, known: str, other: str) -> str:
-    shown = [value.replace("\n", "⏎") for value in (known, other)]
+    shown = [one_line(value) for value in (known, other)]
     return (f"{path}: 「{shown[0]}」と「{shown[1]}」は文字の形 (NFKC) と空白・改行を揃えると同じです。別のグループとして"
             f"数えます (同じなら表の「{shown[1]}」を「{shown[0]}」に直してください)。")
 

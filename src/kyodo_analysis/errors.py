@@ -25,6 +25,11 @@ def printable(text: str) -> str:
     return _CONTROL_IN_NAME.sub("?", text)
 
 
+def one_line(text: str) -> str:
+    """A value quoted in a message on one line: a line break in a cell shown as ⏎ (Excel's Alt+Enter)."""
+    return text.replace("\r\n", "⏎").replace("\r", "⏎").replace("\n", "⏎")
+
+
 class InputError(Exception):
     """A problem with an input file that the user must fix (exit status 2, no traceback)."""
 

@@ -193,12 +193,33 @@ def _workbook(path: Path, data_only: bool):
         raise InputError(path, "パスワードで保護されたブックか、古い Excel 97-2003 形式 (.xls) のファイルです。",
                          hint="Excel で開いてパスワードを外し (ファイル → 情報 → ブックの保護)、"
                          "「Excel ブック (*.xlsx)」として保存し直してください。")
+    if not start.startswith(b"PK") and _text_table(path):
+        raise InputError(path, "名前は .xlsx ですが、中身は Excel ブックではなく文字の表 (CSV かタブ区切り) です。",
+                         hint="ファイル名の .xlsx を、コンマ区切りなら .csv に、タブ区切りなら .tsv に変えてから"
+                         "もう一度登録してください (中身はそのまま読めます)。")
     try:
         return load_workbook(path, data_only=data_only)
     except (zipfile.BadZipFile, zlib.error, EOFError, OSError, KeyError, ValueError, TypeError, IndexError,
-            AttributeError, ET.ParseError, SyntaxError) as error:  # lxml's XMLSyntaxError is a SyntaxError
-        raise InputError(path, f"Excel ブックとして読めません (壊れているか、Excel の形式ではありません: "
-                         f"{type(error).__name__})。", hint=_RESAVE) from None
+            AttributeError, ET.ParseError, SyntaxError):  # lxml's XMLSyntaxError is a SyntaxError
+        raise InputError(path, "Excel ブックとして読めません (壊れているか、Excel の形式ではありません)。",
+                         hint=_RESAVE) from None
+
+
+def _text_table(path: Path) -> bool:
+    """Whether a file begins as a table of text would (UTF-8 or CP932, with commas or tabs, no NUL): a CSV or
+    TSV saved or renamed with an .xlsx name."""
+    with path.open("rb") as handle:
+        head = handle.read(4096)
+    for encoding in ("utf-8-sig", "cp932"):
+        try:
+            text = head.decode(encoding)
+        except UnicodeDecodeError as error:
+            if error.start < len(head) - 3:  # not this encoding (a character cut at the 4096th byte is)
+                continue
+            text = head[:error.start].decode(encoding)
+        if text and "\x00" not in text and ("," in text or "\t" in text):
+            return True
+    return False
 
 
 def _check_merged_ranges(path: Path) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .errors import InputError
+from .errors import InputError, one_line
 from .readers import Record, sheet_names
 from .schema import Schema
 
@@ -36,7 +36,7 @@ def unknown_column(path: Path, schema: Schema, header: str, header_line: int, la
     ``record``: named at the header's line, and pointed to the header it most resembles among the columns the
     table lacks (a misspelling, あつた for あった), which the schema can take as another name — the raw table
     is never edited."""
-    shown = f"「{header}」" if header else "(見出しなし)"
+    shown = f"「{one_line(header)}」" if header else "(見出しなし)"
     near = schema.near_header(header, lacking) if header else None
     rest = (f"分析に使うなら --schema の TOML で {shown} を観点などに割り当て、使わないなら"
             f" ignore = [\"{header or '列の見出し'}\"] と書いてください (README「見出しの違う表」)。")
@@ -44,4 +44,4 @@ def unknown_column(path: Path, schema: Schema, header: str, header_line: int, la
             f"スキーマなら、その写し) の {near[1]} の見出しに「{header}」を加えて --schema で渡してください。別の列で、{rest}"
             if near else f"この列を{rest}")
     return InputError(path, f"見出しの {index + 1} 列目 {shown} は知らない列ですが、{record.first_line} 行目に値があり"
-                      f"ます: {record.cell(index).strip()[:30]}", line=header_line, hint=hint)
+                      f"ます: {one_line(record.cell(index).strip()[:30])}", line=header_line, hint=hint)
