@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import struct
 import warnings
+from itertools import pairwise
 
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kyodo_analysis.plots import (
     SUPPORT_COLORS,
@@ -277,3 +280,19 @@ def test_a_figure_per_group_beyond_the_marks_it_can_tell_apart_is_a_note(analysi
         png_bytes(fig)
     names, note = plots.group_names([f"区分{k}" for k in range(20)], 1, "区分")
     assert "".join(names.values()) == plots.CIRCLED and "⑳ 区分19" in note
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="あいう漢字ab12 、。」・ー）ッ", min_size=1, max_size=400), st.sampled_from([6.8, 8.5]))
+def test_footnote_lines_fit_keep_every_character_and_never_start_with_punctuation(text, size):
+    """行頭禁則 and the page width, on any text: the lines hold the text (spaces at a cut aside), each fits the
+    width (a line of one character may not), and none starts with 、。」 etc. unless its line before could not give one."""
+    from kyodo_analysis.plots.notes import NO_LINE_START, _ems, wrap_to
+    from kyodo_analysis.plots.style import WIDTH
+
+    assert wrap_to("あ" * 63 + "、" + "い" * 5, 6.8) == ["あ" * 62, "あ、いいいいい"]  # the 、 takes its character down
+    lines = wrap_to(text, size)
+    assert "".join(lines).replace(" ", "") == text.strip().replace(" ", "")
+    assert all(_ems(line) <= WIDTH * 72 / size + 1 for line in lines)
+    assert all(line[0] not in NO_LINE_START or len(before) <= 1 or all(c in NO_LINE_START for c in before[1:])
+               for before, line in pairwise(lines) if line)

@@ -26,9 +26,13 @@ def source_note(metadata: dict) -> str:
     return note
 
 
+NO_LINE_START = set("、。，．,.)）」』】〕〉》・：；:;！？!?ー々ぁぃぅぇぉっゃゅょァィゥェォッャュョ")  # 行頭禁則
+
+
 def wrap_to(text: str, size: float, width: float = WIDTH) -> list[str]:
     """``text`` cut into lines that fit ``width`` inches at ``size`` points (full-width characters count
-    1 em, others about 0.55 em), never inside a word of Latin letters or digits."""
+    1 em, others about 0.55 em), never inside a word of Latin letters or digits, and no line starting with
+    punctuation or a small kana (行頭禁則: the character before goes down with it)."""
     room = width * 72 / size
     lines, line, used = [], "", 0.0
     for char in text:
@@ -38,10 +42,12 @@ def wrap_to(text: str, size: float, width: float = WIDTH) -> list[str]:
             cut = len(line) - 1
             while cut > 0 and line[cut - 1].isascii() and line[cut - 1] != " " and line[cut].isascii():
                 cut -= 1
+            while cut > 1 and line[cut] in NO_LINE_START:
+                cut -= 1
             cut = cut or len(line) - 1
             lines.append(line[:cut].rstrip())
             line = line[cut:].lstrip()
-            used = sum(1.0 if unicodedata.east_asian_width(c) in "WFA" else 0.55 for c in line)
+            used = _ems(line)
     return [*lines, line] if line else lines
 
 
