@@ -570,3 +570,22 @@ def test_the_tokens_the_rules_read_equal_tokens_made_row_by_row():
     assert [t for _, _, tokens in read for t in tokens] == expected
     assert [item for item, _, _ in read] == list(dict.fromkeys(token_frame["item_id"]))
     assert sum(t.gap for t in expected) >= 3 and token_frame["lemma_reading"].isna().any()
+
+
+@pytest.mark.parametrize("text,words", [
+    ("新規参加者が少ない", ["新規", "参加者"]),  # an adjectival noun and a noun with its suffix: two words
+    ("新規団体が増えた", ["新規", "団体"]),
+    ("施設使用料を減免した", ["施設", "使用", "使用料"]),  # two nouns, and the word 使用料
+    ("見守り体制を整えた", ["見守り", "体制"]),  # a verb stem is a word of the compound
+    ("講座修了後の活動", ["講座", "修了"]),  # 後 (time) makes no word: no 修了後
+    ("時間帯を変えた", []),  # one word: 時間 is not mentioned
+    ("申請団体から問い合わせ", ["申請", "団体"]),
+])
+def test_a_compound_mentions_its_words(text, words):
+    """Each word of a compound of two or more words is mentioned (mentions.csv, word_counts.csv, coding rules)."""
+    from kyodo_analysis.terms import terms_and_mentions
+
+    term_frame, mention_frame = terms_and_mentions(tokenize(pd.DataFrame({"item_id": ["a"], "text": [text]})))
+    compound = term_frame["term"].iloc[0]
+    inside = mention_frame.loc[(mention_frame["term"] == compound) & (mention_frame["word"] != compound), "word"]
+    assert sorted(inside) == sorted(words), (compound, list(inside))

@@ -54,7 +54,18 @@ import pandas as pd
 from .dtypes import TEXT, frame_of
 from .negation import LIGHT_VERBS, negation_after, noun_negation, place_within
 from .phrases import expression_end, expressions, match_key, variants
-from .units import ADVERBIAL, DATE_WORDS, Token, in_run, is_noun_like, is_numeral, is_stopped, negation_stopped, units
+from .units import (
+    ADVERBIAL,
+    DATE_WORDS,
+    Token,
+    compound_parts,
+    in_run,
+    is_noun_like,
+    is_numeral,
+    is_stopped,
+    negation_stopped,
+    units,
+)
 from .wordlists import NEGATED, WordLists, word_lists
 
 TERM_COLUMNS = ["item_id", "term", "pos", "negated", "first_token_no", "last_token_no"]
@@ -201,18 +212,6 @@ def counter_suffix(tokens: list[Token], i: int, j: int) -> bool:
     only alone (開催日, 土曜日; rule 3: :data:`units.DATE_WORDS`): stop-listed alone, part of the compound here."""
     return (j > i and (tokens[j].pos3 == "助数詞可能" or tokens[j].lemma in DATE_WORDS)
             and tokens[j - 1].pos1 in ("名詞", "接尾辞") and not tokens[j].gap)
-
-
-def compound_parts(run: list[Token]) -> tuple[str, ...]:
-    """The words a compound mentions: its nouns when it has two or more (申請団体 → 申請, 団体), a forced term
-    inside a longer one (補助金的 → 補助金) and the nouns inside a forced term (市民団体 → 市民, 団体)."""
-    parts: list[str] = []
-    nouns = [t for t in run if t.pos1 == "名詞" and t.pos2 != "数詞"]
-    for token in nouns:
-        if len(nouns) > 1 or (token.forced and len(run) > 1):
-            parts.append(token.word)
-        parts.extend(token.parts)
-    return tuple(parts)
 
 
 def predicate(tokens: list[Token], i: int, lists: WordLists) -> tuple[Term | None, int]:
@@ -367,8 +366,9 @@ def terms_and_mentions(token_frame: pd.DataFrame, lists: WordLists | None = None
 def mentions(term_frame: pd.DataFrame, token_frame: pd.DataFrame, lists: WordLists | None = None,
              words: list[str] | None = None) -> pd.DataFrame:
     """``mentions.csv``: every word an item mentions, one row per occurrence — each term as its word
-    (without the negation mark), and each noun inside a compound of two or more nouns or inside a forced
-    term (団体 in 申請団体 and in 市民団体; not 補助 in 補助金, whose 金 is a suffix).
+    (without the negation mark), each noun inside a compound of two or more nouns or inside a forced term
+    (団体 in 申請団体 and in 市民団体; not 補助 in 補助金, whose 金 is a suffix) and each word of a compound of
+    two or more words (参加者 in 新規参加者: :func:`units.compound_words`).
 
     Counting these rows tells how many items and programs mention a word at all, compounds included."""
     lists = lists or word_lists()

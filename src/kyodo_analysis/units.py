@@ -204,3 +204,45 @@ def single_unit(token: Token) -> Token:
 def merged(tokens: list[Token], word: str, pos1: str, forced: bool = False, parts: tuple[str, ...] = ()) -> Token:
     return Token(word, word, word, pos1, "普通名詞", all(t.unknown for t in tokens), tokens[0].gap,
                  forced=forced, parts=parts)
+
+
+# ---------------------------------------------------------------- the words inside a compound
+
+WORD_SUFFIXES = frozenset({"一般", "サ変可能"})  # a suffix that makes a word with its noun (参加者, 使用料, 多様化)
+
+
+def compound_words(run: list[Token]) -> list[str]:
+    """The words a compound is written with: each noun, adjectival noun or verb stem, with the prefixes before
+    it and the word-making suffixes after it (新規 / 参加者, 指定 / 管理者 / 制度, 見守り / 体制). A suffix of
+    place or time (後, 中, 間: UniDic's 副詞可能) and 的 belong to no word (講座修了後 → 講座 / 修了)."""
+    words: list[str] = []
+    prefix, open_word = "", False
+    for token in run:
+        text = token.surface if token.pos1 == "動詞" else token.word
+        if token.pos1 == "接頭辞":
+            prefix += text
+        elif token.pos1 == "接尾辞":
+            if open_word and token.pos2 == "名詞的" and token.pos3 in WORD_SUFFIXES:
+                words[-1] += text
+            else:
+                open_word = False
+        else:
+            words.append(prefix + text)
+            prefix, open_word = "", True
+    return words
+
+
+def compound_parts(run: list[Token]) -> tuple[str, ...]:
+    """The words a compound mentions: its words when it has two or more (:func:`compound_words`: 新規参加者 →
+    新規, 参加者), its nouns when it has two or more (申請団体 → 申請, 団体; 指定管理者 → 指定, 管理), a forced
+    term inside a longer one (補助金的 → 補助金) and the nouns inside a forced term (市民団体 → 市民, 団体)."""
+    parts: list[str] = []
+    nouns = [t for t in run if t.pos1 == "名詞" and t.pos2 != "数詞"]
+    for token in nouns:
+        if len(nouns) > 1 or (token.forced and len(run) > 1):
+            parts.append(token.word)
+        parts.extend(token.parts)
+    words = compound_words(run)
+    if len(words) > 1:
+        parts.extend(words)
+    return tuple(dict.fromkeys(parts))
