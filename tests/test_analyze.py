@@ -142,6 +142,24 @@ def test_kwic_command_prints_the_sentences(raw_dir):
     assert RAW.exists()
 
 
+def test_kwic_and_related_read_a_spelling_as_the_one_it_is_counted_by(tmp_path):
+    """取組 is counted as 取り組み (the variant table): `kwic 取組` shows 取り組み and says so, as `related` does."""
+    from .conftest import cli
+
+    raw_dir = tmp_path / "raw"
+    raw_dir.mkdir()
+    text = RAW.read_text(encoding="utf-8").replace("補助金を活用し", "取組を活用し", 1)
+    (raw_dir / "t.tsv").write_text(text.replace("知名度の向上", "取り組みの向上", 1), encoding="utf-8")
+    assert cli("manifest", "add", str(raw_dir / "t.tsv"), "--city", "逗子市", "--title", "表")[0] == 0
+    status, out, err = cli("kwic", "取組", "--raw-dir", str(raw_dir))
+    assert status == 0 and "「取組」は「取り組み」として数えています" in err
+    assert len(out.splitlines()) == 2 and "【取組】を活用し" in out and "【取り組み】の向上" in out  # each as written
+    status, out, err = cli("related", "取組", "--raw-dir", str(raw_dir))
+    assert status == 0 and "「取組」は「取り組み」として数えています" in err and out
+    status, _, err = cli("kwic", "補助金", "--raw-dir", str(raw_dir))
+    assert status == 0 and "として数えています" not in err  # a counted spelling is not remarked on
+
+
 def test_kwic_suggests_terms_that_contain_a_word(raw_dir):
     result = subprocess.run([sys.executable, "-m", "kyodo_analysis", "kwic", "補助", "--raw-dir", str(raw_dir)],
                             capture_output=True, text=True)

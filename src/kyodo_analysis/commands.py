@@ -38,7 +38,7 @@ from .related import related_lines, related_words, shared_contexts, top_related
 from .sentences import program_label
 from .storage import stored_names, write_analysis
 from .tables import write_tables
-from .terms import extract_terms, spellings, terms_and_mentions
+from .terms import counted_spelling, extract_terms, spellings, terms_and_mentions
 from .tokens import tokenize
 from .wordlists import word_lists
 from .years import program_changes, program_report
@@ -230,16 +230,28 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     return 0
 
 
+def spelling_said(word: str, lists) -> str:
+    """The spelling ``word`` is counted by (:func:`terms.counted_spelling`), said on stderr when it differs:
+    `kwic 取組` shows 取り組み, which the tables count it as."""
+    counted = counted_spelling(word, lists)
+    if counted != word:
+        print(f"「{word}」は「{counted}」として数えています (表記の表・同義語のリスト)。「{counted}」を示します。",
+              file=sys.stderr)
+    return counted
+
+
 def cmd_kwic(args: argparse.Namespace) -> int:
     tables = clean_all(raw_paths(args.raw_dir), schema_path=args.schema)
     items, comparison = combined(tables)["items.csv"], comparison_of(tables, args.by)
     token_frame = tokenize(items)
-    term_frame = extract_terms(token_frame, word_lists(args.forced, args.stop, args.synonyms))
-    lines = keyword_in_context(args.term, items, token_frame, term_frame, window=args.window, by=comparison.by)
+    lists = word_lists(args.forced, args.stop, args.synonyms)
+    term_frame = extract_terms(token_frame, lists)
+    term = spelling_said(args.term, lists)
+    lines = keyword_in_context(term, items, token_frame, term_frame, window=args.window, by=comparison.by)
     if lines.empty:
-        containing = sorted({t for t in term_frame["term"].tolist() if args.term in t})
+        containing = sorted({t for t in term_frame["term"].tolist() if term in t})
         hint = f" この語を含む抽出語: {', '.join(containing[:20])}" if containing else ""
-        print(f"「{args.term}」は抽出語にありません (terms.csv の term と同じ表記で指定してください)。{hint}",
+        print(f"「{term}」は抽出語にありません (terms.csv の term と同じ表記で指定してください)。{hint}",
               file=sys.stderr)
         return 1
     for row in lines.itertuples(index=False):
@@ -259,17 +271,19 @@ def cmd_related(args: argparse.Namespace) -> int:
     words = spellings(token_frame)
     term_frame, mention_frame = terms_and_mentions(token_frame, lists, words)
     item_codes = code_items(read_rules(args.codes)[0], items, term_frame, mention_frame) if args.code else None
-    related = related_words(args.target, items, term_frame, mention_frame, item_codes, code=args.code)
+    target = args.target if args.code else spelling_said(args.target, lists)
+    related = related_words(target, items, term_frame, mention_frame, item_codes, code=args.code)
     if related.empty:
         what = "コード" if args.code else "語"
-        print(f"{what}「{args.target}」と同じ項目に出てくる語はありません"
+        print(f"{what}「{target}」と同じ項目に出てくる語はありません"
               " (抽出語・複合語の中の語・コード名と同じ表記で指定してください)。", file=sys.stderr)
         return 1
     top, omitted = top_related(related, args.top)
     print("\n".join(related_lines(top, omitted)))
     if args.with_word:
-        lines = shared_contexts(related, args.with_word, items, token_frame, term_frame, args.window, comparison.by)
-        print(f"\n「{args.target}」と「{args.with_word}」の両方がある項目の KWIC ({len(lines)} 件):")
+        other = spelling_said(args.with_word, lists)
+        lines = shared_contexts(related, other, items, token_frame, term_frame, args.window, comparison.by)
+        print(f"\n「{target}」と「{other}」の両方がある項目の KWIC ({len(lines)} 件):")
         for row in lines.itertuples(index=False):
             print(f"{year_label(row.year)} | {getattr(row, comparison.by)} | "
                   f"{program_label(row.program_no, row.program, comparison)} | "

@@ -285,6 +285,14 @@ def spellings(token_frame: pd.DataFrame) -> list[str]:
     return respelled(written_forms(token_frame))
 
 
+def counted_spelling(word: str, lists: WordLists) -> str:
+    """The spelling a word typed by the researcher is counted by: the variant table's, then the synonym
+    list's (取組 → 取り組み, こども → 子ども), a negated form kept negated (取組(否定) → 取り組み(否定))."""
+    base = word.removesuffix(NEGATED)
+    counted = lists.counted_as(respelled([base])[0])
+    return counted + NEGATED if word.endswith(NEGATED) else counted
+
+
 def respelled(written: list[str]) -> list[str]:
     """Written forms (:func:`written_forms`) with a spelling of ``resources/variants.txt`` replaced by the one
     it lists first."""
