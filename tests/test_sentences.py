@@ -213,6 +213,13 @@ def test_the_word_counts_sentence_says_what_word_counts_holds(bundled_analysis):
     plain, negated = (set(terms.loc[terms["term"] == t, "item_id"]) for t in ("つながる", "つながる(否定)"))
     assert negated and int(whole.loc["つながる", "n_items"]) == len(plain | negated)
     assert "否定の形" in S.compound_sentence(a) and "複合語の中" in S.compound_sentence(a)
+    from kyodo_analysis.terms import terms_and_mentions
+    from kyodo_analysis.tokens import tokenize
+
+    items = pd.DataFrame({"item_id": ["a"], "text": ["参加者が増えていない。"]})
+    _, mention_frame = terms_and_mentions(tokenize(items))
+    sentence = S.compound_sentence({"mentions": mention_frame})  # a negated form is no compound
+    assert sentence.endswith("この表には、複合語の中に出てくる語はありません。"), sentence
 
 
 def side(rows: list[tuple[int, str]]) -> pd.DataFrame:

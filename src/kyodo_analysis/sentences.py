@@ -20,6 +20,7 @@ from .registry import figure_tables, output, page_tables
 from .schema import Comparison
 from .stats import ALL_ASPECTS, ALL_GROUPS, Z_SHOWN, group_order, largest, top_with_ties
 from .tables import parquet_name
+from .wordlists import NEGATED
 from .years import cities_together, compared_labels
 
 NO_CODE = "コードなし"  # the row of the items no coding rule matched
@@ -145,7 +146,7 @@ def compound_sentence(analysis: Analysis) -> str:
     """How a word inside compounds is counted, with this table's own example (the word found inside the
     most compound terms), or plainly that the table has none."""
     mentions = analysis["mentions"]
-    inside = mentions[mentions["word"] != mentions["term"]]
+    inside = mentions[(mentions["word"] != mentions["term"]) & (mentions["word"] + NEGATED != mentions["term"])]
     base = ("word_counts.csv は、複合語の中と否定の形 (増えていない → 増える) も含めて、その語に触れている項目と事業を"
             "数えます (keywords.csv は抽出語そのものの数で、否定の形は 増える(否定) のように分けて数えます)。")
     if inside.empty:
