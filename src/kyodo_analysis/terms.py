@@ -59,6 +59,7 @@ from .units import (
     DATE_WORDS,
     Token,
     compound_parts,
+    in_compound,
     in_run,
     is_noun_like,
     is_numeral,
@@ -186,7 +187,7 @@ def noun_run(tokens: list[Token], i: int, lists: WordLists) -> tuple[Term | None
     if first > last:
         return None, j
     run = tokens[first:last + 1]
-    text = "".join(t.surface if t.pos1 == "動詞" else t.word for t in run)
+    text = "".join(map(in_compound, run))
     pos = FORCED if any(t.forced for t in run) else UNKNOWN if all(t.unknown for t in run) else NOUN
     negation = None if tokens[last].pos2 == "固有名詞" else noun_negation(tokens, j)
     resume = j if negation is None else place_within(tokens, j) or negation[1] + 1  # a place has terms of its own

@@ -211,6 +211,11 @@ def merged(tokens: list[Token], word: str, pos1: str, forced: bool = False, part
 WORD_SUFFIXES = frozenset({"一般", "サ変可能"})  # a suffix that makes a word with its noun (参加者, 使用料, 多様化)
 
 
+def in_compound(token: Token) -> str:
+    """How a token is written inside a compound: a verb stem as written (見守り), anything else by its word."""
+    return token.surface if token.pos1 == "動詞" else token.word
+
+
 def compound_words(run: list[Token]) -> list[str]:
     """The words a compound is written with: each noun, adjectival noun or verb stem, with the prefixes before
     it and the word-making suffixes after it (新規 / 参加者, 指定 / 管理者 / 制度, 見守り / 体制). A suffix of
@@ -218,7 +223,7 @@ def compound_words(run: list[Token]) -> list[str]:
     words: list[str] = []
     prefix, open_word = "", False
     for token in run:
-        text = token.surface if token.pos1 == "動詞" else token.word
+        text = in_compound(token)
         if token.pos1 == "接頭辞":
             prefix += text
         elif token.pos1 == "接尾辞":
