@@ -9,6 +9,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
 import pytest
@@ -439,21 +440,31 @@ def test_a_killed_publication_leaves_one_whole_generation(tmp_path, kill_at):
     assert not [p for p in [*out.iterdir(), *reports.iterdir()] if p.name.startswith((".staging", ".previous", ".kyodo-p"))]
 
 
-def test_an_interrupt_during_publication_says_what_is_true(tmp_path, monkeypatch):
+@pytest.fixture
+def ctrl_c_raises():
+    """Ctrl-C as the command line meets it: Python's default handler (KeyboardInterrupt). Twice on a fresh
+    clone the test below saw no interrupt at all, as if a library run earlier in the same xdist worker had
+    left SIGINT ignored; the test states what it assumes instead of inheriting it."""
+    before = signal.signal(signal.SIGINT, signal.default_int_handler)
+    if before is not signal.default_int_handler:  # said, not failed: which library leaves it so is not this test's
+        warnings.warn(f"SIGINT の扱いが前のテストから変わったままでした: {before!r}", stacklevel=1)
+    yield before
+    signal.signal(signal.SIGINT, before)
+
+
+def test_an_interrupt_during_publication_says_what_is_true(tmp_path, monkeypatch, ctrl_c_raises):
     out = tmp_path / "out"
     old_generation(out)
     real = os.replace
 
     def replace(source, target):
         if ".previous-" in str(target):  # Ctrl-C in the middle of the renames: held until they are done
-            # raised in this (the main) thread: os.kill(getpid) may be taken by another thread of the xdist worker
-            # and handled only later; once, on a fresh clone, the test then saw no interrupt at all
-            signal.raise_signal(signal.SIGINT)
+            signal.raise_signal(signal.SIGINT)  # in this (the main) thread, where Python handles it
         return real(source, target)
     monkeypatch.setattr(os, "replace", replace)
     with pytest.raises(Interrupted) as raised, generation(out) as staging:
         write_new(staging)
-    assert raised.value.published
+    assert raised.value.published, ctrl_c_raises
     assert files_of(out) == {n: f"new {n}".encode() for n in ("items.csv", "figures/a.png", "figures/b.png",
                                                                "kyodo_tables.xlsx")}
 
