@@ -3,6 +3,8 @@ researcher is told which notebook and why, not shown a traceback."""
 
 from __future__ import annotations
 
+import signal
+
 import nbformat
 import pytest
 
@@ -24,11 +26,30 @@ def test_the_kernels_own_stderr_does_not_reach_the_run(tmp_path, capfd):
     assert "ok" in html.read_text(encoding="utf-8")
 
 
-def test_a_kernel_that_dies_names_the_notebook_and_its_last_words(tmp_path):
+def test_a_kernel_that_dies_names_the_notebook_and_its_last_words(tmp_path, own_handlers):
     path = _notebook(tmp_path, "import os\nos.write(2, b'MemoryError: out of memory\\n')\nos._exit(9)")
     with pytest.raises(NotebookError, match=r"k\.ipynb .*カーネルが止まりました \(MemoryError: out of memory\)"):
         execute_notebook(path, tmp_path / "k.html", {}, timeout=60)
     assert not (tmp_path / "k.html").exists()
+    assert [signal.getsignal(s) for s in own_handlers] == list(own_handlers.values())  # Ctrl-C still the caller's
+
+
+def test_a_notebook_run_in_this_process_leaves_its_signal_handlers_as_they_were(tmp_path, own_handlers):
+    """nbclient adds handlers for Ctrl-C and SIGTERM to the caller's event loop; taking them off, it set SIGTERM
+    to the system's default (a run's SIGTERM no longer raised KeyboardInterrupt), or left Ctrl-C doing nothing
+    when its kernel died before it was cleaned up (an earlier test's notebook then hid a later test's Ctrl-C)."""
+    execute_notebook(_notebook(tmp_path, "print('ok')"), tmp_path / "k.html", {})
+    assert [signal.getsignal(s) for s in own_handlers] == list(own_handlers.values())
+
+
+@pytest.fixture
+def own_handlers():
+    """Handlers of this process's own for Ctrl-C and SIGTERM while the test runs, then Python's defaults."""
+    handlers = {signal.SIGINT: lambda signum, frame: None, signal.SIGTERM: lambda signum, frame: None}
+    before = {signum: signal.signal(signum, handler) for signum, handler in handlers.items()}
+    yield handlers
+    for signum, handler in before.items():
+        signal.signal(signum, handler)
 
 
 def test_a_kernel_that_never_answers_at_start_up_is_started_again(tmp_path, monkeypatch):

@@ -3,12 +3,15 @@ ends; the rendered page keeps no code, no stderr, no MathJax and no live Markdow
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import signal
 import sys
 import tempfile
+import threading
 import time
+from collections.abc import Iterator
 from multiprocessing.connection import wait
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -139,6 +142,26 @@ KERNEL_STARTS = 3  # tries to start a kernel that never answers: kernels started
 _NO_ANSWER = ("Kernel didn't respond", "Kernel died before replying")  # nbclient's words for a start that failed
 
 
+@contextlib.contextmanager
+def signal_handlers_kept() -> Iterator[None]:
+    """The caller's Ctrl-C and SIGTERM handlers (and signal wakeup fd) as they were, however the block ends:
+    nbclient puts its own on the caller's event loop and takes them off only when the kernel was cleaned up
+    without error (a kernel that dies can leave Ctrl-C doing nothing in the process that ran the notebook)."""
+    if threading.current_thread() is not threading.main_thread():  # only the main thread has handlers to keep
+        yield
+        return
+    handlers = {signum: signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM)}
+    wakeup = signal.set_wakeup_fd(-1)
+    signal.set_wakeup_fd(wakeup)
+    try:
+        yield
+    finally:
+        signal.set_wakeup_fd(wakeup)
+        for signum, handler in handlers.items():
+            if handler is not None:  # None: a handler set outside Python, which Python cannot set back
+                signal.signal(signum, handler)
+
+
 def run_kernel(nb: NotebookNode, notebook: Path, timeout: int) -> None:
     """Execute ``nb`` in a kernel started in the notebook's folder. The kernel's own log (not the cells'
     output, which arrives as messages) goes to a temporary file: the race of ipykernel's sockets at shutdown
@@ -154,7 +177,7 @@ def run_kernel(nb: NotebookNode, notebook: Path, timeout: int) -> None:
         # The kernel listens on loopback only; its start-up warning about unencrypted TCP is noise here.
         client = NotebookClient(nb, timeout=timeout, kernel_name="python3", extra_arguments=["--log-level=ERROR"],
                                 resources={"metadata": {"path": str(notebook.parent)}})
-        with tempfile.TemporaryFile("w+", encoding="utf-8", errors="replace") as log:
+        with tempfile.TemporaryFile("w+", encoding="utf-8", errors="replace") as log, signal_handlers_kept():
             try:
                 client.execute(stdout=log, stderr=log)
                 return
