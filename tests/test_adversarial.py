@@ -443,9 +443,9 @@ def test_a_killed_publication_leaves_one_whole_generation(tmp_path, kill_at):
 @pytest.fixture
 def ctrl_c_raises():
     """Ctrl-C as the command line meets it: Python's default handler (KeyboardInterrupt). Twice on a fresh
-    clone the test below saw no interrupt at all: a notebook run in-process by an earlier test of the same
-    xdist worker had left nbclient's handler in place (now kept from happening: notebooks.signal_handlers_kept).
-    The test states what it assumes instead of inheriting it, and says when it was otherwise."""
+    clone the test below saw no interrupt at all, as if an earlier test of the same xdist worker had left
+    another handler (a notebook run in-process could: notebooks.signal_handlers_kept now prevents the one way
+    found). The test states what it assumes instead of inheriting it, and warns when it was otherwise."""
     before = signal.signal(signal.SIGINT, signal.default_int_handler)
     if before is not signal.default_int_handler:  # said, not failed: which library leaves it so is not this test's
         warnings.warn(f"SIGINT の扱いが前のテストから変わったままでした: {before!r}", stacklevel=1)

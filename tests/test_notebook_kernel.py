@@ -34,11 +34,20 @@ def test_a_kernel_that_dies_names_the_notebook_and_its_last_words(tmp_path, own_
     assert [signal.getsignal(s) for s in own_handlers] == list(own_handlers.values())  # Ctrl-C still the caller's
 
 
-def test_a_notebook_run_in_this_process_leaves_its_signal_handlers_as_they_were(tmp_path, own_handlers):
-    """nbclient adds handlers for Ctrl-C and SIGTERM to the caller's event loop; taking them off, it set SIGTERM
-    to the system's default (a run's SIGTERM no longer raised KeyboardInterrupt), or left Ctrl-C doing nothing
-    when its kernel died before it was cleaned up (an earlier test's notebook then hid a later test's Ctrl-C)."""
+def test_a_notebook_run_in_this_process_leaves_its_signal_handlers_as_they_were(tmp_path, monkeypatch, own_handlers):
+    """nbclient adds handlers for Ctrl-C and SIGTERM to the caller's event loop. Taking them off, it set SIGTERM
+    to the system's default (a run's SIGTERM no longer raised KeyboardInterrupt); and a kernel that never
+    answered at start-up left them on, so that Ctrl-C did nothing in the caller's process afterwards."""
+    import nbclient
+
     execute_notebook(_notebook(tmp_path, "print('ok')"), tmp_path / "k.html", {})
+    assert [signal.getsignal(s) for s in own_handlers] == list(own_handlers.values())
+
+    async def never_answers(self, **kwargs):
+        raise RuntimeError("Kernel didn't respond in 60 seconds")
+    monkeypatch.setattr(nbclient.NotebookClient, "async_start_new_kernel_client", never_answers)
+    with pytest.raises(NotebookError, match="起動の応答をしませんでした"):
+        execute_notebook(_notebook(tmp_path, "print('ok')"), tmp_path / "k2.html", {})
     assert [signal.getsignal(s) for s in own_handlers] == list(own_handlers.values())
 
 

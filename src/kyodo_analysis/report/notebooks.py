@@ -145,8 +145,8 @@ _NO_ANSWER = ("Kernel didn't respond", "Kernel died before replying")  # nbclien
 @contextlib.contextmanager
 def signal_handlers_kept() -> Iterator[None]:
     """The caller's Ctrl-C and SIGTERM handlers (and signal wakeup fd) as they were, however the block ends:
-    nbclient puts its own on the caller's event loop and takes them off only when the kernel was cleaned up
-    without error (a kernel that dies can leave Ctrl-C doing nothing in the process that ran the notebook)."""
+    nbclient puts its own on the caller's event loop and, taking them off, sets SIGTERM to the system default;
+    a kernel that never answers at start-up leaves them on, and Ctrl-C then does nothing in that process."""
     if threading.current_thread() is not threading.main_thread():  # only the main thread has handlers to keep
         yield
         return
