@@ -84,6 +84,22 @@ def cli(*argv: str) -> tuple[int, str, str]:
     return status, out.getvalue(), err.getvalue()
 
 
+@pytest.fixture
+def ctrl_c_raises():
+    """Ctrl-C as a terminal's command line meets it: Python's default handler (KeyboardInterrupt). A shell
+    without job control starts a background command with SIGINT ignored (`(make test &)`), and pytest and its
+    workers inherit that: the tests that send themselves Ctrl-C then saw nothing. They state what they assume
+    instead, and warn when it was otherwise."""
+    import signal
+    import warnings
+
+    before = signal.signal(signal.SIGINT, signal.default_int_handler)
+    if before is not signal.default_int_handler:
+        warnings.warn(f"SIGINT の扱いが Python の既定ではありませんでした (テストの間は既定にします): {before!r}", stacklevel=1)
+    yield before
+    signal.signal(signal.SIGINT, before)
+
+
 NEEDS_TWO_YEAR = pytest.StashKey[bool]()
 
 

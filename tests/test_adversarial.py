@@ -9,7 +9,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import warnings
 from pathlib import Path
 
 import pytest
@@ -438,19 +437,6 @@ def test_a_killed_publication_leaves_one_whole_generation(tmp_path, kill_at):
     new = {n: f"new {n}".encode() for n in ("items.csv", "figures/a.png", "figures/b.png", "kyodo_tables.xlsx")}
     assert after in (before, (new, new)), after
     assert not [p for p in [*out.iterdir(), *reports.iterdir()] if p.name.startswith((".staging", ".previous", ".kyodo-p"))]
-
-
-@pytest.fixture
-def ctrl_c_raises():
-    """Ctrl-C as the command line meets it: Python's default handler (KeyboardInterrupt). Twice on a fresh
-    clone the test below saw no interrupt at all, as if an earlier test of the same xdist worker had left
-    another handler (a notebook run in-process could: notebooks.signal_handlers_kept now prevents the one way
-    found). The test states what it assumes instead of inheriting it, and warns when it was otherwise."""
-    before = signal.signal(signal.SIGINT, signal.default_int_handler)
-    if before is not signal.default_int_handler:  # said, not failed: which library leaves it so is not this test's
-        warnings.warn(f"SIGINT の扱いが前のテストから変わったままでした: {before!r}", stacklevel=1)
-    yield before
-    signal.signal(signal.SIGINT, before)
 
 
 def test_an_interrupt_during_publication_says_what_is_true(tmp_path, monkeypatch, ctrl_c_raises):

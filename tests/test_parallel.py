@@ -211,7 +211,7 @@ def test_sigterm_during_the_pool_leaves_no_worker(tmp_path):
         run.wait()
 
 
-def test_a_signal_while_the_chunks_are_handed_over_arrives_once_all_are():
+def test_a_signal_while_the_chunks_are_handed_over_arrives_once_all_are(ctrl_c_raises):
     # A SIGTERM (the command line's Ctrl-C) that arrived while the pool was starting its manager thread left
     # workers the pool could not stop: the hand-over now holds it until every chunk is in the pool.
     import signal
