@@ -10,6 +10,8 @@ scope is one question of its own, checked against its own cases.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from .phrases import NEG, NEG_ZU, expression_end, expressions, match_key
 from .units import Token
 
@@ -124,38 +126,43 @@ def existence_start(tokens: list[Token], k: int) -> tuple[int, int | None]:
     while k < len(tokens):
         if is_quantifier(tokens, k):
             k += 1
-        elif place is None and place_end(tokens, k) is not None:
-            place, k = k, place_end(tokens, k)
-        else:
+            continue
+        end = place_end(tokens, k) if place is None else None
+        if end is None:
             break
+        place, k = k, end
     return k, place
 
 
-def place_within(tokens: list[Token], j: int) -> int | None:
-    """The start of the place that :func:`noun_negation` read past after the particle at ``j`` (地域 in
-    ボランティアが地域にいない): the place is read again for its own terms."""
-    token = tokens[j] if j < len(tokens) else None
-    if token is None or not (token.pos1 == "助詞" and token.lemma in EXISTENCE_PARTICLES):
-        return None
-    return existence_start(tokens, j + 1)[1]
+class Negation(NamedTuple):
+    """What follows a noun run: whether it is negated, the last token the negation reads, and the start of a
+    place it read past (地域 in ボランティアが地域にいない), which is read again for its own terms."""
+
+    negated: bool
+    end: int
+    place: int | None = None
 
 
-def noun_negation(tokens: list[Token], j: int) -> tuple[bool, int] | None:
-    """(negated, end) for the noun run ending before ``j``: する/できる + negation (定着しない), なし,
-    が/は/も/の + adverbs + ない or ある/いる + negation (関心がまったくない, 担い手がいない), or a hedge."""
+def noun_negation(tokens: list[Token], j: int) -> Negation | None:
+    """What follows the noun run ending before ``j`` (:class:`Negation`): する/できる + negation (定着しない),
+    なし, が/は/も/の + adverbs or a place + ない or ある/いる + negation (関心がまったくない, 担い手がいない,
+    ボランティアが地域にいない), or a hedge."""
     if j >= len(tokens):
         return None
     token = tokens[j]
     if token.pos1 == "動詞" and token.lemma in LIGHT_VERBS:
-        return negation_after(tokens, j + 1, j)
+        found = negation_after(tokens, j + 1, j)
+        return None if found is None else Negation(*found)
     if token.lemma == ABSENT:
-        return True, j
-    if token.pos1 == "助詞" and token.lemma in EXISTENCE_PARTICLES and not only_before(tokens, j):
-        k = existence_start(tokens, j + 1)[0]
+        return Negation(True, j)
+    existence = token.pos1 == "助詞" and token.lemma in EXISTENCE_PARTICLES
+    k, place = existence_start(tokens, j + 1) if existence else (j + 1, None)
+    if existence and not only_before(tokens, j):
         if k < len(tokens) and tokens[k].pos1 == "形容詞" and tokens[k].lemma == "無い":
-            return negation_at(tokens, k)
+            return Negation(*negation_at(tokens, k), place)
         if k < len(tokens) and tokens[k].pos1 == "動詞" and tokens[k].lemma in EXISTENCE_VERBS | (
                 LIGHT_VERBS if token.lemma in ("は", "も") else frozenset()):  # 参加はしない
-            return negation_after(tokens, k + 1, k)
+            found = negation_after(tokens, k + 1, k)
+            return None if found is None else Negation(*found, place)
     hedge = hedge_end(tokens, j)
-    return (True, hedge) if hedge is not None else None
+    return Negation(True, hedge, place) if hedge is not None else None

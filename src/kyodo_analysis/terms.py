@@ -52,7 +52,7 @@ import numpy as np
 import pandas as pd
 
 from .dtypes import TEXT, frame_of
-from .negation import LIGHT_VERBS, negation_after, noun_negation, place_within
+from .negation import LIGHT_VERBS, negation_after, noun_negation
 from .phrases import expression_end, expressions, match_key, variants
 from .units import (
     ADVERBIAL,
@@ -190,11 +190,11 @@ def noun_run(tokens: list[Token], i: int, lists: WordLists) -> tuple[Term | None
     text = "".join(map(in_compound, run))
     pos = FORCED if any(t.forced for t in run) else UNKNOWN if all(t.unknown for t in run) else NOUN
     negation = None if tokens[last].pos2 == "固有名詞" else noun_negation(tokens, j)
-    resume = j if negation is None else place_within(tokens, j) or negation[1] + 1  # a place has terms of its own
-    if negation is not None and negation[0]:
+    resume = j if negation is None else negation.place or negation.end + 1  # a place has terms of its own
+    if negation is not None and negation.negated:
         if negation_stopped(text, run[0] if len(run) == 1 else run[0]._replace(lemma=text), lists):
             return None, resume
-        return Term(text + NEGATED, NOUN, True, first, negation[1], compound_parts(run)), resume
+        return Term(text + NEGATED, NOUN, True, first, negation.end, compound_parts(run)), resume
     if text in lists.stop:
         return None, resume
     return Term(text, pos, False, first, last, compound_parts(run)), resume
