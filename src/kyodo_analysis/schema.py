@@ -123,11 +123,14 @@ class Schema:
 
 
 def one_edit_apart(a: str, b: str) -> bool:
-    """True when ``b`` is ``a`` with one character changed, added or dropped."""
+    """Whether ``b`` is ``a`` with one character changed, added or removed (a header's misspelling, a
+    katakana spelling variant)."""
     if abs(len(a) - len(b)) > 1 or a == b:
         return False
-    start = next((k for k, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))
-    return a[start + (len(a) >= len(b)):] == b[start + (len(b) >= len(a)):]
+    if len(a) == len(b):
+        return sum(x != y for x, y in zip(a, b, strict=True)) == 1
+    short, long = (a, b) if len(a) < len(b) else (b, a)
+    return any(long[:i] + long[i + 1:] == short for i in range(len(long)))
 
 
 def builtin_schema_path() -> Path:

@@ -27,6 +27,7 @@ import pandas as pd
 
 from .coding import grouped
 from .phrases import variants
+from .schema import one_edit_apart  # the one rule, shared with the headers' misspellings
 from .stats import sets_of
 from .terms import respelled, written_forms
 from .tokens import item_starts
@@ -69,16 +70,6 @@ def first_rows(token_frame: pd.DataFrame) -> dict[str, int]:
 def katakana_key(word: str) -> str:
     """A katakana word with small kana written large and ー・ dropped (ボランテイア and ボランティア agree)."""
     return word.translate(_SMALL).replace("ー", "").replace("・", "")
-
-
-def one_edit_apart(a: str, b: str) -> bool:
-    """Whether ``b`` is ``a`` with one character changed, added or removed."""
-    if abs(len(a) - len(b)) > 1 or a == b:
-        return False
-    if len(a) == len(b):
-        return sum(x != y for x, y in zip(a, b, strict=True)) == 1
-    short, long = (a, b) if len(a) < len(b) else (b, a)
-    return any(long[:i] + long[i + 1:] == short for i in range(len(long)))
 
 
 def katakana_pairs(words: list[str]) -> set[tuple[str, str]]:
