@@ -40,7 +40,7 @@ from .storage import stored_names, write_analysis
 from .tables import write_tables
 from .terms import counted_spelling, extract_terms, spellings, terms_and_mentions
 from .tokens import tokenize
-from .wordlists import word_lists
+from .wordlists import WordLists, word_lists
 from .years import program_changes, program_report
 
 
@@ -230,7 +230,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     return 0
 
 
-def spelling_said(word: str, lists) -> str:
+def spelling_said(word: str, lists: WordLists) -> str:
     """The spelling ``word`` is counted by (:func:`terms.counted_spelling`), said on stderr when it differs:
     `kwic 取組` shows 取り組み, which the tables count it as."""
     counted = counted_spelling(word, lists)

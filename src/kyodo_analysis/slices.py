@@ -3,6 +3,7 @@ registry marks as recomputed made again from that part's rows (never sliced from
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Literal
 
 import pandas as pd
@@ -26,17 +27,26 @@ def part(analysis: Analysis, column: str, value, whole: tuple[str, ...] = ()) ->
     items = rows_of(analysis["items"], column, value).reset_index(drop=True)
     ids, files = set(items["item_id"]), set(rows_of(analysis["programs"], column, value)["source_file"])
     metadata = part_metadata(analysis.metadata, files)
-    read = comparisons(metadata, analysis.metadata)
-    tables: dict[str, pd.DataFrame] = {}
-    for name, frame in analysis.tables.items():
-        if name not in whole and column in frame.columns:
-            frame = rows_of(frame, column, value)
-        elif name not in whole and "item_id" in frame.columns:
-            frame = frame[frame["item_id"].isin(ids)]
-        elif name not in whole and "source_file" in frame.columns:
-            frame = frame[frame["source_file"].isin(files)]
-        tables[name] = (frame if name in whole else kept_aspects(frame, *read)).reset_index(drop=True)
+
+    def rows(name: str, frame: pd.DataFrame) -> pd.DataFrame:
+        if name in whole:
+            return frame
+        if column in frame.columns:
+            return rows_of(frame, column, value)
+        if "item_id" in frame.columns:
+            return frame[frame["item_id"].isin(ids)]
+        return frame[frame["source_file"].isin(files)] if "source_file" in frame.columns else frame
+    tables = part_tables(analysis, metadata, whole, rows)
     return tables, tables["items.csv"], metadata
+
+
+def part_tables(analysis: Analysis, metadata: dict, whole: tuple[str, ...],
+                rows: Callable[[str, pd.DataFrame], pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """Each table of ``analysis`` cut to a part's ``rows``, with the part's own aspects (:func:`own_aspects`)
+    except in the tables kept ``whole``: one way for a year's, a city's and the compared tables' parts."""
+    read = comparisons(metadata, analysis.metadata)
+    return {name: (rows(name, frame) if name in whole else kept_aspects(rows(name, frame), *read)).reset_index(drop=True)
+            for name, frame in analysis.tables.items()}
 
 
 def part_metadata(metadata: dict, files: set[str]) -> dict:
@@ -146,15 +156,13 @@ def compared_part(analysis: Analysis) -> Analysis:
         return analysis
     items = analysis["items"]
     ids = set(items.loc[items["source_file"].isin(files), "item_id"])
-    metadata, whole = part_metadata(analysis.metadata, files), registry.kept_whole("year")
-    read = comparisons(metadata, analysis.metadata)
-    tables = {}
-    for name, frame in analysis.tables.items():
+    metadata = part_metadata(analysis.metadata, files)
+
+    def rows(name: str, frame: pd.DataFrame) -> pd.DataFrame:  # every table cut, the years' ones too
         if "source_file" in frame.columns:
-            frame = frame[frame["source_file"].isin(files)]
-        elif "item_id" in frame.columns:
-            frame = frame[frame["item_id"].isin(ids)]
-        tables[name] = (frame if name in whole else kept_aspects(frame, *read)).reset_index(drop=True)
+            return frame[frame["source_file"].isin(files)]
+        return frame[frame["item_id"].isin(ids)] if "item_id" in frame.columns else frame
+    tables = part_tables(analysis, metadata, registry.kept_whole("year"), rows)
     tables.update(curation_of_part(tables, analysis))  # the compared tables' own words, as a year's part has
     return Analysis(tables, metadata, analysis.warnings)
 

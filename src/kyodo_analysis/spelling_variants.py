@@ -97,31 +97,25 @@ def grouped_pairs(words: list[str], key) -> set[tuple[str, str]]:
     return {pair for members in groups.values() for pair in combinations(members, 2)}
 
 
-def lemma_merges(token_frame: pd.DataFrame) -> dict[tuple[str, str, str], list[str]]:
+def lemma_merges(token_frame: pd.DataFrame) -> tuple[dict[tuple[str, str, str], list[str]], dict[str, list[str]]]:
     """(counted spelling, other spelling, reading) → the items written with the other spelling, for every
-    spelling of a content word (``CONTENT``) the lemma merge counts as another."""
+    spelling of a content word (``CONTENT``) the lemma merge counts as another; and the items in which each
+    counted spelling is written as it is (仕組み, not the しくみ counted as 仕組み)."""
     written = pd.Series(written_forms(token_frame), dtype=object)
+    content = token_frame["pos1"].isin(CONTENT).to_numpy(dtype=bool)
     # a content word (CONTENT) written in a spelling the variant table lists: only such a token can be counted as
     # another spelling; the few rows are read, not a copy of every token
-    read = (token_frame["pos1"].isin(CONTENT) & written.isin(variants().keys()).to_numpy()).to_numpy(dtype=bool)
-    respelt, written = token_frame[read], written[read].tolist()
+    read = content & written.isin(variants().keys()).to_numpy(dtype=bool)
+    respelt, spelt = token_frame[read], written[read].tolist()
     merged: dict[tuple[str, str, str], set[str]] = {}
-    for item_id, w, s, r in zip(respelt["item_id"].tolist(), respelled(written), written,
+    for item_id, w, s, r in zip(respelt["item_id"].tolist(), respelled(spelt), spelt,
                                 respelt["lemma_reading"].tolist(), strict=True):
         if isinstance(s, str) and isinstance(w, str) and w != s:
             merged.setdefault((w, s, r if isinstance(r, str) else ""), set()).add(item_id)
-    return {key: sorted(ids) for key, ids in sorted(merged.items())}
-
-
-def written_items(token_frame: pd.DataFrame, words: set[str]) -> dict[str, list[str]]:
-    """The items in which each of ``words`` is written as it is, by a content word's token (仕組み, not the
-    しくみ counted as 仕組み): the items of a merged lemma's own spelling."""
-    if not words:
-        return {}
-    written = pd.Series(written_forms(token_frame), dtype=object, index=token_frame.index)
-    read = token_frame["pos1"].isin(CONTENT) & written.isin(words)
-    pairs = zip(written[read].tolist(), token_frame.loc[read, "item_id"].tolist(), strict=True)
-    return {word: sorted(ids) for word, ids in grouped(pairs).items()}
+    own = content & written.isin({counted for counted, _, _ in merged}).to_numpy(dtype=bool)
+    written_as = grouped(zip(written[own].tolist(), token_frame["item_id"].to_numpy()[own].tolist(), strict=True))
+    return ({key: sorted(ids) for key, ids in sorted(merged.items())},
+            {word: sorted(ids) for word, ids in written_as.items()})
 
 
 def synonym_candidates(term_frame: pd.DataFrame, token_frame: pd.DataFrame, mention_frame: pd.DataFrame
@@ -139,8 +133,7 @@ def synonym_candidates(term_frame: pd.DataFrame, token_frame: pd.DataFrame, ment
     for a, b in grouped_pairs(list(readings), readings.get):
         found.setdefault((a, b), ("reading", readings[a]))
     rows = [candidate_row(kind, a, b, reading, items_of, "candidate") for (a, b), (kind, reading) in found.items()]
-    merged = lemma_merges(token_frame) if len(token_frame) else {}
-    own = written_items(token_frame, {counted for counted, _, _ in merged})
+    merged, own = lemma_merges(token_frame) if len(token_frame) else ({}, {})
     rows += [candidate_row("lemma", counted, other, reading, {counted: own.get(counted, []), other: ids}, "merged",
                            fixed=True) for (counted, other, reading), ids in merged.items()]
     frame = pd.DataFrame(rows, columns=CANDIDATE_COLUMNS)

@@ -12,6 +12,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterator
+from importlib import resources
 from multiprocessing.connection import wait
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -30,7 +31,9 @@ _MATHJAX = re.compile(r"<!-- Load mathjax -->.*?</script>\s*<!-- MathJax configu
                       r"<script type=\"text/x-mathjax-config\">.*?</script>", re.DOTALL)
 
 
-PAGE_TEMPLATE = Path(__file__).resolve().parents[1] / "resources" / "page.html.j2"  # JupyterLab's, figures with their alt text
+def page_template() -> Path:
+    """The rendered pages' template: JupyterLab's, with each figure's alternative text."""
+    return Path(str(resources.files("kyodo_analysis") / "resources" / "page.html.j2"))
 
 
 def without_mathjax(page: str) -> str:
@@ -217,7 +220,7 @@ def execute_notebook(notebook: str | Path, html_path: str | Path, parameters: di
     for cell in nb.cells:
         if cell.cell_type == "code":
             cell.outputs = [o for o in cell.outputs if not (o.get("output_type") == "stream" and o.get("name") == "stderr")]
-    body, _ = HTMLExporter(template_name="lab", template_file=str(PAGE_TEMPLATE), exclude_input=True, exclude_input_prompt=True,
+    body, _ = HTMLExporter(template_name="lab", template_file=str(page_template()), exclude_input=True, exclude_input_prompt=True,
                            exclude_output_prompt=True).from_notebook_node(nb, resources={"metadata": {
                                "name": page_title(nb, Path(notebook).stem)}})
     body = without_mathjax(body)
