@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import struct
 import warnings
 from itertools import pairwise
@@ -55,8 +56,25 @@ def test_every_figure_renders_in_three_formats_without_missing_glyphs(analysis, 
         assert path.stat().st_size > 10_000, path
     for name in FIGURES:
         assert png_dpi((tmp_path / f"{name}.png").read_bytes()) == pytest.approx(200, abs=1)
-        assert (tmp_path / f"{name}.pdf").read_bytes().startswith(b"%PDF")
+        pdf = (tmp_path / f"{name}.pdf").read_bytes()
+        assert pdf.startswith(b"%PDF")
+        # the font embedded once (a TrueType subset holding every character), not split by character code
+        assert len(set(re.findall(rb"/BaseFont /[A-Z]{6}\+IPAexGothic", pdf))) == 1, name
         assert b"<svg" in (tmp_path / f"{name}.svg").read_bytes()[:2000]
+
+
+def test_a_figure_is_laid_out_once_for_its_three_files_and_keeps_its_layout_engine(analysis, tmp_path):
+    # Each savefig lays a constrained figure out again; the SVG and the PDF take the PNG's layout and box.
+    from kyodo_analysis.plots import plot_code_heatmap
+
+    fig = plot_code_heatmap(analysis["codes"], analysis["items"], analysis.metadata)  # with a colour bar
+    engine = fig.get_layout_engine()
+    layouts = []
+    original = engine.execute
+    engine.execute = lambda figure: (layouts.append(figure), original(figure))[1]
+    paths = save_figure(fig, tmp_path, "heatmap")
+    assert len(layouts) == 1 and [p.suffix for p in paths] == [".png", ".svg", ".pdf"]
+    assert fig.get_layout_engine() is engine  # given back as it came
 
 
 def test_figures_are_byte_identical_on_rerun(analysis):

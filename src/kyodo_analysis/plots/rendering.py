@@ -31,23 +31,31 @@ def provenance(metadata: dict) -> str:
 
 def save_figure(fig: Figure, out_dir: str | Path, name: str, metadata: dict | None = None) -> list[Path]:
     """Save PNG (200 dpi), SVG and PDF with fixed dates and the provenance embedded, failing on any
-    missing glyph. The same figure gives the same bytes."""
+    missing glyph. The same figure gives the same bytes. The layout and the page box are computed once,
+    for the PNG, and kept for the SVG and the PDF: each savefig would otherwise lay the figure out again
+    and draw it twice (once to measure it), a fifth of the figures' time for the same picture."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     source = provenance(metadata or {})
     missing = replace_missing_glyphs(fig)
     if missing:
         print(f"警告: 図 {name}: フォントにない文字 {' '.join(sorted(missing))} を {MISSING} で表しました。", file=sys.stderr)
-    paths = []
-    with style(), glyphs_required():
-        for fmt in FORMATS:
-            path = out_dir / f"{name}.{fmt}"
-            embedded = {"png": {"Software": None, "Description": source},
-                        "svg": {"Date": None, "Creator": None, "Description": source},
-                        "pdf": {"CreationDate": None, "ModDate": None, "Creator": None, "Producer": None,
-                                "Subject": source}}[fmt]
-            fig.savefig(path, format=fmt, dpi=DPI, metadata=embedded, bbox_inches="tight", pad_inches=0.15)
-            paths.append(path)
+    paths, box, engine = [], "tight", fig.get_layout_engine()
+    try:
+        with style(), glyphs_required():
+            for fmt in FORMATS:
+                path = out_dir / f"{name}.{fmt}"
+                embedded = {"png": {"Software": None, "Description": source},
+                            "svg": {"Date": None, "Creator": None, "Description": source},
+                            "pdf": {"CreationDate": None, "ModDate": None, "Creator": None, "Producer": None,
+                                    "Subject": source}}[fmt]
+                fig.savefig(path, format=fmt, dpi=DPI, metadata=embedded, bbox_inches=box, pad_inches=0.15)
+                paths.append(path)
+                if box == "tight":  # laid out once, by the PNG: the other files draw that layout in one pass
+                    box = fig.get_tightbbox().padded(0.15)
+                    fig.set_layout_engine(None)
+    finally:
+        fig.set_layout_engine(engine)
     return paths
 
 

@@ -32,7 +32,10 @@ DPI = 200
 WIDTH = 6.0  # inches: 16 cm (an A4 text column) with the 0.15 in padding on either side
 FONT = 8.5  # labels, in points at that size
 NOTE_FONT = 6.8  # footnotes
-RC = {"font.family": "IPAexGothic", "font.size": FONT, "pdf.fonttype": 42, "svg.fonttype": "path",
+# "ps.fonttype": 42 although no PostScript is written: matplotlib 3.11's PDF backend sizes its font subsets
+# by ps.fonttype (256 characters under its default 3), so every PDF embedded IPAexGothic twice (ASCII, the
+# rest) and fontTools parsed and subset the font twice per PDF. With 42, one subset holds the whole BMP.
+RC = {"font.family": "IPAexGothic", "font.size": FONT, "pdf.fonttype": 42, "ps.fonttype": 42, "svg.fonttype": "path",
       "svg.hashsalt": "kyodo-analysis", "axes.spines.top": False, "axes.spines.right": False,
       "axes.titlesize": 9.5, "axes.labelsize": FONT, "xtick.labelsize": FONT, "ytick.labelsize": FONT,
       "legend.fontsize": FONT, "figure.dpi": 100, "savefig.dpi": DPI, "text.usetex": False,
