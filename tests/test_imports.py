@@ -8,9 +8,12 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parents[1] / "src" / "kyodo_analysis"
 
 # Imports deliberately left in functions: libraries of about 0.1 s or more that only one stage needs, so
-# that validate, kwic and manifest start without them (each site says so in a comment).
+# that validate, kwic, manifest and every notebook's kernel start without them (each site says so in a comment).
 LATE = {
     "kyodo_analysis.clusters": {"scipy.cluster.hierarchy", "scipy.spatial.distance"},
+    "kyodo_analysis.network": {"networkx", "networkx.algorithms.community", "scipy"},
+    "kyodo_analysis.plots.maps": {"scipy.cluster.hierarchy"},
+    "kyodo_analysis.report": {"kyodo_analysis.report.workbook"},
     "kyodo_analysis.pipeline": {"kyodo_analysis.plots", "kyodo_analysis.report", "kyodo_analysis.wordreport"},
     "kyodo_analysis.plots.rendering": {"IPython.display"},
     "kyodo_analysis.report.notebooks": {"nbclient", "nbclient.exceptions", "nbconvert", "nbformat"},
@@ -117,3 +120,24 @@ def test_no_module_is_over_four_hundred_lines():
 def test_only_type_checking_blocks_are_left_out():
     tree = ast.parse("from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    import a\nif DEBUG:\n    import b\n")
     assert [is_type_checking(node) for node in tree.body] == [False, True, False]
+
+
+NOT_IN_A_KERNEL = ["networkx", "openpyxl", "scipy.cluster", "scipy.sparse"]
+
+
+def test_a_notebooks_imports_leave_out_what_only_one_stage_needs():
+    """Every import line of the notebooks, run in a fresh interpreter as a kernel runs them: the libraries
+    only the analysis, the dendrogram or the workbook need (0.6 s of every kernel's start) stay out."""
+    import json
+    import subprocess
+    import sys
+
+    notebooks = sorted((PACKAGE.parents[1] / "notebooks").glob("*.ipynb"))
+    lines = sorted({line for path in notebooks for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]
+                    if cell["cell_type"] == "code" for line in "".join(cell["source"]).splitlines()
+                    if line.startswith(("import ", "from "))})
+    assert any("kyodo_analysis" in line for line in lines) and len(notebooks) == 5
+    check = f"import sys; print([m for m in {NOT_IN_A_KERNEL!r} if m in sys.modules])"
+    found = subprocess.run([sys.executable, "-c", "\n".join([*lines, check])], capture_output=True, text=True)
+    assert found.returncode == 0, found.stderr
+    assert found.stdout.strip() == "[]"

@@ -7,15 +7,16 @@ Takes tidy frames (``terms`` joined to ``items`` by ``item_id``) and returns tid
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 
-import networkx as nx
 import numpy as np
 import pandas as pd
-from networkx.algorithms.community import greedy_modularity_communities, louvain_communities
-from scipy import sparse
 
 from .dtypes import TEXT
 from .stats import UNIT_COLUMNS, sets_of, term_items, top_with_ties
+
+# networkx and scipy.sparse (0.18 s together) are imported in the functions that compute a network: the
+# notebooks' kernels import this module for its constants and read the network from the processed tables.
 
 NETWORK_TOP = 60  # edges kept, KH Coder's default: every edge at or above the 60th strongest
 LINK_TOP = 5  # terms each group is linked to (a tie at the cut kept up to twice this, else cut above it)
@@ -48,11 +49,9 @@ def cooccurrence(term_frame: pd.DataFrame, items: pd.DataFrame, unit: str = "ite
         group_sets = sets_of(joined, link_to, unit_column)
         edge_frame = pd.concat([edge_frame, *(_links(group, members, sets, in_network, link_to, link_top)
                                               for group, members in group_sets.items())], ignore_index=True)
-    graph = nx.Graph()
-    graph.add_nodes_from(in_network)
-    if link_to is not None:
-        graph.add_nodes_from(sorted(set(edge_frame.loc[edge_frame["kind"] == link_to, "source"])))
-    graph.add_weighted_edges_from(edge_frame[["source", "target", "jaccard"]].itertuples(index=False, name=None))
+    groups = sorted(set(edge_frame.loc[edge_frame["kind"] == link_to, "source"])) if link_to is not None else []
+    graph = new_graph([*in_network, *groups], ((source, target, {"weight": jaccard}) for source, target, jaccard
+                                              in edge_frame[["source", "target", "jaccard"]].itertuples(index=False)))
     community_of = communities(induced_subgraph(graph, in_network))
     layout = packed_layout(graph, seed)
     nodes = pd.DataFrame({"node": list(graph.nodes)})
@@ -93,6 +92,8 @@ def edge_measures(edges: pd.DataFrame, units: dict, spanning: set[tuple[str, str
 def spanning_edges(term_graph) -> set[tuple[str, str]]:
     """The edges of the maximum spanning forest of the term graph by Jaccard (the minimum spanning forest of
     1 − Jaccard; Kruskal's algorithm over the edges in the table's order, so ties go the same way every run)."""
+    import networkx as nx  # late: see the module's top
+
     forest = nx.maximum_spanning_tree(term_graph, weight="weight", algorithm="kruskal")
     return {(u, v) for u, v in forest.edges()}
 
@@ -100,6 +101,9 @@ def spanning_edges(term_graph) -> set[tuple[str, str]]:
 def node_measures(nodes: pd.DataFrame, term_graph, seed: int) -> pd.DataFrame:
     """Louvain communities (modularity, fixed seed; numbered largest first), degree centrality and
     betweenness (weighted by 1 − Jaccard as a distance) of each term; empty for the group nodes."""
+    import networkx as nx  # late: see the module's top
+    from networkx.algorithms.community import louvain_communities
+
     louvain: dict[str, int] = {}
     degree: dict[str, float] = {}
     between: dict[str, float] = {}
@@ -133,6 +137,8 @@ def jaccard_pairs(incidence: pd.DataFrame) -> pd.DataFrame:
     """The same table as :func:`jaccard_pairs_reference`, from the unit × term incidence matrix X:
     |A ∩ B| is the entry (A, B) of XᵀX and |A ∪ B| = |A| + |B| − |A ∩ B|. The pairwise loop grows with
     the square of the vocabulary in Python; this with the number of shared units, in compiled code."""
+    from scipy import sparse  # late: see the module's top
+
     terms = np.array(sorted(incidence["term"].unique()), dtype=object)
     if len(terms) < 2:
         return pd.DataFrame(columns=PAIR_COLUMNS)
@@ -158,6 +164,8 @@ def _links(group: str, members: frozenset, sets: pd.Series, terms: list[str], ki
 
 def communities(term_graph) -> dict[str, int]:
     """Greedy-modularity communities of the term graph, numbered largest first (ties by their first term)."""
+    from networkx.algorithms.community import greedy_modularity_communities  # late: see the module's top
+
     if not term_graph.number_of_edges():
         return {}
     found = greedy_modularity_communities(term_graph, weight="weight")
@@ -172,15 +180,24 @@ def induced_subgraph(graph, nodes: list[str]):
     hash seed from one process to the next; layouts and communities would then differ between runs.
     """
     wanted = set(nodes)
-    sub = nx.Graph()
-    sub.add_nodes_from(nodes)
-    sub.add_edges_from((u, v, d) for u, v, d in graph.edges(nodes, data=True) if v in wanted)
-    return sub
+    return new_graph(nodes, ((u, v, d) for u, v, d in graph.edges(nodes, data=True) if v in wanted))
+
+
+def new_graph(nodes: Iterable[str], edges: Iterable[tuple]):
+    """A networkx graph of ``nodes`` (in this order) and ``edges``, each (u, v) or (u, v, attributes)."""
+    import networkx as nx  # late: see the module's top
+
+    graph = nx.Graph()
+    graph.add_nodes_from(nodes)
+    graph.add_edges_from(edges)
+    return graph
 
 
 def packed_layout(graph, seed: int = 2018) -> dict[str, tuple[float, float]]:
     """A readable, deterministic layout: each connected component laid out on its own (Kamada–Kawai,
     started from a seeded spring layout), the largest on the left, the small ones stacked on the right."""
+    import networkx as nx  # late: see the module's top
+
     components = sorted((sorted(c) for c in nx.connected_components(graph)), key=lambda c: (-len(c), c[0]))
     layout: dict[str, tuple[float, float]] = {}
     column_y = 1.0

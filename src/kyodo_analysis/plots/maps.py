@@ -9,7 +9,6 @@ import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.transforms import Bbox
-from scipy.cluster.hierarchy import dendrogram
 
 from ..clusters import MIN_TERMS, linkage_of
 from ..correspondence import chosen_terms
@@ -341,6 +340,8 @@ def cluster_color(cluster: int) -> str:
 def plot_dendrogram(clusters: pd.DataFrame, merges: pd.DataFrame, metadata: dict, method: str = "ward") -> Figure:
     """Dendrogram of the terms (one method of ``clusters.csv``): each cluster's links and labels in its
     colour, the merge heights on the axis and the cut that gives the clusters dashed."""
+    from scipy.cluster.hierarchy import dendrogram  # late: 0.15 s, for this figure only (not in every kernel)
+
     rows = clusters[clusters["method"] == method].sort_values("term").reset_index(drop=True)
     if len(rows) < MIN_TERMS:
         return plot_note("語の階層的クラスター分析", TOO_FEW_TERMS, metadata)

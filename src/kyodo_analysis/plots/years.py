@@ -4,13 +4,12 @@ became of each program, and how the co-occurrence network changed."""
 from __future__ import annotations
 
 import matplotlib
-import networkx as nx
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
 from ..labels import STATUS_JA, sides_only
-from ..network import NETWORK_TOP, network_changes, packed_layout
+from ..network import NETWORK_TOP, network_changes, new_graph, packed_layout
 from ..schema import Comparison
 from ..stats import Z_SHOWN, aspect_counts, group_order, largest
 from ..years import known_years, pooled_changes, term_shifts, trend_group_label
@@ -179,9 +178,8 @@ def plot_network_changes(terms: pd.DataFrame, items: pd.DataFrame, metadata: dic
     changes = network_changes(terms, items)
     if changes.empty:
         return plot_note("共起ネットワークの変化", "比べる年度が2つありません", metadata)
-    graph = nx.Graph()
-    graph.add_nodes_from(sorted(set(changes["source"]) | set(changes["target"])))
-    graph.add_edges_from(changes[["source", "target"]].itertuples(index=False, name=None))
+    graph = new_graph(sorted(set(changes["source"]) | set(changes["target"])),
+                      changes[["source", "target"]].itertuples(index=False, name=None))
     layout = packed_layout(graph)
     nodes = pd.DataFrame({"node": list(graph.nodes), "x": [layout[n][0] for n in graph.nodes],
                           "y": [layout[n][1] for n in graph.nodes]})

@@ -47,7 +47,19 @@ from .views import (
     view_program_changes,
     view_programs,
 )
-from .workbook import normalize_zip, sheet_names, write_workbook
+
+_WORKBOOK = ("normalize_zip", "sheet_names", "write_workbook")
+
+
+def __getattr__(name: str):
+    """The workbook's functions, loaded at first use: openpyxl (0.15 s) is for the workbook and the Word
+    summary, not for every notebook's kernel that imports this package."""
+    if name in _WORKBOOK:
+        from . import workbook  # late: see above
+
+        return getattr(workbook, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "SHOWN_ROWS", "NotebookError", "codes_by_year", "codes_crosstab", "curation_tables", "cutting_examples",
