@@ -51,7 +51,7 @@ def save_figure(fig: Figure, out_dir: str | Path, name: str, metadata: dict | No
                                     "Subject": source}}[fmt]
                 fig.savefig(path, format=fmt, dpi=DPI, metadata=embedded, bbox_inches=box, pad_inches=0.15)
                 paths.append(path)
-                if box == "tight":  # laid out once, by the PNG: the other files draw that layout in one pass
+                if fmt == FORMATS[0]:  # laid out once, by the PNG: the other files draw that layout in one pass
                     box = fig.get_tightbbox().padded(0.15)
                     fig.set_layout_engine(None)
     finally:
