@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -17,6 +18,8 @@ from .stats import UNIT_COLUMNS, sets_of, term_items, top_with_ties
 
 # networkx and scipy.sparse (0.18 s together) are imported in the functions that compute a network: the
 # notebooks' kernels import this module for its constants and read the network from the processed tables.
+if TYPE_CHECKING:
+    import networkx as nx
 
 NETWORK_TOP = 60  # edges kept, KH Coder's default: every edge at or above the 60th strongest
 LINK_TOP = 5  # terms each group is linked to (a tie at the cut kept up to twice this, else cut above it)
@@ -183,7 +186,7 @@ def induced_subgraph(graph, nodes: list[str]):
     return new_graph(nodes, ((u, v, d) for u, v, d in graph.edges(nodes, data=True) if v in wanted))
 
 
-def new_graph(nodes: Iterable[str], edges: Iterable[tuple]):
+def new_graph(nodes: Iterable[str], edges: Iterable[tuple]) -> nx.Graph:
     """A networkx graph of ``nodes`` (in this order) and ``edges``, each (u, v) or (u, v, attributes)."""
     import networkx as nx  # late: see the module's top
 

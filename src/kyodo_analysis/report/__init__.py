@@ -51,7 +51,7 @@ from .views import (
 _WORKBOOK = ("normalize_zip", "sheet_names", "write_workbook")
 
 
-def __getattr__(name: str):
+def __getattr__(name: str) -> object:
     """The workbook's functions, loaded at first use: openpyxl (0.15 s) is for the workbook and the Word
     summary, not for every notebook's kernel that imports this package."""
     if name in _WORKBOOK:
