@@ -169,6 +169,11 @@ def test_the_word_title_says_only_what_every_chapter_compares(cases):
     assert chapter_heading(2024, for_year(mixed, 2024), mixed) == "2024年度 (架空市A)"
     assert chapter_heading(2025, for_year(cases["years"], 2025), cases["years"]) == "2025年度"  # one city: no name
     assert H.document_title(cases["years"]).endswith(": 市の表が区分ごとに効果として挙げたことと限界として挙げたこと")
+    # a schema with no positive and negative aspects: the Word title says what the summary page's heading says
+    assert H.document_title(cases["a"]) == "「協働事業評価シート」の計量テキスト分析: 市の表が分野ごとに挙げたこと (理由・意見)"
+    for key in ("a", "b", "bundled"):
+        heading = H.notebook_text("summary", cases[key]).split("\n")[0]
+        assert heading == "## まとめ: " + H.document_title(cases[key]).split(": ", 1)[1], key
 
 
 def test_a_towns_table_is_called_a_towns_table_never_a_citys(tmp_path, cases):
@@ -287,7 +292,7 @@ def test_a_list_of_labels_is_counted_right_when_a_label_holds_a_middle_dot(cases
     assert listed(["評価", "課題・改善案"]) == "評価、課題・改善案"
     assert listed([]) == ""
     title = H.document_title(cases["c"])  # 架空市C: 評価 and 課題・改善案, no positive or negative side
-    assert title.endswith("評価として挙げたことと課題・改善案として挙げたこと"), title
+    assert title.endswith(": 市の表が挙げたこと (評価、課題・改善案)"), title
     assert H.document_title(cases["bundled"]).endswith("区分ごとに効果として挙げたことと限界として挙げたこと")
 
 
@@ -326,8 +331,7 @@ def test_a_heading_compares_by_group_only_where_there_are_groups_to_compare(case
     assert H.notebook_text("summary", bundled).startswith("## まとめ: 市の表が区分ごとに効果として挙げたことと")
     assert (H.notebook_text("by_terms", alone), H.notebook_text("by_terms", bundled)) == ("## 頻出語", "## 区分ごとの頻出語")
     unpaired = cases["c"]  # 架空市C: no group column, so one group, 区分なし
-    assert H.document_title(unpaired) == ("「担当課評価」の計量テキスト分析: 市の表が評価として挙げたことと"
-                                          "課題・改善案として挙げたこと")
+    assert H.document_title(unpaired) == "「担当課評価」の計量テキスト分析: 市の表が挙げたこと (評価、課題・改善案)"
     assert H.notebook_text("summary", unpaired).startswith("## まとめ: 市の表が挙げたこと (評価、課題・改善案)\n")
     assert "区分ごと" not in H.notebook_text("question", unpaired)
 

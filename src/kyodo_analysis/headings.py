@@ -45,10 +45,10 @@ NOTEBOOK_TEXT = {
              "コードの項目数 / 項目数」で、観点はすべて合わせて数えます (観点の列の「全体」; 観点ごとの数は"
              "ワークブックの「コード×{by}(観点別)」シート)。{test_text}",
     "correspondence": "## 対応分析\n\n{correspondence_text}",
-    "summary": "## まとめ: {table}が{per}{pos}として挙げたことと{neg}として挙げたこと\n\n"
+    "summary": "## まとめ: {compared}\n\n"
                "{table}の項目そのものを、コードごとに{pos}と{neg}を並べて示します。"
                "文は表の数字から自動で作ったもので、数字が示すこと以上は述べていません。",
-    "summary_unpaired": "## まとめ: {table}が{per}挙げたこと ({aspects})\n\n{table}の項目そのものを、"
+    "summary_unpaired": "## まとめ: {compared}\n\n{table}の項目そのものを、"
                         "コードごとに観点を並べて示します。文は表の数字から自動で作ったもので、数字が示すこと以上は述べていません。",
     "codes_by_year": "## 年度ごとのコード × {by}\n\n観点ごとに「コードの項目がある事業数 / その観点の項目がある事業数」を示します"
                      " (下の図と同じ数え方)。分母が小さいので、1事業の違いで割合が大きく動きます。{sides_only}",
@@ -97,7 +97,8 @@ def notebook_text(key: str, analysis: Analysis) -> str:
         pos_long=comparison.side_label("positive", long=True), neg_long=comparison.side_label("negative", long=True),
         test_text=test_text, correspondence_text=_correspondence_text(by, n_groups),
         min_programs=str(SIDES_MIN_PROGRAMS), z=str(Z_SHOWN),
-        within=trend_group_label(comparison), sides_only=sides_only(comparison), table=table_noun(analysis.metadata))
+        within=trend_group_label(comparison), sides_only=sides_only(comparison), table=table_noun(analysis.metadata),
+        compared=compared_clause(analysis))
     return NOTEBOOK_TEXT[key].format(**{name: md(value) for name, value in values.items()})  # Markdown
 
 
@@ -113,10 +114,14 @@ def document_title(analysis: Analysis, parts: list[Analysis] | None = None) -> s
 
 
 def compared_clause(analysis: Analysis) -> str:
-    """What one analysis sets side by side, as the title says it: 市の表が区分ごとに効果として挙げたことと…"""
+    """What one analysis sets side by side, as the summary page's heading and the Word title say it:
+    市の表が区分ごとに効果として挙げたことと限界として挙げたこと, or, where the schema marks no positive and
+    negative aspects, 市の表が分野ごとに挙げたこと (理由・意見)."""
     comparison = Comparison.from_metadata(analysis.metadata)
-    sides = "と".join(f"{comparison.label(a)}として挙げたこと" for a in comparison.sides)
-    return f"{table_noun(analysis.metadata)}が{per_group(comparison.by_label, group_count(analysis))}{sides}"
+    said = f"{table_noun(analysis.metadata)}が{per_group(comparison.by_label, group_count(analysis))}"
+    if not comparison.paired:
+        return f"{said}挙げたこと ({listed(comparison.label(a) for a in comparison.aspect_keys)})"
+    return f"{said}{comparison.side_label('positive')}として挙げたことと{comparison.side_label('negative')}として挙げたこと"
 
 
 def document_intro(out_dir: str, metadata: dict) -> str:
