@@ -75,6 +75,15 @@ def test_a_figure_is_laid_out_once_for_its_three_files_and_keeps_its_layout_engi
     paths = save_figure(fig, tmp_path, "heatmap")
     assert len(layouts) == 1 and [p.suffix for p in paths] == [".png", ".svg", ".pdf"]
     assert fig.get_layout_engine() is engine  # given back as it came
+    # a user's matplotlibrc asking for automatic layouts changes nothing: no other engine lays out the SVG or PDF
+    import matplotlib
+
+    engines = []
+    save = fig.savefig
+    fig.savefig = lambda *args, **kwargs: (engines.append(type(fig.get_layout_engine()).__name__), save(*args, **kwargs))
+    with matplotlib.rc_context({"figure.autolayout": True}):
+        save_figure(fig, tmp_path, "heatmap")
+    assert engines == ["ConstrainedLayoutEngine", "NoneType", "NoneType"] and len(layouts) == 2
 
 
 def test_figures_are_byte_identical_on_rerun(analysis):

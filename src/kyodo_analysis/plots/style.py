@@ -39,7 +39,9 @@ RC = {"font.family": "IPAexGothic", "font.size": FONT, "pdf.fonttype": 42, "ps.f
       "svg.hashsalt": "kyodo-analysis", "axes.spines.top": False, "axes.spines.right": False,
       "axes.titlesize": 9.5, "axes.labelsize": FONT, "xtick.labelsize": FONT, "ytick.labelsize": FONT,
       "legend.fontsize": FONT, "figure.dpi": 100, "savefig.dpi": DPI, "text.usetex": False,
-      "text.parse_math": False}  # labels are plain text: a name with $…$ is not mathtext
+      "text.parse_math": False,  # labels are plain text: a name with $…$ is not mathtext
+      # whatever a user's matplotlibrc says: a figure's layout is its own (save_figure takes it off after the PNG)
+      "figure.autolayout": False, "figure.constrained_layout.use": False}
 
 
 class MissingGlyphError(RuntimeError):
