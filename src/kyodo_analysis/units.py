@@ -144,7 +144,7 @@ def forced_unit(tokens: list[Token], i: int, lists: WordLists) -> tuple[Token, i
     if end is None:
         return None
     text = "".join(t.surface for t in tokens[i:end + 1])
-    inner = tuple(t.word for t in tokens[i:end + 1] if t.pos1 == "名詞" and t.pos2 != "数詞")
+    inner = tuple(word for word, _ in compound_nouns(tokens[i:end + 1]))
     return merged(tokens[i:end + 1], text, "名詞", forced=True, parts=inner if len(inner) > 1 else ()), end
 
 
@@ -209,6 +209,8 @@ def merged(tokens: list[Token], word: str, pos1: str, forced: bool = False, part
 # ---------------------------------------------------------------- the words inside a compound
 
 WORD_SUFFIXES = frozenset({"一般", "サ変可能"})  # a suffix that makes a word with its noun (参加者, 使用料, 多様化)
+NO_WORD_SUFFIXES = frozenset({"同士", "等", "たち", "達", "ら", "ごと", "毎", "向け"})  # 参加者同士: still 参加者
+_LOANWORD = re.compile(r"[ァ-ヺー・]+|[A-Za-z0-9][A-Za-z0-9-]*")  # katakana, or Latin letters joined by a hyphen
 
 
 def in_compound(token: Token) -> str:
@@ -216,38 +218,69 @@ def in_compound(token: Token) -> str:
     return token.surface if token.pos1 == "動詞" else token.word
 
 
+def loanword_part(text: str) -> bool:
+    """A piece written in katakana or Latin letters (or a hyphen between them): UniDic splits loanwords a
+    reader reads as one word (オン + ライン, Wi + - + Fi), so such neighbours are joined back."""
+    return text == "-" or _LOANWORD.fullmatch(text) is not None
+
+
 def compound_words(run: list[Token]) -> list[str]:
     """The words a compound is written with: each noun, adjectival noun or verb stem, with the prefixes before
-    it and the word-making suffixes after it (新規 / 参加者, 指定 / 管理者 / 制度, 見守り / 体制). A suffix of
-    place or time (後, 中, 間: UniDic's 副詞可能) and 的 belong to no word (講座修了後 → 講座 / 修了)."""
+    it and the word-making suffixes after it (新規 / 参加者, 指定 / 管理者 / 制度, 見守り / 体制). Neighbouring
+    katakana or Latin pieces are one word (オンライン予約 → オンライン / 予約). A suffix of place or time (後, 中,
+    間: UniDic's 副詞可能), 的 and the suffixes of :data:`NO_WORD_SUFFIXES` belong to no word (講座修了後 → 講座 /
+    修了, 参加者同士 → 参加者), and a piece of one character is no word of its own (利用者数 → 利用者)."""
     words: list[str] = []
-    prefix, open_word = "", False
+    prefix, open_word, loanword = "", False, False
     for token in run:
         text = in_compound(token)
         if token.pos1 == "接頭辞":
             prefix += text
         elif token.pos1 == "接尾辞":
-            if open_word and token.pos2 == "名詞的" and token.pos3 in WORD_SUFFIXES:
+            if open_word and token.pos2 == "名詞的" and token.pos3 in WORD_SUFFIXES and text not in NO_WORD_SUFFIXES:
                 words[-1] += text
             else:
                 open_word = False
+            loanword = False
+        elif loanword and not prefix and loanword_part(text):
+            words[-1] += text
         else:
             words.append(prefix + text)
-            prefix, open_word = "", True
-    return words
+            prefix, open_word, loanword = "", True, loanword_part(text)
+    return [word for word in words if len(word) > 1 and word != "-"]
+
+
+def compound_nouns(run: list[Token]) -> list[tuple[str, Token]]:
+    """The nouns a compound is written with (no numerals), each with its token; neighbouring katakana or Latin
+    nouns (a hyphen between them included) are one, as in :func:`compound_words` (オンライン予約 → オンライン, 予約)."""
+    nouns: list[tuple[str, Token]] = []
+    joining, hyphen = False, ""
+    for token in run:
+        if token.pos1 != "名詞" or token.pos2 == "数詞":
+            hyphen = token.surface if joining and token.surface == "-" and not hyphen else ""
+            joining = bool(hyphen)
+            continue
+        if joining and not token.forced and loanword_part(token.word):
+            nouns[-1] = (nouns[-1][0] + hyphen + token.word, nouns[-1][1])
+        else:
+            nouns.append((token.word, token))
+        joining, hyphen = loanword_part(token.word) and not token.forced, ""
+    return nouns
 
 
 def compound_parts(run: list[Token]) -> tuple[str, ...]:
-    """The words a compound mentions: its words when it has two or more (:func:`compound_words`: 新規参加者 →
-    新規, 参加者), its nouns when it has two or more (申請団体 → 申請, 団体; 指定管理者 → 指定, 管理), a forced
-    term inside a longer one (補助金的 → 補助金) and the nouns inside a forced term (市民団体 → 市民, 団体)."""
+    """The words a compound mentions: its words when they are not the compound itself (:func:`compound_words`:
+    新規参加者 → 新規, 参加者; 参加者同士 → 参加者), its nouns when it has two or more (:func:`compound_nouns`:
+    申請団体 → 申請, 団体; 指定管理者 → 指定, 管理), a forced term inside a longer one (補助金的 → 補助金) and the
+    nouns inside a forced term (市民団体 → 市民, 団体). A piece of one character is no word of its own (会 of
+    自治会, 数 of 利用者数)."""
     parts: list[str] = []
-    nouns = [t for t in run if t.pos1 == "名詞" and t.pos2 != "数詞"]
-    for token in nouns:
+    nouns = compound_nouns(run)
+    for word, token in nouns:
         if len(nouns) > 1 or (token.forced and len(run) > 1):
-            parts.append(token.word)
+            parts.append(word)
         parts.extend(token.parts)
     words = compound_words(run)
-    if len(words) > 1:
+    if words != ["".join(in_compound(t) for t in run)]:
         parts.extend(words)
-    return tuple(dict.fromkeys(parts))
+    return tuple(part for part in dict.fromkeys(parts) if len(part) > 1)
