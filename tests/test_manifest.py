@@ -65,7 +65,9 @@ def test_a_city_name_close_to_another_rows_and_a_year_against_the_file_name_are_
     assert "--city 逗子市" in err
     assert "年度を 2024 で登録しましたが、ファイル名からは 2025 年度と読めます" in err
     assert main(["manifest", "add", str(new), "--year", "2025", "--city", "逗子市"]) == 0
-    assert "警告" not in capsys.readouterr().err  # the same city, the file name's year: nothing to say
+    err = capsys.readouterr().err
+    assert "似ていますが" not in err and "ファイル名からは" not in err  # the same city, the file name's year
+    assert "年度の分からない表があります: kyodo_seika_zushi.tsv。" in err  # but the bundled table beside it has none
 
 
 def test_a_table_beside_the_registered_ones_but_not_registered_stops_the_run(raw_dir, tmp_path, capsys):

@@ -62,6 +62,10 @@ def test_manifest_add_fills_year_and_checksum(workflow):
     assert [(e.file, e.fiscal_year) for e in entries] == [(RAW.name, 2024), (NEW_NAME, 2025)]
     assert entries[1].title == "これまでの取り組みに係る協働の成果等"  # taken from the row before
     assert entries[1].sha256 == hashlib.sha256((base / "raw" / NEW_NAME).read_bytes()).hexdigest()
+    # the bundled table beside it has no year: said at once, with the command the run would ask for later
+    assert f"年度の分からない表があります: {RAW.name}。表が2つ以上あるので、このままでは analyze と run は止まります。" in err
+    assert f"manifest add {base / 'raw' / RAW.name} --year 西暦" in err
+    assert "年度の分からない表" not in steps["set_year"][2]  # given: no more warning
 
 
 def test_setting_a_year_keeps_the_provenance(workflow):

@@ -328,7 +328,20 @@ def entry_warnings(path: str | Path, entry: Entry) -> list[str]:
     if entry.fiscal_year is not None and named is not None and named != entry.fiscal_year:
         warnings.append(f"{entry.file}: 年度を {entry.fiscal_year} で登録しましたが、ファイル名からは {named} 年度と読めます。"
                         f"正しいか確かめてください (直すなら --year {named})。")
-    return warnings
+    return warnings + yearless_warnings(path.parent)
+
+
+def yearless_warnings(raw_dir: Path) -> list[str]:
+    """The tables of the folder whose year is unknown, when there are two or more tables: analyze and run stop
+    on them (:func:`analysis.check_years`), so registering says so at once, with the command that gives the year."""
+    files = table_files(raw_dir)
+    rows = ManifestRows()
+    yearless = [f for f in files if resolve_year(f, rows=rows) is None]
+    if len(files) < 2 or not yearless:
+        return []
+    return [f"年度の分からない表があります: {', '.join(f.name for f in yearless)}。表が2つ以上あるので、このままでは "
+            f"analyze と run は止まります。kyodo-analysis manifest add {shlex.quote(str(yearless[0]))} --year 西暦 "
+            "で年度を登録してください。"]
 
 
 def _close_names(a: str, b: str) -> bool:
