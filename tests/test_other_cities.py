@@ -497,3 +497,23 @@ def test_cities_of_one_year_counted_together_by_group_are_said_to_be_never_silen
     apart = analyze(table_files(raw))  # B of another year: 2024 holds A and C only, 2023 B alone
     warned = [w for w in apart.warnings if "つの市町村" in w]
     assert len(warned) == 1 and warned[0].startswith("2024年度には 2 つの市町村 (架空市A、架空市C) の表があり")
+
+
+def test_two_schemas_giving_one_label_to_two_aspects_are_both_named(tmp_path):
+    """A town's 今後 (its own aspect direction) beside Zushi's built-in 今後 (next_step): the error names each
+    aspect with the schema it comes from, not only the town's file (a newcomer read it as blaming their schema)."""
+    from .conftest import bundled_raw_dir
+
+    raw = bundled_raw_dir(tmp_path / "raw")
+    assert cli("manifest", "add", str(raw / "kyodo_seika_zushi.tsv"), "--year", "2024")[0] == 0
+    schema = tmp_path / "town.toml"
+    schema.write_text('[columns]\nsupport_type = ["区分"]\nprogram_no = ["番号"]\nprogram = ["事業"]\n[aspects]\n'
+                      'result = { headers = ["成果"], label = "成果" }\ndirection = { headers = ["今後の方向性"], label = "今後" }\n',
+                      encoding="utf-8")
+    (raw / "town_2025.tsv").write_text("区分\t番号\t事業\t成果\t今後の方向性\n場の提供\t1\t集会所\t・利用が増えた\t・続ける\n",
+                                       encoding="utf-8")
+    status, _, err = cli("manifest", "add", str(raw / "town_2025.tsv"), "--city", "架空町", "--title", "評価", "--schema", str(schema))
+    assert status == 0, err
+    status, _, err = cli("analyze", "--raw-dir", str(raw), "--out", str(tmp_path / "out"))
+    assert status == 2 and "Traceback" not in err
+    assert "観点 next_step (built-in (逗子市)) と direction (" in err and "town.toml) のラベルが同じ「今後」" in err, err

@@ -370,9 +370,11 @@ def merged_aspects(schemas: list[Schema]) -> tuple[Aspect, ...]:
     its label and side must agree across schemas (the first schema's long label is used), and two aspects
     may not share a label."""
     merged: dict[str, Aspect] = {}
+    origin: dict[str, str] = {}  # the schema each aspect was first read from, named in the errors
     for schema in schemas:
         for aspect in schema.aspects:
             known = merged.setdefault(aspect.key, aspect)
+            origin.setdefault(aspect.key, str(schema.source))
             if (known.label, known.polarity) != (aspect.label, aspect.polarity):
                 raise InputError(schema.source, f"観点 {aspect.key} のラベルか polarity が、ほかの表のスキーマと違います "
                                  f"({known.label}/{known.polarity} と {aspect.label}/{aspect.polarity})。",
@@ -380,7 +382,8 @@ def merged_aspects(schemas: list[Schema]) -> tuple[Aspect, ...]:
     for label in {a.label for a in merged.values()}:
         same = [a.key for a in merged.values() if a.label == label]
         if len(same) > 1:
-            raise InputError(schemas[-1].source, f"観点 {' と '.join(same)} のラベルが同じ「{label}」です。"
+            where = " と ".join(f"{key} ({origin[key]})" for key in same)
+            raise InputError(schemas[-1].source, f"一緒に分析する表のスキーマで、観点 {where} のラベルが同じ「{label}」です。"
                              "表や図で見分けられないため、止めました。",
                              hint="別の観点ならスキーマの label を変え、同じ観点なら [aspects] の名前を揃えてください。")
     return tuple(merged.values())
