@@ -87,6 +87,20 @@ def test_a_misspelt_program_header_is_pointed_to_the_one_it_resembles(tmp_path, 
         True, True, True, False, False, False]
 
 
+def test_a_longer_program_header_is_named_and_only_what_is_missing_is_listed(tmp_path, capsys):
+    """事業名称 in a table whose schema calls the program 事業: the error says the program column is missing
+    (not the aspects, which are there) and guesses 事業名称 for it."""
+    schema = tmp_path / "town.toml"
+    schema.write_text('[columns]\nsupport_type = ["支援の種類"]\nprogram_no = ["番号"]\nprogram = ["事業"]\n[aspects]\n'
+                      'result = { headers = ["成果"], label = "成果", polarity = "positive" }\n'
+                      'issue = { headers = ["課題"], label = "課題", polarity = "negative" }\n', encoding="utf-8")
+    path = tmp_path / "town.tsv"
+    path.write_text("支援の種類\t番号\t事業名称\t成果\t課題\n場の提供\t1\t集会所\t・増えた\t・少ない\n", encoding="utf-8")
+    status, err = status_and_error(capsys, "validate", str(path), "--schema", str(schema))
+    assert status == 2 and "必要な列が見つかりません: 「事業」。見つかった見出し: 支援の種類 / 番号 / 事業名称 / 成果 / 課題" in err
+    assert "「事業名称」は「事業」(program) の書き間違いかもしれません" in err and "少なくとも一つ" not in err
+
+
 def test_a_schema_can_map_or_ignore_a_column(tmp_path, capsys):
     text = RAW.read_text(encoding="utf-8").replace("仕組みとして効果があったこと", "成果").replace(
         "仕組みとして限界があったこと", "課題")

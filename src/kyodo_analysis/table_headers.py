@@ -18,16 +18,28 @@ def missing_columns(path: Path, schema: Schema, first_row: Record | None, encodi
     aspects = " / ".join(a.headers[0] for a in schema.aspects)
     sheet = encoding.removeprefix("xlsx:") if encoding.startswith("xlsx:") else None
     read = f" (読んだのはシート「{sheet}」)" if sheet is not None else ""
+    keys = {schema.column_for(cell) for cell in found if cell.strip()}
+    lacking = ([f"「{schema.columns['program'][0]}」"] if "program" not in keys else []) + (
+        [f"「{aspects}」の少なくとも一つ"] if not keys & {a.key for a in schema.aspects} else [])
     near = [(cell.strip(), *close) for cell in found if cell.strip() and schema.column_for(cell) is None
-            for close in [schema.near_header(cell, schema.names)] if close]
+            for close in [schema.near_header(cell, schema.names) or containing(schema, cell, keys)] if close]
     guess = "".join(f"「{cell}」は「{header}」({key}) の書き間違いかもしれません: 生データは直さずに、スキーマの TOML の "
                     f"{key} の見出しに「{cell}」を加えて --schema で渡せます。" for cell, header, key in near[:2])
-    return InputError(path, f"必要な列が見つかりません{read}: 「{schema.columns['program'][0]}」と、"
-                      f"「{aspects}」の少なくとも一つ。見つかった見出し: {shown}",
+    what = "と、".join(lacking) or "事業の列と観点の列がそろった行がありません"
+    return InputError(path, f"必要な列が見つかりません{read}: {what}。見つかった見出し: {shown}",
                       line=first_row.first_line if first_row else None,
                       hint=guess + "見出し行を確認するか、--schema で見出しの別名を指定してください。"
                       + (f"表がほかのシートにあれば、--sheet にそのシート名を指定してください (このブックのシート: "
                          f"{', '.join(sheet_names(path))})。" if sheet is not None else ""))
+
+
+def containing(schema: Schema, header_text: str, found: set[str | None]) -> tuple[str, str] | None:
+    """A required column the table lacks whose header ``header_text`` begins with (事業名称 for 事業): a
+    longer name the schema does not know, named as a guess."""
+    text = header_text.strip()
+    return next(((header, key) for key in ("program", *(a.key for a in schema.aspects)) if key not in found
+                 for header in schema.names.get(key, []) if len(header) >= 2 and text.startswith(header) and text != header),
+                None)
 
 
 def unknown_column(path: Path, schema: Schema, header: str, header_line: int, lacking: list[str], record: Record,
