@@ -68,6 +68,11 @@ def test_a_city_name_close_to_another_rows_and_a_year_against_the_file_name_are_
     err = capsys.readouterr().err
     assert "似ていますが" not in err and "ファイル名からは" not in err  # the same city, the file name's year
     assert "年度の分からない表があります: kyodo_seika_zushi.tsv。" in err  # but the bundled table beside it has none
+    # and it is the bundled table's copy: the same items would be counted twice
+    assert "kyodo_seika_2025.tsv は、マニフェストの kyodo_seika_zushi.tsv と中身が同じです (SHA-256 が一致)。" in err
+    (raw_dir / "other.tsv").write_text(RAW.read_text(encoding="utf-8").replace("補助金", "助成金", 1), encoding="utf-8")
+    assert main(["manifest", "add", str(raw_dir / "other.tsv"), "--year", "2026"]) == 0
+    assert "中身が同じ" not in capsys.readouterr().err  # one character changed: another table
 
 
 def test_a_table_beside_the_registered_ones_but_not_registered_stops_the_run(raw_dir, tmp_path, capsys):

@@ -328,6 +328,10 @@ def entry_warnings(path: str | Path, entry: Entry) -> list[str]:
     if entry.fiscal_year is not None and named is not None and named != entry.fiscal_year:
         warnings.append(f"{entry.file}: 年度を {entry.fiscal_year} で登録しましたが、ファイル名からは {named} 年度と読めます。"
                         f"正しいか確かめてください (直すなら --year {named})。")
+    same = [e.file for e in read_manifest(path.parent) or [] if e.file != entry.file and e.sha256 == entry.sha256]
+    if same:
+        warnings.append(f"{entry.file} は、マニフェストの {'、'.join(same)} と中身が同じです (SHA-256 が一致)。"
+                        "同じ表を2度分析すると、項目も事業も2度数えます。別の年度の表なら、ファイルを確かめてください。")
     return warnings + yearless_warnings(path.parent)
 
 
