@@ -36,7 +36,9 @@ def match_key(lemma: str, pos1: str) -> str:
 
 
 Table = dict  # a trie of key sequences: key → node; a node holding END closes a sequence
-END = ""  # no lemma is empty
+END = ""  # no lemma is empty; node[END] is True, or INFLECTED when the sequence's last verb must be inflected
+INFLECTED = "inflected"
+Keys = tuple[tuple[str, ...], bool]  # an entry's key sequence, and whether its last verb must be inflected
 
 
 @dataclass(frozen=True)
@@ -58,32 +60,43 @@ class Expressions:
         return frozenset(key for section in self.sections for key in section)
 
 
-def entry_keys(entry: str, section: str) -> set[tuple[str, ...]]:
+def entry_keys(entry: str, section: str) -> set[Keys]:
     """The key sequences of one entry (read alone, after a noun and before a verb; negation entries after
-    a verb stem), for the dictionary may read an expression differently in different places."""
+    a verb stem), for the dictionary may read an expression differently in different places, each with the
+    whether its last verb must be inflected (:func:`inflected_ending`)."""
     def keys(text: str) -> tuple[str, ...]:
         return tuple(match_key(t[2], t[4]) for t in tokenize_text(text))
 
     if section in ("not_negation", "kept_negation"):
-        return {keys(NEGATOR_CONTEXT + entry)[1:]}
-    found = {keys(entry)}
+        return {(keys(NEGATOR_CONTEXT + entry)[1:], False)}
+    inflected = inflected_ending(tokenize_text(entry))
+    found = {(keys(entry), inflected)}
     for before, after in CONTEXTS:  # 形で: で is the particle before a verb, the copula alone
         around = keys(before + entry + after)
         start, end = len(keys(before)), len(keys(after))
         if around[:start] == keys(before) and around[len(around) - end:] == keys(after):
-            found.add(around[start:len(around) - end])
+            found.add((around[start:len(around) - end], inflected))
     return found
 
 
-def indexed(sequences: set[tuple[str, ...]]) -> Table:
-    """The sequences as a trie: key → node, ``END`` marking where a sequence ends."""
+def inflected_ending(tokens: Sequence[tuple]) -> bool:
+    """Whether an entry ends in a verb written in a form other than its dictionary form: に応じ, に加え, につき
+    are compound particles only so inflected, while 相談に応じる, 協議会に加える, テーブルにつく are the verbs.
+    False for any other entry (に関する, という: any form of the verb)."""
+    surface, base, _, _, pos1, *_ = tokens[-1]
+    return pos1 == "動詞" and surface != base
+
+
+def indexed(sequences: set[Keys]) -> Table:
+    """The sequences as a trie: key → node, ``END`` marking where a sequence ends (True, or ``INFLECTED`` when
+    every entry ending there needs its last verb inflected)."""
     trie: dict = {}
-    for sequence in sequences:
+    for sequence, inflected in sequences:
         if sequence:
             node = trie
             for key in sequence:
                 node = node.setdefault(key, {})
-            node[END] = True
+            node[END] = INFLECTED if inflected and node.get(END, INFLECTED) == INFLECTED else True
     return trie
 
 
@@ -111,15 +124,25 @@ def expressions() -> Expressions:
 
 def expression_end(tokens: Sequence, i: int, table: Table) -> int | None:
     """The last index of the longest sequence of ``table`` spelled from ``i`` by ``tokens`` (anything with
-    ``lemma`` and ``pos1``)."""
+    ``lemma``, ``pos1``, ``surface`` and ``word``)."""
     node, found = table, None
     for j in range(i, len(tokens)):
         node = node.get(match_key(tokens[j].lemma, tokens[j].pos1))
         if node is None:
             break
-        if END in node:
+        if END in node and closes(node[END], tokens, j):
             found = j
     return found
+
+
+def closes(end: bool | str, tokens: Sequence, j: int) -> bool:
+    """Whether a sequence ends at token ``j``: always, or, where its last verb must be inflected
+    (:func:`inflected_ending`), when token ``j`` is not written in its dictionary form (応じ, したがい; a
+    predicate is counted by that form: :func:`terms.spellings`) and no auxiliary follows (相談に応じます,
+    応じられない: the verb)."""
+    if end is True:
+        return True
+    return tokens[j].surface != tokens[j].word and not (j + 1 < len(tokens) and tokens[j + 1].pos1 == "助動詞")
 
 
 @lru_cache(maxsize=1)
