@@ -62,7 +62,7 @@ class Expressions:
 
 def entry_keys(entry: str, section: str) -> set[Keys]:
     """The key sequences of one entry (read alone, after a noun and before a verb; negation entries after
-    a verb stem), for the dictionary may read an expression differently in different places, each with the
+    a verb stem), for the dictionary may read an expression differently in different places, each with
     whether its last verb must be inflected (:func:`inflected_ending`)."""
     def keys(text: str) -> tuple[str, ...]:
         return tuple(match_key(t[2], t[4]) for t in tokenize_text(text))
