@@ -607,3 +607,16 @@ def test_a_compound_mentions_its_words(text, words):
     compound = term_frame["term"].iloc[0]
     inside = mention_frame.loc[(mention_frame["term"] == compound) & (mention_frame["word"] != compound), "word"]
     assert sorted(inside) == sorted(words), (compound, list(inside))
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("参加者を増やせない", ["参加者", "増やす(否定)"]),  # a godan verb's potential form is the verb (UniDic's lemma)
+    ("会場を使えない", ["会場", "使う(否定)"]),
+    ("誰もが集える場になった", ["集う", "場"]),
+    ("遠くの地区へも行ける", ["遠く", "地区", "行く"]),
+    ("参加者を集められない", ["参加者", "集める(否定)"]),  # an ichidan verb's potential: られる, the same verb
+    ("成果が見える", ["成果", "見える"]),  # an ichidan verb of its own: unchanged
+    ("意見を取り入れる", ["意見", "取り入れる"]),
+])
+def test_a_potential_form_is_counted_as_its_verb(text, expected):
+    assert terms_of(text) == expected

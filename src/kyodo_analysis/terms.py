@@ -65,6 +65,7 @@ from .units import (
     is_numeral,
     is_stopped,
     negation_stopped,
+    potential_base,
     units,
 )
 from .wordlists import NEGATED, WordLists, word_lists
@@ -302,11 +303,13 @@ def respelled(written: list[str]) -> list[str]:
 
 
 def written_forms(token_frame: pd.DataFrame) -> list[str]:
-    """Each token as :func:`spellings` reads it before the variant table: a predicate by its dictionary form,
-    anything else by its surface."""
+    """Each token as :func:`spellings` reads it before the variant table: a predicate by its dictionary form
+    (a godan verb's potential form by the verb's: :func:`potential_base`), anything else by its surface."""
     predicate = token_frame["pos1"].isin(PREDICATES).to_numpy(dtype=bool)
-    return np.where(predicate, token_frame["base"].to_numpy(dtype=object),
-                    token_frame["surface"].to_numpy(dtype=object)).tolist()
+    base, lemma = token_frame["base"].to_numpy(dtype=object).copy(), token_frame["lemma"].to_numpy(dtype=object)
+    verb = (token_frame["pos1"] == "動詞").to_numpy(dtype=bool) & (base != lemma)  # the rows a potential can be
+    base[verb] = [potential_base(b, lemma_) for b, lemma_ in zip(base[verb], lemma[verb], strict=True)]
+    return np.where(predicate, base, token_frame["surface"].to_numpy(dtype=object)).tolist()
 
 
 def item_tokens(token_frame: pd.DataFrame, words: list[str]) -> Iterator[tuple[str, list[int], list[Token]]]:

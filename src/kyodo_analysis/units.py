@@ -206,6 +206,18 @@ def merged(tokens: list[Token], word: str, pos1: str, forced: bool = False, part
                  forced=forced, parts=parts)
 
 
+E_ROW = dict(zip("うくぐすつぬぶむる", "えけげせてねべめれ", strict=True))  # a godan ending → its potential's (す → せる)
+
+
+def potential_base(base: str, lemma: str) -> str:
+    """A verb written in a godan verb's potential form (増やせる, 使える, 行ける), which UniDic gives the lemma of
+    the verb it is made from (増やす, 使う, 行く), counted as that verb, its stem as written: 増やせない →
+    増やす(否定), as 集められない → 集める(否定). Any other verb keeps its dictionary form."""
+    if len(base) > 2 and base.endswith("る") and lemma != base and lemma[-1:] in E_ROW and base[-2] == E_ROW[lemma[-1]]:
+        return base[:-2] + lemma[-1]
+    return base
+
+
 # ---------------------------------------------------------------- the words inside a compound
 
 WORD_SUFFIXES = frozenset({"一般", "サ変可能"})  # a suffix that makes a word with its noun (参加者, 使用料, 多様化)
