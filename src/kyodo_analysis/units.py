@@ -236,15 +236,31 @@ def loanword_part(text: str) -> bool:
     return text == "-" or _LOANWORD.fullmatch(text) is not None
 
 
+def joined_loanwords(run: list[Token]) -> list[Token]:
+    """The run with neighbouring katakana or Latin pieces (a hyphen between them included) as one token: the
+    words of :func:`compound_words` and the nouns of :func:`compound_nouns` (オン + ライン → オンライン). Affixes
+    and forced terms stay as they are."""
+    def joinable(token: Token) -> bool:
+        return token.pos1 not in ("接頭辞", "接尾辞") and not token.forced and loanword_part(in_compound(token))
+
+    joined: list[Token] = []
+    for token in run:
+        if joined and joinable(joined[-1]) and joinable(token):
+            joined[-1] = merged([joined[-1], token], in_compound(joined[-1]) + in_compound(token), "名詞")
+        else:
+            joined.append(token)
+    return joined
+
+
 def compound_words(run: list[Token]) -> list[str]:
     """The words a compound is written with: each noun, adjectival noun or verb stem, with the prefixes before
     it and the word-making suffixes after it (新規 / 参加者, 指定 / 管理者 / 制度, 見守り / 体制). Neighbouring
-    katakana or Latin pieces are one word (オンライン予約 → オンライン / 予約). A suffix of place or time (後, 中,
-    間: UniDic's 副詞可能), 的 and the suffixes of :data:`NO_WORD_SUFFIXES` belong to no word (講座修了後 → 講座 /
-    修了, 参加者同士 → 参加者), and a piece of one character is no word of its own (利用者数 → 利用者)."""
+    katakana or Latin pieces are one word (:func:`joined_loanwords`: オンライン予約 → オンライン / 予約). A suffix of
+    place or time (後, 中, 間: UniDic's 副詞可能), 的 and the suffixes of :data:`NO_WORD_SUFFIXES` belong to no word
+    (講座修了後 → 講座 / 修了, 参加者同士 → 参加者), and a piece of one character is no word of its own (利用者数 → 利用者)."""
     words: list[str] = []
-    prefix, open_word, loanword = "", False, False
-    for token in run:
+    prefix, open_word = "", False
+    for token in joined_loanwords(run):
         text = in_compound(token)
         if token.pos1 == "接頭辞":
             prefix += text
@@ -253,31 +269,16 @@ def compound_words(run: list[Token]) -> list[str]:
                 words[-1] += text
             else:
                 open_word = False
-            loanword = False
-        elif loanword and not prefix and loanword_part(text):
-            words[-1] += text
         else:
             words.append(prefix + text)
-            prefix, open_word, loanword = "", True, loanword_part(text)
-    return [word for word in words if len(word) > 1 and word != "-"]
+            prefix, open_word = "", True
+    return [word for word in words if len(word) > 1]
 
 
 def compound_nouns(run: list[Token]) -> list[tuple[str, Token]]:
-    """The nouns a compound is written with (no numerals), each with its token; neighbouring katakana or Latin
-    nouns (a hyphen between them included) are one, as in :func:`compound_words` (オンライン予約 → オンライン, 予約)."""
-    nouns: list[tuple[str, Token]] = []
-    joining, hyphen = False, ""
-    for token in run:
-        if token.pos1 != "名詞" or token.pos2 == "数詞":
-            hyphen = token.surface if joining and token.surface == "-" and not hyphen else ""
-            joining = bool(hyphen)
-            continue
-        if joining and not token.forced and loanword_part(token.word):
-            nouns[-1] = (nouns[-1][0] + hyphen + token.word, nouns[-1][1])
-        else:
-            nouns.append((token.word, token))
-        joining, hyphen = loanword_part(token.word) and not token.forced, ""
-    return nouns
+    """The nouns a compound is written with (no numerals), each with its token, neighbouring katakana or Latin
+    pieces joined (:func:`joined_loanwords`: オンライン予約 → オンライン, 予約)."""
+    return [(token.word, token) for token in joined_loanwords(run) if token.pos1 == "名詞" and token.pos2 != "数詞"]
 
 
 def compound_parts(run: list[Token]) -> tuple[str, ...]:
