@@ -90,15 +90,16 @@ def notebook_text(key: str, analysis: Analysis) -> str:
         key = f"{key}_single"
     test_text = (f"{by}の差の検定は、{by}のラベルを事業に並べ替える並べ替え検定で、"
                  "検定したコード×観点に Holm 補正をかけています。" if any_test_run(analysis["codes"]) else "")
+    table, per = table_noun(analysis.metadata), per_group(by, n_groups)
     values = dict(
-        by=by, per=per_group(by, n_groups), per_of=per_group(by, n_groups, "の"), groups_sentence=groups_sentence(analysis),
+        by=by, per=per, per_of=per_group(by, n_groups, "の"), groups_sentence=groups_sentence(analysis),
         aspects=listed(comparison.label(a) for a in comparison.aspect_keys),
         pos=comparison.side_label("positive"), neg=comparison.side_label("negative"),
         pos_long=comparison.side_label("positive", long=True), neg_long=comparison.side_label("negative", long=True),
         test_text=test_text, correspondence_text=_correspondence_text(by, n_groups),
         min_programs=str(SIDES_MIN_PROGRAMS), z=str(Z_SHOWN),
-        within=trend_group_label(comparison), sides_only=sides_only(comparison), table=table_noun(analysis.metadata),
-        compared=compared_clause(analysis))
+        within=trend_group_label(comparison), sides_only=sides_only(comparison), table=table,
+        compared=compared_said(comparison, table, per))
     return NOTEBOOK_TEXT[key].format(**{name: md(value) for name, value in values.items()})  # Markdown
 
 
@@ -118,7 +119,12 @@ def compared_clause(analysis: Analysis) -> str:
     市の表が区分ごとに効果として挙げたことと限界として挙げたこと, or, where the schema marks no positive and
     negative aspects, 市の表が分野ごとに挙げたこと (理由・意見)."""
     comparison = Comparison.from_metadata(analysis.metadata)
-    said = f"{table_noun(analysis.metadata)}が{per_group(comparison.by_label, group_count(analysis))}"
+    return compared_said(comparison, table_noun(analysis.metadata), per_group(comparison.by_label, group_count(analysis)))
+
+
+def compared_said(comparison: Comparison, table: str, per: str) -> str:
+    """:func:`compared_clause` from its parts: the tables' noun (市の表) and the groups' phrase (区分ごとに, or none)."""
+    said = f"{table}が{per}"
     if not comparison.paired:
         return f"{said}挙げたこと ({listed(comparison.label(a) for a in comparison.aspect_keys)})"
     return f"{said}{comparison.side_label('positive')}として挙げたことと{comparison.side_label('negative')}として挙げたこと"

@@ -316,10 +316,12 @@ def add_to_manifest(path: str | Path, year: int | None, city: str | None = None,
 def entry_warnings(path: str | Path, entry: Entry) -> list[str]:
     """What a manifest row may have got wrong without being an error: a city name close to another row's
     (逗子 beside 逗子市 would be analysed as two cities, and a city's years never compared), and a year that
-    contradicts the one its file name gives."""
+    contradicts the one its file name gives; a table with the bytes of another row's; tables of unknown year
+    (:func:`yearless_warnings`)."""
     path = Path(path)
     warnings = []
-    others = {e.city for e in read_manifest(path.parent) or [] if e.file != entry.file and e.city != entry.city}
+    rows = [e for e in read_manifest(path.parent) or [] if e.file != entry.file]
+    others = {e.city for e in rows if e.city != entry.city}
     close = sorted(c for c in others if _close_names(c, entry.city))
     if close:
         warnings.append(f"市町村名「{entry.city}」は、マニフェストの「{'」「'.join(close)}」と似ていますが、別の市町村として"
@@ -328,7 +330,7 @@ def entry_warnings(path: str | Path, entry: Entry) -> list[str]:
     if entry.fiscal_year is not None and named is not None and named != entry.fiscal_year:
         warnings.append(f"{entry.file}: 年度を {entry.fiscal_year} で登録しましたが、ファイル名からは {named} 年度と読めます。"
                         f"正しいか確かめてください (直すなら --year {named})。")
-    same = [e.file for e in read_manifest(path.parent) or [] if e.file != entry.file and e.sha256 == entry.sha256]
+    same = [e.file for e in rows if e.sha256 == entry.sha256]
     if same:
         warnings.append(f"{entry.file} は、マニフェストの {'、'.join(same)} と中身が同じです (SHA-256 が一致)。"
                         "同じ表を2度分析すると、項目も事業も2度数えます。別の年度の表なら、ファイルを確かめてください。")
