@@ -13,6 +13,7 @@ from matplotlib.figure import Figure
 from .style import DPI, MISSING, WIDTH, glyphs_required, replace_missing_glyphs, style
 
 FORMATS = ("png", "svg", "pdf")
+PAD = 0.15  # inches around a saved figure's drawn box (style.WIDTH leaves room for it)
 
 
 def provenance(metadata: dict) -> str:
@@ -49,10 +50,10 @@ def save_figure(fig: Figure, out_dir: str | Path, name: str, metadata: dict | No
                             "svg": {"Date": None, "Creator": None, "Description": source},
                             "pdf": {"CreationDate": None, "ModDate": None, "Creator": None, "Producer": None,
                                     "Subject": source}}[fmt]
-                fig.savefig(path, format=fmt, dpi=DPI, metadata=embedded, bbox_inches=box, pad_inches=0.15)
+                fig.savefig(path, format=fmt, dpi=DPI, metadata=embedded, bbox_inches=box, pad_inches=PAD)
                 paths.append(path)
                 if fmt == FORMATS[0]:  # laid out once, by the PNG: the other files draw that layout in one pass
-                    box = fig.get_tightbbox().padded(0.15)
+                    box = fig.get_tightbbox().padded(PAD)
                     fig.set_layout_engine(None)
     finally:
         fig.set_layout_engine(engine)
@@ -64,7 +65,7 @@ def png_bytes(fig: Figure, dpi: int = 110) -> bytes:
     buffer = io.BytesIO()
     replace_missing_glyphs(fig)
     with style(), glyphs_required():
-        fig.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None}, bbox_inches="tight", pad_inches=0.15)
+        fig.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None}, bbox_inches="tight", pad_inches=PAD)
     return buffer.getvalue()
 
 
