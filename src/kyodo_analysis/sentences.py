@@ -142,20 +142,34 @@ def negation_sentence(analysis: Analysis) -> str:
     return "否定の語を含む項目は " + "、".join(parts) + " です。"
 
 
-def compound_sentence(analysis: Analysis) -> str:
-    """How a word inside compounds is counted, with this table's own example (the word found inside the
-    most compound terms), or plainly that the table has none."""
+def compound_sentence(analysis: Analysis, shown: int = 3) -> str:
+    """How a word inside compounds is counted, with this table's own examples: the words found inside the
+    most compound terms — every one of them when they tie (up to ``shown``; more, and only their number) —
+    or plainly that the table has none. A tie is never settled by spelling."""
     mentions = analysis["mentions"]
     inside = mentions[(mentions["word"] != mentions["term"]) & (mentions["word"] + NEGATED != mentions["term"])]
     base = ("word_counts.csv は、複合語の中と否定の形 (増えていない → 増える) も含めて、その語に触れている項目と事業を"
             "数えます (keywords.csv は抽出語そのものの数で、否定の形は 増える(否定) のように分けて数えます)。")
     if inside.empty:
         return base + "この表には、複合語の中に出てくる語はありません。"
-    compounds = inside.drop_duplicates(["word", "term"]).groupby("word", sort=True)["term"].agg(list)
-    word = max(compounds.index, key=lambda w: (len(compounds[w]), -list(compounds.index).index(w)))
-    shown = sorted(compounds[word])
-    more = f" ほか {len(shown) - 3} 語" if len(shown) > 3 else ""
-    return f"たとえば「{word}」は {listed(shown[:3])}{more} の中にも出てきます。" + base
+    compounds = inside.drop_duplicates(["word", "term"]).groupby("word", sort=True)["term"].agg(sorted)
+    most = max(len(terms) for terms in compounds)
+    tied = [word for word, terms in compounds.items() if len(terms) == most]
+    if len(tied) > shown:
+        return (f"複合語の中に出てくる語のうち、同数で最も多い {len(tied)} 語は、それぞれ {most} つの複合語の中に"
+                "出てきます (どの語がどの複合語にあるかは mentions.parquet の word と term 列にあります)。" + base)
+    if len(tied) == 1:
+        return (f"たとえば「{tied[0]}」は、最も多い {most} つの複合語 ({compound_list(compounds[tied[0]], shown)}) の中にも"
+                "出てきます。" + base)
+    examples = "、".join(f"「{word}」: {compound_list(compounds[word], shown)}" for word in tied)
+    return (f"たとえば{'と'.join(f'「{word}」' for word in tied)}は同数で最も多く、それぞれ {most} つの複合語の中にも"
+            f"出てきます ({examples})。" + base)
+
+
+def compound_list(terms: list[str], shown: int) -> str:
+    """「A」「B」「C」 ほか 1 語: the compounds of a word, the first ``shown`` of them named."""
+    more = f" ほか {len(terms) - shown} 語" if len(terms) > shown else ""
+    return listed(terms[:shown]) + more
 
 
 def left_out_sentence(left_out: int) -> str:
