@@ -36,9 +36,13 @@ def match_key(lemma: str, pos1: str) -> str:
 
 
 Table = dict  # a trie of key sequences: key → node; a node holding END closes a sequence
-END = ""  # no lemma is empty; node[END] is True, or INFLECTED when the sequence's last verb must be inflected
-INFLECTED = "inflected"
-Keys = tuple[tuple[str, ...], bool]  # an entry's key sequence, and whether its last verb must be inflected
+END = ""  # no lemma is empty; node[END] is True (always), or the condition on where the sequence ends:
+INFLECTED = "inflected"  # its last verb written inflected, no auxiliary after it (:func:`ending`)
+ADNOMINAL = "adnominal"  # its past た before what it qualifies, not ending a clause (:func:`ending`)
+CLAUSE_ENDS = ("助詞", "助動詞", "句点", "括弧閉")  # pos1 or pos2 of what follows a past た that ends its clause:
+# 応じたが、応じたそうだ、応じた。 and 「応じた」と — not 応じた、柔軟な支援 (a comma inside what it qualifies)
+FORMAL_NOUNS = ("事", "所", "為", "上")  # lemmas of こと, ところ, ため, うえ: 応じたことで, 踏まえた上で end a clause
+Keys = tuple[tuple[str, ...], bool | str]  # an entry's key sequence, and where it ends (END's value)
 
 
 @dataclass(frozen=True)
@@ -63,40 +67,45 @@ class Expressions:
 def entry_keys(entry: str, section: str) -> set[Keys]:
     """The key sequences of one entry (read alone, after a noun and before a verb; negation entries after
     a verb stem), for the dictionary may read an expression differently in different places, each with
-    whether its last verb must be inflected (:func:`inflected_ending`)."""
+    where it ends (:func:`ending`)."""
     def keys(text: str) -> tuple[str, ...]:
         return tuple(match_key(t[2], t[4]) for t in tokenize_text(text))
 
     if section in ("not_negation", "kept_negation"):
-        return {(keys(NEGATOR_CONTEXT + entry)[1:], False)}
-    inflected = inflected_ending(tokenize_text(entry))
-    found = {(keys(entry), inflected)}
+        return {(keys(NEGATOR_CONTEXT + entry)[1:], True)}
+    condition = ending(tokenize_text(entry))
+    found = {(keys(entry), condition)}
     for before, after in CONTEXTS:  # 形で: で is the particle before a verb, the copula alone
         around = keys(before + entry + after)
         start, end = len(keys(before)), len(keys(after))
         if around[:start] == keys(before) and around[len(around) - end:] == keys(after):
-            found.add((around[start:len(around) - end], inflected))
+            found.add((around[start:len(around) - end], condition))
     return found
 
 
-def inflected_ending(tokens: Sequence[tuple]) -> bool:
-    """Whether an entry ends in a verb written in a form other than its dictionary form: に応じ, に加え, につき
-    are compound particles only so inflected, while 相談に応じる, 協議会に加える, テーブルにつく are the verbs.
-    False for any other entry (に関する, という: any form of the verb)."""
-    surface, base, _, _, pos1, *_ = tokens[-1]
-    return pos1 == "動詞" and surface != base
+def ending(tokens: Sequence[tuple]) -> bool | str:
+    """Where an entry (its tokens) ends a match. ``INFLECTED`` for an entry ending in a verb written in a
+    form other than its dictionary form: に応じ, に加え, につき are compound particles only so inflected,
+    while 相談に応じる, 協議会に加える, テーブルにつく are the verbs. ``ADNOMINAL`` for an entry ending in the
+    past auxiliary た: に応じた, に向けた, を通じた qualify what follows (ニーズに応じた講座), while 相談に応じた。
+    and 相談に応じたが end a clause with the verb's past. True (anywhere) for any other entry (に関する, という:
+    any form of the verb; 次第だ: the copula)."""
+    surface, base, lemma, _, pos1, *_ = tokens[-1]
+    if pos1 == "動詞" and surface != base:
+        return INFLECTED
+    return ADNOMINAL if pos1 == "助動詞" and lemma == "た" else True
 
 
 def indexed(sequences: set[Keys]) -> Table:
-    """The sequences as a trie: key → node, ``END`` marking where a sequence ends (True, or ``INFLECTED`` when
-    every entry ending there needs its last verb inflected)."""
+    """The sequences as a trie: key → node, ``END`` marking where a sequence ends (:func:`ending`: the
+    entries' condition when every entry ending there has the same one, True otherwise)."""
     trie: dict = {}
-    for sequence, inflected in sequences:
+    for sequence, condition in sequences:
         if sequence:
             node = trie
             for key in sequence:
                 node = node.setdefault(key, {})
-            node[END] = INFLECTED if inflected and node.get(END, INFLECTED) == INFLECTED else True
+            node[END] = condition if node.get(END, condition) == condition else True
     return trie
 
 
@@ -136,13 +145,24 @@ def expression_end(tokens: Sequence, i: int, table: Table) -> int | None:
 
 
 def closes(end: bool | str, tokens: Sequence, j: int) -> bool:
-    """Whether a sequence ends at token ``j``: always, or, where its last verb must be inflected
-    (:func:`inflected_ending`), when token ``j`` is not written in its dictionary form (応じ, したがい; a
-    predicate is counted by that form: :func:`terms.spellings`) and no auxiliary follows (相談に応じます,
-    応じられない: the verb)."""
-    if end is True:
+    """Whether a sequence ends at token ``j`` (:func:`ending`): always; where its last verb must be
+    inflected, when token ``j`` is not written in its dictionary form (応じ, したがい; a predicate is counted
+    by that form: :func:`terms.spellings`) and no auxiliary follows (相談に応じます, 応じられない: the verb);
+    where it ends in a past た, when something follows that does not end its clause (:data:`CLAUSE_ENDS`)."""
+    following = tokens[j + 1] if j + 1 < len(tokens) else None
+    if end == ADNOMINAL:
+        return not ends_clause(following)
+    if end == INFLECTED:
+        return tokens[j].surface != tokens[j].word and not (following is not None and following.pos1 == "助動詞")
+    return True
+
+
+def ends_clause(following) -> bool:
+    """Whether what follows a past た (a token, or None at the item's end) shows the た ended a clause, so
+    that the verb before it is a predicate (:data:`CLAUSE_ENDS`, :data:`FORMAL_NOUNS`)."""
+    if following is None or {following.pos1, following.pos2} & set(CLAUSE_ENDS):
         return True
-    return tokens[j].surface != tokens[j].word and not (j + 1 < len(tokens) and tokens[j + 1].pos1 == "助動詞")
+    return following.pos1 == "名詞" and following.lemma in FORMAL_NOUNS
 
 
 @lru_cache(maxsize=1)
