@@ -156,13 +156,13 @@ def compound_sentence(analysis: Analysis, shown: int = 3) -> str:
     most = max(len(terms) for terms in compounds)
     tied = [word for word, terms in compounds.items() if len(terms) == most]
     if len(tied) > shown:
-        return (f"複合語の中に出てくる語のうち、同数で最も多い {len(tied)} 語は、それぞれ {most} つの複合語の中に"
+        return (f"複合語の中に出てくる語のうち、同数で最も多い {len(tied)} 語は、いずれも {most} つの複合語の中に"
                 "出てきます (どの語がどの複合語にあるかは mentions.parquet の word と term 列にあります)。" + base)
     if len(tied) == 1:
         return (f"たとえば「{tied[0]}」は、最も多い {most} つの複合語 ({compound_list(compounds[tied[0]], shown)}) の中にも"
                 "出てきます。" + base)
     examples = "、".join(f"「{word}」: {compound_list(compounds[word], shown)}" for word in tied)
-    return (f"たとえば{'と'.join(f'「{word}」' for word in tied)}は同数で最も多く、それぞれ {most} つの複合語の中にも"
+    return (f"たとえば{'と'.join(f'「{word}」' for word in tied)}は同数で最も多く、いずれも {most} つの複合語の中にも"
             f"出てきます ({examples})。" + base)
 
 
