@@ -239,7 +239,7 @@ def test_the_word_counts_sentence_says_what_word_counts_holds(bundled_analysis):
     from kyodo_analysis.terms import terms_and_mentions
     from kyodo_analysis.tokens import tokenize
 
-    items = pd.DataFrame({"item_id": ["a"], "text": ["参加者が増えていない。"]})
+    items = pd.DataFrame({"item_id": ["a"], "text": ["会員が増えていない。"]})
     _, mention_frame = terms_and_mentions(tokenize(items))
     sentence = S.compound_sentence({"mentions": mention_frame})  # a negated form is no compound
     assert sentence.endswith("この表には、複合語の中に出てくる語はありません。"), sentence

@@ -157,7 +157,7 @@ def test_forced_terms_are_read_left_to_right_longest_first(tmp_path):
     lists = word_lists(forced)
     assert terms_of("市民協働推進員の活動", lists) == ["市民協働推進員", "活動"]
     assert analysed("市民協働推進員の活動", lists=lists)[1][0] == [
-        "市民協働推進員", "市民協働", "市民", "協働", "推進員", "活動"]
+        "市民協働推進員", "市民", "協働", "市民協働", "推進員", "活動"]
     assert terms_of("協働推進員", lists) == ["協働推進員"]
     assert terms_of("補助金交付の補助が進まない", lists) == ["補助金交付", "補助", "進む(否定)"]
 
@@ -573,12 +573,19 @@ def test_the_tokens_the_rules_read_equal_tokens_made_row_by_row():
 
 
 @pytest.mark.parametrize("text,words", [
-    ("新規参加者が少ない", ["新規", "参加者"]),  # an adjectival noun and a noun with its suffix: two words
+    ("新規参加者が少ない", ["新規", "参加", "参加者"]),  # an adjectival noun, a noun, and the noun with its suffix
     ("新規団体が増えた", ["新規", "団体"]),
     ("施設使用料を減免した", ["施設", "使用", "使用料"]),  # two nouns, and the word 使用料
     ("見守り体制を整えた", ["見守り", "体制"]),  # a verb stem is a word of the compound
     ("講座修了後の活動", ["講座", "修了"]),  # 後 (time) makes no word: no 修了後
-    ("時間帯を変えた", []),  # one word: 時間 is not mentioned
+    ("時間帯を変えた", ["時間"]),  # a noun with its suffix mentions the noun, as 参加者 mentions 参加
+    ("高齢化が進んだ", ["高齢"]),
+    ("各団体に配った", ["団体"]),  # a prefixed word mentions its noun
+    ("未登録者に周知した", ["登録", "未登録", "登録者"]),
+    # a noun of one character after a longer noun makes a word with it, as a suffix does
+    ("自治会加入率が下がった", ["自治", "自治会", "加入", "加入率"]),
+    ("社会福祉協議会と連携した", ["社会", "福祉", "協議", "協議会"]),
+    ("市町村と協議した", []),  # not after a noun of one character: no 市町
     ("申請団体から問い合わせ", ["申請", "団体"]),
     # UniDic splits loanwords: katakana (or Latin joined by a hyphen) neighbours are one word, never オン / ライン
     ("オンライン予約を始めた", ["オンライン", "予約"]),
@@ -593,7 +600,7 @@ def test_the_tokens_the_rules_read_equal_tokens_made_row_by_row():
     ("利用者数が増えた", ["利用", "利用者"]),
     ("行政側の負担が大きい", ["行政"]),
     # 同士, たち, 向け… belong to no word; 的 neither: the word before is mentioned
-    ("参加者同士の交流が生まれた", ["参加者"]),
+    ("参加者同士の交流が生まれた", ["参加", "参加者"]),
     ("子どもたちの居場所になった", ["子ども"]),
     ("若者向け講座を開いた", ["若者", "講座"]),
     ("継続的な支援が要る", ["継続"]),

@@ -378,9 +378,9 @@ def terms_and_mentions(token_frame: pd.DataFrame, lists: WordLists | None = None
 def mentions(term_frame: pd.DataFrame, token_frame: pd.DataFrame, lists: WordLists | None = None,
              words: list[str] | None = None) -> pd.DataFrame:
     """``mentions.csv``: every word an item mentions, one row per occurrence — each term as its word
-    (without the negation mark), each noun inside a compound of two or more nouns or inside a forced term
-    (団体 in 申請団体 and in 市民団体; not 補助 in 補助金, whose 金 is a suffix) and each word of a compound of
-    two or more words (参加者 in 新規参加者: :func:`units.compound_words`).
+    (without the negation mark), each word inside a compound (申請 and 団体 in 申請団体, 参加 and 参加者 in
+    新規参加者: :func:`units.compound_words`) and each noun inside a forced term of two or more nouns (団体 in
+    市民団体; not 補助 in the forced term 補助金).
 
     Counting these rows tells how many items and programs mention a word at all, compounds included."""
     lists = lists or word_lists()

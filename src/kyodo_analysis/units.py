@@ -252,48 +252,50 @@ def joined_loanwords(run: list[Token]) -> list[Token]:
     return joined
 
 
+def word_making(token: Token, text: str, word: str) -> bool:
+    """Whether a piece after the noun ``word`` makes one word with it: a word-making suffix (参加者, 使用料, 多様化),
+    or a noun of one character after a longer word, which UniDic often gives where a reader reads a suffix
+    (自治会, 委員会, 加入率, レジ袋; not 市町 of 市町村)."""
+    if token.pos1 == "接尾辞":
+        return token.pos2 == "名詞的" and token.pos3 in WORD_SUFFIXES and text not in NO_WORD_SUFFIXES
+    return token.pos1 == "名詞" and token.pos2 != "数詞" and len(text) == 1 and len(word) > 1
+
+
 def compound_words(run: list[Token]) -> list[str]:
-    """The words a compound is written with: each noun, adjectival noun or verb stem, with the prefixes before
-    it and the word-making suffixes after it (新規 / 参加者, 指定 / 管理者 / 制度, 見守り / 体制). Neighbouring
-    katakana or Latin pieces are one word (:func:`joined_loanwords`: オンライン予約 → オンライン / 予約). A suffix of
-    place or time (後, 中, 間: UniDic's 副詞可能), 的 and the suffixes of :data:`NO_WORD_SUFFIXES` belong to no word
-    (講座修了後 → 講座 / 修了, 参加者同士 → 参加者), and a piece of one character is no word of its own (利用者数 → 利用者)."""
+    """The words a compound is written with: each noun, adjectival noun or verb stem alone, with
+    the prefixes before it, and with each word-making piece after it (:func:`word_making`):
+    新規参加者数 → 新規 / 参加 / 参加者 / 参加者数; 未登録者 → 登録 / 未登録 / 登録者 / 未登録者;
+    社会福祉協議会 → 社会 / 福祉 / 協議 / 協議会. Neighbouring katakana or Latin pieces are one word
+    (:func:`joined_loanwords`: オンライン予約 → オンライン / 予約). A suffix of place or time (後, 中, 間:
+    UniDic's 副詞可能), 的 and the suffixes of :data:`NO_WORD_SUFFIXES` belong to no word (講座修了後 →
+    講座 / 修了, 参加者同士 → 参加 / 参加者), and a piece of one character is no word of its own."""
     words: list[str] = []
-    prefix, open_word = "", False
+    prefix, open_words = "", []  # the word being written, with and without its prefixes: what a piece extends
     for token in joined_loanwords(run):
         text = in_compound(token)
         if token.pos1 == "接頭辞":
             prefix += text
+        elif open_words and word_making(token, text, open_words[0]):
+            open_words = [word + text for word in open_words]
+            words.extend(open_words)
         elif token.pos1 == "接尾辞":
-            if open_word and token.pos2 == "名詞的" and token.pos3 in WORD_SUFFIXES and text not in NO_WORD_SUFFIXES:
-                words[-1] += text
-            else:
-                open_word = False
+            open_words = []
         else:
-            words.append(prefix + text)
-            prefix, open_word = "", True
-    return [word for word in words if len(word) > 1]
+            open_words, prefix = list(dict.fromkeys((text, prefix + text))), ""
+            words.extend(open_words)
+    return [w for w in dict.fromkeys(words) if len(w) > 1]
 
 
 def compound_nouns(run: list[Token]) -> list[tuple[str, Token]]:
     """The nouns a compound is written with (no numerals), each with its token, neighbouring katakana or Latin
-    pieces joined (:func:`joined_loanwords`: オンライン予約 → オンライン, 予約)."""
+    pieces joined (:func:`joined_loanwords`: オンライン予約 → オンライン, 予約): what a forced term mentions when it
+    has two or more (市民団体 → 市民, 団体; not 放課 of 放課後)."""
     return [(token.word, token) for token in joined_loanwords(run) if token.pos1 == "名詞" and token.pos2 != "数詞"]
 
 
 def compound_parts(run: list[Token]) -> tuple[str, ...]:
-    """The words a compound mentions: its words when they are not the compound itself (:func:`compound_words`:
-    新規参加者 → 新規, 参加者; 参加者同士 → 参加者), its nouns when it has two or more (:func:`compound_nouns`:
-    申請団体 → 申請, 団体; 指定管理者 → 指定, 管理), a forced term inside a longer one (補助金的 → 補助金) and the
-    nouns inside a forced term (市民団体 → 市民, 団体). A piece of one character is no word of its own (会 of
-    自治会, 数 of 利用者数)."""
-    parts: list[str] = []
-    nouns = compound_nouns(run)
-    for word, token in nouns:
-        if len(nouns) > 1 or (token.forced and len(run) > 1):
-            parts.append(word)
-        parts.extend(token.parts)
-    words = compound_words(run)
-    if words != ["".join(in_compound(t) for t in run)]:
-        parts.extend(words)
-    return tuple(part for part in dict.fromkeys(parts) if len(part) > 1)
+    """The words a compound mentions: its words (:func:`compound_words`: 新規参加者 → 新規, 参加, 参加者; 補助金交付
+    → 補助, 補助金, 交付), and the nouns inside a forced term (市民団体 → 市民, 団体). The compound itself is its
+    term's own word (:func:`terms.mention_rows`)."""
+    inside = [part for token in run for part in token.parts]
+    return tuple(part for part in dict.fromkeys([*inside, *compound_words(run)]) if len(part) > 1)
