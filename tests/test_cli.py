@@ -7,7 +7,7 @@ import pytest
 from kyodo_analysis.cli import main
 from kyodo_analysis.tables import read_csv
 
-from .conftest import RAW, cli
+from .conftest import RAW, ROOT, cli
 from .test_cleaning_bundled import ITEM_COLUMNS
 
 TABLES = ["items.csv", "programs.csv", "cleaning_log.csv"]
@@ -89,3 +89,18 @@ def test_a_notebook_that_fails_says_the_run_published_nothing(tmp_path, raw_dir,
     status, _, err = cli("run", "--raw-dir", str(raw_dir), "--out", str(tmp_path / "out"), "--reports", str(tmp_path / "r"))
     assert status == 1 and "1.0-cleaning.ipynb の実行中にエラーが出ました" in err and "前回の出力はそのまま残っています" in err
     assert not (tmp_path / "out").exists() and not (tmp_path / "r").exists()
+
+
+def test_report_refuses_tables_made_before_the_inputs_changed(tmp_path, raw_dir):
+    """A coding rule, a list, a table or the manifest changed after `analyze`: `report` would draw the figures,
+    the workbook and the Word summary from the old tables while the notebooks analyse again in memory — two
+    versions of one summary. It stops (status 2) before writing anything, and says to run again."""
+    out, reports = tmp_path / "out", tmp_path / "r"
+    status, _, err = cli("analyze", "--raw-dir", str(raw_dir), "--out", str(out))
+    assert status == 0, err
+    status, _, err = cli("manifest", "add", str(raw_dir / RAW.name), "--year", "2024")  # the inputs change
+    assert status == 0, err
+    status, out_text, err = cli("report", "--raw-dir", str(raw_dir), "--out", str(out), "--reports", str(reports),
+                                "--notebooks", str(ROOT / "notebooks"))
+    assert status == 2 and "別の入力から作られています" in err and "kyodo-analysis run" in err and "Traceback" not in err, err
+    assert str(out / "metadata.json") in err and not reports.exists() and "[figures]" not in out_text

@@ -18,7 +18,7 @@ from .commands import formula_warning, output_folder, print_warning, print_warni
 from .errors import InputError
 from .outputs import check_targets, generation, generations, settle
 from .parallel import available_cores
-from .registry import ALL_PAGES, YEARS, names
+from .registry import ALL_PAGES, METADATA, YEARS, names
 from .slices import for_year, page_years
 from .storage import compared_by, read_table_file, stored_file, stored_names, write_analysis
 from .years import year_cities
@@ -171,12 +171,27 @@ def processed_analysis(folder: Path) -> Analysis:
     return Analysis(tables, metadata)
 
 
+def check_current(analysis: Analysis, out: Path, raw_dir: Path) -> None:
+    """Refuse to report tables made from other inputs than the raw folder and the project's settings hold
+    now (an edited rule or list, a new table): the notebooks would analyse again in memory and the Word
+    summary and the workbook would show the old tables — two versions of one summary."""
+    from .manifest import table_files
+    from .settings import Settings
+
+    if analysis.metadata.get(INPUTS) != Settings.for_project(raw_dir).inputs_sha256(table_files(raw_dir)):
+        raise InputError(out / METADATA, "処理済みの表は、今の生データ・語リスト・コーディングルール・設定とは"
+                         "別の入力から作られています (分析の後に何かが変わりました)。report は処理済みの表を"
+                         "そのまま使うため、図・Word とノートブックの数が食い違います。",
+                         hint="kyodo-analysis run で分析からやり直してください (analyze の後に report でも同じです)。")
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     check_apart(args.out, args.reports)
     check_reports_folder(output_folder(args.reports, args.raw_dir))
     check_notebooks(Path(args.notebooks), Path(args.raw_dir))
     print_warnings(settle(args.out))  # a run killed while publishing the tables: one whole generation first
     analysis = processed_analysis(Path(args.out))
+    check_current(analysis, Path(args.out), Path(args.raw_dir))
     with generation(args.reports, warn=print_warning) as reports:
         report_stages(analysis, args, reports, Path(args.out))
     return 0
