@@ -89,4 +89,11 @@ def test_the_bundled_table_is_clustered_and_drawn(bundled_analysis):
     fig = plot_dendrogram(clusters, bundled_analysis["cluster_merges"], bundled_analysis.metadata)
     assert overlapping_tick_labels(fig) == []
     assert len(fig.axes[0].get_yticklabels()) == 19
+    # clusters.csv numbers the leaves and clusters from the top of the figure (README): scipy draws the first
+    # leaf at the bottom unless the axis is turned
+    fig.canvas.draw()
+    from_top = [t.get_text().rsplit(" (", 1)[0] for t in sorted(fig.axes[0].get_yticklabels(),
+                                                               key=lambda t: -t.get_window_extent().y0)]
+    ward = clusters[clusters["method"] == "ward"].sort_values("leaf_order")
+    assert from_top == ward["term"].tolist() and ward["cluster"].iloc[0] == 1
     plot_mds(bundled_analysis["mds"], bundled_analysis["mds_axes"], bundled_analysis.metadata)

@@ -356,6 +356,7 @@ def plot_dendrogram(clusters: pd.DataFrame, merges: pd.DataFrame, metadata: dict
     found = dendrogram(tree, labels=labels, orientation="right", ax=ax, leaf_font_size=FONT,
                        link_color_func=lambda node: cluster_color(next(iter(below[node]))) if len(below[node]) == 1
                        else "#999999")
+    ax.invert_yaxis()  # scipy draws the first leaf at the bottom: leaf_order 1 (and cluster 1) at the top, as clusters.csv reads
     by_label = dict(zip(labels, rows["cluster"].astype(int), strict=True))
     for tick in ax.get_yticklabels():
         tick.set_color(cluster_color(by_label[tick.get_text()]))
