@@ -301,3 +301,27 @@ def test_a_code_named_twice_is_an_error_naming_both_lines():
         parse_rules("*財源\n予算\n*連携\n協力\n* 財源\n寄付\n", source="dup.txt")
     assert raised.value.line == 5 and "コード「財源」は 1 行目にもあります" in str(raised.value)
     assert "or でつなげます" in raised.value.hint
+
+
+def test_a_rule_word_is_counted_in_the_spelling_the_items_words_are(tmp_path):
+    """A rule names a word, not one of its spellings: しくみ matches the item that writes 仕組み and the one that
+    writes しくみ (the variant table counts both as 仕組み), and a synonym matches its head word's items —
+    before, a rule word in a variant spelling matched nothing and was reported as absent."""
+    import pandas as pd
+
+    from kyodo_analysis.terms import terms_and_mentions
+    from kyodo_analysis.tokens import tokenize
+    from kyodo_analysis.wordlists import word_lists
+
+    synonyms = tmp_path / "synonyms.txt"
+    synonyms.write_text("施設 = 会館\n", encoding="utf-8")
+    codes = tmp_path / "codes.txt"
+    codes.write_text("*仕組み\nしくみ\n*会館\n会館\n*否定\nしくみ(否定)\n", encoding="utf-8")
+    lists = word_lists(synonyms=synonyms)
+    items = pd.DataFrame({"item_id": ["a", "b", "c", "d"],
+                          "text": ["委託のしくみを検討した", "新しい仕組みを作った", "会館の利用が増えた", "施設を改修した"]})
+    term_frame, mention_frame = terms_and_mentions(tokenize(items), lists)
+    rules, _ = read_rules(codes, lists)
+    found = code_items(rules, items, term_frame, mention_frame).groupby("code")["item_id"].agg(list).to_dict()
+    assert found == {"仕組み": ["a", "b"], "会館": ["c", "d"]}
+    assert [w for r in rules for w in (r.condition[1],)] == ["仕組み", "施設", "仕組み(否定)"]

@@ -188,7 +188,7 @@ def analyze_tables(cleaned: Sequence[Table], forced: str | Path | None = None, s
     comparison = comparison_of(cleaned, by)
     compared = compared_tables(cleaned, by, years)
     lists = word_lists(forced, stop, synonyms)
-    rules, rules_file = read_rules(codes)
+    rules, rules_file = read_rules(codes, lists)
     tables = combined(cleaned)
     items = tables["items.csv"]
     tables.update(item_stages(items, lists, rules, stage, workers))

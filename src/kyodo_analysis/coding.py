@@ -21,9 +21,9 @@ import pandas as pd
 
 from .dtypes import TEXT, frame_of
 from .errors import InputError, control_character, printable
-from .terms import FORCED, NOUN, PREDICATES, UNKNOWN
+from .terms import FORCED, NOUN, PREDICATES, UNKNOWN, counted_spelling
 from .tokens import item_starts
-from .wordlists import PACKAGED, TextFile, read_text_file
+from .wordlists import PACKAGED, TextFile, WordLists, read_text_file
 
 K = TypeVar("K", bound=Hashable)
 NEGATED = "(否定)"
@@ -171,10 +171,21 @@ def parse_rules(text: str, source: str = "<rules>") -> list[Rule]:
     return rules
 
 
-def read_rules(path: str | Path | None = None) -> tuple[list[Rule], TextFile]:
-    """The rules of a file, or the packaged default (a starting point to edit), and the file they came from."""
+def read_rules(path: str | Path | None = None, lists: WordLists | None = None) -> tuple[list[Rule], TextFile]:
+    """The rules of a file, or the packaged default (a starting point to edit), and the file they came from;
+    with ``lists``, each word spelled as the items' words are counted (:func:`respelled`)."""
     file = read_text_file(path, "codes.txt", "コーディングルールのファイル", "--codes")
-    return parse_rules(file.text, file.source), file
+    rules = parse_rules(file.text, file.source)
+    return ([Rule(r.code, respelled(r.condition, lists), r.line, r.text) for r in rules] if lists else rules), file
+
+
+def respelled(node: tuple, lists: WordLists) -> tuple:
+    """A condition with each word spelled as the items' words are counted — the variant table's spelling,
+    then the synonym list's head word (:func:`terms.counted_spelling`: しくみ → 仕組み, 会館 → 施設 when the
+    synonyms say so): a rule names the word, not one of its spellings, as keywords.csv and kwic do."""
+    if node[0] == "word":
+        return ("word", counted_spelling(node[1], lists))
+    return (node[0], *(respelled(child, lists) for child in node[1:]))
 
 
 def rule_words(node: tuple) -> list[str]:

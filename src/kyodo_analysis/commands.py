@@ -270,7 +270,7 @@ def cmd_related(args: argparse.Namespace) -> int:
     token_frame = tokenize(items)
     words = spellings(token_frame)
     term_frame, mention_frame = terms_and_mentions(token_frame, lists, words)
-    item_codes = code_items(read_rules(args.codes)[0], items, term_frame, mention_frame) if args.code else None
+    item_codes = code_items(read_rules(args.codes, lists)[0], items, term_frame, mention_frame) if args.code else None
     target = args.target if args.code else spelling_said(args.target, lists)
     related = related_words(target, items, term_frame, mention_frame, item_codes, code=args.code)
     if related.empty:
