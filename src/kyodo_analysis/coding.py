@@ -10,6 +10,7 @@ quoted strings, ``&``/``|``/``!``) is an error that names the line, never a sile
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from itertools import chain, pairwise
@@ -29,6 +30,7 @@ K = TypeVar("K", bound=Hashable)
 NEGATED = "(否定)"
 NOUN_TERMS = frozenset({NOUN, FORCED, UNKNOWN})
 MAX_DEPTH = 50  # nested parentheses or nots in one condition
+OPERATORS = ("and", "or", "not")
 _TOKEN = re.compile(r"\s*(?:(?P<paren>[()])|(?P<word>[^\s()]+(?:\(否定\))?))")
 _UNSUPPORTED = [
     (re.compile(r"\b(near|seq)\s*\("), "near() / seq() (語の近接・順序) には対応していません"),
@@ -83,8 +85,15 @@ class _Parser:
             self.fail("条件が空です")
         node = self.or_expr()
         if self.peek() is not None:
+            self.not_an_operator(self.peek())
             self.fail(f"余分な語: {self.peek()} (and / or が抜けていませんか)")
         return node
+
+    def not_an_operator(self, token: str) -> None:
+        """Fail on an operator written in capitals or full width (OR, ＯＲ, Not): read as a word, it would make
+        the condition name a word no item has, or an extra word."""
+        if token not in OPERATORS and unicodedata.normalize("NFKC", token).lower() in OPERATORS:
+            self.fail(f"「{token}」は演算子として読みません。and / or / not は半角の小文字で書いてください")
 
     def or_expr(self) -> tuple:
         return self.binary("or", self.and_expr)
@@ -121,6 +130,7 @@ class _Parser:
             return node
         if token in (")", "and", "or"):
             self.fail(f"ここに {token} は置けません")
+        self.not_an_operator(token)
         return ("word", token)
 
 
