@@ -251,3 +251,15 @@ def test_the_year_table_names_the_previous_year_on_every_row(two_year_run):
     base, _, _ = two_year_run
     table = term_changes(load_analysis(base / "processed")["keyword_trends"])
     assert len(table) and set(table["年度"]) == {2025} and set(table["前年度"]) == {2024}  # the note's row too
+
+
+def test_a_year_asked_of_a_yearless_table_names_the_table_as_yearless(bundled_analysis):
+    """A notebook's YEAR set on the bundled table, whose year is unknown: the error says the table it has is
+    年度不明 and how to record its year — it said 「ある年度: なし」, as if there were no table."""
+    from kyodo_analysis.errors import InputError
+    from kyodo_analysis.slices import for_year
+
+    with pytest.raises(InputError) as error:
+        for_year(bundled_analysis, 2018)
+    message = error.value.format()
+    assert "2018年度の表がありません (ある表: 年度不明)" in message and "--year" in message, message

@@ -14,6 +14,7 @@ from .code_tests import code_table
 from .coding import absent_everywhere
 from .curation import candidate_compounds, unknown_words
 from .errors import InputError
+from .labels import year_label
 from .registry import Inputs
 from .schema import Comparison
 from .spelling_variants import synonym_candidates
@@ -185,6 +186,8 @@ def for_year(analysis: Analysis, year: int | None = None) -> Analysis:
             return analysis
         year = years[-1]
     if year not in years:
-        raise InputError(None, f"{year}年度の表がありません (ある年度: {', '.join(map(str, years)) or 'なし'})。",
-                         hint="YEAR を表のある年度にするか、None にしてください。")
+        held = list(dict.fromkeys(year_label(y) for y in analysis["items"]["year"]))  # 年度不明 for a yearless table
+        raise InputError(None, f"{year}年度の表がありません (ある表: {'、'.join(held) or 'なし'})。",
+                         hint="YEAR を表のある年度にするか、None にしてください (年度不明の表は None で開き、年度は"
+                              " kyodo-analysis manifest add 表のファイル --year 年度 で記録します)。")
     return select_year(analysis, year)
