@@ -45,8 +45,9 @@ def test_every_number_of_the_paragraph_comes_from_the_tables(bundled_analysis):
     for fact in ("8 事業・36 項目", "区分 (3 群)", "上位 60 本目の係数 0.333 以上の 68 本", "3 項目以上に出る 19 語",
                  "README「数える語の規則」", "fugashi 1.5.2", "unidic-lite 1.0.8 (UniDic 2.1.2)",
                  "33 個のコード × 観点を検定したとしても、Holm の補正後", "得られうる最小の p は 0.943 で 0.05 に届かない",
-                 "kyodo_seika_zushi.tsv, 年度不明"):
+                 "kyodo_seika_zushi.tsv, 年度不明", "同義語 kyodo_analysis/resources/synonyms.txt (0 組)、"):
         assert fact in text, fact
+    assert "表記ゆれの表 kyodo_analysis/resources/variants.txt、" in text  # the synonyms' count is not the variants'
     assert np.isclose(bundled_analysis["correspondence_inertia"]["share"].sum(), 1.0)
     assert "慣性の説明率は 第1軸" in text
     assert "軸は 2 本だけなので、説明率の合計が 100% になるのはこの表の形による" in text  # three groups: two axes, all of it

@@ -85,14 +85,15 @@ def methods_paragraph(analysis: Analysis) -> str:
     d = f["dictionary"]
     tokenizer = (f"{d['tokenizer']} {d['tokenizer_version']} と辞書 {d['dictionary']} {d['dictionary_version']}"
                  f" (UniDic {d['unidic_version']})") if d else "(辞書の記録なし)"
-    lists = "、".join(f"{LIST_JA.get(name, name)} {source}" for name, source in f["word_lists"].items())
+    lists = "、".join(f"{LIST_JA.get(name, name)} {source}" + (f" ({f['synonyms']} 組)" if name == "synonyms" else "")
+                     for name, source in f["word_lists"].items())
     parts = [
         f"分析の対象は{f['source']}の {f['programs']} 事業・{f['items']} 項目 (箇条書きの1項目を1件) である。",
         f"形態素解析には {tokenizer} を用い、{f['tokens']} 形態素を得た。",
         "数える語 (抽出語) は README「数える語の規則」の規則 (機能的な言い回しの除外、強制抽出、名詞の連続の結合、述語の基本形、"
         "否定の区別、表記ゆれの固定の表による表記の統一) によって決め、"
         f"{f['term_types']} 語 (異なり)・{f['term_tokens']} 語 (延べ) を得た。",
-        f"語リストは {lists} (同義語 {f['synonyms']} 組)、コーディングルールは {f['rules']} ({f['codes']} コード) を用いた。"
+        f"語リストは {lists}、コーディングルールは {f['rules']} ({f['codes']} コード) を用いた。"
         + absent_words_sentence(f),
         f"比べるグループは{f['by_label']} ({f['groups']} 群) で、比べる単位は事業とした。"
         "語の順位は事業数、項目数、出現回数の順で、上位を選ぶときは同数の途中で切っていない。",
