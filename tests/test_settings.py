@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import warnings
 from importlib import resources
 from pathlib import Path
 
@@ -60,17 +61,22 @@ def test_a_notebook_reads_the_processed_tables_until_a_list_is_edited(project, m
     assert cli("analyze", "--raw-dir", "data/raw", "--out", "data/processed")[0] == 0
     monkeypatch.chdir(project / "notebooks")
     calls = analyzed_again(monkeypatch)
-    loaded = load_or_analyze("../data/processed", "../data/raw")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # current tables: no warning
+        loaded = load_or_analyze("../data/processed", "../data/raw")
     assert calls == []  # made from the same inputs: read back, not analysed again
     assert "補助金" in set(loaded["terms"]["term"])
     with (project / "references" / "stop.txt").open("a", encoding="utf-8") as handle:
         handle.write("補助金\n")
-    edited = load_or_analyze("../data/processed", "../data/raw")
+    with pytest.warns(cache.StaleTablesWarning, match="このノートブックの中で分析し直しました") as said:
+        edited = load_or_analyze("../data/processed", "../data/raw")
+    assert "kyodo-analysis run" in str(said[0].message)  # where the researcher reads it: Jupyter shows the warning
     assert calls == [True]  # the edited stop list: analysed again, not the stale tables
     assert "補助金" not in set(edited["terms"]["term"])
     assert "補助金" in set(load_analysis(project / "data" / "processed")["terms"]["term"])  # nothing was written
 
 
+@pytest.mark.filterwarnings("ignore::kyodo_analysis.cache.StaleTablesWarning")
 def test_an_edited_rule_or_schema_or_other_groups_mean_a_new_analysis(project, monkeypatch):
     monkeypatch.chdir(project)
     rules = resources.files("kyodo_analysis.resources").joinpath("codes.txt").read_text(encoding="utf-8")

@@ -4,6 +4,7 @@ analysis in memory; and the check of the bundled table's key facts."""
 from __future__ import annotations
 
 import json
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -36,7 +37,16 @@ def load_or_analyze(processed_dir: str | Path, raw_dir: str | Path,
     paths = table_files(raw_dir)
     if is_current(processed_dir, settings.inputs_sha256(paths)):
         return load_analysis(processed_dir)
+    if (Path(processed_dir) / METADATA).exists():  # tables of other inputs: say so where the researcher reads
+        warnings.warn(f"{processed_dir} の処理済みの表は、今の生データ・語リスト・コーディングルール・設定から作られた"
+                      "ものではないため、このノートブックの中で分析し直しました。このページの数は処理済みの表 (ページ末尾の"
+                      "出どころ) と違うことがあります。表・図・Word も作り直すには kyodo-analysis run を実行してください。",
+                      StaleTablesWarning, stacklevel=2)
     return analyze_with(paths, settings)
+
+
+class StaleTablesWarning(UserWarning):
+    """The processed tables were made from other inputs: the notebook analysed again in memory."""
 
 
 def is_current(processed_dir: str | Path, key: str) -> bool:
