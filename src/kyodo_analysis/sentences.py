@@ -333,9 +333,27 @@ def review_summary(analysis: Analysis) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+BRACKETS = {"「": "」", "『": "』", "（": "）", "(": ")", "【": "】", "［": "］", "[": "]"}
+
+
+def cut(text: str, width: int) -> str:
+    """``text`` cut at ``width`` characters with 「…」, the brackets it opened and had not closed closed after it
+    (「公民館から「東北物…」」), so that a quote inside the cut still reads as one."""
+    if len(text) <= width:
+        return text
+    head, still_open = text[:width], []
+    for character in head:
+        if character in BRACKETS:
+            still_open.append(BRACKETS[character])
+        elif still_open and character == still_open[-1]:
+            still_open.pop()
+    return head + "…" + "".join(reversed(still_open))
+
+
 def _quote(rows: pd.DataFrame, width: int = 40) -> str:
-    """The first items quoted, cut at ``width`` characters, each marked when it holds a negated predicate."""
-    return "".join(f"「{t if len(t) <= width else t[:width] + '…'}」" + (NEGATED_MARK if n else "")
+    """The first items quoted, cut at ``width`` characters (:func:`cut`), each marked when it holds a negated
+    predicate."""
+    return "".join(f"「{cut(t, width)}」" + (NEGATED_MARK if n else "")
                    for t, n in zip(rows["text"].head(QUOTED_IN_SENTENCE), rows["negated"].head(QUOTED_IN_SENTENCE),
                                    strict=True))
 
