@@ -421,8 +421,10 @@ def test_the_word_summary_names_the_table_and_the_year_change(tmp_path, cases):
 
     for case, title in (("b", "「協働の成果と課題」の計量テキスト分析"), ("years", "「これまでの取り組みに係る協働の成果等」")):
         path = write_summary(cases[case], tmp_path / "figures", tmp_path / f"{case}.docx", "out/tables")
-        text = "\n".join(p.text for p in Document(str(path)).paragraphs)
+        document = Document(str(path))
+        text = "\n".join(p.text for p in document.paragraphs)
         assert text.startswith(title) and H.CODE_MEANING in text and "各文の数字は out/tables の表" in text
+        assert document.core_properties.title == text.splitlines()[0]  # the file's title is the heading's
         assert "data/processed" not in text and "何が" not in text
     assert "逗子" not in "\n".join(p.text for p in Document(str(tmp_path / "b.docx")).paragraphs)
     assert "番号変更 4 事業" in text and "年度の変化" in text

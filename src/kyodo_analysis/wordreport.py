@@ -108,7 +108,9 @@ def write_summary(analysis: Analysis, figures: Path, path: str | Path, out_dir: 
     Each chapter speaks of its own tables' aspects and groups (:func:`slices.part_metadata`)."""
     doc = _document()
     parts = [(year, for_year(analysis, year)) for year in page_years(analysis)]
-    doc.add_heading(document_title(analysis, [part for _, part in parts]), level=1)
+    title = document_title(analysis, [part for _, part in parts])
+    doc.add_heading(title, level=1)
+    doc.core_properties.title = title  # the file's own title (Word's 情報 pane, a library's list), not empty
     doc.add_paragraph(source_note(analysis.metadata))
     doc.add_paragraph(document_intro(out_dir, analysis.metadata))
     changes = year_change_lines(analysis)
