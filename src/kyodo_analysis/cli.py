@@ -89,6 +89,8 @@ def lookup_parsers(sub) -> None:
     p = sub.add_parser("kwic", help="語が出てくる文脈 (KWIC) を表示する")
     p.add_argument("term", metavar="TERM", help="抽出語 (例: 補助金、進む)")
     p.add_argument("--window", type=int, default=20, help="前後に表示する文字数 (既定: 20)")
+    p.add_argument("--compounds", action="store_true",
+                   help="複合語の中に出てくるところも示す (補助金 → 補助金交付終了後; word_counts.csv が数える項目)")
     analysis_args(p)
     p.set_defaults(func=cmd_kwic)
     p = sub.add_parser("related", help="語かコードと同じ項目に出てくる語 (関連語検索)")

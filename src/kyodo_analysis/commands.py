@@ -38,9 +38,9 @@ from .related import related_lines, related_words, shared_contexts, top_related
 from .sentences import program_label
 from .storage import stored_names, write_analysis
 from .tables import write_tables
-from .terms import counted_spelling, extract_terms, spellings, terms_and_mentions
+from .terms import counted_spelling, spellings, terms_and_mentions
 from .tokens import tokenize
-from .wordlists import WordLists, word_lists
+from .wordlists import NEGATED, WordLists, word_lists
 from .years import program_changes, program_report
 
 
@@ -245,12 +245,15 @@ def cmd_kwic(args: argparse.Namespace) -> int:
     items, comparison = combined(tables)["items.csv"], comparison_of(tables, args.by)
     token_frame = tokenize(items)
     lists = word_lists(args.forced, args.stop, args.synonyms)
-    term_frame = extract_terms(token_frame, lists)
+    term_frame, mention_frame = terms_and_mentions(token_frame, lists)
     term = spelling_said(args.term, lists)
-    lines = keyword_in_context(term, items, token_frame, term_frame, window=args.window, by=comparison.by)
+    lines = keyword_in_context(term, items, token_frame, term_frame, window=args.window, by=comparison.by,
+                               mention_frame=mention_frame if args.compounds else None)
+    inside = mention_frame[(mention_frame["word"] == term) & ~mention_frame["term"].isin([term, term + NEGATED])]
     if lines.empty:
         containing = sorted({t for t in term_frame["term"].tolist() if term in t})
         hint = f" この語を含む抽出語: {', '.join(containing[:20])}" if containing else ""
+        hint += " 複合語の中も示すには --compounds を付けてください。" if len(inside) else ""
         print(f"「{term}」は抽出語にありません (terms.csv の term と同じ表記で指定してください)。{hint}",
               file=sys.stderr)
         return 1
@@ -260,6 +263,9 @@ def cmd_kwic(args: argparse.Namespace) -> int:
               f"{program_label(row.program_no, row.program, comparison)} | "
               f"{comparison.label(row.aspect)} | {row.left}【{row.term}】{row.right}")
     print(f"{len(lines)} 件", file=sys.stderr)
+    if len(inside) and not args.compounds:
+        print(f"ほかに {inside['term'].nunique()} つの複合語の中に {len(inside)} 回 ({inside['item_id'].nunique()} 項目)"
+              " 出てきます (word_counts.csv はそれも数えます)。--compounds を付けると合わせて示します。", file=sys.stderr)
     return 0
 
 

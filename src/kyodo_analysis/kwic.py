@@ -11,17 +11,22 @@ KWIC_COLUMNS = ["item_id", "city", "year", "support_type", "program_no", "progra
 
 
 def keyword_in_context(term: str, items: pd.DataFrame, token_frame: pd.DataFrame, term_frame: pd.DataFrame,
-                       window: int = 20, by: str = "support_type") -> pd.DataFrame:
+                       window: int = 20, by: str = "support_type", mention_frame: pd.DataFrame | None = None
+                       ) -> pd.DataFrame:
     """Each occurrence of ``term`` with ``window`` characters of context on either side.
 
     ``term`` matches the term itself and its negated form (``進む`` also finds ``進む(否定)``; the
-    ``matched`` column says which). ``term`` is the text as written in the item (進まない). With several
-    cities, each line names its city; ``by``, the compared groups' column (the city or an attribute), is
-    listed after the support type.
+    ``matched`` column says which). ``term`` is the text as written in the item (進まない). With
+    ``mention_frame`` (mentions.csv), also each compound the word is inside (補助金 in 補助金交付終了後: the
+    items word_counts.csv counts). With several cities, each line names its city; ``by``, the compared
+    groups' column (the city or an attribute), is listed after the support type.
     """
     several = "city" in items.columns and items["city"].nunique(dropna=False) > 1
     columns = [c for c in dict.fromkeys([*KWIC_COLUMNS[:4], by, *KWIC_COLUMNS[4:]]) if c != "city" or several or by == "city"]
     wanted = term_frame[(term_frame["term"] == term) | (term_frame["term"] == term + NEGATED)]
+    if mention_frame is not None:
+        inside = mention_frame.loc[mention_frame["word"] == term, ["item_id", "term"]].drop_duplicates()
+        wanted = term_frame.merge(inside, on=["item_id", "term"])  # an inner merge keeps term_frame's (the table's) order
     if wanted.empty:
         return pd.DataFrame(columns=columns)
     starts = token_frame.set_index(["item_id", "token_no"])[["start", "surface"]]
