@@ -119,6 +119,23 @@ def test_no_comparison_falls_back_to_zushis_schema(bundled):
         keywords(bundled.items, bundled.items)  # type: ignore[call-arg]
 
 
+@pytest.mark.parametrize("text,line,phrase", [
+    ('[analysis]\n# 語リスト\ncods = "x.txt"\n', 3, "知らない項目があります: cods (cods → codes のつもりですか)"),
+    ('[analysys]\ncodes = "x.txt"\n', 1, "analysys (analysys → analysis のつもりですか)"),
+    ('[analysis]\nzzz = "x.txt"\n', 2, "知らない項目があります: zzz"),
+])
+def test_a_misspelt_settings_key_names_its_line_and_the_key_it_resembles(tmp_path, text, line, phrase):
+    from kyodo_analysis.errors import InputError
+    from kyodo_analysis.settings import read_settings
+
+    path = tmp_path / "kyodo-analysis.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(InputError) as raised:
+        read_settings(path)
+    assert raised.value.line == line and phrase in raised.value.message
+    assert ("のつもり" in raised.value.message) == ("zzz" not in text)
+
+
 @pytest.mark.parametrize("text,phrase,hint", [
     ("[analysis]\nby = 3\n", "by には比べる列の名前を文字列で", 'by = "support_type"'),
     ('[analysis]\nstop = ["a", "b"]\n', "stop にはファイルのパスを文字列で", 'stop = "references/stop.txt"'),

@@ -25,6 +25,28 @@ NOT_PATHS = {"by"}  # a column name, not a file
 YEARS = "years"  # [analysis.years]: city = year, the table each city is compared by (--by city)
 
 
+def meant(unknown: list[str]) -> str:
+    """「 (codes のつもりですか)」 for a key or section that is a typo of a known one (cods, analysys)."""
+    import difflib
+
+    guesses = [f"{key} → {match[0]}" for key in unknown
+               if (match := difflib.get_close_matches(key, [*KEYS, "analysis"], n=1, cutoff=0.6))]
+    return f" ({'、'.join(guesses)} のつもりですか)" if guesses else ""
+
+
+def key_line(path: Path, unknown: list[str]) -> int | None:
+    """The line of the file where the first unknown key or section is written, if it can be found."""
+    try:
+        lines = path.read_text(encoding="utf-8-sig").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return None
+    for number, line in enumerate(lines, start=1):
+        written = line.split("#", 1)[0].strip().strip("[]").split("=", 1)[0].strip().strip('"')
+        if written in unknown:
+            return number
+    return None
+
+
 def read_settings(path: str | Path, required: bool = False) -> dict[str, str | dict[str, int]]:
     """The ``[analysis]`` settings of a file: paths relative to the file, ``by``, and ``years`` (a table
     ``[analysis.years]`` of city = year) — nothing if the file is absent and not ``required``. Unknown keys,
@@ -42,8 +64,8 @@ def read_settings(path: str | Path, required: bool = False) -> dict[str, str | d
     analysis = data.get("analysis", {})
     unknown = sorted(set(data) - {"analysis"}) + sorted(set(analysis) - set(KEYS) if isinstance(analysis, dict) else [])
     if not isinstance(analysis, dict) or unknown:
-        raise InputError(path, f"設定ファイルに知らない項目があります: {', '.join(unknown) or 'analysis'}",
-                         hint=f"[analysis] の下に {', '.join(KEYS)} だけを書けます。")
+        raise InputError(path, f"設定ファイルに知らない項目があります: {', '.join(unknown) or 'analysis'}{meant(unknown)}",
+                         hint=f"[analysis] の下に {', '.join(KEYS)} だけを書けます。", line=key_line(path, unknown))
     settings: dict[str, str | dict[str, int]] = {}
     for key, value in analysis.items():
         if key == YEARS:
