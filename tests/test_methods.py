@@ -105,3 +105,18 @@ def test_a_network_of_fewer_edges_than_the_cut_is_not_said_to_be_cut(bundled_ana
     cut = tables["cooccurrence_edges.csv"]["jaccard"].min()
     assert f"辺 (共起する語の組) が 60 本に満たないため、2 本 (係数 {cut:.3f} 以上) をすべて残した。" in text
     assert "本目の係数" not in text
+
+
+def test_a_researchers_list_is_named_by_its_file_not_this_machines_folder(bundled_analysis):
+    """The Word summary printed /tmp/…/references/forced_terms.txt: a folder of the machine that ran it, which
+    no reader has (metadata.json keeps the whole path)."""
+    import copy
+
+    from kyodo_analysis.analysis import Analysis
+
+    metadata = copy.deepcopy(bundled_analysis.metadata)
+    metadata["word_lists"]["forced_terms"]["source"] = "/home/kenkyu/project/references/forced_terms.txt"
+    metadata["coding_rules"]["source"] = "/home/kenkyu/project/references/my_codes.txt"
+    text = methods_paragraph(Analysis(bundled_analysis.tables, metadata))
+    assert "/home/kenkyu" not in text and "強制抽出 forced_terms.txt、" in text and "コーディングルールは my_codes.txt (" in text
+    assert "使用しない語 kyodo_analysis/resources/stop_words.txt" in text  # the package's lists by their place in it

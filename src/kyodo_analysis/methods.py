@@ -6,6 +6,8 @@ fixed settings it names (60 edges, 40 terms, …) are the defaults of the functi
 
 from __future__ import annotations
 
+from pathlib import PurePath
+
 import pandas as pd
 
 from .analysis import Analysis
@@ -16,9 +18,16 @@ from .labels import year_label
 from .network import NETWORK_TOP
 from .schema import Comparison
 from .stats import group_order
+from .wordlists import PACKAGED
 
 LIST_JA = {"forced_terms": "強制抽出", "stop_words": "使用しない語", "synonyms": "同義語",
            "function_expressions": "複合辞の表", "variants": "表記ゆれの表"}
+
+
+def shown_source(source: str) -> str:
+    """A list's or rules' file as the paragraph names it: the package's by its path in the package, a
+    researcher's by its file name (its folder is this machine's, no reader's; metadata.json keeps it)."""
+    return source if source.startswith(PACKAGED) or not source else PurePath(source).name
 
 
 def source_text(metadata: dict) -> str:
@@ -60,9 +69,10 @@ def methods_facts(analysis: Analysis) -> dict:
         "by_label": comparison.by_label, "groups": len(group_order(items, comparison.by)),
         "items": len(items), "programs": len(analysis["programs"]), "tokens": len(analysis["tokens"]),
         "term_tokens": len(terms), "term_types": int(terms["term"].nunique()),
-        "word_lists": {name: entry.get("source", "") for name, entry in sorted(metadata.get("word_lists", {}).items())},
+        "word_lists": {name: shown_source(entry.get("source", ""))
+                       for name, entry in sorted(metadata.get("word_lists", {}).items())},
         "synonyms": len(metadata.get("synonyms", {})),
-        "rules": (metadata.get("coding_rules") or {}).get("source", ""), "codes": int(codes["code"].nunique()),
+        "rules": shown_source((metadata.get("coding_rules") or {}).get("source", "")), "codes": int(codes["code"].nunique()),
         "rule_words": (metadata.get("coding_rules") or {}).get("words"),
         "absent_rule_words": (metadata.get("coding_rules") or {}).get("absent_words") or 0,
         "edges": len(term_edges), "edge_cut": float(term_edges["jaccard"].min()) if len(term_edges) else None,
