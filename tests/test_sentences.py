@@ -626,8 +626,10 @@ def test_the_notebooks_fixed_text_names_no_column_or_group_of_one_table():
 
 def test_a_quote_cut_inside_a_bracket_closes_it():
     """The Word summary quoted 「公民館から…、「東北物…」: cut inside a nested quote, which was left open."""
+    from kyodo_analysis.labels import cut
+
     text = "公民館からコミュニティセンターに転用し、「東北物産展」などの物販イベントを開催したところ、利用者から好評を得た"
-    assert S.cut(text, 24) == "公民館からコミュニティセンターに転用し、「東北物…」"
-    assert S.cut("（仮称）市民交流センターの開設に向けて地域の団体と協議を重ねた", 10) == "（仮称）市民交流セン…"
-    assert S.cut("短い項目", 40) == "短い項目"
-    assert S.cut("「入れ子『二重』の」引用が長く続く場合のテストの文です", 6) == "「入れ子『二…』」"
+    assert cut(text, 24) == "公民館からコミュニティセンターに転用し、「東北物…」"
+    assert cut("（仮称）市民交流センターの開設に向けて地域の団体と協議を重ねた", 10) == "（仮称）市民交流セン…"
+    assert cut("短い項目", 40) == "短い項目"
+    assert cut("「入れ子『二重』の」引用が長く続く場合のテストの文です", 6) == "「入れ子『二…』」"

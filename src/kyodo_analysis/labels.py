@@ -86,3 +86,20 @@ def table_noun(metadata: dict) -> str:
 
 
 GENERIC_COLUMNS = {"program_no": "番号", "support_type": "区分"}  # when tables name a column differently
+
+
+BRACKETS = {"「": "」", "『": "』", "（": "）", "(": ")", "【": "】", "［": "］", "[": "]"}
+
+
+def cut(text: str, width: int) -> str:
+    """``text`` cut at ``width`` characters with 「…」, the brackets it opened and had not closed closed after it
+    (「公民館から「東北物…」」), so that a quote inside the cut still reads as one."""
+    if len(text) <= width:
+        return text
+    head, still_open = text[:width], []
+    for character in head:
+        if character in BRACKETS:
+            still_open.append(BRACKETS[character])
+        elif still_open and character == still_open[-1]:
+            still_open.pop()
+    return head + "…" + "".join(reversed(still_open))

@@ -151,13 +151,13 @@ def closes(end: bool | str, tokens: Sequence, j: int) -> bool:
     where it ends in a past た, when something follows that does not end its clause (:data:`CLAUSE_ENDS`)."""
     following = tokens[j + 1] if j + 1 < len(tokens) else None
     if end == ADNOMINAL:
-        return not ends_clause(following)
+        return not clause_ended(following)
     if end == INFLECTED:
         return tokens[j].surface != tokens[j].word and not (following is not None and following.pos1 == "助動詞")
     return True
 
 
-def ends_clause(following) -> bool:
+def clause_ended(following) -> bool:
     """Whether what follows a past た (a token, or None at the item's end) shows the た ended a clause, so
     that the verb before it is a predicate (:data:`CLAUSE_ENDS`, :data:`FORMAL_NOUNS`)."""
     if following is None or {following.pos1, following.pos2} & set(CLAUSE_ENDS):

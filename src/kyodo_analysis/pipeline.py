@@ -16,9 +16,11 @@ from .analysis import Analysis, Stopwatch, analyze_tables, clean_all
 from .cache import INPUTS
 from .commands import formula_warning, output_folder, print_warning, print_warnings, raw_paths
 from .errors import InputError
+from .manifest import table_files
 from .outputs import check_targets, generation, generations, settle
 from .parallel import available_cores
 from .registry import ALL_PAGES, METADATA, YEARS, names
+from .settings import Settings
 from .slices import for_year, page_years
 from .storage import compared_by, read_table_file, stored_file, stored_names, write_analysis
 from .years import year_cities
@@ -175,9 +177,6 @@ def check_current(analysis: Analysis, out: Path, raw_dir: Path) -> None:
     """Refuse to report tables made from other inputs than the raw folder and the project's settings hold
     now (an edited rule or list, a new table): the notebooks would analyse again in memory and the Word
     summary and the workbook would show the old tables — two versions of one summary."""
-    from .manifest import table_files
-    from .settings import Settings
-
     if analysis.metadata.get(INPUTS) != Settings.for_project(raw_dir).inputs_sha256(table_files(raw_dir)):
         raise InputError(out / METADATA, "処理済みの表は、今の生データ・語リスト・コーディングルール・設定とは"
                          "別の入力から作られています (分析の後に何かが変わりました)。report は処理済みの表を"

@@ -15,7 +15,7 @@ import re
 import pandas as pd
 
 from .analysis import Analysis
-from .labels import CATEGORY_JA, year_label
+from .labels import CATEGORY_JA, cut, year_label
 from .registry import figure_tables, output, page_tables
 from .schema import Comparison
 from .stats import ALL_ASPECTS, ALL_GROUPS, Z_SHOWN, group_order, largest, top_with_ties
@@ -331,23 +331,6 @@ def review_summary(analysis: Analysis) -> pd.DataFrame:
                 row[label] = quoted_items(side, comparison)
             rows.append(row)
     return pd.DataFrame(rows)
-
-
-BRACKETS = {"「": "」", "『": "』", "（": "）", "(": ")", "【": "】", "［": "］", "[": "]"}
-
-
-def cut(text: str, width: int) -> str:
-    """``text`` cut at ``width`` characters with 「…」, the brackets it opened and had not closed closed after it
-    (「公民館から「東北物…」」), so that a quote inside the cut still reads as one."""
-    if len(text) <= width:
-        return text
-    head, still_open = text[:width], []
-    for character in head:
-        if character in BRACKETS:
-            still_open.append(BRACKETS[character])
-        elif still_open and character == still_open[-1]:
-            still_open.pop()
-    return head + "…" + "".join(reversed(still_open))
 
 
 def _quote(rows: pd.DataFrame, width: int = 40) -> str:

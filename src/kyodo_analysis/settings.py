@@ -4,6 +4,7 @@ line and the notebooks, and the SHA-256 of every input that tells processed tabl
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
 from collections.abc import Sequence
@@ -27,8 +28,6 @@ YEARS = "years"  # [analysis.years]: city = year, the table each city is compare
 
 def meant(unknown: list[str]) -> str:
     """「 (codes のつもりですか)」 for a key or section that is a typo of a known one (cods, analysys)."""
-    import difflib
-
     guesses = [f"{key} → {match[0]}" for key in unknown
                if (match := difflib.get_close_matches(key, [*KEYS, "analysis"], n=1, cutoff=0.6))]
     return f" ({'、'.join(guesses)} のつもりですか)" if guesses else ""

@@ -353,7 +353,7 @@ def plot_dendrogram(clusters: pd.DataFrame, merges: pd.DataFrame, metadata: dict
         below[n + step] = below[int(left)] | below[int(right)]
     fig, ax = new_figure(0.9 + 0.17 * n)
     labels = [f"{t} ({k})" for t, k in zip(rows["term"], rows["n_items"], strict=True)]
-    found = dendrogram(tree, labels=labels, orientation="right", ax=ax, leaf_font_size=FONT,
+    dendrogram(tree, labels=labels, orientation="right", ax=ax, leaf_font_size=FONT,
                        link_color_func=lambda node: cluster_color(next(iter(below[node]))) if len(below[node]) == 1
                        else "#999999")
     ax.invert_yaxis()  # scipy draws the first leaf at the bottom: leaf_order 1 (and cluster 1) at the top, as clusters.csv reads
@@ -367,7 +367,6 @@ def plot_dendrogram(clusters: pd.DataFrame, merges: pd.DataFrame, metadata: dict
     ax.set_xlabel(f"結合の高さ (Jaccard 距離, {METHOD_JA.get(method, method)})")
     ax.spines["left"].set_visible(False)
     ax.set_title(f"語の階層的クラスター分析 ({METHOD_JA.get(method, method)}, {k} クラスター)")
-    del found
     add_footnote(fig, metadata, f"{int(rows['min_items'].iloc[0])} 項目以上に出る {n} 語 (同数は切らずに含む; 括弧内は項目数)。"
                  "距離は 1 − Jaccard 係数 (同じ項目に出るか)。破線で切った枝ごとに色分け。"
                  "群平均法・最遠隣法の結果は clusters.csv、結合の高さは cluster_merges.csv。")
