@@ -115,6 +115,20 @@ def _two_year_files(tmp_path_factory) -> tuple[Path, Path, Path]:
 
 
 @pytest.fixture(scope="session", autouse=True)
+def _started_away_from_the_project(tmp_path_factory):
+    """The session runs in a folder of its own, not in the repository: a command finds the project's
+    kyodo-analysis.toml — which a researcher edits (a stop list, coding rules) — in the folder it starts in,
+    and no test may depend on what a researcher wrote there. The folder holds the repository's notebooks
+    (the commands' default ``--notebooks``)."""
+    here = Path.cwd()
+    away = tmp_path_factory.mktemp("away")
+    (away / "notebooks").symlink_to(ROOT / "notebooks", target_is_directory=True)
+    os.chdir(away)
+    yield away
+    os.chdir(here)
+
+
+@pytest.fixture(scope="session", autouse=True)
 def _two_year_run_started(request, tmp_path_factory):
     """The shared two-year run is started in the background as the session starts, when a collected test
     reads it: the workers compute other tests meanwhile instead of waiting for it (it takes about two

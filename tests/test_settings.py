@@ -152,3 +152,15 @@ def test_a_settings_mistake_says_what_to_write(tmp_path, text, phrase, hint):
     with pytest.raises(InputError) as raised:
         read_settings(path)
     assert raised.value.path == str(path) and phrase in raised.value.message and hint in raised.value.hint
+
+
+def test_the_suite_does_not_read_the_researchers_settings_file(raw_dir):
+    """The repository's kyodo-analysis.toml is the researcher's to edit: a test that reads the project's
+    settings (the commands', the notebooks') finds none, whatever that file says — a helper who followed
+    the README's steps (an edited stop list and rules) had three tests fail on the package's facts."""
+    from kyodo_analysis.settings import Settings
+
+    from .conftest import ROOT
+
+    assert Path.cwd() != ROOT and not (Path.cwd() / "kyodo-analysis.toml").exists()
+    assert Settings.for_project(raw_dir) == Settings()
