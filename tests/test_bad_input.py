@@ -81,3 +81,21 @@ def test_console_script_prints_no_traceback(tmp_path):
     assert result.returncode == 2
     assert "Traceback" not in result.stderr and "empty.tsv" in result.stderr
     assert result.stdout == ""
+
+
+def test_a_listed_word_with_a_space_is_an_error_and_an_empty_list_a_warning(tmp_path, raw_dir):
+    """Words are matched against morphemes, which hold no space: 「市民 団体」 in a forced list matched nothing,
+    silently. An empty stop list replaces the packaged one, so nothing is left out: said, not silent."""
+    from .conftest import cli
+
+    forced = tmp_path / "forced.txt"
+    forced.write_text("補助金\n市民　団体\n", encoding="utf-8")  # a full-width space
+    status, out, err = cli("analyze", "--raw-dir", str(raw_dir), "--out", str(tmp_path / "out"), "--forced", str(forced))
+    assert status == 2 and f"{forced}:2:" in err and "強制抽出の語に空白があります: 「市民　団体」" in err
+    assert "「市民団体」と書く" in err and "Traceback" not in err and out == "" and not (tmp_path / "out").exists()
+    empty = tmp_path / "stop.txt"
+    empty.write_text("# 何も除かない\n", encoding="utf-8")
+    status, _, err = cli("analyze", "--raw-dir", str(raw_dir), "--out", str(tmp_path / "out"), "--stop", str(empty))
+    assert status == 0 and f"使用しない語のリスト {empty} に語がありません。" in err and "どの語も除きません" in err
+    status, _, err = cli("analyze", "--raw-dir", str(raw_dir), "--out", str(tmp_path / "out2"))
+    assert status == 0 and "に語がありません" not in err  # the packaged lists are never empty

@@ -32,7 +32,7 @@ from .spelling_variants import synonym_candidates
 from .stats import distinctive_terms, effect_vs_limitation, keywords, word_counts
 from .tables import output_tables
 from .tokens import dictionary_info
-from .wordlists import word_lists
+from .wordlists import empty_list_warnings, word_lists
 from .years import cities_together_warning, keyword_trends, program_changes
 
 T = TypeVar("T")
@@ -213,7 +213,7 @@ def analyze_tables(cleaned: Sequence[Table], forced: str | Path | None = None, s
     tables.update({name: with_city_years(tables[name], city_years) for name in COMPARED_BY_YEAR})
     tables.update(registered_statistics(tables, frame, comparison, stage))
     words = vocabularies(items, term_frame, mention_frame)
-    warnings = ([w for t in cleaned for w in t.warnings] + cities_together_warning(items, comparison)
+    warnings = ([w for t in cleaned for w in t.warnings] + cities_together_warning(items, comparison) + empty_list_warnings(lists)
                 + rule_warnings(rules, rules_file.source, words, {t.path.name: t.city for t in cleaned}))
     absent = {t.path.name: absent_rule_words(rules, words.get(t.path.name, set())) for t in cleaned}
     rules_used = {"source": rules_file.source, "sha256": rules_file.sha256, "words": len(words_of_rules(rules)),

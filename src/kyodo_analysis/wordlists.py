@@ -88,6 +88,27 @@ def list_lines(text: str) -> list[tuple[int, str]]:
     return lines
 
 
+def spaceless_lines(file: TextFile, what: str) -> list[tuple[int, str]]:
+    """:func:`list_lines` of a word list, refusing a word with a space inside: words are matched against the
+    text's morphemes, which hold no space, so 「市民 団体」 would silently match nothing."""
+    lines = list_lines(file.text)
+    for number, word in lines:
+        if any(character.isspace() for character in word):
+            raise InputError(file.source, f"{what}に空白があります: 「{word}」 (空白をはさむ語は本文と一致しません)", line=number,
+                             hint=f"空白を除いて「{''.join(word.split())}」と書くか、2つの語を別の行に書いてください。")
+    return lines
+
+
+def empty_list_warnings(lists: WordLists) -> list[str]:
+    """A warning for a researcher's forced or stop list with no word in it: it replaces the packaged list, so
+    nothing is forced or left out (an empty file given by mistake would change every count silently)."""
+    names = {"forced_terms": ("強制抽出のリスト", lists.forced), "stop_words": ("使用しない語のリスト", lists.stop)}
+    return [f"{what} {lists.sources[name]['source']} に語がありません。同梱のリストの代わりに使うので、"
+            f"{'どの語も強制抽出しません' if name == 'forced_terms' else 'どの語も除きません'}。"
+            for name, (what, words) in names.items()
+            if not words and not lists.sources.get(name, {}).get("source", PACKAGED).startswith(PACKAGED)]
+
+
 @dataclass(frozen=True)
 class WordLists:
     """The three lists that decide what is counted, with where each came from (for ``metadata.json``)."""
@@ -161,9 +182,9 @@ def word_lists(forced: str | Path | None = None, stop: str | Path | None = None,
     files = {"forced_terms": read_text_file(forced, "forced_terms.txt", "強制抽出のリスト", "--forced"),
              "stop_words": read_text_file(stop, "stop_words.txt", "使用しない語のリスト", "--stop"),
              "synonyms": read_text_file(synonyms, "synonyms.txt", "同義語のリスト", "--synonyms")}
-    forced_words = {w for _, w in list_lines(files["forced_terms"].text)}
+    forced_words = {w for _, w in spaceless_lines(files["forced_terms"], "強制抽出の語")}
     return WordLists(forced=tuple(sorted(forced_words, key=lambda w: (-len(w), w))),
-                     stop=frozenset(w for _, w in list_lines(files["stop_words"].text)),
+                     stop=frozenset(w for _, w in spaceless_lines(files["stop_words"], "使用しない語")),
                      synonyms=parse_synonyms(files["synonyms"]),
                      sources={name: {"source": f.source, "sha256": f.sha256} for name, f in files.items()}
                      | packaged_tables())
