@@ -254,9 +254,10 @@ def side(rows: list[tuple[int, str]]) -> pd.DataFrame:
 
 def test_a_topic_is_named_most_common_only_when_it_is():
     leader = S.topic_phrase(side([(1, "X"), (2, "X"), (3, "Y")]), "効果")
-    assert leader == "効果の 3 項目 (3 事業) が最も多く触れているのは「X」(2 / 3 事業) で、項目は「項目0」「項目1」 (否定の述語を含む)です"
+    assert leader == ("効果の 3 項目 (3 事業) が最も多く触れているのは「X」(2 / 3 事業) で、その項目は次のとおりです: "
+                      "「項目0」「項目1」 (否定の述語を含む)")  # the mark is not followed by です
     three = S.topic_phrase(side([(1, "X"), (2, "X"), (2, "X")]), "効果")
-    assert three.endswith("「X」(2 / 2 事業) で、項目は「項目0」「項目1」 (否定の述語を含む)など 3 項目です")
+    assert three.endswith("「X」(2 / 2 事業) で、その項目は次のとおりです (ほかを含めて 3 項目): 「項目0」「項目1」 (否定の述語を含む)")
     tie = S.topic_phrase(side([(1, "X"), (2, "X"), (1, "Y"), (3, "Y")]), "課題")
     assert tie == "課題の 4 項目 (3 事業) が最も多く触れているのは 「X」「Y」 で、同数です (各 2 / 3 事業)"
     ones = S.topic_phrase(side([(1, "X"), (2, "Y"), (3, "Z")]), "理由")

@@ -360,8 +360,9 @@ def topic_phrase(side: pd.DataFrame, label: str) -> str:
     if len(leaders) > 1:
         return f"{head}が最も多く触れているのは {listed(leaders)} で、同数です (各 {best} / {n_programs} 事業)"
     rows = coded[coded["code"] == leaders[0]].drop_duplicates("item_id")
-    quotes = _quote(rows) + (f"など {len(rows)} 項目" if len(rows) > QUOTED_IN_SENTENCE else "")
-    return f"{head}が最も多く触れているのは「{leaders[0]}」({best} / {n_programs} 事業) で、項目は{quotes}です"
+    more = f" (ほかを含めて {len(rows)} 項目)" if len(rows) > QUOTED_IN_SENTENCE else ""
+    return (f"{head}が最も多く触れているのは「{leaders[0]}」({best} / {n_programs} 事業) で、その項目は次のとおりです"
+            f"{more}: {_quote(rows)}")
 
 
 def no_codes_sentence(analysis: Analysis) -> str:
