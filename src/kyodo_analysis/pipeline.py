@@ -181,7 +181,9 @@ def check_current(analysis: Analysis, out: Path, raw_dir: Path) -> None:
         raise InputError(out / METADATA, "処理済みの表は、今の生データ・語リスト・コーディングルール・設定とは"
                          "別の入力から作られています (分析の後に何かが変わりました)。report は処理済みの表を"
                          "そのまま使うため、図・Word とノートブックの数が食い違います。",
-                         hint="kyodo-analysis run で分析からやり直してください (analyze の後に report でも同じです)。")
+                         hint="kyodo-analysis run で分析からやり直してください (analyze の後に report でも同じです)。"
+                              "analyze に --codes などを付けたときは、同じものを run に付けるか kyodo-analysis.toml に"
+                              "書いてください (report はプロジェクトの設定で確かめます)。")
 
 
 def cmd_report(args: argparse.Namespace) -> int:

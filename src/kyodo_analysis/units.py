@@ -305,7 +305,7 @@ def compound_nouns(run: list[Token]) -> list[tuple[str, Token]]:
 
 def compound_parts(run: list[Token]) -> tuple[str, ...]:
     """The words a compound mentions: its words (:func:`compound_words`: 新規参加者 → 新規, 参加, 参加者; 補助金交付
-    → 補助, 補助金, 交付), and the nouns inside a forced term (市民団体 → 市民, 団体). The compound itself is its
-    term's own word (:func:`terms.mention_rows`)."""
+    → 補助金, 交付, since 補助金 is a forced term, one word), and the nouns inside a forced term of two or more
+    (市民団体 → 市民, 団体). The compound itself is its term's own word (:func:`terms.mention_rows`)."""
     inside = [part for token in run for part in token.parts]
     return tuple(part for part in dict.fromkeys([*inside, *compound_words(run)]) if len(part) > 1)
