@@ -156,8 +156,9 @@ def compound_sentence(analysis: Analysis, shown: int = 3) -> str:
     most = max(len(terms) for terms in compounds)
     tied = [word for word, terms in compounds.items() if len(terms) == most]
     if len(tied) > shown:
-        return (f"複合語の中に出てくる語のうち、同数で最も多い {len(tied)} 語は、いずれも {most} つの複合語の中に"
-                "出てきます (どの語がどの複合語にあるかは mentions.parquet の word と term 列にあります)。" + base)
+        which = (f"複合語の中に出てくる {len(tied)} 語は、どれも 1 つの複合語の中にだけ" if most == 1 else
+                 f"複合語の中に出てくる語のうち、同数で最も多い {len(tied)} 語は、いずれも {most} つの複合語の中に")
+        return which + "出てきます (どの語がどの複合語にあるかは mentions.parquet の word と term 列にあります)。" + base
     if len(tied) == 1:
         return (f"たとえば「{tied[0]}」は、最も多い {most} つの複合語 ({compound_list(compounds[tied[0]], shown)}) の中にも"
                 "出てきます。" + base)
