@@ -169,8 +169,7 @@ def compound_sentence(analysis: Analysis, shown: int = 3) -> str:
 
 def compound_list(terms: list[str], shown: int) -> str:
     """「A」「B」「C」 ほか 1 語: the compounds of a word, the first ``shown`` of them named."""
-    more = f" ほか {len(terms) - shown} 語" if len(terms) > shown else ""
-    return listed(terms[:shown]) + more
+    return listed(terms[:shown]) + (f" ほか {len(terms) - shown} 語" if len(terms) > shown else "")
 
 
 def left_out_sentence(left_out: int) -> str:
