@@ -68,6 +68,12 @@ def test_the_network_figure_can_shade_centrality(bundled_analysis):
     assert any("上位5語 (5位の同数は10語まで含め、それを超える同数は線を引かない)" in t.get_text().replace("\n", "")
                for t in fig.texts)
     assert a["cooccurrence_edges"]["mst"].sum() > 0
+    # how many drawn links rest on one item alone, so that a reader weighs them as single sentences
+    terms = a["cooccurrence_edges"][a["cooccurrence_edges"]["kind"] == "term"]
+    single = int((terms["n_both"] == 1).sum())
+    assert single == 38 and len(terms) == 68
+    assert any(f"68 本すべて (上位60本目と同じ値の辺も含む; 2項目以上に出る語)。うち {single} 本は 1 項目だけで一緒に出る語の組。"
+               in t.get_text().replace("\n", "") for t in fig.texts)
 
 
 def test_edges_are_compared_between_the_last_two_years():

@@ -15,7 +15,7 @@ from ..correspondence import chosen_terms
 from ..network import LINK_TOP, NETWORK_TOP
 from ..schema import Comparison
 from ..stats import group_order
-from .notes import add_footnote, crowded, group_names, plot_note
+from .notes import add_footnote, crowded, group_names, plot_note, single_item_pairs
 from .style import FONT, new_figure, styled, support_color
 
 # Communities of the network: pale fills that no support-type colour resembles.
@@ -104,8 +104,8 @@ def plot_network(nodes: pd.DataFrame, edges: pd.DataFrame, items: pd.DataFrame, 
     term_edges = edges[edges["kind"] == "term"]
     cut = term_edges["jaccard"].min() if len(term_edges) else float("nan")
     add_footnote(fig, metadata,
-                 f"{named}語どうしの線は Jaccard 係数 {cut:.3f} 以上の {len(term_edges)} 本すべて "
-                 f"(上位{NETWORK_TOP}本目と同じ値の辺も含む; 2項目以上に出る語)。円の大きさは項目数、"
+                 f"{named}語どうしの線は Jaccard 係数 {cut:.3f} 以上の {len(term_edges)} 本すべて (上位{NETWORK_TOP}本目と"
+                 f"同じ値の辺も含む; 2項目以上に出る語){single_item_pairs(term_edges)}。円の大きさは項目数、"
                  + ("円の濃さは媒介中心性。" if shade == "centrality"
                     else "淡い色はコミュニティ (貪欲法によるモジュラリティ最大化)。")
                  + f"破線は{what}と、その{what}で Jaccard の大きい上位{LINK_TOP}語 "

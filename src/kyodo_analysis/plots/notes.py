@@ -119,3 +119,10 @@ def plot_note(title: str, note: str, metadata: dict) -> Figure:
 def wrap(text: str, width: int = 40) -> str:
     """Wrap Japanese text for table cells and labels (by character count)."""
     return "\n".join(textwrap.wrap(text, width)) if text else text
+
+
+def single_item_pairs(edges) -> str:
+    """「。うち 38 本は 1 項目だけで一緒に出る語の組」: how many drawn links rest on one item alone (n_both = 1),
+    so that a reader weighs them as the single sentences they are; nothing when none does."""
+    single = int((edges["n_both"] == 1).sum())
+    return f"。うち {single} 本は 1 項目だけで一緒に出る語の組" if single else ""
