@@ -104,7 +104,7 @@ def test_a_compound_particle_ending_in_a_past_ta_is_a_predicate_where_its_clause
     """Two sets by two more writers, neither of whom saw the rule: に応じた, に向けた, を踏まえた, に沿った, を通した …
     qualifying what follows (not counted) or the verb's past as a predicate (counted), ambiguous ones left out.
     The first (64 sentences, 61 judged): 42 right when every such entry ended anywhere; 47 with the rule that a
-    past た ends the entry only where its clause does not end (phrases.CLAUSE_ENDS: 応じた。 応じたが); 54 once
+    past た ends the entry only where its clause does not end (phrases.ENDS_AFTER_TA: 応じた。 応じたが); 54 once
     こと, ところ, ため and 上 after it also end the clause (phrases.FORMAL_NOUNS, added after reading the misses).
     The second, written after both rules (46 sentences, 43 judged): 26 right before them, 38 after. Left:
     relative clauses (相談に応じた職員, which no rule of form tells from ニーズに応じた講座), 際 and 結果 after the

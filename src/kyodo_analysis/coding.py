@@ -24,10 +24,9 @@ from .code_scope import negated_scope, word_scopes
 from .dtypes import TEXT, frame_of
 from .errors import InputError, control_character, printable
 from .terms import counted_spelling
-from .wordlists import PACKAGED, TextFile, WordLists, read_text_file
+from .wordlists import NEGATED, TextFile, WordLists, is_packaged, read_text_file
 
 K = TypeVar("K", bound=Hashable)
-NEGATED = "(否定)"
 MAX_DEPTH = 50  # nested parentheses or nots in one condition
 OPERATORS = ("and", "or", "not")
 _TOKEN = re.compile(r"\s*(?:(?P<paren>[()])|(?P<word>[^\s()]+(?:\(否定\))?))")
@@ -182,19 +181,19 @@ def parse_rules(text: str, source: str = "<rules>") -> list[Rule]:
 
 def read_rules(path: str | Path | None = None, lists: WordLists | None = None) -> tuple[list[Rule], TextFile]:
     """The rules of a file, or the packaged default (a starting point to edit), and the file they came from;
-    with ``lists``, each word spelled as the items' words are counted (:func:`respelled`)."""
+    with ``lists``, each word spelled as the items' words are counted (:func:`counted_condition`)."""
     file = read_text_file(path, "codes.txt", "コーディングルールのファイル", "--codes")
     rules = parse_rules(file.text, file.source)
-    return ([Rule(r.code, respelled(r.condition, lists), r.line, r.text) for r in rules] if lists else rules), file
+    return ([Rule(r.code, counted_condition(r.condition, lists), r.line, r.text) for r in rules] if lists else rules), file
 
 
-def respelled(node: tuple, lists: WordLists) -> tuple:
+def counted_condition(node: tuple, lists: WordLists) -> tuple:
     """A condition with each word spelled as the items' words are counted — the variant table's spelling,
     then the synonym list's head word (:func:`terms.counted_spelling`: しくみ → 仕組み, 会館 → 施設 when the
     synonyms say so): a rule names the word, not one of its spellings, as keywords.csv and kwic do."""
     if node[0] == "word":
         return ("word", counted_spelling(node[1], lists))
-    return (node[0], *(respelled(child, lists) for child in node[1:]))
+    return (node[0], *(counted_condition(child, lists) for child in node[1:]))
 
 
 def rule_words(node: tuple) -> list[str]:
@@ -233,7 +232,7 @@ def unused_rule_words(rules: list[Rule], vocabulary: set[str], source: str = "",
     if not unused:
         return []
     shown = "、".join(unused[:UNUSED_SHOWN]) + (f" ほか {len(unused) - UNUSED_SHOWN} 語" if len(unused) > UNUSED_SHOWN else "")
-    if source.startswith(PACKAGED):
+    if is_packaged(source):
         advice = ("同梱のルールは逗子市の表を読んで書いた出発点です。この表の語で書いたルールを --codes か "
                   "kyodo-analysis.toml の codes で指定してください")
     else:

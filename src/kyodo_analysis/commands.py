@@ -38,9 +38,9 @@ from .related import related_lines, related_words, shared_contexts, top_related
 from .sentences import program_label
 from .storage import stored_names, write_analysis
 from .tables import write_tables
-from .terms import counted_spelling, spellings, terms_and_mentions
+from .terms import counted_spelling, inside_compounds, spellings, terms_and_mentions
 from .tokens import tokenize
-from .wordlists import NEGATED, WordLists, word_lists
+from .wordlists import WordLists, word_lists
 from .years import program_changes, program_report
 
 
@@ -249,7 +249,8 @@ def cmd_kwic(args: argparse.Namespace) -> int:
     term = spelling_said(args.term, lists)
     lines = keyword_in_context(term, items, token_frame, term_frame, window=args.window, by=comparison.by,
                                mention_frame=mention_frame if args.compounds else None)
-    inside = mention_frame[(mention_frame["word"] == term) & ~mention_frame["term"].isin([term, term + NEGATED])]
+    inside = inside_compounds(mention_frame)
+    inside = inside[inside["word"] == term]
     if lines.empty:
         containing = sorted({t for t in term_frame["term"].tolist() if term in t})
         hint = f" この語を含む抽出語: {', '.join(containing[:20])}" if containing else ""

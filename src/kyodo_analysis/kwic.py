@@ -23,10 +23,11 @@ def keyword_in_context(term: str, items: pd.DataFrame, token_frame: pd.DataFrame
     """
     several = "city" in items.columns and items["city"].nunique(dropna=False) > 1
     columns = [c for c in dict.fromkeys([*KWIC_COLUMNS[:4], by, *KWIC_COLUMNS[4:]]) if c != "city" or several or by == "city"]
-    wanted = term_frame[(term_frame["term"] == term) | (term_frame["term"] == term + NEGATED)]
-    if mention_frame is not None:
-        inside = mention_frame.loc[mention_frame["word"] == term, ["item_id", "term"]].drop_duplicates()
-        wanted = term_frame.merge(inside, on=["item_id", "term"])  # an inner merge keeps term_frame's (the table's) order
+    if mention_frame is None:
+        wanted = term_frame[(term_frame["term"] == term) | (term_frame["term"] == term + NEGATED)]
+    else:  # an inner merge keeps term_frame's (the table's) order
+        wanted = term_frame.merge(mention_frame.loc[mention_frame["word"] == term, ["item_id", "term"]].drop_duplicates(),
+                                  on=["item_id", "term"])
     if wanted.empty:
         return pd.DataFrame(columns=columns)
     starts = token_frame.set_index(["item_id", "token_no"])[["start", "surface"]]

@@ -18,7 +18,7 @@ from .labels import year_label
 from .network import NETWORK_TOP
 from .schema import Comparison
 from .stats import group_order
-from .wordlists import PACKAGED
+from .wordlists import is_packaged
 
 LIST_JA = {"forced_terms": "強制抽出", "stop_words": "使用しない語", "synonyms": "同義語",
            "function_expressions": "複合辞の表", "variants": "表記ゆれの表"}
@@ -27,7 +27,7 @@ LIST_JA = {"forced_terms": "強制抽出", "stop_words": "使用しない語", "
 def shown_source(source: str) -> str:
     """A list's or rules' file as the paragraph names it: the package's by its path in the package, a
     researcher's by its file name (its folder is this machine's, no reader's; metadata.json keeps it)."""
-    return source if source.startswith(PACKAGED) or not source else PurePath(source).name
+    return source if is_packaged(source) or not source else PurePath(source).name
 
 
 def source_text(metadata: dict) -> str:

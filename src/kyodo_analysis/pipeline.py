@@ -13,7 +13,7 @@ from typing import TypeVar
 import pandas as pd
 
 from .analysis import Analysis, Stopwatch, analyze_tables, clean_all
-from .cache import INPUTS
+from .cache import INPUTS, is_current
 from .commands import formula_warning, output_folder, print_warning, print_warnings, raw_paths
 from .errors import InputError
 from .manifest import table_files
@@ -173,11 +173,11 @@ def processed_analysis(folder: Path) -> Analysis:
     return Analysis(tables, metadata)
 
 
-def check_current(analysis: Analysis, out: Path, raw_dir: Path) -> None:
+def check_current(out: Path, raw_dir: Path) -> None:
     """Refuse to report tables made from other inputs than the raw folder and the project's settings hold
     now (an edited rule or list, a new table): the notebooks would analyse again in memory and the Word
     summary and the workbook would show the old tables — two versions of one summary."""
-    if analysis.metadata.get(INPUTS) != Settings.for_project(raw_dir).inputs_sha256(table_files(raw_dir)):
+    if not is_current(out, Settings.for_project(raw_dir).inputs_sha256(table_files(raw_dir))):
         raise InputError(out / METADATA, "処理済みの表は、今の生データ・語リスト・コーディングルール・設定とは"
                          "別の入力から作られています (分析の後に何かが変わりました)。report は処理済みの表を"
                          "そのまま使うため、図・Word とノートブックの数が食い違います。",
@@ -192,7 +192,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     check_notebooks(Path(args.notebooks), Path(args.raw_dir))
     print_warnings(settle(args.out))  # a run killed while publishing the tables: one whole generation first
     analysis = processed_analysis(Path(args.out))
-    check_current(analysis, Path(args.out), Path(args.raw_dir))
+    check_current(Path(args.out), Path(args.raw_dir))
     with generation(args.reports, warn=print_warning) as reports:
         report_stages(analysis, args, reports, Path(args.out))
     return 0

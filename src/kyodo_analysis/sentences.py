@@ -20,7 +20,7 @@ from .registry import figure_tables, output, page_tables
 from .schema import Comparison
 from .stats import ALL_ASPECTS, ALL_GROUPS, Z_SHOWN, group_order, largest, top_with_ties
 from .tables import parquet_name
-from .wordlists import NEGATED
+from .terms import inside_compounds
 from .years import cities_together, compared_labels
 
 NO_CODE = "コードなし"  # the row of the items no coding rule matched
@@ -146,8 +146,7 @@ def compound_sentence(analysis: Analysis, shown: int = 3) -> str:
     """How a word inside compounds is counted, with this table's own examples: the words found inside the
     most compound terms — every one of them when they tie (up to ``shown``; more, and only their number) —
     or plainly that the table has none. A tie is never settled by spelling."""
-    mentions = analysis["mentions"]
-    inside = mentions[(mentions["word"] != mentions["term"]) & (mentions["word"] + NEGATED != mentions["term"])]
+    inside = inside_compounds(analysis["mentions"])
     base = ("word_counts.csv は、複合語の中と否定の形 (増えていない → 増える) も含めて、その語に触れている項目と事業を"
             "数えます (keywords.csv は抽出語そのものの数で、否定の形は 増える(否定) のように分けて数えます)。")
     if inside.empty:

@@ -223,7 +223,7 @@ def potential_base(base: str, lemma: str) -> str:
 WORD_SUFFIXES = frozenset({"一般", "サ変可能"})  # a suffix that makes a word with its noun (参加者, 使用料, 多様化)
 NO_WORD_SUFFIXES = frozenset({"同士", "等", "たち", "達", "ら", "ごと", "毎", "向け"})  # 参加者同士: still 参加者
 _KATAKANA = re.compile(r"[ァ-ヺー・]+")
-_LATIN = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]*")  # Latin letters, joined by a hyphen
+_LOANWORD = re.compile(_KATAKANA.pattern + r"|[A-Za-z0-9][A-Za-z0-9-]*")  # katakana, or Latin letters joined by a hyphen
 
 
 def in_compound(token: Token) -> str:
@@ -234,7 +234,7 @@ def in_compound(token: Token) -> str:
 def loanword_part(text: str) -> bool:
     """A piece written in katakana or Latin letters (or a hyphen between them): UniDic splits loanwords a
     reader reads as one word (オン + ライン, Wi + - + Fi), so such neighbours are joined back."""
-    return text == "-" or _LATIN.fullmatch(text) is not None or _KATAKANA.fullmatch(text) is not None
+    return text == "-" or _LOANWORD.fullmatch(text) is not None
 
 
 def joined_loanwords(run: list[Token]) -> list[Token]:
@@ -273,7 +273,7 @@ def compound_words(run: list[Token]) -> list[str]:
     other, README). Latin pieces joined by a hyphen are not (Wi-Fi). A suffix of place or time (後, 中, 間:
     UniDic's 副詞可能), 的 and the suffixes of :data:`NO_WORD_SUFFIXES` belong to no word (講座修了後 →
     講座 / 修了, 参加者同士 → 参加 / 参加者), and a piece of one character is no word of its own."""
-    pieces = [in_compound(t) for t in run if t.pos1 == "名詞" and not t.forced and _KATAKANA.fullmatch(in_compound(t))]
+    pieces = [text for t in run if t.pos1 == "名詞" and not t.forced and _KATAKANA.fullmatch(text := in_compound(t))]
     return [w for w in dict.fromkeys([*written_words(joined_loanwords(run)), *pieces]) if len(w) > 1]
 
 

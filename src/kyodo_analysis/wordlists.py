@@ -88,6 +88,11 @@ def list_lines(text: str) -> list[tuple[int, str]]:
     return lines
 
 
+def is_packaged(source: str) -> bool:
+    """Whether a list's or rules' source is the package's own file (not a researcher's)."""
+    return source.startswith(PACKAGED)
+
+
 def spaceless_lines(file: TextFile, what: str) -> list[tuple[int, str]]:
     """:func:`list_lines` of a word list, refusing a word with a space inside: words are matched against the
     text's morphemes, which hold no space, so 「市民 団体」 would silently match nothing."""
@@ -106,7 +111,7 @@ def empty_list_warnings(lists: WordLists) -> list[str]:
     return [f"{what} {lists.sources[name]['source']} に語がありません。同梱のリストの代わりに使うので、"
             f"{'どの語も強制抽出しません' if name == 'forced_terms' else 'どの語も除きません'}。"
             for name, (what, words) in names.items()
-            if not words and not lists.sources.get(name, {}).get("source", PACKAGED).startswith(PACKAGED)]
+            if not words and not is_packaged(lists.sources.get(name, {}).get("source", PACKAGED))]
 
 
 @dataclass(frozen=True)
