@@ -375,11 +375,10 @@ def terms_and_mentions(token_frame: pd.DataFrame, lists: WordLists | None = None
     return term_table(term_rows), frame_of(mentioned, MENTION_COLUMNS, TEXT)
 
 
-def inside_compounds(mention_frame: pd.DataFrame) -> pd.DataFrame:
+def inside_compounds(mentioned: pd.DataFrame) -> pd.DataFrame:
     """The rows of ``mentions.csv`` where a word is mentioned inside a longer term (団体 in 申請団体), not as a
     term's own word (進む of 進む(否定) is the term's own)."""
-    word, term = mention_frame["word"], mention_frame["term"]
-    return mention_frame[(word != term) & (word + NEGATED != term)]
+    return mentioned[(mentioned["word"] != mentioned["term"]) & (mentioned["word"] + NEGATED != mentioned["term"])]
 
 
 def mentions(term_frame: pd.DataFrame, token_frame: pd.DataFrame, lists: WordLists | None = None,
