@@ -134,7 +134,7 @@ def mention_errors(file: str) -> tuple[int, dict[str, list[str]], dict[str, list
 
 
 @pytest.mark.parametrize("file,said,misses,fragments", [
-    ("mentions_heldout.tsv", 473, 11, 5),
+    ("mentions_heldout.tsv", 473, 10, 5),
     ("mentions_heldout2.tsv", 378, 11, 8),
 ])
 def test_a_compound_mentions_the_words_a_reader_counts_in_it(file, said, misses, fragments):
@@ -147,7 +147,43 @@ def test_a_compound_mentions_the_words_a_reader_counts_in_it(file, said, misses,
     katakana compounds are mentioned (オン, ライン, ホーム, ページ, ペット …: 5 and 8), the cost of the last
     rule. With the katakana pieces left unmentioned, 21 and 33 were missed and no fragment mentioned. The
     misses left are 同士, stop words (必要, 場合, 思う), dates and counters (前年度, 令和, 3地区) and term rules
-    (見守り read as 見守る)."""
+    (見守り read as 見守る); 町内会ごとに行っている mentions 行う since 行っ is read by its context (11 missed before)."""
     total, missed, mentioned = mention_errors(file)
     assert total == said and sum(map(len, missed.values())) == misses, missed
     assert sum(map(len, mentioned.values())) == fragments, mentioned
+
+
+def okonau_misses(file: str) -> tuple[int, list[str]]:
+    """(sentences judged, ids where 行っ is not counted as the writer meant it): 行う must be a term where the
+    writer meant to carry out, and never where the writer meant to go (行く is a term there, or no term at all
+    where it is the auxiliary ていく)."""
+    import pandas as pd
+
+    from kyodo_analysis.terms import extract_terms
+    from kyodo_analysis.tokens import tokenize
+
+    lines = pd.read_csv(ROOT / "tests" / "gold" / file, sep="\t", dtype=str)
+    lines = lines[lines["lemma"] != "?"]
+    terms = extract_terms(tokenize(pd.DataFrame({"item_id": lines["id"], "text": lines["sentence"]})))
+    verbs = {row.id: {t.removesuffix("(否定)") for t in terms.loc[terms["item_id"] == row.id, "term"]} & {"行う", "行く"}
+             for row in lines.itertuples()}
+    right = {row.id: verbs[row.id] == {"行う"} if row.lemma == "行う" else "行う" not in verbs[row.id]
+             for row in lines.itertuples()}
+    return len(lines), [i for i, ok in right.items() if not ok]
+
+
+OKONAU_MISSES = {"okonau_heldout.tsv": (77, ["ok006", "ok014", "ok015", "ok018", "ok027", "ok033", "ok036", "ok045",
+                                             "ok053", "ok067"]),
+                 "okonau_heldout2.tsv": (67, ["oq032", "oq044", "oq047", "oq050", "oq052", "oq054", "oq056", "oq065"])}
+
+
+@pytest.mark.parametrize("file", sorted(OKONAU_MISSES))
+def test_itta_is_counted_as_carried_out_unless_the_words_before_say_going(file):
+    """行っ, which UniDic reads as 行く (to go) wherever no を comes before it (毎年行っている, 自治会ごとに行っている),
+    read by the words before it (units.carried_out_or_gone). A writer who did not see the rule wrote 80 sentences
+    (3 ambiguous, left out): UniDic's reading counted 47 of 77 as meant, the rule 67 — in-sample, as the rule was
+    written after reading this set's misses. A second writer, after the rule, wrote 70 (3 ambiguous): 50 of 67
+    before, 59 after. The misses left are the auxiliary ていく written in kanji (広げて行っている), いく as "go
+    well" or "reach" (順調に行っている, 納得が行った, 連絡が行っている), going with no destination said (直接行って),
+    times UniDic does not mark as such (前年度に行った) and に of a person or a scope (老人クラブに行ってもらう)."""
+    assert okonau_misses(file) == OKONAU_MISSES[file]

@@ -4,11 +4,11 @@ unidic-lite cuts at short units (補助金 → 補助 + 金), so the counted uni
 terms depend on that item's text alone (and the word lists): nothing is chosen by frequency.
 
 **Units** (:func:`units.units`). The tokens are first read as units, left to right:
-forced terms (the longest entry of the forced-term list spelled by whole tokens, never across
-whitespace: 補助金, 居場所); the field's spelling variants of ``resources/variants.txt`` (担手 →
-担い手, 取組 → 取り組み); katakana words the dictionary broke into a particle (プロボ + ノ →
-プロボノ); 十 + 分 read as the adjective 十分. Every other token is a unit of its own, nouns written
-as in the text and predicates by their dictionary form (``orthBase``).
+forced terms (the longest entry of the forced-term list spelled by whole tokens, never across whitespace:
+補助金, 居場所); the field's spelling variants of ``resources/variants.txt`` (担手 → 担い手, 取組 → 取り組み);
+katakana words the dictionary broke into a particle (プロボ + ノ → プロボノ); 十 + 分 read as the adjective
+十分; 行っ as 行う unless the word before says going (:func:`units.carried_out_or_gone`). Every other token is
+a unit of its own, nouns as written, predicates by their dictionary form (``orthBase``).
 
 **Rules** (:func:`item_terms`): at each unit the first rule that applies decides.
 
