@@ -89,6 +89,12 @@ def test_any_cell_loses_only_marks_markup_and_whitespace(cell):
     ("&lt;script&gt;", ["<script>"]),
     ("<!-- メモ -->本文", ["本文"]),
     ("1. 予算 2. 人材", ["予算", "人材"]),
+    # a mark of the cell's list after a sentence's end opens an item, as after a space: no item merged silently
+    ("①32か所で開催された。②外出の機会となった。", ["32か所で開催された。", "外出の機会となった。"]),
+    ("(1)講座を開いた。(2)名簿を作った", ["講座を開いた。", "名簿を作った"]),
+    ("・周知した！・参加が増えた", ["周知した！", "参加が増えた"]),
+    ("①予算は前年の1.2倍。3.5億円", ["予算は前年の1.2倍。3.5億円"]),  # 3.5 is no mark (a digit follows)
+    ("・協働の推進。②の事業と連携", ["協働の推進。②の事業と連携"]),  # a mark of another kind is text
 ])
 def test_only_markup_is_removed(cell, items):
     assert [p.text for p in split_items(cell)] == items

@@ -6,8 +6,8 @@ What is removed from a cell, and nothing else:
   a reference to a control character, ``&#x1;``, becomes that character, which cleaning then refuses —
   HTML's own rule would drop it without a trace).
   ``<NPO>``, ``<A>案``, ``&region=`` and ``<![CDATA[…]]>`` are text;
-- the bullet mark that opens an item: at the start of a line, or after whitespace when the cell is a list
-  of items opened by the same kind of mark (``・A ・B``); ``金額は 〇 円`` keeps its 〇;
+- the bullet mark that opens an item: at the start of a line, or after whitespace or a sentence's end when the
+  cell is a list of items opened by the same kind of mark (``・A ・B``, ``①A。②B。``); ``金額は 〇 円`` keeps its 〇;
 - whitespace around an item, and spaces between two Japanese characters (a PDF copy artefact, logged).
 """
 
@@ -25,7 +25,7 @@ _NUMBERED = {"dot": r"\d{1,2}[.．](?!\d)", "paren": r"\d{1,2}[)）]", "parens":
              "circled": r"[\u2460-\u2473]"}
 MARK = rf"[{BULLET_MARKS}]|-(?!\d)|" + "|".join(_NUMBERED.values())
 _MARK_AT_START = re.compile(rf"\s*(?P<mark>{MARK})")
-_MARK_AFTER_SPACE = re.compile(rf"(?<=\s)(?P<mark>{MARK})")
+_MARK_AFTER_BREAK = re.compile(rf"(?<=[\s。．！？!?])(?P<mark>{MARK})")  # after whitespace or a sentence's end
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 # Real HTML element names: a tag is markup only if it names one of them.
@@ -91,14 +91,14 @@ def mark_kind(mark: str) -> str:
 
 def _line_pieces(line: str, kind: str | None) -> list[tuple[str, str]]:
     """(mark, raw text) of one line: a mark at its start opens an item, and so does a mark of the cell's
-    list ``kind`` after whitespace."""
+    list ``kind`` after whitespace or a sentence's end (。)."""
     start = _MARK_AT_START.match(line)
     pieces = [("", line)] if start is None else [(start["mark"], line[start.end():])]
     if kind is None:
         return pieces
     mark, rest = pieces[0]
     out, at = [], 0
-    for found in _MARK_AFTER_SPACE.finditer(rest):
+    for found in _MARK_AFTER_BREAK.finditer(rest):
         if mark_kind(found["mark"]) == kind:
             out.append((mark, rest[at:found.start()]))
             mark, at = found["mark"], found.end()
