@@ -96,6 +96,21 @@ def test_a_checksum_written_in_capitals_is_the_same_checksum(raw_dir, tmp_path):
     assert main(["analyze", "--raw-dir", str(raw_dir), "--out", str(tmp_path / "a")]) == 0
 
 
+def test_a_title_taken_over_from_last_years_row_that_names_another_year_is_warned(raw_dir, capsys):
+    """A new year's row takes its city's last title; a title that says 令和6年度 on the 2025 table would head
+    every 2025 figure, page and the Word summary, so registering says so (and not when the years agree)."""
+    assert main(["manifest", "add", str(raw_dir / RAW.name), "--year", "2024", "--title", "令和6年度 協働事業評価"]) == 0
+    assert "表題" not in capsys.readouterr().err
+    new = raw_dir / "kyodo_R7.tsv"
+    new.write_text(RAW.read_text(encoding="utf-8").replace("補助金", "助成金", 1), encoding="utf-8")
+    assert main(["manifest", "add", str(new), "--year", "2025"]) == 0
+    err = capsys.readouterr().err
+    assert "kyodo_R7.tsv: 表題「令和6年度 協働事業評価」は 2024 年度と読めますが、表は 2025 年度で登録しました" in err
+    assert '--title "この表の表題"' in err
+    assert main(["manifest", "add", str(new), "--title", "令和7年度 協働事業評価"]) == 0
+    assert "年度と読めますが" not in capsys.readouterr().err
+
+
 def test_year_on_the_command_line_reads_as_file_names_do(raw_dir, capsys):
     """--year R7 / 令和7年度 / 2025 are one year; anything else is refused in Japanese, with status 2."""
     from kyodo_analysis.cli import fiscal_year

@@ -85,6 +85,7 @@ def test_years_are_never_mixed(workflow):
     status, _, err = steps["run_yearless"]
     assert status == 2 and "Traceback" not in err
     assert RAW.name in err and f"kyodo-analysis manifest add {base / 'raw' / RAW.name} --year" in err
+    assert "manifest.csv からその行も消してください" in err  # taking a table out alone leaves its row: the next error
     assert not (base / "refused").exists()
 
 

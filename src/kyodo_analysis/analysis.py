@@ -95,7 +95,8 @@ def check_years(tables: Sequence[Table]) -> None:
         raise InputError(first, f"年度の分からない表があります ({', '.join(t.path.name for t in yearless)})。"
                          "年度の違う表を混ぜて分析しないため、止めました。",
                          hint=f"年度を登録してください: kyodo-analysis manifest add {shlex.quote(str(first))} --year 西暦 "
-                         f"(例: --year 2024)。表が1つだけなら、ほかの表を {first.parent} から外してください。")
+                         f"(例: --year 2024)。表が1つだけなら、ほかの表を {first.parent} から外し、manifest.csv からその行も"
+                         "消してください (または、その表だけを入れたフォルダを --raw-dir で指定します)。")
 
 
 def combined(tables: Sequence[Table]) -> dict[str, pd.DataFrame]:

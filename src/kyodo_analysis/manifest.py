@@ -316,8 +316,8 @@ def add_to_manifest(path: str | Path, year: int | None, city: str | None = None,
 def entry_warnings(path: str | Path, entry: Entry) -> list[str]:
     """What a manifest row may have got wrong without being an error: a city name close to another row's
     (逗子 beside 逗子市 would be analysed as two cities, and a city's years never compared), and a year that
-    contradicts the one its file name gives; a table with the bytes of another row's; tables of unknown year
-    (:func:`yearless_warnings`)."""
+    contradicts the one its file name or its title gives (a title taken over from last year's row: 令和6年度 …);
+    a table with the bytes of another row's; tables of unknown year (:func:`yearless_warnings`)."""
     path = Path(path)
     warnings = []
     rows = [e for e in read_manifest(path.parent) or [] if e.file != entry.file]
@@ -330,6 +330,11 @@ def entry_warnings(path: str | Path, entry: Entry) -> list[str]:
     if entry.fiscal_year is not None and named is not None and named != entry.fiscal_year:
         warnings.append(f"{entry.file}: 年度を {entry.fiscal_year} で登録しましたが、ファイル名からは {named} 年度と読めます。"
                         f"正しいか確かめてください (直すなら --year {named})。")
+    titled = year_from_name(entry.title)
+    if entry.fiscal_year is not None and titled is not None and titled != entry.fiscal_year:
+        warnings.append(f"{entry.file}: 表題「{entry.title}」は {titled} 年度と読めますが、表は {entry.fiscal_year} 年度で"
+                        "登録しました (新しい行の表題は、同じ市町村の前の行から引き継ぎます)。表題は図・ページ・Word に出るので、"
+                        f"--title \"この表の表題\" を付けてもう一度 manifest add してください。")
     same = [e.file for e in rows if e.sha256 == entry.sha256]
     if same:
         warnings.append(f"{entry.file} は、マニフェストの {'、'.join(same)} と中身が同じです (SHA-256 が一致)。"
