@@ -257,15 +257,17 @@ def side(rows: list[tuple[int, str]]) -> pd.DataFrame:
 def test_a_topic_is_named_most_common_only_when_it_is():
     leader = S.topic_phrase(side([(1, "X"), (2, "X"), (3, "Y")]), "効果")
     assert leader == ("効果の 3 項目 (3 事業) が最も多く触れているのは「X」(2 / 3 事業) で、その項目は次のとおりです: "
-                      "「項目0」「項目1」 (否定の述語を含む)")  # the mark is not followed by です
+                      "「項目0」、「項目1」 (否定の述語を含む)")  # the mark is not followed by です; 、 between quotes
     three = S.topic_phrase(side([(1, "X"), (2, "X"), (2, "X")]), "効果")
-    assert three.endswith("「X」(2 / 2 事業) で、その項目は次のとおりです (ほかを含めて 3 項目): 「項目0」「項目1」 (否定の述語を含む)")
+    assert three.endswith("「X」(2 / 2 事業) で、その項目は次のとおりです (ほかを含めて 3 項目): 「項目0」、「項目1」 (否定の述語を含む)")
     tie = S.topic_phrase(side([(1, "X"), (2, "X"), (1, "Y"), (3, "Y")]), "課題")
     assert tie == "課題の 4 項目 (3 事業) が最も多く触れているのは 「X」「Y」 で、同数です (各 2 / 3 事業)"
     ones = S.topic_phrase(side([(1, "X"), (2, "Y"), (3, "Z")]), "理由")
     assert ones == "理由の 3 項目 (3 事業) に付いた 3 つのコード (「X」「Y」「Z」) はどれも 1 事業だけで、複数の事業に共通するコードはありません"
     single = S.topic_phrase(side([(1, "X"), (2, S.NO_CODE)]), "理由")
     assert single == "理由の 2 項目 (2 事業) のうちコードが付いたのは「X」の 1 事業だけです"
+    whole = S.topic_phrase(side([(1, "X"), (1, S.NO_CODE)]), "理由")  # 1 of 1 program is no "only"
+    assert whole == "理由の 2 項目 (1 事業) のうちコードが付いたのは「X」の 1 事業です"
     assert S.topic_phrase(side([(1, S.NO_CODE)]), "理由") == "理由の 1 項目 (1 事業) には、どのコードも付いていません"
 
 
@@ -377,8 +379,12 @@ def test_where_no_test_is_run_the_reason_is_said_once_from_the_group_sizes(cases
     analysis = cases["bundled"]
     codes = analysis["codes"].assign(test="none", p_value=float("nan"), p_holm=float("nan"), min_p_holm=0.118)
     untested = replace(analysis, tables={**analysis.tables, "codes.csv": codes})
-    assert S.code_test_sentence(untested) == ("8 事業 (3・2・3) では、どの区分の違いも検定では示せないため"
-                                              " (補正後に取りうる最小の p は 0.118)、表は記述にとどめます。")
+    # the cause is the correction over the family, said with the family's size (the pooled aspect in it)
+    assert S.code_test_sentence(untested) == ("8 事業 (3・2・3) では、33 個のコード × 観点 (観点をまとめた「全体」を含む)を"
+                                              "区分の違いで検定しても、Holm の補正後に取りうる最小の p が 0.118 で 0.05 に届か"
+                                              "ないため、検定はせず、表は記述にとどめます。")
+    bare = replace(analysis, tables={**analysis.tables, "codes.csv": codes.assign(min_p_holm=float("nan"))})
+    assert S.code_test_sentence(bare) == "8 事業 (3・2・3) では、どの区分の違いも検定では示せないため、表は記述にとどめます。"
     table = codes_crosstab(codes, analysis["items"], comparison=Comparison.from_metadata(analysis.metadata))
     assert "p値" not in table.columns and "Holm" not in H.notebook_text("codes", untested)
     assert set(table["観点"]) == {"全体"} and "観点はすべて合わせて数えます" in H.notebook_text("codes", untested)

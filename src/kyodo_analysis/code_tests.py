@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from .schema import Comparison
-from .stats import clopper_pearson, program_keys, sort_for_reading
+from .stats import ALL_ASPECTS, clopper_pearson, program_keys, sort_for_reading
 
 
 def adjusted_residuals(table: np.ndarray) -> np.ndarray:
@@ -249,6 +249,13 @@ def coded_items(item_codes: pd.DataFrame, item_ids: pd.Series, codes: list[str])
     cells = np.zeros((len(item_ids), len(codes)), dtype=bool)
     cells[row[known], column[known]] = True
     return pd.DataFrame(cells, index=pd.Index(item_ids, name="item_id"), columns=pd.Index(codes, name="code"))
+
+
+def untested_family(codes: pd.DataFrame, keys: list[str]) -> str:
+    """The tests a family would have held, as a phrase: one per code × aspect with an attainable p (``keys``
+    tell them apart), the pooled aspect said when it is one of them: 「33 個のコード × 観点 (観点をまとめた「全体」を含む)」."""
+    rows = codes.dropna(subset=["min_p"]).drop_duplicates(keys)
+    return f"{len(rows)} 個のコード × 観点" + (" (観点をまとめた「全体」を含む)" if (rows["aspect"] == ALL_ASPECTS).any() else "")
 
 
 def family_minimum(cells: list[_Cell]) -> tuple[int, float | None]:

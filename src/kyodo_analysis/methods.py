@@ -12,7 +12,7 @@ import pandas as pd
 
 from .analysis import Analysis
 from .clusters import MIN_ITEMS, MIN_TERMS
-from .code_tests import NO_TEST
+from .code_tests import NO_TEST, untested_family
 from .correspondence import candidate_count, chosen_terms
 from .labels import year_label
 from .network import NETWORK_TOP
@@ -84,7 +84,7 @@ def methods_facts(analysis: Analysis) -> dict:
         "clusters": int(clusters["n_clusters"].iloc[0]) if len(clusters) else None,
         "tests": list(dict.fromkeys(tested["test"])), "corrections": list(dict.fromkeys(tested["correction"])),
         "significant": int(tested.loc[tested["p_holm"] < 0.05, "code"].nunique()),
-        "family": int(codes.dropna(subset=["min_p"]).drop_duplicates(["year", "code", "aspect"]).shape[0]),
+        "family": untested_family(codes, ["year", "code", "aspect"]),
         "min_p_holm": float(codes["min_p_holm"].min()) if codes["min_p_holm"].notna().any() else None,
     }
 
@@ -147,7 +147,7 @@ def absent_words_sentence(f: dict) -> str:
 def test_sentence(f: dict) -> str:
     """Which tests were run (and the correction), or why none could be."""
     if not f["tests"] and f["min_p_holm"] is not None:
-        return (f"コードと{f['by_label']}の関連の検定は行っていない。{f['family']} 個のコード × 観点を検定したとしても、"
+        return (f"コードと{f['by_label']}の関連の検定は行っていない。{f['family']}を検定したとしても、"
                 f"Holm の補正後に事業を単位にした並べ替えで得られうる最小の p は {f['min_p_holm']:.3f} で 0.05 に届かないため、"
                 "事業数と正確な 95% 信頼区間 (Clopper–Pearson) で記述した。")
     if not f["tests"] and f["groups"] < 2:

@@ -15,6 +15,7 @@ import re
 import pandas as pd
 
 from .analysis import Analysis
+from .code_tests import untested_family
 from .labels import CATEGORY_JA, cut, year_label
 from .registry import figure_tables, output, page_tables
 from .schema import Comparison
@@ -259,15 +260,16 @@ def code_test_sentence(analysis: Analysis, alpha: float = 0.05) -> str:
         return f"{what}が 1 つなので、{what}の違いの検定はしません。表は記述です。"
     if codes.empty:
         return "コードの付いた項目がないため、検定するものがありません。"
-    if "test" in codes and (codes["test"].astype("string") == "none").all():
-        split = "・".join(str(sizes[g]) for g in group_order(analysis["items"], comparison.by) if g in sizes)
-        floor = codes["min_p_holm"].dropna().min() if "min_p_holm" in codes else None
-        reason = f" (補正後に取りうる最小の p は {floor:.3f})" if floor is not None and not pd.isna(floor) else ""
-        return (f"{int(sizes.sum())} 事業 ({split}) では、どの{what}の違いも検定では示せないため{reason}、"
-                "表は記述にとどめます。")
     # one test per code × aspect of the page's family (cities compared across years: each city's rows carry
     # its own table's year, yet the family is one)
     family = ["code", "aspect"] if comparison.by == "city" else ["year", "code", "aspect"]
+    if "test" in codes and (codes["test"].astype("string") == "none").all():
+        split = "・".join(str(sizes[g]) for g in group_order(analysis["items"], comparison.by) if g in sizes)
+        floor = codes["min_p_holm"].dropna().min() if "min_p_holm" in codes else None
+        reason = (f"{untested_family(codes, family)}を{what}の違いで検定しても、Holm の補正後に取りうる最小の p が "
+                  f"{floor:.3f} で {alpha:g} に届かないため、検定はせず" if floor is not None and not pd.isna(floor)
+                  else f"どの{what}の違いも検定では示せないため")
+        return f"{int(sizes.sum())} 事業 ({split}) では、{reason}、表は記述にとどめます。"
     tested = codes.dropna(subset=["p_holm"]).drop_duplicates(family)
     if tested.empty:
         return "検定できるコードがありません。"
@@ -334,10 +336,9 @@ def review_summary(analysis: Analysis) -> pd.DataFrame:
 
 def _quote(rows: pd.DataFrame, width: int = 40) -> str:
     """The first items quoted, cut at ``width`` characters (:func:`cut`), each marked when it holds a negated
-    predicate."""
-    return "".join(f"「{cut(t, width)}」" + (NEGATED_MARK if n else "")
-                   for t, n in zip(rows["text"].head(QUOTED_IN_SENTENCE), rows["negated"].head(QUOTED_IN_SENTENCE),
-                                   strict=True))
+    predicate, 、 between them (「…」(否定の述語を含む)、「…」)."""
+    return "、".join(f"「{cut(r.text, width)}」" + (NEGATED_MARK if r.negated else "")
+                    for r in rows.head(QUOTED_IN_SENTENCE).itertuples())
 
 
 def topic_phrase(side: pd.DataFrame, label: str) -> str:
@@ -352,7 +353,7 @@ def topic_phrase(side: pd.DataFrame, label: str) -> str:
     best = int(counts.max())
     leaders = [c for c in counts.index if counts[c] == best]
     if best == 1 and len(leaders) == 1:
-        return f"{head}のうちコードが付いたのは「{leaders[0]}」の 1 事業だけです"
+        return f"{head}のうちコードが付いたのは「{leaders[0]}」の 1 事業" + ("だけです" if n_programs > 1 else "です")
     if best == 1:
         return (f"{head}に付いた {len(leaders)} つのコード ({listed(leaders)}) はどれも 1 事業だけで、"
                 "複数の事業に共通するコードはありません")

@@ -64,9 +64,8 @@ def centrality_share(nodes: pd.DataFrame, node: str) -> float:
 @styled
 def plot_network(nodes: pd.DataFrame, edges: pd.DataFrame, items: pd.DataFrame, metadata: dict,
                  shade: str = "community") -> Figure:
-    """Co-occurrence network of terms (Jaccard within items), communities shaded (or, with
-    ``shade="centrality"``, the terms' betweenness), the groups linked; the edges of the maximum spanning
-    forest (``mst``) drawn heavier."""
+    """Co-occurrence network of terms (Jaccard within items), communities shaded (or, with ``shade="centrality"``,
+    the terms' betweenness), the groups linked; the edges of the maximum spanning forest (``mst``) drawn heavier."""
     comparison = Comparison.from_metadata(metadata)
     order, what = group_order(items, comparison.by), comparison.by_label
     title = f"共起ネットワーク (同じ項目に出てくる語; 色付きの札は{what})"
@@ -102,10 +101,11 @@ def plot_network(nodes: pd.DataFrame, edges: pd.DataFrame, items: pd.DataFrame, 
     ax.margins(0.06)
     ax.set_title(title)
     term_edges = edges[edges["kind"] == "term"]
-    cut = term_edges["jaccard"].min() if len(term_edges) else float("nan")
+    cut, n = (term_edges["jaccard"].min() if len(term_edges) else float("nan")), len(term_edges)
     add_footnote(fig, metadata,
-                 f"{named}語どうしの線は Jaccard 係数 {cut:.3f} 以上の {len(term_edges)} 本すべて (上位{NETWORK_TOP}本目と"
-                 f"同じ値の辺も含む; 2項目以上に出る語){single_item_pairs(term_edges)}。円の大きさは項目数、"
+                 f"{named}語どうしの線は Jaccard 係数 {cut:.3f} 以上の {n} 本すべて ("
+                 + (f"上位{NETWORK_TOP}本目と同じ値の辺も含む" if n >= NETWORK_TOP else f"{NETWORK_TOP}本に満たない")
+                 + f"; 2項目以上に出る語){single_item_pairs(term_edges)}。円の大きさは項目数、"
                  + ("円の濃さは媒介中心性。" if shade == "centrality"
                     else "淡い色はコミュニティ (貪欲法によるモジュラリティ最大化)。")
                  + f"破線は{what}と、その{what}で Jaccard の大きい上位{LINK_TOP}語 "
