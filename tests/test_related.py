@@ -114,4 +114,5 @@ def test_notebooks_say_how_many_tied_words_the_table_left_out(bundled_analysis):
 
     table, left_out = related_table(bundled_analysis, "利用")
     assert len(table) == 13
-    assert "同じ値に並ぶ 45 語" in left_out and "top=" in left_out
+    assert "同じ値に並ぶ 45 語" in left_out and "kyodo-analysis related 利用 の --top を大きくすると表示します" in left_out
+    assert "related_table" not in left_out  # a page shows no Python: the command a reader can type

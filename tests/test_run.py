@@ -102,6 +102,9 @@ def test_workbook_has_japanese_sheets_headers_and_widths(run_output):
     assert {row[2].value for row in book["コード×区分"].iter_rows(min_row=2)} == {"全体"}  # every aspect pooled
     english = {sheet.title: [c.value for c in sheet[1] if re.fullmatch(r"[a-z0-9_]+", str(c.value))] for sheet in book}
     assert {title: names for title, names in english.items() if names} == {}  # every header in Japanese (ci_low was not)
+    by_aspect = book["コード×区分(観点別)"]
+    column = [c.value for c in by_aspect[1]].index("検定")
+    assert {row[column].value for row in by_aspect.iter_rows(min_row=2)} == {"なし (検定せず)"}  # not codes.csv's "none"
 
 
 def test_workbook_is_byte_identical_on_rerun(tmp_path, bundled_analysis):

@@ -209,7 +209,7 @@ def test_the_bundled_page_says_what_its_items_are_about_by_programs(cases):
     # the words inside the most compound terms: 交付 and 補助金, four each, both named (a tie is not settled
     # by spelling); a katakana word is one word, so センター of コミュニティセンター does not count
     assert S.compound_sentence(analysis).startswith(
-        "たとえば「交付」と「補助金」は同数で最も多く、いずれも 4 つの複合語の中にも出てきます (「交付」: 「交付対象事業」"
+        "たとえば「交付」と「補助金」は、最も多い 4 つの複合語の中にも出てくる語で、同数です (「交付」: 「交付対象事業」"
         "「補助金交付期間中」「補助金交付終了」 ほか 1 語、「補助金」: 「補助金交付期間中」「補助金交付終了」「補助金交付終了後」"
         " ほか 1 語)。")
 
@@ -221,7 +221,7 @@ def test_the_compound_example_is_the_one_word_inside_the_most_compounds_or_every
     one = sentence([("団体", "申請団体"), ("団体", "団体等"), ("申請", "申請団体"), ("活動", "活動団体")])
     assert one.startswith("たとえば「団体」は、最も多い 2 つの複合語 (「団体等」「申請団体」) の中にも出てきます。"), one
     two = sentence([("申請", "申請団体"), ("団体", "申請団体"), ("活動", "活動費")])
-    assert two.startswith("たとえば「団体」と「活動」と「申請」は同数で最も多く"), two  # the order of the table is no rank
+    assert two.startswith("たとえば「団体」と「活動」と「申請」は、最も多い"), two  # the order of the table is no rank
     many = sentence([(w, w + "会") for w in ("支援", "地域", "防災", "交流")])
     assert many.startswith("複合語の中に出てくる 4 語は、どれも 1 つの複合語の中にだけ出てきます"), many
     assert "「" not in many.split("。")[0]  # no word picked out of the tie

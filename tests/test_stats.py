@@ -225,7 +225,9 @@ def test_the_largest_value_is_named_only_when_it_is_unique():
     from kyodo_analysis.stats import largest
 
     frame = pd.DataFrame({"term": ["a", "b", "c"], "z": [1.5, 1.5, 0.2]})
-    assert largest(frame, "z") == "z=1.50 の 2 語"
+    assert largest(frame, "z") == "a・b z=1.50"  # a tie of three at most is named whole
+    assert largest(pd.DataFrame({"term": list("dcba"), "z": [1.5] * 4}), "z") == "z=1.50 の 4 語"  # else counted
+    assert largest(frame, "z", named=1) == "z=1.50 の 2 語"  # a figure's narrow panel names none of a tie
     assert largest(frame.iloc[1:], "z") == "b z=1.50"
     assert largest(frame.assign(z=[-2.0, 1.0, 0.0]), "z", absolute=True) == "a |z|=2.00"
 

@@ -15,6 +15,7 @@ inside a tie.
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Iterable
 
 import pandas as pd
@@ -142,5 +143,7 @@ def related_table(analysis, target: str, code: bool = False, top: int = 15) -> t
     found = related_words(target, analysis["items"], analysis["terms"], analysis["mentions"],
                           analysis["item_codes"], code=code)
     shown, omitted = top_related(found, top)
-    note = related_left_out(omitted, "related_table の top=") if omitted else ""
+    typed = target if target.isalnum() else shlex.quote(target)  # 利用 as typed; a code name with a space quoted
+    command = f"kyodo-analysis related {typed}{' --code' if code else ''} の --top"  # a page shows no Python
+    note = related_left_out(omitted, command) if omitted else ""
     return shown.assign(year=shown["year"].map(year_label)).rename(columns=RELATED_JA), note

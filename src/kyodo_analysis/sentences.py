@@ -163,8 +163,8 @@ def compound_sentence(analysis: Analysis, shown: int = 3) -> str:
         return (f"たとえば「{tied[0]}」は、最も多い {most} つの複合語 ({compound_list(compounds[tied[0]], shown)}) の中にも"
                 "出てきます。" + base)
     examples = "、".join(f"「{word}」: {compound_list(compounds[word], shown)}" for word in tied)
-    return (f"たとえば{'と'.join(f'「{word}」' for word in tied)}は同数で最も多く、いずれも {most} つの複合語の中にも"
-            f"出てきます ({examples})。" + base)
+    return (f"たとえば{'と'.join(f'「{word}」' for word in tied)}は、最も多い {most} つの複合語の中にも出てくる語で、"
+            f"同数です ({examples})。" + base)
 
 
 def compound_list(terms: list[str], shown: int) -> str:

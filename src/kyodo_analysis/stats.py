@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from .dtypes import TEXT
+from .labels import listed
 from .schema import Comparison
 
 # scipy.special is imported where an interval is computed: the command line's validate, kwic and manifest never
@@ -206,17 +207,18 @@ def top_with_ties(frame: pd.DataFrame, n: int, key: list[str], most: int | None 
     return frame.iloc[:first], last - first
 
 
-def largest(frame: pd.DataFrame, column: str, absolute: bool = False) -> str:
-    """「補助金 z=1.76」 for the row with the largest value of ``column`` — or, when several rows share it,
-    「z=0.69 の 10 語」: a tie is never settled by spelling."""
+def largest(frame: pd.DataFrame, column: str, absolute: bool = False, named: int = 3) -> str:
+    """「補助金 z=1.76」 for the row with the largest value of ``column`` — or, when several rows share it, all
+    of them when they are ``named`` at most (「利用者・施設 z=1.54」), else their number (「z=0.69 の 10 語」): a
+    tie is never settled by spelling."""
     if frame.empty:
         return "なし"
     values = frame[column].abs() if absolute else frame[column]
     best = values.round(6).max()
     tied = frame[values.round(6) == best]
     label = "|z|" if absolute else "z"
-    if len(tied) == 1:
-        return f"{tied['term'].iloc[0]} {label}={best:.2f}"
+    if len(tied) == 1 or len(tied) <= named:
+        return f"{listed(sorted(tied['term']))} {label}={best:.2f}"
     return f"{label}={best:.2f} の {len(tied)} 語"
 
 

@@ -128,7 +128,7 @@ def plot_distinctive_terms(distinctive: pd.DataFrame, items: pd.DataFrame, metad
         ax.set_title(name + (f" (同数で省いた {left_out} 語)" if left_out else ""), color=color)
         if kept.empty:
             own = distinctive[distinctive[by] == support]
-            detail = f"\n(最大: {largest(own, 'z')})" if len(own) else ""
+            detail = f"\n(最大: {largest(own, 'z', named=1)})" if len(own) else ""  # a narrow panel: a tie counted
             ax.text(0.5, 0.5, f"z ≧ {threshold} の語なし{detail}", transform=ax.transAxes, ha="center", va="center",
                     color="#555555")
             ax.set_axis_off()

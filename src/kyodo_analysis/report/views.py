@@ -11,6 +11,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ..analysis import Analysis
+from ..code_tests import NO_TEST
 from ..evidence import EVIDENCE_LABELS, code_item_ids, keyword_item_ids
 from ..headings import any_test_run
 from ..labels import ALL_JA, GENERIC_COLUMNS, HEADERS, STATUS_JA, UNKNOWN_YEAR, year_label
@@ -40,6 +41,9 @@ def headers(comparison: Comparison, group_label: str | None = None) -> dict[str,
     return {**HEADERS, **grouped, **own, **sides, **aspects, **comparison.attributes, comparison.by: comparison.by_label}
 
 
+NOT_TESTED = "なし (検定せず)"
+
+
 def _aspect_ja(frame: pd.DataFrame, comparison: Comparison, group_label: str | None = None
                ) -> pd.DataFrame:
     """Aspects in Japanese and an unknown year shown as 年度不明 (for people, not for further computation),
@@ -51,6 +55,8 @@ def _aspect_ja(frame: pd.DataFrame, comparison: Comparison, group_label: str | N
         frame["year"] = frame["year"].astype("object").where(frame["year"].notna(), UNKNOWN_YEAR)
     if ALL_GROUPS in frame:
         frame[ALL_GROUPS] = frame[ALL_GROUPS].map({True: ALL_JA, False: ""})
+    if "test" in frame:  # codes.csv's "none" (no test run) said in Japanese, as the tests' own names are
+        frame["test"] = frame["test"].replace({NO_TEST: NOT_TESTED})
     return frame.rename(columns=headers(comparison, group_label))
 
 
