@@ -327,6 +327,8 @@ def test_the_cleaning_page_names_the_columns_the_schema_left_out(cases):
     assert S.cleaning_sentence(c).endswith("スキーマの ignore に書かれた列「備考」 (kasou_c_tanto_2024.tsv) の値は分析に"
                                            "入れていません (cleaning_log.csv の元の行に残っています)。")
     assert "ignore" not in S.cleaning_sentence(cases["bundled"])
+    # a one-cell row is a title or a note under the table (a legend of ratings): both are named
+    assert "11 行を捨てました (空行 5、表題・注記 2、見出し 2、記入例 2)。" in S.cleaning_sentence(cases["bundled"])
 
 
 def test_the_codes_by_year_heading_names_the_aspects_its_table_leaves_out(cases):

@@ -213,7 +213,7 @@ class _Cleaner:
             self.note(record, "dropped", "title", "見出し行より前の行 (表題など)")
             return
         if len(record.cells) == 1:
-            self.note(record, "dropped", "title", "区切りのない1セルだけの行 (表題など)")
+            self.note(record, "dropped", "title", "区切りのない1セルだけの行 (表題・表の下の注記など)")
             self.after_header = False
             return
         self.take_row(record)

@@ -17,7 +17,7 @@ NO_SUPPORT_TYPE = "区分なし"  # the group of a program whose table has no su
 STATUS_JA = {"kept": "継続", "added": "追加", "removed": "廃止", "renamed": "名称変更", "renumbered": "番号変更",
              "not_compared": "比較なし (年度が1つ)"}
 UNKNOWN_YEAR = "年度不明"  # the one spelling of a table whose year is unknown, everywhere
-CATEGORY_JA = {"title": "表題", "blank": "空行", "header": "見出し", "guidance": "記入例", "data": "データ",
+CATEGORY_JA = {"title": "表題・注記", "blank": "空行", "header": "見出し", "guidance": "記入例", "data": "データ",
                "continuation": "前の事業の続き", "space_removed": "空白の削除"}
 ACTION_JA = {"kept": "使用", "dropped": "除外"}  # cleaning_log.csv
 
