@@ -538,7 +538,8 @@ def test_the_methods_say_how_many_rule_words_the_table_never_uses(cases):
     vocabulary = set(c["terms"]["term"]) | set(c["mentions"]["word"])
     absent = sum(word not in vocabulary for _, word in words_of_rules(read_rules(None)[0]))
     assert c.metadata["coding_rules"]["words"] == words and c.metadata["coding_rules"]["absent_words"] == absent > 0
-    assert f"ルールが名指す {words} 語のうち {absent} 語は、この表のどの項目にも出てこない。" in methods_paragraph(c)
+    assert (f"ルールが名指す {words} 語のうち {absent} 語は、この表のどの項目にも出てこない (コードが 0 の事業は、その内容を"
+            "書いていないとは限らず、ルールの語で書いていないだけのことがある)。") in methods_paragraph(c)
     assert cases["bundled"].metadata["coding_rules"]["absent_words"] == 0
     assert "ルールが名指す" not in methods_paragraph(cases["bundled"])
 

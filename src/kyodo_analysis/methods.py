@@ -141,7 +141,8 @@ def absent_words_sentence(f: dict) -> str:
     that cannot be found is no finding)."""
     if not f["absent_rule_words"]:
         return ""
-    return f"ルールが名指す {f['rule_words']} 語のうち {f['absent_rule_words']} 語は、この表のどの項目にも出てこない。"
+    return (f"ルールが名指す {f['rule_words']} 語のうち {f['absent_rule_words']} 語は、この表のどの項目にも出てこない"
+            " (コードが 0 の事業は、その内容を書いていないとは限らず、ルールの語で書いていないだけのことがある)。")
 
 
 def test_sentence(f: dict) -> str:
