@@ -334,7 +334,7 @@ def entry_warnings(path: str | Path, entry: Entry) -> list[str]:
     if entry.fiscal_year is not None and titled is not None and titled != entry.fiscal_year:
         warnings.append(f"{entry.file}: 表題「{entry.title}」は {titled} 年度と読めますが、表は {entry.fiscal_year} 年度で"
                         "登録しました (新しい行の表題は、同じ市町村の前の行から引き継ぎます)。表題は図・ページ・Word に出るので、"
-                        f"--title \"この表の表題\" を付けてもう一度 manifest add してください。")
+                        '--title "この表の表題" を付けてもう一度 manifest add してください。')
     same = [e.file for e in rows if e.sha256 == entry.sha256]
     if same:
         warnings.append(f"{entry.file} は、マニフェストの {'、'.join(same)} と中身が同じです (SHA-256 が一致)。"

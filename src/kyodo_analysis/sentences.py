@@ -15,7 +15,7 @@ import re
 import pandas as pd
 
 from .analysis import Analysis
-from .code_tests import untested_family
+from .code_tests import NO_TEST, untested_family
 from .labels import CATEGORY_JA, cut, year_label
 from .registry import figure_tables, output, page_tables
 from .schema import Comparison
@@ -263,7 +263,7 @@ def code_test_sentence(analysis: Analysis, alpha: float = 0.05) -> str:
     # one test per code × aspect of the page's family (cities compared across years: each city's rows carry
     # its own table's year, yet the family is one)
     family = ["code", "aspect"] if comparison.by == "city" else ["year", "code", "aspect"]
-    if "test" in codes and (codes["test"].astype("string") == "none").all():
+    if "test" in codes and (codes["test"].astype("string") == NO_TEST).all():
         split = "・".join(str(sizes[g]) for g in group_order(analysis["items"], comparison.by) if g in sizes)
         floor = codes["min_p_holm"].dropna().min() if "min_p_holm" in codes else None
         reason = (f"{untested_family(codes, family)}を{what}の違いで検定しても、Holm の補正後に取りうる最小の p が "

@@ -217,7 +217,7 @@ def largest(frame: pd.DataFrame, column: str, absolute: bool = False, named: int
     best = values.round(6).max()
     tied = frame[values.round(6) == best]
     label = "|z|" if absolute else "z"
-    if len(tied) == 1 or len(tied) <= named:
+    if len(tied) <= max(named, 1):
         return f"{listed(sorted(tied['term']))} {label}={best:.2f}"
     return f"{label}={best:.2f} の {len(tied)} 語"
 
