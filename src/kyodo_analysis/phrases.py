@@ -39,7 +39,7 @@ Table = dict  # a trie of key sequences: key → node; a node holding END closes
 END = ""  # no lemma is empty; node[END] is True (always), or the condition on where the sequence ends:
 INFLECTED = "inflected"  # its last verb written inflected, no auxiliary after it (:func:`ending`)
 ADNOMINAL = "adnominal"  # its past た before what it qualifies, not ending a clause (:func:`ending`)
-ENDS_AFTER_TA = ("助詞", "助動詞", "句点", "括弧閉")  # pos1 or pos2 of what follows a past た that ends its clause:
+ENDS_AFTER_TA = frozenset({"助詞", "助動詞", "句点", "括弧閉"})  # pos1 or pos2 of what follows a past た that ends its clause:
 # 応じたが、応じたそうだ、応じた。 and 「応じた」と — not 応じた、柔軟な支援 (a comma inside what it qualifies)
 FORMAL_NOUNS = ("事", "所", "為", "上")  # lemmas of こと, ところ, ため, うえ: 応じたことで, 踏まえた上で end a clause
 Keys = tuple[tuple[str, ...], bool | str]  # an entry's key sequence, and where it ends (END's value)
@@ -160,7 +160,7 @@ def closes(end: bool | str, tokens: Sequence, j: int) -> bool:
 def clause_ended(following) -> bool:
     """Whether what follows a past た (a token, or None at the item's end) shows the た ended a clause, so
     that the verb before it is a predicate (:data:`ENDS_AFTER_TA`, :data:`FORMAL_NOUNS`)."""
-    if following is None or {following.pos1, following.pos2} & set(ENDS_AFTER_TA):
+    if following is None or following.pos1 in ENDS_AFTER_TA or following.pos2 in ENDS_AFTER_TA:
         return True
     return following.pos1 == "名詞" and following.lemma in FORMAL_NOUNS
 

@@ -115,7 +115,7 @@ def units(tokens: list[Token], lists: WordLists) -> tuple[list[Token], list[tupl
             unit, end = (forced_unit(tokens, i, lists) or variant_unit(tokens, i) or katakana_unit(tokens, i)
                          or juubun_unit(tokens, i) or (single_unit(token), i))
         elif token.surface == "行っ" and token.lemma == "行く":
-            unit, end = carried_out_or_gone(tokens, i), i
+            unit, end = single_unit(carried_out_or_gone(tokens, i)), i  # then spelled as any other unit
         else:  # a token that begins no unit of several (the case of most): a unit of its own
             unit, end = single_unit(token), i
         out.append(unit)
@@ -303,7 +303,8 @@ def compound_words(run: list[Token]) -> list[str]:
 
 
 def written_words(run: list[Token]) -> list[str]:
-    """:func:`compound_words` of a run whose loanwords are joined as they are to be read."""
+    """The words of a run whose loanwords are joined as they are to be read, in writing order with repeats and
+    one-character pieces: :func:`compound_words` keeps each word of two or more characters once."""
     words: list[str] = []
     prefix, open_words = "", []  # the word being written, with and without its prefixes: what a piece extends
     for token in run:
@@ -318,7 +319,7 @@ def written_words(run: list[Token]) -> list[str]:
         else:
             open_words, prefix = list(dict.fromkeys((text, prefix + text))), ""
             words.extend(open_words)
-    return [w for w in dict.fromkeys(words) if len(w) > 1]
+    return words  # in writing order, repeats kept: compound_words keeps each word once
 
 
 def compound_nouns(run: list[Token]) -> list[tuple[str, Token]]:
