@@ -11,6 +11,7 @@ from __future__ import annotations
 import pandas as pd
 
 from .analysis import Analysis
+from .clusters import MIN_ITEMS, MIN_TERMS
 from .labels import listed, per_group, sides_only, table_noun
 from .schema import Comparison
 from .sentences import groups_sentence, md
@@ -23,6 +24,7 @@ CODE_MEANING = ("「コード」は、項目に出てくる語の組み合わせ
 
 _UNIT = ("{by}は事業ごとに決まるので、比べる単位は事業です。まず「何事業のうち何事業」「何項目のうち何項目」を示し、"
          "検定は事業を単位にしたものだけを使います。")
+_CLUSTERS = "## 語のクラスター分析と多次元尺度構成法\n\n"
 NOTEBOOK_TEXT = {
     "items": "## {by} × 観点の項目数\n\n項目の数は記述の多さであって、成果や問題の大きさではありません。",
     "question": "**問い**: {table}は、{per}何を{pos}として挙げ、何を{neg}として挙げたか。\n\n{groups_sentence}" + _UNIT,
@@ -45,6 +47,13 @@ NOTEBOOK_TEXT = {
              "コードの項目数 / 項目数」で、観点はすべて合わせて数えます (観点の列の「全体」; 観点ごとの数は"
              "ワークブックの「コード×{by}(観点別)」シート)。{test_text}",
     "correspondence": "## 対応分析\n\n{correspondence_text}",
+    "clusters": _CLUSTERS + "KH Coder の「階層的クラスター分析」と「多次元尺度構成法」にあたる図です。どちらも、同じ項目に"
+                "出てくることの多い語ほど近いとみなします (語と語の距離は、出てくる項目の集合の 1 − Jaccard 係数)。"
+                "樹形図は Ward 法で、色はクラスターです。MDS の図の点の色は樹形図と同じクラスターです。MDS で意味が"
+                "あるのは点どうしの近さで、軸の向き (正負) は決めごとです。どちらも語の出方だけから描いた図で、"
+                "グループを比べる検定ではありません。",
+    "clusters_none": _CLUSTERS + "{min_items} 項目以上に出る語が {min_terms} 語に満たないため、この表では語のクラスター分析と"
+                     "多次元尺度構成法を行っていません (図はありません)。",
     "summary": "## まとめ: {compared}\n\n"
                "{table}の項目そのものを、コードごとに{pos}と{neg}を並べて示します。"
                "文は表の数字から自動で作ったもので、数字が示すこと以上は述べていません。",
@@ -78,6 +87,17 @@ def group_count(analysis: Analysis) -> int:
     return len(group_order(analysis["items"], Comparison.from_metadata(analysis.metadata).by))
 
 
+def clusters_made(analysis: Analysis) -> bool:
+    """Whether the terms' cluster analysis and MDS were made (enough terms in enough items): what the 3.0
+    page's text and its choice of figures go by, as the methods paragraph does."""
+    return not analysis["clusters"].empty
+
+
+def clusters_text(analysis: Analysis) -> str:
+    """The 3.0 page's cluster section: what the figures are, or that there are none (too few terms)."""
+    return notebook_text("clusters" if clusters_made(analysis) else "clusters_none", analysis)
+
+
 def notebook_text(key: str, analysis: Analysis) -> str:
     """A notebook's heading and explanation, in the words of the analysis' schema and groups (the
     ``_unpaired`` variant for a schema that marks no positive and negative aspects, the ``_single`` one
@@ -97,7 +117,7 @@ def notebook_text(key: str, analysis: Analysis) -> str:
         pos=comparison.side_label("positive"), neg=comparison.side_label("negative"),
         pos_long=comparison.side_label("positive", long=True), neg_long=comparison.side_label("negative", long=True),
         test_text=test_text, correspondence_text=_correspondence_text(by, n_groups),
-        min_programs=str(SIDES_MIN_PROGRAMS), z=str(Z_SHOWN),
+        min_programs=str(SIDES_MIN_PROGRAMS), z=str(Z_SHOWN), min_items=str(MIN_ITEMS), min_terms=str(MIN_TERMS),
         within=trend_group_label(comparison), sides_only=sides_only(comparison), table=table,
         compared=compared_said(comparison, table, per))
     return NOTEBOOK_TEXT[key].format(**{name: md(value) for name, value in values.items()})  # Markdown
