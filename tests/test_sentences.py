@@ -308,6 +308,38 @@ def test_one_group_says_there_is_nothing_to_compare(cases):
     assert H.notebook_text("question", analysis).startswith("**問い**: 市の表の 評価、課題・改善案 の記述は、どう違うか。")  # two aspects, the second with 「・」 in its label
 
 
+def test_the_cluster_section_says_when_the_analysis_was_not_made(bundled_analysis):
+    """Too few terms in enough items: the 3.0 page's section says the analysis was not made, as the methods
+    paragraph does, instead of introducing figures that hold only a note."""
+    made = H.clusters_text(bundled_analysis)
+    assert H.clusters_made(bundled_analysis) and "樹形図は Ward 法" in made and "行っていません" not in made
+    tables = dict(bundled_analysis.tables)
+    tables["clusters.csv"] = tables["clusters.csv"].iloc[0:0]
+    tiny = Analysis(tables, bundled_analysis.metadata)
+    assert not H.clusters_made(tiny)
+    assert H.clusters_text(tiny) == (
+        "## 語のクラスター分析と多次元尺度構成法\n\n3 項目以上に出る語が 3 語に満たないため、この表では語のクラスター分析と"
+        "多次元尺度構成法を行っていません (図はありません)。")
+    assert "3 項目以上に出る語が 3 語に満たないため行っていない。" in methods_paragraph(tiny)
+
+
+def test_the_related_words_are_of_every_term_tied_first_never_one_chosen_by_spelling(bundled_analysis):
+    from kyodo_analysis.report import most_used_terms
+
+    assert most_used_terms(bundled_analysis) == (["利用"], "")  # 3 programs, 6 items, 8 times: first alone
+    terms = bundled_analysis["terms"]
+    first = terms[terms["term"] == "利用"]
+
+    def tied(copies: int):
+        extra = [first.assign(term=f"利用{'増' * k}") for k in range(1, copies + 1)]
+        tables = {**bundled_analysis.tables, "terms.csv": pd.concat([terms, *extra], ignore_index=True)}
+        return most_used_terms(Analysis(tables, bundled_analysis.metadata))
+
+    assert tied(1) == (["利用", "利用増"], "利用・利用増 は事業数・項目数・出現回数がすべて同じで 1 位に並ぶので、2 語とも示します。")
+    shown, note = tied(3)  # four tied: none shown, the page says why
+    assert shown == [] and "1 位に並ぶ語が 4 語あり、同数の中から選ばないため" in note
+
+
 def test_a_list_of_labels_is_counted_right_when_a_label_holds_a_middle_dot(cases):
     from kyodo_analysis.labels import listed
 

@@ -9,7 +9,7 @@ and in a rendered notebook always comes from the same code.
 The API, as ``report.NAME``:
 
 - the notebooks (``from kyodo_analysis import report``): ``show_table``, ``top_terms``, ``items_by_group``,
-  ``years``, ``view_programs``, ``view_program_changes``, ``view_items``, ``view_inertia``,
+  ``most_used_terms``, ``years``, ``view_programs``, ``view_program_changes``, ``view_items``, ``view_inertia``,
   ``view_distinctive``, ``top_words``, ``term_changes``, ``sides_table``, ``raw_lines``, ``kwic_table``,
   ``dropped_lines``, ``cutting_examples``, ``curation_tables``, ``codes_crosstab``, ``codes_by_year``;
 - the command line: ``write_workbook``, ``render_notebooks``; the Word summary: ``items_by_group``,
@@ -28,6 +28,7 @@ from .notebook_views import (
     cutting_examples,
     dropped_lines,
     kwic_table,
+    most_used_terms,
     raw_lines,
     show_table,
     sides_table,
@@ -64,7 +65,7 @@ def __getattr__(name: str) -> object:
 __all__ = [
     "SHOWN_ROWS", "NotebookError", "codes_by_year", "codes_crosstab", "curation_tables", "cutting_examples",
     "dropped_lines", "execute_notebook", "headers", "inert_markdown", "items_by_group", "kwic_table",
-    "normalize_zip", "raw_lines", "render_notebooks", "sheet_names", "show_table", "sides_table", "term_changes",
-    "top_terms", "top_words", "view_distinctive", "view_inertia", "view_items", "view_program_changes",
+    "most_used_terms", "normalize_zip", "raw_lines", "render_notebooks", "sheet_names", "show_table", "sides_table",
+    "term_changes", "top_terms", "top_words", "view_distinctive", "view_inertia", "view_items", "view_program_changes",
     "view_programs", "write_workbook", "years",
 ]

@@ -44,6 +44,22 @@ def top_terms(analysis: Analysis, by: str | None = None, n: int = 15) -> tuple[p
     return _aspect_ja(table, Comparison.from_metadata(analysis.metadata)).reset_index(drop=True), left_out
 
 
+def most_used_terms(analysis: Analysis, most: int = 3) -> tuple[list[str], str]:
+    """The terms first in 「全体の頻出語」 (programs, then items, then occurrences) whose related words the 2.0
+    page shows: every term tied there when they are ``most`` at most, else none (a tie is never settled by
+    spelling); and the sentence the page says about a tie ("" for one term)."""
+    first, tied_out = top_with_ties(counts(analysis["terms"], analysis["items"]), 1, RANK_KEY, most=most)
+    terms = first["term"].tolist()
+    if tied_out:
+        return [], (f"事業数・項目数・出現回数がすべて同じで 1 位に並ぶ語が {tied_out} 語あり、同数の中から選ばないため、"
+                    "ここでは示しません。コマンドラインの `kyodo-analysis related 語` で1語ずつ調べられます。")
+    if not terms:
+        return [], "数える語がないため、関連語はありません。"
+    if len(terms) == 1:
+        return terms, ""
+    return terms, f"{'・'.join(terms)} は事業数・項目数・出現回数がすべて同じで 1 位に並ぶので、{len(terms)} 語とも示します。"
+
+
 def kwic_table(analysis: Analysis, term: str, window: int = 20) -> pd.DataFrame:
     """KWIC lines of a term with Japanese headers."""
     comparison = Comparison.from_metadata(analysis.metadata)
