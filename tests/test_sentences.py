@@ -340,6 +340,18 @@ def test_the_related_words_are_of_every_term_tied_first_never_one_chosen_by_spel
     assert shown == [] and "1 位に並ぶ語が 4 語あり、同数の中から選ばないため" in note
 
 
+def test_the_items_table_gives_its_years_as_numbers_as_every_other_table_does(cases):
+    from kyodo_analysis.report import items_by_group, view_programs
+
+    whole = cases["years"]
+    comparison = Comparison.from_metadata(whole.metadata)
+    counts = items_by_group(whole["programs"], comparison)  # one block per year
+    assert counts["年度"].tolist() == [2024] * 4 + [2025] * 5
+    assert set(view_programs(whole["programs"], comparison)["年度"]) == {2024, 2025}
+    alone = items_by_group(cases["bundled"]["programs"], Comparison.from_metadata(cases["bundled"].metadata))
+    assert "年度" not in alone  # one table: no year column
+
+
 def test_a_list_of_labels_is_counted_right_when_a_label_holds_a_middle_dot(cases):
     from kyodo_analysis.labels import listed
 

@@ -39,6 +39,14 @@ HEADERS = {
 }
 
 
+def year_cell(year: object) -> int | str:
+    """A year as a table's 年度 cell: the number (2024), as every table and sheet gives it, or 年度不明."""
+    try:
+        return int(year)
+    except (TypeError, ValueError):
+        return UNKNOWN_YEAR
+
+
 def year_label(year: object) -> str:
     """2024年度, or 年度不明 for a table whose year is unknown."""
     try:

@@ -14,7 +14,7 @@ from ..analysis import Analysis
 from ..code_tests import NO_TEST
 from ..evidence import EVIDENCE_LABELS, code_item_ids, keyword_item_ids
 from ..headings import any_test_run
-from ..labels import ALL_JA, GENERIC_COLUMNS, HEADERS, STATUS_JA, UNKNOWN_YEAR, year_label
+from ..labels import ALL_JA, GENERIC_COLUMNS, HEADERS, STATUS_JA, UNKNOWN_YEAR, year_cell
 from ..registry import outputs
 from ..schema import Comparison
 from ..sentences import program_count
@@ -78,14 +78,14 @@ def items_by_group(programs: pd.DataFrame, comparison: Comparison) -> pd.DataFra
     if len(programs) and programs["year"].nunique() > 1 and programs.groupby(by)["year"].nunique().max() == 1:
         # groups compared across years (each city by its own table): one block, each group with its year
         table = _counts_block(programs, comparison)
-        table.insert(0, "年度", [year_label(programs.loc[programs[by] == g, "year"].iloc[0]) if g != "計" else ""
+        table.insert(0, "年度", [year_cell(programs.loc[programs[by] == g, "year"].iloc[0]) if g != "計" else ""
                                 for g in table.index])
         return table
     blocks = []
     for year, part in programs.groupby("year", dropna=False, sort=True) if len(programs) else [(None, programs)]:
         table = _counts_block(part, comparison)
         if programs["year"].nunique() > 1:
-            table.insert(0, "年度", year_label(year))
+            table.insert(0, "年度", year_cell(year))
         blocks.append(table)
     return pd.concat(blocks)
 
@@ -152,7 +152,7 @@ def codes_crosstab(codes: pd.DataFrame, items: pd.DataFrame, aspect: str = "all"
     rows = []
     for (year, code), group in table.groupby(["year", "code"], sort=False, dropna=False):
         group = group.set_index(comparison.by)
-        row = {"年度": UNKNOWN_YEAR if pd.isna(year) else int(year), "コード": code, "観点": comparison.label(aspect)}
+        row = {"年度": year_cell(year), "コード": code, "観点": comparison.label(aspect)}
         for support in order:
             if support in group.index:
                 r = group.loc[support]
