@@ -685,7 +685,21 @@ def test_a_quote_cut_inside_a_bracket_closes_it():
     from kyodo_analysis.labels import cut
 
     text = "公民館からコミュニティセンターに転用し、「東北物産展」などの物販イベントを開催したところ、利用者から好評を得た"
-    assert cut(text, 24) == "公民館からコミュニティセンターに転用し、「東北物…」"
-    assert cut("（仮称）市民交流センターの開設に向けて地域の団体と協議を重ねた", 10) == "（仮称）市民交流セン…"
+    assert cut(text, 24) == "公民館からコミュニティセンターに転用し、「東北物産展…」"  # the word ends first
+    assert cut(text, 21) == "公民館からコミュニティセンターに転用し、「…」"
     assert cut("短い項目", 40) == "短い項目"
-    assert cut("「入れ子『二重』の」引用が長く続く場合のテストの文です", 6) == "「入れ子『二…』」"
+    assert cut("「入れ子『二重』の」引用が長く続く場合のテストの文です", 6) == "「入れ子『二重…』」"
+
+
+def test_a_quote_is_cut_at_the_end_of_a_word_within_four_characters():
+    """The Word summary quoted 「…場合があ…」: a cut inside a run of one script goes on to its end when that is
+    near, else stays where it was (a run longer than that is not a word to keep whole)."""
+    from kyodo_analysis.labels import cut
+
+    assert cut("（仮称）市民交流センターの開設に向けて地域の団体と協議を重ねた", 10) == "（仮称）市民交流センター…"
+    assert cut("補助金の交付が終わると活動が縮小する場合がある。", 20) == "補助金の交付が終わると活動が縮小する場合…"
+    assert cut("補助金の交付が終わると活動が縮小する場合がある。", 21) == "補助金の交付が終わると活動が縮小する場合がある…"
+    assert cut("補助金の交付が終わると活動が縮小する場合がある", 21) == "補助金の交付が終わると活動が縮小する場合がある"  # the end: no cut
+    assert cut("あいうえおかきくけこさしすせそ", 5) == "あいうえお…"  # no end within four: cut where asked
+    assert cut("Wi-Fiの設置", 2) == "Wi…"  # 「-」 ends the run of letters
+    assert cut("協働事業提案制度の活用", 4) == "協働事業提案制度…"

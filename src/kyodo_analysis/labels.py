@@ -99,12 +99,38 @@ GENERIC_COLUMNS = {"program_no": "番号", "support_type": "区分"}  # when tab
 BRACKETS = {"「": "」", "『": "』", "（": "）", "(": ")", "【": "】", "［": "］", "[": "]"}
 
 
+WORD_END_REACH = 4  # how far a cut may move on to end a word instead of cutting it (場合があ… → 場合がある…)
+
+
+def _script(character: str) -> str:
+    """The run a character belongs to: hiragana, katakana (with ー), kanji, letters and digits; "" for the
+    punctuation, spaces and brackets between runs."""
+    if "\u3041" <= character <= "\u309f":
+        return "hiragana"
+    if "\u30a0" <= character <= "\u30ff":
+        return "katakana"
+    if "\u4e00" <= character <= "\u9fff" or character in "々〆":
+        return "kanji"
+    return "alnum" if character.isalnum() else ""
+
+
+def _cut_at(text: str, width: int) -> int:
+    """Where a cut at ``width`` falls: at ``width`` when a run of one script ends there, else at the end of
+    the run it falls in when that is at most :data:`WORD_END_REACH` characters on (a word is not cut in
+    two: 市民交流セン… → 市民交流センター…), else at ``width``."""
+    kind, end = _script(text[width - 1]), width
+    while kind and end < len(text) and _script(text[end]) == kind and end - width < WORD_END_REACH:
+        end += 1
+    return end if end == len(text) or _script(text[end]) != kind else width
+
+
 def cut(text: str, width: int) -> str:
-    """``text`` cut at ``width`` characters with 「…」, the brackets it opened and had not closed closed after it
-    (「公民館から「東北物…」」), so that a quote inside the cut still reads as one."""
-    if len(text) <= width:
+    """``text`` cut at about ``width`` characters with 「…」 (:func:`_cut_at`: never inside a short word), the
+    brackets it opened and had not closed closed after it (「公民館から「東北物産展…」」), so that a quote
+    inside the cut still reads as one."""
+    if len(text) <= width or (end := _cut_at(text, width)) == len(text):
         return text
-    head, still_open = text[:width], []
+    head, still_open = text[:end], []
     for character in head:
         if character in BRACKETS:
             still_open.append(BRACKETS[character])
