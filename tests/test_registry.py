@@ -258,3 +258,27 @@ def tables_read(function, seen: set) -> set[str]:
     seen.add(function)
     tree = ast.parse(textwrap.dedent(inspect.getsource(function)))
     return subscripted(tree) | {t for f in called(tree, function.__globals__) for t in tables_read(f, seen)}
+
+
+def test_every_figure_and_table_a_cell_makes_is_shown():
+    """A notebook cell shows only its last expression: a figure or table made before it, or inside an ``if``
+    or a ``for``, and not passed to ``display``, is made and never shown (the 3.0 page's dendrogram was)."""
+    import json
+
+    def shown_calls(tree: ast.Module) -> set[ast.AST]:
+        roots = [node for node in ast.walk(tree) if isinstance(node, ast.Call)
+                 and isinstance(node.func, ast.Name) and node.func.id == "display"]
+        if tree.body and isinstance(tree.body[-1], ast.Expr):
+            roots.append(tree.body[-1])
+        return {node for root in roots for node in ast.walk(root)}
+
+    unshown = []
+    for page in sorted(NOTEBOOKS.glob("*.ipynb")):
+        for cell in json.loads(page.read_text(encoding="utf-8"))["cells"]:
+            if cell["cell_type"] != "code":
+                continue
+            tree = ast.parse("".join(cell["source"]))
+            made = [node for node in ast.walk(tree) if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                    and node.func.attr in {"show", "show_table"}]
+            unshown += [(page.name, cell["id"], ast.unparse(node)[:60]) for node in made if node not in shown_calls(tree)]
+    assert unshown == []

@@ -60,6 +60,8 @@ def test_every_figure_on_a_page_has_its_titles_as_alternative_text(run_output):
     assert sum(map(len, alts.values())) >= 10, alts
     assert all(alt and alt.startswith("図: ") and len(alt) > 8 for page in alts.values() for alt in page), alts
     assert "図: 区分ごとの項目数 (効果・限界・今後)" in alts["1.0-cleaning_2024.html"]
+    shown = " ".join(alts["3.0-support-types_2025.html"])  # both figures of one cell, the first one too
+    assert "図: 語の階層的クラスター分析 (Ward 法" in shown and "図: 語の多次元尺度構成法" in shown
 
 
 def test_a_figures_alternative_text_is_its_title_or_its_panels_titles():

@@ -633,7 +633,8 @@ def test_the_correspondence_map_says_how_its_words_were_chosen_as_the_methods_do
 
 
 def test_the_codes_by_year_footnote_explains_only_what_is_drawn(cases):
-    """The two-year case: 情報的支援 has no program in 2024 (— drawn, and explained), and 今後, not drawn, is
+    """The two-year case: 情報的支援 has no program in 2024 (— drawn, and explained: no program with an item of
+    the aspect, which is also what a group with programs but no such item gets), and 今後, not drawn, is
     said to be in codes.csv; one year of the bundled table draws no —, and its footnote does not explain one."""
     from kyodo_analysis.plots import plot_codes_by_year
 
@@ -643,8 +644,15 @@ def test_the_codes_by_year_footnote_explains_only_what_is_drawn(cases):
 
     years = cases["years"]
     note, cells = drawn(years, years["codes"], years["items"])
-    assert "—" in cells and "—はその年度にその区分の事業がないことを表します" in note
+    assert "—" in cells and "—はその年度にその区分で、その観点の項目がある事業がないことを表します" in note
     assert "観点は効果・限界だけを示します(今後はcodes.csvにあります)" in note
+    # a group with programs that year but no item of one aspect: 「—」 too, and the note says what it means
+    codes = years["codes"]
+    no_limits = codes[~((codes["support_type"] == "人的支援") & (codes["aspect"] == "limitation") & (codes["year"] == 2025))]
+    assert years["programs"].query("support_type == '人的支援' and year == 2025").shape[0] > 0
+    before = cells.count("—")
+    note, cells = drawn(years, no_limits, years["items"])
+    assert cells.count("—") == before + codes["code"].nunique() and "その観点の項目がある事業がない" in note
     bundled = cases["bundled"]
     note, cells = drawn(bundled, bundled["codes"].assign(year=2024), bundled["items"].assign(year=2024))
     assert "—" not in cells and "—は" not in note
