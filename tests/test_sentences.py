@@ -438,6 +438,20 @@ def test_where_no_test_is_run_the_reason_is_said_once_from_the_group_sizes(cases
     assert re.fullmatch(r"\d / 3 事業 \(95% CI \d\.\d\d–\d\.\d\d\)・\d+ / 14 項目", cell)
 
 
+def test_tests_run_and_not_significant_are_not_said_to_be_impossible(cases):
+    """The tests ran (they could reach 0.05) and none did: the page says so, and neither that the number of
+    programs could not show a difference nor that there is none."""
+    analysis = cases["bundled"]
+    codes = analysis["codes"].assign(test="事業単位の正確並べ替え検定", p_value=0.1, p_holm=1.0, min_p_holm=0.04)
+    text = S.code_test_sentence(replace(analysis, tables={**analysis.tables, "codes.csv": codes}))
+    n = len(codes.drop_duplicates(["year", "code", "aspect"]))
+    assert text == (f"コード×観点の {n} 検定 (事業単位の正確並べ替え検定) のうち、Holm 補正後に p<0.05 のものはありません"
+                    " (最小の補正前 p は 0.100)。区分の差は示されませんでしたが、差がないことを示すものでもありません。")
+    some = codes.assign(test=codes["test"].where(codes["code"] != codes["code"].iloc[0], "none"))  # one code untestable
+    table = codes_crosstab(some, analysis["items"], comparison=Comparison.from_metadata(analysis.metadata))
+    assert set(table["検定"]) == {"事業単位の正確並べ替え検定", "なし (検定せず)"}  # never codes.csv's own 「none」
+
+
 def test_clopper_pearson_matches_the_published_interval():
     from kyodo_analysis.stats import clopper_pearson
 

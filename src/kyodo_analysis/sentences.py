@@ -276,8 +276,8 @@ def code_test_sentence(analysis: Analysis, alpha: float = 0.05) -> str:
     below = tested[tested["p_holm"] < alpha]
     kinds = ", ".join(sorted(set(tested["test"])))
     if below.empty:
-        return (f"コード×観点の {len(tested)} 検定 ({kinds}) のうち、Holm 補正後に p<{alpha} のものはありません。"
-                f"最小の補正前 p は {tested['p_value'].min():.3f} です。この事業数では{what}の差は示せません。")
+        return (f"コード×観点の {len(tested)} 検定 ({kinds}) のうち、Holm 補正後に p<{alpha} のものはありません (最小の補正前"
+                f" p は {tested['p_value'].min():.3f})。{what}の差は示されませんでしたが、差がないことを示すものでもありません。")
     found = "、".join(f"「{r.code}」({comparison.label(r.aspect)}, 補正後 p={r.p_holm:.3f})" for r in below.itertuples())
     return f"コード×観点の {len(tested)} 検定 ({kinds}) のうち、Holm 補正後に p<{alpha} のもの: {found}。"
 

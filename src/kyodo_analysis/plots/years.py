@@ -127,8 +127,8 @@ def plot_codes_by_year(codes: pd.DataFrame, items: pd.DataFrame, metadata: dict)
     names, named = group_names(order, 30 / max(len(columns), 1), comparison.by_label, metadata)
     ax.set_xticks(range(len(columns)), [f"{names[s]}\n{y}" for s, y in columns], fontsize=8)
     fig.suptitle(title, fontsize=9.5)
-    add_footnote(fig, metadata, f"{named}色はその割合 (記述であり検定ではありません)。"
-                 + (f"— はその年度にその{what}で、その観点の項目がある事業がないことを表します。" if absent else "") + sides_only(comparison)
+    absent_note = f"— はその年度にその{what}で、その観点の項目がある事業がないことを表します。" if absent else ""
+    add_footnote(fig, metadata, f"{named}色はその割合 (記述であり検定ではありません)。" + absent_note + sides_only(comparison)
                  + "事業の追加・廃止で分母が変わるため、割合の変化は事業の入れ替わりも含みます。")
     return fig
 

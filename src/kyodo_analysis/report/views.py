@@ -160,8 +160,8 @@ def codes_crosstab(codes: pd.DataFrame, items: pd.DataFrame, aspect: str = "all"
                                 + f"・{int(r['n_items'])} / {int(r['n_total'])} 項目")
         if tested:
             first = group.iloc[0]
-            row.update({"p値": first["p_value"], "p値(Holm補正)": first["p_holm"], "検定": first["test"],
-                        "補正": first["correction"]})
+            row.update({"p値": first["p_value"], "p値(Holm補正)": first["p_holm"],
+                        "検定": NOT_TESTED if first["test"] == NO_TEST else first["test"], "補正": first["correction"]})
         rows.append(row)
     return pd.DataFrame(rows)
 
