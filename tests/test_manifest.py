@@ -140,3 +140,37 @@ def test_a_new_file_takes_its_own_citys_title_and_with_several_cities_asks_for_t
     assert main(["manifest", "add", str(raw_dir / "zushi_2026.tsv"), "--year", "2026", "--city", "逗子市"]) == 0
     added = read_manifest(raw_dir)[-1]
     assert (added.file, added.city, added.title) == ("zushi_2026.tsv", "逗子市", zushi_title)
+
+
+def test_two_tables_of_one_city_and_year_with_the_same_programs_stop_the_run(tmp_path):
+    """A corrected copy registered beside the original was counted with it: every count of the year doubled,
+    every program listed twice. Two tables of one year that share a program now stop the run, naming both."""
+    from .conftest import bundled_raw_dir, cli
+
+    raw = bundled_raw_dir(tmp_path / "raw")
+    corrected = raw / "kyodo_seika_zushi_修正版.tsv"
+    corrected.write_bytes(RAW.read_bytes().replace("補助金を活用し、".encode(), "補助金を活用して、".encode(), 1))
+    for table in (raw / RAW.name, corrected):
+        assert cli("manifest", "add", str(table), "--year", "2024")[0] == 0
+    status, _, err = cli("analyze", "--raw-dir", str(raw), "--out", str(tmp_path / "out"))
+    assert status == 2 and "Traceback" not in err
+    assert f"{corrected}:7: kyodo_seika_zushi.tsv と同じ逗子市の2024年度の表で、同じ事業 (NO 1「市民活動支援補助金」) が両方に" in err
+    assert "古い方の行を manifest.csv から消し" in err and not (tmp_path / "out").exists()
+
+
+def test_tables_that_split_one_years_programs_are_read_together():
+    from dataclasses import replace
+
+    from kyodo_analysis.analysis import check_one_table_per_year
+    from kyodo_analysis.cleaning import clean_table
+    from kyodo_analysis.errors import InputError
+
+    whole = replace(clean_table(RAW, year=2024), city="逗子市")
+    programs = whole.programs
+    first = replace(whole, programs=programs[programs["program_no"] <= 3])
+    rest = replace(whole, path=RAW.with_name("rest.tsv"), programs=programs[programs["program_no"] > 3])
+    check_one_table_per_year([first, rest])  # no program in both: one year's table in two files
+    check_one_table_per_year([whole, replace(rest, year=2025)])  # another year
+    renamed = rest.programs.assign(program_no=rest.programs["program_no"] + 10)  # other NOs, a name in both
+    with pytest.raises(InputError, match="同じ事業 \\(NO 14「"):
+        check_one_table_per_year([whole, replace(rest, programs=renamed)])

@@ -420,6 +420,13 @@ def test_validate_compares_a_table_only_with_the_same_citys_earlier_tables(tmp_p
     assert status == 0 and f"2024年度との比較 ({TABLES['b'][0]}):" in out and TABLES["a"][0] not in out
     status, out, _ = cli("validate", str(raw / TABLES["b"][0]))  # 2024: A's 2023 table is another city's
     assert status == 0 and "前年度との比較: 架空市Bの2024年度より前の年度の分かる表が" in out and "2023年度との比較" not in out
+    shutil.copy(CITIES / TABLES["b"][0], raw / "kasou_b_seika_2024_修正.tsv")  # a second 2024 table of B
+    assert cli("manifest", "add", str(raw / "kasou_b_seika_2024_修正.tsv"), "--city", "架空市B")[0] == 0
+    status, out, _ = cli("validate", str(raw / "kasou_b_seika_2024_修正.tsv"))
+    assert status == 0 and f"同じ2024年度の表がほかにもあります: {TABLES['b'][0]} (同じ事業があれば analyze と run は止まります" in out
+    shutil.copy(CITIES / TABLES["b"][0], raw / "unregistered_2026.tsv")  # not in the manifest: its city is unknown
+    status, out, _ = cli("validate", str(raw / "unregistered_2026.tsv"), "--schema", str(CITIES / "schema_b.toml"))
+    assert status == 0 and "unregistered_2026.tsv は manifest.csv になく市町村が分からないため、比べていません" in out
 
 
 def test_kwic_names_the_city_when_there_are_several(tmp_path):

@@ -13,7 +13,16 @@ import pandas as pd
 
 from . import registry
 from ._version import __version__
-from .cleaning import LOG_COLUMNS, Table, clean_table, item_columns, item_prefix, program_columns, with_twins_across
+from .cleaning import (
+    LOG_COLUMNS,
+    Table,
+    clean_table,
+    item_columns,
+    item_prefix,
+    label_key,
+    program_columns,
+    with_twins_across,
+)
 from .clusters import term_clusters
 from .code_tests import code_table
 from .coding import absent_everywhere, absent_rule_words, read_rules, words_of_rules
@@ -82,6 +91,7 @@ def clean_all(paths: Sequence[str | Path], year: int | None = None, schema_path:
     tables = [clean_table(path, year=resolve_year(path, year, rows), schema=load_schema(resolve_schema(path, schema_path, rows)),
                           sheet=resolve_sheet(path, sheet, rows), city=resolve_city(path, rows)) for path in map(Path, paths)]
     check_years(tables)
+    check_one_table_per_year(tables)
     return with_twins_across(tables)
 
 
@@ -97,6 +107,28 @@ def check_years(tables: Sequence[Table]) -> None:
                          hint=f"年度を登録してください: kyodo-analysis manifest add {shlex.quote(str(first))} --year 西暦 "
                          f"(例: --year 2024)。表が1つだけなら、ほかの表を {first.parent} から外し、manifest.csv からその行も"
                          "消してください (または、その表だけを入れたフォルダを --raw-dir で指定します)。")
+
+
+def check_one_table_per_year(tables: Sequence[Table]) -> None:
+    """Stop when two tables of one known city and year hold the same program (its NO, or its name as a reader
+    sees it): a corrected copy beside the original would be counted with it. Tables that split a year's programs
+    (none in both), or of no known city (no manifest: two cities may share NOs), are read together."""
+    seen: dict[tuple, Table] = {}
+    for table in (t for t in tables if t.year is not None and t.city):
+        programs = table.programs
+        for no, name, line in zip(programs["program_no"], programs["program"], programs["source_line"], strict=True):
+            for key in (("NO", str(no)), ("name", label_key(str(name)))):
+                first = seen.setdefault((table.city, table.year, *key), table)
+                if first is not table:
+                    raise _same_year_twice(first, table, f"NO {no}「{name}」", int(line))
+
+
+def _same_year_twice(first: Table, table: Table, program: str, line: int) -> InputError:
+    whose = f"{table.city}の" if table.city else ""
+    return InputError(table.path, f"{first.path.name} と同じ{whose}{table.year}年度の表で、同じ事業 ({program}) が両方に"
+                      "あります。同じ年度の表を2つ数えると、その年度の数が重なります。", line=line,
+                      hint="同じ年度の表は1つだけ登録してください。直した表なら、古い方の行を manifest.csv から消し、"
+                      f"そのファイルを {table.path.parent} の外へ移してください。")
 
 
 def combined(tables: Sequence[Table]) -> dict[str, pd.DataFrame]:

@@ -26,6 +26,7 @@ from .manifest import (
     check_year,
     entry_for,
     entry_warnings,
+    read_manifest,
     resolve_city,
     resolve_year,
     schema_for_new_row,
@@ -137,7 +138,7 @@ def comparison_lines(table: Table, schema: str | None) -> list[str]:
         return ["  前年度との比較: 年度が不明なので比較しません (--year か manifest.csv で年度を与えてください)"]
     year = table.year
     earlier: dict[int, list[Path]] = {}
-    yearless = []
+    yearless, same_year = [], []
     rows = ManifestRows()
     for path in table_files(table.path.parent):
         if path.resolve() == table.path.resolve() or resolve_city(path, rows) != table.city:
@@ -147,12 +148,18 @@ def comparison_lines(table: Table, schema: str | None) -> list[str]:
             yearless.append(path.name)
         elif other < year:
             earlier.setdefault(other, []).append(path)
-    lines = []
+        elif other == year:
+            same_year.append(path.name)
+    lines = [f"  同じ{year}年度の表がほかにもあります: {', '.join(same_year)} (同じ事業があれば analyze と run は止まります。"
+             "同じ年度の表は1つだけ登録してください)"] if same_year and table.city else []
     if yearless:
         lines.append(f"  年度の分からない表があります: {', '.join(yearless)} (比べられません。"
                      f"kyodo-analysis manifest add {shlex.quote(str(table.path.parent / yearless[0]))} --year 西暦 "
                      "で年度を登録してください。"
                      "登録しないと analyze と run は止まります)")
+    if not earlier and rows(table.path) is None and any(e.city for e in read_manifest(table.path.parent) or []):
+        return [*lines, f"  前年度との比較: {table.path.name} は manifest.csv になく市町村が分からないため、比べていません"
+                " (manifest add --city で登録してから validate してください)"]
     if not earlier:
         whose = f"{table.city}の" if table.city else "同じ市町村の"
         return [*lines, f"  前年度との比較: {whose}{year}年度より前の年度の分かる表が {table.path.parent} にありません"]
