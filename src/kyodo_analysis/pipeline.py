@@ -22,7 +22,7 @@ from .parallel import available_cores
 from .registry import ALL_PAGES, METADATA, YEARS, names
 from .settings import Settings
 from .slices import for_year, page_years
-from .storage import compared_by, read_table_file, stored_file, stored_names, write_analysis
+from .storage import compared_by, read_table_file, rounded, stored_file, stored_names, write_analysis
 from .years import year_cities
 
 T = TypeVar("T")
@@ -132,6 +132,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         def analyze_and_write() -> Analysis:
             result = analyze_tables(cleaned, **args.project.analysis_options(), workers=available_cores())
             result.metadata[INPUTS] = key
+            result = rounded(result)  # reported as written, as report would read it back
             write_analysis(result, processed)
             return result
         result = _stage("analyze", analyze_and_write)

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -34,12 +35,22 @@ def metadata_bytes(metadata: dict) -> bytes:
 DECIMALS = 6  # the tables keep unrounded statistics; the files written round them, all alike
 
 
+def rounded(analysis: Analysis) -> Analysis:
+    """The analysis as its files hold it, every number rounded to ``DECIMALS`` places: what ``run`` reports
+    from memory is then what ``report`` reads back (a table without numbers to round is kept, not copied)."""
+    def of(frame: pd.DataFrame) -> pd.DataFrame:
+        floats = frame.select_dtypes("floating").columns
+        return frame.round({c: DECIMALS for c in floats}) if len(floats) else frame
+
+    return replace(analysis, tables={name: of(frame) for name, frame in analysis.tables.items()})
+
+
 def write_analysis(analysis: Analysis, out_dir: str | Path) -> list[Path]:
     """Write every table (:func:`output_tables`), its numbers rounded to ``DECIMALS`` places, and
     ``metadata.json`` to ``out_dir`` (all or nothing)."""
-    rounded = {name: frame.round(DECIMALS) for name, frame in analysis.tables.items()}
+    tables = rounded(analysis).tables
     release_freed_memory()  # the statistics' working memory, before Arrow converts the token tables
-    return write_tables(out_dir, {**output_tables(rounded), METADATA: metadata_bytes(analysis.metadata)})
+    return write_tables(out_dir, {**output_tables(tables), METADATA: metadata_bytes(analysis.metadata)})
 
 
 def stored_file(out_dir: Path, name: str) -> Path:

@@ -150,8 +150,9 @@ def row_heights(measured: pd.DataFrame, widths: list[int]) -> list[float]:
 
 
 def _cell_value(value: object) -> object:
-    """A value as a cell holds it: missing values empty, numpy numbers as Python numbers."""
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
+    """A value as a cell holds it: missing values and empty text empty (a CSV cannot tell them apart, so the
+    tables read back from the files give the same cells), numpy numbers as Python numbers."""
+    if value is None or (value == "" if isinstance(value, str) else pd.isna(value)):
         return None
     return value.item() if isinstance(value, np.generic) else value
 
