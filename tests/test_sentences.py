@@ -352,6 +352,17 @@ def test_the_items_table_gives_its_years_as_numbers_as_every_other_table_does(ca
     assert "年度" not in alone  # one table: no year column
 
 
+def test_a_code_in_two_programs_is_quoted_from_both():
+    """「「連携・協力」(2 / 3 事業) で、その項目は次のとおりです: …」 quoted two items of one program (a reviewer):
+    each program's first item comes before any second one."""
+    side = pd.DataFrame({"item_id": ["i1", "i2", "i3", "i4"], "code": ["連携・協力", "連携・協力", "連携・協力", "広報"],
+                         "source_file": "t.csv", "program_no": [1, 1, 2, 3], "negated": False,
+                         "text": ["一つ目の事業の一項目め", "一つ目の事業の二項目め", "二つ目の事業の項目", "三つ目の事業の項目"]})
+    assert S.topic_phrase(side, "実績") == (
+        "実績の 4 項目 (3 事業) が最も多く触れているのは「連携・協力」(2 / 3 事業) で、その項目は次のとおりです"
+        " (ほかを含めて 3 項目): 「一つ目の事業の一項目め」、「二つ目の事業の項目」")
+
+
 def test_a_list_of_labels_is_counted_right_when_a_label_holds_a_middle_dot(cases):
     from kyodo_analysis.labels import listed
 
@@ -457,7 +468,11 @@ def test_clopper_pearson_matches_the_published_interval():
 
     assert [round(float(x[0]), 2) for x in clopper_pearson([2], [2])] == [0.16, 1.0]
     assert [round(float(x[0]), 3) for x in clopper_pearson([1], [3])] == [0.008, 0.906]
-    assert S.program_count(2, 2, 0.158, 1.0) == "2 / 2 事業 (95% CI 0.16–1.00)"
+    assert S.program_count(2, 2, 0.158, 1.0) == "2 / 2 事業 (95% CI 0.15–1.00)"  # rounded outward: holds 0.158
+    (low0, high0), (low1, high1) = (clopper_pearson([k], [1]) for k in (0, 1))
+    assert S.program_count(0, 1, float(low0[0]), float(high0[0])) == "0 / 1 事業 (95% CI 0.00–0.98)"  # 0.975
+    assert S.program_count(1, 1, float(low1[0]), float(high1[0])) == "1 / 1 事業 (95% CI 0.02–1.00)"  # 0.025
+    assert S.program_count(1, 4, 0.29, 0.7) == "1 / 4 事業 (95% CI 0.29–0.70)"  # 0.29 * 100 is 28.999…: not 0.28
 
 
 def test_the_year_change_names_programs_with_both_numbers(cases):

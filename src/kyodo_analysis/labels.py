@@ -6,6 +6,7 @@ Figures, the workbook, the command line and the notebooks all take their words f
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
@@ -37,6 +38,13 @@ HEADERS = {
     "status": "変化", "first_year": "最初の年度", "last_year": "最後の年度", "previous_name": "以前の名称",
     "previous_no": "以前のNO", "item_ids": "項目ID (この数のもとの項目)",
 }
+
+
+def interval_text(low: float, high: float) -> str:
+    """「0.02–1.00」: an interval at two decimals rounded outward, so that what is shown holds the exact interval
+    (0/1's upper bound 0.975 is 0.98, not 0.97 as its binary value would round; 1/1's lower 0.025 is 0.02)."""
+    down, up = math.floor(round(low * 100, 6)) / 100, math.ceil(round(high * 100, 6)) / 100
+    return f"{down:.2f}–{up:.2f}"
 
 
 def year_cell(year: object) -> int | str:

@@ -16,7 +16,7 @@ import pandas as pd
 
 from .analysis import Analysis
 from .code_tests import NO_TEST, untested_family
-from .labels import CATEGORY_JA, cut, year_label
+from .labels import CATEGORY_JA, cut, interval_text, year_label
 from .registry import figure_tables, output, page_tables
 from .schema import Comparison
 from .stats import ALL_ASPECTS, ALL_GROUPS, Z_SHOWN, group_order, largest, top_with_ties
@@ -34,10 +34,9 @@ _MARKDOWN_MARKS = re.compile(r"([\\`*_#|~$])")
 
 
 def md(text: str) -> str:
-    """A sentence as Markdown shows it literally (notebook pages): Markdown's emphasis, code, heading, table
-    and math marks backslash-escaped. ``& < > [ ]`` are left to the one escaping rule of every rendered
-    page (:func:`report.inert_markdown`), so they are escaped once. Word and plain text take the sentences
-    as they are."""
+    """A sentence as Markdown shows it literally (notebook pages): Markdown's emphasis, code, heading, table and
+    math marks backslash-escaped; ``& < > [ ]`` are left to the one escaping rule of every rendered page
+    (:func:`report.inert_markdown`), so they are escaped once. Word and plain text take sentences as they are."""
     return _MARKDOWN_MARKS.sub(r"\\\1", text)
 
 
@@ -55,7 +54,7 @@ def listed(names: list[str]) -> str:
 
 def program_count(n: int, total: int, low: float | None = None, high: float | None = None) -> str:
     """「2 / 3 事業 (95% CI 0.09–0.99)」: programs out of programs, with the exact interval when given."""
-    interval = "" if low is None or pd.isna(low) else f" (95% CI {low:.2f}–{high:.2f})"
+    interval = "" if low is None or pd.isna(low) else f" (95% CI {interval_text(low, high)})"
     return f"{int(n)} / {int(total)} 事業{interval}"
 
 
@@ -335,10 +334,11 @@ def review_summary(analysis: Analysis) -> pd.DataFrame:
 
 
 def _quote(rows: pd.DataFrame, width: int = 40) -> str:
-    """The first items quoted, cut at ``width`` characters (:func:`cut`), each marked when it holds a negated
-    predicate, 、 between them (「…」(否定の述語を含む)、「…」)."""
+    """Items quoted, each program's first before any second (a code "in 2 / 3 programs" is quoted from two), cut
+    at ``width`` (:func:`cut`), marked when holding a negated predicate, 、 between (「…」(否定の述語を含む)、「…」)."""
+    first = ~rows.duplicated(["source_file", "program_no"])
     return "、".join(f"「{cut(r.text, width)}」" + (NEGATED_MARK if r.negated else "")
-                    for r in rows.head(QUOTED_IN_SENTENCE).itertuples())
+                    for r in pd.concat([rows[first], rows[~first]]).head(QUOTED_IN_SENTENCE).itertuples())
 
 
 def topic_phrase(side: pd.DataFrame, label: str) -> str:
