@@ -266,6 +266,9 @@ def test_year_panels_keep_their_width_and_their_labels_apart(analysis):
     assert marks == {**{ax.get_title(): [] for ax in fig.axes[:-1]}, fig.axes[-1].get_title(): ["—"]}
     assert "0" not in [t.get_text() for t in fig.axes[-1].texts]  # the bars' count labels: none of 0
     assert "— はその年度にその区分の事業がないことを表します" in "".join(t.get_text() for t in fig.texts).replace("\n", "")
+    small = both.assign(n_effect=3, n_limitation=1, n_next_step=1)  # an axis up to about 15: ticks at 2.5 before
+    ticks = plot_items_by_year(small, analysis.metadata).axes[0].get_yticks()
+    assert len(ticks) > 2 and all(float(t).is_integer() for t in ticks), ticks  # counts: no tick at 2.5
     alone = plot_items_by_year(both[both["support_type"] != "情報的支援"], analysis.metadata)
     assert "—" not in [t.get_text() for ax in alone.axes for t in ax.texts] and "— は" not in "".join(t.get_text() for t in alone.texts)
 

@@ -352,6 +352,24 @@ def test_the_items_table_gives_its_years_as_numbers_as_every_other_table_does(ca
     assert "年度" not in alone  # one table: no year column
 
 
+def test_terms_left_out_of_a_ranking_are_counted_per_group(bundled_analysis):
+    """「同数の 175 語を表から省きました」 summed four groups' lists (a reviewer): each group is said apart."""
+    from kyodo_analysis.report import top_terms
+
+    terms = bundled_analysis["terms"]
+    first = terms[terms["term"] == "利用"]  # first overall, and first of 場の提供 (its three programs)
+    copies = [first.assign(term=f"利用{'増' * k}") for k in range(1, 8)]
+    tied = Analysis({**bundled_analysis.tables, "terms.csv": pd.concat([terms, *copies], ignore_index=True)},
+                    bundled_analysis.metadata)
+    assert top_terms(tied, n=1)[1] == {None: 8}
+    _, by_group = top_terms(tied, by="support_type", n=1)
+    assert set(by_group) == {"財政的支援", "人的支援", "場の提供"} and by_group["場の提供"] == 8
+    assert S.left_out_sentence({None: 8}) == "最後の順位と同数の語が多すぎるため、同数の語を表から省きました (8 語。csv には全語があります)。"
+    assert S.left_out_sentence({"福祉": 41, "環境": 0, "防災": 21}) == (
+        "最後の順位と同数の語が多すぎるため、同数の語を表から省きました (福祉の 41 語、防災の 21 語。csv には全語があります)。")
+    assert S.left_out_sentence({"福祉": 0}) == "この表は同数の語の途中で切れていません。"
+
+
 def test_a_code_in_two_programs_is_quoted_from_both():
     """「「連携・協力」(2 / 3 事業) で、その項目は次のとおりです: …」 quoted two items of one program (a reviewer):
     each program's first item comes before any second one."""

@@ -41,8 +41,7 @@ def md(text: str) -> str:
 
 
 def program_label(program_no: object, program: str, comparison: Comparison) -> str:
-    """A program as the city's table names it: its number under the table's own header (NO 3, 事務事業コード
-    1203…), or only its name when the table has no number column."""
+    """A program as the city's table names it: its number under the table's own header (NO 3), else its name."""
     label = comparison.columns.get("program_no")
     return f"{label} {program_no} {program}" if label and not pd.isna(program_no) else str(program)
 
@@ -171,11 +170,13 @@ def compound_list(terms: list[str], shown: int) -> str:
     return listed(terms[:shown]) + (f" ほか {len(terms) - shown} 語" if len(terms) > shown else "")
 
 
-def left_out_sentence(left_out: int) -> str:
-    """Say how many terms a ranking left out because they tied at its cut."""
-    if not left_out:
+def left_out_sentence(left_out: dict) -> str:
+    """How many terms a ranking left out because they tied at its cut, for each group it ranks (None: the whole)."""
+    dropped = {group: n for group, n in left_out.items() if n}
+    if not dropped:
         return "この表は同数の語の途中で切れていません。"
-    return f"最後の順位と同数の語が多すぎるため、同数の {left_out} 語を表から省きました (csv には全語があります)。"
+    where = "、".join(f"{n} 語" if group is None else f"{group}の {n} 語" for group, n in dropped.items())
+    return f"最後の順位と同数の語が多すぎるため、同数の語を表から省きました ({where}。csv には全語があります)。"
 
 
 # ---------------------------------------------------------------- 3.0 groups
@@ -311,10 +312,9 @@ def _programs(frame: pd.DataFrame) -> int:
 
 
 def review_summary(analysis: Analysis) -> pd.DataFrame:
-    """Per group and code, the city's own items of the positive aspect beside those of the negative one
-    (or of every aspect, for a schema that marks no sides), each with its program, and how many programs
-    and items say so. Items with no code are listed under 「コードなし」, so every such item is counted;
-    a cell quotes its first ``SUMMARY_ITEMS`` items (table order) and says how many more there are."""
+    """Per group and code, the city's items of the positive aspect beside the negative one's (or of every aspect,
+    for a schema that marks no sides), each with its program, and how many programs and items say so; items of no
+    code under 「コードなし」. A cell quotes its first ``SUMMARY_ITEMS`` items (table order) and counts the rest."""
     comparison = Comparison.from_metadata(analysis.metadata)
     coded = coded_items(analysis)
     code_order = [*dict.fromkeys(analysis["codes"]["code"]), NO_CODE]

@@ -7,6 +7,7 @@ import matplotlib
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from ..labels import STATUS_JA, sides_only
 from ..network import NETWORK_TOP, network_changes, new_graph, packed_layout
@@ -49,6 +50,7 @@ def plot_items_by_year(programs: pd.DataFrame, metadata: dict) -> Figure:
         ax.set_ylim(0, top * (1.3 + 0.12 * len(aspects)) + 0.5)
         ax.set_title(names[support], color=support_color(support, order), fontsize=9.5)
     axes[0].set_ylabel("項目数")
+    axes[0].yaxis.set_major_locator(MaxNLocator(integer=True))  # counts: no tick at 2.5 (the axes share it)
     axes[0].legend(frameon=False, fontsize=8, loc="upper left")  # in the headroom left above the bars
     fig.suptitle(title, fontsize=10)
     add_footnote(fig, metadata, f"{named}" + (f"— はその年度にその{comparison.by_label}の事業がないことを表します。"

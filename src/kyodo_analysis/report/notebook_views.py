@@ -30,16 +30,16 @@ def dropped_lines(log: pd.DataFrame) -> pd.DataFrame:
         "source_file": "ファイル", "line": "行", "category": "種類", "note": "理由", "text": "内容"}).reset_index(drop=True)
 
 
-def top_terms(analysis: Analysis, by: str | None = None, n: int = 15) -> tuple[pd.DataFrame, int]:
+def top_terms(analysis: Analysis, by: str | None = None, n: int = 15) -> tuple[pd.DataFrame, dict]:
     """The terms used by the most programs, then items, then occurrences (overall or per group), never cut
-    inside a tie (up to twice ``n`` terms are kept for a tie), and how many tied terms were left out."""
+    inside a tie (up to twice ``n`` terms are kept for a tie), and how many tied terms each group's list left
+    out (the key None for the overall list)."""
     keys = [by] if by else []
     table = counts(analysis["terms"], analysis["items"], by=keys)
-    parts, left_out = [], 0
-    for _, group in (table.groupby(keys, sort=False) if keys else [(None, table)]):
-        kept, dropped = top_with_ties(group, n, RANK_KEY, most=2 * n)
+    parts, left_out = [], {}
+    for group, rows in (table.groupby(by, sort=False) if by else [(None, table)]):
+        kept, left_out[group] = top_with_ties(rows, n, RANK_KEY, most=2 * n)
         parts.append(kept)
-        left_out += dropped
     table = pd.concat(parts, ignore_index=True) if parts else table
     return _aspect_ja(table, Comparison.from_metadata(analysis.metadata)).reset_index(drop=True), left_out
 
