@@ -1049,3 +1049,28 @@ def test_a_refused_run_leaves_no_folder_or_lock_of_its_own(tmp_path, raw_dir):
     existing.mkdir()
     assert cli("analyze", "--raw-dir", str(raw_dir), "--by", "rating", "--out", str(existing))[0] == 2
     assert existing.is_dir() and list(existing.iterdir()) == []
+
+
+def test_an_output_folder_that_cannot_hold_a_staging_folder_is_named_and_nothing_is_left(tmp_path, monkeypatch):
+    """A reports folder marked unchangeable (chattr +i): the message named the run's hidden staging folder and
+    left the tables' staging folder behind (a newcomer's walk). It names the folder, says what else to check
+    than an open workbook, and leaves nothing of the run."""
+    import errno
+    import tempfile
+
+    from kyodo_analysis import outputs
+    from kyodo_analysis.errors import InputError
+
+    processed, reports = tmp_path / "processed", tmp_path / "reports"
+    real = tempfile.mkdtemp
+
+    def mkdtemp(prefix=None, dir=None):
+        if Path(dir) == reports:
+            raise PermissionError(errno.EPERM, "Operation not permitted", str(Path(dir) / f"{prefix}x1y2"))
+        return real(prefix=prefix, dir=dir)
+    monkeypatch.setattr(outputs.tempfile, "mkdtemp", mkdtemp)
+    with pytest.raises(InputError) as caught, outputs.generations(processed, reports):
+        pass
+    assert str(caught.value).startswith(f"{reports}: 書き込めません (変更が許されていません)。")
+    assert ".staging" not in str(caught.value) and "アクセス権と属性 (読み取り専用・変更禁止)" in str(caught.value)
+    assert not [p for p in tmp_path.rglob("*") if p.name.startswith(".staging")]

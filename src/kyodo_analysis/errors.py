@@ -66,7 +66,8 @@ def os_error(path: str | Path, error: OSError, moved: dict[Path, Path] | None = 
             errno.EROFS: ("読み取り専用のファイルシステムです。", "書き込めるフォルダを指定してください。"),
             errno.EACCES: ("書き込めません (アクセス権がありません)。",
                            "フォルダのアクセス権を確かめるか、別のフォルダを指定してください。"),
-            errno.EPERM: ("書き込めません (変更が許されていません)。", CLOSE_IT),
+            errno.EPERM: ("書き込めません (変更が許されていません)。", CLOSE_IT + "開いていなければ、フォルダやファイルの"
+                          "アクセス権と属性 (読み取り専用・変更禁止) を確かめてください。"),
             errno.EISDIR: ("ファイルがあるべき場所がフォルダです。", "そのフォルダを移すか、別の出力先を指定してください。"),
             errno.ENOTDIR: ("フォルダがあるべき場所がファイルです。", "そのファイルを移すか、別の出力先を指定してください。")}
     message, hint = what.get(error.errno, (f"ファイルを読み書きできません ({error.strerror or type(error).__name__})。",
