@@ -66,12 +66,26 @@ def test_a_misspelt_header_is_named_at_its_line_with_the_header_it_resembles(tmp
                      "財政的支援,1,事業,\"・会員が増えた\n・広がった\",・少ない\n",
                      encoding="utf-8-sig")
     status, err = status_and_error(capsys, "clean", str(short), "--out", str(tmp_path / "out"))
-    assert status == 2 and "2 行目に値があります: ・会員が増えた⏎・広がった\n  対処:" in err, err
+    assert status == 2 and "2 行目に値があります: ・会員が増えた⏎・広がった (組み込みの逗子市のスキーマで読みました)\n  対処:" in err, err
     other = tmp_path / "other.tsv"
     other.write_text(text.replace("仕組みとして効果があったこと", "担当課メモ"), encoding="utf-8")
     status, err = status_and_error(capsys, "clean", str(other), "--out", str(tmp_path / "out"))
     assert status == 2 and "「担当課メモ」 は知らない列" in err and "書き間違い" not in err
     assert not (tmp_path / "out").exists()
+
+
+def test_a_header_the_researchers_own_schema_misspells_names_that_schema(tmp_path, capsys):
+    """A typo in the schema registered for the table (次年度の方向生): the error blamed the table and said to pass
+    a schema with --schema (a newcomer's walk); it names the schema file to edit."""
+    cities = Path(__file__).parent / "fixtures" / "other_cities"
+    schema = tmp_path / "schema_a.toml"
+    schema.write_text((cities / "schema_a.toml").read_text(encoding="utf-8").replace("委員からの意見", "委員からの意件"),
+                      encoding="utf-8")
+    status, err = status_and_error(capsys, "validate", str(cities / "kasou_a_hyoka_2024.csv"), "--schema", str(schema))
+    assert status == 2 and "「委員からの意見」 は知らない列" in err and f"(スキーマ {schema}で読みました)" in err
+    assert f"スキーマ {schema} の comment の見出しに「委員からの意見」を加えてください" in err and "--schema で渡す" not in err
+    status, err = status_and_error(capsys, "validate", str(cities / "kasou_a_hyoka_2024.csv"))  # no schema given
+    assert status == 2 and "(組み込みの逗子市のスキーマで読みました)" in err and "ほかの市町村の表なら" in err
 
 
 def test_a_misspelt_program_header_is_pointed_to_the_one_it_resembles(tmp_path, capsys):

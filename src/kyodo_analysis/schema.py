@@ -24,6 +24,7 @@ from .toml_files import read_toml
 COLUMNS: tuple[str, ...] = ("support_type", "program_no", "program")
 ZUSHI_ASPECTS: tuple[str, ...] = ("effect", "limitation", "next_step")
 POLARITIES = ("positive", "negative")
+BUILT_IN = "built-in (逗子市)"  # the source of the packaged schema, as metadata.json records it
 RESERVED = frozenset({*COLUMNS, "item_id", "source_file", "source_line", "year", "city", "aspect", "item_no", "text",
                       "term", "word", "n", "n_items", "n_programs", "group", "code", "all"})
 # Every column the package writes into some processed table: an aspect (as n_<key>) or an attribute (as
@@ -70,11 +71,16 @@ class Schema:
     aspects: tuple[Aspect, ...]
     attributes: dict[str, list[str]] = field(default_factory=dict)
     known_support_types: tuple[str, ...] = ()
-    source: str = "built-in (逗子市)"
+    source: str = BUILT_IN
     ignore: tuple[str, ...] = ()  # header texts of columns to leave out of the analysis
     separate_notes: bool = False  # a ※ line is an item of its own (default: part of the item above)
     _lookup: dict[str, str] = field(init=False, repr=False, compare=False)
     _longest: int = field(init=False, repr=False, compare=False)
+
+    @property
+    def named(self) -> str:
+        """The schema as a message names it: its file, or the packaged one."""
+        return "組み込みの逗子市のスキーマ" if self.source == BUILT_IN else f"スキーマ {self.source}"
 
     def __post_init__(self) -> None:
         lookup: dict[str, str] = {}
@@ -147,7 +153,7 @@ def load_schema(path: str | Path | None) -> Schema:
         data = read_toml(path, "スキーマファイル", _HINT)
     except FileNotFoundError:
         raise InputError(path, "スキーマファイルが見つかりません。", hint="--schema のパスを確認してください。") from None
-    return parse_schema(path, data, "built-in (逗子市)" if builtin else str(path))
+    return parse_schema(path, data, BUILT_IN if builtin else str(path))
 
 
 _HINT = ('UTF-8 の TOML で [columns] (program など) と [aspects] の表を書いてください'

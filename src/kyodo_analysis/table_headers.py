@@ -7,7 +7,7 @@ from pathlib import Path
 
 from .errors import InputError, one_line
 from .readers import Record, sheet_names
-from .schema import Schema
+from .schema import BUILT_IN, Schema
 
 
 def missing_columns(path: Path, schema: Schema, first_row: Record | None, encoding: str) -> InputError:
@@ -26,9 +26,11 @@ def missing_columns(path: Path, schema: Schema, first_row: Record | None, encodi
     guess = "".join(f"「{cell}」は「{header}」({key}) の書き間違いかもしれません: 生データは直さずに、スキーマの TOML の "
                     f"{key} の見出しに「{cell}」を加えて --schema で渡せます。" for cell, header, key in near[:2])
     what = "と、".join(lacking) or "事業の列と観点の列がそろった行がありません"
-    return InputError(path, f"必要な列が見つかりません{read}: {what}。見つかった見出し: {shown}",
+    other = ("ほかの市町村の表なら、その表の列を書いたスキーマを --schema で渡すか manifest add --schema で登録してください"
+             " (README「ほかの市町村の表」)。" if schema.source == BUILT_IN else "")
+    return InputError(path, f"必要な列が見つかりません{read}: {what}。見つかった見出し: {shown} ({schema.named}で読みました)",
                       line=first_row.first_line if first_row else None,
-                      hint=guess + "見出し行を確認するか、--schema で見出しの別名を指定してください。"
+                      hint=guess + "見出し行を確認するか、--schema で見出しの別名を指定してください。" + other
                       + (f"表がほかのシートにあれば、--sheet にそのシート名を指定してください (このブックのシート: "
                          f"{', '.join(sheet_names(path))})。" if sheet is not None else ""))
 
@@ -50,10 +52,12 @@ def unknown_column(path: Path, schema: Schema, header: str, header_line: int, la
     is never edited."""
     shown = f"「{one_line(header)}」" if header else "(見出しなし)"
     near = schema.near_header(header, lacking) if header else None
-    rest = (f"分析に使うなら --schema の TOML で {shown} を観点などに割り当て、使わないなら"
+    own = schema.source != BUILT_IN  # the researcher's file, to be edited; else a copy of the packaged one, passed
+    toml = schema.named if own else "--schema で渡すスキーマの TOML (組み込みの逗子市のスキーマを写したもの)"
+    rest = (f"分析に使うなら {toml} で {shown} を観点などに割り当て、使わないなら"
             f" ignore = [\"{header or '列の見出し'}\"] と書いてください (README「見出しの違う表」)。")
-    hint = (f"{shown} が「{near[0]}」({near[1]}) の書き間違いなら、生データは直さずに、スキーマの TOML (組み込みの逗子市の"
-            f"スキーマなら、その写し) の {near[1]} の見出しに「{header}」を加えて --schema で渡してください。別の列で、{rest}"
-            if near else f"この列を{rest}")
+    hint = (f"{shown} が「{near[0]}」({near[1]}) の書き間違いなら、生データは直さずに、{toml} の {near[1]} の見出しに"
+            f"「{header}」を加えてください。別の列で、{rest}" if near else f"この列を{rest}")
     return InputError(path, f"見出しの {index + 1} 列目 {shown} は知らない列ですが、{record.first_line} 行目に値があり"
-                      f"ます: {one_line(record.cell(index).strip()[:30])}", line=header_line, hint=hint)
+                      f"ます: {one_line(record.cell(index).strip()[:30])} ({schema.named}で読みました)", line=header_line,
+                      hint=hint)
