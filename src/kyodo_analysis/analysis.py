@@ -152,8 +152,8 @@ def comparison_of(tables: Sequence[Table], by: str = "support_type") -> Comparis
     for table in tables:
         if by not in ("support_type", "city") and by not in table.schema.attributes:
             known = ", ".join(["support_type", "city", *table.schema.attributes])
-            raise InputError(table.path, f"--by {by} はこの表のスキーマにない属性です。",
-                             hint=f"使える名前: {known} ([attributes] に書いた名前)。")
+            raise InputError(table.path, f"比べるグループ {by} (--by か設定ファイルの by) はこの表のスキーマにない属性です。",
+                             hint=f"--by か kyodo-analysis.toml の by を直してください。使える名前: {known}。")
         if by == "support_type":
             continue  # a blank support type is warned about when the table is cleaned
         missing = table.programs[table.programs[by].isna() | (table.programs[by].astype("string").str.strip() == "")]
