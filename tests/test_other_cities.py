@@ -526,4 +526,3 @@ def test_two_schemas_giving_one_label_to_two_aspects_are_both_named(tmp_path):
     status, _, err = cli("analyze", "--raw-dir", str(raw), "--out", str(tmp_path / "out"))
     assert status == 2 and "Traceback" not in err
     assert "観点 next_step (built-in (逗子市)) と direction (" in err and "town.toml) のラベルが同じ「今後」" in err, err
-
