@@ -104,3 +104,10 @@ def test_report_refuses_tables_made_before_the_inputs_changed(tmp_path, raw_dir)
                                 "--notebooks", str(ROOT / "notebooks"))
     assert status == 2 and "別の入力から作られています" in err and "kyodo-analysis run" in err and "Traceback" not in err, err
     assert str(out / "metadata.json") in err and not reports.exists() and "[figures]" not in out_text
+    assert "report にも同じ --raw-dir" not in err  # the same files: nothing said of another folder
+    other = tmp_path / "other_raw"  # analysed with --raw-dir, reported from another folder (the default)
+    other.mkdir()
+    status, _, err = cli("report", "--raw-dir", str(other), "--out", str(out), "--reports", str(reports),
+                         "--notebooks", str(ROOT / "notebooks"))
+    assert status == 2 and f"処理済みの表は {RAW.name} から作られましたが、{other} には表がありません。" in err
+    assert "report にも同じ --raw-dir を付けてください" in err and not reports.exists()

@@ -182,9 +182,22 @@ def check_current(out: Path, raw_dir: Path) -> None:
         raise InputError(out / METADATA, "処理済みの表は、今の生データ・語リスト・コーディングルール・設定とは"
                          "別の入力から作られています (分析の後に何かが変わりました)。report は処理済みの表を"
                          "そのまま使うため、図・Word とノートブックの数が食い違います。",
-                         hint="kyodo-analysis run で分析からやり直してください (analyze の後に report でも同じです)。"
+                         hint=other_raw_folder(out, raw_dir)
+                         + "kyodo-analysis run で分析からやり直してください (analyze の後に report でも同じです)。"
                               "analyze に --codes などを付けたときは、同じものを run に付けるか kyodo-analysis.toml に"
                               "書いてください (report はプロジェクトの設定で確かめます)。")
+
+
+def other_raw_folder(out: Path, raw_dir: Path) -> str:
+    """When the processed tables were made from other files than ``raw_dir`` holds (analysed with --raw-dir,
+    reported without it): which, and that report takes the same --raw-dir; else ""."""
+    made = sorted(f["file"] for f in json.loads((out / METADATA).read_text(encoding="utf-8")).get("raw_files", []))
+    present = sorted(p.name for p in table_files(raw_dir))
+    if made == present:
+        return ""
+    here = f"{raw_dir} にある表は {', '.join(present)} です" if present else f"{raw_dir} には表がありません"
+    return (f"処理済みの表は {', '.join(made)} から作られましたが、{here}。"
+            "別の生データのフォルダで分析したなら、report にも同じ --raw-dir を付けてください。そうでなければ、")
 
 
 def cmd_report(args: argparse.Namespace) -> int:
