@@ -373,25 +373,23 @@ def _generations(paths: list[Path], warn) -> Iterator[list[Path]]:
     stagings: list[Path] = []
     with contextlib.ExitStack() as stack:
         try:
-            try:
-                for folder in paths:
-                    folder.mkdir(parents=True, exist_ok=True)
-                    stack.enter_context(_locked(folder))
-                for folder in paths:
-                    for message in recover(folder):
-                        warn(message)
-                    stagings.append(Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=folder)))
-            except OSError as error:  # the folder named, not the hidden staging folder it could not make
-                raise os_error(folder, OSError(error.errno, error.strerror)) from None
-            try:
-                yield stagings
-                for message in publish_all(list(zip(stagings, paths, strict=True))):
+            for folder in paths:
+                folder.mkdir(parents=True, exist_ok=True)
+                stack.enter_context(_locked(folder))
+            # removed on the way out, before the locks are let go; also those made before another could not be
+            stack.callback(lambda: [shutil.rmtree(staging, ignore_errors=True) for staging in stagings])
+            for folder in paths:
+                for message in recover(folder):
                     warn(message)
-            except OSError as error:  # a write into a hidden staging folder: named as the output it was for
-                raise os_error(", ".join(map(str, paths)), error, dict(zip(stagings, paths, strict=True))) from None
-        finally:  # also the staging folders made before another could not be: nothing of this run is left
-            for staging in stagings:
-                shutil.rmtree(staging, ignore_errors=True)
+                stagings.append(Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=folder)))
+        except OSError as error:  # the folder named, not the hidden staging folder it could not make
+            raise os_error(folder, OSError(error.errno, error.strerror)) from None
+        try:
+            yield stagings
+            for message in publish_all(list(zip(stagings, paths, strict=True))):
+                warn(message)
+        except OSError as error:  # a write into a hidden staging folder: named as the output it was for
+            raise os_error(", ".join(map(str, paths)), error, dict(zip(stagings, paths, strict=True))) from None
 
 
 @contextlib.contextmanager

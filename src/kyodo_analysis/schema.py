@@ -77,11 +77,6 @@ class Schema:
     _lookup: dict[str, str] = field(init=False, repr=False, compare=False)
     _longest: int = field(init=False, repr=False, compare=False)
 
-    @property
-    def named(self) -> str:
-        """The schema as a message names it: its file, or the packaged one."""
-        return "組み込みの逗子市のスキーマ" if self.source == BUILT_IN else f"スキーマ {self.source}"
-
     def __post_init__(self) -> None:
         lookup: dict[str, str] = {}
         for column, names in self.names.items():

@@ -10,6 +10,11 @@ from .readers import Record, sheet_names
 from .schema import BUILT_IN, Schema
 
 
+def named(schema: Schema) -> str:
+    """The schema as a message names it: its file, or the packaged one."""
+    return "組み込みの逗子市のスキーマ" if schema.source == BUILT_IN else f"スキーマ {schema.source}"
+
+
 def missing_columns(path: Path, schema: Schema, first_row: Record | None, encoding: str) -> InputError:
     """No header row names the program column and one aspect: the headers found in the first row of the
     table, and the sheet read when it is a workbook."""
@@ -28,7 +33,7 @@ def missing_columns(path: Path, schema: Schema, first_row: Record | None, encodi
     what = "と、".join(lacking) or "事業の列と観点の列がそろった行がありません"
     other = ("ほかの市町村の表なら、その表の列を書いたスキーマを --schema で渡すか manifest add --schema で登録してください"
              " (README「ほかの市町村の表」)。" if schema.source == BUILT_IN else "")
-    return InputError(path, f"必要な列が見つかりません{read}: {what}。見つかった見出し: {shown} ({schema.named}で読みました)",
+    return InputError(path, f"必要な列が見つかりません{read}: {what}。見つかった見出し: {shown} ({named(schema)}で読みました)",
                       line=first_row.first_line if first_row else None,
                       hint=guess + "見出し行を確認するか、--schema で見出しの別名を指定してください。" + other
                       + (f"表がほかのシートにあれば、--sheet にそのシート名を指定してください (このブックのシート: "
@@ -53,11 +58,11 @@ def unknown_column(path: Path, schema: Schema, header: str, header_line: int, la
     shown = f"「{one_line(header)}」" if header else "(見出しなし)"
     near = schema.near_header(header, lacking) if header else None
     own = schema.source != BUILT_IN  # the researcher's file, to be edited; else a copy of the packaged one, passed
-    toml = schema.named if own else "--schema で渡すスキーマの TOML (組み込みの逗子市のスキーマを写したもの)"
+    toml = named(schema) if own else "--schema で渡すスキーマの TOML (組み込みの逗子市のスキーマを写したもの)"
     rest = (f"分析に使うなら {toml} で {shown} を観点などに割り当て、使わないなら"
             f" ignore = [\"{header or '列の見出し'}\"] と書いてください (README「見出しの違う表」)。")
     hint = (f"{shown} が「{near[0]}」({near[1]}) の書き間違いなら、生データは直さずに、{toml} の {near[1]} の見出しに"
             f"「{header}」を加えてください。別の列で、{rest}" if near else f"この列を{rest}")
     return InputError(path, f"見出しの {index + 1} 列目 {shown} は知らない列ですが、{record.first_line} 行目に値があり"
-                      f"ます: {one_line(record.cell(index).strip()[:30])} ({schema.named}で読みました)", line=header_line,
+                      f"ます: {one_line(record.cell(index).strip()[:30])} ({named(schema)}で読みました)", line=header_line,
                       hint=hint)
