@@ -540,6 +540,8 @@ def test_long_group_names_are_numbered_with_the_full_names_in_the_footnote(cases
     shown, note = group_names(list(LONG.values()), 12, "区分")
     assert list(shown.values()) == ["①", "②", "③"] and note.startswith("区分: ① 施策1-1 市民活動団体の")
     assert group_names(["財政的支援", "人的支援"], 3, "区分")[0] == {"財政的支援": "財政的\n支援", "人的支援": "人的\n支援"}
+    # a second line never begins with 「・」 (a reviewer's 「子育て / ・教育」) or another mark that may not begin one
+    assert group_names(["子育て・教育", "防災・安全"], 4, "分野")[0] == {"子育て・教育": "子育て・\n教育", "防災・安全": "防災・\n安全"}
     # twelve heatmap columns (four groups × three aspects): 財政的 is 3 ems where 2.5 fit; halves would run into
     # their neighbours (財政的人的), so every group is numbered
     four = ["財政的支援", "人的支援", "場の提供", "情報的支援"]

@@ -66,10 +66,15 @@ def _ems(text: str) -> float:
     return sum(1.0 if unicodedata.east_asian_width(c) in "WFA" else 0.55 for c in text)
 
 
+NO_LINE_START = "・、。，．）)」』】〕ー々ゝゞぁぃぅぇぉっゃゅょァィゥェォッャュョ？！"  # 行頭禁則
+
+
 def _halves(name: str) -> str:
-    """A name over two lines of about equal width (財政的 / 支援), never inside a run of Latin letters or digits."""
+    """A name over two lines of about equal width (財政的 / 支援), never inside a run of Latin letters or digits,
+    and never with a second line that begins with a mark that may not begin one (子育て・ / 教育, not 子育て / ・教育)."""
     cut = next(k for k in range(1, len(name) + 1) if _ems(name[:k]) >= _ems(name) / 2)
-    while 0 < cut < len(name) and name[cut - 1].isascii() and name[cut].isascii() and name[cut - 1] != " ":
+    while 0 < cut < len(name) and ((name[cut - 1].isascii() and name[cut].isascii() and name[cut - 1] != " ")
+                                   or name[cut] in NO_LINE_START):
         cut += 1
     return f"{name[:cut].rstrip()}\n{name[cut:].lstrip()}" if 0 < cut < len(name) else name
 
