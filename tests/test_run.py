@@ -235,3 +235,20 @@ def test_run_reports_the_tables_as_report_reads_them_back(tmp_path, bundled_anal
     from_files = write_workbook(processed_analysis(tmp_path / "out"), tmp_path / "report.xlsx").read_bytes()
     assert write_workbook(rounded(bundled_analysis), tmp_path / "run.xlsx").read_bytes() == from_files
     assert write_workbook(bundled_analysis, tmp_path / "unrounded.xlsx").read_bytes() != from_files  # what it was
+
+
+def test_a_years_figures_record_only_that_years_files(run_output):
+    """A 2024 figure's embedded provenance named the 2025 table too (a newcomer's walk): each year's figures
+    record the files of that year; the figures comparing years record both."""
+    import json
+
+    from PIL import Image
+
+    base, _ = run_output
+    files = {f["year"]: f["file"] for f in json.loads((base / "processed" / "metadata.json").read_text())["raw_files"]}
+    figures = base / "reports" / "figures"
+    for year, other in ((2024, 2025), (2025, 2024)):
+        described = Image.open(figures / f"items_by_support_type_and_aspect_{year}.png").info["Description"]
+        assert f"raw: {files[year]} sha256=" in described and files[other] not in described
+    both = Image.open(figures / "items_by_year.png").info["Description"]
+    assert all(f"raw: {name} sha256=" in both for name in files.values())

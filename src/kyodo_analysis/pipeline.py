@@ -94,8 +94,8 @@ def report_stages(analysis: Analysis, args: argparse.Namespace, reports: Path, d
     per_year = page_years(analysis)
 
     def figures() -> None:
-        specs = [spec for year in per_year for spec in figure_specs(
-            for_year(analysis, year), "" if year is None else f"_{year}")]
+        parts = [(for_year(analysis, year), "" if year is None else f"_{year}") for year in per_year]
+        specs = [(*spec, part.metadata) for part, suffix in parts for spec in figure_specs(part, suffix)]  # own files
         draw_figures(specs + year_figure_specs(analysis), reports / FIGURES, analysis.metadata, min(2, os.cpu_count() or 1))
     _stage("figures", figures)
     _stage("workbook", lambda: write_workbook(analysis, reports / WORKBOOK))

@@ -104,17 +104,19 @@ def worker_context() -> multiprocessing.context.BaseContext:
     return context
 
 
-def draw_figures(specs: list[tuple[str, Callable, tuple]], out_dir: str | Path, metadata: dict,
-                 workers: int = 1) -> list[Path]:
-    """Draw and save figures, in ``workers`` processes (each figure is independent; output is the same)."""
+def draw_figures(specs: list[tuple], out_dir: str | Path, metadata: dict, workers: int = 1) -> list[Path]:
+    """Draw and save figures, in ``workers`` processes (each figure is independent; output is the same). A
+    spec (name, plot, args) may end with the metadata of the part it draws (a year's files), which its files
+    then record as their provenance instead of ``metadata``'s."""
     out_dir = Path(out_dir)
+    jobs = [(name, plot, args, out_dir, own[0] if own else metadata) for name, plot, args, *own in specs]
     if workers <= 1:
-        return [p for name, plot, args in specs for p in _draw(name, plot, args, out_dir, metadata)]
+        return [p for job in jobs for p in _draw(*job)]
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=worker_context(), initializer=end_with,
                                initargs=(os.getpid(),))
     try:
         with signals_deferred():  # the pool starts whole (as parallel.chunk_results explains)
-            futures = [pool.submit(_draw, name, plot, args, out_dir, metadata) for name, plot, args in specs]
+            futures = [pool.submit(_draw, *job) for job in jobs]
         return [p for future in futures for p in future.result()]
     finally:  # on an error or Ctrl-C, the figures not yet begun are not drawn
         pool.shutdown(wait=True, cancel_futures=True)
