@@ -435,6 +435,22 @@ def test_analyze_with_a_locked_workbook_stops_and_keeps_every_output(tmp_path, c
     assert files_of(out) == before
 
 
+@pytest.mark.parametrize("lock, held", [("~$kyodo_tables.xlsx", "kyodo_tables.xlsx"), ("~$odo_summary.docx", "kyodo_summary.docx"),
+                                        (".~lock.kyodo_tables.xlsx#", "kyodo_tables.xlsx")])
+def test_a_report_open_in_excel_or_word_stops_the_run_before_any_work(tmp_path, capsys, raw_dir, lock, held):
+    """Excel's and Word's lock files beside the workbook or the summary: the run stopped with a clear message,
+    but only once every stage was done (100 s, a newcomer's walk). It stops before any work and leaves the
+    lock file, which is not the run's own."""
+    reports = tmp_path / "reports"
+    reports.mkdir()
+    (reports / lock).write_bytes(b"")
+    status, err = status_and_error(capsys, "run", "--raw-dir", str(raw_dir), "--out", str(tmp_path / "out"), "--reports",
+                                   str(reports), "--notebooks", str(ROOT / "notebooks"))
+    assert status == 2 and f"{reports / held}: このファイルは開かれているようです ({lock} があります)" in err
+    assert f"閉じているのに {lock} が残っているとき" in err and "[clean]" not in err
+    assert not (tmp_path / "out").exists() and [p.name for p in reports.iterdir()] == [lock]
+
+
 KILLED_RUN = """
 import os, signal, sys
 from pathlib import Path

@@ -56,6 +56,15 @@ def check_reports_folder(reports: Path) -> None:
     checks every file again."""
     pages = [name.replace(".ipynb", ".html") for name in [*NOTEBOOKS, YEAR_NOTEBOOK]]
     check_targets(reports, [f"{FIGURES}/", WORKBOOK, WORD_SUMMARY, *pages])
+    locks = {f"~${WORKBOOK}": WORKBOOK, f"~${WORD_SUMMARY[2:]}": WORD_SUMMARY,  # Excel's, Word's, LibreOffice's
+             **{f".~lock.{name}#": name for name in (WORKBOOK, WORD_SUMMARY)}}
+    held = [(lock, name) for lock, name in locks.items() if (reports / lock).exists()]
+    if held:  # found now, not after the whole run, when the file open in Excel cannot be replaced
+        lock, name = held[0]
+        raise InputError(reports / name, f"このファイルは開かれているようです ({lock} があります)。"
+                         "開いたままでは置き換えられません。",
+                         hint=f"Excel か Word でこのファイルを閉じてから、もう一度実行してください。閉じているのに {lock} が"
+                         "残っているとき (アプリが異常終了したときなど) は、そのファイルを消してください。")
 
 
 def check_notebooks(notebooks: Path, raw_dir: Path) -> None:
