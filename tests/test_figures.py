@@ -196,6 +196,11 @@ def test_footnote_names_the_source_and_dictionary(analysis):
     note = source_note(analysis.metadata)
     assert "これまでの取り組みに係る協働の成果等" in note and "kyodo_seika_zushi.tsv (年度不明)" in note
     assert "unidic-lite" in note and "UniDic 2.1.2" in note
+    two = {"raw_files": [{"city": "逗子市", "title": "成果", "file": "a.tsv", "year": 2024},
+                         {"city": "架空市A", "title": "評価", "file": "c.csv", "year": 2024},
+                         {"city": "逗子市", "title": "成果", "file": "b.xlsx", "year": 2025}]}
+    # each title followed by its own files (the 4.0 page listed both titles, then every file: a reviewer)
+    assert source_note(two) == "出典: 逗子市「成果」 a.tsv (2024年度), b.xlsx (2025年度); 架空市A「評価」 c.csv (2024年度)"
 
 
 def test_colours_are_fixed_per_support_type_and_aspect():

@@ -14,11 +14,13 @@ from .style import NOTE_FONT, WIDTH, new_figure, styled
 
 
 def source_note(metadata: dict) -> str:
-    """Footnote text: the source tables (city and title from the manifest, file, year) and the dictionary used."""
-    files = metadata.get("raw_files", [])
-    titles = list(dict.fromkeys(f"{f.get('city') or ''}「{f['title']}」" for f in files if f.get("title")))
-    parts = [f"{f['file']} ({f['year']}年度)" if f.get("year") else f"{f['file']} (年度不明)" for f in files]
-    note = f"出典: {' '.join(titles)} {', '.join(parts)}".replace("出典:  ", "出典: ")
+    """Footnote text: the source tables (city and title from the manifest, each followed by its files and years:
+    逗子市「…」 a.tsv (2024年度), b.xlsx (2025年度); 架空市A「…」 c.csv (2024年度)) and the dictionary used."""
+    sources: dict[str, list[str]] = {}
+    for f in metadata.get("raw_files", []):
+        title = f"{f.get('city') or ''}「{f['title']}」 " if f.get("title") else ""
+        sources.setdefault(title, []).append(f"{f['file']} ({f['year']}年度)" if f.get("year") else f"{f['file']} (年度不明)")
+    note = "出典: " + "; ".join(title + ", ".join(files) for title, files in sources.items())
     info = metadata.get("dictionary")
     if info:
         note += (f" / 形態素解析: {info['dictionary']} {info['dictionary_version']} (UniDic {info['unidic_version']}),"
@@ -64,9 +66,6 @@ CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
 def _ems(text: str) -> float:
     """Width in ems: full-width characters 1, others about 0.55 (as :func:`wrap_to` counts)."""
     return sum(1.0 if unicodedata.east_asian_width(c) in "WFA" else 0.55 for c in text)
-
-
-NO_LINE_START = "・、。，．）)」』】〕ー々ゝゞぁぃぅぇぉっゃゅょァィゥェォッャュョ？！"  # 行頭禁則
 
 
 def _halves(name: str) -> str:
