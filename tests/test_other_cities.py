@@ -105,6 +105,13 @@ def test_analyze_by_an_attribute_compares_its_values(tmp_path):
     assert read_csv(out / "items.csv")["rating"].notna().all()
     status, lines, _ = cli("kwic", "増える", "--raw-dir", str(raw), "--by", "rating")
     assert status == 0 and "2024年度 | A | 番号 3 海岸清掃協働事業 | 理由 | 参加団体が【増え】、清掃の回数が伸びた" in lines
+    from kyodo_analysis import sentences
+    from kyodo_analysis.storage import load_analysis
+
+    by_rating = load_analysis(out)  # a value of an attribute is named with it: a bare 「A (2 事業):」 named nothing
+    assert sentences.groups_sentence(by_rating).count("「評価 A」「評価 B」「評価 C」") == 1
+    assert [s.split(":")[0] for s in sentences.summary_sentences(by_rating)] == [
+        "評価 A (2 事業)", "評価 B (2 事業)", "評価 C (1 事業)"]
 
 
 def test_an_unknown_comparison_variable_or_a_missing_value_stops_with_what_to_do(tmp_path):

@@ -73,8 +73,7 @@ def cleaning_sentence(analysis: Analysis) -> str:
 
 
 def ignored_sentence(metadata: dict) -> str:
-    """The columns the schema's ``ignore`` left out of the analysis, by file: their values are in no table but
-    the raw lines (``cleaning_log.csv``)."""
+    """The columns the schema's ``ignore`` left out, by file: their values are only in ``cleaning_log.csv``'s lines."""
     files = [(f["file"], f.get("ignored_columns") or []) for f in metadata.get("raw_files", [])]
     parts = [f"{listed(columns)} ({file})" for file, columns in files if columns]
     if not parts:
@@ -109,9 +108,8 @@ def outputs_sentence(out_dir: str) -> str:
 
 
 def sources_sentence(what: str, names: list[str], out_dir: str) -> str:
-    """Which processed tables ``what`` (a page, a figure) takes its numbers from, as the registry declares
-    them, so that a reader can check each number against its table (a token-level table by its Parquet
-    file, which every run writes)."""
+    """Which processed tables ``what`` (a page, a figure) takes its numbers from, as the registry declares them,
+    for a reader to check each number against (a token-level table by its Parquet file, which every run writes)."""
     files = [parquet_name(name) if output(name).token else name for name in names]
     return f"{what}の数は、{'・'.join(files)} ({out_dir.rstrip('/')}/ にある処理済みの表) から取っています。" if files else ""
 
@@ -183,9 +181,11 @@ def left_out_sentence(left_out: dict) -> str:
 
 
 def group_name(group: str, analysis: Analysis) -> str:
-    """A group as a reader meets it: a compared city with its table's year (「架空市A (2024年度)」, cities
-    compared across years), any other group as it is."""
-    return compared_labels(analysis.metadata).get(str(group), str(group))
+    """A group as a reader meets it: a compared city with its table's year (「架空市A (2024年度)」), a value of an
+    attribute with the attribute's name (「評価 A」: a bare 「A」 names nothing), any other group as it is."""
+    comparison = Comparison.from_metadata(analysis.metadata)
+    own = f"{comparison.by_label} {group}" if comparison.by not in ("support_type", "city") else str(group)
+    return compared_labels(analysis.metadata).get(str(group), own)
 
 
 def groups_sentence(analysis: Analysis) -> str:
@@ -378,7 +378,7 @@ def summary_sentences(analysis: Analysis) -> list[str]:
     from ``item_codes.csv`` and ``programs.csv``); only the counts when no item has any code
     (:func:`no_codes_sentence` says so, once)."""
     items, comparison = analysis["items"], Comparison.from_metadata(analysis.metadata)
-    coded = coded_items(analysis)
+    coded, years = coded_items(analysis), compared_labels(analysis.metadata)  # cities named with their years
     any_code = bool((coded["code"] != NO_CODE).any())
     sentences = []
     for group in group_order(items, comparison.by):
@@ -395,6 +395,6 @@ def summary_sentences(analysis: Analysis) -> list[str]:
             else:
                 parts.append(f"{label}の {side['item_id'].nunique()} 項目 ({_programs(side)} 事業)")
         name = group_name(group, analysis)  # 架空市A (2024年度) → 架空市A (2024年度・5 事業)
-        counted = f"{name[:-1]}・{len(own)} 事業)" if name != str(group) else f"{group} ({len(own)} 事業)"
+        counted = f"{name[:-1]}・{len(own)} 事業)" if str(group) in years else f"{name} ({len(own)} 事業)"
         sentences.append(f"{counted}: " + "。".join(parts) + "。")
     return sentences
