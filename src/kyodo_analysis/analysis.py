@@ -124,8 +124,7 @@ def check_one_table_per_year(tables: Sequence[Table]) -> None:
 
 
 def _same_year_twice(first: Table, table: Table, program: str, line: int) -> InputError:
-    whose = f"{table.city}の" if table.city else ""
-    return InputError(table.path, f"{first.path.name} と同じ{whose}{table.year}年度の表で、同じ事業 ({program}) が両方に"
+    return InputError(table.path, f"{first.path.name} と同じ{table.city}の{table.year}年度の表で、同じ事業 ({program}) が両方に"
                       "あります。同じ年度の表を2つ数えると、その年度の数が重なります。", line=line,
                       hint="同じ年度の表は1つだけ登録してください。直した表なら、古い方の行を manifest.csv から消し、"
                       f"そのファイルを {table.path.parent} の外へ移してください。")
