@@ -6,8 +6,8 @@ Figures, the workbook, the command line and the notebooks all take their words f
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable
+from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -41,10 +41,12 @@ HEADERS = {
 
 
 def interval_text(low: float, high: float) -> str:
-    """「0.02–1.00」: an interval at two decimals rounded outward, so that what is shown holds the exact interval
-    (0/1's upper bound 0.975 is 0.98, not 0.97 as its binary value would round; 1/1's lower 0.025 is 0.02)."""
-    down, up = math.floor(round(low * 100, 6)) / 100, math.ceil(round(high * 100, 6)) / 100
-    return f"{down:.2f}–{up:.2f}"
+    """「0.03–1.00」: an interval at two decimals, rounded half up from its value at six (as the files hold it), so a
+    bound rounds as a reader rounds it by hand: 0/1's upper 0.975 and 1/1's lower 0.025 both go up (0.98, 0.03);
+    Python's own rounding of their binary values took one down and one up."""
+    def rounded(value: float) -> Decimal:
+        return Decimal(f"{value:.6f}").quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    return f"{rounded(low)}–{rounded(high)}"
 
 
 def year_cell(year: object) -> int | str:
