@@ -123,6 +123,7 @@ def test_no_comparison_falls_back_to_zushis_schema(bundled):
     ('[analysis]\n# 語リスト\ncods = "x.txt"\n', 3, "知らない項目があります: cods (cods → codes のつもりですか)"),
     ('[analysys]\ncodes = "x.txt"\n', 1, "analysys (analysys → analysis のつもりですか)"),
     ('[analysis]\nzzz = "x.txt"\n', 2, "知らない項目があります: zzz"),
+    ('[analysis]\nby = "rating"\n\n[analysys.years]\n"A市" = 2023\n', 4, "analysys (analysys → analysis"),  # a newcomer's
 ])
 def test_a_misspelt_settings_key_names_its_line_and_the_key_it_resembles(tmp_path, text, line, phrase):
     from kyodo_analysis.errors import InputError
@@ -140,6 +141,8 @@ def test_a_misspelt_settings_key_names_its_line_and_the_key_it_resembles(tmp_pat
     ("[analysis]\nby = 3\n", "by には比べる列の名前を文字列で", 'by = "support_type"'),
     ('[analysis]\nstop = ["a", "b"]\n', "stop にはファイルのパスを文字列で", 'stop = "references/stop.txt"'),
     ("[analysis.years]\n逗子市 = 2018\n", "TOML として読めません", '"逗子市" = 2024'),
+    ('[analysis.years]\n"A市" = "令和5"\n', "[analysis.years] の A市 の年度が西暦の整数ではありません", "逗子市 = 2024"),
+    ('[analysis]\ncodes = "missing.txt"\n', "codes (コーディングルール) のファイルがありません: missing.txt", "相対パス"),
 ])
 def test_a_settings_mistake_says_what_to_write(tmp_path, text, phrase, hint):
     """Each refused settings value says what the key holds and how to write it (a column name is no path;
@@ -152,6 +155,27 @@ def test_a_settings_mistake_says_what_to_write(tmp_path, text, phrase, hint):
     with pytest.raises(InputError) as raised:
         read_settings(path)
     assert raised.value.path == str(path) and phrase in raised.value.message and hint in raised.value.hint
+    assert raised.value.line == 2  # at the value's line (TOML's own error at its line, too)
+
+
+@pytest.mark.parametrize("text,line,phrase", [
+    ('[colums]\nprogram = ["事業名"]\n', 1, "未知の項目: colums"),
+    ('[columns]\nprogram = ["事業名"]\n\n[aspects]\nreason = { headers = ["理由"], longlabel = "理由" }\n', 5,
+     "[aspects] の reason に未知の項目: longlabel"),
+    ('[columns]\nprogram = ["事業名"]\n[aspects]\neffect = ["成果"]\nlimit = { headers = ["課題"], polarity = "postive" }\n', 5,
+     "[aspects] の limit の polarity は"),
+    ('[columns]\nprogram = ["事業名"]\ngroup = ["分野"]\n[aspects]\nreason = ["理由"]\n', 3, "[columns] の未知の列名: group"),
+])
+def test_a_schema_mistake_names_its_line(tmp_path, text, line, phrase):
+    """Errors in a schema's keys carried no line (a newcomer's walk): each names the line that writes the key."""
+    from kyodo_analysis.errors import InputError
+    from kyodo_analysis.schema import load_schema
+
+    path = tmp_path / "schema.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(InputError) as raised:
+        load_schema(path)
+    assert raised.value.line == line and phrase in raised.value.message, raised.value.format()
 
 
 def test_the_suite_does_not_read_the_researchers_settings_file(raw_dir):

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from .errors import InputError, control_character, printable
 from .labels import GENERIC_COLUMNS, listed
-from .toml_files import read_toml
+from .toml_files import key_line, read_toml
 
 COLUMNS: tuple[str, ...] = ("support_type", "program_no", "program")
 ZUSHI_ASPECTS: tuple[str, ...] = ("effect", "limitation", "next_step")
@@ -159,13 +159,13 @@ def parse_schema(path: Path, data: dict, source: str) -> Schema:
     """A Schema from a parsed TOML document, or an InputError naming what is wrong."""
     unknown = sorted(set(data) - {"columns", "aspects", "attributes", "support_types", "ignore", "notes"})
     if unknown:
-        raise InputError(path, f"未知の項目: {', '.join(unknown)}",
+        raise InputError(path, f"未知の項目: {', '.join(unknown)}", line=key_line(path, unknown),
                          hint="使えるのは [columns] [aspects] [attributes] [support_types] と ignore, notes です。")
     columns = _table(path, data, "columns")
     legacy = {k: columns.pop(k) for k in ZUSHI_ASPECTS if k in columns}  # older files listed Zushi's aspects here
     unknown = sorted(set(columns) - set(COLUMNS))
     if unknown:
-        raise InputError(path, f"[columns] の未知の列名: {', '.join(unknown)}",
+        raise InputError(path, f"[columns] の未知の列名: {', '.join(unknown)}", line=key_line(path, unknown),
                          hint=f"[columns] に書けるのは {', '.join(COLUMNS)} です。"
                          "本文の列は [aspects]、事業の属性は [attributes] に書きます。")
     parsed = {column: _texts(path, f"[columns] の {column}", names) for column, names in columns.items()}
@@ -237,7 +237,7 @@ def _aspect(path: Path, key: str, value: object) -> Aspect:
     spec = value if isinstance(value, dict) else {"headers": value}
     unknown = sorted(set(spec) - {"headers", "label", "long_label", "polarity"})
     if unknown:
-        raise InputError(path, f"[aspects] の {key} に未知の項目: {', '.join(unknown)}",
+        raise InputError(path, f"[aspects] の {key} に未知の項目: {', '.join(unknown)}", line=key_line(path, unknown),
                          hint="書けるのは headers, label, long_label, polarity です。")
     headers = _texts(path, f"[aspects] の {key}", spec.get("headers"))
     label = _texts(path, f"[aspects] の {key} の label", spec.get("label", headers[0]))[0]
@@ -245,7 +245,7 @@ def _aspect(path: Path, key: str, value: object) -> Aspect:
     polarity = spec.get("polarity")
     if polarity is not None and polarity not in POLARITIES:
         raise InputError(path, f"[aspects] の {key} の polarity は \"positive\" か \"negative\" です"
-                         f" (今の値: {polarity!r:.40})。",
+                         f" (今の値: {polarity!r:.40})。", line=key_line(path, [key]),
                          hint="肯定的な観点 (効果・成果) に positive、否定的な観点 (限界・課題) に negative を付けます。")
     return Aspect(key, tuple(headers), label, long_label, polarity)
 

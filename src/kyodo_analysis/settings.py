@@ -16,7 +16,7 @@ from .errors import InputError
 from .manifest import MANIFEST_NAME, ManifestRows, resolve_schema, sha256
 from .schema import builtin_schema_path
 from .tokens import dictionary_info
-from .toml_files import read_toml
+from .toml_files import key_line, read_toml
 from .wordlists import read_text_file, word_lists
 
 KEYS = {"forced": "強制抽出のリスト", "stop": "使用しない語のリスト", "synonyms": "同義語のリスト",
@@ -31,19 +31,6 @@ def meant(unknown: list[str]) -> str:
     guesses = [f"{key} → {match[0]}" for key in unknown
                if (match := difflib.get_close_matches(key, [*KEYS, "analysis"], n=1, cutoff=0.6))]
     return f" ({'、'.join(guesses)} のつもりですか)" if guesses else ""
-
-
-def key_line(path: Path, unknown: list[str]) -> int | None:
-    """The line of the file where the first unknown key or section is written, if it can be found."""
-    try:
-        lines = path.read_text(encoding="utf-8-sig").splitlines()
-    except (OSError, UnicodeDecodeError):
-        return None
-    for number, line in enumerate(lines, start=1):
-        written = line.split("#", 1)[0].strip().strip("[]").split("=", 1)[0].strip().strip('"')
-        if written in unknown:
-            return number
-    return None
 
 
 def read_settings(path: str | Path, required: bool = False) -> dict[str, str | dict[str, int]]:
@@ -74,14 +61,15 @@ def read_settings(path: str | Path, required: bool = False) -> dict[str, str | d
             what, example = (("比べる列の名前", "support_type") if key in NOT_PATHS
                              else ("ファイルのパス", f"references/{key}.txt"))
             raise InputError(path, f"{key} には{what}を文字列で書いてください (今の値: {value!r:.40})。",
-                             hint=f'[analysis] の下に {key} = "{example}" のように、引用符で囲んで1つだけ書きます。')
+                             hint=f'[analysis] の下に {key} = "{example}" のように、引用符で囲んで1つだけ書きます。',
+                             line=key_line(path, [key]))
         if key in NOT_PATHS:
             settings[key] = value.strip()
             continue
         target = (path.parent / value).resolve()
         if not target.is_file():
             raise InputError(path, f"{key} ({KEYS[key]}) のファイルがありません: {value}",
-                             hint="パスは設定ファイルのある場所からの相対パスで書きます。")
+                             hint="パスは設定ファイルのある場所からの相対パスで書きます。", line=key_line(path, [key]))
         settings[key] = str(target)
     return settings
 
@@ -90,11 +78,12 @@ def city_years(path: Path, value) -> dict[str, int]:
     """``[analysis.years]``: each city's year (西暦), e.g. ``A市 = 2023``."""
     example = "[analysis.years] の下に 逗子市 = 2024 のように、市町村名 = 西暦の年度 を書きます。"
     if not isinstance(value, dict):
-        raise InputError(path, f"years は表で書いてください (今の値: {value!r:.40})。", hint=example)
+        raise InputError(path, f"years は表で書いてください (今の値: {value!r:.40})。", hint=example,
+                         line=key_line(path, ["years"]))
     for city, year in value.items():
         if isinstance(year, bool) or not isinstance(year, int) or not 1900 <= year <= 2200:
             raise InputError(path, f"[analysis.years] の {city} の年度が西暦の整数ではありません (今の値: {year!r:.40})。",
-                             hint=example)
+                             hint=example, line=key_line(path, [str(city)]))
     return {str(city): int(year) for city, year in value.items()}
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Iterable
 from pathlib import Path
 
 from .errors import InputError
@@ -53,6 +54,23 @@ def read_toml(path: Path, what: str, hint: str) -> dict:
         raise InputError(path, f"{what}を TOML として読めません: {meaning} ({where}で気づきました。括弧や引用符の閉じ忘れは、"
                          f"それより前の行にあることがあります。読み取り部の言葉: {said[:120]})", line=line,
                          hint=pairs + hint) from None
+
+
+def key_line(path: Path, names: Iterable[str]) -> int | None:
+    """The first line of a TOML file that writes one of ``names`` as a table's name (a part of it too:
+    [analysys.years]) or as a key (colums = …, or inside an inline table: { longlabel = … }); None if none does."""
+    wanted = set(names)
+    try:
+        lines = path.read_text(encoding="utf-8-sig").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return None
+    for number, line in enumerate(lines, start=1):
+        code = line.split("#", 1)[0]
+        table = re.fullmatch(r"\s*\[+([^\]]*)\]+\s*", code)
+        keys = table[1].split(".") if table else re.findall(r'(?:^|[\s{,])("?[^\s"={},]+"?)\s*=', code)
+        if wanted & {key.strip().strip('"') for key in keys}:
+            return number
+    return None
 
 
 def check_nesting(path: Path, text: str, hint: str) -> None:
