@@ -32,7 +32,7 @@ def manifest_parser(sub) -> None:
     p = sub.add_parser("manifest", help="生データのマニフェスト (data/raw/manifest.csv) を編集する")
     manifest_sub = p.add_subparsers(dest="manifest_command", required=True)
     p = manifest_sub.add_parser("add", help="表をマニフェストに追加・更新する (指定した項目だけ変え、SHA-256 は自動で記入)")
-    p.add_argument("file", metavar="FILE", help="data/raw/ に置いた表のファイル")
+    p.add_argument("file", metavar="FILE", help="生データのフォルダ (data/raw/ など manifest.csv のある所) に置いた表")
     p.add_argument("--year", type=fiscal_year, help="年度 (2025, R7, 令和7年度)。省略時は登録済みの値、なければファイル名から")
     p.add_argument("--city", help="市町村名 (省略時は登録済みの値か前の行と同じ)")
     p.add_argument("--title", help="表題 (省略時は登録済みの値か前の行と同じ)")
