@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kyodo_analysis.curation import candidate_compounds, unknown_words
+from kyodo_analysis.negation import is_negator
 from kyodo_analysis.terms import (
     NEGATED,
     TERM_COLUMNS,
@@ -217,10 +218,15 @@ tokens_strategy = st.lists(
 def test_term_rules_hold_on_any_token_sequence(tokens):
     lists = word_lists()
     found = item_terms(tokens, lists)
-    end = -1
+    outer = None
     for term in found:
-        assert end < term.first <= term.last < len(tokens)  # in reading order, never overlapping
-        end = term.last
+        if outer is not None and term.first <= outer.last:  # only a place a noun's negation read past
+            assert outer.negated and outer.pos == "名詞" and outer.first < term.first <= term.last < outer.last
+            assert not any(map(is_negator, tokens[term.first:term.last + 1]))
+        else:
+            assert outer is None or outer.last < term.first  # in reading order, never overlapping
+            outer = term
+        assert term.last < len(tokens)
         assert term.negated == term.term.endswith(NEGATED)
         assert tokens[term.first].pos1 not in ("助詞", "助動詞", "補助記号")
         if term.pos in ("名詞", "未知語") and not term.negated:
@@ -229,6 +235,18 @@ def test_term_rules_hold_on_any_token_sequence(tokens):
         if not term.negated:
             assert term.term not in lists.stop
     assert found == item_terms(tokens, lists)  # the same tokens give the same terms
+
+
+def test_a_place_read_past_gives_its_own_terms_and_never_the_negator():
+    """団体が団体に無い: the place 団体 is a term inside 団体(否定)'s span; 無い, read by the negation, is none
+    (a reading-less 無い is not stop-listed, so only the rule keeps it out)."""
+    def token(lemma: str, pos1: str, pos2: str) -> Token:
+        return Token(lemma, lemma, lemma, pos1, pos2, False, False)
+    tokens = [token("団体", "名詞", "普通名詞"), token("が", "助詞", "格助詞"), token("団体", "名詞", "普通名詞"),
+              token("に", "助詞", "格助詞"), token("無い", "形容詞", "非自立可能")]
+    found = [(t.term, t.first, t.last) for t in item_terms(tokens, word_lists())]
+    assert found == [("団体(否定)", 0, 4), ("団体", 2, 2)]
+    assert terms_of("ボランティアが地域にいないため、地域で募集した") == ["ボランティア(否定)", "地域", "地域", "募集"]
 
 
 # ---------------------------------------------------------------- the conventions (issue "terms a linguist would sign")
@@ -422,7 +440,8 @@ def gold_sentences() -> list[str]:
 
 def tokens_of(items: pd.DataFrame) -> list[Token]:
     """The tokens of ``items``, as the term rules read them."""
-    from kyodo_analysis.terms import item_tokens, spellings
+    from kyodo_analysis.terms import item_tokens
+    from kyodo_analysis.units import spellings
 
     token_frame = tokenize(items)
     return [t for _, _, tokens in item_tokens(token_frame, spellings(token_frame)) for t in tokens]
@@ -431,7 +450,8 @@ def tokens_of(items: pd.DataFrame) -> list[Token]:
 def real_sequences() -> list[list[Token]]:
     """The tokens of each gold sentence, of POOL and of sentences with units of several tokens (forced terms,
     spelling variants, katakana broken by the dictionary, 十分 / 十 + 分), as the term rules read them."""
-    from kyodo_analysis.terms import item_tokens, spellings
+    from kyodo_analysis.terms import item_tokens
+    from kyodo_analysis.units import spellings
 
     texts = [*gold_sentences(), *POOL, *UNIT_SENTENCES]
     token_frame = tokenize(pd.DataFrame({"item_id": [f"t{k}" for k in range(len(texts))], "text": texts}))
@@ -554,7 +574,8 @@ def test_candidate_compounds_equal_their_first_definition(rows):
 def test_the_tokens_the_rules_read_equal_tokens_made_row_by_row():
     """:func:`item_tokens` makes each distinct token once and shares it; the tokens equal those made anew for
     every row (whitespace before a token, an empty reading read back as missing, each item's first token)."""
-    from kyodo_analysis.terms import item_tokens, spellings
+    from kyodo_analysis.terms import item_tokens
+    from kyodo_analysis.units import spellings
 
     texts = [*gold_sentences(), *POOL, *UNIT_SENTENCES, "補助金 補助金\t補助金。 補助金", "補助金"]
     token_frame = tokenize(pd.DataFrame({"item_id": [f"t{k % 7}-{k}" for k in range(len(texts))], "text": texts}))

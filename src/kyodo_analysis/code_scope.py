@@ -8,8 +8,9 @@ from itertools import pairwise
 import numpy as np
 import pandas as pd
 
-from .terms import FORCED, NOUN, PREDICATES, UNKNOWN
+from .terms import FORCED, NOUN, UNKNOWN
 from .tokens import item_starts
+from .units import PREDICATES
 
 NOUN_TERMS = frozenset({NOUN, FORCED, UNKNOWN})
 CLAUSE_ENDS = frozenset({"句点", "読点"})  # 補助記号 that end a clause

@@ -39,8 +39,9 @@ from .related import related_lines, related_words, shared_contexts, top_related
 from .sentences import program_label
 from .storage import stored_names, write_analysis
 from .tables import write_tables
-from .terms import counted_spelling, inside_compounds, spellings, terms_and_mentions
+from .terms import inside_compounds, terms_and_mentions
 from .tokens import tokenize
+from .units import counted_spelling, spellings
 from .wordlists import WordLists, word_lists
 from .years import program_changes, program_report
 
@@ -238,7 +239,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
 
 
 def spelling_said(word: str, lists: WordLists) -> str:
-    """The spelling ``word`` is counted by (:func:`terms.counted_spelling`), said on stderr when it differs:
+    """The spelling ``word`` is counted by (:func:`units.counted_spelling`), said on stderr when it differs:
     `kwic 取組` shows 取り組み, which the tables count it as."""
     counted = counted_spelling(word, lists)
     if counted != word:

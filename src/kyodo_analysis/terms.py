@@ -48,15 +48,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import NamedTuple
 
-import numpy as np
 import pandas as pd
 
 from .dtypes import TEXT, frame_of
-from .negation import LIGHT_VERBS, negation_after, noun_negation
-from .phrases import expression_end, expressions, match_key, variants
+from .negation import LIGHT_VERBS, Negation, negation_after, noun_negation, place_end
+from .phrases import expression_end, expressions, match_key
 from .units import (
     ADVERBIAL,
     DATE_WORDS,
+    PREDICATES,
     Token,
     compound_parts,
     in_compound,
@@ -65,7 +65,7 @@ from .units import (
     is_numeral,
     is_stopped,
     negation_stopped,
-    potential_base,
+    spellings,
     units,
 )
 from .wordlists import NEGATED, WordLists, word_lists
@@ -73,7 +73,6 @@ from .wordlists import NEGATED, WordLists, word_lists
 TERM_COLUMNS = ["item_id", "term", "pos", "negated", "first_token_no", "last_token_no"]
 MENTION_COLUMNS = ["item_id", "word", "term"]
 NOUN, FORCED, UNKNOWN = "名詞", "強制抽出", "未知語"
-PREDICATES = ("動詞", "形容詞", "形状詞")
 ERA_LETTERS = frozenset("RHSMTrhsmtＲＨＳＭＴ")  # R3, H25: 令和 / 平成 / 昭和 / 明治 / 大正 + year
 OPEN_QUOTES, CLOSE_QUOTES = frozenset("「『"), frozenset("」』")
 NAME_MAX_CHARS = 20
@@ -168,17 +167,18 @@ def counter_end(tokens: list[Token], j: int) -> int:
     return j
 
 
-def noun_run(tokens: list[Token], i: int, lists: WordLists) -> tuple[Term | None, int]:
-    """Rule 4: the compound starting at ``i`` (None if stop-listed or all affixes), and where reading resumes."""
+def noun_run(tokens: list[Token], i: int, lists: WordLists) -> tuple[list[Term], int]:
+    """Rule 4: the compound starting at ``i`` (none if stop-listed or all affixes) and the terms of a place its
+    negation read past, and where reading resumes."""
     j = i
     while (j < len(tokens) and in_run(tokens, j) and (not is_stopped(tokens[j], lists) or counter_suffix(tokens, i, j))
            and (j == i or not (tokens[j].gap or function_end(tokens, j) is not None))):
         j += 1
     if j == i:  # the token itself is stop-listed
-        return None, i + 1
+        return [], i + 1
     if adverbial_start(tokens, i, j):
         if tokens[i].pos1 == "動詞":
-            return None, i + 1  # 引き続き: an adverb
+            return [], i + 1  # 引き続き: an adverb
         j = i + 1
     first, last = i, j - 1
     while first <= last and tokens[first].pos1 == "接尾辞":
@@ -186,19 +186,28 @@ def noun_run(tokens: list[Token], i: int, lists: WordLists) -> tuple[Term | None
     while last >= first and tokens[last].pos1 == "接頭辞":
         last -= 1
     if first > last:
-        return None, j
+        return [], j
     run = tokens[first:last + 1]
     text = "".join(map(in_compound, run))
     pos = FORCED if any(t.forced for t in run) else UNKNOWN if all(t.unknown for t in run) else NOUN
     negation = None if tokens[last].pos2 == "固有名詞" else noun_negation(tokens, j)
-    resume = j if negation is None else negation.place or negation.end + 1  # a place has terms of its own
+    resume = j if negation is None else negation.end + 1
+    found = place_terms(tokens, negation, lists)
     if negation is not None and negation.negated:
         if negation_stopped(text, run[0] if len(run) == 1 else run[0]._replace(lemma=text), lists):
-            return None, resume
-        return Term(text + NEGATED, NOUN, True, first, negation.end, compound_parts(run)), resume
+            return found, resume
+        return [Term(text + NEGATED, NOUN, True, first, negation.end, compound_parts(run)), *found], resume
     if text in lists.stop:
-        return None, resume
-    return Term(text, pos, False, first, last, compound_parts(run)), resume
+        return found, resume
+    return [Term(text, pos, False, first, last, compound_parts(run)), *found], resume
+
+
+def place_terms(tokens: list[Token], negation: Negation | None, lists: WordLists) -> list[Term]:
+    """The terms of a place a noun's negation read past (地域 in ボランティアが地域にいない), read as if alone:
+    nested in the negated term's span, and never its negator."""
+    if negation is None or negation.place is None:
+        return []
+    return unit_terms(tokens[:place_end(tokens, negation.place)], lists, negation.place)
 
 
 def adverbial_start(tokens: list[Token], i: int, j: int) -> bool:
@@ -236,10 +245,10 @@ def predicate(tokens: list[Token], i: int, lists: WordLists) -> tuple[Term | Non
     return Term(token.word, token.pos1, False, first, i), resume
 
 
-def unit_terms(tokens: list[Token], lists: WordLists) -> list[Term]:
-    """Every term of a sequence of units, left to right (rules 1–6 of this module's docstring)."""
+def unit_terms(tokens: list[Token], lists: WordLists, start: int = 0) -> list[Term]:
+    """Every term of a sequence of units from ``start`` on, left to right (rules 1–6 of this module's docstring)."""
     out: list[Term] = []
-    i = 0
+    i = start
     while i < len(tokens):
         named = quoted_name(tokens, i)
         if named is not None:
@@ -253,8 +262,10 @@ def unit_terms(tokens: list[Token], lists: WordLists) -> list[Term]:
             i = end + 1
             continue
         if in_run(tokens, i):
-            term, i = noun_run(tokens, i, lists)
-        elif tokens[i].pos1 in PREDICATES:
+            found, i = noun_run(tokens, i, lists)
+            out.extend(found)
+            continue
+        if tokens[i].pos1 in PREDICATES:
             term, i = predicate(tokens, i, lists)
         else:
             term, i = None, i + 1
@@ -279,38 +290,6 @@ def counted(term: Term, lists: WordLists) -> str:
 
 
 # ---------------------------------------------------------------- tables
-
-def spellings(token_frame: pd.DataFrame) -> list[str]:
-    """The spelling each token is counted by, a function of the token alone: a predicate by its dictionary
-    form (``orthBase``), anything else by its surface; a spelling of ``resources/variants.txt`` by the one
-    it lists first (取組 → 取り組み, こども → 子ども)."""
-    return respelled(written_forms(token_frame))
-
-
-def counted_spelling(word: str, lists: WordLists) -> str:
-    """The spelling a word typed by the researcher is counted by: the variant table's, then the synonym
-    list's (取組 → 取り組み, こども → 子ども), a negated form kept negated (取組(否定) → 取り組み(否定))."""
-    base = word.removesuffix(NEGATED)
-    counted = lists.counted_as(respelled([base])[0])
-    return counted + NEGATED if word.endswith(NEGATED) else counted
-
-
-def respelled(written: list[str]) -> list[str]:
-    """Written forms (:func:`written_forms`) with a spelling of ``resources/variants.txt`` replaced by the one
-    it lists first."""
-    table = variants()
-    return [table.get(w, w) for w in written]
-
-
-def written_forms(token_frame: pd.DataFrame) -> list[str]:
-    """Each token as :func:`spellings` reads it before the variant table: a predicate by its dictionary form
-    (a godan verb's potential form by the verb's: :func:`potential_base`), anything else by its surface."""
-    predicate = token_frame["pos1"].isin(PREDICATES).to_numpy(dtype=bool)
-    base, lemma = token_frame["base"].to_numpy(dtype=object).copy(), token_frame["lemma"].to_numpy(dtype=object)
-    verb = (token_frame["pos1"] == "動詞").to_numpy(dtype=bool) & (base != lemma)  # the rows a potential can be
-    base[verb] = [potential_base(b, lemma_) for b, lemma_ in zip(base[verb], lemma[verb], strict=True)]
-    return np.where(predicate, base, token_frame["surface"].to_numpy(dtype=object)).tolist()
-
 
 def item_tokens(token_frame: pd.DataFrame, words: list[str]) -> Iterator[tuple[str, list[int], list[Token]]]:
     """(item_id, token numbers, tokens) of each item; an item's tokens must be contiguous and in order.

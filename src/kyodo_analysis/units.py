@@ -3,9 +3,9 @@
 A token is one morpheme of unidic-lite (or a unit of several). The predicates here say what kind of
 token it is (noun-like, numeral, stop-listed, part of a compound); :func:`units` then reads the tokens,
 left to right, as units: forced terms, the field's spelling variants, katakana words the dictionary
-broke, 十分, and every other token alone. The rules that turn units into terms are in :mod:`terms`
-(its docstring lists them all); negation is in :mod:`negation`. Kept apart so that each module is one
-job a reader can check on its own.
+broke, 十分, and every other token alone; :func:`spellings` gives the spelling each token is counted
+by. The rules that turn units into terms are in :mod:`terms` (its docstring lists them all); negation
+is in :mod:`negation`. Kept apart so that each module is one job a reader can check on its own.
 """
 
 from __future__ import annotations
@@ -13,6 +13,9 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 from typing import NamedTuple
+
+import numpy as np
+import pandas as pd
 
 from .phrases import variants
 from .wordlists import NEGATED, WordLists
@@ -23,6 +26,7 @@ CASE_PARTICLES = frozenset({"を", "が", "に", "へ", "から", "より", "で
 KATAKANA = re.compile(r"[ァ-ヴー]+")
 DATE_WORDS = frozenset({"年度", "年", "月", "日", "円", "件", "人", "回"})  # no term alone (README rule 3); 開催日 is one
 SEPARATING_SUFFIXES = frozenset({"等", "毎", "当たり"})  # 講座等, 事業ごと, 団体あたり: not part of a compound
+PREDICATES = ("動詞", "形容詞", "形状詞")
 STEM_ENDINGS = frozenset("いきぎしじちぢにひびぴみりえけげせぜてでねへべぺめれ")  # a verb's 連用形 (見守り, 受け入れ)
 
 
@@ -335,3 +339,37 @@ def compound_parts(run: list[Token]) -> tuple[str, ...]:
     (市民団体 → 市民, 団体). The compound itself is its term's own word (:func:`terms.mention_rows`)."""
     inside = [part for token in run for part in token.parts]
     return tuple(part for part in dict.fromkeys([*inside, *compound_words(run)]) if len(part) > 1)
+
+
+# ---------------------------------------------------------------- the spelling a token is counted by
+
+def spellings(token_frame: pd.DataFrame) -> list[str]:
+    """The spelling each token is counted by, a function of the token alone: a predicate by its dictionary
+    form (``orthBase``), anything else by its surface; a spelling of ``resources/variants.txt`` by the one
+    it lists first (取組 → 取り組み, こども → 子ども)."""
+    return respelled(written_forms(token_frame))
+
+
+def counted_spelling(word: str, lists: WordLists) -> str:
+    """The spelling a word typed by the researcher is counted by: the variant table's, then the synonym
+    list's (取組 → 取り組み, こども → 子ども), a negated form kept negated (取組(否定) → 取り組み(否定))."""
+    base = word.removesuffix(NEGATED)
+    counted = lists.counted_as(respelled([base])[0])
+    return counted + NEGATED if word.endswith(NEGATED) else counted
+
+
+def respelled(written: list[str]) -> list[str]:
+    """Written forms (:func:`written_forms`) with a spelling of ``resources/variants.txt`` replaced by the one
+    it lists first."""
+    table = variants()
+    return [table.get(w, w) for w in written]
+
+
+def written_forms(token_frame: pd.DataFrame) -> list[str]:
+    """Each token as :func:`spellings` reads it before the variant table: a predicate by its dictionary form
+    (a godan verb's potential form by the verb's: :func:`potential_base`), anything else by its surface."""
+    predicate = token_frame["pos1"].isin(PREDICATES).to_numpy(dtype=bool)
+    base, lemma = token_frame["base"].to_numpy(dtype=object).copy(), token_frame["lemma"].to_numpy(dtype=object)
+    verb = (token_frame["pos1"] == "動詞").to_numpy(dtype=bool) & (base != lemma)  # the rows a potential can be
+    base[verb] = [potential_base(b, lemma_) for b, lemma_ in zip(base[verb], lemma[verb], strict=True)]
+    return np.where(predicate, base, token_frame["surface"].to_numpy(dtype=object)).tolist()
