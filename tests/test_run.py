@@ -172,6 +172,29 @@ def test_the_word_summary_names_each_support_type_with_its_items(tmp_path, bundl
     assert "図1" in text and "出典:" in text
 
 
+def test_a_figure_taller_than_the_page_is_shrunk_to_fit_it_in_word(tmp_path, bundled_analysis):
+    """Word cuts an inline picture taller than the page (a heatmap of 40 codes is 31 cm tall at 16 cm wide):
+    it is shrunk to 21 cm, its proportions kept; a figure that fits stays 16 cm wide."""
+    from docx import Document
+
+    from kyodo_analysis.plots import figure_names, png_bytes
+    from kyodo_analysis.plots.style import new_figure
+    from kyodo_analysis.schema import zushi_comparison
+    from kyodo_analysis.wordreport import write_summary
+
+    names = figure_names(zushi_comparison())
+    figures = tmp_path / "figures"
+    figures.mkdir()
+    for name, height in ((names[1], 4.0), (names[3], 12.3)):
+        fig, ax = new_figure(height)
+        ax.plot([0, 1], [0, 1])
+        (figures / f"{name}.png").write_bytes(png_bytes(fig, dpi=50))
+    shapes = Document(write_summary(bundled_analysis, figures, tmp_path / "s.docx")).inline_shapes
+    assert round(shapes[0].width.cm, 1) == 16.0 and shapes[0].height.cm < 21
+    assert round(shapes[1].height.cm, 1) == 21.0 and shapes[1].width.cm < 16
+    assert abs(shapes[1].width / shapes[1].height - 6.3 / 12.6) < 0.02  # the padded figure's proportions
+
+
 def test_long_tables_and_cells_show_their_top_and_say_how_much_is_left_out():
     import pandas as pd
 

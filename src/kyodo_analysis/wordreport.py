@@ -94,8 +94,15 @@ def _support_section(doc, summary: pd.DataFrame, comparison: Comparison, group: 
     _table(doc, shown, [3.0, *[13.0 / len(labels)] * len(labels)])
 
 
+FIGURE_WIDTH, FIGURE_MAX_HEIGHT = Cm(16), Cm(21)  # the text column; the page's text height less two caption lines
+
+
 def _figure(doc, path: Path, number: int, caption: str, metadata: dict, tables: str) -> None:
-    picture = doc.add_picture(str(path), width=Cm(16))
+    """A figure 16 cm wide, or shrunk to fit the page's height with its caption (a heatmap of many codes, the
+    paired terms of many groups): Word cuts an inline picture taller than the page."""
+    picture = doc.add_picture(str(path), width=FIGURE_WIDTH)
+    if picture.height > FIGURE_MAX_HEIGHT:
+        picture.width, picture.height = round(picture.width * FIGURE_MAX_HEIGHT / picture.height), FIGURE_MAX_HEIGHT
     picture._inline.docPr.set("descr", f"図{number}　{caption}")  # Word's alternative text (python-docx has no setter)
     doc.add_paragraph(f"図{number}　{caption}", style="Caption")
     doc.add_paragraph(" ".join(part for part in (tables, source_note(metadata)) if part), style="Caption")
