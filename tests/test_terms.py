@@ -160,6 +160,8 @@ def test_forced_terms_are_read_left_to_right_longest_first(tmp_path):
     assert analysed("市民協働推進員の活動", lists=lists)[1][0] == [
         "市民協働推進員", "市民", "協働", "市民協働", "推進員", "活動"]
     assert terms_of("協働推進員", lists) == ["協働推進員"]
+    assert analysed("コミュニティセンターとフリースペース")[1][0] == [  # each katakana piece, as in any compound
+        "コミュニティセンター", "コミュニティ", "センター", "フリースペース", "フリー", "スペース"]
     assert terms_of("補助金交付の補助が進まない", lists) == ["補助金交付", "補助", "進む(否定)"]
 
 

@@ -151,8 +151,7 @@ def forced_unit(tokens: list[Token], i: int, lists: WordLists) -> tuple[Token, i
     if end is None:
         return None
     text = "".join(t.surface for t in tokens[i:end + 1])
-    inner = tuple(word for word, _ in compound_nouns(tokens[i:end + 1]))
-    return merged(tokens[i:end + 1], text, "名詞", forced=True, parts=inner if len(inner) > 1 else ()), end
+    return merged(tokens[i:end + 1], text, "名詞", forced=True, parts=forced_parts(tokens[i:end + 1])), end
 
 
 def variant_unit(tokens: list[Token], i: int) -> tuple[Token, int] | None:
@@ -302,8 +301,12 @@ def compound_words(run: list[Token]) -> list[str]:
     other, README). Latin pieces joined by a hyphen are not (Wi-Fi). A suffix of place or time (後, 中, 間:
     UniDic's 副詞可能), 的 and the suffixes of :data:`NO_WORD_SUFFIXES` belong to no word (講座修了後 →
     講座 / 修了, 参加者同士 → 参加 / 参加者), and a piece of one character is no word of its own."""
-    pieces = [text for t in run if t.pos1 == "名詞" and not t.forced and _KATAKANA.fullmatch(text := in_compound(t))]
-    return [w for w in dict.fromkeys([*written_words(joined_loanwords(run)), *pieces]) if len(w) > 1]
+    return [w for w in dict.fromkeys([*written_words(joined_loanwords(run)), *katakana_pieces(run)]) if len(w) > 1]
+
+
+def katakana_pieces(run: list[Token]) -> list[str]:
+    """Each katakana noun as the dictionary cut it (ボランティア, センター of ボランティアセンター), forced terms aside."""
+    return [text for t in run if t.pos1 == "名詞" and not t.forced and _KATAKANA.fullmatch(text := in_compound(t))]
 
 
 def written_words(run: list[Token]) -> list[str]:
@@ -331,6 +334,14 @@ def compound_nouns(run: list[Token]) -> list[tuple[str, Token]]:
     pieces joined (:func:`joined_loanwords`: オンライン予約 → オンライン, 予約): what a forced term mentions when it
     has two or more (市民団体 → 市民, 団体; not 放課 of 放課後)."""
     return [(token.word, token) for token in joined_loanwords(run) if token.pos1 == "名詞" and token.pos2 != "数詞"]
+
+
+def forced_parts(run: list[Token]) -> tuple[str, ...]:
+    """What a forced term mentions when it is written with two or more words: its nouns (:func:`compound_nouns`:
+    市民団体 → 市民, 団体) and each katakana piece, as in any compound (コミュニティセンター → コミュニティ,
+    センター); nothing for one word (補助金 is not 補助)."""
+    words = list(dict.fromkeys([*(word for word, _ in compound_nouns(run)), *katakana_pieces(run)]))
+    return tuple(words) if len(words) > 1 else ()
 
 
 def compound_parts(run: list[Token]) -> tuple[str, ...]:
