@@ -193,6 +193,30 @@ def test_the_year_notebook_says_so_with_one_year(tmp_path):
     assert "DATA_DIR" not in page and str(tmp_path) not in page  # no code, no parameters, no paths
 
 
+def test_two_years_in_a_folder_without_a_manifest_get_their_year_page(tmp_path):
+    """A folder without a manifest: the years come from the file names and the tables have no city. The year
+    page's CITY was written as <NA>, a SyntaxError that stopped `run` after its figures and Word file."""
+    from kyodo_analysis.pipeline import notebook_jobs
+    from kyodo_analysis.report import execute_notebook
+
+    from .conftest import NEW_YEAR_CSV
+
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    shutil.copy(RAW, raw / "zushi_2024.tsv")
+    shutil.copy(NEW_YEAR_CSV, raw / "zushi_2025.csv")
+    analysis = analyze(table_files(raw))
+    assert analysis["items"]["city"].isna().all()
+    write_analysis(analysis, tmp_path / "processed")
+    jobs = notebook_jobs(analysis, ROOT / "notebooks", tmp_path / "reports",
+                         {"DATA_DIR": str(tmp_path / "processed"), "RAW_DIR": str(raw), "YEAR": None})
+    year_pages = [(page.name, parameters["CITY"]) for notebook, page, parameters in jobs if "CITY" in parameters]
+    assert year_pages == [("4.0-year-over-year.html", None)]
+    notebook, page, parameters = jobs[-1]
+    text = execute_notebook(notebook, page, parameters).read_text(encoding="utf-8")
+    assert "2024" in text and "2025" in text and "<NA>" not in text
+
+
 def test_a_program_of_one_year_is_not_called_kept(bundled_analysis):
     """A city with one known year (or none: the bundled table) has nothing to follow its programs across: each
     is ``not_compared`` (比較なし in the workbook), never 継続 (two years: test_programs_are_followed_by_name)."""

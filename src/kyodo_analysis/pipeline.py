@@ -116,15 +116,33 @@ def report_stages(analysis: Analysis, args: argparse.Namespace, reports: Path, d
                   "OUT_DIR": shown_path(Path(args.out)),  # the final folder, not the staging one
                   # the run's settings (None for `report`: the project's), so the notebooks read its tables
                   "SETTINGS": args.project.as_dict() if hasattr(args, "project") else None}
-    jobs = [(notebooks / name, reports / name.replace(".ipynb", ".html" if year is None else f"_{year}.html"),
-             {**parameters, "YEAR": year}) for year in per_year for name in NOTEBOOKS]
-    comparable = year_cities(analysis["items"])  # years are compared within a city: one page per such city
-    jobs += [(notebooks / YEAR_NOTEBOOK, reports / YEAR_NOTEBOOK.replace(".ipynb", f"_{city}.html" if len(comparable) > 1
-                                                                         else ".html"), {**parameters, "CITY": city})
-             for city in comparable or [None]]
+    jobs = notebook_jobs(analysis, notebooks, reports, parameters)
     from .report import render_notebooks  # nbclient: only when notebooks run
 
     _stage("notebooks", lambda: render_notebooks(jobs, workers=min(2, os.cpu_count() or 1)))
+
+
+def notebook_jobs(analysis: Analysis, notebooks: Path, reports: Path, parameters: dict) -> list[tuple[Path, Path, dict]]:
+    """(notebook, page, parameters) of every page: notebooks 1.0–3.0 and 5.0 once per year (or once), and the
+    year notebook once per city whose years are compared."""
+    jobs = [(notebooks / name, reports / name.replace(".ipynb", ".html" if year is None else f"_{year}.html"),
+             {**parameters, "YEAR": year}) for year in page_years(analysis) for name in NOTEBOOKS]
+    comparable = year_cities(analysis["items"])  # years are compared within a city: one page per such city
+    return jobs + [(notebooks / YEAR_NOTEBOOK, reports / YEAR_NOTEBOOK.replace(
+                        ".ipynb", f"_{NO_CITY if pd.isna(city) else city}.html" if len(comparable) > 1 else ".html"),
+                    {**parameters, "YEAR": None, "CITY": city_parameter(city, len(comparable))})
+                   for city in comparable or [None]]
+
+
+NO_CITY = "市町村なし"  # the page of tables registered without a city, beside cities' pages
+
+
+def city_parameter(city, comparable: int) -> str | None:
+    """The notebooks' ``CITY`` for a city's year page, a Python literal: None for the only city (the tables of a
+    folder without a manifest have none), "" for the tables of no city beside others (:func:`slices.for_city`)."""
+    if comparable < 2 or city is None:
+        return None
+    return "" if pd.isna(city) else city
 
 
 def cmd_run(args: argparse.Namespace) -> int:

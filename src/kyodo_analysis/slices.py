@@ -142,6 +142,8 @@ def for_city(analysis: Analysis, city=None) -> Analysis:
         return analysis
     if city is None:
         city = (year_cities(analysis["items"]) or found)[0]
+    if city == "" and any(pd.isna(c) for c in found):
+        city = next(c for c in found if pd.isna(c))  # "": the tables registered without a city
     if city not in found:
         raise InputError(None, f"市町村「{city}」の表がありません (ある市町村: {', '.join(map(str, found))})。",
                          hint="CITY を表のある市町村名にするか、None にしてください。")
