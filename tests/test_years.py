@@ -217,6 +217,23 @@ def test_two_years_in_a_folder_without_a_manifest_get_their_year_page(tmp_path):
     assert "2024" in text and "2025" in text and "<NA>" not in text
 
 
+def test_one_name_in_two_groups_is_followed_one_to_one_by_its_group():
+    """啓発事業 in two groups, renumbered the next year (1 → 3, 3 → 2): each is followed within its group. Before,
+    the later of the two names took both chains: NO 2 was called added, NO 3 kept twice, and 2024's NO 3 lost."""
+    from kyodo_analysis.years import program_changes
+
+    rows = [(2024, 1, "啓発事業", "地域づくり"), (2024, 2, "講座", "人材育成"), (2024, 3, "啓発事業", "人材育成"),
+            (2025, 3, "啓発事業", "地域づくり"), (2025, 1, "講座", "人材育成"), (2025, 2, "啓発事業", "人材育成")]
+    programs = pd.DataFrame(rows, columns=["year", "program_no", "program", "support_type"]).assign(
+        city="若葉台市", source_file=lambda d: d["year"].astype(str) + ".csv")
+    items = programs.assign(text="市民向けの啓発を行った")
+    changes = program_changes(programs, items)
+    found = sorted(zip(changes["support_type"], changes["program"], changes["status"], changes["program_no"],
+                       changes["previous_no"].astype(object), strict=True))
+    assert found == [("人材育成", "啓発事業", "renumbered", 2, 3), ("人材育成", "講座", "renumbered", 1, 2),
+                     ("地域づくり", "啓発事業", "renumbered", 3, 1)]
+
+
 def test_a_program_of_one_year_is_not_called_kept(bundled_analysis):
     """A city with one known year (or none: the bundled table) has nothing to follow its programs across: each
     is ``not_compared`` (比較なし in the workbook), never 継続 (two years: test_programs_are_followed_by_name)."""

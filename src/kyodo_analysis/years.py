@@ -142,9 +142,9 @@ def city_changes(programs: pd.DataFrame, items: pd.DataFrame, similarity: float 
 
 
 def _match_programs(active: list[_Chain], current: list, text_of: dict[int, str], similarity: float) -> list[tuple]:
-    """(chain, program) pairs: first by normalised name, then the most similar texts above ``similarity``."""
-    by_name = {label_key(p.program): p for p in current}
-    pairs = [(chain, by_name[label_key(chain.name)]) for chain in active if label_key(chain.name) in by_name]
+    """(chain, program) pairs: first by normalised name (:func:`_name_pairs`), then the most similar texts above
+    ``similarity``."""
+    pairs = _name_pairs(active, current)
     left = [chain for chain in active if all(chain is not c for c, _ in pairs)]
     taken = {id(p) for _, p in pairs}
     candidates = sorted(((SequenceMatcher(None, chain.text, text_of[id(p)], autojunk=False).ratio(), k, j)
@@ -156,6 +156,24 @@ def _match_programs(active: list[_Chain], current: list, text_of: dict[int, str]
             pairs.append((left[k], current[j]))
             used_chains.add(k)
             taken.add(id(current[j]))
+    return pairs
+
+
+def _name_pairs(active: list[_Chain], current: list) -> list[tuple]:
+    """(chain, program) pairs of the same normalised name, one to one: a name used by two programs (啓発事業 in two
+    groups) goes first to the program of the same group and NO, then of the same group, then of any group, each
+    in table order — never one program to two chains."""
+    pairs: list[tuple] = []
+    for same_group, same_no in ((True, True), (True, False), (False, False)):
+        for chain in active:
+            if any(chain is c for c, _ in pairs):
+                continue
+            program = next((p for p in current if label_key(p.program) == label_key(chain.name)
+                            and all(p is not q for _, q in pairs)
+                            and (not same_group or p.support_type == chain.support_type)
+                            and (not same_no or p.program_no == chain.no)), None)
+            if program is not None:
+                pairs.append((chain, program))
     return pairs
 
 
