@@ -103,7 +103,7 @@ def test_validate_reports_what_changed(tmp_path):
     assert "なくなった事業: NO 3 協働事業提案制度" in out
     assert "名前が変わった事業: NO 2 市民活動ポイント制度(Zen) (旧: 社会参加・市民活動ポイントシステム(Zen))" in out
     assert "NO 4 市民協働推進員制度 (旧: 市民協働推進員制度・市民協働推進会議) (旧 NO 5)" in out
-    assert "NO だけが変わった事業: NO 3 市民協働コーディネーター (旧 NO 4)" in out
+    assert "名前は同じで NO が変わった事業: NO 3 市民協働コーディネーター (旧 NO 4)" in out
     assert "空のセル: NO 5 今後" in out
 
 
@@ -111,7 +111,7 @@ def test_programs_are_followed_by_name(workflow):
     base, _ = workflow
     changes = read_csv(base / "processed" / "program_changes.csv")
     assert list(changes.columns) == ["city", "program_no", "program", "support_type", "status", "first_year", "last_year",
-                                     "previous_name", "previous_no"]
+                                     "previous_name", "previous_no", "previous_support_type"]
     rows = {(r.program, r.status, None if pd.isna(r.previous_no) else int(r.previous_no)) for r in changes.itertuples()}
     assert rows == {
         ("協働事業提案制度", "removed", None), ("市民活動支援補助金", "kept", None),
@@ -232,6 +232,35 @@ def test_one_name_in_two_groups_is_followed_one_to_one_by_its_group():
                        changes["previous_no"].astype(object), strict=True))
     assert found == [("人材育成", "啓発事業", "renumbered", 2, 3), ("人材育成", "講座", "renumbered", 1, 2),
                      ("地域づくり", "啓発事業", "renumbered", 3, 1)]
+
+
+def test_a_program_that_moves_to_another_group_and_a_group_that_ends_are_said(tmp_path):
+    """B事業 moves from 人的支援 to 財政的支援, and 2025's table has no 人的支援: program_changes.csv keeps its earlier
+    group, validate and the year-change sentence say both (before: 「NO だけが変わった」 or nothing)."""
+    from kyodo_analysis.year_sentences import year_change_lines
+    from kyodo_analysis.years import program_report
+
+    from .test_adversarial import HEADER as header
+    years = {"2024": ["財政的支援\t1\tA事業\t・団体の活動が広がった\t・団体が少ない\t・周知",
+                      "人的支援\t2\tB事業\t・講座の参加者が増えた\t・講師が少ない\t・周知",
+                      "場の提供\t3\tC事業\t・施設の利用者が増えた\t・予約が少ない\t・周知"],
+             "2025": ["財政的支援\t1\tA事業\t・団体の活動が広がった\t・団体が少ない\t・周知",
+                      "財政的支援\t4\tB事業\t・講座の参加者が増えた\t・講師が少ない\t・周知",
+                      "場の提供\t3\tC事業\t・施設の利用者が増えた\t・予約が少ない\t・周知"]}
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    for year, rows in years.items():
+        (raw / f"t_{year}.tsv").write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    analysis = analyze(table_files(raw))
+    changes = analysis["program_changes"].set_index("program")
+    assert changes.loc["B事業", ["status", "support_type", "previous_support_type"]].tolist() == [
+        "renumbered", "財政的支援", "人的支援"]
+    assert changes.loc["A事業", "previous_support_type"] == ""
+    assert program_report(analysis["program_changes"])[-1] == "区分が変わった事業: NO 4 B事業 (人的支援 → 財政的支援)"
+    line = year_change_lines(analysis)[0]
+    assert line.startswith("2024年度〜2025年度: 番号変更 1 事業 (NO 2 B事業 → NO 4 B事業)")
+    assert line.endswith("区分が変わった事業は 1 事業です (NO 4 B事業: 人的支援 → 財政的支援)。"
+                         "2025年度の表には2024年度の区分「人的支援」がありません。")
 
 
 def test_a_program_of_one_year_is_not_called_kept(bundled_analysis):

@@ -173,10 +173,15 @@ def comparison_lines(table: Table, schema: str | None) -> list[str]:
     lines.append(f"  {last}年度との比較 ({', '.join(p.name for p in earlier[last])}):")
     seen = set(pd.concat([t.programs for t in previous])["support_type"])
     new_types = [s for s in dict.fromkeys(table.programs["support_type"]) if s not in seen]
+    group = (table.schema.columns.get("support_type") or ["区分"])[0]  # the table's own header for it
     if new_types:
-        lines.append("    これまでにない区分: " + ", ".join(new_types))
+        lines.append(f"    これまでにない{group}: " + ", ".join(new_types))
+    gone = [s for s in dict.fromkeys(pd.concat([t.programs for t in previous if t.year == last])["support_type"])
+            if s not in set(table.programs["support_type"])]
+    if gone:
+        lines.append(f"    この表にない{last}年度の{group}: " + ", ".join(gone))
     changes = program_changes(frames["programs.csv"], frames["items.csv"])
-    found = program_report(changes, year)
+    found = program_report(changes, year, group)
     lines += [f"    {line}" for line in found] or ["    事業の追加・削除・名称変更はありません"]
     return lines
 

@@ -10,6 +10,8 @@ from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING
 
+import pandas as pd
+
 if TYPE_CHECKING:
     from .schema import Comparison
 
@@ -101,6 +103,14 @@ def table_noun(metadata: dict) -> str:
     市町村の表 for tables of several kinds or of no registered city — a town's table is never 「市の表」."""
     kinds = {next((c for c in reversed(city) if c in MUNICIPALITIES), None) for city in cities_of(metadata)}
     return f"{kinds.pop()}の表" if len(kinds) == 1 and None not in kinds else "市町村の表"
+
+
+NO_CITY = "市町村なし"  # the tables registered without a city, in a page's or figure's name beside cities'
+
+
+def city_name(city) -> str:
+    """A city as a page's or figure's file name ends in: the tables without a city are :data:`NO_CITY`."""
+    return NO_CITY if pd.isna(city) else str(city)
 
 
 GENERIC_COLUMNS = {"program_no": "番号", "support_type": "区分"}  # when tables name a column differently

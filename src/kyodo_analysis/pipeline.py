@@ -16,6 +16,7 @@ from .analysis import Analysis, Stopwatch, analyze_tables, clean_all
 from .cache import INPUTS, is_current
 from .commands import formula_warning, output_folder, print_warning, print_warnings, raw_paths
 from .errors import InputError
+from .labels import city_name
 from .manifest import table_files
 from .outputs import check_targets, generation, generations, settle
 from .parallel import available_cores
@@ -129,12 +130,9 @@ def notebook_jobs(analysis: Analysis, notebooks: Path, reports: Path, parameters
              {**parameters, "YEAR": year}) for year in page_years(analysis) for name in NOTEBOOKS]
     comparable = year_cities(analysis["items"])  # years are compared within a city: one page per such city
     return jobs + [(notebooks / YEAR_NOTEBOOK, reports / YEAR_NOTEBOOK.replace(
-                        ".ipynb", f"_{NO_CITY if pd.isna(city) else city}.html" if len(comparable) > 1 else ".html"),
+                        ".ipynb", f"_{city_name(city)}.html" if len(comparable) > 1 else ".html"),
                     {**parameters, "YEAR": None, "CITY": city_parameter(city, len(comparable))})
                    for city in comparable or [None]]
-
-
-NO_CITY = "市町村なし"  # the page of tables registered without a city, beside cities' pages
 
 
 def city_parameter(city, comparable: int) -> str | None:

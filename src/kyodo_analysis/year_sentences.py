@@ -8,10 +8,12 @@ kind of page a reader checks on its own.
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import pandas as pd
 
 from .analysis import Analysis
-from .labels import STATUS_JA, UNKNOWN_YEAR, year_label
+from .labels import GENERIC_COLUMNS, STATUS_JA, UNKNOWN_YEAR, year_label
 from .schema import Comparison
 from .sentences import md, program_label, summary_sentences
 from .slices import part_metadata, select_city, select_year
@@ -65,8 +67,30 @@ def year_change_lines(analysis: Analysis) -> list[str]:
         kept = int((own["status"] == "kept").sum())
         body = ("。".join(parts) + f"。番号も名称も同じ事業は {kept} 事業です。" if parts
                 else "事業の追加・廃止・名称変更・番号変更はありません。")
-        lines.append(f"{city}の{year_label(years[0])}〜{year_label(years[-1])}: {body}")
+        groups = _groups_gone(of_city(analysis["programs"], city), years, comparison)
+        whose = "" if pd.isna(city) else f"{city}の"  # a folder without a manifest: tables of no city
+        lines.append(f"{whose}{year_label(years[0])}〜{year_label(years[-1])}: {body}{_moves(own, comparison)}{groups}")
     return lines
+
+
+def _groups_gone(programs: pd.DataFrame, years: list[int], comparison: Comparison) -> str:
+    """The groups (the tables' support-type column) of a year that the next year's table no longer has."""
+    group = comparison.columns.get("support_type", GENERIC_COLUMNS["support_type"])
+    of = {year: list(dict.fromkeys(programs.loc[programs["year"] == year, "support_type"])) for year in years}
+    return "".join(f"{year_label(after)}の表には{year_label(before)}の{group}「" + "」「".join(gone) + "」がありません。"
+                   for before, after in pairwise(years)
+                   if (gone := [g for g in of[before] if g not in of[after]]))
+
+
+def _moves(changes: pd.DataFrame, comparison: Comparison) -> str:
+    """The programs that moved to another group (the tables' own support-type column), by name."""
+    moved = changes[changes["previous_support_type"].fillna("") != ""]
+    if moved.empty:
+        return ""
+    group = comparison.columns.get("support_type", GENERIC_COLUMNS["support_type"])
+    return f"{group}が変わった事業は {len(moved)} 事業です (" + "、".join(
+        f"{program_label(r.program_no, r.program, comparison)}: {r.previous_support_type} → {r.support_type}"
+        for r in moved.itertuples(index=False)) + ")。"
 
 
 def yearly_summary_lines(analysis: Analysis) -> list[str]:
@@ -76,6 +100,6 @@ def yearly_summary_lines(analysis: Analysis) -> list[str]:
     for city in year_cities(analysis["items"]):
         part = select_city(analysis, city) if len(cities(analysis["items"])) > 1 else analysis
         for year in known_years(part["items"]):
-            lines.append(f"**{md(str(city))}・{year_label(year)}**")
+            lines.append(f"**{'' if pd.isna(city) else md(str(city)) + '・'}{year_label(year)}**")
             lines += [f"- {md(s)}" for s in summary_sentences(select_year(part, year))]
     return lines

@@ -15,7 +15,7 @@ from .schema import Comparison
 from .stats import ALL_ASPECTS, ALL_GROUPS, Z_SHOWN, counts_by_level, sort_for_reading, top_with_ties, weighted_log_odds
 
 CHANGE_COLUMNS = ["city", "program_no", "program", "support_type", "status", "first_year", "last_year", "previous_name",
-                  "previous_no"]
+                  "previous_no", "previous_support_type"]
 TREND_COLUMNS = ["aspect", "term", "n", "n_items", "n_programs", "prev_year", "n_prev", "log_odds_vs_prev",
                  "z_vs_prev"]
 RENAME_SIMILARITY = 0.5
@@ -41,6 +41,7 @@ class _Chain:
     text: str
     previous_name: str = ""
     previous_no: int | None = None
+    previous_support_type: str = ""  # the group it was in before it moved (情報発信 → 市民活動支援)
 
     def extend(self, program, year: int, text: str) -> None:
         """The program continues in ``year`` as ``program`` (maybe renamed or renumbered)."""
@@ -48,6 +49,8 @@ class _Chain:
             self.previous_name = self.name
         if program.program_no != self.no:
             self.previous_no = self.no
+        if program.support_type != self.support_type:
+            self.previous_support_type = self.support_type
         self.no, self.name, self.support_type = program.program_no, program.program, program.support_type
         self.last_year, self.text = year, text
 
@@ -117,7 +120,7 @@ def city_changes(programs: pd.DataFrame, items: pd.DataFrame, similarity: float 
     years = known_years(programs)
     texts = _program_texts(items) if len(years) >= 2 else {}  # texts are compared only between two years
     rows = [{"program_no": p.program_no, "program": p.program, "support_type": p.support_type, "status": NOT_COMPARED,
-             "first_year": None, "last_year": None, "previous_name": "", "previous_no": None}
+             "first_year": None, "last_year": None, "previous_name": "", "previous_no": None, "previous_support_type": ""}
             for p in programs[programs["year"].isna()].itertuples(index=False)]
     chains: list[_Chain] = []
     active: list[_Chain] = []
@@ -135,7 +138,8 @@ def city_changes(programs: pd.DataFrame, items: pd.DataFrame, similarity: float 
     for chain in chains:
         rows.append({"program_no": chain.no, "program": chain.name, "support_type": chain.support_type,
                      "status": _status(chain, years), "first_year": chain.first_year, "last_year": chain.last_year,
-                     "previous_name": chain.previous_name, "previous_no": chain.previous_no})
+                     "previous_name": chain.previous_name, "previous_no": chain.previous_no,
+                     "previous_support_type": chain.previous_support_type})
     out = pd.DataFrame(rows, columns=CHANGE_COLUMNS)
     out = out.sort_values(["last_year", "program_no", "first_year"], kind="stable", na_position="first")
     return out.reset_index(drop=True)  # typed by program_changes
@@ -271,11 +275,12 @@ def term_shifts(trends: pd.DataFrame, year: int, top: int = 10, threshold: float
     return rising.drop(columns="z_key"), falling.drop(columns="z_key"), left_rising + left_falling
 
 
-def program_report(changes: pd.DataFrame, year: int | None = None) -> list[str]:
-    """Human-readable lines about added, removed and renamed programs (for ``validate``)."""
+def program_report(changes: pd.DataFrame, year: int | None = None, group: str = "区分") -> list[str]:
+    """Human-readable lines about added, removed, renamed, renumbered and moved programs (for ``validate``);
+    ``group`` is the tables' name for the support type's column."""
     lines = []
     labels = {"added": "新しい事業", "removed": "なくなった事業", "renamed": "名前が変わった事業",
-              "renumbered": "NO だけが変わった事業"}
+              "renumbered": "名前は同じで NO が変わった事業"}
     for status, label in labels.items():
         rows = changes[changes["status"] == status]
         if year is not None and status == "added":
@@ -293,6 +298,10 @@ def program_report(changes: pd.DataFrame, year: int | None = None) -> list[str]:
                 text += f" (最後: {row.last_year}年度)"
             described.append(text)
         lines.append(f"{label}: " + ", ".join(described))
+    moved = changes[changes["previous_support_type"].fillna("") != ""]
+    if len(moved):
+        lines.append(f"{group}が変わった事業: " + ", ".join(
+            f"NO {r.program_no} {r.program} ({r.previous_support_type} → {r.support_type})" for r in moved.itertuples()))
     return lines
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from matplotlib.figure import Figure
 
 from ..correspondence import candidate_count
+from ..labels import city_name
 from ..outputs import signals_deferred
 from ..parallel import end_with  # a killed run leaves no worker behind
 from ..schema import Comparison
@@ -79,7 +80,7 @@ def year_figure_specs(analysis) -> list[tuple[str, Callable, tuple]]:
     specs = []
     for city in comparable:
         part = select_city(analysis, city) if len(comparable) > 1 or len(cities(analysis["items"])) > 1 else analysis
-        items, metadata, suffix = part["items"], part.metadata, f"_{city}" if len(comparable) > 1 else ""
+        items, metadata, suffix = part["items"], part.metadata, f"_{city_name(city)}" if len(comparable) > 1 else ""
         specs += [
             (f"items_by_year{suffix}", plot_items_by_year, (part["programs"], metadata)),
             (f"terms_rising_and_falling{suffix}", plot_term_changes, (part["keyword_trends"], metadata)),

@@ -33,6 +33,7 @@ def headers(comparison: Comparison, group_label: str | None = None) -> dict[str,
     grouped = {k: v.replace("区分", group_label) for k, v in HEADERS.items() if k != "support_type"}
     own = {"support_type": comparison.columns.get("support_type", GENERIC_COLUMNS["support_type"]),
            "program_no": number, "previous_no": f"以前の{number}"}
+    own["previous_support_type"] = f"以前の{own['support_type']}"
     sides = {}
     if comparison.paired:  # effect_vs_limitation.csv's _effect / _limitation columns: the schema's two sides
         for suffix, polarity in (("effect", "positive"), ("limitation", "negative")):
@@ -218,6 +219,7 @@ def view_program_changes(changes: pd.DataFrame, comparison: Comparison) -> pd.Da
     table = changes.copy()
     table["status"] = table["status"].map(STATUS_JA)
     table["previous_name"] = table["previous_name"].fillna("")
+    table["previous_support_type"] = table["previous_support_type"].fillna("")
     if table["city"].nunique() <= 1:
         table = table.drop(columns="city")
     named = headers(comparison)
