@@ -184,6 +184,13 @@ def test_kwic_shows_a_word_inside_compounds_when_asked_and_says_how_many_it_left
     assert status == 0 and len(out.splitlines()) == 4 and "【交付対象事業】" in out
     status, _, err = cli("kwic", "交付", "--raw-dir", str(raw_dir))
     assert status == 1 and "--compounds を付けてください" in err
+    for compounds in ((), ("--compounds",)):  # a negated term is never inside a compound: the same line either way
+        status, out, err = cli("kwic", "進む(否定)", *compounds, "--raw-dir", str(raw_dir))
+        assert status == 0 and len(out.splitlines()) == 1 and "【進まない】" in out, err
+    for window in ("0", "-3"):
+        result = subprocess.run([sys.executable, "-m", "kyodo_analysis", "kwic", "団体", "--window", window, "--raw-dir",
+                                 str(raw_dir)], capture_output=True, text=True)
+        assert result.returncode == 2 and "1 以上の整数" in result.stderr and result.stdout == ""
 
 
 def test_output_does_not_depend_on_the_hash_seed(tmp_path, raw_dir):

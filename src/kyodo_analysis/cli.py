@@ -27,6 +27,17 @@ def fiscal_year(text: str) -> int:
     return year
 
 
+def positive(text: str) -> int:
+    """A count the user gives (``--window``, ``--top``): a whole number of at least 1."""
+    try:
+        number = int(text)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"1 以上の整数を指定してください: {text!r:.40}")
+    return number
+
+
 def manifest_parser(sub) -> None:
     """``kyodo-analysis manifest add FILE …``."""
     p = sub.add_parser("manifest", help="生データのマニフェスト (data/raw/manifest.csv) を編集する")
@@ -88,7 +99,7 @@ def lookup_parsers(sub) -> None:
     """``kwic`` and ``related``: a word traced back to its items."""
     p = sub.add_parser("kwic", help="語が出てくる文脈 (KWIC) を表示する")
     p.add_argument("term", metavar="TERM", help="抽出語 (例: 補助金、進む)")
-    p.add_argument("--window", type=int, default=20, help="前後に表示する文字数 (既定: 20)")
+    p.add_argument("--window", type=positive, default=20, help="前後に表示する文字数 (既定: 20)")
     p.add_argument("--compounds", action="store_true",
                    help="複合語の中に出てくるところも示す (補助金 → 補助金交付終了後; word_counts.csv が数える項目)")
     analysis_args(p)
@@ -96,9 +107,9 @@ def lookup_parsers(sub) -> None:
     p = sub.add_parser("related", help="語かコードと同じ項目に出てくる語 (関連語検索)")
     p.add_argument("target", metavar="TARGET", help="語 (抽出語か複合語の中の語。例: 補助金) か、--code のときはコード名")
     p.add_argument("--code", action="store_true", help="TARGET をコーディングルールのコード名として扱う")
-    p.add_argument("--top", type=int, default=15, help="年度ごとに表示する語の数 (既定: 15。同数の途中では切りません)")
+    p.add_argument("--top", type=positive, default=15, help="年度ごとに表示する語の数 (既定: 15。同数の途中では切りません)")
     p.add_argument("--with", dest="with_word", metavar="WORD", help="この語と TARGET の両方がある項目の KWIC も表示する")
-    p.add_argument("--window", type=int, default=20, help="KWIC の前後に表示する文字数 (既定: 20)")
+    p.add_argument("--window", type=positive, default=20, help="KWIC の前後に表示する文字数 (既定: 20)")
     analysis_args(p)
     p.set_defaults(func=cmd_related)
 

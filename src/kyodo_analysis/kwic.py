@@ -23,7 +23,7 @@ def keyword_in_context(term: str, items: pd.DataFrame, token_frame: pd.DataFrame
     """
     several = "city" in items.columns and items["city"].nunique(dropna=False) > 1
     columns = [c for c in dict.fromkeys([*KWIC_COLUMNS[:4], by, *KWIC_COLUMNS[4:]]) if c != "city" or several or by == "city"]
-    if mention_frame is None:
+    if mention_frame is None or term.endswith(NEGATED):  # a negated term is never inside a compound
         wanted = term_frame[(term_frame["term"] == term) | (term_frame["term"] == term + NEGATED)]
     else:  # an inner merge keeps term_frame's (the table's) order
         wanted = term_frame.merge(mention_frame.loc[mention_frame["word"] == term, ["item_id", "term"]].drop_duplicates(),
