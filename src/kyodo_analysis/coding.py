@@ -129,6 +129,8 @@ class _Parser:
         if token in (")", "and", "or"):
             self.fail(f"ここに {token} は置けません")
         self.not_an_operator(token)
+        if "（" in token or "）" in token:  # read as part of a word, it would name a word no item has
+            self.fail(f"「{token}」の全角の括弧は括弧として読みません。括弧は半角の ( ) で書いてください")
         return ("word", token)
 
 
