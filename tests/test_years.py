@@ -261,6 +261,14 @@ def test_a_program_that_moves_to_another_group_and_a_group_that_ends_are_said(tm
     assert line.startswith("2024年度〜2025年度: 番号変更 1 事業 (NO 2 B事業 → NO 4 B事業)")
     assert line.endswith("区分が変わった事業は 1 事業です (NO 4 B事業: 人的支援 → 財政的支援)。"
                          "2025年度の表には2024年度の区分「人的支援」がありません。")
+    from kyodo_analysis.report.views import keyword_matrix  # the workbook's 語×区分・観点: occurrences, said so
+    from kyodo_analysis.schema import zushi_comparison
+
+    matrix = keyword_matrix(analysis["keywords"], analysis["items"], zushi_comparison()).set_index(["年度", "語"])
+    assert matrix.loc[(2024, "講座"), "出現回数(人的支援・効果)"] == 1 and matrix.loc[(2024, "講座"), "出現回数(計)"] == 1
+    assert matrix.loc[(2025, "講座"), "出現回数(財政的支援・効果)"] == 1
+    assert pd.isna(matrix.loc[(2025, "施設"), "出現回数(人的支援・効果)"])  # 2025 has no 人的支援: empty, not 0
+    assert matrix.loc[(2025, "施設"), "出現回数(財政的支援・効果)"] == 0
 
 
 def test_a_program_of_one_year_is_not_called_kept(bundled_analysis):

@@ -105,16 +105,24 @@ def view_keywords(keywords: pd.DataFrame, comparison: Comparison) -> pd.DataFram
 
 
 def keyword_matrix(keywords: pd.DataFrame, items: pd.DataFrame, comparison: Comparison) -> pd.DataFrame:
-    """(Year ×) term × (group, aspect): occurrences, for pasting into a review document."""
+    """(Year ×) term × (group, aspect): occurrences (出現回数, as the headers say: not items), for pasting into a
+    review document; a cell is empty where that year's table has no item of the group and aspect (a group a
+    year does not have is not a 0)."""
     by, order = comparison.by, group_order(items, comparison.by)
-    table = keywords.assign(year=keywords["year"].astype("object").where(keywords["year"].notna(), UNKNOWN_YEAR))
-    wide = table.pivot_table(index=["year", "term"], columns=[by, "aspect"], values="n", aggfunc="sum", fill_value=0)
+
+    def known(frame: pd.DataFrame) -> pd.DataFrame:
+        return frame.assign(year=frame["year"].astype("object").where(frame["year"].notna(), UNKNOWN_YEAR))
+    wide = known(keywords).pivot_table(index=["year", "term"], columns=[by, "aspect"], values="n", aggfunc="sum",
+                                       fill_value=0)
     columns = [(s, a) for s in order for a in comparison.aspect_keys if (s, a) in wide.columns]
-    wide = wide[columns]
-    wide.columns = [f"{s}・{comparison.label(a)}" for s, a in columns]
-    wide["計"] = wide.sum(axis=1)
+    wide = wide[columns].astype("Int64")
+    held = set(known(items)[["year", by, "aspect"]].itertuples(index=False, name=None))
+    for s, a in columns:  # no item of the group and aspect that year: no count at all
+        wide.loc[[(year, s, a) not in held for year, _ in wide.index], (s, a)] = pd.NA
+    wide.columns = [f"出現回数({s}・{comparison.label(a)})" for s, a in columns]
+    wide["出現回数(計)"] = wide.sum(axis=1)
     wide = wide.reset_index().rename(columns={"year": "年度", "term": "語"})
-    return wide.sort_values(["年度", "計"], ascending=[True, False], kind="stable").reset_index(drop=True)
+    return wide.sort_values(["年度", "出現回数(計)"], ascending=[True, False], kind="stable").reset_index(drop=True)
 
 
 def view_distinctive(distinctive: pd.DataFrame, threshold: float | None = None, *,
