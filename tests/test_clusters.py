@@ -96,4 +96,8 @@ def test_the_bundled_table_is_clustered_and_drawn(bundled_analysis):
                                                                key=lambda t: -t.get_window_extent().y0)]
     ward = clusters[clusters["method"] == "ward"].sort_values("leaf_order")
     assert from_top == ward["term"].tolist() and ward["cluster"].iloc[0] == 1
-    plot_mds(bundled_analysis["mds"], bundled_analysis["mds_axes"], bundled_analysis.metadata)
+    mds = plot_mds(bundled_analysis["mds"], bundled_analysis["mds_axes"], bundled_analysis.metadata)
+    footnote = "".join(t.get_text() for t in mds.texts).replace("\n", "")
+    shares = bundled_analysis["mds_axes"].set_index("axis")["share"]
+    assert f"{shares['dim1'] + shares['dim2']:.0%}" == "32%"
+    assert "2 つの次元が表すのは距離の 32% だけなので、図の上の近さは目安です" in footnote  # not 「近い語ほど同じ項目に出ます」

@@ -389,12 +389,13 @@ def plot_mds(mds: pd.DataFrame, axes: pd.DataFrame, metadata: dict) -> Figure:
     ax.axhline(0, color="#cccccc", linewidth=0.6, zorder=1)
     ax.axvline(0, color="#cccccc", linewidth=0.6, zorder=1)
     share = dict(zip(axes["axis"], axes["share"], strict=True))
+    shown = share.get("dim1", 0) + share.get("dim2", 0)
     ax.set_xlabel(f"次元1 (固有値の {share.get('dim1', 0):.1%})")
     ax.set_ylabel(f"次元2 (固有値の {share.get('dim2', 0):.1%})")
     ax.margins(0.1)
     ax.set_title("語の多次元尺度構成法 (古典的 MDS; 色は Ward 法のクラスター)")
     add_footnote(fig, metadata, f"{int(mds['min_items'].iloc[0])} 項目以上に出る {len(mds)} 語 (同数は切らずに含む)。"
                  "距離は 1 − Jaccard 係数。Torgerson の古典的尺度構成法で、割合は正の固有値の和に対するもの。"
-                 "円の大きさは項目数。近い語ほど同じ項目に出ます (出る項目がまったく同じ語は同じ点)。"
-                 "語の札は重ならないよう少しずらしています。")
+                 f"円の大きさは項目数。2 つの次元が表すのは距離の {shown:.0%} だけなので、図の上の近さは目安です"
+                 " (出る項目がまったく同じ語は同じ点)。語の札は重ならないよう少しずらしています。")
     return fig
