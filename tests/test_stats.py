@@ -171,6 +171,17 @@ def test_effect_vs_limitation_counts_the_same_programs():
     assert paired.loc[("A", "a"), ["programs", "programs_effect", "programs_limitation", "programs_both"]].tolist() == [
         2, 1, 1, 0]
     assert paired.loc[("B", "c"), ["programs_effect", "items_effect", "items_limitation"]].tolist() == [1, 2, 0]
+    assert paired["programs_paired"].tolist() == [0] * len(paired)  # no program has items on both sides
+
+
+def test_the_programs_that_can_use_a_word_on_both_sides_are_counted(bundled_analysis):
+    """場の提供 has 3 programs, but NO 6 has no 限界 item: at most 2 can use a word in both (a KH Coder user read 3)."""
+    paired = bundled_analysis["effect_vs_limitation"].drop_duplicates("support_type").set_index("support_type")
+    assert paired[["programs", "programs_paired"]].to_dict("index") == {
+        "財政的支援": {"programs": 3, "programs_paired": 3}, "人的支援": {"programs": 2, "programs_paired": 2},
+        "場の提供": {"programs": 3, "programs_paired": 2}}
+    assert (bundled_analysis["effect_vs_limitation"]["programs_both"]
+            <= bundled_analysis["effect_vs_limitation"]["programs_paired"]).all()
 
 
 def test_cooccurrence_by_hand():

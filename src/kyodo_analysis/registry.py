@@ -118,7 +118,7 @@ OUTPUTS: tuple[Output, ...] = (
            figures=("distinctive_terms_by_aspect",),
            pages=(GROUPS, SUMMARY)),
     Output("effect_vs_limitation.csv", "keyness",
-           "year:i term:s programs:i programs_effect:i programs_limitation:i programs_both:i items_effect:i "
+           "year:i term:s programs:i programs_paired:i programs_effect:i programs_limitation:i programs_both:i items_effect:i "
            "items_limitation:i", grouped=True, pages=(GROUPS,)),
     Output("item_codes.csv", "codes", "item_id:s code:s negated:b", pages=(KEYWORDS, GROUPS, SUMMARY)),
     Output("unknown_words.csv", "counts", "surface:s n:i n_items:i example_item_id:s", **CURATION, pages=(KEYWORDS,)),

@@ -293,16 +293,17 @@ def distinctive_terms(term_frame: pd.DataFrame, items: pd.DataFrame, by: str = "
     return out.astype({"log_odds": float, "z": float}).round({"log_odds": 6, "z": 6})
 
 
-PAIRED_COLUMNS = ["term", "programs", "programs_effect", "programs_limitation", "programs_both", "items_effect",
-                  "items_limitation"]
+PAIRED_COLUMNS = ["term", "programs", "programs_paired", "programs_effect", "programs_limitation", "programs_both",
+                  "items_effect", "items_limitation"]
 
 
 def effect_vs_limitation(term_frame: pd.DataFrame, items: pd.DataFrame, comparison: Comparison
                          ) -> pd.DataFrame:
     """``effect_vs_limitation.csv``: per year × group × term, how many of the group's programs use the term
     in the positive aspect (``effect``: the aspect its schema marks ``positive``), in the negative one
-    (``limitation``), and in both (the same programs, paired), with the items of each side. A description,
-    not a test: 2–3 programs per group cannot show one. Empty when no schema marks both sides."""
+    (``limitation``), and in both (the same programs, paired), with the items of each side; ``programs_paired``
+    is how many of the group's programs have items on both sides, the most ``programs_both`` can be. A
+    description, not a test: 2–3 programs per group cannot show one. Empty when no schema marks both sides."""
     by = comparison.by
     keys = ["year", by, "term"]
     if not comparison.paired:
@@ -320,7 +321,11 @@ def effect_vs_limitation(term_frame: pd.DataFrame, items: pd.DataFrame, comparis
                     axis=1).fillna(0).reset_index()
     programs = items.assign(program_key=program_keys(items)).groupby(["year", by], dropna=False)[
         "program_key"].nunique().rename("programs").reset_index()
-    out = out.merge(programs, on=["year", by], how="left")
+    sided = items.assign(program_key=program_keys(items), side=items["aspect"].map(polarity)).dropna(subset=["side"])
+    paired = (sided.groupby(["year", by, "program_key"], dropna=False)["side"].nunique() == 2).groupby(
+        level=["year", by], dropna=False).sum().rename("programs_paired").reset_index()
+    out = out.merge(programs, on=["year", by], how="left").merge(paired, on=["year", by], how="left")
+    out["programs_paired"] = out["programs_paired"].fillna(0)
     out["_key"] = -(out["programs_effect"] + out["programs_limitation"])
     out["_items"] = -(out["items_effect"] + out["items_limitation"])
     out = sort_for_reading(out, items, ["year", by, "_key", "_items", "term"])

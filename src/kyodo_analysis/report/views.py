@@ -39,6 +39,8 @@ def headers(comparison: Comparison, group_label: str | None = None) -> dict[str,
         for suffix, polarity in (("effect", "positive"), ("limitation", "negative")):
             label = comparison.side_label(polarity)
             sides |= {f"programs_{suffix}": f"{label}で使った事業", f"items_{suffix}": f"{label}の項目数"}
+        both = "と".join(comparison.side_label(p) for p in ("positive", "negative"))
+        sides["programs_paired"] = f"{group_label}の事業数({both}の項目あり)"
     return {**HEADERS, **grouped, **own, **sides, **aspects, **comparison.attributes, comparison.by: comparison.by_label}
 
 
