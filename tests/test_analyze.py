@@ -245,7 +245,14 @@ def test_validate_a_table_with_only_some_aspect_columns(tmp_path, capsys):
     path.write_text("区分\tNO\t事業名\t仕組みとして効果があったこと\n財政的支援\t1\t助成\t・よかった\n", encoding="utf-8")
     assert main(["validate", str(path)]) == 0
     out = capsys.readouterr().out
-    assert "効果 1, 限界 0, 今後 0" in out and "見出しにない列" in out
+    assert "効果 1, 限界 0, 今後 0" in out
+    assert "見出しにない列: 「仕組みとして限界があったこと」、「今後、必要と考えること」 (空として扱います)" in out
+    no_number = tmp_path / "no_number.tsv"  # a table without its number column: numbered from the top, and said so
+    no_number.write_text("区分\t事業名\t仕組みとして効果があったこと\n財政的支援\t助成\t・よかった\n", encoding="utf-8")
+    assert main(["validate", str(no_number)]) == 0
+    out = capsys.readouterr().out
+    assert "「NO」の列がないので、事業に上から 1, 2, … と番号を付けます (表にはない番号です)" in out
+    assert "program_no" not in out and "空のセル: NO 1 限界" not in out
 
 
 def test_a_file_name_with_spaces_gives_item_ids_a_list_can_hold(tmp_path):

@@ -223,8 +223,13 @@ class _Cleaner:
             if self.schema.is_synonym(column, record.cells[index]):
                 self.synonyms.append(f"{record.cells[index].strip()} → {column}")
         missing = [c for c in self.schema.names if c not in header]
-        if self.columns is None and missing:
-            self.warn(record.first_line, f"見出しにない列: {', '.join(missing)} (空として扱います)")
+        if self.columns is None and missing:  # named by the schema's header for it, not the package's key
+            named = "、".join(f"「{(self.schema.names[c] or [c])[0]}」" for c in missing if c != "program_no")
+            if named:
+                self.warn(record.first_line, f"見出しにない列: {named} (空として扱います)")
+            if "program_no" in missing:
+                self.warn(record.first_line, f"「{self.header('program_no')}」の列がないので、事業に上から 1, 2, … と"
+                          "番号を付けます (表にはない番号です)")
         self.columns = header
         self.width = max(len(record.cells), max(header.values()) + 1)
         self.headers = {i: record.cell(i).strip() for i in range(self.width)}

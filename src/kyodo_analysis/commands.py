@@ -67,7 +67,8 @@ def summary_lines(table: Table) -> list[str]:
     for key, headers in table.schema.attributes.items():
         values = programs[key].value_counts(dropna=False, sort=False)
         lines.append(f"  {headers[0]}({key}): " + ", ".join(f"{'空欄' if pd.isna(v) else v} {n}" for v, n in values.items()))
-    empty = [f"NO {r.program_no} {a.label}" for r in programs.itertuples() for a in aspects
+    number = (table.schema.columns.get("program_no") or ["NO"])[0]  # the table's own header for it
+    empty = [f"{number} {r.program_no} {a.label}" for r in programs.itertuples() for a in aspects
              if not pd.isna(getattr(r, f"n_{a.key}")) and getattr(r, f"n_{a.key}") == 0]  # NA: the table has no such column
     if empty:
         lines.append("  空のセル: " + ", ".join(empty))
