@@ -174,3 +174,12 @@ def test_tables_that_split_one_years_programs_are_read_together():
     renamed = rest.programs.assign(program_no=rest.programs["program_no"] + 10)  # other NOs, a name in both
     with pytest.raises(InputError, match="同じ事業 \\(NO 14「"):
         check_one_table_per_year([whole, replace(rest, programs=renamed)])
+
+
+def test_the_first_row_of_a_new_manifest_asks_for_a_city_and_title_in_general_words(tmp_path, capsys):
+    """Another city's researcher registering their first table is not told to write 逗子市 as their city."""
+    (tmp_path / "wakaba_2024.tsv").write_bytes(RAW.read_bytes())
+    assert main(["manifest", "add", str(tmp_path / "wakaba_2024.tsv")]) == 2
+    err = capsys.readouterr().err
+    assert "市町村名と表題が必要です" in err and '--city 市町村名 --title "表の表題"' in err
+    assert not (tmp_path / "manifest.csv").exists()

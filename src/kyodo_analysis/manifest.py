@@ -291,7 +291,8 @@ def add_to_manifest(path: str | Path, year: int | None, city: str | None = None,
     title = title if title is not None else (base.title if base else "")
     if not entries and not (city and title):
         raise InputError(path, "マニフェストの最初の行なので、市町村名と表題が必要です。",
-                         hint='--city 逗子市 --title "これまでの取り組みに係る協働の成果等" のように指定してください。')
+                         hint='--city 市町村名 --title "表の表題" を付けてください (逗子市の同梱の表なら --city 逗子市 '
+                              '--title "これまでの取り組みに係る協働の成果等")。')
     if not title:
         close = [e.city for e in entries if _close_names(e.city, city)]
         raise InputError(path, f"{city}の表はまだマニフェストにないので、表題が必要です (ほかの市町村の表題は引き継ぎません)。",
