@@ -37,6 +37,19 @@ def test_katakana_width_and_lemma_variants_are_listed_with_their_items():
     assert {"ワークショップ", "ワークショツプ", "NPO", "ＮＰＯ"} <= set(term_frame["term"])
 
 
+def test_a_spelling_inside_a_function_expression_is_no_evidence_of_a_merge():
+    """規模に応じて is a function expression, counted as no word: its 応じ is not cited as 応ずる written for 応じる
+    (a newcomer found a 0-item 応じる beside 3 items of 応ずる, one of them に応じて). しくみ stays cited."""
+    texts = ["規模に応じて補助した", "規模に応ずる補助", "しくみを作った", "仕組みが要る"]
+    items = pd.DataFrame({"item_id": [f"i{k}" for k in range(len(texts))], "text": texts})
+    token_frame = tokenize(items)
+    term_frame = extract_terms(token_frame)
+    assert "応じる" not in set(term_frame["term"]) and "応ずる" not in set(term_frame["term"])
+    found = synonym_candidates(term_frame, token_frame, mentions(term_frame, token_frame))
+    lemma = found[found["kind"] == "lemma"]
+    assert lemma[["word", "variant", "items_word", "items_variant"]].values.tolist() == [["仕組み", "しくみ", "i3", "i2"]]
+
+
 def test_one_edit_and_small_kana_make_katakana_pairs():
     assert one_edit_apart("ボランテイア", "ボランティア") and one_edit_apart("センター", "センタ")
     assert not one_edit_apart("サポート", "サポート") and not one_edit_apart("サポート", "サポーター")  # two edits

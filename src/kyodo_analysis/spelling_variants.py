@@ -97,22 +97,39 @@ def grouped_pairs(words: list[str], key) -> set[tuple[str, str]]:
     return {pair for members in groups.values() for pair in combinations(members, 2)}
 
 
-def lemma_merges(token_frame: pd.DataFrame) -> tuple[dict[tuple[str, str, str], list[str]], dict[str, list[str]]]:
+def in_terms(token_frame: pd.DataFrame, term_frame: pd.DataFrame, rows: np.ndarray) -> np.ndarray:
+    """Which of the tokens marked in ``rows`` lie inside a term (応ずる of 相談に応ずる, not of the function
+    expression に応じて, which is counted as no word)."""
+    wanted = token_frame.loc[rows, ["item_id", "token_no"]]
+    spans = term_frame[term_frame["item_id"].isin(set(wanted["item_id"]))]
+    covered: dict[str, list[tuple[int, int]]] = {}
+    for item_id, first, last in zip(spans["item_id"], spans["first_token_no"], spans["last_token_no"], strict=True):
+        covered.setdefault(item_id, []).append((int(first), int(last)))
+    inside = [any(f <= no <= last for f, last in covered.get(item_id, ()))
+              for item_id, no in zip(wanted["item_id"], wanted["token_no"], strict=True)]
+    out = np.zeros(len(token_frame), dtype=bool)
+    out[np.flatnonzero(rows)[inside]] = True
+    return out
+
+
+def lemma_merges(token_frame: pd.DataFrame, term_frame: pd.DataFrame
+                 ) -> tuple[dict[tuple[str, str, str], list[str]], dict[str, list[str]]]:
     """(counted spelling, other spelling, reading) → the items written with the other spelling, for every
     spelling of a content word (``CONTENT``) the lemma merge counts as another; and the items in which each
-    counted spelling is written as it is (仕組み, not the しくみ counted as 仕組み)."""
+    counted spelling is written as it is (仕組み, not the しくみ counted as 仕組み). Only tokens inside a term
+    count: a word a function expression holds is no word at all (:func:`in_terms`)."""
     written = pd.Series(written_forms(token_frame), dtype=object)
     content = token_frame["pos1"].isin(CONTENT).to_numpy(dtype=bool)
     # a content word (CONTENT) written in a spelling the variant table lists: only such a token can be counted as
     # another spelling; the few rows are read, not a copy of every token
-    read = content & written.isin(variants().keys()).to_numpy(dtype=bool)
+    read = in_terms(token_frame, term_frame, content & written.isin(variants().keys()).to_numpy(dtype=bool))
     respelt, spelt = token_frame[read], written[read].tolist()
     merged: dict[tuple[str, str, str], set[str]] = {}
     for item_id, w, s, r in zip(respelt["item_id"].tolist(), respelled(spelt), spelt,
                                 respelt["lemma_reading"].tolist(), strict=True):
         if isinstance(s, str) and isinstance(w, str) and w != s:
             merged.setdefault((w, s, r if isinstance(r, str) else ""), set()).add(item_id)
-    own = content & written.isin({counted for counted, _, _ in merged}).to_numpy(dtype=bool)
+    own = in_terms(token_frame, term_frame, content & written.isin({counted for counted, _, _ in merged}).to_numpy(dtype=bool))
     written_as = grouped(zip(written[own].tolist(), token_frame["item_id"].to_numpy()[own].tolist(), strict=True))
     return ({key: sorted(ids) for key, ids in sorted(merged.items())},
             {word: sorted(ids) for word, ids in written_as.items()})
@@ -133,7 +150,7 @@ def synonym_candidates(term_frame: pd.DataFrame, token_frame: pd.DataFrame, ment
     for a, b in grouped_pairs(list(readings), readings.get):
         found.setdefault((a, b), ("reading", readings[a]))
     rows = [candidate_row(kind, a, b, reading, items_of, "candidate") for (a, b), (kind, reading) in found.items()]
-    merged, own = lemma_merges(token_frame) if len(token_frame) else ({}, {})
+    merged, own = lemma_merges(token_frame, term_frame) if len(token_frame) else ({}, {})
     rows += [candidate_row("lemma", counted, other, reading, {counted: own.get(counted, []), other: ids}, "merged",
                            fixed=True) for (counted, other, reading), ids in merged.items()]
     frame = pd.DataFrame(rows, columns=CANDIDATE_COLUMNS)
