@@ -67,27 +67,27 @@ def year_change_lines(analysis: Analysis) -> list[str]:
         kept = int((own["status"] == "kept").sum())
         body = ("。".join(parts) + f"。番号も名称も同じ事業は {kept} 事業です。" if parts
                 else "事業の追加・廃止・名称変更・番号変更はありません。")
-        groups = _groups_gone(of_city(analysis["programs"], city), years, comparison)
+        group = comparison.columns.get("support_type", GENERIC_COLUMNS["support_type"])  # the tables' own header
+        groups = _groups_gone(of_city(analysis["programs"], city), years, group)
         whose = "" if pd.isna(city) else f"{city}の"  # a folder without a manifest: tables of no city
-        lines.append(f"{whose}{year_label(years[0])}〜{year_label(years[-1])}: {body}{_moves(own, comparison)}{groups}")
+        lines.append(f"{whose}{year_label(years[0])}〜{year_label(years[-1])}: {body}{_moves(own, comparison, group)}{groups}")
     return lines
 
 
-def _groups_gone(programs: pd.DataFrame, years: list[int], comparison: Comparison) -> str:
-    """The groups (the tables' support-type column) of a year that the next year's table no longer has."""
-    group = comparison.columns.get("support_type", GENERIC_COLUMNS["support_type"])
+def _groups_gone(programs: pd.DataFrame, years: list[int], group: str) -> str:
+    """The groups (the tables' support-type column, called ``group``) of a year that the next year's table no
+    longer has."""
     of = {year: list(dict.fromkeys(programs.loc[programs["year"] == year, "support_type"])) for year in years}
     return "".join(f"{year_label(after)}の表には{year_label(before)}の{group}「" + "」「".join(gone) + "」がありません。"
                    for before, after in pairwise(years)
                    if (gone := [g for g in of[before] if g not in of[after]]))
 
 
-def _moves(changes: pd.DataFrame, comparison: Comparison) -> str:
-    """The programs that moved to another group (the tables' own support-type column), by name."""
+def _moves(changes: pd.DataFrame, comparison: Comparison, group: str) -> str:
+    """The programs that moved to another group (the tables' support-type column, called ``group``), by name."""
     moved = changes[changes["previous_support_type"].fillna("") != ""]
     if moved.empty:
         return ""
-    group = comparison.columns.get("support_type", GENERIC_COLUMNS["support_type"])
     return f"{group}が変わった事業は {len(moved)} 事業です (" + "、".join(
         f"{program_label(r.program_no, r.program, comparison)}: {r.previous_support_type} → {r.support_type}"
         for r in moved.itertuples(index=False)) + ")。"
