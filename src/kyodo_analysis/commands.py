@@ -182,7 +182,7 @@ def comparison_lines(table: Table, schema: str | None) -> list[str]:
     if gone:
         lines.append(f"    この表にない{last}年度の{group}: " + ", ".join(gone))
     changes = program_changes(frames["programs.csv"], frames["items.csv"])
-    found = program_report(changes, year, group)
+    found = program_report(changes, year, group, (table.schema.columns.get("program_no") or ["NO"])[0])
     lines += [f"    {line}" for line in found] or ["    事業の追加・削除・名称変更はありません"]
     return lines
 

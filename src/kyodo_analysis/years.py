@@ -275,12 +275,12 @@ def term_shifts(trends: pd.DataFrame, year: int, top: int = 10, threshold: float
     return rising.drop(columns="z_key"), falling.drop(columns="z_key"), left_rising + left_falling
 
 
-def program_report(changes: pd.DataFrame, year: int | None = None, group: str = "区分") -> list[str]:
+def program_report(changes: pd.DataFrame, year: int | None = None, group: str = "区分", number: str = "NO") -> list[str]:
     """Human-readable lines about added, removed, renamed, renumbered and moved programs (for ``validate``);
-    ``group`` is the tables' name for the support type's column."""
+    ``group`` and ``number`` are the tables' names for the support type's and the number's columns."""
     lines = []
     labels = {"added": "新しい事業", "removed": "なくなった事業", "renamed": "名前が変わった事業",
-              "renumbered": "名前は同じで NO が変わった事業"}
+              "renumbered": f"名前は同じで {number} が変わった事業"}
     for status, label in labels.items():
         rows = changes[changes["status"] == status]
         if year is not None and status == "added":
@@ -289,11 +289,11 @@ def program_report(changes: pd.DataFrame, year: int | None = None, group: str = 
             continue
         described = []
         for row in rows.itertuples(index=False):
-            text = f"NO {row.program_no} {row.program}"
+            text = f"{number} {row.program_no} {row.program}"
             if status == "renamed":
                 text += f" (旧: {row.previous_name})"
             if not pd.isna(row.previous_no):
-                text += f" (旧 NO {row.previous_no})"
+                text += f" (旧 {number} {row.previous_no})"
             if status == "removed":
                 text += f" (最後: {row.last_year}年度)"
             described.append(text)
@@ -301,7 +301,7 @@ def program_report(changes: pd.DataFrame, year: int | None = None, group: str = 
     moved = changes[changes["previous_support_type"].fillna("") != ""]
     if len(moved):
         lines.append(f"{group}が変わった事業: " + ", ".join(
-            f"NO {r.program_no} {r.program} ({r.previous_support_type} → {r.support_type})" for r in moved.itertuples()))
+            f"{number} {r.program_no} {r.program} ({r.previous_support_type} → {r.support_type})" for r in moved.itertuples()))
     return lines
 
 
