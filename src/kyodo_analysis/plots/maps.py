@@ -390,8 +390,7 @@ def plot_mds(mds: pd.DataFrame, axes: pd.DataFrame, metadata: dict) -> Figure:
     ax.axvline(0, color="#cccccc", linewidth=0.6, zorder=1)
     share = dict(zip(axes["axis"], axes["share"], strict=True))
     shown = share.get("dim1", 0) + share.get("dim2", 0)
-    ax.set_xlabel(f"次元1 (固有値の {share.get('dim1', 0):.1%})")
-    ax.set_ylabel(f"次元2 (固有値の {share.get('dim2', 0):.1%})")
+    ax.set(xlabel=f"次元1 (固有値の {share.get('dim1', 0):.1%})", ylabel=f"次元2 (固有値の {share.get('dim2', 0):.1%})")
     ax.margins(0.1)
     ax.set_title("語の多次元尺度構成法 (古典的 MDS; 色は Ward 法のクラスター)")
     add_footnote(fig, metadata, f"{int(mds['min_items'].iloc[0])} 項目以上に出る {len(mds)} 語 (同数は切らずに含む)。"
