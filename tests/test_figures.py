@@ -317,6 +317,16 @@ def test_a_figure_per_group_beyond_the_marks_it_can_tell_apart_is_a_note(analysi
     assert "".join(names.values()) == plots.CIRCLED and "⑳ 区分19" in note
 
 
+def test_a_group_name_over_two_lines_is_cut_between_words_where_they_fit():
+    """市民活動支援 was cut 市民活 / 動支援 (its middle); now between words when both halves fit, else in the middle."""
+    from kyodo_analysis import plots
+
+    names, _ = plots.group_names(["市民活動支援", "地域づくり", "財政的支援", "子育て・教育"], 4, "分類")
+    assert names == {"市民活動支援": "市民活動\n支援", "地域づくり": "地域\nづくり", "財政的支援": "財政的\n支援",
+                     "子育て・教育": "子育て・\n教育"}
+    assert plots.group_names(["市民活動支援"], 3.5, "分類")[0] == {"市民活動支援": "市民活\n動支援"}  # no word cut fits
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.text(alphabet="あいう漢字ab12 、。」・ー）ッ", min_size=1, max_size=400), st.sampled_from([6.8, 8.5]))
 def test_footnote_lines_fit_keep_every_character_and_never_start_with_punctuation(text, size):

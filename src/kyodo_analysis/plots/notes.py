@@ -9,6 +9,7 @@ import unicodedata
 
 from matplotlib.figure import Figure
 
+from ..tokens import tagger
 from ..years import compared_labels
 from .style import NOTE_FONT, WIDTH, new_figure, styled
 
@@ -68,10 +69,26 @@ def _ems(text: str) -> float:
     return sum(1.0 if unicodedata.east_asian_width(c) in "WFA" else 0.55 for c in text)
 
 
-def _halves(name: str) -> str:
-    """A name over two lines of about equal width (財政的 / 支援), never inside a run of Latin letters or digits,
-    and never with a second line that begins with a mark that may not begin one (子育て・ / 教育, not 子育て / ・教育)."""
-    cut = next(k for k in range(1, len(name) + 1) if _ems(name[:k]) >= _ems(name) / 2)
+def word_ends(name: str) -> list[int]:
+    """Where the words of a name end, as the morphological analyser cuts it (市民 / 活動 / 支援); its dictionary
+    loads only when a name must be split."""
+    ends, end = [], 0
+    for word in tagger()(name):
+        start = name.find(word.surface, end)
+        if start < 0:  # a surface the analyser wrote otherwise: no word ends to offer
+            return []
+        end = start + len(word.surface)
+        ends.append(end)
+    return ends
+
+
+def _halves(name: str, ems: float = float("inf")) -> str:
+    """A name over two lines of about equal width, cut between words where both halves fit ``ems`` (市民活動 / 支援,
+    財政的 / 支援, not 市民活 / 動支援), else in its middle; never inside a run of Latin letters or digits, and never
+    with a second line that begins with a mark that may not begin one (子育て・ / 教育, not 子育て / ・教育)."""
+    middle = next(k for k in range(1, len(name) + 1) if _ems(name[:k]) >= _ems(name) / 2)
+    ends = [k for k in word_ends(name) if 0 < k < len(name) and max(_ems(name[:k]), _ems(name[k:])) <= ems]
+    cut = min(ends, key=lambda k: (abs(_ems(name[:k]) - _ems(name) / 2), -k)) if ends else middle
     while 0 < cut < len(name) and ((name[cut - 1].isascii() and name[cut].isascii() and name[cut - 1] != " ")
                                    or name[cut] in NO_LINE_START):
         cut += 1
@@ -81,7 +98,7 @@ def _halves(name: str) -> str:
 def _fits(label: str, ems: float) -> bool:
     """Whether ``label`` fits a line of ``ems``, or two: its longer half (:func:`_halves`) no wider than one
     (財政的支援 in 2.5 ems: 財政的 is 3, so it does not)."""
-    return _ems(label) <= ems or max(_ems(line) for line in _halves(label).split("\n")) <= ems
+    return _ems(label) <= ems or max(_ems(line) for line in _halves(label, ems).split("\n")) <= ems
 
 
 def group_names(order: list[str], ems: float, what: str, metadata: dict | None = None) -> tuple[dict[str, str], str]:
@@ -92,7 +109,7 @@ def group_names(order: list[str], ems: float, what: str, metadata: dict | None =
     full = compared_labels(metadata or {})
     names = {str(name): full.get(str(name), str(name)) for name in order}
     if all(_fits(label, ems) for label in names.values()):
-        return {name: label if _ems(label) <= ems else _halves(label) for name, label in names.items()}, ""
+        return {name: label if _ems(label) <= ems else _halves(label, ems) for name, label in names.items()}, ""
     shown = {name: CIRCLED[k] for k, name in enumerate(names)}  # figures of more groups are notes (crowded)
     return shown, f"{what}: " + "、".join(f"{shown[name]} {label}" for name, label in names.items()) + "。"
 
