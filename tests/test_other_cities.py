@@ -112,6 +112,10 @@ def test_analyze_by_an_attribute_compares_its_values(tmp_path):
     assert sentences.groups_sentence(by_rating).count("「評価 A」「評価 B」「評価 C」") == 1
     assert [s.split(":")[0] for s in sentences.summary_sentences(by_rating)] == [
         "評価 A (2 事業)", "評価 B (2 事業)", "評価 C (1 事業)"]
+    named = sentences.distinctive_sentence(by_rating)  # 「Aの 2 事業中」 read as 架空市A (a reviewer)
+    assert "(各評価の最大: 評価 A " in named and "評価 B " in named and "(各評価の最大: A " not in named
+    assert sentences.left_out_sentence({"A": 18, "B": 20}, by_rating).startswith(
+        "最後の順位と同数の語が多すぎるため、同数の語を表から省きました (評価 Aの 18 語、評価 Bの 20 語。")
 
 
 def test_an_unknown_comparison_variable_or_a_missing_value_stops_with_what_to_do(tmp_path):

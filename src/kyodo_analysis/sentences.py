@@ -19,7 +19,7 @@ from .code_tests import NO_TEST, untested_family
 from .labels import CATEGORY_JA, cut, interval_text, year_label
 from .registry import figure_tables, output, page_tables
 from .schema import Comparison
-from .stats import ALL_ASPECTS, ALL_GROUPS, Z_SHOWN, group_order, largest, top_with_ties
+from .stats import Z_SHOWN, group_order, largest, top_with_ties, word_spread
 from .tables import parquet_name
 from .terms import inside_compounds
 from .years import cities_together, compared_labels
@@ -168,9 +168,9 @@ def compound_list(terms: list[str], shown: int) -> str:
     return listed(terms[:shown]) + (f" ほか {len(terms) - shown} 語" if len(terms) > shown else "")
 
 
-def left_out_sentence(left_out: dict) -> str:
-    """How many terms a ranking left out because they tied at its cut, for each group it ranks (None: the whole)."""
-    dropped = {group: n for group, n in left_out.items() if n}
+def left_out_sentence(left_out: dict, analysis: Analysis | None = None) -> str:
+    """Terms a ranking left out at a tie, per group it ranks (None: the whole), named by :func:`group_name` (評価 A)."""
+    dropped = {g if g is None or analysis is None else group_name(g, analysis): n for g, n in left_out.items() if n}
     if not dropped:
         return "この表は同数の語の途中で切れていません。"
     where = "、".join(f"{n} 語" if group is None else f"{group}の {n} 語" for group, n in dropped.items())
@@ -202,9 +202,9 @@ def groups_sentence(analysis: Analysis) -> str:
     return f"{comparison.by_label}ごとに比べます: {shown} の {len(groups)} つ。" + together
 
 
-def one_group_terms(distinctive: pd.DataFrame, programs: pd.DataFrame, by: str, top: int = 5) -> list[str]:
+def one_group_terms(distinctive: pd.DataFrame, programs: pd.DataFrame, by: str, top: int = 5, name=str) -> list[str]:
     """Per group, the terms found in two or more of its programs and in no other group's, as program
-    counts (「補助金: 財政的支援の 3 事業中 3 事業、ほかは 0 事業」), never cut inside a tie."""
+    counts (「補助金: 財政的支援の 3 事業中 3 事業、ほかは 0 事業」), never cut inside a tie; ``name`` writes a group."""
     sizes = programs.groupby(by, sort=False).size()
     phrases = []
     for group, part in distinctive.groupby(by, sort=False):
@@ -212,21 +212,11 @@ def one_group_terms(distinctive: pd.DataFrame, programs: pd.DataFrame, by: str, 
         only = only.sort_values(["programs_group", "n_group", "term"], ascending=[False, False, True], kind="stable")
         kept, left_out = top_with_ties(only, top, ["programs_group"], most=2 * top)
         for row in kept.itertuples(index=False):
-            phrases.append(f"「{row.term}」: {group}の {sizes.get(group, 0)} 事業中 {row.programs_group} 事業、"
+            phrases.append(f"「{row.term}」: {name(group)}の {sizes.get(group, 0)} 事業中 {row.programs_group} 事業、"
                            "ほかは 0 事業")
         if left_out:
-            phrases.append(f"{group}では同数のため {left_out} 語を省略")
+            phrases.append(f"{name(group)}では同数のため {left_out} 語を省略")
     return phrases
-
-
-def word_spread(word_counts: pd.DataFrame, by: str) -> pd.DataFrame:
-    """Per group × word (compound parts included: what a reader means by 補助金 in 補助金交付終了後), the
-    programs and occurrences in that group and the programs in the other groups, in the columns
-    :func:`one_group_terms` reads."""
-    per_group = word_counts[(word_counts["aspect"] == ALL_ASPECTS) & ~word_counts[ALL_GROUPS]]
-    total = per_group.groupby("word")["n_programs"].transform("sum")
-    return pd.DataFrame({by: per_group[by], "term": per_group["word"], "n_group": per_group["n"],
-                         "programs_group": per_group["n_programs"], "programs_rest": total - per_group["n_programs"]})
 
 
 def distinctive_sentence(analysis: Analysis, threshold: float = Z_SHOWN) -> str:
@@ -238,10 +228,12 @@ def distinctive_sentence(analysis: Analysis, threshold: float = Z_SHOWN) -> str:
         return f"{what}が 1 つなので、{what}ごとの特徴語はありません。"
     if distinctive.empty:
         return "特徴語を計算できる語がありません。"
-    most = "、".join(f"{group} {largest(part, 'z')}" for group, part in distinctive.groupby(comparison.by, sort=False))
+    most = "、".join(f"{group_name(group, analysis)} {largest(part, 'z')}"
+                     for group, part in distinctive.groupby(comparison.by, sort=False))
     if (distinctive["z"] >= threshold).any():
         return f"z ≧ {threshold} の語があります (各{what}の最大: {most})。"
-    only = one_group_terms(word_spread(analysis["word_counts"], comparison.by), analysis["programs"], comparison.by)
+    only = one_group_terms(word_spread(analysis["word_counts"], comparison.by), analysis["programs"], comparison.by,
+                           name=lambda group: group_name(group, analysis))
     sentence = f"z ≧ {threshold} に達する語はありません (各{what}の最大: {most})。"
     if not only:
         return sentence + f"2 事業以上で使われ、一つの{what}にだけ出てくる語もありません。"

@@ -331,3 +331,13 @@ def effect_vs_limitation(term_frame: pd.DataFrame, items: pd.DataFrame, comparis
     out = sort_for_reading(out, items, ["year", by, "_key", "_items", "term"])
     out = out[["year", by, *PAIRED_COLUMNS]]
     return out.astype({c: "Int64" for c in ["year", *PAIRED_COLUMNS] if c != "term"} | {"term": TEXT})
+
+
+def word_spread(word_counts: pd.DataFrame, by: str) -> pd.DataFrame:
+    """Per group × word (compound parts included: what a reader means by 補助金 in 補助金交付終了後), the
+    programs and occurrences in that group and the programs in the other groups, in the columns
+    :func:`sentences.one_group_terms` reads."""
+    per_group = word_counts[(word_counts["aspect"] == ALL_ASPECTS) & ~word_counts[ALL_GROUPS]]
+    total = per_group.groupby("word")["n_programs"].transform("sum")
+    return pd.DataFrame({by: per_group[by], "term": per_group["word"], "n_group": per_group["n"],
+                         "programs_group": per_group["n_programs"], "programs_rest": total - per_group["n_programs"]})
