@@ -171,6 +171,9 @@ def test_the_word_title_says_only_what_every_chapter_compares(cases):
     assert H.document_title(cases["years"]).endswith(": 市の表が区分ごとに効果として挙げたことと限界として挙げたこと")
     # a schema with no positive and negative aspects: the Word title says what the summary page's heading says
     assert H.document_title(cases["a"]) == "「協働事業評価シート」の計量テキスト分析: 市の表が分野ごとに挙げたこと (理由・意見)"
+    together = cases["abc"]  # compared by city, and only 架空市B's schema marks 成果 and 課題: no clause of sides
+    assert "として挙げた" not in H.document_title(together) and H.document_title(together).endswith("(理由、意見、成果、課題、今後、評価、課題・改善案)")
+    assert H.notebook_text("question", for_year(together)).startswith("**問い**: 市の表の 理由、意見、成果、課題")
     for key in ("a", "b", "bundled"):
         heading = H.notebook_text("summary", cases[key]).split("\n")[0]
         assert heading == "## まとめ: " + H.document_title(cases[key]).split(": ", 1)[1], key
@@ -638,6 +641,11 @@ def test_the_methods_say_how_many_rule_words_the_table_never_uses(cases):
             "書いていないとは限らず、ルールの語で書いていないだけのことがある)。") in methods_paragraph(c)
     assert cases["bundled"].metadata["coding_rules"]["absent_words"] == 0
     assert "ルールが名指す" not in methods_paragraph(cases["bundled"])
+    whole = cases["abc"]  # three cities counted together: the pooled count is not 「この表」's, and each city's is given
+    per_city = {f["city"]: len(f["absent_rule_words"]) for f in whole.metadata["raw_files"]}
+    assert per_city["架空市C"] == absent and len(per_city) == 3
+    said = methods_paragraph(for_year(whole))
+    assert "語は、3 つの表のどの項目にも出てこない (表ごとには 架空市A " in said and f"架空市C {absent} 語" in said
 
 
 def test_an_empty_sheet_of_the_workbook_is_noted_as_empty(cases, tmp_path):

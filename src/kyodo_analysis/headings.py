@@ -105,7 +105,8 @@ def notebook_text(key: str, analysis: Analysis) -> str:
     where there is one group and so nothing to compare)."""
     comparison = Comparison.from_metadata(analysis.metadata)
     by, n_groups = comparison.by_label, group_count(analysis)
-    if not comparison.paired and f"{key}_unpaired" in NOTEBOOK_TEXT:
+    asked = comparison.paired and (key != "question" or sides_in_every_table(analysis))  # the question is of every table
+    if not asked and f"{key}_unpaired" in NOTEBOOK_TEXT:
         key = f"{key}_unpaired"
     if n_groups < 2 and f"{key}_single" in NOTEBOOK_TEXT:
         key = f"{key}_single"
@@ -120,7 +121,7 @@ def notebook_text(key: str, analysis: Analysis) -> str:
         test_text=test_text, correspondence_text=_correspondence_text(by, n_groups),
         min_programs=str(SIDES_MIN_PROGRAMS), z=str(Z_SHOWN), min_items=str(MIN_ITEMS), min_terms=str(MIN_TERMS),
         within=trend_group_label(comparison), sides_only=sides_only(comparison), table=table,
-        compared=compared_said(comparison, table, per))
+        compared=compared_said(comparison, table, per, sides_in_every_table(analysis)))
     return NOTEBOOK_TEXT[key].format(**{name: md(value) for name, value in values.items()})  # Markdown
 
 
@@ -140,13 +141,22 @@ def compared_clause(analysis: Analysis) -> str:
     市の表が区分ごとに効果として挙げたことと限界として挙げたこと, or, where the schema marks no positive and
     negative aspects, 市の表が分野ごとに挙げたこと (理由・意見)."""
     comparison = Comparison.from_metadata(analysis.metadata)
-    return compared_said(comparison, table_noun(analysis.metadata), per_group(comparison.by_label, group_count(analysis)))
+    return compared_said(comparison, table_noun(analysis.metadata), per_group(comparison.by_label, group_count(analysis)),
+                         sides_in_every_table(analysis))
 
 
-def compared_said(comparison: Comparison, table: str, per: str) -> str:
-    """:func:`compared_clause` from its parts: the tables' noun (市の表) and the groups' phrase (区分ごとに, or none)."""
+def sides_in_every_table(analysis: Analysis) -> bool:
+    """Whether every table's schema marks a positive and a negative aspect: only then do a title and a question
+    speak of both sides for all the tables (架空市B's 成果・課題 beside A's 理由・意見: they do not)."""
+    own = [Comparison.from_dict(f["comparison"]).paired for f in analysis.metadata.get("raw_files", []) if f.get("comparison")]
+    return Comparison.from_metadata(analysis.metadata).paired and all(own)
+
+
+def compared_said(comparison: Comparison, table: str, per: str, paired: bool | None = None) -> str:
+    """:func:`compared_clause` from its parts: the tables' noun (市の表) and the groups' phrase (区分ごとに, or none);
+    ``paired`` false when only some of the tables' schemas mark a positive and a negative aspect."""
     said = f"{table}が{per}"
-    if not comparison.paired:
+    if not (comparison.paired if paired is None else paired):
         return f"{said}挙げたこと ({listed(comparison.label(a) for a in comparison.aspect_keys)})"
     return f"{said}{comparison.side_label('positive')}として挙げたことと{comparison.side_label('negative')}として挙げたこと"
 

@@ -75,6 +75,7 @@ def methods_facts(analysis: Analysis) -> dict:
         "rules": shown_source((metadata.get("coding_rules") or {}).get("source", "")), "codes": int(codes["code"].nunique()),
         "rule_words": (metadata.get("coding_rules") or {}).get("words"),
         "absent_rule_words": (metadata.get("coding_rules") or {}).get("absent_words") or 0,
+        "absent_by_table": absent_by_table(metadata.get("raw_files", [])),
         "edges": len(term_edges), "edge_cut": float(term_edges["jaccard"].min()) if len(term_edges) else None,
         "ca_terms": len(analysis["correspondence_terms"]),
         "ca_candidates": candidate_count(terms, items),
@@ -139,10 +140,22 @@ def methods_paragraph(analysis: Analysis) -> str:
 def absent_words_sentence(f: dict) -> str:
     """How many of the rules' words occur in no item, when any does (rules written for another table: a code
     that cannot be found is no finding)."""
-    if not f["absent_rule_words"]:
+    if not f["absent_rule_words"] and not any(n for _, n in f["absent_by_table"]):
         return ""
-    return (f"ルールが名指す {f['rule_words']} 語のうち {f['absent_rule_words']} 語は、この表のどの項目にも出てこない"
-            " (コードが 0 の事業は、その内容を書いていないとは限らず、ルールの語で書いていないだけのことがある)。")
+    where = "この表" if len(f["absent_by_table"]) < 2 else f"{len(f['absent_by_table'])} つの表"
+    each = "、".join(f"{label} {n} 語" for label, n in f["absent_by_table"])
+    return (f"ルールが名指す {f['rule_words']} 語のうち {f['absent_rule_words']} 語は、{where}のどの項目にも出てこない ("
+            + (f"表ごとには {each} が出てこない。" if len(f["absent_by_table"]) > 1 else "")
+            + "コードが 0 の事業は、その内容を書いていないとは限らず、ルールの語で書いていないだけのことがある)。")
+
+
+def absent_by_table(raw_files: list[dict]) -> list[tuple[str, int]]:
+    """(the table's city, or its file when cities repeat or are missing; the rules' words none of its items
+    holds) for each table the part analyses."""
+    cities = [f.get("city") for f in raw_files]
+    unique = all(cities) and len(set(cities)) == len(cities)
+    return [(f["city"] if unique else f["file"], len(f["absent_rule_words"]))
+            for f in raw_files if "absent_rule_words" in f]
 
 
 def test_sentence(f: dict) -> str:
