@@ -43,10 +43,12 @@ def test_bundled_cells_are_fully_accounted_for():
 
 
 # Item text: Japanese, Latin, digits and inner punctuation (including ・ inside words), never starting
-# with a bullet mark or a number pattern, never blank.
+# with a bullet mark or a number pattern, never blank, and never with a mark after a sentence's end (。・ opens
+# an item by the README's rule: 「文末 (。) の後の同じ種類の記号で区切ります」).
 _CHARS = st.sampled_from([*"市民協働のあいうアイウ補助金知名度ステップZenCoCoLo・、。()「」⇒-", "Wi-Fi", "12"])
+_MARK_START = r"[・･●○〇◆■◇□\-(（\d①-⑳]"
 _ITEM = st.lists(_CHARS, min_size=1, max_size=12).map("".join).filter(
-    lambda t: not re.match(r"[・･●○〇◆■◇□\-(（\d①-⑳]", t) and t.strip() and not re.search(r"\s", t))
+    lambda t: not re.match(_MARK_START, t) and t.strip() and not re.search(r"\s", t) and not re.search("。" + _MARK_START, t))
 
 
 @settings(max_examples=300, deadline=None)
