@@ -217,6 +217,20 @@ def test_two_years_in_a_folder_without_a_manifest_get_their_year_page(tmp_path):
     assert "2024" in text and "2025" in text and "<NA>" not in text
 
 
+def test_the_tables_of_no_city_beside_a_citys_get_their_own_year_page():
+    """A manifest row left without a city, beside a named city, both with two years: the year page of the tables of
+    no city is 4.0-year-over-year_市町村なし.html and reads them ("" picks them: slices.for_city), not the city's."""
+    from kyodo_analysis.pipeline import city_parameter
+    from kyodo_analysis.slices import chosen_city
+
+    assert city_parameter(pd.NA, 1) is None and city_parameter(pd.NA, 2) == "" and city_parameter("逗子市", 2) == "逗子市"
+    items = pd.DataFrame({"item_id": ["a", "b", "c", "d"], "city": pd.array(["逗子市", "逗子市", pd.NA, pd.NA], dtype="string"),
+                          "year": pd.array([2024, 2025, 2024, 2025], dtype="Int64"), "source_file": list("wxyz")})
+    assert pd.isna(chosen_city(items, "")) and chosen_city(items, "逗子市") == "逗子市"
+    assert chosen_city(items) == "逗子市"  # the first city whose tables span two years
+    assert pd.isna(chosen_city(items[items["city"].isna()].iloc[::-1].pipe(lambda d: pd.concat([d, items.iloc[:1]]))))
+
+
 def test_one_name_in_two_groups_is_followed_one_to_one_by_its_group():
     """啓発事業 in two groups, renumbered the next year (1 → 3, 3 → 2): each is followed within its group. Before,
     the later of the two names took both chains: NO 2 was called added, NO 3 kept twice, and 2024's NO 3 lost."""

@@ -137,17 +137,28 @@ def for_city(analysis: Analysis, city=None) -> Analysis:
     """The part of an analysis whose years are compared: ``city``, or the first city whose tables span two
     years (else the first city: never the tables of several cities, whose years are not compared); the
     analysis itself when it holds one city."""
-    found = cities(analysis["items"])
-    if len(found) < 2 and city is None:
+    if len(cities(analysis["items"])) < 2 and city is None:
         return analysis
+    return select_city(analysis, chosen_city(analysis["items"], city))
+
+
+def chosen_city(items: pd.DataFrame, city=None):
+    """The city :func:`for_city` takes: ``city`` ("" for the tables registered without a city), or the first
+    whose tables span two years, else the first; an error naming the cities when the table has no such city."""
+    found = cities(items)
     if city is None:
-        city = (year_cities(analysis["items"]) or found)[0]
-    if city == "" and any(pd.isna(c) for c in found):
-        city = next(c for c in found if pd.isna(c))  # "": the tables registered without a city
-    if city not in found:
+        city = (year_cities(items) or found)[0]
+    if isinstance(city, str) and city == "":
+        city = next((c for c in found if pd.isna(c)), city)
+    if not any(same_city(c, city) for c in found):
         raise InputError(None, f"市町村「{city}」の表がありません (ある市町村: {', '.join(map(str, found))})。",
                          hint="CITY を表のある市町村名にするか、None にしてください。")
-    return select_city(analysis, city)
+    return city
+
+
+def same_city(a, b) -> bool:
+    """Whether two cities are one: both missing (the tables registered without a city), or equal."""
+    return bool(pd.isna(a) and pd.isna(b)) or (not pd.isna(a) and not pd.isna(b) and a == b)
 
 
 def compared_part(analysis: Analysis) -> Analysis:
