@@ -15,7 +15,7 @@ import pandas as pd
 from .cells import split_items
 from .dtypes import TEXT, frame_of
 from .errors import InputError, control_character, one_line
-from .labels import GENERIC_COLUMNS, NO_SUPPORT_TYPE
+from .labels import NO_SUPPORT_TYPE, own_header
 from .readers import Record, read_records
 from .schema import Schema, load_schema
 from .table_headers import missing_columns, unknown_column
@@ -277,7 +277,7 @@ class _Cleaner:
 
     def header(self, column: str) -> str:
         """What the table calls a number or grouping column (分野, 番号), for a warning in its own words."""
-        return self.schema.columns.get(column, [GENERIC_COLUMNS[column]])[0]
+        return own_header(self.schema.columns, column)
 
     def take_row(self, record: Record) -> None:
         assert self.columns is not None

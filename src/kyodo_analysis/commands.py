@@ -18,7 +18,7 @@ from .cleaning import Table
 from .coding import code_items, read_rules
 from .errors import InputError, os_error
 from .kwic import keyword_in_context
-from .labels import year_label
+from .labels import own_header, year_label
 from .manifest import (
     ManifestRows,
     add_to_manifest,
@@ -67,7 +67,7 @@ def summary_lines(table: Table) -> list[str]:
     for key, headers in table.schema.attributes.items():
         values = programs[key].value_counts(dropna=False, sort=False)
         lines.append(f"  {headers[0]}({key}): " + ", ".join(f"{'空欄' if pd.isna(v) else v} {n}" for v, n in values.items()))
-    number = (table.schema.columns.get("program_no") or ["NO"])[0]  # the table's own header for it
+    number = own_header(table.schema.columns, "program_no")
     empty = [f"{number} {r.program_no} {a.label}" for r in programs.itertuples() for a in aspects
              if not pd.isna(getattr(r, f"n_{a.key}")) and getattr(r, f"n_{a.key}") == 0]  # NA: the table has no such column
     if empty:
@@ -174,15 +174,16 @@ def comparison_lines(table: Table, schema: str | None) -> list[str]:
     lines.append(f"  {last}年度との比較 ({', '.join(p.name for p in earlier[last])}):")
     seen = set(pd.concat([t.programs for t in previous])["support_type"])
     new_types = [s for s in dict.fromkeys(table.programs["support_type"]) if s not in seen]
-    group = (table.schema.columns.get("support_type") or ["区分"])[0]  # the table's own header for it
+    group = own_header(table.schema.columns, "support_type")
     if new_types:
         lines.append(f"    これまでにない{group}: " + ", ".join(new_types))
+    now = set(table.programs["support_type"])
     gone = [s for s in dict.fromkeys(pd.concat([t.programs for t in previous if t.year == last])["support_type"])
-            if s not in set(table.programs["support_type"])]
+            if s not in now]
     if gone:
         lines.append(f"    この表にない{last}年度の{group}: " + ", ".join(gone))
     changes = program_changes(frames["programs.csv"], frames["items.csv"])
-    found = program_report(changes, year, group, (table.schema.columns.get("program_no") or ["NO"])[0])
+    found = program_report(changes, year, group, own_header(table.schema.columns, "program_no"))
     lines += [f"    {line}" for line in found] or ["    事業の追加・削除・名称変更はありません"]
     return lines
 

@@ -105,8 +105,8 @@ def notebook_text(key: str, analysis: Analysis) -> str:
     where there is one group and so nothing to compare)."""
     comparison = Comparison.from_metadata(analysis.metadata)
     by, n_groups = comparison.by_label, group_count(analysis)
-    asked = comparison.paired and (key != "question" or sides_in_every_table(analysis))  # the question is of every table
-    if not asked and f"{key}_unpaired" in NOTEBOOK_TEXT:
+    every = sides_in_every_table(analysis)  # the question is asked of every table
+    if not (comparison.paired and (key != "question" or every)) and f"{key}_unpaired" in NOTEBOOK_TEXT:
         key = f"{key}_unpaired"
     if n_groups < 2 and f"{key}_single" in NOTEBOOK_TEXT:
         key = f"{key}_single"
@@ -121,7 +121,7 @@ def notebook_text(key: str, analysis: Analysis) -> str:
         test_text=test_text, correspondence_text=_correspondence_text(by, n_groups),
         min_programs=str(SIDES_MIN_PROGRAMS), z=str(Z_SHOWN), min_items=str(MIN_ITEMS), min_terms=str(MIN_TERMS),
         within=trend_group_label(comparison), sides_only=sides_only(comparison), table=table,
-        compared=compared_said(comparison, table, per, sides_in_every_table(analysis)))
+        compared=compared_said(comparison, table, per, every))
     return NOTEBOOK_TEXT[key].format(**{name: md(value) for name, value in values.items()})  # Markdown
 
 

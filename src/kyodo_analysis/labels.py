@@ -117,6 +117,13 @@ def city_name(city) -> str:
 GENERIC_COLUMNS = {"program_no": "番号", "support_type": "区分"}  # when tables name a column differently
 
 
+def own_header(columns: dict, key: str) -> str:
+    """What the tables call their number or grouping column (NO, 番号, 分野): a schema's first header for it (a
+    Schema's list) or a comparison's (a string), else the generic one."""
+    found = columns.get(key)
+    return (found if isinstance(found, str) else found[0]) if found else GENERIC_COLUMNS[key]
+
+
 BRACKETS = {"「": "」", "『": "』", "（": "）", "(": ")", "【": "】", "［": "］", "[": "]"}
 
 

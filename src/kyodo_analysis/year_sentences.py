@@ -13,7 +13,7 @@ from itertools import pairwise
 import pandas as pd
 
 from .analysis import Analysis
-from .labels import GENERIC_COLUMNS, STATUS_JA, UNKNOWN_YEAR, year_label
+from .labels import STATUS_JA, UNKNOWN_YEAR, own_header, year_label
 from .schema import Comparison
 from .sentences import md, program_label, summary_sentences
 from .slices import part_metadata, select_city, select_year
@@ -67,7 +67,7 @@ def year_change_lines(analysis: Analysis) -> list[str]:
         kept = int((own["status"] == "kept").sum())
         body = ("。".join(parts) + f"。番号も名称も同じ事業は {kept} 事業です。" if parts
                 else "事業の追加・廃止・名称変更・番号変更はありません。")
-        group = comparison.columns.get("support_type", GENERIC_COLUMNS["support_type"])  # the tables' own header
+        group = own_header(comparison.columns, "support_type")
         groups = _groups_gone(of_city(analysis["programs"], city), years, group)
         whose = "" if pd.isna(city) else f"{city}の"  # a folder without a manifest: tables of no city
         lines.append(f"{whose}{year_label(years[0])}〜{year_label(years[-1])}: {body}{_moves(own, comparison, group)}{groups}")

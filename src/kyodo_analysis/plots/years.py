@@ -9,7 +9,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from ..labels import STATUS_JA, sides_only
+from ..labels import STATUS_JA, own_header, sides_only
 from ..network import NETWORK_TOP, network_changes, new_graph, packed_layout
 from ..schema import Comparison
 from ..stats import Z_SHOWN, aspect_counts, group_order, largest
@@ -144,7 +144,7 @@ def plot_program_changes(changes: pd.DataFrame, metadata: dict) -> Figure:
     """Each program as a bar from its first to its last year, coloured by what happened to it."""
     rows = changes[changes["first_year"].notna()].reset_index(drop=True)
     years = sorted(set(rows["first_year"].astype(int)) | set(rows["last_year"].astype(int)))
-    number = Comparison.from_metadata(metadata).columns.get("program_no", "番号")  # the table's own header
+    number = own_header(Comparison.from_metadata(metadata).columns, "program_no")
     fig, ax = new_figure(0.36 * len(rows) + 1.0)
     for i, row in enumerate(rows.itertuples(index=False)):
         y = len(rows) - 1 - i

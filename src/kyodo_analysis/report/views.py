@@ -14,7 +14,7 @@ from ..analysis import Analysis
 from ..code_tests import NO_TEST
 from ..evidence import EVIDENCE_LABELS, code_item_ids, keyword_item_ids
 from ..headings import any_test_run
-from ..labels import ALL_JA, GENERIC_COLUMNS, HEADERS, STATUS_JA, UNKNOWN_YEAR, year_cell
+from ..labels import ALL_JA, HEADERS, STATUS_JA, UNKNOWN_YEAR, own_header, year_cell
 from ..registry import outputs
 from ..schema import Comparison
 from ..sentences import program_count
@@ -28,10 +28,10 @@ def headers(comparison: Comparison, group_label: str | None = None) -> dict[str,
     groups are something else, such as the aspects), the tables' own number and grouping headers and the
     attributes' labels."""
     group_label = group_label or comparison.by_label
-    number = comparison.columns.get("program_no", GENERIC_COLUMNS["program_no"])
+    number = own_header(comparison.columns, "program_no")
     aspects = {f"n_{a.key}": f"{a.label}の項目数" for a in comparison.aspects}
     grouped = {k: v.replace("区分", group_label) for k, v in HEADERS.items() if k != "support_type"}
-    own = {"support_type": comparison.columns.get("support_type", GENERIC_COLUMNS["support_type"]),
+    own = {"support_type": own_header(comparison.columns, "support_type"),
            "program_no": number, "previous_no": f"以前の{number}"}
     own["previous_support_type"] = f"以前の{own['support_type']}"
     sides = {}
@@ -118,9 +118,10 @@ def keyword_matrix(keywords: pd.DataFrame, items: pd.DataFrame, comparison: Comp
                                        fill_value=0)
     columns = [(s, a) for s in order for a in comparison.aspect_keys if (s, a) in wide.columns]
     wide = wide[columns].astype("Int64")
-    held = set(known(items)[["year", by, "aspect"]].itertuples(index=False, name=None))
+    held = known(items).groupby([by, "aspect"])["year"].unique()  # the years each group and aspect has items
+    years = wide.index.get_level_values("year")
     for s, a in columns:  # no item of the group and aspect that year: no count at all
-        wide.loc[[(year, s, a) not in held for year, _ in wide.index], (s, a)] = pd.NA
+        wide.loc[~years.isin(held.get((s, a), [])), (s, a)] = pd.NA
     wide.columns = [f"出現回数({s}・{comparison.label(a)})" for s, a in columns]
     wide["出現回数(計)"] = wide.sum(axis=1)
     wide = wide.reset_index().rename(columns={"year": "年度", "term": "語"})
