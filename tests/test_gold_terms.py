@@ -135,7 +135,7 @@ def mention_errors(file: str) -> tuple[int, dict[str, list[str]], dict[str, list
 
 @pytest.mark.parametrize("file,said,misses,fragments", [
     ("mentions_heldout.tsv", 473, 10, 5),
-    ("mentions_heldout2.tsv", 378, 11, 8),
+    ("mentions_heldout2.tsv", 378, 10, 8),
 ])
 def test_a_compound_mentions_the_words_a_reader_counts_in_it(file, said, misses, fragments):
     """Two sets by two writers who did not see the rules (91 and 74 sentences): the words a reader would
@@ -143,7 +143,8 @@ def test_a_compound_mentions_the_words_a_reader_counts_in_it(file, said, misses,
     noun with its suffix mentioned its noun (参加者 → 参加), a prefixed word its noun (各団体 → 団体), a
     one-character noun made a word (自治会加入率 → 自治会) and each katakana piece was a word (ボランティア of
     ボランティアセンター), 55 of 473 and 59 of 378 were missed, and no fragment was mentioned; with those rules
-    11 and 11 (the second set was written after the first three rules), and the fragments of borrowed
+    11 and 11 (the second set was written after the first three rules; 10 since a grammatical verb's stem with
+    方 is a noun: 見方), and the fragments of borrowed
     katakana compounds are mentioned (オン, ライン, ホーム, ページ, ペット …: 5 and 8), the cost of the last
     rule. With the katakana pieces left unmentioned, 21 and 33 were missed and no fragment mentioned. The
     misses left are 同士, stop words (必要, 場合, 思う), dates and counters (前年度, 令和, 3地区) and term rules

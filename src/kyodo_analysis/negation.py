@@ -15,12 +15,13 @@ from typing import NamedTuple
 from .phrases import NEG, NEG_ZU, expression_end, expressions, match_key
 from .units import Token
 
-LIGHT_VERBS = frozenset({"為る", "出来る"})  # する / できる after a noun: 定着しない → 定着(否定)
+# する / できる after a noun (定着しない → 定着(否定)), and the humble いたす / いただく / くださる (開催いたしません)
+LIGHT_VERBS = frozenset({"為る", "出来る", "致す", "頂く", "下さる"})
 BRIDGE_AUXILIARIES = frozenset({"れる", "られる", "せる", "させる", "ます", "だ", "た", "です"})
 BRIDGE_PARTICLES = frozenset({"て", "で", "は", "も"})  # as 接続助詞 / 係助詞
 BRIDGE_VERBS = frozenset({"居る", "為る", "出来る", "仕舞う", "行く", "来る", "得る", "有る", "切る", "成る"})
 EXISTENCE_PARTICLES = frozenset({"が", "は", "も", "の"})  # 決定権がない, 関心のない
-EXISTENCE_VERBS = frozenset({"有る", "居る", "出来る", "為す"})  # 担い手がいない, 活動ができない, 共有がなされない
+EXISTENCE_VERBS = frozenset({"有る", "居る", "出来る", "為す", "御座る"})  # 担い手がいない, 活動ができない, 共有がなされない
 ABSENT = "無し"  # 予算なし
 ONLY_REACH = 12  # tokens before a predicate searched for しか
 

@@ -27,7 +27,8 @@ a unit of its own, nouns as written, predicates by their dictionary form (``orth
    (等, ごと, あたり) or a function expression; never starting with a lone suffix nor ending with a
    prefix; an adverbial noun before a verbal noun with する stays out (多数参加した → 多数 + 参加).
 5. **Predicate** (:func:`predicate`) — a verb, adjective or adjectival noun by its dictionary form,
-   except an auxiliary use (〜ている, 〜しきれない).
+   except an auxiliary use (〜ている, 〜しきれない, ご協力いただいた); a prefix before a verb is part of it
+   (相次ぐ), the honorific お・ご is not (お聞きした → 聞く).
 6. Anything else (particles, auxiliaries, symbols, adverbs) is no term.
 
 **Negation** (:mod:`negation`: :func:`negation_after`, :func:`negation_at`, :func:`noun_negation`): a term is
@@ -57,6 +58,7 @@ from .units import (
     ADVERBIAL,
     DATE_WORDS,
     PREDICATES,
+    TIME_LIKE,
     Token,
     compound_parts,
     in_compound,
@@ -171,7 +173,8 @@ def noun_run(tokens: list[Token], i: int, lists: WordLists) -> tuple[list[Term],
     """Rule 4: the compound starting at ``i`` (none if stop-listed or all affixes) and the terms of a place its
     negation read past, and where reading resumes."""
     j = i
-    while (j < len(tokens) and in_run(tokens, j) and (not is_stopped(tokens[j], lists) or counter_suffix(tokens, i, j))
+    while (j < len(tokens) and in_run(tokens, j)
+           and (not is_stopped(tokens[j], lists) or counter_suffix(tokens, i, j) or dated_start(tokens, j, lists))
            and (j == i or not (tokens[j].gap or function_end(tokens, j) is not None))):
         j += 1
     if j == i:  # the token itself is stop-listed
@@ -225,14 +228,29 @@ def counter_suffix(tokens: list[Token], i: int, j: int) -> bool:
             and tokens[j - 1].pos1 in ("名詞", "接尾辞") and not tokens[j].gap)
 
 
+def dated_start(tokens: list[Token], i: int, lists: WordLists) -> bool:
+    """A date word that begins a compound before a noun of no time (年度計画, 年会費): not alone (rule 3). After a
+    noun or prefix it is a date of its own (前年度, 今年度: then 実績 of 前年度実績), and before a time, a date (年度途中)."""
+    after = tokens[i + 1] if i + 1 < len(tokens) else None
+    return (tokens[i].lemma in DATE_WORDS and after is not None and not after.gap and after.pos1 == "名詞"
+            and after.pos2 != "数詞" and after.pos3 not in TIME_LIKE and not is_stopped(after, lists)
+            and (i == 0 or tokens[i].gap or not is_noun_like(tokens[i - 1])))
+
+
+HUMBLE_AUXILIARIES = frozenset({"頂く", "下さる"})  # ご協力いただいた, ご参加くださった: the noun is the word
+HONORIFIC = "御"  # the prefix お・ご: no part of a verb (お聞きした → 聞く), as 相 of 相次ぐ is
+
+
 def predicate(tokens: list[Token], i: int, lists: WordLists) -> tuple[Term | None, int]:
     """Rule 5: the predicate at ``i`` by its dictionary form, negated when a negator follows."""
     token = tokens[i]
     if token.pos2 == "非自立可能" and i > 0 and (
-            (tokens[i - 1].lemma in ("て", "で") and tokens[i - 1].pos2 == "接続助詞") or tokens[i - 1].pos1 == "動詞"):
-        return None, i + 1  # auxiliary use: 〜ている, 〜てしまう, 〜しきる
+            (tokens[i - 1].lemma in ("て", "で") and tokens[i - 1].pos2 == "接続助詞") or tokens[i - 1].pos1 == "動詞"
+            or (token.lemma in HUMBLE_AUXILIARIES and is_noun_like(tokens[i - 1]) and not token.gap)):
+        return None, i + 1  # auxiliary use: 〜ている, 〜てしまう, 〜しきる, ご協力いただく
     first = i
-    if i > 0 and tokens[i - 1].pos1 == "接頭辞" and not token.gap and token.pos1 == "動詞":
+    if (i > 0 and tokens[i - 1].pos1 == "接頭辞" and tokens[i - 1].lemma != HONORIFIC and not token.gap
+            and token.pos1 == "動詞"):
         token, first = token._replace(word=tokens[i - 1].surface + token.word), i - 1  # 相 + 次ぐ → 相次ぐ
     negation = negation_after(tokens, i + 1, i)
     if negation is not None and negation[0]:
