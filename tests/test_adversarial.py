@@ -82,7 +82,7 @@ def test_a_header_the_researchers_own_schema_misspells_names_that_schema(tmp_pat
     schema.write_text((cities / "schema_a.toml").read_text(encoding="utf-8").replace("委員からの意見", "委員からの意件"),
                       encoding="utf-8")
     status, err = status_and_error(capsys, "validate", str(cities / "kasou_a_hyoka_2024.csv"), "--schema", str(schema))
-    assert status == 2 and "「委員からの意見」 は知らない列" in err and f"(スキーマ {schema}で読みました)" in err
+    assert status == 2 and "「委員からの意見」 は知らない列" in err and f"(スキーマ {schema} で読みました)" in err
     assert f"スキーマ {schema} の comment の見出しに「委員からの意見」を加えてください" in err and "--schema で渡す" not in err
     status, err = status_and_error(capsys, "validate", str(cities / "kasou_a_hyoka_2024.csv"))  # no schema given
     assert status == 2 and "(組み込みの逗子市のスキーマで読みました)" in err and "ほかの市町村の表なら" in err

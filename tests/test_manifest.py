@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import shlex
 import shutil
 
 import pytest
@@ -156,14 +157,15 @@ def test_two_tables_of_one_city_and_year_with_the_same_programs_stop_the_run(tmp
     assert status == 2 and "Traceback" not in err
     assert f"{corrected}:7: kyodo_seika_zushi.tsv と同じ逗子市の2024年度の表で、同じ事業 (NO 1「市民活動支援補助金」) が両方に" in err
     assert "古い方の行を manifest.csv から消し" in err and not (tmp_path / "out").exists()
+    assert f"manifest add {shlex.quote(str(corrected))} --year 年度 で直してください" in err  # or its year was wrong
 
 
 def test_tables_that_split_one_years_programs_are_read_together():
     from dataclasses import replace
 
-    from kyodo_analysis.analysis import check_one_table_per_year
     from kyodo_analysis.cleaning import clean_table
     from kyodo_analysis.errors import InputError
+    from kyodo_analysis.table_checks import check_one_table_per_year
 
     whole = replace(clean_table(RAW, year=2024), city="逗子市")
     programs = whole.programs

@@ -129,7 +129,25 @@ def test_an_unknown_comparison_variable_or_a_missing_value_stops_with_what_to_do
     (raw / TABLES["a"][0]).write_bytes(text)
     cli("manifest", "add", str(raw / TABLES["a"][0]))
     status, _, err = cli("analyze", "--raw-dir", str(raw), "--out", str(tmp_path / "out"), "--by", "rating")
-    assert status == 2 and "NO 2" in err and "「評価」がありません" in err and ":6" in err
+    assert status == 2 and "番号 2" in err and "「評価」がありません" in err and ":6" in err  # the city's own number header
+
+
+def test_a_table_without_the_compared_column_is_said_to_lack_it_not_its_first_program(tmp_path):
+    """A second year that dropped the attribute's column: said of the table, with what to do, not as its first program."""
+    from dataclasses import replace
+
+    from kyodo_analysis.cleaning import clean_table
+    from kyodo_analysis.errors import InputError
+    from kyodo_analysis.schema import load_schema
+    from kyodo_analysis.table_checks import comparison_of
+
+    path = FIXTURES / "other_cities" / TABLES["a"][0]
+    table = clean_table(path, schema=load_schema(FIXTURES / "other_cities" / "schema_a.toml"))
+    with pytest.raises(InputError) as raised:
+        comparison_of([table, replace(table, programs=table.programs.assign(rating=pd.NA))], "rating")
+    message = str(raised.value)
+    assert "この表のどの事業にも「評価」がありません" in message and "番号" not in message
+    assert "分析から外してください" in message
 
 
 def test_years_are_compared_within_a_city(tmp_path):

@@ -226,6 +226,8 @@ def test_the_pages_name_the_runs_own_folder_and_the_year_change(run_output):
     summary = re.sub(r"\s+", " ", pages["5.0-summary_2025.html"])
     assert "年度の変化" in summary and "番号変更 4 事業 (NO 4 市民協働コーディネーター → NO 3 市民協働コーディネーター" in summary
     assert "逗子市・2024年度" in summary and "何が効果を上げ" not in summary
+    earlier = re.sub(r"\s+", " ", pages["5.0-summary_2024.html"])  # its year section quotes 2025's table: cited
+    assert "年度の変化" in earlier and "令和7年度_協働の成果.csv (2025年度)" in earlier
     assert "このページの数は、items.csv・programs.csv" in re.sub(r"\s+", " ", pages["4.0-year-over-year.html"])
     text = "\n".join(p.text for p in Document(str(base / "reports" / "kyodo_summary.docx")).paragraphs)
     assert text.startswith("「これまでの取り組みに係る協働の成果等」の計量テキスト分析")  # the manifest's title, once

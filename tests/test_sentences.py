@@ -771,3 +771,18 @@ def test_a_quote_is_cut_at_the_end_of_a_word_within_four_characters():
     assert cut("あいうえおかきくけこさしすせそ", 5) == "あいうえお…"  # no end within four: cut where asked
     assert cut("Wi-Fiの設置", 2) == "Wi…"  # 「-」 ends the run of letters
     assert cut("協働事業提案制度の活用", 4) == "協働事業提案制度…"
+
+
+def test_codes_from_the_packaged_rules_are_said_to_be_written_for_no_table(bundled_analysis, tmp_path):
+    """A group whose items got no code under the package's starting-point rules may write of the topic in other
+    words: the Word summary's reading note, the codes section and the summary page say the rules were not written
+    for the table; a researcher's own rules (--codes) are not called so."""
+    said = "この表や研究の問いに合わせて書いたものではありません"
+    assert said in H.document_intro("processed", bundled_analysis.metadata)
+    assert said in H.notebook_text("codes", bundled_analysis) and said in H.notebook_text("summary", bundled_analysis)
+    rules = tmp_path / "rules.txt"
+    rules.write_text("*支援\n支援\n", encoding="utf-8")
+    own = analyze([bundled_raw_dir(tmp_path / "raw") / RAW.name], codes=rules)
+    assert said not in H.document_intro("processed", own.metadata) + H.notebook_text("codes", own)
+    assert said not in H.notebook_text("summary", own)
+

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .analysis import clean_all, combined, comparison_of
+from .analysis import clean_all, combined
 from .cache import analyze_with
 from .cleaning import Table
 from .coding import code_items, read_rules
@@ -38,6 +38,7 @@ from .parallel import available_cores
 from .related import related_lines, related_words, shared_contexts, top_related
 from .sentences import program_label
 from .storage import stored_names, write_analysis
+from .table_checks import comparison_of
 from .tables import write_tables
 from .terms import inside_compounds, terms_and_mentions
 from .tokens import tokenize

@@ -17,6 +17,7 @@ from .schema import Comparison
 from .sentences import groups_sentence, md
 from .slices import for_year, page_years
 from .stats import SIDES_MIN_PROGRAMS, Z_SHOWN, group_order
+from .wordlists import is_packaged
 from .years import trend_group_label
 
 CODE_MEANING = ("「コード」は、項目に出てくる語の組み合わせ (コーディングルール) から付ける話題の見出しで、"
@@ -42,7 +43,7 @@ NOTEBOOK_TEXT = {
     "distinctive": "## {by}ごとの特徴語\n\n各{by}を他の{by}と比べた重み付き対数オッズ比"
                    " (Monroe ほか 2008 の一対残り) の z 値です。"
                    "語の出現を数えた記述の目安です。",
-    "codes": "## コード × {by}\n\n" + CODE_MEANING + "コーディングルールは KH Coder 形式です。"
+    "codes": "## コード × {by}\n\n" + CODE_MEANING + "コーディングルールは KH Coder 形式です。{rules_note}"
              "表は「コードの項目がある事業数 / 事業数 (95% 信頼区間; Clopper–Pearson)・"
              "コードの項目数 / 項目数」で、観点はすべて合わせて数えます (観点の列の「全体」; 観点ごとの数は"
              "ワークブックの「コード×{by}(観点別)」シート)。{test_text}",
@@ -57,9 +58,10 @@ NOTEBOOK_TEXT = {
                      "多次元尺度構成法を行っていません (図はありません)。",
     "summary": "## まとめ: {compared}\n\n"
                "{table}の項目そのものを、コードごとに{pos}と{neg}を並べて示します。"
-               "文は表の数字から自動で作ったもので、数字が示すこと以上は述べていません。",
+               "文は表の数字から自動で作ったもので、数字が示すこと以上は述べていません。{rules_note}",
     "summary_unpaired": "## まとめ: {compared}\n\n{table}の項目そのものを、"
-                        "コードごとに観点を並べて示します。文は表の数字から自動で作ったもので、数字が示すこと以上は述べていません。",
+                        "コードごとに観点を並べて示します。文は表の数字から自動で作ったもので、数字が示すこと以上は述べていません。"
+                        "{rules_note}",
     "codes_by_year": "## 年度ごとのコード × {by}\n\n観点ごとに「コードの項目がある事業数 / その観点の項目がある事業数」を示します"
                      " (下の図と同じ数え方)。分母が小さいので、1事業の違いで割合が大きく動きます。{sides_only}",
     "term_changes": "## 増えた語・減った語\n\n前の年度と比べた重み付き対数オッズ比の z 値です (全{within}・全観点をまとめて)。"
@@ -67,6 +69,15 @@ NOTEBOOK_TEXT = {
     "year_changes": "## 年度の変化\n\n事業の追加・廃止・名称変更・番号変更 (事業は名称で対応づけ、番号は両方の年度の"
                     "ものを示します) と、各年度の{by}ごとの記述です。",
 }
+
+
+def rules_note(metadata: dict) -> str:
+    """Said beside the codes when they come from the package's own rules: a starting point written for no one's
+    table or question, so a group with no code may well write of the topic in other words."""
+    if not is_packaged((metadata.get("coding_rules") or {}).get("source", "")):
+        return ""
+    return ("コードは同梱の既定のルール (codes.txt) で付けたもので、この表や研究の問いに合わせて書いたものではありません。"
+            "コードが付かない項目も、その話題を書いていないとは限りません (自分のルールは --codes で指定します)。")
 
 
 def any_test_run(codes: pd.DataFrame) -> bool:
@@ -118,7 +129,7 @@ def notebook_text(key: str, analysis: Analysis) -> str:
         aspects=listed(comparison.label(a) for a in comparison.aspect_keys),
         pos=comparison.side_label("positive"), neg=comparison.side_label("negative"),
         pos_long=comparison.side_label("positive", long=True), neg_long=comparison.side_label("negative", long=True),
-        test_text=test_text, correspondence_text=_correspondence_text(by, n_groups),
+        test_text=test_text, correspondence_text=_correspondence_text(by, n_groups), rules_note=rules_note(analysis.metadata),
         min_programs=str(SIDES_MIN_PROGRAMS), z=str(Z_SHOWN), min_items=str(MIN_ITEMS), min_terms=str(MIN_TERMS),
         within=trend_group_label(comparison), sides_only=sides_only(comparison), table=table,
         compared=compared_said(comparison, table, per, every))
@@ -164,4 +175,5 @@ def compared_said(comparison: Comparison, table: str, per: str, paired: bool | N
 def document_intro(out_dir: str, metadata: dict) -> str:
     """The Word summary's reading note: the unit, where the numbers come from, and what a code is."""
     return (f"比べる単位は事業です。各文の数字は {out_dir} の表 (programs.csv, item_codes.csv, codes.csv) から計算したもので、"
-            f"表が示すこと以上は述べていません。項目は{table_noun(metadata)}の記述そのままです。" + CODE_MEANING)
+            f"表が示すこと以上は述べていません。項目は{table_noun(metadata)}の記述そのままです。" + CODE_MEANING
+            + rules_note(metadata))

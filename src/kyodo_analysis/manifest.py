@@ -69,7 +69,7 @@ def check_year(year: int | None, path: str | Path | None = None) -> int | None:
     """A fiscal year given on the command line: a Gregorian year in 1900–2100, or None."""
     if year is not None and year not in YEAR_RANGE:
         raise InputError(path, f"--year {year} は西暦の年度ではありません ({YEAR_RANGE.start}〜{YEAR_RANGE.stop - 1})。",
-                         hint="--year 2025 のように4桁の西暦で指定してください。")
+                         hint="--year 2025 のように4桁の西暦で指定してください (和暦なら R7 か 令和7年度 と書けます)。")
     return year
 
 

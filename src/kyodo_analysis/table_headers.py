@@ -15,6 +15,11 @@ def named(schema: Schema) -> str:
     return "組み込みの逗子市のスキーマ" if schema.source == BUILT_IN else f"スキーマ {schema.source}"
 
 
+def read_with(schema: Schema) -> str:
+    """「(スキーマ x.toml で読みました)」: a file's path set apart from the Japanese around it."""
+    return f"({named(schema)}{'' if schema.source == BUILT_IN else ' '}で読みました)"
+
+
 def missing_columns(path: Path, schema: Schema, first_row: Record | None, encoding: str) -> InputError:
     """No header row names the program column and one aspect: the headers found in the first row of the
     table, and the sheet read when it is a workbook."""
@@ -33,7 +38,7 @@ def missing_columns(path: Path, schema: Schema, first_row: Record | None, encodi
     what = "と、".join(lacking) or "事業の列と観点の列がそろった行がありません"
     other = ("ほかの市町村の表なら、その表の列を書いたスキーマを --schema で渡すか manifest add --schema で登録してください"
              " (README「ほかの市町村の表」)。" if schema.source == BUILT_IN else "")
-    return InputError(path, f"必要な列が見つかりません{read}: {what}。見つかった見出し: {shown} ({named(schema)}で読みました)",
+    return InputError(path, f"必要な列が見つかりません{read}: {what}。見つかった見出し: {shown} {read_with(schema)}",
                       line=first_row.first_line if first_row else None,
                       hint=guess + "見出し行を確認するか、--schema で見出しの別名を指定してください。" + other
                       + (f"表がほかのシートにあれば、--sheet にそのシート名を指定してください (このブックのシート: "
@@ -64,5 +69,5 @@ def unknown_column(path: Path, schema: Schema, header: str, header_line: int, la
     hint = (f"{shown} が「{near[0]}」({near[1]}) の書き間違いなら、生データは直さずに、{toml} の {near[1]} の見出しに"
             f"「{header}」を加えてください。別の列で、{rest}" if near else f"この列を{rest}")
     return InputError(path, f"見出しの {index + 1} 列目 {shown} は知らない列ですが、{record.first_line} 行目に値があり"
-                      f"ます: {one_line(record.cell(index).strip()[:30])} ({named(schema)}で読みました)", line=header_line,
+                      f"ます: {one_line(record.cell(index).strip()[:30])} {read_with(schema)}", line=header_line,
                       hint=hint)

@@ -37,6 +37,13 @@ def years_sentence(analysis: Analysis, whole: Analysis | None = None) -> str:
             "年度は「kyodo-analysis manifest add ファイル --year 西暦」で登録できます。")
 
 
+def year_metadata(analysis: Analysis) -> dict:
+    """The metadata of the tables the year section quotes (every table of each city whose tables span two or more
+    known years): a page of one year that shows the section cites the other years' tables too."""
+    items = analysis["items"]
+    return part_metadata(analysis.metadata, {f for city in year_cities(items) for f in of_city(items, city)["source_file"]})
+
+
 def _change(row, comparison: Comparison) -> str:
     """One program's change, by name with both numbers."""
     now = program_label(row.program_no, row.program, comparison)
