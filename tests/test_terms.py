@@ -383,7 +383,7 @@ def test_negation_tails_cancel_or_keep_the_negation():
     ("寄付をいただいた", ["寄付", "いただく"]),  # after を, いただく is to receive
     # a verb's stem with 方 is a noun, a date word before a noun begins a compound, 間 is a formal noun
     ("支援のあり方を見直す", ["支援", "あり方", "見直す"]),
-    ("やり方と見方と考え方", ["やり方", "見方", "考え方"]),
+    ("やり方と見方と考え方と言い方", ["やり方", "見方", "考え方", "言い方"]),
     ("年度計画と年会費", ["年度計画", "年会費"]),
     ("年度末と前年度実績", ["実績"]),  # a date before a time, a relative year: dates
     ("自治会の間で", ["自治会"]),

@@ -116,7 +116,7 @@ def units(tokens: list[Token], lists: WordLists) -> tuple[list[Token], list[tupl
         token = tokens[i]
         if (token.surface in forced or token.surface in spelled_apart or KATAKANA.fullmatch(token.surface)
                 or token.lemma == "十分" or token.surface == "十"
-                or (token.pos2 == "非自立可能" and i + 1 < len(tokens) and tokens[i + 1].lemma == "方")):
+                or (token.pos1 == "動詞" and i + 1 < len(tokens) and tokens[i + 1].lemma == "方")):
             unit, end = (forced_unit(tokens, i, lists) or variant_unit(tokens, i) or katakana_unit(tokens, i)
                          or juubun_unit(tokens, i) or way_unit(tokens, i) or (single_unit(token), i))
         elif token.surface == "行っ" and token.lemma == "行く":
@@ -203,8 +203,8 @@ def juubun_unit(tokens: list[Token], i: int) -> tuple[Token, int] | None:
 
 
 def way_unit(tokens: list[Token], i: int) -> tuple[Token, int] | None:
-    """The stem of a grammatical verb and the suffix 方 (manner) as one noun (あり方, やり方, 見方), as a verb's
-    stem before a suffix is by rule 4 (考え方): the stem alone is no word (ある, やる and 見る are grammatical)."""
+    """A verb's stem and the suffix 方 (manner) as one noun: 考え方, 使い方, and also where the verb is grammatical or
+    stop-listed and rule 4 would lose it (あり方, やり方, 見方, 言い方). The stem is no word inside it."""
     if (i + 1 < len(tokens) and tokens[i].pos1 == "動詞" and tokens[i].surface != tokens[i].word
             and tokens[i + 1].lemma == "方" and tokens[i + 1].pos1 == "接尾辞" and not tokens[i + 1].gap):
         return merged(tokens[i:i + 2], tokens[i].surface + tokens[i + 1].surface, "名詞"), i + 1
