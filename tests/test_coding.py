@@ -329,3 +329,11 @@ def test_a_rule_word_is_counted_in_the_spelling_the_items_words_are(tmp_path):
     found = code_items(rules, items, term_frame, mention_frame).groupby("code")["item_id"].agg(list).to_dict()
     assert found == {"仕組み": ["a", "b"], "会館": ["c", "d"]}
     assert [w for r in rules for w in (r.condition[1],)] == ["仕組み", "施設", "仕組み(否定)"]
+
+
+def test_not_binds_before_and_and_before_or_as_the_readme_says():
+    from kyodo_analysis.coding import parse_rules
+
+    first, second = parse_rules("*x\n補助金 or 予算 and 団体\n*y\nnot 予算 and 団体", "r.txt")
+    assert first.condition == ("or", ("word", "補助金"), ("and", ("word", "予算"), ("word", "団体")))
+    assert second.condition == ("and", ("not", ("word", "予算")), ("word", "団体"))

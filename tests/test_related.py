@@ -85,34 +85,51 @@ def test_the_command_lists_related_words_of_the_bundled_table_and_their_shared_i
     status, out, err = cli("related", "補助金", "--raw-dir", str(raw_dir), "--with", "団体", "--top", "1")
     assert status == 0, err
     first = out.splitlines()[0]
-    # 補助金 is in 5 of 36 items, 活動 in 5; they share 3 (2 programs): Jaccard 3/7, lift (3/5)/(5/36) = 4.32
-    assert first.startswith("年度不明 | 活動 | 共起 3/5 項目 (2 事業) | P(w|対象) 0.600 | P(w) 0.139 | 差 +0.461 | リフト 4.32 |"
-                            " Jaccard 0.429 | Dice 0.600 |")
+    # 補助金 is in 5 of 36 items, 交付 in 4 (交付金 too); they share 3 (1 program): Jaccard 3/6, lift (3/5)/(4/36) = 5.40
+    assert first.startswith("年度不明 | 交付 | 共起 3/5 項目 (1 事業) | P(w|対象) 0.600 | P(w) 0.111 | 差 +0.489 | リフト 5.40 |"
+                            " Jaccard 0.500 | Dice 0.667 |")
     assert "「補助金」と「団体」の両方がある項目の KWIC (2 件)" in out
     assert "【団体】の活動が縮小し" in out
     status, out, err = cli("related", "財源・費用", "--code", "--raw-dir", str(raw_dir), "--top", "1")
     assert status == 0 and out.startswith("年度不明 | 検討 | 共起 3/6 項目 (2 事業)"), err
     status, _, err = cli("related", "存在しない語", "--raw-dir", str(raw_dir))
-    assert status == 1 and "同じ項目に出てくる語はありません" in err
+    assert status == 1 and "「存在しない語」はどの項目の抽出語にも、複合語の中の語にもありません" in err
+    status, _, err = cli("related", "補助", "--raw-dir", str(raw_dir))  # a piece of 補助金 (a forced term): no word
+    assert status == 1 and "この語を含む抽出語: " in err and "補助金" in err
     status, _, err = cli("related", "存在しないコード", "--code", "--raw-dir", str(raw_dir))
     assert status == 2 and "コード「存在しないコード」" in err and "Traceback" not in err
+    assert "自分のコーディングルールのコードなら、analyze と同じ --codes を付けてください" in err
 
 
 def test_notebooks_get_the_table_with_japanese_headers(bundled_analysis):
     from kyodo_analysis.related import related_table
 
     table, left_out = related_table(bundled_analysis, "補助金", top=1)
-    assert table.iloc[0][["年度", "語", "共起する項目数", "対象の項目数"]].tolist() == ["年度不明", "活動", 3, 5]
+    assert table.iloc[0][["年度", "語", "共起する項目数", "対象の項目数"]].tolist() == ["年度不明", "交付", 3, 5]
     assert left_out == ""
     assert related_table(bundled_analysis, "財源・費用", code=True, top=1)[0].iloc[0]["語"] == "検討"
 
 
 def test_notebooks_say_how_many_tied_words_the_table_left_out(bundled_analysis):
-    """利用 (mentioned by 利用者 too): 13 words above a tie of 45 at the 15th place (more than twice 15 with them),
-    so the 45 are left out and the page says so."""
+    """活動 (mentioned by 市民活動 and 活動団体 too): 9 words above a tie of 42 at the 15th place (more than twice 15
+    with them), so the 42 are left out and the page says so."""
     from kyodo_analysis.related import related_table
 
-    table, left_out = related_table(bundled_analysis, "利用")
-    assert len(table) == 13
-    assert "同じ値に並ぶ 45 語" in left_out and "kyodo-analysis related 利用 の --top を大きくすると表示します" in left_out
+    table, left_out = related_table(bundled_analysis, "活動")
+    assert len(table) == 9
+    assert "同じ値に並ぶ 42 語" in left_out and "kyodo-analysis related 活動 の --top を大きくすると表示します" in left_out
     assert "related_table" not in left_out  # a page shows no Python: the command a reader can type
+
+
+def test_a_pair_of_words_has_one_count_whichever_is_the_target(bundled_analysis):
+    """団体 was found inside 申請団体 and 団体経営 when it was the target but only as a term when listed: 補助金 → 団体
+    shared 2 items, 団体 → 補助金 1. Both sides are now counted as a coding rule's word is: 4 items by hand
+    (01-effect-01, 01-limitation-01, 01-next_step-01 団体経営, 02-limitation-01 申請団体), one Jaccard."""
+    a = bundled_analysis
+    one = related_words("補助金", a["items"], a["terms"], a["mentions"]).set_index("word")
+    other = related_words("団体", a["items"], a["terms"], a["mentions"]).set_index("word")
+    assert one.loc["団体", ["n_both", "n_word", "jaccard"]].tolist() == [4, 8, 0.444444]
+    assert other.loc["補助金", ["n_both", "n_word", "jaccard"]].tolist() == [4, 5, 0.444444]
+    assert "申請団体" not in other.index and "団体経営" not in other.index  # they hold the target
+    inside = related_words("申請団体", a["items"], a["terms"], a["mentions"])
+    assert not {"申請", "団体"} & set(inside["word"])  # the words of a compound target co-occur by construction

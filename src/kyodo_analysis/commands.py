@@ -35,7 +35,7 @@ from .manifest import (
 )
 from .outputs import check_folder, check_targets, generation
 from .parallel import available_cores
-from .related import related_lines, related_words, shared_contexts, top_related
+from .related import related_lines, related_words, shared_contexts, target_items, top_related
 from .sentences import program_label
 from .storage import stored_names, write_analysis
 from .table_checks import comparison_of
@@ -268,8 +268,7 @@ def cmd_kwic(args: argparse.Namespace) -> int:
     inside = inside_compounds(mention_frame)
     inside = inside[inside["word"] == term]
     if lines.empty:
-        containing = sorted({t for t in term_frame["term"].tolist() if term in t})
-        hint = f" この語を含む抽出語: {', '.join(containing[:20])}" if containing else ""
+        hint = containing_terms(term, term_frame)
         hint += " 複合語の中も示すには --compounds を付けてください。" if len(inside) else ""
         print(f"「{term}」は抽出語にありません (terms.csv の term と同じ表記で指定してください)。{hint}",
               file=sys.stderr)
@@ -286,6 +285,12 @@ def cmd_kwic(args: argparse.Namespace) -> int:
     return 0
 
 
+def containing_terms(word: str, term_frame: pd.DataFrame) -> str:
+    """「 この語を含む抽出語: 補助金, …」 for a word that is no term (a piece of one), or ""."""
+    containing = sorted({t for t in term_frame["term"].tolist() if word in t})
+    return f" この語を含む抽出語: {', '.join(containing[:20])}" if containing else ""
+
+
 def cmd_related(args: argparse.Namespace) -> int:
     tables = clean_all(raw_paths(args.raw_dir), schema_path=args.schema)
     items, comparison = combined(tables)["items.csv"], comparison_of(tables, args.by)
@@ -297,9 +302,10 @@ def cmd_related(args: argparse.Namespace) -> int:
     target = args.target if args.code else spelling_said(args.target, lists)
     related = related_words(target, items, term_frame, mention_frame, item_codes, code=args.code)
     if related.empty:
-        what = "コード" if args.code else "語"
-        print(f"{what}「{target}」と同じ項目に出てくる語はありません"
-              " (抽出語・複合語の中の語・コード名と同じ表記で指定してください)。", file=sys.stderr)
+        absent = not args.code and not target_items(target, items, term_frame, mention_frame)
+        print(f"「{target}」はどの項目の抽出語にも、複合語の中の語にもありません (数える語と同じ表記で指定してください)。"
+              + containing_terms(target, term_frame) if absent else
+              f"{'コード' if args.code else '語'}「{target}」と同じ項目に出てくる語はありません。", file=sys.stderr)
         return 1
     top, omitted = top_related(related, args.top)
     print("\n".join(related_lines(top, omitted)))

@@ -1,16 +1,18 @@
-"""Related words (KH Coder's 関連語検索): the terms used in the same items as a word or a code.
+"""Related words (KH Coder's 関連語検索): the words used in the same items as a word or a code.
 
 For a target — a word (a term, or a noun inside a compound: 団体 in 申請団体) or a code — and each
-other term w, counted over the items of one year (years are never pooled):
+other word w, counted over the items of one year (years are never pooled), a word being in an item as a coding
+rule's word is (a term, or a word the item mentions inside a compound): one pair, one count, whichever of its
+words is the target:
 
     n_target = items with the target, n_word = items with w, n_both = items with both, N = items
     P(w|target) = n_both / n_target, P(w) = n_word / N, difference = P(w|target) − P(w),
     lift = P(w|target) / P(w), Jaccard = n_both / (n_target + n_word − n_both),
     Dice = 2·n_both / (n_target + n_word)
 
-Terms that contain the target word inside them (申請団体 for 団体) are left out: they co-occur by
-construction. Rows are ranked by Jaccard (KH Coder's default), then shared items; a cut never falls
-inside a tie.
+Terms that contain the target word inside them (申請団体 for 団体), and the words inside a target that is a
+compound (団体 for 申請団体), are left out: they co-occur by construction. Rows are ranked by Jaccard (KH Coder's
+default), then shared items; a cut never falls inside a tie.
 """
 
 from __future__ import annotations
@@ -39,7 +41,8 @@ def target_items(target: str, items: pd.DataFrame, term_frame: pd.DataFrame, men
         if item_codes is None or target not in set(item_codes["code"].tolist()):
             known = ", ".join(dict.fromkeys(item_codes["code"].tolist())) if item_codes is not None else ""
             raise InputError(None, f"コード「{target}」に当たる項目はありません。",
-                             hint=f"item_codes.csv のコード名で指定してください (当たりのあるコード: {known or 'なし'})。")
+                             hint=f"item_codes.csv のコード名で指定してください (当たりのあるコード: {known or 'なし'})。"
+                             "自分のコーディングルールのコードなら、analyze と同じ --codes を付けてください。")
         return set(item_codes.loc[item_codes["code"] == target, "item_id"].tolist())
     words = item_words(term_frame, mention_frame)
     return {item_id for item_id in items["item_id"].tolist() if target in words.get(item_id, frozenset())}
@@ -57,12 +60,14 @@ def coefficients(n_target: int, n_word: int, n_both: int, n_items: int) -> dict[
 
 def related_words(target: str, items: pd.DataFrame, term_frame: pd.DataFrame, mention_frame: pd.DataFrame,
                   item_codes: pd.DataFrame | None = None, code: bool = False) -> pd.DataFrame:
-    """Every term sharing at least one item with ``target``, per year, with the measures and the shared
+    """Every word sharing at least one item with ``target``, per year, with the measures and the shared
     item ids (space-separated), ranked by Jaccard then shared items (ties listed by the word's text)."""
     chosen = target_items(target, items, term_frame, mention_frame, item_codes, code)
-    containing = set() if code else set(mention_frame.loc[mention_frame["word"] == target, "term"].tolist())
+    containing = set() if code else (set(mention_frame.loc[mention_frame["word"] == target, "term"].tolist())
+                                     | set(mention_frame.loc[mention_frame["term"] == target, "word"].tolist()))
     keys = dict(zip(items["item_id"].tolist(), program_keys(items).tolist(), strict=True))
-    term_sets = term_frame[["item_id", "term"]].drop_duplicates()
+    term_sets = pd.DataFrame([(item_id, word) for item_id, words in item_words(term_frame, mention_frame).items()
+                              for word in words], columns=["item_id", "term"])
     rows = []
     for year, part in items.groupby("year", dropna=False, sort=True):
         ids = set(part["item_id"].tolist())
