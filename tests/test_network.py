@@ -72,13 +72,13 @@ def test_the_network_figure_can_shade_centrality(bundled_analysis):
     terms = a["cooccurrence_edges"][a["cooccurrence_edges"]["kind"] == "term"]
     single = int((terms["n_both"] == 1).sum())
     assert single == 38 and len(terms) == 68
-    assert any(f"68 本すべて (上位60本目と同じ値の辺も含む; 2項目以上に出る語)。うち {single} 本は 1 項目だけで一緒に出る語の組。"
+    assert any(f"68 本すべて (上位60本目と同じ値の辺も含む; 2項目以上に出る抽出語、複合語は1語)。うち {single} 本は 1 項目だけで一緒に出る語の組。"
                in t.get_text().replace("\n", "") for t in fig.texts)
     # fewer than 60 pairs: all are drawn, and no 60th edge is spoken of (a made-up town's network had 5)
     few = terms.head(5)
     fig = plot_network(a["cooccurrence_nodes"], few, a["items"], a.metadata)
     text = "".join(t.get_text().replace("\n", "") for t in fig.texts)
-    assert f"Jaccard 係数 {few['jaccard'].min():.3f} 以上の 5 本すべて (60本に満たない; 2項目以上に出る語)" in text
+    assert f"Jaccard 係数 {few['jaccard'].min():.3f} 以上の 5 本すべて (60本に満たない; 2項目以上に出る抽出語、複合語は1語)" in text
     assert "60本目" not in text
 
 

@@ -431,7 +431,9 @@ def test_a_heading_compares_by_group_only_where_there_are_groups_to_compare(case
     assert H.document_title(alone).endswith("の計量テキスト分析: 市の表が効果として挙げたことと限界として挙げたこと")
     assert H.notebook_text("summary", alone).startswith("## まとめ: 市の表が効果として挙げたことと限界として挙げたこと\n")
     assert H.notebook_text("summary", bundled).startswith("## まとめ: 市の表が区分ごとに効果として挙げたことと")
-    assert (H.notebook_text("by_terms", alone), H.notebook_text("by_terms", bundled)) == ("## 頻出語", "## 区分ごとの頻出語")
+    assert (H.notebook_text("by_terms", alone), H.notebook_text("by_terms", bundled)) == (
+        "## 頻出語\n\n" + H.TERMS_COUNTED, "## 区分ごとの頻出語\n\n" + H.TERMS_COUNTED)
+    assert "複合語は1語" in H.TERMS_COUNTED  # a KH Coder user read 補助金 2 items here as every item on subsidies
     unpaired = cases["c"]  # 架空市C: no group column, so one group, 区分なし
     assert H.document_title(unpaired) == "「担当課評価」の計量テキスト分析: 市の表が挙げたこと (評価、課題・改善案)"
     assert H.notebook_text("summary", unpaired).startswith("## まとめ: 市の表が挙げたこと (評価、課題・改善案)\n")

@@ -23,6 +23,8 @@ from .years import trend_group_label
 CODE_MEANING = ("「コード」は、項目に出てくる語の組み合わせ (コーディングルール) から付ける話題の見出しで、"
                 "項目が何について書いているかを表します。良し悪しの判定ではありません。")
 
+TERMS_COUNTED = ("数えるのは抽出語で、続く名詞をまとめた複合語は1語です (「申請団体」は「団体」に数えません)。"
+                 "複合語の中の語も数えた数は word_counts.csv にあります。")
 _UNIT = ("{by}は事業ごとに決まるので、比べる単位は事業です。まず「何事業のうち何事業」「何項目のうち何項目」を示し、"
          "検定は事業を単位にしたものだけを使います。")
 _CLUSTERS = "## 語のクラスター分析と多次元尺度構成法\n\n"
@@ -38,7 +40,7 @@ NOTEBOOK_TEXT = {
                       "ほかの観点と比べた重み付き対数オッズ比 (Monroe ほか 2008 の一対残り) の z 値を示します。"
                       "語の出現を数えた記述の目安です。下の表は z ≧ {z} の語です (すべての語は distinctive_aspects.csv に"
                       "あります)。",
-    "by_terms": "## {per_of}頻出語",
+    "by_terms": "## {per_of}頻出語\n\n" + TERMS_COUNTED,
     "distinctive_single": "## {by}ごとの特徴語",  # one group: the sentence below says there is nothing to compare
     "distinctive": "## {by}ごとの特徴語\n\n各{by}を他の{by}と比べた重み付き対数オッズ比"
                    " (Monroe ほか 2008 の一対残り) の z 値です。"

@@ -204,7 +204,7 @@ def plot_network_changes(terms: pd.DataFrame, items: pd.DataFrame, metadata: dic
     ax.margins(0.06)
     prev, last = int(changes["prev_year"].iloc[0]), int(changes["year"].iloc[0])
     ax.set_title(f"共起ネットワークの変化 ({prev}→{last}年度)")
-    add_footnote(fig, metadata, f"{prev}年度と{last}年度のそれぞれの共起ネットワーク (2項目以上に出る語の Jaccard 係数、"
+    add_footnote(fig, metadata, f"{prev}年度と{last}年度のそれぞれの共起ネットワーク (2項目以上に出る抽出語の Jaccard 係数、"
                  f"上位{NETWORK_TOP}本目の値以上の辺) に描かれた辺を重ね、色で係数の変化を示します。係数は両年度とも、その年度の"
                  f"全項目で数えたもの (網に描かれなかった年度も)。「新しく現れた」は{prev}年度にはどの項目にもなかった組、"
                  f"「消えた」(破線) は{last}年度にはどの項目にもない組です。線の太さは2年度のうち大きいほうの係数。")
