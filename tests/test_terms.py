@@ -387,6 +387,10 @@ def test_negation_tails_cancel_or_keep_the_negation():
     ("年度計画と年会費", ["年度計画", "年会費"]),
     ("年度末と前年度実績", ["実績"]),  # a date before a time, a relative year: dates
     ("自治会の間で", ["自治会"]),
+    # 前 after a noun as 後 is, a one-character noun after a date, 引き続き an adverb (a fifth writer's sentences)
+    ("コロナ禍前の水準に戻った", ["コロナ禍前", "水準", "戻る"]),
+    ("前年度比で増加した", ["増加"]),
+    ("引き続き協議を行う", ["協議", "行う"]),
     # names, loanwords, words the dictionary breaks, forced terms inside compounds
     ("プロボノの活用を進める", ["プロボノ", "活用", "進める"]),
     ("「つなぐネット」の会員が増えた", ["つなぐネット", "会員", "増える"]),
@@ -619,6 +623,7 @@ def test_the_tokens_the_rules_read_equal_tokens_made_row_by_row():
     ("施設使用料を減免した", ["施設", "使用", "使用料"]),  # two nouns, and the word 使用料
     ("見守り体制を整えた", ["見守り", "体制"]),  # a verb stem is a word of the compound
     ("講座修了後の活動", ["講座", "修了"]),  # 後 (time) makes no word: no 修了後
+    ("講座修了前の活動", ["講座", "修了"]),  # nor 前, a noun of time: no 修了前
     ("時間帯を変えた", ["時間"]),  # a noun with its suffix mentions the noun, as 参加者 mentions 参加
     ("高齢化が進んだ", ["高齢"]),
     ("各団体に配った", ["団体"]),  # a prefixed word mentions its noun

@@ -1,31 +1,27 @@
 """Tokens → terms: the rules of what is counted, written once, one function per rule.
 
-unidic-lite cuts at short units (補助金 → 補助 + 金), so the counted unit is a *term*. An item's
-terms depend on that item's text alone (and the word lists): nothing is chosen by frequency.
+unidic-lite cuts at short units (補助金 → 補助 + 金), so the counted unit is a *term*. An item's terms depend on
+that item's text alone (and the word lists): nothing is chosen by frequency.
 
-**Units** (:func:`units.units`). The tokens are first read as units, left to right:
-forced terms (the longest entry of the forced-term list spelled by whole tokens, never across whitespace:
-補助金, 居場所); the field's spelling variants of ``resources/variants.txt`` (担手 → 担い手, 取組 → 取り組み);
-katakana words the dictionary broke into a particle (プロボ + ノ → プロボノ); 十 + 分 read as the adjective
-十分; 行っ as 行う unless the word before says going (:func:`units.carried_out_or_gone`). Every other token is
-a unit of its own, nouns as written, predicates by their dictionary form (``orthBase``).
+**Units** (:func:`units.units`), read left to right: forced terms (the longest entry of the forced-term list
+spelled by whole tokens, never across whitespace: 補助金, 居場所); the spelling variants of ``variants.txt``
+(担手 → 担い手); katakana words the dictionary broke into a particle (プロボ + ノ → プロボノ); 十 + 分 as the
+adjective 十分; a verb's stem with 方 (あり方); 行っ as 行う unless the word before says going
+(:func:`units.carried_out_or_gone`). Every other token is a unit, predicates by their ``orthBase``.
 
 **Rules** (:func:`item_terms`): at each unit the first rule that applies decides.
 
-1. **Quoted name** (:func:`quoted_name`) — 「つなぐネット」: a short bracketed name ending in a noun
-   is one term.
-2. **Function expression** (:func:`expression_end`) — 複合辞 and idioms of
-   ``resources/function_expressions.txt`` (に関して, を通じて, にもかかわらず, やむを得ず,
-   かもしれない, 絶えず …), matched by lemma sequence, give no term; an expression whose last verb takes
-   a passive or causative auxiliary is that verb as a predicate (:func:`voiced`: に限られた → 限る).
-3. **Number** (:func:`number_end`) — numerals, an era letter before them (R3, H25) and the one
-   counter after them (年度, 月, 円, 回, 団体 in 120団体) give no term and no mention.
-4. **Noun run** (:func:`noun_run`, :func:`in_run`) — prefixes, nouns, noun-like suffixes and forced
-   terms side by side are one term (市民活動支援センター, 講座修了後, 満足度); so are an adjectival noun
-   after a prefix or before a noun (不明確, 新規団体) and a verb stem before a noun or after の
-   (見守り体制, 高齢者の見守り). Never across whitespace, a stop-listed word, a separating suffix
-   (等, ごと, あたり) or a function expression; never starting with a lone suffix nor ending with a
-   prefix; an adverbial noun before a verbal noun with する stays out (多数参加した → 多数 + 参加).
+1. **Quoted name** (:func:`quoted_name`) — 「つなぐネット」: a short bracketed name ending in a noun is one term.
+2. **Function expression** (:func:`expression_end`) — 複合辞 and idioms of ``function_expressions.txt``
+   (に関して, を通じて, やむを得ず, かもしれない, 絶えず …), matched by lemma sequence, give no term; an expression
+   whose last verb takes a passive or causative auxiliary is that verb (:func:`voiced`: に限られた → 限る).
+3. **Number** (:func:`number_end`) — numerals, an era letter before them (R3, H25) and the one counter after
+   them (年度, 月, 円, 回, 団体 in 120団体) give no term and no mention; a date word alone neither (前年度比).
+4. **Noun run** (:func:`noun_run`, :func:`in_run`) — prefixes, nouns, noun-like suffixes and forced terms side by
+   side are one term (市民活動支援センター, 講座修了後, 満足度); so are an adjectival noun after a prefix or before
+   a noun (不明確, 新規団体) and a verb stem before a noun or after の (見守り体制, 高齢者の見守り). Never across
+   whitespace, a stop-listed word, a separating suffix (等, ごと, あたり) or a function expression; never starting
+   with a lone suffix nor ending with a prefix; an adverbial noun before a verbal noun with する stays out.
 5. **Predicate** (:func:`predicate`) — a verb, adjective or adjectival noun by its dictionary form,
    except an auxiliary use (〜ている, 〜しきれない, ご協力いただいた); a prefix before a verb is part of it
    (相次ぐ), the honorific お・ご is not (お聞きした → 聞く).
@@ -188,7 +184,7 @@ def noun_run(tokens: list[Token], i: int, lists: WordLists) -> tuple[list[Term],
         first += 1  # a compound never starts with a lone suffix (金, 度, 的, 等)
     while last >= first and tokens[last].pos1 == "接頭辞":
         last -= 1
-    if first > last:
+    if first > last or date_tail(tokens, first, last, lists):
         return [], j
     run = tokens[first:last + 1]
     text = "".join(map(in_compound, run))
@@ -203,6 +199,12 @@ def noun_run(tokens: list[Token], i: int, lists: WordLists) -> tuple[list[Term],
     if text in lists.stop:
         return found, resume
     return [Term(text, pos, False, first, last, compound_parts(run)), *found], resume
+
+
+def date_tail(tokens: list[Token], first: int, last: int, lists: WordLists) -> bool:
+    """A one-character noun right after a date word is part of the date (前年度比): no term (rule 3)."""
+    return (first == last and first > 0 and tokens[first].pos1 == "名詞" and len(tokens[first].surface) == 1
+            and not tokens[first].gap and tokens[first - 1].lemma in DATE_WORDS and is_stopped(tokens[first - 1], lists))
 
 
 def place_terms(tokens: list[Token], negation: Negation | None, lists: WordLists) -> list[Term]:
@@ -222,9 +224,10 @@ def adverbial_start(tokens: list[Token], i: int, j: int) -> bool:
 
 
 def counter_suffix(tokens: list[Token], i: int, j: int) -> bool:
-    """A counter noun used as a suffix inside a compound (災害時, 利用時), or a date or count word that is no term
-    only alone (開催日, 土曜日; rule 3: :data:`units.DATE_WORDS`): stop-listed alone, part of the compound here."""
-    return (j > i and (tokens[j].pos3 == "助数詞可能" or tokens[j].lemma in DATE_WORDS)
+    """A counter noun used as a suffix inside a compound (災害時, 利用時), a date or count word that is no term
+    only alone (開催日, 土曜日; rule 3: :data:`units.DATE_WORDS`), or 前 as the suffix 後 is (開始前, コロナ禍前):
+    stop-listed alone, part of the compound here."""
+    return (j > i and (tokens[j].pos3 == "助数詞可能" or tokens[j].lemma in DATE_WORDS or tokens[j].lemma == "前")
             and tokens[j - 1].pos1 in ("名詞", "接尾辞") and not tokens[j].gap)
 
 

@@ -294,10 +294,10 @@ def joined_loanwords(run: list[Token]) -> list[Token]:
 def word_making(token: Token, text: str, word: str) -> bool:
     """Whether a piece after the noun ``word`` makes one word with it: a word-making suffix (参加者, 使用料, 多様化),
     or a noun of one character after a longer word, which UniDic often gives where a reader reads a suffix
-    (自治会, 委員会, 加入率, レジ袋; not 市町 of 市町村)."""
+    (自治会, 委員会, 加入率, レジ袋; not 市町 of 市町村), unless a noun of time or place (前 of 開始前, as 後)."""
     if token.pos1 == "接尾辞":
         return token.pos2 == "名詞的" and token.pos3 in WORD_SUFFIXES and text not in NO_WORD_SUFFIXES
-    return token.pos1 == "名詞" and token.pos2 != "数詞" and len(text) == 1 and len(word) > 1
+    return token.pos1 == "名詞" and token.pos2 != "数詞" and token.pos3 != ADVERBIAL and len(text) == 1 and len(word) > 1
 
 
 def compound_words(run: list[Token]) -> list[str]:
