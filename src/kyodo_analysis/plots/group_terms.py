@@ -89,8 +89,8 @@ def plot_effect_vs_limitation(keywords: pd.DataFrame, items: pd.DataFrame, metad
                  f"「{comparison.side_label('positive')}」の語 (右)", fontsize=10)
     skipped = (f"「{comparison.side_label('positive')}」「{comparison.side_label('negative')}」の項目がない{comparison.by_label}"
                f" ({'、'.join(left_out_groups)}) は省きました。" if left_out_groups else "")
-    add_footnote(fig, metadata, f"{named}語は抽出語で、複合語は1語 (keywords.csv)。順位は 事業数 → 項目数 → 出現回数 の順で、上位 {top} 語まで。"
-                 f"同数が続くときは {2 * top} 語までなら全部、それを超えるなら同数の手前で打ち切り、"
+    add_footnote(fig, metadata, f"{named}語は抽出語で、複合語は1語 (keywords.csv)。順位は 事業数 → 項目数 → 出現回数 の順で、"
+                 f"上位 {top} 語まで。同数が続くときは {2 * top} 語までなら全部、それを超えるなら同数の手前で打ち切り、"
                  f"省いた語の数を示します。{skipped}")
     return fig
 
