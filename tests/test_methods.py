@@ -81,7 +81,8 @@ def test_without_a_test_the_paragraph_says_why(bundled_analysis):
 
 def test_a_family_that_cannot_reach_significance_is_described_not_tested(bundled_analysis):
     text = methods_paragraph(bundled_analysis)  # 8 programs (3/2/3; 7 in two aspects), 33 tests: best Holm p 33·6/210
-    assert "最小の p は 0.943 で 0.05 に届かないため、事業数と正確な 95% 信頼区間 (Clopper–Pearson) で記述した。" in text
+    assert ("最小の p は 0.943 で 0.05 に届かないため、事業数と正確な 95% 信頼区間 (Clopper–Pearson; codes.csv の ci_low・ci_high)"
+            " で記述した。") in text  # the Word summary shows no interval: the paragraph says where they are
     assert "行っていない。33 個のコード × 観点 (観点をまとめた「全体」を含む)を検定したとしても" in text  # what was not run is said as not run
     assert "補正後 p < 0.05" not in text
 

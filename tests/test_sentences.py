@@ -260,10 +260,12 @@ def side(rows: list[tuple[int, str]]) -> pd.DataFrame:
 
 def test_a_topic_is_named_most_common_only_when_it_is():
     leader = S.topic_phrase(side([(1, "X"), (2, "X"), (3, "Y")]), "効果")
-    assert leader == ("効果の 3 項目 (3 事業) が最も多く触れているのは「X」(2 / 3 事業) で、その項目は次のとおりです: "
-                      "「項目0」、「項目1」 (否定の述語を含む)")  # the mark is not followed by です; 、 between quotes
+    assert leader == ("効果の 3 項目 (3 事業) が最も多く触れているのは「X」(2 / 3 事業; ほかのコードは各 1 事業以下) で、"
+                      "その項目は次のとおりです: 「項目0」、「項目1」 (否定の述語を含む)")  # the mark is not followed by です
+    # "most" by one program is said with its margin (a reviewer: 2 / 2 against 1 / 2 read as a clear lead)
     three = S.topic_phrase(side([(1, "X"), (2, "X"), (2, "X")]), "効果")
-    assert three.endswith("「X」(2 / 2 事業) で、その項目は次のとおりです (ほかを含めて 3 項目): 「項目0」、「項目1」 (否定の述語を含む)")
+    assert three.endswith("「X」(2 / 2 事業; ほかのコードは付いていません) で、その項目は次のとおりです (ほかを含めて 3 項目): "
+                          "「項目0」、「項目1」 (否定の述語を含む)")
     tie = S.topic_phrase(side([(1, "X"), (2, "X"), (1, "Y"), (3, "Y")]), "課題")
     assert tie == "課題の 4 項目 (3 事業) が最も多く触れているのは 「X」「Y」 で、同数です (各 2 / 3 事業)"
     ones = S.topic_phrase(side([(1, "X"), (2, "Y"), (3, "Z")]), "理由")
@@ -381,7 +383,8 @@ def test_a_code_in_two_programs_is_quoted_from_both():
                          "source_file": "t.csv", "program_no": [1, 1, 2, 3], "negated": False,
                          "text": ["一つ目の事業の一項目め", "一つ目の事業の二項目め", "二つ目の事業の項目", "三つ目の事業の項目"]})
     assert S.topic_phrase(side, "実績") == (
-        "実績の 4 項目 (3 事業) が最も多く触れているのは「連携・協力」(2 / 3 事業) で、その項目は次のとおりです"
+        "実績の 4 項目 (3 事業) が最も多く触れているのは「連携・協力」(2 / 3 事業; ほかのコードは各 1 事業以下) で、"
+        "その項目は次のとおりです"
         " (ほかを含めて 3 項目): 「一つ目の事業の一項目め」、「二つ目の事業の項目」")
 
 

@@ -163,7 +163,7 @@ def test_sentence(f: dict) -> str:
     if not f["tests"] and f["min_p_holm"] is not None:
         return (f"コードと{f['by_label']}の関連の検定は行っていない。{f['family']}を検定したとしても、"
                 f"Holm の補正後に事業を単位にした並べ替えで得られうる最小の p は {f['min_p_holm']:.3f} で 0.05 に届かないため、"
-                "事業数と正確な 95% 信頼区間 (Clopper–Pearson) で記述した。")
+                "事業数と正確な 95% 信頼区間 (Clopper–Pearson; codes.csv の ci_low・ci_high) で記述した。")
     if not f["tests"] and f["groups"] < 2:
         return f"{f['by_label']}が1つしかないため、コードと{f['by_label']}の検定は行っていない。"
     if not f["tests"]:
