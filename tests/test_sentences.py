@@ -791,3 +791,10 @@ def test_codes_from_the_packaged_rules_are_said_to_be_written_for_no_table(bundl
     assert said not in H.document_intro("processed", own.metadata) + H.notebook_text("codes", own)
     assert said not in H.notebook_text("summary", own)
 
+
+
+def test_each_groups_largest_z_is_said_with_the_programs_behind_it(bundled_analysis):
+    """A reviewer: 「人的支援 場面 z=1.75」 hid that all four 場面 are in one of the two programs (the unit is the program)."""
+    said = S.distinctive_sentence(bundled_analysis)
+    assert "人的支援 場面 z=1.75 (2 事業中 1 事業)" in said and "財政的支援 事業 z=1.43 (3 事業中 2 事業)" in said
+    assert "場の提供 利用者・施設 z=1.54、" not in said and "場の提供 利用者・施設 z=1.54)" in said  # a tie: no one spread

@@ -228,7 +228,7 @@ def distinctive_sentence(analysis: Analysis, threshold: float = Z_SHOWN) -> str:
         return f"{what}が 1 つなので、{what}ごとの特徴語はありません。"
     if distinctive.empty:
         return "特徴語を計算できる語がありません。"
-    most = "、".join(f"{group_name(group, analysis)} {largest(part, 'z')}"
+    most = "、".join(f"{group_name(group, analysis)} {largest(part, 'z')}{_spread(part, analysis['programs'], comparison.by)}"
                      for group, part in distinctive.groupby(comparison.by, sort=False))
     if (distinctive["z"] >= threshold).any():
         return f"z ≧ {threshold} の語があります (各{what}の最大: {most})。"
@@ -240,6 +240,12 @@ def distinctive_sentence(analysis: Analysis, threshold: float = Z_SHOWN) -> str:
     return (sentence + f"ただし次の語 (複合語の中も含めて数えます) は一つの{what}にだけ出てきます: " + "、".join(only) + "。"
             f"一つの{what}にしか出ない語でも、出現回数が少なければ z はこの値に届きません "
             "(z は出現回数が多いほど大きく、事前分布が語の全体の頻度に寄せるため)。")
+
+
+def _spread(part: pd.DataFrame, programs: pd.DataFrame, by: str) -> str:
+    """「 (3 事業中 1 事業)」 for a group's one largest z: the programs behind it (the unit), not its occurrences."""
+    top, n = part[part["z"].round(6) == part["z"].round(6).max()], int((programs[by] == part[by].iloc[0]).sum())
+    return f" ({n} 事業中 {int(top['programs_group'].iloc[0])} 事業)" if len(top) == 1 else ""
 
 
 def code_test_sentence(analysis: Analysis, alpha: float = 0.05) -> str:
