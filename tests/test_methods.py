@@ -95,6 +95,7 @@ def test_the_word_summary_ends_with_the_methods_paragraph(bundled_analysis, tmp_
     path = write_summary(bundled_analysis, tmp_path / "figures", tmp_path / "summary.docx")
     paragraphs = [p.text for p in Document(path).paragraphs]
     assert paragraphs[-2:] == ["方法", methods_paragraph(bundled_analysis)]
+    assert "表　区分ごとの事業数と、観点ごとの項目数 (箇条書きの1項目を1件)" in paragraphs  # a reviewer: are these items?
 
 
 def test_a_network_of_fewer_edges_than_the_cut_is_not_said_to_be_cut(bundled_analysis):

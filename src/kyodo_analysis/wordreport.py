@@ -150,6 +150,7 @@ def _chapter(doc, part: Analysis, figures: Path, suffix: str, out_dir: str, numb
     """One year's (or the one table's) chapter: the counts by group, each group's summary, then the figures;
     returns the number of the last figure."""
     comparison = Comparison.from_metadata(part.metadata)
+    doc.add_paragraph(f"表　{comparison.by_label}ごとの事業数と、観点ごとの項目数 (箇条書きの1項目を1件)", style="Caption")
     _table(doc, items_by_group(part["programs"], comparison).reset_index().astype(str))
     summary = review_summary(part)
     if no_codes_sentence(part):
