@@ -34,9 +34,10 @@ RANK = ["jaccard", "n_both"]
 
 
 def target_items(target: str, items: pd.DataFrame, term_frame: pd.DataFrame, mention_frame: pd.DataFrame,
-                 item_codes: pd.DataFrame | None = None, code: bool = False) -> set[str]:
+                 item_codes: pd.DataFrame | None = None, code: bool = False,
+                 words: dict[str, frozenset[str]] | None = None) -> set[str]:
     """The items of ``target``: those coded with it (``code=True``), else those whose terms or mentioned
-    words include it (as a coding rule's word matches)."""
+    words include it (as a coding rule's word matches; ``words``: :func:`coding.item_words`, when made)."""
     if code:
         if item_codes is None or target not in set(item_codes["code"].tolist()):
             known = ", ".join(dict.fromkeys(item_codes["code"].tolist())) if item_codes is not None else ""
@@ -44,7 +45,7 @@ def target_items(target: str, items: pd.DataFrame, term_frame: pd.DataFrame, men
                              hint=f"item_codes.csv のコード名で指定してください (当たりのあるコード: {known or 'なし'})。"
                              "自分のコーディングルールのコードなら、analyze と同じ --codes を付けてください。")
         return set(item_codes.loc[item_codes["code"] == target, "item_id"].tolist())
-    words = item_words(term_frame, mention_frame)
+    words = item_words(term_frame, mention_frame) if words is None else words
     return {item_id for item_id in items["item_id"].tolist() if target in words.get(item_id, frozenset())}
 
 
@@ -62,12 +63,13 @@ def related_words(target: str, items: pd.DataFrame, term_frame: pd.DataFrame, me
                   item_codes: pd.DataFrame | None = None, code: bool = False) -> pd.DataFrame:
     """Every word sharing at least one item with ``target``, per year, with the measures and the shared
     item ids (space-separated), ranked by Jaccard then shared items (ties listed by the word's text)."""
-    chosen = target_items(target, items, term_frame, mention_frame, item_codes, code)
+    words = item_words(term_frame, mention_frame)  # each side of a pair counted alike, made once
+    chosen = target_items(target, items, term_frame, mention_frame, item_codes, code, words)
     containing = set() if code else (set(mention_frame.loc[mention_frame["word"] == target, "term"].tolist())
                                      | set(mention_frame.loc[mention_frame["term"] == target, "word"].tolist()))
     keys = dict(zip(items["item_id"].tolist(), program_keys(items).tolist(), strict=True))
-    term_sets = pd.DataFrame([(item_id, word) for item_id, words in item_words(term_frame, mention_frame).items()
-                              for word in words], columns=["item_id", "term"])
+    term_sets = pd.DataFrame([(item_id, word) for item_id, held in words.items() for word in held],
+                             columns=["item_id", "term"])
     rows = []
     for year, part in items.groupby("year", dropna=False, sort=True):
         ids = set(part["item_id"].tolist())

@@ -55,6 +55,7 @@ from .units import (
     DATE_WORDS,
     PREDICATES,
     TIME_LIKE,
+    TIME_NOUNS,
     Token,
     compound_parts,
     in_compound,
@@ -224,10 +225,9 @@ def adverbial_start(tokens: list[Token], i: int, j: int) -> bool:
 
 
 def counter_suffix(tokens: list[Token], i: int, j: int) -> bool:
-    """A counter noun used as a suffix inside a compound (災害時, 利用時), a date or count word that is no term
-    only alone (開催日, 土曜日; rule 3: :data:`units.DATE_WORDS`), or 前 as the suffix 後 is (開始前, コロナ禍前):
-    stop-listed alone, part of the compound here."""
-    return (j > i and (tokens[j].pos3 == "助数詞可能" or tokens[j].lemma in DATE_WORDS or tokens[j].lemma == "前")
+    """A counter noun as a suffix (災害時), a date or count word that is no term only alone (開催日; rule 3), or
+    :data:`units.TIME_NOUNS` as the suffix 後 (開始前): stop-listed alone, part of the compound here."""
+    return (j > i and (tokens[j].pos3 == "助数詞可能" or tokens[j].lemma in DATE_WORDS | TIME_NOUNS)
             and tokens[j - 1].pos1 in ("名詞", "接尾辞") and not tokens[j].gap)
 
 
