@@ -133,3 +133,18 @@ def test_a_pair_of_words_has_one_count_whichever_is_the_target(bundled_analysis)
     assert "申請団体" not in other.index and "団体経営" not in other.index  # they hold the target
     inside = related_words("申請団体", a["items"], a["terms"], a["mentions"])
     assert not {"申請", "団体"} & set(inside["word"])  # the words of a compound target co-occur by construction
+
+
+def test_a_negated_word_is_listed_once_and_said_negated_in_its_shared_items(bundled_analysis, raw_dir):
+    """A reviewer read 団体–続く beside 団体–続く(否定), both from 「活動が続かない」: a word is now listed once,
+    negated or not (as word_counts.csv counts it), with the shared items where it is negated. 団体 and つながる share
+    01-limitation-01 and 07-limitation-01, each saying つながらない."""
+    a = bundled_analysis
+    found = related_words("団体", a["items"], a["terms"], a["mentions"]).set_index("word")
+    assert not any(word.endswith("(否定)") for word in found.index)
+    assert found.loc["つながる", ["n_both", "negated_both"]].tolist() == [2, 2]
+    assert found.loc["補助金", "negated_both"] == 0
+    status, out, err = cli("related", "団体", "--raw-dir", str(raw_dir))
+    assert status == 0 and "| つながる | 共起 2/8 項目 (2 事業; うち否定の形 2 項目) |" in out, err
+    own = related_words("つながる(否定)", a["items"], a["terms"], a["mentions"])
+    assert "つながる" not in set(own["word"]) and own.loc[own["word"] == "団体", "n_both"].tolist() == [2]

@@ -3,7 +3,8 @@
 For a target — a word (a term, or a noun inside a compound: 団体 in 申請団体) or a code — and each
 other word w, counted over the items of one year (years are never pooled), a word being in an item as a coding
 rule's word is (a term, or a word the item mentions inside a compound): one pair, one count, whichever of its
-words is the target:
+words is the target. A word is listed once, negated or not (続く covers 続かない: the negated term's word is mentioned),
+and ``negated_both`` says in how many of the shared items it is negated, so 団体–続く is not read as saying it went on:
 
     n_target = items with the target, n_word = items with w, n_both = items with both, N = items
     P(w|target) = n_both / n_target, P(w) = n_word / N, difference = P(w|target) − P(w),
@@ -22,13 +23,14 @@ from collections.abc import Iterable
 
 import pandas as pd
 
-from .coding import item_words
+from .coding import grouped, item_words
 from .errors import InputError
 from .kwic import keyword_in_context
 from .labels import year_label
 from .stats import program_keys, top_with_ties
+from .wordlists import NEGATED
 
-RELATED_COLUMNS = ["year", "target", "word", "n_target", "n_word", "n_both", "n_items", "programs_both",
+RELATED_COLUMNS = ["year", "target", "word", "n_target", "n_word", "n_both", "negated_both", "n_items", "programs_both",
                    "p_word_given_target", "p_word", "difference", "lift", "jaccard", "dice", "item_ids"]
 RANK = ["jaccard", "n_both"]
 
@@ -63,29 +65,37 @@ def related_words(target: str, items: pd.DataFrame, term_frame: pd.DataFrame, me
                   item_codes: pd.DataFrame | None = None, code: bool = False) -> pd.DataFrame:
     """Every word sharing at least one item with ``target``, per year, with the measures and the shared
     item ids (space-separated), ranked by Jaccard then shared items (ties listed by the word's text)."""
-    words = item_words(term_frame, mention_frame)  # each side of a pair counted alike, made once
-    chosen = target_items(target, items, term_frame, mention_frame, item_codes, code, words)
-    containing = set() if code else (set(mention_frame.loc[mention_frame["word"] == target, "term"].tolist())
-                                     | set(mention_frame.loc[mention_frame["term"] == target, "word"].tolist()))
+    chosen = target_items(target, items, term_frame, mention_frame, item_codes, code, item_words(term_frame, mention_frame))
+    containing = set() if code else held_by(target, mention_frame)
     keys = dict(zip(items["item_id"].tolist(), program_keys(items).tolist(), strict=True))
-    term_sets = pd.DataFrame([(item_id, word) for item_id, held in words.items() for word in held],
-                             columns=["item_id", "term"])
+    said_not = term_frame[term_frame["term"].str.endswith(NEGATED)]
+    negated = grouped(zip(said_not["term"].str.removesuffix(NEGATED).tolist(), said_not["item_id"].tolist(), strict=True))
     rows = []
     for year, part in items.groupby("year", dropna=False, sort=True):
         ids = set(part["item_id"].tolist())
         mine = chosen & ids
         if not mine:
             continue
-        found = term_sets[term_sets["item_id"].isin(ids)].groupby("term", sort=True)["item_id"].agg(set)
+        found = mention_frame[mention_frame["item_id"].isin(ids)].groupby("word", sort=True)["item_id"].agg(set)
         for word, word_items in found.items():
             shared = sorted(word_items & mine)
             if not shared or word == target or word in containing:
                 continue
             rows.append({"year": year, "target": target, "word": word, "n_target": len(mine),
-                         "n_word": len(word_items), "n_both": len(shared), "n_items": len(ids),
+                         "n_word": len(word_items), "n_both": len(shared),
+                         "negated_both": len(negated.get(word, set()).intersection(shared)), "n_items": len(ids),
                          "programs_both": len({keys[i] for i in shared}),
                          **coefficients(len(mine), len(word_items), len(shared), len(ids)), "item_ids": " ".join(shared)})
     return ranked(pd.DataFrame(rows, columns=RELATED_COLUMNS))
+
+
+def held_by(target: str, mention_frame: pd.DataFrame) -> set[str]:
+    """The words that co-occur with ``target`` by construction: the terms holding it (申請団体 for 団体) and the
+    words a compound target holds (団体 for 申請団体), its own word included (続く for 続く(否定)); as words, the
+    negation mark taken off, as they are listed."""
+    holding = mention_frame.loc[mention_frame["word"] == target, "term"].str.removesuffix(NEGATED).tolist()
+    held = mention_frame.loc[mention_frame["term"] == target, "word"].tolist()
+    return set(holding) | set(held)
 
 
 def ranked(frame: pd.DataFrame) -> pd.DataFrame:
@@ -94,7 +104,7 @@ def ranked(frame: pd.DataFrame) -> pd.DataFrame:
     frame = frame.astype({c: float for c in measures}).round({c: 6 for c in measures})
     frame = frame.sort_values(["year", *RANK, "word"], ascending=[True, False, False, True], kind="stable",
                               na_position="first")
-    counts = ["n_target", "n_word", "n_both", "n_items", "programs_both"]
+    counts = ["n_target", "n_word", "n_both", "negated_both", "n_items", "programs_both"]
     return frame.astype({"year": "Int64", **{c: "Int64" for c in counts}}).reset_index(drop=True)
 
 
@@ -124,11 +134,17 @@ def shared_contexts(related: pd.DataFrame, word: str, items: pd.DataFrame, token
 def related_lines(top: pd.DataFrame, omitted: int) -> Iterable[str]:
     """The table as the command line prints it (one line per word)."""
     for row in top.itertuples(index=False):
-        yield (f"{year_label(row.year)} | {row.word} | 共起 {row.n_both}/{row.n_target} 項目 ({row.programs_both} 事業) | "
+        both = f"共起 {row.n_both}/{row.n_target} 項目 ({row.programs_both} 事業{negated_in(row.negated_both)})"
+        yield (f"{year_label(row.year)} | {row.word} | {both} | "
                f"P(w|対象) {row.p_word_given_target:.3f} | P(w) {row.p_word:.3f} | 差 {row.difference:+.3f} | "
                f"リフト {row.lift:.2f} | Jaccard {row.jaccard:.3f} | Dice {row.dice:.3f} | {row.item_ids}")
     if omitted:
         yield related_left_out(omitted, "--top")
+
+
+def negated_in(count: int) -> str:
+    """「; うち否定の形 2 項目」 when the listed word is negated in some shared items (else "")."""
+    return f"; うち否定の形 {count} 項目" if count else ""
 
 
 def related_left_out(omitted: int, option: str) -> str:
@@ -138,7 +154,8 @@ def related_left_out(omitted: int, option: str) -> str:
 
 
 RELATED_JA = {"year": "年度", "target": "対象", "word": "語", "n_target": "対象の項目数", "n_word": "語の項目数",
-              "n_both": "共起する項目数", "n_items": "項目数", "programs_both": "共起する事業数",
+              "n_both": "共起する項目数", "negated_both": "うち語が否定の形の項目数", "n_items": "項目数",
+              "programs_both": "共起する事業数",
               "p_word_given_target": "P(語|対象)", "p_word": "P(語)", "difference": "確率の差", "lift": "リフト",
               "jaccard": "Jaccard", "dice": "Dice", "item_ids": "共起する項目ID"}
 
