@@ -105,12 +105,12 @@ def test_analyze_by_an_attribute_compares_its_values(tmp_path):
     assert read_csv(out / "items.csv")["rating"].notna().all()
     status, lines, _ = cli("kwic", "増える", "--raw-dir", str(raw), "--by", "rating")
     assert status == 0 and "2024年度 | A | 番号 3 海岸清掃協働事業 | 理由 | 参加団体が【増え】、清掃の回数が伸びた" in lines
-    from kyodo_analysis import sentences
+    from kyodo_analysis import sentences, topics
     from kyodo_analysis.storage import load_analysis
 
     by_rating = load_analysis(out)  # a value of an attribute is named with it: a bare 「A (2 事業):」 named nothing
     assert sentences.groups_sentence(by_rating).count("「評価 A」「評価 B」「評価 C」") == 1
-    assert [s.split(":")[0] for s in sentences.summary_sentences(by_rating)] == [
+    assert [s.split(":")[0] for s in topics.summary_sentences(by_rating)] == [
         "評価 A (2 事業)", "評価 B (2 事業)", "評価 C (1 事業)"]
     named = sentences.distinctive_sentence(by_rating)  # 「Aの 2 事業中」 read as 架空市A (a reviewer)
     assert "(各評価の最大: 評価 A " in named and "評価 B " in named and "(各評価の最大: A " not in named
@@ -375,12 +375,12 @@ def test_cities_of_different_years_are_compared_each_by_its_own_table(tmp_path):
                                                 "架空市C": "架空市C (2022年度)"}
     assert page_years(result) == [None] and len(for_year(result)["items"]) == 40  # one page compares the three
     # every label names each city's year: the sentences, the Word headings and the figures' group labels
-    from kyodo_analysis import sentences
+    from kyodo_analysis import sentences, topics
     from kyodo_analysis.plots import group_names
 
     page = for_year(result)
     assert sentences.groups_sentence(page).startswith("市町村ごとに比べます: 「架空市A (2024年度)」「架空市B (2023年度)」")
-    assert [s.split(" 事業)")[0] for s in sentences.summary_sentences(page)] == [
+    assert [s.split(" 事業)")[0] for s in topics.summary_sentences(page)] == [
         "架空市A (2024年度・5", "架空市B (2023年度・5", "架空市C (2022年度・3"]
     from kyodo_analysis.report import items_by_group
 

@@ -107,6 +107,11 @@ def test_workbook_has_japanese_sheets_headers_and_widths(run_output):
     by_aspect = book["コード×区分(観点別)"]
     column = [c.value for c in by_aspect[1]].index("検定")
     assert {row[column].value for row in by_aspect.iter_rows(min_row=2)} == {"なし (検定せず)"}  # not codes.csv's "none"
+    # the share is of items and the interval of programs: a reviewer read 「割合」 beside the programs' columns
+    header = [c.value for c in by_aspect[1]]
+    assert "割合" not in header and {"項目の割合", "事業の割合の95%信頼区間(下限)", "事業の割合の95%信頼区間(上限)"} <= set(header)
+    shares = {row[header.index("項目の割合")].number_format for row in by_aspect.iter_rows(min_row=2)}
+    assert shares == {"0%"}
 
 
 def test_workbook_is_byte_identical_on_rerun(tmp_path, bundled_analysis):
@@ -199,7 +204,7 @@ def test_long_tables_and_cells_show_their_top_and_say_how_much_is_left_out():
     import pandas as pd
 
     from kyodo_analysis.report import SHOWN_ROWS, show_table
-    from kyodo_analysis.sentences import quoted_items
+    from kyodo_analysis.topics import quoted_items
 
     html = show_table(pd.DataFrame({"語": [f"語{k}" for k in range(150)]})).to_html()
     assert "全 150 行のうち先頭の 100 行" in html and "残りの 50 行" in html and SHOWN_ROWS == 100

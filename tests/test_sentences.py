@@ -14,6 +14,7 @@ import pytest
 from kyodo_analysis import headings as H
 from kyodo_analysis import registry
 from kyodo_analysis import sentences as S
+from kyodo_analysis import topics as T
 from kyodo_analysis import year_sentences as Y
 from kyodo_analysis.analysis import Analysis, analyze
 from kyodo_analysis.manifest import table_files
@@ -68,7 +69,7 @@ def page_text(analysis: Analysis, whole: Analysis | None = None) -> str:
     whole = whole or analysis
     texts = [S.cleaning_sentence(analysis), S.empty_cells_sentence(analysis), S.negation_sentence(analysis),
              S.compound_sentence(analysis), S.groups_sentence(analysis), S.distinctive_sentence(analysis),
-             S.code_test_sentence(analysis), S.no_codes_sentence(analysis), *S.summary_sentences(analysis),
+             S.code_test_sentence(analysis), T.no_codes_sentence(analysis), *T.summary_sentences(analysis),
              Y.years_sentence(for_city(whole), whole), *Y.year_change_lines(whole), H.document_title(whole),
              H.document_intro("out", whole.metadata), *Y.yearly_summary_lines(whole)]
     texts += [H.notebook_text(key, analysis) for key in H.NOTEBOOK_TEXT if not key.endswith("_unpaired")]
@@ -203,7 +204,7 @@ def test_the_bundled_page_says_what_its_items_are_about_by_programs(cases):
     analysis = cases["bundled"]
     text = page_text(analysis)
     assert "どのコードにも当たりません" not in text and "最も多くの事業に共通する" not in text
-    place = S.summary_sentences(analysis)[2]
+    place = T.summary_sentences(analysis)[2]
     assert re.match(r"場の提供 \(3 事業\): 効果の 6 項目 \(3 事業\) が最も多く触れているのは", place)
     assert S.empty_cells_sentence(analysis) == (
         "NO 6 逗子文化プラザ市民交流センター は「限界」「今後」が空欄です。記入がなかったこと自体が一つの所見です。"
@@ -227,10 +228,13 @@ def test_the_compound_example_is_the_one_word_inside_the_most_compounds_or_every
     two = sentence([("申請", "申請団体"), ("団体", "申請団体"), ("活動", "活動費")])
     assert two.startswith("たとえば「団体」と「活動」と「申請」は、最も多い"), two  # the order of the table is no rank
     many = sentence([(w, w + "会") for w in ("支援", "地域", "防災", "交流")])
-    assert many.startswith("複合語の中に出てくる 4 語は、どれも 1 つの複合語の中にだけ出てきます"), many
-    assert "「" not in many.split("。")[0]  # no word picked out of the tie
+    assert many.startswith("複合語の中に出てくる 4 語 (交流・地域・支援・防災) は、どれも 1 つの複合語の中にだけ出てきます"), many
+    assert "「" not in many.split("。")[0]  # no word picked out of the tie: each named, none as the example
     many = sentence([(w, w + k) for w in ("支援", "地域", "防災", "交流") for k in ("会", "者")])
-    assert many.startswith("複合語の中に出てくる語のうち、同数で最も多い 4 語は、いずれも 2 つの複合語の中に出てきます"), many
+    assert many.startswith("複合語の中に出てくる語のうち、同数で最も多い 4 語 (交流・地域・支援・防災) は、いずれも 2 つの"
+                           "複合語の中に出てきます"), many  # a reviewer: 「同数で最も多い 6 語は」 named none of them
+    eleven = sentence([(f"語{k:02d}", f"語{k:02d}会") for k in range(11)])
+    assert eleven.startswith("複合語の中に出てくる 11 語は、どれも"), eleven  # more than ten: their number only
 
 
 def test_the_word_counts_sentence_says_what_word_counts_holds(bundled_analysis):
@@ -259,31 +263,37 @@ def side(rows: list[tuple[int, str]]) -> pd.DataFrame:
 
 
 def test_a_topic_is_named_most_common_only_when_it_is():
-    leader = S.topic_phrase(side([(1, "X"), (2, "X"), (3, "Y")]), "効果")
+    leader = T.topic_phrase(side([(1, "X"), (2, "X"), (3, "Y")]), "効果")
     assert leader == ("効果の 3 項目 (3 事業) が最も多く触れているのは「X」(2 / 3 事業; ほかのコードは各 1 事業以下) で、"
                       "その項目は次のとおりです: 「項目0」、「項目1」 (否定の述語を含む)")  # the mark is not followed by です
     # "most" by one program is said with its margin (a reviewer: 2 / 2 against 1 / 2 read as a clear lead)
-    three = S.topic_phrase(side([(1, "X"), (2, "X"), (2, "X")]), "効果")
+    three = T.topic_phrase(side([(1, "X"), (2, "X"), (2, "X")]), "効果")
     assert three.endswith("「X」(2 / 2 事業; ほかのコードは付いていません) で、その項目は次のとおりです (ほかを含めて 3 項目): "
                           "「項目0」、「項目1」 (否定の述語を含む)")
-    tie = S.topic_phrase(side([(1, "X"), (2, "X"), (1, "Y"), (3, "Y")]), "課題")
+    tie = T.topic_phrase(side([(1, "X"), (2, "X"), (1, "Y"), (3, "Y")]), "課題")
     assert tie == "課題の 4 項目 (3 事業) が最も多く触れているのは 「X」「Y」 で、同数です (各 2 / 3 事業)"
-    ones = S.topic_phrase(side([(1, "X"), (2, "Y"), (3, "Z")]), "理由")
+    ones = T.topic_phrase(side([(1, "X"), (2, "Y"), (3, "Z")]), "理由")
     assert ones == "理由の 3 項目 (3 事業) に付いた 3 つのコード (「X」「Y」「Z」) はどれも 1 事業だけで、複数の事業に共通するコードはありません"
-    single = S.topic_phrase(side([(1, "X"), (2, S.NO_CODE)]), "理由")
+    single = T.topic_phrase(side([(1, "X"), (2, T.NO_CODE)]), "理由")
     assert single == "理由の 2 項目 (2 事業) のうちコードが付いたのは「X」の 1 事業だけです"
-    whole = S.topic_phrase(side([(1, "X"), (1, S.NO_CODE)]), "理由")  # 1 of 1 program is no "only"
+    whole = T.topic_phrase(side([(1, "X"), (1, T.NO_CODE)]), "理由")  # 1 of 1 program is no "only"
     assert whole == "理由の 2 項目 (1 事業) のうちコードが付いたのは「X」の 1 事業です"
-    assert S.topic_phrase(side([(1, S.NO_CODE)]), "理由") == "理由の 1 項目 (1 事業) には、どのコードも付いていません"
+    assert T.topic_phrase(side([(1, T.NO_CODE)]), "理由") == "理由の 1 項目 (1 事業) には、どのコードも付いていません"
+    # "most" of the coded items only, said as such: a reviewer read 「最も多く触れている」 resting on 2 of 9 items
+    some = T.topic_phrase(side([(1, "X"), (2, "X"), (3, T.NO_CODE), (3, T.NO_CODE), (4, "Y")]), "成果")
+    assert some.startswith("成果の 5 項目 (4 事業) のうちコードが付いた 3 項目 (3 事業) が最も多く触れているのは「X」"
+                           "(2 / 4 事業; ほかのコードは各 1 事業以下)")
+    tied = T.topic_phrase(side([(1, "X"), (2, "X"), (1, "Y"), (2, "Y"), (3, T.NO_CODE)]), "成果")
+    assert tied == "成果の 5 項目 (3 事業) のうちコードが付いた 4 項目 (2 事業) が最も多く触れているのは 「X」「Y」 で、同数です (各 2 / 3 事業)"
 
 
 @pytest.mark.parametrize("case", ["bundled", "a", "b", "c", "abc", "years", "long"])
 def test_one_program_per_code_is_never_called_the_most_common(cases, case):
     """Whatever the coding rules find: a code named as the one most items are about has two or more
     programs, and a code of one program is said to be of one program."""
-    for sentence in S.summary_sentences(for_year(cases[case])):
+    for sentence in T.summary_sentences(for_year(cases[case])):
         assert "どのコードにも当たりません" not in sentence
-        for best in re.findall(r"最も多く触れているのは「[^」]+」\((\d+) / \d+ 事業\)", sentence):
+        for best in re.findall(r"最も多く触れているのは「[^」]+」\((\d+) / \d+ 事業[;)]", sentence):
             assert int(best) >= 2, sentence
         for tied in re.findall(r"同数です \(各 (\d+) / \d+ 事業\)", sentence):
             assert int(tied) >= 2, sentence
@@ -293,10 +303,10 @@ def test_no_code_hits_are_said_once(tmp_path, bundled_analysis):
     rules = tmp_path / "codes.txt"
     rules.write_text("*存在しない話題\nどこにもない語\n", encoding="utf-8")
     analysis = analyze([bundled_raw_dir(tmp_path / "raw") / RAW.name], codes=rules)
-    text = "\n".join([S.no_codes_sentence(analysis), *S.summary_sentences(analysis)])
+    text = "\n".join([T.no_codes_sentence(analysis), *T.summary_sentences(analysis)])
     assert text.count("コードが付きませんでした") == 1 and "コードも付いていません" not in text
-    assert S.summary_sentences(analysis)[1] == "人的支援 (2 事業): 効果の 4 項目 (2 事業)。限界の 4 項目 (2 事業)。"
-    assert S.no_codes_sentence(bundled_analysis) == ""
+    assert T.summary_sentences(analysis)[1] == "人的支援 (2 事業): 効果の 4 項目 (2 事業)。限界の 4 項目 (2 事業)。"
+    assert T.no_codes_sentence(bundled_analysis) == ""
 
 
 def test_one_group_says_there_is_nothing_to_compare(cases):
@@ -332,7 +342,9 @@ def test_the_cluster_section_says_when_the_analysis_was_not_made(bundled_analysi
 def test_the_related_words_are_of_every_term_tied_first_never_one_chosen_by_spelling(bundled_analysis):
     from kyodo_analysis.report import most_used_terms
 
-    assert most_used_terms(bundled_analysis) == (["利用"], "")  # 3 programs, 6 items, 8 times: first alone
+    # 3 programs, 6 items, 8 times: first alone, by its items — said so (a reviewer read 「最も多くの事業」 as a lead)
+    assert most_used_terms(bundled_analysis) == (["利用"], "「利用」と同じ 3 事業で使われた語がほかに 7 語 (団体・活動・多い・新た・"
+                                                 "検討・行う・安定的) あり、項目数で「利用」が1位です (順位は 事業数 → 項目数 → 出現回数)。")
     terms = bundled_analysis["terms"]
     first = terms[terms["term"] == "利用"]
 
@@ -341,7 +353,9 @@ def test_the_related_words_are_of_every_term_tied_first_never_one_chosen_by_spel
         tables = {**bundled_analysis.tables, "terms.csv": pd.concat([terms, *extra], ignore_index=True)}
         return most_used_terms(Analysis(tables, bundled_analysis.metadata))
 
-    assert tied(1) == (["利用", "利用増"], "利用・利用増 は事業数・項目数・出現回数がすべて同じで 1 位に並ぶので、2 語とも示します。")
+    assert tied(1) == (["利用", "利用増"], "利用・利用増 は事業数・項目数・出現回数がすべて同じで 1 位に並ぶので、2 語とも示します。"
+                       "「利用」「利用増」と同じ 3 事業で使われた語がほかに 7 語 (団体・活動・多い・新た・検討・行う・安定的) あり、"
+                       "項目数で「利用」「利用増」が1位です (順位は 事業数 → 項目数 → 出現回数)。")
     shown, note = tied(3)  # four tied: none shown, the page says why
     assert shown == [] and "1 位に並ぶ語が 4 語あり、同数の中から選ばないため" in note
 
@@ -382,7 +396,7 @@ def test_a_code_in_two_programs_is_quoted_from_both():
     side = pd.DataFrame({"item_id": ["i1", "i2", "i3", "i4"], "code": ["連携・協力", "連携・協力", "連携・協力", "広報"],
                          "source_file": "t.csv", "program_no": [1, 1, 2, 3], "negated": False,
                          "text": ["一つ目の事業の一項目め", "一つ目の事業の二項目め", "二つ目の事業の項目", "三つ目の事業の項目"]})
-    assert S.topic_phrase(side, "実績") == (
+    assert T.topic_phrase(side, "実績") == (
         "実績の 4 項目 (3 事業) が最も多く触れているのは「連携・協力」(2 / 3 事業; ほかのコードは各 1 事業以下) で、"
         "その項目は次のとおりです"
         " (ほかを含めて 3 項目): 「一つ目の事業の一項目め」、「二つ目の事業の項目」")
@@ -798,3 +812,12 @@ def test_each_groups_largest_z_is_said_with_the_programs_behind_it(bundled_analy
     said = S.distinctive_sentence(bundled_analysis)
     assert "人的支援 場面 z=1.75 (2 事業中 1 事業)" in said and "財政的支援 事業 z=1.43 (3 事業中 2 事業)" in said
     assert "場の提供 利用者・施設 z=1.54、" not in said and "場の提供 利用者・施設 z=1.54)" in said  # a tie: no one spread
+
+
+def test_a_groups_sentence_says_which_of_its_programs_left_the_aspect_blank(bundled_analysis):
+    """「課題の 1 項目 (1 事業)」 of a three-program group read as one program writing little, where two had left the
+    cell blank (a reviewer). The bundled table's NO 6 left 限界 blank: 場の提供's sentence says so, the others not."""
+    sentences = T.summary_sentences(bundled_analysis)
+    assert sentences[2].startswith("場の提供 (3 事業): ") and "限界の 2 項目 (2 事業)" in sentences[2]
+    assert sentences[2].endswith("。ほかの 1 事業は限界の欄が空欄です。")
+    assert not any("空欄" in s for s in sentences[:2])

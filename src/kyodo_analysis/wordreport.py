@@ -22,9 +22,10 @@ from .plots import figure_names, source_note
 from .plots.groups import heatmap_panels, heatmap_title
 from .report import items_by_group, normalize_zip
 from .schema import Comparison
-from .sentences import figure_sources, group_name, no_codes_sentence, review_summary, summary_sentences
+from .sentences import figure_sources, group_name
 from .slices import for_year, page_years
 from .stats import group_order
+from .topics import no_codes_sentence, review_summary, summary_sentences
 from .year_sentences import year_change_lines
 
 FONT = "游ゴシック"  # what Japanese Word shows by default; the reviewer's Word substitutes if missing

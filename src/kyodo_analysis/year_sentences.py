@@ -15,8 +15,9 @@ import pandas as pd
 from .analysis import Analysis
 from .labels import STATUS_JA, UNKNOWN_YEAR, own_header, year_label
 from .schema import Comparison
-from .sentences import md, program_label, summary_sentences
+from .sentences import md, program_label
 from .slices import part_metadata, select_city, select_year
+from .topics import summary_sentences
 from .years import cities, known_years, of_city, year_cities
 
 

@@ -47,17 +47,33 @@ def top_terms(analysis: Analysis, by: str | None = None, n: int = 15) -> tuple[p
 def most_used_terms(analysis: Analysis, most: int = 3) -> tuple[list[str], str]:
     """The terms first in 「全体の頻出語」 (programs, then items, then occurrences) whose related words the 2.0
     page shows: every term tied there when they are ``most`` at most, else none (a tie is never settled by
-    spelling); and the sentence the page says about a tie ("" for one term)."""
-    first, tied_out = top_with_ties(counts(analysis["terms"], analysis["items"]), 1, RANK_KEY, most=most)
+    spelling); and the sentence the page says about a tie, or about a first place that items decided."""
+    table = counts(analysis["terms"], analysis["items"])
+    first, tied_out = top_with_ties(table, 1, RANK_KEY, most=most)
     terms = first["term"].tolist()
     if tied_out:
         return [], (f"事業数・項目数・出現回数がすべて同じで 1 位に並ぶ語が {tied_out} 語あり、同数の中から選ばないため、"
                     "ここでは示しません。コマンドラインの `kyodo-analysis related 語` で1語ずつ調べられます。")
     if not terms:
         return [], "数える語がないため、関連語はありません。"
-    if len(terms) == 1:
-        return terms, ""
-    return terms, f"{'・'.join(terms)} は事業数・項目数・出現回数がすべて同じで 1 位に並ぶので、{len(terms)} 語とも示します。"
+    said = "" if len(terms) == 1 else (f"{'・'.join(terms)} は事業数・項目数・出現回数がすべて同じで 1 位に並ぶので、"
+                                      f"{len(terms)} 語とも示します。")
+    return terms, said + decided_below(table, first)
+
+
+def decided_below(table: pd.DataFrame, first: pd.DataFrame) -> str:
+    """「「利用」と同じ 3 事業で使われた語がほかに 7 語 (団体・活動・…) あり、項目数で「利用」が1位です」 when the first
+    place's programs are shared with other terms and items or occurrences decided it (a reviewer read the heading's
+    「最も多くの事業」 as a lead); "" otherwise. Up to ten such terms are named, all of them or none."""
+    top = first.iloc[0]
+    level = table[(table["n_programs"] == top["n_programs"]) & ~table["term"].isin(first["term"])]
+    if level.empty:
+        return ""
+    names = "".join(f"「{term}」" for term in first["term"])
+    named = f" ({'・'.join(level['term'].tolist())})" if len(level) <= 10 else ""
+    by = "項目数" if (level["n_items"] < top["n_items"]).all() else "項目数と出現回数"
+    return (f"{names}と同じ {top['n_programs']} 事業で使われた語がほかに {len(level)} 語{named} あり、{by}で{names}が"
+            "1位です (順位は 事業数 → 項目数 → 出現回数)。")
 
 
 def kwic_table(analysis: Analysis, term: str, window: int = 20) -> pd.DataFrame:
