@@ -341,3 +341,68 @@ def test_footnote_lines_fit_keep_every_character_and_never_start_with_punctuatio
     assert all(_ems(line) <= WIDTH * 72 / size + 1 for line in lines)
     assert all(line[0] not in NO_LINE_START or len(before) <= 1 or all(c in NO_LINE_START for c in before[1:])
                for before, line in pairwise(lines) if line)
+
+
+def test_a_heatmap_cell_of_one_program_is_hatched_and_said_so(analysis):
+    """A reviewer found every darkest cell to be 1/1 — one program, whose share can only be 0 or 1. Such cells
+    are hatched and the footnote says what the hatching means; a table without them gets neither."""
+    from matplotlib.patches import Rectangle
+
+    from kyodo_analysis.plots import plot_code_heatmap
+
+    def drawn(codes):
+        fig = plot_code_heatmap(codes, analysis["items"], analysis.metadata)
+        hatched = [p for ax in fig.axes for p in ax.patches if isinstance(p, Rectangle) and p.get_hatch()]
+        return len(hatched), "\n".join(t.get_text() for t in fig.texts).replace("\n", "")
+
+    codes = analysis["codes"]
+    assert drawn(codes) == (0, drawn(codes)[1]) and "斜線" not in drawn(codes)[1]
+    one = (codes["support_type"] == "人的支援") & (codes["aspect"] == "effect")
+    shrunk = codes.assign(programs_total=codes["programs_total"].mask(one, 1),
+                          n_programs=codes["n_programs"].mask(one, codes["n_programs"].clip(upper=1)))
+    count, note = drawn(shrunk)
+    assert count == int(one.sum()) > 0
+    assert "斜線のセルは分母が 1 事業で、割合は 0 か 1 にしかなりません。" in note
+    assert "同梱の既定のルール (codes.txt)" in note  # the packaged rules: the figure says so, as the pages do
+
+
+def test_every_distinctive_panel_with_bars_numbers_its_axis(analysis):
+    """Panels share their z axis; with four groups the third panel of the first row has no panel below it, and its
+    axis had ticks but no numbers (a reviewer). Every panel with bars now numbers its axis."""
+    from kyodo_analysis.plots import plot_distinctive_terms
+
+    items = analysis["items"]
+    four = pd.concat([items, items.head(1).assign(support_type="第4の区分", item_id="extra")], ignore_index=True)
+    groups = ["財政的支援", "人的支援", "場の提供", "第4の区分"]
+    distinctive = pd.DataFrame({"support_type": groups, "term": ["語A", "語B", "語C", "語D"], "z": [0.5, 0.4, 2.5, 0.3],
+                                "n_group": [1, 1, 3, 1], "n_rest": [2, 2, 0, 2]})
+    fig = plot_distinctive_terms(distinctive, four, analysis.metadata)
+    fig.canvas.draw()
+    with_bars = [ax for ax in fig.axes if ax.patches]
+    assert len(with_bars) == 1
+    assert [t.get_text() for t in with_bars[0].get_xticklabels() if t.get_visible() and t.get_text()]
+    assert "点線は z = 1.96。" in "".join(t.get_text() for t in fig.texts).replace("\n", "")
+
+
+def test_a_groups_name_on_the_map_hides_no_terms_point(analysis):
+    """A group's name sat on its inner side whatever was there: a reviewer found a point of six words under one.
+    A point is put right where 財政的支援's name went (below its square); the name now goes elsewhere, and no
+    group's name covers any point's centre."""
+    from kyodo_analysis.plots import plot_correspondence
+    from kyodo_analysis.plots.maps import term_points
+
+    groups = analysis["correspondence_groups"]
+    x, y = groups.loc[groups["group"] == "財政的支援", ["dim1", "dim2"]].iloc[0]
+    terms = pd.concat([analysis["correspondence_terms"], pd.DataFrame(
+        {"year": [None], "term": ["隠れる語"], "n": [3], "chi2": [1.0], "dim1": [x], "dim2": [y - 0.12]})],
+        ignore_index=True)
+    fig = plot_correspondence(terms, groups, analysis["correspondence_inertia"], analysis["items"], analysis.metadata, 99)
+    fig.canvas.draw()
+    ax = fig.axes[0]
+    names = [t for t in ax.texts if t.get_color() == "white"]
+    assert len(names) == 3
+    points = term_points(terms, "dim1", "dim2")
+    centres = ax.transData.transform(points[["px", "py"]].to_numpy(dtype=float))
+    for name in names:
+        box = name.get_bbox_patch().get_window_extent()
+        assert not any(box.contains(cx, cy) for cx, cy in centres), name.get_text()

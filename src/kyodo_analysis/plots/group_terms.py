@@ -139,9 +139,10 @@ def plot_distinctive_terms(distinctive: pd.DataFrame, items: pd.DataFrame, metad
                           zip(kept["term"], kept["n_group"], kept["n_rest"], strict=True)])
         ax.set_ylim(-0.6, slots - 0.4)
         ax.set_xlabel("z 値")
+        ax.tick_params(axis="x", labelbottom=True)  # shared, yet each panel numbered: the one below may be empty
         ax.axvline(threshold, color="#999999", linewidth=0.6, linestyle=":")
     fig.suptitle(f"{what}ごとの特徴語 (その{what} 対 他の{what}、z ≧ {threshold} の語)", fontsize=10)
+    shown = f"点線は z = {threshold}。括弧内は出現回数 (その{what}/他の{what})。" if slots else ""
     add_footnote(fig, metadata, f"{named}z は Monroe ほか (2008) の一対残りの重み付き対数オッズ比 (情報事前分布つき)"
-                 "を標準誤差で割った値。" + (f"括弧内は出現回数 (その{what}/他の{what})。" if slots else "") +
-                 "語の出現を数えた記述の目安で、事業単位の検定ではありません。")
+                 f"を標準誤差で割った値。{shown}語の出現を数えた記述の目安で、事業単位の検定ではありません。")
     return fig

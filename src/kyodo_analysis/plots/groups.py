@@ -8,9 +8,12 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
+from matplotlib.patheffects import withStroke
 from matplotlib.ticker import MaxNLocator
 
 from ..code_tests import tests_run
+from ..headings import rules_note
 from ..labels import listed, per_group
 from ..schema import Comparison
 from ..stats import aspect_counts, group_order
@@ -74,21 +77,27 @@ def heatmap_panels(codes: pd.DataFrame, comparison: Comparison) -> list[str]:
 
 
 def _heatmap_panel(ax, table: pd.DataFrame, by: str, code_order: list[str], columns: list[str], names: dict[str, str]):
-    """One aspect's code × group cells: programs with the code / programs, shaded by that share."""
+    """One aspect's code × group cells: programs with the code / programs, shaded by that share; a cell of one
+    program hatched (its share can only be 0 or 1: the darkest cells were the weakest evidence)."""
     pivot = {name: table.pivot_table(index="code", columns=by, values=name, aggfunc="first")
              .reindex(index=code_order, columns=columns) for name in ("n_programs", "programs_total")}
     share = (pivot["n_programs"] / pivot["programs_total"]).to_numpy(dtype=float)
     image = ax.imshow(np.ma.masked_invalid(share), cmap="Blues", vmin=0, vmax=1, aspect="auto")
+    hatched = False
     for i in range(len(code_order)):
         for j in range(len(columns)):
             done, total = pivot["n_programs"].iloc[i, j], pivot["programs_total"].iloc[i, j]
             text = "—" if pd.isna(total) else f"{int(done)}/{int(total)}"
-            ax.text(j, i, text, ha="center", va="center", fontsize=8,
-                    color="white" if not np.isnan(share[i, j]) and share[i, j] > 0.6 else "black")
+            dark = not np.isnan(share[i, j]) and share[i, j] > 0.6
+            label = ax.text(j, i, text, ha="center", va="center", fontsize=8, color="white" if dark else "black")
+            if total == 1:
+                ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, hatch="//", edgecolor="#b0b0b0", linewidth=0))
+                label.set_path_effects([withStroke(linewidth=3, foreground="#08306b" if dark else "white")])
+                hatched = True
     ax.set_xticks(range(len(columns)), [names[s] for s in columns], fontsize=8)
     ax.tick_params(length=0)
     ax.spines[:].set_visible(False)
-    return image
+    return image, hatched
 
 
 def heatmap_title(what: str, pooled: bool) -> str:
@@ -136,9 +145,11 @@ def plot_code_heatmap(codes: pd.DataFrame, items: pd.DataFrame, metadata: dict, 
                            gridspec_kw={"width_ratios": [max(len(columns[a]), 1) for a in panels]})
     axes = np.atleast_1d(axes)
     marked: set[str] = set()
+    hatched = False
     for ax, aspect in zip(axes, panels, strict=True):
         table = codes[codes["aspect"] == aspect]
-        image = _heatmap_panel(ax, table, by, code_order, columns[aspect], names)
+        image, one = _heatmap_panel(ax, table, by, code_order, columns[aspect], names)
+        hatched |= one
         found = set(table.loc[table["p_holm"].fillna(1) < alpha, "code"])
         marked |= found
         ax.set_title(comparison.label(aspect) + (f" (*: {what}の差)" if found else ""))
@@ -146,6 +157,7 @@ def plot_code_heatmap(codes: pd.DataFrame, items: pd.DataFrame, metadata: dict, 
     fig.colorbar(image, ax=axes, shrink=0.7, label="コードの項目がある事業の割合")
     fig.suptitle(title, fontsize=9.5)
     pooled = "観点ごとに比べられる列がないため、観点をまとめた「全体」を示します。" if panels == ["all"] and n_columns > 1 else ""
-    add_footnote(fig, metadata, named + pooled + heatmap_note(codes, comparison, max(len(c) for c in columns.values()),
-                                                              bool(marked), alpha))
+    single = "斜線のセルは分母が 1 事業で、割合は 0 か 1 にしかなりません。" if hatched else ""
+    add_footnote(fig, metadata, named + pooled + single + heatmap_note(codes, comparison, max(len(c) for c in columns.values()),
+                                                                       bool(marked), alpha) + rules_note(metadata))
     return fig

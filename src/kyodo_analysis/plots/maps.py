@@ -6,9 +6,7 @@ from __future__ import annotations
 import matplotlib
 import numpy as np
 import pandas as pd
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from matplotlib.transforms import Bbox
 
 from ..clusters import MIN_TERMS, linkage_of
 from ..correspondence import chosen_terms
@@ -16,6 +14,7 @@ from ..network import LINK_TOP, NETWORK_TOP
 from ..schema import Comparison
 from ..stats import group_order
 from .notes import add_footnote, crowded, group_names, plot_note, single_item_pairs
+from .placing import place_group_labels, place_labels
 from .style import FONT, new_figure, styled, support_color
 
 # Communities of the network: pale fills that no support-type colour resembles.
@@ -132,118 +131,28 @@ def marker_size(n: int) -> float:
     return 12 + 6 * n
 
 
-# where a label may sit beside its point (offset in points, alignment), nearest first; then the same, further out
-LABEL_PLACES = [(5, 5, "left", "bottom"), (5, -5, "left", "top"), (-5, 5, "right", "bottom"), (-5, -5, "right", "top"),
-                (0, 8, "center", "bottom"), (0, -8, "center", "top"), (8, 0, "left", "center"), (-8, 0, "right", "center")]
-LABEL_REACH = (1, 2.5, 4.5)
 GROUP_MARKER = 60  # the groups' squares, points²
 
 
-def _term_points(ax, term_coords: pd.DataFrame, x_dim: str, y_dim: str, groups: list[tuple[float, float]]) -> None:
-    """The terms of the two-axis map, each point labelled where the label overlaps no other label, point or
-    group (at ``groups``, already drawn with their names) and stays inside the axes (:func:`place_labels`)."""
+def _map_points(ax, term_coords: pd.DataFrame, group_coords: pd.DataFrame, order: list[str], names: dict[str, str],
+                x_dim: str, y_dim: str) -> None:
+    """The two-axis map's points: the terms' circles and the groups' squares in their colours; then the groups'
+    names and the terms' labels, each where it hides no other label or point and stays inside the axes
+    (:func:`placing.place_group_labels`, :func:`placing.place_labels`)."""
     points = term_points(term_coords, x_dim, y_dim)
     ax.scatter(points["px"], points["py"], s=marker_size(points["n"]), color="#9ecae1", edgecolors="#4a4a4a",
                linewidths=0.4)
     markers = {(row.px, row.py): marker_size(row.n) for row in points.itertuples(index=False)}
-    markers.update({xy: GROUP_MARKER for xy in groups})
-    order = points.sort_values(["n", "px", "py"], ascending=[False, True, True], kind="stable")
-    place_labels(ax, [(row.px, row.py, point_label(row.terms)) for row in order.itertuples(index=False)], markers)
-
-
-def _overlap(a, b) -> float:
-    """The area two display boxes share (0 when apart)."""
-    width = min(a.x1, b.x1) - max(a.x0, b.x0)
-    height = min(a.y1, b.y1) - max(a.y0, b.y0)
-    return max(width, 0) * max(height, 0)
-
-
-def _marker_box(ax, x: float, y: float, size: float):
-    """The display box of a scatter marker of ``size`` points² at (x, y)."""
-    cx, cy = ax.transData.transform((x, y))
-    r = np.sqrt(size) / 2 * ax.figure.dpi / 72
-    return Bbox.from_extents(cx - r, cy - r, cx + r, cy + r)
-
-
-def _label_at(ax, xy: tuple[float, float], text: str, place: tuple, reach: float, leader: bool = False):
-    """A point's label at ``place`` × ``reach``; with ``leader``, a thin line from the label to its point."""
-    dx, dy, ha, va = place
-    line = {"arrowstyle": "-", "color": "#888888", "linewidth": 0.5, "shrinkA": 0, "shrinkB": 3} if leader else None
-    label = ax.annotate(text, xy, xytext=(dx * reach, dy * reach), textcoords="offset points", fontsize=8, ha=ha, va=va,
-                        annotation_clip=False, arrowprops=line,
-                        bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none", "alpha": 0.8})
-    label.set_in_layout(False)  # the axes keep the place they were given when the labels were placed
-    return label
-
-
-def place_labels(ax, labels: list[tuple[float, float, str]], markers: dict[tuple[float, float], float]) -> None:
-    """Label each point (in the order given: the largest first) at the first place of ``LABEL_PLACES`` ×
-    ``LABEL_REACH`` whose box overlaps no label placed before it, no text already in the axes (the groups'
-    names), no marker but its own (``markers``: size in points² by place) and stays inside the axes; where
-    no place is free, at the one that overlaps least. A label set further out than the nearest places, or
-    about as near another point as its own, is tied to its point by a thin line. The limits and the
-    figure's layout are fixed first and the labels kept out of the layout, so the places found are the
-    places drawn. Deterministic."""
-    fig = ax.figure
-    renderer = FigureCanvasAgg(fig).get_renderer()
-    ax.autoscale_view()
-    ax.set_xlim(ax.get_xlim())
-    ax.set_ylim(ax.get_ylim())
-    fig.draw_without_rendering()
-    inside = ax.get_window_extent(renderer)
-    taken = [t.get_window_extent(renderer) for t in ax.texts]
-    for x, y, text in labels:
-        obstacles = taken + [_marker_box(ax, *xy, size) for xy, size in markers.items() if xy != (x, y)]
-        best = None
-        for reach in LABEL_REACH:
-            for place in LABEL_PLACES:
-                label = _label_at(ax, (x, y), text, place, reach)
-                box = label.get_window_extent(renderer).padded(1)
-                cost = box.width * box.height - _overlap(box, inside) + sum(_overlap(box, o) for o in obstacles)
-                if best is not None and cost >= best[0]:
-                    label.remove()
-                    continue
-                if best is not None:
-                    best[1].remove()
-                best = (cost, label, box, place, reach)
-                if cost == 0:
-                    break
-            if best[0] == 0:
-                break
-        if best[4] > 1 or _nearer_point(ax, best[2], (x, y), markers):  # tied to its point by a line
-            best[1].remove()
-            _label_at(ax, (x, y), text, best[3], best[4], leader=True)
-        taken.append(best[2])
-
-
-AMBIGUOUS = 8  # points: another point this much nearer a label than its own, or less, could be read as its owner
-
-
-def _nearer_point(ax, box, own: tuple[float, float], markers: dict[tuple[float, float], float]) -> bool:
-    """Whether another point lies about as near the label's box as its own, or nearer (``AMBIGUOUS``): a reader
-    could take the label for that point's."""
-    def distance(xy: tuple[float, float]) -> float:
-        px, py = ax.transData.transform(xy)
-        return float(np.hypot(max(box.x0 - px, 0, px - box.x1), max(box.y0 - py, 0, py - box.y1)))
-    mine = distance(own) + AMBIGUOUS * ax.figure.dpi / 72
-    return any(distance(xy) < mine for xy in markers if xy != own)
-
-
-def _group_points(ax, group_coords: pd.DataFrame, order: list[str], names: dict[str, str], x_dim: str,
-                  y_dim: str | None) -> None:
-    """The groups of the correspondence map: a square in the group's colour, labelled on its inner side."""
+    groups = []
     for row in group_coords.itertuples(index=False):
-        x, y = getattr(row, x_dim), getattr(row, y_dim) if y_dim else 0.0
+        x, y = getattr(row, x_dim), getattr(row, y_dim)
         color = support_color(row.group, order) if row.group in order else "#333333"
         ax.scatter(x, y, s=GROUP_MARKER, marker="s", color=color, zorder=3)
-        inward_x, inward_y = -x, -y  # terms of this type only lie beyond the point: label it on the inner side
-        sideways = abs(inward_x) >= abs(inward_y)
-        offset = (8 * np.sign(inward_x), 0) if sideways else (0, 9 * np.sign(inward_y))
-        ax.annotate(names.get(row.group, row.group), (x, y), xytext=offset,
-                    textcoords="offset points", fontsize=8.5,
-                    ha=("left" if inward_x > 0 else "right") if sideways else "center",
-                    va="center" if sideways else ("bottom" if inward_y > 0 else "top"),
-                    color="white", zorder=4, bbox={"boxstyle": "round,pad=0.3", "facecolor": color, "edgecolor": "none"})
+        markers[(x, y)] = GROUP_MARKER
+        groups.append((x, y, names.get(row.group, row.group), color))
+    place_group_labels(ax, groups, markers)
+    order_ = points.sort_values(["n", "px", "py"], ascending=[False, True, True], kind="stable")
+    place_labels(ax, [(row.px, row.py, point_label(row.terms)) for row in order_.itertuples(index=False)], markers)
 
 
 @styled
@@ -288,9 +197,7 @@ def plot_correspondence(term_coords: pd.DataFrame, group_coords: pd.DataFrame, i
     ax.margins(0.15)
     ax.set_title(title)
     add_footnote(fig, metadata, note)
-    _group_points(ax, group_coords, order, names, x_dim, y_dim)
-    _term_points(ax, term_coords, x_dim, y_dim, [(getattr(g, x_dim), getattr(g, y_dim))
-                                                 for g in group_coords.itertuples(index=False)])
+    _map_points(ax, term_coords, group_coords, order, names, x_dim, y_dim)
     return fig
 
 
