@@ -50,6 +50,8 @@ def test_every_number_of_the_paragraph_comes_from_the_tables(bundled_analysis):
     assert "表記ゆれの表 kyodo_analysis/resources/variants.txt、" in text  # the synonyms' count is not the variants'
     assert np.isclose(bundled_analysis["correspondence_inertia"]["share"].sum(), 1.0)
     assert "慣性の説明率は 第1軸" in text
+    # an axis led by a group is said with the group's programs (a reviewer: one program's wording led an axis)
+    assert "第1軸 60.5% (寄与の最も大きい区分: 人的支援 (2 事業) 79.0%)、第2軸 39.5% (寄与の最も大きい区分: 財政的支援 (3 事業)" in text
     assert "軸は 2 本だけなので、説明率の合計が 100% になるのはこの表の形による" in text  # three groups: two axes, all of it
 
 

@@ -80,6 +80,7 @@ def methods_facts(analysis: Analysis) -> dict:
         "ca_terms": len(analysis["correspondence_terms"]),
         "ca_candidates": candidate_count(terms, items),
         "ca_axes": ca_contributions(analysis["correspondence_groups"], analysis["correspondence_inertia"]),
+        "group_programs": group_programs(analysis["programs"], comparison.by),
         "cluster_terms": int(clusters["term"].nunique()),
         "cluster_min": int(clusters["min_items"].iloc[0]) if len(clusters) else None,
         "clusters": int(clusters["n_clusters"].iloc[0]) if len(clusters) else None,
@@ -88,6 +89,13 @@ def methods_facts(analysis: Analysis) -> dict:
         "family": untested_family(codes, ["year", "code", "aspect"]),
         "min_p_holm": float(codes["min_p_holm"].min()) if codes["min_p_holm"].notna().any() else None,
     }
+
+
+def group_programs(programs: pd.DataFrame, by: str) -> dict[str, str]:
+    """「 (1 事業)」 by group: an axis led by a group of one program is that program's wording (a reviewer)."""
+    if by not in programs:
+        return {}
+    return {str(group): f" ({n} 事業)" for group, n in programs.groupby(by, sort=True).size().items()}
 
 
 def methods_paragraph(analysis: Analysis) -> str:
@@ -124,7 +132,8 @@ def methods_paragraph(analysis: Analysis) -> str:
         parts.append(f"語の階層的クラスター分析と多次元尺度構成法は、{MIN_ITEMS} 項目以上に出る語が {MIN_TERMS} 語に満たないため"
                      "行っていない。")
     if f["ca_axes"]:
-        axes = "、".join(f"第{k}軸 {share:.1%} (寄与の最も大きい{f['by_label']}: {group} {contribution:.1%})"
+        axes = "、".join(f"第{k}軸 {share:.1%} (寄与の最も大きい{f['by_label']}: {group}{f['group_programs'].get(str(group), '')}"
+                         f" {contribution:.1%})"
                          for k, (_, share, group, contribution) in enumerate(f["ca_axes"][:2], start=1))
         parts.append(f"対応分析は {chosen_terms(f['ca_terms'], f['ca_candidates'])} と{f['by_label']}の"
                      f"クロス表に対して行い、慣性の説明率は {axes} であった。")

@@ -120,7 +120,7 @@ def write_workbook(analysis: Analysis, path: str | Path) -> Path:
     return path
 
 
-PERCENT_COLUMNS = {"割合", "説明率"}
+PERCENT_COLUMNS = {"項目の割合", "説明率"}
 _SHEET_FORBIDDEN = str.maketrans({"/": "／", "\\": "＼", "?": "？", "*": "＊", ":": "：", "[": "［", "]": "］"})
 
 
