@@ -26,6 +26,18 @@ def bad_files(tmp_path: Path) -> dict[str, tuple[bytes, int | None, str]]:
         "no_not_a_number": (HEADER.encode() + "財政的支援\t一\t補助金\t・a\t\t\n".encode(), 2, "NO が数字ではありません: 一"),
         "duplicate_no": (HEADER.encode() + ROW.encode() + "\t1\t別事業\t・a\t\t\n".encode(), 3, "NO 1 が2回"),
         "unclosed_quote": (HEADER.encode() + 'a\t1\tb\t"・x\n・y\n'.encode(), 2, "引用符"),
+        # rows above the first header read were dropped as titles, their programs with them (a hostile tester)
+        "row_above_header": (("表題\t作成 市民協働課\n財政的支援\t9\t上の事業\t・a\t\t\n" + HEADER + ROW).encode(), 2,
+                             "見出し行 (3 行目) より上の 2 行目が事業の行 (9 上の事業)のようです"),
+        "unread_header_above": (("表題\n" + HEADER.replace("事業名", "事業名称") + ROW + HEADER
+                                 + "財政的支援\t2\t別の事業\t・a\t\t\n").encode(), 2,
+                                "より上の 2 行目が読めなかった見出し行 (スキーマにない見出し: 「事業名称」)のようです"),
+        # a row of a new group whose number and name were left blank was glued onto the program above it
+        "continuation_new_group": ((HEADER + ROW + "人的支援\t\t\t・別の事業の成果\t\t\n").encode(), 3,
+                                   "NOも事業名もない行に、NO 1 と違う区分「人的支援」があります"),
+        # U+FFFE passed every check and broke the Word stage at the end of a run (a hostile tester)
+        "noncharacter": ((HEADER + "財政的支援\t1\t補助金\t・よかった\ufffe\t・限界\t・今後\n").encode(), 2,
+                         "文書に書けない文字 U+FFFE があります: ・よかった…"),
         "one_header_twice": (HEADER.rstrip("\n").encode() + "\t仕組みとして効果があったこと\n".encode()
                              + ROW.rstrip("\n").encode() + "\t・もう一つ\n".encode(), 2,
                              "7 列目「仕組みとして効果があったこと」と 4 列目「仕組みとして効果があったこと」は、どちらもスキーマの同じ列"),

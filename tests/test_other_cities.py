@@ -204,6 +204,11 @@ def test_cities_with_one_year_each_are_not_compared_across_years(tmp_path):
     ('[columns]\nprogram = ["事業名"]\nnotes = "drop"\n[aspects]\nreason = ["理由"]\n', "notes"),
     ('[columns]\nprogram = ["事業名"]\n', "[aspects]"),
     ('[columns]\nprogram = ["事業名"]\n[aspect]\nreason = ["理由"]\n', "未知の項目: aspect"),
+    # validate read these, where analyze stopped or the check fell silent (a hostile tester)
+    ('[columns]\nprogram = ["事業名"]\n[aspects]\nreason = { headers = ["理由"], label = "理由" }\n'
+     'other = { headers = ["意見"], label = "理由" }\n', "のラベルが同じ「理由」です"),
+    ('[columns]\nprogram = ["事業名"]\n[aspects]\nreason = ["理由"]\n[support_types]\nknwn = ["福祉"]\n',
+     "[support_types] の未知の項目: knwn"),
 ])
 def test_a_bad_schema_is_refused_with_its_file_and_what_to_write(tmp_path, text, message):
     schema = tmp_path / "s.toml"

@@ -356,3 +356,18 @@ def test_a_year_asked_of_a_yearless_table_names_the_table_as_yearless(bundled_an
         for_year(bundled_analysis, 2018)
     message = error.value.format()
     assert "2018年度の表がありません (ある表: 年度不明)" in message and "--year" in message, message
+
+
+def test_a_name_saved_as_cp932_one_year_and_utf8_the_next_is_one_program(tmp_path):
+    """Windows' CP932 reads 〜 as ～ (U+FF5E) and − as － (U+FF0D): the same table saved as 「CSV (コンマ区切り)」 one
+    year and as UTF-8 the next called two unchanged programs renamed (a hostile tester). The names are one."""
+    from kyodo_analysis.years import program_changes
+
+    rows = [(2024, 1, "市民活動支援補助金～まちづくり～"), (2024, 2, "地域活動センター－東"),
+            (2025, 1, "市民活動支援補助金〜まちづくり〜"), (2025, 2, "地域活動センター−東")]
+    programs = pd.DataFrame(rows, columns=["year", "program_no", "program"]).assign(
+        support_type="財政的支援", city="若葉台市", source_file=lambda d: d["year"].astype(str) + ".csv")
+    changes = program_changes(programs, programs.assign(text="補助を行った"))
+    assert changes["status"].tolist() == ["kept", "kept"] and (changes["previous_name"] == "").all()
+    # the bytes as Excel writes them: CP932 0x8160 is read as ～ (U+FF5E), the UTF-8 file keeps 〜 (U+301C)
+    assert b"\x81\x60".decode("cp932") == "\uff5e"

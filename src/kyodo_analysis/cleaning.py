@@ -14,11 +14,11 @@ import pandas as pd
 
 from .cells import split_items
 from .dtypes import TEXT, frame_of
-from .errors import InputError, control_character, one_line
-from .labels import NO_SUPPORT_TYPE, own_header
+from .errors import InputError, control_character, one_line, unusable
+from .labels import NO_SUPPORT_TYPE, label_twins, own_header
 from .readers import Record, read_records
 from .schema import Schema, load_schema
-from .table_headers import missing_columns, unknown_column
+from .table_headers import missing_columns, rows_above_header, unknown_column
 
 
 def check_text(path: Path, line: int | None, what: str, text: str) -> str:
@@ -26,27 +26,9 @@ def check_text(path: Path, line: int | None, what: str, text: str) -> str:
     such a character breaks the workbook and hides in every report, so it is refused where it is read."""
     found = control_character(text)
     if found:
-        raise InputError(path, f"{what}に制御文字 U+{ord(found.group()):04X} があります: {text[:found.start()][-20:]}…",
+        raise InputError(path, f"{what}に{unusable(found.group())} があります: {text[:found.start()][-20:]}…",
                          line=line, hint="その文字 (文字参照 &#x1; などを含む) を消して保存し直してください。")
     return text
-
-
-def label_key(value: str) -> str:
-    """A name or label compared by what a reader sees: width folded (NFKC), spaces and line breaks removed
-    (Excel's Alt+Enter inside a cell; 場の 提供)."""
-    return "".join(unicodedata.normalize("NFKC", value).split())
-
-
-def label_twins(values: list[str]) -> list[tuple[str, str]]:
-    """Pairs of distinct values that are the same label by :func:`label_key` (人的支援 written with the Kangxi
-    radical ⼈; 財政的支援 with a line break inside the cell)."""
-    first: dict[str, str] = {}
-    twins = []
-    for value in dict.fromkeys(values):
-        known = first.setdefault(label_key(value), value)
-        if known != value:
-            twins.append((known, value))
-    return twins
 
 
 def twin_warning(path: Path, known: str, other: str) -> str:
@@ -177,6 +159,7 @@ class _Cleaner:
         self.support_type = ""
         self.after_header = False
         self.first_table_row: Record | None = None
+        self.above: list[Record] = []  # rows of two or more cells above the first header row (titles, or not)
 
     def warn(self, line: int | None, message: str) -> None:
         where = f"{self.path.name}:{line}" if line else self.path.name
@@ -205,11 +188,14 @@ class _Cleaner:
             return
         header = self.header_columns(record)
         if header is not None:
+            if self.columns is None:
+                rows_above_header(self.path, self.schema, self.above, record, header)
             self.take_header(record, header)
             return
         if self.columns is None:
-            if len(filled) >= 2 and self.first_table_row is None:
-                self.first_table_row = record
+            if len(filled) >= 2:
+                self.first_table_row = self.first_table_row or record
+                self.above.append(record)
             self.note(record, "dropped", "title", "見出し行より前の行 (表題など)")
             return
         if len(record.cells) == 1:
@@ -254,7 +240,15 @@ class _Cleaner:
                          " (README「見出しの違う表」)。")
 
     def check_continued(self, record: Record, program: _Program, attributes: dict[str, str | None]) -> None:
-        """A continuation row (merged cells) may repeat its program's attributes, never change them."""
+        """A continuation row (merged cells) may repeat its program's group and attributes, never change them: a
+        row of a new group with its number and name left blank was glued onto the group above."""
+        assert self.columns is not None
+        support = record.cell(self.columns.get("support_type")).strip()
+        if support and support != program.support_type:
+            raise InputError(self.path, f"{self.header('program_no')}も事業名もない行に、{self.header('program_no')} "
+                             f"{program.no} と違う{self.header('support_type')}「{one_line(support)[:30]}」があります。",
+                             line=record.first_line, hint=f"この行が新しい事業なら、{self.header('program_no')}と事業名を"
+                             "書いた写しを登録してください。前の事業の続きなら、その欄は空欄か同じ値です。")
         for key, value in attributes.items():
             if value is not None and value != program.attributes[key]:
                 label = self.schema.attribute_label(key)

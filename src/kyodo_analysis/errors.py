@@ -9,8 +9,9 @@ from pathlib import Path
 CLOSE_IT = "Excel などで開いていれば閉じて、もう一度実行してください。"
 
 
-_CONTROL_IN_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_CONTROL_IN_NAME = re.compile(r"[\x00-\x1f\x7f]")
+# control characters, and what no XML document (the workbook, the Word file) may hold: U+FFFE, U+FFFF, surrogates
+_CONTROL_IN_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+_CONTROL_IN_NAME = re.compile(r"[\x00-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
 
 
 def control_character(text: str, one_line: bool = False) -> re.Match | None:
@@ -18,6 +19,11 @@ def control_character(text: str, one_line: bool = False) -> re.Match | None:
     hides in every report. Tab and line breaks are text in a cell or a file, not in a ``one_line`` name
     (a label, a city, a code name)."""
     return (_CONTROL_IN_NAME if one_line else _CONTROL_IN_TEXT).search(text)
+
+
+def unusable(character: str) -> str:
+    """「制御文字 U+000C」, or 「文書に書けない文字 U+FFFE」 for a noncharacter (Word refused one at the last stage)."""
+    return f"{'制御文字' if ord(character) < 0x80 else '文書に書けない文字'} U+{ord(character):04X}"
 
 
 def printable(text: str) -> str:

@@ -6,6 +6,7 @@ Figures, the workbook, the command line and the notebooks all take their words f
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING
@@ -166,3 +167,27 @@ def cut(text: str, width: int) -> str:
         elif still_open and character == still_open[-1]:
             still_open.pop()
     return head + "…" + "".join(reversed(still_open))
+
+
+# the characters one text has as two code points by how it was saved: Windows' CP932 reads 〜 as ～ (U+FF5E), − as
+# － (U+FF0D), ‖ as ∥ and ― as — where a UTF-8 or Excel file keeps them; after NFKC, each pair is made one
+CP932_TWINS = str.maketrans({"\u301c": "~", "\u2212": "-", "\u2225": "\u2016", "\u2015": "\u2014"})
+
+
+def label_key(value: str) -> str:
+    """A name or label compared by what a reader sees: width folded (NFKC), the CP932 twins made one (a program
+    of 〜 in a UTF-8 table and of ～ in the CP932 one is one program), spaces and line breaks removed (Excel's
+    Alt+Enter inside a cell; 場の 提供)."""
+    return "".join(unicodedata.normalize("NFKC", value).translate(CP932_TWINS).split())
+
+
+def label_twins(values: list[str]) -> list[tuple[str, str]]:
+    """Pairs of distinct values that are the same label by :func:`label_key` (人的支援 written with the Kangxi
+    radical ⼈; 財政的支援 with a line break inside the cell)."""
+    first: dict[str, str] = {}
+    twins = []
+    for value in dict.fromkeys(values):
+        known = first.setdefault(label_key(value), value)
+        if known != value:
+            twins.append((known, value))
+    return twins

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import InputError, control_character, os_error
+from .errors import InputError, control_character, os_error, unusable
 from .readers import TABLE_SUFFIXES
 from .wordlists import decode_text
 
@@ -89,7 +89,7 @@ def _plain_text(path: Path, line: int | None, fields: dict[str, str | None]) -> 
     for key in ("city", "title"):
         found = control_character(fields.get(key) or "", one_line=True)
         if found:
-            raise InputError(path, f"{key} に制御文字 U+{ord(found.group()):04X} があります。", line=line,
+            raise InputError(path, f"{key} に{unusable(found.group())} があります。", line=line,
                              hint="市町村名と表題は改行や制御文字を含まない1行の文字にしてください。")
 
 

@@ -15,7 +15,7 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import InputError, control_character, os_error
+from .errors import InputError, control_character, os_error, unusable
 
 # openpyxl is imported where a workbook is read: a text table is read without it.
 
@@ -92,7 +92,7 @@ def decode(path: Path, data: bytes) -> tuple[str, str]:
         text = text.removeprefix("\ufeff")
         control = control_character(text)
         if control:
-            raise InputError(path, f"制御文字 U+{ord(control.group()):04X} があります: "
+            raise InputError(path, f"{unusable(control.group())} があります: "
                              f"{_cell_before(text, control.start())}… (テキストの表ではないか、PDF などから"
                              "写した改ページなどの文字が残っています)。",
                              line=text[: control.start()].count("\n") + 1,
@@ -254,6 +254,11 @@ def _worksheet(path: Path, book, sheet: str | None):
         raise InputError(path, f"シート「{sheet}」がありません (あるシート: {', '.join(book.sheetnames)})。",
                          hint="--sheet にシート名をそのまま書いてください。")
     ws = book[sheet] if sheet is not None else (book.worksheets[0] if book.worksheets else None)
+    if sheet is None and ws is not None and ws.sheet_state != "visible":  # last year's table, hidden, first
+        shown = [w.title for w in book.worksheets if w.sheet_state == "visible"]
+        raise InputError(path, f"最初のシート「{ws.title}」は非表示のシートです (Excel で開いても見えません)。"
+                         f"表示されているシート: {', '.join(shown) or 'なし'}。",
+                         hint="読むシートを --sheet に指定してください (manifest add --sheet なら登録に残ります)。")
     if ws is None or not hasattr(ws, "iter_rows"):
         names = [w.title for w in book.worksheets]
         raise InputError(path, f"{'シート「' + sheet + '」はグラフのシートです' if ws is not None else '表のシートがありません'}"
@@ -279,6 +284,11 @@ def excel_records(path: Path, sheet: str | None = None) -> tuple[list[Record], s
         raise InputError(path, f"シート「{ws.title}」の {where} に値があり、表が {widest:,} 列に広がっています。",
                          hint="表の外のセルの値を消してから保存し直してください。")
     _check_formulas(path, ws.title, values)
+    errors = [cell.coordinate for cell in ws._cells.values() if cell.data_type == "e"]
+    if errors:  # #DIV/0!, #N/A: a formula's failure, never an item
+        raise InputError(path, f"シート「{ws.title}」のセル {', '.join(errors[:5])}{' など' if len(errors) > 5 else ''} は"
+                         f"エラー値 ({ws[errors[0]].value}) です (数式の結果が出ていません)。",
+                         hint="Excel でそのセルの数式を直すか値に置き換えた写しを保存し、その写しを登録してください。")
     rows: dict[int, dict[int, object]] = {}
     for (row, column), value in values.items():
         rows.setdefault(row, {})[column] = value
@@ -311,6 +321,8 @@ def _cell_text(value: object) -> str:
     """A cell's value as the text Excel shows: whole numbers without .0, dates as ISO dates."""
     if value is None:
         return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     if isinstance(value, dt.datetime):

@@ -175,13 +175,19 @@ def parse_schema(path: Path, data: dict, source: str) -> Schema:
                   for k, v in _table(path, data, "attributes").items()}
     if "program" not in parsed or not aspects:
         raise InputError(path, "[columns] の program と、[aspects] の少なくとも一つが必要です。", hint=_HINT)
-    _check_keys(path, [a.key for a in aspects], list(attributes))
+    seen = [*(a.key for a in aspects), *attributes]
+    if repeated := sorted({k for k in seen if seen.count(k) > 1}):
+        raise InputError(path, f"同じ名前が観点・属性に2回あります: {', '.join(repeated)}", hint="名前を一つずつにしてください。")
     for polarity in POLARITIES:
         marked = [a.key for a in aspects if a.polarity == polarity]
         if len(marked) > 1:
             raise InputError(path, f"polarity = \"{polarity}\" の観点が複数あります: {', '.join(marked)}",
                              hint="肯定側 (positive) と否定側 (negative) は、それぞれ一つの観点にだけ付けてください。")
-    known = _texts(path, "[support_types] の known", _table(path, data, "support_types").get("known", []), allow_empty=True)
+    support_types = _table(path, data, "support_types")
+    if unknown := sorted(set(support_types) - {"known"}):  # a misspelt key switched the check off without a word
+        raise InputError(path, f"[support_types] の未知の項目: {', '.join(unknown)}", line=key_line(path, unknown),
+                         hint='[support_types] に書けるのは known = ["…", …] (これまでの区分の値) だけです。')
+    known = _texts(path, "[support_types] の known", support_types.get("known", []), allow_empty=True)
     ignore = _texts(path, "ignore", data.get("ignore", []), allow_empty=True)
     notes = data.get("notes", "attach")
     if notes not in ("attach", "separate"):
@@ -189,6 +195,7 @@ def parse_schema(path: Path, data: dict, source: str) -> Schema:
                          hint='※ の行を上の項目の一部にするなら notes = "attach" (既定)、独立した項目にするなら "separate"。')
     schema = Schema(parsed, tuple(aspects), attributes, tuple(known), source, tuple(ignore), notes == "separate")
     _check_headers(path, schema.names)
+    merged_aspects([schema])  # two aspects of one label: validate said 「効果 6, 効果 5」 where analyze stopped
     return schema
 
 
@@ -222,13 +229,6 @@ def _key(path: Path, table: str, key: str) -> str:
                          hint="半角英小文字で始まる英数字と _ の名前 (例: reason, rating) にし、出力の列の名前"
                          f" ({', '.join(sorted(RESERVED))}、n_ で始まる名前など) は避けてください。")
     return key
-
-
-def _check_keys(path: Path, aspects: list[str], attributes: list[str]) -> None:
-    seen = [*aspects, *attributes]
-    repeated = sorted({k for k in seen if seen.count(k) > 1})
-    if repeated:
-        raise InputError(path, f"同じ名前が観点・属性に2回あります: {', '.join(repeated)}", hint="名前を一つずつにしてください。")
 
 
 def _aspect(path: Path, key: str, value: object) -> Aspect:
@@ -385,7 +385,7 @@ def merged_aspects(schemas: list[Schema]) -> tuple[Aspect, ...]:
         same = [a.key for a in merged.values() if a.label == label]
         if len(same) > 1:
             where = " と ".join(f"{key} ({origin[key]})" for key in same)
-            raise InputError(schemas[-1].source, f"一緒に分析する表のスキーマで、観点 {where} のラベルが同じ「{label}」です。"
+            raise InputError(schemas[-1].source, f"スキーマの観点 {where} のラベルが同じ「{label}」です。"
                              "表や図で見分けられないため、止めました。",
                              hint="別の観点ならスキーマの label を変え、同じ観点なら [aspects] の名前を揃えてください。")
     return tuple(merged.values())

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from .cleaning import Table, label_key
+from .cleaning import Table
 from .errors import InputError
-from .labels import HEADERS, own_header
+from .labels import HEADERS, label_key, own_header
 from .readers import EXCEL_SUFFIXES
 from .schema import Comparison, merged_aspects
 

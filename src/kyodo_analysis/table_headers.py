@@ -71,3 +71,29 @@ def unknown_column(path: Path, schema: Schema, header: str, header_line: int, la
     return InputError(path, f"見出しの {index + 1} 列目 {shown} は知らない列ですが、{record.first_line} 行目に値があり"
                       f"ます: {one_line(record.cell(index).strip()[:30])} {read_with(schema)}", line=header_line,
                       hint=hint)
+
+
+def rows_above_header(path: Path, schema: Schema, above: list[Record], header: Record, columns: dict[str, int]) -> None:
+    """Stop when a row above the first header row read is not a title: a program's row (a name, and a number
+    or an item where the table has them) or a header row the schema did not read (two or more of its cells the
+    same as the header's, in the same columns, 事業名称 beside NO and 効果). Either was dropped as a title before,
+    and its programs with it, without a word."""
+    texts = {i: header.cell(i).strip() for i in range(len(header.cells)) if header.cell(i).strip()}
+    for row in above:
+        name, no = row.cell(columns.get("program")).strip(), row.cell(columns.get("program_no")).strip()
+        items = any(row.cell(columns[a.key]).strip() for a in schema.aspects if a.key in columns)
+        same = [t for i, t in texts.items() if row.cell(i).strip() == t]
+        if name and (no.isdigit() if "program_no" in columns else items):
+            what = f"事業の行 ({one_line(no)} {one_line(name)[:30]})".replace("( ", "(")
+            hint = ("見出し行が表の一番上にない表です。生データは直さずに、見出し行を一番上に置いた写しを別の名前で保存し、"
+                    "その写しを manifest add で登録してください (元の表は data/raw にそのまま残します)。")
+        elif 2 <= len(same) < len(texts):
+            differ = [row.cell(i).strip() for i in texts if row.cell(i).strip() and row.cell(i).strip() != texts[i]]
+            what = f"読めなかった見出し行 (スキーマにない見出し: {'、'.join(f'「{one_line(d)}」' for d in differ[:3])})"
+            hint = ("生データは直さずに、その見出しをスキーマの TOML の見出しの別名に加えて --schema で渡してください"
+                    " (README「見出しの違う表」)。")
+        else:
+            continue
+        raise InputError(path, f"見出し行 ({header.first_line} 行目) より上の {row.first_line} 行目が{what}のようです。"
+                         f"見出しより上の行は表題として読み飛ばすため、その事業が数えられません {read_with(schema)}。",
+                         line=row.first_line, hint=hint)

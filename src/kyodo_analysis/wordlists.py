@@ -13,7 +13,7 @@ from functools import cached_property
 from importlib import resources
 from pathlib import Path
 
-from .errors import InputError, control_character
+from .errors import InputError, control_character, unusable
 from .tokens import tokenize_text
 
 PACKAGED = "kyodo_analysis/resources/"
@@ -73,7 +73,7 @@ def _plain(path: Path, text: str, what: str) -> str:
     naming the line."""
     found = control_character(text)
     if found:
-        raise InputError(path, f"{what}に制御文字 U+{ord(found.group()):04X} があります。",
+        raise InputError(path, f"{what}に{unusable(found.group())} があります。",
                          line=text[:found.start()].count("\n") + 1, hint="その文字を消して保存し直してください。")
     return text
 

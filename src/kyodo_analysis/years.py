@@ -8,9 +8,8 @@ from itertools import pairwise
 
 import pandas as pd
 
-from .cleaning import label_key
 from .dtypes import TEXT
-from .labels import year_label
+from .labels import label_key, year_label
 from .schema import Comparison
 from .stats import ALL_ASPECTS, ALL_GROUPS, Z_SHOWN, counts_by_level, sort_for_reading, top_with_ties, weighted_log_odds
 
