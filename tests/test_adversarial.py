@@ -371,10 +371,36 @@ def test_a_folder_without_a_valid_record_loses_nothing(tmp_path):
     assert files_of(folder)["memo.csv"] == b"mine" and files_of(folder)["figures_old.csv"] == b"mine too"
     assert any("figures_old.csv" in w and "memo.csv" in w and "残しました" in w for w in warnings)
     (folder / ".kyodo-outputs.json").write_text("{damaged", encoding="utf-8")
+    before = files_of(folder)
+    with pytest.raises(InputError) as raised, generation(folder, warn=warnings.append) as staging:
+        write_new(staging, ["items.csv"])  # items.csv is there, and no record says a run wrote it
+    assert "出力と同じ名前のファイルがありますが、前の実行が書いたものではありません" in raised.value.message
+    assert "items.csv" in raised.value.message and files_of(folder) == before  # nothing replaced
+    (folder / "items.csv").unlink()  # as the message says: the researcher removes it (or moves it), then runs again
     with generation(folder, warn=warnings.append) as staging:
         write_new(staging, ["items.csv"])
     assert {"memo.csv", "figures_old.csv", "figures/a.png", "items.csv"} <= set(files_of(folder))
     assert any("壊れている" in w for w in warnings)
+
+
+def test_a_researchers_file_of_an_outputs_name_is_never_replaced(tmp_path):
+    """A file a researcher put in the folder whose name a later run uses (a figure only a two-year run draws; an
+    items.csv in a folder of no record) was replaced and its original deleted, without a word (a hostile tester).
+    The run now stops naming it, and replaces nothing."""
+    folder = tmp_path / "out"
+    old_generation(folder)  # a run recorded items.csv and figures/a.png
+    (folder / "figures" / "changes.png").write_text("mine", encoding="utf-8")
+    before = files_of(folder)
+    with pytest.raises(InputError) as raised, generation(folder) as staging:
+        write_new(staging, ["items.csv", "figures/a.png", "figures/changes.png"])
+    assert "figures/changes.png" in raised.value.message and "上書きせずに止めました" in raised.value.message
+    assert files_of(folder) == before
+    fresh = tmp_path / "fresh"
+    fresh.mkdir()
+    (fresh / "items.csv").write_text("mine", encoding="utf-8")
+    with pytest.raises(InputError, match=r"items\.csv"), generation(fresh) as staging:
+        write_new(staging, ["items.csv"])
+    assert (fresh / "items.csv").read_text(encoding="utf-8") == "mine"
 
 
 def test_a_record_naming_files_outside_the_folder_is_ignored(tmp_path):
@@ -385,7 +411,8 @@ def test_a_record_naming_files_outside_the_folder_is_ignored(tmp_path):
     (folder / "sub").mkdir()
     (folder / "sub" / "escape").symlink_to(tmp_path)
     (folder / ".kyodo-outputs.json").write_text(json.dumps(
-        {"files": ["../victim.txt", str(absolute), "sub/escape/victim.txt", "figures/../../victim.txt", 3, "items.csv"]}),
+        {"files": ["../victim.txt", str(absolute), "sub/escape/victim.txt", "figures/../../victim.txt", 3, "items.csv",
+                   "figures/a.png"]}),
         encoding="utf-8")
     warnings: list[str] = []
     with generation(folder, warn=warnings.append) as staging:
@@ -1104,3 +1131,37 @@ def test_an_output_folder_that_cannot_hold_a_staging_folder_is_named_and_nothing
     assert str(caught.value).startswith(f"{reports}: 書き込めません (変更が許されていません)。")
     assert ".staging" not in str(caught.value) and "アクセス権と属性 (読み取り専用・変更禁止)" in str(caught.value)
     assert not [p for p in tmp_path.rglob("*") if p.name.startswith(".staging")]
+
+
+def test_a_hidden_first_sheet_is_never_read_without_a_word(tmp_path, capsys):
+    """A workbook whose first sheet is last year's table, hidden, and whose visible sheet is this year's: the
+    hidden one was read and registered as the new year (a hostile tester). Now: an error naming both, and --sheet."""
+    from openpyxl import load_workbook
+
+    book = load_workbook(XLSX)
+    old = book.copy_worksheet(book.active)
+    old.title = "前年度"
+    old.sheet_state = "hidden"
+    book.move_sheet(old, -1)
+    book.save(tmp_path / "hidden_first.xlsx")
+    status, err = status_and_error(capsys, "validate", str(tmp_path / "hidden_first.xlsx"))
+    shown = load_workbook(XLSX).sheetnames[0]
+    assert status == 2 and "最初のシート「前年度」は非表示のシートです" in err and f"表示されているシート: {shown}。" in err, err
+    assert "--sheet" in err
+    assert status_and_error(capsys, "validate", str(tmp_path / "hidden_first.xlsx"), "--sheet", shown)[0] == 0
+
+
+def test_an_error_value_of_a_formula_is_an_error_not_an_item(tmp_path, capsys):
+    """#DIV/0! or #N/A in a cell became the item text 「#DIV/0!」 (a hostile tester); a TRUE cell read 「True」."""
+    from openpyxl import load_workbook
+
+    from kyodo_analysis.readers import _cell_text
+
+    book = load_workbook(XLSX)
+    cell = next(c for row in book.active.iter_rows() for c in row if isinstance(c.value, str) and c.value.startswith("・"))
+    cell.value = "#N/A"
+    assert cell.data_type == "e"
+    book.save(tmp_path / "error_value.xlsx")
+    status, err = status_and_error(capsys, "validate", str(tmp_path / "error_value.xlsx"))
+    assert status == 2 and f"セル {cell.coordinate} はエラー値 (#N/A) です" in err, err
+    assert (_cell_text(True), _cell_text(False)) == ("TRUE", "FALSE")  # as Excel shows them

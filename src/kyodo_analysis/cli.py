@@ -10,9 +10,9 @@ from collections.abc import Sequence
 from .commands import cmd_analyze, cmd_clean, cmd_kwic, cmd_manifest_add, cmd_related, cmd_validate
 from .errors import InputError, NotebookError, os_error
 from .manifest import year_from_name
-from .outputs import Interrupted
 from .pipeline import cmd_report, cmd_run
 from .settings import KEYS, SETTINGS_FILE, Settings
+from .signals import Interrupted
 
 
 def fiscal_year(text: str) -> int:

@@ -5,6 +5,7 @@ never touched.
 Each output folder keeps a record (``.kyodo-outputs.json``) of the files the last run published: plain names inside the folder.
 Anything else in a record (``../x``, an absolute path, a link leaving the folder) is ignored with a warning, and a folder without
 a valid record loses nothing: the new files are written beside the old ones, and the run names the earlier outputs it left.
+A file bearing an output's name that no record lists is never replaced: the run stops, naming it.
 
 Publishing is all or nothing across every folder of a run (``data/processed`` and ``reports``):
 
@@ -30,28 +31,19 @@ import fcntl
 import json
 import os
 import shutil
-import signal
 import tempfile
-import threading
 import uuid
 from collections.abc import Iterable, Iterator
 from pathlib import Path, PurePosixPath
 
 from .errors import CLOSE_IT, InputError, os_error
+from .signals import Interrupted, signals_deferred
 
 RECORD = ".kyodo-outputs.json"
 LOCK = ".kyodo-run.lock"
 JOURNAL_PREFIX = ".kyodo-publish-"
 BACKUP_PREFIX = ".previous-"
 STAGING_PREFIX = ".staging-"
-
-
-class Interrupted(KeyboardInterrupt):
-    """Ctrl-C or SIGTERM delivered right after a publication: ``published`` says which generation is in place."""
-
-    def __init__(self, published: bool) -> None:
-        super().__init__()
-        self.published = published
 
 
 def plain_name(folder: Path, name: object) -> bool:
@@ -85,24 +77,6 @@ def recorded(folder: Path) -> tuple[list[str] | None, list[str]]:
     bad = [repr(n)[:80] for n in names if not plain_name(folder, n)]
     warnings = [f"{record}: フォルダの中のファイル名でない記録を無視しました: {', '.join(bad[:5])}"] if bad else []
     return plain, warnings
-
-
-@contextlib.contextmanager
-def signals_deferred() -> Iterator[None]:
-    """Hold Ctrl-C and SIGTERM until the block is done: they are noted, then raised again right after it
-    (by the handlers in place before; in any thread but the main one, nothing is held)."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    held: list[int] = []
-    previous = {s: signal.signal(s, lambda signum, frame: held.append(signum)) for s in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        yield
-    finally:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
-        if held:
-            signal.raise_signal(held[0])
 
 
 def check_folder(folder: str | Path) -> Path:
@@ -158,6 +132,9 @@ class _Plan:
         self.new = _files(staging)
         old, self.warnings = recorded(folder)
         names = set(self.new)
+        # a file of an output's name that no run recorded here is a researcher's, never replaced (check() stops)
+        self.foreign = sorted(n for n in self.new if ((folder / n).is_file() or (folder / n).is_symlink())
+                              and n not in set(old or []))
         if old is None:
             left = sorted(p.name for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")
                           and p.name not in names)
@@ -173,6 +150,12 @@ class _Plan:
         """Everything that can be known before the first rename: targets that are folders, parents that
         are files, a folder that cannot be written."""
         check_targets(self.folder, self.new)
+        if self.foreign:
+            shown = ", ".join(self.foreign[:5]) + (" など" if len(self.foreign) > 5 else "")
+            raise InputError(self.folder / self.foreign[0], f"出力と同じ名前のファイルがありますが、前の実行が書いたもの"
+                             f"ではありません (出力の記録 {RECORD} にありません): {shown}。上書きせずに止めました。",
+                             hint="自分で置いたファイルなら別の名前にするか別のフォルダへ移してください。前の実行の出力で"
+                             "不要なら消してください。それから、もう一度実行してください。")
         if not os.access(self.folder, os.W_OK | os.X_OK):
             raise InputError(self.folder, "出力先のフォルダに書き込めません。",
                              hint="フォルダのアクセス権を確かめるか、--out / --reports に別のフォルダを指定してください。")

@@ -28,7 +28,7 @@ import pandas as pd
 from .coding import Rule, code_items
 from .dtypes import python_strings
 from .evidence import code_evidence
-from .outputs import signals_deferred
+from .signals import signals_deferred
 from .terms import terms_and_mentions
 from .tokens import tokenize
 from .wordlists import WordLists

@@ -13,9 +13,9 @@ from matplotlib.figure import Figure
 
 from ..correspondence import candidate_count
 from ..labels import city_name
-from ..outputs import signals_deferred
 from ..parallel import end_with  # a killed run leaves no worker behind
 from ..schema import Comparison
+from ..signals import signals_deferred
 from ..slices import select_city
 from ..stats import Z_SHOWN
 from ..years import cities, year_cities

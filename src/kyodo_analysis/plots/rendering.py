@@ -55,9 +55,24 @@ def save_figure(fig: Figure, out_dir: str | Path, name: str, metadata: dict | No
                 if fmt == FORMATS[0]:  # laid out once, by the PNG: the other files draw that layout in one pass
                     box = fig.get_tightbbox().padded(PAD)
                     fig.set_layout_engine(None)
+    except Exception as error:
+        cause = os_error_within(error)
+        if cause is error:
+            raise
+        raise cause from error
     finally:
         fig.set_layout_engine(engine)
     return paths
+
+
+def os_error_within(error: Exception) -> Exception:
+    """The OSError an error was raised in handling, else the error: matplotlib's PDF writer, its disk full,
+    raises an AttributeError while handling the ENOSPC, which the command line would show as a traceback
+    instead of 「ディスクの空きがありません」."""
+    seen = error
+    while seen is not None and not isinstance(seen, OSError):
+        seen = seen.__context__
+    return seen if seen is not None else error
 
 
 def png_bytes(fig: Figure, dpi: int = 110) -> bytes:
