@@ -1069,13 +1069,20 @@ def test_a_failed_write_is_named_as_the_output_not_the_hidden_staging_folder(tmp
     assert f"{out / 'keywords.csv' if named else out}: " in err
 
 
-@pytest.mark.parametrize("damage", ["metadata_not_json", "items_missing", "keywords_garbage"])
+@pytest.mark.parametrize("damage", ["metadata_not_json", "items_missing", "keywords_garbage", "item_edited"])
 def test_report_on_damaged_tables_stops_naming_the_file(tmp_path, capsys, raw_dir, damage):
+    """item_edited: one item's text changed, rows and columns kept — report put the edited text in the pages and the
+    Word file while the counts came from the unchanged tables (a hostile tester). The record's SHA-256 tells."""
     out = tmp_path / "out"
     assert status_and_error(capsys, "analyze", "--raw-dir", str(raw_dir), "--out", str(out))[0] == 0
-    target = {"metadata_not_json": "metadata.json", "items_missing": "items.csv", "keywords_garbage": "keywords.csv"}[damage]
+    target = {"metadata_not_json": "metadata.json", "items_missing": "items.csv", "keywords_garbage": "keywords.csv",
+              "item_edited": "items.csv"}[damage]
     if damage == "items_missing":
         (out / target).unlink()
+    elif damage == "item_edited":
+        text = (out / target).read_text(encoding="utf-8-sig")
+        (out / target).write_text(text.replace("補助金交付終了とともに", "補助金交付の終了とともに", 1), encoding="utf-8-sig")
+        assert (out / target).read_text(encoding="utf-8-sig") != text
     else:
         (out / target).write_bytes(b"\x00\xff garbage ,,,\n\"" * 10)
     status, err = status_and_error(capsys, "report", "--raw-dir", str(raw_dir), "--out", str(out), "--reports",
@@ -1165,3 +1172,19 @@ def test_an_error_value_of_a_formula_is_an_error_not_an_item(tmp_path, capsys):
     status, err = status_and_error(capsys, "validate", str(tmp_path / "error_value.xlsx"))
     assert status == 2 and f"セル {cell.coordinate} はエラー値 (#N/A) です" in err, err
     assert (_cell_text(True), _cell_text(False)) == ("TRUE", "FALSE")  # as Excel shows them
+
+
+def test_a_read_only_subfolder_of_an_output_folder_is_named_as_such(tmp_path, monkeypatch):
+    """reports/figures read-only: the run said the file was open, 「Excel などで開いていれば閉じて」 (a hostile tester).
+    Every folder a file goes into is checked before anything moves, and named."""
+    from kyodo_analysis import outputs
+
+    folder = tmp_path / "out"
+    old_generation(folder)
+    before = files_of(folder)
+    real = os.access
+    monkeypatch.setattr(outputs.os, "access", lambda path, mode: Path(path) != folder / "figures" and real(path, mode))
+    with pytest.raises(InputError) as raised, generation(folder) as staging:
+        write_new(staging)
+    assert str(raised.value).startswith(f"{folder / 'figures'}: 出力先のフォルダに書き込めません。")
+    assert "開いていれば" not in str(raised.value) and files_of(folder) == before

@@ -111,3 +111,16 @@ def test_report_refuses_tables_made_before_the_inputs_changed(tmp_path, raw_dir)
                          "--notebooks", str(ROOT / "notebooks"))
     assert status == 2 and f"処理済みの表は {RAW.name} から作られましたが、{other} には表がありません。" in err
     assert "report にも同じ --raw-dir を付けてください" in err and not reports.exists()
+
+
+def test_a_reader_that_stops_reading_gets_no_error_message(raw_dir):
+    """`kyodo-analysis kwic 語 | head`: the pipe closed, and the run printed 「ファイルを読み書きできません (Broken pipe)」
+    (a hostile tester). The reader stopped on purpose: nothing is said, no traceback."""
+    import subprocess
+    import sys
+
+    process = subprocess.Popen([sys.executable, "-m", "kyodo_analysis", "kwic", "団体", "--raw-dir", str(raw_dir)],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    process.stdout.close()  # as head does once it has its lines
+    err = process.stderr.read().decode("utf-8")
+    assert process.wait() == 1 and "Broken pipe" not in err and "エラー" not in err and "Traceback" not in err, err

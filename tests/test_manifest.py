@@ -12,7 +12,7 @@ from kyodo_analysis.cli import main
 from kyodo_analysis.manifest import MANIFEST_COLUMNS, read_manifest, resolve_year, table_files, year_from_name
 from kyodo_analysis.tables import read_csv
 
-from .conftest import RAW, RAW_DIR
+from .conftest import RAW, RAW_DIR, cli
 
 
 def test_bundled_manifest_row():
@@ -30,6 +30,7 @@ def test_bundled_manifest_row():
     ("kyodo_2024", 2024), ("kyodo_R6", 2024), ("協働の成果_令和6年度", 2024), ("H30_zushi", 2018),
     ("平成30年度", 2018), ("令和元年度", 2019), ("R7", 2025), ("令和７年度", 2025), ("kyodo_seika_zushi", None),
     ("table_v12345", None), ("HR6", None),
+    ("R0", None), ("令和0年度", None), ("H0", None), ("R07", 2025),  # no year 0 of an era (they read 2018, 1988)
 ])
 def test_year_from_file_name(name, year):
     assert year_from_name(name) == year
@@ -185,3 +186,25 @@ def test_the_first_row_of_a_new_manifest_asks_for_a_city_and_title_in_general_wo
     err = capsys.readouterr().err
     assert "市町村名と表題が必要です" in err and '--city 市町村名 --title "表の表題"' in err
     assert not (tmp_path / "manifest.csv").exists()
+
+
+def test_a_manifest_of_no_rows_beside_a_table_names_the_table_and_the_command(tmp_path):
+    """A manifest of its header only, the table beside it: 「表のファイルがありません」 was false and its advice no help
+    (a hostile tester). The unregistered table is named, with `manifest add`."""
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / RAW.name).write_bytes(RAW.read_bytes())
+    (raw / "manifest.csv").write_text("file,city,title,fiscal_year,source,sha256\n", encoding="utf-8-sig")
+    status, _, err = cli("analyze", "--raw-dir", str(raw), "--out", str(tmp_path / "out"))
+    assert status == 2 and f"{RAW.name} は生データのフォルダにありますが、マニフェストにありません" in err, err
+    assert "kyodo-analysis manifest add" in err and "表のファイルがありません" not in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_year_typed_as_an_era_is_refused_as_typed_when_out_of_range():
+    """--year R99 was refused as 「--year 2117」, a number the user never typed (a hostile tester)."""
+    from kyodo_analysis.cli import fiscal_year
+
+    with pytest.raises(Exception, match="年度として読めません: 'R99'"):
+        fiscal_year("R99")
+    assert fiscal_year("R7") == 2025

@@ -562,3 +562,24 @@ def test_two_schemas_giving_one_label_to_two_aspects_are_both_named(tmp_path):
     status, _, err = cli("analyze", "--raw-dir", str(raw), "--out", str(tmp_path / "out"))
     assert status == 2 and "Traceback" not in err
     assert "観点 next_step (built-in (逗子市)) と direction (" in err and "town.toml) のラベルが同じ「今後」" in err, err
+
+
+def test_a_column_of_no_header_is_left_out_by_ignore_of_the_empty_header(tmp_path):
+    """A row-number column with no header stopped the run, and its advice (ignore = ["列の見出し"]) could not be
+    followed: ignore = [""] was refused (a hostile tester). It now leaves out the columns of no header, said so."""
+    from kyodo_analysis.cleaning import clean_table
+    from kyodo_analysis.schema import load_schema
+
+    table = tmp_path / "t.tsv"
+    table.write_text("\t事業名\t理由\n1\t見守り\t・よい\n2\t清掃\t・増えた\n", encoding="utf-8")
+    status, _, err = cli("validate", str(table), "--schema", str(write_schema(tmp_path, "")))
+    assert status == 2 and 'ignore = [""] (見出しのない列をすべて除きます)' in err, err
+    schema = write_schema(tmp_path, 'ignore = [""]\n')
+    cleaned = clean_table(table, schema=load_schema(schema))
+    assert len(cleaned.items) == 2 and cleaned.ignored_columns == ("(見出しなし)",)
+
+
+def write_schema(folder, head: str):
+    path = folder / "s.toml"
+    path.write_text(head + '[columns]\nprogram = ["事業名"]\n[aspects]\nreason = ["理由"]\n', encoding="utf-8")
+    return path

@@ -124,6 +124,7 @@ def test_no_comparison_falls_back_to_zushis_schema(bundled):
     ('[analysys]\ncodes = "x.txt"\n', 1, "analysys (analysys → analysis のつもりですか)"),
     ('[analysis]\nzzz = "x.txt"\n', 2, "知らない項目があります: zzz"),
     ('[analysis]\nby = "rating"\n\n[analysys.years]\n"A市" = 2023\n', 4, "analysys (analysys → analysis"),  # a newcomer's
+    ('by = "city"\n[analysis]\n', 1, "知らない項目があります: by ([analysis] の下の by のつもりですか)"),  # was 「by → by」
 ])
 def test_a_misspelt_settings_key_names_its_line_and_the_key_it_resembles(tmp_path, text, line, phrase):
     from kyodo_analysis.errors import InputError
@@ -143,6 +144,7 @@ def test_a_misspelt_settings_key_names_its_line_and_the_key_it_resembles(tmp_pat
     ("[analysis.years]\n逗子市 = 2018\n", "TOML として読めません", '"逗子市" = 2024'),
     ('[analysis.years]\n"A市" = "令和5"\n', "[analysis.years] の A市 の年度が西暦の整数ではありません", "逗子市 = 2024"),
     ('[analysis]\ncodes = "missing.txt"\n', "codes (コーディングルール) のファイルがありません: missing.txt", "相対パス"),
+    ('[analysis]\ncodes = "."\n', "codes (コーディングルール) はファイルではなくフォルダです: .", "相対パス"),
 ])
 def test_a_settings_mistake_says_what_to_write(tmp_path, text, phrase, hint):
     """Each refused settings value says what the key holds and how to write it (a column name is no path;

@@ -193,3 +193,21 @@ def test_cell_widths_measured_once_per_value_equal_each_cell_measured(rows):
     pd.testing.assert_frame_equal(workbook.cell_widths(frame), frame.map(workbook._display_width))
     equal_keys = pd.DataFrame({"x": [True, 1, 1.0, "1", 0.0, -0.0]}, dtype=object)
     assert workbook.cell_widths(equal_keys)["x"].tolist() == [4, 1, 3, 1, 3, 4]
+
+
+def test_a_csv_named_tsv_is_read_as_the_csv_and_a_workbook_named_txt_is_said_to_be_one(tmp_path, capsys):
+    """A CSV saved as .tsv said 「必要な列が見つかりません」, a workbook saved as .txt 「NUL バイトを含むバイナリ」 (a hostile
+    tester). Lines with commas and no tab are a CSV whatever their name; a zip is named as the workbook it is."""
+    from kyodo_analysis.cleaning import clean_table
+
+    from .conftest import FIXTURES, NEW_YEAR_CSV
+
+    named = tmp_path / "r7.tsv"
+    named.write_bytes(NEW_YEAR_CSV.read_bytes())
+    assert clean_table(named).items["text"].tolist() == clean_table(NEW_YEAR_CSV).items["text"].tolist()
+    book = tmp_path / "r7.txt"
+    book.write_bytes((FIXTURES / "kyodo_seika_zushi_R7_renumbered.xlsx").read_bytes())
+    from kyodo_analysis.cli import main
+
+    assert main(["validate", str(book)]) == 2
+    assert "Excel ブック (.xlsx) のようです (拡張子は .txt)" in capsys.readouterr().err

@@ -139,6 +139,9 @@ def tidy_frames(path: Path, year: int | None, city: str | None, cleaner: _Cleane
             log[LOG_COLUMNS].astype(column_dtypes(LOG_COLUMNS)))
 
 
+NO_HEADER = "(見出しなし)"  # a column of no header, left out by the schema's ignore = [""]
+
+
 class _Cleaner:
     """Walks the records of one table, classifying each and collecting programs."""
 
@@ -222,8 +225,8 @@ class _Cleaner:
         self.header_line = record.first_line
         self.unused = {i: text for i, text in self.headers.items()
                        if i not in header.values() and not self.schema.ignores(record.cell(i))}
-        self.ignored.update(dict.fromkeys(text for i, text in self.headers.items()
-                                          if text and i not in header.values() and self.schema.ignores(text)))
+        self.ignored.update(dict.fromkeys(text or NO_HEADER for i, text in self.headers.items()
+                                          if i not in header.values() and self.schema.ignores(text)))
         self.after_header = True
         self.note(record, "dropped", "header", "見出し行")
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 from collections.abc import Sequence
 
 from .commands import cmd_analyze, cmd_clean, cmd_kwic, cmd_manifest_add, cmd_related, cmd_validate
 from .errors import InputError, NotebookError, os_error
-from .manifest import year_from_name
+from .manifest import YEAR_RANGE, year_from_name
 from .pipeline import cmd_report, cmd_run
 from .settings import KEYS, SETTINGS_FILE, Settings
 from .signals import Interrupted
@@ -22,7 +23,7 @@ def fiscal_year(text: str) -> int:
         return int(text)  # any integer: its range is checked where the year is used (manifest.check_year)
     except ValueError:
         year = year_from_name(text)
-    if year is None:
+    if year is None or year not in YEAR_RANGE:  # R99 is 2117: said as typed, not as the year it would be
         raise argparse.ArgumentTypeError(f"年度として読めません: {text!r:.40} (2025、R7、令和7年度 のように書いてください)")
     return year
 
@@ -168,6 +169,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("kyodo-analysis: 中断しました (前回の出力はそのまま残っています)。", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `kyodo-analysis kwic 語 | head`: the reader stopped reading; nothing to say
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # Python's own flush at exit would fail again
+        return 1
     except OSError as exc:  # one not met where it could be named more precisely
         print(f"kyodo-analysis: エラー: {os_error(getattr(exc, 'filename', None) or '', exc).format()}", file=sys.stderr)
         return 2

@@ -209,9 +209,9 @@ def cmd_manifest_add(args: argparse.Namespace) -> int:
 def raw_paths(raw_dir: str | Path) -> list[Path]:
     """The tables of a raw folder, each checked against the SHA-256 the manifest records for it."""
     paths = table_files(raw_dir)
+    check_checksums(raw_dir)  # first: a table beside a manifest of no rows is named, with the command to add it
     if not paths:
         raise InputError(raw_dir, "表のファイルがありません。", hint="data/raw/ に表と manifest.csv を置いてください。")
-    check_checksums(raw_dir)
     return paths
 
 

@@ -22,7 +22,7 @@ MANIFEST_COLUMNS = ["file", "city", "title", "fiscal_year", "source", "sha256"]
 YEAR_RANGE = range(1900, 2101)
 
 _ERAS = {"R": 2018, "令和": 2018, "H": 1988, "平成": 1988}
-_ERA_YEAR = re.compile(r"(?<![A-Za-z])(?P<era>令和|平成|R|H)(?P<n>元|\d{1,2})(?!\d)")
+_ERA_YEAR = re.compile(r"(?<![A-Za-z])(?P<era>令和|平成|R|H)(?P<n>元|0?[1-9]\d?)(?!\d)")  # R07 as R7; no 令和0年
 _GREGORIAN = re.compile(r"(?<!\d)(?P<y>(?:19|20)\d\d)(?!\d)")
 
 

@@ -2,7 +2,8 @@
 transaction replaces the previous run's outputs as a whole; files a researcher put in the folder are
 never touched.
 
-Each output folder keeps a record (``.kyodo-outputs.json``) of the files the last run published: plain names inside the folder.
+Each output folder keeps a record (``.kyodo-outputs.json``) of the files the last run published: plain names inside the folder,
+with each file's SHA-256 (``report`` refuses a table edited since).
 Anything else in a record (``../x``, an absolute path, a link leaving the folder) is ignored with a warning, and a folder without
 a valid record loses nothing: the new files are written beside the old ones, and the run names the earlier outputs it left.
 A file bearing an output's name that no record lists is never replaced: the run stops, naming it.
@@ -37,6 +38,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path, PurePosixPath
 
 from .errors import CLOSE_IT, InputError, os_error
+from .manifest import sha256
 from .signals import Interrupted, signals_deferred
 
 RECORD = ".kyodo-outputs.json"
@@ -59,6 +61,16 @@ def plain_name(folder: Path, name: object) -> bool:
         return (folder / name).resolve().is_relative_to(folder.resolve())
     except (OSError, RuntimeError, ValueError):
         return False
+
+
+def recorded_digests(folder: Path) -> dict[str, str]:
+    """The SHA-256 of each file the last run published in ``folder``, as its record holds them ({} when it holds
+    none: a record of an earlier version, or none at all), so that ``report`` can tell a hand-edited table."""
+    try:
+        digests = json.loads((folder / RECORD).read_text(encoding="utf-8")).get("sha256", {})
+    except (OSError, ValueError, AttributeError):
+        return {}
+    return digests if isinstance(digests, dict) else {}
 
 
 def recorded(folder: Path) -> tuple[list[str] | None, list[str]]:
@@ -156,9 +168,10 @@ class _Plan:
                              f"ではありません (出力の記録 {RECORD} にありません): {shown}。上書きせずに止めました。",
                              hint="自分で置いたファイルなら別の名前にするか別のフォルダへ移してください。前の実行の出力で"
                              "不要なら消してください。それから、もう一度実行してください。")
-        if not os.access(self.folder, os.W_OK | os.X_OK):
-            raise InputError(self.folder, "出力先のフォルダに書き込めません。",
-                             hint="フォルダのアクセス権を確かめるか、--out / --reports に別のフォルダを指定してください。")
+        for folder in sorted({self.folder, *((self.folder / n).parent for n in self.new)}):  # reports/figures too
+            if folder.is_dir() and not os.access(folder, os.W_OK | os.X_OK):
+                raise InputError(folder, "出力先のフォルダに書き込めません。",
+                                 hint="フォルダのアクセス権を確かめるか、--out / --reports に別のフォルダを指定してください。")
 
     def journal_data(self, state: str) -> dict:
         return {"txn": self.txn, "primary": self.primary.name, "primary_folder": str(self.primary.parent.resolve()),
@@ -263,7 +276,7 @@ def publish_all(pairs: list[tuple[Path, Path]]) -> list[str]:
     committed = False
     try:
         for plan in plans:
-            _write_json(plan.staging / RECORD, {"files": plan.new})
+            _write_json(plan.staging / RECORD, {"files": plan.new, "sha256": {n: sha256(plan.staging / n) for n in plan.new}})
             plan.new.append(RECORD)
             if (plan.folder / RECORD).exists():
                 plan.moved = sorted({*plan.moved, RECORD})

@@ -17,8 +17,8 @@ from .cache import INPUTS, is_current
 from .commands import formula_warning, output_folder, print_warning, print_warnings, raw_paths
 from .errors import InputError
 from .labels import city_name
-from .manifest import table_files
-from .outputs import check_targets, generation, generations, settle
+from .manifest import sha256, table_files
+from .outputs import check_targets, generation, generations, recorded_digests, settle
 from .parallel import available_cores
 from .registry import ALL_PAGES, METADATA, YEARS, names
 from .settings import Settings
@@ -183,7 +183,7 @@ def processed_analysis(folder: Path) -> Analysis:
             raise TypeError
     except (ValueError, KeyError, TypeError):
         raise InputError(path, "metadata.json を読めません (JSON でないか、表の記録がありません)。", hint=REMAKE) from None
-    tables = {}
+    tables, digests = {}, recorded_digests(folder)
     for name in names():  # every registered table
         table = stored_file(folder, name)  # a token-level table from its Parquet file
         if not table.is_file():
@@ -195,6 +195,9 @@ def processed_analysis(folder: Path) -> Analysis:
         spec = recorded.get(table.name)  # the file read: tokens.parquet where tokens.csv was too long for Excel
         if not isinstance(spec, dict) or spec.get("columns") != list(frame.columns) or spec.get("rows") != len(frame):
             raise InputError(table, "metadata.json の記録と列か行の数が違います (壊れたか、手で編集されています)。", hint=REMAKE)
+        if table.name in digests and digests[table.name] != sha256(table):  # an edited cell keeps rows and columns
+            raise InputError(table, "処理済みの表が、分析の後に書き換えられています (出力の記録の SHA-256 と違います)。"
+                             "report は処理済みの表をそのまま使うため、図・Excel・Word が表と食い違います。", hint=REMAKE)
         tables[name] = frame
     return Analysis(tables, metadata)
 

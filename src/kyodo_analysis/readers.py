@@ -72,6 +72,9 @@ def decode(path: Path, data: bytes) -> tuple[str, str]:
         tried = ["utf-16"]
     elif data.startswith(codecs.BOM_UTF8):
         tried = ["utf-8-sig"]
+    elif data.startswith(b"PK\x03\x04"):  # a workbook named .txt or .tsv: a zip, as every .xlsx is
+        raise InputError(path, f"テキストではなく、Excel ブック (.xlsx) のようです (拡張子は {path.suffix})。",
+                         hint="生データは直さずに、拡張子を .xlsx にした写しを manifest add で登録してください。")
     elif b"\x00" in data:
         raise InputError(path, "テキストファイルではありません (NUL バイトを含むバイナリです)。",
                          line=_line_at(data, data.index(b"\x00")),
@@ -106,10 +109,11 @@ def decode(path: Path, data: bytes) -> tuple[str, str]:
 
 
 def delimiter_of(path: Path, text: str) -> str:
-    """Tab for .tsv/.txt; for .csv, a comma unless the lines hold more tabs than commas (a TSV named .csv)."""
-    if path.suffix.lower() != ".csv":
-        return "\t"
+    """Tab for .tsv/.txt unless the lines hold commas and no tab (a CSV named .tsv); for .csv, a comma unless the
+    lines hold more tabs than commas (a TSV named .csv)."""
     head = text[:20_000]
+    if path.suffix.lower() != ".csv":
+        return "," if "\t" not in head and "," in head else "\t"
     return "\t" if head.count("\t") > head.count(",") else ","
 
 

@@ -188,7 +188,7 @@ def parse_schema(path: Path, data: dict, source: str) -> Schema:
         raise InputError(path, f"[support_types] の未知の項目: {', '.join(unknown)}", line=key_line(path, unknown),
                          hint='[support_types] に書けるのは known = ["…", …] (これまでの区分の値) だけです。')
     known = _texts(path, "[support_types] の known", support_types.get("known", []), allow_empty=True)
-    ignore = _texts(path, "ignore", data.get("ignore", []), allow_empty=True)
+    ignore = _texts(path, "ignore", data.get("ignore", []), allow_empty=True, blank=True)  # "": columns of no header
     notes = data.get("notes", "attach")
     if notes not in ("attach", "separate"):
         raise InputError(path, f"notes の値は \"attach\" か \"separate\" です (今の値: {notes!r:.40})。",
@@ -258,11 +258,12 @@ def _legacy_aspects(path: Path, legacy: dict) -> list[Aspect]:
                    builtin[k].polarity) for k, v in legacy.items()]
 
 
-def _texts(path: Path, what: str, value: object, allow_empty: bool = False) -> list[str]:
-    """A list of non-empty strings from the schema (a single string is a list of one), or an InputError."""
+def _texts(path: Path, what: str, value: object, allow_empty: bool = False, blank: bool = False) -> list[str]:
+    """A list of non-empty strings (a single string is a list of one; with ``blank``, "" too), or an InputError."""
     if isinstance(value, str):
         value = [value]
-    if not (isinstance(value, list) and (value or allow_empty) and all(isinstance(v, str) and v.strip() for v in value)):
+    if not (isinstance(value, list) and (value or allow_empty)
+            and all(isinstance(v, str) and (v.strip() or (blank and v == "")) for v in value)):
         raise InputError(path, f"{what} の値は見出し文字列のリストにしてください (今の値: {value!r:.60})。",
                          hint='例: program = ["事業名", "事業"]')
     for text in value:

@@ -27,9 +27,10 @@ YEARS = "years"  # [analysis.years]: city = year, the table each city is compare
 
 
 def meant(unknown: list[str]) -> str:
-    """「 (codes のつもりですか)」 for a key or section that is a typo of a known one (cods, analysys)."""
-    guesses = [f"{key} → {match[0]}" for key in unknown
-               if (match := difflib.get_close_matches(key, [*KEYS, "analysis"], n=1, cutoff=0.6))]
+    """「 (codes のつもりですか)」 for a key or section that is a typo of a known one (cods, analysys); a known key
+    written above [analysis] (by = "city" at the top) is said to belong under it (it was 「by → by のつもりですか」)."""
+    guesses = [f"[analysis] の下の {key}" if key in KEYS else f"{key} → {match[0]}" for key in unknown
+               if key in KEYS or (match := difflib.get_close_matches(key, [*KEYS, "analysis"], n=1, cutoff=0.6))]
     return f" ({'、'.join(guesses)} のつもりですか)" if guesses else ""
 
 
@@ -68,7 +69,8 @@ def read_settings(path: str | Path, required: bool = False) -> dict[str, str | d
             continue
         target = (path.parent / value).resolve()
         if not target.is_file():
-            raise InputError(path, f"{key} ({KEYS[key]}) のファイルがありません: {value}",
+            what = " はファイルではなくフォルダです" if target.is_dir() else " のファイルがありません"
+            raise InputError(path, f"{key} ({KEYS[key]}){what}: {value}",
                              hint="パスは設定ファイルのある場所からの相対パスで書きます。", line=key_line(path, [key]))
         settings[key] = str(target)
     return settings

@@ -65,7 +65,8 @@ def unknown_column(path: Path, schema: Schema, header: str, header_line: int, la
     own = schema.source != BUILT_IN  # the researcher's file, to be edited; else a copy of the packaged one, passed
     toml = named(schema) if own else "--schema で渡すスキーマの TOML (組み込みの逗子市のスキーマを写したもの)"
     rest = (f"分析に使うなら {toml} で {shown} を観点などに割り当て、使わないなら"
-            f" ignore = [\"{header or '列の見出し'}\"] と書いてください (README「見出しの違う表」)。")
+            + (f" ignore = [\"{header}\"]" if header else " ignore = [\"\"] (見出しのない列をすべて除きます)")
+            + " と書いてください (README「見出しの違う表」)。")
     hint = (f"{shown} が「{near[0]}」({near[1]}) の書き間違いなら、生データは直さずに、{toml} の {near[1]} の見出しに"
             f"「{header}」を加えてください。別の列で、{rest}" if near else f"この列を{rest}")
     return InputError(path, f"見出しの {index + 1} 列目 {shown} は知らない列ですが、{record.first_line} 行目に値があり"
