@@ -1,11 +1,11 @@
 """Negation: whether the sentence says a predicate or a noun did not happen or is absent.
 
 A term is ``X(否定)`` when a negator follows X, possibly after bridging tokens (活用されていない,
-対応しきれない); a noun with する / できる + negator; a noun with が / は / も / の, any adverbs, then
-ない, or ある / いる + negator (関心がまったくない, 担い手がいない); a hedge after it (十分とは言えない).
-Obligation, double negation, proposals and しか…ない are not negation; a hedge after a negation cancels
-it. The rules of :mod:`terms` ask these functions where a negation ends; kept apart because negation
-scope is one question of its own, checked against its own cases.
+対応しきれない); a noun with する / できる + negator; a noun with ない right after it (問題なく), or with
+が / は / も / の, any adverbs, then ない, or ある / いる + negator (関心がまったくない, 担い手がいない); a hedge
+after it (十分とは言えない). Obligation, double negation, proposals and invitations (〜ないか, 〜ませんか) and
+しか…ない are not negation; a hedge after a negation cancels it. The rules of :mod:`terms` ask these functions
+where a negation ends; kept apart because negation scope is one question of its own, checked against its own cases.
 """
 
 from __future__ import annotations
@@ -67,9 +67,21 @@ def hedge_end(tokens: list[Token], k: int) -> int | None:
     return expression_end(tokens, k, expressions().hedge) if k < len(tokens) else None
 
 
+def invitation_end(tokens: list[Token], k: int) -> int | None:
+    """The か of a polite invitation or request at the negator ``k`` (一緒に活動しませんか, ご参加いただけませんか,
+    〜ませんでしょうか): a proposal, as 〜ないか is, not a negation; None otherwise. Its ん is ず after ます, so the
+    table of expressions, which starts at the negator, cannot spell it."""
+    if not (tokens[k].surface == "ん" and k > 0 and tokens[k - 1].lemma == "ます"):
+        return None
+    end = k + 1 + (k + 1 < len(tokens) and tokens[k + 1].lemma == "です")
+    return end if end < len(tokens) and tokens[end].lemma == "か" and tokens[end].pos2 == "終助詞" else None
+
+
 def negation_at(tokens: list[Token], k: int) -> tuple[bool, int]:
     """(negated, end) for the negator at ``k``: obligation, double negation and proposals are not negation
     (なければならない, なくはない, 〜ないか); a hedge after it cancels it (ないわけではない)."""
+    if invitation_end(tokens, k) is not None:
+        return False, invitation_end(tokens, k)
     table = expressions()
     cancelled = expression_end(tokens, k, table.not_negation)
     kept = expression_end(tokens, k, table.kept_negation)
@@ -146,8 +158,8 @@ class Negation(NamedTuple):
 
 def noun_negation(tokens: list[Token], j: int) -> Negation | None:
     """What follows the noun run ending before ``j`` (:class:`Negation`): する/できる + negation (定着しない),
-    なし, が/は/も/の + adverbs or a place + ない or ある/いる + negation (関心がまったくない, 担い手がいない,
-    ボランティアが地域にいない), or a hedge."""
+    なし or ない right after it (問題なく), が/は/も/の + adverbs or a place + ない or ある/いる + negation
+    (関心がまったくない, 担い手がいない, ボランティアが地域にいない), or a hedge."""
     if j >= len(tokens):
         return None
     token = tokens[j]
@@ -156,6 +168,8 @@ def noun_negation(tokens: list[Token], j: int) -> Negation | None:
         return None if found is None else Negation(*found)
     if token.lemma == ABSENT:
         return Negation(True, j)
+    if token.pos1 == "形容詞" and token.lemma == "無い" and not only_before(tokens, j):
+        return Negation(*negation_at(tokens, j))  # 大きな問題なく, 事故なく: no particle between
     existence = token.pos1 == "助詞" and token.lemma in EXISTENCE_PARTICLES
     k, place = existence_start(tokens, j + 1) if existence else (j + 1, None)
     if existence and not only_before(tokens, j):

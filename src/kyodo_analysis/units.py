@@ -70,7 +70,8 @@ def is_stopped(token: Token, lists: WordLists) -> bool:
 def in_run(tokens: list[Token], j: int) -> bool:
     """A token a compound is made of: a noun-like token; an adjectival noun before a noun or suffix or after a
     prefix (多様化, 新規団体, 不明確); a verb stem before a noun where no argument or adverb makes it a verb
-    (見守り体制, 空き店舗, 担い手づくり; not 事業を行い地域に), or after の, な or この (高齢者の見守りに)."""
+    (見守り体制, 空き店舗, 担い手づくり; not 事業を行い地域に; an adjective in its attributive form, 古い空き店舗,
+    is no adverb: 大きく is), or after の, な or この (高齢者の見守りに)."""
     token = tokens[j]
     if is_noun_like(token):
         return True
@@ -82,8 +83,8 @@ def in_run(tokens: list[Token], j: int) -> bool:
         return False
     before = tokens[j - 1] if j > 0 else None
     attributive = before is not None and is_attributive(before)
-    if before_noun:  # 見守り体制; not 事業を行い地域に, 大きく変わり地域が (an argument or adverb makes it a verb)
-        return before is None or not (before.pos1 in ("形容詞", "副詞")
+    if before_noun:  # 見守り体制, 古い空き店舗; not 事業を行い地域に, 大きく変わり地域が (an argument or adverb makes it a verb)
+        return before is None or not (before.pos1 == "副詞" or (before.pos1 == "形容詞" and not before.surface.endswith("い"))
                                       or (before.pos1 == "助詞" and before.lemma in CASE_PARTICLES))
     return attributive and not (j + 1 < len(tokens) and (tokens[j + 1].pos1 == "助動詞"
                                                          or tokens[j + 1].pos2 == "接続助詞"))
