@@ -208,3 +208,30 @@ def test_a_year_typed_as_an_era_is_refused_as_typed_when_out_of_range():
     with pytest.raises(Exception, match="年度として読めません: 'R99'"):
         fiscal_year("R99")
     assert fiscal_year("R7") == 2025
+
+
+def test_a_table_named_for_another_city_is_not_filed_under_the_manifests_city(tmp_path, raw_dir):
+    """Without --city a new row took the manifest's only city: another town's table (桜川市_2024_….csv) was filed
+    under it, merged into its year and its programs called 廃止 (a newcomer). A file name naming another municipality
+    now stops, asking for --city; the line that says a row was added names its city."""
+    from .conftest import NEW_YEAR_CSV
+
+    other = raw_dir / "桜川市_2024_協働事業.csv"
+    other.write_bytes(NEW_YEAR_CSV.read_bytes())
+    status, out, err = cli("manifest", "add", str(other))
+    assert status == 2 and "ファイル名には「桜川市」とありますが" in err and "「逗子市」の表として登録するところでした" in err, err
+    assert "--city 桜川市" in err and other.name not in (raw_dir / "manifest.csv").read_text(encoding="utf-8-sig")
+    status, out, err = cli("manifest", "add", str(other), "--city", "桜川市", "--title", "協働事業の成果")
+    assert status == 0 and "(桜川市・2024年度, 事業 " in out, err
+
+
+def test_validate_says_when_its_year_is_not_the_manifests(raw_dir):
+    """validate --year 2023 of a table the manifest calls 2025 printed 2023年度 without a word (a newcomer)."""
+    from .conftest import NEW_YEAR_CSV
+
+    table = raw_dir / "r7.csv"
+    table.write_bytes(NEW_YEAR_CSV.read_bytes())
+    assert cli("manifest", "add", str(table), "--year", "2025")[0] == 0
+    status, _, err = cli("validate", str(table), "--year", "2023")
+    assert status == 0 and "--year 2023 は manifest.csv の 2025 年度と違います" in err, err
+    assert "manifest.csv の" not in cli("validate", str(table), "--year", "2025")[2]

@@ -112,3 +112,19 @@ def test_an_edge_below_one_years_cut_is_not_called_new_while_its_items_still_sha
     both = network_changes(terms, items, top_n=1, min_units=1)
     assert [(r.source, r.target, r.jaccard_prev, r.jaccard, r.change) for r in both.itertuples(index=False)] == [
         ("A", "B", 1.0, 0.0, "gone"), ("C", "D", 0.5, 1.0, "stronger")]
+
+
+def test_the_network_change_figure_says_a_program_added_or_removed_changes_its_coefficients(bundled_analysis):
+    """Every kept program's text was the same, yet 33 edges 「強まった」: a program was removed, and a coefficient is
+    counted over all of a year's items (a newcomer). The footnote says so, as the year figures of terms and codes do."""
+    from kyodo_analysis.plots import plot_network_changes
+
+    terms, items = bundled_analysis["terms"], bundled_analysis["items"]
+    kept = items[items["program_no"] != 2]  # the next year without one program, every other item the same
+    later = kept.assign(item_id=kept["item_id"] + "b", year=2025)
+    later_terms = terms[terms["item_id"].isin(kept["item_id"])].assign(item_id=lambda t: t["item_id"] + "b")
+    fig = plot_network_changes(pd.concat([terms, later_terms], ignore_index=True),
+                               pd.concat([items.assign(year=2024), later], ignore_index=True), bundled_analysis.metadata)
+    note = "".join(t.get_text() for t in fig.texts).replace("\n", "")
+    assert "共起ネットワークの変化" in "".join(ax.get_title() for ax in fig.axes)
+    assert "事業の追加・廃止だけでも変わります" in note

@@ -271,6 +271,8 @@ def test_three_cities_with_their_own_schemas_run_end_to_end_and_compare_by_city(
     page = (tmp_path / "reports" / "3.0-support-types.html").read_text(encoding="utf-8")
     assert "## 市町村" not in page and "市町村ごとの特徴語" in page and "架空市C" in page
     assert "効果" not in page.split("<body")[1]  # Zushi's aspect labels never leak into another schema's report
+    words = (tmp_path / "reports" / "2.0-keywords.html").read_text(encoding="utf-8").split("<body")[1]
+    assert "Wi-Fi" not in words and "逗子" not in words  # 「Wi-Fi の Wi など」 was Zushi's example (a newcomer)
 
 
 def test_a_new_year_of_the_same_city_is_read_with_its_schema(tmp_path):

@@ -57,7 +57,7 @@ def test_manifest_add_fills_year_and_checksum(workflow):
     base, steps = workflow
     status, out, err = steps["add"]
     assert status == 0, err
-    assert f"{NEW_NAME} を追加しました (2025年度, 事業 8 件, 項目 30 件" in out  # 2025 from 令和7年度
+    assert f"{NEW_NAME} を追加しました (逗子市・2025年度, 事業 8 件, 項目 30 件" in out  # 2025 from 令和7年度
     entries = read_manifest(base / "raw")
     assert [(e.file, e.fiscal_year) for e in entries] == [(RAW.name, 2024), (NEW_NAME, 2025)]
     assert entries[1].title == "これまでの取り組みに係る協働の成果等"  # taken from the row before

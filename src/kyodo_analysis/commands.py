@@ -129,6 +129,11 @@ def cmd_clean(args: argparse.Namespace) -> int:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     check_year(args.year)
+    for path in map(Path, args.raw if args.year is not None else []):  # --year over the manifest's: said (a newcomer)
+        entry = entry_for(path)
+        if entry is not None and entry.fiscal_year and entry.fiscal_year != args.year:
+            print_warning(f"{path.name}: --year {args.year} は manifest.csv の {entry.fiscal_year} 年度と違います。この検査だけ "
+                          f"{args.year} 年度として読みます (analyze と run は manifest.csv の年度で読みます)。")
     for table in clean_all(args.raw, args.year, args.schema, args.sheet):
         print("\n".join(summary_lines(table) + comparison_lines(table, args.schema)))
     return 0
@@ -200,7 +205,7 @@ def cmd_manifest_add(args: argparse.Namespace) -> int:
     table = clean_all([path], args.year if args.year is not None else year_from_name(path.stem), schema, args.sheet)[0]
     entry, replaced = add_to_manifest(path, args.year, args.city, args.title, args.source, args.schema, args.sheet)
     print(f"{path.parent / 'manifest.csv'}: {entry.file} を{'更新' if replaced else '追加'}しました "
-          f"({year_label(entry.fiscal_year or None)}, 事業 {len(table.programs)} 件, 項目 {len(table.items)} 件, "
+          f"({entry.city}・{year_label(entry.fiscal_year or None)}, 事業 {len(table.programs)} 件, 項目 {len(table.items)} 件, "
           f"sha256 {entry.sha256[:12]}…)")
     print_warnings(entry_warnings(path, entry))
     return 0

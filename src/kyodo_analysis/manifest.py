@@ -219,8 +219,23 @@ def base_row(path: Path, entries: list[Entry], city: str | None = None) -> Entry
         raise InputError(path, f"マニフェストには {len(named)} つの市町村 ({'、'.join(named)}) の表があるため、"
                          "この表の市町村を決められません。",
                          hint=f"--city {named[-1]} のように、この表の市町村を指定してください。")
+    named_in_file = city_in_name(path.stem)
+    if city is None and named and named_in_file and named_in_file not in named[0] and named[0] not in named_in_file:
+        raise InputError(path, f"ファイル名には「{named_in_file}」とありますが、--city がないため、マニフェストの"
+                         f"「{named[0]}」の表として登録するところでした (別の市町村の表なら、その事業は廃止と数えられます)。",
+                         hint=f"--city {named_in_file} --title \"表の表題\" を付けてください (列の違う表なら --schema も)。"
+                              f"{named[0]}の表なら --city {named[0]} を付けてください。")
     same = [e for e in entries if city is None or e.city == city]
     return same[-1] if same else None
+
+
+_CITY_IN_NAME = re.compile(r"(?:^|[_\-\s・])([^\W\d_]{1,8}?[市町村])(?=$|[_\-\s・\d])")
+
+
+def city_in_name(stem: str) -> str | None:
+    """A municipality a file name names as a word of its own (桜川市_2024_協働事業 → 桜川市), or None."""
+    found = _CITY_IN_NAME.search(unicodedata.normalize("NFKC", stem))
+    return found.group(1) if found else None
 
 
 def schema_for_new_row(path: Path, city: str | None = None) -> Path | None:
