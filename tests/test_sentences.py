@@ -274,10 +274,13 @@ def test_a_topic_is_named_most_common_only_when_it_is():
     assert tie == "課題の 4 項目 (3 事業) が最も多く触れているのは 「X」「Y」 で、同数です (各 2 / 3 事業)"
     ones = T.topic_phrase(side([(1, "X"), (2, "Y"), (3, "Z")]), "理由")
     assert ones == "理由の 3 項目 (3 事業) に付いた 3 つのコード (「X」「Y」「Z」) はどれも 1 事業だけで、複数の事業に共通するコードはありません"
+    partly = T.topic_phrase(side([(1, "X"), (2, "Y"), (3, T.NO_CODE)]), "理由")  # how many items the codes cover
+    assert partly == ("理由の 3 項目 (3 事業) のうちコードが付いた 2 項目 (2 事業) のコード 2 つ (「X」「Y」) はどれも 1 事業だけで、"
+                      "複数の事業に共通するコードはありません")
     single = T.topic_phrase(side([(1, "X"), (2, T.NO_CODE)]), "理由")
-    assert single == "理由の 2 項目 (2 事業) のうちコードが付いたのは「X」の 1 事業だけです"
+    assert single == "理由の 2 項目 (2 事業) のうちコードが付いたのは「X」の 1 項目 (1 事業) だけです"
     whole = T.topic_phrase(side([(1, "X"), (1, T.NO_CODE)]), "理由")  # 1 of 1 program is no "only"
-    assert whole == "理由の 2 項目 (1 事業) のうちコードが付いたのは「X」の 1 事業です"
+    assert whole == "理由の 2 項目 (1 事業) のうちコードが付いたのは「X」の 1 項目 (1 事業) です"  # 1 of the 2 items
     assert T.topic_phrase(side([(1, T.NO_CODE)]), "理由") == "理由の 1 項目 (1 事業) には、どのコードも付いていません"
     # "most" of the coded items only, said as such: a reviewer read 「最も多く触れている」 resting on 2 of 9 items
     some = T.topic_phrase(side([(1, "X"), (2, "X"), (3, T.NO_CODE), (3, T.NO_CODE), (4, "Y")]), "成果")

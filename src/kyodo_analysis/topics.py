@@ -90,12 +90,14 @@ def topic_phrase(side: pd.DataFrame, label: str) -> str:
     counts = coded.groupby("code", sort=False).apply(_programs)
     best = int(counts.max())
     leaders = [c for c in counts.index if counts[c] == best]
-    if best == 1 and len(leaders) == 1:
-        return f"{head}のうちコードが付いたのは「{leaders[0]}」の 1 事業" + ("だけです" if n_programs > 1 else "です")
+    if best == 1 and len(leaders) == 1:  # the items too: 「4 項目 (1 事業) のうち…1 事業です」 hid 1 of 4 (a reviewer)
+        return (f"{head}のうちコードが付いたのは「{leaders[0]}」の {coded['item_id'].nunique()} 項目 (1 事業) "
+                + ("だけです" if n_programs > 1 else "です"))
+    cover = coverage(side, coded)
+    head += cover
     if best == 1:
-        return (f"{head}に付いた {len(leaders)} つのコード ({listed(leaders)}) はどれも 1 事業だけで、"
-                "複数の事業に共通するコードはありません")
-    head += coverage(side, coded)
+        codes = f"のコード {len(leaders)} つ" if cover else f"に付いた {len(leaders)} つのコード"
+        return f"{head}{codes} ({listed(leaders)}) はどれも 1 事業だけで、複数の事業に共通するコードはありません"
     if len(leaders) > 1:
         return f"{head}が最も多く触れているのは {listed(leaders)} で、同数です (各 {best} / {n_programs} 事業)"
     rows = coded[coded["code"] == leaders[0]].drop_duplicates("item_id")
