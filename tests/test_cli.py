@@ -124,3 +124,10 @@ def test_a_reader_that_stops_reading_gets_no_error_message(raw_dir):
     process.stdout.close()  # as head does once it has its lines
     err = process.stderr.read().decode("utf-8")
     assert process.wait() == 1 and "Broken pipe" not in err and "エラー" not in err and "Traceback" not in err, err
+
+
+def test_a_year_given_twice_is_refused(capsys):
+    """manifest add --year 2025 --year 2024 registered 2024, the last, without a word (a newcomer)."""
+    with pytest.raises(SystemExit) as raised:
+        main(["validate", str(RAW), "--year", "2025", "--year", "2024"])
+    assert raised.value.code == 2 and "--year が2回あります (2025 と 2024)" in capsys.readouterr().err

@@ -31,6 +31,7 @@ def test_bundled_manifest_row():
     ("平成30年度", 2018), ("令和元年度", 2019), ("R7", 2025), ("令和７年度", 2025), ("kyodo_seika_zushi", None),
     ("table_v12345", None), ("HR6", None),
     ("R0", None), ("令和0年度", None), ("H0", None), ("R07", 2025),  # no year 0 of an era (they read 2018, 1988)
+    ("kyodo_R7_copy2018", None), ("kyodo_2025_R6", None), ("協働_2025_R7", 2025),  # two years: none chosen
 ])
 def test_year_from_file_name(name, year):
     assert year_from_name(name) == year
@@ -235,3 +236,16 @@ def test_validate_says_when_its_year_is_not_the_manifests(raw_dir):
     status, _, err = cli("validate", str(table), "--year", "2023")
     assert status == 0 and "--year 2023 は manifest.csv の 2025 年度と違います" in err, err
     assert "manifest.csv の" not in cli("validate", str(table), "--year", "2025")[2]
+
+
+def test_a_file_name_of_two_years_asks_for_the_year(raw_dir):
+    """kyodo_R7_copy2018.csv was registered as 2018 without a word (a hostile tester): a name writing two years
+    stops manifest add, naming both, until --year says which."""
+    from .conftest import NEW_YEAR_CSV
+
+    table = raw_dir / "kyodo_R7_copy2018.csv"
+    table.write_bytes(NEW_YEAR_CSV.read_bytes())
+    status, _, err = cli("manifest", "add", str(table))
+    assert status == 2 and "ファイル名に年度が 2 つあります (2018、2025 年度)" in err and "--year" in err, err
+    status, out, err = cli("manifest", "add", str(table), "--year", "2025")
+    assert status == 0 and "2025年度" in out, err

@@ -28,6 +28,15 @@ def fiscal_year(text: str) -> int:
     return year
 
 
+class Once(argparse.Action):
+    """An option given once: --year 2025 --year 2024 registered 2024, the last, without a word (a newcomer)."""
+
+    def __call__(self, parser, namespace, values, option_string=None) -> None:
+        if getattr(namespace, self.dest, None) is not None:
+            parser.error(f"{option_string} が2回あります ({getattr(namespace, self.dest)} と {values})。1回だけ指定してください")
+        setattr(namespace, self.dest, values)
+
+
 def positive(text: str) -> int:
     """A count the user gives (``--window``, ``--top``): a whole number of at least 1."""
     try:
@@ -45,7 +54,8 @@ def manifest_parser(sub) -> None:
     manifest_sub = p.add_subparsers(dest="manifest_command", required=True)
     p = manifest_sub.add_parser("add", help="表をマニフェストに追加・更新する (指定した項目だけ変え、SHA-256 は自動で記入)")
     p.add_argument("file", metavar="FILE", help="生データのフォルダ (data/raw/ など manifest.csv のある所) に置いた表")
-    p.add_argument("--year", type=fiscal_year, help="年度 (2025, R7, 令和7年度)。省略時は登録済みの値、なければファイル名から")
+    p.add_argument("--year", type=fiscal_year, action=Once,
+                   help="年度 (2025, R7, 令和7年度)。省略時は登録済みの値、なければファイル名から")
     p.add_argument("--city", help="市町村名 (省略時は登録済みの値か前の行と同じ)")
     p.add_argument("--title", help="表題 (省略時は登録済みの値か前の行と同じ)")
     p.add_argument("--source", help="入手元・書き出し方法などのメモ")
@@ -59,7 +69,7 @@ def manifest_parser(sub) -> None:
 def table_args(p: argparse.ArgumentParser) -> None:
     """The options of the commands that read table files named on the command line."""
     p.add_argument("raw", nargs="+", metavar="RAW", help="生データの表 (タブ区切りテキスト)")
-    p.add_argument("--year", type=fiscal_year, help="年度 (2025, R7, 令和7年度)。マニフェストやファイル名より優先")
+    p.add_argument("--year", type=fiscal_year, action=Once, help="年度 (2025, R7, 令和7年度)。マニフェストやファイル名より優先")
     p.add_argument("--schema", help="表の列を定義する TOML ファイル (省略時は manifest.csv の schema 列か組み込みスキーマ)")
     p.add_argument("--sheet", help=".xlsx のシート名 (既定: 最初のシート)")
 

@@ -26,17 +26,19 @@ _ERA_YEAR = re.compile(r"(?<![A-Za-z])(?P<era>令和|平成|R|H)(?P<n>元|0?[1-9
 _GREGORIAN = re.compile(r"(?<!\d)(?P<y>(?:19|20)\d\d)(?!\d)")
 
 
-def year_from_name(name: str) -> int | None:
-    """The Gregorian fiscal year in a file name: 2024, R6 / 令和6, H30 / 平成30 (元 = 1)."""
+def years_in_name(name: str) -> list[int]:
+    """Every Gregorian fiscal year a file name writes, in order, once each: 2024, R6 / 令和6, H30 / 平成30 (元 = 1)."""
     name = unicodedata.normalize("NFKC", name)
-    match = _GREGORIAN.search(name)
-    if match:
-        return int(match["y"])
-    match = _ERA_YEAR.search(name)
-    if match:
-        n = 1 if match["n"] == "元" else int(match["n"])
-        return _ERAS[match["era"]] + n
-    return None
+    found = [int(m["y"]) for m in _GREGORIAN.finditer(name)]
+    found += [_ERAS[m["era"]] + (1 if m["n"] == "元" else int(m["n"])) for m in _ERA_YEAR.finditer(name)]
+    return list(dict.fromkeys(found))
+
+
+def year_from_name(name: str) -> int | None:
+    """The fiscal year of a file name when it writes one (協働_2025_R7 writes one); None when it writes none, or two
+    (kyodo_R7_copy2018 took 2018 without a word: a hostile tester)."""
+    years = years_in_name(name)
+    return years[0] if len(years) == 1 else None
 
 
 def sha256(path: Path) -> str:
@@ -313,6 +315,10 @@ def add_to_manifest(path: str | Path, year: int | None, city: str | None = None,
         raise InputError(path, f"{city}の表はまだマニフェストにないので、表題が必要です (ほかの市町村の表題は引き継ぎません)。",
                          hint=(f"同じ市町村なら --city {close[-1]} を、別の市町村なら" if close else "")
                          + '--title "この表の表題" を付けてください。')
+    if year is None and old is None and len(years_in_name(path.stem)) > 1:
+        raise InputError(path, f"ファイル名に年度が {len(years_in_name(path.stem))} つあります "
+                         f"({'、'.join(map(str, years_in_name(path.stem)))} 年度)。どれがこの表の年度か決められません。",
+                         hint="--year 2025 のように、この表の年度を指定してください。")
     if year is None:
         year = old.fiscal_year if old else year_from_name(path.stem)
     extra = dict(old.extra) if old else {}
