@@ -236,7 +236,7 @@ def test_the_pages_name_the_runs_own_folder_and_the_year_change(run_output):
     assert "このページの数は、items.csv・programs.csv" in re.sub(r"\s+", " ", pages["4.0-year-over-year.html"])
     text = "\n".join(p.text for p in Document(str(base / "reports" / "kyodo_summary.docx")).paragraphs)
     assert text.startswith("「これまでの取り組みに係る協働の成果等」の計量テキスト分析")  # the manifest's title, once
-    assert "各文の数字は processed の表" in text and "追加 1 事業 (NO 8 協働ポータルサイト (2025年度から))" in text
+    assert "各文の数字は processed の表" in text and "追加 1 事業 (NO 8 協働ポータルサイト (2025年度の表から))" in text
 
 
 def test_every_figure_is_at_most_16_cm_wide_as_saved(run_output):

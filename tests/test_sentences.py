@@ -137,7 +137,7 @@ def test_a_citys_year_changes_name_its_programs_by_its_own_number_column(tmp_pat
     whole = analyze(table_files(raw))
     assert Comparison.from_metadata(whole.metadata).columns["program_no"] == "番号"
     assert [line for line in Y.year_change_lines(whole) if line.startswith("架空市B")] == [
-        "架空市Bの2023年度〜2024年度: 追加 1 事業 (No. 5 市民活動センター運営 (2024年度から))。番号も名称も同じ事業は 4 事業です。"]
+        "架空市Bの2023年度〜2024年度: 追加 1 事業 (No. 5 市民活動センター運営 (2024年度の表から))。番号も名称も同じ事業は 4 事業です。"]
     one = (Aspect("a", ("a",), "a", "a"),)
     assert [Comparison.combined([Comparison(one, by_label=a), Comparison(one, by_label=b)]).by_label
             for a, b in (("分野", "区分"), ("分野", "分野"))] == ["区分", "分野"]
@@ -523,8 +523,8 @@ def test_clopper_pearson_matches_the_published_interval():
 
 def test_the_year_change_names_programs_with_both_numbers(cases):
     lines = Y.year_change_lines(cases["years"])
-    assert len(lines) == 1 and lines[0].startswith("逗子市の2024年度〜2025年度: 追加 1 事業 (NO 8 協働ポータルサイト (2025年度から))。"
-                                                    "廃止 1 事業 (NO 3 協働事業提案制度 (2024年度まで))。")
+    assert len(lines) == 1 and lines[0].startswith("逗子市の2024年度〜2025年度: 追加 1 事業 (NO 8 協働ポータルサイト (2025年度の表から))。"
+                                                    "廃止 1 事業 (NO 3 協働事業提案制度 (2024年度の表まで))。")
     assert "番号変更 4 事業 (NO 4 市民協働コーディネーター → NO 3 市民協働コーディネーター、" in lines[0]
     assert "NO 5 市民協働推進員制度・市民協働推進会議 → NO 4 市民協働推進員制度" in lines[0]
     yearly = Y.yearly_summary_lines(cases["years"])
@@ -824,3 +824,17 @@ def test_a_groups_sentence_says_which_of_its_programs_left_the_aspect_blank(bund
     assert sentences[2].startswith("場の提供 (3 事業): ") and "限界の 2 項目 (2 事業)" in sentences[2]
     assert sentences[2].endswith("。ほかの 1 事業は限界の欄が空欄です。")
     assert not any("空欄" in s for s in sentences[:2])
+
+
+def test_a_kept_program_whose_items_changed_is_named():
+    """An item removed and one added in a program kept by name and number were reported nowhere: 「番号も名称も同じ
+    事業は 6 事業です」 read as six unchanged programs (a reviewer). Those whose items differ are named."""
+    from kyodo_analysis.schema import zushi_comparison
+
+    items = pd.DataFrame({"year": [2018, 2018, 2025, 2025, 2018, 2025], "program_no": [1, 1, 1, 1, 2, 2],
+                          "aspect": ["effect", "limitation", "effect", "limitation", "effect", "effect"],
+                          "text": ["a", "b", "a", "c", "x", "x"]})
+    kept = pd.DataFrame({"program_no": [1, 2], "program": ["補助金", "センター"]})
+    said = Y._items_changed(items, [2018, 2025], kept, zushi_comparison())
+    assert said == " (うち2018年度と2025年度で項目が変わった事業は 1 事業: NO 1 補助金)"
+    assert Y._items_changed(items[items["program_no"] == 2], [2018, 2025], kept.iloc[1:], zushi_comparison()) == ""

@@ -343,7 +343,7 @@ def test_the_year_table_names_the_previous_year_on_every_row(two_year_run):
 
     base, _, _ = two_year_run
     table = term_changes(load_analysis(base / "processed")["keyword_trends"])
-    assert len(table) and set(table["年度"]) == {2025} and set(table["前年度"]) == {2024}  # the note's row too
+    assert len(table) and set(table["年度"]) == {2025} and set(table["比べた年度"]) == {2024}  # the note's row too
 
 
 def test_a_year_asked_of_a_yearless_table_names_the_table_as_yearless(bundled_analysis):
@@ -371,3 +371,23 @@ def test_a_name_saved_as_cp932_one_year_and_utf8_the_next_is_one_program(tmp_pat
     assert changes["status"].tolist() == ["kept", "kept"] and (changes["previous_name"] == "").all()
     # the bytes as Excel writes them: CP932 0x8160 is read as ～ (U+FF5E), the UTF-8 file keeps 〜 (U+301C)
     assert b"\x81\x60".decode("cp932") == "\uff5e"
+
+
+def test_year_outputs_say_only_what_the_tables_carry(bundled_analysis):
+    """A reviewer of two years seven apart: 「(2025年度から)」 / 「(2018年度まで)」 and 「前年度」 said more than which
+    table holds a program; a program moved to another 区分 was shown as renumbered only; 「|z| ≥ 1.96 で増減した語は
+    ありません」 did not say that a word found in one year only may not reach it."""
+    from kyodo_analysis.plots import plot_program_changes
+    from kyodo_analysis.report.views import term_changes
+
+    changes = pd.DataFrame({"program_no": [5], "program": ["協働事業提案制度"], "support_type": ["人的支援"],
+                            "status": ["renumbered"], "first_year": [2018], "last_year": [2025], "previous_name": [""],
+                            "previous_no": [3], "previous_support_type": ["財政的支援"]})
+    fig = plot_program_changes(changes, bundled_analysis.metadata)
+    label = "".join(t.get_text() for ax in fig.axes for t in ax.texts)
+    assert "旧 NO 3" in label and "区分: 財政的支援 → 人的支援" in label
+    trends = pd.DataFrame({"city": "逗子市", "year": [2025], "prev_year": [2018], "term": ["担い手"], "n_prev": [0], "n": [2],
+                           "z_vs_prev": [0.82], "all_groups": [True], "aspect": ["all"]})
+    table = term_changes(trends)
+    assert "比べた年度" in table.columns and "前年度" not in table.columns
+    assert "一方の年度にだけある語でも届かないことがあります" in table["語"].iloc[0]

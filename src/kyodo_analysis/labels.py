@@ -191,3 +191,8 @@ def label_twins(values: list[str]) -> list[tuple[str, str]]:
         if known != value:
             twins.append((known, value))
     return twins
+
+
+# said where no word's change between two years reaches |z| ≥ 1.96 (a reviewer: 0 → 10 occurrences gives z = 1.83)
+FEW_OCCURRENCES = ("z は語の出現回数で測るため、項目の少ない表では、一方の年度にだけある語でも届かないことがあります。"
+                   "語ごとの数は keyword_trends.csv")

@@ -48,10 +48,10 @@ def year_metadata(analysis: Analysis) -> dict:
 def _change(row, comparison: Comparison) -> str:
     """One program's change, by name with both numbers."""
     now = program_label(row.program_no, row.program, comparison)
-    if row.status == "added":
-        return f"{now} ({year_label(row.first_year)}から)"
+    if row.status == "added":  # the tables say only which table has it: 2018 and 2025 may be seven years apart
+        return f"{now} ({year_label(row.first_year)}の表から)"
     if row.status == "removed":
-        return f"{now} ({year_label(row.last_year)}まで)"
+        return f"{now} ({year_label(row.last_year)}の表まで)"
     before = row.program if not isinstance(row.previous_name, str) or not row.previous_name else row.previous_name
     old_no = row.program_no if pd.isna(row.previous_no) else int(row.previous_no)
     return f"{program_label(old_no, before, comparison)} → {now}"
@@ -73,13 +73,27 @@ def year_change_lines(analysis: Analysis) -> list[str]:
                 parts.append(f"{STATUS_JA[status]} {len(rows)} 事業 (" + "、".join(
                     _change(r, comparison) for r in rows.itertuples(index=False)) + ")")
         kept = int((own["status"] == "kept").sum())
-        body = ("。".join(parts) + f"。番号も名称も同じ事業は {kept} 事業です。" if parts
-                else "事業の追加・廃止・名称変更・番号変更はありません。")
+        edited = _items_changed(of_city(analysis["items"], city), years, own[own["status"] == "kept"], comparison)
+        body = ("。".join(parts) + f"。番号も名称も同じ事業は {kept} 事業です{edited}。" if parts
+                else f"事業の追加・廃止・名称変更・番号変更はありません{edited}。")
         group = own_header(comparison.columns, "support_type")
         groups = _groups_gone(of_city(analysis["programs"], city), years, group)
         whose = "" if pd.isna(city) else f"{city}の"  # a folder without a manifest: tables of no city
         lines.append(f"{whose}{year_label(years[0])}〜{year_label(years[-1])}: {body}{_moves(own, comparison, group)}{groups}")
     return lines
+
+
+def _items_changed(items: pd.DataFrame, years: list[int], kept: pd.DataFrame, comparison: Comparison) -> str:
+    """「 (うち項目が変わった事業は 1 事業: NO 2 …)」 for the programs kept by name and number whose items differ between
+    the first and the last year (a reviewer: an item removed and one added were reported nowhere); "" if none."""
+    def items_of(year: int, no: int) -> list[tuple[str, str]]:
+        return list(items.loc[(items["year"] == year) & (items["program_no"] == no), ["aspect", "text"]].itertuples(
+            index=False, name=None))
+    changed = [r for r in kept.itertuples(index=False) if items_of(years[0], r.program_no) != items_of(years[-1], r.program_no)]
+    if not changed:
+        return ""
+    return (f" (うち{year_label(years[0])}と{year_label(years[-1])}で項目が変わった事業は {len(changed)} 事業: "
+            + "、".join(program_label(r.program_no, r.program, comparison) for r in changed) + ")")
 
 
 def _groups_gone(programs: pd.DataFrame, years: list[int], group: str) -> str:

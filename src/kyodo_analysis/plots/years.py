@@ -9,7 +9,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from ..labels import STATUS_JA, own_header, sides_only
+from ..labels import FEW_OCCURRENCES, STATUS_JA, own_header, sides_only
 from ..network import NETWORK_TOP, network_changes, new_graph, packed_layout
 from ..schema import Comparison
 from ..stats import Z_SHOWN, aspect_counts, group_order, largest
@@ -84,7 +84,7 @@ def plot_term_changes(trends: pd.DataFrame, metadata: dict, top: int = 10, thres
         ax.axvline(0, color="#333333", linewidth=0.8)
         ax.set_xlabel("z 値 (重み付き対数オッズ比; 右: 増えた語 / 左: 減った語)")
     note = f"同数のため {left_out} 語を省きました。" if left_out else ""
-    shown = "括弧内は出現回数 (前年度→当年度)。" if len(rows) else ""
+    shown = "括弧内は出現回数 (比べた年度→この年度)。" if len(rows) else FEW_OCCURRENCES + "。"
     add_footnote(fig, metadata, f"{shown}全{trend_group_label(comparison)}・全観点をまとめた比較です。"
                  f"{note}"
                  "事業の追加・削除による変化も含みます。")
@@ -131,7 +131,8 @@ def plot_codes_by_year(codes: pd.DataFrame, items: pd.DataFrame, metadata: dict)
     fig.suptitle(title, fontsize=9.5)
     absent_note = f"— はその年度にその{what}で、その観点の項目がある事業がないことを表します。" if absent else ""
     add_footnote(fig, metadata, f"{named}色はその割合 (記述であり検定ではありません)。" + absent_note + sides_only(comparison)
-                 + "事業の追加・廃止で分母が変わるため、割合の変化は事業の入れ替わりも含みます。")
+                 + f"年度ごとに、その年度の表の事業で数えるため、事業の追加・廃止や{what}の移動があれば、割合の変化は事業の"
+                 "入れ替わりも含みます (分母が同じでも、数えた事業が同じとは限りません)。")
     return fig
 
 
@@ -145,6 +146,7 @@ def plot_program_changes(changes: pd.DataFrame, metadata: dict) -> Figure:
     rows = changes[changes["first_year"].notna()].reset_index(drop=True)
     years = sorted(set(rows["first_year"].astype(int)) | set(rows["last_year"].astype(int)))
     number = own_header(Comparison.from_metadata(metadata).columns, "program_no")
+    group = own_header(Comparison.from_metadata(metadata).columns, "support_type")
     fig, ax = new_figure(0.36 * len(rows) + 1.0)
     for i, row in enumerate(rows.itertuples(index=False)):
         y = len(rows) - 1 - i
@@ -154,6 +156,8 @@ def plot_program_changes(changes: pd.DataFrame, metadata: dict) -> Figure:
         before = [f"旧 {number} {int(row.previous_no)}"] if not pd.isna(row.previous_no) else []
         if isinstance(row.previous_name, str) and row.previous_name:
             before.append(f"旧名: {row.previous_name}")
+        if isinstance(row.previous_support_type, str) and row.previous_support_type:  # a move the title did not say
+            before.append(f"{group}: {row.previous_support_type} → {row.support_type}")
         last = f"{int(row.last_year)}年度の " if row.status == "removed" else ""  # its number then, not this year's
         label = f"{last}{number} {row.program_no} {row.program} [{STATUS_JA[row.status]}]"
         ax.text(years[-1] + 0.12, y, label + ("\n" + "、".join(before) if before else ""), va="center",

@@ -14,7 +14,7 @@ from ..analysis import Analysis
 from ..code_tests import NO_TEST
 from ..evidence import EVIDENCE_LABELS, code_item_ids, keyword_item_ids
 from ..headings import any_test_run
-from ..labels import ALL_JA, HEADERS, STATUS_JA, UNKNOWN_YEAR, own_header, year_cell
+from ..labels import ALL_JA, FEW_OCCURRENCES, HEADERS, STATUS_JA, UNKNOWN_YEAR, own_header, year_cell
 from ..registry import outputs
 from ..schema import Comparison
 from ..sentences import program_count
@@ -241,7 +241,7 @@ def term_changes(trends: pd.DataFrame, top: int = 10) -> pd.DataFrame:
     """Per city and year after its first, the terms that rose or fell with |z| ≥ ``Z_SHOWN`` against the city's
     previous year (all groups pooled), never cut inside a tie; a row says so when none did. The city is
     a column only when there are several."""
-    columns = ["市町村", "年度", "前年度", "増減", "語", "出現回数(前年度)", "出現回数", "z値"]
+    columns = ["市町村", "年度", "比べた年度", "増減", "語", "出現回数(比べた年度)", "出現回数", "z値"]  # 2018: no 前年度
     rows = []
     for city in cities(trends):
         own = of_city(trends, city)
@@ -253,7 +253,8 @@ def term_changes(trends: pd.DataFrame, top: int = 10) -> pd.DataFrame:
                 rows += [[city, r.year, r.prev_year, direction, r.term, r.n_prev, r.n, round(float(r.z_vs_prev), 2)]
                          for r in part.itertuples(index=False)]
             if rising.empty and falling.empty:
-                rows.append([city, year, previous, "なし", f"|z| ≥ {Z_SHOWN} で増減した語はありません", None, None, None])
+                rows.append([city, year, previous, "なし", f"|z| ≥ {Z_SHOWN} で増減した語はありません ({FEW_OCCURRENCES})",
+                             None, None, None])
             elif left_out:
                 note = f"同数のため {left_out} 語を省きました (keyword_trends.csv に全語)"
                 rows.append([city, year, previous, "省略", note, None, None, None])
