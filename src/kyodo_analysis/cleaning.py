@@ -14,7 +14,7 @@ import pandas as pd
 
 from .cells import split_items
 from .dtypes import TEXT, frame_of
-from .errors import InputError, control_character, one_line, unusable
+from .errors import KEEP_ORIGINAL, InputError, control_character, one_line, unusable
 from .labels import NO_SUPPORT_TYPE, label_twins, own_header
 from .readers import Record, read_records
 from .schema import Schema, load_schema
@@ -251,7 +251,7 @@ class _Cleaner:
             raise InputError(self.path, f"{self.header('program_no')}も事業名もない行に、{self.header('program_no')} "
                              f"{program.no} と違う{self.header('support_type')}「{one_line(support)[:30]}」があります。",
                              line=record.first_line, hint=f"この行が新しい事業なら、{self.header('program_no')}と事業名を"
-                             "書いた写しを登録してください。前の事業の続きなら、その欄は空欄か同じ値です。")
+                             f"書いた写しを登録してください。{KEEP_ORIGINAL}前の事業の続きなら、その欄は空欄か同じ値です。")
         for key, value in attributes.items():
             if value is not None and value != program.attributes[key]:
                 label = self.schema.attribute_label(key)

@@ -7,6 +7,9 @@ import re
 from pathlib import Path
 
 CLOSE_IT = "Excel などで開いていれば閉じて、もう一度実行してください。"
+# after a hint that asks for a corrected copy: the original is kept, outside the raw folder (a table there and not
+# registered stops every run), as the README's 「生データの差し替え」 says
+KEEP_ORIGINAL = "元のファイルは消さずに data/raw/ の外 (data/external/ など) に移してください。"
 
 
 # control characters, and what no XML document (the workbook, the Word file) may hold: U+FFFE, U+FFFF, surrogates

@@ -15,7 +15,7 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import InputError, control_character, os_error, unusable
+from .errors import KEEP_ORIGINAL, InputError, control_character, os_error, unusable
 
 # openpyxl is imported where a workbook is read: a text table is read without it.
 
@@ -74,7 +74,7 @@ def decode(path: Path, data: bytes) -> tuple[str, str]:
         tried = ["utf-8-sig"]
     elif data.startswith(b"PK\x03\x04"):  # a workbook named .txt or .tsv: a zip, as every .xlsx is
         raise InputError(path, f"テキストではなく、Excel ブック (.xlsx) のようです (拡張子は {path.suffix})。",
-                         hint="生データは直さずに、拡張子を .xlsx にした写しを manifest add で登録してください。")
+                         hint="生データは直さずに、拡張子を .xlsx にした写しを manifest add で登録してください。" + KEEP_ORIGINAL)
     elif b"\x00" in data:
         raise InputError(path, "テキストファイルではありません (NUL バイトを含むバイナリです)。",
                          line=_line_at(data, data.index(b"\x00")),
@@ -292,7 +292,8 @@ def excel_records(path: Path, sheet: str | None = None) -> tuple[list[Record], s
     if errors:  # #DIV/0!, #N/A: a formula's failure, never an item
         raise InputError(path, f"シート「{ws.title}」のセル {', '.join(errors[:5])}{' など' if len(errors) > 5 else ''} は"
                          f"エラー値 ({ws[errors[0]].value}) です (数式の結果が出ていません)。",
-                         hint="Excel でそのセルの数式を直すか値に置き換えた写しを保存し、その写しを登録してください。")
+                         hint="Excel でそのセルの数式を直すか値に置き換えた写しを保存し、その写しを登録してください。"
+                         + KEEP_ORIGINAL)
     rows: dict[int, dict[int, object]] = {}
     for (row, column), value in values.items():
         rows.setdefault(row, {})[column] = value

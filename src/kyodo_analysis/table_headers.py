@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .errors import InputError, one_line
+from .errors import KEEP_ORIGINAL, InputError, one_line
 from .readers import Record, sheet_names
 from .schema import BUILT_IN, Schema
 
@@ -87,7 +87,7 @@ def rows_above_header(path: Path, schema: Schema, above: list[Record], header: R
         if name and (no.isdigit() if "program_no" in columns else items):
             what = f"事業の行 ({one_line(no)} {one_line(name)[:30]})".replace("( ", "(")
             hint = ("見出し行が表の一番上にない表です。生データは直さずに、見出し行を一番上に置いた写しを別の名前で保存し、"
-                    "その写しを manifest add で登録してください (元の表は data/raw にそのまま残します)。")
+                    "その写しを manifest add で登録してください。" + KEEP_ORIGINAL)
         elif 2 <= len(same) < len(texts):
             differ = [row.cell(i).strip() for i in texts if row.cell(i).strip() and row.cell(i).strip() != texts[i]]
             what = f"読めなかった見出し行 (スキーマにない見出し: {'、'.join(f'「{one_line(d)}」' for d in differ[:3])})"
