@@ -315,9 +315,9 @@ def add_to_manifest(path: str | Path, year: int | None, city: str | None = None,
         raise InputError(path, f"{city}の表はまだマニフェストにないので、表題が必要です (ほかの市町村の表題は引き継ぎません)。",
                          hint=(f"同じ市町村なら --city {close[-1]} を、別の市町村なら" if close else "")
                          + '--title "この表の表題" を付けてください。')
-    if year is None and old is None and len(years_in_name(path.stem)) > 1:
-        raise InputError(path, f"ファイル名に年度が {len(years_in_name(path.stem))} つあります "
-                         f"({'、'.join(map(str, years_in_name(path.stem)))} 年度)。どれがこの表の年度か決められません。",
+    if year is None and old is None and len(named_years := years_in_name(path.stem)) > 1:
+        raise InputError(path, f"ファイル名に年度が {len(named_years)} つあります "
+                         f"({'、'.join(map(str, named_years))} 年度)。どれがこの表の年度か決められません。",
                          hint="--year 2025 のように、この表の年度を指定してください。")
     if year is None:
         year = old.fiscal_year if old else year_from_name(path.stem)

@@ -80,8 +80,8 @@ def invitation_end(tokens: list[Token], k: int) -> int | None:
 def negation_at(tokens: list[Token], k: int) -> tuple[bool, int]:
     """(negated, end) for the negator at ``k``: obligation, double negation and proposals are not negation
     (なければならない, なくはない, 〜ないか); a hedge after it cancels it (ないわけではない)."""
-    if invitation_end(tokens, k) is not None:
-        return False, invitation_end(tokens, k)
+    if (invited := invitation_end(tokens, k)) is not None:
+        return False, invited
     table = expressions()
     cancelled = expression_end(tokens, k, table.not_negation)
     kept = expression_end(tokens, k, table.kept_negation)

@@ -145,8 +145,8 @@ class _Plan:
         old, self.warnings = recorded(folder)
         names = set(self.new)
         # a file of an output's name that no run recorded here is a researcher's, never replaced (check() stops)
-        self.foreign = sorted(n for n in self.new if ((folder / n).is_file() or (folder / n).is_symlink())
-                              and n not in set(old or []))
+        ours = set(old or [])
+        self.foreign = sorted(n for n in self.new if ((folder / n).is_file() or (folder / n).is_symlink()) and n not in ours)
         if old is None:
             left = sorted(p.name for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")
                           and p.name not in names)

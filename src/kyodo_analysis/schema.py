@@ -158,17 +158,12 @@ _HINT = ('UTF-8 の TOML で [columns] (program など) と [aspects] の表を�
 
 def parse_schema(path: Path, data: dict, source: str) -> Schema:
     """A Schema from a parsed TOML document, or an InputError naming what is wrong."""
-    unknown = sorted(set(data) - {"columns", "aspects", "attributes", "support_types", "ignore", "notes"})
-    if unknown:
-        raise InputError(path, f"未知の項目: {', '.join(unknown)}", line=key_line(path, unknown),
-                         hint="使えるのは [columns] [aspects] [attributes] [support_types] と ignore, notes です。")
+    _only(path, data, {"columns", "aspects", "attributes", "support_types", "ignore", "notes"}, "未知の項目",
+          "使えるのは [columns] [aspects] [attributes] [support_types] と ignore, notes です。")
     columns = _table(path, data, "columns")
     legacy = {k: columns.pop(k) for k in ZUSHI_ASPECTS if k in columns}  # older files listed Zushi's aspects here
-    unknown = sorted(set(columns) - set(COLUMNS))
-    if unknown:
-        raise InputError(path, f"[columns] の未知の列名: {', '.join(unknown)}", line=key_line(path, unknown),
-                         hint=f"[columns] に書けるのは {', '.join(COLUMNS)} です。"
-                         "本文の列は [aspects]、事業の属性は [attributes] に書きます。")
+    _only(path, columns, COLUMNS, "[columns] の未知の列名", f"[columns] に書けるのは {', '.join(COLUMNS)} です。"
+          "本文の列は [aspects]、事業の属性は [attributes] に書きます。")
     parsed = {column: _texts(path, f"[columns] の {column}", names) for column, names in columns.items()}
     aspects = [*_legacy_aspects(path, legacy), *(_aspect(path, k, v) for k, v in _table(path, data, "aspects").items())]
     attributes = {_key(path, "attributes", k): _texts(path, f"[attributes] の {k}", v)
@@ -184,9 +179,8 @@ def parse_schema(path: Path, data: dict, source: str) -> Schema:
             raise InputError(path, f"polarity = \"{polarity}\" の観点が複数あります: {', '.join(marked)}",
                              hint="肯定側 (positive) と否定側 (negative) は、それぞれ一つの観点にだけ付けてください。")
     support_types = _table(path, data, "support_types")
-    if unknown := sorted(set(support_types) - {"known"}):  # a misspelt key switched the check off without a word
-        raise InputError(path, f"[support_types] の未知の項目: {', '.join(unknown)}", line=key_line(path, unknown),
-                         hint='[support_types] に書けるのは known = ["…", …] (これまでの区分の値) だけです。')
+    _only(path, support_types, {"known"}, "[support_types] の未知の項目",  # a misspelt key switched the check off
+          '[support_types] に書けるのは known = ["…", …] (これまでの区分の値) だけです。')
     known = _texts(path, "[support_types] の known", support_types.get("known", []), allow_empty=True)
     ignore = _texts(path, "ignore", data.get("ignore", []), allow_empty=True, blank=True)  # "": columns of no header
     notes = data.get("notes", "attach")
@@ -210,6 +204,12 @@ def _check_headers(path: Path, names: dict[str, list[str]]) -> None:
                 raise InputError(path, f"見出し「{header}」が {other} と {column} の両方にあります。",
                                  hint="一つの見出しは一つの列 ([columns]・[aspects]・[attributes] のどれか一つ) に"
                                  "だけ書いてください。")
+
+
+def _only(path: Path, found: dict, allowed, what: str, hint: str) -> None:
+    """Stop at a key of ``found`` not in ``allowed``: 「{what}: x, y」 at the line of the first."""
+    if unknown := sorted(set(found) - set(allowed)):
+        raise InputError(path, f"{what}: {', '.join(unknown)}", line=key_line(path, unknown), hint=hint)
 
 
 def _table(path: Path, data: dict, name: str) -> dict:
@@ -236,10 +236,8 @@ def _aspect(path: Path, key: str, value: object) -> Aspect:
     polarity = "positive" }``."""
     key = _key(path, "aspects", key)
     spec = value if isinstance(value, dict) else {"headers": value}
-    unknown = sorted(set(spec) - {"headers", "label", "long_label", "polarity"})
-    if unknown:
-        raise InputError(path, f"[aspects] の {key} に未知の項目: {', '.join(unknown)}", line=key_line(path, unknown),
-                         hint="書けるのは headers, label, long_label, polarity です。")
+    _only(path, spec, {"headers", "label", "long_label", "polarity"}, f"[aspects] の {key} に未知の項目",
+          "書けるのは headers, label, long_label, polarity です。")
     headers = _texts(path, f"[aspects] の {key}", spec.get("headers"))
     label = _texts(path, f"[aspects] の {key} の label", spec.get("label", headers[0]))[0]
     long_label = _texts(path, f"[aspects] の {key} の long_label", spec.get("long_label", label))[0]

@@ -54,8 +54,8 @@ from .units import (
     ADVERBIAL,
     DATE_WORDS,
     PREDICATES,
+    SUFFIX_WORDS,
     TIME_LIKE,
-    TIME_NOUNS,
     Token,
     compound_parts,
     in_compound,
@@ -227,7 +227,7 @@ def adverbial_start(tokens: list[Token], i: int, j: int) -> bool:
 def counter_suffix(tokens: list[Token], i: int, j: int) -> bool:
     """A counter noun as a suffix (災害時), a date or count word that is no term only alone (開催日; rule 3), or
     :data:`units.TIME_NOUNS` as the suffix 後 (開始前): stop-listed alone, part of the compound here."""
-    return (j > i and (tokens[j].pos3 == "助数詞可能" or tokens[j].lemma in DATE_WORDS | TIME_NOUNS)
+    return (j > i and (tokens[j].pos3 == "助数詞可能" or tokens[j].lemma in SUFFIX_WORDS)
             and tokens[j - 1].pos1 in ("名詞", "接尾辞") and not tokens[j].gap)
 
 

@@ -26,6 +26,7 @@ CASE_PARTICLES = frozenset({"を", "が", "に", "へ", "から", "より", "で
 KATAKANA = re.compile(r"[ァ-ヴー]+")
 DATE_WORDS = frozenset({"年度", "年", "月", "日", "円", "件", "人", "回"})  # no term alone (README rule 3); 開催日 is one
 TIME_NOUNS = frozenset({"前"})  # a stop-listed noun of time that ends a compound as the suffix 後 does (開始前)
+SUFFIX_WORDS = DATE_WORDS | TIME_NOUNS  # stop-listed alone, a compound's suffix after a noun (開催日, 開始前)
 SEPARATING_SUFFIXES = frozenset({"等", "毎", "当たり"})  # 講座等, 事業ごと, 団体あたり: not part of a compound
 PREDICATES = ("動詞", "形容詞", "形状詞")
 STEM_ENDINGS = frozenset("いきぎしじちぢにひびぴみりえけげせぜてでねへべぺめれ")  # a verb's 連用形 (見守り, 受け入れ)

@@ -86,10 +86,11 @@ def year_change_lines(analysis: Analysis) -> list[str]:
 def _items_changed(items: pd.DataFrame, years: list[int], kept: pd.DataFrame, comparison: Comparison) -> str:
     """「 (うち項目が変わった事業は 1 事業: NO 2 …)」 for the programs kept by name and number whose items differ between
     the first and the last year (a reviewer: an item removed and one added were reported nowhere); "" if none."""
-    def items_of(year: int, no: int) -> list[tuple[str, str]]:
-        return list(items.loc[(items["year"] == year) & (items["program_no"] == no), ["aspect", "text"]].itertuples(
-            index=False, name=None))
-    changed = [r for r in kept.itertuples(index=False) if items_of(years[0], r.program_no) != items_of(years[-1], r.program_no)]
+    ends = items[items["year"].isin([years[0], years[-1]])]
+    written = {key: list(zip(part["aspect"], part["text"], strict=True))
+               for key, part in ends.groupby(["year", "program_no"], sort=False)}  # one pass, not one scan per program
+    changed = [r for r in kept.itertuples(index=False)
+               if written.get((years[0], r.program_no)) != written.get((years[-1], r.program_no))]
     if not changed:
         return ""
     return (f" (うち{year_label(years[0])}と{year_label(years[-1])}で項目が変わった事業は {len(changed)} 事業: "

@@ -145,8 +145,8 @@ def plot_program_changes(changes: pd.DataFrame, metadata: dict) -> Figure:
     """Each program as a bar from its first to its last year, coloured by what happened to it."""
     rows = changes[changes["first_year"].notna()].reset_index(drop=True)
     years = sorted(set(rows["first_year"].astype(int)) | set(rows["last_year"].astype(int)))
-    number = own_header(Comparison.from_metadata(metadata).columns, "program_no")
-    group = own_header(Comparison.from_metadata(metadata).columns, "support_type")
+    columns = Comparison.from_metadata(metadata).columns
+    number, group = own_header(columns, "program_no"), own_header(columns, "support_type")
     fig, ax = new_figure(0.36 * len(rows) + 1.0)
     for i, row in enumerate(rows.itertuples(index=False)):
         y = len(rows) - 1 - i
