@@ -97,7 +97,10 @@ def test_the_word_summary_ends_with_the_methods_paragraph(bundled_analysis, tmp_
     path = write_summary(bundled_analysis, tmp_path / "figures", tmp_path / "summary.docx")
     paragraphs = [p.text for p in Document(path).paragraphs]
     assert paragraphs[-2:] == ["方法", methods_paragraph(bundled_analysis)]
-    assert "表　区分ごとの事業数と、観点ごとの項目数 (箇条書きの1項目を1件)" in paragraphs  # a reviewer: are these items?
+    assert "表1　区分ごとの事業数と、観点ごとの項目数 (箇条書きの1項目を1件)" in paragraphs  # a reviewer: are these items?
+    tables = [p for p in paragraphs if p.startswith("表")]  # every table numbered, as figures are: a reviewer cites 表3
+    assert [t.split("　")[0] for t in tables] == [f"表{n}" for n in range(1, len(Document(path).tables) + 1)]
+    assert tables[1] == "表2　財政的支援: コードごとの市の表の記述 (コードに当たる事業数・項目数と項目)"
 
 
 def test_a_network_of_fewer_edges_than_the_cut_is_not_said_to_be_cut(bundled_analysis):

@@ -5,6 +5,7 @@ A4 document the planning team can edit."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -78,15 +79,28 @@ def _table(doc, frame: pd.DataFrame, widths_cm: list[float] | None = None) -> No
                 cell.width = Cm(widths_cm[k])
 
 
+@dataclass
+class Numbers:
+    """The last figure and table numbers given: 図1, 表1 … run on through the document's chapters."""
+    figure: int = 0
+    table: int = 0
+
+    def next_table(self) -> str:
+        self.table += 1
+        return f"表{self.table}"
+
+
 def _support_section(doc, summary: pd.DataFrame, comparison: Comparison, group: str, sentence: str,
-                     heading: str, table: str) -> None:
+                     heading: str, table: str, numbers: Numbers) -> None:
     """One group's sentence and its rows of :func:`review_summary`: the city's items by code (``table``: what
-    the tables are called, :func:`labels.table_noun`)."""
+    the tables are called, :func:`labels.table_noun`), under a numbered caption."""
     doc.add_heading(heading, level=2)
     doc.add_paragraph(sentence)
     rows = summary[summary[comparison.by_label] == group] if len(summary) else summary
     if rows.empty:
         return  # the sentence says why (no such columns, or no items)
+    doc.add_paragraph(f"{numbers.next_table()}　{heading}: コードごとの{table}の記述 (コードに当たる事業数・項目数と項目)",
+                      style="Caption")
     labels = [comparison.label(a) for a in comparison.sides]
     shown = pd.DataFrame({"コード": rows["コード"], **{
         f"{label} ({table}の記述)": [f"{p}事業・{n}項目\n{t}" if n else "—" for p, n, t in
@@ -128,12 +142,12 @@ def write_summary(analysis: Analysis, figures: Path, path: str | Path, out_dir: 
         doc.add_paragraph(NOTEBOOK_TEXT["year_changes"].split("\n\n", 1)[1].format(by=by_label))
         for line in changes:
             doc.add_paragraph(line, style="List Bullet")
-    number, methods = 0, []
+    numbers, methods = Numbers(), []
     for year, part in parts:  # one chapter per year; cities compared across years: one chapter
         methods.append(("" if year is None else f"{year_label(year)}: ") + methods_paragraph(part))
         if year is not None:
             doc.add_heading(chapter_heading(year, part, analysis), level=1)
-        number = _chapter(doc, part, figures, "" if year is None else f"_{year}", out_dir, number)
+        _chapter(doc, part, figures, "" if year is None else f"_{year}", out_dir, numbers)
     doc.add_heading("方法", level=1)
     for paragraph in methods:
         doc.add_paragraph(paragraph)
@@ -147,24 +161,25 @@ def chapter_heading(year: int, part: Analysis, analysis: Analysis) -> str:
     return f"{year_label(year)} ({'・'.join(own)})" if len(every) > 1 and own else year_label(year)
 
 
-def _chapter(doc, part: Analysis, figures: Path, suffix: str, out_dir: str, number: int) -> int:
-    """One year's (or the one table's) chapter: the counts by group, each group's summary, then the figures;
-    returns the number of the last figure."""
+def _chapter(doc, part: Analysis, figures: Path, suffix: str, out_dir: str, numbers: Numbers) -> None:
+    """One year's (or the one table's) chapter: the counts by group, each group's summary, then the figures,
+    numbered on from ``numbers``."""
     comparison = Comparison.from_metadata(part.metadata)
-    doc.add_paragraph(f"表　{comparison.by_label}ごとの事業数と、観点ごとの項目数 (箇条書きの1項目を1件)", style="Caption")
+    doc.add_paragraph(f"{numbers.next_table()}　{comparison.by_label}ごとの事業数と、観点ごとの項目数 (箇条書きの1項目を1件)",
+                      style="Caption")
     _table(doc, items_by_group(part["programs"], comparison).reset_index().astype(str))
     summary = review_summary(part)
     if no_codes_sentence(part):
         doc.add_paragraph(no_codes_sentence(part))
     groups = group_order(part["items"], comparison.by)
     for group, sentence in zip(groups, summary_sentences(part), strict=True):
-        _support_section(doc, summary, comparison, group, sentence, group_name(group, part), table_noun(part.metadata))
+        _support_section(doc, summary, comparison, group, sentence, group_name(group, part), table_noun(part.metadata),
+                         numbers)
     for name, caption in figures_shown(comparison, len(groups), heatmap_panels(part["codes"], comparison) == ["all"]):
         if (figures / f"{name}{suffix}.png").exists():
-            number += 1
-            _figure(doc, figures / f"{name}{suffix}.png", number, caption, part.metadata,
+            numbers.figure += 1
+            _figure(doc, figures / f"{name}{suffix}.png", numbers.figure, caption, part.metadata,
                     figure_sources(name, comparison.by, out_dir))
-    return number
 
 
 def _save(doc, path: Path) -> Path:
