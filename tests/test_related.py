@@ -88,8 +88,12 @@ def test_the_command_lists_related_words_of_the_bundled_table_and_their_shared_i
     # 補助金 is in 5 of 36 items, 交付 in 4 (交付金 too); they share 3 (1 program): Jaccard 3/6, lift (3/5)/(4/36) = 5.40
     assert first.startswith("年度不明 | 交付 | 共起 3/5 項目 (1 事業) | P(w|対象) 0.600 | P(w) 0.111 | 差 +0.489 | リフト 5.40 |"
                             " Jaccard 0.500 | Dice 0.667 |")
-    assert "「補助金」と「団体」の両方がある項目の KWIC (2 件)" in out
-    assert "【団体】の活動が縮小し" in out
+    assert "「補助金」と「団体」の両方がある項目の KWIC (4 件、4 項目):" in out  # n_both 4: 団体, 団体経営, 申請団体
+    assert "【団体】の活動が縮小し" in out and "【団体経営】" in out and "【申請団体】が固定化" in out
+    status, out, err = cli("related", "補助金", "--raw-dir", str(raw_dir), "--with", "交付", "--top", "1")
+    assert "KWIC (3 件、3 項目):" in out and "【補助金交付終了後】" in out  # the 3 of n_both, inside compounds too
+    status, out, err = cli("related", "補助金", "--raw-dir", str(raw_dir), "--with", "補助金", "--top", "1")
+    assert status == 0 and "KWIC (0 件、0 項目)。対象と同じ語です。" in out
     status, out, err = cli("related", "財源・費用", "--code", "--raw-dir", str(raw_dir), "--top", "1")
     assert status == 0 and out.startswith("年度不明 | 検討 | 共起 3/6 項目 (2 事業)"), err
     status, _, err = cli("related", "存在しない語", "--raw-dir", str(raw_dir))

@@ -35,7 +35,7 @@ from .manifest import (
 )
 from .outputs import check_folder, check_targets, generation
 from .parallel import available_cores
-from .related import related_lines, related_words, shared_contexts, target_items, top_related
+from .related import not_listed, related_lines, related_words, shared_contexts, target_items, top_related
 from .sentences import program_label
 from .storage import stored_names, write_analysis
 from .table_checks import comparison_of
@@ -316,8 +316,9 @@ def cmd_related(args: argparse.Namespace) -> int:
     print("\n".join(related_lines(top, omitted)))
     if args.with_word:
         other = spelling_said(args.with_word, lists)
-        lines = shared_contexts(related, other, items, token_frame, term_frame, args.window, comparison.by)
-        print(f"\n「{target}」と「{other}」の両方がある項目の KWIC ({len(lines)} 件):")
+        lines = shared_contexts(related, other, items, token_frame, term_frame, mention_frame, args.window, comparison.by)
+        print(f"\n「{target}」と「{other}」の両方がある項目の KWIC ({len(lines)} 件、{lines['item_id'].nunique()} 項目)"
+              + (f"。{why}" if (why := not_listed(related, target, other)) else ":"))
         for row in lines.itertuples(index=False):
             print(f"{year_label(row.year)} | {getattr(row, comparison.by)} | "
                   f"{program_label(row.program_no, row.program, comparison)} | "

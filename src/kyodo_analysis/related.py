@@ -121,14 +121,26 @@ def top_related(related: pd.DataFrame, top: int = 15) -> tuple[pd.DataFrame, int
 
 
 def shared_contexts(related: pd.DataFrame, word: str, items: pd.DataFrame, token_frame: pd.DataFrame,
-                    term_frame: pd.DataFrame, window: int = 20, by: str = "support_type") -> pd.DataFrame:
-    """KWIC of ``word`` in the items it shares with the target (one row per occurrence)."""
+                    term_frame: pd.DataFrame, mention_frame: pd.DataFrame, window: int = 20,
+                    by: str = "support_type") -> pd.DataFrame:
+    """KWIC of ``word`` in the items it shares with the target (one row per occurrence), found as ``related``
+    counts it: as a term, its negated form or a word inside a compound (交付 in 補助金交付), so that the lines are
+    those of ``n_both``'s items."""
     rows = related[related["word"] == word]
-    if rows.empty:
-        return keyword_in_context(word, items.iloc[:0], token_frame, term_frame.iloc[:0], window, by)
     shared = {i for ids in rows["item_ids"].tolist() for i in ids.split(" ")}
-    lines = keyword_in_context(word, items, token_frame, term_frame[term_frame["item_id"].isin(shared)], window, by)
-    return lines[lines["matched"] == word].reset_index(drop=True)
+    return keyword_in_context(word, items, token_frame, term_frame[term_frame["item_id"].isin(shared)], window, by,
+                              mention_frame[mention_frame["item_id"].isin(shared)])
+
+
+def not_listed(related: pd.DataFrame, target: str, word: str) -> str:
+    """Why ``--with`` shows no line for a word the table does not list: the target itself, or a word the table
+    leaves out (a compound holding the target, a word inside it) or that shares no item; "" for a listed word."""
+    if (related["word"] == word).any():
+        return ""
+    if word == target:
+        return "対象と同じ語です。"
+    return (f"「{word}」は関連語の表にありません (「{target}」と同じ項目にないか、対象を含む複合語・対象の中の語で、"
+            "必ず共起するので除いています)。")
 
 
 def related_lines(top: pd.DataFrame, omitted: int) -> Iterable[str]:
