@@ -64,6 +64,14 @@ def test_rules_with_and_or_not_give_the_expected_items(coded):
     ("*全角括弧\n補助金 and （団体 or 活動）\n", 2, "「（団体」の全角の括弧は括弧として読みません。括弧は半角の ( ) で"),
     ("補助金\n", 1, "コード名"),
     ("*空\n# なし\n*次\n予算\n", 1, "条件がありません"),
+    # KH Coder syntax that was read as a plain word (a KH Coder user porting a file): now refused with its line
+    ("*参照\n<*財源> or 寄付\n", 2, "コードの参照 (<*コード名>)"),
+    ("*連続\n予算\n申請+団体\n", 3, "語の連続 (+)"),
+    ("*活用\n進む->未然形\n", 2, "活用形の指定"),
+    ("*活用\n進む=>進ま\n", 2, "活用形の指定"),
+    ("*長さ\nlw>=10\n", 2, "lw"),
+    ("＊行政\n課\n", 1, "全角の ＊"),
+    ("*課題#1 財源\n予算\n", 1, "コード名の行に # があります"),
 ])
 def test_unsupported_or_malformed_rules_name_the_line(rule, line, phrase):
     with pytest.raises(InputError) as error:

@@ -37,6 +37,10 @@ _UNSUPPORTED = [
     (re.compile(r"['\"]"), "引用符による文字列検索には対応していません"),
     (re.compile(r"[&|!]"), "記号の演算子 (& | !) には対応していません。and / or / not を使ってください"),
     (re.compile(r"(?<![\w)])\d+(\.\d+)?\s*(<|>|=)"), "出現回数の比較条件には対応していません"),
+    (re.compile(r"<\s*\*"), "コードの参照 (<*コード名>) には対応していません。そのコードの条件を括弧に入れて書いてください"),
+    (re.compile(r"[-=]>"), "活用形の指定 (->, =>) には対応していません。語は基本形で書くと、どの活用形にも当たります"),
+    (re.compile(r"\+"), "語の連続 (+) には対応していません。複合語は1語として書けます (申請団体)"),
+    (re.compile(r"[<>=*]"), "比較や記号 (< > = *) を含む条件には対応していません (文書の長さ lw などの条件も同じです)"),
 ]
 
 
@@ -154,6 +158,12 @@ def parse_rules(text: str, source: str = "<rules>") -> list[Rule]:
         line = raw.split("#", 1)[0].strip()
         if not line:
             continue
+        if line.startswith("＊"):
+            raise InputError(source, f"全角の ＊ はコード名の印として読みません: {line[:20]}", line=number,
+                             hint="コード名の行は半角の * で始めてください (*コード名)。")
+        if line.startswith("*") and "#" in raw:
+            raise InputError(source, f"コード名の行に # があります: {raw.strip()[:30]}", line=number,
+                             hint="# から後はコメントとして読むので、コード名に # は使えません。別の文字にしてください。")
         if line.startswith("*"):
             flush()
             code, code_line, body = line[1:].strip(), number, []
