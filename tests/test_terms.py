@@ -118,6 +118,35 @@ def test_a_word_both_representative_and_variant_is_refused(text, line, word):
         "市民団体": "団体", "団体等": "団体", "PR": "広報"}
 
 
+@pytest.mark.parametrize("text,message", [
+    ("施設 = 会館 公民館\n", "同義語に空白があります: 「会館 公民館」"),  # stored as one word 「会館 公民館」: nothing merged
+    ("施設 = 会館;公民館\n", "同義語の行を読めません"),
+    ("施設 = 会館, 公民館 = ホール\n", "同義語の行を読めません"),
+    ("進む（否定） = 停滞\n", "全角の括弧は否定の印として読みません"),
+])
+def test_a_synonym_line_that_would_merge_nothing_is_refused(text, message):
+    """A KH Coder user's separators: a space, ; or a second = made one long word that matched nothing, silently."""
+    from kyodo_analysis.errors import InputError
+    from kyodo_analysis.wordlists import TextFile, parse_synonyms
+
+    with pytest.raises(InputError) as raised:
+        parse_synonyms(TextFile(text, "synonyms.txt", ""))
+    assert raised.value.line == 1 and message in raised.value.format()
+
+
+def test_full_width_commas_separate_synonyms_and_a_full_width_negation_mark_is_refused(tmp_path):
+    from kyodo_analysis.errors import InputError
+    from kyodo_analysis.wordlists import TextFile, parse_synonyms
+
+    assert parse_synonyms(TextFile("施設 = 会館，公民館、ホール\n", "s", "")) == {
+        "会館": "施設", "公民館": "施設", "ホール": "施設"}
+    stop = tmp_path / "stop.txt"
+    stop.write_text("こと\n進む（否定）\n", encoding="utf-8")  # ignored before: 進む(否定) stayed a term
+    with pytest.raises(InputError) as raised:
+        word_lists(stop=stop)
+    assert raised.value.line == 2 and "半角の括弧で「進む(否定)」と書いてください" in raised.value.format()
+
+
 def test_words_inside_compounds_are_mentions():
     _, (words,) = analysed("申請団体と市民団体が施設予約をした")
     assert words == ["申請団体", "申請", "団体", "市民団体", "市民", "団体", "施設予約", "施設", "予約"]

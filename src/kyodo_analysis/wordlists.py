@@ -8,6 +8,7 @@ UTF-16 with BOM, CP932); anything else is an :class:`InputError` naming the file
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from importlib import resources
@@ -94,14 +95,23 @@ def is_packaged(source: str) -> bool:
 
 
 def spaceless_lines(file: TextFile, what: str) -> list[tuple[int, str]]:
-    """:func:`list_lines` of a word list, refusing a word with a space inside: words are matched against the
-    text's morphemes, which hold no space, so 「市民 団体」 would silently match nothing."""
+    """:func:`list_lines` of a word list, each word checked by :func:`checked_word`."""
     lines = list_lines(file.text)
     for number, word in lines:
-        if any(character.isspace() for character in word):
-            raise InputError(file.source, f"{what}に空白があります: 「{word}」 (空白をはさむ語は本文と一致しません)", line=number,
-                             hint=f"空白を除いて「{''.join(word.split())}」と書くか、2つの語を別の行に書いてください。")
+        checked_word(file, number, word, what)
     return lines
+
+
+def checked_word(file: TextFile, number: int, word: str, what: str) -> str:
+    """``word`` when it can match an item: a word with a space inside (「市民 団体」; words are matched against the
+    text's morphemes, which hold no space) or a full-width （否定） would silently match nothing."""
+    if any(character.isspace() for character in word):
+        raise InputError(file.source, f"{what}に空白があります: 「{word}」 (空白をはさむ語は本文と一致しません)", line=number,
+                         hint=f"空白を除いて「{''.join(word.split())}」と書くか、2つの語を別の行に書いてください。")
+    if word.endswith("（否定）"):
+        raise InputError(file.source, f"{what}「{word}」の全角の括弧は否定の印として読みません。", line=number,
+                         hint=f"半角の括弧で「{word.removesuffix('（否定）')}(否定)」と書いてください。")
+    return word
 
 
 def empty_list_warnings(lists: WordLists) -> list[str]:
@@ -161,11 +171,13 @@ def parse_synonyms(file: TextFile) -> dict[str, str]:
     heads: dict[str, int] = {}  # each representative and the line it was first written on
     for number, content in list_lines(file.text):
         head, sep, rest = content.partition("=")
-        variants = [v.strip() for v in rest.replace("、", ",").split(",") if v.strip()]
-        if not sep or not head.strip() or not variants:
+        variants = [v.strip() for v in re.split("[,、，]", rest) if v.strip()]
+        if not sep or not head.strip() or not variants or any(mark in rest for mark in ";；="):
             raise InputError(file.source, f"同義語の行を読めません: {content}", line=number,
-                             hint="「代表語 = 別表記, 別表記」の形で書いてください (例: 仕組み = しくみ, システム)。")
-        head = head.strip()
+                             hint="「代表語 = 別表記, 別表記」の形で、別表記を , で区切って書いてください"
+                                  " (例: 仕組み = しくみ, システム)。")
+        head = checked_word(file, number, head.strip(), "同義語")
+        variants = [checked_word(file, number, variant, "同義語") for variant in variants]
         heads.setdefault(head, number)
         for variant in variants:
             if mapping.get(variant, head) != head:
