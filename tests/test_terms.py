@@ -147,6 +147,15 @@ def test_full_width_commas_separate_synonyms_and_a_full_width_negation_mark_is_r
     assert raised.value.line == 2 and "半角の括弧で「進む(否定)」と書いてください" in raised.value.format()
 
 
+def test_a_stop_listed_word_is_no_word_inside_a_compound_either(tmp_path):
+    """A researcher's stop list with 団体: word_counts.csv still counted 団体 through the forced term 市民団体 (a
+    forced term stays whole, its nouns were mentioned): a listed word is never counted, inside a term or not."""
+    stop = tmp_path / "stop.txt"
+    stop.write_text("団体\n", encoding="utf-8")
+    (terms,), (words,) = analysed("市民団体間の連携を強めた", lists=word_lists(stop=stop))
+    assert terms == ["市民団体間", "連携", "強める"] and words == ["市民団体間", "市民", "市民団体", "連携", "強める"]
+
+
 def test_words_inside_compounds_are_mentions():
     _, (words,) = analysed("申請団体と市民団体が施設予約をした")
     assert words == ["申請団体", "申請", "団体", "市民団体", "市民", "団体", "施設予約", "施設", "予約"]

@@ -296,10 +296,10 @@ def unit_terms(tokens: list[Token], lists: WordLists, start: int = 0) -> list[Te
 
 
 def item_terms(tokens: list[Token], lists: WordLists) -> list[Term]:
-    """Every term of one item, left to right, with token (not unit) indices and the synonym list applied."""
+    """Every term of one item (token indices, synonyms applied); a stop-listed word is no word inside one either."""
     unit_list, spans = units(tokens, lists)
     return [t._replace(term=counted(t, lists), first=spans[t.first][0], last=spans[t.last][1],
-                       parts=tuple(lists.counted_as(p) for p in t.parts))
+                       parts=tuple(lists.counted_as(p) for p in t.parts if p not in lists.stop))
             for t in unit_terms(unit_list, lists)]
 
 
