@@ -56,6 +56,26 @@ def test_the_command_line_and_a_notebook_make_the_same_tables_under_a_settings_f
         assert path.read_bytes() == (project / "data" / "processed" / path.name).read_bytes(), path.name
 
 
+def test_a_command_started_outside_the_project_reads_the_project_settings_as_a_notebook_does(project):
+    """A KH Coder user ran `analyze` from notebooks/ (or /tmp) with --raw-dir pointing into the project: the command
+    looked for kyodo-analysis.toml only in the current folder and coded with the packaged lists, silently, while a
+    notebook found the project's. Both now look in the current folder, then two above the raw folder, and say so."""
+    from kyodo_analysis.tables import read_csv
+
+    status, _, err = cli("analyze", "--raw-dir", "../data/raw", "--out", "../data/processed")  # cwd: notebooks/
+    assert status == 0, err
+    assert f"設定: {project / 'kyodo-analysis.toml'} を使います" in err
+    assert "団体" not in set(read_csv(project / "data" / "processed" / "terms.csv")["term"])  # the project's stop list
+
+
+def test_years_chosen_for_cities_are_said_to_be_unused_when_the_cities_are_not_compared(project, monkeypatch):
+    monkeypatch.chdir(project)
+    (project / "kyodo-analysis.toml").write_text('[analysis.years]\n"逗子市" = 2018\n', encoding="utf-8")
+    status, _, err = cli("analyze", "--raw-dir", "data/raw", "--out", "data/processed")
+    assert status == 0, err
+    assert "[analysis.years] (逗子市) は使いません: 市町村を比べるとき (by = \"city\") だけ" in err
+
+
 def test_a_notebook_reads_the_processed_tables_until_a_list_is_edited(project, monkeypatch):
     monkeypatch.chdir(project)
     assert cli("analyze", "--raw-dir", "data/raw", "--out", "data/processed")[0] == 0

@@ -155,17 +155,18 @@ def analyze_tables(cleaned: Sequence[Table], forced: str | Path | None = None, s
             "unknown_words.csv": unknown_words(token_frame, term_frame),
             "candidate_compounds.csv": candidate_compounds(term_frame, lists.forced),
             "synonym_candidates.csv": synonym_candidates(term_frame, token_frame, mention_frame)}))
-        years = stage("years", lambda: {"program_changes.csv": program_changes(tables["programs.csv"], items),
-                                        "keyword_trends.csv": keyword_trends(term_frame, items, comparison)})
+        year_tables = stage("years", lambda: {"program_changes.csv": program_changes(tables["programs.csv"], items),
+                                              "keyword_trends.csv": keyword_trends(term_frame, items, comparison)})
         tables.update(stage("keyness", lambda: keyness(term_frame, frame, comparison)))
         tables.update(statistics_beside(term_frame, frame, item_codes, codes_named, comparison, stage) if later is None
                       else stage("beside", later.result))
-    tables.update(years)
+    tables.update(year_tables)
     tables.update({name: with_city_years(tables[name], city_years) for name in COMPARED_BY_YEAR})
     tables.update(registered_statistics(tables, frame, comparison, stage))
     words = vocabularies(items, term_frame, mention_frame)
     warnings = ([w for t in cleaned for w in t.warnings] + cities_together_warning(items, comparison) + empty_list_warnings(lists)
-                + rule_warnings(rules, rules_file.source, words, {t.path.name: t.city for t in cleaned}))
+                + rule_warnings(rules, rules_file.source, words, {t.path.name: t.city for t in cleaned})
+                + years_unused(by, years))
     absent = {t.path.name: absent_rule_words(rules, words.get(t.path.name, set())) for t in cleaned}
     rules_used = {"source": rules_file.source, "sha256": rules_file.sha256, "words": len(words_of_rules(rules)),
                   "absent_words": len(absent_everywhere(absent.values()))}
@@ -200,6 +201,15 @@ def registered_statistics(tables: dict[str, pd.DataFrame], items: pd.DataFrame, 
     if missing:
         raise RuntimeError(f"tables and registry.OUTPUTS disagree: {sorted(missing)}")
     return made
+
+
+def years_unused(by: str, chosen: dict[str, int] | None) -> list[str]:
+    """The warning that ``[analysis.years]`` chooses nothing: it picks each city's compared table only when the
+    cities are compared (a KH Coder user's setting was ignored, silently)."""
+    if not chosen or by == "city":
+        return []
+    return [f"kyodo-analysis.toml の [analysis.years] ({', '.join(chosen)}) は使いません: 市町村を比べるとき (by = \"city\") "
+            f"だけ、比べる年度を選びます。今は {by} で比べ、年度ごとのページと表がそれぞれの年度を示します。"]
 
 
 def compared_tables(cleaned: Sequence[Table], by: str, chosen: dict[str, int] | None = None) -> list[Table]:

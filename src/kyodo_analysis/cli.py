@@ -7,12 +7,13 @@ import os
 import signal
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from .commands import cmd_analyze, cmd_clean, cmd_kwic, cmd_manifest_add, cmd_related, cmd_validate
 from .errors import InputError, NotebookError, os_error
 from .manifest import YEAR_RANGE, year_from_name
 from .pipeline import cmd_report, cmd_run
-from .settings import KEYS, SETTINGS_FILE, Settings
+from .settings import KEYS, SETTINGS_FILE, Settings, project_file
 from .signals import Interrupted
 
 
@@ -84,8 +85,8 @@ def analysis_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--stop", help="使用しない語のリスト (既定: パッケージ同梱の stop_words.txt)")
     p.add_argument("--synonyms", help="同義語・表記ゆれのリスト (既定: パッケージ同梱の synonyms.txt)")
     p.add_argument("--codes", help="KH Coder 形式のコーディングルール (既定: パッケージ同梱の codes.txt)")
-    p.add_argument("--settings", default=SETTINGS_FILE,
-                   help=f"プロジェクトの設定ファイル (既定: {SETTINGS_FILE}。あれば読み、コマンドラインの指定が優先)")
+    p.add_argument("--settings", help=f"プロジェクトの設定ファイル (既定: 今のフォルダか、--raw-dir の2つ上のフォルダの "
+                   f"{SETTINGS_FILE}。あれば読み、コマンドラインの指定が優先)")
 
 
 def report_args(p: argparse.ArgumentParser) -> None:
@@ -150,10 +151,12 @@ def build_parser() -> argparse.ArgumentParser:
 def apply_settings(args: argparse.Namespace) -> None:
     """The one :class:`Settings` of an analysing command (``args.project``): the project settings file,
     then the options the command line gives; written back to ``args`` for the commands that read them."""
-    path = getattr(args, "settings", None)
-    if path is None:
+    if not hasattr(args, "settings"):
         return
-    args.project = Settings.read(path, required=path != SETTINGS_FILE,
+    path = args.settings or project_file(args.raw_dir)
+    if args.settings is None and path is not None and path.parent != Path.cwd():
+        print(f"設定: {path} を使います (--raw-dir のプロジェクトの設定ファイル)。", file=sys.stderr)
+    args.project = Settings.read(path, required=args.settings is not None,
                                  **{key: getattr(args, key, None) for key in KEYS if key != "years"})
     for key, value in args.project.analysis_options().items():
         setattr(args, key, value)

@@ -93,6 +93,15 @@ SETTINGS_FILE = "kyodo-analysis.toml"
 PATH_KEYS = ("forced", "stop", "synonyms", "codes", "schema")
 
 
+def project_file(raw_dir: str | Path) -> Path | None:
+    """The project's settings file: ``kyodo-analysis.toml`` in the current folder, else in the project folder
+    holding the raw folder (``data/raw`` → the folder above ``data``); the command line and the notebooks find it
+    the same way, so a command started elsewhere (``--raw-dir ~/project/data/raw``) reads the project's words."""
+    raw = Path(raw_dir).resolve()
+    return next((folder / SETTINGS_FILE for folder in [Path.cwd(), *raw.parents[:2]]
+                 if (folder / SETTINGS_FILE).is_file()), None)
+
+
 @dataclass(frozen=True)
 class Settings:
     """What an analysis is made with besides the raw tables: the word lists, the coding rules, the schema
@@ -124,11 +133,8 @@ class Settings:
         """The project's settings, as the command line reads them: ``kyodo-analysis.toml`` in the current
         folder, else in the project folder holding the raw folder (``data/raw`` → the folder above
         ``data``, where a notebook started in ``notebooks/`` finds it); the defaults when there is none."""
-        raw = Path(raw_dir).resolve()
-        for folder in [Path.cwd(), *raw.parents[:2]]:
-            if (folder / SETTINGS_FILE).is_file():
-                return cls.read(folder / SETTINGS_FILE)
-        return cls()
+        path = project_file(raw_dir)
+        return cls() if path is None else cls.read(path)
 
     @classmethod
     def coerce(cls, value: Settings | dict | str | Path | None, raw_dir: str | Path) -> Settings:
