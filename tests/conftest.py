@@ -80,7 +80,10 @@ def cli(*argv: str) -> tuple[int, str, str]:
 
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        status = main(list(argv))
+        try:
+            status = main(list(argv))
+        except SystemExit as exit:  # argparse refuses an option's value: status 2 and its message
+            status = exit.code
     return status, out.getvalue(), err.getvalue()
 
 

@@ -167,6 +167,21 @@ def test_kwic_suggests_terms_that_contain_a_word(raw_dir):
     assert "この語を含む抽出語: 補助金" in result.stderr
 
 
+def test_kwic_and_related_say_how_a_word_written_as_in_the_text_is_counted_and_refuse_an_empty_one(raw_dir):
+    """A KH Coder user typed 進まない (as the item says it) and an empty word (which listed 20 arbitrary terms)."""
+    from .conftest import cli
+
+    status, _, err = cli("kwic", "進まない", "--raw-dir", str(raw_dir))
+    assert status == 1 and "「進まない」は「進む(否定)」として数えます。" in err
+    status, _, err = cli("related", "つながらない", "--raw-dir", str(raw_dir))
+    assert status == 1 and "「つながらない」は「つながる(否定)」として数えます。" in err
+    status, out, err = cli("kwic", "進む（否定）", "--raw-dir", str(raw_dir))  # full-width brackets, as typed in Japanese
+    assert status == 0 and "啓発が【進まない】" in out
+    for command in ("kwic", "related"):
+        status, out, err = cli(command, " ", "--raw-dir", str(raw_dir))
+        assert status == 2 and "語が空です" in err and out == "" and "Traceback" not in err
+
+
 def test_kwic_shows_a_word_inside_compounds_when_asked_and_says_how_many_it_left_out(raw_dir):
     """`kwic 補助金` lists the term (2 lines) and says that 補助金 is inside 4 compounds as well; with --compounds
     it lists those too: 6 occurrences in 5 items, what word_counts.csv counts for 補助金 (a helper counting by

@@ -29,6 +29,15 @@ def fiscal_year(text: str) -> int:
     return year
 
 
+def word(text: str) -> str:
+    """A word to look up (kwic, related): spaces around it removed and （否定） read as (否定), as the tables write
+    it; an empty word is refused (it listed 20 arbitrary terms as 「この語を含む抽出語」)."""
+    said = text.strip()
+    if not said:
+        raise argparse.ArgumentTypeError("語が空です。探す語を書いてください (例: 補助金、進む(否定))")
+    return said.removesuffix("（否定）") + "(否定)" if said.endswith("（否定）") else said
+
+
 class Once(argparse.Action):
     """An option given once: --year 2025 --year 2024 registered 2024, the last, without a word (a newcomer)."""
 
@@ -110,17 +119,19 @@ def table_parsers(sub) -> None:
 def lookup_parsers(sub) -> None:
     """``kwic`` and ``related``: a word traced back to its items."""
     p = sub.add_parser("kwic", help="語が出てくる文脈 (KWIC) を表示する")
-    p.add_argument("term", metavar="TERM", help="抽出語 (例: 補助金、進む)")
+    p.add_argument("term", metavar="TERM", type=word, help="抽出語 (例: 補助金、進む)")
     p.add_argument("--window", type=positive, default=20, help="前後に表示する文字数 (既定: 20)")
     p.add_argument("--compounds", action="store_true",
                    help="複合語の中に出てくるところも示す (補助金 → 補助金交付終了後; word_counts.csv が数える項目)")
     analysis_args(p)
     p.set_defaults(func=cmd_kwic)
     p = sub.add_parser("related", help="語かコードと同じ項目に出てくる語 (関連語検索)")
-    p.add_argument("target", metavar="TARGET", help="語 (抽出語か複合語の中の語。例: 補助金) か、--code のときはコード名")
+    p.add_argument("target", metavar="TARGET", type=word,
+                   help="語 (抽出語か複合語の中の語。例: 補助金) か、--code のときはコード名")
     p.add_argument("--code", action="store_true", help="TARGET をコーディングルールのコード名として扱う")
     p.add_argument("--top", type=positive, default=15, help="年度ごとに表示する語の数 (既定: 15。同数の途中では切りません)")
-    p.add_argument("--with", dest="with_word", metavar="WORD", help="この語と TARGET の両方がある項目の KWIC も表示する")
+    p.add_argument("--with", dest="with_word", metavar="WORD", type=word,
+                   help="この語と TARGET の両方がある項目の KWIC も表示する")
     p.add_argument("--window", type=positive, default=20, help="KWIC の前後に表示する文字数 (既定: 20)")
     analysis_args(p)
     p.set_defaults(func=cmd_related)

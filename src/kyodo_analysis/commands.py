@@ -40,7 +40,7 @@ from .sentences import program_label
 from .storage import stored_names, write_analysis
 from .table_checks import comparison_of
 from .tables import write_tables
-from .terms import inside_compounds, terms_and_mentions
+from .terms import extract_terms, inside_compounds, terms_and_mentions
 from .tokens import tokenize
 from .units import counted_spelling, spellings
 from .wordlists import WordLists, word_lists
@@ -273,7 +273,7 @@ def cmd_kwic(args: argparse.Namespace) -> int:
     inside = inside_compounds(mention_frame)
     inside = inside[inside["word"] == term]
     if lines.empty:
-        hint = containing_terms(term, term_frame)
+        hint = read_as(term, lists) + containing_terms(term, term_frame)
         hint += " 複合語の中も示すには --compounds を付けてください。" if len(inside) else ""
         print(f"「{term}」は抽出語にありません (terms.csv の term と同じ表記で指定してください)。{hint}",
               file=sys.stderr)
@@ -288,6 +288,13 @@ def cmd_kwic(args: argparse.Namespace) -> int:
         print(f"ほかに {inside['term'].nunique()} つの複合語の中に {len(inside)} 回 ({inside['item_id'].nunique()} 項目)"
               " 出てきます (word_counts.csv はそれも数えます)。--compounds を付けると合わせて示します。", file=sys.stderr)
     return 0
+
+
+def read_as(word: str, lists: WordLists) -> str:
+    """「 「進まない」は「進む(否定)」として数えます。」: the terms the rules make of the word itself, when they
+    differ from it (a word written as in the text, not as the tables count it); "" otherwise."""
+    found = extract_terms(tokenize(pd.DataFrame({"item_id": ["q"], "text": [word]})), lists)["term"].tolist()
+    return f" 「{word}」は「{'」「'.join(found)}」として数えます。" if found and found != [word] else ""
 
 
 def containing_terms(word: str, term_frame: pd.DataFrame) -> str:
@@ -309,7 +316,7 @@ def cmd_related(args: argparse.Namespace) -> int:
     if related.empty:
         absent = not args.code and not target_items(target, items, term_frame, mention_frame)
         print(f"「{target}」はどの項目の抽出語にも、複合語の中の語にもありません (数える語と同じ表記で指定してください)。"
-              + containing_terms(target, term_frame) if absent else
+              + read_as(target, lists) + containing_terms(target, term_frame) if absent else
               f"{'コード' if args.code else '語'}「{target}」と同じ項目に出てくる語はありません。", file=sys.stderr)
         return 1
     top, omitted = top_related(related, args.top)
