@@ -56,6 +56,7 @@ def test_rules_with_and_or_not_give_the_expected_items(coded):
     ("*品詞\n補助金-->名詞\n", 2, "-->"),
     ("*文字列\n'補助'\n", 2, "引用符"),
     ("*記号\n補助金 | 予算\n", 2, "and / or / not"),
+    ("*全角の記号\n補助金 ＆ 予算\n", 2, "記号の演算子"),
     ("*括弧\n(補助金 or 予算\n", 2, "閉じ括弧"),
     ("*余分\n補助金 予算\n", 2, "余分な語"),
     ("*大文字\n補助金 OR 団体\n", 2, "「OR」は演算子として読みません。and / or / not は半角の小文字で"),
@@ -193,6 +194,10 @@ def test_rule_words_that_never_occur_are_reported_once():
         "コーディングルールの 4 語のうち 2 語はどの項目にも出てきません (「資金」の 補助全、「否定」の 進めない)。"
         "綴りを確かめてください。"]
     assert unused_rule_words(rules, {"補助金", "補助全", "進む(否定)", "進めない"}) == []
+    # a word the researcher's stop list holds is no typo: said as stop-listed (a KH Coder user was told to check spelling)
+    assert unused_rule_words(rules, {"補助金", "進む(否定)", "進めない"}, "rules.txt", stop=frozenset({"補助全"})) == [
+        "コーディングルールの語 「資金」の 補助全 は使用しない語のリストにあるので、どの項目にも当たりません。"
+        "そのリストから外すか、ルールから除いてください。"]
 
 
 def test_the_default_rules_on_another_citys_table_warn_once_with_the_count(corpus):

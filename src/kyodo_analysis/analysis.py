@@ -165,7 +165,7 @@ def analyze_tables(cleaned: Sequence[Table], forced: str | Path | None = None, s
     tables.update(registered_statistics(tables, frame, comparison, stage))
     words = vocabularies(items, term_frame, mention_frame)
     warnings = ([w for t in cleaned for w in t.warnings] + cities_together_warning(items, comparison) + empty_list_warnings(lists)
-                + rule_warnings(rules, rules_file.source, words, {t.path.name: t.city for t in cleaned})
+                + rule_warnings(rules, rules_file.source, words, {t.path.name: t.city for t in cleaned}, lists.stop)
                 + years_unused(by, years))
     absent = {t.path.name: absent_rule_words(rules, words.get(t.path.name, set())) for t in cleaned}
     rules_used = {"source": rules_file.source, "sha256": rules_file.sha256, "words": len(words_of_rules(rules)),

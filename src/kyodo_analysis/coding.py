@@ -35,7 +35,7 @@ _UNSUPPORTED = [
     (re.compile(r"<>"), "<>外部変数 の条件には対応していません (グループごとの集計は codes.csv にあります)"),
     (re.compile(r"-->"), "品詞の指定 (-->) には対応していません"),
     (re.compile(r"['\"]"), "引用符による文字列検索には対応していません"),
-    (re.compile(r"[&|!]"), "記号の演算子 (& | !) には対応していません。and / or / not を使ってください"),
+    (re.compile(r"[&|!＆｜！]"), "記号の演算子 (& | !) には対応していません。and / or / not を使ってください"),
     (re.compile(r"(?<![\w)])\d+(\.\d+)?\s*(<|>|=)"), "出現回数の比較条件には対応していません"),
     (re.compile(r"<\s*\*"), "コードの参照 (<*コード名>) には対応していません。そのコードの条件を括弧に入れて書いてください"),
     (re.compile(r"[-=]>"), "活用形の指定 (->, =>) には対応していません。語は基本形で書くと、どの活用形にも当たります"),
@@ -235,21 +235,32 @@ def absent_everywhere(per_file: Iterable[Iterable[Sequence[str]]]) -> set[tuple[
     return set.intersection(*found) if found else set()
 
 
-def unused_rule_words(rules: list[Rule], vocabulary: set[str], source: str = "", where: str = "") -> list[str]:
+def unused_rule_words(rules: list[Rule], vocabulary: set[str], source: str = "", where: str = "",
+                      stop: frozenset[str] = frozenset()) -> list[str]:
     """One warning for the rule words that occur nowhere in the tables (a typo or a changed term gives zero
-    silently), naming how many and the first few; nothing when every word occurs. ``where`` names the
-    tables when it is one city's (みなと町の表では、)."""
+    silently), naming how many and the first few; nothing when every word occurs. A word of the stop list
+    (``stop``) is said as such: it is never counted, whatever its spelling. ``where`` names the tables when it
+    is one city's (みなと町の表では、)."""
     words = words_of_rules(rules)
-    unused = [f"「{code}」の {word}" for code, word in absent_rule_words(rules, vocabulary)]
+    absent = absent_rule_words(rules, vocabulary)
+    stopped = [f"「{code}」の {word}" for code, word in absent if word in stop]
+    unused = [f"「{code}」の {word}" for code, word in absent if word not in stop]
+    said = [f"{where}コーディングルールの語 {shown_words(stopped)} は使用しない語のリストにあるので、どの項目にも当たりません。"
+            "そのリストから外すか、ルールから除いてください。"] if stopped else []
     if not unused:
-        return []
-    shown = "、".join(unused[:UNUSED_SHOWN]) + (f" ほか {len(unused) - UNUSED_SHOWN} 語" if len(unused) > UNUSED_SHOWN else "")
+        return said
     if is_packaged(source):
         advice = ("同梱のルールは逗子市の表を読んで書いた出発点です。この表の語で書いたルールを --codes か "
                   "kyodo-analysis.toml の codes で指定してください")
     else:
         advice = "綴りを確かめてください"
-    return [f"{where}コーディングルールの {len(words)} 語のうち {len(unused)} 語はどの項目にも出てきません ({shown})。{advice}。"]
+    return [f"{where}コーディングルールの {len(words)} 語のうち {len(unused)} 語はどの項目にも出てきません "
+            f"({shown_words(unused)})。{advice}。", *said]
+
+
+def shown_words(words: list[str]) -> str:
+    """The first words of a list, and how many more: 「資金」の 補助全、… ほか 3 語."""
+    return "、".join(words[:UNUSED_SHOWN]) + (f" ほか {len(words) - UNUSED_SHOWN} 語" if len(words) > UNUSED_SHOWN else "")
 
 
 def positive_words(node: tuple, positive: bool = True) -> list[str]:

@@ -85,15 +85,16 @@ def vocabularies(items: pd.DataFrame, term_frame: pd.DataFrame, mention_frame: p
     return found
 
 
-def rule_warnings(rules: list[Rule], source: str, words: dict[str, set[str]], cities: dict[str, str | None]
-                  ) -> list[str]:
+def rule_warnings(rules: list[Rule], source: str, words: dict[str, set[str]], cities: dict[str, str | None],
+                  stop: frozenset[str] = frozenset()) -> list[str]:
     """The warning of rule words no item holds: for the whole run, or, when the files are of several cities,
     for each city on its own — another city's items holding a word say nothing of whether this city's do
-    (a town coded with Zushi's packaged rules is told so, though Zushi's table beside it holds every word)."""
+    (a town coded with Zushi's packaged rules is told so, though Zushi's table beside it holds every word);
+    a word of the stop list ``stop`` is said as such."""
     if len(set(cities.values())) < 2:
-        return unused_rule_words(rules, set().union(*words.values()), source)
+        return unused_rule_words(rules, set().union(*words.values()), source, stop=stop)
     by_city: dict[str | None, set[str]] = {}
     for file, vocabulary in words.items():
         by_city.setdefault(cities[file], set()).update(vocabulary)
     return [w for city, vocabulary in by_city.items() for w in unused_rule_words(
-        rules, vocabulary, source, where=f"{city}の表では、" if city else "市町村名のない表では、")]
+        rules, vocabulary, source, where=f"{city}の表では、" if city else "市町村名のない表では、", stop=stop)]
