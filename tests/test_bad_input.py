@@ -95,6 +95,21 @@ def test_console_script_prints_no_traceback(tmp_path):
     assert result.stdout == ""
 
 
+def test_forced_terms_no_item_counts_are_warned_of_and_those_the_text_holds_named(tmp_path, raw_dir):
+    """A KH Coder user's forced list: a typo (ファシリテータ) and an entry cut inside a word (補助金交: 補助 + 金 + 交付)
+    passed silently; the coding rules' words were warned of, the forced terms were not."""
+    from .conftest import cli
+
+    forced = tmp_path / "forced.txt"
+    forced.write_text("補助金\n補助金交\nファシリテータ\n", encoding="utf-8")
+    status, _, err = cli("analyze", "--raw-dir", str(raw_dir), "--out", str(tmp_path / "out"), "--forced", str(forced))
+    assert status == 0, err
+    assert (f"強制抽出のリスト {forced} の 2 語はどの項目の語にもなっていません (ファシリテータ、補助金交)。"
+            "うち 補助金交 は本文にありますが、辞書の語の切れ目で始まり終わる形でないため1語になりません") in err
+    status, _, err = cli("analyze", "--raw-dir", str(raw_dir), "--out", str(tmp_path / "out2"))
+    assert status == 0 and "強制抽出のリスト" not in err  # the packaged list, written for Zushi's table: no warning
+
+
 def test_a_listed_word_with_a_space_is_an_error_and_an_empty_list_a_warning(tmp_path, raw_dir):
     """Words are matched against morphemes, which hold no space: 「市民 団体」 in a forced list matched nothing,
     silently. An empty stop list replaces the packaged one, so nothing is left out: said, not silent."""

@@ -25,7 +25,7 @@ from .clusters import term_clusters
 from .code_tests import code_table
 from .coding import absent_everywhere, absent_rule_words, read_rules, words_of_rules
 from .correspondence import correspondence
-from .curation import candidate_compounds, rule_warnings, unknown_words, vocabularies
+from .curation import candidate_compounds, rule_warnings, unknown_words, unused_forced_warnings, vocabularies
 from .dtypes import python_strings, with_text_dtype
 from .errors import InputError
 from .manifest import Entry, ManifestRows, resolve_city, resolve_schema, resolve_sheet, resolve_year, sha256
@@ -166,7 +166,8 @@ def analyze_tables(cleaned: Sequence[Table], forced: str | Path | None = None, s
     words = vocabularies(items, term_frame, mention_frame)
     warnings = ([w for t in cleaned for w in t.warnings] + cities_together_warning(items, comparison) + empty_list_warnings(lists)
                 + rule_warnings(rules, rules_file.source, words, {t.path.name: t.city for t in cleaned}, lists.stop)
-                + years_unused(by, years))
+                + years_unused(by, years)
+                + unused_forced_warnings(lists, set().union(*words.values()), items["text"].tolist()))
     absent = {t.path.name: absent_rule_words(rules, words.get(t.path.name, set())) for t in cleaned}
     rules_used = {"source": rules_file.source, "sha256": rules_file.sha256, "words": len(words_of_rules(rules)),
                   "absent_words": len(absent_everywhere(absent.values()))}

@@ -10,8 +10,9 @@ from collections.abc import Collection
 import numpy as np
 import pandas as pd
 
-from .coding import Rule, unused_rule_words
+from .coding import Rule, shown_words, unused_rule_words
 from .terms import FORCED, NOUN
+from .wordlists import PACKAGED, WordLists, is_packaged
 
 
 def unknown_words(token_frame: pd.DataFrame, term_frame: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -98,3 +99,20 @@ def rule_warnings(rules: list[Rule], source: str, words: dict[str, set[str]], ci
         by_city.setdefault(cities[file], set()).update(vocabulary)
     return [w for city, vocabulary in by_city.items() for w in unused_rule_words(
         rules, vocabulary, source, where=f"{city}の表では、" if city else "市町村名のない表では、", stop=stop)]
+
+
+def unused_forced_warnings(lists: WordLists, vocabulary: set[str], texts: list[str]) -> list[str]:
+    """The warning of a researcher's forced terms that no item counts (a typo, or an entry that does not end
+    where the dictionary's words end: 補助金交 of 補助金 + 交付 is never spelled by whole tokens), naming the ones
+    the text holds all the same; nothing for the packaged list (written for Zushi's table)."""
+    source = lists.sources.get("forced_terms", {}).get("source", PACKAGED)
+    if is_packaged(source):
+        return []
+    unused = [word for word in sorted(lists.forced) if lists.counted_as(word) not in vocabulary]
+    if not unused:
+        return []
+    text = "\n".join(texts)
+    cut = [word for word in unused if word in text]
+    said = (f"うち {shown_words(cut)} は本文にありますが、辞書の語の切れ目で始まり終わる形でないため1語になりません "
+            "(前後の文字を足すか削って、語の切れ目に合わせてください)。" if cut else "綴りを確かめてください。")
+    return [f"強制抽出のリスト {source} の {len(unused)} 語はどの項目の語にもなっていません ({shown_words(unused)})。{said}"]
