@@ -35,6 +35,17 @@ def test_every_coefficient_of_each_edge_is_the_one_worked_by_hand():
     assert list(edges.columns[:3]) == ["kind", "n_both", "jaccard"]  # the earlier columns first, unchanged
 
 
+def test_an_edge_only_some_equally_strong_spanning_trees_hold_is_not_marked():
+    """A ring of four terms with equal coefficients (1/3 each) has four maximum spanning trees, each leaving out
+    another edge: Kruskal's order marked three edges, chosen by spelling; no edge is in every tree."""
+    ring = {"A": ["i1", "i2"], "B": ["i2", "i3"], "C": ["i3", "i4"], "D": ["i4", "i1"]}
+    terms = pd.DataFrame([(i, t) for t, ids in ring.items() for i in ids], columns=["item_id", "term"])
+    _, items = tiny()
+    _, edges = cooccurrence(terms, items)
+    assert len(edges) == 4 and edges["jaccard"].tolist() == [pytest.approx(1 / 3, abs=1e-6)] * 4
+    assert not edges["mst"].any()
+
+
 def test_nodes_have_louvain_communities_and_centralities():
     nodes, _ = cooccurrence(*tiny())
     nodes = nodes.set_index("node")
@@ -67,7 +78,10 @@ def test_the_network_figure_can_shade_centrality(bundled_analysis):
     assert links["場の提供"] == 4
     assert any("上位5語 (5位の同数は10語まで含め、それを超える同数は線を引かない)" in t.get_text().replace("\n", "")
                for t in fig.texts)
-    assert a["cooccurrence_edges"]["mst"].sum() > 0
+    # in every maximum spanning tree: 20 of the 68 edges (39 were marked, 19 of them one pick among equal edges);
+    # betweenness with distances summed as fractions: 地域 0.02194 (0.01751 in floats, which split tied paths)
+    assert a["cooccurrence_edges"]["mst"].sum() == 20
+    assert a["cooccurrence_nodes"].set_index("node").loc["地域", "betweenness"] == pytest.approx(0.02194, abs=5e-6)
     # how many drawn links rest on one item alone, so that a reader weighs them as single sentences
     terms = a["cooccurrence_edges"][a["cooccurrence_edges"]["kind"] == "term"]
     single = int((terms["n_both"] == 1).sum())

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from fractions import Fraction
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -65,9 +66,9 @@ def cooccurrence(term_frame: pd.DataFrame, items: pd.DataFrame, unit: str = "ite
     nodes["y"] = [round(float(layout[n][1]), 6) for n in nodes["node"]]
     for column in ("n_units", "community"):
         nodes[column] = nodes[column].astype("Int64")
-    nodes = node_measures(nodes, induced_subgraph(graph, in_network), seed)
     units = {**sets.to_dict(), **(group_sets.to_dict() if link_to is not None else {})}
-    edge_frame = edge_measures(edge_frame, units, spanning_edges(induced_subgraph(graph, in_network)))
+    nodes = node_measures(nodes, induced_subgraph(graph, in_network), units, seed)
+    edge_frame = edge_measures(edge_frame, units, spanning_edges(induced_subgraph(graph, in_network), units))
     return nodes.sort_values(["kind", "node"], kind="stable").reset_index(drop=True), edge_frame.reset_index(drop=True)
 
 
@@ -78,7 +79,7 @@ NODE_MEASURES = ["community_louvain", "degree_centrality", "betweenness"]
 def edge_measures(edges: pd.DataFrame, units: dict, spanning: set[tuple[str, str]]) -> pd.DataFrame:
     """The edge table with every coefficient of KH Coder beside Jaccard — Dice 2|A∩B|/(|A|+|B|), Simpson
     |A∩B|/min(|A|,|B|), cosine |A∩B|/√(|A|·|B|) — whether the edge is in the maximum spanning forest of
-    the terms by Jaccard (``mst``), and the units it rests on (space-separated)."""
+    the terms by Jaccard (``mst``: in every one, :func:`spanning_edges`), and the units it rests on (space-separated)."""
     rows = []
     for source, target in zip(edges["source"].tolist(), edges["target"].tolist(), strict=True):
         a, b = units[source], units[target]
@@ -92,18 +93,31 @@ def edge_measures(edges: pd.DataFrame, units: dict, spanning: set[tuple[str, str
                                            "item_ids": TEXT})], axis=1)
 
 
-def spanning_edges(term_graph) -> set[tuple[str, str]]:
-    """The edges of the maximum spanning forest of the term graph by Jaccard (the minimum spanning forest of
-    1 − Jaccard; Kruskal's algorithm over the edges in the table's order, so ties go the same way every run)."""
+def exact_jaccard(a: set, b: set) -> Fraction:
+    """|A∩B| / |A∪B| as a fraction: equal coefficients compare equal (2/3 and 4/6), which floats need not."""
+    return Fraction(len(a & b), len(a | b))
+
+
+def spanning_edges(term_graph, units: dict) -> set[tuple[str, str]]:
+    """The edges in *every* maximum spanning forest of the term graph by Jaccard: an edge of coefficient w is in
+    every one exactly when its ends are not joined by the other edges of coefficient ≥ w (a cycle's weakest edge,
+    or one of equal edges on a cycle, is not). An edge only some equally strong forests hold is left out rather
+    than chosen by the edges' order (two of 不特定多数–地域 and 地域–限定的, both 2/3)."""
     import networkx as nx  # late: see the module's top
 
-    forest = nx.maximum_spanning_tree(term_graph, weight="weight", algorithm="kruskal")
-    return {(u, v) for u, v in forest.edges()}
+    weight = {(u, v): exact_jaccard(units[u], units[v]) for u, v in term_graph.edges()}
+    every = set()
+    for (u, v), w in weight.items():
+        others = nx.Graph([edge for edge, other in weight.items() if other >= w and edge != (u, v)])
+        if not (u in others and v in others and nx.has_path(others, u, v)):
+            every.add((u, v))
+    return every
 
 
-def node_measures(nodes: pd.DataFrame, term_graph, seed: int) -> pd.DataFrame:
+def node_measures(nodes: pd.DataFrame, term_graph, units: dict, seed: int) -> pd.DataFrame:
     """Louvain communities (modularity, fixed seed; numbered largest first), degree centrality and
-    betweenness (weighted by 1 − Jaccard as a distance) of each term; empty for the group nodes."""
+    betweenness (weighted by 1 − Jaccard as a distance, in exact fractions so that paths of equal length are
+    counted as tied) of each term; empty for the group nodes."""
     import networkx as nx  # late: see the module's top
     from networkx.algorithms.community import louvain_communities
 
@@ -114,7 +128,7 @@ def node_measures(nodes: pd.DataFrame, term_graph, seed: int) -> pd.DataFrame:
         found = louvain_communities(term_graph, weight="weight", seed=seed)
         louvain = {t: k for k, members in enumerate(sorted(found, key=lambda c: (-len(c), min(c))), start=1) for t in members}
         degree = nx.degree_centrality(term_graph)
-        distance = {(u, v): 1.0 - d["weight"] for u, v, d in term_graph.edges(data=True)}
+        distance = {(u, v): 1 - exact_jaccard(units[u], units[v]) for u, v in term_graph.edges()}  # exact: tied paths count
         nx.set_edge_attributes(term_graph, distance, "distance")
         between = nx.betweenness_centrality(term_graph, weight="distance", normalized=True)
     return nodes.assign(community_louvain=pd.array([louvain.get(n, pd.NA) for n in nodes["node"]], dtype="Int64"),

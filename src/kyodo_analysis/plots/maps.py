@@ -109,7 +109,8 @@ def plot_network(nodes: pd.DataFrame, edges: pd.DataFrame, items: pd.DataFrame, 
                     else "淡い色はコミュニティ (貪欲法によるモジュラリティ最大化)。")
                  + f"破線は{what}と、その{what}で Jaccard の大きい上位{LINK_TOP}語 "
                  f"({LINK_TOP}位の同数は{2 * LINK_TOP}語まで含め、それを超える同数は線を引かない)。"
-                 + ("太い濃い線は最大全域木 (Jaccard で) の辺。" if "mst" in edges.columns else "")
+                 + ("太い濃い線はどの最大全域木 (Jaccard で) にも入る辺 (同じ係数の辺で入れ替わる辺は細いまま)。"
+                    if "mst" in edges.columns else "")
                  + "配置は固定シード。")
     return fig
 
