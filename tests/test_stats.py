@@ -70,6 +70,8 @@ def test_adjusted_residuals_by_hand():
     assert adjusted_residuals(np.array([[3, 1], [1, 3]])) == pytest.approx(
         np.array([[math.sqrt(2), -math.sqrt(2)], [-math.sqrt(2), math.sqrt(2)]]))
     assert chi2_statistic(np.array([[3, 0], [0, 3]])) == pytest.approx(6.0)
+    # no item has the code: 0/0 in every cell, no residual (it was written 0.000000, as if observed = expected)
+    assert np.isnan(adjusted_residuals(np.array([[0, 0], [4, 3]]))).all()
 
 
 def test_program_permutation_test_by_hand():

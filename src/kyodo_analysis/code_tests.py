@@ -17,7 +17,8 @@ from .stats import ALL_ASPECTS, clopper_pearson, program_keys, sort_for_reading
 
 
 def adjusted_residuals(table: np.ndarray) -> np.ndarray:
-    """Adjusted standardized residuals (O−E)/√(E(1−r/n)(1−c/n)) per cell; 0 where undefined."""
+    """Adjusted standardized residuals (O−E)/√(E(1−r/n)(1−c/n)) per cell; NaN where undefined (a code no item of
+    the aspect has, or every item has: 0/0 is no residual of 0, and the CSV leaves it blank)."""
     table = np.asarray(table, dtype=float)
     n = table.sum()
     r = table.sum(axis=1, keepdims=True)
@@ -25,7 +26,7 @@ def adjusted_residuals(table: np.ndarray) -> np.ndarray:
     expected = r * c / n
     variance = expected * (1 - r / n) * (1 - c / n)
     with np.errstate(divide="ignore", invalid="ignore"):
-        out = np.where(variance > 0, (table - expected) / np.sqrt(variance), 0.0)
+        out = np.where(variance > 0, (table - expected) / np.sqrt(variance), np.nan)
     return out
 
 
