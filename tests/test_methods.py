@@ -7,7 +7,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from kyodo_analysis.analysis import Analysis
+from kyodo_analysis.analysis import Analysis, analyze
 from kyodo_analysis.code_tests import NO_TEST
 from kyodo_analysis.methods import methods_paragraph
 
@@ -127,3 +127,22 @@ def test_a_researchers_list_is_named_by_its_file_not_this_machines_folder(bundle
     text = methods_paragraph(Analysis(bundled_analysis.tables, metadata))
     assert "/home/kenkyu" not in text and "強制抽出 forced_terms.txt、" in text and "コーディングルールは my_codes.txt (" in text
     assert "使用しない語 kyodo_analysis/resources/stop_words.txt" in text  # the package's lists by their place in it
+
+
+def test_a_map_of_two_of_three_axes_says_how_much_of_the_inertia_it_shows():
+    """Four groups give three axes: 「3 軸で慣性の 100% を説明します」 sat under a map of two axes (77.9 %), and the
+    methods named axes 1 and 2 only (an auditor). The map's note, the page's text and the methods say the rest."""
+    from kyodo_analysis.headings import _correspondence_text
+    from kyodo_analysis.plots.maps import plot_correspondence
+
+    from .conftest import ROOT
+
+    a = analyze([ROOT / "tests" / "fixtures" / "kyodo_seika_zushi_R7_renumbered.xlsx"])  # 4 groups: 47.9 / 30.0 / 22.1 %
+    assert a["correspondence_inertia"]["share"].round(3).tolist() == [0.479, 0.3, 0.221]
+    fig = plot_correspondence(a["correspondence_terms"], a["correspondence_groups"], a["correspondence_inertia"],
+                              a["items"], a.metadata, 50)
+    assert any("3 軸で慣性の 100% を説明します (この図の2軸はそのうち 77.9%)" in t.get_text().replace("\n", "")
+               for t in fig.texts)
+    assert "第1・第2軸の合計は 77.9% で、残る 22.1% は第3軸以降にある (図は第1・第2軸)。" in methods_paragraph(a)
+    assert _correspondence_text("区分", 4).endswith("3 軸で慣性の 100% を説明します。図はそのうち第1・第2軸です。")
+    assert _correspondence_text("区分", 3).endswith("2 軸で慣性の 100% を説明します。")

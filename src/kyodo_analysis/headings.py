@@ -92,7 +92,7 @@ def _correspondence_text(by: str, n_groups: int) -> str:
         return f"対応分析には 2 つ以上の{by}が必要です。この表の{by}は {n_groups} つなので、図はありません。"
     return (f"語と{by}を同じ平面に置いた対称マップです。一つの{by}にしか出ない語はその{by}の点より外側の"
             f"同じ点に並び、語と{by}の点の距離は直接には比べられません。{by}が {n_groups} つなので、"
-            f"{n_groups - 1} 軸で慣性の 100% を説明します。")
+            f"{n_groups - 1} 軸で慣性の 100% を説明します" + ("。図はそのうち第1・第2軸です。" if n_groups > 3 else "。"))
 
 
 def group_count(analysis: Analysis) -> int:

@@ -137,6 +137,9 @@ def methods_paragraph(analysis: Analysis) -> str:
                          for k, (_, share, group, contribution) in enumerate(f["ca_axes"][:2], start=1))
         parts.append(f"対応分析は {chosen_terms(f['ca_terms'], f['ca_candidates'])} と{f['by_label']}の"
                      f"クロス表に対して行い、慣性の説明率は {axes} であった。")
+        if len(f["ca_axes"]) > 2:  # a third axis and more: the map shows part of the inertia
+            shown = sum(share for _, share, _, _ in f["ca_axes"][:2])
+            parts.append(f"第1・第2軸の合計は {shown:.1%} で、残る {1 - shown:.1%} は第3軸以降にある (図は第1・第2軸)。")
         if len(f["ca_axes"]) <= 2:  # the axes shown are all there are
             parts.append(f"軸は {len(f['ca_axes'])} 本だけなので、説明率の合計が 100% になるのはこの表の形によるもので、"
                          "当てはまりの良さを表すものではない。")
