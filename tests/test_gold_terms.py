@@ -115,14 +115,15 @@ def test_a_seventh_writer_s_sentences_from_the_readme_alone_are_right():
 def test_the_probes_where_the_readme_is_silent_keep_their_misses():
     """50 probes a writer aimed at where the README is silent or ambiguous, expectations put down before running:
     43 right when first measured; 44 after the rules they and their follow-ups showed (ない right after a noun, 〜ませんか,
-    an attributive adjective before a verb stem, noun + ない idioms), in-sample. Left, with reasons in
+    an attributive adjective before a verb stem, noun + ない idioms), in-sample; 45 after Latin letters joined by a
+    hyphen made one word (h21, full-width Ｗｉ－Ｆｉ; g389–g392). Left, with reasons in
     benchmarks/README.md: katakana joined by ・ (h01, h02: a list has the same form), a number before a noun read as
-    its counter (h14, 5事業者, as the README's 120団体), full-width Ｗｉ－Ｆｉ (h21), もったいない counted as no word
+    its counter (h14, 5事業者, as the README's 120団体), もったいない counted as no word
     (h26: the idioms of noun + ない give none) and a condition read as a negation (h46, 補助がなければ)."""
     module = gold()
     lines = module.read_gold(ROOT / "tests" / "gold" / "terms_probes.tsv")
     _, wrong = module.score(lines)
-    assert len(lines) == 50 and [line.id for line, _ in wrong] == ["h01", "h02", "h14", "h21", "h26", "h46"]
+    assert len(lines) == 50 and [line.id for line, _ in wrong] == ["h01", "h02", "h14", "h26", "h46"]
 
 
 VERB_MISSES = ["v28", "v40", "v42", "v46", "v47"]

@@ -156,6 +156,16 @@ def test_a_stop_listed_word_is_no_word_inside_a_compound_either(tmp_path):
     assert terms == ["市民団体間", "連携", "強める"] and words == ["市民団体間", "市民", "市民団体", "連携", "強める"]
 
 
+def test_latin_letters_joined_by_a_hyphen_are_one_word_whatever_the_forced_list(tmp_path):
+    """A KH Coder user's own forced list (without Wi-Fi) split 館内Wi-Fi into 館内Wi and Fi: the packaged list had
+    kept it whole. Latin letters joined by a hyphen are one unit of their own now (UniDic cuts at the hyphen)."""
+    forced = tmp_path / "forced.txt"
+    forced.write_text("補助金\n", encoding="utf-8")
+    (terms,), (words,) = analysed("館内Wi-Fiを整備した", lists=word_lists(forced=forced))
+    assert terms == ["館内Wi-Fi", "整備"] and words == ["館内Wi-Fi", "館内", "Wi-Fi", "整備"]
+    assert terms_of("2020-2021年度に実施した") == ["実施"]  # digits on both sides: a number (rule 3)
+
+
 def test_words_inside_compounds_are_mentions():
     _, (words,) = analysed("申請団体と市民団体が施設予約をした")
     assert words == ["申請団体", "申請", "団体", "市民団体", "市民", "団体", "施設予約", "施設", "予約"]
@@ -181,9 +191,10 @@ def test_forced_and_stop_lists_change_the_output(tmp_path, corpus):
     forced.write_text("# Wi-Fi を外したリスト\n知名度\n", encoding="utf-8")
     stop.write_text("こと\n団体\n", encoding="utf-16")  # a UTF-16 file with BOM, as Notepad may save it
     edited = extract_terms(token_frame, word_lists(forced, stop))
-    # Without Wi-Fi in the forced list, the hyphen splits it into the unknown words Wi and Fi.
-    assert "Wi-Fi" not in set(edited["term"]) and "館内Wi-Fi" in set(term_frame["term"])
-    assert {"館内Wi", "Fi"} <= set(edited["term"])  # the hyphen is a symbol: no compound across it
+    # Without Wi-Fi in the forced list, Latin letters joined by a hyphen still make one word (they split into
+    # 館内Wi and Fi until a KH Coder user's list showed it)
+    assert "館内Wi-Fi" in set(edited["term"]) and "館内Wi-Fi" in set(term_frame["term"])
+    assert not {"館内Wi", "Fi"} & set(edited["term"])
     assert "団体" not in set(edited["term"]) and "団体" in set(term_frame["term"])
     assert "知名度" in set(edited["term"])
 
@@ -502,8 +513,8 @@ def gold_sentences() -> list[str]:
 
 def tokens_of(items: pd.DataFrame) -> list[Token]:
     """The tokens of ``items``, as the term rules read them."""
+    from kyodo_analysis.spelling import spellings
     from kyodo_analysis.terms import item_tokens
-    from kyodo_analysis.units import spellings
 
     token_frame = tokenize(items)
     return [t for _, _, tokens in item_tokens(token_frame, spellings(token_frame)) for t in tokens]
@@ -512,8 +523,8 @@ def tokens_of(items: pd.DataFrame) -> list[Token]:
 def real_sequences() -> list[list[Token]]:
     """The tokens of each gold sentence, of POOL and of sentences with units of several tokens (forced terms,
     spelling variants, katakana broken by the dictionary, 十分 / 十 + 分), as the term rules read them."""
+    from kyodo_analysis.spelling import spellings
     from kyodo_analysis.terms import item_tokens
-    from kyodo_analysis.units import spellings
 
     texts = [*gold_sentences(), *POOL, *UNIT_SENTENCES]
     token_frame = tokenize(pd.DataFrame({"item_id": [f"t{k}" for k in range(len(texts))], "text": texts}))
@@ -521,7 +532,7 @@ def real_sequences() -> list[list[Token]]:
 
 
 UNIT_SENTENCES = ["担い手と担手、プロボノとボランテイア。補助金交付団体の居場所。", "十分とは言えない。十分対応した。",
-                  "支援のあり方と見方。"]
+                  "支援のあり方と見方。", "e-Taxと2-AとＣＯＶＩＤ－１９。"]
 REAL_SEQUENCES = real_sequences()
 # a run of a real sentence's tokens (start, length), its first token's whitespace flag turned as drawn
 pieces_strategy = st.lists(st.tuples(st.integers(0, len(REAL_SEQUENCES) - 1), st.integers(0, 60),
@@ -538,12 +549,20 @@ def spliced(pieces: list[tuple[int, int, int, bool]]) -> list[Token]:
 
 def units_reference(tokens: list[Token], lists) -> tuple[list[Token], list[tuple[int, int]]]:
     """:func:`units.units` without its gate: every reader tried at every token."""
-    from kyodo_analysis.units import forced_unit, juubun_unit, katakana_unit, single_unit, variant_unit, way_unit
+    from kyodo_analysis.units import (
+        forced_unit,
+        juubun_unit,
+        katakana_unit,
+        latin_unit,
+        single_unit,
+        variant_unit,
+        way_unit,
+    )
 
     out, spans, i = [], [], 0
     while i < len(tokens):
         unit, end = (forced_unit(tokens, i, lists) or variant_unit(tokens, i) or katakana_unit(tokens, i)
-                     or juubun_unit(tokens, i) or way_unit(tokens, i) or (single_unit(tokens[i]), i))
+                     or latin_unit(tokens, i) or juubun_unit(tokens, i) or way_unit(tokens, i) or (single_unit(tokens[i]), i))
         out.append(unit)
         spans.append((i, end))
         i = end + 1
@@ -585,11 +604,12 @@ def test_the_sentences_drawn_from_hold_every_kind_of_unit():
     """The tokens the gates are tested on hold what they must let through."""
     from kyodo_analysis.units import units
 
-    read = [(u.word, u.pos1, span) for tokens in REAL_SEQUENCES[-3:]
+    read = [(u.word, u.pos1, span) for tokens in REAL_SEQUENCES[-4:]
             for u, span in zip(*units(tokens, word_lists()), strict=True) if span[1] > span[0] or u.word == "十分"]
     assert read == [("担い手", "名詞", (2, 3)), ("プロボノ", "名詞", (5, 6)), ("補助金", "名詞", (10, 11)),
                     ("居場所", "名詞", (15, 16)), ("十分", "形状詞", (0, 1)), ("十分", "形状詞", (7, 7)),
-                    ("あり方", "名詞", (2, 3)), ("見方", "名詞", (5, 6))]
+                    ("あり方", "名詞", (2, 3)), ("見方", "名詞", (5, 6)), ("e-Tax", "名詞", (0, 2)),
+                    ("ＣＯＶＩＤ－１９", "名詞", (8, 10))]
 
 
 def candidate_compounds_reference(term_frame: pd.DataFrame, lists, min_count: int = 2) -> pd.DataFrame:
@@ -638,8 +658,8 @@ def test_candidate_compounds_equal_their_first_definition(rows):
 def test_the_tokens_the_rules_read_equal_tokens_made_row_by_row():
     """:func:`item_tokens` makes each distinct token once and shares it; the tokens equal those made anew for
     every row (whitespace before a token, an empty reading read back as missing, each item's first token)."""
+    from kyodo_analysis.spelling import spellings
     from kyodo_analysis.terms import item_tokens
-    from kyodo_analysis.units import spellings
 
     texts = [*gold_sentences(), *POOL, *UNIT_SENTENCES, "補助金 補助金\t補助金。 補助金", "補助金"]
     token_frame = tokenize(pd.DataFrame({"item_id": [f"t{k % 7}-{k}" for k in range(len(texts))], "text": texts}))

@@ -23,7 +23,7 @@ import pandas as pd
 from .code_scope import negated_scope, word_scopes
 from .dtypes import TEXT, frame_of
 from .errors import InputError, control_character, printable
-from .units import counted_spelling
+from .spelling import counted_spelling
 from .wordlists import NEGATED, TextFile, WordLists, is_packaged, read_text_file
 
 K = TypeVar("K", bound=Hashable)
@@ -201,7 +201,7 @@ def read_rules(path: str | Path | None = None, lists: WordLists | None = None) -
 
 def counted_condition(node: tuple, lists: WordLists) -> tuple:
     """A condition with each word spelled as the items' words are counted — the variant table's spelling,
-    then the synonym list's head word (:func:`units.counted_spelling`: しくみ → 仕組み, 会館 → 施設 when the
+    then the synonym list's head word (:func:`spelling.counted_spelling`: しくみ → 仕組み, 会館 → 施設 when the
     synonyms say so): a rule names the word, not one of its spellings, as keywords.csv and kwic do."""
     if node[0] == "word":
         return ("word", counted_spelling(node[1], lists))

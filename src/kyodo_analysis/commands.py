@@ -37,12 +37,12 @@ from .outputs import check_folder, check_targets, generation
 from .parallel import available_cores
 from .related import not_listed, related_lines, related_words, shared_contexts, target_items, top_related
 from .sentences import program_label
+from .spelling import counted_spelling, spellings
 from .storage import stored_names, write_analysis
 from .table_checks import comparison_of
 from .tables import write_tables
 from .terms import extract_terms, inside_compounds, terms_and_mentions
 from .tokens import tokenize
-from .units import counted_spelling, spellings
 from .wordlists import WordLists, word_lists
 from .years import program_changes, program_report
 
@@ -252,7 +252,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
 
 
 def spelling_said(word: str, lists: WordLists) -> str:
-    """The spelling ``word`` is counted by (:func:`units.counted_spelling`), said on stderr when it differs:
+    """The spelling ``word`` is counted by (:func:`spelling.counted_spelling`), said on stderr when it differs:
     `kwic 取組` shows 取り組み, which the tables count it as."""
     counted = counted_spelling(word, lists)
     if counted != word:

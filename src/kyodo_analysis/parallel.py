@@ -1,7 +1,7 @@
 """The per-item stages on every core: tokens, terms, mentions and codes of chunks of items in worker processes.
 
 An item's tokens, terms and mentions are a function of that item alone (the spelling a token is counted
-by is a function of the token: :func:`units.spellings`), and so are the codes it gets and the words that
+by is a function of the token: :func:`spelling.spellings`), and so are the codes it gets and the words that
 gave them (a rule's condition and the negation scope read one item's terms). Items are cut into chunks of
 consecutive rows, each chunk goes to a worker process (one tagger each) that makes all five of its tables,
 and the results are concatenated in item order: the same tables as :func:`serial_item_stages`, which is

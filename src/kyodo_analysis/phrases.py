@@ -147,7 +147,7 @@ def expression_end(tokens: Sequence, i: int, table: Table) -> int | None:
 def closes(end: bool | str, tokens: Sequence, j: int) -> bool:
     """Whether a sequence ends at token ``j`` (:func:`ending`): always; where its last verb must be
     inflected, when token ``j`` is not written in its dictionary form (応じ, したがい; a predicate is counted
-    by that form: :func:`units.spellings`) and no auxiliary follows (相談に応じます, 応じられない: the verb);
+    by that form: :func:`spelling.spellings`) and no auxiliary follows (相談に応じます, 応じられない: the verb);
     where it ends in a past た, when something follows that does not end its clause (:data:`ENDS_AFTER_TA`)."""
     if end is True:
         return True

@@ -28,9 +28,9 @@ import pandas as pd
 from .coding import grouped
 from .phrases import variants
 from .schema import one_edit_apart  # the one rule, shared with the headers' misspellings
+from .spelling import respelled, written_forms
 from .stats import sets_of
 from .tokens import item_starts
-from .units import respelled, written_forms
 
 CANDIDATE_COLUMNS = ["kind", "word", "variant", "reading", "n_items_word", "n_items_variant", "status",
                      "synonyms_line", "items_word", "items_variant"]

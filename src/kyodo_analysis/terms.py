@@ -5,9 +5,9 @@ that item's text alone (and the word lists): nothing is chosen by frequency.
 
 **Units** (:func:`units.units`), read left to right: forced terms (the longest entry of the forced-term list
 spelled by whole tokens, never across whitespace: 補助金, 居場所); the spelling variants of ``variants.txt``
-(担手 → 担い手); katakana words the dictionary broke into a particle (プロボ + ノ → プロボノ); 十 + 分 as the
-adjective 十分; a verb's stem with 方 (あり方); 行っ as 行う unless the word before says going
-(:func:`units.carried_out_or_gone`). Every other token is a unit, predicates by their ``orthBase``.
+(担手 → 担い手); katakana words the dictionary broke into a particle (プロボ + ノ → プロボノ); Latin letters
+joined by a hyphen (Wi-Fi); 十 + 分 as the adjective 十分; a verb's stem with 方 (あり方); 行っ as 行う unless the
+word before says going (:func:`units.carried_out_or_gone`). Every other token is a unit, predicates by ``orthBase``.
 
 **Rules** (:func:`item_terms`): at each unit the first rule that applies decides.
 
@@ -50,6 +50,7 @@ import pandas as pd
 from .dtypes import TEXT, frame_of
 from .negation import LIGHT_VERBS, Negation, negation_after, noun_negation, place_end
 from .phrases import expression_end, expressions, match_key
+from .spelling import spellings
 from .units import (
     ADVERBIAL,
     DATE_WORDS,
@@ -64,7 +65,6 @@ from .units import (
     is_numeral,
     is_stopped,
     negation_stopped,
-    spellings,
     units,
 )
 from .wordlists import NEGATED, WordLists, word_lists

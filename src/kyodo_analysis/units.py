@@ -3,9 +3,10 @@
 A token is one morpheme of unidic-lite (or a unit of several). The predicates here say what kind of
 token it is (noun-like, numeral, stop-listed, part of a compound); :func:`units` then reads the tokens,
 left to right, as units: forced terms, the field's spelling variants, katakana words the dictionary
-broke, 十分, and every other token alone; :func:`spellings` gives the spelling each token is counted
-by. The rules that turn units into terms are in :mod:`terms` (its docstring lists them all); negation
-is in :mod:`negation`. Kept apart so that each module is one job a reader can check on its own.
+broke, Latin letters joined by a hyphen, 十分, and every other token alone; :mod:`spelling` gives the
+spelling each token is counted by. The rules that turn units into terms are in :mod:`terms` (its
+docstring lists them all); negation is in :mod:`negation`. Kept apart so that each module is one job a
+reader can check on its own.
 """
 
 from __future__ import annotations
@@ -13,9 +14,6 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 from typing import NamedTuple
-
-import numpy as np
-import pandas as pd
 
 from .phrases import variants
 from .wordlists import NEGATED, WordLists
@@ -118,10 +116,10 @@ def units(tokens: list[Token], lists: WordLists) -> tuple[list[Token], list[tupl
     while i < len(tokens):
         token = tokens[i]
         if (token.surface in forced or token.surface in spelled_apart or KATAKANA.fullmatch(token.surface)
-                or token.lemma == "十分" or token.surface == "十"
+                or token.lemma == "十分" or token.surface == "十" or token.surface[:1] in LATIN_LETTERS
                 or (token.pos1 == "動詞" and i + 1 < len(tokens) and tokens[i + 1].lemma == "方")):
             unit, end = (forced_unit(tokens, i, lists) or variant_unit(tokens, i) or katakana_unit(tokens, i)
-                         or juubun_unit(tokens, i) or way_unit(tokens, i) or (single_unit(token), i))
+                         or latin_unit(tokens, i) or juubun_unit(tokens, i) or way_unit(tokens, i) or (single_unit(token), i))
         elif token.surface == "行っ" and token.lemma == "行く":
             unit, end = single_unit(carried_out_or_gone(tokens, i)), i  # then spelled as any other unit
         else:  # a token that begins no unit of several (the case of most): a unit of its own
@@ -194,6 +192,25 @@ def katakana_unit(tokens: list[Token], i: int) -> tuple[Token, int] | None:
     return merged(tokens[i:end + 1], "".join(t.surface for t in tokens[i:end + 1]), "名詞"), end
 
 
+LATIN_LETTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                          "ＡＢＣＤＥＦＧＨＩＪＫＬＭＮＯＰＱＲＳＴＵＶＷＸＹＺａｂｃｄｅｆｇｈｉｊｋｌｍｎｏｐｑｒｓｔｕｖｗｘｙｚ")
+LATIN_PIECE = re.compile(r"[A-Za-zＡ-Ｚａ-ｚ0-9０-９]+")
+HYPHENS = frozenset("-－‐")
+
+
+def latin_unit(tokens: list[Token], i: int) -> tuple[Token, int] | None:
+    """Latin letters joined by a hyphen, which UniDic cuts at it (Wi + - + Fi): one noun, half- or full-width
+    (Wi-Fi, e-Tax, COVID-19, Ｗｉ－Ｆｉ), whatever the forced list holds; it begins with a letter (2020-2021 is
+    numbers: rule 3)."""
+    end = i
+    while (end + 2 < len(tokens) and tokens[end + 1].surface in HYPHENS and not tokens[end + 1].gap
+           and not tokens[end + 2].gap and LATIN_PIECE.fullmatch(tokens[end + 2].surface)):
+        end += 2
+    if end == i or tokens[i].surface[:1] not in LATIN_LETTERS or not LATIN_PIECE.fullmatch(tokens[i].surface):
+        return None
+    return merged(tokens[i:end + 1], "".join(t.surface for t in tokens[i:end + 1]), "名詞"), end
+
+
 def juubun_unit(tokens: list[Token], i: int) -> tuple[Token, int] | None:
     """十 + 分 (ten minutes) and the adverb 十分 read as the adjectival noun 十分 (enough): 十分とは言えない."""
     if tokens[i].lemma == "十分" and tokens[i].pos1 == "副詞":
@@ -245,18 +262,6 @@ def single_unit(token: Token) -> Token:
 def merged(tokens: list[Token], word: str, pos1: str, forced: bool = False, parts: tuple[str, ...] = ()) -> Token:
     return Token(word, word, word, pos1, "普通名詞", all(t.unknown for t in tokens), tokens[0].gap,
                  forced=forced, parts=parts)
-
-
-E_ROW = dict(zip("うくぐすつぬぶむる", "えけげせてねべめれ", strict=True))  # a godan ending → its potential's (す → せる)
-
-
-def potential_base(base: str, lemma: str) -> str:
-    """A verb written in a godan verb's potential form (増やせる, 使える, 行ける), which UniDic gives the lemma of
-    the verb it is made from (増やす, 使う, 行く), counted as that verb, its stem as written: 増やせない →
-    増やす(否定), as 集められない → 集める(否定). Any other verb keeps its dictionary form."""
-    if len(base) > 2 and base.endswith("る") and lemma != base and lemma[-1:] in E_ROW and base[-2] == E_ROW[lemma[-1]]:
-        return base[:-2] + lemma[-1]
-    return base
 
 
 # ---------------------------------------------------------------- the words inside a compound
@@ -363,37 +368,3 @@ def compound_parts(run: list[Token]) -> tuple[str, ...]:
     (市民団体 → 市民, 団体). The compound itself is its term's own word (:func:`terms.mention_rows`)."""
     inside = [part for token in run for part in token.parts]
     return tuple(part for part in dict.fromkeys([*inside, *compound_words(run)]) if len(part) > 1)
-
-
-# ---------------------------------------------------------------- the spelling a token is counted by
-
-def spellings(token_frame: pd.DataFrame) -> list[str]:
-    """The spelling each token is counted by, a function of the token alone: a predicate by its dictionary
-    form (``orthBase``), anything else by its surface; a spelling of ``resources/variants.txt`` by the one
-    it lists first (取組 → 取り組み, こども → 子ども)."""
-    return respelled(written_forms(token_frame))
-
-
-def counted_spelling(word: str, lists: WordLists) -> str:
-    """The spelling a word typed by the researcher is counted by: the variant table's, then the synonym
-    list's (取組 → 取り組み, こども → 子ども), a negated form kept negated (取組(否定) → 取り組み(否定))."""
-    base = word.removesuffix(NEGATED)
-    counted = lists.counted_as(respelled([base])[0])
-    return counted + NEGATED if word.endswith(NEGATED) else counted
-
-
-def respelled(written: list[str]) -> list[str]:
-    """Written forms (:func:`written_forms`) with a spelling of ``resources/variants.txt`` replaced by the one
-    it lists first."""
-    table = variants()
-    return [table.get(w, w) for w in written]
-
-
-def written_forms(token_frame: pd.DataFrame) -> list[str]:
-    """Each token as :func:`spellings` reads it before the variant table: a predicate by its dictionary form
-    (a godan verb's potential form by the verb's: :func:`potential_base`), anything else by its surface."""
-    predicate = token_frame["pos1"].isin(PREDICATES).to_numpy(dtype=bool)
-    base, lemma = token_frame["base"].to_numpy(dtype=object).copy(), token_frame["lemma"].to_numpy(dtype=object)
-    verb = (token_frame["pos1"] == "動詞").to_numpy(dtype=bool) & (base != lemma)  # the rows a potential can be
-    base[verb] = [potential_base(b, lemma_) for b, lemma_ in zip(base[verb], lemma[verb], strict=True)]
-    return np.where(predicate, base, token_frame["surface"].to_numpy(dtype=object)).tolist()
