@@ -391,3 +391,26 @@ def test_year_outputs_say_only_what_the_tables_carry(bundled_analysis):
     table = term_changes(trends)
     assert "比べた年度" in table.columns and "前年度" not in table.columns
     assert "一方の年度にだけある語でも届かないことがあります" in table["語"].iloc[0]
+
+
+def test_the_code_changes_of_programs_in_both_tables_are_named_apart_from_turnover(tmp_path):
+    """A reviewer of two years: the code-by-year table's changes were mostly programs added, removed or moved, and
+    nothing said which program made which. The programs in both tables whose codes changed are named, aspect by
+    aspect; the rest of the table's changes is turnover. 2025 here is 2024 with one item added to NO 4's 効果."""
+    from kyodo_analysis.year_sentences import code_change_lines
+
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    shutil.copy(RAW, raw / "zushi_2024.tsv")
+    lines = RAW.read_text(encoding="utf-8").split("\n")
+    row = next(k for k, line in enumerate(lines) if line.split("\t")[1:2] == ["4"])
+    cells = lines[row].split("\t")
+    cells[3] += " ・予算が確保できた。"
+    lines[row] = "\t".join(cells)
+    (raw / "zushi_2025.tsv").write_text("\n".join(lines), encoding="utf-8")
+    analysis = analyze(table_files(raw))
+    assert code_change_lines(analysis) == [
+        "両方の表にある 8 事業のうち、2024年度と2025年度でコードが変わった事業は 1 事業です: NO 4 市民協働コーディネーター"
+        " (効果 加わった「財源・費用」)。年度ごとのコードの表のほかの増減は、事業の追加・廃止と区分の移動によるものです。"]
+    (raw / "zushi_2025.tsv").write_text(RAW.read_text(encoding="utf-8"), encoding="utf-8")
+    assert "コードが変わった事業は 0 事業です。" in code_change_lines(analyze(table_files(raw)))[0]

@@ -120,7 +120,7 @@ OUTPUTS: tuple[Output, ...] = (
     Output("effect_vs_limitation.csv", "keyness",
            "year:i term:s programs:i programs_paired:i programs_effect:i programs_limitation:i programs_both:i items_effect:i "
            "items_limitation:i", grouped=True, pages=(GROUPS,)),
-    Output("item_codes.csv", "codes", "item_id:s code:s negated:b", pages=(KEYWORDS, GROUPS, SUMMARY)),
+    Output("item_codes.csv", "codes", "item_id:s code:s negated:b", pages=(KEYWORDS, GROUPS, YEARS, SUMMARY)),
     Output("unknown_words.csv", "counts", "surface:s n:i n_items:i example_item_id:s", **CURATION, pages=(KEYWORDS,)),
     Output("candidate_compounds.csv", "counts", "candidate:s kind:s n:i n_items:i", **CURATION, pages=(KEYWORDS,)),
     Output("cooccurrence_nodes.csv", "network_and_ca",
@@ -141,7 +141,8 @@ OUTPUTS: tuple[Output, ...] = (
            pages=(GROUPS, SUMMARY)),
     Output("program_changes.csv", "years",
            "city:s program_no:i program:s support_type:s status:s first_year:i last_year:i previous_name:s "
-           "previous_no:i previous_support_type:s", year="whole", figures=("program_changes",), pages=(YEARS, SUMMARY)),
+           "previous_no:i previous_support_type:s first_no:i", year="whole", figures=("program_changes",),
+           pages=(YEARS, SUMMARY)),
     Output("keyword_trends.csv", "years",
            "city:s year:i all_groups:b support_type:s aspect:s term:s n:i n_items:i n_programs:i prev_year:i n_prev:i "
            "log_odds_vs_prev:f z_vs_prev:f", year="whole", figures=("terms_rising_and_falling",), pages=(YEARS,)),

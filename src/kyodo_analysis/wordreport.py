@@ -27,7 +27,7 @@ from .sentences import figure_sources, group_name
 from .slices import for_year, page_years
 from .stats import group_order
 from .topics import no_codes_sentence, review_summary, summary_sentences
-from .year_sentences import year_change_lines
+from .year_sentences import code_change_lines, year_change_lines
 
 FONT = "游ゴシック"  # what Japanese Word shows by default; the reviewer's Word substitutes if missing
 
@@ -140,7 +140,7 @@ def write_summary(analysis: Analysis, figures: Path, path: str | Path, out_dir: 
         doc.add_heading("年度の変化", level=1)
         by_label = Comparison.from_metadata(analysis.metadata).by_label
         doc.add_paragraph(NOTEBOOK_TEXT["year_changes"].split("\n\n", 1)[1].format(by=by_label))
-        for line in changes:
+        for line in [*changes, *code_change_lines(analysis)]:
             doc.add_paragraph(line, style="List Bullet")
     numbers, methods = Numbers(), []
     for year, part in parts:  # one chapter per year; cities compared across years: one chapter

@@ -126,3 +126,43 @@ def yearly_summary_lines(analysis: Analysis) -> list[str]:
             lines.append(f"**{'' if pd.isna(city) else md(str(city)) + '・'}{year_label(year)}**")
             lines += [f"- {md(s)}" for s in summary_sentences(select_year(part, year))]
     return lines
+
+
+def code_change_lines(analysis: Analysis) -> list[str]:
+    """For each city whose tables span two or more known years: the programs found in the first and the last
+    table whose codes changed there, aspect by aspect (the sides the year table shows), so that a reader can
+    tell a code's change in a group from the programs added, removed or moved (a reviewer: the year table's
+    changes were mostly turnover, and nothing said which program made which)."""
+    lines = []
+    for city in year_cities(analysis["items"]):
+        items = of_city(analysis["items"], city)
+        years = known_years(items)
+        comparison = Comparison.from_metadata(part_metadata(analysis.metadata, set(items["source_file"])))
+        changes = of_city(analysis["program_changes"], city)
+        both = changes[(changes["first_year"] == years[0]) & (changes["last_year"] == years[-1])]
+        coded = items[items["aspect"].isin(comparison.sides)].merge(analysis["item_codes"], on="item_id")
+        held = {key: set(zip(part["aspect"], part["code"], strict=True))
+                for key, part in coded.groupby(["year", "program_no"], sort=False)}
+        order = list(dict.fromkeys(analysis["codes"]["code"]))
+        said = [f"{program_label(r.program_no, r.program, comparison)} ({text})" for r in both.itertuples(index=False)
+                if (text := _codes_changed(held.get((years[0], r.first_no), set()), held.get((years[-1], r.program_no), set()),
+                                           comparison, order))]
+        whose = "" if pd.isna(city) else f"{city}の"
+        span = f"{year_label(years[0])}と{year_label(years[-1])}"
+        lines.append(f"{whose}両方の表にある {len(both)} 事業のうち、{span}でコードが変わった事業は {len(said)} 事業です"
+                     + (": " + "、".join(said) if said else "") + "。年度ごとのコードの表のほかの増減は、事業の追加・廃止と"
+                     f"{own_header(comparison.columns, 'support_type')}の移動によるものです。")
+    return lines
+
+
+def _codes_changed(before: set, after: set, comparison: Comparison, order: list[str]) -> str:
+    """「効果 なくなった「団体の運営・規模」、限界 加わった「財源・費用」」: one program's (aspect, code) pairs of the
+    first table against the last, aspect by aspect, codes in the codes table's order; "" when none changed."""
+    parts = []
+    for aspect in comparison.sides:
+        lost = [f"「{c}」" for c in order if (aspect, c) in before - after]
+        gained = [f"「{c}」" for c in order if (aspect, c) in after - before]
+        said = ([f"なくなった{''.join(lost)}"] if lost else []) + ([f"加わった{''.join(gained)}"] if gained else [])
+        if said:
+            parts.append(f"{comparison.label(aspect)} " + "・".join(said))
+    return "、".join(parts)
