@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kyodo_analysis.network import cooccurrence
 
@@ -142,3 +144,33 @@ def test_the_network_change_figure_says_a_program_added_or_removed_changes_its_c
     note = "".join(t.get_text() for t in fig.texts).replace("\n", "")
     assert "共起ネットワークの変化" in "".join(ax.get_title() for ax in fig.axes)
     assert "事業の追加・廃止だけでも変わります" in note
+
+
+def spanning_edges_reference(term_graph, units: dict) -> set[tuple[str, str]]:
+    """The definition: an edge of coefficient w is in every maximum spanning forest exactly when the other edges of
+    coefficient ≥ w do not join its ends (checked edge by edge; quadratic, so 100 terms tied at 1 took 19 s)."""
+    import networkx as nx
+
+    from kyodo_analysis.network import exact_jaccard
+
+    weight = {(u, v): exact_jaccard(units[u], units[v]) for u, v in term_graph.edges()}
+    every = set()
+    for (u, v), w in weight.items():
+        others = nx.Graph([edge for edge, other in weight.items() if other >= w and edge != (u, v)])
+        if not (u in others and v in others and nx.has_path(others, u, v)):
+            every.add((u, v))
+    return every
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.frozensets(st.integers(0, 5), min_size=1, max_size=4), min_size=2, max_size=8))
+def test_the_spanning_edges_equal_their_definition(sets):
+    """Few items and few terms, so that coefficients tie often (the case the definition is about)."""
+    import networkx as nx
+
+    from kyodo_analysis.network import exact_jaccard, spanning_edges
+
+    units = {f"t{k}": set(s) for k, s in enumerate(sets)}
+    graph = nx.Graph([(a, b) for a in units for b in units if a < b and exact_jaccard(units[a], units[b]) > 0])
+    graph.add_nodes_from(units)
+    assert spanning_edges(graph, units) == spanning_edges_reference(graph, units)

@@ -7,8 +7,10 @@ Takes tidy frames (``terms`` joined to ``items`` by ``item_id``) and returns tid
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Iterable
 from fractions import Fraction
+from itertools import groupby
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -99,18 +101,32 @@ def exact_jaccard(a: set, b: set) -> Fraction:
 
 
 def spanning_edges(term_graph, units: dict) -> set[tuple[str, str]]:
-    """The edges in *every* maximum spanning forest of the term graph by Jaccard: an edge of coefficient w is in
-    every one exactly when its ends are not joined by the other edges of coefficient ≥ w (a cycle's weakest edge,
-    or one of equal edges on a cycle, is not). An edge only some equally strong forests hold is left out rather
-    than chosen by the edges' order (two of 不特定多数–地域 and 地域–限定的, both 2/3)."""
+    """The edges in *every* maximum spanning forest of the term graph by Jaccard (coefficients as fractions). An
+    edge of coefficient w is in every one exactly when the other edges of coefficient ≥ w do not join its ends;
+    an edge only some equally strong forests hold is left out rather than chosen by the edges' order (two of
+    不特定多数–地域 and 地域–限定的, both 2/3). Read strongest first, one coefficient at a time: with the stronger
+    edges' components merged, an edge of this coefficient is in every forest when it joins two components and is
+    the only such edge between them and a bridge among them (the definition is held equal in the tests)."""
     import networkx as nx  # late: see the module's top
 
     weight = {(u, v): exact_jaccard(units[u], units[v]) for u, v in term_graph.edges()}
-    every = set()
-    for (u, v), w in weight.items():
-        others = nx.Graph([edge for edge, other in weight.items() if other >= w and edge != (u, v)])
-        if not (u in others and v in others and nx.has_path(others, u, v)):
-            every.add((u, v))
+    parent = {node: node for node in term_graph.nodes()}
+
+    def root(node):
+        while parent[node] != node:
+            parent[node] = parent[parent[node]]
+            node = parent[node]
+        return node
+
+    every: set[tuple[str, str]] = set()
+    for _, group in groupby(sorted(weight, key=weight.__getitem__, reverse=True), key=weight.__getitem__):
+        ends = {edge: frozenset((root(edge[0]), root(edge[1]))) for edge in group}
+        between = Counter(pair for pair in ends.values() if len(pair) == 2)
+        bridges = {frozenset(b) for b in nx.bridges(nx.Graph(tuple(pair) for pair in between))}
+        every |= {edge for edge, pair in ends.items() if between[pair] == 1 and pair in bridges}
+        for pair in between:
+            a, b = pair
+            parent[root(a)] = root(b)
     return every
 
 
