@@ -273,6 +273,12 @@ def test_a_program_that_moves_to_another_group_and_a_group_that_ends_are_said(tm
     assert program_report(analysis["program_changes"])[-1] == "区分が変わった事業: NO 4 B事業 (人的支援 → 財政的支援)"
     line = year_change_lines(analysis)[0]
     assert line.startswith("2024年度〜2025年度: 番号変更 1 事業 (NO 2 B事業 → NO 4 B事業)")
+    earlier = tmp_path / "earlier"
+    earlier.mkdir()
+    (earlier / "t_2023.tsv").write_text("\n".join([header, *years["2025"]]) + "\n", encoding="utf-8")
+    shutil.copy(raw / "t_2024.tsv", earlier / "t_2024.tsv")  # 人的支援 is new in 2024: said as a group gone is
+    assert year_change_lines(analyze(table_files(earlier)))[0].endswith(
+        "2024年度の表には2023年度の表になかった区分「人的支援」があります。")
     assert line.endswith("区分が変わった事業は 1 事業です (NO 4 B事業: 人的支援 → 財政的支援)。"
                          "2025年度の表には2024年度の区分「人的支援」がありません。")
     from kyodo_analysis.report.views import keyword_matrix  # the workbook's 語×区分・観点: occurrences, said so

@@ -99,11 +99,16 @@ def _items_changed(items: pd.DataFrame, years: list[int], kept: pd.DataFrame, co
 
 def _groups_gone(programs: pd.DataFrame, years: list[int], group: str) -> str:
     """The groups (the tables' support-type column, called ``group``) of a year that the next year's table no
-    longer has."""
+    longer has, and those it has for the first time (a newcomer: 情報的支援 of 2025 was said nowhere)."""
     of = {year: list(dict.fromkeys(programs.loc[programs["year"] == year, "support_type"])) for year in years}
-    return "".join(f"{year_label(after)}の表には{year_label(before)}の{group}「" + "」「".join(gone) + "」がありません。"
-                   for before, after in pairwise(years)
-                   if (gone := [g for g in of[before] if g not in of[after]]))
+    said = []
+    for before, after in pairwise(years):
+        if gone := [g for g in of[before] if g not in of[after]]:
+            said.append(f"{year_label(after)}の表には{year_label(before)}の{group}「" + "」「".join(gone) + "」がありません。")
+        if new := [g for g in of[after] if g not in of[before]]:
+            said.append(f"{year_label(after)}の表には{year_label(before)}の表になかった{group}「" + "」「".join(new)
+                        + "」があります。")
+    return "".join(said)
 
 
 def _moves(changes: pd.DataFrame, comparison: Comparison, group: str) -> str:
