@@ -137,7 +137,8 @@ def test_a_citys_year_changes_name_its_programs_by_its_own_number_column(tmp_pat
     whole = analyze(table_files(raw))
     assert Comparison.from_metadata(whole.metadata).columns["program_no"] == "番号"
     assert [line for line in Y.year_change_lines(whole) if line.startswith("架空市B")] == [
-        "架空市Bの2023年度〜2024年度: 追加 1 事業 (No. 5 市民活動センター運営 (2024年度の表から))。番号も名称も同じ事業は 4 事業です。"]
+        "架空市Bの2023年度〜2024年度: 追加 1 事業 (No. 5 市民活動センター運営 (2024年度の表から))。番号も名称も同じ事業は 4 事業です。"
+        "2024年度の表には2023年度の表になかった区分「場の支援」があります。"]  # its one program was the one added
     one = (Aspect("a", ("a",), "a", "a"),)
     assert [Comparison.combined([Comparison(one, by_label=a), Comparison(one, by_label=b)]).by_label
             for a, b in (("分野", "区分"), ("分野", "分野"))] == ["区分", "分野"]
