@@ -585,3 +585,19 @@ def write_schema(folder, head: str):
     path = folder / "s.toml"
     path.write_text(head + '[columns]\nprogram = ["事業名"]\n[aspects]\nreason = ["理由"]\n', encoding="utf-8")
     return path
+
+
+def test_each_citys_items_are_numbered_by_its_own_tables_column(tmp_path):
+    """Cities compared (--by city): the tables head the number column 番号 (A) and No. (B), so together they have the
+    neutral 番号, and B's items were quoted as 「番号 2 …」 in the Word tables (an auditor). Each program is numbered
+    as its own table heads the column."""
+    from kyodo_analysis.analysis import analyze
+    from kyodo_analysis.manifest import table_files
+    from kyodo_analysis.topics import review_summary
+
+    analysis = analyze(table_files(city_folder(tmp_path, "ab")), by="city")
+    assert Comparison.from_metadata(analysis.metadata).columns["program_no"] == "番号"
+    cells = "\n".join(str(v) for row in review_summary(analysis).to_dict("records") for v in row.values())
+    b_programs = set(analysis["items"].loc[analysis["items"]["city"] == "架空市B", "program"])
+    quoted = [line for line in cells.splitlines() if line.split(" ", 2)[-1].split(":")[0] in b_programs]
+    assert quoted and all(line.startswith("No. ") for line in quoted)  # (A's schema marks no sides: none quoted)

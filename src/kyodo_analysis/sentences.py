@@ -41,6 +41,12 @@ def program_label(program_no: object, program: str, comparison: Comparison) -> s
     return f"{label} {program_no} {program}" if label and not pd.isna(program_no) else str(program)
 
 
+def table_comparisons(metadata: dict) -> dict[str, Comparison]:
+    """Each raw file's own comparison, so that a program is numbered as its own table heads the column (架空市B's
+    No. 2 beside 架空市A's 番号 1, where the tables together have only the neutral 番号)."""
+    return {f["file"]: Comparison.from_dict(f["comparison"]) for f in metadata.get("raw_files", []) if f.get("comparison")}
+
+
 def listed(names: list[str]) -> str:
     """「A」「B」「C」: names quoted one after another."""
     return "".join(f"「{n}」" for n in names)
@@ -80,13 +86,13 @@ def ignored_sentence(metadata: dict) -> str:
 def empty_cells_sentence(analysis: Analysis) -> str:
     """Which programs left which aspect empty (read off ``programs.csv``); a note on reading an empty cell of
     the negative side only when the table has one."""
-    comparison = Comparison.from_metadata(analysis.metadata)
+    comparison, own = Comparison.from_metadata(analysis.metadata), table_comparisons(analysis.metadata)
     parts, empty_negative = [], False
     for row in analysis["programs"].to_dict("records"):
         empty = [a for a in comparison.aspects if not pd.isna(row[f"n_{a.key}"]) and row[f"n_{a.key}"] == 0]
         if empty:
             empty_negative |= any(a.polarity == "negative" for a in empty)
-            parts.append(f"{program_label(row['program_no'], row['program'], comparison)} は"
+            parts.append(f"{program_label(row['program_no'], row['program'], own.get(row['source_file'], comparison))} は"
                          + listed([a.label for a in empty]))
     if not parts:
         return "どの事業も、その表にある観点のすべてに記入があります。"

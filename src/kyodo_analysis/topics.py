@@ -13,7 +13,7 @@ import pandas as pd
 from .analysis import Analysis
 from .labels import cut
 from .schema import Comparison
-from .sentences import group_name, listed, program_label
+from .sentences import group_name, listed, program_label, table_comparisons
 from .stats import group_order
 from .years import compared_labels
 
@@ -36,9 +36,12 @@ def coded_items(analysis: Analysis) -> pd.DataFrame:
     return sided.assign(code=sided["item_id"].map(lambda i: codes_of.get(i, [NO_CODE])), negated=negated).explode("code")
 
 
-def quoted_items(side: pd.DataFrame, comparison: Comparison, most: int = SUMMARY_ITEMS) -> str:
-    """The items of one cell, in the table's order, at most ``most`` of them and then how many are left out."""
-    lines = [f"{program_label(r.program_no, r.program, comparison)}: {r.text}"
+def quoted_items(side: pd.DataFrame, comparison: Comparison, most: int = SUMMARY_ITEMS,
+                 own: dict[str, Comparison] | None = None) -> str:
+    """The items of one cell, in the table's order, at most ``most`` of them and then how many are left out; each
+    program numbered as its own table heads the column (``own``: :func:`sentences.table_comparisons`)."""
+    own = own or {}
+    lines = [f"{program_label(r.program_no, r.program, own.get(r.source_file, comparison))}: {r.text}"
              + (NEGATED_MARK if getattr(r, "negated", False) else "") for r in side.head(most).itertuples()]
     if len(side) > most:
         lines.append(f"…ほか {len(side) - most:,} 項目 (item_codes.csv と items.csv に全件)")
@@ -53,7 +56,7 @@ def review_summary(analysis: Analysis) -> pd.DataFrame:
     """Per group and code, the city's items of the positive aspect beside the negative one's (or of every aspect,
     for a schema that marks no sides), each with its program, and how many programs and items say so; items of no
     code under 「コードなし」. A cell quotes its first ``SUMMARY_ITEMS`` items (table order) and counts the rest."""
-    comparison = Comparison.from_metadata(analysis.metadata)
+    comparison, own = Comparison.from_metadata(analysis.metadata), table_comparisons(analysis.metadata)
     coded = coded_items(analysis)
     code_order = [*dict.fromkeys(analysis["codes"]["code"]), NO_CODE]
     cells = dict(list(coded.groupby([comparison.by, "code", "aspect"], sort=False)))  # items in table order
@@ -66,7 +69,7 @@ def review_summary(analysis: Analysis) -> pd.DataFrame:
                 label, side = comparison.label(aspect), cells.get((group, code, aspect), coded.iloc[:0])
                 row[f"{label}の事業数"] = _programs(side)
                 row[f"{label}の項目数"] = len(side)
-                row[label] = quoted_items(side, comparison)
+                row[label] = quoted_items(side, comparison, own=own)
             rows.append(row)
     return pd.DataFrame(rows)
 
