@@ -475,6 +475,8 @@ def test_kwic_names_the_city_when_there_are_several(tmp_path):
     assert status == 0
     assert "架空市A | 2024年度 | 環境 | 番号 3 海岸清掃協働事業 | 理由 | 参加団体が【増え】、清掃の回数が伸びた" in lines
     assert all(line.split(" | ")[0] in {"架空市A", "架空市B", "架空市C"} for line in lines.splitlines())
+    # each city's program numbered as its own table heads the column (B: No.), not the neutral 番号 of the three
+    assert "架空市B | 2024年度 | 資金の支援 | No. 2 地域福祉活動助成 | 成果 | 見守り活動の参加者が【増え】た" in lines
     status, lines, _ = cli("kwic", "増える", "--raw-dir", str(raw), "--by", "city")
     assert status == 0 and "架空市A | 2024年度 | 架空市A" not in lines and lines.startswith("2024年度 | 架空市A | ")
 

@@ -36,10 +36,11 @@ from .manifest import (
 from .outputs import check_folder, check_targets, generation
 from .parallel import available_cores
 from .related import not_listed, related_lines, related_words, shared_contexts, target_items, top_related
+from .schema import Comparison
 from .sentences import program_label
 from .spelling import counted_spelling, spellings
 from .storage import stored_names, write_analysis
-from .table_checks import comparison_of
+from .table_checks import comparison_of, own_comparison
 from .tables import write_tables
 from .terms import extract_terms, inside_compounds, terms_and_mentions
 from .tokens import tokenize
@@ -278,16 +279,25 @@ def cmd_kwic(args: argparse.Namespace) -> int:
         print(f"「{term}」は抽出語にありません (terms.csv の term と同じ表記で指定してください)。{hint}",
               file=sys.stderr)
         return 1
+    numbered = numbered_by_table(tables, items, comparison.by)
     for row in lines.itertuples(index=False):
         city = f"{row.city} | " if "city" in lines.columns and comparison.by != "city" else ""
         print(f"{city}{year_label(row.year)} | {getattr(row, comparison.by)} | "
-              f"{program_label(row.program_no, row.program, comparison)} | "
+              f"{program_label(row.program_no, row.program, numbered.get(row.item_id, comparison))} | "
               f"{comparison.label(row.aspect)} | {row.left}【{row.term}】{row.right}")
     print(f"{len(lines)} 件", file=sys.stderr)
     if len(inside) and not args.compounds:
         print(f"ほかに {inside['term'].nunique()} つの複合語の中に {len(inside)} 回 ({inside['item_id'].nunique()} 項目)"
               " 出てきます (word_counts.csv はそれも数えます)。--compounds を付けると合わせて示します。", file=sys.stderr)
     return 0
+
+
+def numbered_by_table(tables: list[Table], items: pd.DataFrame, by: str) -> dict[str, Comparison]:
+    """Each item's own table's comparison, so that a KWIC line numbers its program as that table heads the column
+    (No. 2 of one city beside 番号 1 of another)."""
+    own = {t.path.name: own_comparison(t, by) for t in tables}
+    return {item: own[file] for item, file in zip(items["item_id"].tolist(), items["source_file"].tolist(), strict=True)
+            if file in own}
 
 
 def read_as(word: str, lists: WordLists) -> str:
@@ -326,9 +336,10 @@ def cmd_related(args: argparse.Namespace) -> int:
         lines = shared_contexts(related, other, items, token_frame, term_frame, mention_frame, args.window, comparison.by)
         print(f"\n「{target}」と「{other}」の両方がある項目の KWIC ({len(lines)} 件、{lines['item_id'].nunique()} 項目)"
               + (f"。{why}" if (why := not_listed(related, target, other)) else ":"))
+        numbered = numbered_by_table(tables, items, comparison.by)
         for row in lines.itertuples(index=False):
             print(f"{year_label(row.year)} | {getattr(row, comparison.by)} | "
-                  f"{program_label(row.program_no, row.program, comparison)} | "
+                  f"{program_label(row.program_no, row.program, numbered.get(row.item_id, comparison))} | "
                   f"{comparison.label(row.aspect)} | {row.left}【{row.term}】{row.right}")
     print(f"{len(related)} 語 (表示 {len(top)} 語)", file=sys.stderr)
     return 0
