@@ -402,7 +402,8 @@ def test_year_outputs_say_only_what_the_tables_carry(bundled_analysis):
 def test_the_code_changes_of_programs_in_both_tables_are_named_apart_from_turnover(tmp_path):
     """A reviewer of two years: the code-by-year table's changes were mostly programs added, removed or moved, and
     nothing said which program made which. The programs in both tables whose codes changed are named, aspect by
-    aspect; the rest of the table's changes is turnover. 2025 here is 2024 with one item added to NO 4's 効果."""
+    aspect (今後 too: a newcomer), and what else changed the table is said only when it happened. 2025 here is
+    2024 with one item added to NO 4's 効果 and one to its 今後; then NO 3 removed as well."""
     from kyodo_analysis.year_sentences import code_change_lines
 
     raw = tmp_path / "raw"
@@ -412,11 +413,13 @@ def test_the_code_changes_of_programs_in_both_tables_are_named_apart_from_turnov
     row = next(k for k, line in enumerate(lines) if line.split("\t")[1:2] == ["4"])
     cells = lines[row].split("\t")
     cells[3] += " ・予算が確保できた。"
+    cells[5] += " ・寄付を募る。"
     lines[row] = "\t".join(cells)
     (raw / "zushi_2025.tsv").write_text("\n".join(lines), encoding="utf-8")
-    analysis = analyze(table_files(raw))
-    assert code_change_lines(analysis) == [
+    assert code_change_lines(analyze(table_files(raw))) == [
         "両方の表にある 8 事業のうち、2024年度と2025年度でコードが変わった事業は 1 事業です: NO 4 市民協働コーディネーター"
-        " (効果 加わった「財源・費用」)。年度ごとのコードの表のほかの増減は、事業の追加・廃止と区分の移動によるものです。"]
-    (raw / "zushi_2025.tsv").write_text(RAW.read_text(encoding="utf-8"), encoding="utf-8")
-    assert "コードが変わった事業は 0 事業です。" in code_change_lines(analyze(table_files(raw)))[0]
+        " (効果 加わった「財源・費用」、今後 加わった「財源・費用」)。"]  # nothing added, removed or moved: no more said
+    del lines[next(k for k, line in enumerate(lines) if line.split("\t")[1:2] == ["3"])]
+    (raw / "zushi_2025.tsv").write_text("\n".join(lines), encoding="utf-8")
+    assert code_change_lines(analyze(table_files(raw)))[0].endswith(
+        "年度ごとのコードの表のほかの増減は、廃止 1 事業によるものです。")

@@ -135,9 +135,9 @@ def yearly_summary_lines(analysis: Analysis) -> list[str]:
 
 def code_change_lines(analysis: Analysis) -> list[str]:
     """For each city whose tables span two or more known years: the programs found in the first and the last
-    table whose codes changed there, aspect by aspect (the sides the year table shows), so that a reader can
-    tell a code's change in a group from the programs added, removed or moved (a reviewer: the year table's
-    changes were mostly turnover, and nothing said which program made which)."""
+    table whose codes changed there, aspect by aspect (every aspect, 今後 too), and what else moved the code table
+    between them — programs added, removed or moved to another group, named only when there are any (a reviewer:
+    the year table's changes were mostly turnover, and nothing said which program made which)."""
     lines = []
     for city in year_cities(analysis["items"]):
         items = of_city(analysis["items"], city)
@@ -145,7 +145,7 @@ def code_change_lines(analysis: Analysis) -> list[str]:
         comparison = Comparison.from_metadata(part_metadata(analysis.metadata, set(items["source_file"])))
         changes = of_city(analysis["program_changes"], city)
         both = changes[(changes["first_year"] == years[0]) & (changes["last_year"] == years[-1])]
-        coded = items[items["aspect"].isin(comparison.sides)].merge(analysis["item_codes"], on="item_id")
+        coded = items.merge(analysis["item_codes"], on="item_id")
         held = {key: set(zip(part["aspect"], part["code"], strict=True))
                 for key, part in coded.groupby(["year", "program_no"], sort=False)}
         order = list(dict.fromkeys(analysis["codes"]["code"]))
@@ -155,16 +155,24 @@ def code_change_lines(analysis: Analysis) -> list[str]:
         whose = "" if pd.isna(city) else f"{city}の"
         span = f"{year_label(years[0])}と{year_label(years[-1])}"
         lines.append(f"{whose}両方の表にある {len(both)} 事業のうち、{span}でコードが変わった事業は {len(said)} 事業です"
-                     + (": " + "、".join(said) if said else "") + "。年度ごとのコードの表のほかの増減は、事業の追加・廃止と"
-                     f"{own_header(comparison.columns, 'support_type')}の移動によるものです。")
+                     + (": " + "、".join(said) if said else "") + "。" + _turnover(changes, both, comparison))
     return lines
+
+
+def _turnover(changes: pd.DataFrame, both: pd.DataFrame, comparison: Comparison) -> str:
+    """「年度ごとのコードの表のほかの増減は、追加 1 事業・廃止 1 事業によるものです。」, naming only what happened."""
+    moved = int((both["previous_support_type"].fillna("") != "").sum())
+    causes = [f"{what} {n} 事業" for what, n in (("追加", int((changes["status"] == "added").sum())),
+                                            ("廃止", int((changes["status"] == "removed").sum())),
+                                            (f"{own_header(comparison.columns, 'support_type')}の移動", moved)) if n]
+    return f"年度ごとのコードの表のほかの増減は、{'・'.join(causes)}によるものです。" if causes else ""
 
 
 def _codes_changed(before: set, after: set, comparison: Comparison, order: list[str]) -> str:
     """「効果 なくなった「団体の運営・規模」、限界 加わった「財源・費用」」: one program's (aspect, code) pairs of the
     first table against the last, aspect by aspect, codes in the codes table's order; "" when none changed."""
     parts = []
-    for aspect in comparison.sides:
+    for aspect in comparison.aspect_keys:
         lost = [f"「{c}」" for c in order if (aspect, c) in before - after]
         gained = [f"「{c}」" for c in order if (aspect, c) in after - before]
         said = ([f"なくなった{''.join(lost)}"] if lost else []) + ([f"加わった{''.join(gained)}"] if gained else [])
