@@ -559,7 +559,7 @@ def test_the_word_summary_names_the_table_and_the_year_change(tmp_path, cases):
         assert "data/processed" not in text and "何が" not in text
     assert "逗子" not in "\n".join(p.text for p in Document(str(tmp_path / "b.docx")).paragraphs)
     assert "番号変更 4 事業" in text and "年度の変化" in text
-    assert "でコードが変わった事業は" in text and "ほかの増減は、廃止 1 事業によるもの" in text
+    assert "でコードが変わった事業は" in text and "ほかの増減は、追加 1 事業・廃止 1 事業によるもの" in text
 
 
 def test_long_group_names_are_numbered_with_the_full_names_in_the_footnote(cases):
