@@ -515,12 +515,13 @@ def test_a_page_of_one_group_shows_no_figure_or_table_that_would_compare_groups(
                             {"DATA_DIR": str(tmp_path / "none"), "RAW_DIR": str(raw)}).read_text(encoding="utf-8")
 
     def section(title: str) -> str:
-        start = page.index(f'{title}<a class="anchor-link"')
+        start = page.index(f'>{title}<a class="anchor-link"')  # the whole heading: 特徴語, not 観点ごとの特徴語
         return page[start:page.find("<h2", start)]
 
-    assert "区分が 1 つなので、区分ごとの特徴語はありません。" in section("区分ごとの特徴語")
+    assert "区分が 1 つなので、区分ごとの特徴語はありません。" in section("特徴語")
+    assert "区分ごとの特徴語<a" not in page  # one group: the heading compares by nothing (a newcomer)
     assert "図はありません" in section("対応分析")
-    assert [section(t).count("<img") for t in ("区分ごとの特徴語", "対応分析", "共起ネットワーク")] == [0, 0, 1]
+    assert [section(t).count("<img") for t in ("特徴語", "対応分析", "共起ネットワーク")] == [0, 0, 1]
     assert "<table" not in section("対応分析") and "当てはまる行はありません" not in section("対応分析")
 
 

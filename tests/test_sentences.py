@@ -318,7 +318,7 @@ def test_one_group_says_there_is_nothing_to_compare(cases):
     assert S.groups_sentence(analysis) == ("この表の区分は 1 つだけ (「区分なし」) なので、区分どうしの比較はなく、"
                                            "以下は表全体の記述です。")
     assert S.distinctive_sentence(analysis) == "区分が 1 つなので、区分ごとの特徴語はありません。"
-    assert H.notebook_text("distinctive", analysis) == "## 区分ごとの特徴語"  # no 「各区分を他の区分と比べた」 before it
+    assert H.notebook_text("distinctive", analysis) == "## 特徴語"  # no 「区分ごとの」 nor 「各区分を他の区分と比べた」
     assert "各区分を他の区分と比べた" in H.notebook_text("distinctive", cases["bundled"])
     assert analysis["distinctive_terms"].empty  # no row of z = 0 against nothing: the table agrees with the sentence
     assert len(analysis["distinctive_aspects"]) > 0  # two aspects: each set against the other
@@ -326,6 +326,16 @@ def test_one_group_says_there_is_nothing_to_compare(cases):
     correspondence = H.notebook_text("correspondence", analysis)
     assert "2 つ以上の区分が必要" in correspondence and "100%" not in correspondence and "0 軸" not in correspondence
     assert H.notebook_text("question", analysis).startswith("**問い**: 市の表の 評価、課題・改善案 の記述は、どう違うか。")  # two aspects, the second with 「・」 in its label
+
+
+def test_the_word_table_of_one_group_is_not_said_to_be_by_group(cases, tmp_path):
+    """架空市C has no group column: the Word table's caption said 「区分ごとの事業数」 (a newcomer)."""
+    from docx import Document
+
+    from kyodo_analysis.wordreport import write_summary
+
+    paragraphs = [p.text for p in Document(write_summary(cases["c"], tmp_path, tmp_path / "c.docx")).paragraphs]
+    assert "表1　事業数と、観点ごとの項目数 (箇条書きの1項目を1件)" in paragraphs
 
 
 def test_the_cluster_section_says_when_the_analysis_was_not_made(bundled_analysis):

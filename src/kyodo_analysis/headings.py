@@ -41,7 +41,7 @@ NOTEBOOK_TEXT = {
                       "語の出現を数えた記述の目安です。下の表は z ≧ {z} の語です (すべての語は distinctive_aspects.csv に"
                       "あります)。",
     "by_terms": "## {per_of}頻出語\n\n" + TERMS_COUNTED,
-    "distinctive_single": "## {by}ごとの特徴語",  # one group: the sentence below says there is nothing to compare
+    "distinctive_single": "## 特徴語",  # one group: no 「区分ごと」; the sentence below says there is nothing to compare
     "distinctive": "## {by}ごとの特徴語\n\n各{by}を他の{by}と比べた重み付き対数オッズ比"
                    " (Monroe ほか 2008 の一対残り) の z 値です。"
                    "語の出現を数えた記述の目安です。",

@@ -165,13 +165,13 @@ def _chapter(doc, part: Analysis, figures: Path, suffix: str, out_dir: str, numb
     """One year's (or the one table's) chapter: the counts by group, each group's summary, then the figures,
     numbered on from ``numbers``."""
     comparison = Comparison.from_metadata(part.metadata)
-    doc.add_paragraph(f"{numbers.next_table()}　{comparison.by_label}ごとの事業数と、観点ごとの項目数 (箇条書きの1項目を1件)",
-                      style="Caption")
+    groups = group_order(part["items"], comparison.by)
+    doc.add_paragraph(f"{numbers.next_table()}　{per_group(comparison.by_label, len(groups), 'の')}事業数と、観点ごとの項目数"
+                      " (箇条書きの1項目を1件)", style="Caption")  # one group: no 「区分ごとの」 (a newcomer's 区分なし table)
     _table(doc, items_by_group(part["programs"], comparison).reset_index().astype(str))
     summary = review_summary(part)
     if no_codes_sentence(part):
         doc.add_paragraph(no_codes_sentence(part))
-    groups = group_order(part["items"], comparison.by)
     for group, sentence in zip(groups, summary_sentences(part), strict=True):
         _support_section(doc, summary, comparison, group, sentence, group_name(group, part), table_noun(part.metadata),
                          numbers)
