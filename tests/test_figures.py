@@ -362,6 +362,9 @@ def test_a_heatmap_cell_of_one_program_is_hatched_and_said_so(analysis):
                           n_programs=codes["n_programs"].mask(one, codes["n_programs"].clip(upper=1)))
     count, note = drawn(shrunk)
     assert count == int(one.sum()) > 0
+    fig = plot_code_heatmap(shrunk, analysis["items"], analysis.metadata)  # each 0/1 on a box of its cell's colour,
+    boxed = [t for ax in fig.axes for t in ax.texts if t.get_bbox_patch() is not None]  # clear of the hatching
+    assert len(boxed) == count and all(t.get_text().endswith("/1") for t in boxed)
     assert "斜線のセルは分母が 1 事業で、割合は 0 か 1 にしかなりません。" in note
     assert "同梱の既定のルール (codes.txt)" in note  # the packaged rules: the figure says so, as the pages do
 

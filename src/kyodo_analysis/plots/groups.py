@@ -9,7 +9,6 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
-from matplotlib.patheffects import withStroke
 from matplotlib.ticker import MaxNLocator
 
 from ..code_tests import tests_run
@@ -92,7 +91,8 @@ def _heatmap_panel(ax, table: pd.DataFrame, by: str, code_order: list[str], colu
             label = ax.text(j, i, text, ha="center", va="center", fontsize=8, color="white" if dark else "black")
             if total == 1:
                 ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, hatch="//", edgecolor="#b0b0b0", linewidth=0))
-                label.set_path_effects([withStroke(linewidth=3, foreground="#08306b" if dark else "white")])
+                label.set_bbox({"boxstyle": "square,pad=0.15", "edgecolor": "none",  # the figures clear of the hatching
+                                "facecolor": image.cmap(image.norm(share[i, j]))})
                 hatched = True
     ax.set_xticks(range(len(columns)), [names[s] for s in columns], fontsize=8)
     ax.tick_params(length=0)
