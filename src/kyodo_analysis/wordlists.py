@@ -116,12 +116,23 @@ def checked_word(file: TextFile, number: int, word: str, what: str) -> str:
 
 def empty_list_warnings(lists: WordLists) -> list[str]:
     """A warning for a researcher's forced or stop list with no word in it: it replaces the packaged list, so
-    nothing is forced or left out (an empty file given by mistake would change every count silently)."""
+    nothing is forced or left out (an empty file given by mistake would change every count silently); and for a
+    researcher's stop list without most of the packaged one's words (a KH Coder user adds a few words to the
+    defaults, and こと・ため・する became terms)."""
     names = {"forced_terms": ("強制抽出のリスト", lists.forced), "stop_words": ("使用しない語のリスト", lists.stop)}
-    return [f"{what} {lists.sources[name]['source']} に語がありません。同梱のリストの代わりに使うので、"
-            f"{'どの語も強制抽出しません' if name == 'forced_terms' else 'どの語も除きません'}。"
-            for name, (what, words) in names.items()
-            if not words and not is_packaged(lists.sources.get(name, {}).get("source", PACKAGED))]
+    warnings = [f"{what} {lists.sources[name]['source']} に語がありません。同梱のリストの代わりに使うので、"
+                f"{'どの語も強制抽出しません' if name == 'forced_terms' else 'どの語も除きません'}。"
+                for name, (what, words) in names.items()
+                if not words and not is_packaged(lists.sources.get(name, {}).get("source", PACKAGED))]
+    source = lists.sources.get("stop_words", {}).get("source", PACKAGED)
+    packaged = [w for _, w in spaceless_lines(read_text_file(None, "stop_words.txt", "使用しない語のリスト", "--stop"),
+                                              "使用しない語")]
+    missing = [w for w in packaged if w not in lists.stop]
+    if lists.stop and not is_packaged(source) and 2 * len(missing) > len(packaged):
+        warnings.append(f"使用しない語のリスト {source} には、同梱のリストの {len(packaged)} 語のうち {len(missing)} 語が"
+                        f"ありません ({'、'.join(missing[:10])} など)。自分のリストは同梱のリストに足すのではなく置き換えるので、"
+                        "これらは語として数えます。同梱の語も除くなら、同梱の stop_words.txt をコピーして書き足してください。")
+    return warnings
 
 
 @dataclass(frozen=True)
