@@ -82,6 +82,16 @@ def test_unsupported_or_malformed_rules_name_the_line(rule, line, phrase):
     assert error.value.format().startswith(f"rules.txt:{line}:")
 
 
+def test_every_refused_line_of_a_ported_file_is_named_at_once():
+    """A KH Coder user's file with three problems needed three runs, one error each: the first error names the others."""
+    text = "*財源\n予算 | 収入\n*空\n*近接\nnear(補助金-団体)\n*正しい\n補助金\n"
+    with pytest.raises(InputError) as error:
+        parse_rules(text, "rules.txt")
+    assert error.value.line == 2 and error.value.format().startswith("rules.txt:2: 未対応の KH Coder 構文: 記号の演算子")
+    assert "(ほかに 2 か所: 3 行目: コード「空」に条件がありません。; 5 行目: 未対応の KH Coder 構文: near()" in error.value.message
+    assert [r.code for r in parse_rules("*正しい\n補助金\n")] == ["正しい"]
+
+
 def test_default_rules_parse_and_say_they_are_a_starting_point():
     rules, file = read_rules()
     assert len(rules) >= 8 and file.source.endswith("codes.txt")

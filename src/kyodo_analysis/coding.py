@@ -139,56 +139,89 @@ class _Parser:
 
 
 def parse_rules(text: str, source: str = "<rules>") -> list[Rule]:
-    """Parse KH Coder coding rules; an unsupported or malformed condition raises InputError with its line."""
+    """Parse KH Coder coding rules; an unsupported or malformed condition raises InputError with its line, and
+    every other such line of the file is named with it (a ported file is mended in one pass, not one run a line)."""
     rules: list[Rule] = []
-    code: str | None = None
-    code_line = 0
-    body: list[tuple[int, str]] = []
+    errors: list[InputError] = []
+    code, code_line, body = None, 0, []  # code "" after a refused line of it (its name, a condition): block skipped
 
     def flush() -> None:
-        if code is None:
-            return
-        if not body:
-            raise InputError(source, f"コード「{code}」に条件がありません。", line=code_line,
-                             hint="*コード名 の次の行に条件を書いてください。")
-        joined = " ".join(t for _, t in body)
-        rules.append(Rule(code, _Parser(source, joined, body[0][0]).parse(), code_line, joined))
+        try:
+            rules.extend([_rule(source, code, code_line, body)] if code else [])
+        except InputError as error:
+            errors.append(error)
 
     for number, raw in enumerate(text.splitlines(), start=1):
         line = raw.split("#", 1)[0].strip()
         if not line:
             continue
-        if line.startswith("＊"):
-            raise InputError(source, f"全角の ＊ はコード名の印として読みません: {line[:20]}", line=number,
-                             hint="コード名の行は半角の * で始めてください (*コード名)。")
-        if line.startswith("*") and "#" in raw:
-            raise InputError(source, f"コード名の行に # があります: {raw.strip()[:30]}", line=number,
-                             hint="# から後はコメントとして読むので、コード名に # は使えません。別の文字にしてください。")
-        if line.startswith("*"):
-            flush()
-            code, code_line, body = line[1:].strip(), number, []
-            if not code:
-                raise InputError(source, "コード名が空です。", line=number, hint="*の後にコード名を書いてください。")
-            if control_character(code, one_line=True):
-                raise InputError(source, f"コード名に制御文字があります: {printable(code)!r}", line=number,
-                                 hint="コード名は制御文字 (タブなど) を含まない1行の文字にしてください。")
-            first = next((r.line for r in rules if r.code == code), None)
-            if first is not None:
-                raise InputError(source, f"コード「{code}」は {first} 行目にもあります。", line=number,
-                                 hint="コード名は1つに1回だけ書いてください。条件を足すなら、前の行の条件に or でつなげます。")
-            continue
-        if code is None:
-            raise InputError(source, "最初のコード名 (*コード名) より前に条件があります。", line=number,
-                             hint="条件の前に *コード名 の行を置いてください。")
-        for pattern, message in _UNSUPPORTED:
-            if pattern.search(line):
-                raise InputError(source, f"未対応の KH Coder 構文: {message}", line=number,
-                                 hint="語と and / or / not と括弧だけで書き直してください。")
-        body.append((number, line))
+        try:
+            if line.startswith(("*", "＊")):
+                flush()
+                code, code_line, body = "", number, []
+                code = _code_name(source, line, raw, number, rules)
+            elif code is None:
+                raise InputError(source, "最初のコード名 (*コード名) より前に条件があります。", line=number,
+                                 hint="条件の前に *コード名 の行を置いてください。")
+            else:
+                _check_condition(source, line, number)
+                body.append((number, line))
+        except InputError as error:
+            errors.append(error)
+            code = code and ""  # a refused line's code is not said to lack conditions too
     flush()
+    if errors:
+        raise _all_of(errors)
     if not rules:
         raise InputError(source, "コードが1つもありません。", hint="*コード名 の行と条件の行を書いてください。")
     return rules
+
+
+def _rule(source: str, code: str, code_line: int, body: list[tuple[int, str]]) -> Rule:
+    """One code's rule from its condition lines."""
+    if not body:
+        raise InputError(source, f"コード「{code}」に条件がありません。", line=code_line,
+                         hint="*コード名 の次の行に条件を書いてください。")
+    joined = " ".join(t for _, t in body)
+    return Rule(code, _Parser(source, joined, body[0][0]).parse(), code_line, joined)
+
+
+def _code_name(source: str, line: str, raw: str, number: int, rules: list[Rule]) -> str:
+    """The code a ``*コード名`` line names, refused when it could be misread."""
+    if line.startswith("＊"):
+        raise InputError(source, f"全角の ＊ はコード名の印として読みません: {line[:20]}", line=number,
+                         hint="コード名の行は半角の * で始めてください (*コード名)。")
+    if "#" in raw:
+        raise InputError(source, f"コード名の行に # があります: {raw.strip()[:30]}", line=number,
+                         hint="# から後はコメントとして読むので、コード名に # は使えません。別の文字にしてください。")
+    code = line[1:].strip()
+    if not code:
+        raise InputError(source, "コード名が空です。", line=number, hint="*の後にコード名を書いてください。")
+    if control_character(code, one_line=True):
+        raise InputError(source, f"コード名に制御文字があります: {printable(code)!r}", line=number,
+                         hint="コード名は制御文字 (タブなど) を含まない1行の文字にしてください。")
+    first = next((r.line for r in rules if r.code == code), None)
+    if first is not None:
+        raise InputError(source, f"コード「{code}」は {first} 行目にもあります。", line=number,
+                         hint="コード名は1つに1回だけ書いてください。条件を足すなら、前の行の条件に or でつなげます。")
+    return code
+
+
+def _check_condition(source: str, line: str, number: int) -> None:
+    """Refuse a condition line in a KH Coder syntax this module does not read (:data:`_UNSUPPORTED`)."""
+    for pattern, message in _UNSUPPORTED:
+        if pattern.search(line):
+            raise InputError(source, f"未対応の KH Coder 構文: {message}", line=number,
+                             hint="語と and / or / not と括弧だけで書き直してください。")
+
+
+def _all_of(errors: list[InputError]) -> InputError:
+    """The first error, naming the others' lines and messages after it (at most five)."""
+    first, *rest = sorted(errors, key=lambda e: e.line or 0)
+    if not rest:
+        return first
+    others = "; ".join(f"{e.line} 行目: {e.message}" for e in rest[:5]) + (" …" if len(rest) > 5 else "")
+    return InputError(first.path, f"{first.message} (ほかに {len(rest)} か所: {others})", line=first.line, hint=first.hint)
 
 
 def read_rules(path: str | Path | None = None, lists: WordLists | None = None) -> tuple[list[Rule], TextFile]:
