@@ -111,7 +111,7 @@ def test_programs_are_followed_by_name(workflow):
     base, _ = workflow
     changes = read_csv(base / "processed" / "program_changes.csv")
     assert list(changes.columns) == ["city", "program_no", "program", "support_type", "status", "first_year", "last_year",
-                                     "previous_name", "previous_no", "previous_support_type"]
+                                     "previous_name", "previous_no", "previous_support_type", "first_no"]
     rows = {(r.program, r.status, None if pd.isna(r.previous_no) else int(r.previous_no)) for r in changes.itertuples()}
     assert rows == {
         ("協働事業提案制度", "removed", None), ("市民活動支援補助金", "kept", None),
