@@ -111,7 +111,7 @@ def test_programs_are_followed_by_name(workflow):
     base, _ = workflow
     changes = read_csv(base / "processed" / "program_changes.csv")
     assert list(changes.columns) == ["city", "program_no", "program", "support_type", "status", "first_year", "last_year",
-                                     "previous_name", "previous_no", "previous_support_type", "first_no"]
+                                     "previous_name", "previous_no", "previous_support_type", "first_no", "first_name"]
     rows = {(r.program, r.status, None if pd.isna(r.previous_no) else int(r.previous_no)) for r in changes.itertuples()}
     assert rows == {
         ("協働事業提案制度", "removed", None), ("市民活動支援補助金", "kept", None),
@@ -423,3 +423,22 @@ def test_the_code_changes_of_programs_in_both_tables_are_named_apart_from_turnov
     (raw / "zushi_2025.tsv").write_text("\n".join(lines), encoding="utf-8")
     assert code_change_lines(analyze(table_files(raw)))[0].endswith(
         "年度ごとのコードの表のほかの増減は、廃止 1 事業によるものです。")
+
+
+def test_a_program_renumbered_twice_is_said_with_its_first_and_last_numbers(tmp_path):
+    """Three years, B事業 numbered 5, 4, then 3 and A事業 renamed twice: the 2023〜2025 line said 「NO 4 → NO 3」 (the
+    number before the last change); it now says the first year's number and name (first_no, first_name)."""
+    from kyodo_analysis.year_sentences import year_change_lines
+
+    from .test_adversarial import HEADER as header
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    for year, no, name in (("2023", 5, "A事業"), ("2024", 4, "A事業(改)"), ("2025", 3, "新A事業")):
+        rows = [f"財政的支援\t1\t{name}\t・団体の活動が広がった\t・団体が少ない\t・周知",
+                f"人的支援\t{no}\tB事業\t・講座の参加者が増えた\t・講師が少ない\t・周知"]
+        (raw / f"t_{year}.tsv").write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    analysis = analyze(table_files(raw))
+    row = analysis["program_changes"].set_index("program").loc["B事業"]
+    assert (row["program_no"], row["previous_no"], row["first_no"]) == (3, 4, 5)
+    assert year_change_lines(analysis)[0].startswith("2023年度〜2025年度: 名称変更 1 事業 (NO 1 A事業 → NO 1 新A事業)。"
+                                                     "番号変更 1 事業 (NO 5 B事業 → NO 3 B事業)")  # not 「A事業(改) →」

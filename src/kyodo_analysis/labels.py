@@ -41,7 +41,8 @@ HEADERS = {
     "ci_high": "事業の割合の95%信頼区間(上限)",
     "min_p": "取りうる最小のp値", "n_labellings": "並べ替えの数", "min_p_holm": "Holm補正後に取りうる最小のp値",
     "status": "変化", "first_year": "最初の年度", "last_year": "最後の年度", "previous_name": "以前の名称",
-    "previous_no": "以前のNO", "first_no": "最初の年度のNO", "item_ids": "項目ID (この数のもとの項目)",
+    "previous_no": "以前のNO", "first_no": "最初の年度のNO", "first_name": "最初の年度の名称",
+    "item_ids": "項目ID (この数のもとの項目)",
 }
 
 

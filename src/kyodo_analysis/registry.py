@@ -141,7 +141,7 @@ OUTPUTS: tuple[Output, ...] = (
            pages=(GROUPS, SUMMARY)),
     Output("program_changes.csv", "years",
            "city:s program_no:i program:s support_type:s status:s first_year:i last_year:i previous_name:s "
-           "previous_no:i previous_support_type:s first_no:i", year="whole", figures=("program_changes",),
+           "previous_no:i previous_support_type:s first_no:i first_name:s", year="whole", figures=("program_changes",),
            pages=(YEARS, SUMMARY)),
     Output("keyword_trends.csv", "years",
            "city:s year:i all_groups:b support_type:s aspect:s term:s n:i n_items:i n_programs:i prev_year:i n_prev:i "

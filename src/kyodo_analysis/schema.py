@@ -31,11 +31,11 @@ RESERVED = frozenset({*COLUMNS, "item_id", "source_file", "source_line", "year",
 # itself) with one of these names would collide with it.
 GENERATED = RESERVED | frozenset({
     "action", "adjusted_residual", "axis", "base", "candidate", "category", "chi2", "community", "correction", "dim1",
-    "dim2", "example_item_id", "first_no", "first_token_no", "first_year", "inertia", "is_unknown", "items", "jaccard", "kind",
-    "last_token_no", "last_year", "lemma", "lemma_reading", "line", "log_odds", "log_odds_vs_prev", "n_both", "n_group",
-    "n_prev", "n_rest", "n_total", "n_units", "negated", "node", "note", "p_holm", "p_value", "pos", "pos1", "pos2",
-    "pos3", "prev_year", "previous_name", "previous_no", "previous_support_type", "programs", "programs_both", "programs_group",
-    "programs_paired",
+    "dim2", "example_item_id", "first_name", "first_no", "first_token_no", "first_year", "inertia", "is_unknown", "items",
+    "jaccard", "kind", "last_token_no", "last_year", "lemma", "lemma_reading", "line", "log_odds", "log_odds_vs_prev",
+    "n_both", "n_group", "n_prev", "n_rest", "n_total", "n_units", "negated", "node", "note", "p_holm", "p_value", "pos",
+    "pos1", "pos2", "pos3", "prev_year", "previous_name", "previous_no", "previous_support_type", "programs",
+    "programs_both", "programs_group", "programs_paired",
     "programs_rest", "programs_total", "share", "source", "start", "status", "surface", "target", "test", "token_no",
     "x", "y", "z", "z_vs_prev", "matched"})
 NEAR_HEADER = 0.75  # difflib ratio from which an unknown header is pointed to a known one as a likely misspelling

@@ -52,8 +52,8 @@ def _change(row, comparison: Comparison) -> str:
         return f"{now} ({year_label(row.first_year)}の表から)"
     if row.status == "removed":
         return f"{now} ({year_label(row.last_year)}の表まで)"
-    before = row.program if not isinstance(row.previous_name, str) or not row.previous_name else row.previous_name
-    old_no = row.program_no if pd.isna(row.previous_no) else int(row.previous_no)
+    before = row.first_name if isinstance(row.first_name, str) and row.first_name else row.program
+    old_no = row.program_no if pd.isna(row.first_no) else int(row.first_no)  # the first year's (5 of 5 → 4 → 3)
     return f"{program_label(old_no, before, comparison)} → {now}"
 
 

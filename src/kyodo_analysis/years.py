@@ -14,7 +14,7 @@ from .schema import Comparison
 from .stats import ALL_ASPECTS, ALL_GROUPS, Z_SHOWN, counts_by_level, sort_for_reading, top_with_ties, weighted_log_odds
 
 CHANGE_COLUMNS = ["city", "program_no", "program", "support_type", "status", "first_year", "last_year", "previous_name",
-                  "previous_no", "previous_support_type", "first_no"]
+                  "previous_no", "previous_support_type", "first_no", "first_name"]
 TREND_COLUMNS = ["aspect", "term", "n", "n_items", "n_programs", "prev_year", "n_prev", "log_odds_vs_prev",
                  "z_vs_prev"]
 RENAME_SIMILARITY = 0.5
@@ -41,11 +41,12 @@ class _Chain:
     previous_name: str = ""
     previous_no: int | None = None
     previous_support_type: str = ""  # the group it was in before it moved (情報発信 → 市民活動支援)
-    first_no: int | None = None  # its NO in its first year (previous_no is the one before its last change)
+    first_no: int | None = None  # its NO and name in its first year (previous_no / _name: before its last change)
+    first_name: str = ""
 
     def __post_init__(self) -> None:
         if self.first_no is None:
-            self.first_no = self.no
+            self.first_no, self.first_name = self.no, self.name
 
     def extend(self, program, year: int, text: str) -> None:
         """The program continues in ``year`` as ``program`` (maybe renamed or renumbered)."""
@@ -125,7 +126,7 @@ def city_changes(programs: pd.DataFrame, items: pd.DataFrame, similarity: float 
     texts = _program_texts(items) if len(years) >= 2 else {}  # texts are compared only between two years
     rows = [{"program_no": p.program_no, "program": p.program, "support_type": p.support_type, "status": NOT_COMPARED,
              "first_year": None, "last_year": None, "previous_name": "", "previous_no": None, "previous_support_type": "",
-             "first_no": p.program_no}
+             "first_no": p.program_no, "first_name": p.program}
             for p in programs[programs["year"].isna()].itertuples(index=False)]
     chains: list[_Chain] = []
     active: list[_Chain] = []
@@ -144,7 +145,8 @@ def city_changes(programs: pd.DataFrame, items: pd.DataFrame, similarity: float 
         rows.append({"program_no": chain.no, "program": chain.name, "support_type": chain.support_type,
                      "status": _status(chain, years), "first_year": chain.first_year, "last_year": chain.last_year,
                      "previous_name": chain.previous_name, "previous_no": chain.previous_no,
-                     "previous_support_type": chain.previous_support_type, "first_no": chain.first_no})
+                     "previous_support_type": chain.previous_support_type, "first_no": chain.first_no,
+                     "first_name": chain.first_name})
     out = pd.DataFrame(rows, columns=CHANGE_COLUMNS)
     out = out.sort_values(["last_year", "program_no", "first_year"], kind="stable", na_position="first")
     return out.reset_index(drop=True)  # typed by program_changes

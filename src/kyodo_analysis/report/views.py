@@ -32,7 +32,8 @@ def headers(comparison: Comparison, group_label: str | None = None) -> dict[str,
     aspects = {f"n_{a.key}": f"{a.label}の項目数" for a in comparison.aspects}
     grouped = {k: v.replace("区分", group_label) for k, v in HEADERS.items() if k != "support_type"}
     own = {"support_type": own_header(comparison.columns, "support_type"),
-           "program_no": number, "previous_no": f"以前の{number}", "first_no": f"最初の年度の{number}"}
+           "program_no": number, "previous_no": f"以前の{number}", "first_no": f"最初の年度の{number}",
+           "first_name": "最初の年度の名称"}
     own["previous_support_type"] = f"以前の{own['support_type']}"
     sides = {}
     if comparison.paired:  # effect_vs_limitation.csv's _effect / _limitation columns: the schema's two sides
