@@ -81,9 +81,10 @@ def test_the_network_figure_can_shade_centrality(bundled_analysis):
     assert any("上位5語 (5位の同数は10語まで含め、それを超える同数は線を引かない)" in t.get_text().replace("\n", "")
                for t in fig.texts)
     # in every maximum spanning tree: 20 of the 68 edges (39 were marked, 19 of them one pick among equal edges);
-    # betweenness with distances summed as fractions: 地域 0.02194 (0.01751 in floats, which split tied paths)
+    # betweenness with distances 1 / Jaccard summed as fractions (tied paths counted as tied): 地域 0.025532
     assert a["cooccurrence_edges"]["mst"].sum() == 20
-    assert a["cooccurrence_nodes"].set_index("node").loc["地域", "betweenness"] == pytest.approx(0.02194, abs=5e-6)
+    assert a["cooccurrence_nodes"].set_index("node").loc["地域", "betweenness"] == pytest.approx(0.025532, abs=5e-7)
+
     # how many drawn links rest on one item alone, so that a reader weighs them as single sentences
     terms = a["cooccurrence_edges"][a["cooccurrence_edges"]["kind"] == "term"]
     single = int((terms["n_both"] == 1).sum())
@@ -174,3 +175,16 @@ def test_the_spanning_edges_equal_their_definition(sets):
     graph = nx.Graph([(a, b) for a in units for b in units if a < b and exact_jaccard(units[a], units[b]) > 0])
     graph.add_nodes_from(units)
     assert spanning_edges(graph, units) == spanning_edges_reference(graph, units)
+
+
+def test_terms_of_the_same_items_get_the_same_betweenness_within_its_bounds():
+    """With 1 − Jaccard as the distance, terms found in exactly the same items were 0 apart and Brandes' counts ran
+    past 1 (1.296, 0.565 and 0.111 for three such terms; 8·10^27 on a table of tied terms, in a minute): with
+    1 / Jaccard they are 1 apart, equal, and every value is a share."""
+    units = {"予算": ["i1", "i2"], "会議": ["i1", "i2"], "広報": ["i1", "i2"], "地域": ["i2", "i3"], "参加": ["i3", "i4"]}
+    terms = pd.DataFrame([(i, t) for t, ids in units.items() for i in ids], columns=["item_id", "term"])
+    _, items = tiny()
+    nodes, _ = cooccurrence(terms, items)
+    between = nodes.set_index("node")["betweenness"]
+    assert between["予算"] == between["会議"] == between["広報"] and between.between(0, 1).all()
+    assert between["地域"] > 0  # the one term between the three and 参加

@@ -132,8 +132,9 @@ def spanning_edges(term_graph, units: dict) -> set[tuple[str, str]]:
 
 def node_measures(nodes: pd.DataFrame, term_graph, units: dict, seed: int) -> pd.DataFrame:
     """Louvain communities (modularity, fixed seed; numbered largest first), degree centrality and
-    betweenness (weighted by 1 − Jaccard as a distance, in exact fractions so that paths of equal length are
-    counted as tied) of each term; empty for the group nodes."""
+    betweenness (with 1 / Jaccard as the distance, in exact fractions so that paths of equal length are counted
+    as tied; 1 − Jaccard made terms of the same items 0 apart, and Brandes' count of shortest paths then runs past
+    1, into the 10^27 on a table of tied terms) of each term; empty for the group nodes."""
     import networkx as nx  # late: see the module's top
     from networkx.algorithms.community import louvain_communities
 
@@ -144,7 +145,7 @@ def node_measures(nodes: pd.DataFrame, term_graph, units: dict, seed: int) -> pd
         found = louvain_communities(term_graph, weight="weight", seed=seed)
         louvain = {t: k for k, members in enumerate(sorted(found, key=lambda c: (-len(c), min(c))), start=1) for t in members}
         degree = nx.degree_centrality(term_graph)
-        distance = {(u, v): 1 - exact_jaccard(units[u], units[v]) for u, v in term_graph.edges()}  # exact: tied paths count
+        distance = {(u, v): 1 / exact_jaccard(units[u], units[v]) for u, v in term_graph.edges()}  # exact: ties count
         nx.set_edge_attributes(term_graph, distance, "distance")
         between = nx.betweenness_centrality(term_graph, weight="distance", normalized=True)
     return nodes.assign(community_louvain=pd.array([louvain.get(n, pd.NA) for n in nodes["node"]], dtype="Int64"),
