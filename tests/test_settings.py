@@ -68,6 +68,20 @@ def test_a_command_started_outside_the_project_reads_the_project_settings_as_a_n
     assert "団体" not in set(read_csv(project / "data" / "processed" / "terms.csv")["term"])  # the project's stop list
 
 
+def test_a_raw_folder_linked_to_a_shared_one_still_finds_the_project_settings(project, tmp_path_factory):
+    """data/raw linked to a shared folder: the two folders above it are the project's (the path as named), not the
+    shared folder's parents (a hostile tester: the project's stop list was ignored outside its root)."""
+    from kyodo_analysis.settings import project_file
+
+    shared = tmp_path_factory.mktemp("shared") / "team" / "raw"
+    shared.parent.mkdir()
+    (project / "data" / "raw").rename(shared)
+    (project / "data" / "raw").symlink_to(shared, target_is_directory=True)
+    assert project_file("../data/raw").resolve() == (project / "kyodo-analysis.toml").resolve()
+    status, _, err = cli("kwic", "団体", "--raw-dir", "../data/raw")  # cwd: notebooks/; 団体 is stop-listed there
+    assert status == 1 and "抽出語にありません" in err
+
+
 def test_years_chosen_for_cities_are_said_to_be_unused_when_the_cities_are_not_compared(project, monkeypatch):
     monkeypatch.chdir(project)
     (project / "kyodo-analysis.toml").write_text('[analysis.years]\n"逗子市" = 2018\n', encoding="utf-8")

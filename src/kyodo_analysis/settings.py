@@ -7,6 +7,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -96,8 +97,9 @@ PATH_KEYS = ("forced", "stop", "synonyms", "codes", "schema")
 def project_file(raw_dir: str | Path) -> Path | None:
     """The project's settings file: ``kyodo-analysis.toml`` in the current folder, else in the project folder
     holding the raw folder (``data/raw`` → the folder above ``data``); the command line and the notebooks find it
-    the same way, so a command started elsewhere (``--raw-dir ~/project/data/raw``) reads the project's words."""
-    raw = Path(raw_dir).resolve()
+    the same way, so a command started elsewhere (``--raw-dir ~/project/data/raw``) reads the project's words. The
+    folders are the ones the path names (a ``data/raw`` linked to a shared folder is still the project's)."""
+    raw = Path(os.path.abspath(raw_dir))
     return next((folder / SETTINGS_FILE for folder in [Path.cwd(), *raw.parents[:2]]
                  if (folder / SETTINGS_FILE).is_file()), None)
 
