@@ -442,3 +442,24 @@ def test_a_program_renumbered_twice_is_said_with_its_first_and_last_numbers(tmp_
     assert (row["program_no"], row["previous_no"], row["first_no"]) == (3, 4, 5)
     assert year_change_lines(analysis)[0].startswith("2023年度〜2025年度: 名称変更 1 事業 (NO 1 A事業 → NO 1 新A事業)。"
                                                      "番号変更 1 事業 (NO 5 B事業 → NO 3 B事業)")  # not 「A事業(改) →」
+
+
+def test_a_change_undone_by_the_last_year_is_no_change(tmp_path):
+    """Three years: C事業 numbered 6, 7, then 6 again, D事業 renamed and named back, E事業 moved to 人的支援 and back.
+    They were 「番号変更 (NO 6 → NO 6)」, 「名称変更 (研修Q → 研修Q)」 and a move (a hostile tester): the first table
+    against the last, they are kept."""
+    from kyodo_analysis.year_sentences import year_change_lines
+
+    from .test_adversarial import HEADER as header
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    for year, no, name, group in (("2023", 6, "研修Q", "場の提供"), ("2024", 7, "研修Q改", "人的支援"),
+                                  ("2025", 6, "研修Q", "場の提供")):
+        rows = ["財政的支援\t1\tA事業\t・団体の活動が広がった\t・団体が少ない\t・周知",
+                f"{group}\t{no}\t{name}\t・講座の参加者が増えた\t・講師が少ない\t・周知"]
+        (raw / f"t_{year}.tsv").write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    analysis = analyze(table_files(raw))
+    row = analysis["program_changes"].set_index("program").loc["研修Q"]
+    assert (row["status"], row["previous_support_type"]) == ("kept", "")
+    line = year_change_lines(analysis)[0]
+    assert line.startswith("2023年度〜2025年度: 事業の追加・廃止・名称変更・番号変更はありません") and "変わった事業は" not in line

@@ -75,7 +75,7 @@ def year_change_lines(analysis: Analysis) -> list[str]:
         kept = int((own["status"] == "kept").sum())
         edited = _items_changed(of_city(analysis["items"], city), years, own[own["status"] == "kept"], comparison)
         body = ("。".join(parts) + f"。番号も名称も同じ事業は {kept} 事業です{edited}。" if parts
-                else f"事業の追加・廃止・名称変更・番号変更はありません{edited}。")
+                else f"事業の追加・廃止・名称変更・番号変更はありません{edited.replace(' (うち', ' (')}。")  # no うち of nothing
         group = own_header(comparison.columns, "support_type")
         groups = _groups_gone(of_city(analysis["programs"], city), years, group)
         whose = "" if pd.isna(city) else f"{city}の"  # a folder without a manifest: tables of no city

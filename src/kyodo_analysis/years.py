@@ -43,10 +43,11 @@ class _Chain:
     previous_support_type: str = ""  # the group it was in before it moved (情報発信 → 市民活動支援)
     first_no: int | None = None  # its NO and name in its first year (previous_no / _name: before its last change)
     first_name: str = ""
+    first_support_type: str = ""
 
     def __post_init__(self) -> None:
         if self.first_no is None:
-            self.first_no, self.first_name = self.no, self.name
+            self.first_no, self.first_name, self.first_support_type = self.no, self.name, self.support_type
 
     def extend(self, program, year: int, text: str) -> None:
         """The program continues in ``year`` as ``program`` (maybe renamed or renumbered)."""
@@ -118,9 +119,11 @@ def city_changes(programs: pd.DataFrame, items: pd.DataFrame, similarity: float 
     whatever their NO; the programs left over are paired as renamed when their items' text is still
     mostly the same (difflib ratio ≥ ``similarity``, the most similar pair first); only the rest are
     removed or added. ``status``: ``removed`` if missing from the latest year, ``added`` if missing from
-    the first, else ``renamed`` if the name ever changed, ``renumbered`` if only the NO changed, else
-    ``kept``; ``not_compared`` when the city has fewer than two known years (nothing to follow a program
-    across: a program of one table is neither kept nor added), a table without a known year with no year.
+    the first, else ``renamed`` if its first year's name is not its last year's, ``renumbered`` if only the NO
+    differs, else ``kept`` (a name or NO changed and changed back is kept, a group left and come back to is no
+    move: ``previous_support_type`` is empty); ``not_compared`` when the city has fewer than two known years
+    (nothing to follow a program across: a program of one table is neither kept nor added), a table without a
+    known year with no year.
     """
     years = known_years(programs)
     texts = _program_texts(items) if len(years) >= 2 else {}  # texts are compared only between two years
@@ -145,7 +148,8 @@ def city_changes(programs: pd.DataFrame, items: pd.DataFrame, similarity: float 
         rows.append({"program_no": chain.no, "program": chain.name, "support_type": chain.support_type,
                      "status": _status(chain, years), "first_year": chain.first_year, "last_year": chain.last_year,
                      "previous_name": chain.previous_name, "previous_no": chain.previous_no,
-                     "previous_support_type": chain.previous_support_type, "first_no": chain.first_no,
+                     "previous_support_type": chain.previous_support_type if chain.support_type != chain.first_support_type
+                     else "", "first_no": chain.first_no,
                      "first_name": chain.first_name})
     out = pd.DataFrame(rows, columns=CHANGE_COLUMNS)
     out = out.sort_values(["last_year", "program_no", "first_year"], kind="stable", na_position="first")
@@ -198,9 +202,9 @@ def _status(chain: _Chain, years: list[int]) -> str:
         return "removed"
     if chain.first_year > years[0]:
         return "added"
-    if chain.previous_name:
-        return "renamed"
-    return "renumbered" if chain.previous_no is not None else "kept"
+    if label_key(chain.first_name) != label_key(chain.name):  # the first table against the last: a name changed
+        return "renamed"                                       # and changed back is no renaming (nor 6 → 7 → 6)
+    return "renumbered" if chain.first_no != chain.no else "kept"
 
 
 def trend_group(by: str) -> str:
