@@ -463,3 +463,15 @@ def test_a_change_undone_by_the_last_year_is_no_change(tmp_path):
     assert (row["status"], row["previous_support_type"]) == ("kept", "")
     line = year_change_lines(analysis)[0]
     assert line.startswith("2023年度〜2025年度: 事業の追加・廃止・名称変更・番号変更はありません") and "変わった事業は" not in line
+
+
+def test_over_three_years_the_turnover_sentence_speaks_of_the_first_and_last_tables():
+    """A year between may differ for reasons the sentence does not name (a hostile tester: a kept program's code came
+    and went in 2024): with three years it speaks of the first and the last table only."""
+    from kyodo_analysis.schema import zushi_comparison
+    from kyodo_analysis.year_sentences import _turnover
+
+    changes = pd.DataFrame({"status": ["kept", "added"], "previous_support_type": ["", ""]})
+    said = _turnover(changes, changes.iloc[:1], zushi_comparison(), [2023, 2024, 2025])
+    assert said == "年度ごとのコードの表の2023年度と2025年度のあいだのほかの増減は、追加 1 事業によるものです。"
+    assert _turnover(changes, changes.iloc[:1], zushi_comparison(), [2024, 2025]).startswith("年度ごとのコードの表のほかの")

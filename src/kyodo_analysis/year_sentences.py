@@ -155,17 +155,19 @@ def code_change_lines(analysis: Analysis) -> list[str]:
         whose = "" if pd.isna(city) else f"{city}の"
         span = f"{year_label(years[0])}と{year_label(years[-1])}"
         lines.append(f"{whose}両方の表にある {len(both)} 事業のうち、{span}でコードが変わった事業は {len(said)} 事業です"
-                     + (": " + "、".join(said) if said else "") + "。" + _turnover(changes, both, comparison))
+                     + (": " + "、".join(said) if said else "") + "。" + _turnover(changes, both, comparison, years))
     return lines
 
 
-def _turnover(changes: pd.DataFrame, both: pd.DataFrame, comparison: Comparison) -> str:
-    """「年度ごとのコードの表のほかの増減は、追加 1 事業・廃止 1 事業によるものです。」, naming only what happened."""
+def _turnover(changes: pd.DataFrame, both: pd.DataFrame, comparison: Comparison, years: list[int]) -> str:
+    """「年度ごとのコードの表のほかの増減は、追加 1 事業・廃止 1 事業によるものです。」, naming only what happened; with
+    three or more years, of the first and the last table only (a year between may differ otherwise)."""
     moved = int((both["previous_support_type"].fillna("") != "").sum())
     causes = [f"{what} {n} 事業" for what, n in (("追加", int((changes["status"] == "added").sum())),
                                             ("廃止", int((changes["status"] == "removed").sum())),
                                             (f"{own_header(comparison.columns, 'support_type')}の移動", moved)) if n]
-    return f"年度ごとのコードの表のほかの増減は、{'・'.join(causes)}によるものです。" if causes else ""
+    between = f"の{year_label(years[0])}と{year_label(years[-1])}のあいだ" if len(years) > 2 else ""
+    return f"年度ごとのコードの表{between}のほかの増減は、{'・'.join(causes)}によるものです。" if causes else ""
 
 
 def _codes_changed(before: set, after: set, comparison: Comparison, order: list[str]) -> str:
