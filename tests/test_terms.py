@@ -164,6 +164,8 @@ def test_latin_letters_joined_by_a_hyphen_are_one_word_whatever_the_forced_list(
     (terms,), (words,) = analysed("館内Wi-Fiを整備した", lists=word_lists(forced=forced))
     assert terms == ["館内Wi-Fi", "整備"] and words == ["館内Wi-Fi", "館内", "Wi-Fi", "整備"]
     assert terms_of("2020-2021年度に実施した") == ["実施"]  # digits on both sides: a number (rule 3)
+    # the minus sign a Japanese input method types, an en dash, a non-breaking hyphen (a hostile tester)
+    assert [terms_of(f"Wi{dash}Fi環境")[0] for dash in "−–‑"] == ["Wi−Fi環境", "Wi–Fi環境", "Wi‑Fi環境"]
 
 
 def test_words_inside_compounds_are_mentions():

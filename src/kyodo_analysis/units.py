@@ -195,7 +195,7 @@ def katakana_unit(tokens: list[Token], i: int) -> tuple[Token, int] | None:
 LATIN_LETTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
                           "ＡＢＣＤＥＦＧＨＩＪＫＬＭＮＯＰＱＲＳＴＵＶＷＸＹＺａｂｃｄｅｆｇｈｉｊｋｌｍｎｏｐｑｒｓｔｕｖｗｘｙｚ")
 LATIN_PIECE = re.compile(r"[A-Za-zＡ-Ｚａ-ｚ0-9０-９]+")
-HYPHENS = frozenset("-－‐")
+HYPHENS = frozenset("-－‐‑−–")  # hyphen-minus, full-width, hyphen, non-breaking, minus (a Japanese IME's), en dash
 
 
 def latin_unit(tokens: list[Token], i: int) -> tuple[Token, int] | None:
