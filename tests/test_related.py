@@ -94,6 +94,8 @@ def test_the_command_lists_related_words_of_the_bundled_table_and_their_shared_i
     assert "KWIC (3 件、3 項目):" in out and "【補助金交付終了後】" in out  # the 3 of n_both, inside compounds too
     status, out, err = cli("related", "補助金", "--raw-dir", str(raw_dir), "--with", "補助金", "--top", "1")
     assert status == 0 and "KWIC (0 件、0 項目)。対象と同じ語です。" in out
+    status, out, err = cli("related", "啓発", "--raw-dir", str(raw_dir), "--with", "進む(否定)")  # a negated form
+    assert status == 0 and "「啓発」と「進む(否定)」の両方がある項目の KWIC (1 件、1 項目):" in out and "啓発が【進まない】" in out
     status, out, err = cli("related", "財源・費用", "--code", "--raw-dir", str(raw_dir), "--top", "1")
     assert status == 0 and out.startswith("年度不明 | 検討 | 共起 3/6 項目 (2 事業)"), err
     status, _, err = cli("related", "存在しない語", "--raw-dir", str(raw_dir))

@@ -44,7 +44,7 @@ from .table_checks import comparison_of, own_comparison
 from .tables import write_tables
 from .terms import extract_terms, inside_compounds, terms_and_mentions
 from .tokens import tokenize
-from .wordlists import WordLists, word_lists
+from .wordlists import NEGATED, WordLists, word_lists
 from .years import program_changes, program_report
 
 
@@ -333,9 +333,11 @@ def cmd_related(args: argparse.Namespace) -> int:
     print("\n".join(related_lines(top, omitted)))
     if args.with_word:
         other = spelling_said(args.with_word, lists)
-        lines = shared_contexts(related, other, items, token_frame, term_frame, mention_frame, args.window, comparison.by)
+        word = other.removesuffix(NEGATED)  # the table lists 進む, its negated items counted in negated_both
+        lines = shared_contexts(related, word, items, token_frame, term_frame, mention_frame, args.window, comparison.by)
+        lines = lines[lines["matched"] == other] if other != word else lines
         print(f"\n「{target}」と「{other}」の両方がある項目の KWIC ({len(lines)} 件、{lines['item_id'].nunique()} 項目)"
-              + (f"。{why}" if (why := not_listed(related, target, other)) else ":"))
+              + (f"。{why}" if (why := not_listed(related, target, word)) else ":"))
         numbered = numbered_by_table(tables, items, comparison.by)
         for row in lines.itertuples(index=False):
             print(f"{year_label(row.year)} | {getattr(row, comparison.by)} | "
