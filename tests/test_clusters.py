@@ -101,3 +101,16 @@ def test_the_bundled_table_is_clustered_and_drawn(bundled_analysis):
     shares = bundled_analysis["mds_axes"].set_index("axis")["share"]
     assert f"{shares['dim1'] + shares['dim2']:.0%}" == "32%"
     assert "2 つの次元が表すのは距離の 32% だけなので、図の上の近さは目安です" in footnote  # not 「近い語ほど同じ項目に出ます」
+
+
+def test_the_reason_no_tree_was_made_is_the_true_one():
+    """101 terms in the same 9 items tie above the 50-term cap, so no threshold keeps any without cutting a tie: the
+    methods said 「3 項目以上に出る語が 3 語に満たない」 (a hostile tester). Each case now says its own reason."""
+    import pandas as pd
+
+    from kyodo_analysis.clusters import none_chosen
+
+    tied = pd.DataFrame([(f"i{k}", f"語{t}") for t in range(60) for k in range(3)], columns=["item_id", "term"])
+    assert none_chosen(tied) == ("3 項目以上に出る語は 60 語で 50 語を超え、同じ項目数の語を途中で切らずに"
+                                 "最小項目数を上げると 3 語に満たない")
+    assert none_chosen(tied[tied["term"].isin(["語0", "語1"])]) == "3 項目以上に出る語が 3 語に満たない"

@@ -44,6 +44,18 @@ def chosen_terms(term_frame: pd.DataFrame, min_items: int = MIN_ITEMS, max_terms
     return sets[sizes >= threshold], threshold
 
 
+def none_chosen(term_frame: pd.DataFrame) -> str:
+    """Why no tree or map was made, in words (the methods and the 3.0 page): too few terms in ``MIN_ITEMS`` items,
+    or more than ``MAX_TERMS`` of them tied so that no threshold keeps between ``MIN_TERMS`` and ``MAX_TERMS``
+    without cutting a tie (a hostile tester: 101 terms in 9 items each were said to be too few)."""
+    sizes = sets_of(term_frame, "term", "item_id").map(len)
+    enough = int((sizes >= MIN_ITEMS).sum())
+    if enough < MIN_TERMS:
+        return f"{MIN_ITEMS} 項目以上に出る語が {MIN_TERMS} 語に満たない"
+    return (f"{MIN_ITEMS} 項目以上に出る語は {enough} 語で {MAX_TERMS} 語を超え、同じ項目数の語を途中で切らずに"
+            f"最小項目数を上げると {MIN_TERMS} 語に満たない")
+
+
 def jaccard_distances(sets: pd.Series) -> np.ndarray:
     """The square matrix of 1 − Jaccard between the item sets."""
     values = list(sets)

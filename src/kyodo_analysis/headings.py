@@ -11,7 +11,7 @@ from __future__ import annotations
 import pandas as pd
 
 from .analysis import Analysis
-from .clusters import MIN_ITEMS, MIN_TERMS
+from .clusters import none_chosen
 from .labels import listed, per_group, sides_only, table_noun
 from .schema import Comparison
 from .sentences import groups_sentence, md
@@ -56,7 +56,7 @@ NOTEBOOK_TEXT = {
                 "あるのは点どうしの近さで、軸の向き (正負) は決めごとです。2 つの次元が表せるのは距離の一部 (割合は軸の"
                 "見出し) なので、割合が小さいほど図の上の近さは目安にとどまります。どちらも語の出方だけから描いた図で、"
                 "グループを比べる検定ではありません。",
-    "clusters_none": _CLUSTERS + "{min_items} 項目以上に出る語が {min_terms} 語に満たないため、この表では語のクラスター分析と"
+    "clusters_none": _CLUSTERS + "{cluster_reason}ため、この表では語のクラスター分析と"
                      "多次元尺度構成法を行っていません (図はありません)。",
     "summary": "## まとめ: {compared}\n\n"
                "{table}の項目そのものを、コードごとに{pos}と{neg}を並べて示します。"
@@ -132,7 +132,7 @@ def notebook_text(key: str, analysis: Analysis) -> str:
         pos=comparison.side_label("positive"), neg=comparison.side_label("negative"),
         pos_long=comparison.side_label("positive", long=True), neg_long=comparison.side_label("negative", long=True),
         test_text=test_text, correspondence_text=_correspondence_text(by, n_groups), rules_note=rules_note(analysis.metadata),
-        min_programs=str(SIDES_MIN_PROGRAMS), z=str(Z_SHOWN), min_items=str(MIN_ITEMS), min_terms=str(MIN_TERMS),
+        min_programs=str(SIDES_MIN_PROGRAMS), z=str(Z_SHOWN), cluster_reason=none_chosen(analysis["terms"]),
         within=trend_group_label(comparison), sides_only=sides_only(comparison), table=table,
         compared=compared_said(comparison, table, per, every))
     return NOTEBOOK_TEXT[key].format(**{name: md(value) for name, value in values.items()})  # Markdown

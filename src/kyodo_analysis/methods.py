@@ -11,7 +11,7 @@ from pathlib import PurePath
 import pandas as pd
 
 from .analysis import Analysis
-from .clusters import MIN_ITEMS, MIN_TERMS
+from .clusters import none_chosen
 from .code_tests import NO_TEST, untested_family
 from .correspondence import candidate_count, chosen_terms
 from .labels import year_label
@@ -129,7 +129,7 @@ def methods_paragraph(analysis: Analysis) -> str:
                      " Jaccard 距離に対して行い (Ward 法・群平均法・最遠隣法、古典的尺度構成法)、"
                      f"樹形図を {f['clusters']} クラスターに分けた。")
     else:
-        parts.append(f"語の階層的クラスター分析と多次元尺度構成法は、{MIN_ITEMS} 項目以上に出る語が {MIN_TERMS} 語に満たないため"
+        parts.append(f"語の階層的クラスター分析と多次元尺度構成法は、{none_chosen(analysis['terms'])}ため"
                      "行っていない。")
     if f["ca_axes"]:
         axes = "、".join(f"第{k}軸 {share:.1%} (寄与の最も大きい{f['by_label']}: {group}{f['group_programs'].get(str(group), '')}"

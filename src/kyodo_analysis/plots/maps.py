@@ -237,7 +237,7 @@ def _one_axis(term_coords: pd.DataFrame, group_coords: pd.DataFrame, order: list
 
 
 CLUSTER_COLORS = ["#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#1f78b4"]
-TOO_FEW_TERMS = f"{MIN_TERMS}語以上が必要です (最小出現項目数を満たす語が足りません)"
+TOO_FEW_TERMS = f"{MIN_TERMS}語以上が必要です (選べた語が足りません。理由は方法の段落にあります)"
 METHOD_JA = {"ward": "Ward 法", "average": "群平均法", "complete": "最遠隣法"}
 
 
