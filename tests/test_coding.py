@@ -90,6 +90,7 @@ def test_every_refused_line_of_a_ported_file_is_named_at_once():
     assert error.value.line == 2 and error.value.format().startswith("rules.txt:2: 未対応の KH Coder 構文: 記号の演算子")
     assert "(ほかに 2 か所: 3 行目: コード「空」に条件がありません。; 5 行目: 未対応の KH Coder 構文: near()" in error.value.message
     assert [r.code for r in parse_rules("*正しい\n補助金\n")] == ["正しい"]
+    assert [r.code for r in parse_rules("*財源 # メモ\n予算\n")] == ["財源"]  # a comment after a code name, as after a condition
 
 
 def test_default_rules_parse_and_say_they_are_a_starting_point():

@@ -191,7 +191,7 @@ def _code_name(source: str, line: str, raw: str, number: int, rules: list[Rule])
     if line.startswith("＊"):
         raise InputError(source, f"全角の ＊ はコード名の印として読みません: {line[:20]}", line=number,
                          hint="コード名の行は半角の * で始めてください (*コード名)。")
-    if "#" in raw:
+    if re.search(r"[^\s*]#", raw):  # 課題#1 in a name; 「*財源 # メモ」 is a comment after it
         raise InputError(source, f"コード名の行に # があります: {raw.strip()[:30]}", line=number,
                          hint="# から後はコメントとして読むので、コード名に # は使えません。別の文字にしてください。")
     code = line[1:].strip()
