@@ -604,3 +604,22 @@ def test_each_citys_items_are_numbered_by_its_own_tables_column(tmp_path):
     b_programs = set(analysis["items"].loc[analysis["items"]["city"] == "架空市B", "program"])
     quoted = [line for line in cells.splitlines() if line.split(" ", 2)[-1].split(":")[0] in b_programs]
     assert quoted and all(line.startswith("No. ") for line in quoted)  # (A's schema marks no sides: none quoted)
+
+
+def test_a_table_without_numbers_is_never_said_to_be_renumbered(tmp_path):
+    """架空市C's table has no number column, so its programs are numbered in table order: a program added at the top
+    of the next year shifted every number, and the year line said 「番号変更 3 事業」 (a hostile tester)."""
+    from kyodo_analysis.analysis import analyze
+    from kyodo_analysis.manifest import table_files
+    from kyodo_analysis.year_sentences import year_change_lines
+
+    raw = city_folder(tmp_path, "c")
+    lines = (CITIES / TABLES["c"][0]).read_text(encoding="utf-8").split("\n")
+    (raw / "kasou_c_tanto_2025.tsv").write_text("\n".join([lines[0], "新しい協働事業\t企画課\t参加者が増えた\t▶ 周知\t",
+                                                            *lines[1:]]), encoding="utf-8")
+    cli("manifest", "add", str(raw / "kasou_c_tanto_2025.tsv"), "--city", "架空市C", "--schema",
+        str(tmp_path / "references" / "schema_c.toml"))
+    analysis = analyze(table_files(raw))
+    assert set(analysis["program_changes"]["status"]) == {"kept", "added"}
+    line = year_change_lines(analysis)[0]
+    assert "番号変更" not in line and "追加 1 事業 (新しい協働事業 (2025年度の表から))" in line

@@ -155,7 +155,9 @@ def analyze_tables(cleaned: Sequence[Table], forced: str | Path | None = None, s
             "unknown_words.csv": unknown_words(token_frame, term_frame),
             "candidate_compounds.csv": candidate_compounds(term_frame, lists.forced),
             "synonym_candidates.csv": synonym_candidates(term_frame, token_frame, mention_frame)}))
-        year_tables = stage("years", lambda: {"program_changes.csv": program_changes(tables["programs.csv"], items),
+        unnumbered = frozenset(t.path.name for t in cleaned if not t.schema.columns.get("program_no"))
+        year_tables = stage("years", lambda: {"program_changes.csv": program_changes(tables["programs.csv"], items,
+                                                                                     unnumbered=unnumbered),
                                               "keyword_trends.csv": keyword_trends(term_frame, items, comparison)})
         tables.update(stage("keyness", lambda: keyness(term_frame, frame, comparison)))
         tables.update(statistics_beside(term_frame, frame, item_codes, codes_named, comparison, stage) if later is None

@@ -189,7 +189,9 @@ def comparison_lines(table: Table, schema: str | None) -> list[str]:
             if s not in now]
     if gone:
         lines.append(f"    この表にない{last}年度の{group}: " + ", ".join(gone))
-    changes = program_changes(frames["programs.csv"], frames["items.csv"])
+    read = [t for t in previous if t.year == last] + [table]
+    changes = program_changes(frames["programs.csv"], frames["items.csv"],
+                              unnumbered=frozenset(t.path.name for t in read if not t.schema.columns.get("program_no")))
     found = program_report(changes, year, group, own_header(table.schema.columns, "program_no"))
     lines += [f"    {line}" for line in found] or ["    事業の追加・削除・名称変更はありません"]
     return lines

@@ -103,16 +103,21 @@ def year_cities(items: pd.DataFrame) -> list:
     return [city for city in cities(items) if len(known_years(of_city(items, city))) >= 2]
 
 
-def program_changes(programs: pd.DataFrame, items: pd.DataFrame, similarity: float = RENAME_SIMILARITY) -> pd.DataFrame:
-    """``program_changes.csv``: the programs of each city followed across its years (see :func:`city_changes`)."""
-    parts = [city_changes(of_city(programs, city), of_city(items, city), similarity).assign(city=city)
+def program_changes(programs: pd.DataFrame, items: pd.DataFrame, similarity: float = RENAME_SIMILARITY,
+                    unnumbered: frozenset[str] = frozenset()) -> pd.DataFrame:
+    """``program_changes.csv``: the programs of each city followed across its years (see :func:`city_changes`);
+    ``unnumbered``: the files whose tables have no number column (their programs are numbered in table order, so
+    a number that differs is no renumbering: a hostile tester got 「番号変更 3 事業」 of a table without numbers)."""
+    parts = [city_changes(of_city(programs, city), of_city(items, city), similarity,
+                          numbered=not set(of_city(programs, city)["source_file"]) <= unnumbered).assign(city=city)
              for city in cities(programs)]
     out = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=CHANGE_COLUMNS)
     return out[CHANGE_COLUMNS].astype({c: "Int64" for c in ("program_no", "first_year", "last_year", "previous_no", "first_no")}
                                       | {"city": TEXT})
 
 
-def city_changes(programs: pd.DataFrame, items: pd.DataFrame, similarity: float = RENAME_SIMILARITY) -> pd.DataFrame:
+def city_changes(programs: pd.DataFrame, items: pd.DataFrame, similarity: float = RENAME_SIMILARITY,
+                 numbered: bool = True) -> pd.DataFrame:
     """One row per program of one city followed across the years.
 
     Each year's programs are matched to the previous year's by name (width and spaces normalised),
@@ -146,8 +151,8 @@ def city_changes(programs: pd.DataFrame, items: pd.DataFrame, similarity: float 
         active = [chain for chain, _ in pairs] + added
     for chain in chains:
         rows.append({"program_no": chain.no, "program": chain.name, "support_type": chain.support_type,
-                     "status": _status(chain, years), "first_year": chain.first_year, "last_year": chain.last_year,
-                     "previous_name": chain.previous_name, "previous_no": chain.previous_no,
+                     "status": _status(chain, years, numbered), "first_year": chain.first_year, "last_year": chain.last_year,
+                     "previous_name": chain.previous_name, "previous_no": chain.previous_no if numbered else None,
                      "previous_support_type": chain.previous_support_type if chain.support_type != chain.first_support_type
                      else "", "first_no": chain.first_no,
                      "first_name": chain.first_name})
@@ -195,7 +200,7 @@ def _name_pairs(active: list[_Chain], current: list) -> list[tuple]:
 NOT_COMPARED = "not_compared"
 
 
-def _status(chain: _Chain, years: list[int]) -> str:
+def _status(chain: _Chain, years: list[int], numbered: bool = True) -> str:
     if len(years) < 2:
         return NOT_COMPARED
     if chain.last_year < years[-1]:
@@ -204,7 +209,7 @@ def _status(chain: _Chain, years: list[int]) -> str:
         return "added"
     if label_key(chain.first_name) != label_key(chain.name):  # the first table against the last: a name changed
         return "renamed"                                       # and changed back is no renaming (nor 6 → 7 → 6)
-    return "renumbered" if chain.first_no != chain.no else "kept"
+    return "renumbered" if numbered and chain.first_no != chain.no else "kept"
 
 
 def trend_group(by: str) -> str:
