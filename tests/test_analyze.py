@@ -173,6 +173,8 @@ def test_kwic_and_related_say_how_a_word_written_as_in_the_text_is_counted_and_r
 
     status, _, err = cli("kwic", "進まない", "--raw-dir", str(raw_dir))
     assert status == 1 and "「進まない」は「進む(否定)」として数えます。" in err
+    status, _, err = cli("kwic", "こと", "--raw-dir", str(raw_dir))  # a stop-listed word: said so, not a spelling to check
+    assert status == 1 and "「こと」は使用しない語のリストにあるので、数えません。" in err
     status, _, err = cli("related", "つながらない", "--raw-dir", str(raw_dir))
     assert status == 1 and "「つながらない」は「つながる(否定)」として数えます。" in err
     status, out, err = cli("kwic", "進む（否定）", "--raw-dir", str(raw_dir))  # full-width brackets, as typed in Japanese

@@ -305,6 +305,8 @@ def numbered_by_table(tables: list[Table], items: pd.DataFrame, by: str) -> dict
 def read_as(word: str, lists: WordLists) -> str:
     """「 「進まない」は「進む(否定)」として数えます。」: the terms the rules make of the word itself, when they
     differ from it (a word written as in the text, not as the tables count it); "" otherwise."""
+    if word in lists.stop or word.removesuffix(NEGATED) in lists.stop:
+        return f" 「{word}」は使用しない語のリストにあるので、数えません。"
     found = extract_terms(tokenize(pd.DataFrame({"item_id": ["q"], "text": [word]})), lists)["term"].tolist()
     return f" 「{word}」は「{'」「'.join(found)}」として数えます。" if found and found != [word] else ""
 

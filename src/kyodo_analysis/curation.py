@@ -108,7 +108,7 @@ def unused_forced_warnings(lists: WordLists, vocabulary: set[str], texts: list[s
     source = lists.sources.get("forced_terms", {}).get("source", PACKAGED)
     if is_packaged(source):
         return []
-    unused = [word for word in sorted(lists.forced) if lists.counted_as(word) not in vocabulary]
+    unused = [word for word in sorted(lists.forced) if lists.counted_as(word) not in vocabulary and word not in lists.stop]
     if not unused:
         return []
     text = "\n".join(texts)
