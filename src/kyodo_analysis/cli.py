@@ -94,7 +94,7 @@ def analysis_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--stop", help="使用しない語のリスト (既定: パッケージ同梱の stop_words.txt)")
     p.add_argument("--synonyms", help="同義語・表記ゆれのリスト (既定: パッケージ同梱の synonyms.txt)")
     p.add_argument("--codes", help="KH Coder 形式のコーディングルール (既定: パッケージ同梱の codes.txt)")
-    p.add_argument("--settings", help=f"プロジェクトの設定ファイル (既定: 今のフォルダか、--raw-dir の2つ上のフォルダの "
+    p.add_argument("--settings", help=f"プロジェクトの設定ファイル (既定: 今のフォルダか、--raw-dir の1つ上・2つ上のフォルダの "
                    f"{SETTINGS_FILE}。あれば読み、コマンドラインの指定が優先)")
 
 
