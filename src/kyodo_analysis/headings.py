@@ -108,14 +108,16 @@ def clusters_made(analysis: Analysis) -> bool:
 
 
 def clusters_text(analysis: Analysis) -> str:
-    """The 3.0 page's cluster section: what the figures are, or that there are none (too few terms)."""
-    return notebook_text("clusters" if clusters_made(analysis) else "clusters_none", analysis)
+    """The 3.0 page's cluster section: what the figures are, or that there are none and why."""
+    if clusters_made(analysis):
+        return notebook_text("clusters", analysis)
+    return notebook_text("clusters_none", analysis, cluster_reason=none_chosen(analysis["terms"]))
 
 
-def notebook_text(key: str, analysis: Analysis) -> str:
+def notebook_text(key: str, analysis: Analysis, **said: str) -> str:
     """A notebook's heading and explanation, in the words of the analysis' schema and groups (the
     ``_unpaired`` variant for a schema that marks no positive and negative aspects, the ``_single`` one
-    where there is one group and so nothing to compare)."""
+    where there is one group and so nothing to compare); ``said``: a text's own values, read only for it."""
     comparison = Comparison.from_metadata(analysis.metadata)
     by, n_groups = comparison.by_label, group_count(analysis)
     every = sides_in_every_table(analysis)  # the question is asked of every table
@@ -132,7 +134,7 @@ def notebook_text(key: str, analysis: Analysis) -> str:
         pos=comparison.side_label("positive"), neg=comparison.side_label("negative"),
         pos_long=comparison.side_label("positive", long=True), neg_long=comparison.side_label("negative", long=True),
         test_text=test_text, correspondence_text=_correspondence_text(by, n_groups), rules_note=rules_note(analysis.metadata),
-        min_programs=str(SIDES_MIN_PROGRAMS), z=str(Z_SHOWN), cluster_reason=none_chosen(analysis["terms"]),
+        min_programs=str(SIDES_MIN_PROGRAMS), z=str(Z_SHOWN), **said,
         within=trend_group_label(comparison), sides_only=sides_only(comparison), table=table,
         compared=compared_said(comparison, table, per, every))
     return NOTEBOOK_TEXT[key].format(**{name: md(value) for name, value in values.items()})  # Markdown
