@@ -72,7 +72,8 @@ def page_text(analysis: Analysis, whole: Analysis | None = None) -> str:
              S.code_test_sentence(analysis), T.no_codes_sentence(analysis), *T.summary_sentences(analysis),
              Y.years_sentence(for_city(whole), whole), *Y.year_change_lines(whole), H.document_title(whole),
              H.document_intro("out", whole.metadata), *Y.yearly_summary_lines(whole)]
-    texts += [H.notebook_text(key, analysis) for key in H.NOTEBOOK_TEXT if not key.endswith("_unpaired")]
+    texts += [H.notebook_text(key, analysis) for key in H.NOTEBOOK_TEXT if not key.endswith("_unpaired")
+              and key != "clusters_none"] + [H.clusters_text(analysis)]  # the one text with a value of its own
     return "\n".join(texts)
 
 
