@@ -475,3 +475,24 @@ def test_over_three_years_the_turnover_sentence_speaks_of_the_first_and_last_tab
     said = _turnover(changes, changes.iloc[:1], zushi_comparison(), [2023, 2024, 2025])
     assert said == "年度ごとのコードの表の2023年度と2025年度のあいだのほかの増減は、追加 1 事業によるものです。"
     assert _turnover(changes, changes.iloc[:1], zushi_comparison(), [2024, 2025]).startswith("年度ごとのコードの表のほかの")
+
+
+def test_a_program_missing_from_a_year_between_is_one_program(tmp_path):
+    """夏祭りG is in the 2022 and 2024 tables, not in 2023's: it was said both 廃止 and 追加, and left out of the
+    programs in both tables (a hostile tester). It is followed by name across the gap."""
+    from kyodo_analysis.year_sentences import code_change_lines, year_change_lines
+
+    from .test_adversarial import HEADER as header
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    keep = "財政的支援\t1\tA事業\t・団体の活動が広がった\t・団体が少ない\t・周知"
+    festival = "場の提供\t2\t夏祭りG\t・{}\t・会場が狭い\t・周知"
+    tables = {"2022": [keep, festival.format("参加者が増えた")], "2023": [keep],
+              "2024": [keep, festival.format("団体と連携できた")]}
+    for year, rows in tables.items():
+        (raw / f"t_{year}.tsv").write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    analysis = analyze(table_files(raw))
+    changes = analysis["program_changes"]
+    assert changes["program"].tolist().count("夏祭りG") == 1 and set(changes["status"]) == {"kept"}
+    assert year_change_lines(analysis)[0].startswith("2022年度〜2024年度: 事業の追加・廃止・名称変更・番号変更はありません")
+    assert code_change_lines(analysis)[0].startswith("両方の表にある 2 事業のうち")

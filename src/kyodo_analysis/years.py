@@ -122,13 +122,14 @@ def city_changes(programs: pd.DataFrame, items: pd.DataFrame, similarity: float 
 
     Each year's programs are matched to the previous year's by name (width and spaces normalised),
     whatever their NO; the programs left over are paired as renamed when their items' text is still
-    mostly the same (difflib ratio ≥ ``similarity``, the most similar pair first); only the rest are
-    removed or added. ``status``: ``removed`` if missing from the latest year, ``added`` if missing from
-    the first, else ``renamed`` if its first year's name is not its last year's, ``renumbered`` if only the NO
-    differs, else ``kept`` (a name or NO changed and changed back is kept, a group left and come back to is no
-    move: ``previous_support_type`` is empty); ``not_compared`` when the city has fewer than two known years
-    (nothing to follow a program across: a program of one table is neither kept nor added), a table without a
-    known year with no year.
+    mostly the same (difflib ratio ≥ ``similarity``, the most similar pair first), then by name to a
+    program of an earlier year missing from the years between (夏祭り of 2022 and 2024, not of 2023: one
+    program, not one removed and one added); only the rest are removed or added. ``status``: ``removed``
+    if missing from the latest year, ``added`` if missing from the first, else ``renamed`` if its first
+    year's name is not its last year's, ``renumbered`` if only the NO differs, else ``kept`` (a name or NO
+    changed and changed back is kept, a group left and come back to is no move: ``previous_support_type``
+    is empty); ``not_compared`` when the city has fewer than two known years (nothing to follow a program
+    across: a program of one table is neither kept nor added), a table without a known year with no year.
     """
     years = known_years(programs)
     texts = _program_texts(items) if len(years) >= 2 else {}  # texts are compared only between two years
@@ -142,6 +143,8 @@ def city_changes(programs: pd.DataFrame, items: pd.DataFrame, similarity: float 
         current = list(programs[programs["year"] == year].itertuples(index=False))
         text_of = {id(p): texts.get((p.source_file, p.program_no), "") for p in current}
         pairs = _match_programs(active, current, text_of, similarity)
+        dormant = [chain for chain in chains if all(chain is not a for a in active)]  # missing from a year between
+        pairs += _name_pairs(dormant, [p for p in current if all(p is not q for _, q in pairs)])
         for chain, program in pairs:
             chain.extend(program, year, text_of[id(program)])
         matched = {id(p) for _, p in pairs}
