@@ -57,6 +57,9 @@ def test_rules_with_and_or_not_give_the_expected_items(coded):
     ("*文字列\n'補助'\n", 2, "引用符"),
     ("*記号\n補助金 | 予算\n", 2, "and / or / not"),
     ("*全角の記号\n補助金 ＆ 予算\n", 2, "記号の演算子"),
+    # a condition over several lines: the line of the extra word or the stray bracket, not the condition's first
+    ("*複数行\n予算\nor 収入\n補助金\n", 4, "余分な語: 補助金"),
+    ("*複数行\n(予算\nor 収入))\n", 3, "余分な語: )"),
     ("*括弧\n(補助金 or 予算\n", 2, "閉じ括弧"),
     ("*余分\n補助金 予算\n", 2, "余分な語"),
     ("*大文字\n補助金 OR 団体\n", 2, "「OR」は演算子として読みません。and / or / not は半角の小文字で"),
