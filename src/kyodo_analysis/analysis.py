@@ -35,7 +35,14 @@ from .registry import Inputs
 from .schema import Comparison, load_schema
 from .spelling_variants import synonym_candidates
 from .stats import distinctive_terms, effect_vs_limitation, keywords, word_counts
-from .table_checks import check_one_table_per_year, check_sheet, check_years, comparison_of, own_comparison
+from .table_checks import (
+    check_one_table_per_year,
+    check_sheet,
+    check_years,
+    comparison_of,
+    own_comparison,
+    unnumbered_files,
+)
 from .tables import output_tables
 from .tokens import dictionary_info
 from .wordlists import empty_list_warnings, word_lists
@@ -155,9 +162,8 @@ def analyze_tables(cleaned: Sequence[Table], forced: str | Path | None = None, s
             "unknown_words.csv": unknown_words(token_frame, term_frame),
             "candidate_compounds.csv": candidate_compounds(term_frame, lists.forced),
             "synonym_candidates.csv": synonym_candidates(term_frame, token_frame, mention_frame)}))
-        unnumbered = frozenset(t.path.name for t in cleaned if not t.schema.columns.get("program_no"))
-        year_tables = stage("years", lambda: {"program_changes.csv": program_changes(tables["programs.csv"], items,
-                                                                                     unnumbered=unnumbered),
+        year_tables = stage("years", lambda: {"program_changes.csv": program_changes(
+            tables["programs.csv"], items, unnumbered=unnumbered_files(cleaned)),
                                               "keyword_trends.csv": keyword_trends(term_frame, items, comparison)})
         tables.update(stage("keyness", lambda: keyness(term_frame, frame, comparison)))
         tables.update(statistics_beside(term_frame, frame, item_codes, codes_named, comparison, stage) if later is None

@@ -40,7 +40,7 @@ from .schema import Comparison
 from .sentences import program_label
 from .spelling import counted_spelling, spellings
 from .storage import stored_names, write_analysis
-from .table_checks import comparison_of, own_comparison
+from .table_checks import comparison_of, own_comparison, unnumbered_files
 from .tables import write_tables
 from .terms import extract_terms, inside_compounds, terms_and_mentions
 from .tokens import tokenize
@@ -177,7 +177,8 @@ def comparison_lines(table: Table, schema: str | None) -> list[str]:
     except InputError as exc:
         return [*lines, f"  前年度との比較: 前の年度の表を読めませんでした ({exc.message})"]
     last = max(earlier)
-    frames = combined([t for t in previous if t.year == last] + [table])
+    read = [t for t in previous if t.year == last] + [table]
+    frames = combined(read)
     lines.append(f"  {last}年度との比較 ({', '.join(p.name for p in earlier[last])}):")
     seen = set(pd.concat([t.programs for t in previous])["support_type"])
     new_types = [s for s in dict.fromkeys(table.programs["support_type"]) if s not in seen]
@@ -189,9 +190,7 @@ def comparison_lines(table: Table, schema: str | None) -> list[str]:
             if s not in now]
     if gone:
         lines.append(f"    この表にない{last}年度の{group}: " + ", ".join(gone))
-    read = [t for t in previous if t.year == last] + [table]
-    changes = program_changes(frames["programs.csv"], frames["items.csv"],
-                              unnumbered=frozenset(t.path.name for t in read if not t.schema.columns.get("program_no")))
+    changes = program_changes(frames["programs.csv"], frames["items.csv"], unnumbered=unnumbered_files(read))
     found = program_report(changes, year, group, own_header(table.schema.columns, "program_no"))
     lines += [f"    {line}" for line in found] or ["    事業の追加・削除・名称変更はありません"]
     return lines

@@ -102,6 +102,12 @@ def by_label(table: Table, by: str) -> str:
     return HEADERS["city"] if by == "city" else table.schema.names.get(by, ["区分"])[0]
 
 
+def unnumbered_files(tables: Sequence[Table]) -> frozenset[str]:
+    """The files whose schema has no number column: their programs are numbered in table order, so a number
+    that differs between years says nothing (:func:`years.program_changes`)."""
+    return frozenset(t.path.name for t in tables if not t.schema.columns.get("program_no"))
+
+
 def own_comparison(table: Table, by: str) -> Comparison:
     """One table's own comparison (kept for each file in ``metadata.json``): what its part of an analysis,
     one year's or one city's, compares."""

@@ -40,7 +40,6 @@ def quoted_items(side: pd.DataFrame, comparison: Comparison, most: int = SUMMARY
                  own: dict[str, Comparison] | None = None) -> str:
     """The items of one cell, in the table's order, at most ``most`` of them and then how many are left out; each
     program numbered as its own table heads the column (``own``: :func:`sentences.table_comparisons`)."""
-    own = own or {}
     lines = [f"{program_label(r.program_no, r.program, own.get(r.source_file, comparison) if own else comparison)}: {r.text}"
              + (NEGATED_MARK if getattr(r, "negated", False) else "") for r in side.head(most).itertuples()]
     if len(side) > most:

@@ -125,10 +125,12 @@ def empty_list_warnings(lists: WordLists) -> list[str]:
                 for name, (what, words) in names.items()
                 if not words and not is_packaged(lists.sources.get(name, {}).get("source", PACKAGED))]
     source = lists.sources.get("stop_words", {}).get("source", PACKAGED)
+    if not lists.stop or is_packaged(source):
+        return warnings  # the packaged list is read again only to compare a researcher's with it
     packaged = [w for _, w in spaceless_lines(read_text_file(None, "stop_words.txt", "使用しない語のリスト", "--stop"),
                                               "使用しない語")]
     missing = [w for w in packaged if w not in lists.stop]
-    if lists.stop and not is_packaged(source) and 2 * len(missing) > len(packaged):
+    if 2 * len(missing) > len(packaged):
         warnings.append(f"使用しない語のリスト {source} には、同梱のリストの {len(packaged)} 語のうち {len(missing)} 語が"
                         f"ありません ({'、'.join(missing[:10])} など)。自分のリストは同梱のリストに足すのではなく置き換えるので、"
                         "これらは語として数えます。同梱の語も除くなら、同梱の stop_words.txt をコピーして書き足してください。")

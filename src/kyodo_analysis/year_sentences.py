@@ -8,7 +8,9 @@ kind of page a reader checks on its own.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from itertools import pairwise
+from typing import NamedTuple
 
 import pandas as pd
 
@@ -57,15 +59,29 @@ def _change(row, comparison: Comparison) -> str:
     return f"{program_label(old_no, before, comparison)} → {now}"
 
 
+class _CityYears(NamedTuple):
+    """One city whose tables span two or more known years, as both year sentences read it."""
+    city: object
+    items: pd.DataFrame
+    changes: pd.DataFrame  # its rows of program_changes.csv
+    years: list[int]
+    comparison: Comparison  # its own tables' (its NO or 番号, its 区分)
+    whose: str  # 「逗子市の」, or "" for tables of no city (a folder without a manifest)
+
+
+def _cities_with_years(analysis: Analysis) -> Iterator[_CityYears]:
+    for city in year_cities(analysis["items"]):
+        items = of_city(analysis["items"], city)
+        yield _CityYears(city, items, of_city(analysis["program_changes"], city), known_years(items),
+                         Comparison.from_metadata(part_metadata(analysis.metadata, set(items["source_file"]))),
+                         "" if pd.isna(city) else f"{city}の")
+
+
 def year_change_lines(analysis: Analysis) -> list[str]:
     """For each city whose tables span two or more known years: the programs added, removed, renamed and
     renumbered (by name, with both numbers) and how many were kept; nothing for a city with one year."""
-    changes, lines = analysis["program_changes"], []
-    for city in year_cities(analysis["items"]):
-        own = of_city(changes, city)
-        years = known_years(of_city(analysis["items"], city))
-        files = set(of_city(analysis["items"], city)["source_file"])  # the city's own words (its NO or 番号)
-        comparison = Comparison.from_metadata(part_metadata(analysis.metadata, files))
+    lines = []
+    for city, items, own, years, comparison, whose in _cities_with_years(analysis):
         parts = []
         for status in ("added", "removed", "renamed", "renumbered"):
             rows = own[own["status"] == status]
@@ -73,12 +89,11 @@ def year_change_lines(analysis: Analysis) -> list[str]:
                 parts.append(f"{STATUS_JA[status]} {len(rows)} 事業 (" + "、".join(
                     _change(r, comparison) for r in rows.itertuples(index=False)) + ")")
         kept = int((own["status"] == "kept").sum())
-        edited = _items_changed(of_city(analysis["items"], city), years, own[own["status"] == "kept"], comparison)
+        edited = _items_changed(items, years, own[own["status"] == "kept"], comparison)
         body = ("。".join(parts) + f"。番号も名称も同じ事業は {kept} 事業です{edited}。" if parts
                 else f"事業の追加・廃止・名称変更・番号変更はありません{edited.replace(' (うち', ' (')}。")  # no うち of nothing
         group = own_header(comparison.columns, "support_type")
-        groups = _groups_gone(of_city(analysis["programs"], city), years, group)
-        whose = "" if pd.isna(city) else f"{city}の"  # a folder without a manifest: tables of no city
+        groups = _groups_changed(of_city(analysis["programs"], city), years, group)
         lines.append(f"{whose}{year_label(years[0])}〜{year_label(years[-1])}: {body}{_moves(own, comparison, group)}{groups}")
     return lines
 
@@ -97,7 +112,7 @@ def _items_changed(items: pd.DataFrame, years: list[int], kept: pd.DataFrame, co
             + "、".join(program_label(r.program_no, r.program, comparison) for r in changed) + ")")
 
 
-def _groups_gone(programs: pd.DataFrame, years: list[int], group: str) -> str:
+def _groups_changed(programs: pd.DataFrame, years: list[int], group: str) -> str:
     """The groups (the tables' support-type column, called ``group``) of a year that the next year's table no
     longer has, and those it has for the first time (a newcomer: 情報的支援 of 2025 was said nowhere)."""
     of = {year: list(dict.fromkeys(programs.loc[programs["year"] == year, "support_type"])) for year in years}
@@ -139,11 +154,7 @@ def code_change_lines(analysis: Analysis) -> list[str]:
     between them — programs added, removed or moved to another group, named only when there are any (a reviewer:
     the year table's changes were mostly turnover, and nothing said which program made which)."""
     lines = []
-    for city in year_cities(analysis["items"]):
-        items = of_city(analysis["items"], city)
-        years = known_years(items)
-        comparison = Comparison.from_metadata(part_metadata(analysis.metadata, set(items["source_file"])))
-        changes = of_city(analysis["program_changes"], city)
+    for _, items, changes, years, comparison, whose in _cities_with_years(analysis):
         both = changes[(changes["first_year"] == years[0]) & (changes["last_year"] == years[-1])]
         coded = items.merge(analysis["item_codes"], on="item_id")
         held = {key: set(zip(part["aspect"], part["code"], strict=True))
@@ -152,7 +163,6 @@ def code_change_lines(analysis: Analysis) -> list[str]:
         said = [f"{program_label(r.program_no, r.program, comparison)} ({text})" for r in both.itertuples(index=False)
                 if (text := _codes_changed(held.get((years[0], r.first_no), set()), held.get((years[-1], r.program_no), set()),
                                            comparison, order))]
-        whose = "" if pd.isna(city) else f"{city}の"
         span = f"{year_label(years[0])}と{year_label(years[-1])}"
         lines.append(f"{whose}両方の表にある {len(both)} 事業のうち、{span}でコードが変わった事業は {len(said)} 事業です"
                      + (": " + "、".join(said) if said else "") + "。" + _turnover(changes, both, comparison, years))
