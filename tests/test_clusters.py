@@ -114,3 +114,41 @@ def test_the_reason_no_tree_was_made_is_the_true_one():
     assert none_chosen(tied) == ("3 項目以上に出る語は 60 語で 50 語を超え、同じ項目数の語を途中で切らずに"
                                  "最小項目数を上げると 3 語に満たない")
     assert none_chosen(tied[tied["term"].isin(["語0", "語1"])]) == "3 項目以上に出る語が 3 語に満たない"
+
+
+def test_a_tree_whose_highest_merges_tie_is_cut_into_fewer_clusters_and_says_so():
+    """A KH Coder user: 最遠隣法 of the bundled table wrote n_clusters=3 with every term in cluster 1 (its last six
+    merges all at height 1), and the methods said the tree was cut into 3. A cut never splits merges of one height
+    (choosing among them would go by the terms' order), so fewer clusters are made, and every output says how many."""
+    from kyodo_analysis.clusters import cut_words
+    from kyodo_analysis.plots.maps import cut_note
+
+    # a {1,2} and b {1,2,3} are 1/3 apart; c {4,5} and d {6,7} share no item with anyone: distance 1
+    sets = {"a": [1, 2], "b": [1, 2, 3], "c": [4, 5], "d": [6, 7]}
+    frame = pd.DataFrame([(f"i{i}", t) for t, ids in sets.items() for i in ids], columns=["item_id", "term"])
+    three = term_clusters(frame, min_items=2, n_clusters=3)["clusters.csv"]
+    assert set(three["n_clusters"]) == {3} and set(three["n_clusters_asked"]) == {3}
+    assert three.groupby("method")["cluster"].nunique().to_dict() == {"average": 3, "complete": 3, "ward": 3}
+    assert cut_words(three) == "樹形図を 3 クラスターに分けた"
+    two = term_clusters(frame, min_items=2, n_clusters=2)["clusters.csv"]
+    made = two.drop_duplicates("method").set_index("method")["n_clusters"].to_dict()
+    assert made == two.groupby("method")["cluster"].nunique().to_dict()  # the column is what the clusters are
+    assert made["complete"] == made["average"] == 1 and set(two["n_clusters_asked"]) == {2}
+    assert cut_words(two).startswith("樹形図を 2 クラスターに分けようとしたが、同じ高さの結合の途中では切らないため")
+    assert f"最遠隣法 {made['complete']}" in cut_words(two)
+    assert cut_note(1, 2, 1.0) == "2 クラスターを求めたが、上の結合が同じ高さ (1.000) で並び、その途中では切らないため 1 クラスター (色分けなし)。"
+    assert cut_note(2, 2, 0.5) == "破線で切った枝ごとに色分け。"
+
+
+def test_the_bundled_tables_complete_linkage_says_it_made_fewer_clusters(bundled_analysis):
+    from kyodo_analysis.methods import methods_paragraph
+    from kyodo_analysis.plots import plot_dendrogram
+
+    clusters = bundled_analysis["clusters"]
+    made = clusters.groupby("method")["cluster"].nunique()
+    assert (clusters.groupby("method")["n_clusters"].first() == made).all()
+    assert made["complete"] < clusters["n_clusters_asked"].iloc[0]  # the last merges of complete linkage tie at 1
+    assert "最遠隣法 1" in methods_paragraph(bundled_analysis)
+    fig = plot_dendrogram(clusters, bundled_analysis["cluster_merges"], bundled_analysis.metadata, method="complete")
+    title = fig.axes[0].get_title()
+    assert title == "語の階層的クラスター分析 (最遠隣法, 1 クラスター)"

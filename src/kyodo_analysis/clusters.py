@@ -6,10 +6,12 @@ minimum is raised one item at a time until it does not: a whole frequency level 
 a tie is never cut. The minimum used is written in every row.
 
 Distance: 1 − |A ∩ B| / |A ∪ B| for the item sets A and B of two terms. Clusters: scipy's Ward, average
-and complete linkage on those distances (Ward as KH Coder applies it to a non-Euclidean distance: the
-Lance–Williams update on the distances themselves). MDS: classical (Torgerson) scaling — the double-
-centred squared distances, their two largest eigenvalues — deterministic, with each axis' sign fixed so
-that the first term (in text order) has a non-negative coordinate.
+and complete linkage on those distances (scipy's Ward is R's ``hclust(method = "ward.D2")``, the Lance–Williams
+update on the squared distances, which KH Coder 3 runs). The tree is cut into at most the asked number of
+clusters, never between two merges of the same height: where the highest merges tie, fewer clusters are made
+(R's ``cutree`` would choose among them by the merges' order) and ``n_clusters`` says how many.
+MDS: classical (Torgerson) scaling — the double-centred squared distances, their two largest eigenvalues —
+deterministic, with each axis' sign fixed so that the first term (in text order) has a non-negative coordinate.
 """
 
 from __future__ import annotations
@@ -19,12 +21,13 @@ import math
 import numpy as np
 import pandas as pd
 
+from .labels import METHOD_JA
 from .stats import sets_of
 
 # scipy.cluster is imported where the trees are built (it costs the command line's start otherwise).
 
 METHODS = ("ward", "average", "complete")
-CLUSTER_COLUMNS = ["method", "term", "n_items", "cluster", "leaf_order", "min_items", "n_clusters"]
+CLUSTER_COLUMNS = ["method", "term", "n_items", "cluster", "leaf_order", "min_items", "n_clusters", "n_clusters_asked"]
 MERGE_COLUMNS = ["method", "step", "left", "right", "left_label", "right_label", "height", "size"]
 MDS_COLUMNS = ["term", "n_items", "dim1", "dim2", "cluster", "min_items"]
 MDS_AXES_COLUMNS = ["axis", "eigenvalue", "share"]
@@ -112,12 +115,12 @@ def term_clusters(term_frame: pd.DataFrame, min_items: int = MIN_ITEMS, max_term
     for method in METHODS:
         tree = linkage(squareform(distances, checks=False), method=method)
         leaves = list(leaves_list(tree))
-        raw = fcluster(tree, k, criterion="maxclust")
+        raw = fcluster(tree, k, criterion="maxclust")  # at most k: a cut never splits merges of one height
         renumber = {c: n for n, c in enumerate(dict.fromkeys(raw[leaf] for leaf in leaves), start=1)}
         clusters.append(pd.DataFrame({"method": method, "term": terms, "n_items": sizes,
                                       "cluster": [renumber[c] for c in raw],
                                       "leaf_order": [leaves.index(i) + 1 for i in range(len(terms))],
-                                      "min_items": threshold, "n_clusters": k}))
+                                      "min_items": threshold, "n_clusters": len(renumber), "n_clusters_asked": k}))
         merges.append(merge_rows(method, tree, terms))
     cluster_frame = pd.concat(clusters, ignore_index=True)
     coords, values = classical_mds(distances)
@@ -130,6 +133,19 @@ def term_clusters(term_frame: pd.DataFrame, min_items: int = MIN_ITEMS, max_term
     return {"clusters.csv": cluster_frame.sort_values(["method", "leaf_order"], key=method_order, kind="stable"
                                                       ).reset_index(drop=True),
             "cluster_merges.csv": pd.concat(merges, ignore_index=True), "mds.csv": mds, "mds_axes.csv": axes}
+
+
+def cut_words(rows: pd.DataFrame) -> str:
+    """How the trees of ``clusters.csv`` (one table's rows: each year is its own analysis) were cut, for the
+    methods: 「樹形図を 3 クラスターに分けた」, or, where a method's highest merges tie, the number asked and
+    each method's number made."""
+    asked = int(rows["n_clusters_asked"].iloc[0])
+    made = rows.drop_duplicates("method").set_index("method")["n_clusters"].astype(int)
+    if (made == asked).all():
+        return f"樹形図を {asked} クラスターに分けた"
+    each = "、".join(f"{METHOD_JA.get(method, method)} {n}" for method, n in made.items())
+    return (f"樹形図を {asked} クラスターに分けようとしたが、同じ高さの結合の途中では切らないため、"
+            f"クラスター数は {each} となった")
 
 
 def method_order(column: pd.Series) -> pd.Series:

@@ -11,7 +11,7 @@ from pathlib import PurePath
 import pandas as pd
 
 from .analysis import Analysis
-from .clusters import none_chosen
+from .clusters import cut_words, none_chosen
 from .code_tests import NO_TEST, untested_family
 from .correspondence import candidate_count, chosen_terms
 from .labels import year_label
@@ -83,7 +83,7 @@ def methods_facts(analysis: Analysis) -> dict:
         "group_programs": group_programs(analysis["programs"], comparison.by),
         "cluster_terms": int(clusters["term"].nunique()),
         "cluster_min": int(clusters["min_items"].iloc[0]) if len(clusters) else None,
-        "clusters": int(clusters["n_clusters"].iloc[0]) if len(clusters) else None,
+        "clusters": cut_words(clusters) if len(clusters) else None,
         "tests": list(dict.fromkeys(tested["test"])), "corrections": list(dict.fromkeys(tested["correction"])),
         "significant": int(tested.loc[tested["p_holm"] < 0.05, "code"].nunique()),
         "family": untested_family(codes, ["year", "code", "aspect"]),
@@ -127,7 +127,7 @@ def methods_paragraph(analysis: Analysis) -> str:
     if f["clusters"] is not None:
         parts.append(f"語の階層的クラスター分析と多次元尺度構成法は、{f['cluster_min']} 項目以上に出る {f['cluster_terms']} 語の"
                      " Jaccard 距離に対して行い (Ward 法・群平均法・最遠隣法、古典的尺度構成法)、"
-                     f"樹形図を {f['clusters']} クラスターに分けた。")
+                     f"{f['clusters']}。")
     else:
         parts.append(f"語の階層的クラスター分析と多次元尺度構成法は、{none_chosen(analysis['terms'])}ため"
                      "行っていない。")

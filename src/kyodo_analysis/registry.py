@@ -147,7 +147,7 @@ OUTPUTS: tuple[Output, ...] = (
            "city:s year:i all_groups:b support_type:s aspect:s term:s n:i n_items:i n_programs:i prev_year:i n_prev:i "
            "log_odds_vs_prev:f z_vs_prev:f", year="whole", figures=("terms_rising_and_falling",), pages=(YEARS,)),
     Output("clusters.csv", "network_and_ca",
-           "year:i method:s term:s n_items:i cluster:i leaf_order:i min_items:i n_clusters:i", **REMADE,
+           "year:i method:s term:s n_items:i cluster:i leaf_order:i min_items:i n_clusters:i n_clusters_asked:i", **REMADE,
            figures=("term_clusters_dendrogram",), pages=(GROUPS, SUMMARY)),
     Output("cluster_merges.csv", "network_and_ca",
            "year:i method:s step:i left:i right:i left_label:s right_label:s height:f size:i", **REMADE,

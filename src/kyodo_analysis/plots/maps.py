@@ -10,6 +10,7 @@ from matplotlib.figure import Figure
 
 from ..clusters import MIN_TERMS, linkage_of
 from ..correspondence import chosen_terms
+from ..labels import METHOD_JA
 from ..network import LINK_TOP, NETWORK_TOP
 from ..schema import Comparison
 from ..stats import group_order
@@ -238,7 +239,6 @@ def _one_axis(term_coords: pd.DataFrame, group_coords: pd.DataFrame, order: list
 
 CLUSTER_COLORS = ["#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#1f78b4"]
 TOO_FEW_TERMS = f"{MIN_TERMS}語以上が必要です (選べた語が足りません。理由は方法の段落にあります)"
-METHOD_JA = {"ward": "Ward 法", "average": "群平均法", "complete": "最遠隣法"}
 
 
 def cluster_color(cluster: int) -> str:
@@ -269,7 +269,7 @@ def plot_dendrogram(clusters: pd.DataFrame, merges: pd.DataFrame, metadata: dict
     by_label = dict(zip(labels, rows["cluster"].astype(int), strict=True))
     for tick in ax.get_yticklabels():
         tick.set_color(cluster_color(by_label[tick.get_text()]))
-    k = int(rows["n_clusters"].iloc[0])
+    k, asked = int(rows["n_clusters"].iloc[0]), int(rows["n_clusters_asked"].iloc[0])
     heights = sorted(tree[:, 2])
     if 1 < k <= n:
         ax.axvline((heights[-k] + heights[-k + 1]) / 2, color="#555555", linestyle="--", linewidth=0.7)
@@ -277,9 +277,19 @@ def plot_dendrogram(clusters: pd.DataFrame, merges: pd.DataFrame, metadata: dict
     ax.spines["left"].set_visible(False)
     ax.set_title(f"語の階層的クラスター分析 ({METHOD_JA.get(method, method)}, {k} クラスター)")
     add_footnote(fig, metadata, f"{int(rows['min_items'].iloc[0])} 項目以上に出る {n} 語 (同数は切らずに含む; 括弧内は項目数)。"
-                 "距離は 1 − Jaccard 係数 (同じ項目に出るか)。破線で切った枝ごとに色分け。"
-                 "群平均法・最遠隣法の結果は clusters.csv、結合の高さは cluster_merges.csv。")
+                 "距離は 1 − Jaccard 係数 (同じ項目に出るか)。" + cut_note(k, asked, heights[-asked])
+                 + "群平均法・最遠隣法の結果は clusters.csv、結合の高さは cluster_merges.csv。")
     return fig
+
+
+def cut_note(made: int, asked: int, tied: float) -> str:
+    """The dendrogram's words on its cut: coloured by the branches of the dashed line, or why there are fewer
+    clusters than asked (the highest merges at one height ``tied``, which a cut never splits)."""
+    if made == asked:
+        return "破線で切った枝ごとに色分け。"
+    fewer = (f"{asked} クラスターを求めたが、上の結合が同じ高さ ({tied:.3f}) で並び、その途中では切らないため"
+             f" {made} クラスター")
+    return fewer + ("。破線で切った枝ごとに色分け。" if made > 1 else " (色分けなし)。")
 
 
 @styled
