@@ -12,12 +12,12 @@ import pandas as pd
 
 from . import registry
 from ._version import __version__
+from .cells import item_prefix
 from .cleaning import (
     LOG_COLUMNS,
     Table,
     clean_table,
     item_columns,
-    item_prefix,
     program_columns,
     with_twins_across,
 )

@@ -1,4 +1,5 @@
-"""One free-text cell → its items: HTML residue, bullet marks, line breaks and PDF spaces.
+"""One free-text cell → its items (one program's cells → its item rows): HTML residue, bullet marks, line breaks,
+PDF spaces.
 
 What is removed from a cell, and nothing else:
 - markup: real HTML tags (``<li>``, ``<br>``, ``<ul style=…>`` …; block tags end an item; a one-letter
@@ -8,21 +9,26 @@ What is removed from a cell, and nothing else:
   ``<NPO>``, ``<A>案``, ``&region=`` and ``<![CDATA[…]]>`` are text;
 - the bullet mark that opens an item: at the start of a line, or after whitespace or a sentence's end when the
   cell is a list of items opened by the same kind of mark (``・A ・B``, ``①A。②B。``); ``金額は 〇 円`` keeps its 〇;
-- whitespace around an item, and spaces between two Japanese characters (a PDF copy artefact, logged).
+- whitespace around an item (zero-width spaces are spaces), and spaces between two Japanese characters (a PDF
+  copy artefact, logged).
 """
 
 from __future__ import annotations
 
 import html
 import re
-from typing import NamedTuple
+from pathlib import Path
+from typing import TYPE_CHECKING, NamedTuple
 
-from .errors import control_character
+from .errors import InputError, control_character, unusable
 
-BULLET_MARKS = "・･●○〇◆■◇□•◎▪▶"
+if TYPE_CHECKING:
+    from .cleaning import _Program
+
+BULLET_MARKS = "・･●○〇◯◆■◇□•◎▪▶★☆"
 NOTE_MARK = "※"  # a note on the item above, not an item of its own
 _NUMBERED = {"dot": r"\d{1,2}[.．](?!\d)", "paren": r"\d{1,2}[)）]", "parens": r"[(（]\d{1,2}[)）]",
-             "circled": r"[\u2460-\u2473]"}
+             "circled": r"[\u2460-\u2473]", "parenthesized": r"[\u2474-\u2487]"}  # ① … ⑳, ⑴ … ⒇
 MARK = rf"[{BULLET_MARKS}]|-(?!\d)|" + "|".join(_NUMBERED.values())
 _MARK_AT_START = re.compile(rf"\s*(?P<mark>{MARK})")
 _MARK_AFTER_BREAK = re.compile(rf"(?<=[\s。．！？!?])(?P<mark>{MARK})")  # after whitespace or a sentence's end
@@ -45,6 +51,9 @@ _JA = (r"\u3001-\u303f\u3041-\u309f\u30a0-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900
        r"\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff9f")
 _JA_SPACE = re.compile(rf"(?<=[{_JA}])[^\S\n]+(?=[{_JA}])")
 _WS = re.compile(r"\s+")
+# Zero-width characters copied from web pages and PDFs (and a byte-order mark inside a cell) are invisible
+# spaces: read as spaces, they never hide a bullet or make an item of their own (a hostile tester).
+_ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff]")
 
 
 class Piece(NamedTuple):
@@ -110,7 +119,7 @@ def split_pieces(cell: str, separate_notes: bool = False) -> list[Piece]:
 
     A line that begins with ※ (a note) belongs to the item above it, joined by a space, unless
     ``separate_notes``; a cell without bullets is one item per line."""
-    lines = _LINE_BREAK.split(html_text(cell))
+    lines = _LINE_BREAK.split(_ZERO_WIDTH.sub(" ", html_text(cell)))
     first = next((_MARK_AT_START.match(line) for line in lines if line.strip()), None)
     kind = mark_kind(first["mark"]) if first else None  # a cell that opens with a mark is a list of such items
     pieces: list[Piece] = []
@@ -129,6 +138,16 @@ def split_pieces(cell: str, separate_notes: bool = False) -> list[Piece]:
     return pieces
 
 
+# What a cell says when it names nothing: 「なし」 is not one limitation (a hostile tester: it made a program count as
+# having one). Compared whole, after whitespace and a closing 。 are dropped; 同上 (the same as above) is content.
+NONE_WRITTEN = frozenset({"なし", "無し", "特になし", "特に無し", "特にない", "該当なし", "該当無し", "－", "ー", "―", "—", "‐"})
+
+
+def none_written(text: str) -> bool:
+    """Whether an item's whole text says there is none (「なし」「特になし」「－」): no item, logged."""
+    return without_whitespace(text).rstrip("。．") in NONE_WRITTEN
+
+
 def split_items(cell: str, separate_notes: bool = False) -> list[Piece]:
     """The items of a cell: pieces with text, in order."""
     return [p for p in split_pieces(cell, separate_notes) if p.text]
@@ -136,3 +155,44 @@ def split_items(cell: str, separate_notes: bool = False) -> list[Piece]:
 
 def without_whitespace(text: str) -> str:
     return _WS.sub("", text)
+
+
+def check_text(path: Path, line: int | None, what: str, text: str) -> str:
+    """``text`` when it holds no control character (one can arrive through a reference such as ``&#x1;``):
+    such a character breaks the workbook and hides in every report, so it is refused where it is read."""
+    found = control_character(text)
+    if found:
+        raise InputError(path, f"{what}に{unusable(found.group())} があります: {text[:found.start()][-20:]}…",
+                         line=line, hint="その文字 (文字参照 &#x1; などを含む) を消して保存し直してください。")
+    return text
+
+
+def item_prefix(path: Path) -> str:
+    """The start of the table's item ids: its file name without the extension, each run of whitespace written
+    as ``_`` (令和7年度 協働の成果等 → 令和7年度_協働の成果等). Lists of item ids (``item_ids``) are separated by
+    spaces, so an id never holds one."""
+    return "_".join(path.stem.split())
+
+
+def program_items(path: Path, program: _Program, present: list[str], separate_notes: bool = False
+                  ) -> tuple[list[dict], list[dict], dict[str, int]]:
+    """One program's items (each aspect cell split into its items), their log rows and counts per aspect."""
+    items, log, counts = [], [], {}
+    for aspect in present:
+        item_no = 0
+        for line, cell in program.cells[aspect]:
+            for piece in split_items(cell, separate_notes):
+                if none_written(piece.text):
+                    log.append({"line": line, "action": "dropped", "category": "none_written", "program_no": program.no,
+                                "note": f"{aspect}: 何もないという記入 (項目に数えない)", "text": piece.text})
+                    continue
+                item_no += 1
+                check_text(path, line, f"NO {program.no} の項目", piece.text)
+                items.append({"item_id": f"{item_prefix(path)}-{program.no:02d}-{aspect}-{item_no:02d}", "source_line": line,
+                              "aspect": aspect, "item_no": item_no, "text": piece.text})
+                if piece.removed_spaces:
+                    note = f"{aspect} 項目{item_no}: 日本語の文字の間の空白を削除 (PDF 由来): {piece.removed_spaces}"
+                    log.append({"line": line, "action": "kept", "category": "space_removed",
+                                "program_no": program.no, "note": note, "text": piece.text})
+        counts[aspect] = item_no
+    return items, log, counts

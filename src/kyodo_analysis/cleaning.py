@@ -12,23 +12,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from .cells import split_items
+from .cells import NOTE_MARK, check_text, program_items
 from .dtypes import TEXT, frame_of
-from .errors import KEEP_ORIGINAL, InputError, control_character, one_line, unusable
+from .errors import KEEP_ORIGINAL, InputError, one_line
 from .labels import NO_SUPPORT_TYPE, label_twins, own_header
 from .readers import Record, read_records
 from .schema import Schema, load_schema
 from .table_headers import missing_columns, rows_above_header, unknown_column
-
-
-def check_text(path: Path, line: int | None, what: str, text: str) -> str:
-    """``text`` when it holds no control character (one can arrive through a reference such as ``&#x1;``):
-    such a character breaks the workbook and hides in every report, so it is refused where it is read."""
-    found = control_character(text)
-    if found:
-        raise InputError(path, f"{what}に{unusable(found.group())} があります: {text[:found.start()][-20:]}…",
-                         line=line, hint="その文字 (文字参照 &#x1; などを含む) を消して保存し直してください。")
-    return text
 
 
 def twin_warning(path: Path, known: str, other: str) -> str:
@@ -89,33 +79,6 @@ class Table:
     ignored_columns: tuple[str, ...] = ()  # header texts of the columns the schema's ignore left out
 
 
-def item_prefix(path: Path) -> str:
-    """The start of the table's item ids: its file name without the extension, each run of whitespace written
-    as ``_`` (令和7年度 協働の成果等 → 令和7年度_協働の成果等). Lists of item ids (``item_ids``) are separated by
-    spaces, so an id never holds one."""
-    return "_".join(path.stem.split())
-
-
-def program_items(path: Path, program: _Program, present: list[str], separate_notes: bool = False
-                  ) -> tuple[list[dict], list[dict], dict[str, int]]:
-    """One program's items (each aspect cell split into its items), their log rows and counts per aspect."""
-    items, log, counts = [], [], {}
-    for aspect in present:
-        item_no = 0
-        for line, cell in program.cells[aspect]:
-            for piece in split_items(cell, separate_notes):
-                item_no += 1
-                check_text(path, line, f"NO {program.no} の項目", piece.text)
-                items.append({"item_id": f"{item_prefix(path)}-{program.no:02d}-{aspect}-{item_no:02d}", "source_line": line,
-                              "aspect": aspect, "item_no": item_no, "text": piece.text})
-                if piece.removed_spaces:
-                    note = f"{aspect} 項目{item_no}: 日本語の文字の間の空白を削除 (PDF 由来): {piece.removed_spaces}"
-                    log.append({"line": line, "action": "kept", "category": "space_removed",
-                                "program_no": program.no, "note": note, "text": piece.text})
-        counts[aspect] = item_no
-    return items, log, counts
-
-
 def tidy_frames(path: Path, year: int | None, city: str | None, cleaner: _Cleaner
                 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """items, programs and cleaning log of a walked table."""
@@ -161,6 +124,8 @@ class _Cleaner:
         self.seen_no: dict[int, int] = {}
         self.support_type = ""
         self.after_header = False
+        self.after_blank = False
+        self.guidance: list[str] | None = None  # the filled cells of the row under the first header, when it is guidance
         self.first_table_row: Record | None = None
         self.above: list[Record] = []  # rows of two or more cells above the first header row (titles, or not)
 
@@ -186,6 +151,7 @@ class _Cleaner:
 
     def feed(self, record: Record) -> None:
         filled = [c for c in record.cells if c.strip()]
+        self.after_blank, blank = not filled, self.after_blank
         if not filled:
             self.note(record, "dropped", "blank", "空行")
             return
@@ -201,11 +167,30 @@ class _Cleaner:
                 self.above.append(record)
             self.note(record, "dropped", "title", "見出し行より前の行 (表題など)")
             return
-        if len(record.cells) == 1:
-            self.note(record, "dropped", "title", "区切りのない1セルだけの行 (表題・表の下の注記など)")
+        if len(record.cells) == 1 or self.table_note(record, filled, blank):
+            self.note(record, "dropped", "title", "1セルだけの行 (表題・表の下の注記など)")
             self.after_header = False
             return
         self.take_row(record)
+
+    def table_note(self, record: Record, filled: list[str], blank: bool) -> bool:
+        """A row of one filled cell that is a note on the table, not a program or an item: it opens with ※, or it
+        follows a blank row in a table without numbers (作成：協働推進課), where it would be a program
+        (a hostile tester: Excel's CSV pads such a row with commas, so it is not a one-cell row)."""
+        assert self.columns is not None
+        if len(filled) != 1:
+            return False
+        if filled[0].strip().startswith(NOTE_MARK):
+            index = record.cells.index(filled[0])
+            if index in [self.columns.get(a) for a in self.schema.aspect_keys]:
+                self.warn(record.first_line, "※ で始まる1セルだけの行は表の注記とみなし、項目に数えません: "
+                          + filled[0].strip()[:30])
+            return True
+        if blank and "program_no" not in self.columns and self.programs:
+            self.warn(record.first_line, "空行の後の1セルだけの行は表の下の注記とみなし、事業に数えません: "
+                      + filled[0].strip()[:30])
+            return True
+        return False
 
     def take_header(self, record: Record, header: dict[str, int]) -> None:
         for column, index in header.items():
@@ -259,6 +244,21 @@ class _Cleaner:
                                  f"があります: {value[:30]}", line=record.first_line,
                                  hint="事業の属性は事業の最初の行に一つだけ書いてください (続きの行は空欄か同じ値)。")
 
+    def is_guidance(self, record: Record) -> bool:
+        """The row under a header without a name or NO: the first header's guidance (記入例), or the same row again
+        under a repeated header. Under a repeated header any other row continues the program a page break cut,
+        said on screen (a hostile tester: its items were dropped as guidance)."""
+        self.after_header = False
+        filled = [c.strip() for c in record.cells if c.strip()]
+        if not self.programs:
+            self.guidance = filled
+            return True
+        if filled == self.guidance:
+            return True
+        self.warn(record.first_line, f"繰り返された見出しの直下の行を、前の事業 (NO {self.programs[-1].no}) の続きとして読みます"
+                  " (記入例なら、最初の見出しの下と同じ行にしてください)")
+        return False
+
     def take_support_type(self, record: Record, no: int) -> None:
         """The row's support type, or the one above it (written once per group, or in a merged cell)."""
         assert self.columns is not None
@@ -296,10 +296,10 @@ class _Cleaner:
         aspect_cells = {a: record.cell(col.get(a)) for a in self.schema.aspect_keys if a in col}
         attributes = {k: record.cell(col.get(k)).strip() or None for k in self.schema.attributes}
         if not name and not no_text:
-            if self.after_header:
-                self.after_header = False
+            if self.after_header and self.is_guidance(record):
                 self.note(record, "dropped", "guidance", "見出し直下の記入例・説明の行 (事業名も NO もない)")
                 return
+            self.after_header = False
             if any(c.strip() for c in aspect_cells.values()) and self.programs:
                 program = self.programs[-1]
                 self.check_continued(record, program, attributes)

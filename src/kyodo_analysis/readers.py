@@ -322,8 +322,15 @@ def _check_formulas(path: Path, title: str, values: dict) -> None:
                          hint="Excel で開いて保存し直すと値が入ります (スクリプトで作ったブックによくあります)。")
 
 
+# Excel stores a character XML cannot hold as _xHHHH_: _x000D_ for the CR of text pasted with CR LF, _x000B_ for
+# Word's line break (Shift+Enter) pasted into a cell. openpyxl leaves them as text (it only drops the x005F_ of an
+# escaped underscore), so 「強化された_x000D_」 would be an item and x a counted word (a hostile tester).
+_OOXML_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
+
+
 def _cell_text(value: object) -> str:
-    """A cell's value as the text Excel shows: whole numbers without .0, dates as ISO dates."""
+    """A cell's value as the text Excel shows: whole numbers without .0, dates as ISO dates, Excel's _xHHHH_
+    escapes as their characters, and a line break as a line break (CR LF, CR, and Word's U+000B alike)."""
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -334,7 +341,8 @@ def _cell_text(value: object) -> str:
         return value.date().isoformat() if value.time() == dt.time() else value.isoformat(sep=" ")
     if isinstance(value, dt.date):
         return value.isoformat()
-    return str(value).replace("\r\n", "\n").replace("\r", "\n")
+    return _OOXML_ESCAPE.sub(lambda m: chr(int(m[1], 16)), str(value)).replace("\r\n", "\n").replace(
+        "\r", "\n").replace("\v", "\n")
 
 
 def read_records(path: Path, sheet: str | None = None) -> tuple[list[Record], str]:

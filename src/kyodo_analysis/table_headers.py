@@ -3,6 +3,7 @@ must have and does not, and a column with values whose header the schema does no
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from .errors import KEEP_ORIGINAL, InputError, one_line
@@ -61,14 +62,16 @@ def unknown_column(path: Path, schema: Schema, header: str, header_line: int, la
     table lacks (a misspelling, あつた for あった), which the schema can take as another name — the raw table
     is never edited."""
     shown = f"「{one_line(header)}」" if header else "(見出しなし)"
+    # as a TOML string to paste: headers are compared without whitespace, and a line break would end the string
+    pasted = json.dumps("".join(header.split()), ensure_ascii=False)
     near = schema.near_header(header, lacking) if header else None
     own = schema.source != BUILT_IN  # the researcher's file, to be edited; else a copy of the packaged one, passed
     toml = named(schema) if own else "--schema で渡すスキーマの TOML (組み込みの逗子市のスキーマを写したもの)"
     rest = (f"分析に使うなら {toml} で {shown} を観点などに割り当て、使わないなら"
-            + (f" ignore = [\"{header}\"]" if header else " ignore = [\"\"] (見出しのない列をすべて除きます)")
+            + (f" ignore = [{pasted}]" if header else " ignore = [\"\"] (見出しのない列をすべて除きます)")
             + " と書いてください (README「見出しの違う表」)。")
     hint = (f"{shown} が「{near[0]}」({near[1]}) の書き間違いなら、生データは直さずに、{toml} の {near[1]} の見出しに"
-            f"「{header}」を加えてください。別の列で、{rest}" if near else f"この列を{rest}")
+            f"「{''.join(header.split())}」を加えてください。別の列で、{rest}" if near else f"この列を{rest}")
     return InputError(path, f"見出しの {index + 1} 列目 {shown} は知らない列ですが、{record.first_line} 行目に値があり"
                       f"ます: {one_line(record.cell(index).strip()[:30])} {read_with(schema)}", line=header_line,
                       hint=hint)

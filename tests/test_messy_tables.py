@@ -1,0 +1,134 @@
+"""Tables as city halls export them (a hostile tester's cases): what Excel stores in a cell, invisible characters,
+「なし」 written for nothing, notes under the table, and a program cut by a repeated header. Each was silently
+counted wrong before: an item lost, merged or invented."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from kyodo_analysis.cleaning import clean_table
+from kyodo_analysis.schema import load_schema
+
+from .conftest import ROOT
+
+HEADER = ["区分", "NO", "事業名", "仕組みとして効果があったこと", "仕組みとして限界があったこと", "今後、必要と考えること"]
+C_SCHEMA = ROOT / "tests" / "fixtures" / "other_cities" / "schema_c.toml"
+
+
+def texts(table, no: int | None = None, aspect: str | None = None) -> list[str]:
+    items = table.items
+    if no is not None:
+        items = items[items["program_no"] == no]
+    if aspect is not None:
+        items = items[items["aspect"] == aspect]
+    return items["text"].tolist()
+
+
+def tsv(tmp_path: Path, rows: list[list[str]], name: str = "t.tsv") -> Path:
+    path = tmp_path / name
+    path.write_text("".join("\t".join(f'"{c}"' if "\n" in c else c for c in row) + "\n" for row in rows), encoding="utf-8")
+    return path
+
+
+def test_excels_escaped_carriage_return_and_words_line_break_are_line_breaks(tmp_path):
+    """Excel stores the CR of pasted CR LF text as _x000D_ and Word's Shift+Enter as _x000B_; openpyxl leaves both as
+    text, which made 「強化された_x000D_」 an item (and x a word) and three bullets one item."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(HEADER)
+    sheet.append(["財政的支援", 1, "見守り", "・見守りが強化された_x000D_\n・連携が進んだ", "・固定化", "・拡大"])
+    sheet.append(["財政的支援", 2, "食堂", "・居場所ができた_x000B_・ロスが減った_x000B_・人が増えた", "", ""])
+    book.save(tmp_path / "t.xlsx")
+    table = clean_table(tmp_path / "t.xlsx")
+    assert texts(table, 1, "effect") == ["見守りが強化された", "連携が進んだ"]
+    assert texts(table, 2, "effect") == ["居場所ができた", "ロスが減った", "人が増えた"]
+    assert not table.items["text"].str.contains("_x00", regex=False).any()
+
+
+def test_zero_width_characters_are_spaces_never_an_item_or_a_hidden_bullet(tmp_path):
+    path = tsv(tmp_path, [HEADER, ["財政的支援", "1", "見守り", "\u200b・見守りが進んだ\n\u200b", "\ufeff・固定化している",
+                                   "・連携\u200bを広げる"]])
+    table = clean_table(path)
+    assert texts(table) == ["見守りが進んだ", "固定化している", "連携を広げる"]
+
+
+def test_a_cell_that_says_none_is_no_item_and_is_logged(tmp_path):
+    """「なし」 made a program count as having one limitation; 同上 (the same as above) is content and stays."""
+    path = tsv(tmp_path, [HEADER, ["財政的支援", "1", "見守り", "・進んだ", "なし", "特になし。"],
+                          ["財政的支援", "2", "食堂", "・増えた", "－", "同上"]])
+    table = clean_table(path)
+    assert texts(table) == ["進んだ", "増えた", "同上"]
+    assert table.programs.set_index("program_no")["n_limitation"].to_dict() == {1: 0, 2: 0}
+    logged = table.log[table.log["category"] == "none_written"]
+    assert logged["text"].tolist() == ["なし", "特になし。", "－"] and set(logged["action"]) == {"dropped"}
+
+
+def test_a_note_under_the_table_is_never_a_program_or_an_item_in_any_format(tmp_path):
+    """Excel's CSV pads a note row with commas: 「※ 評価は…」 under the NO column stopped the run (NO is not a
+    number) and under an item column it became an item of the last program."""
+    rows = [HEADER, ["財政的支援", "1", "見守り", "・進んだ", "・固定化", ""], [""] * 6,
+            ["※ 評価は担当課による", "", "", "", "", ""], ["", "", "", "※ 成果は主なものを記載", "", ""]]
+    path = tmp_path / "t.csv"
+    path.write_text("".join(",".join(row) + "\n" for row in rows), encoding="utf-8-sig")
+    table = clean_table(path)
+    assert texts(table) == ["進んだ", "固定化"] and table.programs["program_no"].tolist() == [1]
+    assert [w for w in table.warnings if "※ で始まる1セルだけの行は表の注記" in w] == [
+        "t.csv:5: ※ で始まる1セルだけの行は表の注記とみなし、項目に数えません: ※ 成果は主なものを記載"]
+
+
+def test_a_row_after_a_blank_row_in_a_table_without_numbers_is_a_note_said_on_screen(tmp_path):
+    """Without a number column, 「作成：市民協働推進課」 under the table became a program of its own (9 instead of 7)."""
+    source = (ROOT / "tests" / "fixtures" / "other_cities" / "kasou_c_tanto_2024.tsv").read_text(encoding="utf-8")
+    path = tmp_path / "c.tsv"
+    path.write_text(source.rstrip("\n") + "\n\t\t\t\t\n作成：市民協働推進課\t\t\t\t\n", encoding="utf-8")
+    schema = load_schema(C_SCHEMA)
+    before = clean_table(ROOT / "tests" / "fixtures" / "other_cities" / "kasou_c_tanto_2024.tsv", schema=schema)
+    table = clean_table(path, schema=schema)
+    assert len(table.programs) == len(before.programs) and table.items["text"].tolist() == before.items["text"].tolist()
+    assert any("空行の後の1セルだけの行は表の下の注記とみなし、事業に数えません: 作成：市民協働推進課" in w for w in table.warnings)
+
+
+def test_a_program_cut_by_a_repeated_header_keeps_its_next_row(tmp_path):
+    """The row under a repeated header is guidance only when it repeats the first header's guidance; the rest of a
+    program a page break cut was dropped as guidance, its items lost without a word."""
+    guidance = ["", "", "", "例)色々な世代の人が集まった。", "例)成果が上がらなかった", "(今後の展望)"]
+    rows = [HEADER, guidance, ["財政的支援", "1", "見守り", "・進んだ", "", ""], ["財政的支援", "2", "食堂", "・増えた", "", ""],
+            HEADER, guidance, ["", "", "", "・居場所ができた", "", ""], HEADER, ["", "", "", "・ボランティアが増えた", "", ""],
+            ["財政的支援", "3", "清掃", "・きれいになった", "", ""]]
+    table = clean_table(tsv(tmp_path, rows))
+    assert texts(table, 2) == ["増えた", "居場所ができた", "ボランティアが増えた"]
+    assert table.log[table.log["category"] == "guidance"]["line"].tolist() == [2, 6]
+    assert [w for w in table.warnings if "見出しの直下の行" in w] == [
+        "t.tsv:9: 繰り返された見出しの直下の行を、前の事業 (NO 2) の続きとして読みます (記入例なら、最初の見出しの下と同じ行にしてください)"]
+
+
+def test_the_marks_city_tables_use_open_items(tmp_path):
+    path = tsv(tmp_path, [HEADER, ["財政的支援", "1", "見守り", "◯見守りが進んだ\n◯連携が進んだ", "⑴固定化 ⑵高齢化", "★拡大"]])
+    assert texts(clean_table(path)) == ["見守りが進んだ", "連携が進んだ", "固定化", "高齢化", "拡大"]
+
+
+def test_the_advice_for_an_unknown_header_with_a_line_break_is_toml_that_reads(tmp_path):
+    """「成果⏎（主なもの）」: the hint printed ignore = ["成果⏎（主なもの）"] with a real line break, an error once pasted."""
+    import tomllib
+
+    import pytest
+
+    from kyodo_analysis.errors import InputError
+
+    path = tsv(tmp_path, [[*HEADER, "成果\n（主なもの）"], ["財政的支援", "1", "見守り", "・進んだ", "", "", "・地域"]])
+    with pytest.raises(InputError) as caught:
+        clean_table(path)
+    hint = caught.value.hint
+    line = hint[hint.index("ignore = "):].split(" と書いて")[0]
+    assert tomllib.loads(line) == {"ignore": ["成果（主なもの）"]}
+
+
+def test_the_methods_name_a_table_read_without_a_manifest_by_its_file():
+    from kyodo_analysis.methods import source_text
+
+    assert source_text({"raw_files": [{"file": "sakura_2024.xlsx", "year": 2024}]}) == "sakura_2024.xlsx (2024年度)"
+    assert source_text({"raw_files": [{"file": "s.xlsx", "year": 2024, "city": "桜ヶ丘市"}]}) == "桜ヶ丘市の s.xlsx (2024年度)"
+    assert source_text({"raw_files": [{"file": "s.xlsx", "year": None, "city": "逗子市", "title": "表"}]}) == \
+        "逗子市「表」(s.xlsx, 年度不明)"
