@@ -112,7 +112,7 @@ def test_forced_terms_no_item_counts_are_warned_of_and_those_the_text_holds_name
     stop.write_text("こと\n団体\n", encoding="utf-8")  # a KH Coder user's additions, not a whole list
     status, _, err = cli("analyze", "--raw-dir", str(raw_dir), "--out", str(tmp_path / "out3"), "--stop", str(stop))
     assert status == 0 and f"使用しない語のリスト {stop} には、同梱のリストの" in err
-    assert "自分のリストは同梱のリストに足すのではなく置き換えるので、これらは語として数えます。" in err
+    assert "自分のリストは同梱のリストに足すのではなく置き換えるので、これらは語として数え、名詞なら隣の名詞と1つの複合語にもなります" in err
 
 
 def test_a_listed_word_with_a_space_is_an_error_and_an_empty_list_a_warning(tmp_path, raw_dir):

@@ -736,3 +736,14 @@ def test_a_compound_mentions_its_words(text, words):
 ])
 def test_a_potential_form_is_counted_as_its_verb(text, expected):
     assert terms_of(text) == expected
+
+
+def test_the_separating_suffixes_end_a_compound_whatever_the_stop_list(tmp_path):
+    """A KH Coder user's own stop list (which replaces the packaged one) left out 等, 毎 and あたり, and 事業ごと,
+    講座等 and 団体あたり became terms: the README's rule 4 lived in the list. It is a rule now."""
+    from kyodo_analysis.terms import extract_terms
+
+    (tmp_path / "stop.txt").write_text("する\nこと\n", encoding="utf-8")
+    tokens = tokenize(pd.DataFrame({"item_id": ["a", "b"], "text": ["事業ごとに講座等を開いた", "団体あたりの補助が増えた"]}))
+    for lists in (word_lists(), word_lists(stop=tmp_path / "stop.txt")):
+        assert extract_terms(tokens, lists)["term"].tolist() == ["事業", "講座", "開く", "団体", "補助", "増える"]

@@ -26,6 +26,7 @@ DATE_WORDS = frozenset({"年度", "年", "月", "日", "円", "件", "人", "回
 TIME_NOUNS = frozenset({"前"})  # a stop-listed noun of time that ends a compound as the suffix 後 does (開始前)
 SUFFIX_WORDS = DATE_WORDS | TIME_NOUNS  # stop-listed alone, a compound's suffix after a noun (開催日, 開始前)
 SEPARATING_SUFFIXES = frozenset({"等", "毎", "当たり"})  # 講座等, 事業ごと, 団体あたり: not part of a compound
+SEPARATING_WORDS = frozenset({"あたり", "当たり"})  # unidic reads 団体あたり's あたり as the noun 辺り
 PREDICATES = ("動詞", "形容詞", "形状詞")
 STEM_ENDINGS = frozenset("いきぎしじちぢにひびぴみりえけげせぜてでねへべぺめれ")  # a verb's 連用形 (見守り, 受け入れ)
 
@@ -59,11 +60,22 @@ def is_numeral(token: Token) -> bool:
 
 def is_stopped(token: Token, lists: WordLists) -> bool:
     """A stop-listed word, by spelling or by lemma. A forced term never is, nor an affix inside a compound
-    (後 of 講座修了後, 所 of 事業所, 他 of 他地区) except the separating suffixes (等, ごと, あたり)."""
-    if token.forced or (token.pos1 in ("接頭辞", "接尾辞") and token.lemma not in SEPARATING_SUFFIXES):
+    (後 of 講座修了後, 所 of 事業所, 他 of 他地区). The separating suffixes (等, ごと, あたり) always are, whatever the
+    stop list: they are a rule of where a compound ends, not a word a researcher's list may leave out (a KH Coder
+    user's own list made 事業ごと a term)."""
+    if token.forced:
+        return False
+    if separates(token):
+        return True
+    if token.pos1 in ("接頭辞", "接尾辞"):
         return False
     return bool({token.surface, token.word, token.lemma} & lists.stop
                 or f"{token.lemma}/{token.reading}" in lists.stop_lemmas)
+
+
+def separates(token: Token) -> bool:
+    """A separating suffix: 等 and ごと (suffixes), あたり (a suffix, or the noun unidic makes of 団体あたり)."""
+    return (token.pos1 == "接尾辞" and token.lemma in SEPARATING_SUFFIXES) or token.surface in SEPARATING_WORDS
 
 
 def in_run(tokens: list[Token], j: int) -> bool:

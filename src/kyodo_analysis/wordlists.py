@@ -133,7 +133,9 @@ def empty_list_warnings(lists: WordLists) -> list[str]:
     if 2 * len(missing) > len(packaged):
         warnings.append(f"使用しない語のリスト {source} には、同梱のリストの {len(packaged)} 語のうち {len(missing)} 語が"
                         f"ありません ({'、'.join(missing[:10])} など)。自分のリストは同梱のリストに足すのではなく置き換えるので、"
-                        "これらは語として数えます。同梱の語も除くなら、同梱の stop_words.txt をコピーして書き足してください。")
+                        "これらは語として数え、名詞なら隣の名詞と1つの複合語にもなります (使用しない語は複合語の切れ目にもなり、"
+                        "「市」を除けば「市町村」は「町村」)。同梱の語も除くなら、"
+                        "同梱の stop_words.txt をコピーして書き足してください。")
     return warnings
 
 
