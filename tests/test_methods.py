@@ -147,3 +147,30 @@ def test_a_map_of_two_of_three_axes_says_how_much_of_the_inertia_it_shows():
     assert "第1・第2軸の合計は 77.9% で、残る 22.1% は第3軸以降にある (図は第1・第2軸)。" in methods_paragraph(a)
     assert _correspondence_text("区分", 4).endswith("3 軸で慣性の 100% を説明します。図はそのうち第1・第2軸です。")
     assert _correspondence_text("区分", 3).endswith("2 軸で慣性の 100% を説明します。")
+
+
+def test_the_readmes_calls_for_other_thresholds_run_and_their_maps_say_their_own_values(bundled_analysis):
+    """A KH Coder user: the README's kyodo_analysis.correspondence.correspondence(...) raised AttributeError (the
+    package's verb hides its module), and a map made with top_n=30 was said to hold 「上位 40 語」."""
+    import subprocess
+    import sys
+
+    import kyodo_analysis
+    from kyodo_analysis.correspondence import candidate_count, choice_of, chosen_terms
+
+    from .conftest import ROOT
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    calls = re.findall(r"`(kyodo_analysis\.[\w.]+\([^`]*\))`", readme)
+    imports = "".join(f"import {m}\n" for m in ["kyodo_analysis", *re.findall(r"`import (kyodo_analysis[\w.]*)`", readme)])
+    reached = "".join(f"assert callable({call.split('(')[0]})\n" for call in calls)  # as written, in a fresh process
+    checked = subprocess.run([sys.executable, "-c", imports + reached], capture_output=True, text=True)
+    assert checked.returncode == 0, checked.stderr
+    bound = {"kyodo_analysis": kyodo_analysis, "terms": bundled_analysis["terms"], "items": bundled_analysis["items"]}
+    results = {call.split("(")[0]: eval(call, bound) for call in calls if "(terms, " in call}  # as a notebook calls them
+    assert len(results) == 3
+    assert results["kyodo_analysis.clusters.term_clusters"]["clusters.csv"]["n_clusters_asked"].iloc[0] == 4
+    terms, _, _ = kyodo_analysis.correspondence(bound["terms"], bound["items"], top_n=30)
+    assert choice_of(terms) == (30, 2) and choice_of(bundled_analysis["correspondence_terms"]) == (40, 2)
+    said = chosen_terms(len(terms), candidate_count(bound["terms"], bound["items"], 2), *choice_of(terms))
+    assert said.startswith("χ² の大きい上位 30 語 (同数を含め")

@@ -20,12 +20,21 @@ def candidate_count(term_frame: pd.DataFrame, items: pd.DataFrame, min_count: in
     return int((used >= min_count).sum())
 
 
-def chosen_terms(kept: int, candidates: int) -> str:
+def choice_of(term_coords: pd.DataFrame) -> tuple[int, int]:
+    """(top_n, min_count) the map's terms were chosen by, as ``correspondence_terms.csv`` records them (the
+    defaults for an empty map): the words said of a map made with other values are its own (a KH Coder user's
+    ``top_n=30`` was said as 「上位 40 語」)."""
+    if term_coords.empty or "top_n" not in term_coords:
+        return CA_TOP, CA_MIN_COUNT
+    return int(term_coords["top_n"].iloc[0]), int(term_coords["min_count"].iloc[0])
+
+
+def chosen_terms(kept: int, candidates: int, top_n: int = CA_TOP, min_count: int = CA_MIN_COUNT) -> str:
     """How the map's terms were chosen, in words (the methods paragraph and the map's footnote): every term
-    that qualified, or the ``CA_TOP`` largest χ² with the terms tied at the cut."""
-    if candidates <= CA_TOP:
-        return f"{CA_MIN_COUNT}回以上出現する語すべて ({kept} 語)"
-    return f"χ² の大きい上位 {CA_TOP} 語 (同数を含め {kept} 語; {CA_MIN_COUNT}回以上出現する {candidates} 語から)"
+    that qualified, or the ``top_n`` largest χ² with the terms tied at the cut."""
+    if candidates <= top_n:
+        return f"{min_count}回以上出現する語すべて ({kept} 語)"
+    return f"χ² の大きい上位 {top_n} 語 (同数を含め {kept} 語; {min_count}回以上出現する {candidates} 語から)"
 
 
 def correspondence(term_frame: pd.DataFrame, items: pd.DataFrame, by: str | list[str] = "support_type",
@@ -56,8 +65,8 @@ def correspondence(term_frame: pd.DataFrame, items: pd.DataFrame, by: str | list
     kept, _ = top_with_ties(ranked, top_n, ["chi2"], most=top_n + top_n // 2)
     table = table.loc[sorted(kept["term"])]
     table = table.loc[:, table.sum(axis=0) > 0]  # a group none of the kept terms is used in has no profile
-    empty = (pd.DataFrame(columns=["term", "n", "chi2", "dim1"]), pd.DataFrame(columns=["group", "n", "dim1"]),
-             pd.DataFrame(columns=["axis", "inertia", "share"]))
+    empty = (pd.DataFrame(columns=["term", "n", "chi2", "top_n", "min_count", "dim1"]),
+             pd.DataFrame(columns=["group", "n", "dim1"]), pd.DataFrame(columns=["axis", "inertia", "share"]))
     if table.shape[0] < 2 or table.shape[1] < 2:  # nothing to map: fewer than two terms or groups
         return empty
     p = table.to_numpy(dtype=float)
@@ -76,10 +85,9 @@ def correspondence(term_frame: pd.DataFrame, items: pd.DataFrame, by: str | list
     rows = (u * sigma) / np.sqrt(r)[:, None]
     cols = (vt.T * sigma) / np.sqrt(c)[:, None]
     dims = [f"dim{i + 1}" for i in range(k)]
-    term_coords = pd.DataFrame(np.round(rows, 6), columns=dims)
-    term_coords.insert(0, "term", table.index)
-    term_coords.insert(1, "n", table.sum(axis=1).to_numpy())
-    term_coords.insert(2, "chi2", np.round(chi2[table.index].to_numpy(), 6))
+    term_coords = pd.DataFrame({"term": table.index, "n": table.sum(axis=1).to_numpy(),
+                                "chi2": np.round(chi2[table.index].to_numpy(), 6), "top_n": top_n, "min_count": min_count,
+                                **dict(zip(dims, np.round(rows, 6).T, strict=True))})
     group_coords = pd.DataFrame(np.round(cols, 6), columns=dims)
     group_coords.insert(0, "group", table.columns)
     group_coords.insert(1, "n", table.sum(axis=0).to_numpy())

@@ -33,6 +33,7 @@ HEADERS = {
     "all_groups": "全グループの計", "term": "語", "word": "語", "n": "出現回数", "n_programs": "事業数",
     "n_group": "出現回数(区分)", "n_rest": "出現回数(他の区分)", "programs_group": "事業数(区分)",
     "programs_rest": "事業数(他の区分)", "log_odds": "対数オッズ比", "z": "z値",
+    "top_n": "選んだ語数(χ²の上位)", "min_count": "語の最小出現回数",
     "programs": "区分の事業数", "programs_effect": "効果で使った事業", "programs_limitation": "限界で使った事業",
     "programs_paired": "区分の事業数(効果と限界の項目あり)", "programs_both": "両方で使った事業",
     "items_effect": "効果の項目数", "items_limitation": "限界の項目数",

@@ -13,7 +13,7 @@ import pandas as pd
 from .analysis import Analysis
 from .clusters import cut_words, none_chosen
 from .code_tests import NO_TEST, untested_family
-from .correspondence import candidate_count, chosen_terms
+from .correspondence import candidate_count, choice_of, chosen_terms
 from .labels import year_label
 from .network import NETWORK_TOP
 from .schema import Comparison
@@ -80,7 +80,8 @@ def methods_facts(analysis: Analysis) -> dict:
         "absent_by_table": absent_by_table(metadata.get("raw_files", [])),
         "edges": len(term_edges), "edge_cut": float(term_edges["jaccard"].min()) if len(term_edges) else None,
         "ca_terms": len(analysis["correspondence_terms"]),
-        "ca_candidates": candidate_count(terms, items),
+        "ca_candidates": candidate_count(terms, items, choice_of(analysis["correspondence_terms"])[1]),
+        "ca_choice": choice_of(analysis["correspondence_terms"]),
         "ca_axes": ca_contributions(analysis["correspondence_groups"], analysis["correspondence_inertia"]),
         "group_programs": group_programs(analysis["programs"], comparison.by),
         "cluster_terms": int(clusters["term"].nunique()),
@@ -137,7 +138,7 @@ def methods_paragraph(analysis: Analysis) -> str:
         axes = "、".join(f"第{k}軸 {share:.1%} (寄与の最も大きい{f['by_label']}: {group}{f['group_programs'].get(str(group), '')}"
                          f" {contribution:.1%})"
                          for k, (_, share, group, contribution) in enumerate(f["ca_axes"][:2], start=1))
-        parts.append(f"対応分析は {chosen_terms(f['ca_terms'], f['ca_candidates'])} と{f['by_label']}の"
+        parts.append(f"対応分析は {chosen_terms(f['ca_terms'], f['ca_candidates'], *f['ca_choice'])} と{f['by_label']}の"
                      f"クロス表に対して行い、慣性の説明率は {axes} であった。")
         if len(f["ca_axes"]) > 2:  # a third axis and more: the map shows part of the inertia
             shown = sum(share for _, share, _, _ in f["ca_axes"][:2])

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from matplotlib.figure import Figure
 
-from ..correspondence import candidate_count
+from ..correspondence import candidate_count, choice_of
 from ..labels import city_name
 from ..parallel import end_with  # a killed run leaves no worker behind
 from ..schema import Comparison
@@ -67,7 +67,8 @@ def figure_specs(analysis, suffix: str = "") -> list[tuple[str, Callable, tuple]
         (names[4], plot_network, (analysis["cooccurrence_nodes"], analysis["cooccurrence_edges"], items, metadata)),
         (names[5], plot_correspondence, (analysis["correspondence_terms"], analysis["correspondence_groups"],
                                          analysis["correspondence_inertia"], items, metadata,
-                                         candidate_count(analysis["terms"], items))),
+                                         candidate_count(analysis["terms"], items,
+                                                         choice_of(analysis["correspondence_terms"])[1]))),
         (names[6], plot_dendrogram, (analysis["clusters"], analysis["cluster_merges"], metadata)),
         (names[7], plot_mds, (analysis["mds"], analysis["mds_axes"], metadata)),
     ]
