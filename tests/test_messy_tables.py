@@ -132,3 +132,23 @@ def test_the_methods_name_a_table_read_without_a_manifest_by_its_file():
     assert source_text({"raw_files": [{"file": "s.xlsx", "year": 2024, "city": "桜ヶ丘市"}]}) == "桜ヶ丘市の s.xlsx (2024年度)"
     assert source_text({"raw_files": [{"file": "s.xlsx", "year": None, "city": "逗子市", "title": "表"}]}) == \
         "逗子市「表」(s.xlsx, 年度不明)"
+
+
+def test_a_bullet_wrapped_onto_an_indented_line_is_one_item(tmp_path):
+    """Staff wrap a long bullet with Alt+Enter and a full-width space: the half-sentence was an item of its own."""
+    path = tsv(tmp_path, [HEADER, ["財政的支援", "1", "見守り", "・見守りが進んだ",
+                                   "・担い手の高齢化が進み、\n　新たな担い手の確保が課題である\n・若い世代の参加が少ない\n不定期",
+                                   "・館内 Wi-Fi\n  Zone を使う"]])
+    assert texts(clean_table(path)) == ["見守りが進んだ", "担い手の高齢化が進み、新たな担い手の確保が課題である",
+                                        "若い世代の参加が少ない", "不定期", "館内 Wi-Fi Zone を使う"]  # a line not indented stays an item
+
+
+def test_numbers_in_circles_glued_to_the_text_open_the_next_item_in_sequence(tmp_path):
+    """「①…②…③…」 on one line without spaces was one item, and the ② left in the text made 民生委員 a counter's 委員."""
+    from kyodo_analysis.cells import split_items
+
+    cell = "①見守り体制が強化された②民生委員との連携が進んだ③ボランティアが増えた"
+    assert [p.text for p in split_items(cell)] == ["見守り体制が強化された", "民生委員との連携が進んだ", "ボランティアが増えた"]
+    assert [p.text for p in split_items("⑴固定化⑵高齢化")] == ["固定化", "高齢化"]
+    assert [p.text for p in split_items("・補助率②が上がった")] == ["補助率②が上がった"]  # not a list of numbers
+    assert [p.text for p in split_items("①AとB①C")] == ["AとB①C"]  # ① again is not the next number

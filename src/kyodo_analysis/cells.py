@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -29,6 +30,7 @@ BULLET_MARKS = "・･●○〇◯◆■◇□•◎▪▶★☆"
 NOTE_MARK = "※"  # a note on the item above, not an item of its own
 _NUMBERED = {"dot": r"\d{1,2}[.．](?!\d)", "paren": r"\d{1,2}[)）]", "parens": r"[(（]\d{1,2}[)）]",
              "circled": r"[\u2460-\u2473]", "parenthesized": r"[\u2474-\u2487]"}  # ① … ⑳, ⑴ … ⒇
+SEQUENCED = frozenset({"circled", "parenthesized"})  # one character per number: ② follows ① unmistakably
 MARK = rf"[{BULLET_MARKS}]|-(?!\d)|" + "|".join(_NUMBERED.values())
 _MARK_AT_START = re.compile(rf"\s*(?P<mark>{MARK})")
 _MARK_AFTER_BREAK = re.compile(rf"(?<=[\s。．！？!?])(?P<mark>{MARK})")  # after whitespace or a sentence's end
@@ -107,18 +109,32 @@ def _line_pieces(line: str, kind: str | None) -> list[tuple[str, str]]:
         return pieces
     mark, rest = pieces[0]
     out, at = [], 0
-    for found in _MARK_AFTER_BREAK.finditer(rest):
-        if mark_kind(found["mark"]) == kind:
-            out.append((mark, rest[at:found.start()]))
-            mark, at = found["mark"], found.end()
+    for found in _next_marks(rest, kind, mark):
+        out.append((mark, rest[at:found.start()]))
+        mark, at = found[0], found.end()
     return [*out, (mark, rest[at:])]
+
+
+def _next_marks(rest: str, kind: str, mark: str) -> Iterator[re.Match]:
+    """The marks of the cell's list ``kind`` that open the next item in ``rest``: after whitespace or a sentence's
+    end, and for numbers in circles or brackets also the next number glued to the text (①A②B: a hostile tester's
+    city wrote them so, and ② left in the text made 民生委員 a counter's 委員)."""
+    if kind not in SEQUENCED:
+        yield from (found for found in _MARK_AFTER_BREAK.finditer(rest) if mark_kind(found["mark"]) == kind)
+        return
+    for found in re.finditer(_NUMBERED[kind], rest):
+        after_break = found.start() > 0 and (rest[found.start() - 1].isspace() or rest[found.start() - 1] in "。．！？!?")
+        if after_break or (mark and ord(found[0]) == ord(mark[-1]) + 1):
+            yield found
+            mark = found[0]
 
 
 def split_pieces(cell: str, separate_notes: bool = False) -> list[Piece]:
     """Every piece of a cell in order, including pieces whose text is empty (a lone bullet).
 
     A line that begins with ※ (a note) belongs to the item above it, joined by a space, unless
-    ``separate_notes``; a cell without bullets is one item per line."""
+    ``separate_notes``; in a list, a line without a mark that is indented carries the item above on (a wrapped
+    bullet, a hostile tester); a cell without bullets is one item per line."""
     lines = _LINE_BREAK.split(_ZERO_WIDTH.sub(" ", html_text(cell)))
     first = next((_MARK_AT_START.match(line) for line in lines if line.strip()), None)
     kind = mark_kind(first["mark"]) if first else None  # a cell that opens with a mark is a list of such items
@@ -128,6 +144,9 @@ def split_pieces(cell: str, separate_notes: bool = False) -> list[Piece]:
             raw = raw.strip()
             text = _JA_SPACE.sub("", raw)
             if not (raw or mark):
+                continue
+            if kind and not mark and line[:1].isspace() and pieces and pieces[-1].text and not text.startswith(NOTE_MARK):
+                pieces[-1] = pieces[-1]._replace(text=_wrapped(pieces[-1].text, text))  # an indented line goes on
                 continue
             if not mark and text.startswith(NOTE_MARK) and pieces and pieces[-1].text and not separate_notes:
                 above = pieces[-1]
@@ -146,6 +165,13 @@ NONE_WRITTEN = frozenset({"なし", "無し", "特になし", "特に無し", "�
 def none_written(text: str) -> bool:
     """Whether an item's whole text says there is none (「なし」「特になし」「－」): no item, logged."""
     return without_whitespace(text).rstrip("。．") in NONE_WRITTEN
+
+
+def _wrapped(above: str, line: str) -> str:
+    """An item and the indented line that carries it on (a long bullet wrapped by Alt+Enter and a full-width
+    space): joined as they read, with a space only between Latin letters or digits."""
+    latin = above[-1:].isascii() and above[-1:].isalnum() and line[:1].isascii() and line[:1].isalnum()
+    return f"{above} {line}" if latin else above + line
 
 
 def split_items(cell: str, separate_notes: bool = False) -> list[Piece]:
