@@ -152,3 +152,53 @@ def test_numbers_in_circles_glued_to_the_text_open_the_next_item_in_sequence(tmp
     assert [p.text for p in split_items("⑴固定化⑵高齢化")] == ["固定化", "高齢化"]
     assert [p.text for p in split_items("・補助率②が上がった")] == ["補助率②が上がった"]  # not a list of numbers
     assert [p.text for p in split_items("①AとB①C")] == ["AとB①C"]  # ① again is not the next number
+
+
+def a_workbook(tmp_path: Path, merge: str) -> Path:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["分野", "番号", "事業名", "評価", "評価の理由", "委員からの意見"])
+    sheet.append(["福祉", 1, "見守り", "A", "• 見守りが進んだ", "• 継続を"])
+    sheet.append([None, 2, "食堂", None, "• 居場所ができた", "• 拡大を"])
+    sheet.append([None, 3, "清掃", "B", "• きれいになった", None])
+    sheet.merge_cells(merge)
+    book.save(tmp_path / "a.xlsx")
+    return tmp_path / "a.xlsx"
+
+
+def test_a_value_merged_down_over_two_programs_is_both_programs(tmp_path):
+    """A 評価 merged down over two programs read as blank for the second (the value sits in the top cell only)."""
+    from kyodo_analysis.schema import load_schema
+
+    schema = load_schema(ROOT / "tests" / "fixtures" / "other_cities" / "schema_a.toml")
+    table = clean_table(a_workbook(tmp_path, "D2:D3"), schema=schema)
+    assert table.programs["rating"].tolist() == ["A", "A", "B"]
+    assert table.programs["support_type"].tolist() == ["福祉"] * 3
+
+
+def test_an_item_cell_merged_over_two_programs_is_refused_with_its_range(tmp_path):
+    """An item cell merged over two programs gave the second program no items, as if it had named none."""
+    import pytest
+
+    from kyodo_analysis.errors import InputError
+    from kyodo_analysis.schema import load_schema
+
+    schema = load_schema(ROOT / "tests" / "fixtures" / "other_cities" / "schema_a.toml")
+    path = a_workbook(tmp_path, "F3:F4")
+    with pytest.raises(InputError) as caught:
+        clean_table(path, schema=schema)
+    assert caught.value.line == 4 and "項目のセル F3:F4 が2つ以上の事業の行にまたがって結合されています" in str(caught.value)
+
+
+def test_numbers_restarting_in_each_group_are_told_how_to_read_without_them(tmp_path):
+    """Numbering each 分野 from 1 is common: the advice was only to edit the raw table."""
+    import pytest
+
+    from kyodo_analysis.errors import InputError
+
+    path = tsv(tmp_path, [HEADER, ["財政的支援", "1", "見守り", "・a", "", ""], ["人的支援", "1", "食堂", "・b", "", ""]])
+    with pytest.raises(InputError) as caught:
+        clean_table(path)
+    assert "区分ごとに 1 から番号を振る表なら、スキーマの [columns] から program_no を外し ignore に「NO」を加える" in caught.value.hint

@@ -19,7 +19,6 @@ from .cleaning import (
     clean_table,
     item_columns,
     program_columns,
-    with_twins_across,
 )
 from .clusters import term_clusters
 from .code_tests import code_table
@@ -42,6 +41,7 @@ from .table_checks import (
     comparison_of,
     own_comparison,
     unnumbered_files,
+    with_twins_across,
 )
 from .tables import output_tables
 from .tokens import dictionary_info

@@ -5,7 +5,6 @@ Every physical line of the raw file ends up in the cleaning log, kept or dropped
 
 from __future__ import annotations
 
-import dataclasses
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -244,6 +243,31 @@ class _Cleaner:
                                  f"があります: {value[:30]}", line=record.first_line,
                                  hint="事業の属性は事業の最初の行に一つだけ書いてください (続きの行は空欄か同じ値)。")
 
+    def take_no(self, record: Record, no: int) -> None:
+        """A program's NO, seen once in a table (a table numbering each group from 1 is read without its numbers)."""
+        if no in self.seen_no:
+            raise InputError(self.path, f"NO {no} が2回出てきます ({self.seen_no[no]}行目と{record.first_line}行目)。",
+                             line=record.first_line, hint=f"別の事業なら NO を直した写しを登録してください。{KEEP_ORIGINAL}"
+                             f"{self.header('support_type')}ごとに 1 から番号を振る表なら、スキーマの [columns] から"
+                             f" program_no を外し ignore に「{self.header('program_no')}」を加えると、上から順の番号で"
+                             "読みます (README「見出しの違う表」)。")
+        self.seen_no[no] = record.first_line
+
+    def merged_down(self, record: Record, attributes: dict[str, str | None]) -> None:
+        """A program's row inside a range merged down from the row above (.xlsx): an attribute cell takes the
+        merged value (評価 merged over two programs is both programs'); an item cell merged over two programs is
+        refused, as no one can tell whose items they are (a hostile tester: they read as the first program's)."""
+        assert self.columns is not None
+        for key in attributes:
+            if attributes[key] is None and self.columns.get(key) in record.merged:
+                attributes[key] = record.merged[self.columns[key]][1].strip() or None
+        for aspect in self.schema.aspect_keys:
+            where, value = record.merged.get(self.columns.get(aspect, -1), ("", ""))
+            if value.strip():
+                raise InputError(self.path, f"項目のセル {where} が2つ以上の事業の行にまたがって結合されています"
+                                 "(どの事業の項目か決められません)。", line=record.first_line,
+                                 hint="結合を解除し、それぞれの事業の行に項目を書いた写しを登録してください。" + KEEP_ORIGINAL)
+
     def is_guidance(self, record: Record) -> bool:
         """The row under a header without a name or NO: the first header's guidance (記入例), or the same row again
         under a repeated header. Under a repeated header any other row continues the program a page break cut,
@@ -311,6 +335,7 @@ class _Cleaner:
             self.note(record, "dropped", "title", "事業名も NO も項目もない行 (表題・区切りなど)")
             return
         self.after_header = False
+        self.merged_down(record, attributes)
         if "program_no" in col:
             no = _program_no(self.path, record, no_text)
         else:
@@ -318,10 +343,7 @@ class _Cleaner:
         if not name:
             raise InputError(self.path, f"NO {no} の事業名が空です。", line=record.first_line,
                              hint="事業名の列に事業名を書いてください。")
-        if no in self.seen_no:
-            raise InputError(self.path, f"NO {no} が2回出てきます ({self.seen_no[no]}行目と{record.first_line}行目)。",
-                             line=record.first_line, hint="同じ表の中で NO が重複しないよう修正してください。")
-        self.seen_no[no] = record.first_line
+        self.take_no(record, no)
         self.take_support_type(record, no)
         check_text(self.path, record.first_line, f"NO {no} の事業名", name)
         check_text(self.path, record.first_line, f"NO {no} の区分", self.support_type)
@@ -353,19 +375,6 @@ def clean_table(path: str | Path, year: int | None = None, schema: Schema | None
             cleaner.warnings.append(twin_warning(path, known, other))
     return Table(path, encoding, year, city, schema, items, programs, log, tuple(cleaner.warnings),
                  tuple(cleaner.synonyms), tuple(cleaner.ignored))
-
-
-def with_twins_across(tables: list[Table]) -> list[Table]:
-    """The tables, each warned of a support type another table spells otherwise (財政的⏎支援 one year,
-    財政的支援 the next): they are counted as different groups, so the reader is told where."""
-    own = [list(dict.fromkeys(t.programs["support_type"].dropna())) for t in tables]
-    twins = [(known, other) for known, other in label_twins([v for values in own for v in values])
-             if not any(known in values and other in values for values in own)]  # a table's own: warned already
-    out = []
-    for table, values in zip(tables, own, strict=True):
-        added = tuple(twin_warning(table.path, known, other) for known, other in twins if other in values)
-        out.append(dataclasses.replace(table, warnings=table.warnings + added) if added else table)
-    return out
 
 
 _INT_COLUMNS = {"source_line", "year", "program_no", "item_no", "line", "n_items"}

@@ -12,7 +12,7 @@ import stat
 import xml.etree.ElementTree as ET
 import zipfile
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import KEEP_ORIGINAL, InputError, control_character, os_error, unusable
@@ -43,6 +43,7 @@ class Record:
     last_line: int
     cells: list[str]
     lines: list[str]
+    merged: dict[int, tuple[str, str]] = field(default_factory=dict)  # .xlsx: column → (range, value) merged down into it
 
     def cell(self, index: int | None) -> str:
         if index is None or index >= len(self.cells):
@@ -294,6 +295,7 @@ def excel_records(path: Path, sheet: str | None = None) -> tuple[list[Record], s
                          f"エラー値 ({ws[errors[0]].value}) です (数式の結果が出ていません)。",
                          hint="Excel でそのセルの数式を直すか値に置き換えた写しを保存し、その写しを登録してください。"
                          + KEEP_ORIGINAL)
+    merged_down = _merged_down(ws, values)
     rows: dict[int, dict[int, object]] = {}
     for (row, column), value in values.items():
         rows.setdefault(row, {})[column] = value
@@ -303,12 +305,25 @@ def excel_records(path: Path, sheet: str | None = None) -> tuple[list[Record], s
         cells = [_cell_text(row.get(column)) for column in range(1, max(row, default=0) + 1)]
         while cells and cells[-1] == "":
             cells.pop()
-        records.append(Record(number, number, cells, ["\t".join(cells)]))
+        records.append(Record(number, number, cells, ["\t".join(cells)], merged_down.get(number, {})))
     if not any(c.strip() for r in records for c in r.cells):
         raise InputError(path, f"シート「{ws.title}」が空です。",
                          hint="表のあるシートの名前を --sheet に指定するか、表計算ソフトから表を書き出し直してください"
                          f" (このブックのシート: {', '.join(w.title for w in ws.parent.worksheets)})。")
     return records, f"xlsx:{ws.title}"
+
+
+def _merged_down(ws, values: dict) -> dict[int, dict[int, tuple[str, str]]]:
+    """For each row under the first of a range merged down several rows: column index (0-based) → (the range,
+    its value). The value stays in the top-left cell (as Excel's text export has it); cleaning decides what a
+    merged 評価 or an item cell merged over two programs means (a hostile tester: they read as blank)."""
+    out: dict[int, dict[int, tuple[str, str]]] = {}
+    for merged in ws.merged_cells.ranges:
+        for column in range(merged.min_col, merged.max_col + 1):
+            value = _cell_text(values.get((merged.min_row, column)))
+            for row in range(merged.min_row + 1, merged.max_row + 1):
+                out.setdefault(row, {})[column - 1] = (merged.coord, value)
+    return out
 
 
 def _check_formulas(path: Path, title: str, values: dict) -> None:

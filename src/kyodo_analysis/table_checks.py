@@ -4,15 +4,16 @@ Each stops with the file, the line and what to do (:class:`errors.InputError`)."
 
 from __future__ import annotations
 
+import dataclasses
 import shlex
 from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
 
-from .cleaning import Table
+from .cleaning import Table, twin_warning
 from .errors import InputError
-from .labels import HEADERS, label_key, own_header
+from .labels import HEADERS, label_key, label_twins, own_header
 from .readers import EXCEL_SUFFIXES
 from .schema import Comparison, merged_aspects
 
@@ -112,3 +113,16 @@ def own_comparison(table: Table, by: str) -> Comparison:
     """One table's own comparison (kept for each file in ``metadata.json``): what its part of an analysis,
     one year's or one city's, compares."""
     return Comparison.of_schema(table.schema, by, by_label(table, by))
+
+
+def with_twins_across(tables: list[Table]) -> list[Table]:
+    """The tables, each warned of a support type another table spells otherwise (財政的⏎支援 one year,
+    財政的支援 the next): they are counted as different groups, so the reader is told where."""
+    own = [list(dict.fromkeys(t.programs["support_type"].dropna())) for t in tables]
+    twins = [(known, other) for known, other in label_twins([v for values in own for v in values])
+             if not any(known in values and other in values for values in own)]  # a table's own: warned already
+    out = []
+    for table, values in zip(tables, own, strict=True):
+        added = tuple(twin_warning(table.path, known, other) for known, other in twins if other in values)
+        out.append(dataclasses.replace(table, warnings=table.warnings + added) if added else table)
+    return out
