@@ -202,3 +202,38 @@ def test_numbers_restarting_in_each_group_are_told_how_to_read_without_them(tmp_
     with pytest.raises(InputError) as caught:
         clean_table(path)
     assert "区分ごとに 1 から番号を振る表なら、スキーマの [columns] から program_no を外し ignore に「NO」を加える" in caught.value.hint
+
+
+def test_what_a_workbook_holds_beyond_the_rows_read_is_said(tmp_path):
+    """A workbook of one sheet per group was read as its first sheet alone; a hidden program was counted; a title
+    row's 令和5年度 was never compared with the year the table was read as. Each is now a warning."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    first = book.active
+    first.title = "福祉"
+    first.append(["令和5年度 協働事業評価表"])
+    first.append(HEADER)
+    first.append(["財政的支援", 1, "見守り", "・進んだ", "", ""])
+    first.append(["財政的支援", 2, "旧事業（廃止）", "・終わった", "", ""])
+    first.row_dimensions[4].hidden = True
+    other = book.create_sheet("環境")
+    other.append(HEADER)
+    other.append(["人的支援", 3, "清掃", "・きれいになった", "", ""])
+    book.create_sheet("メモ").append(["担当者の覚え書き"])
+    book.save(tmp_path / "t.xlsx")
+    table = clean_table(tmp_path / "t.xlsx", year=2024)
+    assert len(table.programs) == 2  # what is counted does not change
+    said = "\n".join(table.warnings)
+    assert "t.xlsx: シート「福祉」の表だけを読みました。シート「環境」にも同じ見出しの表があります" in said and "メモ" not in said
+    assert "t.xlsx: Excel で非表示の行 (4 行目) にも値があり、ほかの行と同じく読みました" in said
+    assert "t.xlsx:1: 表題の行「令和5年度 協働事業評価表」は 2023 年度と読めますが、表は 2024 年度として読みました" in said
+    assert not any("表題の行" in w for w in clean_table(tmp_path / "t.xlsx", year=2023).warnings)
+
+
+def test_a_date_in_a_file_name_is_not_its_fiscal_year():
+    """評価表_2024年3月時点 (a file saved in March 2024 holds fiscal 2023) was read as 2024 without a word."""
+    from kyodo_analysis.manifest import year_from_name
+
+    assert year_from_name("評価表_2024年3月時点") is None and year_from_name("協働_2024-03-31") is None
+    assert year_from_name("協働_2024年度") == 2024 and year_from_name("kyodo_2025") == 2025

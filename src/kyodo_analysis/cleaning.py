@@ -17,7 +17,8 @@ from .errors import KEEP_ORIGINAL, InputError, one_line
 from .labels import NO_SUPPORT_TYPE, label_twins, own_header
 from .readers import Record, read_records
 from .schema import Schema, load_schema
-from .table_headers import missing_columns, rows_above_header, unknown_column
+from .surroundings import file_warnings
+from .table_headers import header_of, missing_columns, rows_above_header, unknown_column
 
 
 def twin_warning(path: Path, known: str, other: str) -> str:
@@ -138,15 +139,6 @@ class _Cleaner:
             self.log.append({"line": record.first_line + offset, "action": action, "category": category,
                              "program_no": program_no, "note": extra, "text": text})
 
-    def header_columns(self, record: Record) -> dict[str, int] | None:
-        found: dict[str, int] = {}
-        for index, cell in enumerate(record.cells):
-            column = self.schema.column_for(cell) if cell.strip() else None
-            if column and column not in found:
-                found[column] = index
-        if "program" in found and any(a in found for a in self.schema.aspect_keys):
-            return found
-        return None
 
     def feed(self, record: Record) -> None:
         filled = [c for c in record.cells if c.strip()]
@@ -154,7 +146,7 @@ class _Cleaner:
         if not filled:
             self.note(record, "dropped", "blank", "空行")
             return
-        header = self.header_columns(record)
+        header = header_of(self.schema, record)
         if header is not None:
             if self.columns is None:
                 rows_above_header(self.path, self.schema, self.above, record, header)
@@ -370,6 +362,7 @@ def clean_table(path: str | Path, year: int | None = None, schema: Schema | None
     if cleaner.columns is None:
         raise missing_columns(path, schema, cleaner.first_table_row, encoding)
     items, programs, log = tidy_frames(path, year, city, cleaner)
+    cleaner.warnings += file_warnings(path, records, encoding, schema, year)
     for column in ["support_type", *schema.attributes]:
         for known, other in label_twins(programs[column].dropna().tolist()):
             cleaner.warnings.append(twin_warning(path, known, other))

@@ -23,7 +23,8 @@ YEAR_RANGE = range(1900, 2101)
 
 _ERAS = {"R": 2018, "令和": 2018, "H": 1988, "平成": 1988}
 _ERA_YEAR = re.compile(r"(?<![A-Za-z])(?P<era>令和|平成|R|H)(?P<n>元|0?[1-9]\d?)(?!\d)")  # R07 as R7; no 令和0年
-_GREGORIAN = re.compile(r"(?<!\d)(?P<y>(?:19|20)\d\d)(?!\d)")
+# a year followed by a month (2024年3月時点, 2024-03-31, 2024.3) is a date, not the table's fiscal year (a hostile tester)
+_GREGORIAN = re.compile(r"(?<!\d)(?P<y>(?:19|20)\d\d)(?!\d)(?!年\d{1,2}月)(?![-./]\d{1,2}(?!\d))")
 
 
 def years_in_name(name: str) -> list[int]:

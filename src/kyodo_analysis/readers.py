@@ -44,6 +44,7 @@ class Record:
     cells: list[str]
     lines: list[str]
     merged: dict[int, tuple[str, str]] = field(default_factory=dict)  # .xlsx: column → (range, value) merged down into it
+    hidden: bool = False  # .xlsx: a row Excel hides
 
     def cell(self, index: int | None) -> str:
         if index is None or index >= len(self.cells):
@@ -296,6 +297,7 @@ def excel_records(path: Path, sheet: str | None = None) -> tuple[list[Record], s
                          hint="Excel でそのセルの数式を直すか値に置き換えた写しを保存し、その写しを登録してください。"
                          + KEEP_ORIGINAL)
     merged_down = _merged_down(ws, values)
+    hidden = {number for number, dimension in ws.row_dimensions.items() if dimension.hidden}
     rows: dict[int, dict[int, object]] = {}
     for (row, column), value in values.items():
         rows.setdefault(row, {})[column] = value
@@ -305,7 +307,7 @@ def excel_records(path: Path, sheet: str | None = None) -> tuple[list[Record], s
         cells = [_cell_text(row.get(column)) for column in range(1, max(row, default=0) + 1)]
         while cells and cells[-1] == "":
             cells.pop()
-        records.append(Record(number, number, cells, ["\t".join(cells)], merged_down.get(number, {})))
+        records.append(Record(number, number, cells, ["\t".join(cells)], merged_down.get(number, {}), number in hidden))
     if not any(c.strip() for r in records for c in r.cells):
         raise InputError(path, f"シート「{ws.title}」が空です。",
                          hint="表のあるシートの名前を --sheet に指定するか、表計算ソフトから表を書き出し直してください"

@@ -101,3 +101,16 @@ def rows_above_header(path: Path, schema: Schema, above: list[Record], header: R
         raise InputError(path, f"見出し行 ({header.first_line} 行目) より上の {row.first_line} 行目が{what}のようです。"
                          f"見出しより上の行は表題として読み飛ばすため、その事業が数えられません {read_with(schema)}。",
                          line=row.first_line, hint=hint)
+
+
+def header_of(schema: Schema, record: Record) -> dict[str, int] | None:
+    """The columns of a header row (column key → index), or None when ``record`` is no header: a header names the
+    program and at least one aspect."""
+    found: dict[str, int] = {}
+    for index, cell in enumerate(record.cells):
+        column = schema.column_for(cell) if cell.strip() else None
+        if column and column not in found:
+            found[column] = index
+    if "program" in found and any(a in found for a in schema.aspect_keys):
+        return found
+    return None
