@@ -237,3 +237,13 @@ def test_a_date_in_a_file_name_is_not_its_fiscal_year():
 
     assert year_from_name("評価表_2024年3月時点") is None and year_from_name("協働_2024-03-31") is None
     assert year_from_name("協働_2024年度") == 2024 and year_from_name("kyodo_2025") == 2025
+
+
+def test_a_heading_line_in_a_cell_is_no_item_and_its_list_is_read(tmp_path):
+    """「【主な成果】⏎①…⏎②…」: the heading was an item (成果 counted) and hid the list's marks below it."""
+    path = tsv(tmp_path, [HEADER, ["財政的支援", "1", "見守り", "【主な成果】\n①見守りが進んだ ②連携が進んだ",
+                                   "＜課題＞\n・固定化している", "【継続】を検討する"]])
+    table = clean_table(path)
+    assert texts(table) == ["見守りが進んだ", "連携が進んだ", "固定化している", "【継続】を検討する"]
+    headings = table.log[table.log["category"] == "heading"]
+    assert headings["text"].tolist() == ["【主な成果】", "＜課題＞"] and set(headings["action"]) == {"dropped"}

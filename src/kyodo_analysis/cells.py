@@ -53,6 +53,9 @@ _JA = (r"\u3001-\u303f\u3041-\u309f\u30a0-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900
        r"\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff9f")
 _JA_SPACE = re.compile(rf"(?<=[{_JA}])[^\S\n]+(?=[{_JA}])")
 _WS = re.compile(r"\s+")
+# A line that is only a short heading in brackets (【主な成果】, ＜課題＞) heads the items under it; it is none itself
+# (a hostile tester: it was an item, counting 成果 as a word, and it hid the list's marks below it).
+_HEADING = re.compile(r"[【＜〈《〔［\[][^【】＜＞〈〉《》〔〕［］\[\]]{1,20}[】＞〉》〕］\]]")
 # Zero-width characters copied from web pages and PDFs (and a byte-order mark inside a cell) are invisible
 # spaces: read as spaces, they never hide a bullet or make an item of their own (a hostile tester).
 _ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff]")
@@ -64,6 +67,7 @@ class Piece(NamedTuple):
     mark: str
     text: str
     removed_spaces: str = ""  # the text before PDF spaces were removed, when any were
+    heading: bool = False  # a line that is only a bracketed heading (【主な成果】): no item, logged
 
 
 def _unmarked(match: re.Match) -> str:
@@ -136,7 +140,8 @@ def split_pieces(cell: str, separate_notes: bool = False) -> list[Piece]:
     ``separate_notes``; in a list, a line without a mark that is indented carries the item above on (a wrapped
     bullet, a hostile tester); a cell without bullets is one item per line."""
     lines = _LINE_BREAK.split(_ZERO_WIDTH.sub(" ", html_text(cell)))
-    first = next((_MARK_AT_START.match(line) for line in lines if line.strip()), None)
+    first = next((_MARK_AT_START.match(line) for line in lines if line.strip() and not _HEADING.fullmatch(line.strip())),
+                 None)
     kind = mark_kind(first["mark"]) if first else None  # a cell that opens with a mark is a list of such items
     pieces: list[Piece] = []
     for line in lines:
@@ -153,7 +158,7 @@ def split_pieces(cell: str, separate_notes: bool = False) -> list[Piece]:
                 joined, before = f"{above.text} {text}", f"{above.removed_spaces or above.text} {raw}"
                 pieces[-1] = Piece(above.mark, joined, before if before != joined else "")
                 continue
-            pieces.append(Piece(mark, text, raw if text != raw else ""))
+            pieces.append(Piece(mark, text, raw if text != raw else "", not mark and bool(_HEADING.fullmatch(text))))
     return pieces
 
 
@@ -208,6 +213,10 @@ def program_items(path: Path, program: _Program, present: list[str], separate_no
         item_no = 0
         for line, cell in program.cells[aspect]:
             for piece in split_items(cell, separate_notes):
+                if piece.heading:
+                    log.append({"line": line, "action": "dropped", "category": "heading", "program_no": program.no,
+                                "note": f"{aspect}: セルの中の見出し (項目に数えない)", "text": piece.text})
+                    continue
                 if none_written(piece.text):
                     log.append({"line": line, "action": "dropped", "category": "none_written", "program_no": program.no,
                                 "note": f"{aspect}: 何もないという記入 (項目に数えない)", "text": piece.text})

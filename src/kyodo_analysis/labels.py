@@ -22,7 +22,8 @@ STATUS_JA = {"kept": "継続", "added": "追加", "removed": "廃止", "renamed"
              "not_compared": "比較なし (年度が1つ)"}
 UNKNOWN_YEAR = "年度不明"  # the one spelling of a table whose year is unknown, everywhere
 CATEGORY_JA = {"title": "表題・注記", "blank": "空行", "header": "見出し", "guidance": "記入例", "data": "データ",
-               "continuation": "前の事業の続き", "space_removed": "空白の削除", "none_written": "「なし」の記入"}
+               "continuation": "前の事業の続き", "space_removed": "空白の削除", "none_written": "「なし」の記入",
+               "heading": "セルの中の見出し"}
 METHOD_JA = {"ward": "Ward 法", "average": "群平均法", "complete": "最遠隣法"}  # clusters.csv's methods
 ACTION_JA = {"kept": "使用", "dropped": "除外"}  # cleaning_log.csv
 
