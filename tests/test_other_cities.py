@@ -104,7 +104,7 @@ def test_analyze_by_an_attribute_compares_its_values(tmp_path):
     assert read_csv(out / "effect_vs_limitation.csv").empty  # the schema marks no positive and negative aspects
     assert read_csv(out / "items.csv")["rating"].notna().all()
     status, lines, _ = cli("kwic", "増える", "--raw-dir", str(raw), "--by", "rating")
-    assert status == 0 and "2024年度 | A | 番号 3 海岸清掃協働事業 | 理由 | 参加団体が【増え】、清掃の回数が伸びた" in lines
+    assert status == 0 and "2024年度 | 評価 A | 番号 3 海岸清掃協働事業 | 理由 | 参加団体が【増え】、清掃の回数が伸びた" in lines
     from kyodo_analysis import sentences, topics
     from kyodo_analysis.storage import load_analysis
 

@@ -1,4 +1,4 @@
-"""The command line: ``kyodo-analysis clean | validate | analyze | kwic | run``."""
+"""The command line: ``kyodo-analysis clean | validate | analyze | kwic | related | search | run``."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from .commands import cmd_analyze, cmd_clean, cmd_kwic, cmd_manifest_add, cmd_related, cmd_validate
+from .commands import cmd_analyze, cmd_clean, cmd_kwic, cmd_manifest_add, cmd_related, cmd_search, cmd_validate
 from .errors import InputError, NotebookError, os_error
 from .manifest import YEAR_RANGE, year_from_name
 from .pipeline import cmd_report, cmd_run
@@ -117,7 +117,7 @@ def table_parsers(sub) -> None:
 
 
 def lookup_parsers(sub) -> None:
-    """``kwic`` and ``related``: a word traced back to its items."""
+    """``kwic``, ``related`` and ``search``: a word, a code or a condition traced back to its items."""
     p = sub.add_parser("kwic", help="語が出てくる文脈 (KWIC) を表示する")
     p.add_argument("term", metavar="TERM", type=word, help="抽出語 (例: 補助金、進む)")
     p.add_argument("--window", type=positive, default=20, help="前後に表示する文字数 (既定: 20)")
@@ -135,6 +135,13 @@ def lookup_parsers(sub) -> None:
     p.add_argument("--window", type=positive, default=20, help="KWIC の前後に表示する文字数 (既定: 20)")
     analysis_args(p)
     p.set_defaults(func=cmd_related)
+    p = sub.add_parser("search", help="条件 (AND/OR/NOT) かコードに当たる項目を一覧する (文書検索)")
+    p.add_argument("condition", metavar="CONDITION",
+                   help='コーディングルールと同じ書き方の条件 (例: "団体 and (補助金 or 財源) and not 終了")、'
+                   "--code のときはコード名")
+    p.add_argument("--code", action="store_true", help="CONDITION をコーディングルール (--codes) のコード名として扱う")
+    analysis_args(p)
+    p.set_defaults(func=cmd_search)
 
 
 def build_parser() -> argparse.ArgumentParser:

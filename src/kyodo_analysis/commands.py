@@ -1,5 +1,5 @@
 """The commands that read tables and print or write what they find: ``clean``, ``validate``, ``manifest
-add``, ``analyze``, ``kwic`` and ``related``; and what every command shares (warnings, the raw and output
+add``, ``analyze``, ``kwic``, ``related`` and ``search``; and what every command shares (warnings, the raw and output
 folders)."""
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from .cleaning import Table
 from .coding import code_items, read_rules
 from .errors import InputError, os_error
 from .kwic import keyword_in_context
-from .labels import own_header, year_label
+from .labels import group_text, own_header, year_label
 from .manifest import (
     ManifestRows,
     add_to_manifest,
@@ -37,6 +37,7 @@ from .outputs import check_folder, check_targets, generation
 from .parallel import available_cores
 from .related import not_listed, related_lines, related_words, shared_contexts, target_items, top_related
 from .schema import Comparison
+from .search import code_rule, condition_rule, found_items
 from .sentences import program_label
 from .spelling import counted_spelling, spellings
 from .storage import stored_names, write_analysis
@@ -280,17 +281,41 @@ def cmd_kwic(args: argparse.Namespace) -> int:
         print(f"「{term}」は抽出語にありません (terms.csv の term と同じ表記で指定してください)。{hint}",
               file=sys.stderr)
         return 1
-    numbered = numbered_by_table(tables, items, comparison.by)
+    numbered, pooled = numbered_by_table(tables, items, comparison.by), "city" in lines.columns and comparison.by != "city"
     for row in lines.itertuples(index=False):
-        city = f"{row.city} | " if "city" in lines.columns and comparison.by != "city" else ""
-        print(f"{city}{year_label(row.year)} | {getattr(row, comparison.by)} | "
-              f"{program_label(row.program_no, row.program, numbered.get(row.item_id, comparison))} | "
-              f"{comparison.label(row.aspect)} | {row.left}【{row.term}】{row.right}")
+        print(f"{item_line(row, comparison, numbered, pooled)} | {row.left}【{row.term}】{row.right}")
     print(f"{len(lines)} 件", file=sys.stderr)
     if len(inside) and not args.compounds:
         print(f"ほかに {inside['term'].nunique()} つの複合語の中に {len(inside)} 回 ({inside['item_id'].nunique()} 項目)"
               " 出てきます (word_counts.csv はそれも数えます)。--compounds を付けると合わせて示します。", file=sys.stderr)
     return 0
+
+
+def item_line(row, comparison: Comparison, numbered: dict[str, Comparison], pooled_cities: bool) -> str:
+    """The start of a printed item line (kwic, related --with, search): city, year, group (named by its column where
+    its values are not words: 評価 B), program by its own table's number column, aspect."""
+    city = f"{row.city} | " if pooled_cities else ""
+    return (f"{city}{year_label(row.year)} | {group_text(comparison, getattr(row, comparison.by))} | "
+            f"{program_label(row.program_no, row.program, numbered.get(row.item_id, comparison))} | "
+            f"{comparison.label(row.aspect)}")
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    tables = clean_all(raw_paths(args.raw_dir), schema_path=args.schema)
+    items, comparison = combined(tables)["items.csv"], comparison_of(tables, args.by)
+    lists = word_lists(args.forced, args.stop, args.synonyms)
+    rules, source = read_rules(args.codes, lists) if args.code else ([], None)
+    rule = code_rule(args.condition, rules, source.source) if args.code else condition_rule(args.condition)
+    token_frame = tokenize(items)
+    term_frame, mention_frame = terms_and_mentions(token_frame, lists)
+    found = found_items(rule, items, term_frame, mention_frame, token_frame)
+    numbered, pooled = numbered_by_table(tables, items, comparison.by), "city" in items and comparison.by != "city"
+    for row in found.itertuples(index=False):
+        print(f"{item_line(row, comparison, numbered, pooled)} | {row.text}" + (" [否定]" if row.negated else ""))
+    programs = found[["source_file", "program_no"]].drop_duplicates()
+    print(f"{len(found)} 項目 ({len(programs)} 事業) / 全 {len(items)} 項目。語は抽出語と複合語の中の語で探し、"
+          "[否定] はその語がすべて否定の文脈にある項目です (コードと同じ数え方)。", file=sys.stderr)
+    return 0 if len(found) else 1
 
 
 def numbered_by_table(tables: list[Table], items: pd.DataFrame, by: str) -> dict[str, Comparison]:
@@ -341,10 +366,8 @@ def cmd_related(args: argparse.Namespace) -> int:
         lines = lines[lines["matched"] == other] if other != word else lines
         print(f"\n「{target}」と「{other}」の両方がある項目の KWIC ({len(lines)} 件、{lines['item_id'].nunique()} 項目)"
               + (f"。{why}" if (why := not_listed(related, target, word)) else ":"))
-        numbered = numbered_by_table(tables, items, comparison.by)
+        numbered, pooled = numbered_by_table(tables, items, comparison.by), "city" in lines.columns and comparison.by != "city"
         for row in lines.itertuples(index=False):
-            print(f"{year_label(row.year)} | {getattr(row, comparison.by)} | "
-                  f"{program_label(row.program_no, row.program, numbered.get(row.item_id, comparison))} | "
-                  f"{comparison.label(row.aspect)} | {row.left}【{row.term}】{row.right}")
+            print(f"{item_line(row, comparison, numbered, pooled)} | {row.left}【{row.term}】{row.right}")
     print(f"{len(related)} 語 (表示 {len(top)} 語)", file=sys.stderr)
     return 0

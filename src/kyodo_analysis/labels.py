@@ -200,3 +200,9 @@ def label_twins(values: list[str]) -> list[tuple[str, str]]:
 # said where no word's change between two years reaches |z| ≥ 1.96 (a reviewer: 0 → 10 occurrences gives z = 1.83)
 FEW_OCCURRENCES = ("z は語の出現回数で測るため、項目の少ない表では、一方の年度にだけある語でも届かないことがあります。"
                    "語ごとの数は keyword_trends.csv")
+
+
+def group_text(comparison: Comparison, group: object) -> str:
+    """A group's value as a reader meets it: a value of an attribute with the attribute's name (「評価 A」: a bare
+    「A」 names nothing), a support type or a city as it is."""
+    return f"{comparison.by_label} {group}" if comparison.by not in ("support_type", "city") else str(group)

@@ -17,7 +17,7 @@ import pandas as pd
 
 from .analysis import Analysis
 from .code_tests import NO_TEST, untested_family
-from .labels import CATEGORY_JA, interval_text, year_label
+from .labels import CATEGORY_JA, group_text, interval_text, year_label
 from .registry import figure_tables, output, page_tables
 from .schema import Comparison
 from .stats import Z_SHOWN, group_order, largest, top_with_ties, word_spread
@@ -185,8 +185,7 @@ def left_out_sentence(left_out: dict, analysis: Analysis | None = None) -> str:
 def group_name(group: str, analysis: Analysis) -> str:
     """A group as a reader meets it: a compared city with its table's year (「架空市A (2024年度)」), a value of an
     attribute with the attribute's name (「評価 A」: a bare 「A」 names nothing), any other group as it is."""
-    comparison = Comparison.from_metadata(analysis.metadata)
-    own = f"{comparison.by_label} {group}" if comparison.by not in ("support_type", "city") else str(group)
+    own = group_text(Comparison.from_metadata(analysis.metadata), group)
     return compared_labels(analysis.metadata).get(str(group), own)
 
 
