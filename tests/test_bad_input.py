@@ -131,3 +131,21 @@ def test_a_listed_word_with_a_space_is_an_error_and_an_empty_list_a_warning(tmp_
     assert status == 0 and f"使用しない語のリスト {empty} に語がありません。" in err and "どの語も除きません" in err
     status, _, err = cli("analyze", "--raw-dir", str(raw_dir), "--out", str(tmp_path / "out2"))
     assert status == 0 and "に語がありません" not in err  # the packaged lists are never empty
+
+
+def test_every_bad_line_of_a_word_list_is_named_at_once(tmp_path):
+    """A KH Coder user's 200-word list named one bad line per run (fix it, run, meet the next)."""
+    from kyodo_analysis.errors import InputError
+    from kyodo_analysis.wordlists import word_lists
+
+    forced = tmp_path / "forced.txt"
+    forced.write_text("市民 活動\n補助金\nCoCoLo の会\n協働（否定）\n", encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        word_lists(forced=forced)
+    assert caught.value.line == 1 and "(ほかに 2 か所: 3 行目: 強制抽出の語に空白があります: 「CoCoLo の会」" in caught.value.message
+    assert "4 行目: 強制抽出の語「協働（否定）」の全角の括弧は否定の印として読みません。" in caught.value.message
+    synonyms = tmp_path / "synonyms.txt"
+    synonyms.write_text("担い手 = 人材\n施設 = 会館 公民館\n仕組み しくみ\n", encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        word_lists(synonyms=synonyms)
+    assert caught.value.line == 2 and "(ほかに 1 か所: 3 行目: 同義語の行を読めません: 仕組み しくみ)" in caught.value.message

@@ -86,3 +86,14 @@ def os_error(path: str | Path, error: OSError, moved: dict[Path, Path] | None = 
 
 class NotebookError(RuntimeError):
     """A notebook failed while the report was being rendered (a bug to look at, not bad input)."""
+
+
+def all_of(errors: list[InputError]) -> InputError:
+    """One error for several of one file (a rules file, a word list): the first, naming the others' lines and
+    messages after it (at most five)."""
+    first, *rest = sorted(errors, key=lambda e: e.line or 0)
+    if not rest:
+        return first
+    others = "; ".join(f"{e.line} 行目: {e.message}" for e in rest[:5]) + (" …" if len(rest) > 5 else "")
+    return InputError(first.path, f"{first.message} (ほかに {len(rest)} か所: {others})", line=first.line, hint=first.hint)
+

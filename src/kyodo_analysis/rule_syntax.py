@@ -11,7 +11,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from .errors import InputError, control_character, printable
+from .errors import InputError, all_of, control_character, printable
 
 MAX_DEPTH = 50  # nested parentheses or nots in one condition
 OPERATORS = ("and", "or", "not")
@@ -165,7 +165,7 @@ def parse_rules(text: str, source: str = "<rules>") -> list[Rule]:
             code = code and ""  # a refused line's code is not said to lack conditions too
     flush()
     if errors:
-        raise _all_of(errors)
+        raise all_of(errors)
     if not rules:
         raise InputError(source, "コードが1つもありません。", hint="*コード名 の行と条件の行を書いてください。")
     return rules
@@ -206,12 +206,3 @@ def _check_condition(source: str, line: str, number: int) -> None:
         if pattern.search(line):
             raise InputError(source, f"未対応の KH Coder 構文: {message}", line=number,
                              hint="語と and / or / not と括弧だけで書き直してください。")
-
-
-def _all_of(errors: list[InputError]) -> InputError:
-    """The first error, naming the others' lines and messages after it (at most five)."""
-    first, *rest = sorted(errors, key=lambda e: e.line or 0)
-    if not rest:
-        return first
-    others = "; ".join(f"{e.line} 行目: {e.message}" for e in rest[:5]) + (" …" if len(rest) > 5 else "")
-    return InputError(first.path, f"{first.message} (ほかに {len(rest)} か所: {others})", line=first.line, hint=first.hint)

@@ -14,7 +14,7 @@ from functools import cached_property
 from importlib import resources
 from pathlib import Path
 
-from .errors import InputError, control_character, unusable
+from .errors import InputError, all_of, control_character, unusable
 from .tokens import tokenize_text
 
 PACKAGED = "kyodo_analysis/resources/"
@@ -97,8 +97,14 @@ def is_packaged(source: str) -> bool:
 def spaceless_lines(file: TextFile, what: str) -> list[tuple[int, str]]:
     """:func:`list_lines` of a word list, each word checked by :func:`checked_word`."""
     lines = list_lines(file.text)
+    errors = []
     for number, word in lines:
-        checked_word(file, number, word, what)
+        try:
+            checked_word(file, number, word, what)
+        except InputError as error:  # every bad line of a list is named at once, as a rules file's are (a KH Coder user)
+            errors.append(error)
+    if errors:
+        raise all_of(errors)
     return lines
 
 
@@ -184,27 +190,33 @@ def parse_synonyms(file: TextFile) -> dict[str, str]:
     """``代表語 = 別表記, 別表記`` per line → {variant: representative}; a variant may belong to one word only."""
     mapping: dict[str, str] = {}
     heads: dict[str, int] = {}  # each representative and the line it was first written on
+    errors: list[InputError] = []
     for number, content in list_lines(file.text):
-        head, sep, rest = content.partition("=")
-        variants = [v.strip() for v in re.split("[,、，]", rest) if v.strip()]
-        if not sep or not head.strip() or not variants or any(mark in rest for mark in ";；="):
-            raise InputError(file.source, f"同義語の行を読めません: {content}", line=number,
-                             hint="「代表語 = 別表記, 別表記」の形で、別表記を , で区切って書いてください"
-                                  " (例: 仕組み = しくみ, システム)。")
-        head = checked_word(file, number, head.strip(), "同義語")
-        variants = [checked_word(file, number, variant, "同義語") for variant in variants]
-        heads.setdefault(head, number)
-        for variant in variants:
-            if mapping.get(variant, head) != head:
-                raise InputError(file.source, f"「{variant}」が2つの代表語 ({mapping[variant]}, {head}) に書かれています。",
-                                 line=number, hint="1つの語は1つの代表語にだけまとめてください。")
-            mapping[variant] = head
-        for word in (head, *variants):
-            if word in mapping and word in heads:  # 団体 = 市民 and 市民 = 団体: which is counted as which?
-                raise InputError(file.source, f"「{word}」が代表語 ({heads[word]} 行目) と「{mapping[word]}」の別表記の"
-                                 "両方になっています。", line=number,
-                                 hint="代表語を別表記にせず、1つの代表語に別表記をまとめてください"
-                                 " (例: 団体 = 市民団体, 団体等)。")
+        try:
+            head, sep, rest = content.partition("=")
+            variants = [v.strip() for v in re.split("[,、，]", rest) if v.strip()]
+            if not sep or not head.strip() or not variants or any(mark in rest for mark in ";；="):
+                raise InputError(file.source, f"同義語の行を読めません: {content}", line=number,
+                                 hint="「代表語 = 別表記, 別表記」の形で、別表記を , で区切って書いてください"
+                                      " (例: 仕組み = しくみ, システム)。")
+            head = checked_word(file, number, head.strip(), "同義語")
+            variants = [checked_word(file, number, variant, "同義語") for variant in variants]
+            heads.setdefault(head, number)
+            for variant in variants:
+                if mapping.get(variant, head) != head:
+                    raise InputError(file.source, f"「{variant}」が2つの代表語 ({mapping[variant]}, {head}) に書かれています。",
+                                     line=number, hint="1つの語は1つの代表語にだけまとめてください。")
+                mapping[variant] = head
+            for word in (head, *variants):
+                if word in mapping and word in heads:  # 団体 = 市民 and 市民 = 団体: which is counted as which?
+                    raise InputError(file.source, f"「{word}」が代表語 ({heads[word]} 行目) と「{mapping[word]}」の別表記の"
+                                     "両方になっています。", line=number,
+                                     hint="代表語を別表記にせず、1つの代表語に別表記をまとめてください"
+                                     " (例: 団体 = 市民団体, 団体等)。")
+        except InputError as error:  # every bad line named at once
+            errors.append(error)
+    if errors:
+        raise all_of(errors)
     return mapping
 
 
