@@ -188,3 +188,16 @@ def test_terms_of_the_same_items_get_the_same_betweenness_within_its_bounds():
     between = nodes.set_index("node")["betweenness"]
     assert between["予算"] == between["会議"] == between["広報"] and between.between(0, 1).all()
     assert between["地域"] > 0  # the one term between the three and 参加
+
+
+def test_a_network_without_group_links_says_nothing_of_them(bundled_analysis):
+    """The title's 「色付きの札」 and the footnote's 破線 are said only where group tags and their lines are drawn."""
+    from kyodo_analysis.plots import plot_network
+
+    edges = bundled_analysis["cooccurrence_edges"]
+    nodes = bundled_analysis["cooccurrence_nodes"]
+    for kept, drawn in ((edges, True), (edges[edges["kind"] == "term"], False)):
+        fig = plot_network(nodes[nodes["kind"] == "term"] if not drawn else nodes, kept, bundled_analysis["items"],
+                           bundled_analysis.metadata)
+        footnote = "".join(t.get_text() for t in fig.texts).replace("\n", "")
+        assert ("色付きの札は区分" in fig.axes[0].get_title()) == drawn and ("破線は区分と" in footnote) == drawn

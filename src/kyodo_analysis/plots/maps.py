@@ -68,7 +68,8 @@ def plot_network(nodes: pd.DataFrame, edges: pd.DataFrame, items: pd.DataFrame, 
     the terms' betweenness), the groups linked; the edges of the maximum spanning forest (``mst``) drawn heavier."""
     comparison = Comparison.from_metadata(metadata)
     order, what = group_order(items, comparison.by), comparison.by_label
-    title = f"共起ネットワーク (同じ項目に出てくる語; 色付きの札は{what})"
+    groups_drawn = bool((edges["kind"] != "term").any())  # one group: no tag and no dashed line (their words said only then)
+    title = "共起ネットワーク (同じ項目に出てくる語" + (f"; 色付きの札は{what})" if groups_drawn else ")")
     if not (edges["kind"] == "term").any():
         return plot_note(title, "2 項目以上で一緒に使われる語がないため、共起ネットワークはありません", metadata)
     if (note := crowded(title, order, what, metadata)) is not None:
@@ -108,8 +109,8 @@ def plot_network(nodes: pd.DataFrame, edges: pd.DataFrame, items: pd.DataFrame, 
                  + f"; 2項目以上に出る抽出語、複合語は1語){single_item_pairs(term_edges)}。円の大きさは項目数、"
                  + ("円の濃さは媒介中心性。" if shade == "centrality"
                     else "淡い色はコミュニティ (貪欲法によるモジュラリティ最大化)。")
-                 + f"破線は{what}と、その{what}で Jaccard の大きい上位{LINK_TOP}語 "
-                 f"({LINK_TOP}位の同数は{2 * LINK_TOP}語まで含め、それを超える同数は線を引かない)。"
+                 + (f"破線は{what}と、その{what}で Jaccard の大きい上位{LINK_TOP}語 "
+                    f"({LINK_TOP}位の同数は{2 * LINK_TOP}語まで含め、それを超える同数は線を引かない)。" if groups_drawn else "")
                  + ("太い濃い線はどの最大全域木 (Jaccard で) にも入る辺 (同じ係数の辺で入れ替わる辺は細いまま)。"
                     if "mst" in edges.columns else "")
                  + "配置は固定シード。")
