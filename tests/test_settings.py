@@ -88,6 +88,11 @@ def test_years_chosen_for_cities_are_said_to_be_unused_when_the_cities_are_not_c
     status, _, err = cli("analyze", "--raw-dir", "data/raw", "--out", "data/processed")
     assert status == 0, err
     assert "[analysis.years] (逗子市) は使いません: 市町村を比べるとき (by = \"city\") だけ" in err
+    other = project / "other.toml"  # under --settings the message named kyodo-analysis.toml, a file not read
+    other.write_text('[analysis.years]\n"逗子市" = 2018\n', encoding="utf-8")
+    (project / "kyodo-analysis.toml").unlink()
+    status, _, err = cli("analyze", "--raw-dir", "data/raw", "--out", "data/processed", "--settings", str(other))
+    assert status == 0 and "設定ファイルの [analysis.years] (逗子市) は使いません" in err and "kyodo-analysis.toml" not in err
 
 
 def test_a_notebook_reads_the_processed_tables_until_a_list_is_edited(project, monkeypatch):

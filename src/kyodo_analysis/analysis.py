@@ -217,7 +217,7 @@ def years_unused(by: str, chosen: dict[str, int] | None) -> list[str]:
     cities are compared (a KH Coder user's setting was ignored, silently)."""
     if not chosen or by == "city":
         return []
-    return [f"kyodo-analysis.toml の [analysis.years] ({', '.join(chosen)}) は使いません: 市町村を比べるとき (by = \"city\") "
+    return [f"設定ファイルの [analysis.years] ({', '.join(chosen)}) は使いません: 市町村を比べるとき (by = \"city\") "
             f"だけ、比べる年度を選びます。今は {by} で比べ、年度ごとのページと表がそれぞれの年度を示します。"]
 
 
@@ -232,7 +232,7 @@ def compared_tables(cleaned: Sequence[Table], by: str, chosen: dict[str, int] | 
     unknown = [city for city in chosen if city not in found]
     if unknown:
         raise InputError(None, f"[analysis.years] の市町村「{unknown[0]}」の表がありません (ある市町村: {', '.join(found)})。",
-                         hint="kyodo-analysis.toml の [analysis.years] には、表のある市町村名と年度を書いてください。")
+                         hint="設定ファイルの [analysis.years] には、表のある市町村名と年度を書いてください。")
     picked = []
     for city in found:
         own = [t for t in cleaned if t.city == city]
@@ -241,7 +241,7 @@ def compared_tables(cleaned: Sequence[Table], by: str, chosen: dict[str, int] | 
         if year not in (years or [None]):
             raise InputError(None, f"[analysis.years] の {city} = {year} の表がありません "
                              f"(ある年度: {', '.join(map(str, years)) or '不明'})。",
-                             hint="kyodo-analysis.toml の [analysis.years] の年度を、その市町村の表のある年度にしてください。")
+                             hint="設定ファイルの [analysis.years] の年度を、その市町村の表のある年度にしてください。")
         picked += [t for t in own if t.year == year]
     return picked
 
