@@ -13,7 +13,7 @@ from kyodo_analysis import cache
 from kyodo_analysis.cache import load_or_analyze
 from kyodo_analysis.storage import load_analysis, write_analysis
 
-from .conftest import bundled_raw_dir, cli
+from .conftest import ROOT, bundled_raw_dir, cli
 
 
 @pytest.fixture
@@ -229,3 +229,22 @@ def test_the_suite_does_not_read_the_researchers_settings_file(raw_dir):
 
     assert Path.cwd() != ROOT and not (Path.cwd() / "kyodo-analysis.toml").exists()
     assert Settings.for_project(raw_dir) == Settings()
+
+
+def test_report_checks_the_tables_against_the_settings_file_they_were_made_with(project, monkeypatch):
+    """`run --settings other.toml` then `report` was refused with no way to name that file (report had no --settings)."""
+    from kyodo_analysis import pipeline
+
+    monkeypatch.chdir(project)
+    (project / "kyodo-analysis.toml").unlink()
+    other = project / "other.toml"
+    other.write_text('[analysis]\nstop = "references/stop.txt"\n', encoding="utf-8")
+    assert cli("analyze", "--raw-dir", "data/raw", "--out", "data/processed", "--settings", str(other))[0] == 0
+    reported = []
+    monkeypatch.setattr(pipeline, "report_stages", lambda analysis, args, reports, out: reported.append(args.project))
+    where = ("--raw-dir", "data/raw", "--out", "data/processed", "--reports", "reports", "--notebooks", str(ROOT / "notebooks"))
+    status, _, err = cli("report", *where)
+    assert status == 2 and "report にも同じ --settings を付けてください" in err and reported == []
+    status, _, err = cli("report", *where, "--settings", str(other))
+    assert status == 0, err
+    assert [Path(s.stop).name for s in reported] == ["stop.txt"]  # the notebooks get the settings the tables were made with

@@ -161,6 +161,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_run)
     p = sub.add_parser("report", help="既存の処理済みの表から、図 → Excel → ノートブックの HTML だけを作る")
     p.add_argument("--raw-dir", default="data/raw", help="生データのディレクトリ (ノートブックに渡します)")
+    p.add_argument("--settings", help="分析 (run / analyze) に --settings で渡した設定ファイル (表がその設定で作られたかを"
+                   f"確かめ、ノートブックに渡します。既定: {SETTINGS_FILE} を --raw-dir と同じように探します)")
     report_args(p)
     p.set_defaults(func=cmd_report)
     return parser

@@ -202,18 +202,18 @@ def processed_analysis(folder: Path) -> Analysis:
     return Analysis(tables, metadata)
 
 
-def check_current(out: Path, raw_dir: Path) -> None:
+def check_current(out: Path, raw_dir: Path, settings: Settings) -> None:
     """Refuse to report tables made from other inputs than the raw folder and the project's settings hold
     now (an edited rule or list, a new table): the notebooks would analyse again in memory and the Word
     summary and the workbook would show the old tables — two versions of one summary."""
-    if not is_current(out, Settings.for_project(raw_dir).inputs_sha256(table_files(raw_dir))):
+    if not is_current(out, settings.inputs_sha256(table_files(raw_dir))):
         raise InputError(out / METADATA, "処理済みの表は、今の生データ・語リスト・コーディングルール・設定とは"
                          "別の入力から作られています (分析の後に何かが変わりました)。report は処理済みの表を"
                          "そのまま使うため、図・Word とノートブックの数が食い違います。",
                          hint=other_raw_folder(out, raw_dir)
                          + "kyodo-analysis run で分析からやり直してください (analyze の後に report でも同じです)。"
-                              "analyze に --codes などを付けたときは、同じものを run に付けるか kyodo-analysis.toml に"
-                              "書いてください (report はプロジェクトの設定で確かめます)。")
+                              "analyze に --codes などを付けたときは、同じものを run に付けるか設定ファイルに書き、"
+                              "analyze に --settings を付けたときは report にも同じ --settings を付けてください。")
 
 
 def other_raw_folder(out: Path, raw_dir: Path) -> str:
@@ -234,7 +234,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     check_notebooks(Path(args.notebooks), Path(args.raw_dir))
     print_warnings(settle(args.out))  # a run killed while publishing the tables: one whole generation first
     analysis = processed_analysis(Path(args.out))
-    check_current(Path(args.out), Path(args.raw_dir))
+    check_current(Path(args.out), Path(args.raw_dir), args.project)
     with generation(args.reports, warn=print_warning) as reports:
         report_stages(analysis, args, reports, Path(args.out))
     return 0
