@@ -245,5 +245,8 @@ def test_a_heading_line_in_a_cell_is_no_item_and_its_list_is_read(tmp_path):
                                    "＜課題＞\n・固定化している", "【継続】を検討する"]])
     table = clean_table(path)
     assert texts(table) == ["見守りが進んだ", "連携が進んだ", "固定化している", "【継続】を検討する"]
+    from kyodo_analysis.cells import split_items
+
+    assert [p.text for p in split_items("・A\n【成果】\n　B\n・C") if not p.heading] == ["A", "B", "C"]  # B never joins the heading
     headings = table.log[table.log["category"] == "heading"]
     assert headings["text"].tolist() == ["【主な成果】", "＜課題＞"] and set(headings["action"]) == {"dropped"}

@@ -150,7 +150,7 @@ def split_pieces(cell: str, separate_notes: bool = False) -> list[Piece]:
             text = _JA_SPACE.sub("", raw)
             if not (raw or mark):
                 continue
-            if kind and not mark and line[:1].isspace() and pieces and pieces[-1].text and not text.startswith(NOTE_MARK):
+            if kind and not mark and line[:1].isspace() and _carries_on(pieces, text):
                 pieces[-1] = pieces[-1]._replace(text=_wrapped(pieces[-1].text, text))  # an indented line goes on
                 continue
             if not mark and text.startswith(NOTE_MARK) and pieces and pieces[-1].text and not separate_notes:
@@ -170,6 +170,12 @@ NONE_WRITTEN = frozenset({"なし", "無し", "特になし", "特に無し", "�
 def none_written(text: str) -> bool:
     """Whether an item's whole text says there is none (「なし」「特になし」「－」): no item, logged."""
     return without_whitespace(text).rstrip("。．") in NONE_WRITTEN
+
+
+def _carries_on(pieces: list[Piece], text: str) -> bool:
+    """Whether an indented line without a mark carries on the item above: there is one (not a heading), and the
+    line is no ※ note."""
+    return bool(pieces) and bool(pieces[-1].text) and not pieces[-1].heading and not text.startswith(NOTE_MARK)
 
 
 def _wrapped(above: str, line: str) -> str:
