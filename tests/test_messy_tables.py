@@ -248,5 +248,8 @@ def test_a_heading_line_in_a_cell_is_no_item_and_its_list_is_read(tmp_path):
     from kyodo_analysis.cells import split_items
 
     assert [p.text for p in split_items("・A\n【成果】\n　B\n・C") if not p.heading] == ["A", "B", "C"]  # B never joins the heading
+    glued = "＜成果＞①子どもの居場所が確保された②食品ロスの削減につながった"  # a heading glued before the list
+    assert [(p.text, p.heading) for p in split_items(glued)] == [
+        ("＜成果＞", True), ("子どもの居場所が確保された", False), ("食品ロスの削減につながった", False)]
     headings = table.log[table.log["category"] == "heading"]
     assert headings["text"].tolist() == ["【主な成果】", "＜課題＞"] and set(headings["action"]) == {"dropped"}

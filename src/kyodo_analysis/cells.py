@@ -33,6 +33,10 @@ _NUMBERED = {"dot": r"\d{1,2}[.．](?!\d)", "paren": r"\d{1,2}[)）]", "parens":
 SEQUENCED = frozenset({"circled", "parenthesized"})  # one character per number: ② follows ① unmistakably
 MARK = rf"[{BULLET_MARKS}]|-(?!\d)|" + "|".join(_NUMBERED.values())
 _MARK_AT_START = re.compile(rf"\s*(?P<mark>{MARK})")
+# A line that is only a short heading in brackets (【主な成果】, ＜課題＞) heads the items under it; it is none itself
+# (a hostile tester: it was an item, counting 成果 as a word, and it hid the list's marks below or after it).
+_HEADING = re.compile(r"[【＜〈《〔［\[][^【】＜＞〈〉《》〔〕［］\[\]]{1,20}[】＞〉》〕］\]]")
+_HEADING_BEFORE_MARK = re.compile(rf"\s*(?P<heading>{_HEADING.pattern})\s*(?={MARK})")
 _MARK_AFTER_BREAK = re.compile(rf"(?<=[\s。．！？!?])(?P<mark>{MARK})")  # after whitespace or a sentence's end
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
@@ -53,9 +57,6 @@ _JA = (r"\u3001-\u303f\u3041-\u309f\u30a0-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900
        r"\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff9f")
 _JA_SPACE = re.compile(rf"(?<=[{_JA}])[^\S\n]+(?=[{_JA}])")
 _WS = re.compile(r"\s+")
-# A line that is only a short heading in brackets (【主な成果】, ＜課題＞) heads the items under it; it is none itself
-# (a hostile tester: it was an item, counting 成果 as a word, and it hid the list's marks below it).
-_HEADING = re.compile(r"[【＜〈《〔［\[][^【】＜＞〈〉《》〔〕［］\[\]]{1,20}[】＞〉》〕］\]]")
 # Zero-width characters copied from web pages and PDFs (and a byte-order mark inside a cell) are invisible
 # spaces: read as spaces, they never hide a bullet or make an item of their own (a hostile tester).
 _ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff]")
@@ -139,7 +140,7 @@ def split_pieces(cell: str, separate_notes: bool = False) -> list[Piece]:
     A line that begins with ※ (a note) belongs to the item above it, joined by a space, unless
     ``separate_notes``; in a list, a line without a mark that is indented carries the item above on (a wrapped
     bullet, a hostile tester); a cell without bullets is one item per line."""
-    lines = _LINE_BREAK.split(_ZERO_WIDTH.sub(" ", html_text(cell)))
+    lines = [part for line in _LINE_BREAK.split(_ZERO_WIDTH.sub(" ", html_text(cell))) for part in _heading_apart(line)]
     first = next((_MARK_AT_START.match(line) for line in lines if line.strip() and not _HEADING.fullmatch(line.strip())),
                  None)
     kind = mark_kind(first["mark"]) if first else None  # a cell that opens with a mark is a list of such items
@@ -170,6 +171,12 @@ NONE_WRITTEN = frozenset({"なし", "無し", "特になし", "特に無し", "�
 def none_written(text: str) -> bool:
     """Whether an item's whole text says there is none (「なし」「特になし」「－」): no item, logged."""
     return without_whitespace(text).rstrip("。．") in NONE_WRITTEN
+
+
+def _heading_apart(line: str) -> list[str]:
+    """A line opening with a heading glued to a list (＜成果＞①A②B): the heading and the list as two lines."""
+    found = _HEADING_BEFORE_MARK.match(line)
+    return [found["heading"], line[found.end("heading"):]] if found else [line]
 
 
 def _carries_on(pieces: list[Piece], text: str) -> bool:
