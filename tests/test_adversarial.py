@@ -1162,7 +1162,7 @@ def test_an_error_value_of_a_formula_is_an_error_not_an_item(tmp_path, capsys):
     """#DIV/0! or #N/A in a cell became the item text 「#DIV/0!」 (a hostile tester); a TRUE cell read 「True」."""
     from openpyxl import load_workbook
 
-    from kyodo_analysis.readers import _cell_text
+    from kyodo_analysis.workbooks import _cell_text
 
     book = load_workbook(XLSX)
     cell = next(c for row in book.active.iter_rows() for c in row if isinstance(c.value, str) and c.value.startswith("・"))

@@ -17,7 +17,8 @@ LATE = {
     "kyodo_analysis.pipeline": {"kyodo_analysis.plots", "kyodo_analysis.report", "kyodo_analysis.wordreport"},
     "kyodo_analysis.plots.rendering": {"IPython.display"},
     "kyodo_analysis.report.notebooks": {"nbclient", "nbclient.exceptions", "nbconvert", "nbformat"},
-    "kyodo_analysis.readers": {"openpyxl", "openpyxl.utils.cell"},
+    "kyodo_analysis.readers": {"kyodo_analysis.workbooks"},  # which imports readers' Record: read where a workbook is read
+    "kyodo_analysis.workbooks": {"openpyxl", "openpyxl.utils.cell"},
     "kyodo_analysis.stats": {"scipy.special"},
     "kyodo_analysis.tables": {"pyarrow", "pyarrow.parquet"},
 }

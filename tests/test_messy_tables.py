@@ -253,3 +253,20 @@ def test_a_heading_line_in_a_cell_is_no_item_and_its_list_is_read(tmp_path):
         ("＜成果＞", True), ("子どもの居場所が確保された", False), ("食品ロスの削減につながった", False)]
     headings = table.log[table.log["category"] == "heading"]
     assert headings["text"].tolist() == ["【主な成果】", "＜課題＞"] and set(headings["action"]) == {"dropped"}
+
+
+def test_a_percentage_is_read_as_excel_shows_it(tmp_path):
+    """A rating cell of 0.85 formatted 0% shows 85% in Excel and was read as 0.85 (a hostile tester)."""
+    from openpyxl import Workbook
+
+    from kyodo_analysis.schema import load_schema
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["分野", "番号", "事業名", "評価", "評価の理由", "委員からの意見"])
+    for no, rating, shown in ((1, 0.85, "0%"), (2, 0.125, "0.0%"), (3, 0.125, "0%")):
+        sheet.append(["福祉", no, f"事業{no}", rating, "• 進んだ", ""])
+        sheet.cell(no + 1, 4).number_format = shown
+    book.save(tmp_path / "p.xlsx")
+    table = clean_table(tmp_path / "p.xlsx", schema=load_schema(ROOT / "tests" / "fixtures" / "other_cities" / "schema_a.toml"))
+    assert table.programs["rating"].tolist() == ["85%", "12.5%", "13%"]  # rounded half up, as Excel rounds

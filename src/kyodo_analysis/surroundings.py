@@ -8,9 +8,10 @@ from pathlib import Path
 
 from .errors import InputError
 from .manifest import year_from_name
-from .readers import EXCEL_SUFFIXES, Record, read_records, sheet_names
+from .readers import EXCEL_SUFFIXES, Record, read_records
 from .schema import Schema
 from .table_headers import header_of
+from .workbooks import sheet_names
 
 
 def file_warnings(path: Path, records: list[Record], how: str, schema: Schema, year: int | None) -> list[str]:

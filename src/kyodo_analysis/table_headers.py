@@ -7,8 +7,9 @@ import json
 from pathlib import Path
 
 from .errors import KEEP_ORIGINAL, InputError, one_line
-from .readers import Record, sheet_names
+from .readers import Record
 from .schema import BUILT_IN, Schema
+from .workbooks import sheet_names
 
 
 def named(schema: Schema) -> str:
