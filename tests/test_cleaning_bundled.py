@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from kyodo_analysis import read_table
-from kyodo_analysis.cleaning import LOG_COLUMNS
+from kyodo_analysis.tidy import LOG_COLUMNS
 
 from .conftest import RAW
 

@@ -13,13 +13,7 @@ import pandas as pd
 from . import registry
 from ._version import __version__
 from .cells import item_prefix
-from .cleaning import (
-    LOG_COLUMNS,
-    Table,
-    clean_table,
-    item_columns,
-    program_columns,
-)
+from .cleaning import Table, clean_table
 from .clusters import term_clusters
 from .code_tests import code_table
 from .coding import absent_everywhere, absent_rule_words, read_rules, words_of_rules
@@ -44,6 +38,7 @@ from .table_checks import (
     with_twins_across,
 )
 from .tables import output_tables
+from .tidy import LOG_COLUMNS, item_columns, program_columns
 from .tokens import dictionary_info
 from .wordlists import empty_list_warnings, word_lists
 from .years import cities_together_warning, keyword_trends, program_changes
