@@ -152,3 +152,14 @@ def test_the_bundled_tables_complete_linkage_says_it_made_fewer_clusters(bundled
     fig = plot_dendrogram(clusters, bundled_analysis["cluster_merges"], bundled_analysis.metadata, method="complete")
     title = fig.axes[0].get_title()
     assert title == "語の階層的クラスター分析 (最遠隣法, 1 クラスター)"
+
+
+def test_equal_heights_that_differ_in_the_last_bit_are_one_tie():
+    """A hostile tester: five pairs of terms, each pair in the same items and no pair with another, merge at one
+    height (√2 for Ward), which scipy computes as 1.414213562373095 and 1.4142135623730951: the tree was cut inside
+    the tie, the split decided by rounding (that is, by the terms' order)."""
+    pairs = [(f"語{k}a", f"語{k}b") for k in range(5)]
+    frame = pd.DataFrame([(f"i{k}-{j}", term) for k, pair in enumerate(pairs) for j in range(3) for term in pair],
+                         columns=["item_id", "term"])
+    clusters = term_clusters(frame, min_items=3, n_clusters=2)["clusters.csv"]
+    assert set(clusters["n_clusters"]) == {1} and set(clusters["cluster"]) == {1}

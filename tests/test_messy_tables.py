@@ -149,9 +149,14 @@ def test_numbers_in_circles_glued_to_the_text_open_the_next_item_in_sequence(tmp
 
     cell = "①見守り体制が強化された②民生委員との連携が進んだ③ボランティアが増えた"
     assert [p.text for p in split_items(cell)] == ["見守り体制が強化された", "民生委員との連携が進んだ", "ボランティアが増えた"]
-    assert [p.text for p in split_items("⑴固定化⑵高齢化")] == ["固定化", "高齢化"]
+    assert [p.text for p in split_items("⑴固定化している⑵高齢化している")] == ["固定化している", "高齢化している"]
     assert [p.text for p in split_items("・補助率②が上がった")] == ["補助率②が上がった"]  # not a list of numbers
     assert [p.text for p in split_items("①AとB①C")] == ["AとB①C"]  # ① again is not the next number
+    # a number glued as a reference stays text (a hostile tester): in brackets, after a particle or a comma
+    assert [p.text for p in split_items("①団体の活動が広がった（詳細は②参照）\n②申請が簡単になった")] == [
+        "団体の活動が広がった（詳細は②参照）", "申請が簡単になった"]
+    assert [p.text for p in split_items("①と②の事業を統合する")] == ["と②の事業を統合する"]
+    assert [p.text for p in split_items("①補助率②が上がった")] == ["補助率②が上がった"]
 
 
 def a_workbook(tmp_path: Path, merge: str) -> Path:

@@ -127,11 +127,20 @@ def _next_marks(rest: str, kind: str, mark: str) -> Iterator[re.Match]:
     if kind not in SEQUENCED:
         yield from (found for found in _MARK_AFTER_BREAK.finditer(rest) if mark_kind(found["mark"]) == kind)
         return
+    at = 0
     for found in re.finditer(_NUMBERED[kind], rest):
         after_break = found.start() > 0 and (rest[found.start() - 1].isspace() or rest[found.start() - 1] in "。．！？!?")
-        if after_break or (mark and ord(found[0]) == ord(mark[-1]) + 1):
+        if after_break or (mark and ord(found[0]) == ord(mark[-1]) + 1 and _ends_a_sentence(rest[at:found.start()])):
             yield found
-            mark = found[0]
+            mark, at = found[0], found.end()
+
+
+def _ends_a_sentence(piece: str) -> bool:
+    """Whether a glued number may open the next item after ``piece``: the piece ends as a sentence does (in kana:
+    強化された②…, 進んだ③…), holds one (four characters or more) and no bracket is open. A reference stays text
+    (「（詳細は②参照）」, 「①、②とも」, 「①と②の事業」: a hostile tester)."""
+    depth = sum(piece.count(c) for c in "（(「『") - sum(piece.count(c) for c in "）)」』")
+    return len(piece) >= 4 and depth <= 0 and "\u3041" <= piece[-1] <= "\u309f"
 
 
 def split_pieces(cell: str, separate_notes: bool = False) -> list[Piece]:

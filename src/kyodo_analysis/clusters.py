@@ -114,6 +114,7 @@ def term_clusters(term_frame: pd.DataFrame, min_items: int = MIN_ITEMS, max_term
     clusters, merges = [], []
     for method in METHODS:
         tree = linkage(squareform(distances, checks=False), method=method)
+        tree[:, 2] = np.round(tree[:, 2], 9)  # equal heights computed along different paths differ in the last bit: a tie
         leaves = list(leaves_list(tree))
         raw = fcluster(tree, k, criterion="maxclust")  # at most k: a cut never splits merges of one height
         renumber = {c: n for n, c in enumerate(dict.fromkeys(raw[leaf] for leaf in leaves), start=1)}
