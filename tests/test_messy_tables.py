@@ -74,8 +74,19 @@ def test_a_note_under_the_table_is_never_a_program_or_an_item_in_any_format(tmp_
     path.write_text("".join(",".join(row) + "\n" for row in rows), encoding="utf-8-sig")
     table = clean_table(path)
     assert texts(table) == ["進んだ", "固定化"] and table.programs["program_no"].tolist() == [1]
-    assert [w for w in table.warnings if "※ で始まる1セルだけの行は表の注記" in w] == [
-        "t.csv:5: ※ で始まる1セルだけの行は表の注記とみなし、項目に数えません: ※ 成果は主なものを記載"]
+    assert [w for w in table.warnings if "表の下の注記" in w] == [
+        "t.csv: 最後の事業より後の1セルだけの行は表の下の注記とみなし、数えません: 5 行目「※ 成果は主なものを記載」"]
+    notes = table.log[table.log["note"].str.contains("表の下の注記", na=False)]
+    assert notes["line"].tolist() == [4, 5] and set(notes["action"]) == {"dropped"}
+
+
+def test_a_programs_own_note_in_a_later_row_stays_its_item(tmp_path):
+    """A ※ line in an item column with programs after it is the program's (a hostile tester: the first rule dropped
+    it as a note under the table, whatever the schema's notes said)."""
+    rows = [HEADER, ["財政的支援", "1", "見守り", "・進んだ", "・固定化", ""], ["", "", "", "", "※令和5年度は募集を中止", ""],
+            ["財政的支援", "2", "食堂", "・増えた", "", ""]]
+    table = clean_table(tsv(tmp_path, rows))
+    assert texts(table, 1, "limitation") == ["固定化", "※令和5年度は募集を中止"] and not any("注記" in w for w in table.warnings)
 
 
 def test_a_row_after_a_blank_row_in_a_table_without_numbers_is_a_note_said_on_screen(tmp_path):
@@ -87,7 +98,15 @@ def test_a_row_after_a_blank_row_in_a_table_without_numbers_is_a_note_said_on_sc
     before = clean_table(ROOT / "tests" / "fixtures" / "other_cities" / "kasou_c_tanto_2024.tsv", schema=schema)
     table = clean_table(path, schema=schema)
     assert len(table.programs) == len(before.programs) and table.items["text"].tolist() == before.items["text"].tolist()
-    assert any("空行の後の1セルだけの行は表の下の注記とみなし、事業に数えません: 作成：市民協働推進課" in w for w in table.warnings)
+    assert any(w.endswith("最後の事業より後の1セルだけの行は表の下の注記とみなし、数えません: 9 行目「作成：市民協働推進課」")
+               for w in table.warnings)
+    # a program with no items yet, after a blank row but with programs below it, stays a program (a hostile tester)
+    middle = ["事業名\t担当課\t担当による評価\t課題と改善案\t備考", "公園愛護会支援\t公園課\t愛護会が増えた\t▶ 高齢化\t",
+              "\t\t\t\t", "新規：子ども食堂支援\t\t\t\t", "防災訓練協働\t防災課\t連携が進んだ\t▶ 固定化\t"]
+    path.write_text("\n".join(middle) + "\n", encoding="utf-8")
+    table = clean_table(path, schema=schema)
+    assert table.programs["program"].tolist() == ["公園愛護会支援", "新規：子ども食堂支援", "防災訓練協働"]
+    assert any("新規：子ども食堂支援) は項目のセルがすべて空です" in w for w in table.warnings)
 
 
 def test_a_program_cut_by_a_repeated_header_keeps_its_next_row(tmp_path):
@@ -275,3 +294,34 @@ def test_a_percentage_is_read_as_excel_shows_it(tmp_path):
     book.save(tmp_path / "p.xlsx")
     table = clean_table(tmp_path / "p.xlsx", schema=load_schema(ROOT / "tests" / "fixtures" / "other_cities" / "schema_a.toml"))
     assert table.programs["rating"].tolist() == ["85%", "12.5%", "13%"]  # rounded half up, as Excel rounds
+
+
+def test_guidance_again_under_a_repeated_header_is_guidance_in_any_width_and_after_a_note(tmp_path):
+    """A hostile tester: page 2's guidance written (例) where page 1 had （例）, or a ※ line between a header and its
+    guidance, made the guidance three invented items of the program above (or stopped the run)."""
+    first = ["（記入例）", "", "", "（例）・成果を箇条書きで", "（例）・限界を", "（例）・今後を"]
+    second = ["(記入例)", "", "", "(例)・成果を 箇条書きで", "(例)・限界を", "(例)・今後を"]
+    rows = [HEADER, ["※記入上の注意：箇条書きで"] + [""] * 5, first, ["財政的支援", "1", "見守り", "・進んだ", "", ""],
+            HEADER, second, ["財政的支援", "2", "食堂", "・増えた", "", ""],
+            HEADER, ["", "", "", "※1ページ目のとおり", "", ""], ["", "", "", "例）箇条書きで", "", ""],
+            ["財政的支援", "3", "清掃", "・きれいになった", "", ""]]
+    table = clean_table(tsv(tmp_path, rows))
+    assert texts(table) == ["進んだ", "増えた", "きれいになった"] and not table.warnings
+    assert table.log[table.log["category"] == "guidance"]["line"].tolist() == [3, 6, 10]
+
+
+def test_a_workbooks_program_with_only_its_name_in_the_first_column_is_a_program(tmp_path):
+    """Excel's rows end at their last value, so a program named in column A with nothing else yet was a one-cell
+    row, dropped as a title without a word, while the same table as CSV kept it (a hostile tester)."""
+    from openpyxl import Workbook
+
+    from kyodo_analysis.schema import load_schema
+
+    book = Workbook()
+    sheet = book.active
+    for row in (["事業名", "担当課", "担当による評価", "課題と改善案", "備考"], ["公園愛護会支援", "公園課", "増えた", "▶ 高齢化"],
+                ["新規：子ども食堂支援"], ["防災訓練協働", "防災課", "進んだ", "▶ 固定化"], [], ["作成：市民協働推進課"]):
+        sheet.append(row)
+    book.save(tmp_path / "c.xlsx")
+    table = clean_table(tmp_path / "c.xlsx", schema=load_schema(C_SCHEMA))
+    assert table.programs["program"].tolist() == ["公園愛護会支援", "新規：子ども食堂支援", "防災訓練協働"]

@@ -65,6 +65,7 @@ class Table:
     ignored_columns: tuple[str, ...] = ()  # header texts of the columns the schema's ignore left out
 
 
+GUIDANCE_OPENINGS = ("例)", "(例", "記入例", "(記入例", "※")  # in NFKC: （例）, 例）, 【記入例】 is not one
 NO_HEADER = "(見出しなし)"  # a column of no header, left out by the schema's ignore = [""]
 
 
@@ -88,6 +89,7 @@ class _Cleaner:
         self.support_type = ""
         self.after_header = False
         self.after_blank = False
+        self.maybe_notes: dict[int, str] = {}  # line → text of rows that are notes under the table if nothing else follows
         self.guidance: list[str] | None = None  # the filled cells of the row under the first header, when it is guidance
         self.first_table_row: Record | None = None
         self.above: list[Record] = []  # rows of two or more cells above the first header row (titles, or not)
@@ -121,30 +123,51 @@ class _Cleaner:
                 self.above.append(record)
             self.note(record, "dropped", "title", "見出し行より前の行 (表題など)")
             return
-        if len(record.cells) == 1 or self.table_note(record, filled, blank):
+        kind = self.one_cell_row(record, filled, blank)
+        if kind == "note":
             self.note(record, "dropped", "title", "1セルだけの行 (表題・表の下の注記など)")
-            self.after_header = False
+            self.after_header = self.after_header and filled[0].strip().startswith(NOTE_MARK)  # a ※ line keeps 記入例 next
             return
+        if kind == "maybe":
+            self.maybe_notes[record.first_line] = filled[0].strip()
         self.take_row(record)
 
-    def table_note(self, record: Record, filled: list[str], blank: bool) -> bool:
-        """A row of one filled cell that is a note on the table, not a program or an item: it opens with ※, or it
-        follows a blank row in a table without numbers (作成：協働推進課), where it would be a program
-        (a hostile tester: Excel's CSV pads such a row with commas, so it is not a one-cell row)."""
+    def one_cell_row(self, record: Record, filled: list[str], blank: bool) -> str:
+        """What a row of one filled cell is: "note" (a title or a note on the table: a cell left of the table in
+        .xlsx, or ※ … outside the item columns), "maybe" (a ※ line in an item column, or a name alone after a
+        blank row in a table without numbers: a program's, unless nothing but such rows follows — :meth:`finish`),
+        or "row" (a hostile tester: Excel's CSV pads a note with commas, so it is no one-cell row there)."""
         assert self.columns is not None
         if len(filled) != 1:
-            return False
-        if filled[0].strip().startswith(NOTE_MARK):
-            index = record.cells.index(filled[0])
-            if index in [self.columns.get(a) for a in self.schema.aspect_keys]:
-                self.warn(record.first_line, "※ で始まる1セルだけの行は表の注記とみなし、項目に数えません: "
-                          + filled[0].strip()[:30])
-            return True
-        if blank and "program_no" not in self.columns and self.programs:
-            self.warn(record.first_line, "空行の後の1セルだけの行は表の下の注記とみなし、事業に数えません: "
-                      + filled[0].strip()[:30])
-            return True
-        return False
+            return "row"
+        index, text = record.cells.index(filled[0]), filled[0].strip()
+        items = [self.columns.get(a) for a in self.schema.aspect_keys]
+        if text.startswith(NOTE_MARK):  # under a header, a note on how to fill the table in
+            return "maybe" if index in items and self.programs and not self.after_header else "note"
+        named = index == self.columns["program"] and "program_no" not in self.columns
+        if named:
+            return "maybe" if blank and self.programs else "row"
+        return "note" if len(record.cells) == 1 else "row"
+
+    def finish(self) -> None:
+        """Rows that could be notes under the table (:meth:`one_cell_row`) and that no program row or continuation
+        follows are notes: their programs and cells are taken back, their log rows say so, and the screen too."""
+        last = max((row["line"] for row in self.log if row["category"] in ("data", "continuation")
+                    and row["line"] not in self.maybe_notes), default=0)
+        notes = {line for line in self.maybe_notes if line > last}
+        if not notes:
+            return
+        self.programs = [p for p in self.programs if p.record.first_line not in notes]
+        for program in self.programs:
+            program.cells = {a: [(line, cell) for line, cell in cells if line not in notes] for a, cells in program.cells.items()}
+        for row in self.log:
+            if row["line"] in notes:
+                row.update(action="dropped", category="title", program_no=None,
+                           note="最後の事業より後の1セルだけの行 (表の下の注記)")
+        said = tuple(f"{self.path.name}:{line}: " for line in notes)  # an empty program's warning: no program now
+        self.warnings = [w for w in self.warnings if not w.startswith(said)]
+        shown = "、".join(f"{line} 行目「{self.maybe_notes[line][:20]}」" for line in sorted(notes))
+        self.warn(None, f"最後の事業より後の1セルだけの行は表の下の注記とみなし、数えません: {shown}")
 
     def take_header(self, record: Record, header: dict[str, int]) -> None:
         for column, index in header.items():
@@ -224,15 +247,16 @@ class _Cleaner:
                                  hint="結合を解除し、それぞれの事業の行に項目を書いた写しを登録してください。" + KEEP_ORIGINAL)
 
     def is_guidance(self, record: Record) -> bool:
-        """The row under a header without a name or NO: the first header's guidance (記入例), or the same row again
-        under a repeated header. Under a repeated header any other row continues the program a page break cut,
-        said on screen (a hostile tester: its items were dropped as guidance)."""
+        """The row under a header without a name or NO: the first header's guidance (記入例), the same row again
+        under a repeated header (compared in NFKC without whitespace: （例） and (例) alike), or a row whose every
+        cell opens as guidance does (例), 記入例, ※). Under a repeated header any other row continues the program a
+        page break cut, said on screen (a hostile tester: its items were dropped as guidance)."""
         self.after_header = False
-        filled = [c.strip() for c in record.cells if c.strip()]
+        filled = [unicodedata.normalize("NFKC", "".join(c.split())) for c in record.cells if c.strip()]
         if not self.programs:
             self.guidance = filled
             return True
-        if filled == self.guidance:
+        if filled == self.guidance or all(c.startswith(GUIDANCE_OPENINGS) for c in filled):
             return True
         self.warn(record.first_line, f"繰り返された見出しの直下の行を、前の事業 (NO {self.programs[-1].no}) の続きとして読みます"
                   " (記入例なら、最初の見出しの下と同じ行にしてください)")
@@ -322,6 +346,7 @@ def clean_table(path: str | Path, year: int | None = None, schema: Schema | None
     cleaner = _Cleaner(path, schema)
     for record in records:
         cleaner.feed(record)
+    cleaner.finish()
     if cleaner.columns is None:
         raise missing_columns(path, schema, cleaner.first_table_row, encoding)
     items, programs, log = tidy_frames(path, year, city, cleaner)
