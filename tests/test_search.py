@@ -48,3 +48,26 @@ def test_a_search_that_cannot_be_read_or_finds_nothing_says_so(tmp_path):
     assert status == 2 and "コード「ないコード」はコーディングルールにありません" in err and "財源・費用" in err
     status, out, err = cli("search", "宇宙", "--raw-dir", str(raw))
     assert status == 1 and out == "" and err.startswith("0 項目 (0 事業) / 全 36 項目。")
+
+
+def test_a_word_is_searched_as_it_is_counted_and_a_word_no_item_has_is_named(tmp_path, bundled_analysis):
+    """A newcomer: 「しくみ」 found nothing (exit 1) while two items say 仕組み; a rules file's しくみ finds them."""
+    raw = bundled_raw_dir(tmp_path / "raw")
+    written, counted = cli("search", "しくみ", "--raw-dir", str(raw)), cli("search", "仕組み", "--raw-dir", str(raw))
+    assert written[0] == 0 and written[1] == counted[1] and len(written[1].splitlines()) == 2
+    status, _, err = cli("search", "しくみ and 宇宙", "--raw-dir", str(raw))
+    assert status == 1 and err.endswith("どの項目にもない語: 宇宙。\n")
+
+
+def test_programs_of_several_tables_are_counted_table_by_table_and_said_so(tmp_path):
+    import shutil
+
+    from .conftest import NEW_YEAR_CSV
+
+    raw = bundled_raw_dir(tmp_path / "raw")
+    shutil.copy(NEW_YEAR_CSV, raw / "r7.csv")
+    for name, year in (("r7.csv", "2025"), ("kyodo_seika_zushi.tsv", "2024")):
+        assert cli("manifest", "add", str(raw / name), "--year", year)[0] == 0
+    status, out, err = cli("search", "補助金", "--raw-dir", str(raw))
+    programs = {tuple(line.split(" | ")[:4]) for line in out.splitlines()}
+    assert status == 0 and f"({len(programs)} 事業; 2 つの表の事業を表ごとに数えて)" in err

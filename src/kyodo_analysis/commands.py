@@ -15,7 +15,7 @@ import pandas as pd
 from .analysis import clean_all, combined
 from .cache import analyze_with
 from .cleaning import Table
-from .coding import code_items, read_rules
+from .coding import code_items, read_rules, rule_words
 from .errors import InputError, os_error
 from .kwic import keyword_in_context
 from .labels import group_text, own_header, year_label
@@ -305,17 +305,26 @@ def cmd_search(args: argparse.Namespace) -> int:
     items, comparison = combined(tables)["items.csv"], comparison_of(tables, args.by)
     lists = word_lists(args.forced, args.stop, args.synonyms)
     rules, source = read_rules(args.codes, lists) if args.code else ([], None)
-    rule = code_rule(args.condition, rules, source.source) if args.code else condition_rule(args.condition)
+    rule = code_rule(args.condition, rules, source.source) if args.code else condition_rule(args.condition, lists)
     token_frame = tokenize(items)
     term_frame, mention_frame = terms_and_mentions(token_frame, lists)
     found = found_items(rule, items, term_frame, mention_frame, token_frame)
     numbered, pooled = numbered_by_table(tables, items, comparison.by), "city" in items and comparison.by != "city"
     for row in found.itertuples(index=False):
         print(f"{item_line(row, comparison, numbered, pooled)} | {row.text}" + (" [否定]" if row.negated else ""))
-    programs = found[["source_file", "program_no"]].drop_duplicates()
-    print(f"{len(found)} 項目 ({len(programs)} 事業) / 全 {len(items)} 項目。語は抽出語と複合語の中の語で探し、"
-          "[否定] はその語がすべて否定の文脈にある項目です (コードと同じ数え方)。", file=sys.stderr)
+    print(search_summary(found, items, rule, set(mention_frame["word"]) | set(term_frame["term"])), file=sys.stderr)
     return 0 if len(found) else 1
+
+
+def search_summary(found: pd.DataFrame, items: pd.DataFrame, rule, words: set[str]) -> str:
+    """How many items and programs a search found, of how many in how many tables (a program of two years is
+    counted once per table, and said so), and the condition's words no item has (a typo is not an absence)."""
+    tables = items["source_file"].nunique()
+    each = f"; {tables} つの表の事業を表ごとに数えて" if tables > 1 else ""
+    absent = [w for w in dict.fromkeys(rule_words(rule.condition)) if w.removesuffix(NEGATED) not in words]
+    return (f"{len(found)} 項目 ({len(found[['source_file', 'program_no']].drop_duplicates())} 事業{each}) / 全 "
+            f"{len(items)} 項目。語は抽出語と複合語の中の語で探し、[否定] はその語がすべて否定の文脈にある項目です"
+            " (コードと同じ数え方)。" + (f"どの項目にもない語: {'、'.join(absent)}。" if absent else ""))
 
 
 def numbered_by_table(tables: list[Table], items: pd.DataFrame, by: str) -> dict[str, Comparison]:

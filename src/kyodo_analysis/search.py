@@ -7,21 +7,24 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .coding import code_items
+from .coding import code_items, counted_condition
 from .errors import InputError
 from .rule_syntax import Rule, parse_rules
+from .wordlists import WordLists
 
 SOURCE = "検索の条件"
 
 
-def condition_rule(condition: str) -> Rule:
-    """The condition as a rule of one code; a condition the rules would refuse is refused with the same words."""
+def condition_rule(condition: str, lists: WordLists) -> Rule:
+    """The condition as a rule of one code, each word spelled as the items' words are counted (しくみ → 仕組み, as
+    a rules file's: a newcomer's 「しくみ」 found nothing); a condition the rules would refuse is refused alike."""
     if not condition.strip():
         raise InputError(SOURCE, "条件が空です。", hint='例: kyodo-analysis search "団体 and (補助金 or 財源)"')
     try:
-        return parse_rules(f"*{SOURCE}\n{condition}", source=SOURCE)[0]
+        rule = parse_rules(f"*{SOURCE}\n{condition}", source=SOURCE)[0]
     except InputError as error:  # the condition is one line of no file: said without the rules file's line number
         raise InputError(SOURCE, error.message, hint=error.hint) from None
+    return Rule(rule.code, counted_condition(rule.condition, lists), rule.line, rule.text)
 
 
 def code_rule(code: str, rules: list[Rule], source: str) -> Rule:
