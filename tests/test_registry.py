@@ -210,7 +210,7 @@ def test_each_page_declares_the_tables_its_numbers_come_from():
     import kyodo_analysis as ka
     from kyodo_analysis.slices import curation_of_part
 
-    setup = {ka.load_or_analyze, ka.for_year, ka.for_city, ka.check_facts, curation_of_part}  # a part's word-list
+    setup = {ka.load_or_analyze, ka.for_year, ka.for_city, ka.for_cities_of, ka.check_facts, curation_of_part}  # a part's word-list
     # reports are remade when a year is sliced (2.0 shows them, and declares so)
     pages = sorted(NOTEBOOKS.glob("*.ipynb"))
     assert [p.stem for p in pages] == list(registry.ALL_PAGES)

@@ -852,3 +852,21 @@ def test_a_kept_program_whose_items_changed_is_named():
     said = Y._items_changed(items, [2018, 2025], kept, zushi_comparison())
     assert said == " (うち2018年度と2025年度で項目が変わった事業は 1 事業: NO 1 補助金)"
     assert Y._items_changed(items[items["program_no"] == 2], [2018, 2025], kept.iloc[1:], zushi_comparison()) == ""
+
+
+def test_a_page_of_one_city_quotes_only_that_citys_years(tmp_path):
+    """A newcomer: 葉山町's 2023 summary page ended with Zushi's whole year section (its programs, 財政的支援, 効果…)
+    because the section read every city's years. A page quotes the years of its own cities."""
+    from kyodo_analysis.slices import for_cities_of
+
+    raw = city_folder(tmp_path / "p", "a")  # 架空市A, 2024
+    shutil.copy(RAW, raw / RAW.name)
+    shutil.copy(NEW_YEAR_CSV, raw / "r7.csv")
+    for name, year in ((RAW.name, "2018"), ("r7.csv", "2025")):
+        assert cli("manifest", "add", str(raw / name), "--year", year, "--city", "逗子市", "--title", "協働の成果等")[0] == 0
+    whole = analyze(table_files(raw))
+    assert Y.year_change_lines(whole)  # Zushi's years are compared
+    town = for_cities_of(whole, for_year(whole, 2024))
+    assert Y.year_change_lines(town) == [] and Y.yearly_summary_lines(town) == []
+    zushi = for_cities_of(whole, for_year(whole, 2025))
+    assert Y.year_change_lines(zushi) == Y.year_change_lines(whole)

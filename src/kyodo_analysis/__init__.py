@@ -14,7 +14,7 @@ from .errors import InputError
 from .kwic import keyword_in_context
 from .network import cooccurrence
 from .schema import Comparison, load_schema
-from .slices import for_city, for_year, select_year
+from .slices import for_cities_of, for_city, for_year, select_year
 from .stats import counts, distinctive_terms, keywords, word_counts
 from .storage import load_analysis
 from .terms import extract_terms, mentions
@@ -35,6 +35,7 @@ __all__ = [
            "counts",
            "distinctive_terms",
            "extract_terms",
+           "for_cities_of",
            "for_city",
            "for_year",
            "keyword_in_context",

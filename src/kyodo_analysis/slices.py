@@ -142,6 +142,14 @@ def for_city(analysis: Analysis, city=None) -> Analysis:
     return select_city(analysis, chosen_city(analysis["items"], city))
 
 
+def for_cities_of(whole: Analysis, page: Analysis) -> Analysis:
+    """The part of ``whole`` holding the cities of ``page`` (one year's part): a page of one city quotes only that
+    city's years (a newcomer: 葉山町's summary page ended with Zushi's year changes); ``whole`` when the page
+    holds several cities or ``whole`` one."""
+    own = cities(page["items"])
+    return for_city(whole, own[0]) if len(own) == 1 and len(cities(whole["items"])) > 1 else whole
+
+
 def chosen_city(items: pd.DataFrame, city=None):
     """The city :func:`for_city` takes: ``city`` ("" for the tables registered without a city), or the first
     whose tables span two years, else the first; an error naming the cities when the table has no such city."""
