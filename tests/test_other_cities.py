@@ -16,7 +16,7 @@ from kyodo_analysis.slices import for_city
 from kyodo_analysis.tables import read_csv
 from kyodo_analysis.year_sentences import years_sentence
 
-from .conftest import FIXTURES, cli
+from .conftest import FIXTURES, RAW, cli
 
 CITIES = FIXTURES / "other_cities"
 TABLES = {"a": ("kasou_a_hyoka_2024.csv", "架空市A", "協働事業評価シート"),
@@ -623,3 +623,16 @@ def test_a_table_without_numbers_is_never_said_to_be_renumbered(tmp_path):
     assert set(analysis["program_changes"]["status"]) == {"kept", "added"}
     line = year_change_lines(analysis)[0]
     assert "番号変更" not in line and "追加 1 事業 (新しい協働事業 (2025年度の表から))" in line
+
+
+def test_with_two_cities_the_advice_for_a_new_table_asks_for_its_city_and_names_none(tmp_path):
+    """A newcomer: the fix printed for an unregistered table (manifest add FILE) failed for want of --city, and the
+    next message's example (--city 葉山町) named the last row's city for what was a Zushi table."""
+    raw = city_folder(tmp_path, "a")
+    shutil.copy(RAW, raw / RAW.name)
+    assert cli("manifest", "add", str(raw / RAW.name), "--city", "逗子市", "--title", "協働の成果等", "--year", "2018")[0] == 0
+    shutil.copy(FIXTURES / "kyodo_seika_zushi_R7.tsv", raw / "r7.tsv")
+    status, _, err = cli("analyze", "--raw-dir", str(raw), "--out", str(tmp_path / "out"))
+    assert status == 2 and f"manifest add {raw / 'r7.tsv'} --city 市町村名` で登録し" in err
+    status, _, err = cli("manifest", "add", str(raw / "r7.tsv"))
+    assert status == 2 and "--city 市町村名 (マニフェストにある 架空市A・逗子市 のどれか、または新しい市町村)" in err

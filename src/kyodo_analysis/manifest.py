@@ -162,8 +162,9 @@ def check_checksums(raw_dir: str | Path) -> None:
     if entries is not None and unlisted:
         raise InputError(raw_dir / MANIFEST_NAME, f"{unlisted[0].name} は生データのフォルダにありますが、マニフェストに"
                          "ありません (登録されていない表は分析されません)。",
-                         hint=f"分析するなら `kyodo-analysis manifest add {shlex.quote(str(unlisted[0]))}` で登録し、"
-                         "しないなら生データのフォルダの外に移してください。")
+                         hint=f"分析するなら `kyodo-analysis manifest add {shlex.quote(str(unlisted[0]))}"
+                         + (" --city 市町村名" if len({e.city for e in entries}) > 1 else "")
+                         + "` で登録し、しないなら生データのフォルダの外に移してください。")
     for entry in entries or []:
         path = raw_dir / entry.file
         if not path.is_file():
@@ -221,7 +222,8 @@ def base_row(path: Path, entries: list[Entry], city: str | None = None) -> Entry
     if city is None and len(named) > 1:
         raise InputError(path, f"マニフェストには {len(named)} つの市町村 ({'、'.join(named)}) の表があるため、"
                          "この表の市町村を決められません。",
-                         hint=f"--city {named[-1]} のように、この表の市町村を指定してください。")
+                         hint=f"--city 市町村名 (マニフェストにある {'・'.join(named)} のどれか、または新しい市町村) を付けて、"
+                         "この表の市町村を指定してください (市町村名から、その市町村の前の行の表題とスキーマを引き継ぎます)。")
     named_in_file = city_in_name(path.stem)
     if city is None and named and named_in_file and named_in_file not in named[0] and named[0] not in named_in_file:
         raise InputError(path, f"ファイル名には「{named_in_file}」とありますが、--city がないため、マニフェストの"
