@@ -325,3 +325,24 @@ def test_a_workbooks_program_with_only_its_name_in_the_first_column_is_a_program
     book.save(tmp_path / "c.xlsx")
     table = clean_table(tmp_path / "c.xlsx", schema=load_schema(C_SCHEMA))
     assert table.programs["program"].tolist() == ["公園愛護会支援", "新規：子ども食堂支援", "防災訓練協働"]
+
+
+def test_what_a_hostile_tester_found_in_this_rounds_cell_rules(tmp_path):
+    from kyodo_analysis.cells import none_written, split_items
+
+    def items(cell):
+        return [p.text for p in split_items(cell)]
+
+    # an invisible space at a line's start is no indentation: two items, as without it
+    assert items("・団体の活動が広がった\n\u200b申請の手続きが簡単になった") == ["団体の活動が広がった", "申請の手続きが簡単になった"]
+    # indented sub-items after a whole phrase are items, never glued into one run-on sentence
+    assert items("・研修を実施した\n　－初任者研修\n・相談会を開いた") == ["研修を実施した", "－初任者研修", "相談会を開いた"]
+    # a mark doubled is a placeholder or a rating, not a bullet: 「◯◯地区」 and 「★★☆」 keep every character
+    assert items("◯◯地区との連携が進んだ") == ["◯◯地区との連携が進んだ"] and items("★★☆ 参加者増\n★☆☆ 周知不足") == [
+        "★★☆ 参加者増", "★☆☆ 周知不足"]
+    assert items("・家族👨\u200d👩\u200d👧で参加") == ["家族👨\u200d👩\u200d👧で参加"]  # an emoji's joiners stay
+    # a PDF space removed in a wrapped line is still logged (the piece keeps the text before)
+    wrapped = split_items("・地域の団体が集まり、\n　シ ンポジ ウムを開催した")
+    assert [(p.text, p.removed_spaces) for p in wrapped] == [("地域の団体が集まり、シンポジウムを開催した",
+                                                              "地域の団体が集まり、シ ンポジ ウムを開催した")]
+    assert [none_written(t) for t in ("（なし）", "特に問題なし。", "問題なしとは言えない", "同上")] == [True, True, False, False]

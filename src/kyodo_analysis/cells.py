@@ -31,7 +31,7 @@ NOTE_MARK = "※"  # a note on the item above, not an item of its own
 _NUMBERED = {"dot": r"\d{1,2}[.．](?!\d)", "paren": r"\d{1,2}[)）]", "parens": r"[(（]\d{1,2}[)）]",
              "circled": r"[\u2460-\u2473]", "parenthesized": r"[\u2474-\u2487]"}  # ① … ⑳, ⑴ … ⒇
 SEQUENCED = frozenset({"circled", "parenthesized"})  # one character per number: ② follows ① unmistakably
-MARK = rf"[{BULLET_MARKS}]|-(?!\d)|" + "|".join(_NUMBERED.values())
+MARK = rf"[{BULLET_MARKS}](?![{BULLET_MARKS}])|-(?!\d)|" + "|".join(_NUMBERED.values())  # ○○地区, ★★☆: no mark
 _MARK_AT_START = re.compile(rf"\s*(?P<mark>{MARK})")
 # A line that is only a short heading in brackets (【主な成果】, ＜課題＞) heads the items under it; it is none itself
 # (a hostile tester: it was an item, counting 成果 as a word, and it hid the list's marks below or after it).
@@ -57,9 +57,10 @@ _JA = (r"\u3001-\u303f\u3041-\u309f\u30a0-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900
        r"\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff9f")
 _JA_SPACE = re.compile(rf"(?<=[{_JA}])[^\S\n]+(?=[{_JA}])")
 _WS = re.compile(r"\s+")
-# Zero-width characters copied from web pages and PDFs (and a byte-order mark inside a cell) are invisible
-# spaces: read as spaces, they never hide a bullet or make an item of their own (a hostile tester).
-_ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff]")
+# Zero-width spaces copied from web pages and PDFs (U+200B, the word joiner U+2060, a byte-order mark inside a cell)
+# are removed: they never hide a bullet, make an item of their own or indent a line (hostile testers). The joiners
+# U+200C/U+200D stay (they join an emoji's parts).
+_ZERO_WIDTH = re.compile("[\u200b\u2060\ufeff]")
 
 
 class Piece(NamedTuple):
@@ -149,7 +150,7 @@ def split_pieces(cell: str, separate_notes: bool = False) -> list[Piece]:
     A line that begins with ※ (a note) belongs to the item above it, joined by a space, unless
     ``separate_notes``; in a list, a line without a mark that is indented carries the item above on (a wrapped
     bullet, a hostile tester); a cell without bullets is one item per line."""
-    lines = [part for line in _LINE_BREAK.split(_ZERO_WIDTH.sub(" ", html_text(cell))) for part in _heading_apart(line)]
+    lines = [part for line in _LINE_BREAK.split(_ZERO_WIDTH.sub("", html_text(cell))) for part in _heading_apart(line)]
     first = next((_MARK_AT_START.match(line) for line in lines if line.strip() and not _HEADING.fullmatch(line.strip())),
                  None)
     kind = mark_kind(first["mark"]) if first else None  # a cell that opens with a mark is a list of such items
@@ -161,7 +162,9 @@ def split_pieces(cell: str, separate_notes: bool = False) -> list[Piece]:
             if not (raw or mark):
                 continue
             if kind and not mark and line[:1].isspace() and _carries_on(pieces, text):
-                pieces[-1] = pieces[-1]._replace(text=_wrapped(pieces[-1].text, text))  # an indented line goes on
+                above = pieces[-1]  # an indented line goes on; the PDF spaces either part lost are still logged
+                before = _wrapped(above.removed_spaces or above.text, raw) if (above.removed_spaces or raw != text) else ""
+                pieces[-1] = above._replace(text=_wrapped(above.text, text), removed_spaces=before)
                 continue
             if not mark and text.startswith(NOTE_MARK) and pieces and pieces[-1].text and not separate_notes:
                 above = pieces[-1]
@@ -174,12 +177,15 @@ def split_pieces(cell: str, separate_notes: bool = False) -> list[Piece]:
 
 # What a cell says when it names nothing: 「なし」 is not one limitation (a hostile tester: it made a program count as
 # having one). Compared whole, after whitespace and a closing 。 are dropped; 同上 (the same as above) is content.
-NONE_WRITTEN = frozenset({"なし", "無し", "特になし", "特に無し", "特にない", "該当なし", "該当無し", "－", "ー", "―", "—", "‐"})
+NONE_WRITTEN = frozenset({"なし", "無し", "無", "特になし", "特に無し", "とくになし", "特にない", "とくにない", "該当なし",
+                          "該当無し", "該当無", "問題なし", "特に問題なし", "特記事項なし", "記載なし", "ありません",
+                          "特にありません", "－", "ー", "―", "—", "‐"})
 
 
 def none_written(text: str) -> bool:
     """Whether an item's whole text says there is none (「なし」「特になし」「－」): no item, logged."""
-    return without_whitespace(text).rstrip("。．") in NONE_WRITTEN
+    bare = without_whitespace(text).rstrip("。．")
+    return bare.removeprefix("（").removesuffix("）").removeprefix("(").removesuffix(")") in NONE_WRITTEN  # （なし） too
 
 
 def _heading_apart(line: str) -> list[str]:
@@ -189,9 +195,15 @@ def _heading_apart(line: str) -> list[str]:
 
 
 def _carries_on(pieces: list[Piece], text: str) -> bool:
-    """Whether an indented line without a mark carries on the item above: there is one (not a heading), and the
-    line is no ※ note."""
-    return bool(pieces) and bool(pieces[-1].text) and not pieces[-1].heading and not text.startswith(NOTE_MARK)
+    """Whether an indented line without a mark carries on the item above: there is one (not a heading), it stops
+    mid-sentence (on 、 or an open bracket), the line starts in kana or both sides are Latin, and the line is no ※
+    note. An indented line after a whole phrase is an item of its own (「　－初任者研修」 under 「研修を実施した」:
+    a hostile tester)."""
+    if not pieces or not pieces[-1].text or pieces[-1].heading or text.startswith(NOTE_MARK):
+        return False
+    above = pieces[-1].text
+    latin = above[-1].isascii() and above[-1].isalnum() and text[:1].isascii() and text[:1].isalnum()
+    return above[-1] in "、，,（(「『・" or "\u3041" <= text[:1] <= "\u309f" or latin  # Wi-Fi ⏎ Zone: one phrase
 
 
 def _wrapped(above: str, line: str) -> str:
