@@ -214,6 +214,9 @@ def test_an_item_cell_merged_over_two_programs_is_refused_with_its_range(tmp_pat
     with pytest.raises(InputError) as caught:
         clean_table(path, schema=schema)
     assert caught.value.line == 4 and "項目のセル F3:F4 が2つ以上の事業の行にまたがって結合されています" in str(caught.value)
+    with pytest.raises(InputError) as caught:  # a name merged over two programs: it said 「事業名が空です」 only
+        clean_table(a_workbook(tmp_path, "C3:C4"), schema=schema)
+    assert "事業名のセル C3:C4 が2つ以上の事業の行にまたがって結合されています (どの事業の事業名か決められません)" in str(caught.value)
 
 
 def test_numbers_restarting_in_each_group_are_told_how_to_read_without_them(tmp_path):

@@ -239,12 +239,13 @@ class _Cleaner:
         for key in attributes:
             if attributes[key] is None and self.columns.get(key) in record.merged:
                 attributes[key] = record.merged[self.columns[key]][1].strip() or None
-        for aspect in self.schema.aspect_keys:
+        for aspect in (*self.schema.aspect_keys, "program"):  # a name merged over two programs: whose is it?
             where, value = record.merged.get(self.columns.get(aspect, -1), ("", ""))
             if value.strip():
-                raise InputError(self.path, f"項目のセル {where} が2つ以上の事業の行にまたがって結合されています"
-                                 "(どの事業の項目か決められません)。", line=record.first_line,
-                                 hint="結合を解除し、それぞれの事業の行に項目を書いた写しを登録してください。" + KEEP_ORIGINAL)
+                cell = "事業名" if aspect == "program" else "項目"
+                raise InputError(self.path, f"{cell}のセル {where} が2つ以上の事業の行にまたがって結合されています"
+                                 f" (どの事業の{cell}か決められません)。", line=record.first_line,
+                                 hint=f"結合を解除し、それぞれの事業の行に{cell}を書いた写しを登録してください。" + KEEP_ORIGINAL)
 
     def is_guidance(self, record: Record) -> bool:
         """The row under a header without a name or NO: the first header's guidance (記入例), the same row again
