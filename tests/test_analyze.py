@@ -296,3 +296,14 @@ def test_a_file_name_with_spaces_gives_item_ids_a_list_can_hold(tmp_path):
     shutil.copy(RAW, raw / "令和7年度_協働の成果等_逗子市.tsv")
     with pytest.raises(InputError, match="空白を _ とみなして"):
         clean_all([named, raw / "令和7年度_協働の成果等_逗子市.tsv"])
+
+
+def test_kwic_of_a_word_no_item_writes_says_so_not_to_check_the_spelling(tmp_path):
+    """A newcomer: 「kwic 支援」 of a table that never writes 支援 was told to write the word as terms.csv does."""
+    from .conftest import bundled_raw_dir, cli
+
+    raw = bundled_raw_dir(tmp_path / "raw")
+    status, _, err = cli("kwic", "宇宙", "--raw-dir", str(raw))
+    assert status == 1 and err.startswith("「宇宙」はどの項目の本文にも出てきません。")
+    status, _, err = cli("kwic", "補助", "--raw-dir", str(raw))
+    assert status == 1 and err.startswith("「補助」は抽出語にありません") and "補助金" in err

@@ -278,8 +278,9 @@ def cmd_kwic(args: argparse.Namespace) -> int:
     if lines.empty:
         hint = read_as(term, lists) + containing_terms(term, term_frame)
         hint += " 複合語の中も示すには --compounds を付けてください。" if len(inside) else ""
-        print(f"「{term}」は抽出語にありません (terms.csv の term と同じ表記で指定してください)。{hint}",
-              file=sys.stderr)
+        written = items["text"].str.contains(args.term, regex=False).any() or items["text"].str.contains(term, regex=False).any()
+        print(f"「{term}」は抽出語にありません (terms.csv の term と同じ表記で指定してください)。{hint}" if written
+              else f"「{args.term}」はどの項目の本文にも出てきません。{hint}", file=sys.stderr)
         return 1
     numbered, pooled = numbered_by_table(tables, items, comparison.by), "city" in lines.columns and comparison.by != "city"
     for row in lines.itertuples(index=False):
