@@ -4,6 +4,7 @@ counted wrong before: an item lost, merged or invented."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from kyodo_analysis.cleaning import clean_table
@@ -74,19 +75,21 @@ def test_a_note_under_the_table_is_never_a_program_or_an_item_in_any_format(tmp_
     path.write_text("".join(",".join(row) + "\n" for row in rows), encoding="utf-8-sig")
     table = clean_table(path)
     assert texts(table) == ["進んだ", "固定化"] and table.programs["program_no"].tolist() == [1]
-    assert [w for w in table.warnings if "表の下の注記" in w] == [
-        "t.csv: 最後の事業より後の1セルだけの行は表の下の注記とみなし、数えません: 5 行目「※ 成果は主なものを記載」"]
-    notes = table.log[table.log["note"].str.contains("表の下の注記", na=False)]
+    assert [w for w in table.warnings if "の下の注記" in w] == [
+        "t.csv: 見出しか表の終わりの前の1セルだけの行は、ページや表の下の注記とみなし、数えません: 5 行目「※ 成果は主なものを記載」"]
+    notes = table.log[table.log["note"].str.contains("の下の注記", na=False)]
     assert notes["line"].tolist() == [4, 5] and set(notes["action"]) == {"dropped"}
 
 
 def test_a_programs_own_note_in_a_later_row_stays_its_item(tmp_path):
-    """A ※ line in an item column with programs after it is the program's (a hostile tester: the first rule dropped
-    it as a note under the table, whatever the schema's notes said)."""
+    """A ※ line in an item column with programs after it is the program's, attached to the item above as in one
+    cell, or its own item with notes = "separate" (hostile testers: dropped as a note, then an item of its own)."""
     rows = [HEADER, ["財政的支援", "1", "見守り", "・進んだ", "・固定化", ""], ["", "", "", "", "※令和5年度は募集を中止", ""],
             ["財政的支援", "2", "食堂", "・増えた", "", ""]]
     table = clean_table(tsv(tmp_path, rows))
-    assert texts(table, 1, "limitation") == ["固定化", "※令和5年度は募集を中止"] and not any("注記" in w for w in table.warnings)
+    assert texts(table, 1, "limitation") == ["固定化 ※令和5年度は募集を中止"] and not any("注記" in w for w in table.warnings)
+    separate = clean_table(tsv(tmp_path, rows), schema=replace(load_schema(None), separate_notes=True))  # notes = "separate"
+    assert texts(separate, 1, "limitation") == ["固定化", "※令和5年度は募集を中止"]
 
 
 def test_a_row_after_a_blank_row_in_a_table_without_numbers_is_a_note_said_on_screen(tmp_path):
@@ -98,7 +101,7 @@ def test_a_row_after_a_blank_row_in_a_table_without_numbers_is_a_note_said_on_sc
     before = clean_table(ROOT / "tests" / "fixtures" / "other_cities" / "kasou_c_tanto_2024.tsv", schema=schema)
     table = clean_table(path, schema=schema)
     assert len(table.programs) == len(before.programs) and table.items["text"].tolist() == before.items["text"].tolist()
-    assert any(w.endswith("最後の事業より後の1セルだけの行は表の下の注記とみなし、数えません: 9 行目「作成：市民協働推進課」")
+    assert any(w.endswith("ページや表の下の注記とみなし、数えません: 9 行目「作成：市民協働推進課」")
                for w in table.warnings)
     # a program with no items yet, after a blank row but with programs below it, stays a program (a hostile tester)
     middle = ["事業名\t担当課\t担当による評価\t課題と改善案\t備考", "公園愛護会支援\t公園課\t愛護会が増えた\t▶ 高齢化\t",
@@ -309,7 +312,8 @@ def test_guidance_again_under_a_repeated_header_is_guidance_in_any_width_and_aft
             HEADER, ["", "", "", "※1ページ目のとおり", "", ""], ["", "", "", "例）箇条書きで", "", ""],
             ["財政的支援", "3", "清掃", "・きれいになった", "", ""]]
     table = clean_table(tsv(tmp_path, rows))
-    assert texts(table) == ["進んだ", "増えた", "きれいになった"] and not table.warnings
+    assert texts(table) == ["進んだ", "増えた", "きれいになった"]
+    assert table.warnings == ("t.tsv:9: 見出しの直下の ※ の行は注記とみなし、項目に数えません: ※1ページ目のとおり",)
     assert table.log[table.log["category"] == "guidance"]["line"].tolist() == [3, 6, 10]
 
 
@@ -349,3 +353,65 @@ def test_what_a_hostile_tester_found_in_this_rounds_cell_rules(tmp_path):
     assert [(p.text, p.removed_spaces) for p in wrapped] == [("地域の団体が集まり、シンポジウムを開催した",
                                                               "地域の団体が集まり、シ ンポジ ウムを開催した")]
     assert [none_written(t) for t in ("（なし）", "特に問題なし。", "問題なしとは言えない", "同上")] == [True, True, False, False]
+
+
+def test_notes_at_the_foot_of_a_page_or_over_two_lines_are_notes(tmp_path):
+    """A second hostile tester: a note written over two lines (Alt+Enter) was an item, and a note at the foot of a page
+    (before a repeated header) an item of the last program, or a program that took the next one's number."""
+    rows = [HEADER, ["財政的支援", "1", "補助金", "・参加者が増えた", "・担い手不足", ""], [""] * 6,
+            ["", "", "", "※1 令和5年度の実績\n※2 事業費は決算額", "", ""], [""] * 6,
+            HEADER, ["人的支援", "2", "講座", "・学びの場", "・固定化", ""]]
+    table = clean_table(tsv(tmp_path, rows))
+    assert texts(table) == ["参加者が増えた", "担い手不足", "学びの場", "固定化"]
+    assert any("ページや表の下の注記とみなし、数えません: 4 行目「※1 令和5年度の実績" in w for w in table.warnings)
+    unnumbered = ["事業名\t担当課\t担当による評価\t課題と改善案\t備考", "A事業\t課\t・増えた\t・不足\t", "\t\t\t\t",
+                  "出典：令和5年度事務事業評価\t\t\t\t", "\t\t\t\t", "事業名\t担当課\t担当による評価\t課題と改善案\t備考",
+                  "B事業\t課\t・学び\t・固定化\t"]
+    path = tmp_path / "c.tsv"
+    path.write_text("\n".join(unnumbered) + "\n", encoding="utf-8")
+    table = clean_table(path, schema=load_schema(C_SCHEMA))
+    assert table.programs[["program_no", "program"]].values.tolist() == [[1, "A事業"], [2, "B事業"]]
+
+
+def test_under_a_repeated_header_a_cut_programs_row_is_never_dropped_in_silence(tmp_path):
+    """「（例えば…」 is no guidance opening, and a ※ line right under a repeated header is said on screen."""
+    guidance = ["", "", "", "（例）成果を書く", "（例）限界を書く", ""]
+    rows = [HEADER, guidance, ["財政的支援", "1", "補助金", "・増えた", "", ""], HEADER,
+            ["", "", "", "（例えば講座の開催）が続いた", "", ""], ["財政的支援", "2", "講座", "・学び", "", ""]]
+    table = clean_table(tsv(tmp_path, rows))
+    assert texts(table, 1) == ["増えた", "（例えば講座の開催）が続いた"]
+    assert any("繰り返された見出しの直下の行を、前の事業 (NO 1) の続きとして読みます" in w for w in table.warnings)
+
+
+def test_a_cell_of_bracketed_lines_alone_is_a_list_of_items_and_an_indented_word_is_an_item(tmp_path):
+    from kyodo_analysis.cells import split_items
+
+    assert [p.text for p in split_items("【参加者の増加】\n【新たな担い手の発掘】") if not p.heading] == [
+        "【参加者の増加】", "【新たな担い手の発掘】"]
+    assert [p.text for p in split_items("・研修を実施した\n　まちづくり講座\n・参加者\n  120")] == [
+        "研修を実施した", "まちづくり講座", "参加者", "120"]
+    assert [p.text for p in split_items("①参加者の増加②担い手の育成")] == ["参加者の増加②担い手の育成"]  # noun endings: as the README says
+
+
+def test_a_row_of_invisible_characters_is_blank(tmp_path):
+    rows = [HEADER, ["財政的支援", "1", "補助金", "・増えた", "", ""], ["", "", "", "※金額は決算額", "", ""],
+            ["", "\u200b", "", "", "", ""]]
+    table = clean_table(tsv(tmp_path, rows))
+    assert texts(table) == ["増えた"] and table.log[table.log["line"] == 4]["category"].tolist() == ["blank"]
+
+
+def test_a_workbooks_name_alone_in_a_numbered_table_is_read_as_the_csv_is(tmp_path):
+    """A second hostile tester: with a NO column, a name alone in .xlsx was dropped as a title; the CSV stops."""
+    import pytest
+    from openpyxl import Workbook
+
+    from kyodo_analysis.errors import InputError
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["事業名", "NO", "区分", "仕組みとして効果があったこと", "仕組みとして限界があったこと", "今後、必要と考えること"])
+    sheet.append(["補助金", 1, "財政的支援", "・増えた", "", ""])
+    sheet.append(["新規事業"])
+    book.save(tmp_path / "n.xlsx")
+    with pytest.raises(InputError, match="NO が数字ではありません"):
+        clean_table(tmp_path / "n.xlsx")

@@ -172,7 +172,17 @@ def split_pieces(cell: str, separate_notes: bool = False) -> list[Piece]:
                 pieces[-1] = Piece(above.mark, joined, before if before != joined else "")
                 continue
             pieces.append(Piece(mark, text, raw if text != raw else "", not mark and bool(_HEADING.fullmatch(text))))
-    return pieces
+    return _headed(pieces)
+
+
+def _headed(pieces: list[Piece]) -> list[Piece]:
+    """The pieces with a heading only where an item follows it in the cell: a cell of bracketed lines alone
+    (【参加者の増加】⏎【新たな担い手の発掘】) is a list of items, not of headings (a hostile tester: 0 items)."""
+    out, follows = [], False
+    for piece in reversed(pieces):
+        out.append(piece if follows or not piece.heading else piece._replace(heading=False))
+        follows = follows or (bool(piece.text) and not piece.heading)
+    return out[::-1]
 
 
 # What a cell says when it names nothing: 「なし」 is not one limitation (a hostile tester: it made a program count as
@@ -196,14 +206,14 @@ def _heading_apart(line: str) -> list[str]:
 
 def _carries_on(pieces: list[Piece], text: str) -> bool:
     """Whether an indented line without a mark carries on the item above: there is one (not a heading), it stops
-    mid-sentence (on 、 or an open bracket), the line starts in kana or both sides are Latin, and the line is no ※
-    note. An indented line after a whole phrase is an item of its own (「　－初任者研修」 under 「研修を実施した」:
-    a hostile tester)."""
+    mid-sentence (on 、 or an open bracket) or both sides are Latin letters, and the line is no ※ note (a line
+    starting in kana may be a word of its own: まちづくり講座). An indented line after a whole phrase is an item
+    of its own (「　－初任者研修」 under 「研修を実施した」: a hostile tester)."""
     if not pieces or not pieces[-1].text or pieces[-1].heading or text.startswith(NOTE_MARK):
         return False
     above = pieces[-1].text
-    latin = above[-1].isascii() and above[-1].isalnum() and text[:1].isascii() and text[:1].isalnum()
-    return above[-1] in "、，,（(「『・" or "\u3041" <= text[:1] <= "\u309f" or latin  # Wi-Fi ⏎ Zone: one phrase
+    latin = above[-1].isascii() and above[-1].isalpha() and text[:1].isascii() and text[:1].isalpha()
+    return above[-1] in "、，,（(「『・" or latin  # Wi-Fi ⏎ Zone: one phrase
 
 
 def _wrapped(above: str, line: str) -> str:
@@ -216,6 +226,11 @@ def _wrapped(above: str, line: str) -> str:
 def split_items(cell: str, separate_notes: bool = False) -> list[Piece]:
     """The items of a cell: pieces with text, in order."""
     return [p for p in split_pieces(cell, separate_notes) if p.text]
+
+
+def blank_cell(text: str) -> bool:
+    """A cell holding only whitespace and zero-width characters: an empty cell (a row of one such cell is blank)."""
+    return not _ZERO_WIDTH.sub("", text).strip()
 
 
 def without_whitespace(text: str) -> str:
@@ -246,7 +261,10 @@ def program_items(path: Path, program: _Program, present: list[str], separate_no
     for aspect in present:
         item_no = 0
         for line, cell in program.cells[aspect]:
-            for piece in split_items(cell, separate_notes):
+            for n, piece in enumerate(split_items(cell, separate_notes)):
+                if n == 0 and item_no and not separate_notes and not piece.mark and piece.text.startswith(NOTE_MARK):
+                    items[-1]["text"] += f" {piece.text}"  # a later row's ※ line: the note on the item above, as in one cell
+                    continue
                 if piece.heading:
                     log.append({"line": line, "action": "dropped", "category": "heading", "program_no": program.no,
                                 "note": f"{aspect}: セルの中の見出し (項目に数えない)", "text": piece.text})

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .cells import NOTE_MARK, check_text
+from .cells import NOTE_MARK, blank_cell, check_text
 from .errors import KEEP_ORIGINAL, InputError, one_line
 from .labels import NO_SUPPORT_TYPE, label_twins, own_header
 from .readers import Record, read_records
@@ -65,7 +65,7 @@ class Table:
     ignored_columns: tuple[str, ...] = ()  # header texts of the columns the schema's ignore left out
 
 
-GUIDANCE_OPENINGS = ("例)", "(例", "記入例", "(記入例", "※")  # in NFKC: （例）, 例）, 【記入例】 is not one
+GUIDANCE_OPENINGS = ("例)", "(例)", "記入例", "(記入例)")  # in NFKC: （例）, 例）; not (例えば, (例年
 NO_HEADER = "(見出しなし)"  # a column of no header, left out by the schema's ignore = [""]
 
 
@@ -89,7 +89,7 @@ class _Cleaner:
         self.support_type = ""
         self.after_header = False
         self.after_blank = False
-        self.maybe_notes: dict[int, str] = {}  # line → text of rows that are notes under the table if nothing else follows
+        self.pending: dict[int, tuple[int, str]] = {}  # first line → (last line, text) of rows that may be notes
         self.guidance: list[str] | None = None  # the filled cells of the row under the first header, when it is guidance
         self.first_table_row: Record | None = None
         self.above: list[Record] = []  # rows of two or more cells above the first header row (titles, or not)
@@ -106,13 +106,14 @@ class _Cleaner:
 
 
     def feed(self, record: Record) -> None:
-        filled = [c for c in record.cells if c.strip()]
+        filled = [c for c in record.cells if c.strip() and not blank_cell(c)]
         self.after_blank, blank = not filled, self.after_blank
         if not filled:
             self.note(record, "dropped", "blank", "空行")
             return
         header = header_of(self.schema, record)
         if header is not None:
+            self.settle()  # rows at the foot of a page
             if self.columns is None:
                 rows_above_header(self.path, self.schema, self.above, record, header)
             self.take_header(record, header)
@@ -128,46 +129,53 @@ class _Cleaner:
             self.note(record, "dropped", "title", "1セルだけの行 (表題・表の下の注記など)")
             self.after_header = self.after_header and filled[0].strip().startswith(NOTE_MARK)  # a ※ line keeps 記入例 next
             return
-        if kind == "maybe":
-            self.maybe_notes[record.first_line] = filled[0].strip()
+        logged = len(self.log)
         self.take_row(record)
+        if kind == "maybe":
+            self.pending[record.first_line] = (record.last_line, filled[0].strip())
+        elif any(row["category"] in ("data", "continuation") for row in self.log[logged:]):
+            self.pending = {}  # a program row or continuation: the rows before it were the table's
 
     def one_cell_row(self, record: Record, filled: list[str], blank: bool) -> str:
         """What a row of one filled cell is: "note" (a title or a note on the table: a cell left of the table in
-        .xlsx, or ※ … outside the item columns), "maybe" (a ※ line in an item column, or a name alone after a
-        blank row in a table without numbers: a program's, unless nothing but such rows follows — :meth:`finish`),
-        or "row" (a hostile tester: Excel's CSV pads a note with commas, so it is no one-cell row there)."""
+        .xlsx, or ※ … outside the item columns or right under a header), "maybe" (a ※ line in an item column, or a
+        name alone after a blank row in a table without numbers: a program's, unless a header or the table's end
+        comes before the next program row — :meth:`settle`), or "row" (a hostile tester: Excel's CSV pads a note
+        with commas, so it is no one-cell row there; a name alone in .xlsx, whose rows end at their last value)."""
         assert self.columns is not None
         if len(filled) != 1:
             return "row"
         index, text = record.cells.index(filled[0]), filled[0].strip()
         items = [self.columns.get(a) for a in self.schema.aspect_keys]
         if text.startswith(NOTE_MARK):  # under a header, a note on how to fill the table in
+            if self.after_header and index in items and self.programs:
+                self.warn(record.first_line, f"見出しの直下の ※ の行は注記とみなし、項目に数えません: {text[:30]}")
             return "maybe" if index in items and self.programs and not self.after_header else "note"
-        named = index == self.columns["program"] and "program_no" not in self.columns
-        if named:
-            return "maybe" if blank and self.programs else "row"
+        if index == self.columns["program"]:
+            return "maybe" if blank and self.programs and "program_no" not in self.columns else "row"
         return "note" if len(record.cells) == 1 else "row"
 
-    def finish(self) -> None:
-        """Rows that could be notes under the table (:meth:`one_cell_row`) and that no program row or continuation
-        follows are notes: their programs and cells are taken back, their log rows say so, and the screen too."""
-        last = max((row["line"] for row in self.log if row["category"] in ("data", "continuation")
-                    and row["line"] not in self.maybe_notes), default=0)
-        notes = {line for line in self.maybe_notes if line > last}
-        if not notes:
+    def settle(self) -> None:
+        """Rows that could be notes (:meth:`one_cell_row`) followed by a header or the table's end before any program
+        row or continuation are notes, at the foot of a page or of the table: their programs and cells are taken
+        back, their log rows say so, and the screen too. A program row or continuation after them confirms them."""
+        if not self.pending:
             return
-        self.programs = [p for p in self.programs if p.record.first_line not in notes]
+        lines = {line for first, (last, _) in self.pending.items() for line in range(first, last + 1)}
+        self.programs = [p for p in self.programs if p.record.first_line not in self.pending]
+        self.seen_no = {no: line for no, line in self.seen_no.items() if line not in self.pending}  # its number is free
         for program in self.programs:
-            program.cells = {a: [(line, cell) for line, cell in cells if line not in notes] for a, cells in program.cells.items()}
+            program.cells = {a: [(line, cell) for line, cell in cells if line not in self.pending]
+                             for a, cells in program.cells.items()}
         for row in self.log:
-            if row["line"] in notes:
+            if row["line"] in lines:
                 row.update(action="dropped", category="title", program_no=None,
-                           note="最後の事業より後の1セルだけの行 (表の下の注記)")
-        said = tuple(f"{self.path.name}:{line}: " for line in notes)  # an empty program's warning: no program now
+                           note="事業の行の前に見出しか表の終わりが来る1セルだけの行 (ページや表の下の注記)")
+        said = tuple(f"{self.path.name}:{line}: " for line in self.pending)  # an empty program's warning: no program now
         self.warnings = [w for w in self.warnings if not w.startswith(said)]
-        shown = "、".join(f"{line} 行目「{self.maybe_notes[line][:20]}」" for line in sorted(notes))
-        self.warn(None, f"最後の事業より後の1セルだけの行は表の下の注記とみなし、数えません: {shown}")
+        shown = "、".join(f"{line} 行目「{text[:20]}」" for line, (_, text) in sorted(self.pending.items()))
+        self.warn(None, f"見出しか表の終わりの前の1セルだけの行は、ページや表の下の注記とみなし、数えません: {shown}")
+        self.pending = {}
 
     def take_header(self, record: Record, header: dict[str, int]) -> None:
         for column, index in header.items():
@@ -250,7 +258,7 @@ class _Cleaner:
     def is_guidance(self, record: Record) -> bool:
         """The row under a header without a name or NO: the first header's guidance (記入例), the same row again
         under a repeated header (compared in NFKC without whitespace: （例） and (例) alike), or a row whose every
-        cell opens as guidance does (例), 記入例, ※). Under a repeated header any other row continues the program a
+        cell opens as guidance does (例), （例）, 記入例). Under a repeated header any other row continues the program a
         page break cut, said on screen (a hostile tester: its items were dropped as guidance)."""
         self.after_header = False
         filled = [unicodedata.normalize("NFKC", "".join(c.split())) for c in record.cells if c.strip()]
@@ -347,7 +355,7 @@ def clean_table(path: str | Path, year: int | None = None, schema: Schema | None
     cleaner = _Cleaner(path, schema)
     for record in records:
         cleaner.feed(record)
-    cleaner.finish()
+    cleaner.settle()  # rows at the end of the table
     if cleaner.columns is None:
         raise missing_columns(path, schema, cleaner.first_table_row, encoding)
     items, programs, log = tidy_frames(path, year, city, cleaner)
