@@ -106,7 +106,7 @@ class _Cleaner:
 
 
     def feed(self, record: Record) -> None:
-        filled = [c for c in record.cells if c.strip() and not blank_cell(c)]
+        filled = [c for c in record.cells if not blank_cell(c)]
         self.after_blank, blank = not filled, self.after_blank
         if not filled:
             self.note(record, "dropped", "blank", "空行")
