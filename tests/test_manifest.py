@@ -249,3 +249,27 @@ def test_a_file_name_of_two_years_asks_for_the_year(raw_dir):
     assert status == 2 and "ファイル名に年度が 2 つあります (2018、2025 年度)" in err and "--year" in err, err
     status, out, err = cli("manifest", "add", str(table), "--year", "2025")
     assert status == 0 and "2025年度" in out, err
+
+
+def test_registering_another_sheet_of_a_file_says_the_first_is_no_longer_read(tmp_path):
+    """A hostile tester: `manifest add book.xlsx --sheet 環境` after `--sheet 福祉` replaced the row without a word,
+    so a researcher who believed two sheets registered analysed one."""
+    from openpyxl import Workbook
+
+    from .conftest import cli
+
+    header = ["区分", "NO", "事業名", "仕組みとして効果があったこと", "仕組みとして限界があったこと", "今後、必要と考えること"]
+    book = Workbook()
+    for title, no in (("福祉", 1), ("環境", 2)):
+        sheet = book.active if no == 1 else book.create_sheet(title)
+        sheet.title = title
+        sheet.append(header)
+        sheet.append(["財政的支援", no, f"事業{no}", "・進んだ", "", ""])
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    book.save(raw / "book.xlsx")
+    base = ("manifest", "add", str(raw / "book.xlsx"), "--city", "架空市", "--title", "表", "--year", "2024")
+    assert cli(*base, "--sheet", "福祉")[0] == 0
+    status, _, err = cli(*base, "--sheet", "環境")
+    assert status == 0 and "book.xlsx はシート「福祉」で登録されていました。シート「環境」に変えたので、「福祉」の表は分析されません" in err
+    assert "登録されていました" not in cli(*base, "--sheet", "環境")[2]  # the same sheet again: nothing to say

@@ -203,14 +203,18 @@ def cmd_manifest_add(args: argparse.Namespace) -> int:
     if not path.is_file():
         raise InputError(path, "ファイルがありません。", hint="先に表のファイルを data/raw/ に保存してください。")
     # A file that does not clean never enters the manifest; a new row is read with the last row's schema.
-    known = entry_for(path) is not None
-    schema = args.schema or (None if known else schema_for_new_row(path, args.city))
+    old = entry_for(path)
+    schema = args.schema or (None if old is not None else schema_for_new_row(path, args.city))
     table = clean_all([path], args.year if args.year is not None else year_from_name(path.stem), schema, args.sheet)[0]
     entry, replaced = add_to_manifest(path, args.year, args.city, args.title, args.source, args.schema, args.sheet)
     print(f"{path.parent / 'manifest.csv'}: {entry.file} を{'更新' if replaced else '追加'}しました "
           f"({entry.city}・{year_label(entry.fiscal_year or None)}, 事業 {len(table.programs)} 件, 項目 {len(table.items)} 件, "
           f"sha256 {entry.sha256[:12]}…)")
-    print_warnings(entry_warnings(path, entry))
+    before = old.extra.get("sheet", "") if old is not None else ""
+    moved = [f"{entry.file} はシート「{before}」で登録されていました。シート「{args.sheet}」に変えたので、「{before}」の表は"
+             "分析されません (1つのファイルに登録できるシートは1つです。両方を分析するなら、シートごとに別のファイルに保存して"
+             "登録してください)。"] if before and args.sheet is not None and args.sheet != before else []
+    print_warnings(moved + entry_warnings(path, entry))
     return 0
 
 
