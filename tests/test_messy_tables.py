@@ -62,6 +62,9 @@ def test_a_cell_that_says_none_is_no_item_and_is_logged(tmp_path):
     table = clean_table(path)
     assert texts(table) == ["進んだ", "増えた", "同上"]
     assert table.programs.set_index("program_no")["n_limitation"].to_dict() == {1: 0, 2: 0}
+    from kyodo_analysis.commands import summary_lines
+
+    assert "  空のセル: NO 1 限界 (「なし」などの記入), NO 1 今後 (「なし」などの記入), NO 2 限界 (「なし」などの記入)" in summary_lines(table)
     logged = table.log[table.log["category"] == "none_written"]
     assert logged["text"].tolist() == ["なし", "特になし。", "－"] and set(logged["action"]) == {"dropped"}
 
