@@ -418,3 +418,17 @@ def test_a_workbooks_name_alone_in_a_numbered_table_is_read_as_the_csv_is(tmp_pa
     book.save(tmp_path / "n.xlsx")
     with pytest.raises(InputError, match="NO が数字ではありません"):
         clean_table(tmp_path / "n.xlsx")
+
+
+def test_a_header_over_two_rows_is_named_with_both_rows(tmp_path):
+    """評価 merged over 成果 / 課題 in the row below: refused without naming the second row (a hostile tester)."""
+    import pytest
+
+    from kyodo_analysis.errors import InputError
+
+    path = tsv(tmp_path, [["区分", "NO", "事業名", "評価", "", ""],
+                          ["", "", "", "仕組みとして効果があったこと", "仕組みとして限界があったこと", "今後、必要と考えること"],
+                          ["財政的支援", "1", "補助金", "・増えた", "", ""]])
+    with pytest.raises(InputError) as caught:
+        clean_table(path)
+    assert caught.value.hint.startswith("見出しが 1 行目と 2 行目の2行に分かれているようです。見出しを1行にまとめた写しを登録してください。")

@@ -357,7 +357,7 @@ def clean_table(path: str | Path, year: int | None = None, schema: Schema | None
         cleaner.feed(record)
     cleaner.settle()  # rows at the end of the table
     if cleaner.columns is None:
-        raise missing_columns(path, schema, cleaner.first_table_row, encoding)
+        raise missing_columns(path, schema, cleaner.first_table_row, encoding, records)
     items, programs, log = tidy_frames(path, year, city, cleaner)
     cleaner.warnings += file_warnings(path, records, encoding, schema, year)
     for column in ["support_type", *schema.attributes]:

@@ -3,6 +3,7 @@ must have and does not, and a column with values whose header the schema does no
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 
@@ -22,9 +23,23 @@ def read_with(schema: Schema) -> str:
     return f"({named(schema)}{'' if schema.source == BUILT_IN else ' '}で読みました)"
 
 
-def missing_columns(path: Path, schema: Schema, first_row: Record | None, encoding: str) -> InputError:
+def two_row_header(schema: Schema, records: list[Record]) -> str:
+    """Where two rows together make a header the schema reads (評価 over 成果 / 課題 in the row below): said, since
+    a header is one row (a hostile tester: refused without naming the second row)."""
+    for upper, lower in itertools.pairwise(records):
+        width = max(len(upper.cells), len(lower.cells))
+        joined = Record(upper.first_line, lower.last_line, [lower.cell(i).strip() or upper.cell(i).strip()
+                                                            for i in range(width)], [])
+        if header_of(schema, joined) and not header_of(schema, upper) and not header_of(schema, lower):
+            return (f"見出しが {upper.first_line} 行目と {lower.first_line} 行目の2行に分かれているようです。見出しを1行に"
+                    "まとめた写しを登録してください。" + KEEP_ORIGINAL)
+    return ""
+
+
+def missing_columns(path: Path, schema: Schema, first_row: Record | None, encoding: str,
+                    records: list[Record] = ()) -> InputError:
     """No header row names the program column and one aspect: the headers found in the first row of the
-    table, and the sheet read when it is a workbook."""
+    table, two rows that together would make one, and the sheet read when it is a workbook."""
     found = first_row.cells if first_row else []
     shown = " / ".join(c.strip() for c in found if c.strip()) or "(見出しらしい行がありません)"
     aspects = " / ".join(a.headers[0] for a in schema.aspects)
@@ -42,7 +57,8 @@ def missing_columns(path: Path, schema: Schema, first_row: Record | None, encodi
              " (README「ほかの市町村の表」)。" if schema.source == BUILT_IN else "")
     return InputError(path, f"必要な列が見つかりません{read}: {what}。見つかった見出し: {shown} {read_with(schema)}",
                       line=first_row.first_line if first_row else None,
-                      hint=guess + "見出し行を確認するか、--schema で見出しの別名を指定してください。" + other
+                      hint=two_row_header(schema, list(records)[:50]) + guess
+                      + "見出し行を確認するか、--schema で見出しの別名を指定してください。" + other
                       + (f"表がほかのシートにあれば、--sheet にそのシート名を指定してください (このブックのシート: "
                          f"{', '.join(sheet_names(path))})。" if sheet is not None else ""))
 
