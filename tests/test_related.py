@@ -72,13 +72,18 @@ def test_the_top_rows_never_cut_inside_a_tie():
     frame = pd.DataFrame({"year": pd.array([pd.NA] * 5, dtype="Int64"), "word": list("abcde"),
                           "jaccard": [0.5, 0.3, 0.3, 0.3, 0.1], "n_both": [2, 1, 1, 1, 1]})
     kept, omitted = top_related(frame, 2)
-    assert kept["word"].tolist() == ["a", "b", "c", "d"] and omitted == 0  # the tie at place 2 kept whole (≤ 4)
+    assert kept["word"].tolist() == ["a", "b", "c", "d"] and omitted == {}  # the tie at place 2 kept whole (≤ 4)
     kept, omitted = top_related(frame, 1)
-    assert kept["word"].tolist() == ["a"] and omitted == 0
+    assert kept["word"].tolist() == ["a"] and omitted == {}
     frame["jaccard"] = 0.3
     frame["n_both"] = 1
     kept, omitted = top_related(frame, 2)
-    assert kept.empty and omitted == 5  # five tied rows do not fit in 2 × 2: the list stops above them
+    assert kept.empty and list(omitted.values()) == [5]  # five tied rows do not fit in 2 × 2: the list stops above them
+    frame["year"] = pd.array([2018] * 5, dtype="Int64")  # said by year (a newcomer: a sum over years named none)
+    from kyodo_analysis.related import related_left_out
+
+    assert related_left_out(top_related(frame, 2)[1], "--top") == (
+        "(表示の上限の位置で同じ値に並ぶ語は、同数の途中で切らないためすべて省きました: 2018年度 5 語。--top を大きくすると表示します)")
 
 
 def test_the_command_lists_related_words_of_the_bundled_table_and_their_shared_items(raw_dir):
@@ -123,7 +128,7 @@ def test_notebooks_say_how_many_tied_words_the_table_left_out(bundled_analysis):
 
     table, left_out = related_table(bundled_analysis, "活動")
     assert len(table) == 9
-    assert "同じ値に並ぶ 42 語" in left_out and "kyodo-analysis related 活動 の --top を大きくすると表示します" in left_out
+    assert "すべて省きました: 年度不明 42 語" in left_out and "kyodo-analysis related 活動 の --top を大きくすると表示します" in left_out
     assert "related_table" not in left_out  # a page shows no Python: the command a reader can type
 
 

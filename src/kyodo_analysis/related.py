@@ -108,15 +108,15 @@ def ranked(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.astype({"year": "Int64", **{c: "Int64" for c in counts}}).reset_index(drop=True)
 
 
-def top_related(related: pd.DataFrame, top: int = 15) -> tuple[pd.DataFrame, int]:
+def top_related(related: pd.DataFrame, top: int = 15) -> tuple[pd.DataFrame, dict]:
     """The first ``top`` rows of each year, never cut inside a tie of Jaccard and shared items (a tie at
     the cut is kept whole up to twice ``top`` rows, else the list stops above it); and how many tied rows
-    were left out in all."""
-    parts, left_out = [], 0
-    for _, part in related.groupby("year", dropna=False, sort=False):
+    were left out, by year (years with none left out are not named)."""
+    parts, left_out = [], {}
+    for year, part in related.groupby("year", dropna=False, sort=False):
         kept, omitted = top_with_ties(part, top, RANK, most=2 * top)
         parts.append(kept)
-        left_out += omitted
+        left_out.update({year: omitted} if omitted else {})
     return (pd.concat(parts) if parts else related.iloc[:0]), left_out
 
 
@@ -159,9 +159,11 @@ def negated_in(count: int) -> str:
     return f"; うち否定の形 {count} 項目" if count else ""
 
 
-def related_left_out(omitted: int, option: str) -> str:
-    """How many tied words the list left out (in all years), and how to see them (``option``)."""
-    return (f"(表示の上限の位置で同じ値に並ぶ {omitted} 語は、同数の途中で切らないためすべて省きました。"
+def related_left_out(omitted: dict, option: str) -> str:
+    """How many tied words the list left out, year by year (a newcomer: a sum over years named none), and how
+    to see them (``option``)."""
+    each = "、".join(f"{year_label(year)} {n} 語" for year, n in omitted.items())
+    return (f"(表示の上限の位置で同じ値に並ぶ語は、同数の途中で切らないためすべて省きました: {each}。"
             f"{option} を大きくすると表示します)")
 
 
