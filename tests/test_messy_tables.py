@@ -432,3 +432,14 @@ def test_a_header_over_two_rows_is_named_with_both_rows(tmp_path):
     with pytest.raises(InputError) as caught:
         clean_table(path)
     assert caught.value.hint.startswith("見出しが 1 行目と 2 行目の2行に分かれているようです。見出しを1行にまとめた写しを登録してください。")
+
+
+def test_a_row_holding_only_a_group_is_the_group_of_the_programs_below(tmp_path):
+    """【福祉】 on a row of its own above programs whose group cells are empty: they were 区分なし, one warning each."""
+    rows = [HEADER, ["【財政的支援】", "", "", "", "", ""], ["", "1", "補助金", "・増えた", "", ""], ["", "2", "ポイント", "・広がった", "", ""],
+            ["人的支援", "", "", "", "", ""], ["", "3", "推進員", "・進んだ", "", ""]]
+    table = clean_table(tsv(tmp_path, rows))
+    assert table.programs["support_type"].tolist() == ["財政的支援", "財政的支援", "人的支援"]
+    assert [w.split(": ", 1)[1] for w in table.warnings] == [
+        "区分だけの行「【財政的支援】」を、下の事業の区分「財政的支援」として読みます",
+        "区分だけの行「人的支援」を、下の事業の区分「人的支援」として読みます"]

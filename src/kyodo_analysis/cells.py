@@ -228,6 +228,11 @@ def split_items(cell: str, separate_notes: bool = False) -> list[Piece]:
     return [p for p in split_pieces(cell, separate_notes) if p.text]
 
 
+def unbracketed(text: str) -> str:
+    """A short bracketed heading's inside (【福祉】 → 福祉), or the text as it is."""
+    return text[1:-1].strip() if _HEADING.fullmatch(text) else text
+
+
 def blank_cell(text: str) -> bool:
     """A cell holding only whitespace and zero-width characters: an empty cell (a row of one such cell is blank)."""
     return not _ZERO_WIDTH.sub("", text).strip()

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .cells import NOTE_MARK, blank_cell, check_text
+from .cells import NOTE_MARK, blank_cell, check_text, unbracketed
 from .errors import KEEP_ORIGINAL, InputError, one_line
 from .labels import NO_SUPPORT_TYPE, label_twins, own_header
 from .readers import Record, read_records
@@ -129,6 +129,9 @@ class _Cleaner:
             self.note(record, "dropped", "title", "1セルだけの行 (表題・表の下の注記など)")
             self.after_header = self.after_header and filled[0].strip().startswith(NOTE_MARK)  # a ※ line keeps 記入例 next
             return
+        if kind == "section":
+            self.take_section(record, filled[0].strip())
+            return
         logged = len(self.log)
         self.take_row(record)
         if kind == "maybe":
@@ -153,6 +156,8 @@ class _Cleaner:
             return "maybe" if index in items and self.programs and not self.after_header else "note"
         if index == self.columns["program"]:
             return "maybe" if blank and self.programs and "program_no" not in self.columns else "row"
+        if index == self.columns.get("support_type"):
+            return "section"  # 【福祉】 on a row of its own, the group of the programs below
         return "note" if len(record.cells) == 1 else "row"
 
     def settle(self) -> None:
@@ -270,6 +275,14 @@ class _Cleaner:
         self.warn(record.first_line, f"繰り返された見出しの直下の行を、前の事業 (NO {self.programs[-1].no}) の続きとして読みます"
                   " (記入例なら、最初の見出しの下と同じ行にしてください)")
         return False
+
+    def take_section(self, record: Record, text: str) -> None:
+        """A row holding only a group (【福祉】 above its programs, whose own group cells are empty): the group of the
+        programs below until another is written, said on screen (a hostile tester: they were 区分なし, one warning each)."""
+        self.support_type = unbracketed(text)
+        label = self.header("support_type")
+        self.note(record, "dropped", "title", f"{label}の見出し行: 下の事業の{label}は「{self.support_type}」")
+        self.warn(record.first_line, f"{label}だけの行「{text}」を、下の事業の{label}「{self.support_type}」として読みます")
 
     def take_support_type(self, record: Record, no: int) -> None:
         """The row's support type, or the one above it (written once per group, or in a merged cell)."""
