@@ -443,3 +443,6 @@ def test_a_row_holding_only_a_group_is_the_group_of_the_programs_below(tmp_path)
     assert [w.split(": ", 1)[1] for w in table.warnings] == [
         "区分だけの行「【財政的支援】」を、下の事業の区分「財政的支援」として読みます",
         "区分だけの行「人的支援」を、下の事業の区分「人的支援」として読みます"]
+    titled = [*rows[:3], ["これまでの取り組みに係る協働の成果等", "", "", "", "", ""], *rows[3:]]  # a page's title: no group
+    table = clean_table(tsv(tmp_path, titled, "titled.tsv"))
+    assert table.programs["support_type"].tolist() == ["財政的支援", "財政的支援", "人的支援"] and len(table.warnings) == 2

@@ -156,8 +156,10 @@ class _Cleaner:
             return "maybe" if index in items and self.programs and not self.after_header else "note"
         if index == self.columns["program"]:
             return "maybe" if blank and self.programs and "program_no" not in self.columns else "row"
-        if index == self.columns.get("support_type"):
-            return "section"  # 【福祉】 on a row of its own, the group of the programs below
+        known = self.schema.known_support_types
+        if index == self.columns.get("support_type") and (unbracketed(text) != text
+                                                          or unicodedata.normalize("NFKC", text) in known):
+            return "section"  # 【福祉】 on a row of its own, the group of the programs below (a page's title is no group)
         return "note" if len(record.cells) == 1 else "row"
 
     def settle(self) -> None:
