@@ -37,7 +37,8 @@ _MARK_AT_START = re.compile(rf"\s*(?P<mark>{MARK})")
 # (a hostile tester: it was an item, counting 成果 as a word, and it hid the list's marks below or after it).
 _HEADING = re.compile(r"[【＜〈《〔［\[][^【】＜＞〈〉《》〔〕［］\[\]]{1,20}[】＞〉》〕］\]]")
 _HEADING_BEFORE_MARK = re.compile(rf"\s*(?P<heading>{_HEADING.pattern})\s*(?={MARK})")
-_MARK_AFTER_BREAK = re.compile(rf"(?<=[\s。．！？!?])(?P<mark>{MARK})")  # after whitespace or a sentence's end
+SENTENCE_ENDS = "。．！？!?"
+_MARK_AFTER_BREAK = re.compile(rf"(?<=[\s{SENTENCE_ENDS}])(?P<mark>{MARK})")  # after whitespace or a sentence's end
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 # Real HTML element names: a tag is markup only if it names one of them.
@@ -130,7 +131,8 @@ def _next_marks(rest: str, kind: str, mark: str) -> Iterator[re.Match]:
         return
     at = 0
     for found in re.finditer(_NUMBERED[kind], rest):
-        after_break = found.start() > 0 and (rest[found.start() - 1].isspace() or rest[found.start() - 1] in "。．！？!?")
+        before = rest[found.start() - 1:found.start()]
+        after_break = bool(before) and (before.isspace() or before in SENTENCE_ENDS)
         if after_break or (mark and ord(found[0]) == ord(mark[-1]) + 1 and _ends_a_sentence(rest[at:found.start()])):
             yield found
             mark, at = found[0], found.end()

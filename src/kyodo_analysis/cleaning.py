@@ -13,7 +13,7 @@ import pandas as pd
 
 from .cells import NOTE_MARK, blank_cell, check_text, unbracketed
 from .errors import KEEP_ORIGINAL, InputError, one_line
-from .labels import NO_SUPPORT_TYPE, label_twins, own_header
+from .labels import NO_SUPPORT_TYPE, label_key, label_twins, own_header
 from .readers import Record, read_records
 from .schema import Schema, load_schema
 from .surroundings import file_warnings
@@ -156,9 +156,7 @@ class _Cleaner:
             return "maybe" if index in items and self.programs and not self.after_header else "note"
         if index == self.columns["program"]:
             return "maybe" if blank and self.programs and "program_no" not in self.columns else "row"
-        known = self.schema.known_support_types
-        if index == self.columns.get("support_type") and (unbracketed(text) != text
-                                                          or unicodedata.normalize("NFKC", text) in known):
+        if index == self.columns.get("support_type") and (unbracketed(text) != text or self.known_group(text)):
             return "section"  # 【福祉】 on a row of its own, the group of the programs below (a page's title is no group)
         return "note" if len(record.cells) == 1 else "row"
 
@@ -268,7 +266,7 @@ class _Cleaner:
         cell opens as guidance does (例), （例）, 記入例). Under a repeated header any other row continues the program a
         page break cut, said on screen (a hostile tester: its items were dropped as guidance)."""
         self.after_header = False
-        filled = [unicodedata.normalize("NFKC", "".join(c.split())) for c in record.cells if c.strip()]
+        filled = [label_key(c) for c in record.cells if c.strip()]
         if not self.programs:
             self.guidance = filled
             return True
@@ -286,13 +284,16 @@ class _Cleaner:
         self.note(record, "dropped", "title", f"{label}の見出し行: 下の事業の{label}は「{self.support_type}」")
         self.warn(record.first_line, f"{label}だけの行「{text}」を、下の事業の{label}「{self.support_type}」として読みます")
 
+    def known_group(self, text: str) -> bool:
+        """Whether the schema knows ``text`` as a group (its width folded: NFKC)."""
+        return unicodedata.normalize("NFKC", text) in self.schema.known_support_types
+
     def take_support_type(self, record: Record, no: int) -> None:
         """The row's support type, or the one above it (written once per group, or in a merged cell)."""
         assert self.columns is not None
         support = record.cell(self.columns.get("support_type")).strip()
         if support:
-            known = self.schema.known_support_types
-            if known and unicodedata.normalize("NFKC", support) not in known:
+            if self.schema.known_support_types and not self.known_group(support):
                 self.warn(record.first_line, f"これまでにない{self.header('support_type')}です (そのまま使います): {support}")
             self.support_type = support
         elif "support_type" in self.columns and not self.support_type:

@@ -29,7 +29,12 @@ def read_rules(path: str | Path | None = None, lists: WordLists | None = None) -
     with ``lists``, each word spelled as the items' words are counted (:func:`counted_condition`)."""
     file = read_text_file(path, "codes.txt", "コーディングルールのファイル", "--codes")
     rules = parse_rules(file.text, file.source)
-    return ([Rule(r.code, counted_condition(r.condition, lists), r.line, r.text) for r in rules] if lists else rules), file
+    return ([counted_rule(r, lists) for r in rules] if lists else rules), file
+
+
+def counted_rule(rule: Rule, lists: WordLists) -> Rule:
+    """The rule with each word spelled as the items' words are counted (:func:`counted_condition`)."""
+    return Rule(rule.code, counted_condition(rule.condition, lists), rule.line, rule.text)
 
 
 def counted_condition(node: tuple, lists: WordLists) -> tuple:

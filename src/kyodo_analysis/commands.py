@@ -7,8 +7,9 @@ from __future__ import annotations
 import argparse
 import shlex
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -288,14 +289,25 @@ def cmd_kwic(args: argparse.Namespace) -> int:
         print(f"「{term}」は抽出語にありません (terms.csv の term と同じ表記で指定してください)。{hint}" if written
               else f"「{args.term}」はどの項目の本文にも出てきません。{hint}", file=sys.stderr)
         return 1
-    numbered, pooled = numbered_by_table(tables, items, comparison.by), "city" in lines.columns and comparison.by != "city"
-    for row in lines.itertuples(index=False):
-        print(f"{item_line(row, comparison, numbered, pooled)} | {row.left}【{row.term}】{row.right}")
+    for line in item_lines(lines, tables, items, comparison, in_context):
+        print(line)
     print(f"{len(lines)} 件", file=sys.stderr)
     if len(inside) and not args.compounds:
         print(f"ほかに {inside['term'].nunique()} つの複合語の中に {len(inside)} 回 ({inside['item_id'].nunique()} 項目)"
               " 出てきます (word_counts.csv はそれも数えます)。--compounds を付けると合わせて示します。", file=sys.stderr)
     return 0
+
+
+def item_lines(frame: pd.DataFrame, tables: list[Table], items: pd.DataFrame, comparison: Comparison,
+               tail: Callable[[Any], str]) -> list[str]:
+    """The printed lines of ``frame``'s items (kwic, related --with, search): :func:`item_line`, then ``tail``."""
+    numbered, pooled = numbered_by_table(tables, items, comparison.by), "city" in frame.columns and comparison.by != "city"
+    return [f"{item_line(row, comparison, numbered, pooled)} | {tail(row)}" for row in frame.itertuples(index=False)]
+
+
+def in_context(row) -> str:
+    """A KWIC row's text: the word in its brackets between its left and right context."""
+    return f"{row.left}【{row.term}】{row.right}"
 
 
 def item_line(row, comparison: Comparison, numbered: dict[str, Comparison], pooled_cities: bool) -> str:
@@ -316,9 +328,8 @@ def cmd_search(args: argparse.Namespace) -> int:
     token_frame = tokenize(items)
     term_frame, mention_frame = terms_and_mentions(token_frame, lists)
     found = found_items(rule, items, term_frame, mention_frame, token_frame)
-    numbered, pooled = numbered_by_table(tables, items, comparison.by), "city" in items and comparison.by != "city"
-    for row in found.itertuples(index=False):
-        print(f"{item_line(row, comparison, numbered, pooled)} | {row.text}" + (" [否定]" if row.negated else ""))
+    for line in item_lines(found, tables, items, comparison, lambda row: row.text + (" [否定]" if row.negated else "")):
+        print(line)
     print(search_summary(found, items, rule, set(mention_frame["word"]) | set(term_frame["term"])), file=sys.stderr)
     return 0 if len(found) else 1
 
@@ -382,8 +393,7 @@ def cmd_related(args: argparse.Namespace) -> int:
         lines = lines[lines["matched"] == other] if other != word else lines
         print(f"\n「{target}」と「{other}」の両方がある項目の KWIC ({len(lines)} 件、{lines['item_id'].nunique()} 項目)"
               + (f"。{why}" if (why := not_listed(related, target, word)) else ":"))
-        numbered, pooled = numbered_by_table(tables, items, comparison.by), "city" in lines.columns and comparison.by != "city"
-        for row in lines.itertuples(index=False):
-            print(f"{item_line(row, comparison, numbered, pooled)} | {row.left}【{row.term}】{row.right}")
+        for line in item_lines(lines, tables, items, comparison, in_context):
+            print(line)
     print(f"{len(related)} 語 (表示 {len(top)} 語)", file=sys.stderr)
     return 0

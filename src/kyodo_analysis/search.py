@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .coding import code_items, counted_condition
+from .coding import code_items, counted_rule
 from .errors import InputError
 from .rule_syntax import Rule, parse_rules
 from .wordlists import WordLists
@@ -24,7 +24,7 @@ def condition_rule(condition: str, lists: WordLists) -> Rule:
         rule = parse_rules(f"*{SOURCE}\n{condition}", source=SOURCE)[0]
     except InputError as error:  # the condition is one line of no file: said without the rules file's line number
         raise InputError(SOURCE, error.message, hint=error.hint) from None
-    return Rule(rule.code, counted_condition(rule.condition, lists), rule.line, rule.text)
+    return counted_rule(rule, lists)
 
 
 def code_rule(code: str, rules: list[Rule], source: str) -> Rule:

@@ -6,12 +6,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .errors import InputError
 from .manifest import year_from_name
-from .readers import EXCEL_SUFFIXES, Record, read_records
+from .readers import EXCEL_SUFFIXES, Record
 from .schema import Schema
 from .table_headers import header_of
-from .workbooks import sheet_names
+from .workbooks import sheet_rows
 
 
 def file_warnings(path: Path, records: list[Record], how: str, schema: Schema, year: int | None) -> list[str]:
@@ -25,14 +24,8 @@ def other_sheets(path: Path, how: str, schema: Schema) -> list[str]:
     if path.suffix.lower() not in EXCEL_SUFFIXES:
         return []
     read = how.removeprefix("xlsx:")
-    found = []
-    for name in sheet_names(path):
-        try:
-            records = read_records(path, name)[0] if name != read else []
-        except InputError:
-            continue
-        if any(header_of(schema, record) for record in records):
-            found.append(name)
+    found = [name for name, records in sheet_rows(path).items()
+             if name != read and any(header_of(schema, record) for record in records)]
     if not found:
         return []
     return [f"{path.name}: シート「{read}」の表だけを読みました。シート「{'」「'.join(found)}」にも同じ見出しの表があります"

@@ -86,6 +86,30 @@ def _check_merged_ranges(path: Path) -> None:
         return
 
 
+def _row_cells(values: dict[tuple[int, int], object]) -> list[tuple[int, list[str]]]:
+    """Each row number of a sheet and its cells' texts, from the cells with a value (a formatted cell far away
+    costs nothing), up to the row's last value."""
+    rows: dict[int, dict[int, object]] = {}
+    for (row, column), value in values.items():
+        rows.setdefault(row, {})[column] = value
+    out = []
+    for number in range(1, max(rows, default=0) + 1):
+        row = rows.get(number, {})
+        cells = [_cell_text(row.get(column)) for column in range(1, max(row, default=0) + 1)]
+        while cells and cells[-1] == "":
+            cells.pop()
+        out.append((number, cells))
+    return out
+
+
+def sheet_rows(path: Path) -> dict[str, list[Record]]:
+    """Each worksheet's rows as records, the workbook read once (to say which other sheets hold a table:
+    :func:`surroundings.other_sheets`; reading each sheet as a table loaded the workbook twice per sheet)."""
+    return {ws.title: [Record(n, n, cells, []) for n, cells in
+                       _row_cells({key: _percent(cell) for key, cell in ws._cells.items() if cell.value is not None})]
+            for ws in _workbook(path, data_only=True).worksheets}
+
+
 def sheet_names(path: Path) -> list[str]:
     """The names of a workbook's worksheets, in the workbook's order (to say where else a table may be)."""
     return [ws.title for ws in _workbook(path, data_only=True).worksheets]
@@ -135,16 +159,8 @@ def excel_records(path: Path, sheet: str | None = None) -> tuple[list[Record], s
                          + KEEP_ORIGINAL)
     merged_down = _merged_down(ws, values)
     hidden = {number for number, dimension in ws.row_dimensions.items() if dimension.hidden}
-    rows: dict[int, dict[int, object]] = {}
-    for (row, column), value in values.items():
-        rows.setdefault(row, {})[column] = value
-    records = []
-    for number in range(1, max(rows, default=0) + 1):
-        row = rows.get(number, {})
-        cells = [_cell_text(row.get(column)) for column in range(1, max(row, default=0) + 1)]
-        while cells and cells[-1] == "":
-            cells.pop()
-        records.append(Record(number, number, cells, ["\t".join(cells)], merged_down.get(number, {}), number in hidden))
+    records = [Record(number, number, cells, ["\t".join(cells)], merged_down.get(number, {}), number in hidden)
+               for number, cells in _row_cells(values)]
     if not any(c.strip() for r in records for c in r.cells):
         raise InputError(path, f"シート「{ws.title}」が空です。",
                          hint="表のあるシートの名前を --sheet に指定するか、表計算ソフトから表を書き出し直してください"
