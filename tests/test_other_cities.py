@@ -636,3 +636,21 @@ def test_with_two_cities_the_advice_for_a_new_table_asks_for_its_city_and_names_
     assert status == 2 and f"manifest add {raw / 'r7.tsv'} --city 市町村名` で登録し" in err
     status, _, err = cli("manifest", "add", str(raw / "r7.tsv"))
     assert status == 2 and "--city 市町村名 (マニフェストにある 架空市A・逗子市 のどれか、または新しい市町村)" in err
+
+
+def test_a_table_without_a_number_column_shows_its_order_not_a_number_of_its_own(tmp_path):
+    """架空市C has no number column: the package numbers its programs 1, 2, … in table order, and the views
+    head that column 表の順, never as the city's own numbering (番号, which a reader would cite); validate
+    names an empty cell by its program's name (a statistician's audit)."""
+    from kyodo_analysis.report.views import view_items
+
+    table = clean_table(CITIES / TABLES["c"][0], schema=load_schema(CITIES / "schema_c.toml"))
+    shown = view_items(table.items, Comparison.of_schema(table.schema, "support_type", "区分"))
+    assert "表の順" in shown.columns and "番号" not in shown.columns and "NO" not in shown.columns
+    numbered = clean_table(CITIES / TABLES["b"][0], schema=load_schema(CITIES / "schema_b.toml"))
+    assert "No." in view_items(numbered.items, Comparison.of_schema(numbered.schema, "support_type", "区分")).columns
+    path = tmp_path / "t.tsv"
+    path.write_text("事業名\t担当課\t担当による評価\t課題と改善案\t備考\n見守り事業\t課\t・増えた\t\t\n", encoding="utf-8")
+    status, out, err = cli("validate", str(path), "--schema", str(CITIES / "schema_c.toml"))
+    assert status == 0, err
+    assert "空のセル: 「見守り事業」 課題" in out and "番号 1" not in out

@@ -71,9 +71,10 @@ def summary_lines(table: Table) -> list[str]:
     for key, headers in table.schema.attributes.items():
         values = programs[key].value_counts(dropna=False, sort=False)
         lines.append(f"  {headers[0]}({key}): " + ", ".join(f"{'空欄' if pd.isna(v) else v} {n}" for v, n in values.items()))
-    number = own_header(table.schema.columns, "program_no")
+    number = own_header(table.schema.columns, "program_no") if table.schema.columns.get("program_no") else None
     said = {(r.program_no, r.note.split(":")[0]) for r in table.log.itertuples() if r.category == "none_written"}
-    empty = [f"{number} {r.program_no} {a.label}" + (" (「なし」などの記入)" if (r.program_no, a.key) in said else "")
+    empty = [(f"{number} {r.program_no}" if number else f"「{r.program}」") + f" {a.label}"
+             + (" (「なし」などの記入)" if (r.program_no, a.key) in said else "")
              for r in programs.itertuples() for a in aspects
              if not pd.isna(getattr(r, f"n_{a.key}")) and getattr(r, f"n_{a.key}") == 0]  # NA: the table has no such column
     if empty:

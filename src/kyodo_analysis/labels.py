@@ -121,6 +121,7 @@ def city_name(city) -> str:
 
 
 GENERIC_COLUMNS = {"program_no": "番号", "support_type": "区分"}  # when tables name a column differently
+TABLE_ORDER = "表の順"  # the header of the numbers a table without a number column gets (1, 2, … in table order)
 
 
 def own_header(columns: dict, key: str) -> str:
@@ -128,6 +129,12 @@ def own_header(columns: dict, key: str) -> str:
     Schema's list) or a comparison's (a string), else the generic one."""
     found = columns.get(key)
     return (found if isinstance(found, str) else found[0]) if found else GENERIC_COLUMNS[key]
+
+
+def number_header(columns: dict) -> str:
+    """The header a table shows its programs' numbers under: its own (NO, 番号), or :data:`TABLE_ORDER` when no
+    table has a number column, so that the order the package gave is never shown as the city's numbering."""
+    return own_header(columns, "program_no") if columns.get("program_no") else TABLE_ORDER
 
 
 BRACKETS = {"「": "」", "『": "』", "（": "）", "(": ")", "【": "】", "［": "］", "[": "]"}

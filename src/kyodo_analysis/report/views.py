@@ -14,7 +14,7 @@ from ..analysis import Analysis
 from ..code_tests import NO_TEST
 from ..evidence import EVIDENCE_LABELS, code_item_ids, keyword_item_ids
 from ..headings import any_test_run
-from ..labels import ALL_JA, FEW_OCCURRENCES, HEADERS, STATUS_JA, UNKNOWN_YEAR, own_header, year_cell
+from ..labels import ALL_JA, FEW_OCCURRENCES, HEADERS, STATUS_JA, UNKNOWN_YEAR, number_header, own_header, year_cell
 from ..registry import outputs
 from ..schema import Comparison
 from ..sentences import program_count
@@ -28,7 +28,7 @@ def headers(comparison: Comparison, group_label: str | None = None) -> dict[str,
     groups are something else, such as the aspects), the tables' own number and grouping headers and the
     attributes' labels."""
     group_label = group_label or comparison.by_label
-    number = own_header(comparison.columns, "program_no")
+    number = number_header(comparison.columns)
     aspects = {f"n_{a.key}": f"{a.label}の項目数" for a in comparison.aspects}
     grouped = {k: v.replace("区分", group_label) for k, v in HEADERS.items() if k != "support_type"}
     own = {"support_type": own_header(comparison.columns, "support_type"),
