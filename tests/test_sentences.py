@@ -22,6 +22,7 @@ from kyodo_analysis.methods import methods_paragraph
 from kyodo_analysis.report import codes_crosstab, headers, view_distinctive, view_items, view_program_changes
 from kyodo_analysis.schema import Comparison, zushi_comparison
 from kyodo_analysis.slices import for_city, for_year
+from kyodo_analysis.stats import Cut
 
 from .conftest import FIXTURES, NEW_YEAR_CSV, RAW, bundled_raw_dir, cli
 from .test_other_cities import TABLES, city_folder
@@ -397,13 +398,41 @@ def test_terms_left_out_of_a_ranking_are_counted_per_group(bundled_analysis):
     copies = [first.assign(term=f"利用{'増' * k}") for k in range(1, 8)]
     tied = Analysis({**bundled_analysis.tables, "terms.csv": pd.concat([terms, *copies], ignore_index=True)},
                     bundled_analysis.metadata)
-    assert top_terms(tied, n=1)[1] == {None: 8}
+    assert top_terms(tied, n=1)[1] == {None: Cut(8, 0)}
     _, by_group = top_terms(tied, by="support_type", n=1)
-    assert set(by_group) == {"財政的支援", "人的支援", "場の提供"} and by_group["場の提供"] == 8
-    assert S.left_out_sentence({None: 8}) == "最後の順位と同数の語が多すぎるため、同数の語を表から省きました (8 語。csv には全語があります)。"
-    assert S.left_out_sentence({"福祉": 41, "環境": 0, "防災": 21}) == (
-        "最後の順位と同数の語が多すぎるため、同数の語を表から省きました (福祉の 41 語、防災の 21 語。csv には全語があります)。")
-    assert S.left_out_sentence({"福祉": 0}) == "この表は同数の語の途中で切れていません。"
+    assert set(by_group) == {"財政的支援", "人的支援", "場の提供"} and by_group["場の提供"] == Cut(8, 0)
+    assert S.left_out_sentence({None: Cut(8, 15)}) == (
+        "最後の順位と同数の語が多すぎるため、同数の語を表から省きました (8 語)。csv には全語があります。")
+    assert S.left_out_sentence({"福祉": Cut(41, 8), "環境": Cut(0, 8), "防災": Cut(21, 7)}) == (
+        "最後の順位と同数の語が多すぎるため、同数の語を表から省きました (福祉の 41 語、防災の 21 語)。csv には全語があります。")
+    assert S.left_out_sentence({"福祉": Cut(0, 3)}) == "この表は同数の語の途中で切れていません。"
+
+
+def test_a_group_whose_first_place_ties_beyond_the_list_is_said_to_be_absent_from_it():
+    """A group of two programs whose 20 words each come once tied at the first place and vanished from
+    「区分ごとの頻出語」, the sentence only counting 「人の支援の 20 語」 among the cut ones (a statistician's
+    audit): a group left with no row is said to have none, and why."""
+    assert S.left_out_sentence({"人の支援": Cut(20, 0), "資金の支援": Cut(3, 8), "場の支援": Cut(0, 9)}) == (
+        "最後の順位と同数の語が多すぎるため、同数の語を表から省きました (資金の支援の 3 語)。"
+        "人の支援は 1 位から同数の語 (20 語) が多すぎるため、表に語がありません。csv には全語があります。")
+    assert S.left_out_sentence({None: Cut(31, 0)}) == "全体は 1 位から同数の語 (31 語) が多すぎるため、表に語がありません。csv には全語があります。"
+
+
+def test_the_words_compound_parts_included_say_where_their_list_stopped(bundled_analysis):
+    """「複合語の中も数えた語」 showed 8 of 58 words and dropped 50 tied ones without a word, where the tables beside
+    it said so (a statistician's audit): it returns where it stopped, as 「全体の頻出語」 does."""
+    from kyodo_analysis.report import top_words
+
+    shown, cut = top_words(bundled_analysis, n=3)
+    assert shown["語"].tolist() == ["団体", "活動", "事業"] and cut == {None: Cut(0, 3)}
+    words = bundled_analysis["word_counts"]
+    first = words[words["word"] == "団体"]
+    copies = [first.assign(word=f"団体{'増' * k}") for k in range(1, 8)]  # eight words tie at the first place
+    tied = Analysis({**bundled_analysis.tables, "word_counts.csv": pd.concat([words, *copies], ignore_index=True)},
+                    bundled_analysis.metadata)
+    shown, cut = top_words(tied, n=2)
+    assert shown.empty and cut == {None: Cut(8, 0)}
+    assert S.left_out_sentence(cut).startswith("全体は 1 位から同数の語 (8 語) が多すぎるため")
 
 
 def test_a_code_in_two_programs_is_quoted_from_both():

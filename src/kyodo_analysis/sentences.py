@@ -20,7 +20,7 @@ from .code_tests import NO_TEST, untested_family
 from .labels import CATEGORY_JA, group_text, interval_text, year_label
 from .registry import figure_tables, output, page_tables
 from .schema import Comparison
-from .stats import Z_SHOWN, group_order, largest, top_with_ties, word_spread
+from .stats import Z_SHOWN, Cut, group_order, largest, top_with_ties, word_spread
 from .tables import parquet_name
 from .terms import inside_compounds
 from .years import cities_together, compared_labels
@@ -170,13 +170,25 @@ def compound_list(terms: list[str], shown: int) -> str:
     return listed(terms[:shown]) + (f" ほか {len(terms) - shown} 語" if len(terms) > shown else "")
 
 
-def left_out_sentence(left_out: dict, analysis: Analysis | None = None) -> str:
-    """Terms a ranking left out at a tie, per group it ranks (None: the whole), named by :func:`group_name` (評価 A)."""
-    dropped = {g if g is None or analysis is None else group_name(g, analysis): n for g, n in left_out.items() if n}
-    if not dropped:
+def left_out_sentence(left_out: dict[object, Cut], analysis: Analysis | None = None) -> str:
+    """Terms a ranking left out at a tie, per group it ranks (None: the whole), named by :func:`group_name` (評価 A);
+    a group that kept none (its first place ties beyond the list's length) is said to be absent from the table."""
+    def named(group) -> str:
+        return group if group is None or analysis is None else group_name(group, analysis)
+
+    dropped = {named(g): cut.left_out for g, cut in left_out.items() if cut.left_out and cut.kept}
+    emptied = {named(g): cut.left_out for g, cut in left_out.items() if cut.left_out and not cut.kept}
+    if not dropped and not emptied:
         return "この表は同数の語の途中で切れていません。"
-    where = "、".join(f"{n} 語" if group is None else f"{group}の {n} 語" for group, n in dropped.items())
-    return f"最後の順位と同数の語が多すぎるため、同数の語を表から省きました ({where}。csv には全語があります)。"
+    said = []
+    if dropped:
+        where = "、".join(f"{n} 語" if group is None else f"{group}の {n} 語" for group, n in dropped.items())
+        said.append(f"最後の順位と同数の語が多すぎるため、同数の語を表から省きました ({where})。")
+    if emptied:
+        where = "、".join("全体" if group is None else str(group) for group in emptied)
+        counted = "、".join(f"{n} 語" for n in emptied.values())
+        said.append(f"{where}は 1 位から同数の語 ({counted}) が多すぎるため、表に語がありません。")
+    return "".join(said) + "csv には全語があります。"
 
 
 # ---------------------------------------------------------------- 3.0 groups

@@ -7,6 +7,8 @@ With 8 programs and 36 items, document frequency (items, programs) is shown besi
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 import pandas as pd
 
@@ -187,6 +189,14 @@ def counts_by_level(frame: pd.DataFrame, items: pd.DataFrame, column: str = "ter
     out = sort_for_reading(out, items, ["year", "_level", by, "aspect", *(f"_neg_{name}" for name in RANK_KEY), column],
                            aspects)
     return out.drop(columns=["_level", *(f"_neg_{name}" for name in RANK_KEY)])
+
+
+class Cut(NamedTuple):
+    """Where a ranked list stopped: how many rows tied with its last place were left out, and how many it kept
+    (none when the first place itself ties beyond the list's length)."""
+
+    left_out: int
+    kept: int
 
 
 def top_with_ties(frame: pd.DataFrame, n: int, key: list[str], most: int | None = None) -> tuple[pd.DataFrame, int]:

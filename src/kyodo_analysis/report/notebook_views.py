@@ -12,7 +12,7 @@ from ..analysis import Analysis
 from ..kwic import keyword_in_context
 from ..labels import ACTION_JA, CATEGORY_JA, year_label
 from ..schema import Comparison
-from ..stats import ALL_ASPECTS, ALL_GROUPS, RANK_KEY, SIDES_MIN_PROGRAMS, Z_SHOWN, counts, group_order, top_with_ties
+from ..stats import ALL_ASPECTS, ALL_GROUPS, RANK_KEY, SIDES_MIN_PROGRAMS, Z_SHOWN, Cut, counts, group_order, top_with_ties
 from ..years import known_years
 from .views import _aspect_ja, view_distinctive, view_effect_vs_limitation
 
@@ -30,15 +30,16 @@ def dropped_lines(log: pd.DataFrame) -> pd.DataFrame:
         "source_file": "ファイル", "line": "行", "category": "種類", "note": "理由", "text": "内容"}).reset_index(drop=True)
 
 
-def top_terms(analysis: Analysis, by: str | None = None, n: int = 15) -> tuple[pd.DataFrame, dict]:
+def top_terms(analysis: Analysis, by: str | None = None, n: int = 15) -> tuple[pd.DataFrame, dict[object, Cut]]:
     """The terms used by the most programs, then items, then occurrences (overall or per group), never cut
-    inside a tie (up to twice ``n`` terms are kept for a tie), and how many tied terms each group's list left
-    out (the key None for the overall list)."""
+    inside a tie (up to twice ``n`` terms are kept for a tie), and each group's :class:`Cut`: how many tied
+    terms its list left out and how many it kept (the key None for the overall list)."""
     keys = [by] if by else []
     table = counts(analysis["terms"], analysis["items"], by=keys)
     parts, left_out = [], {}
     for group, rows in (table.groupby(by, sort=False) if by else [(None, table)]):
-        kept, left_out[group] = top_with_ties(rows, n, RANK_KEY, most=2 * n)
+        kept, omitted = top_with_ties(rows, n, RANK_KEY, most=2 * n)
+        left_out[group] = Cut(omitted, len(kept))
         parts.append(kept)
     table = pd.concat(parts, ignore_index=True) if parts else table
     return _aspect_ja(table, Comparison.from_metadata(analysis.metadata)).reset_index(drop=True), left_out
@@ -137,14 +138,15 @@ def cutting_examples(analysis: Analysis) -> pd.DataFrame:
     return pd.concat(parts, axis=1).reset_index()
 
 
-def top_words(analysis: Analysis, n: int = 15) -> pd.DataFrame:
-    """The words mentioned by the most programs and items, compound parts included (``word_counts.csv``)."""
+def top_words(analysis: Analysis, n: int = 15) -> tuple[pd.DataFrame, dict[object, Cut]]:
+    """The words mentioned by the most programs and items, compound parts included (``word_counts.csv``), and
+    where the list stopped (:class:`Cut`, key None), as :func:`top_terms`."""
     words = analysis["word_counts"]
     pooled = words[words[ALL_GROUPS] & (words["aspect"] == ALL_ASPECTS)]
     pooled = pooled.sort_values(["year", *RANK_KEY, "word"], ascending=[True, False, False, False, True], kind="stable")
-    kept, _ = top_with_ties(pooled, n, RANK_KEY, most=2 * n)
+    kept, omitted = top_with_ties(pooled, n, RANK_KEY, most=2 * n)
     shown = _aspect_ja(kept[["word", "n_programs", "n_items", "n"]], Comparison.from_metadata(analysis.metadata))
-    return shown.reset_index(drop=True)
+    return shown.reset_index(drop=True), {None: Cut(omitted, len(kept))}
 
 
 def curation_tables(analysis: Analysis) -> tuple[pd.DataFrame, pd.DataFrame]:
