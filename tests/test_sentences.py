@@ -210,7 +210,7 @@ def test_the_bundled_page_says_what_its_items_are_about_by_programs(cases):
     place = T.summary_sentences(analysis)[2]
     assert re.match(r"場の提供 \(3 事業\): 効果の 6 項目 \(3 事業\) が最も多く触れているのは", place)
     assert S.empty_cells_sentence(analysis) == (
-        "NO 6 逗子文化プラザ市民交流センター は「限界」「今後」が空欄です。記入がなかったこと自体が一つの所見です。"
+        "NO 6 逗子文化プラザ市民交流センター は「限界」「今後」が空欄です (その観点の項目は 0 として数えます)。"
         "「限界」が空欄でも、限界がなかったという意味ではありません。")
     assert S.groups_sentence(analysis) == "区分ごとに比べます: 「財政的支援」「人的支援」「場の提供」 の 3 つ。"
     # the words inside the most compound terms: センター, 交付 and 補助金, four each, all named (a tie is not
@@ -285,6 +285,8 @@ def test_a_topic_is_named_most_common_only_when_it_is():
     whole = T.topic_phrase(side([(1, "X"), (1, T.NO_CODE)]), "理由")  # 1 of 1 program is no "only"
     assert whole == "理由の 2 項目 (1 事業) のうちコードが付いたのは「X」の 1 項目 (1 事業) です"  # 1 of the 2 items
     assert T.topic_phrase(side([(1, T.NO_CODE)]), "理由") == "理由の 1 項目 (1 事業) には、どのコードも付いていません"
+    alone = T.topic_phrase(side([(1, "X"), (1, "Y")]), "理由")  # one program: no "shared by several" can be said
+    assert alone == "理由の 2 項目 (1 事業) に付いた 2 つのコードは「X」「Y」です"
     # "most" of the coded items only, said as such: a reviewer read 「最も多く触れている」 resting on 2 of 9 items
     some = T.topic_phrase(side([(1, "X"), (2, "X"), (3, T.NO_CODE), (3, T.NO_CODE), (4, "Y")]), "成果")
     assert some.startswith("成果の 5 項目 (4 事業) のうちコードが付いた 3 項目 (3 事業) が最も多く触れているのは「X」"

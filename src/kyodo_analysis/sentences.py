@@ -98,7 +98,7 @@ def empty_cells_sentence(analysis: Analysis) -> str:
         return "どの事業も、その表にある観点のすべてに記入があります。"
     note = (f"「{comparison.side_label('negative')}」が空欄でも、{comparison.side_label('negative')}がなかったという意味では"
             "ありません。" if empty_negative else "")
-    return "、".join(parts) + f"が空欄です。記入がなかったこと自体が一つの所見です。{note}"
+    return "、".join(parts) + f"が空欄です (その観点の項目は 0 として数えます)。{note}"
 
 
 def outputs_sentence(out_dir: str) -> str:

@@ -99,6 +99,8 @@ def topic_phrase(side: pd.DataFrame, label: str) -> str:
     head += cover
     if best == 1:
         codes = f"のコード {len(leaders)} つ" if cover else f"に付いた {len(leaders)} つのコード"
+        if n_programs == 1:  # 「複数の事業に共通するコードはありません」 of one program is true of any table (an audit)
+            return f"{head}{codes}は{listed(leaders)}です"
         return f"{head}{codes} ({listed(leaders)}) はどれも 1 事業だけで、複数の事業に共通するコードはありません"
     if len(leaders) > 1:
         return f"{head}が最も多く触れているのは {listed(leaders)} で、同数です (各 {best} / {n_programs} 事業)"
