@@ -217,19 +217,37 @@ def groups_sentence(analysis: Analysis) -> str:
 
 def one_group_terms(distinctive: pd.DataFrame, programs: pd.DataFrame, by: str, top: int = 5, name=str) -> list[str]:
     """Per group, the terms found in two or more of its programs and in no other group's, as program
-    counts (「補助金: 財政的支援の 3 事業中 3 事業、ほかは 0 事業」), never cut inside a tie; ``name`` writes a group."""
+    counts (「補助金: 財政的支援の 3 事業中 3 事業、ほかの 5 事業中 0 事業」), never cut inside a tie; ``name`` writes
+    a group. A word met only inside a longer one of the list (指定 in 指定管理者: contained, with the same programs
+    and occurrences) is named with it, not as a word of its own (:func:`within_longer`)."""
     sizes = programs.groupby(by, sort=False).size()
     phrases = []
     for group, part in distinctive.groupby(by, sort=False):
         only = part[(part["programs_rest"] == 0) & (part["programs_group"] >= 2)]
         only = only.sort_values(["programs_group", "n_group", "term"], ascending=[False, False, True], kind="stable")
+        inside = within_longer(only)
+        only = only[~only["term"].isin(inside)]
         kept, left_out = top_with_ties(only, top, ["programs_group"], most=2 * top)
         for row in kept.itertuples(index=False):
-            phrases.append(f"「{row.term}」: {name(group)}の {sizes.get(group, 0)} 事業中 {row.programs_group} 事業、"
-                           "ほかは 0 事業")
+            shorter = "".join(f"「{w}」" for w, longer in inside.items() if longer == row.term)
+            phrases.append(f"「{row.term}」{f'({shorter}を含む)' if shorter else ''}: {name(group)}の {sizes.get(group, 0)} "
+                           f"事業中 {row.programs_group} 事業、ほかの {len(programs) - sizes.get(group, 0)} 事業中 0 事業")
         if left_out:
             phrases.append(f"{name(group)}では同数のため {left_out} 語を省略")
     return phrases
+
+
+def within_longer(words: pd.DataFrame) -> dict[str, str]:
+    """Each word of ``words`` written inside a longer one of them with the same programs and occurrences (指定 →
+    指定管理者): every occurrence of it is one of the longer word's, so the two are one finding. The longest such
+    word is the one named."""
+    rows = list(words[["term", "programs_group", "n_group"]].itertuples(index=False, name=None))
+    found = {}
+    for term, n_programs, n in rows:
+        longer = [t for t, p, m in rows if len(t) > len(term) and term in t and (p, m) == (n_programs, n)]
+        if longer:
+            found[term] = max(longer, key=lambda t: (len(t), t))
+    return found
 
 
 def distinctive_sentence(analysis: Analysis, threshold: float = Z_SHOWN) -> str:
@@ -250,7 +268,8 @@ def distinctive_sentence(analysis: Analysis, threshold: float = Z_SHOWN) -> str:
     sentence = f"z ≧ {threshold} に達する語はありません (各{what}の最大: {most})。"
     if not only:
         return sentence + f"2 事業以上で使われ、一つの{what}にだけ出てくる語もありません。"
-    return (sentence + f"ただし次の語 (複合語の中も含めて数えます) は一つの{what}にだけ出てきます: " + "、".join(only) + "。"
+    return (sentence + f"ただし次の語 (2 事業以上で使われた語。複合語の中も含めて数えます) は一つの{what}にだけ出てきます: "
+            + "、".join(only) + "。"
             f"一つの{what}にしか出ない語でも、出現回数が少なければ z はこの値に届きません "
             "(z は出現回数が多いほど大きく、事前分布が語の全体の頻度に寄せるため)。")
 
