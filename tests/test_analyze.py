@@ -82,7 +82,7 @@ def test_codes_are_tested_at_the_program_level(analyzed):
     assert set(codes["test"]) == {"none"} and codes[["p_value", "p_holm", "n_labellings"]].isna().all().all()
     assert codes["min_p_holm"].min() >= 0.05
     assert list(codes.columns) == ["year", "code", "support_type", "aspect", "n_items", "n_total", "share", "n_programs",
-                                   "programs_total", "ci_low", "ci_high", "adjusted_residual", "chi2", "min_p", "p_value",
+                                   "programs_total", "ci_low", "ci_high", "chi2", "min_p", "p_value",
                                    "p_holm", "test", "n_labellings", "min_p_holm", "correction"]
     assert ((codes["ci_low"] <= codes["n_programs"] / codes["programs_total"])
             & (codes["n_programs"] / codes["programs_total"] <= codes["ci_high"])).all()

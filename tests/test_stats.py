@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -11,7 +9,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kyodo_analysis.code_tests import (
-    adjusted_residuals,
     all_labellings,
     chi2_statistic,
     holm,
@@ -65,13 +62,10 @@ def test_weighted_log_odds_by_hand():
     assert out.loc[("A", "x"), ["n_group", "n_rest"]].tolist() == [3, 1]
 
 
-def test_adjusted_residuals_by_hand():
-    # [[3, 1], [1, 3]]: E = 2, variance = 2 × ½ × ½ = ½, residual = ±1/√½ = ±√2.
-    assert adjusted_residuals(np.array([[3, 1], [1, 3]])) == pytest.approx(
-        np.array([[math.sqrt(2), -math.sqrt(2)], [-math.sqrt(2), math.sqrt(2)]]))
+def test_chi2_statistic_by_hand():
     assert chi2_statistic(np.array([[3, 0], [0, 3]])) == pytest.approx(6.0)
-    # no item has the code: 0/0 in every cell, no residual (it was written 0.000000, as if observed = expected)
-    assert np.isnan(adjusted_residuals(np.array([[0, 0], [4, 3]]))).all()
+    # [[3, 1], [1, 3]]: E = 2 in every cell, χ² = 4 × (1² / 2) = 2
+    assert chi2_statistic(np.array([[3, 1], [1, 3]])) == pytest.approx(2.0)
 
 
 def test_program_permutation_test_by_hand():

@@ -16,20 +16,6 @@ from .schema import Comparison
 from .stats import ALL_ASPECTS, clopper_pearson, program_keys, sort_for_reading
 
 
-def adjusted_residuals(table: np.ndarray) -> np.ndarray:
-    """Adjusted standardized residuals (O−E)/√(E(1−r/n)(1−c/n)) per cell; NaN where undefined (a code no item of
-    the aspect has, or every item has: 0/0 is no residual of 0, and the CSV leaves it blank)."""
-    table = np.asarray(table, dtype=float)
-    n = table.sum()
-    r = table.sum(axis=1, keepdims=True)
-    c = table.sum(axis=0, keepdims=True)
-    expected = r * c / n
-    variance = expected * (1 - r / n) * (1 - c / n)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        out = np.where(variance > 0, (table - expected) / np.sqrt(variance), np.nan)
-    return out
-
-
 def chi2_statistic(table: np.ndarray) -> np.ndarray:
     """Pearson's χ² of a table, or of a stack of tables (last two axes), with 0/0 cells counted as 0."""
     table = np.asarray(table, dtype=float)
@@ -187,7 +173,7 @@ def holm(p_values: np.ndarray) -> np.ndarray:
 
 
 CODE_COLUMNS = ["code", "aspect", "n_items", "n_total", "share", "n_programs", "programs_total", "ci_low", "ci_high",
-                "adjusted_residual", "chi2", "min_p", "p_value", "p_holm", "test", "n_labellings", "min_p_holm",
+                "chi2", "min_p", "p_value", "p_holm", "test", "n_labellings", "min_p_holm",
                 "correction"]
 
 
@@ -292,19 +278,19 @@ def _family_rows(cells: list[_Cell], codes: list[str], year, by: str, seed: int,
 
 
 def _describe(cell: _Cell, code: str, by: str) -> list[dict]:
-    """Per group: items and programs with the code, the programs' Clopper–Pearson interval, the item
-    table's adjusted residual (descriptive) and the program table's χ² (the test's statistic)."""
+    """Per group: items and programs with the code, the programs' Clopper–Pearson interval and the program
+    table's χ² (the test's statistic). No item-level residual: beside the p columns it was read against ±1.96,
+    a test whose unit is the item (a statistician's audit)."""
     groups = cell.items[by].unique().tolist()  # in the order of first appearance
     items = cell.items.groupby(by, sort=False)[code].agg(["sum", "size"]).loc[groups]
     programs = cell.programs.groupby("group", sort=False)[code].agg(["sum", "size"]).loc[groups]
-    residuals = adjusted_residuals(np.vstack([items["sum"], items["size"] - items["sum"]]))[0]
     chi2 = float(chi2_statistic(np.vstack([programs["sum"], programs["size"] - programs["sum"]])))
     low, high = clopper_pearson(programs["sum"].to_numpy(), programs["size"].to_numpy())
     return [{by: g, "n_items": int(items.loc[g, "sum"]), "n_total": int(items.loc[g, "size"]),
              "share": float(items.loc[g, "sum"] / items.loc[g, "size"]), "n_programs": int(programs.loc[g, "sum"]),
              "programs_total": int(programs.loc[g, "size"]), "ci_low": float(lo), "ci_high": float(hi),
-             "adjusted_residual": float(r), "chi2": chi2}
-            for g, lo, hi, r in zip(groups, low, high, residuals, strict=True)]
+             "chi2": chi2}
+            for g, lo, hi in zip(groups, low, high, strict=True)]
 
 
-__all__ = ["adjusted_residuals", "code_table", "holm", "program_permutation_test", "smallest_p"]
+__all__ = ["code_table", "holm", "program_permutation_test", "smallest_p"]

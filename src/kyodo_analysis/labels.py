@@ -39,7 +39,7 @@ HEADERS = {
     "programs_paired": "区分の事業数(効果と限界の項目あり)", "programs_both": "両方で使った事業",
     "items_effect": "効果の項目数", "items_limitation": "限界の項目数",
     "code": "コード", "n_total": "区分の項目数", "share": "項目の割合", "programs_total": "区分の事業数(観点の項目あり)",
-    "adjusted_residual": "調整済み残差(項目単位・記述用)", "chi2": "χ²", "p_value": "p値", "p_holm": "p値(Holm補正)",
+    "chi2": "χ²", "p_value": "p値", "p_holm": "p値(Holm補正)",
     "test": "検定", "correction": "多重比較の補正", "ci_low": "事業の割合の95%信頼区間(下限)",
     "ci_high": "事業の割合の95%信頼区間(上限)",
     "min_p": "取りうる最小のp値", "n_labellings": "並べ替えの数", "min_p_holm": "Holm補正後に取りうる最小のp値",

@@ -106,7 +106,7 @@ OUTPUTS: tuple[Output, ...] = (
            pages=(GROUPS,)),
     Output("codes.csv", "code_tests",
            "year:i code:s aspect:s n_items:i n_total:i share:f n_programs:i programs_total:i ci_low:f ci_high:f "
-           "adjusted_residual:f chi2:f min_p:f p_value:f p_holm:f test:s n_labellings:i min_p_holm:f "
+           "chi2:f min_p:f p_value:f p_holm:f test:s n_labellings:i min_p_holm:f "
            "correction:s", main=True, grouped=True, city="recomputed",
            figures=("codes_by_{by}_heatmap", "codes_by_year"),
            pages=ALL_PAGES),

@@ -30,7 +30,7 @@ RESERVED = frozenset({*COLUMNS, "item_id", "source_file", "source_line", "year",
 # Every column the package writes into some processed table: an aspect (as n_<key>) or an attribute (as
 # itself) with one of these names would collide with it.
 GENERATED = RESERVED | frozenset({
-    "action", "adjusted_residual", "axis", "base", "candidate", "category", "chi2", "community", "correction", "dim1",
+    "action", "axis", "base", "candidate", "category", "chi2", "community", "correction", "dim1",
     "dim2", "example_item_id", "first_name", "first_no", "first_token_no", "first_year", "inertia", "is_unknown", "items",
     "jaccard", "kind", "last_token_no", "last_year", "lemma", "lemma_reading", "line", "log_odds", "log_odds_vs_prev",
     "n_both", "n_group", "n_prev", "n_rest", "n_total", "n_units", "negated", "node", "note", "p_holm", "p_value", "pos",
