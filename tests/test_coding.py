@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kyodo_analysis.code_tests import code_table
-from kyodo_analysis.coding import code_items, parse_rules, read_rules, unused_rule_words
+from kyodo_analysis.coding import code_items, parse_rules, read_rules, unused_rule_words, words_of_rules
 from kyodo_analysis.errors import InputError
 from kyodo_analysis.schema import zushi_comparison
 from kyodo_analysis.terms import mentions
@@ -364,3 +364,25 @@ def test_not_binds_before_and_and_before_or_as_the_readme_says():
     first, second = parse_rules("*x\n補助金 or 予算 and 団体\n*y\nnot 予算 and 団体", "r.txt")
     assert first.condition == ("or", ("word", "補助金"), ("and", ("word", "予算"), ("word", "団体")))
     assert second.condition == ("and", ("not", ("word", "予算")), ("word", "団体"))
+
+
+def test_a_code_matches_the_word_it_is_named_for():
+    """「団体と行政の連携が進んだ」 got no code while a code is named 連携・協力 (its rule listed 協力 and 協議 but not
+    連携; a statistician's audit): each code's rule names the words of its own name."""
+    from kyodo_analysis.analysis import clean_all
+    from kyodo_analysis.terms import terms_and_mentions
+    from kyodo_analysis.tokens import tokenize
+
+    from .conftest import FIXTURES
+
+    cities = FIXTURES / "other_cities"
+    items = clean_all([cities / "kasou_b_seika_2024.tsv"], schema_path=cities / "schema_b.toml")[0].items
+    token_frame = tokenize(items)
+    term_frame, mention_frame = terms_and_mentions(token_frame)
+    rules, _ = read_rules()
+    item_codes = code_items(rules, items, term_frame, mention_frame, token_frame)
+    linked = items.loc[items["text"].str.contains("連携が進んだ"), "item_id"]
+    assert len(linked) == 1 and "連携・協力" in set(item_codes.loc[item_codes["item_id"] == linked.iloc[0], "code"])
+    named = {"連携・協力": {"連携", "協力"}, "参加者・利用者": {"参加者", "利用者"}, "周知・関心": {"周知"}}
+    words = {code: {w for c, w in words_of_rules(rules) if c == code} for code in named}
+    assert all(named[code] <= words[code] for code in named), words

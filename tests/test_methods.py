@@ -28,6 +28,8 @@ def expected_numbers(a) -> set[str]:
     codes = a["codes"]
     family = codes.dropna(subset=["min_p"]).drop_duplicates(["year", "code", "aspect"])
     no_test = {str(len(family)), f"{codes['min_p_holm'].min():.3f}"}
+    rules = a.metadata["coding_rules"]  # the rules' words, and how many of them no item has
+    no_test |= {str(rules["words"]), str(rules.get("absent_words") or 0)}
     return no_test | {str(len(a["programs"])), str(len(a["items"])), str(len(a["tokens"])), str(terms["term"].nunique()),
             str(len(terms)), str(a["codes"]["code"].nunique()), str(len(a.metadata["synonyms"])),
             str(a["items"]["support_type"].nunique()), str(len(term_edges)), f"{term_edges['jaccard'].min():.3f}",
