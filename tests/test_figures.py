@@ -433,3 +433,22 @@ def test_a_full_disk_while_a_pdf_is_written_is_the_disk_error_not_a_traceback(an
     with pytest.raises(OSError) as raised:
         save_figure(fig, tmp_path, "full")
     assert raised.value.errno == errno.ENOSPC
+
+
+def test_a_map_says_which_group_is_one_program(analysis):
+    """A town's 場の提供 of one program drew 固定化 beside it as an association (a statistician's audit): the
+    footnote names the groups of one program and what their direction then shows; a table without one says
+    nothing of it."""
+    from kyodo_analysis.correspondence import correspondence
+    from kyodo_analysis.plots import plot_correspondence
+
+    def footnote(items):
+        terms, groups, inertia = correspondence(analysis["terms"], items)
+        fig = plot_correspondence(terms, groups, inertia, items, analysis.metadata, 99)
+        return "".join(t.get_text() for t in fig.texts).replace("\n", "")
+
+    assert "1 事業だけ" not in footnote(analysis["items"])
+    items = analysis["items"]
+    one = items[(items["support_type"] != "場の提供") | (items["program_no"] == items.loc[
+        items["support_type"] == "場の提供", "program_no"].min())]
+    assert "場の提供 は 1 事業だけの区分なので、その点と同じ方向の語はその 1 事業の書き方を表します。" in footnote(one)

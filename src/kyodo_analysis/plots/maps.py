@@ -13,7 +13,7 @@ from ..correspondence import choice_of, chosen_terms
 from ..labels import METHOD_JA
 from ..network import LINK_TOP, NETWORK_TOP
 from ..schema import Comparison
-from ..stats import group_order
+from ..stats import group_order, program_keys
 from .notes import add_footnote, crowded, group_names, plot_note, single_item_pairs
 from .placing import place_group_labels, place_labels
 from .style import FONT, new_figure, styled, support_color
@@ -188,7 +188,8 @@ def plot_correspondence(term_coords: pd.DataFrame, group_coords: pd.DataFrame, i
     note = (f"{named}語は{chosen_terms(len(term_coords), candidates, *choice_of(term_coords))}。"
             f"一つの{what}にしか出ない語は同じ点にまとめて表示しており、その点は{what}の点そのものではなく、同じ方向のさらに外側にあります。"
             f"{what}が {n_groups} つなので、{n_groups - 1} 軸で慣性の 100% を説明します{shown}。"
-            f"語と{what}の距離は直接には比べられず、同じ方向にあることが結びつきを表します。")
+            f"語と{what}の距離は直接には比べられず、同じ方向にあることが結びつきを表します。"
+            + single_program_note(items, comparison.by, names, what))
     if len(dims) < 2:
         return _one_axis(term_coords, group_coords, order, names, dims[0], share, title,
                          note + "語の点は第1軸の座標の順に 1 行ずつ並べており、縦の位置に意味はありません。", metadata)
@@ -203,6 +204,19 @@ def plot_correspondence(term_coords: pd.DataFrame, group_coords: pd.DataFrame, i
     add_footnote(fig, metadata, note)
     _map_points(ax, term_coords, group_coords, order, names, x_dim, y_dim)
     return fig
+
+
+def single_program_note(items: pd.DataFrame, by: str, names: dict[str, str], what: str) -> str:
+    """The groups of one program, said under a map: their point and the terms in their direction are one
+    program's wording, not a pattern of programs (a statistician's audit: 固定化, in one program of each group,
+    drawn beside a group of one program)."""
+    programs = pd.Series(program_keys(items).to_numpy(), index=items[by].to_numpy())
+    singles = [g for g, n in programs.groupby(level=0, sort=False).nunique().items() if n == 1]
+    if not singles:
+        return ""
+    named = "・".join(names.get(str(g), str(g)).replace("\n", "") for g in singles)
+    return (f"{named} は 1 事業だけの{what}なので、その点と同じ方向の語は"
+            "その 1 事業の書き方を表します。")
 
 
 LINE_INCHES = 0.15  # one line of an 8-point label, with its spacing
