@@ -299,7 +299,9 @@ def test_a_program_of_one_year_is_not_called_kept(bundled_analysis):
 
     alone = bundled_analysis["program_changes"]
     assert len(alone) == 8 and set(alone["status"]) == {"not_compared"} and alone["first_year"].isna().all()
-    assert set(view_program_changes(alone, zushi_comparison())["変化"]) == {"比較なし (年度が1つ)"}
+    shown = view_program_changes(alone, zushi_comparison())
+    assert set(shown["変化"]) == {"比較なし (年度が1つ)"}
+    assert set(shown["最初の年度"]) == set(shown["最後の年度"]) == {"年度不明"}  # not blank (a statistician's audit)
 
 
 def test_a_removed_program_is_labelled_with_the_year_its_number_belongs_to(workflow):

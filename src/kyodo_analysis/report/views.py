@@ -232,6 +232,8 @@ def view_program_changes(changes: pd.DataFrame, comparison: Comparison) -> pd.Da
     table["status"] = table["status"].map(STATUS_JA)
     table["previous_name"] = table["previous_name"].fillna("")
     table["previous_support_type"] = table["previous_support_type"].fillna("")
+    for column in ("first_year", "last_year"):  # none only for a table of no known year: said as everywhere else
+        table[column] = table[column].astype("object").where(table[column].notna(), UNKNOWN_YEAR)
     if table["city"].nunique() <= 1:
         table = table.drop(columns="city")
     named = headers(comparison)
