@@ -1188,3 +1188,52 @@ def test_a_read_only_subfolder_of_an_output_folder_is_named_as_such(tmp_path, mo
         write_new(staging)
     assert str(raised.value).startswith(f"{folder / 'figures'}: 出力先のフォルダに書き込めません。")
     assert "開いていれば" not in str(raised.value) and files_of(folder) == before
+
+
+def test_a_full_disk_at_the_commit_leaves_the_previous_outputs_and_nothing_else(tmp_path, monkeypatch):
+    """The disk filled up exactly when the journal was marked committed: the run said it failed, yet the
+    folder held its new tables, beside the journal and the previous outputs (a hostile tester). The commit
+    is now inside the rollback: the previous outputs stay byte for byte, nothing of the run is left, and the
+    message names the folder, not the run's bookkeeping file."""
+    import errno
+
+    from kyodo_analysis import outputs
+    from kyodo_analysis.errors import InputError
+
+    folder = tmp_path / "processed"
+    with outputs.generation(folder) as staging:
+        (staging / "terms.csv").write_text("old\n", encoding="utf-8")
+    before = {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+    real = outputs._write_json
+
+    def write_json(path, data):
+        if data.get("state") == "committed":
+            raise OSError(errno.ENOSPC, "No space left on device", str(path) + ".tmp")
+        real(path, data)
+    monkeypatch.setattr(outputs, "_write_json", write_json)
+    with pytest.raises(InputError) as caught, outputs.generation(folder) as staging:
+        (staging / "terms.csv").write_text("new\n", encoding="utf-8")
+    assert str(caught.value).startswith(f"{folder}: ディスクの空きがありません。")
+    after = {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+    assert after == before
+
+
+def test_an_edited_word_summary_or_workbook_is_never_replaced_without_a_word(tmp_path):
+    """The README lets a researcher edit the Word summary; the next run replaced the edited file silently (a
+    hostile tester). A run now stops first, naming the file and what to do; unedited or removed, it goes on."""
+    from kyodo_analysis import outputs
+    from kyodo_analysis.errors import InputError
+    from kyodo_analysis.pipeline import check_reports_folder
+
+    reports = tmp_path / "reports"
+    with outputs.generation(reports) as staging:
+        for name in ("kyodo_summary.docx", "kyodo_tables.xlsx"):
+            (staging / name).write_bytes(b"as written")
+    check_reports_folder(reports)
+    for name in ("kyodo_summary.docx", "kyodo_tables.xlsx"):
+        (reports / name).write_bytes(b"as written, and a researcher's paragraph")
+        with pytest.raises(InputError) as caught:
+            check_reports_folder(reports)
+        assert str(caught.value).startswith(f"{reports / name}: 前回の実行の後に変更されています。")
+        (reports / name).unlink()
+    check_reports_folder(reports)

@@ -65,6 +65,9 @@ def os_error(path: str | Path, error: OSError, moved: dict[Path, Path] | None = 
     and what to do. ``moved``: folders written under another name than the user's (a run's hidden staging
     folder → its output folder), a file in one named as in the other."""
     name = getattr(error, "filename", None) or path
+    name = str(name).removesuffix(".tmp")  # a file written beside its target first: the target is what is named
+    if Path(name).name.startswith(".kyodo-"):  # the run's own bookkeeping: the folder it keeps is what is named
+        name = Path(name).parent
     for hidden, shown in (moved or {}).items():
         if Path(name).is_relative_to(hidden):
             name = shown / Path(name).relative_to(hidden)

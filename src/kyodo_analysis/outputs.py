@@ -107,11 +107,15 @@ def check_folder(folder: str | Path) -> Path:
 def _write_json(path: Path, data: dict) -> None:
     """Write ``data`` to ``path`` in one atomic rename (flushed to disk first)."""
     tmp = path.with_name(path.name + ".tmp")
-    with tmp.open("w", encoding="utf-8") as handle:
-        handle.write(json.dumps(data, ensure_ascii=False, indent=1) + "\n")
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
+    try:
+        with tmp.open("w", encoding="utf-8") as handle:
+            handle.write(json.dumps(data, ensure_ascii=False, indent=1) + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def check_targets(folder: Path, names: Iterable[str]) -> None:
@@ -287,12 +291,12 @@ def publish_all(pairs: list[tuple[Path, Path]]) -> list[str]:
                     _write_json(plan.journal, plan.journal_data("swapping"))
                 for plan in plans:
                     plan.swap()
+                _write_json(primary, plans[0].journal_data("committed"))  # the switch: failing, nothing was published
             except BaseException:
                 for plan in plans:
                     roll_back(plan.folder, plan.journal_data("rolled_back"))
                     plan.journal.unlink(missing_ok=True)
                 raise
-            _write_json(primary, plans[0].journal_data("committed"))  # the switch
             committed = True
             for plan in reversed(plans):
                 plan.finish()
