@@ -42,10 +42,14 @@ def _workbook(path: Path, data_only: bool):
                          "もう一度登録してください (中身はそのまま読めます)。")
     try:
         return load_workbook(path, data_only=data_only)
-    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, KeyError, ValueError, TypeError, IndexError,
-            AttributeError, ET.ParseError, SyntaxError):  # lxml's XMLSyntaxError is a SyntaxError
+    except (*DAMAGED_ZIP, TypeError, IndexError, AttributeError, ET.ParseError, SyntaxError):  # lxml's is a SyntaxError
         raise InputError(path, "Excel ブックとして読めません (壊れているか、Excel の形式ではありません)。",
                          hint=_RESAVE) from None
+
+
+# what a damaged zip raises as it is read: a corrupt deflate stream is zlib.error, an unknown compression method
+# or zip version NotImplementedError, a zip's own encryption RuntimeError (a hostile tester's 400 corruptions)
+DAMAGED_ZIP = (zipfile.BadZipFile, zlib.error, EOFError, OSError, KeyError, ValueError, NotImplementedError, RuntimeError)
 
 
 def _text_table(path: Path) -> bool:
@@ -82,7 +86,7 @@ def _check_merged_ranges(path: Path) -> None:
                         raise InputError(path, f"結合されたセル {first}{top}:{last}{bottom} などが {total:,} セルに"
                                          "広がっています (表の外まで結合されています)。",
                                          hint="Excel で表の外のセルの結合を解除してから保存し直してください。")
-    except (zipfile.BadZipFile, OSError, ValueError, KeyError):
+    except DAMAGED_ZIP:
         return
 
 
