@@ -1273,3 +1273,21 @@ def test_a_workbook_damaged_inside_its_compressed_data_is_named_not_a_traceback(
         status, _, err = cli("validate", str(path), "--year", "2025")
         assert status == 2 and "Traceback" not in err, err
         assert "Excel ブックとして読めません" in err, err
+
+
+@pytest.mark.parametrize("option", ["--settings", "--schema", "--codes", "--forced", "--stop", "--synonyms"])
+def test_a_settings_file_that_is_a_pipe_or_a_device_is_refused_not_waited_for(tmp_path, option):
+    """--settings f.toml naming a FIFO waited forever, and /dev/zero filled 24 GB of memory (a hostile tester);
+    tables were refused so, settings files and word lists were not. Each is now refused with status 2."""
+    import os
+    import subprocess
+    import sys
+
+    raw = bundled_raw_dir(tmp_path / "raw")
+    fifo = tmp_path / "f.toml"
+    os.mkfifo(fifo)
+    for path in (fifo, Path("/dev/zero")):
+        result = subprocess.run([sys.executable, "-m", "kyodo_analysis", "analyze", "--raw-dir", str(raw), "--out",
+                                 str(tmp_path / "out"), option, str(path)], capture_output=True, text=True, timeout=120)
+        assert result.returncode == 2 and "ふつうのファイルではありません" in result.stderr, result.stderr
+        assert "Traceback" not in result.stderr and not (tmp_path / "out").exists()

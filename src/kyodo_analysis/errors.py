@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import re
+import stat
 from pathlib import Path
 
 CLOSE_IT = "Excel などで開いていれば閉じて、もう一度実行してください。"
@@ -100,3 +101,21 @@ def all_of(errors: list[InputError]) -> InputError:
     others = "; ".join(f"{e.line} 行目: {e.message}" for e in rest[:5]) + (" …" if len(rest) > 5 else "")
     return InputError(first.path, f"{first.message} (ほかに {len(rest)} か所: {others})", line=first.line, hint=first.hint)
 
+
+
+SETTINGS_MAX_BYTES = 64 * 2**20  # a settings file, schema, word list or rules file: text a person wrote
+
+
+def check_ordinary(path: Path, what: str, hint: str, limit: int = SETTINGS_MAX_BYTES) -> None:
+    """Refuse a settings file that is no ordinary file of a sensible size before reading it: a named pipe would
+    wait forever and /dev/zero fill the memory (a hostile tester). A missing file is left to the caller to name."""
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        return
+    except OSError as error:
+        raise os_error(path, error) from None
+    if not stat.S_ISREG(info.st_mode):
+        raise InputError(path, f"{what}がふつうのファイルではありません (名前付きパイプ、デバイスなど)。", hint=hint)
+    if info.st_size > limit:
+        raise InputError(path, f"{what}が大きすぎます ({info.st_size / 2**20:,.0f} MB。上限 {limit // 2**20} MB)。", hint=hint)

@@ -180,8 +180,11 @@ class Settings:
 
 
 def file_sha256(path: Path) -> str | None:
-    """The SHA-256 of a file, None when it cannot be read (the analysis then names the problem)."""
+    """The SHA-256 of a file, None when it cannot be read or is no ordinary file (a pipe, a device: the analysis
+    then names the problem)."""
     try:
+        if not Path(path).is_file():
+            return None
         return sha256(path)
     except OSError:
         return None

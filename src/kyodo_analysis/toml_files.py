@@ -8,7 +8,7 @@ import tomllib
 from collections.abc import Iterable
 from pathlib import Path
 
-from .errors import InputError
+from .errors import InputError, check_ordinary
 
 MAX_NESTING = 20  # brackets and braces opened before the first is closed: a schema needs three
 
@@ -34,6 +34,7 @@ _TOML_WHERE = re.compile(r"^(?P<message>.*?) \((?:at line (?P<line>\d+), column 
 def read_toml(path: Path, what: str, hint: str) -> dict:
     """A TOML file (UTF-8, BOM or not) as a dict; a syntax error is an InputError in Japanese at the line where the
     parser noticed it — said to be the place it was noticed, since a lost bracket or quote lies on an earlier line."""
+    check_ordinary(path, what, hint)
     try:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:

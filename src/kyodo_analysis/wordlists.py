@@ -14,7 +14,7 @@ from functools import cached_property
 from importlib import resources
 from pathlib import Path
 
-from .errors import InputError, all_of, control_character, unusable
+from .errors import InputError, all_of, check_ordinary, control_character, unusable
 from .tokens import tokenize_text
 
 PACKAGED = "kyodo_analysis/resources/"
@@ -43,6 +43,7 @@ def read_text_file(path: str | Path | None, default: str, what: str, option: str
     path = Path(path)
     if path.is_dir():
         raise InputError(path, f"{what}のパスがフォルダです。", hint=f"{option} にはファイルを指定してください。")
+    check_ordinary(path, what, hint=f"{option} には、テキストエディタで保存したファイルを指定してください。")
     try:
         data = path.read_bytes()
     except FileNotFoundError:
