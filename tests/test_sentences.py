@@ -656,6 +656,18 @@ def test_markdown_shows_a_sentence_as_written():
         "&lt;script&gt;alert(1)&lt;/script&gt; \\*a\\* &#91;b&#93;(c) \\`d\\` &amp;amp;")
 
 
+
+def test_a_url_in_a_field_is_shown_as_text_not_made_a_link():
+    """A group named 「=HYPERLINK("http://…")」 or a title holding http://… became <a href> on the pages: the
+    renderer links bare URLs (a hostile tester). The colon of :// is a character reference, shown as itself."""
+    from nbconvert.filters.markdown_mistune import markdown2html_mistune
+
+    from kyodo_analysis.report import inert_markdown
+
+    shown = markdown2html_mistune(inert_markdown(S.md('区分「=HYPERLINK("http://example.com/x","y")」と https://a.b/c')))
+    assert "<a" not in shown and "http://example.com/x" in shown.replace("&#58;", ":")
+
+
 def test_the_year_table_counts_programs_per_aspect_as_the_year_figure_does(cases):
     from kyodo_analysis.report import codes_by_year
     from kyodo_analysis.schema import Comparison

@@ -102,6 +102,7 @@ def _stop(processes: list[BaseProcess]) -> None:
             process.join()
 
 
+_URL_SCHEME = re.compile(r":(?=//)")
 _MARKDOWN_LIVE = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "[": "&#91;", "]": "&#93;"})
 
 
@@ -109,8 +110,9 @@ def inert_markdown(text: str) -> str:
     """Markdown a notebook displayed, with no way left for its data to become markup: ``& < >`` (raw HTML,
     autolinks) and ``[ ]`` (links) become character references, shown as the characters themselves.
     Every text the package displays as Markdown is generated (headings, sentences, footnotes) and carries
-    no markup of its own beyond Markdown's emphasis, headings and lists."""
-    return text.translate(_MARKDOWN_LIVE)
+    no markup of its own beyond Markdown's emphasis, headings and lists. The colon of ``://`` is a character
+    reference too: the renderer links a bare http:// text, so a table's group or title made a link (a hostile tester)."""
+    return _URL_SCHEME.sub("&#58;", text.translate(_MARKDOWN_LIVE))
 
 
 def inert_outputs(nb: NotebookNode) -> None:
