@@ -801,6 +801,26 @@ def test_no_report_holds_live_markup_or_a_formula(tmp_path):
     assert any(isinstance(h, str) and h.startswith("=HYPERLINK") for h in headers)
     assert all(c.data_type == "s" for ws in book.worksheets for row in ws.iter_rows() for c in row
                if isinstance(c.value, str))
+    assert all(c.quotePrefix for ws in book.worksheets for row in ws.iter_rows() for c in row
+               if isinstance(c.value, str) and c.value[:1] in "=+-@")  # and stays text when edited in Excel
+
+
+def test_a_cell_of_text_that_starts_like_a_formula_keeps_excels_apostrophe(tmp_path):
+    """「=HYPERLINK(…)」 was stored as text, but a researcher pressing F2 and Enter on it made it a live formula
+    (a hostile tester): such cells carry Excel's quote prefix, the leading apostrophe; other text does not."""
+    import pandas as pd
+    from openpyxl import Workbook, load_workbook
+
+    from kyodo_analysis.report.workbook import write_sheet
+
+    book = Workbook(write_only=True)
+    write_sheet(book.create_sheet("s"), pd.DataFrame({"text": ['=HYPERLINK("http://x","y")', "+cmd", "@SUM(1)",
+                                                               "-1+2", "見守り"], "n": [1, 2, 3, 4, 5]}))
+    book.save(tmp_path / "t.xlsx")
+    cells = list(load_workbook(tmp_path / "t.xlsx")["s"].iter_rows(min_row=2, max_col=1))
+    assert [(c.value, bool(c.quotePrefix), c.data_type) for (c,) in cells] == [
+        ('=HYPERLINK("http://x","y")', True, "s"), ("+cmd", True, "s"), ("@SUM(1)", True, "s"), ("-1+2", True, "s"),
+        ("見守り", False, "s")]
 
 
 # ---------------------------------------------------------------- exposure: CSV and printed remedies

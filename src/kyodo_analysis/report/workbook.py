@@ -183,6 +183,9 @@ def _styles(sheet: WriteOnlyWorksheet) -> dict[str | None, object]:
     return made
 
 
+FORMULA_STARTS = frozenset("=+-@＝＋－＠")  # what Excel reads as the start of a formula when a cell is typed in
+
+
 def write_sheet(sheet: WriteOnlyWorksheet, frame: pd.DataFrame) -> None:
     """One sheet: text stays text (never a formula), numbers formatted, long text wrapped with row heights,
     and the print setup of :func:`_page_setup`."""
@@ -202,6 +205,8 @@ def write_sheet(sheet: WriteOnlyWorksheet, frame: pd.DataFrame) -> None:
         made._style = copy(styles[None if isinstance(value, str) and style != "header" else style])
         if isinstance(value, str):
             made.data_type = "s"  # "=HYPERLINK(…)" in an item, a group or a header is text, not a live formula
+            if value[:1] in FORMULA_STARTS:  # and stays text when edited (F2, Enter): Excel's leading apostrophe
+                made._style.quotePrefix = 1
         return made
 
     sheet.append([cell(str(column), "header") for column in frame.columns])
