@@ -447,7 +447,7 @@ def test_the_settings_file_chooses_each_citys_year(tmp_path):
     assert [c["file"] for c in metadata["compared"]] == ["kasou_a_hyoka_2023.csv", TABLES["b"][0]]
     settings.write_text('[analysis]\nby = "city"\n\n[analysis.years]\n"架空市A" = "令和5"\n', encoding="utf-8")
     status, out, err = cli("analyze", "--raw-dir", str(raw), "--out", str(tmp_path / "bad"), "--settings", str(settings))
-    assert status == 2 and "架空市A の年度が西暦の整数ではありません" in err and str(settings) in err and out == ""
+    assert status == 2 and "架空市A の年度が西暦の整数 (1900〜2100) ではありません" in err and str(settings) in err and out == ""
     assert not (tmp_path / "bad").exists()
 
 

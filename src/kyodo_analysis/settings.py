@@ -14,7 +14,7 @@ from pathlib import Path
 
 from ._version import __version__
 from .errors import InputError
-from .manifest import MANIFEST_NAME, ManifestRows, resolve_schema, sha256
+from .manifest import MANIFEST_NAME, YEAR_RANGE, ManifestRows, resolve_schema, sha256
 from .schema import builtin_schema_path
 from .tokens import dictionary_info
 from .toml_files import key_line, read_toml
@@ -84,8 +84,9 @@ def city_years(path: Path, value) -> dict[str, int]:
         raise InputError(path, f"years は表で書いてください (今の値: {value!r:.40})。", hint=example,
                          line=key_line(path, ["years"]))
     for city, year in value.items():
-        if isinstance(year, bool) or not isinstance(year, int) or not 1900 <= year <= 2200:
-            raise InputError(path, f"[analysis.years] の {city} の年度が西暦の整数ではありません (今の値: {year!r:.40})。",
+        if isinstance(year, bool) or not isinstance(year, int) or year not in YEAR_RANGE:  # the README's 1900〜2100
+            raise InputError(path, f"[analysis.years] の {city} の年度が西暦の整数 ({YEAR_RANGE[0]}〜{YEAR_RANGE[-1]}) "
+                             f"ではありません (今の値: {year!r:.40})。",
                              hint=example, line=key_line(path, [str(city)]))
     return {str(city): int(year) for city, year in value.items()}
 
