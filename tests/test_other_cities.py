@@ -199,7 +199,9 @@ def test_cities_with_one_year_each_are_not_compared_across_years(tmp_path):
     ('[columns]\nprogram = ["事業名"]\n[aspects]\nReason = ["理由"]\n', "'Reason' は使えません"),
     ('[columns]\nprogram = ["事業名"]\n[aspects]\nreason = ["理由"]\n[attributes]\nreason = ["評価"]\n', "2回"),
     ('[columns]\nprogram = ["事業名"]\n[aspects]\nreason = ["理由"]\ncomment = { headers = ["意見"], label = 3 }\n',
-     "label"),
+     "[aspects] の comment の label の値は文字列にしてください (今の値: 3)。\n  対処: 例: label = \"理由\""),
+    ('[columns]\nprogram = ["事業名"]\n[aspects]\nfoo = 3\n',  # the example of [aspects], not of [columns]
+     "[aspects] の foo の値は見出し文字列のリストにしてください (今の値: 3)。\n  対処: 例: reason = [\"評価の理由\"]"),
     ('[columns]\nprogram = ["事業名"]\n[aspects]\na = { headers = ["良"], polarity = "positive" }\n'
      'b = { headers = ["優"], polarity = "positive" }\n', "複数"),
     ('[columns]\nprogram = ["事業名"]\nnotes = "drop"\n[aspects]\nreason = ["理由"]\n', "notes"),

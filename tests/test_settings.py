@@ -203,6 +203,18 @@ def test_a_settings_mistake_says_what_to_write(tmp_path, text, phrase, hint):
     assert raised.value.line == 2  # at the value's line (TOML's own error at its line, too)
 
 
+def test_analysis_written_as_a_value_is_said_to_be_a_table_not_an_unknown_name(tmp_path):
+    """``analysis = 3`` was 「知らない項目があります: analysis」, a name the file must use (a hostile tester)."""
+    from kyodo_analysis.errors import InputError
+    from kyodo_analysis.settings import read_settings
+
+    path = tmp_path / "kyodo-analysis.toml"
+    path.write_text("# 設定\nanalysis = 3\n", encoding="utf-8")
+    with pytest.raises(InputError) as raised:
+        read_settings(path)
+    assert raised.value.message == "analysis は [analysis] の表にしてください (今の値: 3)。" and raised.value.line == 2
+
+
 @pytest.mark.parametrize("text,line,phrase", [
     ('[colums]\nprogram = ["事業名"]\n', 1, "未知の項目: colums"),
     ('[columns]\nprogram = ["事業名"]\n\n[aspects]\nreason = { headers = ["理由"], longlabel = "理由" }\n', 5,

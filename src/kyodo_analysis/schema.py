@@ -256,14 +256,25 @@ def _legacy_aspects(path: Path, legacy: dict) -> list[Aspect]:
                    builtin[k].polarity) for k, v in legacy.items()]
 
 
+def _example(what: str) -> str:
+    """An example of the value ``what`` (「[aspects] の reason の label」) takes, in its own table's words."""
+    if what.endswith("label"):
+        return f'例: {what.rsplit(" の ", 1)[-1]} = "理由"'
+    if what.startswith("[aspects]"):
+        return '例: reason = ["評価の理由"] か reason = { headers = ["評価の理由"], label = "理由" }'
+    if what.startswith("[attributes]"):
+        return '例: rating = ["評価"]'
+    return '例: program = ["事業名", "事業"]'
+
+
 def _texts(path: Path, what: str, value: object, allow_empty: bool = False, blank: bool = False) -> list[str]:
     """A list of non-empty strings (a single string is a list of one; with ``blank``, "" too), or an InputError."""
     if isinstance(value, str):
         value = [value]
     if not (isinstance(value, list) and (value or allow_empty)
             and all(isinstance(v, str) and (v.strip() or (blank and v == "")) for v in value)):
-        raise InputError(path, f"{what} の値は見出し文字列のリストにしてください (今の値: {value!r:.60})。",
-                         hint='例: program = ["事業名", "事業"]')
+        raise InputError(path, f"{what} の値は{'文字列' if what.endswith('label') else '見出し文字列のリスト'}にしてください"
+                         f" (今の値: {value!r:.60})。", hint=_example(what))
     for text in value:
         if len(text) > MAX_LABEL or control_character(text, one_line=True):
             problem = f"{len(text):,} 字あります (上限 {MAX_LABEL} 字)" if len(text) > MAX_LABEL else "制御文字があります"

@@ -50,6 +50,9 @@ def read_settings(path: str | Path, required: bool = False) -> dict[str, str | d
             '日本語の名前 (市町村名など) は "逗子市" = 2024 のように引用符で囲みます。')
     data = read_toml(path, "設定ファイル", hint)
     analysis = data.get("analysis", {})
+    if not isinstance(analysis, dict):  # analysis = 3: a known name written as a value, not an unknown one
+        raise InputError(path, f"analysis は [analysis] の表にしてください (今の値: {analysis!r:.40})。", hint=hint,
+                         line=key_line(path, ["analysis"]))
     unknown = sorted(set(data) - {"analysis"}) + sorted(set(analysis) - set(KEYS) if isinstance(analysis, dict) else [])
     if not isinstance(analysis, dict) or unknown:
         raise InputError(path, f"設定ファイルに知らない項目があります: {', '.join(unknown) or 'analysis'}{meant(unknown)}",
