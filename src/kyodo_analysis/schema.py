@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
-from .errors import InputError, control_character, printable
+from .errors import InputError
 from .labels import GENERIC_COLUMNS, listed
-from .toml_files import key_line, read_toml
+from .toml_files import key_line, read_toml, texts
 
 COLUMNS: tuple[str, ...] = ("support_type", "program_no", "program")
 ZUSHI_ASPECTS: tuple[str, ...] = ("effect", "limitation", "next_step")
@@ -39,7 +39,6 @@ GENERATED = RESERVED | frozenset({
     "programs_rest", "programs_total", "share", "source", "start", "status", "surface", "target", "test", "token_no",
     "x", "y", "z", "z_vs_prev", "matched"})
 NEAR_HEADER = 0.75  # difflib ratio from which an unknown header is pointed to a known one as a likely misspelling
-MAX_LABEL = 100  # characters of a header text or a label: a heading, not a paragraph
 _KEY = re.compile(r"[a-z][a-z0-9_]{0,30}")
 _SPACE = re.compile(r"\s+")
 
@@ -164,9 +163,9 @@ def parse_schema(path: Path, data: dict, source: str) -> Schema:
     legacy = {k: columns.pop(k) for k in ZUSHI_ASPECTS if k in columns}  # older files listed Zushi's aspects here
     _only(path, columns, COLUMNS, "[columns] の未知の列名", f"[columns] に書けるのは {', '.join(COLUMNS)} です。"
           "本文の列は [aspects]、事業の属性は [attributes] に書きます。")
-    parsed = {column: _texts(path, f"[columns] の {column}", names) for column, names in columns.items()}
+    parsed = {column: texts(path, f"[columns] の {column}", names) for column, names in columns.items()}
     aspects = [*_legacy_aspects(path, legacy), *(_aspect(path, k, v) for k, v in _table(path, data, "aspects").items())]
-    attributes = {_key(path, "attributes", k): _texts(path, f"[attributes] の {k}", v)
+    attributes = {_key(path, "attributes", k): texts(path, f"[attributes] の {k}", v)
                   for k, v in _table(path, data, "attributes").items()}
     if "program" not in parsed or not aspects:
         raise InputError(path, "[columns] の program と、[aspects] の少なくとも一つが必要です。", hint=_HINT)
@@ -181,8 +180,8 @@ def parse_schema(path: Path, data: dict, source: str) -> Schema:
     support_types = _table(path, data, "support_types")
     _only(path, support_types, {"known"}, "[support_types] の未知の項目",  # a misspelt key switched the check off
           '[support_types] に書けるのは known = ["…", …] (これまでの区分の値) だけです。')
-    known = _texts(path, "[support_types] の known", support_types.get("known", []), allow_empty=True)
-    ignore = _texts(path, "ignore", data.get("ignore", []), allow_empty=True, blank=True)  # "": columns of no header
+    known = texts(path, "[support_types] の known", support_types.get("known", []), allow_empty=True)
+    ignore = texts(path, "ignore", data.get("ignore", []), allow_empty=True, blank=True)  # "": columns of no header
     notes = data.get("notes", "attach")
     if notes not in ("attach", "separate"):
         raise InputError(path, f"notes の値は \"attach\" か \"separate\" です (今の値: {notes!r:.40})。",
@@ -238,9 +237,9 @@ def _aspect(path: Path, key: str, value: object) -> Aspect:
     spec = value if isinstance(value, dict) else {"headers": value}
     _only(path, spec, {"headers", "label", "long_label", "polarity"}, f"[aspects] の {key} に未知の項目",
           "書けるのは headers, label, long_label, polarity です。")
-    headers = _texts(path, f"[aspects] の {key}", spec.get("headers"))
-    label = _texts(path, f"[aspects] の {key} の label", spec.get("label", headers[0]))[0]
-    long_label = _texts(path, f"[aspects] の {key} の long_label", spec.get("long_label", label))[0]
+    headers = texts(path, f"[aspects] の {key}", spec.get("headers"))
+    label = texts(path, f"[aspects] の {key} の label", spec.get("label", headers[0]))[0]
+    long_label = texts(path, f"[aspects] の {key} の long_label", spec.get("long_label", label))[0]
     polarity = spec.get("polarity")
     if polarity is not None and polarity not in POLARITIES:
         raise InputError(path, f"[aspects] の {key} の polarity は \"positive\" か \"negative\" です"
@@ -252,35 +251,10 @@ def _aspect(path: Path, key: str, value: object) -> Aspect:
 def _legacy_aspects(path: Path, legacy: dict) -> list[Aspect]:
     """Zushi's aspects written under [columns] (older schema files): Zushi's labels and sides."""
     builtin = {a.key: a for a in load_schema(None).aspects} if legacy else {}
-    return [Aspect(k, tuple(_texts(path, f"[columns] の {k}", v)), builtin[k].label, builtin[k].long_label,
+    return [Aspect(k, tuple(texts(path, f"[columns] の {k}", v)), builtin[k].label, builtin[k].long_label,
                    builtin[k].polarity) for k, v in legacy.items()]
 
 
-def _example(what: str) -> str:
-    """An example of the value ``what`` (「[aspects] の reason の label」) takes, in its own table's words."""
-    if what.endswith("label"):
-        return f'例: {what.rsplit(" の ", 1)[-1]} = "理由"'
-    if what.startswith("[aspects]"):
-        return '例: reason = ["評価の理由"] か reason = { headers = ["評価の理由"], label = "理由" }'
-    if what.startswith("[attributes]"):
-        return '例: rating = ["評価"]'
-    return '例: program = ["事業名", "事業"]'
-
-
-def _texts(path: Path, what: str, value: object, allow_empty: bool = False, blank: bool = False) -> list[str]:
-    """A list of non-empty strings (a single string is a list of one; with ``blank``, "" too), or an InputError."""
-    if isinstance(value, str):
-        value = [value]
-    if not (isinstance(value, list) and (value or allow_empty)
-            and all(isinstance(v, str) and (v.strip() or (blank and v == "")) for v in value)):
-        raise InputError(path, f"{what} の値は{'文字列' if what.endswith('label') else '見出し文字列のリスト'}にしてください"
-                         f" (今の値: {value!r:.60})。", hint=_example(what))
-    for text in value:
-        if len(text) > MAX_LABEL or control_character(text, one_line=True):
-            problem = f"{len(text):,} 字あります (上限 {MAX_LABEL} 字)" if len(text) > MAX_LABEL else "制御文字があります"
-            raise InputError(path, f"{what} の値に{problem}: {printable(text[:40])!r}",
-                             hint="見出しやラベルは表の見出しどおりの短い文字列で書いてください (改行・タブなどは使えません)。")
-    return value
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,6 @@
 """Reading the project's TOML files (settings and schemas): a syntax error in Japanese, at the line where it was
-noticed, and nesting too deep for any such file refused before the parser recurses into it."""
+noticed, and nesting too deep for any such file refused before the parser recurses into it; the header texts and
+labels a schema lists (:func:`texts`), each a short line of text."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import tomllib
 from collections.abc import Iterable
 from pathlib import Path
 
-from .errors import InputError, check_ordinary
+from .errors import InputError, check_ordinary, control_character, printable
 
 MAX_NESTING = 20  # brackets and braces opened before the first is closed: a schema needs three
 
@@ -82,3 +83,33 @@ def check_nesting(path: Path, text: str, hint: str) -> None:
         deepest = max(deepest, depth)
     if deepest > MAX_NESTING:
         raise InputError(path, f"括弧の入れ子が深すぎます ({deepest:,} 段。上限 {MAX_NESTING})。", hint=hint)
+
+
+MAX_LABEL = 100  # characters of a header text or a label: a heading, not a paragraph
+
+
+def _example(what: str) -> str:
+    """An example of the value ``what`` (「[aspects] の reason の label」) takes, in its own table's words."""
+    if what.endswith("label"):
+        return f'例: {what.rsplit(" の ", 1)[-1]} = "理由"'
+    if what.startswith("[aspects]"):
+        return '例: reason = ["評価の理由"] か reason = { headers = ["評価の理由"], label = "理由" }'
+    if what.startswith("[attributes]"):
+        return '例: rating = ["評価"]'
+    return '例: program = ["事業名", "事業"]'
+
+
+def texts(path: Path, what: str, value: object, allow_empty: bool = False, blank: bool = False) -> list[str]:
+    """A list of non-empty strings (a single string is a list of one; with ``blank``, "" too), or an InputError."""
+    if isinstance(value, str):
+        value = [value]
+    if not (isinstance(value, list) and (value or allow_empty)
+            and all(isinstance(v, str) and (v.strip() or (blank and v == "")) for v in value)):
+        raise InputError(path, f"{what} の値は{'文字列' if what.endswith('label') else '見出し文字列のリスト'}にしてください"
+                         f" (今の値: {value!r:.60})。", hint=_example(what))
+    for text in value:
+        if len(text) > MAX_LABEL or control_character(text, one_line=True):
+            problem = f"{len(text):,} 字あります (上限 {MAX_LABEL} 字)" if len(text) > MAX_LABEL else "制御文字があります"
+            raise InputError(path, f"{what} の値に{problem}: {printable(text[:40])!r}",
+                             hint="見出しやラベルは表の見出しどおりの短い文字列で書いてください (改行・タブなどは使えません)。")
+    return value
