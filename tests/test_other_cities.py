@@ -657,3 +657,24 @@ def test_a_table_without_a_number_column_shows_its_order_not_a_number_of_its_own
     status, out, err = cli("validate", str(path), "--schema", str(CITIES / "schema_c.toml"))
     assert status == 0, err
     assert "空のセル: 「見守り事業」 課題" in out and "番号 1" not in out
+
+
+def test_a_table_without_numbers_whose_next_year_gains_a_first_program_changes_no_items(tmp_path):
+    """架空市C's next year with one program inserted at the top, the others byte for byte: the package's order
+    moved (1–3 → 2–4) and the year sentence compared each kept program with another one, saying all three had
+    changed items (a hostile tester). A kept program is compared with its own first year's items; a table without
+    numbers is not said to keep 「番号も名称も」."""
+    from kyodo_analysis.analysis import analyze
+    from kyodo_analysis.manifest import table_files
+    from kyodo_analysis.year_sentences import year_change_lines
+
+    raw = city_folder(tmp_path, "c")
+    first = (raw / TABLES["c"][0]).read_text(encoding="utf-8")
+    header, rest = first.split("\n", 1)
+    (raw / "kasou_c_tanto_2025.tsv").write_text(f"{header}\n新規清掃協働\t環境課\t・清掃が広がった\t\r\n{rest}",
+                                                encoding="utf-8")
+    status, _, err = cli("manifest", "add", str(raw / "kasou_c_tanto_2025.tsv"), "--city", "架空市C", "--title", "T",
+                         "--schema", str(tmp_path / "references" / "schema_c.toml"))
+    assert status == 0, err
+    (line,) = year_change_lines(analyze(table_files(raw)))
+    assert "名称が同じ事業は 3 事業です。" in line and "項目が変わった" not in line and "番号も" not in line, line

@@ -90,7 +90,8 @@ def year_change_lines(analysis: Analysis) -> list[str]:
                     _change(r, comparison) for r in rows.itertuples(index=False)) + ")")
         kept = int((own["status"] == "kept").sum())
         edited = _items_changed(items, years, own[own["status"] == "kept"], comparison)
-        body = ("。".join(parts) + f"。番号も名称も同じ事業は {kept} 事業です{edited}。" if parts
+        same = "番号も名称も同じ" if comparison.columns.get("program_no") else "名称が同じ"  # no numbers: the order is no number
+        body = ("。".join(parts) + f"。{same}事業は {kept} 事業です{edited}。" if parts
                 else f"事業の追加・廃止・名称変更・番号変更はありません{edited.replace(' (うち', ' (')}。")  # no うち of nothing
         group = own_header(comparison.columns, "support_type")
         groups = _groups_changed(of_city(analysis["programs"], city), years, group)
@@ -104,8 +105,8 @@ def _items_changed(items: pd.DataFrame, years: list[int], kept: pd.DataFrame, co
     ends = items[items["year"].isin([years[0], years[-1]])]
     written = {key: list(zip(part["aspect"], part["text"], strict=True))
                for key, part in ends.groupby(["year", "program_no"], sort=False)}  # one pass, not one scan per program
-    changed = [r for r in kept.itertuples(index=False)
-               if written.get((years[0], r.program_no)) != written.get((years[-1], r.program_no))]
+    changed = [r for r in kept.itertuples(index=False)  # the first year's number: a table without numbers renumbers
+               if written.get((years[0], r.first_no)) != written.get((years[-1], r.program_no))]
     if not changed:
         return ""
     return (f" (うち{year_label(years[0])}と{year_label(years[-1])}で項目が変わった事業は {len(changed)} 事業: "
