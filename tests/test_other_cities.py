@@ -666,6 +666,7 @@ def test_a_table_without_numbers_whose_next_year_gains_a_first_program_changes_n
     numbers is not said to keep 「番号も名称も」."""
     from kyodo_analysis.analysis import analyze
     from kyodo_analysis.manifest import table_files
+    from kyodo_analysis.report import view_program_changes
     from kyodo_analysis.year_sentences import year_change_lines
 
     raw = city_folder(tmp_path, "c")
@@ -676,5 +677,10 @@ def test_a_table_without_numbers_whose_next_year_gains_a_first_program_changes_n
     status, _, err = cli("manifest", "add", str(raw / "kasou_c_tanto_2025.tsv"), "--city", "架空市C", "--title", "T",
                          "--schema", str(tmp_path / "references" / "schema_c.toml"))
     assert status == 0, err
-    (line,) = year_change_lines(analyze(table_files(raw)))
+    result = analyze(table_files(raw))
+    (line,) = year_change_lines(result)
+    shown = view_program_changes(result["program_changes"], Comparison.from_metadata(result.metadata))
+    assert "表の順 (最後の年度)" in shown.columns and not {"以前の表の順", "最初の年度の表の順"} & set(shown.columns)
     assert "名称が同じ事業は 3 事業です。" in line and "項目が変わった" not in line and "番号も" not in line, line
+    status, out, _ = cli("validate", str(raw / "kasou_c_tanto_2025.tsv"))  # the new one in the package's order, said so
+    assert status == 0 and "新しい事業: 表の順 1 新規清掃協働" in out and "番号 1" not in out, out

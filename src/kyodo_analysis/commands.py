@@ -19,7 +19,7 @@ from .cleaning import Table
 from .coding import code_items, read_rules, rule_words
 from .errors import InputError, os_error
 from .kwic import keyword_in_context
-from .labels import group_text, own_header, year_label
+from .labels import group_text, number_header, own_header, year_label
 from .manifest import (
     ManifestRows,
     add_to_manifest,
@@ -196,7 +196,7 @@ def comparison_lines(table: Table, schema: str | None) -> list[str]:
     if gone:
         lines.append(f"    この表にない{last}年度の{group}: " + ", ".join(gone))
     changes = program_changes(frames["programs.csv"], frames["items.csv"], unnumbered=unnumbered_files(read))
-    found = program_report(changes, year, group, own_header(table.schema.columns, "program_no"))
+    found = program_report(changes, year, group, number_header(table.schema.columns))  # 表の順 1: the package's order
     lines += [f"    {line}" for line in found] or ["    事業の追加・削除・名称変更はありません"]
     return lines
 

@@ -236,6 +236,8 @@ def view_program_changes(changes: pd.DataFrame, comparison: Comparison) -> pd.Da
         table[column] = table[column].astype("object").where(table[column].notna(), UNKNOWN_YEAR)
     if table["city"].nunique() <= 1:
         table = table.drop(columns="city")
+    if not comparison.columns.get("program_no"):  # no number of the city's to follow: 以前の表の順 would stay empty
+        table = table.drop(columns=["previous_no", "first_no"])
     named = headers(comparison)
     return table.rename(columns=named | {"program_no": f"{named['program_no']} (最後の年度)"})  # a removed one's last
 
