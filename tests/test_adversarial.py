@@ -1311,3 +1311,26 @@ def test_a_settings_file_that_is_a_pipe_or_a_device_is_refused_not_waited_for(tm
                                  str(tmp_path / "out"), option, str(path)], capture_output=True, text=True, timeout=120)
         assert result.returncode == 2 and "ふつうのファイルではありません" in result.stderr, result.stderr
         assert "Traceback" not in result.stderr and not (tmp_path / "out").exists()
+
+
+def test_an_office_file_edited_while_a_run_works_or_under_another_command_is_kept(tmp_path):
+    """An edit saved while `run` worked was overwritten, and `clean --out reports` or `analyze --out reports` removed
+    an edited Word summary with status 0 (a hostile tester of this round): publishing checks again, for every
+    command, and keeps the edited file and every other output as they were."""
+    from kyodo_analysis import outputs
+    from kyodo_analysis.errors import InputError
+
+    reports = tmp_path / "reports"
+    with outputs.generation(reports) as staging:
+        (staging / "kyodo_summary.docx").write_bytes(b"as written")
+        (staging / "1.0-cleaning.html").write_bytes(b"page")
+    with pytest.raises(InputError) as caught, outputs.generation(reports) as staging:
+        (staging / "kyodo_summary.docx").write_bytes(b"the next run's")
+        (reports / "kyodo_summary.docx").write_bytes(b"as written, and a researcher's paragraph")  # saved meanwhile
+    assert str(caught.value).startswith(f"{reports / 'kyodo_summary.docx'}: 前回の実行の後に変更されています。")
+    assert (reports / "kyodo_summary.docx").read_bytes() == b"as written, and a researcher's paragraph"
+    assert (reports / "1.0-cleaning.html").read_bytes() == b"page"
+    raw = bundled_raw_dir(tmp_path / "raw")
+    status, _, err = cli("clean", str(raw / RAW.name), "--out", str(reports))  # another command into the folder
+    assert status == 2 and "前回の実行の後に変更されています" in err, err
+    assert (reports / "kyodo_summary.docx").read_bytes() == b"as written, and a researcher's paragraph"

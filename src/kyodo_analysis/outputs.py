@@ -3,7 +3,7 @@ transaction replaces the previous run's outputs as a whole; files a researcher p
 never touched.
 
 Each output folder keeps a record (``.kyodo-outputs.json``) of the files the last run published: plain names inside the folder,
-with each file's SHA-256 (``report`` refuses a table edited since).
+with each file's SHA-256 (``report`` refuses a table edited since, and no run replaces an edited .docx or .xlsx).
 Anything else in a record (``../x``, an absolute path, a link leaving the folder) is ignored with a warning, and a folder without
 a valid record loses nothing: the new files are written beside the old ones, and the run names the earlier outputs it left.
 A file bearing an output's name that no record lists is never replaced: the run stops, naming it.
@@ -34,11 +34,12 @@ import os
 import shutil
 import tempfile
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 
 from .errors import CLOSE_IT, InputError, os_error
 from .manifest import sha256
+from .output_folders import check_folder, check_not_edited, check_targets
 from .signals import Interrupted, signals_deferred
 
 RECORD = ".kyodo-outputs.json"
@@ -91,19 +92,6 @@ def recorded(folder: Path) -> tuple[list[str] | None, list[str]]:
     return plain, warnings
 
 
-def check_folder(folder: str | Path) -> Path:
-    """An output folder: a folder, or a path where one can be made (not an existing file, nor under one)."""
-    folder = Path(folder)
-    try:
-        for path in [folder, *folder.parents]:
-            if path.exists() and not path.is_dir():
-                raise InputError(folder, f"出力先 ({path}) がファイルです。" if path != folder else "出力先がファイルです。",
-                                 hint="--out / --reports にはフォルダを指定してください。")
-    except OSError as error:
-        raise os_error(folder, error) from None
-    return folder
-
-
 def _write_json(path: Path, data: dict) -> None:
     """Write ``data`` to ``path`` in one atomic rename (flushed to disk first)."""
     tmp = path.with_name(path.name + ".tmp")
@@ -116,21 +104,6 @@ def _write_json(path: Path, data: dict) -> None:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-
-
-def check_targets(folder: Path, names: Iterable[str]) -> None:
-    """Refuse the outputs ``names`` (paths relative to ``folder``; a folder's ends in ``/``) where a folder
-    stands in place of a file or a file in place of a folder — at publishing, and before a run begins, for
-    the names known then."""
-    for name in names:
-        target = folder / name
-        for parent in [*list(PurePosixPath(name).parents)[:-1], *([name.rstrip("/")] if name.endswith("/") else [])]:
-            if (folder / parent).exists() and not (folder / parent).is_dir():
-                raise InputError(folder / parent, "フォルダがあるべき場所がファイルです。",
-                                 hint="そのファイルを移すか消してから、もう一度実行してください。")
-        if not name.endswith("/") and target.is_dir() and not target.is_symlink():
-            raise InputError(target, "出力のファイルを書く場所がフォルダです。",
-                             hint="そのフォルダを移すか消してから、もう一度実行してください。")
 
 
 def _files(staging: Path) -> list[str]:
@@ -166,6 +139,7 @@ class _Plan:
         """Everything that can be known before the first rename: targets that are folders, parents that
         are files, a folder that cannot be written."""
         check_targets(self.folder, self.new)
+        check_not_edited(self.folder, recorded_digests(self.folder))  # edited while the run worked, or by clean/analyze
         if self.foreign:
             shown = ", ".join(self.foreign[:5]) + (" など" if len(self.foreign) > 5 else "")
             raise InputError(self.folder / self.foreign[0], f"出力と同じ名前のファイルがありますが、前の実行が書いたもの"

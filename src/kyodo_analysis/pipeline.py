@@ -18,6 +18,7 @@ from .commands import formula_warning, output_folder, print_warning, print_warni
 from .errors import InputError
 from .labels import city_name
 from .manifest import sha256, table_files
+from .output_folders import check_not_edited
 from .outputs import check_targets, generation, generations, recorded_digests, settle
 from .parallel import available_cores
 from .registry import ALL_PAGES, METADATA, YEARS, names
@@ -66,19 +67,7 @@ def check_reports_folder(reports: Path) -> None:
                          "開いたままでは置き換えられません。",
                          hint=f"Excel か Word でこのファイルを閉じてから、もう一度実行してください。閉じているのに {lock} が"
                          "残っているとき (アプリが異常終了したときなど) は、そのファイルを消してください。")
-    check_not_edited(reports)
-
-
-def check_not_edited(reports: Path) -> None:
-    """Before any work: the workbook and the Word summary are as the last run wrote them. A researcher may edit
-    them (README); a run replaced an edited one without a word (a hostile tester), so it stops instead."""
-    digests = recorded_digests(reports)
-    for name in (WORKBOOK, WORD_SUMMARY):
-        path = reports / name
-        if name in digests and path.is_file() and sha256(path) != digests[name]:
-            raise InputError(path, "前回の実行の後に変更されています。このまま実行すると、変更した内容が新しい出力で"
-                             "置き換えられます。", hint="変更を残すなら別の名前で保存するか別のフォルダへ移し、捨てるなら"
-                             "このファイルを消してから、もう一度実行してください。")
+    check_not_edited(reports, recorded_digests(reports))  # before any work, and again when publishing
 
 
 def check_notebooks(notebooks: Path, raw_dir: Path) -> None:
