@@ -1334,3 +1334,26 @@ def test_an_office_file_edited_while_a_run_works_or_under_another_command_is_kep
     status, _, err = cli("clean", str(raw / RAW.name), "--out", str(reports))  # another command into the folder
     assert status == 2 and "前回の実行の後に変更されています" in err, err
     assert (reports / "kyodo_summary.docx").read_bytes() == b"as written, and a researcher's paragraph"
+
+
+def test_a_project_settings_file_that_is_a_pipe_is_refused_and_a_device_in_it_is_named_so(tmp_path):
+    """A kyodo-analysis.toml that is a named pipe was passed by as if absent (every command ran without the
+    settings), and synonyms = "/dev/zero" in it was said to be a missing file (a hostile tester of this round)."""
+    import os
+    import subprocess
+    import sys
+
+    from kyodo_analysis.errors import InputError
+    from kyodo_analysis.settings import read_settings
+
+    raw = bundled_raw_dir(tmp_path / "project" / "data" / "raw")
+    os.mkfifo(tmp_path / "project" / "kyodo-analysis.toml")
+    result = subprocess.run([sys.executable, "-m", "kyodo_analysis", "analyze", "--raw-dir", str(raw), "--out",
+                             str(tmp_path / "out")], capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert result.returncode == 2 and "設定ファイルがふつうのファイルではありません" in result.stderr, result.stderr
+    assert not (tmp_path / "out").exists()
+    settings = tmp_path / "other.toml"
+    settings.write_text('[analysis]\nsynonyms = "/dev/zero"\n', encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        read_settings(settings)
+    assert caught.value.message == "synonyms (同義語のリスト) はふつうのファイルではありません (名前付きパイプ、デバイスなど): /dev/zero"

@@ -73,7 +73,8 @@ def read_settings(path: str | Path, required: bool = False) -> dict[str, str | d
             continue
         target = (path.parent / value).resolve()
         if not target.is_file():
-            what = " はファイルではなくフォルダです" if target.is_dir() else " のファイルがありません"
+            what = (" はファイルではなくフォルダです" if target.is_dir() else " のファイルがありません" if not target.exists()
+                    else " はふつうのファイルではありません (名前付きパイプ、デバイスなど)")
             raise InputError(path, f"{key} ({KEYS[key]}){what}: {value}",
                              hint="パスは設定ファイルのある場所からの相対パスで書きます。", line=key_line(path, [key]))
         settings[key] = str(target)
@@ -105,7 +106,7 @@ def project_file(raw_dir: str | Path) -> Path | None:
     folders are the ones the path names (a ``data/raw`` linked to a shared folder is still the project's)."""
     raw = Path(os.path.abspath(raw_dir))
     return next((folder / SETTINGS_FILE for folder in [Path.cwd(), *raw.parents[:2]]
-                 if (folder / SETTINGS_FILE).is_file()), None)
+                 if (folder / SETTINGS_FILE).exists()), None)  # a pipe of its name is refused when read, not passed by
 
 
 @dataclass(frozen=True)
