@@ -116,7 +116,7 @@ def test_analyze_by_an_attribute_compares_its_values(tmp_path):
     named = sentences.distinctive_sentence(by_rating)  # 「Aの 2 事業中」 read as 架空市A (a reviewer)
     assert "(各評価の最大: 評価 A " in named and "評価 B " in named and "(各評価の最大: A " not in named
     assert sentences.left_out_sentence({"A": Cut(18, 8), "B": Cut(20, 8)}, by_rating).startswith(
-        "最後の順位と同数の語が多すぎるため、同数の語を表から省きました (評価 Aの 18 語、評価 Bの 20 語)。")
+        "表の次の順位に並ぶ同数の語が多すぎるため、その語を表から省きました (評価 Aの 18 語、評価 Bの 20 語)。")
 
 
 def test_an_unknown_comparison_variable_or_a_missing_value_stops_with_what_to_do(tmp_path):

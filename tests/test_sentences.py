@@ -405,9 +405,9 @@ def test_terms_left_out_of_a_ranking_are_counted_per_group(bundled_analysis):
     _, by_group = top_terms(tied, by="support_type", n=1)
     assert set(by_group) == {"財政的支援", "人的支援", "場の提供"} and by_group["場の提供"] == Cut(8, 0)
     assert S.left_out_sentence({None: Cut(8, 15)}) == (
-        "最後の順位と同数の語が多すぎるため、同数の語を表から省きました (8 語)。csv には全語があります。")
+        "表の次の順位に並ぶ同数の語が多すぎるため、その語を表から省きました (8 語)。csv には全語があります。")
     assert S.left_out_sentence({"福祉": Cut(41, 8), "環境": Cut(0, 8), "防災": Cut(21, 7)}) == (
-        "最後の順位と同数の語が多すぎるため、同数の語を表から省きました (福祉の 41 語、防災の 21 語)。csv には全語があります。")
+        "表の次の順位に並ぶ同数の語が多すぎるため、その語を表から省きました (福祉の 41 語、防災の 21 語)。csv には全語があります。")
     assert S.left_out_sentence({"福祉": Cut(0, 3)}) == "この表は同数の語の途中で切れていません。"
 
 
@@ -416,7 +416,7 @@ def test_a_group_whose_first_place_ties_beyond_the_list_is_said_to_be_absent_fro
     「区分ごとの頻出語」, the sentence only counting 「人の支援の 20 語」 among the cut ones (a statistician's
     audit): a group left with no row is said to have none, and why."""
     assert S.left_out_sentence({"人の支援": Cut(20, 0), "資金の支援": Cut(3, 8), "場の支援": Cut(0, 9)}) == (
-        "最後の順位と同数の語が多すぎるため、同数の語を表から省きました (資金の支援の 3 語)。"
+        "表の次の順位に並ぶ同数の語が多すぎるため、その語を表から省きました (資金の支援の 3 語)。"
         "人の支援は 1 位から同数の語 (20 語) が多すぎるため、表に語がありません。csv には全語があります。")
     assert S.left_out_sentence({None: Cut(31, 0)}) == "全体は 1 位から同数の語 (31 語) が多すぎるため、表に語がありません。csv には全語があります。"
 

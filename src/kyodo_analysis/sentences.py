@@ -183,7 +183,7 @@ def left_out_sentence(left_out: dict[object, Cut], analysis: Analysis | None = N
     said = []
     if dropped:
         where = "、".join(f"{n} 語" if group is None else f"{group}の {n} 語" for group, n in dropped.items())
-        said.append(f"最後の順位と同数の語が多すぎるため、同数の語を表から省きました ({where})。")
+        said.append(f"表の次の順位に並ぶ同数の語が多すぎるため、その語を表から省きました ({where})。")
     if emptied:
         where = "、".join("全体" if group is None else str(group) for group in emptied)
         counted = "、".join(f"{n} 語" for n in emptied.values())
