@@ -665,6 +665,7 @@ def test_a_table_without_numbers_whose_next_year_gains_a_first_program_changes_n
     changed items (a hostile tester). A kept program is compared with its own first year's items; a table without
     numbers is not said to keep 「番号も名称も」."""
     from kyodo_analysis.analysis import analyze
+    from kyodo_analysis.headings import notebook_text
     from kyodo_analysis.manifest import table_files
     from kyodo_analysis.report import view_program_changes
     from kyodo_analysis.year_sentences import year_change_lines
@@ -682,5 +683,6 @@ def test_a_table_without_numbers_whose_next_year_gains_a_first_program_changes_n
     shown = view_program_changes(result["program_changes"], Comparison.from_metadata(result.metadata))
     assert "表の順 (最後の年度)" in shown.columns and not {"以前の表の順", "最初の年度の表の順"} & set(shown.columns)
     assert "名称が同じ事業は 3 事業です。" in line and "項目が変わった" not in line and "番号も" not in line, line
+    assert "番号の列がある表では、番号は両方の年度のものを示します" in notebook_text("year_changes", result)  # not said of C
     status, out, _ = cli("validate", str(raw / "kasou_c_tanto_2025.tsv"))  # the new one in the package's order, said so
     assert status == 0 and "新しい事業: 表の順 1 新規清掃協働" in out and "番号 1" not in out, out
