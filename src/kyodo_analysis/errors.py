@@ -106,9 +106,11 @@ def all_of(errors: list[InputError]) -> InputError:
 SETTINGS_MAX_BYTES = 64 * 2**20  # a settings file, schema, word list or rules file: text a person wrote
 
 
-def check_ordinary(path: Path, what: str, hint: str, limit: int = SETTINGS_MAX_BYTES) -> None:
-    """Refuse a settings file that is no ordinary file of a sensible size before reading it: a named pipe would
-    wait forever and /dev/zero fill the memory (a hostile tester). A missing file is left to the caller to name."""
+def check_ordinary(path: Path, what: str, hint: str, limit: int = SETTINGS_MAX_BYTES, too_large: str | None = None) -> None:
+    """Refuse a file that is no ordinary file of a sensible size before reading it (a raw table, a settings file,
+    a word list): a named pipe would wait forever and /dev/zero fill the memory. ``what`` names the file in the
+    message ("" for the file itself); ``too_large`` is the hint for a file over ``limit`` (else ``hint``). A missing
+    file is left to the caller to name."""
     try:
         info = path.stat()
     except FileNotFoundError:
@@ -116,6 +118,8 @@ def check_ordinary(path: Path, what: str, hint: str, limit: int = SETTINGS_MAX_B
     except OSError as error:
         raise os_error(path, error) from None
     if not stat.S_ISREG(info.st_mode):
-        raise InputError(path, f"{what}がふつうのファイルではありません (名前付きパイプ、デバイスなど)。", hint=hint)
+        raise InputError(path, f"{what + 'が' if what else ''}ふつうのファイルではありません (名前付きパイプ、デバイスなど)。",
+                         hint=hint)
     if info.st_size > limit:
-        raise InputError(path, f"{what}が大きすぎます ({info.st_size / 2**20:,.0f} MB。上限 {limit // 2**20} MB)。", hint=hint)
+        raise InputError(path, f"{what or 'ファイル'}が大きすぎます ({info.st_size / 2**20:,.0f} MB。上限 {limit // 2**20} MB)。",
+                         hint=too_large or hint)

@@ -7,11 +7,10 @@ from __future__ import annotations
 import codecs
 import csv
 import re
-import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import KEEP_ORIGINAL, InputError, control_character, os_error, unusable
+from .errors import KEEP_ORIGINAL, InputError, check_ordinary, control_character, os_error, unusable
 
 # openpyxl is imported where a workbook is read: a text table is read without it.
 
@@ -201,10 +200,5 @@ def read_records(path: Path, sheet: str | None = None) -> tuple[list[Record], st
 
 def _check_regular(path: Path) -> None:
     """Refuse what is not an ordinary file of a sensible size (a FIFO would wait forever, /dev/zero never end)."""
-    info = path.stat()
-    if not stat.S_ISREG(info.st_mode):
-        raise InputError(path, "ふつうのファイルではありません (名前付きパイプ、デバイスなど)。",
-                         hint="表計算ソフトから保存した表のファイルを指定してください。")
-    if info.st_size > MAX_BYTES:
-        raise InputError(path, f"ファイルが大きすぎます ({info.st_size / 2**20:,.0f} MB。上限 {MAX_BYTES // 2**20} MB)。",
-                         hint="表のファイルか確かめてください。表なら、いくつかのファイルに分けて保存してください。")
+    check_ordinary(path, "", hint="表計算ソフトから保存した表のファイルを指定してください。", limit=MAX_BYTES,
+                   too_large="表のファイルか確かめてください。表なら、いくつかのファイルに分けて保存してください。")

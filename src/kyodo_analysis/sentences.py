@@ -241,12 +241,12 @@ def within_longer(words: pd.DataFrame) -> dict[str, str]:
     """Each word of ``words`` written inside a longer one of them with the same programs and occurrences (指定 →
     指定管理者): every occurrence of it is one of the longer word's, so the two are one finding. The longest such
     word is the one named."""
-    rows = list(words[["term", "programs_group", "n_group"]].itertuples(index=False, name=None))
     found = {}
-    for term, n_programs, n in rows:
-        longer = [t for t, p, m in rows if len(t) > len(term) and term in t and (p, m) == (n_programs, n)]
-        if longer:
-            found[term] = max(longer, key=lambda t: (len(t), t))
+    for _, same in words.groupby(["programs_group", "n_group"], sort=False)["term"]:  # only words of equal counts
+        terms = same.tolist()
+        for term in terms:
+            if longer := [t for t in terms if len(t) > len(term) and term in t]:
+                found[term] = max(longer, key=lambda t: (len(t), t))
     return found
 
 

@@ -24,6 +24,11 @@ OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the first bytes of a Compound
 _RESAVE = "Excel で開いて「Excel ブック (*.xlsx)」として保存し直してください。"
 
 
+# what a damaged zip raises as it is read: a corrupt deflate stream is zlib.error, an unknown compression method
+# or zip version NotImplementedError, a zip's own encryption RuntimeError (a hostile tester's 400 corruptions)
+DAMAGED_ZIP = (zipfile.BadZipFile, zlib.error, EOFError, OSError, KeyError, ValueError, NotImplementedError, RuntimeError)
+
+
 def _workbook(path: Path, data_only: bool):
     """An openpyxl workbook, or an InputError for a damaged file (bad zip, XML, missing part)."""
     from openpyxl import load_workbook
@@ -45,11 +50,6 @@ def _workbook(path: Path, data_only: bool):
     except (*DAMAGED_ZIP, TypeError, IndexError, AttributeError, ET.ParseError, SyntaxError):  # lxml's is a SyntaxError
         raise InputError(path, "Excel ブックとして読めません (壊れているか、Excel の形式ではありません)。",
                          hint=_RESAVE) from None
-
-
-# what a damaged zip raises as it is read: a corrupt deflate stream is zlib.error, an unknown compression method
-# or zip version NotImplementedError, a zip's own encryption RuntimeError (a hostile tester's 400 corruptions)
-DAMAGED_ZIP = (zipfile.BadZipFile, zlib.error, EOFError, OSError, KeyError, ValueError, NotImplementedError, RuntimeError)
 
 
 def _text_table(path: Path) -> bool:

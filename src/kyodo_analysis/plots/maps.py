@@ -210,8 +210,8 @@ def single_program_note(items: pd.DataFrame, by: str, names: dict[str, str], wha
     """The groups of one program, said under a map: their point and the terms in their direction are one
     program's wording, not a pattern of programs (a statistician's audit: 固定化, in one program of each group,
     drawn beside a group of one program)."""
-    programs = pd.Series(program_keys(items).to_numpy(), index=items[by].to_numpy())
-    singles = [g for g, n in programs.groupby(level=0, sort=False).nunique().items() if n == 1]
+    programs = items.assign(program=program_keys(items)).groupby(by, sort=False)["program"].nunique()
+    singles = [g for g, n in programs.items() if n == 1]
     if not singles:
         return ""
     named = "・".join(names.get(str(g), str(g)).replace("\n", "") for g in singles)
