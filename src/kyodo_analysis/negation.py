@@ -38,12 +38,24 @@ def is_adverb(token: Token) -> bool:
     return token.pos1 == "副詞" or (token.pos1 in ("名詞", "接尾辞") and token.pos3 == "副詞可能")
 
 
+def obtains(tokens: list[Token], k: int) -> bool:
+    """得る as the verb "obtain", not the helping verb of possibility, which stands right after a verb (起こり得ない)
+    and, as official writing spells helping verbs, in kana after て: after an adjectival noun (理解が十分に得られない →
+    十分 / 得る(否定)) or written 得 after て (安定して得られない, 活動を通じて得た)."""
+    if tokens[k].lemma != "得る":
+        return False
+    before = tokens[k - 1] if k > 0 else None
+    after_te = before is not None and before.lemma in ("て", "で") and before.pos2 == "接続助詞"
+    return not (before is not None and before.pos1 == "動詞") and (tokens[k].surface.startswith("得") or not after_te)
+
+
 def is_bridge(tokens: list[Token], k: int) -> bool:
-    """A token that may stand between a predicate and its negator (れる, ている, しきれ, ことが …)."""
+    """A token that may stand between a predicate and its negator (れる, ている, しきれ, ことが …), not the verb
+    "obtain" (:func:`obtains`)."""
     token = tokens[k]
     return ((token.pos1 == "助動詞" and token.lemma in BRIDGE_AUXILIARIES)
             or (token.pos1 == "助詞" and token.lemma in BRIDGE_PARTICLES and token.pos2 in ("接続助詞", "係助詞"))
-            or (token.pos1 == "動詞" and token.pos2 == "非自立可能" and token.lemma in BRIDGE_VERBS)
+            or (token.pos1 == "動詞" and token.pos2 == "非自立可能" and token.lemma in BRIDGE_VERBS and not obtains(tokens, k))
             or (token.pos1 == "名詞" and token.lemma == "事")
             or (token.lemma in ("に", "く") and k + 1 < len(tokens) and tokens[k + 1].lemma == "成る")
             or (token.pos1 == "助詞" and token.lemma == "が" and k > 0 and tokens[k - 1].lemma == "事"))

@@ -48,7 +48,7 @@ from typing import NamedTuple
 import pandas as pd
 
 from .dtypes import TEXT, frame_of
-from .negation import LIGHT_VERBS, Negation, negation_after, noun_negation, place_end
+from .negation import LIGHT_VERBS, Negation, negation_after, noun_negation, obtains, place_end
 from .phrases import expression_end, expressions, match_key
 from .spelling import spellings
 from .units import (
@@ -246,15 +246,14 @@ HONORIFIC = "御"  # the prefix お・ご: no part of a verb (お聞きした �
 
 def predicate(tokens: list[Token], i: int, lists: WordLists) -> tuple[Term | None, int]:
     """Rule 5: the predicate at ``i`` by its dictionary form, negated when a negator follows."""
-    token = tokens[i]
-    if token.pos2 == "非自立可能" and i > 0 and (
-            (tokens[i - 1].lemma in ("て", "で") and tokens[i - 1].pos2 == "接続助詞") or tokens[i - 1].pos1 == "動詞"
-            or (token.lemma in HUMBLE_AUXILIARIES and is_noun_like(tokens[i - 1]) and not token.gap)):
-        return None, i + 1  # auxiliary use: 〜ている, 〜てしまう, 〜しきる, ご協力いただく
+    token, before = tokens[i], tokens[i - 1] if i > 0 else None
+    if token.pos2 == "非自立可能" and before is not None and (
+            (before.lemma in ("て", "で") and before.pos2 == "接続助詞" and not obtains(tokens, i)) or before.pos1 == "動詞"
+            or (token.lemma in HUMBLE_AUXILIARIES and is_noun_like(before) and not token.gap)):
+        return None, i + 1  # auxiliary use: 〜ている, 〜てしまう, 〜しきる, 起こり得る, ご協力いただく (not 安定して得る)
     first = i
-    if (i > 0 and tokens[i - 1].pos1 == "接頭辞" and tokens[i - 1].lemma != HONORIFIC and not token.gap
-            and token.pos1 == "動詞"):
-        token, first = token._replace(word=tokens[i - 1].surface + token.word), i - 1  # 相 + 次ぐ → 相次ぐ
+    if before is not None and before.pos1 == "接頭辞" and before.lemma != HONORIFIC and not token.gap and token.pos1 == "動詞":
+        token, first = token._replace(word=before.surface + token.word), i - 1  # 相 + 次ぐ → 相次ぐ
     negation = negation_after(tokens, i + 1, i)
     if negation is not None and negation[0]:
         if negation_stopped(token.word, token, lists):
