@@ -686,3 +686,17 @@ def test_a_table_without_numbers_whose_next_year_gains_a_first_program_changes_n
     assert "番号の列がある表では、番号は両方の年度のものを示します" in notebook_text("year_changes", result)  # not said of C
     status, out, _ = cli("validate", str(raw / "kasou_c_tanto_2025.tsv"))  # the new one in the package's order, said so
     assert status == 0 and "新しい事業: 表の順 1 新規清掃協働" in out and "番号 1" not in out, out
+
+
+def test_an_aspect_two_cities_head_differently_is_called_by_its_short_label():
+    """架空市B's schema makes its 今後の方向性 the same aspect as Zushi's 今後必要なこと (label 今後). Pooled, the legend
+    called Zushi's items by 架空市B's header (a newcomer's reading); the long label is now one the tables agree on, else
+    the short one, as the names of columns are (:func:`schema.agreed`)."""
+    zushi = Comparison.of_schema(load_schema(None), "support_type", "区分")
+    city_b = Comparison.of_schema(load_schema(CITIES / "schema_b.toml"), "support_type", "区分")
+    for parts in ([zushi, city_b], [city_b, zushi]):
+        long = {a.key: a.long_label for a in Comparison.combined(parts).aspects}
+        assert long == {"effect": "効果があったこと", "limitation": "限界があったこと", "next_step": "今後",
+                        "result": "成果", "issue": "課題"}
+    alone = {a.key: a.long_label for a in Comparison.combined([zushi, zushi]).aspects}
+    assert alone["next_step"] == "今後必要なこと"

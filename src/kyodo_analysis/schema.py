@@ -13,7 +13,7 @@ import difflib
 import re
 import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 
@@ -331,14 +331,17 @@ class Comparison:
     @classmethod
     def combined(cls, parts: list[Comparison]) -> Comparison:
         """The comparison of tables analysed together, from each table's own (:meth:`of_schema`): the aspects in
-        order of first appearance (the first table's labels), every table's attributes, and the name of the
+        order of first appearance (their labels agree: :func:`merged_aspects`; a long label where the tables agree
+        on it, else the short one: 今後必要なこと and 今後の方向性 → 今後), every table's attributes, and the name of the
         groups and the number and grouping columns' headers where the tables agree on them, else a neutral
         word (分野 and 区分 → 区分; an attribute's first table's name). A year's or a city's part of an
         analysis is the combination of its own tables', so its pages speak of its own aspects and columns only."""
-        aspects: dict[str, Aspect] = {}
+        found: dict[str, list[Aspect]] = {}
         for part in parts:
             for aspect in part.aspects:
-                aspects.setdefault(aspect.key, aspect)
+                found.setdefault(aspect.key, []).append(aspect)
+        aspects = {key: replace(same[0], long_label=agreed([a.long_label for a in same], same[0].label))
+                   for key, same in found.items()}
         columns = {key: agreed([part.columns[key] for part in parts if part.columns.get(key)], generic)
                    for key, generic in GENERIC_COLUMNS.items() if any(part.columns.get(key) for part in parts)}
         attributes = {key: label for part in parts for key, label in part.attributes.items()}
