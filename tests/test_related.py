@@ -90,13 +90,14 @@ def test_the_command_lists_related_words_of_the_bundled_table_and_their_shared_i
     status, out, err = cli("related", "補助金", "--raw-dir", str(raw_dir), "--with", "団体", "--top", "1")
     assert status == 0, err
     first = out.splitlines()[0]
-    # 補助金 is in 5 of 36 items, 交付 in 4 (交付金 too); they share 3 (1 program): Jaccard 3/6, lift (3/5)/(4/36) = 5.40
-    assert first.startswith("年度不明 | 交付 | 共起 3/5 項目 (1 事業) | P(w|対象) 0.600 | P(w) 0.111 | 差 +0.489 | リフト 5.40 |"
-                            " Jaccard 0.500 | Dice 0.667 |")
+    # 補助金 is in 5 of 36 items, 団体 in 8 (申請団体, 団体経営 too); they share 4 (2 programs): Jaccard 4/9, lift
+    # (4/5)/(8/36) = 3.60. 交付 (3 of 5 before) meets 補助金 only inside 補助金交付終了後 and 補助金交付期間中: no longer listed
+    assert first.startswith("年度不明 | 団体 | 共起 4/5 項目 (2 事業) | P(w|対象) 0.800 | P(w) 0.222 | 差 +0.578 | リフト 3.60 |"
+                            " Jaccard 0.444 | Dice 0.615 |")
     assert "「補助金」と「団体」の両方がある項目の KWIC (4 件、4 項目):" in out  # n_both 4: 団体, 団体経営, 申請団体
     assert "【団体】の活動が縮小し" in out and "【団体経営】" in out and "【申請団体】が固定化" in out
     status, out, err = cli("related", "補助金", "--raw-dir", str(raw_dir), "--with", "交付", "--top", "1")
-    assert "KWIC (3 件、3 項目):" in out and "【補助金交付終了後】" in out  # the 3 of n_both, inside compounds too
+    assert "KWIC (0 件、0 項目)。" in out and "対象を含む複合語の中でだけ一緒に出てくる語" in out
     status, out, err = cli("related", "補助金", "--raw-dir", str(raw_dir), "--with", "補助金", "--top", "1")
     assert status == 0 and "KWIC (0 件、0 項目)。対象と同じ語です。" in out
     status, out, err = cli("related", "啓発", "--raw-dir", str(raw_dir), "--with", "進む(否定)")  # a negated form
@@ -116,19 +117,19 @@ def test_notebooks_get_the_table_with_japanese_headers(bundled_analysis):
     from kyodo_analysis.related import related_table
 
     table, left_out = related_table(bundled_analysis, "補助金", top=1)
-    assert table.iloc[0][["年度", "語", "共起する項目数", "対象の項目数"]].tolist() == ["年度不明", "交付", 3, 5]
+    assert table.iloc[0][["年度", "語", "共起する項目数", "対象の項目数"]].tolist() == ["年度不明", "団体", 4, 5]
     assert left_out == ""
     assert related_table(bundled_analysis, "財源・費用", code=True, top=1)[0].iloc[0]["語"] == "検討"
 
 
 def test_notebooks_say_how_many_tied_words_the_table_left_out(bundled_analysis):
-    """活動 (mentioned by 市民活動 and 活動団体 too): 9 words above a tie of 42 at the 15th place (more than twice 15
-    with them), so the 42 are left out and the page says so."""
+    """活動 (mentioned by 市民活動 and 活動団体 too): 7 words above a tie of 40 at the 15th place (more than twice 15
+    with them), so the 40 are left out and the page says so."""
     from kyodo_analysis.related import related_table
 
     table, left_out = related_table(bundled_analysis, "活動")
-    assert len(table) == 9
-    assert "すべて省きました: 年度不明 42 語" in left_out and "kyodo-analysis related 活動 の --top を大きくすると表示します" in left_out
+    assert len(table) == 7
+    assert "すべて省きました: 年度不明 40 語" in left_out and "kyodo-analysis related 活動 の --top を大きくすると表示します" in left_out
     assert "related_table" not in left_out  # a page shows no Python: the command a reader can type
 
 
@@ -159,3 +160,20 @@ def test_a_negated_word_is_listed_once_and_said_negated_in_its_shared_items(bund
     assert status == 0 and "| つながる | 共起 2/8 項目 (2 事業; うち否定の形 2 項目) |" in out, err
     own = related_words("つながる(否定)", a["items"], a["terms"], a["mentions"])
     assert "つながる" not in set(own["word"]) and own.loc[own["word"] == "団体", "n_both"].tolist() == [2]
+
+
+def test_the_other_words_of_a_compound_holding_the_target_are_not_related_to_it():
+    """KH Coder user: ``related ステップ`` listed アップ (Jaccard 1.000, lift 18), which meets ステップ only inside
+    ステップアップ, and ``related 団体`` listed 申請 of 申請団体. A word shares an item with the target only where the item
+    mentions it outside every term holding the target; its item count (n_word) still counts it wherever it is."""
+    items = pd.DataFrame({"item_id": ["i1", "i2", "i3", "i4"], "source_file": "f", "year": pd.NA, "program_no": [1, 1, 2, 3]})
+    mentions = pd.DataFrame([("i1", "申請団体", "申請団体"), ("i1", "申請", "申請団体"), ("i1", "団体", "申請団体"),
+                             ("i2", "団体", "団体"), ("i2", "申請", "申請"), ("i3", "申請", "申請"), ("i3", "窓口", "窓口"),
+                             ("i4", "申請団体", "申請団体"), ("i4", "申請", "申請団体"), ("i4", "団体", "申請団体"),
+                             ("i4", "増加", "増加")], columns=["item_id", "word", "term"])
+    terms = mentions[mentions["word"] == mentions["term"]][["item_id", "term"]]
+    found = related_words("団体", items, terms, mentions).set_index("word")
+    assert sorted(found.index) == ["増加", "申請"]  # 申請団体 holds the target: left out as before
+    assert (found.loc["申請", "n_target"], found.loc["申請", "n_word"], found.loc["申請", "n_both"]) == (3, 4, 1)
+    assert found.loc["申請", "item_ids"] == "i2" and found.loc["申請", "jaccard"] == pytest.approx(1 / 6, abs=1e-6)
+    assert found.loc["増加", "n_both"] == 1  # a term of its own beside 申請団体

@@ -12,8 +12,10 @@ and ``negated_both`` says in how many of the shared items it is negated, so 団�
     Dice = 2·n_both / (n_target + n_word)
 
 Terms that contain the target word inside them (申請団体 for 団体), and the words inside a target that is a
-compound (団体 for 申請団体), are left out: they co-occur by construction. Rows are ranked by Jaccard (KH Coder's
-default), then shared items; a cut never falls inside a tie.
+compound (団体 for 申請団体), are left out: they co-occur by construction. So are the other words of a term holding
+the target: w shares an item with the target only where the item mentions w outside every term holding it (申請 of
+申請団体 is no word related to 団体; アップ of ステップアップ none to ステップ), while n_word counts w wherever it is.
+Rows are ranked by Jaccard (KH Coder's default), then shared items; a cut never falls inside a tie.
 """
 
 from __future__ import annotations
@@ -67,6 +69,7 @@ def related_words(target: str, items: pd.DataFrame, term_frame: pd.DataFrame, me
     item ids (space-separated), ranked by Jaccard then shared items (ties listed by the word's text)."""
     chosen = target_items(target, items, term_frame, mention_frame, item_codes, code, item_words(term_frame, mention_frame))
     containing = set() if code else held_by(target, mention_frame)
+    holding = set() if code else set(mention_frame.loc[mention_frame["word"] == target, "term"].tolist())
     keys = dict(zip(items["item_id"].tolist(), program_keys(items).tolist(), strict=True))
     said_not = term_frame[term_frame["term"].str.endswith(NEGATED)]
     negated = grouped(zip(said_not["term"].str.removesuffix(NEGATED).tolist(), said_not["item_id"].tolist(), strict=True))
@@ -76,9 +79,11 @@ def related_words(target: str, items: pd.DataFrame, term_frame: pd.DataFrame, me
         mine = chosen & ids
         if not mine:
             continue
-        found = mention_frame[mention_frame["item_id"].isin(ids)].groupby("word", sort=True)["item_id"].agg(set)
+        mentioned = mention_frame[mention_frame["item_id"].isin(ids)]
+        found = mentioned.groupby("word", sort=True)["item_id"].agg(set)
+        apart = mentioned[~mentioned["term"].isin(holding)].groupby("word", sort=True)["item_id"].agg(set)
         for word, word_items in found.items():
-            shared = sorted(word_items & mine)
+            shared = sorted(apart.get(word, set()) & mine)
             if not shared or word == target or word in containing:
                 continue
             rows.append({"year": year, "target": target, "word": word, "n_target": len(mine),
@@ -139,8 +144,8 @@ def not_listed(related: pd.DataFrame, target: str, word: str) -> str:
         return ""
     if word == target:
         return "対象と同じ語です。"
-    return (f"「{word}」は関連語の表にありません (「{target}」と同じ項目にないか、対象を含む複合語・対象の中の語で、"
-            "必ず共起するので除いています)。")
+    return (f"「{word}」は関連語の表にありません (「{target}」と同じ項目にないか、対象を含む複合語・対象の中の語、"
+            "または対象を含む複合語の中でだけ一緒に出てくる語で、必ず共起するので除いています)。")
 
 
 def related_lines(top: pd.DataFrame, omitted: int) -> Iterable[str]:
