@@ -452,3 +452,25 @@ def test_a_map_says_which_group_is_one_program(analysis):
     one = items[(items["support_type"] != "場の提供") | (items["program_no"] == items.loc[
         items["support_type"] == "場の提供", "program_no"].min())]
     assert "場の提供 は 1 事業だけの区分なので、その点と同じ方向の語はその 1 事業の書き方を表します。" in footnote(one)
+
+
+def test_a_heatmap_of_cities_names_the_aspects_one_city_alone_wrote_in():
+    """Zushi pooled with 架空市B by city: only 今後 is in both tables, so the heatmap drew the 今後 panel alone, and a
+    newcomer read it as all the codes. The footnote now names 効果・限界・成果・課題 as left out, and where they are."""
+    from kyodo_analysis.plots.groups import heatmap_panels, unshared_note
+    from kyodo_analysis.schema import load_schema
+
+    from .conftest import FIXTURES
+
+    parts = [Comparison.of_schema(load_schema(path), "city", "市町村")
+             for path in (None, FIXTURES / "other_cities" / "schema_b.toml")]
+    comparison = Comparison.combined(parts)
+    rows = [("財源", aspect, city) for aspect, city in [("effect", "逗子市"), ("limitation", "逗子市"), ("next_step", "逗子市"),
+                                                       ("next_step", "架空市B"), ("result", "架空市B"), ("issue", "架空市B")]]
+    codes = pd.DataFrame(rows, columns=["code", "aspect", "city"])
+    panels = heatmap_panels(codes, comparison)
+    assert panels == ["next_step"]
+    assert unshared_note(codes, comparison, panels) == (
+        "効果・限界・成果・課題 は 1 つの市町村にしか項目がなく比べられないため、図に入れていません (codes.csv にあります)。")
+    shared = codes.assign(city="逗子市").pipe(lambda c: pd.concat([c, c.assign(city="架空市B")]))
+    assert unshared_note(shared, comparison, heatmap_panels(shared, comparison)) == ""  # five shared aspects: 「全体」

@@ -75,6 +75,16 @@ def heatmap_panels(codes: pd.DataFrame, comparison: Comparison) -> list[str]:
     return panels if 0 < len(panels) <= 4 else ["all"]
 
 
+def unshared_note(codes: pd.DataFrame, comparison: Comparison, panels: list[str]) -> str:
+    """The aspects left out of the panels because one group alone wrote in them (pooled cities with different
+    aspects: a newcomer read the 今後 panel alone as all the codes), named with where they are."""
+    left = [a for a in comparison.aspect_keys if a not in panels and (codes["aspect"] == a).any()]
+    if panels == ["all"] or not left:
+        return ""
+    return (f"{listed(comparison.label(a) for a in left)} は 1 つの{comparison.by_label}にしか項目がなく比べられないため、"
+            "図に入れていません (codes.csv にあります)。")
+
+
 def _heatmap_panel(ax, table: pd.DataFrame, by: str, code_order: list[str], columns: list[str], names: dict[str, str]):
     """One aspect's code × group cells: programs with the code / programs, shaded by that share; a cell of one
     program hatched (its share can only be 0 or 1: the darkest cells were the weakest evidence)."""
@@ -158,6 +168,6 @@ def plot_code_heatmap(codes: pd.DataFrame, items: pd.DataFrame, metadata: dict, 
     fig.suptitle(title, fontsize=9.5)
     pooled = "観点ごとに比べられる列がないため、観点をまとめた「全体」を示します。" if panels == ["all"] and n_columns > 1 else ""
     single = "斜線のセルは分母が 1 事業で、割合は 0 か 1 にしかなりません。" if hatched else ""
-    add_footnote(fig, metadata, named + pooled + single + heatmap_note(codes, comparison, max(len(c) for c in columns.values()),
-                                                                       bool(marked), alpha) + rules_note(metadata))
+    tests = heatmap_note(codes, comparison, max(len(c) for c in columns.values()), bool(marked), alpha)
+    add_footnote(fig, metadata, named + pooled + unshared_note(codes, comparison, panels) + single + tests + rules_note(metadata))
     return fig
