@@ -700,3 +700,28 @@ def test_an_aspect_two_cities_head_differently_is_called_by_its_short_label():
                         "result": "成果", "issue": "課題"}
     alone = {a.key: a.long_label for a in Comparison.combined([zushi, zushi]).aspects}
     assert alone["next_step"] == "今後必要なこと"
+
+
+def test_cities_compared_by_tables_of_different_years_share_the_rows_of_the_code_and_word_tables(tmp_path):
+    """A newcomer's pooled run (Zushi 2025, 架空市B 2024): 「コード×市町村」 gave each code a row per year, each city
+    alone in its year's row, the p-values between them, so the two cities never shared a row. Cities compared by
+    their own years now share one row per code (and per word), each city's column named with its year."""
+    from kyodo_analysis.analysis import analyze
+    from kyodo_analysis.manifest import table_files
+    from kyodo_analysis.report.views import codes_crosstab, keyword_matrix
+
+    raw = city_folder(tmp_path, "ab")
+    shutil.copy(CITIES / TABLES["a"][0], raw / "kasou_a_hyoka_2023.csv")
+    status, _, err = cli("manifest", "add", str(raw / "kasou_a_hyoka_2023.csv"), "--city", "架空市A", "--schema",
+                         str(tmp_path / "references" / "schema_a.toml"), "--year", "2023")
+    assert status == 0, err
+    result = analyze(table_files(raw), by="city", years={"架空市A": 2023})
+    comparison = Comparison.from_metadata(result.metadata)
+    table = codes_crosstab(result["codes"], result["items"], comparison=comparison)
+    assert "年度" not in table and table["コード"].is_unique
+    assert {"架空市A (2023年度)", "架空市B (2024年度)"} <= set(table.columns)
+    assert table[["架空市A (2023年度)", "架空市B (2024年度)"]].notna().all().all()
+    words = keyword_matrix(result["keywords"], result["items"], comparison)
+    assert "年度" not in words and words["語"].is_unique
+    both = words.filter(like="架空市A (2023年度)").notna().any(axis=1) & words.filter(like="架空市B (2024年度)").notna().any(axis=1)
+    assert both.all()  # every word's row has both cities' counts (0 where a city does not use it)

@@ -20,7 +20,7 @@ from ..schema import Comparison
 from ..sentences import program_count
 from ..spelling_variants import shown as shown_variants
 from ..stats import ALL_GROUPS, Z_SHOWN, aspect_counts, clopper_pearson, group_order
-from ..years import cities, of_city, term_shifts
+from ..years import cities, group_label, of_city, term_shifts
 
 
 def headers(comparison: Comparison, group_label: str | None = None) -> dict[str, str]:
@@ -75,11 +75,20 @@ def view_programs(programs: pd.DataFrame, comparison: Comparison) -> pd.DataFram
     return _aspect_ja(programs, comparison)
 
 
+def years_of_groups(frame: pd.DataFrame, by: str) -> dict | None:
+    """{group: year} when groups are compared across years (each city by its own table: every group of one year,
+    the years not all one), so that a table puts them side by side in one row, not a row per year; else None."""
+    grouped = frame.dropna(subset=[by]).groupby(by)["year"]
+    if not len(frame) or frame["year"].nunique() < 2 or grouped.nunique().max() != 1:
+        return None
+    return grouped.first().to_dict()
+
+
 def items_by_group(programs: pd.DataFrame, comparison: Comparison) -> pd.DataFrame:
     """Items per group × aspect (from ``programs.csv``), with programs and totals, one block per year
     (never summed across years). An aspect a group's tables do not have is blank, not 0."""
     by = comparison.by
-    if len(programs) and programs["year"].nunique() > 1 and programs.groupby(by)["year"].nunique().max() == 1:
+    if years_of_groups(programs, by) is not None:
         # groups compared across years (each city by its own table): one block, each group with its year
         table = _counts_block(programs, comparison)
         table.insert(0, "年度", [year_cell(programs.loc[programs[by] == g, "year"].iloc[0]) if g != "計" else ""
@@ -112,9 +121,13 @@ def keyword_matrix(keywords: pd.DataFrame, items: pd.DataFrame, comparison: Comp
     review document; a cell is empty where that year's table has no item of the group and aspect (a group a
     year does not have is not a 0)."""
     by, order = comparison.by, group_order(items, comparison.by)
+    own_years = years_of_groups(keywords, by)  # cities side by side, each with its own table's year
+    if own_years:
+        items = items[items[by].map(own_years) == items["year"]]  # each city's compared table only
 
     def known(frame: pd.DataFrame) -> pd.DataFrame:
-        return frame.assign(year=frame["year"].astype("object").where(frame["year"].notna(), UNKNOWN_YEAR))
+        year = frame["year"].astype("object").where(frame["year"].notna(), UNKNOWN_YEAR)
+        return frame.assign(year="" if own_years else year)
     wide = known(keywords).pivot_table(index=["year", "term"], columns=[by, "aspect"], values="n", aggfunc="sum",
                                        fill_value=0)
     columns = [(s, a) for s in order for a in comparison.aspect_keys if (s, a) in wide.columns]
@@ -123,10 +136,12 @@ def keyword_matrix(keywords: pd.DataFrame, items: pd.DataFrame, comparison: Comp
     years = wide.index.get_level_values("year")
     for s, a in columns:  # no item of the group and aspect that year: no count at all
         wide.loc[~years.isin(held.get((s, a), [])), (s, a)] = pd.NA
-    wide.columns = [f"出現回数({s}・{comparison.label(a)})" for s, a in columns]
+    named = {s: group_label(s, own_years[s]) for s in order} if own_years else {s: s for s in order}
+    wide.columns = [f"出現回数({named[s]}・{comparison.label(a)})" for s, a in columns]
     wide["出現回数(計)"] = wide.sum(axis=1)
     wide = wide.reset_index().rename(columns={"year": "年度", "term": "語"})
-    return wide.sort_values(["年度", "出現回数(計)"], ascending=[True, False], kind="stable").reset_index(drop=True)
+    wide = wide.sort_values(["年度", "出現回数(計)"], ascending=[True, False], kind="stable").reset_index(drop=True)
+    return wide.drop(columns="年度") if own_years else wide
 
 
 def view_distinctive(distinctive: pd.DataFrame, threshold: float | None = None, *,
@@ -161,16 +176,20 @@ def codes_crosstab(codes: pd.DataFrame, items: pd.DataFrame, aspect: str = "all"
     p where one was run (no test columns where none was)."""
     order = group_order(items, comparison.by)
     table = with_intervals(codes[codes["aspect"] == aspect])
+    own_years = years_of_groups(table, comparison.by)  # cities side by side, each with its own table's year
     tested = any_test_run(table)
     rows = []
-    for (year, code), group in table.groupby(["year", "code"], sort=False, dropna=False):
+    for (year, code), group in table.assign(year="" if own_years else table["year"]).groupby(
+            ["year", "code"], sort=False, dropna=False):
         group = group.set_index(comparison.by)
-        row = {"年度": year_cell(year), "コード": code, "観点": comparison.label(aspect)}
+        row = {} if own_years else {"年度": year_cell(year)}
+        row.update({"コード": code, "観点": comparison.label(aspect)})
         for support in order:
             if support in group.index:
                 r = group.loc[support]
-                row[support] = (program_count(r["n_programs"], r["programs_total"], r["ci_low"], r["ci_high"])
-                                + f"・{int(r['n_items'])} / {int(r['n_total'])} 項目")
+                name = group_label(support, own_years[support]) if own_years else support
+                row[name] = (program_count(r["n_programs"], r["programs_total"], r["ci_low"], r["ci_high"])
+                             + f"・{int(r['n_items'])} / {int(r['n_total'])} 項目")
         if tested:
             first = group.iloc[0]
             row.update({"p値": first["p_value"], "p値(Holm補正)": first["p_holm"],
