@@ -425,6 +425,11 @@ def test_the_code_changes_of_programs_in_both_tables_are_named_apart_from_turnov
     (raw / "zushi_2025.tsv").write_text("\n".join(lines), encoding="utf-8")
     assert code_change_lines(analyze(table_files(raw)))[0].endswith(
         "年度ごとのコードの表のほかの増減は、廃止 1 事業によるものです。")
+    cells[1] = "9"  # renumbered too: named with both years' numbers (a newcomer read NO 3 as the first year's)
+    lines[next(k for k, line in enumerate(lines) if line.split("\t")[1:2] == ["4"])] = "\t".join(cells)
+    (raw / "zushi_2025.tsv").write_text("\n".join(lines), encoding="utf-8")
+    assert ("コードが変わった事業は 1 事業です: NO 4 市民協働コーディネーター → NO 9 市民協働コーディネーター (効果 加わった"
+            in code_change_lines(analyze(table_files(raw)))[0])
 
 
 def test_a_program_renumbered_twice_is_said_with_its_first_and_last_numbers(tmp_path):

@@ -59,6 +59,15 @@ def _change(row, comparison: Comparison) -> str:
     return f"{program_label(old_no, before, comparison)} → {now}"
 
 
+def _both_years(row, comparison: Comparison) -> str:
+    """A program of both tables as the last one names it, with the first one's number and name where they differ
+    (NO 4 市民協働コーディネーター → NO 3 市民協働コーディネーター: a newcomer read NO 3 as the 2018 table's)."""
+    before = program_label(row.program_no if pd.isna(row.first_no) else int(row.first_no),
+                           row.first_name if isinstance(row.first_name, str) and row.first_name else row.program, comparison)
+    now = program_label(row.program_no, row.program, comparison)
+    return now if before == now else _change(row, comparison)
+
+
 class _CityYears(NamedTuple):
     """One city whose tables span two or more known years, as both year sentences read it."""
     city: object
@@ -161,7 +170,7 @@ def code_change_lines(analysis: Analysis) -> list[str]:
         held = {key: set(zip(part["aspect"], part["code"], strict=True))
                 for key, part in coded.groupby(["year", "program_no"], sort=False)}
         order = list(dict.fromkeys(analysis["codes"]["code"]))
-        said = [f"{program_label(r.program_no, r.program, comparison)} ({text})" for r in both.itertuples(index=False)
+        said = [f"{_both_years(r, comparison)} ({text})" for r in both.itertuples(index=False)
                 if (text := _codes_changed(held.get((years[0], r.first_no), set()), held.get((years[-1], r.program_no), set()),
                                            comparison, order))]
         span = f"{year_label(years[0])}と{year_label(years[-1])}"
