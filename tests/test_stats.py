@@ -124,11 +124,20 @@ def test_the_smallest_attainable_p_equals_brute_force_over_every_coding_and_labe
     assert best == pytest.approx(smallest_p([3, 2, 3])) and len(arrangements) == 560
 
 
-def test_the_smallest_p_of_a_monte_carlo_test_is_one_over_b_plus_one(monkeypatch):
+def test_the_smallest_p_of_a_monte_carlo_test_is_the_exact_one_or_one_over_b_plus_one(monkeypatch):
+    """A Monte Carlo test's smallest p was taken as 1 / (1 + B) alone: 18 programs in nine groups (3/2/3/2/2/1/2/2/1,
+    Zushi pooled with two made-up cities) then let 48 tests run whose smallest Holm-adjusted p was 48 × 0.0012341 =
+    0.059 (a statistician's audit, by enumerating the 31,104 group counts). It is now the larger of the two."""
     import kyodo_analysis.code_tests as code_tests
 
+    assert smallest_p([3, 2, 3, 2, 2, 1, 2, 2, 1]) == pytest.approx(0.0012341, abs=5e-8)
+    assert 48 * smallest_p([3, 2, 3, 2, 2, 1, 2, 2, 1]) > 0.05
     monkeypatch.setattr(code_tests, "EXACT_LIMIT", 3)
-    assert smallest_p([2, 2]) == pytest.approx(1 / 10000)
+    assert smallest_p([2, 2]) == pytest.approx(1 / 3)  # both coded programs in one group of two: 2 of 6 labellings
+    assert smallest_p([3, 2, 3]) == pytest.approx(20 / 560)  # as when every labelling is enumerated
+    assert smallest_p([700, 700]) == pytest.approx(1 / 10000)  # the exact one is far below 1 / (1 + B)
+    monkeypatch.setattr(code_tests, "COUNTS_LIMIT", 5)
+    assert smallest_p([2, 2]) == pytest.approx(1 / 10000)  # too many group counts to enumerate: 1 / (1 + B)
 
 
 @pytest.mark.parametrize("k, n, low, high", [(2, 2, 0.158114, 1.0), (0, 3, 0.0, 0.707598), (1, 3, 0.008404, 0.905701),
