@@ -474,3 +474,8 @@ def test_a_heatmap_of_cities_names_the_aspects_one_city_alone_wrote_in():
         "効果・限界・成果・課題 は 1 つの市町村にしか項目がなく比べられないため、図に入れていません (codes.csv にあります)。")
     shared = codes.assign(city="逗子市").pipe(lambda c: pd.concat([c, c.assign(city="架空市B")]))
     assert unshared_note(shared, comparison, heatmap_panels(shared, comparison)) == ""  # five shared aspects: 「全体」
+    from kyodo_analysis.plots.groups import pooled_note
+
+    assert pooled_note(shared, comparison) == "比べられる観点が 5 つあり、パネルが多すぎるため、観点をまとめた「全体」を示します。"
+    assert pooled_note(codes[codes["aspect"] != "next_step"], comparison) == (
+        "観点ごとに比べられる列がないため、観点をまとめた「全体」を示します。")

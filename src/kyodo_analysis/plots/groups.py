@@ -75,6 +75,14 @@ def heatmap_panels(codes: pd.DataFrame, comparison: Comparison) -> list[str]:
     return panels if 0 < len(panels) <= 4 else ["all"]
 
 
+def pooled_note(codes: pd.DataFrame, comparison: Comparison) -> str:
+    """Why the heatmap shows the aspects pooled: no aspect two groups wrote in, or more than four that are (the
+    first was said of both: a statistician read it beside the footnote's tests of shared aspects)."""
+    shared = [a for a in comparison.aspect_keys if codes.loc[codes["aspect"] == a, comparison.by].nunique() >= 2]
+    why = f"比べられる観点が {len(shared)} つあり、パネルが多すぎるため" if shared else "観点ごとに比べられる列がないため"
+    return f"{why}、観点をまとめた「全体」を示します。"
+
+
 def unshared_note(codes: pd.DataFrame, comparison: Comparison, panels: list[str]) -> str:
     """The aspects left out of the panels because one group alone wrote in them (pooled cities with different
     aspects: a newcomer read the 今後 panel alone as all the codes), named with where they are."""
@@ -166,7 +174,7 @@ def plot_code_heatmap(codes: pd.DataFrame, items: pd.DataFrame, metadata: dict, 
     axes[0].set_yticks(range(len(code_order)), [c + (" *" if c in marked else "") for c in code_order])
     fig.colorbar(image, ax=axes, shrink=0.7, label="コードの項目がある事業の割合")
     fig.suptitle(title, fontsize=9.5)
-    pooled = "観点ごとに比べられる列がないため、観点をまとめた「全体」を示します。" if panels == ["all"] and n_columns > 1 else ""
+    pooled = pooled_note(codes, comparison) if panels == ["all"] and n_columns > 1 else ""
     single = "斜線のセルは分母が 1 事業で、割合は 0 か 1 にしかなりません。" if hatched else ""
     tests = heatmap_note(codes, comparison, max(len(c) for c in columns.values()), bool(marked), alpha)
     add_footnote(fig, metadata, named + pooled + unshared_note(codes, comparison, panels) + single + tests + rules_note(metadata))
