@@ -446,3 +446,49 @@ def test_a_row_holding_only_a_group_is_the_group_of_the_programs_below(tmp_path)
     titled = [*rows[:3], ["これまでの取り組みに係る協働の成果等", "", "", "", "", ""], *rows[3:]]  # a page's title: no group
     table = clean_table(tsv(tmp_path, titled, "titled.tsv"))
     assert table.programs["support_type"].tolist() == ["財政的支援", "財政的支援", "人的支援"] and len(table.warnings) == 2
+
+
+NAMES_SCHEMA = """[columns]
+support_type = ["区分"]
+program_no = ["番号"]
+program = ["事業"]
+[aspects]
+outcome = { headers = ["成果"], label = "成果", polarity = "positive" }
+problem = { headers = ["課題"], label = "課題", polarity = "negative" }
+[attributes]
+kaishi = ["年度"]
+"""
+
+
+def test_names_the_package_uses_for_its_own_columns_and_rows_are_never_two_of_one(tmp_path):
+    """A hostile tester: a start-year column headed 年度 made two 年度 columns and a traceback in the workbook; a
+    group named 計 lost its row to the total; a code named コードなし was mixed with the uncoded items; an aspect
+    labelled 計, 事業数 or 全体 passed. The attribute is shown as 年度(属性), the total row as 計(合計) beside the group
+    計, and the aspect label and the code name are refused, naming the line and what to write."""
+    from kyodo_analysis.analysis import analyze
+    from kyodo_analysis.report.views import items_by_group, workbook_sheets
+    from kyodo_analysis.schema import Comparison
+
+    from .conftest import cli
+
+    schema = tmp_path / "schema.toml"
+    schema.write_text(NAMES_SCHEMA, encoding="utf-8")
+    (tmp_path / "raw").mkdir()
+    table = tsv(tmp_path / "raw", [["区分", "番号", "事業", "年度", "成果", "課題"], ["計", "1", "事業1", "2019", "・参加者が増えた", "・予算が不足"],
+                           ["環境", "2", "事業2", "2020", "・会場を確保した", "・担い手が不足"]], "t_2024.tsv")
+    result = analyze([table], schema=schema)
+    for name, sheet in workbook_sheets(result).items():
+        assert sheet.columns.is_unique, name
+    assert "年度(属性)" in workbook_sheets(result)["事業"].columns
+    counts = items_by_group(result["programs"], Comparison.from_metadata(result.metadata))
+    assert counts.loc["計", "事業数"] == 1 and counts.loc["計(合計)", "事業数"] == 2
+    for label in ("計", "事業数", "全体"):
+        schema.write_text(NAMES_SCHEMA.replace('label = "成果"', f'label = "{label}"'), encoding="utf-8")
+        status, _, err = cli("validate", str(table), "--schema", str(schema))
+        assert status == 2 and f"schema.toml:6: [aspects] の outcome のラベル「{label}」は" in err, err
+    codes = tmp_path / "codes.txt"
+    codes.write_text("*コードなし\n参加者\n", encoding="utf-8")
+    schema.write_text(NAMES_SCHEMA, encoding="utf-8")
+    status, _, err = cli("analyze", "--raw-dir", str(tmp_path / "raw"), "--schema", str(schema), "--codes", str(codes),
+                         "--out", str(tmp_path / "out"))
+    assert status == 2 and "codes.txt:1: コード名「コードなし」は" in err, err

@@ -122,6 +122,22 @@ def city_name(city) -> str:
 
 GENERIC_COLUMNS = {"program_no": "番号", "support_type": "区分"}  # when tables name a column differently
 TABLE_ORDER = "表の順"  # the header of the numbers a table without a number column gets (1, 2, … in table order)
+TOTAL = "計"  # the row summing every group of a count table
+NO_CODE = "コードなし"  # the row of the items no coding rule matched
+PROGRAMS = "事業数"  # the count tables' column of programs
+RESERVED_NAMES = frozenset({*HEADERS.values(), TOTAL, NO_CODE, PROGRAMS, ALL_JA, UNKNOWN_YEAR, TABLE_ORDER})
+
+
+def shown_attribute(header: str) -> str:
+    """An attribute's column as pages and workbooks head it: its header, marked 「(属性)」 where the package heads a
+    column of its own so (a start-year column headed 年度 made two 年度 columns, and the workbook a traceback)."""
+    return f"{header}(属性)" if header in RESERVED_NAMES else header
+
+
+def total_label(groups: Iterable[object]) -> str:
+    """The label of a count table's total row: 計, or 計(合計) when a group is itself named 計 (its row was
+    overwritten by the total: a hostile tester)."""
+    return f"{TOTAL}(合計)" if TOTAL in {str(g) for g in groups} else TOTAL
 
 
 def own_header(columns: dict, key: str) -> str:

@@ -12,6 +12,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from .errors import InputError, all_of, control_character, printable
+from .labels import NO_CODE
 
 MAX_DEPTH = 50  # nested parentheses or nots in one condition
 OPERATORS = ("and", "or", "not")
@@ -193,6 +194,9 @@ def _code_name(source: str, line: str, raw: str, number: int, rules: list[Rule])
     if control_character(code, one_line=True):
         raise InputError(source, f"コード名に制御文字があります: {printable(code)!r}", line=number,
                          hint="コード名は制御文字 (タブなど) を含まない1行の文字にしてください。")
+    if code == NO_CODE:
+        raise InputError(source, f"コード名「{code}」は、どのコードも付かない項目の行の名前です。", line=number,
+                         hint="別のコード名にしてください (同じ名前では、コードのない項目と混ざります)。")
     first = next((r.line for r in rules if r.code == code), None)
     if first is not None:
         raise InputError(source, f"コード「{code}」は {first} 行目にもあります。", line=number,

@@ -18,7 +18,7 @@ from importlib import resources
 from pathlib import Path
 
 from .errors import InputError
-from .labels import GENERIC_COLUMNS, listed
+from .labels import GENERIC_COLUMNS, RESERVED_NAMES, listed, shown_attribute
 from .toml_files import key_line, read_toml, texts
 
 COLUMNS: tuple[str, ...] = ("support_type", "program_no", "program")
@@ -240,6 +240,10 @@ def _aspect(path: Path, key: str, value: object) -> Aspect:
     headers = texts(path, f"[aspects] の {key}", spec.get("headers"))
     label = texts(path, f"[aspects] の {key} の label", spec.get("label", headers[0]))[0]
     long_label = texts(path, f"[aspects] の {key} の long_label", spec.get("long_label", label))[0]
+    if label in RESERVED_NAMES:
+        raise InputError(path, f"[aspects] の {key} のラベル「{label}」は、出力の表の列や行の名前と同じです。",
+                         line=key_line(path, [key]), hint=f'{key} = {{ headers = ["{headers[0]}"], label = "…" }} のように'
+                         "別のラベルを書いてください (元の表はそのままで構いません)。")
     polarity = spec.get("polarity")
     if polarity is not None and polarity not in POLARITIES:
         raise InputError(path, f"[aspects] の {key} の polarity は \"positive\" か \"negative\" です"
@@ -325,7 +329,7 @@ class Comparison:
     def of_schema(cls, schema: Schema, by: str, by_label: str) -> Comparison:
         """One table's comparison: its schema's aspects, attributes and own headers of the number and
         grouping columns (a column the schema lacks is absent: the programs are numbered in table order)."""
-        return cls(schema.aspects, by, by_label, {key: headers[0] for key, headers in schema.attributes.items()},
+        return cls(schema.aspects, by, by_label, {key: shown_attribute(headers[0]) for key, headers in schema.attributes.items()},
                    {key: schema.columns[key][0] for key in GENERIC_COLUMNS if schema.columns.get(key)})
 
     @classmethod

@@ -13,7 +13,7 @@ import pandas as pd
 
 from .cleaning import Table, twin_warning
 from .errors import InputError
-from .labels import HEADERS, label_key, label_twins, own_header
+from .labels import HEADERS, label_key, label_twins, own_header, shown_attribute
 from .readers import EXCEL_SUFFIXES
 from .schema import Comparison, merged_aspects
 
@@ -100,7 +100,8 @@ def _missing_group(table: Table, by: str, what: str, missing: pd.DataFrame, hint
 def by_label(table: Table, by: str) -> str:
     """What a table calls the groups of ``by``: 市町村, or its schema's first header of the column (区分 when
     the schema has no such column)."""
-    return HEADERS["city"] if by == "city" else table.schema.names.get(by, ["区分"])[0]
+    label = HEADERS["city"] if by == "city" else table.schema.names.get(by, ["区分"])[0]
+    return shown_attribute(label) if by in table.schema.attributes else label
 
 
 def unnumbered_files(tables: Sequence[Table]) -> frozenset[str]:

@@ -11,13 +11,12 @@ from __future__ import annotations
 import pandas as pd
 
 from .analysis import Analysis
-from .labels import cut
+from .labels import NO_CODE, cut
 from .schema import Comparison
 from .sentences import group_name, listed, program_label, table_comparisons
 from .stats import group_order
 from .years import compared_labels
 
-NO_CODE = "コードなし"  # the row of the items no coding rule matched
 SUMMARY_ITEMS = 10  # items quoted per code and side; the counts beside them are always complete
 QUOTED_IN_SENTENCE = 2  # items a summary sentence quotes for the code it names
 NEGATED_MARK = " (否定の述語を含む)"  # after a quoted item with a negated predicate: a code hit may sit inside it

@@ -14,7 +14,19 @@ from ..analysis import Analysis
 from ..code_tests import NO_TEST
 from ..evidence import EVIDENCE_LABELS, code_item_ids, keyword_item_ids
 from ..headings import any_test_run
-from ..labels import ALL_JA, FEW_OCCURRENCES, HEADERS, STATUS_JA, UNKNOWN_YEAR, number_header, own_header, year_cell
+from ..labels import (
+    ALL_JA,
+    FEW_OCCURRENCES,
+    HEADERS,
+    PROGRAMS,
+    STATUS_JA,
+    TOTAL,
+    UNKNOWN_YEAR,
+    number_header,
+    own_header,
+    total_label,
+    year_cell,
+)
 from ..registry import outputs
 from ..schema import Comparison
 from ..sentences import program_count
@@ -91,7 +103,8 @@ def items_by_group(programs: pd.DataFrame, comparison: Comparison) -> pd.DataFra
     if years_of_groups(programs, by) is not None:
         # groups compared across years (each city by its own table): one block, each group with its year
         table = _counts_block(programs, comparison)
-        table.insert(0, "年度", [year_cell(programs.loc[programs[by] == g, "year"].iloc[0]) if g != "計" else ""
+        total = total_label(programs[by])
+        table.insert(0, "年度", [year_cell(programs.loc[programs[by] == g, "year"].iloc[0]) if g != total else ""
                                 for g in table.index])
         return table
     blocks = []
@@ -106,8 +119,8 @@ def items_by_group(programs: pd.DataFrame, comparison: Comparison) -> pd.DataFra
 def _counts_block(programs: pd.DataFrame, comparison: Comparison) -> pd.DataFrame:
     """One block of :func:`items_by_group`: programs and items per aspect of each group, and their total."""
     table = aspect_counts(programs, comparison)
-    table.columns = ["事業数", *(comparison.label(a) for a in comparison.aspect_keys), "計"]
-    table.loc["計"] = table.sum(min_count=1)
+    table.columns = [PROGRAMS, *(comparison.label(a) for a in comparison.aspect_keys), TOTAL]
+    table.loc[total_label(table.index)] = table.sum(min_count=1)
     table.index.name = comparison.by_label
     return table
 
