@@ -492,3 +492,24 @@ def test_names_the_package_uses_for_its_own_columns_and_rows_are_never_two_of_on
     status, _, err = cli("analyze", "--raw-dir", str(tmp_path / "raw"), "--schema", str(schema), "--codes", str(codes),
                          "--out", str(tmp_path / "out"))
     assert status == 2 and "codes.txt:1: コード名「コードなし」は" in err, err
+
+
+def test_a_program_whose_cells_are_all_empty_is_counted_as_a_program_everywhere(tmp_path):
+    """A hostile tester: 甲's program with empty cells and 乙's only program (empty too) were in programs.csv and in
+    「甲 (3 事業)」, but 区分×観点 said 甲 2 and 乙 0 事業 and the methods 「(2 群)」 left 乙 unexplained. Every count
+    now counts the program; the methods say why 乙 is not compared."""
+    from kyodo_analysis.analysis import analyze
+    from kyodo_analysis.methods import methods_paragraph
+    from kyodo_analysis.report.views import items_by_group
+    from kyodo_analysis.schema import Comparison
+
+    schema = tmp_path / "schema.toml"
+    schema.write_text(NAMES_SCHEMA.replace('[attributes]\nkaishi = ["年度"]\n', ""), encoding="utf-8")
+    table = tsv(tmp_path, [["区分", "番号", "事業", "成果", "課題"], ["甲", "1", "事業1", "・参加者が増えた", "・予算が不足"],
+                           ["甲", "2", "事業2", "・会場を確保した", "・担い手が不足"], ["乙", "3", "新規事業", "", ""],
+                           ["丙", "4", "事業4", "・参加者が増えた", "・予算が不足"], ["甲", "5", "事業5", "", ""]], "e_2024.tsv")
+    result = analyze([table], schema=schema)
+    counts = items_by_group(result["programs"], Comparison.from_metadata(result.metadata))
+    assert counts["事業数"].to_dict() == {"甲": 3, "乙": 1, "丙": 1, "計": 5}
+    assert counts.loc["乙", "成果"] == 0 and counts.loc["計", "計"] == 6
+    assert "比べるグループは区分 (2 群) で、比べる単位は事業とした。乙 は事業の欄がすべて空欄で項目がないため" in methods_paragraph(result)

@@ -69,6 +69,8 @@ def methods_facts(analysis: Analysis) -> dict:
     return {
         "source": source_text(metadata), "dictionary": metadata.get("dictionary", {}),
         "by_label": comparison.by_label, "groups": len(group_order(items, comparison.by)),
+        "empty_groups": [str(g) for g in group_order(analysis["programs"], comparison.by)
+                         if g not in set(items[comparison.by].tolist())],
         "items": len(items), "programs": len(analysis["programs"]), "tokens": len(analysis["tokens"]),
         "term_tokens": len(terms), "term_types": int(terms["term"].nunique()),
         "word_lists": {name: shown_source(entry.get("source", ""))
@@ -101,6 +103,14 @@ def group_programs(programs: pd.DataFrame, by: str) -> dict[str, str]:
     return {str(group): f" ({n} 事業)" for group, n in programs.groupby(by, sort=True).size().items()}
 
 
+def empty_groups_sentence(f: dict) -> str:
+    """The groups whose every program has empty cells: in the table, but not among the groups compared (a hostile
+    tester: 「(2 群)」 beside a table of three left the third unexplained)."""
+    if not f["empty_groups"]:
+        return ""
+    return f"{'、'.join(f['empty_groups'])} は事業の欄がすべて空欄で項目がないため、比べるグループに入れていない。"
+
+
 def methods_paragraph(analysis: Analysis) -> str:
     """The methods section as one paragraph of Japanese, for the Word summary and notebook 5.0."""
     f = methods_facts(analysis)
@@ -117,7 +127,7 @@ def methods_paragraph(analysis: Analysis) -> str:
         f"{f['term_types']} 語 (異なり)・{f['term_tokens']} 語 (延べ) を得た。",
         f"語リストは {lists}、コーディングルールは {f['rules']} ({f['codes']} コード) を用いた。"
         + absent_words_sentence(f),
-        f"比べるグループは{f['by_label']} ({f['groups']} 群) で、比べる単位は事業とした。"
+        f"比べるグループは{f['by_label']} ({f['groups']} 群) で、比べる単位は事業とした。" + empty_groups_sentence(f),
         "語の順位は事業数、項目数、出現回数の順で、上位を選ぶときは同数の途中で切っていない。",
     ]
     if f["edge_cut"] is not None and f["edges"] < NETWORK_TOP:  # no cut was made: every co-occurring pair is drawn

@@ -51,12 +51,13 @@ def group_order(items: pd.DataFrame, by: str = "support_type") -> list[str]:
 
 
 def aspect_counts(programs: pd.DataFrame, comparison: Comparison) -> pd.DataFrame:
-    """Per group: programs with items, items per aspect (NA where none of the group's tables has that
-    column, so that "no such column" is never shown as 0) and items in all."""
+    """Per group: its programs (those whose cells are all empty too, as ``programs.csv`` and the sentences count
+    them: 0 programs beside 「乙 (1 事業)」 was a hostile tester's find), items per aspect (NA where none of the
+    group's tables has that column, so that "no such column" is never shown as 0) and items in all."""
     by = comparison.by
     columns = [f"n_{a}" for a in comparison.aspect_keys]
     table = programs.groupby(by, sort=False)[[*columns, "n_items"]].sum(min_count=1)
-    table.insert(0, "programs", programs[programs["n_items"] > 0].groupby(by, sort=False).size())
+    table.insert(0, "programs", programs.groupby(by, sort=False).size())
     table = table.reindex(group_order(programs, by))
     table["programs"] = table["programs"].fillna(0).astype(int)
     return table.astype({c: "Int64" for c in [*columns, "n_items"]})
