@@ -215,12 +215,13 @@ def test_the_bundled_page_says_what_its_items_are_about_by_programs(cases):
         "「限界」が空欄でも、限界がなかったという意味ではありません。")
     assert S.groups_sentence(analysis) == "区分ごとに比べます: 「財政的支援」「人的支援」「場の提供」 の 3 つ。"
     # the words inside the most compound terms: センター, 交付 and 補助金, four each, all named (a tie is not
-    # settled by spelling); each katakana piece is a word, in a forced term too (センター of コミュニティセンター)
+    # settled by spelling), each with all four of its compounds (the first three by spelling were a pick inside a
+    # tie: a statistician); each katakana piece is a word, in a forced term too (センター of コミュニティセンター)
     assert S.compound_sentence(analysis).startswith(
-        "たとえば「センター」と「交付」と「補助金」は、最も多い 4 つの複合語の中にも出てくる語で、同数です (「センター」: "
-        "「コミュニティセンター」「サポートセンター」「地域活動センター条例」 ほか 1 語、「交付」: 「交付対象事業」"
-        "「補助金交付期間中」「補助金交付終了」 ほか 1 語、「補助金」: 「補助金交付期間中」「補助金交付終了」「補助金交付終了後」"
-        " ほか 1 語)。")
+        "たとえば「センター」と「交付」と「補助金」は、いずれも 4 つの複合語の中にも出てくる語で、複合語の中に出てくる語のうち"
+        "最も多く、同数です (「センター」: 「コミュニティセンター」「サポートセンター」「地域活動センター条例」「市民交流センター」、"
+        "「交付」: 「交付対象事業」「補助金交付期間中」「補助金交付終了」「補助金交付終了後」、「補助金」: 「補助金交付期間中」"
+        "「補助金交付終了」「補助金交付終了後」「補助金的」)。")
 
 
 def test_the_compound_example_is_the_one_word_inside_the_most_compounds_or_every_tied_word_or_their_number():
@@ -228,9 +229,14 @@ def test_the_compound_example_is_the_one_word_inside_the_most_compounds_or_every
         return S.compound_sentence({"mentions": pd.DataFrame(pairs, columns=["word", "term"])})
 
     one = sentence([("団体", "申請団体"), ("団体", "団体等"), ("申請", "申請団体"), ("活動", "活動団体")])
-    assert one.startswith("たとえば「団体」は、最も多い 2 つの複合語 (「団体等」「申請団体」) の中にも出てきます。"), one
+    assert one.startswith("たとえば「団体」は 2 つの複合語 (「団体等」「申請団体」) の中にも出てきます (複合語の中に出てくる語"
+                          "のうち、最も多くの複合語に出てくる語です)。"), one
     two = sentence([("申請", "申請団体"), ("団体", "申請団体"), ("活動", "活動費")])
-    assert two.startswith("たとえば「団体」と「活動」と「申請」は、最も多い"), two  # the order of the table is no rank
+    assert two.startswith("たとえば「団体」と「活動」と「申請」は、いずれも 1 つの"), two  # the order of the table is no rank
+    seven = sentence([("団体", f"団体{k}") for k in "一二三四五六七"])
+    assert "「団体」は 7 つの複合語 (7 語。一覧は mentions.parquet の term 列) の中にも" in seven  # none picked by spelling
+    ten = sentence([(w, w + k) for w in ("支援", "地域", "防災", "交流") for k in "会者団部課室局所館園"])
+    assert "いずれも 10 個の複合語の中に出てきます" in ten  # つ counts to nine (「10 つ」: a hostile tester)
     many = sentence([(w, w + "会") for w in ("支援", "地域", "防災", "交流")])
     assert many.startswith("複合語の中に出てくる 4 語 (交流・地域・支援・防災) は、どれも 1 つの複合語の中にだけ出てきます"), many
     assert "「" not in many.split("。")[0]  # no word picked out of the tie: each named, none as the example

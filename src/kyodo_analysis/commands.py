@@ -19,7 +19,7 @@ from .cleaning import Table
 from .coding import code_items, read_rules, rule_words
 from .errors import InputError, os_error
 from .kwic import keyword_in_context
-from .labels import group_text, number_header, own_header, year_label
+from .labels import group_text, number_header, own_header, pieces, year_label
 from .manifest import (
     ManifestRows,
     add_to_manifest,
@@ -294,7 +294,7 @@ def cmd_kwic(args: argparse.Namespace) -> int:
         print(line)
     print(f"{len(lines)} 件", file=sys.stderr)
     if len(inside) and not args.compounds:
-        print(f"ほかに {inside['term'].nunique()} つの複合語の中に {len(inside)} 回 ({inside['item_id'].nunique()} 項目)"
+        print(f"ほかに {pieces(inside['term'].nunique())}の複合語の中に {len(inside)} 回 ({inside['item_id'].nunique()} 項目)"
               " 出てきます (word_counts.csv はそれも数えます)。--compounds を付けると合わせて示します。", file=sys.stderr)
     return 0
 
@@ -339,7 +339,7 @@ def search_summary(found: pd.DataFrame, items: pd.DataFrame, rule, words: set[st
     """How many items and programs a search found, of how many in how many tables (a program of two years is
     counted once per table, and said so), and the condition's words no item has (a typo is not an absence)."""
     tables = items["source_file"].nunique()
-    each = f"; {tables} つの表の事業を表ごとに数えて" if tables > 1 else ""
+    each = f"; {pieces(tables)}の表の事業を表ごとに数えて" if tables > 1 else ""
     absent = [w for w in dict.fromkeys(rule_words(rule.condition)) if w.removesuffix(NEGATED) not in words]
     return (f"{len(found)} 項目 ({len(found[['source_file', 'program_no']].drop_duplicates())} 事業{each}) / 全 "
             f"{len(items)} 項目。語は抽出語と複合語の中の語で探し、[否定] はその語がすべて否定の文脈にある項目です"

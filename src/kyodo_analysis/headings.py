@@ -12,7 +12,7 @@ import pandas as pd
 
 from .analysis import Analysis
 from .clusters import none_chosen
-from .labels import listed, per_group, sides_only, table_noun
+from .labels import listed, per_group, pieces, sides_only, table_noun
 from .schema import Comparison
 from .sentences import groups_sentence, md
 from .slices import for_year, page_years
@@ -89,9 +89,9 @@ def any_test_run(codes: pd.DataFrame) -> bool:
 
 def _correspondence_text(by: str, n_groups: int) -> str:
     if n_groups < 2:
-        return f"対応分析には 2 つ以上の{by}が必要です。この表の{by}は {n_groups} つなので、図はありません。"
+        return f"対応分析には 2 つ以上の{by}が必要です。この表の{by}は {pieces(n_groups)}なので、図はありません。"
     return (f"語と{by}を同じ平面に置いた対称マップです。一つの{by}にしか出ない語はその{by}の点より外側の"
-            f"同じ点に並び、語と{by}の点の距離は直接には比べられません。{by}が {n_groups} つなので、"
+            f"同じ点に並び、語と{by}の点の距離は直接には比べられません。{by}が {pieces(n_groups)}なので、"
             f"{n_groups - 1} 軸で慣性の 100% を説明します" + ("。図はそのうち第1・第2軸です。" if n_groups > 3 else "。"))
 
 

@@ -128,6 +128,11 @@ PROGRAMS = "事業数"  # the count tables' column of programs
 RESERVED_NAMES = frozenset({*HEADERS.values(), TOTAL, NO_CODE, PROGRAMS, ALL_JA, UNKNOWN_YEAR, TABLE_ORDER})
 
 
+def pieces(n: int) -> str:
+    """「3 つ」, or 「10 個」 from ten on: つ counts to nine (「施策が 10 つ」 was a hostile tester's find)."""
+    return f"{n} つ" if n < 10 else f"{n} 個"
+
+
 def shown_attribute(header: str) -> str:
     """An attribute's column as pages and workbooks head it: its header, marked 「(属性)」 where the package heads a
     column of its own so (a start-year column headed 年度 made two 年度 columns, and the workbook a traceback)."""

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import InputError, control_character, os_error, unusable
+from .labels import pieces
 from .readers import TABLE_SUFFIXES
 from .wordlists import decode_text
 
@@ -220,7 +221,7 @@ def base_row(path: Path, entries: list[Entry], city: str | None = None) -> Entry
     row yet. With several cities and no ``city``, the city is asked for, never guessed from the last row."""
     named = list(dict.fromkeys(e.city for e in entries))
     if city is None and len(named) > 1:
-        raise InputError(path, f"マニフェストには {len(named)} つの市町村 ({'、'.join(named)}) の表があるため、"
+        raise InputError(path, f"マニフェストには {pieces(len(named))}の市町村 ({'、'.join(named)}) の表があるため、"
                          "この表の市町村を決められません。",
                          hint=f"--city 市町村名 (マニフェストにある {'・'.join(named)} のどれか、または新しい市町村) を付けて、"
                          "この表の市町村を指定してください (市町村名から、その市町村の前の行の表題とスキーマを引き継ぎます)。")
@@ -319,7 +320,7 @@ def add_to_manifest(path: str | Path, year: int | None, city: str | None = None,
                          hint=(f"同じ市町村なら --city {close[-1]} を、別の市町村なら" if close else "")
                          + '--title "この表の表題" を付けてください。')
     if year is None and old is None and len(named_years := years_in_name(path.stem)) > 1:
-        raise InputError(path, f"ファイル名に年度が {len(named_years)} つあります "
+        raise InputError(path, f"ファイル名に年度が {pieces(len(named_years))}あります "
                          f"({'、'.join(map(str, named_years))} 年度)。どれがこの表の年度か決められません。",
                          hint="--year 2025 のように、この表の年度を指定してください。")
     if year is None:

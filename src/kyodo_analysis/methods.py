@@ -14,7 +14,7 @@ from .analysis import Analysis
 from .clusters import cut_words, none_chosen
 from .code_tests import NO_TEST, untested_family
 from .correspondence import candidate_count, choice_of, chosen_terms
-from .labels import year_label
+from .labels import pieces, year_label
 from .network import NETWORK_TOP
 from .schema import Comparison
 from .stats import group_order
@@ -167,7 +167,7 @@ def absent_words_sentence(f: dict) -> str:
     that cannot be found is no finding)."""
     if not f["absent_rule_words"] and not any(n for _, n in f["absent_by_table"]):
         return ""
-    where = "この表" if len(f["absent_by_table"]) < 2 else f"{len(f['absent_by_table'])} つの表"
+    where = "この表" if len(f["absent_by_table"]) < 2 else f"{pieces(len(f['absent_by_table']))}の表"
     each = "、".join(f"{label} {n} 語" for label, n in f["absent_by_table"])
     return (f"ルールが名指す {f['rule_words']} 語のうち {f['absent_rule_words']} 語は、{where}のどの項目にも出てこない ("
             + (f"表ごとには {each} が出てこない。" if len(f["absent_by_table"]) > 1 else "")

@@ -17,7 +17,7 @@ import pandas as pd
 
 from .analysis import Analysis
 from .code_tests import NO_TEST, untested_family
-from .labels import CATEGORY_JA, group_text, interval_text, year_label
+from .labels import CATEGORY_JA, group_text, interval_text, pieces, year_label
 from .registry import figure_tables, output, page_tables
 from .schema import Comparison
 from .stats import Z_SHOWN, Cut, group_order, largest, top_with_ties, word_spread
@@ -155,19 +155,23 @@ def compound_sentence(analysis: Analysis, shown: int = 3) -> str:
     if len(tied) > shown:
         named = f" ({'・'.join(tied)}) " if len(tied) <= 10 else ""
         which = (f"複合語の中に出てくる {len(tied)} 語{named}は、どれも 1 つの複合語の中にだけ" if most == 1 else
-                 f"複合語の中に出てくる語のうち、同数で最も多い {len(tied)} 語{named}は、いずれも {most} つの複合語の中に")
+                 f"複合語の中に出てくる語のうち、同数で最も多い {len(tied)} 語{named}は、いずれも {pieces(most)}の複合語の中に")
         return which + "出てきます (どの語がどの複合語にあるかは mentions.parquet の word と term 列にあります)。" + base
     if len(tied) == 1:
-        return (f"たとえば「{tied[0]}」は、最も多い {most} つの複合語 ({compound_list(compounds[tied[0]], shown)}) の中にも"
-                "出てきます。" + base)
-    examples = "、".join(f"「{word}」: {compound_list(compounds[word], shown)}" for word in tied)
-    return (f"たとえば{'と'.join(f'「{word}」' for word in tied)}は、最も多い {most} つの複合語の中にも出てくる語で、"
-            f"同数です ({examples})。" + base)
+        return (f"たとえば「{tied[0]}」は {pieces(most)}の複合語 ({compound_list(compounds[tied[0]])}) の中にも出てきます"
+                " (複合語の中に出てくる語のうち、最も多くの複合語に出てくる語です)。" + base)
+    examples = "、".join(f"「{word}」: {compound_list(compounds[word])}" for word in tied)
+    return (f"たとえば{'と'.join(f'「{word}」' for word in tied)}は、いずれも {pieces(most)}の複合語の中にも出てくる語で、"
+            f"複合語の中に出てくる語のうち最も多く、同数です ({examples})。" + base)
 
 
-def compound_list(terms: list[str], shown: int) -> str:
-    """「A」「B」「C」 ほか 1 語: the compounds of a word, the first ``shown`` of them named."""
-    return listed(terms[:shown]) + (f" ほか {len(terms) - shown} 語" if len(terms) > shown else "")
+COMPOUNDS_NAMED = 6  # a word's compounds named in full up to this many; beyond, their number (none picked by spelling)
+
+
+def compound_list(terms: list[str]) -> str:
+    """「A」「B」: every compound of a word, or how many there are (naming the first three by spelling picked them
+    inside a tie: a statistician's audit)."""
+    return listed(terms) if len(terms) <= COMPOUNDS_NAMED else f"{len(terms)} 語。一覧は mentions.parquet の term 列"
 
 
 def left_out_sentence(left_out: dict[object, Cut], analysis: Analysis | None = None) -> str:
@@ -212,7 +216,7 @@ def groups_sentence(analysis: Analysis) -> str:
         return (f"この表の{comparison.by_label}は 1 つだけ{named} なので、{comparison.by_label}どうしの比較はなく、"
                 "以下は表全体の記述です。" + together)
     shown = listed([group_name(g, analysis) for g in groups])
-    return f"{comparison.by_label}ごとに比べます: {shown} の {len(groups)} つ。" + together
+    return f"{comparison.by_label}ごとに比べます: {shown} の {pieces(len(groups))}。" + together
 
 
 def one_group_terms(distinctive: pd.DataFrame, programs: pd.DataFrame, by: str, top: int = 5, name=str) -> list[str]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import pandas as pd
 
 from .analysis import Analysis
-from .labels import NO_CODE, cut
+from .labels import NO_CODE, cut, pieces
 from .schema import Comparison
 from .sentences import group_name, listed, program_label, table_comparisons
 from .stats import group_order
@@ -97,7 +97,7 @@ def topic_phrase(side: pd.DataFrame, label: str) -> str:
     cover = coverage(side, coded)
     head += cover
     if best == 1:
-        codes = f"のコード {len(leaders)} つ" if cover else f"に付いた {len(leaders)} つのコード"
+        codes = f"のコード {pieces(len(leaders))}" if cover else f"に付いた {pieces(len(leaders))}のコード"
         if n_programs == 1:  # 「複数の事業に共通するコードはありません」 of one program is true of any table (an audit)
             return f"{head}{codes}は{listed(leaders)}です"
         return f"{head}{codes} ({listed(leaders)}) はどれも 1 事業だけで、複数の事業に共通するコードはありません"

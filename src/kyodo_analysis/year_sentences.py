@@ -15,7 +15,7 @@ from typing import NamedTuple
 import pandas as pd
 
 from .analysis import Analysis
-from .labels import STATUS_JA, UNKNOWN_YEAR, own_header, year_label
+from .labels import STATUS_JA, UNKNOWN_YEAR, own_header, pieces, year_label
 from .schema import Comparison
 from .sentences import md, program_label
 from .slices import part_metadata, select_city, select_year
@@ -33,7 +33,7 @@ def years_sentence(analysis: Analysis, whole: Analysis | None = None) -> str:
     named = analysis["items"]["city"].dropna().unique().tolist()
     city = f"{named[0]}の" if len(named) == 1 else ""
     if len(known) >= 2:
-        return f"{city}{known[0]}〜{known[-1]}年度の {len(known)} つの年度の表を比べます。"
+        return f"{city}{known[0]}〜{known[-1]}年度の {pieces(len(known))}の年度の表を比べます。"
     if len(known) == 1:
         return f"{city}表は{known[0]}年度だけなので、年度の比較はありません (年度は市町村ごとに比べます)。"
     return (f"年度の分かる表がないため ({'、'.join(unknown)} は{UNKNOWN_YEAR})、年度の比較はありません。"

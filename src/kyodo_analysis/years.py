@@ -9,7 +9,7 @@ from itertools import pairwise
 import pandas as pd
 
 from .dtypes import TEXT
-from .labels import label_key, year_label
+from .labels import label_key, pieces, year_label
 from .schema import Comparison
 from .stats import ALL_ASPECTS, ALL_GROUPS, Z_SHOWN, counts_by_level, sort_for_reading, top_with_ties, weighted_log_odds
 
@@ -92,7 +92,7 @@ def cities_together(items: pd.DataFrame, by: str) -> dict[object, list[str]]:
 def cities_together_warning(items: pd.DataFrame, comparison: Comparison) -> list[str]:
     """The run's warning that tables of several cities of one year are counted as one (never silently)."""
     what = comparison.by_label
-    return [f"{year_label(year)}には {len(named)} つの市町村 ({'、'.join(named)}) の表があり、{what}ごとにまとめて数えます"
+    return [f"{year_label(year)}には {pieces(len(named))}の市町村 ({'、'.join(named)}) の表があり、{what}ごとにまとめて数えます"
             f" (市町村をまたいで同じ{what}の事業を1つのグループとして数えます)。市町村ごとに分析するなら、"
             "その市町村の表だけを置いたフォルダを --raw-dir に、市町村を比べるなら --by city を指定してください。"
             for year, named in cities_together(items, comparison.by).items()]

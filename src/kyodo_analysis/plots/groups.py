@@ -13,7 +13,7 @@ from matplotlib.ticker import MaxNLocator
 
 from ..code_tests import tests_run
 from ..headings import rules_note
-from ..labels import listed, per_group
+from ..labels import listed, per_group, pieces
 from ..schema import Comparison
 from ..stats import aspect_counts, group_order
 from .notes import add_footnote, crowded, group_names, plot_note
@@ -79,7 +79,7 @@ def pooled_note(codes: pd.DataFrame, comparison: Comparison) -> str:
     """Why the heatmap shows the aspects pooled: no aspect two groups wrote in, or more than four that are (the
     first was said of both: a statistician read it beside the footnote's tests of shared aspects)."""
     shared = [a for a in comparison.aspect_keys if codes.loc[codes["aspect"] == a, comparison.by].nunique() >= 2]
-    why = f"比べられる観点が {len(shared)} つあり、パネルが多すぎるため" if shared else "観点ごとに比べられる列がないため"
+    why = f"比べられる観点が {pieces(len(shared))}あり、パネルが多すぎるため" if shared else "観点ごとに比べられる列がないため"
     return f"{why}、観点をまとめた「全体」を示します。"
 
 

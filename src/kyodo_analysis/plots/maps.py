@@ -10,7 +10,7 @@ from matplotlib.figure import Figure
 
 from ..clusters import MIN_TERMS, linkage_of
 from ..correspondence import choice_of, chosen_terms
-from ..labels import METHOD_JA
+from ..labels import METHOD_JA, pieces
 from ..network import LINK_TOP, NETWORK_TOP
 from ..schema import Comparison
 from ..stats import group_order, program_keys
@@ -187,7 +187,7 @@ def plot_correspondence(term_coords: pd.DataFrame, group_coords: pd.DataFrame, i
     shown = f" (この図の2軸はそのうち {sum(share.get(d, 0.0) for d in dims[:2]):.1%})" if len(dims) >= 2 and n_groups > 3 else ""
     note = (f"{named}語は{chosen_terms(len(term_coords), candidates, *choice_of(term_coords))}。"
             f"一つの{what}にしか出ない語は同じ点にまとめて表示しており、その点は{what}の点そのものではなく、同じ方向のさらに外側にあります。"
-            f"{what}が {n_groups} つなので、{n_groups - 1} 軸で慣性の 100% を説明します{shown}。"
+            f"{what}が {pieces(n_groups)}なので、{n_groups - 1} 軸で慣性の 100% を説明します{shown}。"
             f"語と{what}の距離は直接には比べられず、同じ方向にあることが結びつきを表します。"
             + single_program_note(items, comparison.by, names, what))
     if len(dims) < 2:
