@@ -725,3 +725,31 @@ def test_cities_compared_by_tables_of_different_years_share_the_rows_of_the_code
     assert "年度" not in words and words["語"].is_unique
     both = words.filter(like="架空市A (2023年度)").notna().any(axis=1) & words.filter(like="架空市B (2024年度)").notna().any(axis=1)
     assert both.all()  # every word's row has both cities' counts (0 where a city does not use it)
+
+
+def test_cities_pooled_into_one_year_s_groups_are_said_so_in_the_methods_and_a_missing_column_named(tmp_path):
+    """A statistician's pooled run: Zushi and a city whose groups carry Zushi's names, both of 2024, counted by 区分.
+    Only the 3.0 page said the cities were pooled (the Word summary and 5.0 never did), and 「場の提供 (4 事業)」
+    accounted for 3 programs: the fourth's table has no 限界 column. Both are now said."""
+    from kyodo_analysis.analysis import analyze
+    from kyodo_analysis.manifest import table_files
+    from kyodo_analysis.methods import methods_paragraph
+    from kyodo_analysis.topics import summary_sentences
+
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (tmp_path / "references").mkdir()
+    shutil.copy(CITIES / "schema_b.toml", tmp_path / "references" / "schema_b.toml")
+    text = (CITIES / TABLES["b"][0]).read_text(encoding="utf-8")
+    for theirs, zushi in (("資金の支援", "財政的支援"), ("人の支援", "人的支援"), ("場の支援", "場の提供")):
+        text = text.replace(theirs, zushi)
+    (raw / "kasou_d_2024.tsv").write_text(text, encoding="utf-8")
+    shutil.copy(RAW, raw / RAW.name)
+    for name, city, extra in (("kasou_d_2024.tsv", "架空市D", ["--schema", str(tmp_path / "references" / "schema_b.toml")]),
+                              (RAW.name, "逗子市", ["--year", "2024"])):
+        status, _, err = cli("manifest", "add", str(raw / name), "--city", city, "--title", "表", *extra)
+        assert status == 0, err
+    result = analyze(table_files(raw))
+    assert "2024年度は架空市D・逗子市の表の事業を区分ごとにまとめて数えた (市町村の違いは区別していない)。" in methods_paragraph(result)
+    place = next(s for s in summary_sentences(result) if s.startswith("場の提供"))
+    assert "ほかの 1 事業の表には限界の列がありません" in place, place

@@ -19,6 +19,7 @@ from .network import NETWORK_TOP
 from .schema import Comparison
 from .stats import group_order
 from .wordlists import is_packaged
+from .years import cities_together
 
 LIST_JA = {"forced_terms": "強制抽出", "stop_words": "使用しない語", "synonyms": "同義語",
            "function_expressions": "複合辞の表", "variants": "表記ゆれの表"}
@@ -71,6 +72,7 @@ def methods_facts(analysis: Analysis) -> dict:
         "by_label": comparison.by_label, "groups": len(group_order(items, comparison.by)),
         "empty_groups": [str(g) for g in group_order(analysis["programs"], comparison.by)
                          if g not in set(items[comparison.by].tolist())],
+        "pooled_cities": cities_together(items, comparison.by),
         "items": len(items), "programs": len(analysis["programs"]), "tokens": len(analysis["tokens"]),
         "term_tokens": len(terms), "term_types": int(terms["term"].nunique()),
         "word_lists": {name: shown_source(entry.get("source", ""))
@@ -104,11 +106,13 @@ def group_programs(programs: pd.DataFrame, by: str) -> dict[str, str]:
 
 
 def empty_groups_sentence(f: dict) -> str:
-    """The groups whose every program has empty cells: in the table, but not among the groups compared (a hostile
-    tester: 「(2 群)」 beside a table of three left the third unexplained)."""
+    """Cities of one year pooled into the groups (a statistician: the Word summary never said so), and the groups
+    whose every program has empty cells, in the table but not compared (「(2 群)」 beside three: a hostile tester)."""
+    pooled = "".join(f"{year_label(year)}は{'・'.join(named)}の表の事業を{f['by_label']}ごとにまとめて数えた (市町村の"
+                     "違いは区別していない)。" for year, named in f["pooled_cities"].items())  # said on 3.0 alone before
     if not f["empty_groups"]:
-        return ""
-    return f"{'、'.join(f['empty_groups'])} は事業の欄がすべて空欄で項目がないため、比べるグループに入れていない。"
+        return pooled
+    return pooled + f"{'、'.join(f['empty_groups'])} は事業の欄がすべて空欄で項目がないため、比べるグループに入れていない。"
 
 
 def methods_paragraph(analysis: Analysis) -> str:
