@@ -106,7 +106,7 @@ def plot_network(nodes: pd.DataFrame, edges: pd.DataFrame, items: pd.DataFrame, 
     add_footnote(fig, metadata,
                  f"{named}語どうしの線は Jaccard 係数 {cut:.3f} 以上の {n} 本すべて ("
                  + (f"上位{NETWORK_TOP}本目と同じ値の辺も含む" if n >= NETWORK_TOP else f"{NETWORK_TOP}本に満たない")
-                 + f"; 2項目以上に出る抽出語、複合語は1語){single_item_pairs(term_edges)}。円の大きさは項目数、"
+                 + f"; 2項目以上に出る抽出語、複合語は1語){single_item_pairs(term_edges, items)}。円の大きさは項目数、"
                  + ("円の濃さは媒介中心性。" if shade == "centrality"
                     else "淡い色はコミュニティ (貪欲法によるモジュラリティ最大化)。")
                  + (f"破線は{what}と、その{what}で Jaccard の大きい上位{LINK_TOP}語 "

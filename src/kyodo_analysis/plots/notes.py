@@ -9,6 +9,7 @@ import unicodedata
 
 from matplotlib.figure import Figure
 
+from ..stats import program_keys
 from ..tokens import tagger
 from ..years import compared_labels
 from .style import NOTE_FONT, WIDTH, new_figure, styled
@@ -142,8 +143,13 @@ def wrap(text: str, width: int = 40) -> str:
     return "\n".join(textwrap.wrap(text, width)) if text else text
 
 
-def single_item_pairs(edges) -> str:
-    """「。うち 38 本は 1 項目だけで一緒に出る語の組」: how many drawn links rest on one item alone (n_both = 1),
-    so that a reader weighs them as the single sentences they are; nothing when none does."""
+def single_item_pairs(edges, items) -> str:
+    """「。うち 38 本は 1 項目だけで、55 本は 1 事業の項目だけで一緒に出る語の組」: how many drawn links rest on one item
+    alone (n_both = 1) and on one program's items (the program is the unit: a KH Coder user counted 55 of 68), so
+    that a reader weighs them as the single sentences and programs they are; nothing when none does."""
+    program_of = dict(zip(items["item_id"].tolist(), program_keys(items).tolist(), strict=True))
+    one_program = sum(len({program_of.get(i) for i in ids.split(" ")}) == 1 for ids in edges["item_ids"].tolist())
     single = int((edges["n_both"] == 1).sum())
-    return f"。うち {single} 本は 1 項目だけで一緒に出る語の組" if single else ""
+    said = [text for n, text in ((single, f"{single} 本は 1 項目だけ"), (one_program, f"{one_program} 本は 1 事業の項目だけ"))
+            if n]
+    return f"。うち {'、'.join(said)}で一緒に出る語の組" if said else ""
