@@ -149,3 +149,23 @@ def test_every_bad_line_of_a_word_list_is_named_at_once(tmp_path):
     with pytest.raises(InputError) as caught:
         word_lists(synonyms=synonyms)
     assert caught.value.line == 2 and "(ほかに 1 か所: 3 行目: 同義語の行を読めません: 仕組み しくみ)" in caught.value.message
+
+
+def test_a_value_right_of_the_last_header_is_named_by_its_column_letter_and_a_workbook_gets_a_workbook_s_advice(tmp_path):
+    """A hostile tester: a note in G2 of an .xlsx was blamed on tabs and unclosed quotes, which a workbook has not,
+    and named no column letter. The message names the column (G 列); a workbook's advice is a workbook's."""
+    import openpyxl
+
+    from .conftest import cli
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    header = ["区分", "NO", "事業名", "仕組みとして効果があったこと", "仕組みとして限界があったこと", "今後、必要と考えること"]
+    row = ["財政的支援", "1", "事業1", "・良い", "・悪い", "・続ける", "メモ"]
+    for cells in (header, row):
+        sheet.append(cells)
+    book.save(tmp_path / "extra_2024.xlsx")
+    (tmp_path / "extra_2024.tsv").write_text("\t".join(header) + "\n" + "\t".join(row) + "\n", encoding="utf-8")
+    for name, advice in (("extra_2024.xlsx", "見出しのない列の値は読めません"), ("extra_2024.tsv", "セル内のタブや")):
+        status, _, err = cli("validate", str(tmp_path / name))
+        assert status == 2 and f"{name}:2: " in err and "7 列目 (G 列) に値があります" in err and advice in err, err

@@ -202,3 +202,22 @@ def _check_regular(path: Path) -> None:
     """Refuse what is not an ordinary file of a sensible size (a FIFO would wait forever, /dev/zero never end)."""
     check_ordinary(path, "", hint="表計算ソフトから保存した表のファイルを指定してください。", limit=MAX_BYTES,
                    too_large="表のファイルか確かめてください。表なら、いくつかのファイルに分けて保存してください。")
+
+
+def extra_cell_hint(path: Path) -> str:
+    """What to do about a value right of the last header: a text file's cause is a tab or a quote; a workbook has
+    neither (a hostile tester read the text advice for an .xlsx)."""
+    if path.suffix.lower() not in EXCEL_SUFFIXES:
+        return "セル内のタブや、閉じられていない引用符がないか確認してください。"
+    return ("見出しのない列の値は読めません。その列に見出しを付けるか、要らない値を消した表を別の名前で保存して、"
+            "それを使ってください (元のファイルはそのまま残します)。")
+
+
+def column_letters(index: int) -> str:
+    """The spreadsheet letters of a 0-based column (6 → G, 26 → AA): how Excel names the cell to look at."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
