@@ -115,6 +115,9 @@ def test_a_network_of_fewer_edges_than_the_cut_is_not_said_to_be_cut(bundled_ana
     cut = tables["cooccurrence_edges.csv"]["jaccard"].min()
     assert f"辺 (共起する語の組) が 60 本に満たないため、2 本 (係数 {cut:.3f} 以上) をすべて残した。" in text
     assert "本目の係数" not in text
+    tables["cooccurrence_edges.csv"] = edges.iloc[0:0]  # no pair at all: said, not skipped (a hostile tester)
+    text = methods_paragraph(Analysis(tables, bundled_analysis.metadata))
+    assert "共起ネットワークは、2項目以上で一緒に使われる語がないため描いていない。" in text
 
 
 def test_a_researchers_list_is_named_by_its_file_not_this_machines_folder(bundled_analysis):

@@ -141,6 +141,8 @@ def methods_paragraph(analysis: Analysis) -> str:
     elif f["edge_cut"] is not None:
         parts.append(f"共起ネットワークは2項目以上に出る語の Jaccard 係数で描き、上位 {NETWORK_TOP} 本目の係数"
                      f" {f['edge_cut']:.3f} 以上の {f['edges']} 本をすべて残した。")
+    else:  # said, not skipped (a hostile tester: one program's table had no word on the network at all)
+        parts.append("共起ネットワークは、2項目以上で一緒に使われる語がないため描いていない。")
     if f["clusters"] is not None:
         parts.append(f"語の階層的クラスター分析と多次元尺度構成法は、{f['cluster_min']} 項目以上に出る {f['cluster_terms']} 語の"
                      " Jaccard 距離に対して行い (Ward 法・群平均法・最遠隣法、古典的尺度構成法)、"
