@@ -503,3 +503,31 @@ def test_a_program_missing_from_a_year_between_is_one_program(tmp_path):
     assert changes["program"].tolist().count("夏祭りG") == 1 and set(changes["status"]) == {"kept"}
     assert year_change_lines(analysis)[0].startswith("2022年度〜2024年度: 事業の追加・廃止・名称変更・番号変更はありません")
     assert code_change_lines(analysis)[0].startswith("両方の表にある 2 事業のうち")
+
+
+def test_a_year_without_a_group_column_is_no_group_named_kubun_nashi(tmp_path):
+    """A hostile tester: 2024's table had no 区分 column, 2025's has one. The year section said 「区分が変わった事業は
+    2 事業 (区分なし → 甲 …)」 and 「2025年度の表には2024年度の区分「区分なし」がありません」: 区分なし is the package's name
+    for a group not written, no group a table has, and a program leaving it has not moved."""
+    from kyodo_analysis.year_sentences import year_change_lines
+
+    raw, ref = tmp_path / "raw", tmp_path / "ref"
+    raw.mkdir()
+    ref.mkdir()
+    aspects = ('[aspects]\ngood = { headers = ["良かった点"], label = "良い点", polarity = "positive" }\n'
+               'bad = { headers = ["悪かった点"], label = "悪い点", polarity = "negative" }\n')
+    (ref / "s24.toml").write_text('[columns]\nprogram_no = ["No"]\nprogram = ["事業名"]\n' + aspects, encoding="utf-8")
+    (ref / "s25.toml").write_text('[columns]\nsupport_type = ["区分"]\nprogram_no = ["No"]\nprogram = ["事業名"]\n' + aspects,
+                                  encoding="utf-8")
+    (raw / "o_2024.tsv").write_text("No\t事業名\t良かった点\t悪かった点\n1\t事業1\t・参加者が増えた\t・予算が不足\n"
+                                    "2\t事業2\t・会場を確保した\t・担い手が不足\n", encoding="utf-8")
+    (raw / "o_2025.tsv").write_text("区分\tNo\t事業名\t良かった点\t悪かった点\n甲\t1\t事業1\t・参加者が増えた\t・予算が不足\n"
+                                    "甲\t2\t事業2\t・会場を確保した\t・担い手が不足\n", encoding="utf-8")
+    for name, schema in (("o_2024.tsv", "s24.toml"), ("o_2025.tsv", "s25.toml")):
+        status, _, err = cli("manifest", "add", str(raw / name), "--city", "架空村O", "--title", "表", "--schema", str(ref / schema))
+        assert status == 0, err
+    result = analyze(table_files(raw))
+    assert (result["program_changes"]["previous_support_type"].fillna("") == "").all()
+    text = "".join(year_change_lines(result))
+    assert "区分なし" not in text and "区分が変わった" not in text, text
+    assert "2025年度の表には2024年度の表になかった区分「甲」があります。" in text, text

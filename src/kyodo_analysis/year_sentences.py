@@ -15,7 +15,7 @@ from typing import NamedTuple
 import pandas as pd
 
 from .analysis import Analysis
-from .labels import STATUS_JA, UNKNOWN_YEAR, own_header, pieces, year_label
+from .labels import NO_SUPPORT_TYPE, STATUS_JA, UNKNOWN_YEAR, own_header, pieces, year_label
 from .schema import Comparison
 from .sentences import md, program_label
 from .slices import part_metadata, select_city, select_year
@@ -125,7 +125,8 @@ def _items_changed(items: pd.DataFrame, years: list[int], kept: pd.DataFrame, co
 def _groups_changed(programs: pd.DataFrame, years: list[int], group: str) -> str:
     """The groups (the tables' support-type column, called ``group``) of a year that the next year's table no
     longer has, and those it has for the first time (a newcomer: 情報的支援 of 2025 was said nowhere)."""
-    of = {year: list(dict.fromkeys(programs.loc[programs["year"] == year, "support_type"])) for year in years}
+    of = {year: [g for g in dict.fromkeys(programs.loc[programs["year"] == year, "support_type"]) if g != NO_SUPPORT_TYPE]
+          for year in years}  # 区分なし is no group a table has (a table without the column: a hostile tester)
     said = []
     for before, after in pairwise(years):
         if gone := [g for g in of[before] if g not in of[after]]:

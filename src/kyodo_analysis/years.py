@@ -9,7 +9,7 @@ from itertools import pairwise
 import pandas as pd
 
 from .dtypes import TEXT
-from .labels import label_key, pieces, year_label
+from .labels import NO_SUPPORT_TYPE, label_key, pieces, year_label
 from .schema import Comparison
 from .stats import ALL_ASPECTS, ALL_GROUPS, Z_SHOWN, counts_by_level, sort_for_reading, top_with_ties, weighted_log_odds
 
@@ -55,8 +55,8 @@ class _Chain:
             self.previous_name = self.name
         if program.program_no != self.no:
             self.previous_no = self.no
-        if program.support_type != self.support_type:
-            self.previous_support_type = self.support_type
+        if program.support_type != self.support_type and NO_SUPPORT_TYPE not in (program.support_type, self.support_type):
+            self.previous_support_type = self.support_type  # 区分なし → 甲 is no move: the group was not written
         self.no, self.name, self.support_type = program.program_no, program.program, program.support_type
         self.last_year, self.text = year, text
 
