@@ -476,6 +476,40 @@ def test_a_heatmap_of_cities_names_the_aspects_one_city_alone_wrote_in():
     assert unshared_note(shared, comparison, heatmap_panels(shared, comparison)) == ""  # five shared aspects: 「全体」
     from kyodo_analysis.plots.groups import pooled_note
 
-    assert pooled_note(shared, comparison) == "比べられる観点が 5 つあり、パネルが多すぎるため、観点をまとめた「全体」を示します。"
+    assert pooled_note(shared, comparison) == "比べられる観点が 5 つあり、列が多すぎるため、観点をまとめた「全体」を示します。"
     assert pooled_note(codes[codes["aspect"] != "next_step"], comparison) == (
         "観点ごとに比べられる列がないため、観点をまとめた「全体」を示します。")
+
+
+@pytest.mark.parametrize("groups, next_step, panels", [(10, "・周知する", ["all"]), (10, "", ["all"]),
+                                                      (8, "", ["effect", "limitation"])])
+def test_the_cells_of_a_heatmap_of_many_groups_do_not_run_into_one_another(tmp_path, groups, next_step, panels):
+    """A hostile tester's ten groups over two aspects: 「0/2」 of neighbouring cells ran into one string at 16 cm. The
+    cells' figures get smaller past twelve columns, and past sixteen the aspects are pooled, so that a row's figures
+    stand apart (a gap of a fifth of a cell's figure at least)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from kyodo_analysis.analysis import analyze
+    from kyodo_analysis.plots import plot_code_heatmap, style
+    from kyodo_analysis.plots.groups import heatmap_panels
+    from kyodo_analysis.schema import Comparison
+
+    rows = ["区分\tNO\t事業名\t仕組みとして効果があったこと\t仕組みとして限界があったこと\t今後、必要と考えること"]
+    rows += [f"分野{k // 2:02d}\t{k + 1}\t事業{k + 1}\t・参加者が増えた\t・予算が不足\t{next_step}" for k in range(2 * groups)]
+    (tmp_path / "many_2024.tsv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    result = analyze([tmp_path / "many_2024.tsv"])
+    assert heatmap_panels(result["codes"], Comparison.from_metadata(result.metadata)) == panels
+    fig = plot_code_heatmap(result["codes"], result["items"], result.metadata)
+    canvas = FigureCanvasAgg(fig)
+    with style():
+        canvas.draw()
+    renderer = canvas.get_renderer()
+    for ax in fig.axes:
+        cells = [t for t in ax.texts if "/" in t.get_text()]
+        by_row: dict[float, list] = {}
+        for t in cells:
+            by_row.setdefault(t.get_position()[1], []).append(t.get_window_extent(renderer))
+        for boxes in by_row.values():
+            boxes.sort(key=lambda b: b.x0)
+            assert all(b.x0 - a.x1 >= 0.2 * a.width for a, b in pairwise(boxes)), [(a.x1, b.x0) for a, b in pairwise(boxes)]
+    assert sum(len(ax.texts) for ax in fig.axes) >= groups * 9

@@ -68,18 +68,23 @@ def plot_items_by_aspect(programs: pd.DataFrame, metadata: dict) -> Figure:
     return fig
 
 
+MOST_COLUMNS = 16  # cells side by side at 16 cm, at 6 pt (2 aspects × 10 groups ran 「0/2」 together: a hostile tester)
+
+
 def heatmap_panels(codes: pd.DataFrame, comparison: Comparison) -> list[str]:
     """The aspects drawn as panels: each aspect that two or more groups wrote in; when none does (tables
-    with different aspects, such as different cities) or more than four do, the aspects pooled (``all``)."""
-    panels = [a for a in comparison.aspect_keys if codes.loc[codes["aspect"] == a, comparison.by].nunique() >= 2]
-    return panels if 0 < len(panels) <= 4 else ["all"]
+    with different aspects, such as different cities), more than four do or their columns are more than
+    :data:`MOST_COLUMNS`, the aspects pooled (``all``)."""
+    written = {a: codes.loc[codes["aspect"] == a, comparison.by].nunique() for a in comparison.aspect_keys}
+    panels = [a for a in comparison.aspect_keys if written[a] >= 2]
+    return panels if 0 < len(panels) <= 4 and sum(written[a] for a in panels) <= MOST_COLUMNS else ["all"]
 
 
 def pooled_note(codes: pd.DataFrame, comparison: Comparison) -> str:
     """Why the heatmap shows the aspects pooled: no aspect two groups wrote in, or more than four that are (the
     first was said of both: a statistician read it beside the footnote's tests of shared aspects)."""
     shared = [a for a in comparison.aspect_keys if codes.loc[codes["aspect"] == a, comparison.by].nunique() >= 2]
-    why = f"比べられる観点が {pieces(len(shared))}あり、パネルが多すぎるため" if shared else "観点ごとに比べられる列がないため"
+    why = f"比べられる観点が {pieces(len(shared))}あり、列が多すぎるため" if shared else "観点ごとに比べられる列がないため"
     return f"{why}、観点をまとめた「全体」を示します。"
 
 
@@ -93,7 +98,8 @@ def unshared_note(codes: pd.DataFrame, comparison: Comparison, panels: list[str]
             "図に入れていません (codes.csv にあります)。")
 
 
-def _heatmap_panel(ax, table: pd.DataFrame, by: str, code_order: list[str], columns: list[str], names: dict[str, str]):
+def _heatmap_panel(ax, table: pd.DataFrame, by: str, code_order: list[str], columns: list[str], names: dict[str, str],
+                   size: float = 8):
     """One aspect's code × group cells: programs with the code / programs, shaded by that share; a cell of one
     program hatched (its share can only be 0 or 1: the darkest cells were the weakest evidence)."""
     pivot = {name: table.pivot_table(index="code", columns=by, values=name, aggfunc="first")
@@ -106,7 +112,7 @@ def _heatmap_panel(ax, table: pd.DataFrame, by: str, code_order: list[str], colu
             done, total = pivot["n_programs"].iloc[i, j], pivot["programs_total"].iloc[i, j]
             text = "—" if pd.isna(total) else f"{int(done)}/{int(total)}"
             dark = not np.isnan(share[i, j]) and share[i, j] > 0.6
-            label = ax.text(j, i, text, ha="center", va="center", fontsize=8, color="white" if dark else "black")
+            label = ax.text(j, i, text, ha="center", va="center", fontsize=size, color="white" if dark else "black")
             if total == 1:
                 ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, hatch="//", edgecolor="#b0b0b0", linewidth=0))
                 label.set_bbox({"boxstyle": "square,pad=0.15", "edgecolor": "none",  # the figures clear of the hatching
@@ -116,6 +122,11 @@ def _heatmap_panel(ax, table: pd.DataFrame, by: str, code_order: list[str], colu
     ax.tick_params(length=0)
     ax.spines[:].set_visible(False)
     return image, hatched
+
+
+def cell_font(n_columns: int) -> float:
+    """The cells' figures' size: 8 pt up to twelve columns, then 6 pt (up to :data:`MOST_COLUMNS`)."""
+    return 8 if n_columns <= 12 else 6
 
 
 def heatmap_title(what: str, pooled: bool) -> str:
@@ -166,7 +177,7 @@ def plot_code_heatmap(codes: pd.DataFrame, items: pd.DataFrame, metadata: dict, 
     hatched = False
     for ax, aspect in zip(axes, panels, strict=True):
         table = codes[codes["aspect"] == aspect]
-        image, one = _heatmap_panel(ax, table, by, code_order, columns[aspect], names)
+        image, one = _heatmap_panel(ax, table, by, code_order, columns[aspect], names, cell_font(n_columns))
         hatched |= one
         found = set(table.loc[table["p_holm"].fillna(1) < alpha, "code"])
         marked |= found
