@@ -19,7 +19,8 @@ from .units import Token
 LIGHT_VERBS = frozenset({"為る", "出来る", "致す", "頂く", "下さる"})
 BRIDGE_AUXILIARIES = frozenset({"れる", "られる", "せる", "させる", "ます", "だ", "た", "です"})
 BRIDGE_PARTICLES = frozenset({"て", "で", "は", "も"})  # as 接続助詞 / 係助詞
-BRIDGE_VERBS = frozenset({"居る", "為る", "出来る", "仕舞う", "行く", "来る", "得る", "有る", "切る", "成る"})
+BRIDGE_VERBS = frozenset({"居る", "為る", "出来る", "仕舞う", "行く", "来る", "得る", "有る", "切る", "成る",
+                          "貰う", "頂く", "呉れる", "下さる", "見る", "置く", "参る"})  # 〜てもらえない, 〜ておかない, 〜てみない
 EXISTENCE_PARTICLES = frozenset({"が", "は", "も", "の"})  # 決定権がない, 関心のない
 EXISTENCE_VERBS = frozenset({"有る", "居る", "出来る", "為す", "御座る"})  # 担い手がいない, 活動ができない, 共有がなされない
 ABSENT = "無し"  # 予算なし
@@ -124,11 +125,28 @@ def negation_after(tokens: list[Token], j: int, i: int) -> tuple[bool, int] | No
 
 
 def is_quantifier(tokens: list[Token], k: int) -> bool:
-    """An adverb, or 誰 / 何 before も, between が and ない (まったく, 一人も, 誰も), or a comma."""
+    """An adverb, 誰 / 何 before も, or a number and its counter before も, between が and ない (まったく, 一人も,
+    誰も, 一件も, 1回も, 一つも), or a comma."""
     token = tokens[k]
     return (is_adverb(token) or token.surface in ("、", "，")
             or (token.pos1 == "代名詞" and k + 1 < len(tokens) and tokens[k + 1].lemma == "も")
-            or (token.lemma == "も" and (is_adverb(tokens[k - 1]) or tokens[k - 1].pos1 == "代名詞")))
+            or count_before_mo(tokens, k)
+            or (token.lemma == "も" and (is_adverb(tokens[k - 1]) or tokens[k - 1].pos1 == "代名詞"
+                                        or count_before_mo(tokens, k - 1))))
+
+
+def count_before_mo(tokens: list[Token], k: int) -> bool:
+    """Token ``k`` is a numeral, or the counter right after one, of a count that も follows (一件も, 一度も, 1回も)."""
+    def counter(j: int) -> bool:
+        return 0 < j < len(tokens) and is_numeral_token(tokens[j - 1]) and (
+            tokens[j].pos1 == "接尾辞" or tokens[j].pos3 == "助数詞可能")
+    if is_numeral_token(tokens[k]):
+        return counter(k + 1) and k + 2 < len(tokens) and tokens[k + 2].lemma == "も"
+    return counter(k) and k + 1 < len(tokens) and tokens[k + 1].lemma == "も"
+
+
+def is_numeral_token(token: Token) -> bool:
+    return token.pos1 == "名詞" and token.pos2 == "数詞"
 
 
 def place_end(tokens: list[Token], k: int) -> int | None:

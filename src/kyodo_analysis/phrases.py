@@ -22,6 +22,7 @@ from .tokens import tokenize_text
 
 NEG, NEG_ZU = "NEG", "NEG_ZU"  # the matching keys of ない / 無い and of ず / ぬ / ん
 NEGATORS = {"ない": NEG, "無い": NEG, "ず": NEG_ZU}  # UniDic lemmas: 助動詞 ない, 形容詞 無い, 助動詞 ず (ぬ, ん)
+MISREAD_ZU = "笊"  # UniDic reads ざる of 講じざるを得ない, 応じざるを得ない as the noun 笊 (a colander, never in these tables)
 SECTIONS = ("function", "hedge", "not_negation", "kept_negation")
 CONTEXTS = (("事業", ""), ("事業", "行う"), ("事業", "、講座"))  # the places an expression is read in
 NEGATOR_CONTEXT = "行か"  # entries of the negation sections are read after a verb stem: ざる is 笊 alone
@@ -29,10 +30,10 @@ NEGATOR_CONTEXT = "行か"  # entries of the negation sections are read after a 
 
 def match_key(lemma: str, pos1: str) -> str:
     """What a token matches by: its lemma, or ``NEG`` / ``NEG_ZU`` for a negator (少なからず is an idiom,
-    少なくない is not)."""
+    少なくない is not) and for the ざる UniDic misreads (:data:`MISREAD_ZU`)."""
     if lemma in NEGATORS and pos1 in ("助動詞", "形容詞"):
         return NEGATORS[lemma]
-    return lemma
+    return NEG_ZU if lemma == MISREAD_ZU else lemma
 
 
 Table = dict  # a trie of key sequences: key → node; a node holding END closes a sequence
