@@ -278,7 +278,7 @@ def test_a_topic_is_named_most_common_only_when_it_is():
                       "その項目は次のとおりです: 「項目0」、「項目1」 (否定の述語を含む)")  # the mark is not followed by です
     # "most" by one program is said with its margin (a reviewer: 2 / 2 against 1 / 2 read as a clear lead)
     three = T.topic_phrase(side([(1, "X"), (2, "X"), (2, "X")]), "効果")
-    assert three.endswith("「X」(2 / 2 事業; ほかのコードは付いていません) で、その項目は次のとおりです (ほかを含めて 3 項目): "
+    assert three.endswith("「X」(2 / 2 事業; ほかのコードは付いていません) で、その項目は次のとおりです (3 項目のうち 2 項目を、各事業の最初の項目から引用): "
                           "「項目0」、「項目1」 (否定の述語を含む)")
     tie = T.topic_phrase(side([(1, "X"), (2, "X"), (1, "Y"), (3, "Y")]), "課題")
     assert tie == "課題の 4 項目 (3 事業) が最も多く触れているのは 「X」「Y」 で、同数です (各 2 / 3 事業)"
@@ -453,7 +453,7 @@ def test_a_code_in_two_programs_is_quoted_from_both():
     assert T.topic_phrase(side, "実績") == (
         "実績の 4 項目 (3 事業) が最も多く触れているのは「連携・協力」(2 / 3 事業; ほかのコードは各 1 事業以下) で、"
         "その項目は次のとおりです"
-        " (ほかを含めて 3 項目): 「一つ目の事業の一項目め」、「二つ目の事業の項目」")
+        " (3 項目のうち 2 項目を、各事業の最初の項目から引用): 「一つ目の事業の一項目め」、「二つ目の事業の項目」")
 
 
 def test_a_list_of_labels_is_counted_right_when_a_label_holds_a_middle_dot(cases):

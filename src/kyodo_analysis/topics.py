@@ -104,7 +104,8 @@ def topic_phrase(side: pd.DataFrame, label: str) -> str:
     if len(leaders) > 1:
         return f"{head}が最も多く触れているのは {listed(leaders)} で、同数です (各 {best} / {n_programs} 事業)"
     rows = coded[coded["code"] == leaders[0]].drop_duplicates("item_id")
-    more = f" (ほかを含めて {len(rows)} 項目)" if len(rows) > QUOTED_IN_SENTENCE else ""
+    quoted = f"{len(rows)} 項目のうち {QUOTED_IN_SENTENCE} 項目を、各事業の最初の項目から引用"  # was 「ほかを含めて 4 項目」
+    more = f" ({quoted})" if len(rows) > QUOTED_IN_SENTENCE else ""
     rest = counts.drop(leaders[0])  # the margin: "most" by one program is said as such
     margin = f"ほかのコードは各 {int(rest.max())} 事業以下" if len(rest) else "ほかのコードは付いていません"
     return (f"{head}が最も多く触れているのは「{leaders[0]}」({best} / {n_programs} 事業; {margin}) で、その項目は次のとおりです"
