@@ -753,3 +753,21 @@ def test_cities_pooled_into_one_year_s_groups_are_said_so_in_the_methods_and_a_m
     assert "2024年度は架空市D・逗子市の表の事業を区分ごとにまとめて数えた (市町村の違いは区別していない)。" in methods_paragraph(result)
     place = next(s for s in summary_sentences(result) if s.startswith("場の提供"))
     assert "ほかの 1 事業の表には限界の列がありません" in place, place
+
+
+def test_the_workbook_lists_every_term_of_each_years_table_as_kh_coder_does(bundled_analysis):
+    """A KH Coder user looked for the 抽出語リスト: keywords.csv counts a term per group and aspect, whose program
+    counts cannot be added. The workbook's 「抽出語の一覧」 ranks every term of a year's table by programs, items and
+    occurrences, each counted once over the whole table."""
+    from kyodo_analysis.report.views import workbook_sheets
+
+    listed = workbook_sheets(bundled_analysis)["抽出語の一覧"]
+    terms, items = bundled_analysis["terms"], bundled_analysis["items"]
+    assert list(listed.columns) == ["年度", "語", "出現回数", "項目数", "事業数"]
+    assert len(listed) == terms["term"].nunique() and listed["出現回数"].sum() == len(terms)
+    joined = terms.merge(items[["item_id", "program_no"]], on="item_id")
+    rows = joined[joined["term"] == "団体"]
+    assert listed.set_index("語").loc["団体", ["出現回数", "項目数", "事業数"]].tolist() == [
+        len(rows), rows["item_id"].nunique(), rows["program_no"].nunique()]
+    first = listed.iloc[0]
+    assert first["語"] == "利用" and first["事業数"] == listed["事業数"].max()

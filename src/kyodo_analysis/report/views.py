@@ -31,7 +31,7 @@ from ..registry import outputs
 from ..schema import Comparison
 from ..sentences import program_count
 from ..spelling_variants import shown as shown_variants
-from ..stats import ALL_GROUPS, Z_SHOWN, aspect_counts, clopper_pearson, group_order
+from ..stats import ALL_GROUPS, Z_SHOWN, aspect_counts, clopper_pearson, counts, group_order
 from ..years import cities, group_label, of_city, term_shifts
 
 
@@ -211,6 +211,14 @@ def codes_crosstab(codes: pd.DataFrame, items: pd.DataFrame, aspect: str = "all"
     return pd.DataFrame(rows)
 
 
+def term_list(terms: pd.DataFrame, items: pd.DataFrame, comparison: Comparison) -> pd.DataFrame:
+    """Every term of each year's table (each city's, when there are several), ranked by programs, items and
+    occurrences: KH Coder's 抽出語リスト, which a KH Coder user looked for (keywords.csv counts it per group and
+    aspect, whose program counts do not add up)."""
+    by = ["year", *(["city"] if items["city"].nunique() > 1 else [])]
+    return _aspect_ja(counts(terms, items, by=by), comparison)
+
+
 def workbook_sheets(analysis: Analysis) -> dict[str, pd.DataFrame]:
     """The sheets a reviewer would paste into the review document, with Japanese headers and the
     schema's aspects and groups."""
@@ -220,6 +228,7 @@ def workbook_sheets(analysis: Analysis) -> dict[str, pd.DataFrame]:
         "項目": view_items(items, comparison),
         "事業": view_programs(analysis["programs"], comparison),
         f"{what}×観点の項目数": items_by_group(analysis["programs"], comparison).reset_index(),
+        "抽出語の一覧": term_list(analysis["terms"], items, comparison),
         f"語の集計({what}×観点)": view_keywords(keyword_item_ids(analysis["keywords"], analysis["terms"], items,
                                                             comparison.by), comparison),
         f"語×{what}・観点": keyword_matrix(analysis["keywords"], items, comparison),
