@@ -513,3 +513,21 @@ def test_a_program_whose_cells_are_all_empty_is_counted_as_a_program_everywhere(
     assert counts["事業数"].to_dict() == {"甲": 3, "乙": 1, "丙": 1, "計": 5}
     assert counts.loc["乙", "成果"] == 0 and counts.loc["計", "計"] == 6
     assert "比べるグループは区分 (2 群) で、比べる単位は事業とした。乙 は事業の欄がすべて空欄で項目がないため" in methods_paragraph(result)
+
+
+def test_an_attribute_headed_like_another_column_is_numbered_in_the_workbook(tmp_path):
+    """A hostile tester of this round: an attribute 成果の項目数 beside the aspect 成果 (whose count column is headed
+    so), and attributes headed 年度 and 年度(属性), still gave the workbook two like columns and a traceback."""
+    from kyodo_analysis.analysis import analyze
+    from kyodo_analysis.report.views import workbook_sheets
+
+    schema = tmp_path / "schema.toml"
+    schema.write_text(NAMES_SCHEMA.replace('kaishi = ["年度"]', 'kaishi = ["年度"]\nshown = ["年度(属性)"]\ncount = ["成果の項目数"]'),
+                      encoding="utf-8")
+    table = tsv(tmp_path, [["区分", "番号", "事業", "年度", "年度(属性)", "成果の項目数", "成果", "課題"],
+                           ["福祉", "1", "事業1", "2019", "H31", "3", "・参加者が増えた", "・予算が不足"],
+                           ["環境", "2", "事業2", "2020", "R2", "1", "・会場を確保した", "・担い手が不足"]], "t_2024.tsv")
+    sheets = workbook_sheets(analyze([table], schema=schema))
+    for name, sheet in sheets.items():
+        assert sheet.columns.is_unique, name
+    assert {"年度", "年度(属性)", "年度(属性)(2)", "成果の項目数", "成果の項目数(2)"} <= set(sheets["事業"].columns)

@@ -133,16 +133,25 @@ def pieces(n: int) -> str:
     return f"{n} つ" if n < 10 else f"{n} 個"
 
 
+def reserved(name: str) -> bool:
+    """A name the package heads a column or row of its own with, as a reader sees it (「計　」 and 「ＮＯ」 too)."""
+    return label_key(name) in {label_key(n) for n in RESERVED_NAMES}
+
+
 def shown_attribute(header: str) -> str:
     """An attribute's column as pages and workbooks head it: its header, marked 「(属性)」 where the package heads a
     column of its own so (a start-year column headed 年度 made two 年度 columns, and the workbook a traceback)."""
-    return f"{header}(属性)" if header in RESERVED_NAMES else header
+    return f"{header}(属性)" if reserved(header) else header
 
 
 def total_label(groups: Iterable[object]) -> str:
-    """The label of a count table's total row: 計, or 計(合計) when a group is itself named 計 (its row was
-    overwritten by the total: a hostile tester)."""
-    return f"{TOTAL}(合計)" if TOTAL in {str(g) for g in groups} else TOTAL
+    """The label of a count table's total row: 計, or 計(合計), 計(合計2) … when a group is itself named so (its row
+    was overwritten by the total: a hostile tester)."""
+    named = {label_key(str(g)) for g in groups}
+    label, n = TOTAL, 1
+    while label_key(label) in named:
+        label, n = f"{TOTAL}(合計{n if n > 1 else ''})", n + 1
+    return label
 
 
 def own_header(columns: dict, key: str) -> str:

@@ -18,7 +18,7 @@ from importlib import resources
 from pathlib import Path
 
 from .errors import InputError
-from .labels import GENERIC_COLUMNS, RESERVED_NAMES, listed, shown_attribute
+from .labels import GENERIC_COLUMNS, listed, reserved, shown_attribute
 from .toml_files import key_line, read_toml, texts
 
 COLUMNS: tuple[str, ...] = ("support_type", "program_no", "program")
@@ -240,7 +240,7 @@ def _aspect(path: Path, key: str, value: object) -> Aspect:
     headers = texts(path, f"[aspects] の {key}", spec.get("headers"))
     label = texts(path, f"[aspects] の {key} の label", spec.get("label", headers[0]))[0]
     long_label = texts(path, f"[aspects] の {key} の long_label", spec.get("long_label", label))[0]
-    if label in RESERVED_NAMES:
+    if reserved(label):
         raise InputError(path, f"[aspects] の {key} のラベル「{label}」は、出力の表の列や行の名前と同じです。",
                          line=key_line(path, [key]), hint=f'{key} = {{ headers = ["{headers[0]}"], label = "…" }} のように'
                          "別のラベルを書いてください (元の表はそのままで構いません)。")

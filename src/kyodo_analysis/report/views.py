@@ -54,7 +54,22 @@ def headers(comparison: Comparison, group_label: str | None = None) -> dict[str,
             sides |= {f"programs_{suffix}": f"{label}で使った事業", f"items_{suffix}": f"{label}の項目数"}
         both = "と".join(comparison.side_label(p) for p in ("positive", "negative"))
         sides["programs_paired"] = f"{group_label}の事業数({both}の項目あり)"
-    return {**HEADERS, **grouped, **own, **sides, **aspects, **comparison.attributes, comparison.by: comparison.by_label}
+    named = {**HEADERS, **grouped, **own, **sides, **aspects}
+    return {**named, **distinct_attributes(comparison.attributes, set(named.values())), comparison.by: comparison.by_label}
+
+
+def distinct_attributes(attributes: dict[str, str], taken: set[str]) -> dict[str, str]:
+    """Each attribute's header, numbered where another column is headed so (an attribute 成果の項目数 beside the
+    aspect 成果, or two attributes shown 年度(属性), gave a workbook of two like columns a traceback)."""
+    shown = {}
+    for key, label in attributes.items():
+        name, n = label, 1
+        while name in taken:
+            n += 1
+            name = f"{label}({n})"
+        shown[key] = name
+        taken.add(name)
+    return shown
 
 
 NOT_TESTED = "なし (検定せず)"
