@@ -12,9 +12,10 @@ and ``negated_both`` says in how many of the shared items it is negated, so 団�
     Dice = 2·n_both / (n_target + n_word)
 
 Terms that contain the target word inside them (申請団体 for 団体), and the words inside a target that is a
-compound (団体 for 申請団体), are left out: they co-occur by construction. So are the other words of a term holding
-the target: w shares an item with the target only where the item mentions w outside every term holding it (申請 of
-申請団体 is no word related to 団体; アップ of ステップアップ none to ステップ), while n_word counts w wherever it is.
+compound (団体 for 申請団体), are left out: they co-occur by construction. So is an item where the two words are
+met only inside one and the same term: they share an item when the terms that mention them there are two or more
+(申請 and 団体 do not share 「申請団体が固定化」; アップ and ステップ do not share 「ステップアップ」; 交付 and 補助金 share an
+item saying 補助金 and 補助金交付終了後), which is the same whichever is the target; n_word counts w wherever it is.
 Rows are ranked by Jaccard (KH Coder's default), then shared items; a cut never falls inside a tie.
 """
 
@@ -69,7 +70,6 @@ def related_words(target: str, items: pd.DataFrame, term_frame: pd.DataFrame, me
     item ids (space-separated), ranked by Jaccard then shared items (ties listed by the word's text)."""
     chosen = target_items(target, items, term_frame, mention_frame, item_codes, code, item_words(term_frame, mention_frame))
     containing = set() if code else held_by(target, mention_frame)
-    holding = set() if code else set(mention_frame.loc[mention_frame["word"] == target, "term"].tolist())
     keys = dict(zip(items["item_id"].tolist(), program_keys(items).tolist(), strict=True))
     said_not = term_frame[term_frame["term"].str.endswith(NEGATED)]
     negated = grouped(zip(said_not["term"].str.removesuffix(NEGATED).tolist(), said_not["item_id"].tolist(), strict=True))
@@ -81,9 +81,9 @@ def related_words(target: str, items: pd.DataFrame, term_frame: pd.DataFrame, me
             continue
         mentioned = mention_frame[mention_frame["item_id"].isin(ids)]
         found = mentioned.groupby("word", sort=True)["item_id"].agg(set)
-        apart = mentioned[~mentioned["term"].isin(holding)].groupby("word", sort=True)["item_id"].agg(set)
+        apart = None if code else two_terms(mentioned, target, mine)
         for word, word_items in found.items():
-            shared = sorted(apart.get(word, set()) & mine)
+            shared = sorted(i for i in word_items & mine if apart is None or apart(i, word))
             if not shared or word == target or word in containing:
                 continue
             rows.append({"year": year, "target": target, "word": word, "n_target": len(mine),
@@ -92,6 +92,18 @@ def related_words(target: str, items: pd.DataFrame, term_frame: pd.DataFrame, me
                          "programs_both": len({keys[i] for i in shared}),
                          **coefficients(len(mine), len(word_items), len(shared), len(ids)), "item_ids": " ".join(shared)})
     return ranked(pd.DataFrame(rows, columns=RELATED_COLUMNS))
+
+
+def two_terms(mentioned: pd.DataFrame, target: str, items: set[str]):
+    """Whether, in an item, a word and ``target`` are mentioned by two terms or more, not only inside one (申請 and
+    団体 in 申請団体 alone): the test is the same whichever word is the target (a hostile tester found it was not)."""
+    rows = mentioned[mentioned["item_id"].isin(items)]
+    terms_of = rows.groupby(["item_id", "word"], sort=False)["term"].agg(frozenset).to_dict()
+
+    def apart(item_id: str, word: str) -> bool:
+        own = terms_of.get((item_id, target), frozenset({target}))  # a negated target is a term of its own
+        return len(own | terms_of.get((item_id, word), frozenset())) >= 2
+    return apart
 
 
 def held_by(target: str, mention_frame: pd.DataFrame) -> set[str]:
@@ -145,7 +157,7 @@ def not_listed(related: pd.DataFrame, target: str, word: str) -> str:
     if word == target:
         return "対象と同じ語です。"
     return (f"「{word}」は関連語の表にありません (「{target}」と同じ項目にないか、対象を含む複合語・対象の中の語、"
-            "または対象を含む複合語の中でだけ一緒に出てくる語で、必ず共起するので除いています)。")
+            "または対象と同じ複合語の中でだけ一緒に出てくる語で、必ず共起するので除いています)。")
 
 
 def related_lines(top: pd.DataFrame, omitted: int) -> Iterable[str]:
