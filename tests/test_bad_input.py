@@ -166,6 +166,9 @@ def test_a_value_right_of_the_last_header_is_named_by_its_column_letter_and_a_wo
         sheet.append(cells)
     book.save(tmp_path / "extra_2024.xlsx")
     (tmp_path / "extra_2024.tsv").write_text("\t".join(header) + "\n" + "\t".join(row) + "\n", encoding="utf-8")
-    for name, advice in (("extra_2024.xlsx", "見出しのない列の値は読めません"), ("extra_2024.tsv", "セル内のタブや")):
+    (tmp_path / "extra_2024.csv").write_text(",".join(header).replace("今後、必要と考えること", '"今後、必要と考えること"') + "\n"
+                                             + ",".join(row) + "\n", encoding="utf-8")
+    for name, advice in (("extra_2024.xlsx", "見出しのない列の値は読めません"), ("extra_2024.tsv", "セル内のタブや"),
+                         ("extra_2024.csv", "セル内のコンマ")):
         status, _, err = cli("validate", str(tmp_path / name))
         assert status == 2 and f"{name}:2: " in err and "7 列目 (G 列) に値があります" in err and advice in err, err

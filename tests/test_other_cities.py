@@ -809,3 +809,25 @@ def test_two_years_whose_groups_share_no_name_keep_a_row_per_year_and_a_city_wit
     table = keyword_matrix(pooled["keywords"], pooled["items"], Comparison.from_metadata(pooled.metadata))
     assert "年度" not in table and not table.filter(like="架空市D").columns.tolist()  # no word of D's: no column, no KeyError
     assert table.filter(like="逗子市 (2018年度)").columns.tolist() and table.filter(like="架空市B (2024年度)").columns.tolist()
+
+
+def test_a_group_with_no_item_of_an_aspect_still_names_the_programs_whose_table_lacks_its_column(tmp_path):
+    """A hostile tester of this round: 「限界の記述はありません」 dropped the 「… 事業の表には限界の列がありません」 said
+    when some items exist, though two of the group's three programs came from a table without that column."""
+    from kyodo_analysis.analysis import analyze
+    from kyodo_analysis.manifest import table_files
+    from kyodo_analysis.topics import summary_sentences
+
+    raw, ref = tmp_path / "raw", tmp_path / "references"
+    raw.mkdir()
+    ref.mkdir()
+    shutil.copy(CITIES / "schema_b.toml", ref / "schema_b.toml")
+    (raw / "z_2024.tsv").write_text("区分\tNO\t事業名\t仕組みとして効果があったこと\t仕組みとして限界があったこと\t今後、必要と考えること\n"
+                                    "乙\t1\t事業1\t・参加者が増えた\t\t・続ける\n", encoding="utf-8")
+    (raw / "b_2024.tsv").write_text("区分\tNo.\t事業名\t成果\t課題\t今後の方向性\n乙\t1\t事業B1\t・会場を確保した\t・予算が不足\t・見直す\n"
+                                    "乙\t2\t事業B2\t・団体が増えた\t・担い手が不足\t・周知する\n", encoding="utf-8")
+    for name, city, extra in (("z_2024.tsv", "市Z", []), ("b_2024.tsv", "市B", ["--schema", str(ref / "schema_b.toml")])):
+        status, _, err = cli("manifest", "add", str(raw / name), "--city", city, "--title", "表", *extra)
+        assert status == 0, err
+    sentence = summary_sentences(analyze(table_files(raw)))[0]
+    assert "限界の記述はありません。2 事業の表には限界の列がありません" in sentence, sentence

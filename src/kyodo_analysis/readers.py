@@ -205,8 +205,10 @@ def _check_regular(path: Path) -> None:
 
 
 def extra_cell_hint(path: Path) -> str:
-    """What to do about a value right of the last header: a text file's cause is a tab or a quote; a workbook has
-    neither (a hostile tester read the text advice for an .xlsx)."""
+    """What to do about a value right of the last header: a tab-separated file's cause is a tab or a quote, a CSV's a
+    comma or a quote; a workbook has none of them (a hostile tester read the text advice for an .xlsx)."""
+    if path.suffix.lower() == ".csv":
+        return "引用符で囲まれていないセル内のコンマや、閉じられていない引用符がないか確認してください。"
     if path.suffix.lower() not in EXCEL_SUFFIXES:
         return "セル内のタブや、閉じられていない引用符がないか確認してください。"
     return ("見出しのない列の値は読めません。その列に見出しを付けるか、要らない値を消した表を別の名前で保存して、"

@@ -142,15 +142,12 @@ def summary_sentences(analysis: Analysis) -> list[str]:
                                     + "の列がない表なので、この比較には入りません"]
         for aspect in present:
             label, side = comparison.label(aspect), coded[(coded[comparison.by] == group) & (coded["aspect"] == aspect)]
-            if side.empty:
-                parts.append(f"{label}の記述はありません")
-                continue
             told = f"{label}の {side['item_id'].nunique()} 項目 ({_programs(side)} 事業)"
-            parts.append(topic_phrase(side, label) if any_code else told)
-            if blank := int((own[f"n_{aspect}"] == 0).sum()):  # a reviewer: 「課題の 1 項目 (1 事業)」 hid two blank cells
+            parts.append(f"{label}の記述はありません" if side.empty else topic_phrase(side, label) if any_code else told)
+            if not side.empty and (blank := int((own[f"n_{aspect}"] == 0).sum())):  # 「課題の 1 項目」 hid two blank cells
                 parts.append(f"ほかの {blank} 事業は{label}の欄が空欄です")
             if lacking := int(own[f"n_{aspect}"].isna().sum()):  # pooled tables: 3 of 4 programs were accounted for
-                parts.append(f"ほかの {lacking} 事業の表には{label}の列がありません")
+                parts.append(f"{'' if side.empty else 'ほかの '}{lacking} 事業の表には{label}の列がありません")
         name = group_name(group, analysis)  # 架空市A (2024年度) → 架空市A (2024年度・5 事業)
         counted = f"{name[:-1]}・{len(own)} 事業)" if str(group) in years else f"{name} ({len(own)} 事業)"
         sentences.append(f"{counted}: " + "。".join(parts) + "。")
