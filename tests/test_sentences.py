@@ -927,3 +927,14 @@ def test_a_page_of_one_city_quotes_only_that_citys_years(tmp_path):
     assert Y.year_change_lines(town) == [] and Y.yearly_summary_lines(town) == []
     zushi = for_cities_of(whole, for_year(whole, 2025))
     assert Y.year_change_lines(zushi) == Y.year_change_lines(whole)
+
+
+def test_a_renamed_or_renumbered_program_whose_items_changed_is_named(cases):
+    """A newcomer following the README's new-year steps: 「番号も名称も同じ事業は 1 事業です (うち…項目が変わった事業は
+    1 事業)」 was the only word on changed items, while five of the six programs renamed or renumbered had changed
+    theirs too (NO 5 → NO 4 lost an 効果 and a 限界 item and gained another; 市民活動ポイント制度(Zen) did not change).
+    They are named, with both years' numbers."""
+    line = Y.year_change_lines(cases["years"])[0]
+    assert ("名称か番号が変わった 6 事業のうち、2024年度と2025年度で項目も変わった事業は 5 事業です: NO 4 市民協働コーディネーター"
+            " → NO 3 市民協働コーディネーター、NO 5 市民協働推進員制度・市民協働推進会議 → NO 4 市民協働推進員制度、") in line, line
+    assert "(Zen)、" not in line.split("項目も変わった事業は")[1]

@@ -102,6 +102,7 @@ def year_change_lines(analysis: Analysis) -> list[str]:
         same = "番号も名称も同じ" if comparison.columns.get("program_no") else "名称が同じ"  # no numbers: the order is no number
         body = ("。".join(parts) + f"。{same}事業は {kept} 事業です{edited}。" if parts
                 else f"事業の追加・廃止・名称変更・番号変更はありません{edited.replace(' (うち', ' (')}。")  # no うち of nothing
+        body += _moved_items_changed(items, years, own, comparison)
         group = own_header(comparison.columns, "support_type")
         groups = _groups_changed(of_city(analysis["programs"], city), years, group)
         lines.append(f"{whose}{year_label(years[0])}〜{year_label(years[-1])}: {body}{_moves(own, comparison, group)}{groups}")
@@ -111,15 +112,34 @@ def year_change_lines(analysis: Analysis) -> list[str]:
 def _items_changed(items: pd.DataFrame, years: list[int], kept: pd.DataFrame, comparison: Comparison) -> str:
     """「 (うち項目が変わった事業は 1 事業: NO 2 …)」 for the programs kept by name and number whose items differ between
     the first and the last year (a reviewer: an item removed and one added were reported nowhere); "" if none."""
-    ends = items[items["year"].isin([years[0], years[-1]])]
-    written = {key: list(zip(part["aspect"], part["text"], strict=True))
-               for key, part in ends.groupby(["year", "program_no"], sort=False)}  # one pass, not one scan per program
-    changed = [r for r in kept.itertuples(index=False)  # the first year's number: a table without numbers renumbers
-               if written.get((years[0], r.first_no)) != written.get((years[-1], r.program_no))]
+    changed = _edited(items, years, kept)
     if not changed:
         return ""
     return (f" (うち{year_label(years[0])}と{year_label(years[-1])}で項目が変わった事業は {len(changed)} 事業: "
             + "、".join(program_label(r.program_no, r.program, comparison) for r in changed) + ")")
+
+
+def _moved_items_changed(items: pd.DataFrame, years: list[int], own: pd.DataFrame, comparison: Comparison) -> str:
+    """「名称か番号が変わった 4 事業のうち、項目も変わった事業は 4 事業です: NO 4 → NO 3 …。」 for the programs of both the
+    first and the last table renamed or renumbered (a newcomer: their changed items were said nowhere); "" if none."""
+    moved = own[own["status"].isin(["renamed", "renumbered"]) & (own["first_year"] == years[0])
+                & (own["last_year"] == years[-1])]
+    changed = _edited(items, years, moved)
+    if not changed:
+        return ""
+    what = "名称か番号" if comparison.columns.get("program_no") else "名称"
+    return (f"{what}が変わった {len(moved)} 事業のうち、{year_label(years[0])}と{year_label(years[-1])}で項目も変わった事業は"
+            f" {len(changed)} 事業です: " + "、".join(_both_years(r, comparison) for r in changed) + "。")
+
+
+def _edited(items: pd.DataFrame, years: list[int], programs: pd.DataFrame) -> list:
+    """The programs (rows of ``program_changes.csv``) whose items, aspect and text, differ between the first and the
+    last table, each read by its first year's number there (a table without numbers renumbers)."""
+    ends = items[items["year"].isin([years[0], years[-1]])]
+    written = {key: list(zip(part["aspect"], part["text"], strict=True))
+               for key, part in ends.groupby(["year", "program_no"], sort=False)}  # one pass, not one scan per program
+    return [r for r in programs.itertuples(index=False)
+            if written.get((years[0], r.first_no)) != written.get((years[-1], r.program_no))]
 
 
 def _groups_changed(programs: pd.DataFrame, years: list[int], group: str) -> str:
