@@ -98,6 +98,11 @@ def test_the_command_lists_related_words_of_the_bundled_table_and_their_shared_i
     assert "【団体】の活動が縮小し" in out and "【団体経営】" in out and "【申請団体】が固定化" in out
     status, out, err = cli("related", "補助金", "--raw-dir", str(raw_dir), "--with", "交付", "--top", "1")
     assert "KWIC (1 件、1 項目):" in out and "【補助金交付終了後】も安定的に" in out  # beside 補助金 on its own
+    for other, why in (("申請", "「申請」は「団体」と同じ1つの抽出語の中でだけ一緒に出てくるので"),  # the one reason that holds
+                       ("申請団体", "「申請団体」は「団体」を含む複合語か、「団体」の中の語で"),
+                       ("存在しない語", "「団体」と同じ項目にないので、関連語の表にありません。")):
+        status, out, err = cli("related", "団体", "--raw-dir", str(raw_dir), "--with", other, "--top", "1")
+        assert status == 0 and f"KWIC (0 件、0 項目)。{why}" in out, out
     status, out, err = cli("related", "交付", "--raw-dir", str(raw_dir), "--top", "100")
     assert "| 補助金 | 共起 1/4 項目 (1 事業) |" in out and "Jaccard 0.125" in out  # the same pair, the same count
     status, out, err = cli("related", "補助金", "--raw-dir", str(raw_dir), "--top", "100")

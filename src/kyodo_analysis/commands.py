@@ -393,7 +393,7 @@ def cmd_related(args: argparse.Namespace) -> int:
         lines = shared_contexts(related, word, items, token_frame, term_frame, mention_frame, args.window, comparison.by)
         lines = lines[lines["matched"] == other] if other != word else lines
         print(f"\n「{target}」と「{other}」の両方がある項目の KWIC ({len(lines)} 件、{lines['item_id'].nunique()} 項目)"
-              + (f"。{why}" if (why := not_listed(related, target, word)) else ":"))
+              + (f"。{why}" if (why := not_listed(related, target, word, mention_frame)) else ":"))
         for line in item_lines(lines, tables, items, comparison, in_context):
             print(line)
     print(f"{len(related)} 語 (表示 {len(top)} 語)", file=sys.stderr)

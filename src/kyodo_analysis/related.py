@@ -149,15 +149,29 @@ def shared_contexts(related: pd.DataFrame, word: str, items: pd.DataFrame, token
                               mention_frame[mention_frame["item_id"].isin(shared)])
 
 
-def not_listed(related: pd.DataFrame, target: str, word: str) -> str:
-    """Why ``--with`` shows no line for a word the table does not list: the target itself, or a word the table
-    leaves out (a compound holding the target, a word inside it) or that shares no item; "" for a listed word."""
+def not_listed(related: pd.DataFrame, target: str, word: str, mention_frame: pd.DataFrame | None = None) -> str:
+    """Why ``--with`` shows no line for a word the table does not list, the one reason that holds (a newcomer read three
+    joined by か… または): the target itself, a compound holding the target or a word inside it, a word met with the
+    target only inside one term, or one sharing no item; "" for a listed word."""
     if (related["word"] == word).any():
         return ""
     if word == target:
         return "対象と同じ語です。"
-    return (f"「{word}」は関連語の表にありません (「{target}」と同じ項目にないか、対象を含む複合語・対象の中の語、"
-            "または対象と同じ複合語の中でだけ一緒に出てくる語で、必ず共起するので除いています)。")
+    why = "「{target}」と同じ項目にないので、関連語の表にありません。"
+    if mention_frame is not None:
+        if word in held_by(target, mention_frame):
+            why = ("「{word}」は「{target}」を含む複合語か、「{target}」の中の語で、必ず一緒に出てくるので"
+                   "関連語の表から除いています。")
+        elif shared_in_one_term(mention_frame, target, word):
+            why = "「{word}」は「{target}」と同じ1つの抽出語の中でだけ一緒に出てくるので、関連語の表から除いています。"
+    return why.format(target=target, word=word)
+
+
+def shared_in_one_term(mention_frame: pd.DataFrame, target: str, word: str) -> bool:
+    """Whether ``word`` and ``target`` are mentioned in some item together, each time inside one and the same term."""
+    rows = mention_frame[mention_frame["word"].isin([target, word])]
+    both = rows.groupby("item_id")["word"].nunique()
+    return bool((both == 2).any())
 
 
 def related_lines(top: pd.DataFrame, omitted: int) -> Iterable[str]:
