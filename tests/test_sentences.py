@@ -938,3 +938,17 @@ def test_a_renamed_or_renumbered_program_whose_items_changed_is_named(cases):
     assert ("名称か番号が変わった 6 事業のうち、2024年度と2025年度で項目も変わった事業は 5 事業です: NO 4 市民協働コーディネーター"
             " → NO 3 市民協働コーディネーター、NO 5 市民協働推進員制度・市民協働推進会議 → NO 4 市民協働推進員制度、") in line, line
     assert "(Zen)、" not in line.split("項目も変わった事業は")[1]
+
+
+def test_the_rules_note_says_when_the_tables_compared_fit_the_packaged_rules_unequally(cases):
+    """A newcomer comparing 架空市A with Zushi by city: 47 of the 55 packaged rule words never occur in 架空市A's table,
+    said only in the methods paragraph, so 0/5 cells read as a difference between the cities. The note beside the
+    codes (figure, pages, Word) says how many words each table lacks; a single table's note says nothing more."""
+    from kyodo_analysis.headings import absent_by_table, rules_note
+
+    whole = cases["mixed"]
+    absent = dict(absent_by_table(whole.metadata["raw_files"]))
+    assert absent == {"架空市A": 47, "逗子市": 1}
+    assert "ルールの語のうちどの項目にも出てこない語は 架空市A 47 語、逗子市 1 語で、表によってルールの当てはまり方が違います" in (
+        rules_note(whole.metadata))
+    assert "当てはまり方" not in rules_note(cases["bundled"].metadata)

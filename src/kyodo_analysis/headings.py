@@ -79,7 +79,28 @@ def rules_note(metadata: dict) -> str:
     if not is_packaged((metadata.get("coding_rules") or {}).get("source", "")):
         return ""
     return ("コードは同梱の既定のルール (codes.txt) で付けたもので、この表や研究の問いに合わせて書いたものではありません。"
-            "コードが付かない項目も、その話題を書いていないとは限りません (自分のルールは --codes で指定します)。")
+            "コードが付かない項目も、その話題を書いていないとは限りません (自分のルールは --codes で指定します)。"
+            + uneven_rules(metadata))
+
+
+def absent_by_table(raw_files: list[dict]) -> list[tuple[str, int]]:
+    """(the table's city, or its file when cities repeat or are missing; the rules' words none of its items
+    holds) for each table the part analyses."""
+    cities = [f.get("city") for f in raw_files]
+    unique = all(cities) and len(set(cities)) == len(cities)
+    return [(f["city"] if unique else f["file"], len(f["absent_rule_words"]))
+            for f in raw_files if "absent_rule_words" in f]
+
+
+def uneven_rules(metadata: dict) -> str:
+    """「ルールの語のうち項目に出てこない語は 逗子市 1 語、架空市A 47 語で、…」 where tables compared fit the rules
+    unequally (a newcomer: 0/5 of another city's cells read as a difference between the cities); "" otherwise."""
+    absent = absent_by_table(metadata.get("raw_files", []))
+    if len(absent) < 2 or len({n for _, n in absent}) < 2:
+        return ""
+    each = "、".join(f"{label} {n} 語" for label, n in absent)
+    return (f"ルールの語のうちどの項目にも出てこない語は {each}で、表によってルールの当てはまり方が違います"
+            " (コードの差には、書き方・語彙の違いも入ります)。")
 
 
 def any_test_run(codes: pd.DataFrame) -> bool:

@@ -14,6 +14,7 @@ from .analysis import Analysis
 from .clusters import cut_words, none_chosen
 from .code_tests import NO_TEST, untested_family
 from .correspondence import candidate_count, choice_of, chosen_terms
+from .headings import absent_by_table
 from .labels import pieces, year_label
 from .network import NETWORK_TOP
 from .schema import Comparison
@@ -178,15 +179,6 @@ def absent_words_sentence(f: dict) -> str:
     return (f"ルールが名指す {f['rule_words']} 語のうち {f['absent_rule_words']} 語は、{where}のどの項目にも出てこない ("
             + (f"表ごとには {each} が出てこない。" if len(f["absent_by_table"]) > 1 else "")
             + "コードが 0 の事業は、その内容を書いていないとは限らず、ルールの語で書いていないだけのことがある)。")
-
-
-def absent_by_table(raw_files: list[dict]) -> list[tuple[str, int]]:
-    """(the table's city, or its file when cities repeat or are missing; the rules' words none of its items
-    holds) for each table the part analyses."""
-    cities = [f.get("city") for f in raw_files]
-    unique = all(cities) and len(set(cities)) == len(cities)
-    return [(f["city"] if unique else f["file"], len(f["absent_rule_words"]))
-            for f in raw_files if "absent_rule_words" in f]
 
 
 def test_sentence(f: dict) -> str:
