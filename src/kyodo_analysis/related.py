@@ -157,14 +157,12 @@ def not_listed(related: pd.DataFrame, target: str, word: str, mention_frame: pd.
         return ""
     if word == target:
         return "対象と同じ語です。"
-    why = "「{target}」と同じ項目にないので、関連語の表にありません。"
-    if mention_frame is not None:
-        if word in held_by(target, mention_frame):
-            why = ("「{word}」は「{target}」を含む複合語か、「{target}」の中の語で、必ず一緒に出てくるので"
-                   "関連語の表から除いています。")
-        elif shared_in_one_term(mention_frame, target, word):
-            why = "「{word}」は「{target}」と同じ1つの抽出語の中でだけ一緒に出てくるので、関連語の表から除いています。"
-    return why.format(target=target, word=word)
+    if mention_frame is not None and word in held_by(target, mention_frame):
+        return (f"「{word}」は「{target}」を含む複合語か、「{target}」の中の語で、必ず一緒に出てくるので"
+                "関連語の表から除いています。")
+    if mention_frame is not None and shared_in_one_term(mention_frame, target, word):
+        return f"「{word}」は「{target}」と同じ1つの抽出語の中でだけ一緒に出てくるので、関連語の表から除いています。"
+    return f"「{target}」と同じ項目にないので、関連語の表にありません。"  # f-strings: a word may hold braces
 
 
 def shared_in_one_term(mention_frame: pd.DataFrame, target: str, word: str) -> bool:
