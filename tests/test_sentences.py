@@ -885,7 +885,10 @@ def test_each_groups_largest_z_is_said_with_the_programs_behind_it(bundled_analy
     """A reviewer: 「人的支援 場面 z=1.75」 hid that all four 場面 are in one of the two programs (the unit is the program)."""
     said = S.distinctive_sentence(bundled_analysis)
     assert "人的支援 場面 z=1.75 (2 事業中 1 事業)" in said and "財政的支援 事業 z=1.43 (3 事業中 2 事業)" in said
-    assert "場の提供 利用者・施設 z=1.54、" not in said and "場の提供 利用者・施設 z=1.54)" in said  # a tie: no one spread
+    # a tie: each word with its own programs, none picked (a newcomer found the tie's programs said nowhere)
+    rows = bundled_analysis["distinctive_terms"].set_index(["support_type", "term"])
+    each = [int(rows.loc[("場の提供", t), "programs_group"]) for t in ("利用者", "施設")]
+    assert f"場の提供 利用者・施設 z=1.54 (3 事業中 利用者 {each[0]} 事業・施設 {each[1]} 事業)" in said and each == [1, 2]
 
 
 def test_a_groups_sentence_says_which_of_its_programs_left_the_aspect_blank(bundled_analysis):

@@ -279,9 +279,15 @@ def distinctive_sentence(analysis: Analysis, threshold: float = Z_SHOWN) -> str:
 
 
 def _spread(part: pd.DataFrame, programs: pd.DataFrame, by: str) -> str:
-    """「 (3 事業中 1 事業)」 for a group's one largest z: the programs behind it (the unit), not its occurrences."""
+    """「 (3 事業中 1 事業)」 for a group's largest z: the programs behind it (the unit), not its occurrences; for words
+    tied there, each's when they differ (「利用者・施設 z=1.54」 had none: a newcomer); "" past three tied words."""
     top, n = part[part["z"].round(6) == part["z"].round(6).max()], int((programs[by] == part[by].iloc[0]).sum())
-    return f" ({n} 事業中 {int(top['programs_group'].iloc[0])} 事業)" if len(top) == 1 else ""
+    counts = [int(k) for k in top["programs_group"]]
+    if len(top) > 3:
+        return ""
+    if len(set(counts)) == 1:
+        return f" ({n} 事業中{' 各' if len(top) > 1 else ''} {counts[0]} 事業)"
+    return f" ({n} 事業中 " + "・".join(f"{t} {k} 事業" for t, k in zip(top["term"], counts, strict=True)) + ")"
 
 
 def code_test_sentence(analysis: Analysis, alpha: float = 0.05) -> str:
