@@ -909,9 +909,10 @@ def test_a_kept_program_whose_items_changed_is_named():
                           "aspect": ["effect", "limitation", "effect", "limitation", "effect", "effect"],
                           "text": ["a", "b", "a", "c", "x", "x"]})
     kept = pd.DataFrame({"program_no": [1, 2], "first_no": [1, 2], "program": ["補助金", "センター"]})
-    said = Y._items_changed(items, [2018, 2025], kept, zushi_comparison())
+    said = Y._items_changed(Y._written(items, [2018, 2025]), [2018, 2025], kept, zushi_comparison())
     assert said == " (うち2018年度と2025年度で項目が変わった事業は 1 事業: NO 1 補助金)"
-    assert Y._items_changed(items[items["program_no"] == 2], [2018, 2025], kept.iloc[1:], zushi_comparison()) == ""
+    assert Y._items_changed(Y._written(items[items["program_no"] == 2], [2018, 2025]), [2018, 2025], kept.iloc[1:],
+                            zushi_comparison()) == ""
 
 
 def test_a_page_of_one_city_quotes_only_that_citys_years(tmp_path):

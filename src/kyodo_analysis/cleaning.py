@@ -14,7 +14,7 @@ import pandas as pd
 from .cells import NOTE_MARK, blank_cell, check_text, unbracketed
 from .errors import KEEP_ORIGINAL, InputError, one_line
 from .labels import NO_SUPPORT_TYPE, label_key, label_twins, own_header
-from .readers import Record, column_letters, extra_cell_hint, read_records
+from .readers import Record, extra_cell_hint, read_records
 from .schema import Schema, load_schema
 from .surroundings import file_warnings
 from .table_headers import header_of, missing_columns, rows_above_header, unknown_column
@@ -310,8 +310,10 @@ class _Cleaner:
         cells = record.cells
         extra = [i for i in range(self.width, len(cells)) if cells[i].strip()]
         if extra:
+            from openpyxl.utils.cell import get_column_letter as column_letters  # how Excel names the column: G, AA
+
             raise InputError(self.path, f"データ行のセルが見出しの列数 ({self.width}) より多くあります "
-                             f"({len(record.cells)} セル中 {extra[-1] + 1} 列目 ({column_letters(extra[-1])} 列) に値が"
+                             f"({len(record.cells)} セル中 {extra[-1] + 1} 列目 ({column_letters(extra[-1] + 1)} 列) に値が"
                              "あります)。",
                              line=record.first_line, hint=extra_cell_hint(self.path))
         for index, header in self.unused.items():

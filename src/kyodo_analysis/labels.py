@@ -9,6 +9,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -135,7 +136,12 @@ def pieces(n: int) -> str:
 
 def reserved(name: str) -> bool:
     """A name the package heads a column or row of its own with, as a reader sees it (「計　」 and 「ＮＯ」 too)."""
-    return label_key(name) in {label_key(n) for n in RESERVED_NAMES}
+    return label_key(name) in _reserved_keys()
+
+
+@lru_cache(maxsize=1)
+def _reserved_keys() -> frozenset[str]:
+    return frozenset(label_key(n) for n in RESERVED_NAMES)
 
 
 def shown_attribute(header: str) -> str:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from .phrases import NEG, NEG_ZU, expression_end, expressions, match_key
-from .units import Token
+from .units import Token, is_numeral
 
 # する / できる after a noun (定着しない → 定着(否定)), and the humble いたす / いただく / くださる (開催いたしません)
 LIGHT_VERBS = frozenset({"為る", "出来る", "致す", "頂く", "下さる"})
@@ -138,15 +138,12 @@ def is_quantifier(tokens: list[Token], k: int) -> bool:
 def count_before_mo(tokens: list[Token], k: int) -> bool:
     """Token ``k`` is a numeral, or the counter right after one, of a count that も follows (一件も, 一度も, 1回も)."""
     def counter(j: int) -> bool:
-        return 0 < j < len(tokens) and is_numeral_token(tokens[j - 1]) and (
+        return 0 < j < len(tokens) and is_numeral(tokens[j - 1]) and (
             tokens[j].pos1 == "接尾辞" or tokens[j].pos3 == "助数詞可能")
-    if is_numeral_token(tokens[k]):
+    if is_numeral(tokens[k]):
         return counter(k + 1) and k + 2 < len(tokens) and tokens[k + 2].lemma == "も"
     return counter(k) and k + 1 < len(tokens) and tokens[k + 1].lemma == "も"
 
-
-def is_numeral_token(token: Token) -> bool:
-    return token.pos1 == "名詞" and token.pos2 == "数詞"
 
 
 def place_end(tokens: list[Token], k: int) -> int | None:

@@ -213,13 +213,3 @@ def extra_cell_hint(path: Path) -> str:
         return "セル内のタブや、閉じられていない引用符がないか確認してください。"
     return ("見出しのない列の値は読めません。その列に見出しを付けるか、要らない値を消した表を別の名前で保存して、"
             "それを使ってください (元のファイルはそのまま残します)。")
-
-
-def column_letters(index: int) -> str:
-    """The spreadsheet letters of a 0-based column (6 → G, 26 → AA): how Excel names the cell to look at."""
-    letters = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(ord("A") + rest) + letters
-    return letters

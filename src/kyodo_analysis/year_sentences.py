@@ -54,18 +54,20 @@ def _change(row, comparison: Comparison) -> str:
         return f"{now} ({year_label(row.first_year)}の表から)"
     if row.status == "removed":
         return f"{now} ({year_label(row.last_year)}の表まで)"
-    before = row.first_name if isinstance(row.first_name, str) and row.first_name else row.program
-    old_no = row.program_no if pd.isna(row.first_no) else int(row.first_no)  # the first year's (5 of 5 → 4 → 3)
-    return f"{program_label(old_no, before, comparison)} → {now}"
+    return f"{_first_label(row, comparison)} → {now}"
+
+
+def _first_label(row, comparison: Comparison) -> str:
+    """A program as its first year's table named it: that year's number and name (5 of 5 → 4 → 3)."""
+    name = row.first_name if isinstance(row.first_name, str) and row.first_name else row.program
+    return program_label(row.program_no if pd.isna(row.first_no) else int(row.first_no), name, comparison)
 
 
 def _both_years(row, comparison: Comparison) -> str:
     """A program of both tables as the last one names it, with the first one's number and name where they differ
     (NO 4 市民協働コーディネーター → NO 3 市民協働コーディネーター: a newcomer read NO 3 as the 2018 table's)."""
-    before = program_label(row.program_no if pd.isna(row.first_no) else int(row.first_no),
-                           row.first_name if isinstance(row.first_name, str) and row.first_name else row.program, comparison)
     now = program_label(row.program_no, row.program, comparison)
-    return now if before == now else _change(row, comparison)
+    return now if _first_label(row, comparison) == now else _change(row, comparison)
 
 
 class _CityYears(NamedTuple):
@@ -98,33 +100,34 @@ def year_change_lines(analysis: Analysis) -> list[str]:
                 parts.append(f"{STATUS_JA[status]} {len(rows)} 事業 (" + "、".join(
                     _change(r, comparison) for r in rows.itertuples(index=False)) + ")")
         kept = int((own["status"] == "kept").sum())
-        edited = _items_changed(items, years, own[own["status"] == "kept"], comparison)
+        written = _written(items, years)
+        edited = _items_changed(written, years, own[own["status"] == "kept"], comparison)
         same = "番号も名称も同じ" if comparison.columns.get("program_no") else "名称が同じ"  # no numbers: the order is no number
         body = ("。".join(parts) + f"。{same}事業は {kept} 事業です{edited}。" if parts
                 else f"事業の追加・廃止・名称変更・番号変更はありません{edited.replace(' (うち', ' (')}。")  # no うち of nothing
-        body += _moved_items_changed(items, years, own, comparison)
+        body += _moved_items_changed(written, years, own, comparison)
         group = own_header(comparison.columns, "support_type")
         groups = _groups_changed(of_city(analysis["programs"], city), years, group)
         lines.append(f"{whose}{year_label(years[0])}〜{year_label(years[-1])}: {body}{_moves(own, comparison, group)}{groups}")
     return lines
 
 
-def _items_changed(items: pd.DataFrame, years: list[int], kept: pd.DataFrame, comparison: Comparison) -> str:
+def _items_changed(written: dict, years: list[int], kept: pd.DataFrame, comparison: Comparison) -> str:
     """「 (うち項目が変わった事業は 1 事業: NO 2 …)」 for the programs kept by name and number whose items differ between
     the first and the last year (a reviewer: an item removed and one added were reported nowhere); "" if none."""
-    changed = _edited(items, years, kept)
+    changed = _edited(written, years, kept)
     if not changed:
         return ""
     return (f" (うち{year_label(years[0])}と{year_label(years[-1])}で項目が変わった事業は {len(changed)} 事業: "
             + "、".join(program_label(r.program_no, r.program, comparison) for r in changed) + ")")
 
 
-def _moved_items_changed(items: pd.DataFrame, years: list[int], own: pd.DataFrame, comparison: Comparison) -> str:
+def _moved_items_changed(written: dict, years: list[int], own: pd.DataFrame, comparison: Comparison) -> str:
     """「名称か番号が変わった 4 事業のうち、項目も変わった事業は 4 事業です: NO 4 → NO 3 …。」 for the programs of both the
     first and the last table renamed or renumbered (a newcomer: their changed items were said nowhere); "" if none."""
     moved = own[own["status"].isin(["renamed", "renumbered"]) & (own["first_year"] == years[0])
                 & (own["last_year"] == years[-1])]
-    changed = _edited(items, years, moved)
+    changed = _edited(written, years, moved)
     if not changed:
         return ""
     what = "名称か番号" if comparison.columns.get("program_no") else "名称"
@@ -132,12 +135,16 @@ def _moved_items_changed(items: pd.DataFrame, years: list[int], own: pd.DataFram
             f" {len(changed)} 事業です: " + "、".join(_both_years(r, comparison) for r in changed) + "。")
 
 
-def _edited(items: pd.DataFrame, years: list[int], programs: pd.DataFrame) -> list:
-    """The programs (rows of ``program_changes.csv``) whose items, aspect and text, differ between the first and the
-    last table, each read by its first year's number there (a table without numbers renumbers)."""
+def _written(items: pd.DataFrame, years: list[int]) -> dict:
+    """{(year, program_no): the program's (aspect, text) items} of the first and the last table, read in one pass."""
     ends = items[items["year"].isin([years[0], years[-1]])]
-    written = {key: list(zip(part["aspect"], part["text"], strict=True))
-               for key, part in ends.groupby(["year", "program_no"], sort=False)}  # one pass, not one scan per program
+    return {key: list(zip(part["aspect"], part["text"], strict=True))
+            for key, part in ends.groupby(["year", "program_no"], sort=False)}
+
+
+def _edited(written: dict, years: list[int], programs: pd.DataFrame) -> list:
+    """The programs (rows of ``program_changes.csv``) whose items, aspect and text, differ between the first and the
+    last table (:func:`_written`), each read by its first year's number there (a table without numbers renumbers)."""
     return [r for r in programs.itertuples(index=False)
             if written.get((years[0], r.first_no)) != written.get((years[-1], r.program_no))]
 

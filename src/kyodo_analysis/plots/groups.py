@@ -75,15 +75,20 @@ def heatmap_panels(codes: pd.DataFrame, comparison: Comparison) -> list[str]:
     """The aspects drawn as panels: each aspect that two or more groups wrote in; when none does (tables
     with different aspects, such as different cities), more than four do or their columns are more than
     :data:`MOST_COLUMNS`, the aspects pooled (``all``)."""
-    written = {a: codes.loc[codes["aspect"] == a, comparison.by].nunique() for a in comparison.aspect_keys}
+    written = groups_writing(codes, comparison)
     panels = [a for a in comparison.aspect_keys if written[a] >= 2]
     return panels if 0 < len(panels) <= 4 and sum(written[a] for a in panels) <= MOST_COLUMNS else ["all"]
+
+
+def groups_writing(codes: pd.DataFrame, comparison: Comparison) -> dict[str, int]:
+    """{aspect: how many groups wrote in it}: an aspect two groups or more wrote in can be compared."""
+    return {a: codes.loc[codes["aspect"] == a, comparison.by].nunique() for a in comparison.aspect_keys}
 
 
 def pooled_note(codes: pd.DataFrame, comparison: Comparison) -> str:
     """Why the heatmap shows the aspects pooled: no aspect two groups wrote in, or more than four that are (the
     first was said of both: a statistician read it beside the footnote's tests of shared aspects)."""
-    shared = [a for a in comparison.aspect_keys if codes.loc[codes["aspect"] == a, comparison.by].nunique() >= 2]
+    shared = [a for a, n in groups_writing(codes, comparison).items() if n >= 2]
     why = f"比べられる観点が {pieces(len(shared))}あり、列が多すぎるため" if shared else "観点ごとに比べられる列がないため"
     return f"{why}、観点をまとめた「全体」を示します。"
 

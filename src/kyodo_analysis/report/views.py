@@ -119,7 +119,7 @@ def items_by_group(programs: pd.DataFrame, comparison: Comparison) -> pd.DataFra
     if years_of_groups(programs, by) is not None:
         # groups compared across years (each city by its own table): one block, each group with its year
         table = _counts_block(programs, comparison)
-        total = total_label(programs[by])
+        total = table.index[-1]  # the total row _counts_block added last
         table.insert(0, "年度", [year_cell(programs.loc[programs[by] == g, "year"].iloc[0]) if g != total else ""
                                 for g in table.index])
         return table
